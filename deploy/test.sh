@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Run every test: unit, integration (real TCP, SQLite and PostgreSQL), GUI (Qt offscreen).
+# Starts PostgreSQL and Redis on this machine if they are not running.
+source "$(dirname "$0")/_env.sh"
+
+if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  echo "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+  for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+if command -v redis-cli >/dev/null && ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  echo "starting Redis"
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+fi
+
+export QT_QPA_PLATFORM=offscreen
+lint-imports
+exec python -m pytest "$@"

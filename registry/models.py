@@ -1,0 +1,251 @@
+"""SQLAlchemy 2.0 models of everything the project stores.
+
+Times are stored timezone-aware in UTC. Phone numbers live in their own table as E.164 text
+(indexed) beside the raw value; one number may belong to many residents and to a household.
+Capacity is enforced by the database: ``slots.booked`` is changed only by a conditional
+``UPDATE ... WHERE booked < capacity`` and guarded by a CHECK constraint.
+No column may ever hold a My Number (個人番号) or a 住民票コード.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {  # noqa: RUF012
+        dt.datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+    }
+
+
+class Household(Base):
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_no: Mapped[str] = mapped_column(String(32), unique=True)  # 世帯番号
+    address: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    residents: Mapped[list[Resident]] = relationship(back_populates="household")
+
+
+class Resident(Base):
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_no: Mapped[str] = mapped_column(String(32), unique=True)  # 宛名番号
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    name: Mapped[str] = mapped_column(Text)  # 氏名 as written, "family given" with one space
+    name_kana: Mapped[str] = mapped_column(Text, default="")  # 氏名カナ as written
+    name_key: Mapped[str] = mapped_column(Text, default="", index=True)  # folded kanji key
+    kana_key: Mapped[str] = mapped_column(Text, default="", index=True)  # folded katakana key
+    birth_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    sex: Mapped[str] = mapped_column(String(1), default="")  # "M", "F" or "" (unknown)
+    address: Mapped[str] = mapped_column(Text, default="")
+    barcode: Mapped[str] = mapped_column(String(16), unique=True)  # digits + Damm check digit
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active/moved/deceased
+    review: Mapped[str] = mapped_column(Text, default="")  # why a person should check the row
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    household: Mapped[Household | None] = relationship(back_populates="residents")
+    phones: Mapped[list[Phone]] = relationship(back_populates="resident")
+
+
+class Phone(Base):
+    """A phone number of a resident (their own) or of a household (a shared landline)."""
+
+    __tablename__ = "phones"
+    __table_args__ = (
+        CheckConstraint(
+            "resident_id IS NOT NULL OR household_id IS NOT NULL", name="has_owner"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    e164: Mapped[str | None] = mapped_column(String(20), index=True)  # NULL: could not index
+    raw: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), default="")  # landline/mobile/toll_free/ip/other
+    flags: Mapped[str] = mapped_column(String(64), default="")  # e.g. "defaulted_area,review"
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+
+    resident: Mapped[Resident | None] = relationship(back_populates="phones")
+
+
+class Venue(Base):
+    __tablename__ = "venues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    address: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    slots: Mapped[list[Slot]] = relationship(back_populates="venue")
+
+
+class Slot(Base):
+    """One time slot at a venue. ``booked`` counts active bookings; the DB keeps it <= capacity."""
+
+    __tablename__ = "slots"
+    __table_args__ = (
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="within_capacity"),
+        CheckConstraint("capacity >= 0", name="capacity_non_negative"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_slots_venue_start", "venue_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"))
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime]
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+    venue: Mapped[Venue] = relationship(back_populates="slots")
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+    __table_args__ = (
+        # A resident holds at most one active booking per dose: never booked twice.
+        Index(
+            "uq_bookings_active_resident_dose",
+            "resident_id",
+            "dose",
+            unique=True,
+            sqlite_where=text("status = 'booked'"),
+            postgresql_where=text("status = 'booked'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"), index=True)
+    dose: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="booked")  # booked/cancelled/attended
+    channel: Mapped[str] = mapped_column(String(16))  # phone/web/paper/assigned
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    call_linkedid: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class MobilityRequest(Base):
+    """A mobility-support (移動支援) request: pickup, wheelchair, companion."""
+
+    __tablename__ = "mobility_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), index=True)
+    pickup_address: Mapped[str] = mapped_column(Text)
+    wheelchair: Mapped[bool] = mapped_column(Boolean, default=False)
+    companion: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open/arranged/done/cancelled
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    call_linkedid: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Intent(Base):
+    """An intent confirmation (意向確認) as answered on a postcard, the web or the phone."""
+
+    __tablename__ = "intents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    wants_vaccination: Mapped[bool | None] = mapped_column(Boolean)
+    needs_mobility: Mapped[bool | None] = mapped_column(Boolean)
+    channel: Mapped[str] = mapped_column(String(16))  # postcard_ocr/web/phone
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class Operator(Base):
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(Text, default="")
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2id
+    role: Mapped[str] = mapped_column(String(16))  # operator/supervisor/admin/kiosk
+    extension: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CallRecord(Base):
+    """One call, keyed by the PBX's Linkedid; written by upsert so several servers agree."""
+
+    __tablename__ = "call_records"
+
+    linkedid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    caller_raw: Mapped[str] = mapped_column(Text, default="")
+    caller_name_raw: Mapped[str] = mapped_column(Text, default="")
+    presentation: Mapped[str] = mapped_column(String(64), default="")
+    caller_status: Mapped[str] = mapped_column(String(16), default="")  # number/withheld/...
+    caller_e164: Mapped[str | None] = mapped_column(String(20), index=True)
+    matched_resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    match_count: Mapped[int] = mapped_column(Integer, default=0)
+    queue: Mapped[str] = mapped_column(String(64), default="", index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), index=True)
+    extension: Mapped[str | None] = mapped_column(String(32))
+    entered_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    answered_at: Mapped[dt.datetime | None]
+    ended_at: Mapped[dt.datetime | None]
+    hold_seconds: Mapped[float | None]
+    talk_seconds: Mapped[float | None]
+    outcome: Mapped[str] = mapped_column(String(24), default="ongoing")
+    disposition: Mapped[str] = mapped_column(String(64), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AuditEntry(Base):
+    """Append-only: triggers in the migration refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), index=True)
+    action: Mapped[str] = mapped_column(String(48))
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    call_linkedid: Mapped[str | None] = mapped_column(String(64), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
