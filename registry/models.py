@@ -158,6 +158,8 @@ class Booking(Base):
     channel: Mapped[str] = mapped_column(String(16))  # phone/web/paper/assigned
     created_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
     call_linkedid: Mapped[str | None] = mapped_column(String(64))
+    # Idempotency key sent by the client (migration 0002): a resend returns the first record.
+    client_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -177,6 +179,8 @@ class MobilityRequest(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")  # open/arranged/done/cancelled
     created_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
     call_linkedid: Mapped[str | None] = mapped_column(String(64))
+    # Idempotency key sent by the client (migration 0002): a resend returns the first record.
+    client_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,195 @@
+"""Frozen views returned by the registry's operation modules (venues, bookings, calls, ...).
+
+Views are plain values: no session, no lazy loading. Datetimes are timezone-aware UTC; ``to_dict()``
+gives a JSON-ready dict (datetimes and dates as ISO 8601 strings, tuples as lists).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A stored datetime as aware UTC (SQLite hands back naive UTC values)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def opt_utc(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else as_utc(value)
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with dataclasses, dates and tuples turned into JSON-ready types."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return value
+
+
+class _View:
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = jsonable(self)
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class VenueInfo(_View):
+    venue_id: int
+    name: str
+    address: str
+    active: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class SlotView(_View):
+    slot_id: int
+    venue_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    capacity: int
+    booked: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.capacity - self.booked, 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "remaining": self.remaining}
+
+
+@dataclasses.dataclass(frozen=True)
+class BookingView(_View):
+    booking_id: int
+    resident_id: int
+    slot_id: int
+    venue_id: int
+    venue_name: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    dose: int
+    status: str  # booked / cancelled / attended
+    channel: str  # phone / web / paper / assigned
+    created_by: int | None
+    call_linkedid: str | None
+    client_key: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class MobilityView(_View):
+    request_id: int
+    resident_id: int
+    booking_id: int | None
+    pickup_address: str
+    wheelchair: bool
+    companion: bool
+    notes: str
+    status: str  # open / arranged / done / cancelled
+    created_by: int | None
+    call_linkedid: str | None
+    client_key: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class IntentView(_View):
+    intent_id: int
+    resident_id: int
+    wants_vaccination: bool | None
+    needs_mobility: bool | None
+    channel: str  # postcard_ocr / web / phone
+    recorded_at: dt.datetime
+    notes: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CallView(_View):
+    linkedid: str
+    caller_raw: str
+    caller_name_raw: str
+    presentation: str
+    caller_status: str
+    caller_e164: str | None
+    matched_resident_id: int | None
+    match_count: int
+    queue: str
+    operator_id: int | None
+    extension: str | None
+    entered_at: dt.datetime | None
+    answered_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    hold_seconds: float | None
+    talk_seconds: float | None
+    outcome: str
+    disposition: str
+    notes: str
+    updated_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class OperatorView(_View):
+    id: int
+    username: str
+    display_name: str
+    role: str  # operator / supervisor / admin / kiosk
+    extension: str | None
+    active: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class PhoneView(_View):
+    national: str  # "0773-62-1234"; the raw value when the number could not be indexed
+    e164: str | None
+    kind: str
+    flags: str
+    shared: bool  # a household's number (landline) rather than the resident's own
+
+
+@dataclasses.dataclass(frozen=True)
+class MemberView(_View):
+    """Another member of the resident's household."""
+
+    resident_id: int
+    name: str
+    name_kana: str
+    birth_date: dt.date | None
+    age: int | None
+    sex: str
+    status: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ResidentDetail(_View):
+    """Everything the operator card shows about one resident."""
+
+    resident_id: int
+    person_no: str
+    name: str
+    name_kana: str
+    birth_date: dt.date | None
+    age: int | None
+    sex: str
+    address: str
+    barcode: str
+    status: str
+    review: str
+    household_id: int | None
+    household_no: str
+    household_address: str
+    members: tuple[MemberView, ...]
+    phones: tuple[PhoneView, ...]
+    intents: tuple[IntentView, ...]
+    bookings: tuple[BookingView, ...]
+    mobility_requests: tuple[MobilityView, ...]
+    calls: tuple[CallView, ...]
