@@ -1,4 +1,5 @@
-"""Frozen views returned by the registry's operation modules (venues, bookings, calls, ...).
+"""Frozen views returned by the registry's operation modules (venues, bookings, calls, ...),
+and the small input checks they share.
 
 Views are plain values: no session, no lazy loading. Datetimes are timezone-aware UTC; ``to_dict()``
 gives a JSON-ready dict (datetimes and dates as ISO 8601 strings, tuples as lists).
@@ -9,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from typing import Any
+
+from registry.errors import InvalidInput
 
 
 def as_utc(value: dt.datetime) -> dt.datetime:
@@ -35,14 +38,16 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-class _View:
+class View:
+    """Base of the views: ``to_dict()`` gives a JSON-ready dict."""
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = jsonable(self)
         return out
 
 
 @dataclasses.dataclass(frozen=True)
-class VenueInfo(_View):
+class VenueInfo(View):
     venue_id: int
     name: str
     address: str
@@ -50,7 +55,7 @@ class VenueInfo(_View):
 
 
 @dataclasses.dataclass(frozen=True)
-class SlotView(_View):
+class SlotView(View):
     slot_id: int
     venue_id: int
     starts_at: dt.datetime
@@ -67,7 +72,7 @@ class SlotView(_View):
 
 
 @dataclasses.dataclass(frozen=True)
-class BookingView(_View):
+class BookingView(View):
     booking_id: int
     resident_id: int
     slot_id: int
@@ -86,7 +91,7 @@ class BookingView(_View):
 
 
 @dataclasses.dataclass(frozen=True)
-class MobilityView(_View):
+class MobilityView(View):
     request_id: int
     resident_id: int
     booking_id: int | None
@@ -103,7 +108,7 @@ class MobilityView(_View):
 
 
 @dataclasses.dataclass(frozen=True)
-class IntentView(_View):
+class IntentView(View):
     intent_id: int
     resident_id: int
     wants_vaccination: bool | None
@@ -114,7 +119,7 @@ class IntentView(_View):
 
 
 @dataclasses.dataclass(frozen=True)
-class CallView(_View):
+class CallView(View):
     linkedid: str
     caller_raw: str
     caller_name_raw: str
@@ -138,7 +143,7 @@ class CallView(_View):
 
 
 @dataclasses.dataclass(frozen=True)
-class OperatorView(_View):
+class OperatorView(View):
     id: int
     username: str
     display_name: str
@@ -148,7 +153,7 @@ class OperatorView(_View):
 
 
 @dataclasses.dataclass(frozen=True)
-class PhoneView(_View):
+class PhoneView(View):
     national: str  # "0773-62-1234"; the raw value when the number could not be indexed
     e164: str | None
     kind: str
@@ -157,7 +162,7 @@ class PhoneView(_View):
 
 
 @dataclasses.dataclass(frozen=True)
-class MemberView(_View):
+class MemberView(View):
     """Another member of the resident's household."""
 
     resident_id: int
@@ -170,7 +175,7 @@ class MemberView(_View):
 
 
 @dataclasses.dataclass(frozen=True)
-class ResidentDetail(_View):
+class ResidentDetail(View):
     """Everything the operator card shows about one resident."""
 
     resident_id: int
@@ -193,3 +198,18 @@ class ResidentDetail(_View):
     bookings: tuple[BookingView, ...]
     mobility_requests: tuple[MobilityView, ...]
     calls: tuple[CallView, ...]
+
+
+def aware_utc(field: str, value: dt.datetime) -> dt.datetime:
+    """An input datetime as UTC; naive values are refused (their zone would be a guess)."""
+    if not isinstance(value, dt.datetime):
+        raise InvalidInput(field, f"{field} must be a datetime")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(field, f"{field} must be timezone-aware")
+    return value.astimezone(dt.UTC)
+
+
+def check_choice(field: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise InvalidInput(field, f"{field} must be one of {', '.join(choices)}; got {value!r}")
+    return value

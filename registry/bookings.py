@@ -1,0 +1,278 @@
+"""Booking a vaccination slot: capacity and "never booked twice" are enforced by the database.
+
+- A seat is taken by one conditional ``UPDATE slots SET booked = booked + 1 WHERE id = :id AND
+  booked < capacity`` in the same transaction as the booking row; no row updated means the slot is
+  full (``SlotFull``, raised before anything is written). The CHECK constraint
+  ``booked <= capacity`` backs it up.
+- One active booking per resident and dose is a partial unique index; a violation is
+  ``AlreadyBooked`` (checked first for a clear answer, and caught from the index in a race).
+- ``client_key`` is the client's idempotency key: a resend with the same key returns the booking
+  the first request made.
+
+Every change is written to the audit log with the operator and call. The caller commits; after a
+``Conflict`` other than ``SlotFull`` it rolls back (the database refused part of the work).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import Select, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.audit import audit
+from registry.errors import AlreadyBooked, Conflict, InvalidInput, NotFound, SlotFull
+from registry.models import Booking, Resident, Slot, Venue, utcnow
+from registry.views import BookingView, as_utc, check_choice
+
+log = logging.getLogger(__name__)
+
+CHANNELS = ("phone", "web", "paper", "assigned")
+STATUSES = ("booked", "cancelled", "attended")
+MAX_DOSE = 10
+MAX_KEY = 64
+
+
+def booking_select() -> Select[*tuple[Any, ...]]:
+    """Columns of a ``BookingView`` (booking joined with its slot and venue)."""
+    return (
+        select(
+            Booking.id.label("booking_id"),
+            Booking.resident_id,
+            Booking.slot_id,
+            Slot.venue_id,
+            Venue.name.label("venue_name"),
+            Slot.starts_at,
+            Slot.ends_at,
+            Booking.dose,
+            Booking.status,
+            Booking.channel,
+            Booking.created_by,
+            Booking.call_linkedid,
+            Booking.client_key,
+            Booking.created_at,
+            Booking.updated_at,
+        )
+        .join(Slot, Slot.id == Booking.slot_id)
+        .join(Venue, Venue.id == Slot.venue_id)
+    )
+
+
+def booking_view(row: Any) -> BookingView:
+    m = dict(row._mapping)
+    for key in ("starts_at", "ends_at", "created_at", "updated_at"):
+        m[key] = as_utc(m[key])
+    return BookingView(**m)
+
+
+async def get_booking(session: AsyncSession, booking_id: int) -> BookingView:
+    row = (await session.execute(booking_select().where(Booking.id == booking_id))).one_or_none()
+    if row is None:
+        raise NotFound(f"booking {booking_id} not found", details={"booking_id": booking_id})
+    return booking_view(row)
+
+
+async def bookings_of(session: AsyncSession, resident_id: int) -> list[BookingView]:
+    """All bookings of a resident (cancelled ones too), by slot start."""
+    stmt = booking_select().where(Booking.resident_id == resident_id)
+    rows = await session.execute(stmt.order_by(Slot.starts_at, Booking.id))
+    return [booking_view(r) for r in rows.all()]
+
+
+def check_client_key(client_key: str | None) -> str | None:
+    if client_key is None:
+        return None
+    if not isinstance(client_key, str) or not 1 <= len(client_key) <= MAX_KEY:
+        raise InvalidInput("client_key", f"client_key must be 1 to {MAX_KEY} characters")
+    return client_key
+
+
+async def _bookable_slot(session: AsyncSession, slot_id: int, field: str) -> None:
+    active = await session.scalar(
+        select(Venue.active).join(Slot, Slot.venue_id == Venue.id).where(Slot.id == slot_id)
+    )
+    if active is None:
+        raise NotFound(f"slot {slot_id} not found", details={"slot_id": slot_id})
+    if not active:
+        raise InvalidInput(field, "the slot's venue is closed")
+
+
+async def _take_seat(session: AsyncSession, slot_id: int) -> None:
+    taken = await session.scalar(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked < Slot.capacity)
+        .values(booked=Slot.booked + 1)
+        .returning(Slot.id)
+    )
+    if taken is None:
+        raise SlotFull(f"slot {slot_id} is full", details={"slot_id": slot_id})
+
+
+async def _free_seat(session: AsyncSession, slot_id: int) -> None:
+    await session.execute(
+        update(Slot).where(Slot.id == slot_id, Slot.booked > 0).values(booked=Slot.booked - 1)
+    )
+
+
+async def _by_key(session: AsyncSession, client_key: str) -> BookingView | None:
+    row = (
+        await session.execute(booking_select().where(Booking.client_key == client_key))
+    ).one_or_none()
+    return None if row is None else booking_view(row)
+
+
+async def book_slot(
+    session: AsyncSession,
+    *,
+    resident_id: int,
+    slot_id: int,
+    channel: str,
+    operator_id: int | None = None,
+    call_linkedid: str | None = None,
+    dose: int = 1,
+    client_key: str | None = None,
+) -> BookingView:
+    """Book a seat; ``SlotFull`` / ``AlreadyBooked`` / ``NotFound`` / ``InvalidInput``."""
+    check_choice("channel", channel, CHANNELS)
+    if isinstance(dose, bool) or not isinstance(dose, int) or not 1 <= dose <= MAX_DOSE:
+        raise InvalidInput("dose", f"dose must be a whole number from 1 to {MAX_DOSE}")
+    if check_client_key(client_key) and (done := await _by_key(session, client_key or "")):
+        if done.resident_id != resident_id or done.slot_id != slot_id or done.dose != dose:
+            raise Conflict(
+                "client_key was used for another booking", details={"field": "client_key"}
+            )
+        return done
+    if await session.scalar(select(Resident.id).where(Resident.id == resident_id)) is None:
+        raise NotFound(f"resident {resident_id} not found", details={"resident_id": resident_id})
+    await _bookable_slot(session, slot_id, "slot_id")
+    held = await session.scalar(
+        select(Booking.id).where(
+            Booking.resident_id == resident_id, Booking.dose == dose, Booking.status == "booked"
+        )
+    )
+    if held is not None:
+        raise AlreadyBooked(
+            "the resident already holds a booking for this dose",
+            details={"booking_id": held, "dose": dose},
+        )
+    await _take_seat(session, slot_id)
+    try:
+        booking_id = await session.scalar(
+            insert(Booking)
+            .values(
+                resident_id=resident_id,
+                slot_id=slot_id,
+                dose=dose,
+                status="booked",
+                channel=channel,
+                created_by=operator_id,
+                call_linkedid=call_linkedid,
+                client_key=client_key,
+            )
+            .returning(Booking.id)
+        )
+    except IntegrityError as err:  # lost a race to a concurrent booking; caller rolls back
+        raise AlreadyBooked(
+            "the resident already holds a booking for this dose (or the request was resent)",
+            details={"dose": dose, "retry_returns_existing": client_key is not None},
+        ) from err
+    assert booking_id is not None
+    details = {"booking_id": booking_id, "slot_id": slot_id, "dose": dose, "channel": channel}
+    await audit(
+        session,
+        "booking.create",
+        operator_id=operator_id,
+        resident_id=resident_id,
+        call_linkedid=call_linkedid,
+        details=details,
+    )
+    log.info(
+        "booking %s: slot %s (operator %s, call %s)",
+        booking_id,
+        slot_id,
+        operator_id,
+        call_linkedid,
+    )
+    return await get_booking(session, booking_id)
+
+
+async def change_booking(
+    session: AsyncSession,
+    booking_id: int,
+    new_slot_id: int,
+    *,
+    operator_id: int | None = None,
+    call_linkedid: str | None = None,
+) -> BookingView:
+    """Move an active booking to another slot; if that slot is full, nothing changes."""
+    current = await get_booking(session, booking_id)
+    if current.status != "booked":
+        raise Conflict(
+            f"booking {booking_id} is {current.status}; only an active booking can be changed",
+            details={"booking_id": booking_id, "status": current.status},
+        )
+    if new_slot_id == current.slot_id:
+        return current
+    await _bookable_slot(session, new_slot_id, "slot_id")
+    await _take_seat(session, new_slot_id)  # SlotFull here: nothing written yet
+    moved = await session.scalar(
+        update(Booking)
+        .where(
+            Booking.id == booking_id,
+            Booking.status == "booked",
+            Booking.slot_id == current.slot_id,
+        )
+        .values(slot_id=new_slot_id, updated_at=utcnow())
+        .returning(Booking.id)
+    )
+    if moved is None:  # changed or cancelled concurrently; caller rolls back
+        raise Conflict("the booking was changed meanwhile", details={"booking_id": booking_id})
+    await _free_seat(session, current.slot_id)
+    await audit(
+        session,
+        "booking.change",
+        operator_id=operator_id,
+        resident_id=current.resident_id,
+        call_linkedid=call_linkedid,
+        details={"booking_id": booking_id, "from_slot": current.slot_id, "to_slot": new_slot_id},
+    )
+    log.info("booking %s moved to slot %s (operator %s)", booking_id, new_slot_id, operator_id)
+    return await get_booking(session, booking_id)
+
+
+async def cancel_booking(
+    session: AsyncSession,
+    booking_id: int,
+    *,
+    operator_id: int | None = None,
+    call_linkedid: str | None = None,
+) -> BookingView:
+    """Cancel and free the seat. Cancelling a cancelled booking returns it unchanged."""
+    slot_id = await session.scalar(
+        update(Booking)
+        .where(Booking.id == booking_id, Booking.status == "booked")
+        .values(status="cancelled", updated_at=utcnow())
+        .returning(Booking.slot_id)
+    )
+    if slot_id is None:
+        current = await get_booking(session, booking_id)  # NotFound
+        if current.status == "cancelled":
+            return current
+        raise Conflict(
+            f"booking {booking_id} is {current.status} and cannot be cancelled",
+            details={"booking_id": booking_id, "status": current.status},
+        )
+    await _free_seat(session, slot_id)
+    view = await get_booking(session, booking_id)
+    await audit(
+        session,
+        "booking.cancel",
+        operator_id=operator_id,
+        resident_id=view.resident_id,
+        call_linkedid=call_linkedid,
+        details={"booking_id": booking_id, "slot_id": slot_id},
+    )
+    log.info("booking %s cancelled (operator %s)", booking_id, operator_id)
+    return view
