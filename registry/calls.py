@@ -1,0 +1,208 @@
+"""Call records, one per PBX Linkedid, written by upsert so several servers agree.
+
+``upsert_call`` is one ``INSERT ... ON CONFLICT (linkedid) DO UPDATE`` (SQLite and PostgreSQL
+dialects): concurrent writers never duplicate a call. Fields given as ``None`` leave the stored
+value alone, and an ``outcome`` of ``"ongoing"`` never overwrites a final outcome (events from
+two servers may arrive in any order). The caller commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.audit import audit
+from registry.errors import InvalidInput, NotFound
+from registry.models import CallRecord, utcnow
+from registry.views import CallView, as_utc, aware_utc, opt_utc
+
+log = logging.getLogger(__name__)
+
+ONGOING = "ongoing"
+TIME_FIELDS = frozenset({"entered_at", "answered_at", "ended_at"})
+FIELDS = frozenset(
+    {
+        "caller_raw",
+        "caller_name_raw",
+        "presentation",
+        "caller_status",
+        "caller_e164",
+        "matched_resident_id",
+        "match_count",
+        "queue",
+        "operator_id",
+        "extension",
+        "hold_seconds",
+        "talk_seconds",
+        "outcome",
+        "disposition",
+        "notes",
+    }
+    | TIME_FIELDS
+)
+MAX_LINKEDID = 64
+MAX_DISPOSITION = 64
+
+
+def call_view(r: CallRecord) -> CallView:
+    return CallView(
+        linkedid=r.linkedid,
+        caller_raw=r.caller_raw,
+        caller_name_raw=r.caller_name_raw,
+        presentation=r.presentation,
+        caller_status=r.caller_status,
+        caller_e164=r.caller_e164,
+        matched_resident_id=r.matched_resident_id,
+        match_count=r.match_count,
+        queue=r.queue,
+        operator_id=r.operator_id,
+        extension=r.extension,
+        entered_at=opt_utc(r.entered_at),
+        answered_at=opt_utc(r.answered_at),
+        ended_at=opt_utc(r.ended_at),
+        hold_seconds=r.hold_seconds,
+        talk_seconds=r.talk_seconds,
+        outcome=r.outcome,
+        disposition=r.disposition,
+        notes=r.notes,
+        updated_at=as_utc(r.updated_at),
+    )
+
+
+def _insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT construct (both offer ``on_conflict_do_update``)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(CallRecord)
+    if name == "sqlite":
+        return sqlite.insert(CallRecord)
+    raise NotImplementedError(f"call upsert is not written for {name}")
+
+
+def _check_linkedid(linkedid: str) -> str:
+    if not isinstance(linkedid, str) or not 1 <= len(linkedid) <= MAX_LINKEDID:
+        raise InvalidInput("linkedid", f"linkedid must be 1 to {MAX_LINKEDID} characters")
+    return linkedid
+
+
+def _clean(fields: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in fields.items():
+        if key not in FIELDS:
+            raise InvalidInput(key, f"a call record has no field {key!r}")
+        if value is None:
+            continue
+        values[key] = aware_utc(key, value) if key in TIME_FIELDS else value
+    return values
+
+
+async def upsert_call(session: AsyncSession, linkedid: str, **fields: Any) -> None:
+    """Create or update the call ``linkedid`` with the given non-None fields."""
+    _check_linkedid(linkedid)
+    values = _clean(fields)
+    now = utcnow()
+    ins = _insert(session).values(linkedid=linkedid, updated_at=now, **values)
+    update_set: dict[str, Any] = {
+        key: ins.excluded[key]
+        for key, value in values.items()
+        if not (key == "outcome" and value == ONGOING)
+    }
+    update_set["updated_at"] = now
+    await session.execute(
+        ins.on_conflict_do_update(index_elements=[CallRecord.linkedid], set_=update_set)
+    )
+    log.debug("call %s upserted: %s", linkedid, ", ".join(sorted(values)))
+
+
+async def set_disposition(
+    session: AsyncSession,
+    linkedid: str,
+    *,
+    disposition: str,
+    notes: str,
+    operator_id: int | None,
+) -> None:
+    """Record the operator's disposition and notes (audited); the call's operator is kept if set."""
+    _check_linkedid(linkedid)
+    if not isinstance(disposition, str) or len(disposition) > MAX_DISPOSITION:
+        raise InvalidInput(
+            "disposition", f"disposition must be at most {MAX_DISPOSITION} characters"
+        )
+    if not isinstance(notes, str):
+        raise InvalidInput("notes", "notes must be text")
+    now = utcnow()
+    ins = _insert(session).values(
+        linkedid=linkedid,
+        disposition=disposition,
+        notes=notes,
+        operator_id=operator_id,
+        updated_at=now,
+    )
+    update_set = {
+        "disposition": ins.excluded.disposition,
+        "notes": ins.excluded.notes,
+        "operator_id": func.coalesce(CallRecord.operator_id, ins.excluded.operator_id),
+        "updated_at": now,
+    }
+    await session.execute(
+        ins.on_conflict_do_update(index_elements=[CallRecord.linkedid], set_=update_set)
+    )
+    resident_id = await session.scalar(
+        select(CallRecord.matched_resident_id).where(CallRecord.linkedid == linkedid)
+    )
+    await audit(
+        session,
+        "call.disposition",
+        operator_id=operator_id,
+        resident_id=resident_id,
+        call_linkedid=linkedid,
+        details={"disposition": disposition},
+    )
+    log.info("call %s disposition %r by operator %s", linkedid, disposition, operator_id)
+
+
+async def get_call(session: AsyncSession, linkedid: str) -> CallView:
+    r = await session.scalar(
+        select(CallRecord)
+        .where(CallRecord.linkedid == linkedid)
+        .execution_options(populate_existing=True)
+    )
+    if r is None:
+        raise NotFound(f"call {linkedid} not found", details={"linkedid": linkedid})
+    return call_view(r)
+
+
+async def calls_of_resident(
+    session: AsyncSession, resident_id: int, limit: int = 20
+) -> list[CallView]:
+    """The resident's previous calls (matched to them), newest first."""
+    when = func.coalesce(CallRecord.entered_at, CallRecord.updated_at)
+    rows = await session.scalars(
+        select(CallRecord)
+        .where(CallRecord.matched_resident_id == resident_id)
+        .order_by(when.desc(), CallRecord.linkedid.desc())
+        .limit(limit)
+        .execution_options(populate_existing=True)
+    )
+    return [call_view(r) for r in rows.all()]
+
+
+async def calls_between(
+    session: AsyncSession, start: dt.datetime, end: dt.datetime
+) -> list[CallView]:
+    """Calls that entered in ``[start, end)`` (aware datetimes), oldest first: daily figures."""
+    lo, hi = aware_utc("start", start), aware_utc("end", end)
+    if hi < lo:
+        raise InvalidInput("end", "end is before start")
+    rows = await session.scalars(
+        select(CallRecord)
+        .where(CallRecord.entered_at >= lo, CallRecord.entered_at < hi)
+        .order_by(CallRecord.entered_at, CallRecord.linkedid)
+        .execution_options(populate_existing=True)
+    )
+    return [call_view(r) for r in rows.all()]
