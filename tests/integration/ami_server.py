@@ -138,7 +138,7 @@ class AmiSession:
             out += item
             if n == 0:
                 out += b"".join(self.server.interleave)  # ordinary events amid the items
-        out += LIST_ACTIONS[name] + b"\r\n" + block(
+        out += b"Event: " + LIST_ACTIONS[name] + b"\r\n" + block(
             f"ActionID: {aid}", "EventList: Complete", f"ListItems: {len(items)}"
         )
         return out
