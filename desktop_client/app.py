@@ -1,0 +1,167 @@
+"""Composition root: builds models, views, the ServerLink and the controller, and wires them.
+
+``build(settings)`` returns a ``Client`` without showing anything (tests, screenshots, bench);
+``run(argv)`` is the real program: log in, then the main window.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+from .controller import Controller
+from .i18n import Translations
+from .link import ServerLink
+from .models.forms import BookingFormModel, MobilityFormModel, WrapUpModel
+from .models.outbox import Outbox
+from .models.pop import PopModel
+from .models.resident import ResidentModel
+from .models.search import SearchModel
+from .rest import ApiResult
+from .views.booking import BookingView
+from .views.labels import error_text
+from .views.login import LoginDialog, LoginForm
+from .views.main_window import MainWindow
+from .views.mobility import MobilityView
+from .views.pop import PopView
+from .views.resident import ResidentCardView
+from .views.wrapup import WrapUpView
+
+log = logging.getLogger(__name__)
+
+FONTS = ("Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "Yu Gothic UI", "Meiryo")
+
+
+@dataclass
+class Client:
+    settings: QSettings
+    translations: Translations
+    link: ServerLink
+    window: MainWindow
+    controller: Controller
+    pop: PopModel
+    search: SearchModel
+    resident: ResidentModel
+    booking: BookingFormModel
+    mobility: MobilityFormModel
+    wrapup: WrapUpModel
+    outbox: Outbox
+
+    def set_language(self, language: str) -> None:
+        if self.translations.use(language):
+            self.settings.setValue("ui/language", language)
+            self.window.lang_actions[self.translations.language].setChecked(True)
+
+
+def use_japanese_font(app: QApplication) -> None:
+    families = set(QFontDatabase.families())
+    for name in FONTS:
+        if name in families:
+            font = QFont(name)
+            font.setPointSizeF(max(app.font().pointSizeF(), 10.0))
+            app.setFont(font)
+            return
+
+
+def build(
+    settings: QSettings, *, link: ServerLink | None = None, outbox_path: Path | None = None
+) -> Client:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication), "create the QApplication first"
+    translations = Translations(app)
+    translations.use(str(settings.value("ui/language", "ja")))
+    link = link or ServerLink()
+    pop, search, resident = PopModel(), SearchModel(), ResidentModel()
+    booking, mobility, wrapup = BookingFormModel(), MobilityFormModel(), WrapUpModel()
+    outbox = Outbox(outbox_path)
+    window = MainWindow(
+        PopView(pop, search),
+        ResidentCardView(resident),
+        BookingView(booking),
+        MobilityView(mobility),
+        WrapUpView(wrapup),
+        outbox,
+        language=translations.language,
+    )
+    controller = Controller(
+        link,
+        window,
+        pop=pop,
+        search=search,
+        resident=resident,
+        booking=booking,
+        mobility=mobility,
+        wrapup=wrapup,
+        outbox=outbox,
+    )
+    client = Client(
+        settings,
+        translations,
+        link,
+        window,
+        controller,
+        pop,
+        search,
+        resident,
+        booking,
+        mobility,
+        wrapup,
+        outbox,
+    )
+    window.language_chosen.connect(client.set_language)
+    return client
+
+
+def login_form(settings: QSettings) -> LoginForm:
+    return LoginForm(
+        server=str(settings.value("login/server", LoginForm.server)),
+        username=str(settings.value("login/username", "")),
+        extension=str(settings.value("login/extension", "")),
+    )
+
+
+def save_login(settings: QSettings, form: LoginForm) -> None:
+    """Everything but the password, which is never stored."""
+    settings.setValue("login/server", form.server)
+    settings.setValue("login/username", form.username)
+    settings.setValue("login/extension", form.extension)
+
+
+def ask_login(client: Client) -> LoginDialog:
+    """The log-in dialog wired to the link; on success the main window shows."""
+    dialog = LoginDialog(login_form(client.settings))
+
+    def requested(server: str, username: str, password: str, _extension: str) -> None:
+        def done(result: ApiResult) -> None:
+            if result.ok:
+                save_login(client.settings, dialog.form)
+                dialog.accept()
+                client.window.show()
+            else:
+                dialog.show_error(error_text(result.error, result.message))
+
+        client.link.login(server, username, password, done)
+
+    dialog.login_requested.connect(requested)
+    return dialog
+
+
+def run(argv: list[str]) -> int:
+    app = QApplication(argv)
+    app.setOrganizationName("cti-assistant")
+    app.setApplicationName("cti-client")
+    use_japanese_font(app)
+    data = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+    data.mkdir(parents=True, exist_ok=True)
+    client = build(QSettings(), outbox_path=data / "outbox.json")
+    dialog = ask_login(client)
+    if dialog.exec() != LoginDialog.DialogCode.Accepted:
+        return 0
+    code = app.exec()
+    client.link.stop()
+    return code

@@ -1,0 +1,273 @@
+"""Wires the ServerLink to the models and views: what happens when a call rings, a resident is
+confirmed, a form is sent, or the connection comes back. Every submission goes through the
+outbox with its own Idempotency-Key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from cti_server.protocol import Candidate, ScreenPop, SlotInfo, SlotsChanged, from_dict
+
+from .link import ServerLink
+from .models.forms import BookingFormModel, FormState, MobilityFormModel, Venue, WrapUpModel
+from .models.outbox import Entry, Outbox
+from .models.pop import PopModel
+from .models.resident import BookingLine, ResidentCard, ResidentModel
+from .models.search import SearchModel
+from .rest import ApiResult
+from .views.labels import error_text
+from .views.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+class Controller(QObject):
+    def __init__(
+        self,
+        link: ServerLink,
+        window: MainWindow,
+        *,
+        pop: PopModel,
+        search: SearchModel,
+        resident: ResidentModel,
+        booking: BookingFormModel,
+        mobility: MobilityFormModel,
+        wrapup: WrapUpModel,
+        outbox: Outbox,
+    ) -> None:
+        super().__init__(window)
+        self.link, self.window, self.outbox = link, window, outbox
+        self.pop, self.search, self.resident = pop, search, resident
+        self.booking, self.mobility, self.wrapup = booking, mobility, wrapup
+        self._forms: dict[str, FormState] = {}
+        self._slot_of: dict[str, SlotInfo | None] = {}
+        link.pop_received.connect(self.on_pop)
+        link.message_received.connect(self.on_message)
+        link.state_changed.connect(self.on_state)
+        window.pop.confirmed.connect(self.confirm)
+        window.pop.search_requested.connect(self.run_search)
+        window.booking.venue_day_chosen.connect(self.choose_venue_day)
+        window.booking.submitted.connect(self.submit_booking)
+        window.booking.cancel_requested.connect(self.cancel_booking)
+        window.mobility.submitted.connect(self.submit_mobility)
+        window.wrapup.submitted.connect(self.submit_wrapup)
+
+    # ------------------------------------------------------------------ server events
+    def on_pop(self, pop: ScreenPop) -> None:
+        if self.pop.show(pop):
+            self.window.bring_forward()
+        self.wrapup.start(pop.call.linkedid)
+        if pop.call.state == "ended" and self.resident.card is not None:
+            self.window.show_tab(3)
+
+    def on_message(self, msg: object) -> None:
+        if isinstance(msg, SlotsChanged):
+            self.booking.apply_slots_changed(msg.slots)
+
+    def on_state(self, state: str, detail: str) -> None:
+        self.window.set_connection(state, detail)
+        if state == "connected":
+            self.flush()
+            if self.booking.venue_id is not None and self.booking.resident_id is not None:
+                self.choose_venue_day(self.booking.venue_id, self.booking.day)  # missed changes
+
+    # ------------------------------------------------------------------ pop, search, card
+    def linkedid(self) -> str | None:
+        return self.pop.pop.call.linkedid if self.pop.pop is not None else None
+
+    def run_search(self) -> None:
+        query = self.search.query
+        if query.is_empty():
+            self.search.clear()
+            return
+        seq = self.search.begin()
+
+        def done(result: ApiResult) -> None:
+            if result.ok and isinstance(result.data, dict):
+                found = [from_dict(Candidate, c) for c in result.data.get("results", [])]
+                self.search.finish(seq, found)
+            else:
+                self.search.finish(seq, None, error_text(result.error, result.message))
+
+        self.link.request("GET", f"/api/residents/search?{query.params()}", None, done)
+
+    def confirm(self, resident_id: int) -> None:
+        self.pop.select_resident(resident_id)
+        self.resident.loading = True
+        self.load_resident(resident_id, then_show=True)
+
+    def load_resident(self, resident_id: int, then_show: bool = False) -> None:
+        call = self.linkedid()
+        path = f"/api/residents/{resident_id}" + (f"?call={call}" if call else "")
+
+        def done(result: ApiResult) -> None:
+            if not (result.ok and isinstance(result.data, dict)):
+                self.resident.set_card(None, error_text(result.error, result.message))
+                return
+            card = ResidentCard.from_json(result.data)
+            fresh = self.resident.card is None or self.resident.card.resident_id != resident_id
+            self.resident.set_card(card)
+            if fresh:
+                self.booking.start(card, call)
+                self.mobility.start(card, call)
+                self.load_venues()
+            elif self.booking.status == "":
+                self.booking.existing = card.active_booking()
+                self.booking.changed()
+            if then_show:
+                self.window.show_tab(0)
+
+        self.link.request("GET", path, None, done)
+
+    # ------------------------------------------------------------------ booking
+    def load_venues(self) -> None:
+        def done(result: ApiResult) -> None:
+            if result.ok and isinstance(result.data, dict):
+                venues = [
+                    Venue(int(v["id"]), v.get("name", ""), v.get("address", ""))
+                    for v in result.data.get("venues", [])
+                    if v.get("active", True)
+                ]
+                self.booking.set_venues(venues)
+                if self.booking.venue_id is not None:
+                    self.choose_venue_day(self.booking.venue_id, self.booking.day)
+
+        self.link.request("GET", "/api/venues", None, done)
+
+    def choose_venue_day(self, venue_id: int, day: dt.date) -> None:
+        self.booking.choose(venue_id, day)
+        self.link.watch_slots(venue_id, day.isoformat())
+
+        def done(result: ApiResult) -> None:
+            if (
+                result.ok
+                and isinstance(result.data, dict)
+                and self.booking.venue_id == venue_id
+                and self.booking.day == day
+            ):
+                self.booking.set_slots(
+                    [from_dict(SlotInfo, s) for s in result.data.get("slots", [])]
+                )
+
+        self.link.request("GET", f"/api/venues/{venue_id}/slots?day={day.isoformat()}", None, done)
+
+    def submit_booking(self) -> None:
+        method, path, body = self.booking.request()
+        kind = "booking_change" if method == "PATCH" else "booking"
+        entry = self.outbox.add(kind, method, path, body)
+        self._slot_of[entry.key] = self.booking.selected()
+        if kind == "booking" and self.mobility.booking_id is None:
+            self.mobility.tie_to(booking_key=entry.key)
+        self._submit(entry, self.booking)
+
+    def cancel_booking(self) -> None:
+        if self.booking.existing is None:
+            return
+        method, path, body = self.booking.cancel_request()
+        self._submit(self.outbox.add("booking_cancel", method, path, body), self.booking)
+
+    def submit_mobility(self) -> None:
+        method, path, body = self.mobility.request()
+        after = self.mobility.booking_key if self.mobility.booking_id is None else None
+        dep = self.outbox.entries.get(after) if after else None
+        if dep is not None and dep.status == "done":
+            body["booking_id"] = _booking_id(dep.result)
+            after = None
+        fill = {"booking_id": "booking_id|id"} if after else None
+        self._submit(
+            self.outbox.add("mobility", method, path, body, after=after, fill=fill), self.mobility
+        )
+
+    def submit_wrapup(self) -> None:
+        method, path, body = self.wrapup.request()
+        self._submit(self.outbox.add("disposition", method, path, body), self.wrapup)
+
+    # ------------------------------------------------------------------ outbox
+    def _submit(self, entry: Entry, form: FormState) -> None:
+        self._forms[entry.key] = form
+        form.set_status("queued" if self.link.state != "connected" else "sending")
+        self.flush()
+
+    def flush(self) -> None:
+        if self.link.state != "connected":
+            return
+        for entry in self.outbox.ready():
+            self._send(entry)
+        for entry in self.outbox.failed():  # e.g. a dependency failed: tell the form
+            form = self._forms.pop(entry.key, None)
+            if form is not None:
+                form.set_status("failed", entry.error, entry.message)
+
+    def _send(self, entry: Entry) -> None:
+        self.outbox.mark_sending(entry.key)
+        form = self._forms.get(entry.key)
+        if form is not None and form.status != "sending":
+            form.set_status("sending")
+        self.link.request(
+            entry.method,
+            entry.path,
+            entry.body,
+            lambda result, key=entry.key: self._sent(key, result),
+            headers={"Idempotency-Key": entry.key},
+        )
+
+    def _sent(self, key: str, result: ApiResult) -> None:
+        entry = self.outbox.entries[key]
+        form = self._forms.get(key)
+        if result.ok:
+            self.outbox.mark_done(key, result.data if isinstance(result.data, dict) else {})
+            log.info("%s sent (call %s)", entry.kind, self.linkedid())
+            self._applied(entry)
+            if form is not None:
+                form.set_status("done")
+            self.flush()  # entries waiting for this one
+        elif result.network or result.status >= 500 or result.status == 401:
+            kept = self.outbox.mark_retry(key, result.error, result.message)
+            if form is not None:
+                form.set_status("queued" if kept else "failed", entry.error, entry.message)
+        else:
+            self.outbox.mark_failed(key, result.error or f"http_{result.status}", result.message)
+            if form is not None:
+                form.set_status("refused", result.error, result.message)
+            if result.error == "slot_full" and self.booking.venue_id is not None:
+                self.choose_venue_day(self.booking.venue_id, self.booking.day)
+            self.flush()  # fail the entries that waited for this one
+
+    def _applied(self, entry: Entry) -> None:
+        data = entry.result or {}
+        if entry.kind in ("booking", "booking_change"):
+            slot = self._slot_of.pop(entry.key, None)
+            booking_id = _booking_id(data) or (
+                self.booking.existing.booking_id if self.booking.existing else 0
+            )
+            venue = next(
+                (v.name for v in self.booking.venues if slot and v.venue_id == slot.venue_id), ""
+            )
+            self.booking.existing = BookingLine(
+                int(booking_id or 0),
+                slot.slot_id if slot else 0,
+                slot.venue_id if slot else None,
+                venue,
+                slot.starts_at if slot else "",
+                slot.ends_at if slot else "",
+                "booked",
+            )
+            self.booking.last_booking_id = self.booking.existing.booking_id
+            if self.mobility.booking_key == entry.key or self.mobility.booking_id is None:
+                self.mobility.tie_to(booking_id=self.booking.existing.booking_id)
+        elif entry.kind == "booking_cancel":
+            self.booking.existing = None
+        if self.resident.card is not None and entry.kind != "disposition":
+            self.load_resident(self.resident.card.resident_id)
+        self.outbox.forget_finished()
+
+
+def _booking_id(result: dict[str, Any] | None) -> int | None:
+    if not result:
+        return None
+    value = result.get("booking_id", result.get("id"))
+    return int(value) if value is not None else None

@@ -1,0 +1,40 @@
+"""Qt translations. Japanese is the source language of every UI string (context "cti");
+``cti_en.qm`` (compiled from ``cti_en.ts``, generated from ``en.py`` by ``build.py``) is English."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QTranslator
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+LANGUAGES = ("ja", "en")
+
+
+class Translations:
+    """Switches the application's language at run time (widgets get a LanguageChange event)."""
+
+    def __init__(self, app: QCoreApplication) -> None:
+        self.app = app
+        self.language = "ja"
+        self._translator: QTranslator | None = None
+
+    def use(self, language: str) -> bool:
+        if language not in LANGUAGES:
+            language = "ja"
+        if self._translator is not None:
+            self.app.removeTranslator(self._translator)
+            self._translator = None
+        if language != "ja":
+            translator = QTranslator(self.app)
+            if not translator.load(str(HERE / f"cti_{language}.qm")):
+                log.error("translation %s not found; staying in Japanese", language)
+                self.language = "ja"
+                return False
+            self.app.installTranslator(translator)
+            self._translator = translator
+        self.language = language
+        return True

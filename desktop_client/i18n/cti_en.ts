@@ -1,0 +1,711 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en_US" sourcelanguage="ja_JP">
+<context>
+    <name>cti</name>
+    <message>
+        <source>会場</source>
+        <translation>Venue</translation>
+    </message>
+    <message>
+        <source>日付</source>
+        <translation>Day</translation>
+    </message>
+    <message>
+        <source>予約を変更する</source>
+        <translation>Change booking</translation>
+    </message>
+    <message>
+        <source>予約する</source>
+        <translation>Book</translation>
+    </message>
+    <message>
+        <source>予約を受け付けました。</source>
+        <translation>Booking accepted.</translation>
+    </message>
+    <message>
+        <source>時間</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>定員</source>
+        <translation>Capacity</translation>
+    </message>
+    <message>
+        <source>予約済</source>
+        <translation>Booked</translation>
+    </message>
+    <message>
+        <source>残り</source>
+        <translation>Left</translation>
+    </message>
+    <message>
+        <source>予約を取り消す</source>
+        <translation>Cancel booking</translation>
+    </message>
+    <message>
+        <source>予約はまだありません</source>
+        <translation>No booking yet</translation>
+    </message>
+    <message>
+        <source>満員</source>
+        <translation>Full</translation>
+    </message>
+    <message>
+        <source>現在の予約: {venue} {when}（#{id}）</source>
+        <translation>Current booking: {venue} {when} (#{id})</translation>
+    </message>
+    <message>
+        <source>番号</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>氏名（カナ）</source>
+        <translation>Name (kana)</translation>
+    </message>
+    <message>
+        <source>生年月日</source>
+        <translation>Birth date</translation>
+    </message>
+    <message>
+        <source>年齢</source>
+        <translation>Age</translation>
+    </message>
+    <message>
+        <source>一致理由</source>
+        <translation>Matched by</translation>
+    </message>
+    <message>
+        <source>世帯不明</source>
+        <translation>Household unknown</translation>
+    </message>
+    <message>
+        <source>世帯 {no}</source>
+        <translation>Household {no}</translation>
+    </message>
+    <message>
+        <source>送信中…</source>
+        <translation>Sending…</translation>
+    </message>
+    <message>
+        <source>サーバーと切断中です。入力は保存され、接続が戻りしだい送信します。</source>
+        <translation>The server is unreachable. Your entry is kept and will be sent when the connection is back.</translation>
+    </message>
+    <message>
+        <source>送信できませんでした: </source>
+        <translation>Could not be sent: </translation>
+    </message>
+    <message>
+        <source>明治</source>
+        <translation>Meiji </translation>
+    </message>
+    <message>
+        <source>大正</source>
+        <translation>Taishō </translation>
+    </message>
+    <message>
+        <source>昭和</source>
+        <translation>Shōwa </translation>
+    </message>
+    <message>
+        <source>平成</source>
+        <translation>Heisei </translation>
+    </message>
+    <message>
+        <source>令和</source>
+        <translation>Reiwa </translation>
+    </message>
+    <message>
+        <source>月</source>
+        <translation>Mon</translation>
+    </message>
+    <message>
+        <source>火</source>
+        <translation>Tue</translation>
+    </message>
+    <message>
+        <source>水</source>
+        <translation>Wed</translation>
+    </message>
+    <message>
+        <source>木</source>
+        <translation>Thu</translation>
+    </message>
+    <message>
+        <source>金</source>
+        <translation>Fri</translation>
+    </message>
+    <message>
+        <source>土</source>
+        <translation>Sat</translation>
+    </message>
+    <message>
+        <source>日</source>
+        <translation>Sun</translation>
+    </message>
+    <message>
+        <source>番号なし</source>
+        <translation>No number</translation>
+    </message>
+    <message>
+        <source>本人の携帯</source>
+        <translation>own mobile</translation>
+    </message>
+    <message>
+        <source>本人の固定電話</source>
+        <translation>own landline</translation>
+    </message>
+    <message>
+        <source>本人の電話</source>
+        <translation>own phone</translation>
+    </message>
+    <message>
+        <source>世帯の固定電話</source>
+        <translation>household landline</translation>
+    </message>
+    <message>
+        <source>世帯の携帯</source>
+        <translation>household mobile</translation>
+    </message>
+    <message>
+        <source>世帯の電話</source>
+        <translation>household phone</translation>
+    </message>
+    <message>
+        <source>同じ世帯</source>
+        <translation>same household</translation>
+    </message>
+    <message>
+        <source>電話番号の一致</source>
+        <translation>phone number</translation>
+    </message>
+    <message>
+        <source>氏名の一致</source>
+        <translation>name</translation>
+    </message>
+    <message>
+        <source>カナの一致</source>
+        <translation>kana</translation>
+    </message>
+    <message>
+        <source>生年月日の一致</source>
+        <translation>birth date</translation>
+    </message>
+    <message>
+        <source>生年月日（月日入替）</source>
+        <translation>birth date (day/month swapped)</translation>
+    </message>
+    <message>
+        <source>生年の一致</source>
+        <translation>birth year</translation>
+    </message>
+    <message>
+        <source>住所の一致</source>
+        <translation>address</translation>
+    </message>
+    <message>
+        <source>元</source>
+        <translation>1</translation>
+    </message>
+    <message>
+        <source>不明</source>
+        <translation>unknown</translation>
+    </message>
+    <message>
+        <source>未回答</source>
+        <translation>no answer</translation>
+    </message>
+    <message>
+        <source>サーバーが受け付けませんでした。</source>
+        <translation>The server refused it.</translation>
+    </message>
+    <message>
+        <source>{era}{year}年{month}月{day}日</source>
+        <translation>{era}{year}/{month}/{day}</translation>
+    </message>
+    <message>
+        <source>{month}月{day}日({weekday})</source>
+        <translation>{weekday} {month}/{day}</translation>
+    </message>
+    <message>
+        <source>はい</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>いいえ</source>
+        <translation>no</translation>
+    </message>
+    <message>
+        <source>非通知</source>
+        <translation>Withheld</translation>
+    </message>
+    <message>
+        <source>公衆電話</source>
+        <translation>Payphone</translation>
+    </message>
+    <message>
+        <source>表示圏外</source>
+        <translation>Unavailable</translation>
+    </message>
+    <message>
+        <source>番号不正</source>
+        <translation>Invalid number</translation>
+    </message>
+    <message>
+        <source>待機中</source>
+        <translation>queued</translation>
+    </message>
+    <message>
+        <source>着信中</source>
+        <translation>ringing</translation>
+    </message>
+    <message>
+        <source>通話中</source>
+        <translation>in call</translation>
+    </message>
+    <message>
+        <source>終了</source>
+        <translation>ended</translation>
+    </message>
+    <message>
+        <source>氏名の一致 {score}%</source>
+        <translation>name {score}%</translation>
+    </message>
+    <message>
+        <source>住所の一致 {score}%</source>
+        <translation>address {score}%</translation>
+    </message>
+    <message>
+        <source>{age}歳</source>
+        <translation>{age} y</translation>
+    </message>
+    <message>
+        <source>男</source>
+        <translation>M</translation>
+    </message>
+    <message>
+        <source>女</source>
+        <translation>F</translation>
+    </message>
+    <message>
+        <source>予約した</source>
+        <translation>Booked</translation>
+    </message>
+    <message>
+        <source>予約を変更した</source>
+        <translation>Booking changed</translation>
+    </message>
+    <message>
+        <source>予約を取り消した</source>
+        <translation>Booking cancelled</translation>
+    </message>
+    <message>
+        <source>問い合わせのみ</source>
+        <translation>Inquiry only</translation>
+    </message>
+    <message>
+        <source>折り返しが必要</source>
+        <translation>Call back needed</translation>
+    </message>
+    <message>
+        <source>間違い電話</source>
+        <translation>Wrong number</translation>
+    </message>
+    <message>
+        <source>その他</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <source>はがき</source>
+        <translation>postcard</translation>
+    </message>
+    <message>
+        <source>ウェブ</source>
+        <translation>web</translation>
+    </message>
+    <message>
+        <source>電話</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>書面</source>
+        <translation>paper</translation>
+    </message>
+    <message>
+        <source>割当</source>
+        <translation>assigned</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>cancelled</translation>
+    </message>
+    <message>
+        <source>接種済</source>
+        <translation>attended</translation>
+    </message>
+    <message>
+        <source>受付</source>
+        <translation>open</translation>
+    </message>
+    <message>
+        <source>手配済</source>
+        <translation>arranged</translation>
+    </message>
+    <message>
+        <source>完了</source>
+        <translation>done</translation>
+    </message>
+    <message>
+        <source>この枠は満員です。別の枠を選んでください。</source>
+        <translation>This slot is full. Please choose another slot.</translation>
+    </message>
+    <message>
+        <source>この方はすでに予約があります。変更してください。</source>
+        <translation>This person already has a booking. Change it instead.</translation>
+    </message>
+    <message>
+        <source>見つかりません。</source>
+        <translation>Not found.</translation>
+    </message>
+    <message>
+        <source>ログインし直してください。</source>
+        <translation>Please log in again.</translation>
+    </message>
+    <message>
+        <source>権限がありません。</source>
+        <translation>Not allowed.</translation>
+    </message>
+    <message>
+        <source>入力に誤りがあります。</source>
+        <translation>Some input is invalid.</translation>
+    </message>
+    <message>
+        <source>サーバーに接続できません。</source>
+        <translation>Cannot reach the server.</translation>
+    </message>
+    <message>
+        <source>先に送った予約が登録されなかったため、送信しませんでした。</source>
+        <translation>Not sent, because the booking it depends on was not accepted.</translation>
+    </message>
+    <message>
+        <source>何度送っても受け付けられませんでした。</source>
+        <translation>Refused after several attempts.</translation>
+    </message>
+    <message>
+        <source>ログイン — CTI アシスタント</source>
+        <translation>Log in — CTI Assistant</translation>
+    </message>
+    <message>
+        <source>ログイン</source>
+        <translation>Log in</translation>
+    </message>
+    <message>
+        <source>キャンセル</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>ログインしています…</source>
+        <translation>Logging in…</translation>
+    </message>
+    <message>
+        <source>サーバー</source>
+        <translation>Server</translation>
+    </message>
+    <message>
+        <source>ユーザー名</source>
+        <translation>User name</translation>
+    </message>
+    <message>
+        <source>パスワード</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>内線番号</source>
+        <translation>Extension</translation>
+    </message>
+    <message>
+        <source>サーバーとユーザー名を入れてください。</source>
+        <translation>Enter the server and the user name.</translation>
+    </message>
+    <message>
+        <source>CTI アシスタント</source>
+        <translation>CTI Assistant</translation>
+    </message>
+    <message>
+        <source>住民カード</source>
+        <translation>Resident</translation>
+    </message>
+    <message>
+        <source>予約</source>
+        <translation>Booking</translation>
+    </message>
+    <message>
+        <source>移動支援</source>
+        <translation>Mobility</translation>
+    </message>
+    <message>
+        <source>通話メモ</source>
+        <translation>Wrap-up</translation>
+    </message>
+    <message>
+        <source>表示(&amp;V)</source>
+        <translation>&amp;View</translation>
+    </message>
+    <message>
+        <source>言語 / Language</source>
+        <translation>Language / 言語</translation>
+    </message>
+    <message>
+        <source>ヘルプ(&amp;H)</source>
+        <translation>&amp;Help</translation>
+    </message>
+    <message>
+        <source>ショートカット一覧</source>
+        <translation>Keyboard shortcuts</translation>
+    </message>
+    <message>
+        <source>● 接続中</source>
+        <translation>● Connected</translation>
+    </message>
+    <message>
+        <source>… 接続しています</source>
+        <translation>… Connecting</translation>
+    </message>
+    <message>
+        <source>○ 未接続</source>
+        <translation>○ Not connected</translation>
+    </message>
+    <message>
+        <source>✖ サーバーの版が合いません</source>
+        <translation>✖ Server version not supported</translation>
+    </message>
+    <message>
+        <source>⚠ 切断 — 再接続しています</source>
+        <translation>⚠ Disconnected — reconnecting</translation>
+    </message>
+    <message>
+        <source>⚠ 切断 — 再接続しています（{s} 秒後に再試行）</source>
+        <translation>⚠ Disconnected — reconnecting (next try in {s} s)</translation>
+    </message>
+    <message>
+        <source>送信待ち {n}件</source>
+        <translation>{n} waiting to send</translation>
+    </message>
+    <message>
+        <source>送信失敗 {n}件</source>
+        <translation>{n} failed</translation>
+    </message>
+    <message>
+        <source>迎え先の住所</source>
+        <translation>Pickup address</translation>
+    </message>
+    <message>
+        <source>メモ</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>車いすを使う(&amp;W)</source>
+        <translation>&amp;Wheelchair</translation>
+    </message>
+    <message>
+        <source>付き添いあり(&amp;C)</source>
+        <translation>&amp;Companion</translation>
+    </message>
+    <message>
+        <source>移動支援を登録しました。</source>
+        <translation>Mobility request saved.</translation>
+    </message>
+    <message>
+        <source>移動支援を登録</source>
+        <translation>Save mobility request</translation>
+    </message>
+    <message>
+        <source>送信待ちの予約に紐づけます（予約の登録後に送信）</source>
+        <translation>Tied to the booking waiting to be sent (sent after it)</translation>
+    </message>
+    <message>
+        <source>予約なし（予約の前に登録することもできます）</source>
+        <translation>No booking (you may also save this before booking)</translation>
+    </message>
+    <message>
+        <source>予約 #{id} に紐づけます</source>
+        <translation>Tied to booking #{id}</translation>
+    </message>
+    <message>
+        <source>先頭（選択中）の候補を確定</source>
+        <translation>Confirm the top (selected) candidate</translation>
+    </message>
+    <message>
+        <source>氏名（漢字・カナ）</source>
+        <translation>Name (kanji or kana)</translation>
+    </message>
+    <message>
+        <source>例: S17.4.1 / 昭和17年4月1日 / 1942-04-01</source>
+        <translation>e.g. S17.4.1 / 昭和17年4月1日 / 1942-04-01</translation>
+    </message>
+    <message>
+        <source>例: 0773-62-1234</source>
+        <translation>e.g. 0773-62-1234</translation>
+    </message>
+    <message>
+        <source>例: 字浜 123</source>
+        <translation>e.g. 字浜 123</translation>
+    </message>
+    <message>
+        <source>氏名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>住所</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>台帳を照会できませんでした。検索してください。</source>
+        <translation>The ledger could not be asked. Please search.</translation>
+    </message>
+    <message>
+        <source>この方で確定</source>
+        <translation>Confirm this person</translation>
+    </message>
+    <message>
+        <source>検索</source>
+        <translation>Search</translation>
+    </message>
+    <message>
+        <source>着信待ち</source>
+        <translation>Waiting for a call</translation>
+    </message>
+    <message>
+        <source>該当する住民がいません。検索してください。</source>
+        <translation>No resident matches this number. Please search.</translation>
+    </message>
+    <message>
+        <source>検索中…</source>
+        <translation>Searching…</translation>
+    </message>
+    <message>
+        <source>キュー: {queue}　待ち時間: {wait}　{state}</source>
+        <translation>Queue: {queue}   Waited: {wait}   {state}</translation>
+    </message>
+    <message>
+        <source>入力すると候補が表示されます</source>
+        <translation>Results appear as you type</translation>
+    </message>
+    <message>
+        <source>{n}件</source>
+        <translation>{n} found</translation>
+    </message>
+    <message>
+        <source>カナ</source>
+        <translation>Kana</translation>
+    </message>
+    <message>
+        <source>世帯番号</source>
+        <translation>Household no.</translation>
+    </message>
+    <message>
+        <source>世帯員</source>
+        <translation>Household members</translation>
+    </message>
+    <message>
+        <source>意向確認</source>
+        <translation>Intent confirmation</translation>
+    </message>
+    <message>
+        <source>過去の通話</source>
+        <translation>Previous calls</translation>
+    </message>
+    <message>
+        <source>接種希望</source>
+        <translation>Wants vaccination</translation>
+    </message>
+    <message>
+        <source>経路</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>受付日時</source>
+        <translation>Recorded</translation>
+    </message>
+    <message>
+        <source>日時</source>
+        <translation>Date and time</translation>
+    </message>
+    <message>
+        <source>状態</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>迎え先</source>
+        <translation>Pickup</translation>
+    </message>
+    <message>
+        <source>車いす</source>
+        <translation>Wheelchair</translation>
+    </message>
+    <message>
+        <source>付き添い</source>
+        <translation>Companion</translation>
+    </message>
+    <message>
+        <source>結果</source>
+        <translation>Outcome</translation>
+    </message>
+    <message>
+        <source>候補を確定すると住民カードが表示されます</source>
+        <translation>Confirm a candidate to see the resident card</translation>
+    </message>
+    <message>
+        <source>候補を選ぶ</source>
+        <translation>Choose a candidate</translation>
+    </message>
+    <message>
+        <source>番号の候補を確定</source>
+        <translation>Confirm candidate by number</translation>
+    </message>
+    <message>
+        <source>検索（氏名・生年月日・電話・住所）</source>
+        <translation>Search (name, birth date, phone, address)</translation>
+    </message>
+    <message>
+        <source>通話メモ（後処理）</source>
+        <translation>Wrap-up (disposition and notes)</translation>
+    </message>
+    <message>
+        <source>表示中の用紙を送信</source>
+        <translation>Send the form on screen</translation>
+    </message>
+    <message>
+        <source>検索を閉じて候補に戻る</source>
+        <translation>Leave search, back to candidates</translation>
+    </message>
+    <message>
+        <source>キー</source>
+        <translation>Keys</translation>
+    </message>
+    <message>
+        <source>操作</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <source>（選んでください）</source>
+        <translation>(choose)</translation>
+    </message>
+    <message>
+        <source>通話記録に保存しました。</source>
+        <translation>Saved to the call record.</translation>
+    </message>
+    <message>
+        <source>通話記録に保存</source>
+        <translation>Save to call record</translation>
+    </message>
+    <message>
+        <source>通話なし</source>
+        <translation>No call</translation>
+    </message>
+    <message>
+        <source>通話 {id}</source>
+        <translation>Call {id}</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,211 @@
+"""The booking, mobility-support and wrap-up forms: what the operator typed, and its fate.
+
+A form's ``status`` is one of: "" (editing), "sending", "queued" (waiting for the connection),
+"done", "refused" (the server said no, e.g. slot_full; the form keeps what was typed) or
+"failed" (it will not be sent; ``message`` says why).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from cti_server.protocol import SlotInfo
+
+from .observable import Observable
+from .resident import BookingLine, ResidentCard
+
+DISPOSITIONS = ("booked", "changed", "cancelled", "inquiry", "callback", "wrong_number", "other")
+
+
+@dataclass(frozen=True)
+class Venue:
+    venue_id: int
+    name: str
+    address: str = ""
+
+
+class FormState(Observable):
+    def __init__(self) -> None:
+        super().__init__()
+        self.status = ""
+        self.error = ""  # server error id, e.g. "slot_full"
+        self.message = ""  # server's text, shown beside the translated reason
+
+    def set_status(self, status: str, error: str = "", message: str = "") -> None:
+        self.status, self.error, self.message = status, error, message
+        self.changed()
+
+
+class BookingFormModel(FormState):
+    def __init__(self) -> None:
+        super().__init__()
+        self.resident_id: int | None = None
+        self.linkedid: str | None = None
+        self.venues: list[Venue] = []
+        self.venue_id: int | None = None
+        self.day: dt.date = dt.date.today()
+        self.slots: dict[int, SlotInfo] = {}
+        self.slot_id: int | None = None
+        self.existing: BookingLine | None = None
+        self.last_booking_id: int | None = None
+
+    def start(self, card: ResidentCard, linkedid: str | None) -> None:
+        self.resident_id = card.resident_id
+        self.linkedid = linkedid
+        self.existing = card.active_booking()
+        self.last_booking_id = self.existing.booking_id if self.existing else None
+        self.set_status("")
+
+    def set_venues(self, venues: list[Venue]) -> None:
+        self.venues = venues
+        if self.venue_id is None and venues:
+            self.venue_id = venues[0].venue_id
+        self.changed()
+
+    def choose(self, venue_id: int | None = None, day: dt.date | None = None) -> None:
+        if venue_id is not None and venue_id != self.venue_id:
+            self.venue_id, self.slots, self.slot_id = venue_id, {}, None
+        if day is not None and day != self.day:
+            self.day, self.slots, self.slot_id = day, {}, None
+        self.changed()
+
+    def set_slots(self, slots: list[SlotInfo]) -> None:
+        self.slots = {s.slot_id: s for s in sorted(slots, key=lambda s: s.starts_at)}
+        self.changed()
+
+    def apply_slots_changed(self, slots: tuple[SlotInfo, ...]) -> bool:
+        """Live capacity: update slots of the venue on screen; True if any changed."""
+        touched = False
+        for s in slots:
+            if s.slot_id in self.slots or (
+                s.venue_id == self.venue_id and s.starts_at[:10] == self.day.isoformat()
+            ):
+                self.slots[s.slot_id] = s
+                touched = True
+        if touched:
+            self.slots = dict(sorted(self.slots.items(), key=lambda kv: kv[1].starts_at))
+            self.changed()
+        return touched
+
+    def select_slot(self, slot_id: int | None) -> None:
+        self.slot_id = slot_id
+        self.changed()
+
+    def selected(self) -> SlotInfo | None:
+        return self.slots.get(self.slot_id) if self.slot_id is not None else None
+
+    def can_submit(self) -> bool:
+        slot = self.selected()
+        return (
+            self.resident_id is not None
+            and slot is not None
+            and self.status not in ("sending", "queued")
+            and (self.existing is None or self.existing.slot_id != slot.slot_id)
+        )
+
+    def request(self) -> tuple[str, str, dict[str, Any]]:
+        """(method, path, body) for booking the selected slot, or moving the existing booking."""
+        if self.slot_id is None or self.resident_id is None:
+            raise ValueError("no slot selected")
+        if self.existing is not None:
+            return "PATCH", f"/api/bookings/{self.existing.booking_id}", {"slot_id": self.slot_id}
+        body: dict[str, Any] = {
+            "resident_id": self.resident_id,
+            "slot_id": self.slot_id,
+            "channel": "phone",
+        }
+        if self.linkedid:
+            body["call"] = self.linkedid
+        return "POST", "/api/bookings", body
+
+    def cancel_request(self) -> tuple[str, str, None]:
+        if self.existing is None:
+            raise ValueError("no booking to cancel")
+        return "DELETE", f"/api/bookings/{self.existing.booking_id}", None
+
+
+class MobilityFormModel(FormState):
+    def __init__(self) -> None:
+        super().__init__()
+        self.resident_id: int | None = None
+        self.linkedid: str | None = None
+        self.booking_id: int | None = None
+        self.booking_key: str | None = None  # outbox key of a booking still waiting to be sent
+        self.pickup_address = ""
+        self.wheelchair = False
+        self.companion = False
+        self.notes = ""
+
+    def start(self, card: ResidentCard, linkedid: str | None) -> None:
+        self.resident_id = card.resident_id
+        self.linkedid = linkedid
+        self.pickup_address = card.address  # prefilled from the ledger, editable
+        self.wheelchair = self.companion = False
+        self.notes = ""
+        booking = card.active_booking()
+        self.booking_id = booking.booking_id if booking else None
+        self.booking_key = None
+        self.set_status("")
+
+    def update(self, **fields: Any) -> None:
+        for k, v in fields.items():
+            if k not in ("pickup_address", "wheelchair", "companion", "notes"):
+                raise ValueError(f"unknown mobility field {k!r}")
+            setattr(self, k, v)
+
+    def tie_to(self, booking_id: int | None = None, booking_key: str | None = None) -> None:
+        self.booking_id, self.booking_key = booking_id, booking_key
+        self.changed()
+
+    def can_submit(self) -> bool:
+        return (
+            self.resident_id is not None
+            and bool(self.pickup_address.strip())
+            and self.status not in ("sending", "queued", "done")
+        )
+
+    def request(self) -> tuple[str, str, dict[str, Any]]:
+        body: dict[str, Any] = {
+            "resident_id": self.resident_id,
+            "booking_id": self.booking_id,
+            "pickup_address": self.pickup_address.strip(),
+            "wheelchair": self.wheelchair,
+            "companion": self.companion,
+            "notes": self.notes,
+        }
+        if self.linkedid:
+            body["call"] = self.linkedid
+        return "POST", "/api/mobility", body
+
+
+class WrapUpModel(FormState):
+    def __init__(self) -> None:
+        super().__init__()
+        self.linkedid: str | None = None
+        self.disposition = ""
+        self.notes = ""
+
+    def start(self, linkedid: str | None) -> None:
+        if linkedid != self.linkedid:
+            self.linkedid = linkedid
+            self.disposition, self.notes = "", ""
+            self.set_status("")
+
+    def can_submit(self) -> bool:
+        return (
+            bool(self.linkedid)
+            and self.disposition in DISPOSITIONS
+            and self.status
+            not in (
+                "sending",
+                "queued",
+            )
+        )
+
+    def request(self) -> tuple[str, str, dict[str, Any]]:
+        if not self.linkedid:
+            raise ValueError("no call to wrap up")
+        body = {"disposition": self.disposition, "notes": self.notes}
+        return "PUT", f"/api/calls/{self.linkedid}/disposition", body

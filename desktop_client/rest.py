@@ -1,0 +1,100 @@
+"""JSON over HTTP with QNetworkAccessManager, on the GUI thread; answers come back as ApiResult."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QObject, QUrl
+from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_MS = 10_000
+
+
+@dataclass(frozen=True)
+class ApiResult:
+    status: int  # HTTP status; 0 when the server could not be reached
+    data: Any = None
+    error: str = ""  # the server's error id, or "network" / "bad_json"
+    message: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def network(self) -> bool:
+        """True when the request never got an HTTP answer (retry later)."""
+        return self.status == 0
+
+
+Done = Callable[[ApiResult], None]
+
+
+class RestClient(QObject):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.nam = QNetworkAccessManager(self)
+        self.base_url = ""
+        self.token = ""
+        self._replies: set[QNetworkReply] = set()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        done: Done | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> QNetworkReply:
+        req = QNetworkRequest(QUrl(self.base_url.rstrip("/") + path))
+        req.setTransferTimeout(TIMEOUT_MS)
+        req.setHeader(QNetworkRequest.KnownHeaders.ContentTypeHeader, "application/json")
+        if self.token:
+            req.setRawHeader(b"Authorization", f"Bearer {self.token}".encode())
+        for k, v in (headers or {}).items():
+            req.setRawHeader(k.encode(), v.encode())
+        data = (
+            QByteArray(json.dumps(body, ensure_ascii=False).encode()) if body is not None else None
+        )
+        reply = self.nam.sendCustomRequest(req, method.encode(), data or QByteArray())
+        self._replies.add(reply)
+        reply.finished.connect(lambda: self._finished(reply, method, path, done))
+        return reply
+
+    def abort_all(self) -> None:
+        for reply in list(self._replies):
+            reply.abort()
+
+    def _finished(self, reply: QNetworkReply, method: str, path: str, done: Done | None) -> None:
+        self._replies.discard(reply)
+        reply.deleteLater()
+        result = parse_reply(reply)
+        log.debug("%s %s -> %s %s", method, path.split("?")[0], result.status, result.error)
+        if done is not None:
+            done(result)
+
+
+def parse_reply(reply: QNetworkReply) -> ApiResult:
+    status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
+    if status is None:
+        return ApiResult(0, None, "network", reply.errorString())
+    raw = bytes(reply.readAll().data())
+    try:
+        data = json.loads(raw) if raw else None
+    except ValueError:
+        return ApiResult(int(status), None, "bad_json", raw[:200].decode("utf-8", "replace"))
+    if 200 <= int(status) < 300:
+        return ApiResult(int(status), data)
+    if isinstance(data, dict):
+        details = data.get("details") if isinstance(data.get("details"), dict) else {}
+        return ApiResult(
+            int(status), data, str(data.get("error", "")), str(data.get("message", "")), details
+        )
+    return ApiResult(int(status), data, f"http_{status}", "")

@@ -1,0 +1,174 @@
+"""Booking: venue -> day -> slots with remaining capacity (live), book / change / cancel."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..models.forms import BookingFormModel
+from . import shortcuts as keys
+from .forms import StatusLine
+from .labels import day_text, slot_time_text, t, when_text
+
+DAYS_AHEAD = 21
+ROLE_ID = Qt.ItemDataRole.UserRole
+
+
+class BookingView(QWidget):
+    venue_day_chosen = Signal(int, object)  # venue_id, datetime.date
+    submitted = Signal()
+    cancel_requested = Signal()
+
+    def __init__(self, model: BookingFormModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.venue = QComboBox(self)
+        self.day = QComboBox(self)
+        self.slots = QTableWidget(0, 4, self)
+        self.slots.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.slots.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.slots.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.slots.verticalHeader().hide()
+        self.slots.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.existing = QLabel(self)
+        self.existing.setWordWrap(True)
+        self.submit = QPushButton(self)
+        self.cancel = QPushButton(self)
+        self.status = StatusLine(self)
+        self._labels = {k: QLabel(self) for k in ("venue", "day")}
+        form = QFormLayout()
+        form.addRow(self._labels["venue"], self.venue)
+        form.addRow(self._labels["day"], self.day)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.cancel)
+        buttons.addStretch(1)
+        buttons.addWidget(self.submit)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.existing)
+        layout.addLayout(form)
+        layout.addWidget(self.slots, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self._filling = False
+        self.venue.activated.connect(self._chosen)
+        self.day.activated.connect(self._chosen)
+        self.slots.itemSelectionChanged.connect(self._slot_selected)
+        self.slots.itemActivated.connect(lambda _item: self._submit())
+        self.submit.clicked.connect(self._submit)
+        self.cancel.clicked.connect(self.cancel_requested.emit)
+        ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        QShortcut(QKeySequence(keys.SUBMIT), self, self._submit, context=ctx)
+        QShortcut(QKeySequence("Ctrl+Enter"), self, self._submit, context=ctx)
+        QShortcut(QKeySequence(keys.CANCEL_BOOKING), self, self.cancel_requested.emit, context=ctx)
+        model.subscribe(self.refresh)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self._labels["venue"].setText(t("会場"))
+        self._labels["day"].setText(t("日付"))
+        self.slots.setHorizontalHeaderLabels([t("時間"), t("定員"), t("予約済"), t("残り")])
+        self.cancel.setText(keys.with_key(t("予約を取り消す"), keys.CANCEL_BOOKING))
+        self.refresh()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def refresh(self) -> None:
+        m = self.model
+        self._filling = True
+        try:
+            self._fill_choices()
+            self._fill_slots()
+        finally:
+            self._filling = False
+        if m.existing is not None:
+            self.existing.setText(
+                t("現在の予約: {venue} {when}（#{id}）").format(
+                    venue=m.existing.venue_name,
+                    when=when_text(m.existing.starts_at),
+                    id=m.existing.booking_id,
+                )
+            )
+        else:
+            self.existing.setText(t("予約はまだありません"))
+        label = t("予約を変更する") if m.existing is not None else t("予約する")
+        self.submit.setText(keys.with_key(label, keys.SUBMIT))
+        self.submit.setEnabled(m.can_submit())
+        self.cancel.setEnabled(m.existing is not None and m.status not in ("sending", "queued"))
+        self.status.show_state(m, t("予約を受け付けました。"))
+
+    def _fill_choices(self) -> None:
+        m = self.model
+        ids = [v.venue_id for v in m.venues]
+        if [self.venue.itemData(i) for i in range(self.venue.count())] != ids:
+            self.venue.clear()
+            for v in m.venues:
+                self.venue.addItem(v.name, v.venue_id)
+        if m.venue_id in ids:
+            self.venue.setCurrentIndex(ids.index(m.venue_id))
+        today = dt.date.today()
+        days = [today + dt.timedelta(days=i) for i in range(DAYS_AHEAD)]
+        if m.day not in days:
+            days.insert(0, m.day)
+        self.day.clear()
+        for d in days:
+            self.day.addItem(day_text(d), d)
+        self.day.setCurrentIndex(days.index(m.day))
+
+    def _fill_slots(self) -> None:
+        m = self.model
+        slots = list(m.slots.values())
+        self.slots.setRowCount(len(slots))
+        for r, s in enumerate(slots):
+            cells = [
+                slot_time_text(s.starts_at, s.ends_at),
+                str(s.capacity),
+                str(s.booked),
+                str(s.remaining) if s.remaining else t("満員"),
+            ]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(ROLE_ID, s.slot_id)
+                if s.remaining == 0:
+                    item.setForeground(QBrush(QColor("#888888")))
+                if c:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.slots.setItem(r, c, item)
+            if s.slot_id == m.slot_id:
+                self.slots.selectRow(r)
+        if m.slot_id is None:
+            self.slots.clearSelection()
+
+    def _chosen(self, _index: int = 0) -> None:
+        venue_id, day = self.venue.currentData(), self.day.currentData()
+        if venue_id is not None and day is not None:
+            self.venue_day_chosen.emit(int(venue_id), day)
+
+    def _slot_selected(self) -> None:
+        if self._filling:
+            return
+        rows = self.slots.selectionModel().selectedRows()
+        slot_id = self.slots.item(rows[0].row(), 0).data(ROLE_ID) if rows else None
+        if slot_id != self.model.slot_id:
+            self.model.select_slot(slot_id)
+
+    def _submit(self) -> None:
+        if self.model.can_submit():
+            self.submitted.emit()

@@ -1,0 +1,119 @@
+"""A keyboard-first list of residents: household headers with their members, or flat results."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem
+
+from cti_server.protocol import Candidate, HouseholdGroup
+
+from .labels import age_text, birth_text, reasons_text, sex_text, t
+
+ROLE_ID = Qt.ItemDataRole.UserRole
+
+
+class CandidateTree(QTreeWidget):
+    """Enter confirms the current resident; 1-9 confirm the n-th; Up/Down move."""
+
+    confirmed = Signal(int)  # resident_id
+    picked = Signal(int)  # 1-based number typed
+    moved = Signal(int)  # +1 / -1
+
+    def __init__(self, parent: object = None) -> None:
+        super().__init__(parent)  # type: ignore[arg-type]
+        self.setColumnCount(5)
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAllColumnsShowFocus(True)
+        header = self.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.itemDoubleClicked.connect(self._double_clicked)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setHeaderLabels(
+            [t("番号"), t("氏名（カナ）"), t("生年月日"), t("年齢"), t("一致理由")]
+        )
+
+    def show_households(self, groups: tuple[HouseholdGroup, ...] | list[HouseholdGroup]) -> None:
+        self.clear()
+        n = 0
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for group in groups:
+            head = QTreeWidgetItem(self)
+            label = (
+                t("世帯 {no}").format(no=group.household_no)
+                if group.household_no
+                else t("世帯不明")
+            )
+            head.setText(0, f"{label}　{group.address}")
+            head.setFirstColumnSpanned(True)
+            head.setFont(0, bold)
+            head.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            for member in group.members:
+                n += 1
+                self._member_item(head, member, n)
+        self.expandAll()
+
+    def show_flat(self, results: list[Candidate]) -> None:
+        self.clear()
+        for n, member in enumerate(results, 1):
+            item = self._member_item(self, member, n)
+            item.setToolTip(1, member.address)
+
+    def _member_item(self, parent: object, c: Candidate, n: int) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(parent)  # type: ignore[call-overload]
+        item.setText(0, str(n))
+        kana = f"（{c.name_kana}）" if c.name_kana else ""
+        item.setText(1, f"{c.name}{kana} {sex_text(c.sex)}")
+        item.setText(2, birth_text(c.birth_date))
+        item.setText(3, age_text(c.age))
+        item.setText(4, reasons_text(c.reasons))
+        item.setData(0, ROLE_ID, c.resident_id)
+        return item
+
+    def member_items(self) -> list[QTreeWidgetItem]:
+        out = []
+        for i in range(self.topLevelItemCount()):
+            top = self.topLevelItem(i)
+            if top.data(0, ROLE_ID) is not None:
+                out.append(top)
+            out.extend(top.child(j) for j in range(top.childCount()))
+        return out
+
+    def select_index(self, index: int) -> None:
+        items = self.member_items()
+        if 0 <= index < len(items):
+            self.setCurrentItem(items[index])
+            self.scrollToItem(items[index])
+
+    def current_resident(self) -> int | None:
+        item = self.currentItem()
+        value = item.data(0, ROLE_ID) if item is not None else None
+        return int(value) if value is not None else None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            rid = self.current_resident()
+            if rid is None and self.member_items():
+                rid = int(self.member_items()[0].data(0, ROLE_ID))
+            if rid is not None:
+                self.confirmed.emit(rid)
+            return
+        if Qt.Key.Key_1 <= key <= Qt.Key.Key_9 and not event.modifiers():
+            self.picked.emit(key - Qt.Key.Key_0)
+            return
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and not event.modifiers():
+            self.moved.emit(1 if key == Qt.Key.Key_Down else -1)
+            return
+        super().keyPressEvent(event)
+
+    def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        value = item.data(0, ROLE_ID)
+        if value is not None:
+            self.confirmed.emit(int(value))

@@ -1,0 +1,174 @@
+"""UI text: every user-visible string goes through ``t()`` (Qt translation, context "cti").
+
+Japanese is the source language; desktop_client/i18n holds the English translation.
+Models give codes (caller status, reasons, eras, dispositions); these functions word them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QCoreApplication
+
+from cti_server.protocol import CallerInfo
+
+from ..models.dates import parse_iso_date, parse_iso_datetime, to_wareki
+
+
+def t(text: str) -> str:
+    return QCoreApplication.translate("cti", text)
+
+
+def caller_text(caller: CallerInfo) -> str:
+    if caller.status == "number" and caller.display:
+        return caller.display
+    return {
+        "withheld": t("非通知"),
+        "payphone": t("公衆電話"),
+        "unavailable": t("表示圏外"),
+        "invalid": t("番号不正"),
+    }.get(caller.status, t("番号なし"))
+
+
+def call_state_text(state: str) -> str:
+    return {
+        "queued": t("待機中"),
+        "ringing": t("着信中"),
+        "answered": t("通話中"),
+        "ended": t("終了"),
+    }.get(state, state)
+
+
+def reason_text(code: str) -> str:
+    head, _, score = code.partition(":")
+    if head in ("name", "kana") and score:
+        return t("氏名の一致 {score}%").format(score=score)
+    if head == "address" and score:
+        return t("住所の一致 {score}%").format(score=score)
+    words = {
+        "own_mobile": t("本人の携帯"),
+        "own_landline": t("本人の固定電話"),
+        "own_phone": t("本人の電話"),
+        "household_landline": t("世帯の固定電話"),
+        "household_mobile": t("世帯の携帯"),
+        "household_phone": t("世帯の電話"),
+        "household": t("同じ世帯"),
+        "phone": t("電話番号の一致"),
+        "name": t("氏名の一致"),
+        "kana": t("カナの一致"),
+        "birth": t("生年月日の一致"),
+        "birth_date": t("生年月日の一致"),
+        "birth_swapped": t("生年月日（月日入替）"),
+        "birth_year": t("生年の一致"),
+        "address": t("住所の一致"),
+    }
+    return words.get(head, code)
+
+
+def reasons_text(codes: tuple[str, ...]) -> str:
+    return "、".join(reason_text(c) for c in codes) if codes else ""
+
+
+ERA_NAMES = {"meiji": "明治", "taisho": "大正", "showa": "昭和", "heisei": "平成", "reiwa": "令和"}
+
+
+def wareki_text(d: dt.date) -> str:
+    w = to_wareki(d)
+    if w is None:
+        return ""
+    year = t("元") if w.year == 1 else str(w.year)
+    return t("{era}{year}年{month}月{day}日").format(
+        era=t(ERA_NAMES[w.era]), year=year, month=w.month, day=w.day
+    )
+
+
+def birth_text(d: dt.date | str | None) -> str:
+    """``1942-04-01（昭和17年4月1日）``"""
+    if isinstance(d, str) or d is None:
+        d = parse_iso_date(d)
+    if d is None:
+        return t("不明")
+    return f"{d.isoformat()}（{wareki_text(d)}）"
+
+
+def age_text(age: int | None) -> str:
+    return t("{age}歳").format(age=age) if age is not None else ""
+
+
+def sex_text(sex: str) -> str:
+    return {"M": t("男"), "F": t("女")}.get(sex, "")
+
+
+WEEKDAYS = ("月", "火", "水", "木", "金", "土", "日")
+
+
+def day_text(d: dt.date) -> str:
+    return t("{month}月{day}日({weekday})").format(
+        month=d.month, day=d.day, weekday=t(WEEKDAYS[d.weekday()])
+    )
+
+
+def when_text(iso: str) -> str:
+    """A datetime in its own offset's wall time: ``2024-05-20 10:00``."""
+    value = parse_iso_datetime(iso)
+    return value.strftime("%Y-%m-%d %H:%M") if value else iso
+
+
+def slot_time_text(starts_at: str, ends_at: str) -> str:
+    a, b = parse_iso_datetime(starts_at), parse_iso_datetime(ends_at)
+    if a is None or b is None:
+        return starts_at
+    return f"{a:%H:%M}–{b:%H:%M}"
+
+
+def disposition_text(code: str) -> str:
+    return {
+        "booked": t("予約した"),
+        "changed": t("予約を変更した"),
+        "cancelled": t("予約を取り消した"),
+        "inquiry": t("問い合わせのみ"),
+        "callback": t("折り返しが必要"),
+        "wrong_number": t("間違い電話"),
+        "other": t("その他"),
+    }.get(code, code)
+
+
+def channel_text(code: str) -> str:
+    return {
+        "postcard_ocr": t("はがき"),
+        "web": t("ウェブ"),
+        "phone": t("電話"),
+        "paper": t("書面"),
+        "assigned": t("割当"),
+    }.get(code, code)
+
+
+def yes_no(value: bool | None) -> str:
+    return t("未回答") if value is None else (t("はい") if value else t("いいえ"))
+
+
+def status_text(code: str) -> str:
+    return {
+        "booked": t("予約済"),
+        "cancelled": t("取消"),
+        "attended": t("接種済"),
+        "open": t("受付"),
+        "arranged": t("手配済"),
+        "done": t("完了"),
+    }.get(code, code)
+
+
+def error_text(error: str, message: str = "") -> str:
+    """A server refusal as the operator should read it."""
+    text = {
+        "slot_full": t("この枠は満員です。別の枠を選んでください。"),
+        "already_booked": t("この方はすでに予約があります。変更してください。"),
+        "not_found": t("見つかりません。"),
+        "unauthorized": t("ログインし直してください。"),
+        "forbidden": t("権限がありません。"),
+        "invalid_input": t("入力に誤りがあります。"),
+        "network": t("サーバーに接続できません。"),
+        "dependency_failed": t("先に送った予約が登録されなかったため、送信しませんでした。"),
+        "too_many_attempts": t("何度送っても受け付けられませんでした。"),
+    }.get(error, t("サーバーが受け付けませんでした。"))
+    return f"{text}（{message}）" if message and error not in ("network",) else text

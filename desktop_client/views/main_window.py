@@ -1,0 +1,140 @@
+"""The operator's one window: pop and search on the left, card and forms in tabs on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget
+
+from ..models.outbox import Outbox
+from . import shortcuts as keys
+from .booking import BookingView
+from .labels import t
+from .mobility import MobilityView
+from .pop import PopView
+from .resident import ResidentCardView
+from .shortcuts import ShortcutsDialog
+from .wrapup import WrapUpView
+
+TABS = ("card", "booking", "mobility", "wrapup")
+
+
+class MainWindow(QMainWindow):
+    language_chosen = Signal(str)  # "ja" / "en"
+
+    def __init__(
+        self,
+        pop: PopView,
+        card: ResidentCardView,
+        booking: BookingView,
+        mobility: MobilityView,
+        wrapup: WrapUpView,
+        outbox: Outbox,
+        language: str = "ja",
+    ) -> None:
+        super().__init__()
+        self.pop, self.card, self.booking, self.mobility, self.wrapup = (
+            pop,
+            card,
+            booking,
+            mobility,
+            wrapup,
+        )
+        self.outbox = outbox
+        self.tabs = QTabWidget(self)
+        for view in (card, booking, mobility, wrapup):
+            self.tabs.addTab(view, "")
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(pop)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(0, 5)
+        split.setStretchFactor(1, 6)
+        self.setCentralWidget(split)
+        self.connection = QLabel(self)
+        self.pending = QLabel(self)
+        self.statusBar().addPermanentWidget(self.pending)
+        self.statusBar().addPermanentWidget(self.connection)
+        self._state = ("disconnected", "")
+        for key, index in ((keys.CARD, 0), (keys.BOOKING, 1), (keys.MOBILITY, 2), (keys.WRAPUP, 3)):
+            QShortcut(QKeySequence(key), self, lambda i=index: self.show_tab(i))
+        self._menus(language)
+        outbox.subscribe(self._update_pending)
+        self.resize(1280, 800)
+        self.retranslate()
+
+    def _menus(self, language: str) -> None:
+        bar = self.menuBar()
+        self.view_menu = bar.addMenu("")
+        self.lang_menu = self.view_menu.addMenu("")
+        group = QActionGroup(self)
+        self.lang_actions: dict[str, QAction] = {}
+        for code, label in (("ja", "日本語"), ("en", "English")):
+            action = QAction(label, self, checkable=True, checked=code == language)
+            action.triggered.connect(lambda _c=False, c=code: self.language_chosen.emit(c))
+            group.addAction(action)
+            self.lang_menu.addAction(action)
+            self.lang_actions[code] = action
+        self.help_menu = bar.addMenu("")
+        self.help_action = QAction(self, shortcut=QKeySequence(keys.HELP))
+        self.help_action.triggered.connect(self.show_shortcuts)
+        self.help_menu.addAction(self.help_action)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(t("CTI アシスタント"))
+        titles = (t("住民カード"), t("予約"), t("移動支援"), t("通話メモ"))
+        for i, (title, key) in enumerate(
+            zip(titles, (keys.CARD, keys.BOOKING, keys.MOBILITY, keys.WRAPUP), strict=True)
+        ):
+            self.tabs.setTabText(i, f"{title} ({key})")
+        self.view_menu.setTitle(t("表示(&V)"))
+        self.lang_menu.setTitle(t("言語 / Language"))
+        self.help_menu.setTitle(t("ヘルプ(&H)"))
+        self.help_action.setText(t("ショートカット一覧"))
+        self.set_connection(*self._state)
+        self._update_pending()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def show_tab(self, index: int) -> None:
+        self.tabs.setCurrentIndex(index)
+        self.tabs.currentWidget().setFocus()
+
+    def bring_forward(self) -> None:
+        """A call is ringing: show the window on top, focused on the candidates."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.pop.focus_candidates()
+
+    def set_connection(self, state: str, detail: str) -> None:
+        self._state = (state, detail)
+        texts = {
+            "connected": t("● 接続中"),
+            "connecting": t("… 接続しています"),
+            "reconnecting": t("⚠ 切断 — 再接続しています（{s} 秒後に再試行）").format(s=detail)
+            if detail and "." in detail
+            else t("⚠ 切断 — 再接続しています"),
+            "disconnected": t("○ 未接続"),
+            "incompatible": t("✖ サーバーの版が合いません"),
+        }
+        self.connection.setText(texts.get(state, state))
+        color = {"connected": "#1b5e20", "reconnecting": "#b00020"}.get(state, "#555555")
+        self.connection.setStyleSheet(f"color: {color}; font-weight: bold; padding: 0 8px;")
+
+    def _update_pending(self) -> None:
+        n = self.outbox.pending_count()
+        failed = len(self.outbox.failed())
+        parts = []
+        if n:
+            parts.append(t("送信待ち {n}件").format(n=n))
+        if failed:
+            parts.append(t("送信失敗 {n}件").format(n=failed))
+        self.pending.setText("　".join(parts))
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self).exec()

@@ -1,0 +1,108 @@
+"""Mobility support (移動支援): pickup address prefilled from the ledger, wheelchair, companion."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..models.forms import MobilityFormModel
+from . import shortcuts as keys
+from .forms import StatusLine
+from .labels import t
+
+
+class MobilityView(QWidget):
+    submitted = Signal()
+
+    def __init__(self, model: MobilityFormModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.tie = QLabel(self)
+        self.tie.setWordWrap(True)
+        self.pickup = QLineEdit(self)
+        self.wheelchair = QCheckBox(self)
+        self.companion = QCheckBox(self)
+        self.notes = QPlainTextEdit(self)
+        self.notes.setTabChangesFocus(True)
+        self.submit = QPushButton(self)
+        self.status = StatusLine(self)
+        self._labels = {k: QLabel(self) for k in ("pickup", "notes")}
+        form = QFormLayout()
+        form.addRow(self._labels["pickup"], self.pickup)
+        form.addRow("", self.wheelchair)
+        form.addRow("", self.companion)
+        form.addRow(self._labels["notes"], self.notes)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.submit)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tie)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self.pickup.textEdited.connect(lambda s: self._typed(pickup_address=s))
+        self.wheelchair.toggled.connect(lambda b: self._typed(wheelchair=b))
+        self.companion.toggled.connect(lambda b: self._typed(companion=b))
+        self.notes.textChanged.connect(lambda: self._typed(notes=self.notes.toPlainText()))
+        self.submit.clicked.connect(self._submit)
+        ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        QShortcut(QKeySequence(keys.SUBMIT), self, self._submit, context=ctx)
+        QShortcut(QKeySequence("Ctrl+Enter"), self, self._submit, context=ctx)
+        self._rendering = False
+        model.subscribe(self.refresh)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self._labels["pickup"].setText(t("迎え先の住所"))
+        self._labels["notes"].setText(t("メモ"))
+        self.wheelchair.setText(t("車いすを使う(&W)"))
+        self.companion.setText(t("付き添いあり(&C)"))
+        self.submit.setText(keys.with_key(t("移動支援を登録"), keys.SUBMIT))
+        self.refresh()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def refresh(self) -> None:
+        m = self.model
+        self._rendering = True
+        try:
+            if self.pickup.text() != m.pickup_address:
+                self.pickup.setText(m.pickup_address)
+            self.wheelchair.setChecked(m.wheelchair)
+            self.companion.setChecked(m.companion)
+            if self.notes.toPlainText() != m.notes:
+                self.notes.setPlainText(m.notes)
+        finally:
+            self._rendering = False
+        if m.booking_id is not None:
+            self.tie.setText(t("予約 #{id} に紐づけます").format(id=m.booking_id))
+        elif m.booking_key is not None:
+            self.tie.setText(t("送信待ちの予約に紐づけます（予約の登録後に送信）"))
+        else:
+            self.tie.setText(t("予約なし（予約の前に登録することもできます）"))
+        self.submit.setEnabled(m.can_submit())
+        self.status.show_state(m, t("移動支援を登録しました。"))
+
+    def _typed(self, **fields: object) -> None:
+        if not self._rendering:
+            self.model.update(**fields)
+            self.submit.setEnabled(self.model.can_submit())
+
+    def _submit(self) -> None:
+        if self.model.can_submit():
+            self.submitted.emit()

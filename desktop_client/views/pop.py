@@ -1,0 +1,226 @@
+"""The screen-pop panel: caller, queue, wait (ticking), candidates by household, and search."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..models.dates import format_wait
+from ..models.pop import PopModel
+from ..models.search import FIELDS, SearchModel
+from . import shortcuts as keys
+from .candidates import CandidateTree
+from .labels import call_state_text, caller_text, t
+
+DEBOUNCE_MS = 250
+
+
+class PopView(QWidget):
+    confirmed = Signal(int)  # resident_id chosen by the operator
+    search_requested = Signal()  # the search fields settled (debounced)
+
+    def __init__(self, model: PopModel, search: SearchModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model, self.search = model, search
+        self.caller = QLabel(objectName="caller")
+        big = QFont(self.font())
+        big.setPointSizeF(big.pointSizeF() * 1.8)
+        big.setBold(True)
+        self.caller.setFont(big)
+        self.caller.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.meta = QLabel(objectName="meta")
+        self.lookup_error = QLabel(objectName="lookupError")
+        self.lookup_error.setStyleSheet("color: #b00020;")
+        self.tree = CandidateTree(self)
+        self.confirm_button = QPushButton(self)
+        self.search_box = QGroupBox(self)
+        self.fields: dict[str, QLineEdit] = {f: QLineEdit(self) for f in FIELDS}
+        self.results = CandidateTree(self)
+        self.search_state = QLabel(self)
+        self._field_labels: dict[str, QLabel] = {f: QLabel(self) for f in FIELDS}
+        self._layout()
+        self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.search_requested.emit)
+        self._tick = QTimer(self, interval=1000)
+        self._tick.timeout.connect(self._update_wait)
+        self._tick.start()
+        self._wire()
+        model.subscribe(self.refresh)
+        search.subscribe(self.refresh_search)
+        self.retranslate()
+
+    def _layout(self) -> None:
+        top = QVBoxLayout()
+        top.addWidget(self.caller)
+        top.addWidget(self.meta)
+        top.addWidget(self.lookup_error)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.confirm_button)
+        grid = QGridLayout(self.search_box)
+        for i, f in enumerate(FIELDS):
+            grid.addWidget(self._field_labels[f], i // 2, (i % 2) * 2)
+            grid.addWidget(self.fields[f], i // 2, (i % 2) * 2 + 1)
+        grid.addWidget(self.results, 2, 0, 1, 4)
+        grid.addWidget(self.search_state, 3, 0, 1, 4)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.tree, 3)
+        layout.addLayout(buttons)
+        layout.addWidget(self.search_box, 2)
+
+    def _wire(self) -> None:
+        self.tree.confirmed.connect(self.confirmed.emit)
+        self.tree.picked.connect(self._pick)
+        self.tree.moved.connect(self.model.move)
+        self.tree.currentItemChanged.connect(self._tree_current_changed)
+        self.results.confirmed.connect(self.confirmed.emit)
+        self.results.moved.connect(self._move_result)
+        self.confirm_button.clicked.connect(self.confirm_current)
+        QShortcut(
+            QKeySequence(keys.CONFIRM),
+            self,
+            self.confirm_current,
+            context=Qt.ShortcutContext.WindowShortcut,
+        )
+        QShortcut(
+            QKeySequence(keys.SEARCH),
+            self,
+            self.focus_search,
+            context=Qt.ShortcutContext.WindowShortcut,
+        )
+        QShortcut(
+            QKeySequence("Esc"),
+            self.search_box,
+            self.focus_candidates,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
+        for name, edit in self.fields.items():
+            edit.textEdited.connect(lambda text, n=name: self._field_edited(n, text))
+            edit.returnPressed.connect(self._results_focus)
+
+    def retranslate(self) -> None:
+        self.confirm_button.setText(keys.with_key(t("この方で確定"), "Enter / F2"))
+        self.confirm_button.setToolTip(t("先頭（選択中）の候補を確定"))
+        self.search_box.setTitle(keys.with_key(t("検索"), keys.SEARCH))
+        placeholders = {
+            "name": t("氏名（漢字・カナ）"),
+            "birth": t("例: S17.4.1 / 昭和17年4月1日 / 1942-04-01"),
+            "phone": t("例: 0773-62-1234"),
+            "address": t("例: 字浜 123"),
+        }
+        names = {
+            "name": t("氏名"),
+            "birth": t("生年月日"),
+            "phone": t("電話"),
+            "address": t("住所"),
+        }
+        for f in FIELDS:
+            self.fields[f].setPlaceholderText(placeholders[f])
+            self._field_labels[f].setText(names[f])
+        self.tree.retranslate()
+        self.results.retranslate()
+        self.refresh()
+        self.refresh_search()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    # ------------------------------------------------------------------ rendering
+    def refresh(self) -> None:
+        pop = self.model.pop
+        if pop is None:
+            self.caller.setText(t("着信待ち"))
+            self.meta.setText("")
+            self.lookup_error.hide()
+            self.tree.clear()
+            return
+        self.caller.setText(caller_text(pop.caller))
+        self._update_wait()
+        self.lookup_error.setVisible(bool(pop.lookup_error))
+        self.lookup_error.setText(t("台帳を照会できませんでした。検索してください。"))
+        if not pop.households and not pop.lookup_error:
+            self.lookup_error.setText(t("該当する住民がいません。検索してください。"))
+            self.lookup_error.show()
+        self.tree.show_households(pop.households)
+        self.tree.select_index(self.model.selected)
+
+    def _update_wait(self) -> None:
+        pop = self.model.pop
+        if pop is None:
+            return
+        self.meta.setText(
+            t("キュー: {queue}　待ち時間: {wait}　{state}").format(
+                queue=pop.call.queue or "—",
+                wait=format_wait(self.model.wait_seconds()),
+                state=call_state_text(pop.call.state),
+            )
+        )
+
+    def refresh_search(self) -> None:
+        s = self.search
+        if s.busy:
+            self.search_state.setText(t("検索中…"))
+        elif s.error:
+            self.search_state.setText(s.error)
+        elif s.query.is_empty():
+            self.search_state.setText(t("入力すると候補が表示されます"))
+        else:
+            self.search_state.setText(t("{n}件").format(n=len(s.results)))
+        if not s.busy:
+            self.results.show_flat(s.results)
+
+    # ------------------------------------------------------------------ actions
+    def confirm_current(self) -> None:
+        if self.results.hasFocus() and self.results.current_resident() is not None:
+            self.confirmed.emit(self.results.current_resident())  # type: ignore[arg-type]
+            return
+        current = self.model.current()
+        if current is not None:
+            self.confirmed.emit(current.resident_id)
+
+    def _pick(self, number: int) -> None:
+        chosen = self.model.pick(number)
+        if chosen is not None:
+            self.confirmed.emit(chosen.resident_id)
+
+    def _tree_current_changed(self, *_args: object) -> None:
+        rid = self.tree.current_resident()
+        if rid is not None and (cur := self.model.current()) and cur.resident_id != rid:
+            self.model.select_resident(rid)
+
+    def _move_result(self, step: int) -> None:
+        items = self.results.member_items()
+        if not items:
+            return
+        current = self.results.currentItem()
+        index = items.index(current) if current in items else -1
+        self.results.select_index(max(0, min(len(items) - 1, index + step)))
+
+    def _field_edited(self, name: str, text: str) -> None:
+        self.search.set_field(name, text)
+        self._debounce.start()
+
+    def _results_focus(self) -> None:
+        self.results.setFocus()
+        self.results.select_index(0)
+
+    def focus_search(self) -> None:
+        self.fields["name"].setFocus()
+        self.fields["name"].selectAll()
+
+    def focus_candidates(self) -> None:
+        self.tree.setFocus()
+        self.tree.select_index(self.model.selected)

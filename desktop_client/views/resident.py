@@ -1,0 +1,209 @@
+"""The resident card: identity, household, intent, bookings, mobility requests, previous calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..models.dates import age_on
+from ..models.resident import ResidentModel
+from .labels import (
+    age_text,
+    birth_text,
+    channel_text,
+    disposition_text,
+    sex_text,
+    slot_time_text,
+    status_text,
+    t,
+    when_text,
+    yes_no,
+)
+
+
+def _table(columns: int) -> QTableWidget:
+    table = QTableWidget(0, columns)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(text))
+    height = table.horizontalHeader().height() + 4
+    height += (
+        sum(table.rowHeight(r) for r in range(len(rows)))
+        or table.verticalHeader().defaultSectionSize()
+    )
+    table.setFixedHeight(height)
+
+
+class ResidentCardView(QScrollArea):
+    def __init__(self, model: ResidentModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.setWidgetResizable(True)
+        body = QWidget(self)
+        self.setWidget(body)
+        self.name = QLabel(objectName="residentName")
+        big = QFont(self.font())
+        big.setPointSizeF(big.pointSizeF() * 1.5)
+        big.setBold(True)
+        self.name.setFont(big)
+        self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.empty = QLabel(self)
+        self.facts = QFormLayout()
+        self.values = {k: QLabel(self) for k in ("kana", "birth", "age", "address", "phones", "hh")}
+        self._keys = {k: QLabel(self) for k in self.values}
+        for k, value in self.values.items():
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.facts.addRow(self._keys[k], value)
+        self.boxes = {
+            k: QGroupBox(self) for k in ("members", "intents", "bookings", "mobility", "calls")
+        }
+        self.tables = {
+            "members": _table(4),
+            "intents": _table(4),
+            "bookings": _table(4),
+            "mobility": _table(5),
+            "calls": _table(3),
+        }
+        layout = QVBoxLayout(body)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.name)
+        layout.addLayout(self.facts)
+        for k, box in self.boxes.items():
+            inner = QVBoxLayout(box)
+            inner.addWidget(self.tables[k])
+            layout.addWidget(box)
+        layout.addStretch(1)
+        model.subscribe(self.refresh)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        keys = {
+            "kana": t("カナ"),
+            "birth": t("生年月日"),
+            "age": t("年齢"),
+            "address": t("住所"),
+            "phones": t("電話"),
+            "hh": t("世帯番号"),
+        }
+        for k, label in keys.items():
+            self._keys[k].setText(label)
+        titles = {
+            "members": t("世帯員"),
+            "intents": t("意向確認"),
+            "bookings": t("予約"),
+            "mobility": t("移動支援"),
+            "calls": t("過去の通話"),
+        }
+        for k, title in titles.items():
+            self.boxes[k].setTitle(title)
+        heads = {
+            "members": [t("氏名"), t("カナ"), t("生年月日"), t("年齢")],
+            "intents": [t("接種希望"), t("移動支援"), t("経路"), t("受付日時")],
+            "bookings": [t("会場"), t("日時"), t("状態"), t("番号")],
+            "mobility": [t("迎え先"), t("車いす"), t("付き添い"), t("状態"), t("メモ")],
+            "calls": [t("日時"), t("結果"), t("メモ")],
+        }
+        for k, labels in heads.items():
+            self.tables[k].setHorizontalHeaderLabels(labels)
+        self.refresh()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def refresh(self) -> None:
+        card = self.model.card
+        self.empty.setVisible(card is None)
+        self.empty.setText(self.model.error or t("候補を確定すると住民カードが表示されます"))
+        for w in (self.name, *self.values.values(), *self._keys.values(), *self.boxes.values()):
+            w.setVisible(card is not None)
+        if card is None:
+            return
+        self.name.setText(f"{card.name}　{sex_text(card.sex)}")
+        self.values["kana"].setText(card.name_kana)
+        self.values["birth"].setText(birth_text(card.birth_date))
+        self.values["age"].setText(age_text(card.age()))
+        self.values["address"].setText(card.address)
+        self.values["phones"].setText("、".join(card.phones) or "—")
+        self.values["hh"].setText(card.household_no or "—")
+        today = dt.date.today()
+        _fill(
+            self.tables["members"],
+            [
+                [
+                    m.name,
+                    m.name_kana,
+                    birth_text(m.birth_date),
+                    age_text(age_on(m.birth_date, today) if m.birth_date else None),
+                ]
+                for m in card.members
+            ],
+        )
+        _fill(
+            self.tables["intents"],
+            [
+                [
+                    yes_no(i.wants_vaccination),
+                    yes_no(i.needs_mobility),
+                    channel_text(i.channel),
+                    when_text(i.recorded_at),
+                ]
+                for i in card.intents
+            ],
+        )
+        _fill(
+            self.tables["bookings"],
+            [
+                [
+                    b.venue_name,
+                    f"{when_text(b.starts_at)[:10]} {slot_time_text(b.starts_at, b.ends_at)}",
+                    status_text(b.status),
+                    f"#{b.booking_id}",
+                ]
+                for b in card.bookings
+            ],
+        )
+        _fill(
+            self.tables["mobility"],
+            [
+                [
+                    m.pickup_address,
+                    yes_no(m.wheelchair),
+                    yes_no(m.companion),
+                    status_text(m.status),
+                    m.notes,
+                ]
+                for m in card.mobility
+            ],
+        )
+        _fill(
+            self.tables["calls"],
+            [[when_text(c.at), disposition_text(c.disposition), c.notes] for c in card.calls],
+        )

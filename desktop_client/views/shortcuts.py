@@ -1,0 +1,56 @@
+"""Every keyboard shortcut in one table: used to bind keys, label buttons and show the help."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout
+
+from .labels import t
+
+CONFIRM = "F2"
+SEARCH = "F3"
+CARD = "F4"
+BOOKING = "F5"
+MOBILITY = "F6"
+WRAPUP = "F7"
+HELP = "F1"
+SUBMIT = "Ctrl+Return"
+CANCEL_BOOKING = "Ctrl+Shift+Delete"
+
+# (keys, description) -- descriptions are translation sources
+TABLE: tuple[tuple[str, str], ...] = (
+    ("Enter / F2", "先頭（選択中）の候補を確定"),
+    ("↑ / ↓", "候補を選ぶ"),
+    ("1–9", "番号の候補を確定"),
+    ("F3", "検索（氏名・生年月日・電話・住所）"),
+    ("F4", "住民カード"),
+    ("F5", "予約"),
+    ("F6", "移動支援"),
+    ("F7", "通話メモ（後処理）"),
+    ("Ctrl+Enter", "表示中の用紙を送信"),
+    ("Ctrl+Shift+Delete", "予約を取り消す"),
+    ("Esc", "検索を閉じて候補に戻る"),
+    ("F1", "ショートカット一覧"),
+)
+
+
+def with_key(label: str, key: str) -> str:
+    """A button label showing its shortcut: ``予約する (Ctrl+Enter)``."""
+    return f"{label}  ({key.replace('Return', 'Enter')})"
+
+
+class ShortcutsDialog(QDialog):
+    def __init__(self, parent: object = None) -> None:
+        super().__init__(parent)  # type: ignore[arg-type]
+        self.setWindowTitle(t("ショートカット一覧"))
+        table = QTableWidget(len(TABLE), 2, self)
+        table.setHorizontalHeaderLabels([t("キー"), t("操作")])
+        for row, (keys, what) in enumerate(TABLE):
+            table.setItem(row, 0, QTableWidgetItem(keys))
+            table.setItem(row, 1, QTableWidgetItem(t(what)))
+        table.verticalHeader().hide()
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        layout = QVBoxLayout(self)
+        layout.addWidget(table)
+        self.resize(560, 460)
