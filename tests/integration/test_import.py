@@ -1,0 +1,206 @@
+"""Ledger CSV import on SQLite and PostgreSQL: encodings, dates, bad rows, upsert, refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from registry.db import session_factory
+from registry.errors import LedgerFileError
+from registry.ledger_csv import import_ledger
+from registry.ledger_mapping import load_mapping
+from registry.models import Household, Phone, Resident
+
+HEADER = ("宛名番号", "世帯番号", "氏名", "氏名カナ", "生年月日", "性別", "住所", "電話番号")
+ROWS = [
+    ("1001", "H1", "髙橋 一郎", "タカハシ イチロウ", "S15.04.01", "男", "舞鶴市北吸①-1", "0773-62-1234"),
+    ("1002", "H1", "髙橋 花子", "タカハシ ハナコ", "昭和18年5月3日", "女", "舞鶴市北吸①-1",
+     "0773-62-1234"),
+    ("1003", "H2", "山﨑 次郎", "ヤマザキ ジロウ", "1950-12-31", "1", "舞鶴市浜1", "090-1234-5678"),
+]  # fmt: skip
+
+
+def write_csv(
+    path: Path, rows: Sequence[Sequence[str]], *, encoding: str = "utf-8",
+    header: Sequence[str] = HEADER,
+) -> Path:  # fmt: skip
+    lines = [",".join(header), *(",".join(r) for r in rows)]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+async def count(engine: AsyncEngine, model: type[object]) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+async def residents(engine: AsyncEngine) -> dict[str, Resident]:
+    async with session_factory(engine)() as s:
+        return {r.person_no: r for r in (await s.scalars(select(Resident))).all()}
+
+
+async def test_cp932_file_with_variant_kanji(engine: AsyncEngine, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "ledger.csv", ROWS, encoding="cp932")
+    report = await import_ledger(engine, path)
+    assert report.encoding == "cp932"
+    assert (report.rows_read, report.inserted, report.updated, report.bad_rows) == (3, 3, 0, [])
+    people = await residents(engine)
+    assert people["1001"].name == "髙橋 一郎"
+    assert people["1001"].address == "舞鶴市北吸①-1"
+    assert people["1003"].name == "山﨑 次郎"
+    assert people["1001"].name_key == people["1001"].name_key.replace("髙", "高")
+    assert people["1001"].kana_key == "タカハシイチロウ"
+    assert people["1001"].birth_date == dt.date(1940, 4, 1)
+    assert (people["1001"].sex, people["1002"].sex, people["1003"].sex) == ("M", "F", "M")
+    assert len({p.barcode for p in people.values()}) == 3
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8"])
+async def test_utf8_with_and_without_bom(engine: AsyncEngine, tmp_path: Path, encoding: str) -> None:
+    path = write_csv(tmp_path / "ledger.csv", ROWS, encoding=encoding)
+    report = await import_ledger(engine, path)
+    assert report.encoding == "utf-8-sig"
+    assert report.inserted == 3
+    assert (await residents(engine))["1001"].person_no == "1001"  # BOM not glued to the header
+
+
+async def test_wareki_and_western_dates(engine: AsyncEngine, tmp_path: Path) -> None:
+    dates = ["S15.04.01", "昭和15年4月1日", "3150401", "1940/4/1", "１９４０－０４－０１", "Ｓ１５．４．１"]
+    rows = [(str(i), "", f"住民 {i}", "", d, "", "", "") for i, d in enumerate(dates)]
+    report = await import_ledger(engine, write_csv(tmp_path / "d.csv", rows))
+    assert report.bad_rows == []
+    assert {r.birth_date for r in (await residents(engine)).values()} == {dt.date(1940, 4, 1)}
+
+
+async def test_bad_rows_reported_with_line_numbers(engine: AsyncEngine, tmp_path: Path) -> None:
+    rows = [
+        ROWS[0],
+        ("", "H9", "名無 権兵衛", "", "S20.1.1", "", "", ""),  # line 3: no 宛名番号
+        ("2002", "H9", "日付 誤", "", "昭和15年2月30日", "", "", ""),  # line 4: impossible date
+        ("2003", "H9", "電話 誤", "", "S20.1.1", "", "", "12"),  # line 5: kept, phone unindexed
+        ("1001", "H1", "重複 太郎", "", "S20.1.1", "", "", ""),  # line 6: duplicate
+        ("2004", "H9", "列 不足"),  # line 7: too few fields
+    ]
+    report = await import_ledger(engine, write_csv(tmp_path / "bad.csv", rows))
+    lines = {line: reason for line, reason in report.bad_rows}
+    assert sorted(lines) == [3, 4, 6, 7]
+    assert "宛名番号" in lines[3]
+    assert "生年月日" in lines[4]
+    assert "line 2" in lines[6]
+    assert report.inserted == 2
+    assert any(line == 5 for line, _ in report.flagged)
+    async with session_factory(engine)() as s:
+        phone = (await s.scalars(select(Phone).where(Phone.raw == "12"))).one()
+        assert phone.e164 is None
+        assert "invalid" in phone.flags
+        assert phone.resident_id is not None
+        assert "電話番号" in (await s.get(Resident, phone.resident_id)).review  # type: ignore[union-attr]
+
+
+async def test_reimport_updates_without_duplicates(engine: AsyncEngine, tmp_path: Path) -> None:
+    await import_ledger(engine, write_csv(tmp_path / "a.csv", ROWS))
+    before = await residents(engine)
+    changed = [list(r) for r in ROWS]
+    changed[0][2] = "髙橋 一朗"
+    changed[0][7] = changed[1][7] = "0773-75-0000"  # the household's landline changed
+    changed[2][7] = "080-1111-2222"  # the mobile changed
+    report = await import_ledger(engine, write_csv(tmp_path / "b.csv", changed))
+    assert (report.inserted, report.updated) == (0, 3)
+    assert await count(engine, Resident) == 3
+    assert await count(engine, Household) == 2
+    after = await residents(engine)
+    assert after["1001"].name == "髙橋 一朗"
+    assert after["1001"].barcode == before["1001"].barcode
+    async with engine.connect() as conn:
+        numbers = sorted((await conn.execute(select(Phone.e164))).scalars().all())
+    assert numbers == ["+81773750000", "+818011112222"]
+
+
+async def test_household_landline_and_own_mobile(engine: AsyncEngine, tmp_path: Path) -> None:
+    await import_ledger(engine, write_csv(tmp_path / "a.csv", ROWS))
+    async with session_factory(engine)() as s:
+        phones = {p.e164: p for p in (await s.scalars(select(Phone))).all()}
+    landline, mobile = phones["+81773621234"], phones["+819012345678"]
+    assert (landline.resident_id, landline.household_id is not None) == (None, True)
+    assert landline.kind == "landline"
+    assert (mobile.resident_id is not None, mobile.household_id) == (True, None)
+
+
+@pytest.mark.parametrize("column", ["個人番号", "マイナンバー", "住民票コード", "ﾏｲﾅﾝﾊﾞｰ"])
+async def test_my_number_column_refused(engine: AsyncEngine, tmp_path: Path, column: str) -> None:
+    header = (*HEADER, column)
+    rows = [(*r, "123456789012") for r in ROWS]
+    path = write_csv(tmp_path / "mn.csv", rows, header=header)
+    with pytest.raises(LedgerFileError) as info:
+        await import_ledger(engine, path)
+    assert "123456789012" not in str(info.value)
+    assert await count(engine, Resident) == 0
+
+
+async def test_dry_run_writes_nothing(engine: AsyncEngine, tmp_path: Path) -> None:
+    report = await import_ledger(engine, write_csv(tmp_path / "a.csv", ROWS), dry_run=True)
+    assert (report.inserted, report.households_inserted, report.written) == (3, 2, False)
+    assert await count(engine, Resident) == 0
+    assert await count(engine, Household) == 0
+
+
+async def test_all_or_nothing(engine: AsyncEngine, tmp_path: Path) -> None:
+    rows = [*ROWS, ("2002", "", "日付 誤", "", "S15.02.30", "", "", "")]
+    path = write_csv(tmp_path / "a.csv", rows)
+    report = await import_ledger(engine, path, all_or_nothing=True)
+    assert [line for line, _ in report.bad_rows] == [5]
+    assert not report.written
+    assert await count(engine, Resident) == 0
+    report = await import_ledger(engine, write_csv(tmp_path / "b.csv", ROWS), all_or_nothing=True)
+    assert report.written
+    assert await count(engine, Resident) == 3
+
+
+async def test_gaiji_flagged_not_dropped(engine: AsyncEngine, tmp_path: Path) -> None:
+    rows = [("3001", "", "\ue001田 太郎", "", "S20.1.1", "", "", ""),
+            ("3002", "", "〓山 花子", "", "S20.1.1", "", "舞鶴市〓町", "")]  # fmt: skip
+    report = await import_ledger(engine, write_csv(tmp_path / "g.csv", rows, encoding="cp932"))
+    assert report.inserted == 2
+    assert {line for line, _ in report.flagged} == {2, 3}
+    people = await residents(engine)
+    assert people["3001"].name.startswith("\ue001")
+    assert "外字" in people["3001"].review
+    assert "住所" in people["3002"].review
+
+
+async def test_header_variants_and_mapping(engine: AsyncEngine, tmp_path: Path) -> None:
+    header = ("管理番号", "世帯番号", "氏名", "氏名（カナ）", "生年月日", "性別", "住所",
+              "連絡先電話番号", "携帯電話番号", "備考")  # fmt: skip
+    rows = [("4001", "H4", "森 一", "モリ ハジメ", "H1.1.8", "男", "舞鶴市", "62-0001",
+             "090-0000-0001", "メモ")]  # fmt: skip
+    path = write_csv(tmp_path / "v.csv", rows, header=header)
+    with pytest.raises(LedgerFileError, match="宛名番号"):
+        await import_ledger(engine, path)
+    toml = tmp_path / "m.toml"
+    toml.write_text('[columns]\nperson_no = "管理番号"\n', encoding="utf-8")
+    report = await import_ledger(engine, path, mapping=load_mapping(toml))
+    assert report.inserted == 1
+    assert report.ignored_columns == ["備考"]
+    person = (await residents(engine))["4001"]
+    assert (person.name_kana, person.kana_key) == ("モリ ハジメ", "モリハジメ")
+    async with engine.connect() as conn:
+        assert len((await conn.execute(select(Phone.id))).all()) == 2
+    report = await import_ledger(engine, path, mapping={"person_no": "管理番号"})
+    assert (report.inserted, report.updated) == (0, 1)
+
+
+async def test_session_target_and_progress(engine: AsyncEngine, tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    async with session_factory(engine)() as s:
+        report = await import_ledger(
+            s, write_csv(tmp_path / "a.csv", ROWS), progress=lambda d, t: seen.append((d, t))
+        )
+        await s.commit()
+    assert report.inserted == 3
+    assert seen[-1] == (3, 3)
+    assert await count(engine, Resident) == 3
