@@ -1,0 +1,185 @@
+"""Server settings: defaults < TOML file (``--config``) < ``CTI_*`` environment variables.
+
+Parsed once into the frozen ``Settings`` and passed down; nothing reads the environment elsewhere.
+A bad value raises ``ConfigError`` naming the setting (and where it came from).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+import uuid
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Member Interface or MemberName -> extension: PJSIP/1001, SIP/1001, Local/1001@ctx/n, IAX2/1001,
+# "1001", "Operator 1001 (鈴木)". The first group is the extension.
+DEFAULT_EXTENSION_PATTERN = r"^(?:[A-Za-z0-9]+/)?(?:Operator\s+)?(\d{2,8})(?:[@\-;/\s(].*)?$"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///var/ledger.sqlite3"
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_user: str = "cti"
+    ami_secret: str = ""
+    ami_enabled: bool = True
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    secret_key: str = ""
+    token_ttl_seconds: int = 12 * 3600
+    redis_url: str = ""
+    timezone: str = "Asia/Tokyo"
+    service_level_seconds: int = 20
+    short_abandon_seconds: int = 5
+    extension_pattern: str = DEFAULT_EXTENSION_PATTERN
+    server_id: str = ""
+    default_area_code: str = "0773"
+    ws_queue_size: int = 256
+    ws_heartbeat_seconds: float = 20.0
+    login_delay_seconds: float = 0.5  # per-IP delay after each failed login, doubling, capped
+    login_delay_max_seconds: float = 8.0
+    lookup_timeout_seconds: float = 2.0
+    log_level: str = "INFO"
+
+    def extension_of(self, *names: str) -> str | None:
+        """The operator extension named by a member Interface or MemberName (first that matches)."""
+        rx = _compiled(self.extension_pattern)
+        for name in names:
+            m = rx.match(name.strip()) if name else None
+            if m:
+                return m.group(1)
+        return None
+
+
+_RX_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled(pattern: str) -> re.Pattern[str]:
+    rx = _RX_CACHE.get(pattern)
+    if rx is None:
+        rx = _RX_CACHE[pattern] = re.compile(pattern)
+    return rx
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
+
+
+def _coerce(name: str, value: Any, source: str) -> Any:
+    tp = _TYPES[str(_FIELDS[name].type)]
+    where = f"{name} (from {source})"
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{where}: expected true/false, got {value!r}")
+    if tp is int:
+        if isinstance(value, bool):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        try:
+            return int(str(value).strip())
+        except ValueError as err:
+            raise ConfigError(f"{where}: expected an integer, got {value!r}") from err
+    if tp is float:
+        try:
+            return float(str(value).strip())
+        except ValueError as err:
+            raise ConfigError(f"{where}: expected a number, got {value!r}") from err
+    if not isinstance(value, str | int | float):
+        raise ConfigError(f"{where}: expected text, got {value!r}")
+    return str(value)
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``[ami] host = ..`` -> ``ami_host``; top-level keys stay as they are."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}".replace("-", "_")
+        if isinstance(value, Mapping):
+            out.update(_flatten(value, f"{name}_"))
+        else:
+            out[name] = value
+    return out
+
+
+def _validate(s: Settings) -> None:
+    if not 0 < s.ami_port < 65536:
+        raise ConfigError(f"ami_port: {s.ami_port} is not a TCP port")
+    if not 0 <= s.http_port < 65536:
+        raise ConfigError(f"http_port: {s.http_port} is not a TCP port")
+    try:
+        zoneinfo.ZoneInfo(s.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
+        raise ConfigError(f"timezone: unknown time zone {s.timezone!r}") from err
+    try:
+        rx = re.compile(s.extension_pattern)
+    except re.error as err:
+        raise ConfigError(f"extension_pattern: not a regular expression: {err}") from err
+    if rx.groups < 1:
+        raise ConfigError("extension_pattern: needs one group capturing the extension")
+    if "://" not in s.database_url:
+        raise ConfigError(f"database_url: not a URL: {s.database_url!r}")
+    if s.redis_url and not s.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"redis_url: not a redis:// URL: {s.redis_url!r}")
+    for name in ("service_level_seconds", "short_abandon_seconds", "token_ttl_seconds"):
+        if getattr(s, name) <= 0:
+            raise ConfigError(f"{name}: must be positive")
+    if s.ws_queue_size < 1:
+        raise ConfigError("ws_queue_size: must be at least 1")
+
+
+def load_settings(
+    path: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Settings from defaults, then the TOML file, then ``CTI_*`` variables, then overrides."""
+    values: dict[str, Any] = {}
+    if path is not None:
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except OSError as err:
+            raise ConfigError(f"config file {path}: {err.strerror}") from err
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"config file {path}: {err}") from err
+        for name, value in _flatten(data).items():
+            if name not in _FIELDS:
+                raise ConfigError(f"{name} (from {path}): unknown setting")
+            values[name] = _coerce(name, value, str(path))
+    for key, value in (env or {}).items():
+        if not key.startswith("CTI_"):
+            continue
+        name = key[4:].lower()
+        if name in _FIELDS:
+            values[name] = _coerce(name, value, key)
+    for name, value in overrides.items():
+        if name not in _FIELDS:
+            raise ConfigError(f"{name}: unknown setting")
+        values[name] = _coerce(name, value, "arguments")
+    settings = Settings(**values)
+    if not settings.server_id:
+        settings = dataclasses.replace(settings, server_id=f"cti-{uuid.uuid4().hex[:8]}")
+    if not settings.secret_key:
+        raise ConfigError(
+            "secret_key: required (CTI_SECRET_KEY or secret_key in the config file); "
+            "every instance behind one proxy must share it"
+        )
+    if len(settings.secret_key) < 16:
+        raise ConfigError("secret_key: must be at least 16 characters")
+    _validate(settings)
+    return settings

@@ -1,0 +1,43 @@
+"""Call disposition and notes; the operator's live call (for a client that reconnects)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from cti_server import protocol
+from cti_server.web.auth import STAFF, principal
+from cti_server.web.errors import BadRequest
+from cti_server.web.keys import SERVICE, SESSIONS
+from cti_server.web.validate import json_body, opt_str, req_str
+
+
+async def put_disposition(request: web.Request) -> web.Response:
+    from registry.audit import audit
+    from registry.calls import set_disposition
+
+    who = principal(request, *STAFF)
+    linkedid = request.match_info["linkedid"]
+    if not 0 < len(linkedid) <= 64:
+        raise BadRequest("linkedid", "1 to 64 characters")
+    body = await json_body(request)
+    disposition = req_str(body, "disposition", max_len=64)
+    notes = opt_str(body, "notes", max_len=4000)
+    async with request.app[SESSIONS]() as session:
+        await set_disposition(
+            session, linkedid, disposition=disposition, notes=notes, operator_id=who.id
+        )
+        await audit(
+            session,
+            "call_disposition",
+            operator_id=who.id,
+            call_linkedid=linkedid,
+            details={"disposition": disposition},
+        )
+        await session.commit()
+    return web.json_response({"linkedid": linkedid, "disposition": disposition, "notes": notes})
+
+
+async def current_call(request: web.Request) -> web.Response:
+    who = principal(request, *STAFF)
+    pops = request.app[SERVICE].current_pops(who.extension) if who.extension else []
+    return web.json_response({"calls": [protocol.to_dict(p) for p in pops]})

@@ -1,0 +1,190 @@
+"""Screen-pop routing over real WebSockets: only the ringing extension, withheld never shown,
+updates on answer and hang-up, reconnect gets the live call, slow clients are dropped."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select
+
+from cti_server import protocol
+from cti_server.web.app import create_app
+from cti_server.web.keys import HUB, SERVICE
+from registry.db import session_factory
+from registry.models import CallRecord
+from tests.integration.test_web_helpers import (
+    FakeBridge,
+    add_household,
+    answered,
+    auth,
+    completed,
+    incoming,
+    make_settings,
+    new_linkedid,
+    receive_type,
+    ringing,
+    token,
+)
+
+LANDLINE = "+81773621234"
+
+
+@pytest.fixture
+async def app_client(engine, db_url, aiohttp_client):
+    app = create_app(
+        make_settings(db_url), engine=engine, bridge=FakeBridge(), load_name_index=False
+    )
+    client = await aiohttp_client(app)
+    return app, client
+
+
+async def _connect(client, app, op_id: int, ext: str):
+    ws = await client.ws_connect("/ws", headers=auth(token(app, op_id, ext=ext)))
+    hello = await receive_type(ws, protocol.Hello)
+    assert hello.operator.extension == ext
+    return ws
+
+
+async def test_pop_goes_only_to_the_ringing_extension(app_client, engine):
+    app, client = app_client
+    resident_ids = await add_household(engine, LANDLINE)
+    ws1 = await _connect(client, app, 1, "1001")
+    ws2 = await _connect(client, app, 2, "1002")
+    service = app[SERVICE]
+    call1, call2 = new_linkedid(), new_linkedid()
+    service.on_event(incoming(call1, "0773-62-1234", name="ヤマダ"))
+    service.on_event(ringing(call1, "1001"))
+    pop = await receive_type(ws1, protocol.ScreenPop)
+    assert pop.call.linkedid == call1 and pop.call.state == "ringing"
+    assert pop.call.extension == "1001" and pop.call.queue == "vaccine"
+    assert pop.caller.status == "number" and pop.caller.e164 == LANDLINE
+    assert pop.caller.display == "0773-62-1234"
+    assert [m.resident_id for h in pop.households for m in h.members] == resident_ids
+    # 1002's first pop is its own call: it never saw call 1
+    service.on_event(incoming(call2, "09012345678"))
+    service.on_event(ringing(call2, "1002"))
+    pop2 = await receive_type(ws2, protocol.ScreenPop)
+    assert pop2.call.linkedid == call2 and pop2.households == ()
+    # answer and hang-up update the same operator
+    service.on_event(answered(call1, "1001"))
+    upd = await receive_type(ws1, protocol.ScreenPop)
+    assert (upd.call.state, upd.call.extension) == ("answered", "1001")
+    assert upd.call.answered_at is not None
+    service.on_event(completed(call1, "1001"))
+    end = await receive_type(ws1, protocol.ScreenPop)
+    assert (end.call.state, end.call.outcome) == ("ended", "answered")
+    await ws1.close()
+    await ws2.close()
+
+
+async def test_withheld_caller_never_shows_a_number(app_client, engine):
+    app, client = app_client
+    await add_household(engine, LANDLINE)
+    ws = await _connect(client, app, 1, "1001")
+    service = app[SERVICE]
+    call = new_linkedid()
+    # the trunk delivered the real number, but presentation is prohibited on the queue leg
+    service.on_event(incoming(call, "0773621234", name="ヤマダ", withheld=True))
+    service.on_event(ringing(call, "1001"))
+    pop = await receive_type(ws, protocol.ScreenPop)
+    assert pop.caller == protocol.CallerInfo(status="withheld")
+    assert pop.households == ()
+    raw = protocol.encode(pop)
+    assert "621234" not in raw and "ヤマダ" not in raw
+    service.on_event(completed(call, "1001"))
+    await receive_type(ws, protocol.ScreenPop)
+    await service.recorder.flush()
+    await ws.close()
+
+
+async def test_anonymous_caller_is_withheld(app_client):
+    app, client = app_client
+    ws = await _connect(client, app, 1, "1001")
+    call = new_linkedid()
+    app[SERVICE].on_event(incoming(call, "anonymous", name="Anonymous"))
+    app[SERVICE].on_event(ringing(call, "1001"))
+    pop = await receive_type(ws, protocol.ScreenPop)
+    assert pop.caller.status == "withheld" and pop.caller.e164 is None
+    assert pop.caller.display == "" and pop.caller.name == ""
+    await ws.close()
+
+
+async def test_reconnecting_operator_gets_its_live_call(app_client, engine):
+    app, client = app_client
+    await add_household(engine, LANDLINE)
+    ws = await _connect(client, app, 1, "1001")
+    call = new_linkedid()
+    app[SERVICE].on_event(incoming(call, "0773621234"))
+    app[SERVICE].on_event(ringing(call, "1001"))
+    await receive_type(ws, protocol.ScreenPop)
+    app[SERVICE].on_event(answered(call, "1001"))
+    await receive_type(ws, protocol.ScreenPop)
+    await ws.close()
+    ws = await client.ws_connect("/ws", headers=auth(token(app, 1, ext="1001")))
+    assert isinstance(await receive_type(ws, protocol.Hello), protocol.Hello)
+    pop = await receive_type(ws, protocol.ScreenPop)
+    assert (pop.call.linkedid, pop.call.state) == (call, "answered")
+    assert pop.households  # the cached lookup, not a new one
+    resp = await client.get("/api/calls/current", headers=auth(token(app, 1, ext="1001")))
+    assert [c["call"]["linkedid"] for c in (await resp.json())["calls"]] == [call]
+    await ws.close()
+
+
+async def test_slow_client_is_dropped_not_queued_forever(engine, db_url, aiohttp_client):
+    app = create_app(
+        make_settings(db_url, ws_queue_size=4),
+        engine=engine,
+        bridge=FakeBridge(),
+        load_name_index=False,
+    )
+    client = await aiohttp_client(app)
+    ws = await _connect(client, app, 1, "1001")
+    hub = app[HUB]
+    (c,) = hub.clients
+    # the client stops reading: pile up more than the queue holds without yielding
+    for i in range(50):
+        c.offer(protocol.encode(protocol.Pong(nonce=str(i))))
+    assert c.dropped and hub.drops == 1
+    assert c not in hub.clients
+    msg = await ws.receive(timeout=5)
+    while msg.type.name == "TEXT":
+        msg = await ws.receive(timeout=5)
+    assert msg.type.name in ("CLOSE", "CLOSED", "CLOSING")
+    await ws.close()
+
+
+async def test_vanished_client_is_removed(app_client):
+    app, client = app_client
+    ws = await _connect(client, app, 1, "1001")
+    await ws.close()
+    for _ in range(100):
+        if not app[HUB].clients:
+            break
+        await asyncio.sleep(0.01)
+    assert not app[HUB].clients
+    # a pop for that extension now goes nowhere and raises nothing
+    call = new_linkedid()
+    app[SERVICE].on_event(incoming(call, "0773621234"))
+    app[SERVICE].on_event(ringing(call, "1001"))
+
+
+async def test_every_call_is_recorded(app_client, engine):
+    pytest.importorskip("registry.calls")
+    app, client = app_client
+    await add_household(engine, LANDLINE, names=("山田 太郎",))
+    call = new_linkedid()
+    service = app[SERVICE]
+    service.on_event(incoming(call, "0773621234"))
+    service.on_event(ringing(call, "1001"))
+    service.on_event(answered(call, "1001"))
+    service.on_event(completed(call, "1001"))
+    await asyncio.gather(*service.popper._tasks)
+    await service.recorder.flush()
+    async with session_factory(engine)() as s:
+        rec = (await s.scalars(select(CallRecord))).one()
+    assert rec.linkedid == call and rec.caller_e164 == LANDLINE
+    assert rec.caller_raw == "0773621234" and rec.queue == "vaccine"
+    assert rec.extension == "1001" and rec.outcome == "answered"
+    assert rec.match_count == 1 and rec.matched_resident_id is not None
+    assert rec.answered_at is not None and rec.ended_at is not None
