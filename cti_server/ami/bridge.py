@@ -55,7 +55,12 @@ RESYNC_ACTIONS = ("CoreShowChannels", "QueueStatus", "QueueSummary")
 
 # Values of AmiBridge.state (passed to on_state on every change)
 CONNECTING, CONNECTED, DISCONNECTED, AUTH_FAILED, CLOSED = (
-    "connecting", "connected", "disconnected", "auth_failed", "closed")
+    "connecting",
+    "connected",
+    "disconnected",
+    "auth_failed",
+    "closed",
+)
 
 
 @dataclass(frozen=True)
@@ -151,8 +156,11 @@ class AmiBridge:
         before the answer (the action is not re-sent), ``AmiActionError`` on ``Response: Error``
         or no answer within ``action_timeout``; ``ValueError`` for a value with a line break.
         """
-        fields = {"Action": "QueuePause", "Interface": interface,
-                  "Paused": "true" if paused else "false"}
+        fields = {
+            "Action": "QueuePause",
+            "Interface": interface,
+            "Paused": "true" if paused else "false",
+        }
         if queue:
             fields["Queue"] = queue
         if reason:
@@ -180,8 +188,11 @@ class AmiBridge:
                 if self.settings.auth_retry is None:
                     log.error("AMI login refused (%s); not retrying: fix the secret", err.message)
                     return
-                log.error("AMI login refused (%s); retrying in %g s", err.message,
-                          self.settings.auth_retry)
+                log.error(
+                    "AMI login refused (%s); retrying in %g s",
+                    err.message,
+                    self.settings.auth_retry,
+                )
                 delay = self.settings.auth_retry
             except AmiError as err:
                 failures += 1
@@ -203,7 +214,8 @@ class AmiBridge:
         try:
             async with asyncio.timeout(s.connect_timeout):
                 _, proto = await loop.create_connection(
-                    lambda: AmiProtocol(self._on_message), s.host, s.port)
+                    lambda: AmiProtocol(self._on_message), s.host, s.port
+                )
                 await proto.banner
         except (OSError, TimeoutError, AmiConnectionError) as err:
             if proto is not None:
@@ -221,14 +233,18 @@ class AmiBridge:
         proto = await self._open()
         self._proto = proto
         try:
-            resp = await proto.action({"Action": "Login", "Username": s.username,
-                                       "Secret": s.secret, "Events": "on"}, s.connect_timeout)
+            resp = await proto.action(
+                {"Action": "Login", "Username": s.username, "Secret": s.secret, "Events": "on"},
+                s.connect_timeout,
+            )
             if isinstance(resp, list) or not resp.success:
                 msg = resp.get("Message", "") if not isinstance(resp, list) else ""
                 raise AmiAuthError(f"AMI login as {s.username!r} refused: {msg or 'no reason'}")
             resync = self._logged_in(proto)
-            tasks = [asyncio.create_task(self._pinger(proto), name="ami-ping"),
-                     asyncio.create_task(self._finish_resync(proto, resync), name="ami-resync")]
+            tasks = [
+                asyncio.create_task(self._pinger(proto), name="ami-ping"),
+                asyncio.create_task(self._finish_resync(proto, resync), name="ami-resync"),
+            ]
             try:
                 reason = await proto.lost
             finally:
@@ -247,11 +263,16 @@ class AmiBridge:
         self.sessions += 1
         self.last_error = ""
         self._set_state(CONNECTED)
-        log.info("AMI logged in to %s:%s (session %d)", self.settings.host, self.settings.port,
-                 self.sessions)
+        log.info(
+            "AMI logged in to %s:%s (session %d)",
+            self.settings.host,
+            self.settings.port,
+            self.sessions,
+        )
         self._emit(ResyncStarted(at=self._clock()))
-        actions = [proto.start_action({"Action": name}, stream_items=True)
-                   for name in RESYNC_ACTIONS]
+        actions = [
+            proto.start_action({"Action": name}, stream_items=True) for name in RESYNC_ACTIONS
+        ]
         proto.release_events()
         return actions
 
@@ -261,13 +282,16 @@ class AmiBridge:
                 for action in actions:
                     resp = await proto.wait(action, self.settings.resync_timeout)
                     if not isinstance(resp, list) and not resp.success:
-                        log.warning("AMI resync %s refused: %s", action.get("Action"),
-                                    resp.get("Message"))
+                        log.warning(
+                            "AMI resync %s refused: %s", action.get("Action"), resp.get("Message")
+                        )
         except AmiActionLost:
             return
         except (AmiActionError, TimeoutError):
-            log.warning("AMI resync did not complete in %g s: dropping the connection",
-                        self.settings.resync_timeout)
+            log.warning(
+                "AMI resync did not complete in %g s: dropping the connection",
+                self.settings.resync_timeout,
+            )
             proto.abort("resync timed out")
             return
         self._emit(ResyncCompleted(at=self._clock()))
@@ -281,8 +305,9 @@ class AmiBridge:
             except AmiActionLost:
                 return
             except AmiError:
-                log.warning("AMI Ping unanswered within %g s: connection declared dead",
-                            s.ping_timeout)
+                log.warning(
+                    "AMI Ping unanswered within %g s: connection declared dead", s.ping_timeout
+                )
                 proto.abort(f"no answer to Ping within {s.ping_timeout:g} s")
                 return
 
@@ -306,8 +331,11 @@ class AmiBridge:
             events = []
         if name == "Shutdown":
             self._shutdown_seen = True
-            log.warning("Asterisk is shutting down (%s, restart %s)", msg.get("Shutdown"),
-                        msg.get("Restart"))
+            log.warning(
+                "Asterisk is shutting down (%s, restart %s)",
+                msg.get("Shutdown"),
+                msg.get("Restart"),
+            )
             if not any(isinstance(e, PbxShutdown) for e in events):
                 events.append(PbxShutdown(restart=msg.get("Restart") == "True", at=at))
         elif name == "FullyBooted":

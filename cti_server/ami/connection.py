@@ -140,8 +140,9 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]
     def send(self, data: Mapping[str, object], as_list: bool | None = None) -> asyncio.Future:  # type: ignore[type-arg]
         return self._send(data, as_list=as_list).future
 
-    def _send(self, data: Mapping[str, object], *, as_list: bool | None = None,
-              stream_items: bool = False) -> Action:
+    def _send(
+        self, data: Mapping[str, object], *, as_list: bool | None = None, stream_items: bool = False
+    ) -> Action:
         if self.closed:
             raise AmiNotConnected("AMI connection is closed", action=str(data.get("Action", "")))
         action = data if isinstance(data, Action) else Action(dict(data), as_list=as_list)
@@ -179,8 +180,12 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]
         self.streamed.clear()
         for action in pending.values():
             name = str(action.get("Action", ""))
-            _fail(action.future, AmiActionLost(
-                f"connection lost before the answer to {name}; not re-sent", action=name))
+            _fail(
+                action.future,
+                AmiActionLost(
+                    f"connection lost before the answer to {name}; not re-sent", action=name
+                ),
+            )
 
     def abort(self, reason: str) -> None:
         """Drop the connection now (dead peer, shutdown): no flush, no goodbye."""

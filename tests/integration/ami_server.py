@@ -105,11 +105,17 @@ class AmiSession:
         if name == "login":
             if action.get("Username") == srv.username and action.get("Secret") == srv.secret:
                 self.logged_in = True
-                out = block("Response: Success", f"ActionID: {aid}",
-                            "Message: Authentication accepted")
+                out = block(
+                    "Response: Success", f"ActionID: {aid}", "Message: Authentication accepted"
+                )
                 if srv.fully_booted:
-                    out += block("Event: FullyBooted", "Privilege: system,all", "Uptime: 0",
-                                 "LastReload: 0", "Status: Fully Booted")
+                    out += block(
+                        "Event: FullyBooted",
+                        "Privilege: system,all",
+                        "Uptime: 0",
+                        "LastReload: 0",
+                        "Status: Fully Booted",
+                    )
                 await self.send(out)
             else:
                 await self.send(
@@ -122,8 +128,14 @@ class AmiSession:
                 await self.send(reply)
         elif name == "ping":
             if srv.ping_reply:
-                await self.send(block("Response: Success", f"ActionID: {aid}", "Ping: Pong",
-                                      "Timestamp: 1795734340.000000"))
+                await self.send(
+                    block(
+                        "Response: Success",
+                        f"ActionID: {aid}",
+                        "Ping: Pong",
+                        "Timestamp: 1795734340.000000",
+                    )
+                )
         elif name in LIST_ACTIONS:
             await self.send(self.list_reply(name, aid))
         else:
@@ -132,14 +144,18 @@ class AmiSession:
     def list_reply(self, name: str, aid: str) -> bytes:
         items = resync_items(self.server.resync, name) if self.server.resync else []
         items = [re.sub(rb"ActionID: [^\r]*", f"ActionID: {aid}".encode(), i) for i in items]
-        out = block("Response: Success", f"ActionID: {aid}", "EventList: start",
-                    "Message: list will follow")
+        out = block(
+            "Response: Success", f"ActionID: {aid}", "EventList: start", "Message: list will follow"
+        )
         for n, item in enumerate(items):
             out += item
             if n == 0:
                 out += b"".join(self.server.interleave)  # ordinary events amid the items
-        out += b"Event: " + LIST_ACTIONS[name] + b"\r\n" + block(
-            f"ActionID: {aid}", "EventList: Complete", f"ListItems: {len(items)}"
+        out += (
+            b"Event: "
+            + LIST_ACTIONS[name]
+            + b"\r\n"
+            + block(f"ActionID: {aid}", "EventList: Complete", f"ListItems: {len(items)}")
         )
         return out
 
@@ -208,8 +224,7 @@ class FakeAmi:
 
     async def session(self, n: int, within: float = 3.0) -> AmiSession:
         """The ``n``-th (0-based) session, once it has logged in."""
-        await self.wait_until(lambda: len(self.sessions) > n and self.sessions[n].logged_in,
-                              within)
+        await self.wait_until(lambda: len(self.sessions) > n and self.sessions[n].logged_in, within)
         return self.sessions[n]
 
     async def close(self) -> None:

@@ -48,8 +48,9 @@ async def bridge(ami: FakeAmi, rec: Recorder) -> AsyncIterator[AmiBridge]:
     await b.close()
 
 
-async def test_login_then_resync_snapshot_in_order(bridge: AmiBridge, ami: FakeAmi,
-                                                    rec: Recorder) -> None:
+async def test_login_then_resync_snapshot_in_order(
+    bridge: AmiBridge, ami: FakeAmi, rec: Recorder
+) -> None:
     await rec.wait_for(ev.ResyncCompleted)
     assert bridge.connected
     assert bridge.state == "connected"
@@ -61,7 +62,8 @@ async def test_login_then_resync_snapshot_in_order(bridge: AmiBridge, ami: FakeA
     assert names.index("PbxBooted") < names.index("ChannelSeen")  # FullyBooted after ResyncStarted
     assert len(rec.of(ev.ChannelSeen)) == 8
     assert {m.interface for m in rec.of(ev.MemberState)} == {
-        f"Local/{x}@operators/n" for x in ("1001", "1002", "1003")}
+        f"Local/{x}@operators/n" for x in ("1001", "1002", "1003")
+    }
     # the caller still waiting (ringing 1002/1003) comes out of the snapshot: it can still pop
     (entry,) = rec.of(ev.QueueEntrySeen)
     assert (entry.number, entry.queue, entry.position) == ("09012345678", "vaccine", 1)
@@ -72,9 +74,16 @@ async def test_login_then_resync_snapshot_in_order(bridge: AmiBridge, ami: FakeA
 
 
 async def test_resync_items_interleaved_with_live_events(ami: FakeAmi, rec: Recorder) -> None:
-    ami.interleave = [block("Event: QueueMemberPause", "Queue: vaccine",
-                            "Interface: Local/1003@operators/n", "MemberName: Operator 1003",
-                            "Paused: 1", "PausedReason: 休憩")]
+    ami.interleave = [
+        block(
+            "Event: QueueMemberPause",
+            "Queue: vaccine",
+            "Interface: Local/1003@operators/n",
+            "MemberName: Operator 1003",
+            "Paused: 1",
+            "PausedReason: 休憩",
+        )
+    ]
     b = AmiBridge(fast_settings(ami), rec.on_event)
     await b.start()
     try:
@@ -88,22 +97,27 @@ async def test_resync_items_interleaved_with_live_events(ami: FakeAmi, rec: Reco
     assert len(rec.of(ev.ChannelSeen)) == 8
 
 
-async def test_recorded_call_flows_through(bridge: AmiBridge, ami: FakeAmi, rec: Recorder,
-                                           ami_fixtures: Path) -> None:
+async def test_recorded_call_flows_through(
+    bridge: AmiBridge, ami: FakeAmi, rec: Recorder, ami_fixtures: Path
+) -> None:
     await rec.wait_for(ev.ResyncCompleted)
     session = await ami.session(0)
     await session.send(after_login((ami_fixtures / "01-answered.ami").read_bytes()))
     await rec.wait_for(ev.CallCompleted)
     (queued,) = rec.of(ev.CallQueued)
-    assert (queued.linkedid, queued.number, queued.withheld) == ("1795734260.0", "0773621234",
-                                                                  False)
+    assert (queued.linkedid, queued.number, queued.withheld) == (
+        "1795734260.0",
+        "0773621234",
+        False,
+    )
     assert rec.of(ev.AgentRinging)[0].interface == "Local/1001@operators/n"
     assert rec.of(ev.CallAnswered)[0].hold_seconds == 1.0
     assert rec.of(ev.CallCompleted)[0].talk_seconds == 5.0
 
 
-async def test_reconnects_after_drop_and_resyncs(bridge: AmiBridge, ami: FakeAmi,
-                                                 rec: Recorder) -> None:
+async def test_reconnects_after_drop_and_resyncs(
+    bridge: AmiBridge, ami: FakeAmi, rec: Recorder
+) -> None:
     await rec.wait_for(ev.ResyncCompleted)
     (await ami.session(0)).drop()
     await rec.wait_for(ev.ConnectionLost)
@@ -117,8 +131,9 @@ async def test_reconnects_after_drop_and_resyncs(bridge: AmiBridge, ami: FakeAmi
     assert bridge.sessions == 2
 
 
-async def test_asterisk_restart_detected(bridge: AmiBridge, ami: FakeAmi, rec: Recorder,
-                                         ami_fixtures: Path) -> None:
+async def test_asterisk_restart_detected(
+    bridge: AmiBridge, ami: FakeAmi, rec: Recorder, ami_fixtures: Path
+) -> None:
     stream = after_login((ami_fixtures / "10-restart.ami").read_bytes())
     first_session = stream[: stream.index(b"Asterisk Call Manager/")]  # up to Shutdown
     await rec.wait_for(ev.ResyncCompleted)
@@ -127,7 +142,7 @@ async def test_asterisk_restart_detected(bridge: AmiBridge, ami: FakeAmi, rec: R
     names = rec.names()
     shut = names.index("PbxShutdown")
     assert rec.of(ev.PbxShutdown)[0].restart is True
-    assert names[shut:shut + 4] == ["PbxShutdown", "ConnectionLost", "ResyncStarted", "PbxBooted"]
+    assert names[shut : shut + 4] == ["PbxShutdown", "ConnectionLost", "ResyncStarted", "PbxBooted"]
     assert len(ami.sessions) == 2
 
 
@@ -135,8 +150,11 @@ async def test_connect_refused_then_backoff(rec: Recorder) -> None:
     server = await FakeAmi().start()
     port = server.port
     await server.close()  # nothing listens there any more
-    b = AmiBridge(AmiSettings(port=port, secret="x", reconnect_min=0.01, reconnect_max=0.02),
-                  rec.on_event, on_state=rec.on_state)
+    b = AmiBridge(
+        AmiSettings(port=port, secret="x", reconnect_min=0.01, reconnect_max=0.02),
+        rec.on_event,
+        on_state=rec.on_state,
+    )
     await b.start()
     try:
         await rec.wait_until(lambda: rec.states)
@@ -156,8 +174,11 @@ async def test_no_banner_is_a_connect_timeout(rec: Recorder) -> None:
 
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    b = AmiBridge(AmiSettings(port=port, secret="x", connect_timeout=0.05), rec.on_event,
-                  on_state=rec.on_state)
+    b = AmiBridge(
+        AmiSettings(port=port, secret="x", connect_timeout=0.05),
+        rec.on_event,
+        on_state=rec.on_state,
+    )
     await b.start()
     try:
         await rec.wait_until(lambda: rec.states)
@@ -171,16 +192,19 @@ async def test_no_banner_is_a_connect_timeout(rec: Recorder) -> None:
 
 
 def test_backoff_is_exponential_with_jitter_and_capped() -> None:
-    b = AmiBridge(AmiSettings(reconnect_min=1.0, reconnect_max=30.0), lambda e: None,
-                  translator=lambda m, at: [], rng=random.Random(7))
+    b = AmiBridge(
+        AmiSettings(reconnect_min=1.0, reconnect_max=30.0),
+        lambda e: None,
+        translator=lambda m, at: [],
+        rng=random.Random(7),
+    )
     for failures, ceiling in [(0, 1.0), (1, 2.0), (2, 4.0), (3, 8.0), (10, 30.0), (99, 30.0)]:
         delays = [b._backoff(failures) for _ in range(50)]
         assert all(ceiling / 2 <= d <= ceiling for d in delays)
         assert len(set(delays)) > 1  # jittered
 
 
-async def test_queue_pause_sends_the_action(bridge: AmiBridge, ami: FakeAmi,
-                                            rec: Recorder) -> None:
+async def test_queue_pause_sends_the_action(bridge: AmiBridge, ami: FakeAmi, rec: Recorder) -> None:
     await rec.wait_for(ev.ResyncCompleted)
     await bridge.queue_pause("Local/1001@operators/n", True, reason="休憩", queue="vaccine")
     (sent,) = [a for a in ami.actions if a["Action"] == "QueuePause"]
@@ -191,10 +215,10 @@ async def test_queue_pause_sends_the_action(bridge: AmiBridge, ami: FakeAmi,
     assert "Queue" not in ami.actions[-1]
 
 
-async def test_queue_pause_error_response(bridge: AmiBridge, ami: FakeAmi,
-                                          rec: Recorder) -> None:
+async def test_queue_pause_error_response(bridge: AmiBridge, ami: FakeAmi, rec: Recorder) -> None:
     ami.handlers["queuepause"] = lambda s, a: block(
-        "Response: Error", f"ActionID: {a['ActionID']}", "Message: Interface not found")
+        "Response: Error", f"ActionID: {a['ActionID']}", "Message: Interface not found"
+    )
     await rec.wait_for(ev.ResyncCompleted)
     with pytest.raises(AmiActionError, match="Interface not found"):
         await bridge.queue_pause("Local/9999@operators/n", True)
@@ -203,8 +227,9 @@ async def test_queue_pause_error_response(bridge: AmiBridge, ami: FakeAmi,
     assert bridge.connected
 
 
-async def test_queue_pause_unanswered_times_out(bridge: AmiBridge, ami: FakeAmi,
-                                                rec: Recorder) -> None:
+async def test_queue_pause_unanswered_times_out(
+    bridge: AmiBridge, ami: FakeAmi, rec: Recorder
+) -> None:
     ami.handlers["queuepause"] = lambda s, a: None
     await rec.wait_for(ev.ResyncCompleted)
     with pytest.raises(AmiActionError, match="no answer"):
