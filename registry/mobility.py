@@ -1,0 +1,200 @@
+"""Mobility-support (移動支援) requests: pickup address, wheelchair, companion, status.
+
+``client_key`` is the client's idempotency key: a resend returns the request the first one made.
+Every change is audited with the operator and call. The caller commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.audit import audit
+from registry.bookings import check_client_key
+from registry.errors import Conflict, InvalidInput, NotFound
+from registry.models import Booking, MobilityRequest, Resident, utcnow
+from registry.views import MobilityView, as_utc, check_choice
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("open", "arranged", "done", "cancelled")
+EDITABLE = frozenset({"pickup_address", "wheelchair", "companion", "notes", "status", "booking_id"})
+
+
+def mobility_view(m: MobilityRequest) -> MobilityView:
+    return MobilityView(
+        request_id=m.id,
+        resident_id=m.resident_id,
+        booking_id=m.booking_id,
+        pickup_address=m.pickup_address,
+        wheelchair=m.wheelchair,
+        companion=m.companion,
+        notes=m.notes,
+        status=m.status,
+        created_by=m.created_by,
+        call_linkedid=m.call_linkedid,
+        client_key=m.client_key,
+        created_at=as_utc(m.created_at),
+        updated_at=as_utc(m.updated_at),
+    )
+
+
+def _check_flag(field: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(field, f"{field} must be true or false")
+    return value
+
+
+def _check_text(field: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(field, f"{field} must be text")
+    return value.strip()
+
+
+async def _check_booking(session: AsyncSession, booking_id: int | None, resident_id: int) -> None:
+    if booking_id is None:
+        return
+    owner = await session.scalar(select(Booking.resident_id).where(Booking.id == booking_id))
+    if owner != resident_id:
+        raise InvalidInput("booking_id", "the booking does not exist or is not this resident's")
+
+
+async def get_mobility_request(session: AsyncSession, request_id: int) -> MobilityView:
+    rows = await session.scalars(
+        select(MobilityRequest)
+        .where(MobilityRequest.id == request_id)
+        .execution_options(populate_existing=True)
+    )
+    m = rows.one_or_none()
+    if m is None:
+        raise NotFound(
+            f"mobility request {request_id} not found", details={"request_id": request_id}
+        )
+    return mobility_view(m)
+
+
+async def create_mobility_request(
+    session: AsyncSession,
+    *,
+    resident_id: int,
+    pickup_address: str,
+    wheelchair: bool,
+    companion: bool,
+    notes: str = "",
+    booking_id: int | None = None,
+    operator_id: int | None = None,
+    call_linkedid: str | None = None,
+    client_key: str | None = None,
+) -> MobilityView:
+    """Record a request; an empty ``pickup_address`` means the resident's own address."""
+    check_client_key(client_key)
+    if client_key is not None:
+        done = await session.scalar(
+            select(MobilityRequest.id).where(MobilityRequest.client_key == client_key)
+        )
+        if done is not None:
+            view = await get_mobility_request(session, done)
+            if view.resident_id != resident_id:
+                raise Conflict(
+                    "client_key was used for another request", details={"field": "client_key"}
+                )
+            return view
+    home = await session.scalar(select(Resident.address).where(Resident.id == resident_id))
+    if home is None:
+        raise NotFound(f"resident {resident_id} not found", details={"resident_id": resident_id})
+    pickup = _check_text("pickup_address", pickup_address) or home.strip()
+    if not pickup:
+        raise InvalidInput("pickup_address", "a pickup address is needed")
+    values = {
+        "resident_id": resident_id,
+        "pickup_address": pickup,
+        "wheelchair": _check_flag("wheelchair", wheelchair),
+        "companion": _check_flag("companion", companion),
+        "notes": _check_text("notes", notes),
+        "booking_id": booking_id,
+        "status": "open",
+        "created_by": operator_id,
+        "call_linkedid": call_linkedid,
+        "client_key": client_key,
+    }
+    await _check_booking(session, booking_id, resident_id)
+    try:
+        rid = await session.scalar(
+            insert(MobilityRequest).values(**values).returning(MobilityRequest.id)
+        )
+    except IntegrityError as err:  # a concurrent resend with the same key; caller rolls back
+        raise Conflict(
+            "the request was sent twice at once", details={"field": "client_key"}
+        ) from err
+    assert rid is not None
+    await audit(
+        session,
+        "mobility.create",
+        operator_id=operator_id,
+        resident_id=resident_id,
+        call_linkedid=call_linkedid,
+        details={"request_id": rid, "booking_id": booking_id},
+    )
+    log.info("mobility request %s created (operator %s, call %s)", rid, operator_id, call_linkedid)
+    return await get_mobility_request(session, rid)
+
+
+async def update_mobility_request(
+    session: AsyncSession,
+    request_id: int,
+    *,
+    operator_id: int | None = None,
+    call_linkedid: str | None = None,
+    **changes: Any,
+) -> MobilityView:
+    """Change any of pickup_address, wheelchair, companion, notes, status, booking_id."""
+    current = await get_mobility_request(session, request_id)
+    values: dict[str, Any] = {}
+    for field, value in changes.items():
+        if field not in EDITABLE:
+            raise InvalidInput(field, f"a mobility request has no editable field {field!r}")
+        if field in ("wheelchair", "companion"):
+            values[field] = _check_flag(field, value)
+        elif field == "status":
+            values[field] = check_choice("status", value, STATUSES)
+        elif field == "booking_id":
+            await _check_booking(session, value, current.resident_id)
+            values[field] = value
+        else:
+            values[field] = _check_text(field, value)
+    if values.get("pickup_address") == "":
+        raise InvalidInput("pickup_address", "a pickup address is needed")
+    if not values:
+        return current
+    await session.execute(
+        update(MobilityRequest)
+        .where(MobilityRequest.id == request_id)
+        .values(updated_at=utcnow(), **values)
+    )
+    await audit(
+        session,
+        "mobility.update",
+        operator_id=operator_id,
+        resident_id=current.resident_id,
+        call_linkedid=call_linkedid,
+        details={"request_id": request_id, "fields": sorted(values)},
+    )
+    log.info("mobility request %s updated: %s", request_id, ", ".join(sorted(values)))
+    return await get_mobility_request(session, request_id)
+
+
+async def list_mobility_requests(
+    session: AsyncSession, *, status: str | None = None, resident_id: int | None = None
+) -> list[MobilityView]:
+    """Requests oldest first (a work list), filtered by status and/or resident."""
+    stmt = select(MobilityRequest).order_by(MobilityRequest.created_at, MobilityRequest.id)
+    if status is not None:
+        stmt = stmt.where(MobilityRequest.status == check_choice("status", status, STATUSES))
+    if resident_id is not None:
+        stmt = stmt.where(MobilityRequest.resident_id == resident_id)
+    rows = await session.scalars(stmt.execution_options(populate_existing=True))
+    return [mobility_view(m) for m in rows.all()]
