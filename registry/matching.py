@@ -1,14 +1,24 @@
-"""Result types shared by the lookup by number and the search by person.
+"""Result types shared by the lookup by number and the search by person, and the compact
+in-memory columns the search index is made of.
 
 A :class:`ResidentMatch` is one candidate resident with a score (0-100) and the reasons it matched;
-a :class:`HouseholdMatch` groups the candidates of one household (世帯). Plain frozen dataclasses:
-no I/O, nothing imported beyond the standard library.
+a :class:`HouseholdMatch` groups the candidates of one household (世帯). Both are plain frozen
+dataclasses. The second half of the module holds the storage of ``registry.search.NameIndex``
+(:class:`Columns`, :class:`NameKeys`, :class:`PhoneDigits`): no I/O, no database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
+
+from rapidfuzz import fuzz
 
 
 @dataclass(frozen=True)
@@ -41,3 +51,320 @@ class HouseholdMatch:
     @property
     def best_score(self) -> float:
         return max((m.score for m in self.members), default=0.0)
+
+
+# --- compact in-memory columns used by registry.search.NameIndex -----------------------------
+# Kept here (beside the result types they produce) so that search.py stays readable. No
+# per-resident Python objects: numbers live in ``array``s, strings in one joined ``str`` per
+# column with an offset array, de-duplicated while building.
+
+SEP = "\x00"
+
+
+class StrTable:
+    """Append-only table of strings: one joined string plus offsets; de-duplicated until frozen."""
+
+    def __init__(self, dedupe: bool = True) -> None:
+        self._parts: list[str] = []
+        self._index: dict[str, int] | None = {} if dedupe else None
+        self._joined = ""
+        self._off = array("Q", [0])
+        self._tail: list[str] = []
+        self._frozen = False
+
+    def __len__(self) -> int:
+        return len(self._off) - 1 + len(self._parts) + len(self._tail)
+
+    def add(self, s: str) -> int:
+        if self._frozen:
+            self._tail.append(s)
+            return len(self) - 1
+        if self._index is not None:
+            i = self._index.get(s)
+            if i is not None:
+                return i
+            self._index[s] = len(self._parts)
+        self._parts.append(s)
+        return len(self._parts) - 1
+
+    def freeze(self) -> None:
+        self._joined = "".join(p + SEP for p in self._parts)
+        self._off = array("Q", [0])
+        self._off.extend(accumulate(len(p) + 1 for p in self._parts))
+        self._parts, self._index, self._frozen = [], None, True
+
+    def get(self, i: int) -> str:
+        n = len(self._off) - 1
+        if i < n:
+            return self._joined[self._off[i] : self._off[i + 1] - 1]
+        return self._tail[i - n] if self._frozen else self._parts[i]
+
+    def find(self, fragment: str, cap: int | None = None) -> list[int]:
+        """Indices of the strings that contain ``fragment``."""
+        out: list[int] = []
+        pos = self._joined.find(fragment)
+        while pos >= 0 and (cap is None or len(out) < cap):
+            i = bisect_right(self._off, pos) - 1
+            out.append(i)
+            pos = self._joined.find(fragment, self._off[i + 1])
+        n = len(self._off) - 1
+        out.extend(n + k for k, s in enumerate(self._tail) if fragment in s)
+        return out
+
+
+class SortedRows:
+    """Rows ordered by an integer key, for equality lookups by bisection (built once)."""
+
+    def __init__(self, keys: array[int]) -> None:
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self.rows = array("i", order)
+        self.keys = array("q", (keys[i] for i in order))
+
+    def lookup(self, key: int) -> array[int]:
+        lo = bisect_left(self.keys, key)
+        hi = bisect_right(self.keys, key, lo)
+        return self.rows[lo:hi]
+
+
+@dataclass(frozen=True)
+class IndexedResident:
+    """One resident as the search index holds it (input of ``NameIndex.upsert``). ``phones``
+    are E.164 numbers reaching the resident (their own and their household's)."""
+
+    resident_id: int
+    name: str
+    name_kana: str = ""
+    birth_date: dt.date | None = None
+    sex: str = ""
+    address: str = ""
+    household_id: int | None = None
+    household_no: str = ""
+    status: str = "active"
+    phones: tuple[str, ...] = ()
+
+
+def _grams(flat: str) -> set[str]:
+    s = f"^{flat}$"
+    return {s[i : i + 2] for i in range(len(s) - 1)}
+
+
+Scorer = Callable[[str, tuple[str, ...], str], float]
+
+
+class NameKeys:
+    """De-duplicated spaced name keys, their bigram postings and the rows holding each key."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self._index: dict[str, int] = {}
+        self._grams: dict[str, array[int]] = {}
+        self._entry_of_row = array("i")
+        self._start = array("I", [0])
+        self._rows = array("i")
+        self._extra: dict[int, list[int]] = {}
+        self._frozen = False
+
+    def add(self, key: str, row: int) -> int:
+        e = self._index.get(key, -1) if key else -1
+        if key and e < 0:
+            e = self._index[key] = len(self.keys)
+            self.keys.append(key)
+            for g in _grams(key.replace(" ", "")):
+                self._grams.setdefault(g, array("i")).append(e)
+        if self._frozen:
+            if e >= 0:
+                self._extra.setdefault(e, []).append(row)
+        else:
+            self._entry_of_row.append(e)
+        return e
+
+    def freeze(self) -> None:
+        """Group rows by key (counting sort) into a compact start/rows pair."""
+        counts = [0] * (len(self.keys) + 1)
+        for e in self._entry_of_row:
+            counts[e + 1] += 1  # e == -1 lands in slot 0 and is never read
+        self._start = array("I", [0])
+        self._start.extend(accumulate(counts[1:]))
+        fill = array("I", self._start)
+        rows = array("i", bytes(4 * self._start[-1]))
+        for row, e in enumerate(self._entry_of_row):
+            if e >= 0:
+                rows[fill[e]] = row
+                fill[e] += 1
+        self._rows, self._entry_of_row, self._frozen = rows, array("i"), True
+
+    def rows_of(self, e: int) -> list[int]:
+        base = self._rows[self._start[e] : self._start[e + 1]] if e + 1 < len(self._start) else []
+        return [*base, *self._extra.get(e, ())]
+
+    def search(
+        self, qform: str, qkeys: tuple[str, ...], n0: int, n1: int, scorer: Scorer
+    ) -> list[tuple[int, float]]:
+        """Stage 0 (shared bigrams), stage 1 (fuzz.ratio, both orders), stage 2 (``scorer``)."""
+        counts: Counter[int] = Counter()
+        for g in set().union(*(_grams(k) for k in qkeys)):
+            post = self._grams.get(g)
+            if post is not None:
+                counts.update(post)
+        short = [e for e, _ in counts.most_common(n0)]
+        flat = [self.keys[e].replace(" ", "") for e in short]
+        s1 = [max(fuzz.ratio(q, f) for q in qkeys) for f in flat]
+        best = heapq.nlargest(n1, range(len(short)), key=s1.__getitem__)
+        out = [(short[i], scorer(qform, qkeys, self.keys[short[i]])) for i in best]
+        out.sort(key=lambda t: -t[1])
+        return out
+
+
+class PhoneDigits:
+    """National digits of every indexed number, searchable by fragment, with their owners."""
+
+    def __init__(self) -> None:
+        self._digits = StrTable(dedupe=False)
+        self._rid = array("q")
+        self._hid = array("q")
+
+    def add(self, digits: str, resident_id: int | None, household_id: int | None) -> None:
+        self._digits.add(digits)
+        self._rid.append(-1 if resident_id is None else resident_id)
+        self._hid.append(-1 if household_id is None else household_id)
+
+    def freeze(self) -> None:
+        self._digits.freeze()
+
+    def owners(self, fragment: str, cap: int = 20000) -> tuple[set[int], set[int]]:
+        """(resident ids, household ids) owning a number that contains ``fragment``."""
+        rids: set[int] = set()
+        hids: set[int] = set()
+        for i in self._digits.find(fragment, cap):
+            if self._rid[i] >= 0:
+                rids.add(self._rid[i])
+            if self._hid[i] >= 0:
+                hids.add(self._hid[i])
+        return rids, hids
+
+
+class Columns:
+    """Per-resident columns. Rows loaded before ``freeze`` are sorted by resident id; rows
+    appended later (upserts) are few and scanned linearly. A removed row keeps its place."""
+
+    def __init__(self) -> None:
+        self.rid = array("q")
+        self.kana_e = array("i")
+        self.kanji_e = array("i")
+        self._state = bytearray()  # 0 removed, else 1 + index in _statuses
+        self._statuses: list[str] = []
+        self._birth = array("i")  # date ordinal, 0 if unknown
+        self._hh = array("q")  # household id, -1 if none
+        self._sex = bytearray()
+        self._name, self._kana = array("i"), array("i")
+        self._addr, self._hhno = array("i"), array("i")
+        self._names, self._kanas = StrTable(), StrTable()
+        self._addresses, self._addr_keys = StrTable(), StrTable(dedupe=False)
+        self._hhnos = StrTable()
+        self._base = 0
+        self._frozen = False
+        self._extra_ids: dict[int, int] = {}
+        self._born = self._by_hh = self._by_addr = SortedRows(array("q"))
+        self.live = 0
+
+    def append(self, r: IndexedResident, address_key: str, kana_e: int, kanji_e: int) -> int:
+        row = len(self.rid)
+        if self._frozen:
+            self._extra_ids[r.resident_id] = row
+        self.rid.append(r.resident_id)
+        self.kana_e.append(kana_e)
+        self.kanji_e.append(kanji_e)
+        if r.status not in self._statuses:
+            self._statuses.append(r.status)
+        self._state.append(1 + self._statuses.index(r.status))
+        self._birth.append(r.birth_date.toordinal() if r.birth_date else 0)
+        self._hh.append(-1 if r.household_id is None else r.household_id)
+        self._sex.append(ord(r.sex[:1] or "\x00") & 0x7F)
+        self._name.append(self._names.add(r.name))
+        self._kana.append(self._kanas.add(r.name_kana))
+        n_addr = len(self._addresses)
+        a = self._addresses.add(r.address)
+        if len(self._addresses) > n_addr:
+            self._addr_keys.add(address_key)
+        self._addr.append(a)
+        self._hhno.append(self._hhnos.add(r.household_no))
+        self.live += 1
+        return row
+
+    def freeze(self) -> None:
+        for table in (self._names, self._kanas, self._addresses, self._addr_keys, self._hhnos):
+            table.freeze()
+        self._base, self._frozen = len(self.rid), True
+        self._born = SortedRows(self._birth)
+        self._by_hh = SortedRows(self._hh)
+        self._by_addr = SortedRows(self._addr)
+
+    def _extra_rows(self) -> range:
+        return range(self._base, len(self.rid))
+
+    def row_of(self, resident_id: int) -> int | None:
+        row = self._extra_ids.get(resident_id)
+        if row is None:
+            i = bisect_left(self.rid, resident_id, 0, self._base)
+            row = i if i < self._base and self.rid[i] == resident_id else None
+        return row
+
+    def remove(self, resident_id: int) -> bool:
+        row = self.row_of(resident_id)
+        if row is None or not self._state[row]:
+            return False
+        self._state[row] = 0
+        self.live -= 1
+        return True
+
+    def alive(self, row: int) -> bool:
+        return self._state[row] != 0
+
+    def status(self, row: int) -> str:
+        return self._statuses[self._state[row] - 1]
+
+    def entry(self, row: int, mode: str) -> int:
+        return self.kana_e[row] if mode == "kana" else self.kanji_e[row]
+
+    def born_on(self, ordinal: int) -> list[int]:
+        extra = [r for r in self._extra_rows() if self._birth[r] == ordinal]
+        return [*self._born.lookup(ordinal), *extra]
+
+    def rows_of_owners(self, owners: tuple[set[int], set[int]], cap: int) -> list[int]:
+        rids, hids = owners
+        out = [r for r in map(self.row_of, rids) if r is not None]
+        for h in hids:
+            out.extend(self._by_hh.lookup(h))
+            if len(out) >= cap:
+                break
+        out.extend(r for r in self._extra_rows() if self._hh[r] in hids)
+        return out
+
+    def owned_by(self, row: int, owners: tuple[set[int], set[int]]) -> bool:
+        return self.rid[row] in owners[0] or self._hh[row] in owners[1]
+
+    def rows_at_address(self, fragment: str, cap: int | None) -> set[int]:
+        entries = self._addr_keys.find(fragment)
+        out: set[int] = set()
+        for e in entries:
+            out.update(self._by_addr.lookup(e))
+            if cap is not None and len(out) >= cap:
+                break
+        wanted = set(entries)
+        out.update(r for r in self._extra_rows() if self._addr[r] in wanted)
+        return out
+
+    def match(self, row: int, score: float, reasons: tuple[str, ...]) -> ResidentMatch:
+        birth, hh, sex = self._birth[row], self._hh[row], self._sex[row]
+        return ResidentMatch(
+            resident_id=self.rid[row],
+            name=self._names.get(self._name[row]),
+            name_kana=self._kanas.get(self._kana[row]),
+            birth_date=dt.date.fromordinal(birth) if birth else None,
+            sex=chr(sex) if sex else "",
+            address=self._addresses.get(self._addr[row]),
+            household_id=None if hh < 0 else hh,
+            household_no=self._hhnos.get(self._hhno[row]),
+            score=score,
+            reasons=reasons,
+        )

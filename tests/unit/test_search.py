@@ -1,0 +1,167 @@
+"""NameIndex.search: variants folded, look-alikes kept apart, birth filters, all fields ranked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from registry.errors import InvalidInput
+from registry.search import IndexedResident, NameIndex, SearchQuery, search_residents
+
+
+def _r(rid: int, name: str, kana: str, born: dt.date | None, **kw: object) -> IndexedResident:
+    return IndexedResident(rid, name, kana, born, **kw)  # type: ignore[arg-type]
+
+
+LEDGER = [
+    _r(1, "高橋 一郎", "タカハシ イチロウ", dt.date(1950, 4, 1), sex="M",
+       address="京都府舞鶴市北吸1-2", household_id=10, household_no="H10",
+       phones=("+81773621234",)),
+    _r(2, "斉藤 花子", "サイトウ ハナコ", dt.date(1960, 3, 5), address="京都府舞鶴市浜3"),
+    _r(3, "齋藤 花子", "サイトウ ハナコ", dt.date(1961, 5, 3), address="京都府舞鶴市溝尻4"),
+    _r(4, "髙橋 次郎", "タカハシ ジロウ", dt.date(1980, 1, 2), address="京都府舞鶴市北吸1-2",
+       household_id=10, household_no="H10", status="moved"),
+    _r(5, "渡邊 健", "ワタナベ ケン", dt.date(1975, 11, 30), phones=("+819012345678",)),
+    _r(6, "佐藤 博", "サトウ ヒロシ", dt.date(1944, 8, 15), address="京都府舞鶴市浜1"),
+    _r(7, "佐藤 博", "サトウ ヒロシ", dt.date(1951, 2, 20), address="京都府舞鶴市余部下2"),
+    _r(8, "佐藤 弘", "サトウ ヒロシ", dt.date(1951, 2, 21), address="京都府舞鶴市浜9"),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def index() -> NameIndex:
+    return NameIndex.from_residents(LEDGER)
+
+
+def ids(index: NameIndex, **q: str) -> list[int]:
+    return [m.resident_id for m in index.search(SearchQuery(**q))]
+
+
+def test_variant_kanji_is_found_at_full_score(index):
+    top = index.search(SearchQuery(name="髙橋 一郎"))[0]
+    assert (top.resident_id, top.score, top.name) == (1, 100, "高橋 一郎")
+    assert top.reasons == ("name:kanji 100",)
+    assert ids(index, name="渡辺 健")[0] == 5
+    assert ids(index, name="渡邉健")[0] == 5
+
+
+def test_look_alikes_are_not_merged(index):
+    result = index.search(SearchQuery(name="斎藤 花子"))
+    assert result[0].resident_id == 3  # 齋藤 folds to 斎藤
+    other = next(m for m in result if m.resident_id == 2)  # 斉藤: a different character
+    assert other.score < 90
+
+
+def test_swapped_name_order(index):
+    assert ids(index, name="一郎 高橋")[0] == 1
+    top = index.search(SearchQuery(name="イチロウ タカハシ"))[0]
+    assert (top.resident_id, top.score) == (1, 100)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["タカハシ イチロ", "タカハシ イチロー", "ﾀｶﾊｼ ｲﾁﾛｳ", "たかはし いちろう", "タカハツイチロウ"],
+)
+def test_typos_and_kana_forms(index, name):
+    top = index.search(SearchQuery(name=name))[0]
+    assert top.resident_id == 1
+    assert top.reasons[0].startswith("name:kana ")
+
+
+def test_birth_date_in_wareki_filters_first(index):
+    result = index.search(SearchQuery(name="サトウ ヒロシ", birth="S26.2.20"))
+    assert result[0].resident_id == 7
+    assert result[0].reasons == ("name:kana 100", "birth_exact")
+    assert result[0].score == 100
+    # the person born a day later is not in the date block: ranked below the exact match
+    assert all(m.score < 100 for m in result[1:])
+
+
+def test_birth_date_swapped_and_year_off(index):
+    by_id = {m.resident_id: m for m in index.search(SearchQuery(birth="昭和36年3月5日"))}
+    assert by_id[3].reasons == ("birth_swapped",)  # born 1961-05-03
+    assert by_id[2].reasons == ("birth_year±1",)  # born 1960-03-05
+    assert by_id[3].score > by_id[2].score
+    assert ids(index, birth="1961-03-05", name="サイトウ ハナコ")[0] == 3
+
+
+def test_same_reading_people_ranked_by_the_other_fields(index):
+    # three サトウ ヒロシ: the address picks one
+    result = index.search(SearchQuery(name="サトウ ヒロシ", address="余部"))
+    assert result[0].resident_id == 7
+    assert result[0].reasons == ("name:kana 100", "address")
+    assert {m.resident_id for m in result[1:3]} == {6, 8}
+
+
+def test_phone_fragment_and_address_alone(index):
+    assert ids(index, phone="62-1234") == [1]
+    assert ids(index, phone="０９０１２３４") == [5]
+    assert ids(index, phone="+81 90 1234 5678") == [5]
+    assert set(ids(index, address="北吸")) == {1, 4}
+    moved = index.search(SearchQuery(address="北吸"))[-1]
+    assert moved.resident_id == 4
+    assert "status:moved" in moved.reasons
+
+
+def test_result_fields(index):
+    m = index.search(SearchQuery(name="タカハシ イチロウ"))[0]
+    assert m.name_kana == "タカハシ イチロウ"
+    assert m.birth_date == dt.date(1950, 4, 1)
+    assert (m.sex, m.household_id, m.household_no) == ("M", 10, "H10")
+    assert m.address == "京都府舞鶴市北吸1-2"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        (SearchQuery(), "name"),
+        (SearchQuery(name="  ", address="\u3000"), "name"),
+        (SearchQuery(birth="S99.99.99"), "birth"),
+        (SearchQuery(phone="12"), "phone"),
+    ],
+)
+def test_invalid_queries_raise(index, query, field):
+    with pytest.raises(InvalidInput) as err:
+        index.search(query)
+    assert err.value.field == field
+
+
+def test_nothing_found_is_an_empty_list(index):
+    assert index.search(SearchQuery(phone="99999")) == []
+
+
+def test_upsert_and_remove_keep_the_index_fresh():
+    index = NameIndex.from_residents(LEDGER)
+    index.upsert(_r(9, "新井 真", "アライ マコト", dt.date(2000, 1, 1), phones=("+818011112222",)))
+    assert ids(index, name="アライ マコト")[0] == 9
+    assert ids(index, phone="1111222") == [9]
+    index.upsert(_r(1, "高橋 一朗", "タカハシ イチロウ", dt.date(1950, 4, 1)))  # an edit
+    top = index.search(SearchQuery(name="高橋 一朗"))[0]
+    assert (top.resident_id, top.name, top.score) == (1, "高橋 一朗", 100)
+    assert [
+        m.name for m in index.search(SearchQuery(name="タカハシ イチロウ")) if m.resident_id == 1
+    ] == ["高橋 一朗"]
+    assert index.remove(9) is True
+    assert index.remove(9) is False
+    assert 9 not in ids(index, name="アライ マコト")
+    assert len(index) == len(LEDGER)
+
+
+async def test_search_residents_runs_in_a_worker_thread(index):
+    seen: list[int] = []
+    original = index.search
+
+    def spy(q: SearchQuery, limit: int = 10):
+        seen.append(threading.get_ident())
+        return original(q, limit)
+
+    index.search = spy  # type: ignore[method-assign]
+    try:
+        result = await search_residents(index, SearchQuery(name="タカハシ イチロウ"))
+    finally:
+        del index.search
+    assert result[0].resident_id == 1
+    assert len(seen) == 1
+    assert seen[0] != threading.get_ident()  # not the event loop's thread
