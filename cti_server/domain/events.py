@@ -1,5 +1,7 @@
 """Typed domain events: what the PBX bridge (cti_server.ami) tells the pure domain.
 
+Fields added after ``at`` have defaults, so older constructors keep working.
+
 Nothing here knows AMI field names; ``cti_server.ami.translate`` turns AMI messages into these.
 ``at`` is when the bridge received the event (AMI events carry no timestamp); durations the PBX
 reports are converted to seconds (AgentRingNoAnswer's milliseconds included).
@@ -51,6 +53,12 @@ class AgentRinging:
     member_name: str
     dest_channel: str
     at: dt.datetime
+    # caller data from the non-Dest (queue) leg, so a call first seen here can be built
+    uniqueid: str = ""
+    number: str = ""
+    name: str = ""
+    presentation: str = ""
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,12 @@ class CallAnswered:
     hold_seconds: float
     ring_seconds: float
     at: dt.datetime
+    uniqueid: str = ""
+    number: str = ""
+    name: str = ""
+    presentation: str = ""
+    withheld: bool = False
+    dest_channel: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,6 +144,9 @@ class MemberState:
     membership: str  # static / dynamic / realtime
     calls_taken: int
     at: dt.datetime
+    login_time: int = 0  # epoch seconds as the PBX reports them (0: unknown)
+    last_pause: int = 0
+    last_call: int = 0
 
 
 @dataclass(frozen=True)
@@ -152,7 +169,11 @@ class MemberRemoved:
 
 @dataclass(frozen=True)
 class QueueEntrySeen:
-    """A caller waiting in a queue, from a QueueStatus resync (``wait_seconds`` so far)."""
+    """A caller waiting in a queue, from a QueueStatus resync (``wait_seconds`` so far).
+
+    Asterisk's QueueEntry has no Linkedid: ``linkedid`` is ``""`` then, and the tracker finds the
+    call from ``uniqueid`` (the queue leg, also seen in CoreShowChannels).
+    """
 
     linkedid: str
     uniqueid: str
@@ -176,6 +197,39 @@ class ChannelSeen:
     application: str
     duration_seconds: float
     at: dt.datetime
+    state: int = 0  # AST_STATE_*: 4 ring, 5 ringing, 6 up
+    queue: str = ""  # set on a caller leg waiting or talking inside Queue()
+    dialed_by_queue: bool = False  # a member leg the queue dialed (ringing or answered)
+    presentation: str = ""
+    withheld: bool = False
+    bridge_id: str = ""
+
+
+@dataclass(frozen=True)
+class QueueParamsSeen:
+    """QueueStatus's QueueParams: the PBX's own counters for a queue (since its last reset)."""
+
+    queue: str
+    calls: int  # callers waiting now
+    hold_seconds: float  # Asterisk's running average
+    talk_seconds: float
+    completed: int
+    abandoned: int
+    service_level_seconds: int
+    service_level_perf: float
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class QueueSummarySeen:
+    queue: str
+    logged_in: int
+    available: int
+    callers: int
+    hold_seconds: float
+    talk_seconds: float
+    longest_hold_seconds: float
+    at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -197,6 +251,7 @@ class PbxShutdown:
 @dataclass(frozen=True)
 class PbxBooted:
     at: dt.datetime
+    uptime_seconds: float = -1.0  # -1: not reported
 
 
 @dataclass(frozen=True)
@@ -220,6 +275,8 @@ DomainEvent = (
     | MemberRemoved
     | QueueEntrySeen
     | ChannelSeen
+    | QueueParamsSeen
+    | QueueSummarySeen
     | ResyncStarted
     | ResyncCompleted
     | PbxShutdown
