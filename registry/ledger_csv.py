@@ -1,13 +1,14 @@
 """Ledger CSV import (upsert by 宛名番号) and CSV export of residents and bookings.
 
 Import: the file is decoded and its header checked (a 個人番号 / 住民票コード column refuses the
-whole file) before the database is touched; rows are then validated (``ledger_mapping``) and written
-in chunks with bulk Core statements — existing 宛名番号 -> id and 世帯番号 -> id maps are loaded once,
-new residents inserted, known ones updated, never duplicated. An updated resident's own phones are
-replaced; the household phones of every household in the file are rebuilt from its rows. A bad row
-is reported with its line number and skipped (or, with ``all_or_nothing``, nothing is written);
-``dry_run`` writes nothing. Given an engine the import is one transaction; given a session, the
-caller commits. Works on SQLite and PostgreSQL. Only counts are logged, never row contents.
+whole file) before the database is touched; rows are then validated (``ledger_mapping``) and
+written in chunks with bulk Core statements: the 宛名番号 -> id and 世帯番号 -> id maps are loaded
+once, new residents inserted, known ones updated, never duplicated. An updated resident's own
+phones are replaced; the household phones of every household in the file are rebuilt from its
+rows. A bad row is reported with its line number and skipped (or, with ``all_or_nothing``, nothing
+is written); ``dry_run`` writes nothing. Given an engine the import is one transaction; given a
+session, the caller commits. Works on SQLite and PostgreSQL. Only counts are logged, never row
+contents.
 """
 
 from __future__ import annotations
@@ -100,8 +101,13 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
 class _Parser:
     """Validates records chunk by chunk; remembers 宛名番号 already seen in the file."""
 
-    def __init__(self, records: Iterator[tuple[int, list[str]]], cols: Mapping[str, Any],
-                 width: int, area: str) -> None:  # fmt: skip
+    def __init__(
+        self,
+        records: Iterator[tuple[int, list[str]]],
+        cols: Mapping[str, Any],
+        width: int,
+        area: str,
+    ) -> None:
         self.records, self.cols, self.width, self.area = records, cols, width, area
         self.seen: dict[str, int] = {}
 
@@ -149,8 +155,13 @@ def _serial(barcode: str | None) -> int:
 class _Writer:
     """Bulk upserts of households, residents and phones, with the key maps kept in memory."""
 
-    def __init__(self, conn: AsyncConnection, people: dict[str, int],
-                 households: dict[str, tuple[int, str]], serial: int) -> None:  # fmt: skip
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        people: dict[str, int],
+        households: dict[str, tuple[int, str]],
+        serial: int,
+    ) -> None:
         self.conn, self.people, self.households, self.serial = conn, people, households, serial
         self.known_households = frozenset(households)
         self.reset: set[int] = set()  # households whose phones were rebuilt already
@@ -197,17 +208,28 @@ class _Writer:
 
     def _values(self, row: LedgerRow) -> dict[str, Any]:
         hid = self.households[row.household_no][0] if row.household_no else None
-        return {"household_id": hid, "name": row.name, "name_kana": row.name_kana,
-                "name_key": row.name_key, "kana_key": row.kana_key, "birth_date": row.birth_date,
-                "sex": row.sex, "address": row.address, "review": "; ".join(row.notes)}  # fmt: skip
+        return {
+            "household_id": hid,
+            "name": row.name,
+            "name_kana": row.name_kana,
+            "name_key": row.name_key,
+            "kana_key": row.kana_key,
+            "birth_date": row.birth_date,
+            "sex": row.sex,
+            "address": row.address,
+            "review": "; ".join(row.notes),
+        }
 
     async def _households(self, rows: Sequence[LedgerRow], report: ImportReport) -> None:
         wanted: dict[str, str] = {}
         for r in rows:
             if r.household_no and not wanted.get(r.household_no):
                 wanted[r.household_no] = r.address
-        new = [{"household_no": no, "address": a} for no, a in wanted.items()
-               if no not in self.households]  # fmt: skip
+        new = [
+            {"household_no": no, "address": a}
+            for no, a in wanted.items()
+            if no not in self.households
+        ]
         if new:
             stmt = insert(HOUSEHOLDS).returning(HOUSEHOLDS.c.household_no, HOUSEHOLDS.c.id)
             for no, hid in await self.conn.execute(stmt, new):
@@ -231,8 +253,10 @@ class _Writer:
         values: list[dict[str, Any]] = []
         for r in rows:
             for p in r.phones:
-                owner: dict[str, int | None] = {"resident_id": self.people[r.person_no],
-                                                "household_id": None}  # fmt: skip
+                owner: dict[str, int | None] = {
+                    "resident_id": self.people[r.person_no],
+                    "household_id": None,
+                }
                 if p.shared:
                     hid = self.households[r.household_no][0]
                     key = (hid, p.e164 or p.raw)
@@ -248,9 +272,9 @@ class _Writer:
         return len(values)
 
 
-def _open(path: str | Path, mapping: LedgerMapping, encoding: str | None) -> tuple[
-    str, str, list[str], Iterator[tuple[int, list[str]]]
-]:  # fmt: skip
+def _open(
+    path: str | Path, mapping: LedgerMapping, encoding: str | None
+) -> tuple[str, str, list[str], Iterator[tuple[int, list[str]]]]:
     try:
         data = Path(path).read_bytes()
     except OSError as err:
@@ -320,10 +344,32 @@ async def import_ledger(
 EXPORT_ENCODINGS = ("cp932", "utf-8-sig")
 GETA = "〓"  # stands for a character the target encoding cannot hold
 _SELECTORS = dict.fromkeys([*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)])
-RESIDENT_HEADER = ("宛名番号", "世帯番号", "氏名", "氏名カナ", "生年月日", "性別", "住所",
-                   "電話番号", "携帯電話番号", "バーコード", "状態", "要確認")  # fmt: skip
-BOOKING_HEADER = ("予約ID", "宛名番号", "氏名", "会場", "開始", "終了", "回数", "状態",
-                  "受付経路", "受付日時")  # fmt: skip
+RESIDENT_HEADER = (
+    "宛名番号",
+    "世帯番号",
+    "氏名",
+    "氏名カナ",
+    "生年月日",
+    "性別",
+    "住所",
+    "電話番号",
+    "携帯電話番号",
+    "バーコード",
+    "状態",
+    "要確認",
+)
+BOOKING_HEADER = (
+    "予約ID",
+    "宛名番号",
+    "氏名",
+    "会場",
+    "開始",
+    "終了",
+    "回数",
+    "状態",
+    "受付経路",
+    "受付日時",
+)
 SEX_LABEL = {"M": "男", "F": "女"}
 
 
@@ -369,9 +415,12 @@ class _CsvOut:
 
 
 async def _stream_to_csv(
-    target: Target, path: str | Path, encoding: str, header: Sequence[str],
+    target: Target,
+    path: str | Path,
+    encoding: str,
+    header: Sequence[str],
     rows: Callable[[AsyncConnection], AsyncIterator[Sequence[object]]],
-) -> ExportReport:  # fmt: skip
+) -> ExportReport:
     with open(path, "wb") as fh:  # noqa: ASYNC230 - small sequential writes, like a log file
         out = _CsvOut(fh, encoding)
         out.write(header)
@@ -400,8 +449,20 @@ async def _resident_rows(conn: AsyncConnection) -> AsyncIterator[Sequence[object
             shared.setdefault(ph.household_id, []).append(text)
     r, h = RESIDENTS.c, HOUSEHOLDS.c
     stmt = (
-        select(r.id, r.person_no, h.household_no, r.name, r.name_kana, r.birth_date, r.sex,
-               r.address, r.household_id, r.barcode, r.status, r.review)  # fmt: skip
+        select(
+            r.id,
+            r.person_no,
+            h.household_no,
+            r.name,
+            r.name_kana,
+            r.birth_date,
+            r.sex,
+            r.address,
+            r.household_id,
+            r.barcode,
+            r.status,
+            r.review,
+        )
         .outerjoin(HOUSEHOLDS, h.id == r.household_id)
         .order_by(r.id)
     )
@@ -410,10 +471,20 @@ async def _resident_rows(conn: AsyncConnection) -> AsyncIterator[Sequence[object
         mine = own.get(row.id, [])
         landline = [*shared.get(row.household_id, []), *(t for k, t in mine if k != "mobile")]
         mobile = [t for k, t in mine if k == "mobile"]
-        yield (row.person_no, row.household_no or "", row.name, row.name_kana,
-               row.birth_date.isoformat() if row.birth_date else "", SEX_LABEL.get(row.sex, ""),
-               row.address, " / ".join(landline), " / ".join(mobile), row.barcode, row.status,
-               row.review)  # fmt: skip
+        yield (
+            row.person_no,
+            row.household_no or "",
+            row.name,
+            row.name_kana,
+            row.birth_date.isoformat() if row.birth_date else "",
+            SEX_LABEL.get(row.sex, ""),
+            row.address,
+            " / ".join(landline),
+            " / ".join(mobile),
+            row.barcode,
+            row.status,
+            row.review,
+        )
 
 
 def _local(value: Any) -> str:
@@ -430,8 +501,18 @@ async def _booking_rows(conn: AsyncConnection) -> AsyncIterator[Sequence[object]
     b, r = Base.metadata.tables["bookings"].c, RESIDENTS.c
     s, v = Base.metadata.tables["slots"].c, Base.metadata.tables["venues"].c
     stmt = (
-        select(b.id, r.person_no, r.name, v.name.label("venue"), s.starts_at, s.ends_at, b.dose,
-               b.status, b.channel, b.created_at)  # fmt: skip
+        select(
+            b.id,
+            r.person_no,
+            r.name,
+            v.name.label("venue"),
+            s.starts_at,
+            s.ends_at,
+            b.dose,
+            b.status,
+            b.channel,
+            b.created_at,
+        )
         .join_from(Base.metadata.tables["bookings"], RESIDENTS, r.id == b.resident_id)
         .join(Base.metadata.tables["slots"], s.id == b.slot_id)
         .join(Base.metadata.tables["venues"], v.id == s.venue_id)
@@ -439,8 +520,18 @@ async def _booking_rows(conn: AsyncConnection) -> AsyncIterator[Sequence[object]
     )
     result = await conn.stream(stmt)
     async for row in result:
-        yield (row.id, row.person_no, row.name, row.venue, _local(row.starts_at),
-               _local(row.ends_at), row.dose, row.status, row.channel, _local(row.created_at))  # fmt: skip
+        yield (
+            row.id,
+            row.person_no,
+            row.name,
+            row.venue,
+            _local(row.starts_at),
+            _local(row.ends_at),
+            row.dose,
+            row.status,
+            row.channel,
+            _local(row.created_at),
+        )
 
 
 async def export_residents(

@@ -30,30 +30,80 @@ from registry.names import is_kana, kana_key, name_key, spaced
 from registry.phone import CallerNumber, normalize_ledger_phone
 from registry.wareki import parse_date
 
-FIELDS = ("person_no", "household_no", "name", "name_kana", "birth_date", "sex", "address",
-          "phone", "mobile")  # fmt: skip
+FIELDS = (
+    "person_no",
+    "household_no",
+    "name",
+    "name_kana",
+    "birth_date",
+    "sex",
+    "address",
+    "phone",
+    "mobile",
+)
 MULTI_FIELDS = frozenset({"phone", "mobile"})  # every matching column is read
 REQUIRED = ("person_no", "name")
-LABELS = {"person_no": "宛名番号", "household_no": "世帯番号", "name": "氏名",
-          "name_kana": "氏名カナ", "birth_date": "生年月日", "sex": "性別", "address": "住所",
-          "phone": "電話番号", "mobile": "携帯電話番号"}  # fmt: skip
+LABELS = {
+    "person_no": "宛名番号",
+    "household_no": "世帯番号",
+    "name": "氏名",
+    "name_kana": "氏名カナ",
+    "birth_date": "生年月日",
+    "sex": "性別",
+    "address": "住所",
+    "phone": "電話番号",
+    "mobile": "携帯電話番号",
+}
 ALIASES: dict[str, tuple[str, ...]] = {
     "person_no": ("宛名番号", "宛名コード", "宛名no", "宛名id", "住民番号", "住民コード"),
     "household_no": ("世帯番号", "世帯コード", "世帯no", "世帯id"),
     "name": ("氏名", "氏名漢字", "漢字氏名", "名前", "住民氏名", "氏名(漢字)"),
-    "name_kana": ("氏名カナ", "カナ氏名", "氏名フリガナ", "フリガナ", "ふりがな", "氏名かな",
-                  "カナ", "よみ", "読み", "氏名よみ"),
+    "name_kana": (
+        "氏名カナ",
+        "カナ氏名",
+        "氏名フリガナ",
+        "フリガナ",
+        "ふりがな",
+        "氏名かな",
+        "カナ",
+        "よみ",
+        "読み",
+        "氏名よみ",
+    ),
     "birth_date": ("生年月日", "誕生日", "生年月日和暦", "生年月日西暦"),
     "sex": ("性別", "性", "男女"),
     "address": ("住所", "現住所", "住所1", "所在地", "住所地"),
-    "phone": ("電話番号", "電話", "連絡先電話番号", "連絡先", "自宅電話番号", "自宅電話",
-              "tel", "電話番号1", "固定電話"),
+    "phone": (
+        "電話番号",
+        "電話",
+        "連絡先電話番号",
+        "連絡先",
+        "自宅電話番号",
+        "自宅電話",
+        "tel",
+        "電話番号1",
+        "固定電話",
+    ),
     "mobile": ("携帯電話番号", "携帯電話", "携帯番号", "携帯", "電話番号2"),
-}  # fmt: skip
+}
 FORBIDDEN = ("個人番号", "マイナンバー", "mynumber", "住民票コード")
-SEX = {"男": "M", "男性": "M", "M": "M", "MALE": "M", "1": "M",
-       "女": "F", "女性": "F", "F": "F", "FEMALE": "F", "2": "F",
-       "": "", "不明": "", "-": "", "0": "", "9": ""}  # fmt: skip
+SEX = {
+    "男": "M",
+    "男性": "M",
+    "M": "M",
+    "MALE": "M",
+    "1": "M",
+    "女": "F",
+    "女性": "F",
+    "F": "F",
+    "FEMALE": "F",
+    "2": "F",
+    "": "",
+    "不明": "",
+    "-": "",
+    "0": "",
+    "9": "",
+}
 MAX_KEY = 32  # person_no / household_no column width
 _HEADER_JUNK = re.compile(r"[\s()（）\[\]【】「」・_\-－:：]")
 _GAIJI = re.compile("[\ue000-\uf8ff〓]")
@@ -145,7 +195,7 @@ def load_mapping(path: str | Path) -> LedgerMapping:
     if encoding is not None and not isinstance(encoding, str):
         raise LedgerFileError(f"{path}: import.encoding must be a string")
     if not isinstance(area, str) or not area.isdigit():
-        raise LedgerFileError(f"{path}: import.default_area_code must be digits, like \"0773\"")
+        raise LedgerFileError(f'{path}: import.default_area_code must be digits, like "0773"')
     return LedgerMapping(_columns(columns, str(path)), encoding or None, area)
 
 
@@ -235,9 +285,12 @@ def _text(cells: Sequence[str], cols: Mapping[str, tuple[int, ...]], name: str) 
 
 
 def _phones(
-    cells: Sequence[str], cols: Mapping[str, tuple[int, ...]], household: bool, area: str,
+    cells: Sequence[str],
+    cols: Mapping[str, tuple[int, ...]],
+    household: bool,
+    area: str,
     notes: list[str],
-) -> tuple[PhoneEntry, ...]:  # fmt: skip
+) -> tuple[PhoneEntry, ...]:
     out: dict[str, PhoneEntry] = {}
     for name in ("phone", "mobile"):
         for i in cols.get(name, ()):
@@ -258,9 +311,12 @@ def _phones(
 
 
 def parse_row(
-    cells: Sequence[str], line: int, cols: Mapping[str, tuple[int, ...]], width: int,
+    cells: Sequence[str],
+    line: int,
+    cols: Mapping[str, tuple[int, ...]],
+    width: int,
     area: str = "0773",
-) -> LedgerRow:  # fmt: skip
+) -> LedgerRow:
     """Validate one data row; raise ``BadRow`` with the reason if it cannot be imported."""
     if len(cells) != width:
         if len(cells) < width or any(c.strip() for c in cells[width:]):
@@ -297,7 +353,16 @@ def parse_row(
             notes.append(f"外字 in {label}")
     phones = _phones(cells, cols, bool(household_no), area, notes)
     return LedgerRow(
-        line, person_no, household_no, spaced(name), kana, name_key(name),
+        line,
+        person_no,
+        household_no,
+        spaced(name),
+        kana,
+        name_key(name),
         kana_key(kana) if kana else (kana_key(name) if is_kana(name) else ""),
-        birth, sex, address, phones, tuple(notes),
-    )  # fmt: skip
+        birth,
+        sex,
+        address,
+        phones,
+        tuple(notes),
+    )

@@ -23,8 +23,17 @@ def read_csv(path: Path, encoding: str) -> list[list[str]]:
 async def snapshot(engine: AsyncEngine) -> list[tuple[object, ...]]:
     async with engine.connect() as conn:
         r = Resident
-        stmt = select(r.person_no, r.household_id, r.name, r.name_kana, r.birth_date, r.sex,
-                      r.address, r.barcode, r.review).order_by(r.person_no)  # fmt: skip
+        stmt = select(
+            r.person_no,
+            r.household_id,
+            r.name,
+            r.name_kana,
+            r.birth_date,
+            r.sex,
+            r.address,
+            r.barcode,
+            r.review,
+        ).order_by(r.person_no)
         return [tuple(row) for row in (await conn.execute(stmt)).all()]
 
 
@@ -36,10 +45,26 @@ async def test_round_trip_cp932(engine: AsyncEngine, tmp_path: Path) -> None:
     report = await export_residents(engine, out)
     assert (report.rows, report.replaced, report.encoding) == (4, 0, "cp932")
     table = read_csv(out, "cp932")
-    assert table[0][:8] == ["宛名番号", "世帯番号", "氏名", "氏名カナ", "生年月日", "性別", "住所",
-                            "電話番号"]  # fmt: skip
-    assert table[1][:8] == ["1001", "H1", "髙橋 一郎", "タカハシ イチロウ", "1940-04-01", "男",
-                            "舞鶴市北吸①-1", "0773-62-1234"]  # fmt: skip
+    assert table[0][:8] == [
+        "宛名番号",
+        "世帯番号",
+        "氏名",
+        "氏名カナ",
+        "生年月日",
+        "性別",
+        "住所",
+        "電話番号",
+    ]
+    assert table[1][:8] == [
+        "1001",
+        "H1",
+        "髙橋 一郎",
+        "タカハシ イチロウ",
+        "1940-04-01",
+        "男",
+        "舞鶴市北吸①-1",
+        "0773-62-1234",
+    ]
     assert table[3][8] == "090-1234-5678"
     again = await import_ledger(engine, out)
     assert (again.inserted, again.updated, again.bad_rows) == (0, 4, [])
@@ -47,8 +72,10 @@ async def test_round_trip_cp932(engine: AsyncEngine, tmp_path: Path) -> None:
 
 
 async def test_unencodable_replaced_and_counted(engine: AsyncEngine, tmp_path: Path) -> None:
-    rows = [("5001", "", "𠮷田 太郎", "", "S20.1.1", "", "舞鶴市", ""),
-            ("5002", "", "葛\U000e0100城 花子", "", "S20.1.1", "", "", "")]  # fmt: skip
+    rows = [
+        ("5001", "", "𠮷田 太郎", "", "S20.1.1", "", "舞鶴市", ""),
+        ("5002", "", "葛\U000e0100城 花子", "", "S20.1.1", "", "", ""),
+    ]
     await import_ledger(engine, write_csv(tmp_path / "in.csv", rows))
     out = tmp_path / "out.csv"
     report = await export_residents(engine, out)
@@ -71,8 +98,13 @@ async def test_export_bookings(engine: AsyncEngine, tmp_path: Path) -> None:
         venue = Venue(name="総合文化会館")
         s.add(venue)
         await s.flush()
-        slot = Slot(venue_id=venue.id, starts_at=start, ends_at=start + dt.timedelta(minutes=30),
-                    capacity=5, booked=1)  # fmt: skip
+        slot = Slot(
+            venue_id=venue.id,
+            starts_at=start,
+            ends_at=start + dt.timedelta(minutes=30),
+            capacity=5,
+            booked=1,
+        )
         s.add(slot)
         await s.flush()
         s.add(Booking(resident_id=rid, slot_id=slot.id, channel="phone"))
@@ -82,5 +114,12 @@ async def test_export_bookings(engine: AsyncEngine, tmp_path: Path) -> None:
     assert report.rows == 1
     table = read_csv(out, "utf-8-sig")
     assert table[0][:6] == ["予約ID", "宛名番号", "氏名", "会場", "開始", "終了"]
-    assert table[1][1:8] == ["1002", "髙橋 花子", "総合文化会館", "2021-06-01 09:30",
-                             "2021-06-01 10:00", "1", "booked"]  # fmt: skip
+    assert table[1][1:8] == [
+        "1002",
+        "髙橋 花子",
+        "総合文化会館",
+        "2021-06-01 09:30",
+        "2021-06-01 10:00",
+        "1",
+        "booked",
+    ]

@@ -18,17 +18,37 @@ from registry.models import Household, Phone, Resident
 
 HEADER = ("宛名番号", "世帯番号", "氏名", "氏名カナ", "生年月日", "性別", "住所", "電話番号")
 ROWS = [
-    ("1001", "H1", "髙橋 一郎", "タカハシ イチロウ", "S15.04.01", "男", "舞鶴市北吸①-1", "0773-62-1234"),
-    ("1002", "H1", "髙橋 花子", "タカハシ ハナコ", "昭和18年5月3日", "女", "舞鶴市北吸①-1",
-     "0773-62-1234"),
+    (
+        "1001",
+        "H1",
+        "髙橋 一郎",
+        "タカハシ イチロウ",
+        "S15.04.01",
+        "男",
+        "舞鶴市北吸①-1",
+        "0773-62-1234",
+    ),
+    (
+        "1002",
+        "H1",
+        "髙橋 花子",
+        "タカハシ ハナコ",
+        "昭和18年5月3日",
+        "女",
+        "舞鶴市北吸①-1",
+        "0773-62-1234",
+    ),
     ("1003", "H2", "山﨑 次郎", "ヤマザキ ジロウ", "1950-12-31", "1", "舞鶴市浜1", "090-1234-5678"),
-]  # fmt: skip
+]
 
 
 def write_csv(
-    path: Path, rows: Sequence[Sequence[str]], *, encoding: str = "utf-8",
+    path: Path,
+    rows: Sequence[Sequence[str]],
+    *,
+    encoding: str = "utf-8",
     header: Sequence[str] = HEADER,
-) -> Path:  # fmt: skip
+) -> Path:
     lines = [",".join(header), *(",".join(r) for r in rows)]
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
     return path
@@ -61,7 +81,9 @@ async def test_cp932_file_with_variant_kanji(engine: AsyncEngine, tmp_path: Path
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8"])
-async def test_utf8_with_and_without_bom(engine: AsyncEngine, tmp_path: Path, encoding: str) -> None:
+async def test_utf8_with_and_without_bom(
+    engine: AsyncEngine, tmp_path: Path, encoding: str
+) -> None:
     path = write_csv(tmp_path / "ledger.csv", ROWS, encoding=encoding)
     report = await import_ledger(engine, path)
     assert report.encoding == "utf-8-sig"
@@ -70,7 +92,14 @@ async def test_utf8_with_and_without_bom(engine: AsyncEngine, tmp_path: Path, en
 
 
 async def test_wareki_and_western_dates(engine: AsyncEngine, tmp_path: Path) -> None:
-    dates = ["S15.04.01", "昭和15年4月1日", "3150401", "1940/4/1", "１９４０－０４－０１", "Ｓ１５．４．１"]
+    dates = [
+        "S15.04.01",
+        "昭和15年4月1日",
+        "3150401",
+        "1940/4/1",
+        "１９４０－０４－０１",
+        "Ｓ１５．４．１",
+    ]
     rows = [(str(i), "", f"住民 {i}", "", d, "", "", "") for i, d in enumerate(dates)]
     report = await import_ledger(engine, write_csv(tmp_path / "d.csv", rows))
     assert report.bad_rows == []
@@ -162,8 +191,10 @@ async def test_all_or_nothing(engine: AsyncEngine, tmp_path: Path) -> None:
 
 
 async def test_gaiji_flagged_not_dropped(engine: AsyncEngine, tmp_path: Path) -> None:
-    rows = [("3001", "", "\ue001田 太郎", "", "S20.1.1", "", "", ""),
-            ("3002", "", "〓山 花子", "", "S20.1.1", "", "舞鶴市〓町", "")]  # fmt: skip
+    rows = [
+        ("3001", "", "\ue001田 太郎", "", "S20.1.1", "", "", ""),
+        ("3002", "", "〓山 花子", "", "S20.1.1", "", "舞鶴市〓町", ""),
+    ]
     report = await import_ledger(engine, write_csv(tmp_path / "g.csv", rows, encoding="cp932"))
     assert report.inserted == 2
     assert {line for line, _ in report.flagged} == {2, 3}
@@ -174,10 +205,32 @@ async def test_gaiji_flagged_not_dropped(engine: AsyncEngine, tmp_path: Path) ->
 
 
 async def test_header_variants_and_mapping(engine: AsyncEngine, tmp_path: Path) -> None:
-    header = ("管理番号", "世帯番号", "氏名", "氏名（カナ）", "生年月日", "性別", "住所",
-              "連絡先電話番号", "携帯電話番号", "備考")  # fmt: skip
-    rows = [("4001", "H4", "森 一", "モリ ハジメ", "H1.1.8", "男", "舞鶴市", "62-0001",
-             "090-0000-0001", "メモ")]  # fmt: skip
+    header = (
+        "管理番号",
+        "世帯番号",
+        "氏名",
+        "氏名（カナ）",
+        "生年月日",
+        "性別",
+        "住所",
+        "連絡先電話番号",
+        "携帯電話番号",
+        "備考",
+    )
+    rows = [
+        (
+            "4001",
+            "H4",
+            "森 一",
+            "モリ ハジメ",
+            "H1.1.8",
+            "男",
+            "舞鶴市",
+            "62-0001",
+            "090-0000-0001",
+            "メモ",
+        )
+    ]
     path = write_csv(tmp_path / "v.csv", rows, header=header)
     with pytest.raises(LedgerFileError, match="宛名番号"):
         await import_ledger(engine, path)
