@@ -26,7 +26,6 @@ import datetime as dt
 import logging
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from panoramisk.actions import Action
 
@@ -39,6 +38,15 @@ from cti_server.ami.errors import (
     AmiError,
     AmiNotConnected,
 )
+from cti_server.ami.settings import (
+    AUTH_FAILED,
+    CLOSED,
+    CONNECTED,
+    CONNECTING,
+    DISCONNECTED,
+    AmiSettings,
+    backoff_delay,
+)
 from cti_server.domain.events import (
     ConnectionLost,
     DomainEvent,
@@ -49,36 +57,10 @@ from cti_server.domain.events import (
 )
 
 log = logging.getLogger(__name__)
+__all__ = ["AmiBridge", "AmiSettings"]
 
 Translator = Callable[[Mapping[str, str], dt.datetime], list[DomainEvent]]
 RESYNC_ACTIONS = ("CoreShowChannels", "QueueStatus", "QueueSummary")
-
-# Values of AmiBridge.state (passed to on_state on every change)
-CONNECTING, CONNECTED, DISCONNECTED, AUTH_FAILED, CLOSED = (
-    "connecting",
-    "connected",
-    "disconnected",
-    "auth_failed",
-    "closed",
-)
-
-
-@dataclass(frozen=True)
-class AmiSettings:
-    """How to reach Asterisk AMI; all durations in seconds."""
-
-    host: str = "127.0.0.1"
-    port: int = 5038
-    username: str = "cti"
-    secret: str = field(default="", repr=False)
-    ping_interval: float = 20.0  # keep-alive Ping every ...
-    ping_timeout: float = 5.0  # ... whose reply must come within this, or the link is dead
-    reconnect_min: float = 0.5  # first reconnect delay; doubles per failure (with jitter) ...
-    reconnect_max: float = 30.0  # ... up to this
-    connect_timeout: float = 5.0  # TCP connect + banner, and the Login answer
-    action_timeout: float = 5.0  # answer to an action such as QueuePause
-    resync_timeout: float = 15.0  # all three resync lists complete
-    auth_retry: float | None = None  # after a refused login: None = stop; else retry every ...
 
 
 def _utcnow() -> dt.datetime:
@@ -203,9 +185,7 @@ class AmiBridge:
             await asyncio.sleep(delay)  # close() cancels it: no reconnect after close
 
     def _backoff(self, failures: int) -> float:
-        s = self.settings
-        ceiling = min(s.reconnect_max, s.reconnect_min * 2 ** min(failures, 30))
-        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)  # "equal jitter"
+        return backoff_delay(self.settings, failures, self._rng)
 
     async def _open(self) -> AmiProtocol:
         s = self.settings

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from panoramisk.actions import Action
 from panoramisk.ami_protocol import AMIProtocol
@@ -48,7 +49,7 @@ def serialize(action: Mapping[str, object]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
 
 
-def _fail(fut: asyncio.Future[object], err: Exception) -> None:
+def _fail(fut: asyncio.Future[Any], err: Exception) -> None:
     if not fut.done():
         fut.set_exception(err)
         fut.exception()  # mark retrieved: an awaiter still gets it, nobody else logs it
@@ -137,8 +138,9 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]
 
     # -- actions ----------------------------------------------------------------------------
 
-    def send(self, data: Mapping[str, object], as_list: bool | None = None) -> asyncio.Future:  # type: ignore[type-arg]
-        return self._send(data, as_list=as_list).future
+    def send(self, data: Mapping[str, object], as_list: bool | None = None) -> asyncio.Future[Any]:
+        fut: asyncio.Future[Any] = self._send(data, as_list=as_list).future
+        return fut
 
     def _send(
         self, data: Mapping[str, object], *, as_list: bool | None = None, stream_items: bool = False

@@ -242,3 +242,26 @@ async def test_queue_pause_when_not_connected(rec: Recorder) -> None:
         await b.queue_pause("Local/1001@operators/n", True)
     await b.close()
     assert b.state == "closed"
+
+
+async def test_call_ringing_through_a_reconnect_still_pops(ami: FakeAmi) -> None:
+    """The caller waiting (ringing 1002) when the link drops is rebuilt by the resync snapshot,
+    so the tracker knows whom it rings and the pop can go out again."""
+    from cti_server.domain.tracker import Tracker
+
+    tracker, rec = Tracker(), Recorder()
+
+    def on_event(e: ev.DomainEvent) -> None:
+        tracker.apply(e)
+        rec.on_event(e)
+
+    b = AmiBridge(fast_settings(ami), on_event)
+    await b.start()
+    try:
+        await rec.wait_for(ev.ResyncCompleted)
+        (await ami.session(0)).drop()
+        await rec.wait_for(ev.ResyncCompleted, 2)
+    finally:
+        await b.close()
+    (call,) = tracker.ringing_calls("Local/1002@operators/n")
+    assert call.caller.raw_number == "09012345678"
