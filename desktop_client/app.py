@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -54,6 +54,8 @@ class Client:
 
     def set_language(self, language: str) -> None:
         if self.translations.use(language):
+            # deliver the LanguageChange events now rather than on the next loop turn
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
             self.settings.setValue("ui/language", language)
             self.window.lang_actions[self.translations.language].setChecked(True)
 

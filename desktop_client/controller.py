@@ -219,6 +219,7 @@ class Controller(QObject):
         entry = self.outbox.entries[key]
         form = self._forms.get(key)
         if result.ok:
+            self._forms.pop(key, None)
             self.outbox.mark_done(key, result.data if isinstance(result.data, dict) else {})
             log.info("%s sent (call %s)", entry.kind, self.linkedid())
             self._applied(entry)
@@ -227,9 +228,12 @@ class Controller(QObject):
             self.flush()  # entries waiting for this one
         elif result.network or result.status >= 500 or result.status == 401:
             kept = self.outbox.mark_retry(key, result.error, result.message)
+            if not kept:
+                self._forms.pop(key, None)
             if form is not None:
                 form.set_status("queued" if kept else "failed", entry.error, entry.message)
         else:
+            self._forms.pop(key, None)
             self.outbox.mark_failed(key, result.error or f"http_{result.status}", result.message)
             if form is not None:
                 form.set_status("refused", result.error, result.message)

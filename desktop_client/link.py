@@ -179,18 +179,20 @@ class ServerLink(QObject):
         self.rest.request("POST", "/api/login", {"username": user, "password": password}, done)
 
     def _deliver_current(self, result: ApiResult) -> None:
+        """GET /api/calls/current answers {"calls": [ScreenPop...]}: show the latest again."""
         data = result.data
         if not (result.ok and isinstance(data, dict)):
             return
-        data = data.get("pop", data) if isinstance(data.get("pop"), dict) else data
-        if "call" in data and "caller" in data and data.get("call"):
-            try:
-                pop = protocol.from_dict(ScreenPop, data)
-            except protocol.ProtocolError as err:
-                log.warning("GET /api/calls/current: unexpected body: %s", err)
-                return
-            self.pop_received.emit(pop)
-            self.message_received.emit(pop)
+        calls = data.get("calls") or []
+        if not isinstance(calls, list) or not calls:
+            return
+        try:
+            pop = protocol.from_dict(ScreenPop, calls[-1])
+        except (protocol.ProtocolError, TypeError) as err:
+            log.warning("GET /api/calls/current: unexpected body: %s", err)
+            return
+        self.pop_received.emit(pop)
+        self.message_received.emit(pop)
 
     def _schedule(self) -> None:
         if not self._running:

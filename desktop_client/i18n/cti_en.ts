@@ -168,24 +168,12 @@
         <translation>household mobile</translation>
     </message>
     <message>
-        <source>世帯の電話</source>
-        <translation>household phone</translation>
-    </message>
-    <message>
         <source>同じ世帯</source>
         <translation>same household</translation>
     </message>
     <message>
         <source>電話番号の一致</source>
         <translation>phone number</translation>
-    </message>
-    <message>
-        <source>氏名の一致</source>
-        <translation>name</translation>
-    </message>
-    <message>
-        <source>カナの一致</source>
-        <translation>kana</translation>
     </message>
     <message>
         <source>生年月日の一致</source>
@@ -196,8 +184,8 @@
         <translation>birth date (day/month swapped)</translation>
     </message>
     <message>
-        <source>生年の一致</source>
-        <translation>birth year</translation>
+        <source>生年月日（1年違い）</source>
+        <translation>birth date (a year off)</translation>
     </message>
     <message>
         <source>住所の一致</source>
@@ -218,6 +206,14 @@
     <message>
         <source>サーバーが受け付けませんでした。</source>
         <translation>The server refused it.</translation>
+    </message>
+    <message>
+        <source>カナ</source>
+        <translation>Kana</translation>
+    </message>
+    <message>
+        <source>氏名</source>
+        <translation>Name</translation>
     </message>
     <message>
         <source>{era}{year}年{month}月{day}日</source>
@@ -268,12 +264,8 @@
         <translation>ended</translation>
     </message>
     <message>
-        <source>氏名の一致 {score}%</source>
-        <translation>name {score}%</translation>
-    </message>
-    <message>
-        <source>住所の一致 {score}%</source>
-        <translation>address {score}%</translation>
+        <source>{what}の一致 {score}%</source>
+        <translation>{what} {score}%</translation>
     </message>
     <message>
         <source>{age}歳</source>
@@ -390,6 +382,14 @@
     <message>
         <source>何度送っても受け付けられませんでした。</source>
         <translation>Refused after several attempts.</translation>
+    </message>
+    <message>
+        <source>転出</source>
+        <translation>moved away</translation>
+    </message>
+    <message>
+        <source>死亡</source>
+        <translation>deceased</translation>
     </message>
     <message>
         <source>ログイン — CTI アシスタント</source>
@@ -552,10 +552,6 @@
         <translation>e.g. 字浜 123</translation>
     </message>
     <message>
-        <source>氏名</source>
-        <translation>Name</translation>
-    </message>
-    <message>
         <source>住所</source>
         <translation>Address</translation>
     </message>
@@ -594,10 +590,6 @@
     <message>
         <source>{n}件</source>
         <translation>{n} found</translation>
-    </message>
-    <message>
-        <source>カナ</source>
-        <translation>Kana</translation>
     </message>
     <message>
         <source>世帯番号</source>

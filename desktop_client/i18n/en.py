@@ -178,4 +178,8 @@ EN: dict[str, str] = {
     "通話記録に保存": "Save to call record",
     "通話なし": "No call",
     "通話 {id}": "Call {id}",
+    "生年月日（1年違い）": "birth date (a year off)",
+    "{what}の一致 {score}%": "{what} {score}%",
+    "転出": "moved away",
+    "死亡": "deceased",
 }

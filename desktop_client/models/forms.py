@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from cti_server.protocol import SlotInfo
 
@@ -110,7 +111,10 @@ class BookingFormModel(FormState):
         if self.slot_id is None or self.resident_id is None:
             raise ValueError("no slot selected")
         if self.existing is not None:
-            return "PATCH", f"/api/bookings/{self.existing.booking_id}", {"slot_id": self.slot_id}
+            change: dict[str, Any] = {"slot_id": self.slot_id}
+            if self.linkedid:
+                change["call"] = self.linkedid
+            return "PATCH", f"/api/bookings/{self.existing.booking_id}", change
         body: dict[str, Any] = {
             "resident_id": self.resident_id,
             "slot_id": self.slot_id,
@@ -123,7 +127,8 @@ class BookingFormModel(FormState):
     def cancel_request(self) -> tuple[str, str, None]:
         if self.existing is None:
             raise ValueError("no booking to cancel")
-        return "DELETE", f"/api/bookings/{self.existing.booking_id}", None
+        query = f"?{urlencode({'call': self.linkedid})}" if self.linkedid else ""
+        return "DELETE", f"/api/bookings/{self.existing.booking_id}{query}", None
 
 
 class MobilityFormModel(FormState):

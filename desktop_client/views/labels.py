@@ -40,29 +40,33 @@ def call_state_text(state: str) -> str:
 
 
 def reason_text(code: str) -> str:
-    head, _, score = code.partition(":")
-    if head in ("name", "kana") and score:
-        return t("氏名の一致 {score}%").format(score=score)
-    if head == "address" and score:
-        return t("住所の一致 {score}%").format(score=score)
+    """A match reason of the lookup or the search, as the operator reads it.
+
+    Codes: own_mobile, own_phone, household_landline, same_household, ``name:kana 92``,
+    ``name:kanji 88``, birth_exact, birth_swapped, ``birth_year±1``, address, phone,
+    ``status:moved``.
+    """
+    head, _, rest = code.partition(":")
+    if head == "name" and rest:
+        mode, _, score = rest.partition(" ")
+        label = t("カナ") if mode == "kana" else t("氏名")
+        return t("{what}の一致 {score}%").format(what=label, score=score or "?")
+    if head == "status":
+        return {"moved": t("転出"), "deceased": t("死亡")}.get(rest, rest)
     words = {
         "own_mobile": t("本人の携帯"),
         "own_landline": t("本人の固定電話"),
         "own_phone": t("本人の電話"),
         "household_landline": t("世帯の固定電話"),
         "household_mobile": t("世帯の携帯"),
-        "household_phone": t("世帯の電話"),
-        "household": t("同じ世帯"),
+        "same_household": t("同じ世帯"),
         "phone": t("電話番号の一致"),
-        "name": t("氏名の一致"),
-        "kana": t("カナの一致"),
-        "birth": t("生年月日の一致"),
-        "birth_date": t("生年月日の一致"),
+        "birth_exact": t("生年月日の一致"),
         "birth_swapped": t("生年月日（月日入替）"),
-        "birth_year": t("生年の一致"),
+        "birth_year±1": t("生年月日（1年違い）"),
         "address": t("住所の一致"),
     }
-    return words.get(head, code)
+    return words.get(code, code)
 
 
 def reasons_text(codes: tuple[str, ...]) -> str:

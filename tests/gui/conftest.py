@@ -1,0 +1,46 @@
+"""GUI fixtures: a fake contract server on a real port, and a client built against it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from desktop_client import demo_data
+from desktop_client.app import Client, build
+from desktop_client.link import ServerLink
+from tests.gui.fake_server import FakeServer, FakeState
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeServer]:
+    state = FakeState()
+    for rid in (1, 2, 3):
+        state.residents[rid] = demo_data.resident_detail(rid)
+    state.venues = list(demo_data.VENUES)
+    today = dt.date.today()
+    state.slots = {s.slot_id: s for s in demo_data.slots(today)}
+    server = FakeServer(state)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def client(qtbot: object, tmp_path: Path) -> Iterator[Client]:
+    settings = QSettings(str(tmp_path / "client.ini"), QSettings.Format.IniFormat)
+    link = ServerLink(backoff=(0.05, 0.2))
+    c = build(settings, link=link, outbox_path=tmp_path / "outbox.json")
+    qtbot.addWidget(c.window)  # type: ignore[attr-defined]
+    yield c
+    link.stop()
+
+
+def log_in(qtbot: object, client: Client, url: str) -> None:
+    results = []
+    client.link.login(url, "op", "pw", results.append)
+    qtbot.waitUntil(lambda: client.link.state == "connected", timeout=5000)  # type: ignore[attr-defined]
+    assert results[0].ok
