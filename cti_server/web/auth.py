@@ -20,8 +20,10 @@ from aiohttp import web
 
 from cti_server import protocol
 from cti_server.web.errors import Forbidden, TooManyAttempts, Unauthorized
-from cti_server.web.keys import LIMITER, SESSIONS, SETTINGS, SIGNER
+from cti_server.web.keys import LIMITER, METRICS, SESSIONS, SETTINGS, SIGNER
 from cti_server.web.validate import json_body, req_str
+from registry import errors as reg
+from registry import operators
 
 log = logging.getLogger(__name__)
 
@@ -150,9 +152,6 @@ def principal(request: web.Request, *roles: str) -> Principal:
 
 
 async def login(request: web.Request) -> web.Response:
-    from registry import errors as reg
-    from registry import operators
-
     limiter = request.app[LIMITER]
     address = request.remote or "unknown"
     limiter.check(address)
@@ -165,6 +164,7 @@ async def login(request: web.Request) -> web.Response:
         except reg.AuthFailed:
             await session.commit()  # keep the failure count for the lockout
             limiter.failed(address)
+            request.app[METRICS].inc("cti_logins_failed_total")
             log.info("login failed from %s", address)
             raise
         await session.commit()

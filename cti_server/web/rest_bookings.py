@@ -19,6 +19,7 @@ from cti_server.web.validate import (
     req_int,
     req_str,
 )
+from registry import bookings, mobility
 
 CHANNELS = ("phone", "web", "paper", "assigned")
 MOBILITY_STATUSES = ("open", "arranged", "done", "cancelled")
@@ -38,9 +39,6 @@ def _call(body: dict[str, Any]) -> str | None:
 
 
 async def create_booking(request: web.Request) -> web.Response:
-    from registry.audit import audit
-    from registry.bookings import book_slot
-
     who = principal(request, *STAFF)
     body = await json_body(request)
     resident_id = req_int(body, "resident_id")
@@ -51,7 +49,7 @@ async def create_booking(request: web.Request) -> web.Response:
     dose = opt_int(body, "dose") or 1
     call = _call(body)
     async with request.app[SESSIONS]() as session:
-        booking = await book_slot(
+        booking = await bookings.book_slot(
             session,
             resident_id=resident_id,
             slot_id=slot_id,
@@ -61,39 +59,21 @@ async def create_booking(request: web.Request) -> web.Response:
             dose=dose,
             client_key=_idempotency_key(request),
         )
-        await audit(
-            session,
-            "booking_create",
-            operator_id=who.id,
-            resident_id=resident_id,
-            call_linkedid=call,
-            details={"booking_id": booking.booking_id},
-        )
         await session.commit()
     await notify_slots(request.app, [slot_id])
     return web.json_response(booking.to_dict(), status=201)
 
 
 async def change_booking(request: web.Request) -> web.Response:
-    from registry.audit import audit
-    from registry.bookings import change_booking as change
-    from registry.bookings import get_booking
-
     who = principal(request, *STAFF)
     booking_id = path_int(request, "booking_id")
     body = await json_body(request)
     slot_id = req_int(body, "slot_id")
     call = _call(body)
     async with request.app[SESSIONS]() as session:
-        before = await get_booking(session, booking_id)
-        booking = await change(session, booking_id, slot_id, operator_id=who.id, call_linkedid=call)
-        await audit(
-            session,
-            "booking_change",
-            operator_id=who.id,
-            resident_id=booking.resident_id,
-            call_linkedid=call,
-            details={"booking_id": booking_id, "from_slot": before.slot_id, "to_slot": slot_id},
+        before = await bookings.get_booking(session, booking_id)
+        booking = await bookings.change_booking(
+            session, booking_id, slot_id, operator_id=who.id, call_linkedid=call
         )
         await session.commit()
     await notify_slots(request.app, [before.slot_id, slot_id])
@@ -101,21 +81,12 @@ async def change_booking(request: web.Request) -> web.Response:
 
 
 async def cancel_booking(request: web.Request) -> web.Response:
-    from registry.audit import audit
-    from registry.bookings import cancel_booking as cancel
-
     who = principal(request, *STAFF)
     booking_id = path_int(request, "booking_id")
     call = request.query.get("call", "").strip()[:64] or None
     async with request.app[SESSIONS]() as session:
-        booking = await cancel(session, booking_id, operator_id=who.id, call_linkedid=call)
-        await audit(
-            session,
-            "booking_cancel",
-            operator_id=who.id,
-            resident_id=booking.resident_id,
-            call_linkedid=call,
-            details={"booking_id": booking_id},
+        booking = await bookings.cancel_booking(
+            session, booking_id, operator_id=who.id, call_linkedid=call
         )
         await session.commit()
     await notify_slots(request.app, [booking.slot_id])
@@ -123,15 +94,12 @@ async def cancel_booking(request: web.Request) -> web.Response:
 
 
 async def create_mobility(request: web.Request) -> web.Response:
-    from registry.audit import audit
-    from registry.mobility import create_mobility_request
-
     who = principal(request, *STAFF)
     body = await json_body(request)
     resident_id = req_int(body, "resident_id")
     call = _call(body)
     async with request.app[SESSIONS]() as session:
-        view = await create_mobility_request(
+        view = await mobility.create_mobility_request(
             session,
             resident_id=resident_id,
             booking_id=opt_int(body, "booking_id"),
@@ -143,22 +111,11 @@ async def create_mobility(request: web.Request) -> web.Response:
             call_linkedid=call,
             client_key=_idempotency_key(request),
         )
-        await audit(
-            session,
-            "mobility_create",
-            operator_id=who.id,
-            resident_id=resident_id,
-            call_linkedid=call,
-            details={"request_id": view.request_id},
-        )
         await session.commit()
     return web.json_response(view.to_dict(), status=201)
 
 
 async def update_mobility(request: web.Request) -> web.Response:
-    from registry.audit import audit
-    from registry.mobility import update_mobility_request
-
     who = principal(request, *STAFF)
     request_id = path_int(request, "request_id")
     body = await json_body(request)
@@ -180,14 +137,8 @@ async def update_mobility(request: web.Request) -> web.Response:
     if not changes:
         raise BadRequest("body", "nothing to change")
     async with request.app[SESSIONS]() as session:
-        view = await update_mobility_request(session, request_id, **changes)
-        await audit(
-            session,
-            "mobility_update",
-            operator_id=who.id,
-            resident_id=view.resident_id,
-            call_linkedid=_call(body),
-            details={"request_id": request_id, "fields": sorted(changes)},
+        view = await mobility.update_mobility_request(
+            session, request_id, operator_id=who.id, call_linkedid=_call(body), **changes
         )
         await session.commit()
     return web.json_response(view.to_dict())

@@ -9,12 +9,10 @@ from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import BadRequest
 from cti_server.web.keys import SERVICE, SESSIONS
 from cti_server.web.validate import json_body, opt_str, req_str
+from registry.calls import set_disposition
 
 
 async def put_disposition(request: web.Request) -> web.Response:
-    from registry.audit import audit
-    from registry.calls import set_disposition
-
     who = principal(request, *STAFF)
     linkedid = request.match_info["linkedid"]
     if not 0 < len(linkedid) <= 64:
@@ -25,13 +23,6 @@ async def put_disposition(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         await set_disposition(
             session, linkedid, disposition=disposition, notes=notes, operator_id=who.id
-        )
-        await audit(
-            session,
-            "call_disposition",
-            operator_id=who.id,
-            call_linkedid=linkedid,
-            details={"disposition": disposition},
         )
         await session.commit()
     return web.json_response({"linkedid": linkedid, "disposition": disposition, "notes": notes})

@@ -14,6 +14,8 @@ from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import ApiError, BadRequest
 from cti_server.web.keys import NAME_INDEX, SESSIONS, SETTINGS
 from cti_server.web.validate import path_int
+from registry.audit import audit
+from registry.search import SearchQuery, search_residents
 
 MAX_LIMIT = 50
 
@@ -31,9 +33,6 @@ def _call_of(request: web.Request) -> str | None:
 
 
 async def search(request: web.Request) -> web.Response:
-    from registry.audit import audit
-    from registry.search import SearchQuery, search_residents
-
     who = principal(request, *STAFF)
     q = request.query
     fields = {k: q.get(k, "").strip() for k in ("name", "birth", "address", "phone")}
