@@ -182,6 +182,12 @@ class AmiBridge:
                 self._set_state(DISCONNECTED)
                 delay = self._backoff(failures)
                 log.warning("AMI connection failed (%s); retrying in %.2f s", err.message, delay)
+            except Exception as err:  # a bug: say so loudly, but keep the bridge alive
+                failures += 1
+                self.last_error = f"internal error: {err!r}"
+                self._set_state(DISCONNECTED)
+                delay = self._backoff(failures)
+                log.exception("AMI session failed unexpectedly; retrying in %.2f s", delay)
             await asyncio.sleep(delay)  # close() cancels it: no reconnect after close
 
     def _backoff(self, failures: int) -> float:

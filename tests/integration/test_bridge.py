@@ -265,3 +265,21 @@ async def test_call_ringing_through_a_reconnect_still_pops(ami: FakeAmi) -> None
         await b.close()
     (call,) = tracker.ringing_calls("Local/1002@operators/n")
     assert call.caller.raw_number == "09012345678"
+
+
+async def test_unexpected_error_keeps_the_bridge_alive(ami: FakeAmi, rec: Recorder) -> None:
+    """A bug inside a session (here: a username with a line break, refused by serialize) is
+    logged and retried with backoff; the task does not die and nothing is injected."""
+    b = AmiBridge(
+        fast_settings(ami, username="cti\r\nAction: Originate"), rec.on_event, on_state=rec.on_state
+    )
+    await b.start()
+    try:
+        await rec.wait_until(lambda: rec.states)
+        assert b.state == "disconnected"
+        assert "line break" in b.last_error
+        assert b._task is not None
+        assert not b._task.done()
+    finally:
+        await b.close()
+    assert "Originate" not in ami.names()
