@@ -14,7 +14,8 @@ also flagged ``review``.
 
 Speed: validity, kind and the display layout of a Japanese number depend only on its length and
 its first six significant digits, so ``phonenumbers`` runs once per such prefix and the result is
-memoized (bounded). The geocoder is never loaded.
+memoized (bounded); mobiles (070/080/090) and IP numbers (050) need three digits and are decided
+without it. A test checks this against ``phonenumbers``. The geocoder is never loaded.
 """
 
 from __future__ import annotations
@@ -85,6 +86,12 @@ class _JpInfo:
     groups: tuple[int, ...]  # lengths of the national display groups, trunk 0 included
 
 
+_MOBILE_OR_IP = {
+    "5": _JpInfo("ip", (3, 4, 4)),
+    "7": _JpInfo("mobile", (3, 4, 4)),
+    "8": _JpInfo("mobile", (3, 4, 4)),
+    "9": _JpInfo("mobile", (3, 4, 4)),
+}
 _JP_MEMO: dict[tuple[str, int], _JpInfo | None] = {}
 _JP_MEMO_MAX = 100_000
 
@@ -93,6 +100,8 @@ def _jp_info(nsn: str) -> _JpInfo | None:
     """Validity, kind and layout of a Japanese significant number (no trunk 0), memoized."""
     if not (8 <= len(nsn) <= 10) or not nsn.isascii() or not nsn.isdigit() or nsn[0] == "0":
         return None
+    if len(nsn) == 10 and nsn[2] != "0" and nsn[1] == "0" and nsn[0] in "5789":
+        return _MOBILE_OR_IP[nsn[0]]  # 070/080/090 mobiles and 050 IP: [5789]0[1-9]\d{7}
     key = (nsn[:6], len(nsn))
     try:
         return _JP_MEMO[key]
