@@ -163,8 +163,8 @@ class Popper:
                 log.warning("call %s: no extension in member %r", e.linkedid, e.interface)
             return
         call.queue = call.queue or e.queue
-        if call.caller is None:  # rang before any caller id: pop as unavailable
-            self._identify(call, "", "", "", False)
+        if call.caller is None or e.withheld:  # first seen ringing (e.g. after a reconnect)
+            self._identify(call, e.number, e.name, e.presentation, e.withheld)
         call.ringing.add(ext)
         if call.state == "queued":
             call.state, call.extension = "ringing", ext
@@ -186,6 +186,8 @@ class Popper:
         ext = self.settings.extension_of(e.interface, e.member_name)
         if call is None:
             return
+        if call.caller is None or e.withheld:
+            self._identify(call, e.number, e.name, e.presentation, e.withheld)
         call.state, call.extension, call.answered_at = "answered", ext, e.at
         call.wait_seconds = e.hold_seconds
         targets = set(call.ringing) | ({ext} if ext else set())

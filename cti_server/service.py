@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import datetime as dt
 import logging
 import time
 from collections.abc import Iterable
@@ -27,7 +28,50 @@ from registry.matching import HouseholdMatch
 
 log = logging.getLogger(__name__)
 
+BOARD_INTERVAL = 0.5  # seconds between board updates at most
 DUPLICATE_WINDOW = 3.0  # seconds: the same pop from two bridges arrives within this
+
+
+def live_board(tracker: Any, settings: Settings) -> dict[str, Any]:
+    """Board schema: ``{"at", "queues": [{name, waiting, longest_wait, logged_in, available,
+    ringing, in_call, paused, unavailable}], "members": [{queue, interface, name, extension,
+    status, paused_reason, since}], "live_calls"}``. Day figures come from calls_between."""
+    now = dt.datetime.now(dt.UTC)
+    queues = []
+    for name in tracker.queue_names():
+        q = tracker.queue_view(name)
+        queues.append(
+            {
+                "name": name,
+                "waiting": q.calls_waiting,
+                "longest_wait": q.longest_wait(now),
+                "logged_in": q.logged_in,
+                "available": q.available,
+                "ringing": q.ringing,
+                "in_call": q.in_call,
+                "paused": q.paused,
+                "unavailable": q.unavailable,
+            }
+        )
+    members = [
+        {
+            "queue": m.queue,
+            "interface": m.interface,
+            "name": m.name,
+            "extension": settings.extension_of(m.interface, m.name),
+            "status": str(m.status),
+            "paused_reason": m.paused_reason,
+            "since": m.since.isoformat(),
+        }
+        for m in tracker.members.values()
+    ]
+    return {
+        "at": now.isoformat(),
+        "queues": queues,
+        "members": members,
+        "live_calls": len(tracker.calls),
+        "pbx_connected": bool(tracker.connected),
+    }
 
 
 class CallRecorder:
@@ -116,7 +160,10 @@ class CallService:
             on_lookup_time=metrics.lookup_seconds.observe,
         )
         self.bus: Any = None  # cti_server.bus.Bus when CTI_REDIS_URL is set
-        self.tracker: Any = None
+        from cti_server.domain.tracker import Tracker
+
+        self.tracker = Tracker(short_abandon_seconds=settings.short_abandon_seconds)
+        self._board_task: asyncio.Task[None] | None = None
         self._remote: dict[str, dict[str, protocol.ScreenPop]] = {}  # ext -> linkedid -> pop
         self._seen: collections.OrderedDict[tuple[str, str, str], float] = collections.OrderedDict()
         self.ami_state = "connecting"
@@ -133,11 +180,11 @@ class CallService:
         events: Iterable[Any] = event if isinstance(event, list | tuple) else (event,)
         for e in events:
             self.metrics.event(type(e).__name__)
-            if self.tracker is not None:
-                try:
-                    self.tracker.apply(e)
-                except Exception:
-                    log.exception("tracker failed on %s", type(e).__name__)
+            try:
+                if self.tracker.apply(e) and self._board_task is None:
+                    self._board_task = asyncio.ensure_future(self._push_board())
+            except Exception:
+                log.exception("tracker failed on %s", type(e).__name__)
             try:
                 self.popper.on_event(e)
             except Exception:
@@ -150,17 +197,23 @@ class CallService:
         self.ami_state = state
 
     def board(self) -> dict[str, Any] | None:
-        """Supervisor board figures from the tracker, when it offers them."""
-        for name in ("board", "snapshot"):
-            fn = getattr(self.tracker, name, None)
-            if callable(fn):
-                try:
-                    result = fn()
-                except Exception:
-                    log.exception("tracker %s() failed", name)
-                    return None
-                return result if isinstance(result, dict) else None
-        return None
+        """Live queue and member figures for the supervisor board (see cti_server.board)."""
+        try:
+            return live_board(self.tracker, self.settings)
+        except Exception:
+            log.exception("building the board failed")
+            return None
+
+    async def _push_board(self) -> None:
+        """At most one BoardUpdate per BOARD_INTERVAL, and only when someone watches."""
+        try:
+            await asyncio.sleep(BOARD_INTERVAL)
+            if any(c.board for c in self.hub.clients):
+                board = self.board()
+                if board is not None:
+                    self.hub.send_to_board(protocol.BoardUpdate(board=board))
+        finally:
+            self._board_task = None
 
     # ----------------------------------------------------------------- pops out
 
@@ -220,5 +273,7 @@ class CallService:
         await self.load_extensions()
 
     async def close(self) -> None:
+        if self._board_task is not None:
+            self._board_task.cancel()
         await self.popper.close()
         await self.recorder.close()

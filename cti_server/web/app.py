@@ -201,7 +201,8 @@ def _bridge(bridge: Any) -> Callable[[web.Application], AsyncIterator[None]]:
 
 
 def _ami_bridge(settings: Settings, service: CallService) -> Any:
-    from cti_server.ami.bridge import AmiBridge, AmiSettings
+    from cti_server.ami.bridge import AmiBridge
+    from cti_server.ami.settings import AmiSettings
 
     ami = AmiSettings(
         host=settings.ami_host,
