@@ -540,8 +540,8 @@
         <translation>Name (kanji or kana)</translation>
     </message>
     <message>
-        <source>例: S17.4.1 / 昭和17年4月1日 / 1942-04-01</source>
-        <translation>e.g. S17.4.1 / 昭和17年4月1日 / 1942-04-01</translation>
+        <source>例: S17.4.1 / 1942-04-01</source>
+        <translation>e.g. S17.4.1 / 1942-04-01</translation>
     </message>
     <message>
         <source>例: 0773-62-1234</source>

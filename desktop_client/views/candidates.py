@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTree
 
 from cti_server.protocol import Candidate, HouseholdGroup
 
-from .labels import age_text, birth_text, reasons_text, sex_text, t
+from .labels import age_text, birth_short, birth_text, reasons_text, sex_text, t
 
 ROLE_ID = Qt.ItemDataRole.UserRole
 
@@ -35,7 +35,7 @@ class CandidateTree(QTreeWidget):
 
     def retranslate(self) -> None:
         self.setHeaderLabels(
-            [t("番号"), t("氏名（カナ）"), t("生年月日"), t("年齢"), t("一致理由")]
+            [t("番号"), t("氏名（カナ）"), t("一致理由"), t("生年月日"), t("年齢")]
         )
 
     def show_households(self, groups: tuple[HouseholdGroup, ...] | list[HouseholdGroup]) -> None:
@@ -70,9 +70,10 @@ class CandidateTree(QTreeWidget):
         item.setText(0, str(n))
         kana = f"（{c.name_kana}）" if c.name_kana else ""
         item.setText(1, f"{c.name}{kana} {sex_text(c.sex)}")
-        item.setText(2, birth_text(c.birth_date))
-        item.setText(3, age_text(c.age))
-        item.setText(4, reasons_text(c.reasons))
+        item.setText(2, reasons_text(c.reasons))
+        item.setText(3, birth_short(c.birth_date))
+        item.setText(4, age_text(c.age))
+        item.setToolTip(3, birth_text(c.birth_date))
         item.setData(0, ROLE_ID, c.resident_id)
         return item
 

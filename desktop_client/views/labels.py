@@ -95,6 +95,14 @@ def birth_text(d: dt.date | str | None) -> str:
     return f"{d.isoformat()}（{wareki_text(d)}）"
 
 
+def birth_short(value: str | None) -> str:
+    """``昭和17年4月1日（1942）`` for lists, where width is scarce."""
+    d = parse_iso_date(value)
+    if d is None:
+        return t("不明")
+    return f"{wareki_text(d)}（{d.year}）"
+
+
 def age_text(age: int | None) -> str:
     return t("{age}歳").format(age=age) if age is not None else ""
 

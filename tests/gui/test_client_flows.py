@@ -29,9 +29,9 @@ def ring_and_confirm(qtbot, client, fake):
     qtbot.waitUntil(lambda: client.pop.pop is not None, timeout=5000)
     tree = client.window.pop.tree
     assert tree.topLevelItem(0).text(0).startswith("世帯 0012345")
-    assert tree.topLevelItem(0).child(0).text(4) == "世帯の固定電話"
+    assert tree.topLevelItem(0).child(0).text(2) == "世帯の固定電話"
     assert "マイヅル ハナコ" in tree.topLevelItem(0).child(0).text(1)
-    assert "昭和17年4月1日" in tree.topLevelItem(0).child(0).text(2)
+    assert "昭和17年4月1日" in tree.topLevelItem(0).child(0).text(3)
     assert client.window.pop.caller.text() == "0773-62-1234"
     assert client.window.isVisible()
     qtbot.keyClick(tree, Qt.Key.Key_Return)
@@ -74,7 +74,7 @@ def test_pop_confirm_book_and_mobility_are_posted(qtbot, client, fake):
     assert mobility["companion"] is False
     assert mobility["notes"] == "玄関に段差あり"
     assert mheaders["Idempotency-Key"] != headers["Idempotency-Key"]
-    assert client.window.pop.tree.topLevelItem(0).child(0).text(4)  # pop still on screen
+    assert client.window.pop.tree.topLevelItem(0).child(0).text(2)  # pop still on screen
 
 
 def test_number_keys_pick_a_candidate_and_withheld_caller_is_named(qtbot, client, fake):

@@ -1,0 +1,111 @@
+"""Render each main screen offscreen to PNG (for the README and for a look before release).
+
+``python -m desktop_client.screenshots OUT_DIR [--scale 1.25] [--lang ja|en]``. Uses invented
+demo data and no server; a QT_SCALE_FACTOR of 1.25 checks readability at 125 % scaling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="desktop_client.screenshots")
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--scale", default="1")
+    parser.add_argument("--lang", default="ja", choices=("ja", "en"))
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["QT_SCALE_FACTOR"] = args.scale
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from . import demo_data
+    from .app import build, login_form, use_japanese_font
+    from .models.forms import Venue
+    from .models.resident import ResidentCard
+    from .views.login import LoginDialog
+
+    app = QApplication([sys.argv[0]])
+    use_japanese_font(app)
+    ini = Path(tempfile.mkdtemp()) / "shots.ini"
+    settings = QSettings(str(ini), QSettings.Format.IniFormat)
+    settings.setValue("ui/language", args.lang)
+    client = build(settings)
+    args.out.mkdir(parents=True, exist_ok=True)
+    suffix = "" if args.scale == "1" else f"@{args.scale}x"
+    suffix += "" if args.lang == "ja" else f"-{args.lang}"
+
+    def shot(widget: object, name: str) -> None:
+        app.processEvents()
+        path = args.out / f"{name}{suffix}.png"
+        widget.grab().save(str(path))  # type: ignore[attr-defined]
+        sys.stdout.write(f"{path}\n")
+
+    settings.setValue("login/username", "operator1")
+    settings.setValue("login/extension", "201")
+    login = LoginDialog(login_form(settings))
+    login.show()
+    shot(login, "login")
+
+    window = client.window
+    window.set_connection("connected", "")
+    window.show()
+    client.pop.show(demo_data.pop())
+    window.pop.focus_candidates()
+    client.window.show_tab(0)
+    shot(window, "pop")
+
+    card_json = demo_data.resident_detail(1)
+    today = dt.date.today()
+    card_json["bookings"] = [
+        {
+            "booking_id": 812,
+            "slot_id": 2,
+            "venue_id": 1,
+            "venue_name": demo_data.VENUES[0]["name"],
+            "starts_at": demo_data.slots(today)[1].starts_at,
+            "ends_at": demo_data.slots(today)[1].ends_at,
+            "status": "cancelled",
+            "dose": 1,
+        }
+    ]
+    card = ResidentCard.from_json(card_json)
+    client.resident.set_card(card)
+    client.booking.start(card, "1700000000.42")
+    client.mobility.start(card, "1700000000.42")
+    client.booking.set_venues([Venue(v["id"], v["name"], v["address"]) for v in demo_data.VENUES])
+    client.booking.set_slots(demo_data.slots(today))
+    client.booking.select_slot(4)
+    shot(window, "card")
+
+    window.show_tab(1)
+    shot(window, "booking")
+    client.booking.set_status("refused", "slot_full", "the slot is full")
+    shot(window, "booking-full")
+    client.booking.set_status("")
+
+    window.show_tab(2)
+    client.mobility.update(wheelchair=True, notes="玄関に段差あり。娘さんが付き添い。")
+    client.mobility.tie_to(booking_id=813)
+    client.mobility.changed()
+    window.set_connection("reconnecting", "2.0")
+    client.mobility.set_status("queued")
+    shot(window, "mobility")
+    window.set_connection("connected", "")
+
+    window.show_tab(3)
+    client.wrapup.start("1700000000.42")
+    client.wrapup.disposition, client.wrapup.notes = "booked", "5/20 10:00 に予約。送迎あり。"
+    client.wrapup.changed()
+    shot(window, "wrapup")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
