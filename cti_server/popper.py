@@ -90,6 +90,7 @@ class LiveCall:
     pending: set[str] = field(default_factory=set)
     notified: set[str] = field(default_factory=set)
     wait_seconds: float = 0.0
+    left_queue: bool = False
 
 
 class Popper:
@@ -218,9 +219,10 @@ class Popper:
         )
 
     def _on_CallLeftQueue(self, e: ev.CallLeftQueue) -> None:
+        # Asterisk sends QueueCallerLeave before AgentConnect: leaving is not the end
         call = self.calls.get(e.linkedid)
-        if call is not None and call.answered_at is None and call.state != "ended":
-            self._end(call, e.at, "no_agent", {})
+        if call is not None:
+            call.left_queue = True
 
     def _on_CallCompleted(self, e: ev.CallCompleted) -> None:
         call = self.calls.get(e.linkedid)
@@ -231,7 +233,12 @@ class Popper:
         call = self.calls.get(e.linkedid)
         if call is None or e.uniqueid != e.linkedid:
             return  # only the first (caller) leg ends the call
-        outcome = "answered" if call.answered_at else ("abandoned" if call.queue else "no_agent")
+        if call.answered_at:
+            outcome = "answered"
+        elif call.queue and not call.left_queue:
+            outcome = "abandoned"
+        else:
+            outcome = "no_agent"  # the queue let it go (timeout, no members) unanswered
         self._end(call, e.at, outcome, {})
 
     def _on_PbxShutdown(self, e: ev.PbxShutdown) -> None:
