@@ -1,0 +1,244 @@
+"""The client's Qt-free models: pop grouping and selection, search staleness, forms, outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import pytest
+
+from cti_server.protocol import SlotInfo
+from desktop_client import demo_data
+from desktop_client.models.dates import age_on, format_wait, to_wareki
+from desktop_client.models.forms import BookingFormModel, MobilityFormModel, WrapUpModel
+from desktop_client.models.outbox import Outbox
+from desktop_client.models.pop import PopModel
+from desktop_client.models.resident import ResidentCard
+from desktop_client.models.search import SearchModel, SearchQuery
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_models_never_import_qt() -> None:
+    code = (
+        "import sys, desktop_client.models.pop, desktop_client.models.forms, "
+        "desktop_client.models.outbox, desktop_client.models.search, "
+        "desktop_client.models.resident; assert 'PySide6' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_pop_groups_by_household_and_numbers_members() -> None:
+    model = PopModel(clock=Clock())
+    assert model.show(demo_data.pop()) is True  # a new ringing call comes forward
+    heads = [r for r in model.rows if r.candidate is None]
+    assert [h.household.household_no for h in heads] == ["0012345", "0012377"]
+    assert [r.number for r in model.rows if r.candidate] == [1, 2, 3]
+    assert model.current().resident_id == 1
+    assert model.show(demo_data.pop(state="answered")) is False  # same call, updated
+
+
+def test_pop_selection_moves_wraps_and_picks_by_number() -> None:
+    model = PopModel(clock=Clock())
+    model.show(demo_data.pop())
+    model.move(-1)
+    assert model.current().resident_id == 3
+    model.move(1)
+    assert model.current().resident_id == 1
+    assert model.pick(2).resident_id == 2
+    assert model.pick(9) is None
+    model.show(demo_data.pop(state="answered"))  # same members: the choice stays
+    assert model.current().resident_id == 2
+
+
+def test_pop_wait_ticks_while_ringing_and_freezes_when_answered() -> None:
+    clock = Clock()
+    model = PopModel(clock=clock)
+    entered = dt.datetime(2024, 5, 20, 1, 0, tzinfo=dt.UTC)
+    pop = demo_data.pop()
+    call = pop.call.__class__(**{**pop.call.__dict__, "entered_at": entered.isoformat()})
+    model.show(
+        pop.__class__(call=call, caller=pop.caller, households=pop.households),
+        now=entered + dt.timedelta(seconds=20),
+    )
+    assert model.wait_seconds() == pytest.approx(20)
+    clock.now += 15
+    assert model.wait_seconds() == pytest.approx(35)
+    answered = call.__class__(
+        **{
+            **call.__dict__,
+            "state": "answered",
+            "answered_at": (entered + dt.timedelta(seconds=40)).isoformat(),
+        }
+    )
+    model.show(pop.__class__(call=answered, caller=pop.caller, households=pop.households))
+    clock.now += 100
+    assert model.wait_seconds() == pytest.approx(40)
+    assert format_wait(40) == "0:40"
+    assert format_wait(3725) == "1:02:05"
+
+
+def test_wareki_and_age() -> None:
+    assert to_wareki(dt.date(1942, 4, 1)).__dict__ == {
+        "era": "showa",
+        "year": 17,
+        "month": 4,
+        "day": 1,
+    }
+    assert to_wareki(dt.date(2019, 5, 1)).year == 1  # 令和元年
+    assert to_wareki(dt.date(2019, 4, 30)).era == "heisei"
+    assert to_wareki(dt.date(1989, 1, 7)).era == "showa"
+    assert age_on(dt.date(1942, 4, 1), dt.date(2024, 3, 31)) == 81
+    assert age_on(dt.date(1942, 4, 1), dt.date(2024, 4, 1)) == 82
+
+
+def test_search_drops_answers_to_older_requests() -> None:
+    model = SearchModel()
+    model.set_field("name", "マイヅル")
+    first = model.begin()
+    model.set_field("name", "マイヅル ハナコ")
+    second = model.begin()
+    assert model.finish(first, [demo_data.households()[1].members[0]]) is False
+    assert model.results == []
+    assert model.finish(second, list(demo_data.households()[0].members)) is True
+    assert [c.resident_id for c in model.results] == [1, 2]
+    assert SearchQuery(name=" 舞鶴 ", birth="S17.4.1").params() == (
+        "name=%E8%88%9E%E9%B6%B4&birth=S17.4.1&limit=20"
+    )
+    with pytest.raises(ValueError, match="unknown"):
+        model.set_field("nickname", "x")
+
+
+def test_resident_card_reads_the_server_detail() -> None:
+    data = demo_data.resident_detail(1)
+    data["bookings"] = [
+        {
+            "booking_id": 5,
+            "slot_id": 2,
+            "venue_id": 1,
+            "venue_name": "会館",
+            "starts_at": "2024-05-20T10:00:00+09:00",
+            "ends_at": "2024-05-20T10:30:00+09:00",
+            "status": "booked",
+            "dose": 1,
+        }
+    ]
+    card = ResidentCard.from_json(data)
+    assert card.resident_id == 1
+    assert card.birth_date == dt.date(1942, 4, 1)
+    assert card.phones == ("0773-62-1234",)
+    assert [m.resident_id for m in card.members] == [2]
+    assert card.active_booking().booking_id == 5
+    assert card.latest_intent().channel == "postcard_ocr"
+    assert card.calls[0].notes == "会場までの送迎について質問"
+
+
+def test_booking_form_requests_and_live_slots() -> None:
+    form = BookingFormModel()
+    card = ResidentCard.from_json(demo_data.resident_detail(1))
+    form.start(card, "L1")
+    day = dt.date(2024, 5, 20)
+    form.choose(1, day)
+    form.set_slots(demo_data.slots(day))
+    form.select_slot(1)
+    assert form.request() == (
+        "POST",
+        "/api/bookings",
+        {"resident_id": 1, "slot_id": 1, "channel": "phone", "call": "L1"},
+    )
+    s = form.slots[1]
+    other = SlotInfo(99, 2, s.starts_at, s.ends_at, 5, 5)  # another venue: ignored
+    assert form.apply_slots_changed((other, SlotInfo(1, 1, s.starts_at, s.ends_at, 10, 10)))
+    assert form.slots[1].remaining == 0
+    assert 99 not in form.slots
+    data = demo_data.resident_detail(1)
+    data["bookings"] = [
+        {
+            "booking_id": 5,
+            "slot_id": 1,
+            "venue_name": "会館",
+            "status": "booked",
+            "starts_at": s.starts_at,
+            "ends_at": s.ends_at,
+        }
+    ]
+    form.start(ResidentCard.from_json(data), "L1")
+    assert not form.can_submit()  # the slot already booked: nothing to change
+    form.select_slot(2)
+    assert form.request() == ("PATCH", "/api/bookings/5", {"slot_id": 2, "call": "L1"})
+    assert form.cancel_request() == ("DELETE", "/api/bookings/5?call=L1", None)
+
+
+def test_mobility_prefills_the_ledger_address_and_wrapup_needs_a_disposition() -> None:
+    form = MobilityFormModel()
+    form.start(ResidentCard.from_json(demo_data.resident_detail(1)), None)
+    assert form.pickup_address == demo_data.ADDR_1
+    form.update(pickup_address="  ", wheelchair=True)
+    assert not form.can_submit()
+    form.update(pickup_address="舞鶴市字浜 1 裏口")
+    assert form.request()[2]["pickup_address"] == "舞鶴市字浜 1 裏口"
+    with pytest.raises(ValueError, match="unknown"):
+        form.update(colour="red")
+    wrap = WrapUpModel()
+    wrap.start("L9")
+    assert not wrap.can_submit()
+    wrap.disposition = "inquiry"
+    assert wrap.request() == (
+        "PUT",
+        "/api/calls/L9/disposition",
+        {"disposition": "inquiry", "notes": ""},
+    )
+
+
+def test_outbox_orders_dependents_and_fills_the_booking_id(tmp_path) -> None:
+    box = Outbox(tmp_path / "outbox.json")
+    booking = box.add("booking", "POST", "/api/bookings", {"slot_id": 1})
+    mobility = box.add(
+        "mobility",
+        "POST",
+        "/api/mobility",
+        {"booking_id": None},
+        after=booking.key,
+        fill={"booking_id": "booking_id|id"},
+    )
+    assert [e.key for e in box.ready()] == [booking.key]
+    box.mark_sending(booking.key)
+    assert box.mark_retry(booking.key, "network")  # the drop: kept, same key
+    assert box.ready()[0].key == booking.key
+    box.mark_sending(booking.key)
+    box.mark_done(booking.key, {"booking_id": 42})
+    assert [e.key for e in box.ready()] == [mobility.key]
+    assert box.entries[mobility.key].body == {"booking_id": 42}
+    assert box.pending_count() == 1
+
+
+def test_outbox_survives_a_restart_and_fails_dependents_of_a_refusal(tmp_path) -> None:
+    path = tmp_path / "outbox.json"
+    box = Outbox(path)
+    booking = box.add("booking", "POST", "/api/bookings", {"slot_id": 1})
+    mobility = box.add("mobility", "POST", "/api/mobility", {}, after=booking.key)
+    box.mark_sending(booking.key)
+    again = Outbox(path)  # crashed while sending: resent with the same key
+    assert again.entries[booking.key].status == "pending"
+    again.mark_failed(booking.key, "slot_full", "full")
+    assert again.ready() == []
+    assert again.entries[mobility.key].status == "failed"
+    assert again.entries[mobility.key].error == "dependency_failed"
+
+
+def test_outbox_gives_up_after_too_many_attempts() -> None:
+    box = Outbox()
+    entry = box.add("disposition", "PUT", "/api/calls/L/disposition", {})
+    for _ in range(4):
+        box.mark_sending(entry.key)
+        assert box.mark_retry(entry.key, "http_500")
+    box.mark_sending(entry.key)
+    assert not box.mark_retry(entry.key, "http_500")
+    assert box.failed()[0].key == entry.key
