@@ -1,0 +1,71 @@
+"""``cti-sim``: run the AMI PBX simulator with generated call traffic.
+
+cti-sim --port 5038 --rate 0.5 --agents 4 --numbers numbers.txt
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from cti_server.sim.server import PbxSimulator
+
+log = logging.getLogger(__name__)
+DEFAULT_NUMBERS = ["0773621234", "09012345678", "+819012345678", "0757001234", "anonymous", ""]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="cti-sim", description="Asterisk AMI PBX simulator")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5038)
+    p.add_argument("--username", default="cti")
+    p.add_argument("--secret", default="cti")
+    p.add_argument("--rate", type=float, default=0.5, help="new calls per simulated second")
+    p.add_argument("--duration", type=float, default=0, help="simulated seconds (0: forever)")
+    p.add_argument("--agents", type=int, default=3)
+    p.add_argument("--queue", default="vaccine")
+    p.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
+    p.add_argument("--numbers", type=Path, help="file of caller numbers, one a line "
+                   "('anonymous' withheld, an empty line no caller ID)")  # fmt: skip
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("-v", "--verbose", action="store_true")
+    return p.parse_args(argv)
+
+
+def load_numbers(path: Path | None) -> list[str]:
+    if path is None:
+        return DEFAULT_NUMBERS
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()] or [""]
+
+
+async def run(args: argparse.Namespace) -> None:
+    sim = PbxSimulator(username=args.username, secret=args.secret, agents=args.agents,
+                       queue=args.queue, speed=args.speed, seed=args.seed)  # fmt: skip
+    port = await sim.start(args.host, args.port)
+    print(f"cti-sim: AMI on {args.host}:{port} (user {args.username}), "
+          f"{args.agents} agents, {args.rate} calls/s", flush=True)  # fmt: skip
+    try:
+        numbers = load_numbers(args.numbers)
+        if args.rate > 0:
+            duration = args.duration or float("inf")
+            placed = await sim.run_traffic(args.rate, duration, numbers)
+            await sim.wait_idle()
+            print(f"cti-sim: {placed} calls placed", flush=True)
+        else:
+            await asyncio.Event().wait()
+    finally:
+        await sim.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
