@@ -242,7 +242,18 @@ def _normalize(raw: str | None, area: str, defaultable: str, trunk_review: bool)
     if len(raw) > MAX_INPUT:
         return _invalid(raw, "value too long")
     s = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
-    s = s.strip()
+    compact = s.translate(_DELETE_SEPARATORS)
+    plus = compact.startswith("+")
+    d = compact[1:] if plus else compact
+    if d.isascii() and d.isdigit():  # the common case: digits and separators only
+        return _classify(d, plus, raw, [], area, defaultable, trunk_review)
+    return _normalize_text(raw, s.strip(), area, defaultable, trunk_review)
+
+
+def _normalize_text(
+    raw: str, s: str, area: str, defaultable: str, trunk_review: bool
+) -> CallerNumber:
+    """Values with more than digits: URIs, extensions, sentinels, words around a number."""
     flags: list[str] = []
     if _URI.match(s):
         s = _URI.sub("", s).split("@", 1)[0].split(";", 1)[0]
@@ -253,22 +264,19 @@ def _normalize(raw: str | None, area: str, defaultable: str, trunk_review: bool)
     compact = s.translate(_DELETE_SEPARATORS)
     plus = compact.startswith("+")
     d = compact[1:] if plus else compact
-    if not (d.isascii() and d.isdigit()):
-        runs = _DIGITS.findall(s)
-        if not runs:
-            return _no_number(raw, s)
-        joined = "".join(runs)
-        plus = joined.startswith("+")
-        d = joined.replace("+", "")
-        flags.append("review")
-        reason_text = "text around the number ignored"
-    else:
-        reason_text = ""
-    result = _classify(d, plus, raw, flags, area, defaultable, trunk_review)
-    if reason_text and result.status == "number" and not result.reason:
+    if d.isascii() and d.isdigit():
+        return _classify(d, plus, raw, flags, area, defaultable, trunk_review)
+    runs = _DIGITS.findall(s)
+    if not runs:
+        return _no_number(raw, s)
+    joined = "".join(runs)
+    flags.append("review")
+    result = _classify(joined.replace("+", ""), joined.startswith("+"), raw, flags, area,
+                       defaultable, trunk_review)  # fmt: skip
+    if result.status == "number" and not result.reason:
         return CallerNumber(
             result.raw, result.status, result.e164, result.national, result.kind,
-            result.flags, reason_text,
+            result.flags, "text around the number ignored",
         )  # fmt: skip
     return result
 
