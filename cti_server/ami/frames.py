@@ -17,7 +17,7 @@ accepted too. A message ends at an empty line.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -29,11 +29,11 @@ Message = dict[str, str]
 class FrameParser:
     """Incremental parser for one AMI connection (make a new one per connection)."""
 
-    __slots__ = ("_buf", "_current", "malformed", "messages")
+    __slots__ = ("_buf", "_text", "malformed", "messages")
 
     def __init__(self) -> None:
-        self._buf = b""
-        self._current: Message = {}
+        self._buf = b""  # bytes after the last complete line
+        self._text = ""  # complete lines of a message not finished yet
         self.malformed = 0  # lines skipped because they had no ':'
         self.messages = 0  # messages returned so far
 
@@ -46,11 +46,29 @@ class FrameParser:
             return []
         self._buf = buf[end + 1 :]
         text = buf[: end + 1].decode("utf-8", "replace")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+        if self._text:
+            text = self._text + text
+        blocks = text.split("\n\n")
+        self._text = blocks.pop()  # "" when the text ended with a blank line
         out: list[Message] = []
-        cur = self._current
-        for line in text.split("\n")[:-1]:
-            if line.endswith("\r"):
-                line = line[:-1]
+        for block in blocks:
+            if not block:
+                continue
+            lines = block.split("\n")
+            pairs = [line.partition(": ") for line in lines]
+            msg = {k: v for k, sep, v in pairs if sep}
+            if len(msg) == len(lines):  # the common case: no banner, repeats or oddities
+                out.append(msg)
+            else:
+                self._slow(lines, out)
+        self.messages += len(out)
+        return out
+
+    def _slow(self, lines: list[str], out: list[Message]) -> None:
+        cur: Message = {}
+        for line in lines:
             if not line:
                 if cur:
                     out.append(cur)
@@ -66,21 +84,17 @@ class FrameParser:
                 continue
             if value.startswith(" "):
                 value = value[1:]
-            if key in cur:
-                cur[key] = cur[key] + "\n" + value
-            else:
-                cur[key] = value
-        self._current = cur
-        self.messages += len(out)
-        return out
+            cur[key] = cur[key] + "\n" + value if key in cur else value
+        if cur:
+            out.append(cur)
 
     @property
     def pending(self) -> bool:
         """True while a message (or a partial line) is waiting for the rest of its bytes."""
-        return bool(self._buf or self._current)
+        return bool(self._buf or self._text)
 
 
-def chan_vars(msg: Message, key: str = "ChanVariable") -> dict[str, str]:
+def chan_vars(msg: Mapping[str, str], key: str = "ChanVariable") -> dict[str, str]:
     """The channel variables of a snapshot: ``{"CALLERID(pres)": "prohib", ...}``.
 
     ``key`` is ``"ChanVariable"`` for the channel, ``"DestChanVariable"`` for the Dest* snapshot.
@@ -95,7 +109,7 @@ def chan_vars(msg: Message, key: str = "ChanVariable") -> dict[str, str]:
     return out
 
 
-def chan_var(msg: Message, name: str, key: str = "ChanVariable") -> str:
+def chan_var(msg: Mapping[str, str], name: str, key: str = "ChanVariable") -> str:
     """One channel variable of a snapshot, ``""`` when absent."""
     raw = msg.get(key)
     if not raw:

@@ -17,6 +17,7 @@ import logging
 import random
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from cti_server.ami.frames import FrameParser
 from cti_server.sim.actions import handle_action
@@ -78,7 +79,7 @@ class PbxSimulator:
         self.waiting: list[CallFlow] = []
         self.completed = self.abandoned = 0
         self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._boot(agents)
 
     def _boot(self, agents: int) -> None:
@@ -116,8 +117,8 @@ class PbxSimulator:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         me = asyncio.current_task()
         if me is not None:
-            self._tasks.add(me)  # type: ignore[arg-type]
-            me.add_done_callback(self._tasks.discard)  # type: ignore[arg-type]
+            self._tasks.add(me)
+            me.add_done_callback(self._tasks.discard)
         s = Session(self, reader, writer)
         self.sessions.add(s)
         wtask = asyncio.create_task(s.writer_loop())
