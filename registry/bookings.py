@@ -116,6 +116,17 @@ async def _free_seat(session: AsyncSession, slot_id: int) -> None:
     )
 
 
+async def _lock_in_order(session: AsyncSession, booking_id: int, slot_ids: tuple[int, int]) -> None:
+    """Row locks (PostgreSQL) in one order, booking then slots by id: two moves never deadlock.
+
+    SQLite renders no FOR UPDATE; it serializes writers as a whole anyway.
+    """
+    await session.execute(select(Booking.id).where(Booking.id == booking_id).with_for_update())
+    await session.execute(
+        select(Slot.id).where(Slot.id.in_(slot_ids)).order_by(Slot.id).with_for_update()
+    )
+
+
 async def _by_key(session: AsyncSession, client_key: str) -> BookingView | None:
     row = (
         await session.execute(booking_select().where(Booking.client_key == client_key))
@@ -216,6 +227,7 @@ async def change_booking(
     if new_slot_id == current.slot_id:
         return current
     await _bookable_slot(session, new_slot_id, "slot_id")
+    await _lock_in_order(session, booking_id, (current.slot_id, new_slot_id))
     await _take_seat(session, new_slot_id)  # SlotFull here: nothing written yet
     moved = await session.scalar(
         update(Booking)

@@ -88,9 +88,7 @@ class Phone(Base):
 
     __tablename__ = "phones"
     __table_args__ = (
-        CheckConstraint(
-            "resident_id IS NOT NULL OR household_id IS NOT NULL", name="has_owner"
-        ),
+        CheckConstraint("resident_id IS NOT NULL OR household_id IS NOT NULL", name="has_owner"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

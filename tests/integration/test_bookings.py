@@ -227,3 +227,22 @@ async def test_unknown_resident_or_slot_is_not_found(sessions):
             await book_slot(s, resident_id=rid, slot_id=slot + 1000, channel="phone")
         with pytest.raises(NotFound):
             await cancel_booking(s, 12345)
+
+
+async def test_crossing_moves_at_the_same_moment_both_succeed(sessions):
+    async with sessions() as s:
+        r1, r2 = await make_resident(s), await make_resident(s)
+        a, b = await make_slot(s, 2), await make_slot(s, 2, hours=1)
+        x = await book_slot(s, resident_id=r1, slot_id=a, channel="phone")
+        y = await book_slot(s, resident_id=r2, slot_id=b, channel="phone")
+        await s.commit()
+
+    async def move(booking_id: int, to: int) -> int:
+        async with sessions() as s:
+            moved = await change_booking(s, booking_id, to)
+            await s.commit()
+            return moved.slot_id
+
+    assert await asyncio.gather(move(x.booking_id, b), move(y.booking_id, a)) == [b, a]
+    async with sessions() as s:
+        assert ((await get_slot(s, a)).booked, (await get_slot(s, b)).booked) == (1, 1)
