@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from registry.barcode import is_valid_barcode
 from registry.models import Household, Intent, Phone, Resident, Slot, Venue
@@ -81,3 +81,18 @@ def test_write_ledger_csv(tmp_path: Path) -> None:
     assert path.read_bytes()[:3] != b"\xef\xbb\xbf"
     write_ledger_csv(path, 10)
     assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
+
+
+async def test_seed_database_in_a_session_leaves_the_commit_to_the_caller(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session:
+        summary = await seed_database(session, 50, venues=False)
+        await session.rollback()
+    assert summary.residents == 50
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Resident)) == 0
+        await seed_database(session, 50, venues=False)
+        await session.commit()
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Resident)) == 50
