@@ -1,0 +1,62 @@
+"""``cti-server [--config FILE]``: the CTI server (REST + WebSocket + AMI bridge).
+
+Settings: defaults < the TOML file < ``CTI_*`` environment variables (see cti_server.config).
+Wiring only: logging is configured here, everything else is built by ``create_app``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from aiohttp import web
+
+from cti_server.config import ConfigError, load_settings
+from cti_server.web.app import create_app
+
+log = logging.getLogger("cti_server")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cti-server", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="TOML settings file (CTI_* variables win over it)")
+    parser.add_argument("--check", action="store_true", help="check the settings and exit")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config, os.environ)
+    except ConfigError as err:
+        print(f"cti-server: bad setting: {err}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    if args.check:
+        print(f"settings OK (server {settings.server_id})")
+        return 0
+    log.info(
+        "cti-server %s: http://%s:%d, AMI %s:%d (%s), database %s, bus %s",
+        settings.server_id,
+        settings.http_host,
+        settings.http_port,
+        settings.ami_host,
+        settings.ami_port,
+        "on" if settings.ami_enabled else "off",
+        settings.database_url.split("@")[-1],
+        "redis" if settings.redis_url else "none",
+    )
+    web.run_app(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        print=None,
+        shutdown_timeout=10.0,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

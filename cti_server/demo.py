@@ -1,0 +1,211 @@
+"""``cti-demo``: the whole product on one machine (what ``./deploy/run.sh`` runs).
+
+First run: an embedded SQLite ledger in ``var/demo/`` is created and seeded (synthetic residents,
+venues and slots) and demo accounts are made. Every run: the PBX simulator (``cti-sim``) starts
+with caller numbers drawn from the ledger plus withheld, empty and unknown ones, then the server
+(``cti-server``) against it, then the desktop client (``cti-client``) when a display exists.
+Ctrl-C stops everything. Idempotent: a second run reuses the ledger and the accounts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from registry.db import create_engine, migrate, session_factory
+from registry.models import Operator, Phone, Resident
+
+ACCOUNTS = (  # username, password, role, extension
+    ("operator1", "operator1-pass", "operator", "1001"),
+    ("operator2", "operator2-pass", "operator", "1002"),
+    ("operator3", "operator3-pass", "operator", "1003"),
+    ("supervisor", "supervisor-pass", "supervisor", None),
+    ("admin", "admin-pass-0", "admin", None),
+)
+EXTRA_NUMBERS = ("anonymous", "", "<unknown>", "P", "C", "0120444444", "09099990000")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _secret(folder: Path) -> str:
+    path = folder / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32), encoding="ascii")
+        path.chmod(0o600)
+    return path.read_text(encoding="ascii").strip()
+
+
+async def prepare(db_url: str, folder: Path, residents: int) -> None:
+    """Migrate, seed once, create the demo accounts, write the simulator's numbers."""
+    from registry.operators import create_operator
+    from registry.seed import seed_database
+
+    engine = create_engine(db_url)
+    try:
+        await migrate(engine)
+        sessions = session_factory(engine)
+        async with sessions() as s:
+            have = await s.scalar(select(func.count()).select_from(Resident)) or 0
+        if have == 0:
+            print(f"seeding the demo ledger with {residents} residents (first run only) ...")
+            print(f"  {await seed_database(engine, residents, seed=1)}")
+        async with sessions() as s:
+            known = set((await s.scalars(select(Operator.username))).all())
+            for username, password, role, ext in ACCOUNTS:
+                if username not in known:
+                    await create_operator(
+                        s, username, password, role=role, extension=ext, display_name=username
+                    )
+            await s.commit()
+            numbers = list(
+                (
+                    await s.scalars(select(Phone.e164).where(Phone.e164.is_not(None)).limit(2000))
+                ).all()
+            )
+    finally:
+        await engine.dispose()
+    rng = random.Random(7)
+    picked = [
+        f"0{n[3:]}" if n.startswith("+81") else n
+        for n in rng.sample(numbers, k=min(300, len(numbers)))
+    ]
+    lines = picked + list(EXTRA_NUMBERS) * max(1, len(picked) // 30)
+    (folder / "numbers.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _has_display() -> bool:
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False
+    try:
+        import PySide6  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], limit: float = 60.0) -> bool:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                return bool(resp.status == 200)
+        except OSError as err:
+            if getattr(err, "code", None) == 503:
+                return True  # up, PBX link still coming
+        time.sleep(0.5)
+    return False
+
+
+def _stop(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
+    for _name, p in reversed(procs):
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)
+    for name, p in reversed(procs):
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            print(f"{name} did not stop; killing it")
+            p.kill()
+            p.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="cti-demo", description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default="var/demo", help="folder of the demo ledger")
+    ap.add_argument("--residents", type=int, default=20_000)
+    ap.add_argument("--rate", type=float, default=0.1, help="simulated calls per second")
+    ap.add_argument("--no-client", action="store_true")
+    args = ap.parse_args(argv)
+    folder = Path(args.data).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    db_url = f"sqlite:///{folder / 'ledger.sqlite3'}"
+    asyncio.run(prepare(db_url, folder, args.residents))
+    http_port = int(os.environ.get("CTI_HTTP_PORT", "8080"))
+    ami_port, ami_secret = _free_port(), secrets.token_hex(8)
+    env = {
+        **os.environ,
+        "CTI_DATABASE_URL": db_url,
+        "CTI_SECRET_KEY": _secret(folder),
+        "CTI_AMI_HOST": "127.0.0.1",
+        "CTI_AMI_PORT": str(ami_port),
+        "CTI_AMI_USER": "cti",
+        "CTI_AMI_SECRET": ami_secret,
+        "CTI_HTTP_HOST": "127.0.0.1",
+        "CTI_HTTP_PORT": str(http_port),
+        "CTI_SERVER_ID": "demo",
+    }
+    py = sys.executable
+    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+    try:
+        procs.append(
+            (
+                "cti-sim",
+                subprocess.Popen(
+                    [
+                        py,
+                        "-m",
+                        "cti_server.sim",
+                        "--port",
+                        str(ami_port),
+                        "--secret",
+                        ami_secret,
+                        "--agents",
+                        "3",
+                        "--rate",
+                        str(args.rate),
+                        "--numbers",
+                        str(folder / "numbers.txt"),
+                    ],
+                    env=env,
+                ),
+            )
+        )
+        server = subprocess.Popen([py, "-m", "cti_server"], env=env)
+        procs.append(("cti-server", server))
+        if not _wait_healthy(f"http://127.0.0.1:{http_port}/healthz", server):
+            print("cti-server did not come up; see its log above", file=sys.stderr)
+            return 1
+        print("\n=== cti-assistant demo ===")
+        print(f"server:   http://127.0.0.1:{http_port}  (health: /healthz, API: /api/openapi.json)")
+        print(f"PBX:      simulator on 127.0.0.1:{ami_port}, queue 'vaccine', agents 1001-1003")
+        print("accounts (username / password / role / extension):")
+        for username, password, role, ext in ACCOUNTS:
+            print(f"  {username:<11} {password:<16} {role:<10} {ext or '-'}")
+        if not args.no_client and _has_display():
+            procs.append(("cti-client", subprocess.Popen([py, "-m", "desktop_client"], env=env)))
+            print(f"client:   started; log in with operator1 (server http://127.0.0.1:{http_port})")
+        else:
+            print(
+                f"client:   no display; run `cti-client` where one exists and log in to "
+                f"http://127.0.0.1:{http_port}"
+            )
+        print("Ctrl-C stops everything.\n", flush=True)
+        while all(p.poll() is None for name, p in procs if name != "cti-client"):
+            time.sleep(0.5)
+        print("a process ended; stopping the demo", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping ...")
+        return 0
+    finally:
+        _stop(procs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
