@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import cache
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, bindparam, literal, select, union_all
+from sqlalchemy import CompoundSelect, Integer, Select, bindparam, literal_column, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from registry.matching import HouseholdMatch, ResidentMatch
 from registry.models import Household, Phone, Resident
@@ -36,49 +36,37 @@ SCORE_SAME_HOUSEHOLD = 70.0
 INACTIVE_PENALTY = 40.0
 
 
-def _branch(src: Select[Any], resident: Any, prio: int) -> Select[Any]:
-    hh = aliased(Household)
+def _branch(src: Any, resident: Any, prio: int) -> Select[Any]:
+    hh = Household.__table__.alias()
+    phones = Phone.__table__
     return (
-        src.add_columns(
-            resident.id,
-            resident.name,
-            resident.name_kana,
-            resident.birth_date,
-            resident.sex,
-            resident.address,
-            resident.status,
-            resident.household_id,
-            hh.household_no,
-            hh.address.label("household_address"),
-            Phone.kind,
-            literal(prio).label("prio"),
+        select(
+            resident.c.id, resident.c.name, resident.c.name_kana, resident.c.birth_date,
+            resident.c.sex, resident.c.address, resident.c.status, resident.c.household_id,
+            hh.c.household_no, hh.c.address.label("household_address"), phones.c.kind,
+            literal_column(str(prio)).label("prio"),
         )
-        .outerjoin(hh, hh.id == resident.household_id)
-        .where(Phone.e164 == bindparam("number", type_=Phone.e164.type))
-    )
+        .select_from(src.outerjoin(hh, hh.c.id == resident.c.household_id))
+        .where(phones.c.e164 == bindparam("number", type_=phones.c.e164.type))
+    )  # fmt: skip
 
 
-def lookup_statement(cap: int) -> CompoundSelect[Any]:
-    """The lookup query (bound parameter ``number``); exposed so tests can EXPLAIN it."""
-    own = aliased(Resident)
-    member = aliased(Resident)
-    owner = aliased(Resident)
-    mate = aliased(Resident)
-    b1 = _branch(select().select_from(Phone).join(own, own.id == Phone.resident_id), own, 1)
-    b2 = _branch(
-        select().select_from(Phone).join(member, member.household_id == Phone.household_id),
-        member,
-        2,
-    )
+@cache
+def lookup_statement() -> CompoundSelect[Any]:
+    """The lookup query, built once (Core; bound parameters ``number`` and ``cap``); exposed
+    so tests can EXPLAIN it."""
+    phones, residents = Phone.__table__, Resident.__table__
+    own, member, owner, mate = (residents.alias() for _ in range(4))
+    b1 = _branch(phones.join(own, own.c.id == phones.c.resident_id), own, 1)
+    b2 = _branch(phones.join(member, member.c.household_id == phones.c.household_id), member, 2)
     b3 = _branch(
-        select()
-        .select_from(Phone)
-        .join(owner, owner.id == Phone.resident_id)
-        .join(mate, mate.household_id == owner.household_id),
+        phones.join(owner, owner.c.id == phones.c.resident_id).join(
+            mate, mate.c.household_id == owner.c.household_id
+        ),
         mate,
         3,
     )
-    return union_all(b1, b2, b3).order_by("prio").limit(cap)
+    return union_all(b1, b2, b3).order_by("prio").limit(bindparam("cap", type_=Integer))
 
 
 def _reason(prio: int, kind: str) -> tuple[str, float]:
@@ -144,7 +132,9 @@ async def lookup_by_number(
     """
     if not e164.startswith("+") or not e164[1:].isdigit():
         return []
-    rows = list((await session.execute(lookup_statement(limit * 3), {"number": e164})).all())
+    conn = await session.connection()
+    params = {"number": e164, "cap": limit * 3}
+    rows = list((await conn.execute(lookup_statement(), params)).all())
     result = group_rows(rows, limit)
     log.debug("lookup: %d rows, %d households", len(rows), len(result))
     return result

@@ -112,8 +112,8 @@ async def test_limit_caps_residents(sessions, ledger):
 
 async def test_query_plan_uses_the_e164_index(engine: AsyncEngine):
     sql = str(
-        lookup_statement(150)
-        .params(number=LANDLINE)
+        lookup_statement()
+        .params(number=LANDLINE, cap=150)
         .compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
     )
     async with engine.connect() as conn:

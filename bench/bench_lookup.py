@@ -1,0 +1,155 @@
+"""Benchmark lookup_by_number on SQLite and PostgreSQL (p50/p99; goal p99 < 1 ms).
+
+    .venv/bin/python bench/bench_lookup.py --residents 100000 1000000 --db sqlite postgresql
+
+Seeded SQLite files are cached as /tmp/cti_bench_<N>.sqlite3 (reruns are quick). PostgreSQL
+uses a scratch database (default cti_bench_search) on 127.0.0.1, dropped at the end unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from registry.db import create_engine, migrate, session_factory
+from registry.lookup import lookup_by_number, lookup_statement
+from registry.models import Phone, Resident
+from registry.seed import seed_database
+
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_DB = "cti_bench_search"
+
+
+def sqlite_url(n: int) -> str:
+    return f"sqlite:///{Path('/tmp') / f'cti_bench_{n}.sqlite3'}"
+
+
+def drop_sqlite(url: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{make_url(url).database}{suffix}").unlink(missing_ok=True)
+
+
+def pg_url(name: str = PG_DB) -> str:
+    return make_url(PG_SERVER).set(database=name).render_as_string(hide_password=False)
+
+
+async def pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(host="127.0.0.1", port=5432, user="postgres", database="postgres")
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def residents_in(engine: AsyncEngine) -> int:
+    try:
+        async with engine.connect() as conn:
+            return int((await conn.scalar(select(func.count()).select_from(Resident))) or 0)
+    except DBAPIError:  # no schema yet
+        return 0
+
+
+async def seeded_engine(db: str, n: int) -> AsyncEngine:
+    """An engine on a database holding exactly ``n`` seeded residents (cached for SQLite)."""
+    url = sqlite_url(n) if db == "sqlite" else pg_url()
+    engine = create_engine(url)
+    have = await residents_in(engine)
+    if db == "sqlite" and have not in (0, n):  # a half-seeded file: start again
+        await engine.dispose()
+        drop_sqlite(url)
+        engine, have = create_engine(url), 0
+    if have != n:
+        if db == "postgresql":
+            await engine.dispose()
+            await pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            await pg_admin(f"CREATE DATABASE {PG_DB}")
+            engine = create_engine(url)
+        await migrate(engine)
+        t0 = time.perf_counter()
+        summary = await seed_database(engine, n, seed=1, venues=False)
+        print(f"[{db}] {summary}  ({time.perf_counter() - t0:.0f} s)")
+        async with engine.begin() as conn:
+            await conn.execute(text("ANALYZE"))
+    return engine
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p / 100 * len(values)))]
+
+
+async def bench(engine: AsyncEngine, db: str, n: int, queries: int) -> None:
+    sessions = session_factory(engine)
+    async with sessions() as s:
+        numbers = list((await s.scalars(select(Phone.e164).where(Phone.e164.is_not(None)))).all())
+    rng = random.Random(7)
+    sample = [rng.choice(numbers) for _ in range(queries)]
+    sample[: queries // 10] = [f"+8177399{i:05d}" for i in range(queries // 10)]  # 10 % unknown
+    rng.shuffle(sample)
+    times, sizes = [], []
+    async with sessions() as s:
+        for number in sample[:50]:  # warm up
+            await lookup_by_number(s, number)
+        for number in sample:
+            t0 = time.perf_counter()
+            result = await lookup_by_number(s, number)
+            times.append((time.perf_counter() - t0) * 1000)
+            sizes.append(sum(len(h.members) for h in result))
+    print(
+        f"[{db}] lookup_by_number at {n:,} residents ({len(numbers):,} numbers): "
+        f"p50 {statistics.median(times):.3f} ms, p99 {pct(times, 99):.3f} ms, "
+        f"max {max(times):.3f} ms; mean residents/lookup {statistics.mean(sizes):.2f}"
+    )
+    await show_plan(engine, db, sample[0])
+
+
+async def show_plan(engine: AsyncEngine, db: str, number: str) -> None:
+    sql = str(
+        lookup_statement()
+        .params(number=number, cap=150)
+        .compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+    )
+    async with engine.connect() as conn:
+        if db == "sqlite":
+            plan = [r[3] for r in await conn.execute(text("EXPLAIN QUERY PLAN " + sql))]
+        else:
+            plan = [r[0] for r in await conn.execute(text("EXPLAIN " + sql))]
+    scans = [p for p in plan if "ix_phones_e164" in p or "Scan" in p or "SCAN" in p]
+    print(f"[{db}] plan lines using ix_phones_e164 / scans:")
+    for line in scans:
+        print("    " + line.strip())
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--residents", type=int, nargs="+", default=[100_000])
+    ap.add_argument("--db", nargs="+", default=["sqlite", "postgresql"])
+    ap.add_argument("--queries", type=int, default=5000)
+    ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    args = ap.parse_args()
+    try:
+        for n in args.residents:
+            for db in args.db:
+                engine = await seeded_engine(db, n)
+                try:
+                    await bench(engine, db, n, args.queries)
+                finally:
+                    await engine.dispose()
+    finally:
+        if "postgresql" in args.db and not args.keep:
+            await pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
