@@ -1,0 +1,48 @@
+"""Wiring of the supervisor board into the aiohttp app: its cleanup context, the wallboard
+page and files, and the hook that refreshes the bookings fill after a booking-related write."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from cti_server.web.board import BoardService
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+BOARD = web.AppKey("board", BoardService)
+
+
+async def board_context(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: after the call service (its tracker), before the bridge."""
+    from cti_server.web.keys import BRIDGE, SERVICE, SESSIONS, SETTINGS
+
+    service = app[SERVICE]
+    board = BoardService(
+        app[SETTINGS], app[SESSIONS], service.tracker, bridge=lambda: app.get(BRIDGE)
+    )
+    board.observe(service.tracker)
+    app[BOARD] = board
+    await board.start()
+    yield
+    await board.close()
+
+
+def add_board_routes(app: web.Application) -> None:
+    """The wallboard page and its files, and the booking-change hook (at app creation)."""
+    app.router.add_get("/wallboard", wallboard_page)
+    app.router.add_static("/wallboard-files/", STATIC, append_version=True)
+
+    async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
+        board = request.app.get(BOARD)
+        if board is not None:
+            await board.on_response_prepare(request, response)
+
+    app.on_response_prepare.append(on_prepare)
+
+
+async def wallboard_page(request: web.Request) -> web.FileResponse:
+    """The read-only TV wallboard; it connects to /ws with the ``?token=`` of its URL."""
+    return web.FileResponse(STATIC / "wallboard.html", headers={"Cache-Control": "no-cache"})
