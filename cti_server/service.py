@@ -28,6 +28,8 @@ from registry.matching import HouseholdMatch
 
 log = logging.getLogger(__name__)
 
+LOOKUP_CONCURRENCY = 4  # below the engine's pool size (5), leaving one for the recorder
+LOOKUP_CACHE_SECONDS = 30.0  # a caller who rings again soon pops without a database round trip
 BOARD_INTERVAL = 0.5  # seconds between board updates at most
 DUPLICATE_WINDOW = 3.0  # seconds: the same pop from two bridges arrives within this
 
@@ -167,12 +169,23 @@ class CallService:
         self._remote: dict[str, dict[str, protocol.ScreenPop]] = {}  # ext -> linkedid -> pop
         self._seen: collections.OrderedDict[tuple[str, str, str], float] = collections.OrderedDict()
         self.ami_state = "connecting"
+        self._lookup_slots = asyncio.Semaphore(LOOKUP_CONCURRENCY)
+        self._lookup_cache: dict[str, tuple[float, list[HouseholdMatch]]] = {}
 
     async def _lookup(self, e164: str) -> list[HouseholdMatch]:
+        """Ledger lookup, at most LOOKUP_CONCURRENCY at once: more would overflow the pool, and
+        on SQLite every overflow connection is opened (and its pragmas run) anew."""
         from registry.lookup import lookup_by_number
 
-        async with self.sessions() as session:
-            return await lookup_by_number(session, e164)
+        hit = self._lookup_cache.get(e164)
+        if hit is not None and time.monotonic() - hit[0] < LOOKUP_CACHE_SECONDS:
+            return hit[1]
+        async with self._lookup_slots, self.sessions() as session:
+            result = await lookup_by_number(session, e164)
+        if len(self._lookup_cache) >= 10_000:
+            self._lookup_cache.clear()
+        self._lookup_cache[e164] = (time.monotonic(), result)
+        return result
 
     # ----------------------------------------------------------------- in from the bridge
 
