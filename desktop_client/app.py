@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
+from .compat import immortalize_none
 from .controller import Controller
 from .i18n import Translations
 from .link import ServerLink
@@ -73,6 +74,7 @@ def use_japanese_font(app: QApplication) -> None:
 def build(
     settings: QSettings, *, link: ServerLink | None = None, outbox_path: Path | None = None
 ) -> Client:
+    immortalize_none()
     app = QApplication.instance()
     assert isinstance(app, QApplication), "create the QApplication first"
     translations = Translations(app)
@@ -154,6 +156,7 @@ def ask_login(client: Client) -> LoginDialog:
 
 
 def run(argv: list[str]) -> int:
+    immortalize_none()
     app = QApplication(argv)
     app.setOrganizationName("cti-assistant")
     app.setApplicationName("cti-client")

@@ -157,6 +157,8 @@ class BookingView(QWidget):
             self.slots.clearSelection()
 
     def _chosen(self, _index: int = 0) -> None:
+        if not (self.venue.count() and self.day.count()):  # currentData() would be None
+            return
         venue_id, day = self.venue.currentData(), self.day.currentData()
         if venue_id is not None and day is not None:
             self.venue_day_chosen.emit(int(venue_id), day)

@@ -11,6 +11,13 @@ from cti_server.protocol import Candidate, HouseholdGroup
 from .labels import age_text, birth_short, birth_text, reasons_text, sex_text, t
 
 ROLE_ID = Qt.ItemDataRole.UserRole
+# Every item carries ROLE_ID (0 on household headers): PySide6 6.12's QTreeWidgetItem.data()
+# releases a reference to None each time it returns None, and crashes the client after a few
+# thousand such calls. Never read a role that was not set.
+
+
+def _rid(item: QTreeWidgetItem) -> int:
+    return int(item.data(0, ROLE_ID))
 
 
 class CandidateTree(QTreeWidget):
@@ -31,6 +38,8 @@ class CandidateTree(QTreeWidget):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.itemDoubleClicked.connect(self._double_clicked)
+        self._bold = QFont(self.font())
+        self._bold.setBold(True)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -39,25 +48,33 @@ class CandidateTree(QTreeWidget):
         )
 
     def show_households(self, groups: tuple[HouseholdGroup, ...] | list[HouseholdGroup]) -> None:
-        self.clear()
-        n = 0
-        bold = QFont(self.font())
-        bold.setBold(True)
-        for group in groups:
-            head = QTreeWidgetItem(self)
-            label = (
-                t("世帯 {no}").format(no=group.household_no)
-                if group.household_no
-                else t("世帯不明")
-            )
-            head.setText(0, f"{label}　{group.address}")
-            head.setFirstColumnSpanned(True)
-            head.setFont(0, bold)
-            head.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            for member in group.members:
-                n += 1
-                self._member_item(head, member, n)
-        self.expandAll()
+        """Rebuild the list: items are built detached and added in one go (one layout pass)."""
+        self.setUpdatesEnabled(False)
+        try:
+            self.clear()
+            n = 0
+            heads = []
+            for group in groups:
+                head = QTreeWidgetItem()
+                label = (
+                    t("世帯 {no}").format(no=group.household_no)
+                    if group.household_no
+                    else t("世帯不明")
+                )
+                head.setText(0, f"{label}　{group.address}")
+                head.setFont(0, self._bold)
+                head.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                head.setData(0, ROLE_ID, 0)
+                for member in group.members:
+                    n += 1
+                    head.addChild(self._member_item(None, member, n))
+                heads.append(head)
+            self.addTopLevelItems(heads)
+            for head in heads:
+                head.setFirstColumnSpanned(True)
+                head.setExpanded(True)
+        finally:
+            self.setUpdatesEnabled(True)
 
     def show_flat(self, results: list[Candidate]) -> None:
         self.clear()
@@ -66,7 +83,7 @@ class CandidateTree(QTreeWidget):
             item.setToolTip(1, member.address)
 
     def _member_item(self, parent: object, c: Candidate, n: int) -> QTreeWidgetItem:
-        item = QTreeWidgetItem(parent)  # type: ignore[call-overload]
+        item = QTreeWidgetItem(parent) if parent is not None else QTreeWidgetItem()  # type: ignore[call-overload]
         item.setText(0, str(n))
         kana = f"（{c.name_kana}）" if c.name_kana else ""
         item.setText(1, f"{c.name}{kana} {sex_text(c.sex)}")
@@ -81,7 +98,7 @@ class CandidateTree(QTreeWidget):
         out = []
         for i in range(self.topLevelItemCount()):
             top = self.topLevelItem(i)
-            if top.data(0, ROLE_ID) is not None:
+            if _rid(top):
                 out.append(top)
             out.extend(top.child(j) for j in range(top.childCount()))
         return out
@@ -94,15 +111,14 @@ class CandidateTree(QTreeWidget):
 
     def current_resident(self) -> int | None:
         item = self.currentItem()
-        value = item.data(0, ROLE_ID) if item is not None else None
-        return int(value) if value is not None else None
+        return (_rid(item) or None) if item is not None else None
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             rid = self.current_resident()
             if rid is None and self.member_items():
-                rid = int(self.member_items()[0].data(0, ROLE_ID))
+                rid = _rid(self.member_items()[0])
             if rid is not None:
                 self.confirmed.emit(rid)
             return
@@ -115,6 +131,5 @@ class CandidateTree(QTreeWidget):
         super().keyPressEvent(event)
 
     def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
-        value = item.data(0, ROLE_ID)
-        if value is not None:
-            self.confirmed.emit(int(value))
+        if _rid(item):
+            self.confirmed.emit(_rid(item))

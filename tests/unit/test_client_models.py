@@ -242,3 +242,14 @@ def test_outbox_gives_up_after_too_many_attempts() -> None:
     box.mark_sending(entry.key)
     assert not box.mark_retry(entry.key, "http_500")
     assert box.failed()[0].key == entry.key
+
+
+def test_none_survives_pyside_calls_that_leak_its_references() -> None:
+    code = (
+        "import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from desktop_client.compat import immortalize_none; immortalize_none()\n"
+        "from PySide6.QtWidgets import QApplication, QLabel\n"
+        "app = QApplication([]); label = QLabel()\n"
+        "for i in range(sys.getrefcount(None) * 2): label.setText('x')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
