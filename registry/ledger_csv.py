@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import io
 import itertools
 import logging
@@ -34,13 +35,13 @@ from registry.ledger_mapping import (
     BadRow,
     LedgerMapping,
     LedgerRow,
+    RowParser,
     as_mapping,
     decode_ledger,
-    parse_row,
     refuse_forbidden,
     resolve_columns,
 )
-from registry.models import Base
+from registry.models import Base, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -101,14 +102,8 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
 class _Parser:
     """Validates records chunk by chunk; remembers 宛名番号 already seen in the file."""
 
-    def __init__(
-        self,
-        records: Iterator[tuple[int, list[str]]],
-        cols: Mapping[str, Any],
-        width: int,
-        area: str,
-    ) -> None:
-        self.records, self.cols, self.width, self.area = records, cols, width, area
+    def __init__(self, records: Iterator[tuple[int, list[str]]], parse: RowParser) -> None:
+        self.records, self.parse = records, parse
         self.seen: dict[str, int] = {}
 
     def chunk(self, report: ImportReport) -> tuple[list[LedgerRow], int]:
@@ -120,7 +115,7 @@ class _Parser:
                 continue  # blank line
             report.rows_read += 1
             try:
-                row = parse_row(cells, line, self.cols, self.width, self.area)
+                row = self.parse(cells, line)
             except BadRow as err:
                 report.bad_rows.append((line, str(err)))
                 continue
@@ -142,14 +137,51 @@ async def _connection(target: Target) -> AsyncIterator[AsyncConnection]:
             yield conn
 
 
-def _chunks(ids: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
-
-
 def _serial(barcode: str | None) -> int:
     head = (barcode or "")[:-1]
     return int(head) if head.isdigit() else 0
+
+
+class _Bulk:
+    """A statement compiled once for the dialect and run as a driver-level executemany.
+
+    SQLAlchemy's per-row parameter processing cost more than the database itself here; rows are
+    given as tuples in ``keys`` order and converted only by the dialect's own bind processors
+    (SQLite dates), so the stored values are exactly what Core would store.
+    """
+
+    def __init__(self, conn: AsyncConnection, stmt: Any, keys: Sequence[str]) -> None:
+        dialect = conn.dialect
+        compiled = stmt.compile(dialect=dialect)
+        self.stmt, self.keys = stmt, tuple(keys)
+        pos = compiled.positiontup
+        self.sql = str(compiled) if pos is not None else ""
+        self.index = [self.keys.index(k) for k in pos or ()]
+        procs = [compiled.binds[k].type.dialect_impl(dialect).bind_processor(dialect)
+                 for k in pos or ()]  # fmt: skip
+        self.procs = procs if any(procs) or self.index != list(range(len(keys))) else None
+
+    async def run(self, conn: AsyncConnection, rows: Sequence[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if not self.sql:  # a named paramstyle: let Core bind
+            await conn.execute(self.stmt, [dict(zip(self.keys, r, strict=True)) for r in rows])
+            return
+        params: Sequence[tuple[Any, ...]] = rows
+        if self.procs is not None:
+            pairs = list(zip(self.index, self.procs, strict=True))
+            params = [tuple(p(r[i]) if p else r[i] for i, p in pairs) for r in rows]
+        await conn.exec_driver_sql(self.sql, params)
+
+
+def _bind(keys: Sequence[str]) -> dict[str, Any]:
+    return {k: bindparam(k) for k in keys}
+
+
+RES_KEYS = ("household_id", "name", "name_kana", "name_key", "kana_key", "birth_date", "sex",
+            "address", "review", "updated_at")  # fmt: skip
+NEW_RES_KEYS = (*RES_KEYS, "person_no", "barcode", "status")
+PHONE_KEYS = ("e164", "raw", "kind", "flags", "resident_id", "household_id")
 
 
 class _Writer:
@@ -166,6 +198,27 @@ class _Writer:
         self.known_households = frozenset(households)
         self.reset: set[int] = set()  # households whose phones were rebuilt already
         self.household_phones: set[tuple[int, str]] = set()
+        self.last_resident = self.last_household = 0  # highest ids known
+        r, h = RESIDENTS, HOUSEHOLDS
+        self.add_res = _Bulk(conn, insert(r).values(_bind(NEW_RES_KEYS)).inline(), NEW_RES_KEYS)
+        self.set_res = _Bulk(
+            conn, update(r).where(r.c.id == bindparam("rid")).values(_bind(RES_KEYS)),
+            (*RES_KEYS, "rid"),
+        )  # fmt: skip
+        hh_keys = ("household_no", "address", "created_at")
+        self.add_hh = _Bulk(conn, insert(h).values(_bind(hh_keys)).inline(), hh_keys)
+        self.set_hh = _Bulk(
+            conn, update(h).where(h.c.id == bindparam("hid")).values(_bind(["address"])),
+            ("address", "hid"),
+        )  # fmt: skip
+        self.add_phone = _Bulk(conn, insert(PHONES).values(_bind(PHONE_KEYS)).inline(), PHONE_KEYS)
+        p = PHONES.c
+        self.drop_own = _Bulk(conn, delete(PHONES).where(p.resident_id == bindparam("r")), ("r",))
+        self.drop_shared = _Bulk(
+            conn,
+            delete(PHONES).where(p.household_id == bindparam("h"), p.resident_id.is_(None)),
+            ("h",),
+        )
 
     @classmethod
     async def load(cls, conn: AsyncConnection) -> _Writer:
@@ -173,7 +226,10 @@ class _Writer:
         people = {no: rid for no, rid in (await conn.execute(select(r.person_no, r.id))).all()}
         rows = (await conn.execute(select(h.household_no, h.id, h.address))).all()
         top = (await conn.execute(select(func.max(r.barcode)))).scalar()
-        return cls(conn, people, {no: (hid, addr) for no, hid, addr in rows}, _serial(top) + 1)
+        writer = cls(conn, people, {no: (hid, a) for no, hid, a in rows}, _serial(top) + 1)
+        writer.last_resident = max(people.values(), default=0)
+        writer.last_household = max((hid for _, hid, _ in rows), default=0)
+        return writer
 
     def count(self, rows: Sequence[LedgerRow], report: ImportReport) -> None:
         """Dry run: what a write would do."""
@@ -185,91 +241,105 @@ class _Writer:
         self.households.update((no, (0, "")) for no in fresh)
         report.phones += sum(len(r.phones) for r in rows)
 
+    async def _new_ids(self, key: Any, pk: Any, after: int) -> dict[str, int]:
+        """Keys of the rows inserted since id ``after`` (ids only grow; one range scan)."""
+        rows = (await self.conn.execute(select(key, pk).where(pk > after))).all()
+        return {k: i for k, i in rows}
+
     async def write(self, rows: Sequence[LedgerRow], report: ImportReport) -> None:
-        await self._households(rows, report)
+        now = utcnow()
+        await self._households(rows, report, now)
         new = [r for r in rows if r.person_no not in self.people]
         old = [(self.people[r.person_no], r) for r in rows if r.person_no in self.people]
         if new:
-            values = [self._values(r) | self._identity(r) for r in new]
-            stmt = insert(RESIDENTS).returning(RESIDENTS.c.person_no, RESIDENTS.c.id)
-            self.people.update((no, rid) for no, rid in (await self.conn.execute(stmt, values)))
+            values = [(*self._values(r, now), r.person_no, self._barcode(), "active") for r in new]
+            await self.add_res.run(self.conn, values)
+            r = RESIDENTS.c
+            added = await self._new_ids(r.person_no, r.id, self.last_resident)
+            self.people.update(added)
+            self.last_resident = max(added.values(), default=self.last_resident)
         if old:
-            stmt_u = update(RESIDENTS).where(RESIDENTS.c.id == bindparam("rid"))
-            await self.conn.execute(stmt_u, [self._values(r) | {"rid": rid} for rid, r in old])
-            for ids in _chunks([rid for rid, _ in old]):
-                await self.conn.execute(delete(PHONES).where(PHONES.c.resident_id.in_(ids)))
+            await self.set_res.run(self.conn, [(*self._values(r, now), rid) for rid, r in old])
+            await self.drop_own.run(self.conn, [(rid,) for rid, _ in old])
         report.inserted += len(new)
         report.updated += len(old)
         report.phones += await self._phones(rows)
 
-    def _identity(self, row: LedgerRow) -> dict[str, Any]:
+    def _barcode(self) -> str:
         self.serial += 1
-        return {"person_no": row.person_no, "barcode": make_barcode(self.serial - 1)}
+        return make_barcode(self.serial - 1)
 
-    def _values(self, row: LedgerRow) -> dict[str, Any]:
+    def _values(self, row: LedgerRow, now: dt.datetime) -> tuple[Any, ...]:
         hid = self.households[row.household_no][0] if row.household_no else None
-        return {
-            "household_id": hid,
-            "name": row.name,
-            "name_kana": row.name_kana,
-            "name_key": row.name_key,
-            "kana_key": row.kana_key,
-            "birth_date": row.birth_date,
-            "sex": row.sex,
-            "address": row.address,
-            "review": "; ".join(row.notes),
-        }
+        return (hid, row.name, row.name_kana, row.name_key, row.kana_key, row.birth_date,
+                row.sex, row.address, "; ".join(row.notes), now)  # fmt: skip
 
-    async def _households(self, rows: Sequence[LedgerRow], report: ImportReport) -> None:
+    async def _households(
+        self, rows: Sequence[LedgerRow], report: ImportReport, now: dt.datetime
+    ) -> None:
         wanted: dict[str, str] = {}
         for r in rows:
             if r.household_no and not wanted.get(r.household_no):
                 wanted[r.household_no] = r.address
-        new = [
-            {"household_no": no, "address": a}
-            for no, a in wanted.items()
-            if no not in self.households
-        ]
+        new = [no for no in wanted if no not in self.households]
         if new:
-            stmt = insert(HOUSEHOLDS).returning(HOUSEHOLDS.c.household_no, HOUSEHOLDS.c.id)
-            for no, hid in await self.conn.execute(stmt, new):
-                self.households[no] = (hid, wanted[no])
+            await self.add_hh.run(self.conn, [(no, wanted[no], now) for no in new])
+            h = HOUSEHOLDS.c
+            added = await self._new_ids(h.household_no, h.id, self.last_household)
+            self.households.update((no, (hid, wanted.get(no, ""))) for no, hid in added.items())
+            self.last_household = max(added.values(), default=self.last_household)
             report.households_inserted += len(new)
         moved = [no for no, a in wanted.items() if a and self.households[no][1] != a]
         if moved:
-            stmt_u = update(HOUSEHOLDS).where(HOUSEHOLDS.c.id == bindparam("hid"))
-            params = [{"hid": self.households[no][0], "address": wanted[no]} for no in moved]
-            await self.conn.execute(stmt_u, params)
+            await self.set_hh.run(self.conn, [(wanted[no], self.households[no][0]) for no in moved])
             self.households.update((no, (self.households[no][0], wanted[no])) for no in moved)
         stale = [self.households[no][0] for no in wanted if no in self.known_households]
         stale = [hid for hid in stale if hid not in self.reset]
         self.reset.update(stale)
-        for ids in _chunks(stale):
-            await self.conn.execute(
-                delete(PHONES).where(PHONES.c.household_id.in_(ids), PHONES.c.resident_id.is_(None))
-            )
+        await self.drop_shared.run(self.conn, [(hid,) for hid in stale])
 
     async def _phones(self, rows: Sequence[LedgerRow]) -> int:
-        values: list[dict[str, Any]] = []
+        values: list[tuple[Any, ...]] = []
         for r in rows:
             for p in r.phones:
-                owner: dict[str, int | None] = {
-                    "resident_id": self.people[r.person_no],
-                    "household_id": None,
-                }
-                if p.shared:
-                    hid = self.households[r.household_no][0]
-                    key = (hid, p.e164 or p.raw)
-                    if key in self.household_phones:
-                        continue
+                if not p.shared:
+                    values.append((p.e164, p.raw, p.kind, p.flags, self.people[r.person_no], None))
+                    continue
+                hid = self.households[r.household_no][0]
+                key = (hid, p.e164 or p.raw)
+                if key not in self.household_phones:
                     self.household_phones.add(key)
-                    owner = {"resident_id": None, "household_id": hid}
-                values.append(
-                    {"e164": p.e164, "raw": p.raw, "kind": p.kind, "flags": p.flags, **owner}
-                )
-        if values:
-            await self.conn.execute(insert(PHONES), values)
+                    values.append((p.e164, p.raw, p.kind, p.flags, None, hid))
+        await self.add_phone.run(self.conn, values)
         return len(values)
+
+
+async def _pipeline(
+    parser: _Parser, writer: _Writer, report: ImportReport, dry_run: bool,
+    progress: Progress | None, expected: int,
+) -> None:  # fmt: skip
+    """Parse chunk n+1 in a worker thread while chunk n is written (the database drivers
+    release the GIL, so both cores work)."""
+    done = 0
+    pending = asyncio.ensure_future(asyncio.to_thread(parser.chunk, report))
+    try:
+        while True:
+            rows, n = await pending
+            if not n:
+                return
+            pending = asyncio.ensure_future(asyncio.to_thread(parser.chunk, report))
+            if dry_run:
+                writer.count(rows, report)
+            else:
+                await writer.write(rows, report)
+            done += n
+            if progress is not None:
+                progress(done, max(expected, done))
+    finally:
+        if not pending.done():  # a write failed: let the worker thread finish its chunk
+            await asyncio.wait([pending])
+        if not pending.cancelled() and pending.exception() is not None:
+            pending.exception()  # retrieved, so asyncio does not log it as unhandled
 
 
 def _open(
@@ -309,7 +379,7 @@ async def import_ledger(
     expected = max(text.count("\n") - 1, 0)
     if all_or_nothing and not dry_run:
         check = ImportReport(str(path), used)
-        parser = _Parser(records, cols, len(header), m.default_area_code)
+        parser = _Parser(records, RowParser(cols, len(header), m.default_area_code))
         while (await asyncio.to_thread(parser.chunk, check))[1]:
             pass
         if check.bad_rows:
@@ -318,21 +388,9 @@ async def import_ledger(
             return check
         records = _records(text)
         next(records)
-    parser = _Parser(records, cols, len(header), m.default_area_code)
-    done = 0
+    parser = _Parser(records, RowParser(cols, len(header), m.default_area_code))
     async with _connection(target) as conn:
-        writer = await _Writer.load(conn)
-        while True:
-            rows, n = await asyncio.to_thread(parser.chunk, report)
-            if not n:
-                break
-            if dry_run:
-                writer.count(rows, report)
-            else:
-                await writer.write(rows, report)
-            done += n
-            if progress is not None:
-                progress(done, max(expected, done))
+        await _pipeline(parser, await _Writer.load(conn), report, dry_run, progress, expected)
     report.written = not dry_run
     report.seconds = time.perf_counter() - started
     log.info("ledger import: %s", report.summary())
@@ -488,7 +546,6 @@ async def _resident_rows(conn: AsyncConnection) -> AsyncIterator[Sequence[object
 
 
 def _local(value: Any) -> str:
-    import datetime as dt
     from zoneinfo import ZoneInfo
 
     if not isinstance(value, dt.datetime):

@@ -24,10 +24,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from registry.errors import LedgerFileError
 from registry.names import is_kana, kana_key, name_key, spaced
-from registry.phone import CallerNumber, normalize_ledger_phone
+from registry.phone import normalize_ledger_phone
 from registry.wareki import parse_date
 
 FIELDS = (
@@ -108,6 +109,7 @@ MAX_KEY = 32  # person_no / household_no column width
 _HEADER_JUNK = re.compile(r"[\s()（）\[\]【】「」・_\-－:：]")
 _GAIJI = re.compile("[\ue000-\uf8ff〓]")
 _PHONE_SPLIT = re.compile(r"\s*[/／;；、,，]\s*")
+_BLANK = " \t\u3000"
 
 
 @dataclass(frozen=True)
@@ -119,8 +121,7 @@ class LedgerMapping:
     default_area_code: str = "0773"
 
 
-@dataclass(frozen=True, slots=True)
-class PhoneEntry:
+class PhoneEntry(NamedTuple):
     raw: str
     e164: str | None
     kind: str
@@ -128,8 +129,7 @@ class PhoneEntry:
     shared: bool  # the household's landline rather than the resident's own
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerRow:
+class LedgerRow(NamedTuple):
     line: int
     person_no: str
     household_no: str
@@ -270,99 +270,96 @@ def _date(raw: str) -> date | str:
 
 
 @functools.lru_cache(maxsize=65536)
-def _phone(raw: str, area: str) -> CallerNumber:
-    return normalize_ledger_phone(raw, default_area_code=area)
-
-
-def _key(cells: Sequence[str], cols: Mapping[str, tuple[int, ...]], name: str) -> str:
-    idx = cols.get(name)
-    return unicodedata.normalize("NFKC", cells[idx[0]]).strip() if idx else ""
-
-
-def _text(cells: Sequence[str], cols: Mapping[str, tuple[int, ...]], name: str) -> str:
-    idx = cols.get(name)
-    return cells[idx[0]].strip().strip("\u3000") if idx else ""
-
-
-def _phones(
-    cells: Sequence[str],
-    cols: Mapping[str, tuple[int, ...]],
-    household: bool,
-    area: str,
-    notes: list[str],
-) -> tuple[PhoneEntry, ...]:
-    out: dict[str, PhoneEntry] = {}
-    for name in ("phone", "mobile"):
-        for i in cols.get(name, ()):
-            for raw in _PHONE_SPLIT.split(cells[i].strip()):
-                if not raw:
-                    continue
-                cn = _phone(raw, area)
-                flags = list(cn.flags)
-                if cn.status != "number":
-                    flags.insert(0, cn.status)
-                    notes.append(f"{LABELS[name]} not indexed: {cn.reason or cn.status}")
-                elif "review" in cn.flags:
-                    notes.append(f"{LABELS[name]} to check: {cn.reason or 'review'}")
-                shared = household and cn.kind == "landline"
-                key = cn.e164 or raw
-                out.setdefault(key, PhoneEntry(raw, cn.e164, cn.kind, ",".join(flags)[:64], shared))
-    return tuple(out.values())
-
-
-def parse_row(
-    cells: Sequence[str],
-    line: int,
-    cols: Mapping[str, tuple[int, ...]],
-    width: int,
-    area: str = "0773",
-) -> LedgerRow:
-    """Validate one data row; raise ``BadRow`` with the reason if it cannot be imported."""
-    if len(cells) != width:
-        if len(cells) < width or any(c.strip() for c in cells[width:]):
-            raise BadRow(f"has {len(cells)} fields, the header has {width}")
-        cells = cells[:width]
-    person_no = _key(cells, cols, "person_no")
-    if not person_no:
-        raise BadRow("missing 宛名番号")
-    household_no = _key(cells, cols, "household_no")
-    if len(person_no) > MAX_KEY or len(household_no) > MAX_KEY:
-        raise BadRow(f"宛名番号 or 世帯番号 longer than {MAX_KEY} characters")
-    name = _text(cells, cols, "name")
-    if not name:
-        raise BadRow("missing 氏名")
+def _phone_cell(
+    cell: str, label: str, household: bool, area: str
+) -> tuple[tuple[PhoneEntry, ...], tuple[str, ...]]:
+    """The numbers of one phone cell (several may be separated by / ／ 、 ;) and review notes."""
+    out: list[PhoneEntry] = []
     notes: list[str] = []
-    raw_birth = _text(cells, cols, "birth_date")
-    birth: date | None = None
-    if raw_birth:
-        parsed = _date(raw_birth)
+    for raw in _PHONE_SPLIT.split(cell):
+        if not raw:
+            continue
+        cn = normalize_ledger_phone(raw, default_area_code=area)
+        flags = cn.flags
+        if cn.status != "number":
+            flags = (cn.status, *flags)
+            notes.append(f"{label} not indexed: {cn.reason or cn.status}")
+        elif "review" in flags:
+            notes.append(f"{label} to check: {cn.reason or 'review'}")
+        shared = household and cn.kind == "landline"
+        out.append(PhoneEntry(raw, cn.e164, cn.kind, ",".join(flags)[:64], shared))
+    return tuple(out), tuple(notes)
+
+
+def _nfkc(s: str) -> str:
+    return s if s.isascii() else unicodedata.normalize("NFKC", s)
+
+
+class RowParser:
+    """Validates the data rows of one file (column positions resolved once)."""
+
+    def __init__(self, cols: Mapping[str, tuple[int, ...]], width: int, area: str = "0773"):
+        self.width, self.area, self.has_birth = width, area, "birth_date" in cols
+        at = {name: idx[0] if idx else -1 for name, idx in cols.items()}
+        self.person, self.name = at["person_no"], at["name"]
+        self.household, self.kana = at.get("household_no", -1), at.get("name_kana", -1)
+        self.birth, self.sex = at.get("birth_date", -1), at.get("sex", -1)
+        self.address = at.get("address", -1)
+        self.phones = [(LABELS[f], i) for f in ("phone", "mobile") for i in cols.get(f, ())]
+
+    def __call__(self, cells: Sequence[str], line: int) -> LedgerRow:
+        """Validate one data row; raise ``BadRow`` with the reason if it cannot be imported."""
+        n = len(cells)
+        if n != self.width and (n < self.width or any(c.strip() for c in cells[self.width :])):
+            raise BadRow(f"has {len(cells)} fields, the header has {self.width}")
+        person_no = _nfkc(cells[self.person]).strip()
+        household_no = _nfkc(cells[self.household]).strip() if self.household >= 0 else ""
+        if not person_no:
+            raise BadRow("missing 宛名番号")
+        if len(person_no) > MAX_KEY or len(household_no) > MAX_KEY:
+            raise BadRow(f"宛名番号 or 世帯番号 longer than {MAX_KEY} characters")
+        name = cells[self.name].strip(_BLANK)
+        if not name:
+            raise BadRow("missing 氏名")
+        notes: list[str] = []
+        birth = self._birth(cells, notes)
+        sex = self._sex(cells, notes)
+        kana = cells[self.kana].strip(_BLANK) if self.kana >= 0 else ""
+        address = cells[self.address].strip(_BLANK) if self.address >= 0 else ""
+        if _GAIJI.search(f"{name}{kana}{address}"):
+            for label, value in (("氏名", name), ("氏名カナ", kana), ("住所", address)):
+                if _GAIJI.search(value):
+                    notes.append(f"外字 in {label}")
+        phones: tuple[PhoneEntry, ...] = ()
+        for label, i in self.phones:
+            cell = cells[i].strip(_BLANK)
+            if cell:
+                found, why = _phone_cell(cell, label, bool(household_no), self.area)
+                phones += found
+                notes.extend(why)
+        if len(phones) > 1:  # the same number twice (landline and mobile columns, say)
+            unique: dict[str, PhoneEntry] = {}
+            for p in phones:
+                unique.setdefault(p.e164 or p.raw, p)
+            phones = tuple(unique.values())
+        key = kana_key(kana) if kana else (kana_key(name) if is_kana(name) else "")
+        return LedgerRow(line, person_no, household_no, spaced(name), kana, name_key(name), key,
+                         birth, sex, address, phones, tuple(notes))  # fmt: skip
+
+    def _birth(self, cells: Sequence[str], notes: list[str]) -> date | None:
+        raw = cells[self.birth].strip(_BLANK) if self.birth >= 0 else ""
+        if not raw:
+            if self.has_birth:
+                notes.append("生年月日 missing")
+            return None
+        parsed = _date(raw)
         if isinstance(parsed, str):
             raise BadRow(f"impossible 生年月日: {parsed}")
-        birth = parsed
-    elif "birth_date" in cols:
-        notes.append("生年月日 missing")
-    raw_sex = _text(cells, cols, "sex")
-    sex = SEX.get(unicodedata.normalize("NFKC", raw_sex).upper())
-    if sex is None:
-        notes.append("性別 not understood")
-        sex = ""
-    kana = _text(cells, cols, "name_kana")
-    address = _text(cells, cols, "address")
-    for label, value in (("氏名", name), ("氏名カナ", kana), ("住所", address)):
-        if _GAIJI.search(value):
-            notes.append(f"外字 in {label}")
-    phones = _phones(cells, cols, bool(household_no), area, notes)
-    return LedgerRow(
-        line,
-        person_no,
-        household_no,
-        spaced(name),
-        kana,
-        name_key(name),
-        kana_key(kana) if kana else (kana_key(name) if is_kana(name) else ""),
-        birth,
-        sex,
-        address,
-        phones,
-        tuple(notes),
-    )
+        return parsed
+
+    def _sex(self, cells: Sequence[str], notes: list[str]) -> str:
+        raw = cells[self.sex].strip(_BLANK) if self.sex >= 0 else ""
+        sex = SEX.get(raw) or SEX.get(_nfkc(raw).upper())
+        if sex is None:
+            notes.append("性別 not understood")
+        return sex or ""
