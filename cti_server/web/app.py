@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cti_server.config import Settings
 from cti_server.service import CallService
 from cti_server.web import auth, rest_bookings, rest_calls, rest_residents, rest_venues
+from cti_server.web.board_app import add_board_routes, board_context
 from cti_server.web.errors import error_middleware
 from cti_server.web.hub import Hub
 from cti_server.web.keys import (
@@ -63,11 +64,13 @@ def create_app(
     app.cleanup_ctx.append(_database(engine))
     app.cleanup_ctx.append(_hub)
     app.cleanup_ctx.append(_service)
+    app.cleanup_ctx.append(board_context)  # supervisor board (Board, issue #5): after the service
     app.cleanup_ctx.append(_bus)
     if load_name_index:
         app.cleanup_ctx.append(_name_index)
     app.cleanup_ctx.append(_bridge(bridge))
     add_routes(app)
+    add_board_routes(app)  # /wallboard page + booking-change hook (Board, issue #5)
     return app
 
 

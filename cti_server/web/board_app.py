@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
+from cti_server import protocol
 from cti_server.web.board import BoardService
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -46,3 +48,17 @@ def add_board_routes(app: web.Application) -> None:
 async def wallboard_page(request: web.Request) -> web.FileResponse:
     """The read-only TV wallboard; it connects to /ws with the ``?token=`` of its URL."""
     return web.FileResponse(STATIC / "wallboard.html", headers={"Cache-Control": "no-cache"})
+
+
+async def on_board_message(request: web.Request, client: Any, who: Any, msg: Any) -> None:
+    """``SubscribeBoard`` / ``UnsubscribeBoard`` / ``PauseAgent`` from a socket (ws.py routes)."""
+    board = request.app[BOARD]
+    error = None
+    if isinstance(msg, protocol.SubscribeBoard):
+        error = board.subscribe(client, who.role)
+    elif isinstance(msg, protocol.UnsubscribeBoard):
+        board.unsubscribe(client)
+    elif isinstance(msg, protocol.PauseAgent):
+        error = await board.pause(who, msg)
+    if error is not None:
+        client.offer(protocol.encode(error))

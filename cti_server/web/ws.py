@@ -15,12 +15,15 @@ from aiohttp import WSMsgType, web
 
 from cti_server import protocol
 from cti_server.web.auth import MANAGERS, Principal, authenticate_request
+from cti_server.web.board_app import BOARD, on_board_message
 from cti_server.web.hub import Client
 from cti_server.web.keys import BRIDGE, HUB, SERVICE, SETTINGS
 
 log = logging.getLogger(__name__)
 
 BOARD_ROLES = (*MANAGERS, "kiosk")
+# Board (issue #5): these go to the board service (board_app.on_board_message) when it runs.
+BOARD_MESSAGES = (protocol.SubscribeBoard, protocol.UnsubscribeBoard, protocol.PauseAgent)
 
 
 async def ws_handler(request: web.Request) -> web.StreamResponse:
@@ -71,6 +74,8 @@ async def _on_text(request: web.Request, client: Client, who: Principal, text: s
         client.offer(protocol.encode(protocol.Pong(nonce=msg.nonce)))
     elif isinstance(msg, protocol.WatchSlots):
         _watch(request, client, msg)
+    elif isinstance(msg, BOARD_MESSAGES) and request.app.get(BOARD) is not None:
+        await on_board_message(request, client, who, msg)  # supervisor board (Board, issue #5)
     elif isinstance(msg, protocol.SubscribeBoard | protocol.UnsubscribeBoard):
         if who.role not in BOARD_ROLES:
             _error(client, "forbidden", "the board is for supervisors")

@@ -1,0 +1,189 @@
+"""The board over the real server: who may subscribe, pushes on change (coalesced), bookings
+fill after a booking, and pause / unpause reaching the simulated PBX and coming back."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from cti_server import protocol
+from cti_server.web.app import create_app
+from cti_server.web.board_app import BOARD
+from cti_server.web.keys import BRIDGE, SERVICE
+from registry.db import session_factory
+from registry.venues import create_slot, create_venue
+from tests.integration.test_end_to_end import simulator, until
+from tests.integration.test_web_helpers import (
+    FakeBridge,
+    add_household,
+    add_operator,
+    answered,
+    auth,
+    incoming,
+    make_settings,
+    new_linkedid,
+    receive,
+    receive_type,
+    ringing,
+    token,
+)
+
+
+async def _serve(engine, db_url, bridge=None, **kw):
+    app = create_app(make_settings(db_url, **kw), engine=engine, bridge=bridge,
+                     load_name_index=False)  # fmt: skip
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    return app, client
+
+
+async def _board_socket(app, client, role="supervisor", op_id=7):
+    ws = await client.ws_connect("/ws", headers=auth(token(app, op_id, role=role, ext=None)))
+    await receive_type(ws, protocol.Hello)
+    await ws.send_str(protocol.encode(protocol.SubscribeBoard()))
+    return ws
+
+
+async def _quiet(ws) -> None:
+    await ws.send_str(protocol.encode(protocol.Ping(nonce="q")))
+    msg = await receive(ws)
+    assert isinstance(msg, protocol.Pong), msg
+
+
+async def test_operator_cannot_subscribe_or_pause(engine, db_url):
+    app, client = await _serve(engine, db_url, FakeBridge())
+    try:
+        ws = await _board_socket(app, client, role="operator")
+        err = await receive_type(ws, protocol.ErrorMessage)
+        assert err.error == "forbidden"
+        await ws.send_str(protocol.encode(protocol.PauseAgent("Local/1001@operators/n", True)))
+        assert (await receive_type(ws, protocol.ErrorMessage)).error == "forbidden"
+        app[SERVICE].on_event(incoming(new_linkedid(), "0773621234"))
+        await _quiet(ws)  # no BoardUpdate ever reached the operator
+        assert app[BRIDGE].paused == []
+        await ws.close()
+    finally:
+        await client.close()
+
+
+async def test_kiosk_watches_but_cannot_pause(engine, db_url):
+    app, client = await _serve(engine, db_url, FakeBridge())
+    try:
+        ws = await _board_socket(app, client, role="kiosk")
+        first = await receive_type(ws, protocol.BoardUpdate)
+        assert first.board["queues"] == []
+        assert "service_level" in first.board["definitions"]
+        await ws.send_str(protocol.encode(protocol.PauseAgent("Local/1001@operators/n", True)))
+        assert (await receive_type(ws, protocol.ErrorMessage)).error == "forbidden"
+        await ws.close()
+    finally:
+        await client.close()
+
+
+async def test_a_burst_of_events_is_one_coalesced_update(engine, db_url):
+    app, client = await _serve(engine, db_url, FakeBridge())
+    try:
+        ws = await _board_socket(app, client)
+        await receive_type(ws, protocol.BoardUpdate)
+        service = app[SERVICE]
+        lids = [new_linkedid() for _ in range(20)]
+        for lid in lids:  # all in one go, no await between: one update must carry them all
+            service.on_event(incoming(lid, "0773621234"))
+        service.on_event(ringing(lids[0], "1001"))
+        service.on_event(answered(lids[0], "1001"))
+        upd = await receive_type(ws, protocol.BoardUpdate)
+        (q,) = upd.board["queues"]
+        assert (q["waiting"], q["in_call"], q["today"]["offered"]) == (19, 1, 20)
+        assert q["today"]["answered"] == 1
+        await _quiet(ws)
+        await ws.close()
+    finally:
+        await client.close()
+
+
+async def test_a_booking_updates_the_fill(engine, db_url):
+    (resident, _) = await add_household(engine, "+81773621234")
+    op_id = await add_operator(engine, "op1", "operator", "1001")
+    day = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=9))).date()
+    starts = dt.datetime.combine(day, dt.time(23, 0), dt.timezone(dt.timedelta(hours=9)))
+    async with session_factory(engine)() as s:
+        venue = await create_venue(s, "中総合会館")
+        slot = await create_slot(s, venue.venue_id, starts, starts + dt.timedelta(minutes=30), 4)
+        await s.commit()
+    app, client = await _serve(engine, db_url, FakeBridge())
+    try:
+        ws = await _board_socket(app, client)
+        first = await receive_type(ws, protocol.BoardUpdate)
+        fill = {(b["venue"], b["day"]): (b["booked"], b["capacity"])
+                for b in first.board["bookings"]}  # fmt: skip
+        assert fill[("中総合会館", day.isoformat())] == (0, 4)
+        resp = await client.post(
+            "/api/bookings", json={"resident_id": resident, "slot_id": slot.slot_id},
+            headers=auth(token(app, op_id)),
+        )  # fmt: skip
+        assert resp.status == 201, await resp.text()
+        upd = await receive_type(ws, protocol.BoardUpdate)
+        assert upd.board["bookings"][0]["booked"] == 1
+        await ws.close()
+    finally:
+        await client.close()
+
+
+def _agent(board, ext):
+    return next(a for a in board["agents"] if a["extension"] == ext)
+
+
+async def _until_agent(ws, ext, state):
+    while True:
+        upd = await receive_type(ws, protocol.BoardUpdate, 10)
+        agents = [a for a in upd.board["agents"] if a["extension"] == ext]
+        if agents and agents[0]["state"] == state:
+            return agents[0]
+
+
+async def test_pause_and_unpause_reach_the_simulated_pbx(engine, db_url):
+    async with simulator(agents=2) as (sim, port):
+        app, client = await _serve(
+            engine, db_url, None, ami_enabled=True, ami_host="127.0.0.1", ami_port=port,
+            ami_user="cti", ami_secret="cti-secret",
+        )  # fmt: skip
+        try:
+            await until(lambda: app[BRIDGE].connected, "AMI login")
+            ws = await _board_socket(app, client)
+            await _until_agent(ws, "1001", "available")
+            iface = "Local/1001@operators/n"
+            await ws.send_str(protocol.encode(protocol.PauseAgent(iface, True, "休憩")))
+            agent = await _until_agent(ws, "1001", "paused")
+            assert agent["paused_reason"] == "休憩"
+            assert sim.members[0].paused
+            assert sim.members[0].reason == "休憩"
+            await ws.send_str(protocol.encode(protocol.PauseAgent(iface, False)))
+            agent = await _until_agent(ws, "1001", "available")
+            assert not sim.members[0].paused
+            await ws.send_str(protocol.encode(protocol.PauseAgent("Local/9999@operators/n", True)))
+            err = await receive_type(ws, protocol.ErrorMessage, 10)
+            assert err.error == "pause_failed"
+            assert app[BOARD].subscribers
+            await ws.close()
+        finally:
+            await client.close()
+
+
+async def test_pause_goes_to_the_bridge_and_refusals_come_back(engine, db_url):
+    bridge = FakeBridge()
+    app, client = await _serve(engine, db_url, bridge)
+    try:
+        ws = await _board_socket(app, client, role="admin")
+        await receive_type(ws, protocol.BoardUpdate)
+        iface = "Local/1002@operators/n"
+        await ws.send_str(protocol.encode(protocol.PauseAgent(iface, True, "研修", "vaccine")))
+        await ws.send_str(protocol.encode(protocol.PauseAgent(iface, True, "二行\n目")))
+        assert (await receive_type(ws, protocol.ErrorMessage)).error == "bad_message"
+        assert bridge.paused == [(iface, True, "研修", "vaccine")]
+        bridge.connected = False
+        await ws.send_str(protocol.encode(protocol.PauseAgent(iface, False)))
+        assert (await receive_type(ws, protocol.ErrorMessage)).error == "ami_unavailable"
+        await ws.close()
+    finally:
+        await client.close()
