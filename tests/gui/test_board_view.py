@@ -1,0 +1,117 @@
+"""The supervisor view over a real board (the recorded burst through the server's builder):
+figures shown, definitions on hover, colours at the supervisor's thresholds (kept in QSettings),
+pause / unpause sent as PauseAgent, and an offscreen render to /tmp/shots/board.png."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QInputDialog
+
+from cti_server import protocol
+from cti_server.ami.frames import iter_file
+from cti_server.ami.translate import StreamTranslator
+from cti_server.config import Settings
+from cti_server.domain.changes import CallChanged
+from cti_server.domain.figures import FigureSettings
+from cti_server.domain.tracker import Tracker
+from cti_server.web.board_build import build_board
+from cti_server.web.board_figures import TodayRecords, record_from_call
+from desktop_client.models.board import BoardModel, Thresholds
+from desktop_client.views.board_view import BoardView
+
+pytestmark = pytest.mark.gui
+BASE = dt.datetime(2026, 11, 27, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
+def burst_board(ami_fixtures: Path, upto: int | None = None) -> dict:
+    """The board after (part of) 11-burst.ami, built as the server builds it."""
+    settings = Settings(secret_key="x" * 16)
+    tracker = Tracker()
+    today = TodayRecords(FigureSettings(), BASE.date())
+    (path,) = ami_fixtures.glob("11-*.ami")
+    st = StreamTranslator()
+    at = BASE
+    for i, msg in enumerate(list(iter_file(path))[:upto]):
+        at = BASE + dt.timedelta(milliseconds=10 * i)
+        for e in st.translate(msg, at):
+            for ch in tracker.apply(e):
+                if isinstance(ch, CallChanged):
+                    ext = settings.extension_of(ch.call.agent_interface, ch.call.agent_name) or ""
+                    rec = record_from_call(ch.call, ext)
+                    if rec is not None:
+                        today.put(rec)
+    bookings = [
+        {"venue_id": 1, "venue": "中総合会館", "day": "2026-11-27", "capacity": 120, "booked": 97},
+        {"venue_id": 2, "venue": "西市民プラザ", "day": "2026-11-27", "capacity": 60, "booked": 60},
+        {"venue_id": 1, "venue": "中総合会館", "day": "2026-11-28", "capacity": 120, "booked": 41},
+    ]
+    return build_board(tracker, today, at, settings.extension_of, bookings=bookings,
+                       mobility_open=3)  # fmt: skip
+
+
+@pytest.fixture
+def qsettings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "client.ini"), QSettings.Format.IniFormat)
+
+
+def make_view(qtbot, qsettings, board):
+    sent: list = []
+    model = BoardModel(clock=lambda: dt.datetime.fromisoformat(board["at"]))
+    view = BoardView(model, sent.append, qsettings)
+    qtbot.addWidget(view)
+    model.on_update(protocol.BoardUpdate(board=board))
+    return view, model, sent
+
+
+def test_figures_and_definitions_are_shown(qtbot, qsettings, ami_fixtures):
+    view, _, _ = make_view(qtbot, qsettings, burst_board(ami_fixtures))
+    today = [view.today.item(0, c).text() for c in range(view.today.columnCount())]
+    assert today == ["vaccine", "30", "12", "12", "6", "100%", "0:10", "0:19", "0:03"]
+    sl_item = view.today.item(0, 5)
+    assert sl_item.toolTip() == "20秒以内に応答した呼 ÷ 応答呼（放棄呼は分母に含めない）"
+    assert view.today.horizontalHeaderItem(4).toolTip().startswith("5秒未満で切断")
+    agents = {view.agents.item(r, 0).text(): view.agents.item(r, 5).text()
+              for r in range(view.agents.rowCount())}  # fmt: skip
+    assert agents == {"1001": "4", "1002": "4", "1003": "4"}
+    assert view.bookings.item(1, 2).text() == "60 / 60"
+    assert "3" in view.mobility.text()
+
+
+def test_thresholds_colour_and_persist(qtbot, qsettings, ami_fixtures):
+    board = burst_board(ami_fixtures, upto=900)  # mid-burst: callers waiting
+    view, model, _ = make_view(qtbot, qsettings, board)
+    waiting = board["queues"][0]["waiting"]
+    assert waiting >= 3
+    assert view.queues.item(0, 1).background().color().name() != "#000000"
+    view.apply_thresholds(Thresholds(waiting_warn=waiting + 1, waiting_bad=waiting + 2))
+    assert model.level("waiting", waiting) == "ok"
+    again = BoardView(BoardModel(), lambda m: None, qsettings)
+    qtbot.addWidget(again)
+    assert again.model.thresholds.waiting_warn == waiting + 1
+
+
+def test_pause_and_unpause_send_pause_agent(qtbot, qsettings, ami_fixtures, monkeypatch):
+    view, _, sent = make_view(qtbot, qsettings, burst_board(ami_fixtures))
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("研修", True)))
+    view.agents.selectRow(1)
+    view.pause_button.click()
+    view.resume_button.click()
+    assert sent == [
+        protocol.PauseAgent("Local/1002@operators/n", True, "研修"),
+        protocol.PauseAgent("Local/1002@operators/n", False, ""),
+    ]
+
+
+def test_render_offscreen(qtbot, qsettings, ami_fixtures):
+    view, _, _ = make_view(qtbot, qsettings, burst_board(ami_fixtures, upto=1300))
+    view.resize(1500, 950)
+    view.show()
+    qtbot.waitExposed(view)
+    out = Path("/tmp/shots")
+    out.mkdir(exist_ok=True)
+    assert view.grab().save(str(out / "board.png"))
