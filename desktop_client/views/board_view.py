@@ -76,9 +76,11 @@ def _table(cols: list[tuple[str, str]]) -> QTableWidget:
 
 def _fit_height(table: QTableWidget, min_rows: int = 1) -> None:
     """A table as tall as its rows (no empty well under a one-queue table)."""
-    rows = max(min_rows, table.rowCount())
     row_h = table.verticalHeader().defaultSectionSize()
-    table.setFixedHeight(table.horizontalHeader().height() + rows * row_h + 2 * table.frameWidth())
+    body = sum(table.rowHeight(r) for r in range(table.rowCount()))
+    body += max(0, min_rows - table.rowCount()) * row_h
+    head = table.horizontalHeader().sizeHint().height()
+    table.setFixedHeight(head + body + 2 * table.frameWidth() + 2)
 
 
 class BoardView(QWidget):
