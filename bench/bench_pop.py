@@ -136,7 +136,7 @@ async def run(args: argparse.Namespace) -> None:
         "CTI_LOG_LEVEL": "WARNING",
         "CTI_WS_QUEUE_SIZE": "1024",
     }
-    proc = subprocess.Popen([sys.executable, "-m", "cti_server"], env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "cti_server"], env=env)  # noqa: ASYNC220
     base = f"http://127.0.0.1:{http_port}"
     signer = TokenSigner(secret, 3600)
     received: dict[tuple[str, str], float] = {}

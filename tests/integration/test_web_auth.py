@@ -27,7 +27,7 @@ async def _operator(engine, username="operator1", role="operator", ext="1001"):
 
 
 async def test_login_gives_a_token_that_opens_the_api(engine, db_url, aiohttp_client):
-    app, client = await _client(aiohttp_client, engine, db_url)
+    _, client = await _client(aiohttp_client, engine, db_url)
     op = await _operator(engine)
     resp = await client.post(
         "/api/login", json={"username": "operator1", "password": "correct horse 1"}
@@ -56,7 +56,7 @@ async def test_api_refuses_missing_or_bad_tokens(engine, db_url, aiohttp_client,
 
 
 async def test_wrong_password_then_the_address_must_wait(engine, db_url, aiohttp_client):
-    app, client = await _client(aiohttp_client, engine, db_url, login_delay_seconds=30.0)
+    _, client = await _client(aiohttp_client, engine, db_url, login_delay_seconds=30.0)
     await _operator(engine)
     resp = await client.post("/api/login", json={"username": "operator1", "password": "nope"})
     assert resp.status == 401

@@ -14,9 +14,12 @@ def test_file_then_environment_wins(tmp_path):
     cfg.write_text(
         'database_url = "sqlite:///var/x.sqlite3"\nsecret_key = "from-the-file-0123456789"\n'
         '[ami]\nhost = "10.0.0.5"\nport = 5039\nuser = "cti"\n'
-        '[http]\nport = 9000\n', encoding="utf-8")
-    s = load_settings(cfg, {"CTI_AMI_PORT": "6000", "CTI_REDIS_URL": "redis://127.0.0.1:6379/0",
-                            "OTHER": "x"})
+        "[http]\nport = 9000\n",
+        encoding="utf-8",
+    )
+    s = load_settings(
+        cfg, {"CTI_AMI_PORT": "6000", "CTI_REDIS_URL": "redis://127.0.0.1:6379/0", "OTHER": "x"}
+    )
     assert (s.ami_host, s.ami_port, s.http_port) == ("10.0.0.5", 6000, 9000)
     assert s.database_url == "sqlite:///var/x.sqlite3"
     assert s.redis_url == "redis://127.0.0.1:6379/0"
@@ -24,17 +27,20 @@ def test_file_then_environment_wins(tmp_path):
     assert s.server_id.startswith("cti-")
 
 
-@pytest.mark.parametrize(("env", "named"), [
-    ({"CTI_AMI_PORT": "fifty"}, "ami_port"),
-    ({"CTI_AMI_PORT": "70000"}, "ami_port"),
-    ({"CTI_TIMEZONE": "Mars/Olympus"}, "timezone"),
-    ({"CTI_EXTENSION_PATTERN": "("}, "extension_pattern"),
-    ({"CTI_EXTENSION_PATTERN": "PJSIP/1001"}, "extension_pattern"),
-    ({"CTI_DATABASE_URL": "ledger.sqlite3"}, "database_url"),
-    ({"CTI_AMI_ENABLED": "maybe"}, "ami_enabled"),
-    ({"CTI_SECRET_KEY": ""}, "secret_key"),
-    ({"CTI_SECRET_KEY": "short"}, "secret_key"),
-])
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"CTI_AMI_PORT": "fifty"}, "ami_port"),
+        ({"CTI_AMI_PORT": "70000"}, "ami_port"),
+        ({"CTI_TIMEZONE": "Mars/Olympus"}, "timezone"),
+        ({"CTI_EXTENSION_PATTERN": "("}, "extension_pattern"),
+        ({"CTI_EXTENSION_PATTERN": "PJSIP/1001"}, "extension_pattern"),
+        ({"CTI_DATABASE_URL": "ledger.sqlite3"}, "database_url"),
+        ({"CTI_AMI_ENABLED": "maybe"}, "ami_enabled"),
+        ({"CTI_SECRET_KEY": ""}, "secret_key"),
+        ({"CTI_SECRET_KEY": "short"}, "secret_key"),
+    ],
+)
 def test_bad_values_name_the_setting(env, named):
     with pytest.raises(ConfigError, match=named):
         load_settings(None, {**KEY, **env})
@@ -42,19 +48,22 @@ def test_bad_values_name_the_setting(env, named):
 
 def test_unknown_key_in_the_file_is_refused(tmp_path):
     cfg = tmp_path / "cti.toml"
-    cfg.write_text('ami_prot = 1\n', encoding="utf-8")
+    cfg.write_text("ami_prot = 1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="ami_prot"):
         load_settings(cfg, KEY)
 
 
-@pytest.mark.parametrize(("iface", "name", "ext"), [
-    ("PJSIP/1001", "", "1001"),
-    ("SIP/1002", "", "1002"),
-    ("Local/1003@operators/n", "Operator 1003 (佐藤)", "1003"),
-    ("Local/1004@from-queue/n", "", "1004"),
-    ("", "Operator 1005 (高橋)", "1005"),
-    ("", "1006", "1006"),
-    ("Agent/x", "nobody", None),
-])
+@pytest.mark.parametrize(
+    ("iface", "name", "ext"),
+    [
+        ("PJSIP/1001", "", "1001"),
+        ("SIP/1002", "", "1002"),
+        ("Local/1003@operators/n", "Operator 1003 (佐藤)", "1003"),
+        ("Local/1004@from-queue/n", "", "1004"),
+        ("", "Operator 1005 (高橋)", "1005"),
+        ("", "1006", "1006"),
+        ("Agent/x", "nobody", None),
+    ],
+)
 def test_extension_of_member(iface, name, ext):
     assert Settings().extension_of(iface, name) == ext

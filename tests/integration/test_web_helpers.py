@@ -177,14 +177,14 @@ def completed(linkedid: str, ext: str) -> ev.CallCompleted:
     )
 
 
-async def receive(ws: Any, timeout: float = 5.0) -> Any:
-    msg = await ws.receive_str(timeout=timeout)
+async def receive(ws: Any, limit: float = 5.0) -> Any:
+    msg = await ws.receive_str(timeout=limit)
     return protocol.decode(msg)
 
 
-async def receive_type(ws: Any, cls: type, timeout: float = 5.0) -> Any:
+async def receive_type(ws: Any, cls: type, limit: float = 5.0) -> Any:
     """The next message of type ``cls`` (skipping others such as Hello)."""
     while True:
-        msg = await receive(ws, timeout)
+        msg = await receive(ws, limit)
         if isinstance(msg, cls):
             return msg
