@@ -16,9 +16,9 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, compress
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,8 @@ class HouseholdMatch:
 # column with an offset array, de-duplicated while building.
 
 SEP = "\x00"
+COMMON_SHARE = 20  # a bigram in more than 1/20 of the keys is dropped from stage 0 ...
+MIN_GRAMS = 4  # ... as long as this many bigrams of the query remain
 
 
 class StrTable:
@@ -152,10 +154,12 @@ Scorer = Callable[[str, tuple[str, ...], str], float]
 
 
 class NameKeys:
-    """De-duplicated spaced name keys, their bigram postings and the rows holding each key."""
+    """De-duplicated name keys (space-less, with where the family name ends), their bigram
+    postings and the rows holding each key."""
 
     def __init__(self) -> None:
-        self.keys: list[str] = []
+        self.flat: list[str] = []
+        self._split = array("B")  # length of the family name, 0 if unknown
         self._index: dict[str, int] = {}
         self._grams: dict[str, array[int]] = {}
         self._entry_of_row = array("i")
@@ -164,12 +168,23 @@ class NameKeys:
         self._extra: dict[int, list[int]] = {}
         self._frozen = False
 
+    def __len__(self) -> int:
+        return len(self.flat)
+
+    def spaced(self, e: int) -> str:
+        k, flat = self._split[e], self.flat[e]
+        return f"{flat[:k]} {flat[k:]}" if k else flat
+
     def add(self, key: str, row: int) -> int:
-        e = self._index.get(key, -1) if key else -1
-        if key and e < 0:
-            e = self._index[key] = len(self.keys)
-            self.keys.append(key)
-            for g in _grams(key.replace(" ", "")):
+        """Index the spaced ``key`` for ``row``; returns the key's entry (-1 for no key)."""
+        flat = key.replace(" ", "")
+        e = self._index.get(flat, -1) if flat else -1
+        if flat and e < 0:
+            e = self._index[flat] = len(self.flat)
+            self.flat.append(flat)
+            k = key.find(" ")
+            self._split.append(k if 0 < k < 256 else 0)
+            for g in _grams(flat):
                 self._grams.setdefault(g, array("i")).append(e)
         if self._frozen:
             if e >= 0:
@@ -180,7 +195,7 @@ class NameKeys:
 
     def freeze(self) -> None:
         """Group rows by key (counting sort) into a compact start/rows pair."""
-        counts = [0] * (len(self.keys) + 1)
+        counts = [0] * (len(self.flat) + 1)
         for e in self._entry_of_row:
             counts[e + 1] += 1  # e == -1 lands in slot 0 and is never read
         self._start = array("I", [0])
@@ -201,18 +216,37 @@ class NameKeys:
         self, qform: str, qkeys: tuple[str, ...], n0: int, n1: int, scorer: Scorer
     ) -> list[tuple[int, float]]:
         """Stage 0 (shared bigrams), stage 1 (fuzz.ratio, both orders), stage 2 (``scorer``)."""
+        grams = set().union(*(_grams(k) for k in qkeys))
+        posts = sorted((p for p in map(self._grams.get, grams) if p is not None), key=len)
+        # bigrams shared by a large share of all keys say little: drop them while enough remain
+        common = max(len(self.flat) // COMMON_SHARE, 1000)
+        while len(posts) > MIN_GRAMS and len(posts[-1]) > common:
+            posts.pop()
         counts: Counter[int] = Counter()
-        for g in set().union(*(_grams(k) for k in qkeys)):
-            post = self._grams.get(g)
-            if post is not None:
-                counts.update(post)
-        short = [e for e, _ in counts.most_common(n0)]
-        flat = [self.keys[e].replace(" ", "") for e in short]
-        s1 = [max(fuzz.ratio(q, f) for q in qkeys) for f in flat]
-        best = heapq.nlargest(n1, range(len(short)), key=s1.__getitem__)
-        out = [(short[i], scorer(qform, qkeys, self.keys[short[i]])) for i in best]
+        for post in posts:
+            counts.update(post)
+        short = _top_counted(counts, n0)
+        flat = [self.flat[e] for e in short]
+        best: dict[int, float] = {}
+        for q in qkeys:
+            for _, score, i in process.extract(q, flat, scorer=fuzz.ratio, limit=n1):
+                best[i] = max(score, best.get(i, 0.0))
+        top = heapq.nlargest(n1, best, key=best.__getitem__)
+        out = [(short[i], scorer(qform, qkeys, self.spaced(short[i]))) for i in top]
         out.sort(key=lambda t: -t[1])
         return out
+
+
+def _top_counted(counts: Counter[int], n: int) -> list[int]:
+    """Keys of ``counts`` with the highest counts: at least ``n`` when there are, ties kept."""
+    hist = Counter(counts.values())
+    taken, threshold = 0, 1
+    for c in sorted(hist, reverse=True):
+        taken += hist[c]
+        threshold = c
+        if taken >= n:
+            break
+    return list(compress(counts.keys(), map(threshold.__le__, counts.values())))
 
 
 class PhoneDigits:
@@ -353,6 +387,9 @@ class Columns:
         wanted = set(entries)
         out.update(r for r in self._extra_rows() if self._addr[r] in wanted)
         return out
+
+    def at_address(self, row: int, fragment: str) -> bool:
+        return fragment in self._addr_keys.get(self._addr[row])
 
     def match(self, row: int, score: float, reasons: tuple[str, ...]) -> ResidentMatch:
         birth, hh, sex = self._birth[row], self._hh[row], self._sex[row]

@@ -32,6 +32,7 @@ import logging
 import threading
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from sqlalchemy import select
@@ -51,7 +52,9 @@ INACTIVE_PENALTY = 10.0
 STAGE0_KEYS = 400  # keys kept by the bigram count
 STAGE1_KEYS = 60  # keys kept by fuzz.ratio for the token_set_ratio re-rank
 NAME_FALLBACK = 80.0  # below this best name score in the birth block, also search by name
-WIDE_CAP = 5000  # residents scored when other fields must pick among same-name people
+WIDE_CAP = 3000  # residents scored when other fields must pick among same-name people
+NARROW_CAP = 50  # residents gathered for a name-only query
+NAME_SPREAD = 20.0  # name keys scoring this far below the best are not expanded (once capped)
 _HIRA2KATA = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)}
 
 
@@ -97,6 +100,11 @@ def _birth_variants(d: dt.date) -> list[tuple[dt.date, str]]:
     return out
 
 
+@lru_cache(maxsize=256)
+def _loose(s: str) -> str:
+    return loose_kana_key(s)
+
+
 def name_score(query: str, qkeys: tuple[str, ...], entry_spaced: str) -> float:
     """Stage-2 score of one key: the best of fuzz.ratio (both query orders, no spaces) and
     token_set_ratio on the spaced forms (so ``タカハシ`` alone scores 100 against every
@@ -105,7 +113,7 @@ def name_score(query: str, qkeys: tuple[str, ...], entry_spaced: str) -> float:
     best = max(fuzz.ratio(q, flat) for q in qkeys)
     if " " in entry_spaced:  # swapped order; a lone family or given name matches its part
         best = max(best, fuzz.token_set_ratio(query, entry_spaced))
-    if best < 95 and is_kana(flat) and loose_kana_key(flat) == loose_kana_key(qkeys[0]):
+    if 80 <= best < 95 and is_kana(flat) and loose_kana_key(flat) == _loose(qkeys[0]):
         best = 95.0
     return float(best)
 
@@ -119,6 +127,8 @@ class NameIndex:
         self._kana = NameKeys()
         self._kanji = NameKeys()
         self._phones = PhoneDigits()
+        self._memo_kana: dict[str, str] = {}  # written -> key, while building only
+        self._memo_kanji: dict[str, str] = {}
 
     def __len__(self) -> int:
         return self._cols.live
@@ -168,8 +178,12 @@ class NameIndex:
         return index
 
     def _add(self, r: IndexedResident) -> int:
-        kana = kana_form(r.name_kana) if r.name_kana else ""
-        kanji = kanji_form(r.name) if r.name else ""
+        kana = self._memo_kana.get(r.name_kana)
+        if kana is None:
+            kana = self._memo_kana[r.name_kana] = kana_form(r.name_kana)
+        kanji = self._memo_kanji.get(r.name)
+        if kanji is None:
+            kanji = self._memo_kanji[r.name] = kanji_form(r.name)
         row = len(self._cols.rid)
         ke = self._kana.add(kana, row)
         je = self._kanji.add(kanji, row)
@@ -180,6 +194,7 @@ class NameIndex:
         self._kana.freeze()
         self._kanji.freeze()
         self._phones.freeze()
+        self._memo_kana, self._memo_kanji = {}, {}
 
     def upsert(self, resident: IndexedResident) -> None:
         """Add or replace one resident (after an import or an edit); O(1) amortised."""
@@ -232,25 +247,14 @@ class NameIndex:
             for row in rows:
                 e = cols.entry(row, mode)
                 if e >= 0:
-                    names[row] = name_score(qform, qkeys, keys.keys[e])
+                    names[row] = name_score(qform, qkeys, keys.spaced(e))
             if birth is None or max(names.values(), default=0.0) < NAME_FALLBACK:
-                wide = bool(addr or digits or birth)
-                cap = WIDE_CAP if wide else max(limit * 5, 50)
-                for e, score in keys.search(qform, qkeys, STAGE0_KEYS, STAGE1_KEYS, name_score):
-                    for row in keys.rows_of(e):
-                        if cols.alive(row) and row not in names:
-                            names[row] = score
-                            rows.add(row)
-                    if len(rows) >= cap:
-                        break
+                self._expand(keys, qform, qkeys, names, rows, wide=bool(addr or digits or birth))
         phone_owners = self._phones.owners(digits) if digits else None
         if not rows and phone_owners is not None:
             rows.update(cols.rows_of_owners(phone_owners, WIDE_CAP))
-        addr_rows: set[int] | None = None
-        if addr:
-            addr_rows = cols.rows_at_address(addr, WIDE_CAP if not rows else None)
-            if not rows:
-                rows.update(addr_rows)
+        if addr and not rows:
+            rows.update(cols.rows_at_address(addr, WIDE_CAP))
         scored = []
         for row in rows:
             if not cols.alive(row):
@@ -262,8 +266,8 @@ class NameIndex:
             if birth is not None:
                 why = births.get(row, "")
                 parts.append(("birth", BIRTH_SCORES.get(why, 0.0), why))
-            if addr_rows is not None:
-                hit = row in addr_rows
+            if addr:
+                hit = cols.at_address(row, addr)
                 parts.append(("address", 100.0 if hit else 0.0, "address" if hit else ""))
             if phone_owners is not None:
                 hit = cols.owned_by(row, phone_owners)
@@ -278,6 +282,32 @@ class NameIndex:
             scored.append((round(score, 1), row, reasons))
         scored.sort(key=lambda t: (-t[0], cols.rid[t[1]]))
         return [cols.match(row, score, reasons) for score, row, reasons in scored[:limit]]
+
+    def _expand(
+        self,
+        keys: NameKeys,
+        qform: str,
+        qkeys: tuple[str, ...],
+        names: dict[int, float],
+        rows: set[int],
+        *,
+        wide: bool,
+    ) -> None:
+        """Add the residents of the best-matching name keys: those within ``NAME_SPREAD`` of
+        the best, up to ``WIDE_CAP`` residents when other fields will pick among them, else
+        just enough for a result page."""
+        cap = WIDE_CAP if wide else NARROW_CAP
+        found = keys.search(qform, qkeys, STAGE0_KEYS, STAGE1_KEYS, name_score)
+        floor = (found[0][1] if found else 0.0) - NAME_SPREAD
+        for e, score in found:
+            if score < floor and len(rows) >= NARROW_CAP:
+                break
+            for row in keys.rows_of(e):
+                if self._cols.alive(row) and row not in names:
+                    names[row] = score
+                    rows.add(row)
+            if len(rows) >= cap:
+                break
 
     @staticmethod
     def _name_mode(name: str) -> tuple[str, str]:

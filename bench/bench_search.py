@@ -1,0 +1,201 @@
+"""Benchmark NameIndex: load time and memory, search latency (p50/p95) and recall@10.
+
+    .venv/bin/python bench/bench_search.py --residents 100000 1000000 --db sqlite postgresql
+
+Queries are made from the ledger itself with typos (one kana substituted or deleted), long
+vowels (ウ -> ー), hiragana input, swapped family/given order and kanji variants (高 -> 髙 ...).
+Goals: p95 < 10 ms at 100k and < 30 ms at 1M for name search top-10; recall@10 >= 0.97.
+Databases are seeded and cached as in bench_lookup.py (which this imports).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_lookup import PG_DB, pct, pg_admin, seeded_engine
+
+from registry.db import session_factory
+from registry.models import Resident
+from registry.search import NameIndex, SearchQuery, kana_form, kanji_form
+from registry.wareki import to_wareki
+
+KATA = [chr(c) for c in range(ord("ア"), ord("ン") + 1) if chr(c) not in "ヰヱヮァィゥェォッャュョ"]
+VARIANTS = {"高": "髙", "崎": "﨑", "辺": "邊", "斎": "齋", "沢": "澤", "浜": "濱", "広": "廣",
+            "徳": "德", "真": "眞", "国": "國", "桜": "櫻", "竜": "龍", "島": "嶋", "峰": "峯",
+            "富": "冨", "恵": "惠", "吉": "𠮷"}  # fmt: skip
+UNVARIANTS = {v: k for k, v in VARIANTS.items()}
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+
+def calibrate() -> float:
+    t0 = time.perf_counter()
+    sum(range(10**7))
+    return time.perf_counter() - t0
+
+
+def typo(rng: random.Random, kana: str) -> str:
+    fam, _, giv = kana.partition(" ")
+    pos = rng.randrange(len(giv)) if giv else 0
+    if rng.random() < 0.6:
+        giv = giv[:pos] + rng.choice(KATA) + giv[pos + 1 :]
+    elif len(giv) > 2:
+        giv = giv[:pos] + giv[pos + 1 :]
+    return f"{fam} {giv}"
+
+
+def variants(name: str) -> str:
+    out = "".join(VARIANTS.get(c, UNVARIANTS.get(c, c)) for c in name)
+    return out
+
+
+NOISE: dict[str, Callable[[random.Random, str, str], tuple[str, str]]] = {
+    # kind -> (query text, expected key kind)
+    "kana exact": lambda rng, name, kana: (kana, "kana"),
+    "kana typo": lambda rng, name, kana: (typo(rng, kana), "kana"),
+    "kana long vowel": lambda rng, name, kana: (kana.replace("ウ", "ー", 1), "kana"),
+    "kana swapped": lambda rng, name, kana: (" ".join(kana.split(" ")[::-1]), "kana"),
+    "hiragana": lambda rng, name, kana: (
+        "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in kana), "kana"),
+    "kanji variant": lambda rng, name, kana: (variants(name), "kanji"),
+    "kanji swapped": lambda rng, name, kana: (" ".join(name.split(" ")[::-1]), "kanji"),
+}  # fmt: skip
+
+
+def town(address: str) -> str:
+    rest = address.split("舞鶴市", 1)[-1]
+    return "".join(c for c in rest if not c.isdigit()).split("番地")[0][:4]
+
+
+async def load_index(engine_url_db: str, n: int) -> tuple[NameIndex, float, float]:
+    engine = await seeded_engine(engine_url_db, n)
+    sessions = session_factory(engine)
+    gc.collect()
+    before = rss_mb()
+    t0 = time.perf_counter()
+    async with sessions() as s:
+        index = await NameIndex.load(s)
+    seconds = time.perf_counter() - t0
+    gc.collect()
+    await engine.dispose()
+    return index, seconds, rss_mb() - before
+
+
+async def traced_size(db: str, n: int) -> float:
+    """Bytes the index keeps (tracemalloc, after the build's temporaries are freed)."""
+    engine = await seeded_engine(db, n)
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    async with session_factory(engine)() as s:
+        index = await NameIndex.load(s)
+    gc.collect()
+    size = tracemalloc.get_traced_memory()[0] - base
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    print(f"[{db}] tracemalloc at {n:,}: index keeps {size / 2**20:.0f} MB "
+          f"(build peak {peak / 2**20:.0f} MB, {len(index):,} residents)")  # fmt: skip
+    await engine.dispose()
+    return size
+
+
+async def sample_people(db: str, n: int, k: int, seed: int) -> list[Resident]:
+    engine = await seeded_engine(db, n)
+    rng = random.Random(seed)
+    ids = rng.sample(range(1, n + 1), k)
+    async with session_factory(engine)() as s:
+        people = list((await s.scalars(select(Resident).where(Resident.id.in_(ids)))).all())
+    await engine.dispose()
+    return people
+
+
+def run(index: NameIndex, people: list[Resident], seed: int) -> None:
+    rng = random.Random(seed)
+    times: dict[str, list[float]] = {"name": [], "name+birth": [], "name+address": []}
+    cpu: dict[str, list[float]] = {k: [] for k in times}
+    hits: dict[str, list[bool]] = {}
+    for p in people:
+        for kind, make in NOISE.items():
+            text, mode = make(rng, p.name, p.name_kana)
+            want = kana_form(p.name_kana) if mode == "kana" else kanji_form(p.name)
+            t0, c0 = time.perf_counter(), time.thread_time()
+            result = index.search(SearchQuery(name=text), limit=10)
+            times["name"].append((time.perf_counter() - t0) * 1000)
+            cpu["name"].append((time.thread_time() - c0) * 1000)
+            form = kana_form if mode == "kana" else kanji_form
+            got = {form(m.name_kana if mode == "kana" else m.name) for m in result}
+            hits.setdefault(f"name-level  {kind}", []).append(want in got)
+        noisy = typo(rng, p.name_kana)
+        birth = p.birth_date
+        wareki = to_wareki(birth) if rng.random() < 0.5 else birth.isoformat()
+        for label, q in (
+            ("name+birth", SearchQuery(name=noisy, birth=wareki)),
+            ("name+address", SearchQuery(name=noisy, address=town(p.address))),
+        ):
+            t0, c0 = time.perf_counter(), time.thread_time()
+            result = index.search(q, limit=10)
+            times[label].append((time.perf_counter() - t0) * 1000)
+            cpu[label].append((time.thread_time() - c0) * 1000)
+            hits.setdefault(f"resident    {label} (kana typo)", []).append(
+                p.id in {m.resident_id for m in result}
+            )
+    all_name = [h for k, v in hits.items() if k.startswith("name-level") for h in v]
+    print(f"    recall@10 name-level, all noise kinds: {statistics.mean(all_name):.3f}")
+    for key, v in hits.items():
+        print(f"    recall@10 {key:<42} {statistics.mean(v):.3f}  (n={len(v)})")
+    for key, t in times.items():
+        c = cpu[key]
+        print(
+            f"    latency {key:<13} wall p50 {statistics.median(t):6.2f} ms"
+            f"  p95 {pct(t, 95):6.2f} ms"
+            f" | cpu p50 {statistics.median(c):6.2f} ms  p95 {pct(c, 95):6.2f} ms  (n={len(t)})"
+        )
+    print(
+        f"    calibration: sum(range(10**7)) takes {calibrate():.2f} s here now "
+        "(about 0.2 s on an idle core of this machine type)"
+    )
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--residents", type=int, nargs="+", default=[100_000])
+    ap.add_argument("--db", nargs="+", default=["sqlite", "postgresql"])
+    ap.add_argument("--people", type=int, default=200)
+    ap.add_argument("--no-trace", action="store_true", help="skip the tracemalloc pass")
+    ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    args = ap.parse_args()
+    try:
+        for n in args.residents:
+            people = await sample_people(args.db[0], n, args.people, seed=n)
+            for db in args.db:
+                index, seconds, rss = await load_index(db, n)
+                print(f"[{db}] NameIndex.load at {n:,}: {seconds:.1f} s, RSS +{rss:.0f} MB, "
+                      f"{len(index._kana):,} distinct kana names, "
+                      f"{len(index._kanji):,} distinct kanji names")  # fmt: skip
+                run(index, people, seed=1)
+                del index
+                gc.collect()
+                if not args.no_trace and db == args.db[0]:
+                    await traced_size(db, n)
+    finally:
+        if "postgresql" in args.db and not args.keep:
+            await pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
