@@ -15,6 +15,9 @@ if command -v redis-cli >/dev/null && ! redis-cli -h 127.0.0.1 -p 6379 ping >/de
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
 fi
 
+# headless Chromium for tests/integration/test_wallboard_chromium.py (supervisor board, issue #5)
+command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
 export QT_QPA_PLATFORM=offscreen
 lint-imports
 exec python -m pytest "$@"
