@@ -1,0 +1,98 @@
+"""From a queue event to the board update received by 20 connected supervisors: p50/p99.
+
+Runs the real server in-process (SQLite in a temp dir, a fake PBX bridge), connects N
+supervisor WebSockets, then applies queue events (a caller joining the queue) through the
+call service as the AMI bridge would, and times until every supervisor has the BoardUpdate
+that shows it. Two modes: events spaced wider than the coalescing window (pure latency), and a
+steady 20 events/s (latency including coalescing). Prints figures; not a test.
+
+    .venv/bin/python bench/bench_board.py [--supervisors 20] [--events 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+
+from cti_server import protocol
+from cti_server.web.app import create_app
+from cti_server.web.keys import SERVICE
+from registry.db import create_engine, migrate
+from tests.integration.test_web_helpers import FakeBridge, incoming, make_settings, token
+
+
+async def reader(ws, got: dict[int, list[float]]) -> None:
+    async for msg in ws:
+        if msg.type != aiohttp.WSMsgType.TEXT:
+            break
+        m = protocol.decode(msg.data)
+        if isinstance(m, protocol.BoardUpdate) and m.board["queues"]:
+            got.setdefault(m.board["queues"][0]["today"]["offered"], []).append(time.perf_counter())
+
+
+async def run(n_sup: int, n_events: int, spacing: float, label: str, db: Path) -> None:
+    engine = create_engine(f"sqlite:///{db}")
+    await migrate(engine)
+    app = create_app(make_settings(f"sqlite:///{db}"), engine=engine, bridge=FakeBridge(),
+                     load_name_index=False)  # fmt: skip
+    server = TestServer(app)
+    await server.start_server()
+    session = aiohttp.ClientSession()
+    got: dict[int, list[float]] = {}
+    sockets, tasks = [], []
+    for i in range(n_sup):
+        ws = await session.ws_connect(
+            server.make_url("/ws"),
+            headers={"Authorization": f"Bearer {token(app, 100 + i, role='supervisor', ext=None)}"},
+        )
+        await ws.send_str(protocol.encode(protocol.SubscribeBoard()))
+        sockets.append(ws)
+        tasks.append(asyncio.create_task(reader(ws, got)))
+    await asyncio.sleep(0.5)
+    service = app[SERVICE]
+    sent: dict[int, float] = {}
+    for k in range(1, n_events + 1):
+        sent[k] = time.perf_counter()
+        service.on_event(incoming(f"bench-{label}-{k}", "0773621234"))
+        await asyncio.sleep(spacing)
+    await asyncio.sleep(1.0)
+    lat = []
+    for k, t0 in sent.items():  # an update showing >= k offered carries event k
+        firsts = [min(ts) for n, ts in got.items() if n >= k and len(ts) >= 1]
+        if firsts:
+            arrivals = sorted(t for n, ts in got.items() if n >= k for t in ts)[:n_sup]
+            lat.extend((t - t0) * 1000 for t in arrivals)
+    lat.sort()
+    p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]  # noqa: E731
+    updates = sum(len(v) for v in got.values()) // n_sup
+    print(
+        f"{label}: {n_sup} supervisors, {n_events} events, {updates} updates each; "
+        f"event->update ms p50 {p(0.5):.1f} p90 {p(0.9):.1f} p99 {p(0.99):.1f} max {lat[-1]:.1f}"
+    )
+    for ws in sockets:
+        await ws.close()
+    for t in tasks:
+        t.cancel()
+    await session.close()
+    await server.close()
+    await engine.dispose()
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--supervisors", type=int, default=20)
+    ap.add_argument("--events", type=int, default=100)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        await run(args.supervisors, args.events, 0.3, "spaced 300 ms", Path(tmp) / "a.sqlite3")
+        await run(args.supervisors, args.events, 0.05, "20 events/s", Path(tmp) / "b.sqlite3")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
