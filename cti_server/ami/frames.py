@@ -53,6 +53,11 @@ class FrameParser:
         blocks = text.split("\n\n")
         self._text = blocks.pop()  # "" when the text ended with a blank line
         out: list[Message] = []
+        if not blocks and self._text.startswith(BANNER_PREFIX):
+            # The banner is a line of its own with no blank line after it, and the peer waits
+            # for our Login before it sends more: hand it out as soon as its line is complete.
+            banner, _, self._text = self._text.partition("\n")
+            out.append({"Banner": banner})
         for block in blocks:
             if not block:
                 continue

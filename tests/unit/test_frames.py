@@ -97,3 +97,21 @@ def test_every_recorded_stream_parses_cleanly(ami_fixtures: Path) -> None:
     assert len(burst) == 1 + 1680  # banner + the README's message count
     names = {m.get("MemberName") for m in burst if "MemberName" in m}
     assert "Operator 1001 (鈴木)" in names
+
+
+def test_banner_alone_is_delivered_at_once():
+    """The peer sends the banner and then waits for Login: it must not be held back."""
+    parser = FrameParser()
+    assert parser.feed(b"Asterisk Call Manager/11.0.0\r\n") == [
+        {"Banner": "Asterisk Call Manager/11.0.0"}
+    ]
+    assert not parser.pending
+    assert parser.feed(b"Response: Success\r\nMessage: Authentication accepted\r\n\r\n") == [
+        {"Response": "Success", "Message": "Authentication accepted"}
+    ]
+
+
+def test_banner_split_across_reads():
+    parser = FrameParser()
+    assert parser.feed(b"Asterisk Call Man") == []
+    assert parser.feed(b"ager/11.0.0\r\n") == [{"Banner": "Asterisk Call Manager/11.0.0"}]
