@@ -59,8 +59,9 @@ class HouseholdMatch:
 # column with an offset array, de-duplicated while building.
 
 SEP = "\x00"
-COMMON_SHARE = 20  # a bigram in more than 1/20 of the keys is dropped from stage 0 ...
+COMMON_SHARE = 80  # a bigram in more than 1/80 of the keys is dropped from stage 0 ...
 MIN_GRAMS = 4  # ... as long as this many bigrams of the query remain
+TIE_FACTOR = 2  # stage 0 keeps at most about this many times the keys asked for
 
 
 class StrTable:
@@ -219,7 +220,7 @@ class NameKeys:
         grams = set().union(*(_grams(k) for k in qkeys))
         posts = sorted((p for p in map(self._grams.get, grams) if p is not None), key=len)
         # bigrams shared by a large share of all keys say little: drop them while enough remain
-        common = max(len(self.flat) // COMMON_SHARE, 1000)
+        common = max(len(self.flat) // COMMON_SHARE, 500)
         while len(posts) > MIN_GRAMS and len(posts[-1]) > common:
             posts.pop()
         counts: Counter[int] = Counter()
@@ -242,6 +243,8 @@ def _top_counted(counts: Counter[int], n: int) -> list[int]:
     hist = Counter(counts.values())
     taken, threshold = 0, 1
     for c in sorted(hist, reverse=True):
+        if taken >= n // 2 and taken + hist[c] > TIE_FACTOR * n:
+            break  # a large tie at this count: stop above it
         taken += hist[c]
         threshold = c
         if taken >= n:
