@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from registry.barcode import make_barcode
@@ -59,7 +59,8 @@ class ImportReport:
     encoding: str = ""
     rows_read: int = 0
     inserted: int = 0
-    updated: int = 0
+    updated: int = 0  # existing residents whose row or own phones changed
+    unchanged: int = 0  # existing residents already as in the file (nothing written)
     households_inserted: int = 0
     phones: int = 0
     bad_rows: list[tuple[int, str]] = field(default_factory=list)
@@ -78,6 +79,7 @@ class ImportReport:
         text = (
             f"{self.rows_read} rows read ({self.encoding}): {verb} {self.inserted}, "
             f"{'would update' if self.dry_run else 'updated'} {self.updated}, "
+            f"{'' if self.dry_run else f'{self.unchanged} unchanged, '}"
             f"{len(self.bad_rows)} bad, {len({n for n, _ in self.flagged})} flagged for review; "
             f"{self.households_inserted} new households, {self.phones} phones; "
             f"{self.seconds:.2f} s ({self.rows_per_second:,.0f} rows/s)"
@@ -143,96 +145,116 @@ def _serial(barcode: str | None) -> int:
 
 
 class _Bulk:
-    """A statement compiled once for the dialect and run as a driver-level executemany.
-
-    SQLAlchemy's per-row parameter processing cost more than the database itself here; rows are
-    given as tuples in ``keys`` order and converted only by the dialect's own bind processors
-    (SQLite dates), so the stored values are exactly what Core would store.
+    """One bulk statement per chunk: ``insert`` rows, ``update`` them by their id (the last key),
+    or ``delete`` by one key. PostgreSQL gets a single set-based statement over ``unnest`` arrays
+    (one round trip per chunk); SQLite an in-process executemany with values converted by the
+    dialect's own bind processors, so stored values are exactly what Core would store. Both skip
+    SQLAlchemy's per-row parameter processing, which cost more than the database itself.
     """
 
-    def __init__(self, conn: AsyncConnection, stmt: Any, keys: Sequence[str]) -> None:
-        dialect = conn.dialect
-        compiled = stmt.compile(dialect=dialect)
-        self.stmt, self.keys = stmt, tuple(keys)
-        pos = compiled.positiontup
-        self.sql = str(compiled) if pos is not None else ""
-        self.index = [self.keys.index(k) for k in pos or ()]
-        procs = [compiled.binds[k].type.dialect_impl(dialect).bind_processor(dialect)
-                 for k in pos or ()]  # fmt: skip
-        self.procs = procs if any(procs) or self.index != list(range(len(keys))) else None
+    def __init__(
+        self, conn: AsyncConnection, table: Table, op: str, keys: Sequence[str], where: str = ""
+    ) -> None:
+        d = conn.dialect
+        self.pg = d.name == "postgresql"
+        if not self.pg and d.paramstyle != "qmark":
+            raise LedgerFileError(f"bulk import is not supported on {d.name} ({d.paramstyle})")
+        cols = [table.c[k] for k in keys]
+        names, t = ", ".join(keys), table.name
+        self.table, self.keys, self.copy = t, list(keys), op == "insert"
+        if self.pg:
+            arrays = [f"${i}::{c.type.compile(dialect=d)}[]" for i, c in enumerate(cols, 1)]
+            sets = ", ".join(f"{k} = v.{k}" for k in keys[:-1])
+            self.sql = {
+                "insert": f"INSERT INTO {t} ({names}) SELECT * FROM unnest({', '.join(arrays)})",
+                "update": f"UPDATE {t} SET {sets} FROM unnest({', '.join(arrays)}) "
+                f"AS v({names}) WHERE {t}.{keys[-1]} = v.{keys[-1]}",
+                "delete": f"DELETE FROM {t} WHERE {keys[0]} = ANY({arrays[0]}){where}",
+            }[op]
+        else:
+            sets = ", ".join(f"{k} = ?" for k in keys[:-1])
+            self.sql = {
+                "insert": f"INSERT INTO {t} ({names}) VALUES ({', '.join('?' * len(keys))})",
+                "update": f"UPDATE {t} SET {sets} WHERE {keys[-1]} = ?",
+                "delete": f"DELETE FROM {t} WHERE {keys[0]} = ?{where}",
+            }[op]
+        procs = [c.type.dialect_impl(d).bind_processor(d) for c in cols]
+        self.procs = procs if any(procs) and not self.pg else None
 
     async def run(self, conn: AsyncConnection, rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:
             return
-        if not self.sql:  # a named paramstyle: let Core bind
-            await conn.execute(self.stmt, [dict(zip(self.keys, r, strict=True)) for r in rows])
+        if self.pg and self.copy:  # COPY: the fastest way in, same connection and transaction
+            await conn.exec_driver_sql("SELECT 1")  # the adapter opens its transaction lazily
+            raw: Any = (await conn.get_raw_connection()).driver_connection  # asyncpg's own
+            await raw.copy_records_to_table(self.table, records=rows, columns=self.keys)
+            return
+        if self.pg:
+            await conn.exec_driver_sql(self.sql, tuple(list(c) for c in zip(*rows, strict=True)))
             return
         params: Sequence[tuple[Any, ...]] = rows
         if self.procs is not None:
-            pairs = list(zip(self.index, self.procs, strict=True))
-            params = [tuple(p(r[i]) if p else r[i] for i, p in pairs) for r in rows]
+            procs = self.procs
+            params = [tuple(p(v) if p else v for p, v in zip(procs, r, strict=True)) for r in rows]
         await conn.exec_driver_sql(self.sql, params)
-
-
-def _bind(keys: Sequence[str]) -> dict[str, Any]:
-    return {k: bindparam(k) for k in keys}
 
 
 RES_KEYS = ("household_id", "name", "name_kana", "name_key", "kana_key", "birth_date", "sex",
             "address", "review", "updated_at")  # fmt: skip
-NEW_RES_KEYS = (*RES_KEYS, "person_no", "barcode", "status")
+NEW_RES_KEYS = (*RES_KEYS, "person_no", "barcode", "status")  # values in this order
 PHONE_KEYS = ("e164", "raw", "kind", "flags", "resident_id", "household_id")
 
 
-class _Writer:
-    """Bulk upserts of households, residents and phones, with the key maps kept in memory."""
+def _fingerprint(items: Any) -> int:
+    """Order-free fingerprint of stored values, to skip rows and phones that did not change."""
+    return hash(frozenset(items))
 
-    def __init__(
-        self,
-        conn: AsyncConnection,
-        people: dict[str, int],
-        households: dict[str, tuple[int, str]],
-        serial: int,
-    ) -> None:
-        self.conn, self.people, self.households, self.serial = conn, people, households, serial
-        self.known_households = frozenset(households)
-        self.reset: set[int] = set()  # households whose phones were rebuilt already
-        self.household_phones: set[tuple[int, str]] = set()
-        self.last_resident = self.last_household = 0  # highest ids known
-        r, h = RESIDENTS, HOUSEHOLDS
-        self.add_res = _Bulk(conn, insert(r).values(_bind(NEW_RES_KEYS)).inline(), NEW_RES_KEYS)
-        self.set_res = _Bulk(
-            conn, update(r).where(r.c.id == bindparam("rid")).values(_bind(RES_KEYS)),
-            (*RES_KEYS, "rid"),
-        )  # fmt: skip
-        hh_keys = ("household_no", "address", "created_at")
-        self.add_hh = _Bulk(conn, insert(h).values(_bind(hh_keys)).inline(), hh_keys)
-        self.set_hh = _Bulk(
-            conn, update(h).where(h.c.id == bindparam("hid")).values(_bind(["address"])),
-            ("address", "hid"),
-        )  # fmt: skip
-        self.add_phone = _Bulk(conn, insert(PHONES).values(_bind(PHONE_KEYS)).inline(), PHONE_KEYS)
-        p = PHONES.c
-        self.drop_own = _Bulk(conn, delete(PHONES).where(p.resident_id == bindparam("r")), ("r",))
-        self.drop_shared = _Bulk(
-            conn,
-            delete(PHONES).where(p.household_id == bindparam("h"), p.resident_id.is_(None)),
-            ("h",),
-        )
+
+class _Writer:
+    """Bulk upserts of households, residents and phones, with the stored state kept in memory
+    as key maps and fingerprints, so a re-import writes only what changed."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.people: dict[str, int] = {}  # 宛名番号 -> id
+        self.households: dict[str, tuple[int, str]] = {}  # 世帯番号 -> (id, address)
+        self.stored: dict[int, int] = {}  # resident id -> fingerprint of its row
+        self.own: dict[int, int] = {}  # resident id -> fingerprint of its own phones
+        self.shared: dict[int, int] = {}  # household id -> fingerprint of its shared phones
+        self.wanted: dict[int, dict[str, tuple[Any, ...]]] = {}  # household phones in the file
+        self.serial = self.last_resident = self.last_household = 0
+        r, h, p = RESIDENTS, HOUSEHOLDS, PHONES
+        self.add_res = _Bulk(conn, r, "insert", NEW_RES_KEYS)
+        self.set_res = _Bulk(conn, r, "update", (*RES_KEYS, "id"))
+        self.add_hh = _Bulk(conn, h, "insert", ("household_no", "address", "created_at"))
+        self.set_hh = _Bulk(conn, h, "update", ("address", "id"))
+        self.add_phone = _Bulk(conn, p, "insert", PHONE_KEYS)
+        self.drop_own = _Bulk(conn, p, "delete", ("resident_id",))
+        self.drop_shared = _Bulk(conn, p, "delete", ("household_id",), " AND resident_id IS NULL")
 
     @classmethod
     async def load(cls, conn: AsyncConnection) -> _Writer:
-        r, h = RESIDENTS.c, HOUSEHOLDS.c
-        people = {no: rid for no, rid in (await conn.execute(select(r.person_no, r.id))).all()}
-        rows = (await conn.execute(select(h.household_no, h.id, h.address))).all()
-        top = (await conn.execute(select(func.max(r.barcode)))).scalar()
-        writer = cls(conn, people, {no: (hid, a) for no, hid, a in rows}, _serial(top) + 1)
-        writer.last_resident = max(people.values(), default=0)
-        writer.last_household = max((hid for _, hid, _ in rows), default=0)
-        return writer
+        w, r, h, p = cls(conn), RESIDENTS.c, HOUSEHOLDS.c, PHONES.c
+        cols = [r[k] for k in RES_KEYS[:-1]]
+        for row in await conn.execute(select(r.id, r.person_no, *cols)):
+            w.people[row[1]] = row[0]
+            w.stored[row[0]] = hash(tuple(row[2:]))
+        for no, hid, address in await conn.execute(select(h.household_no, h.id, h.address)):
+            w.households[no] = (hid, address)
+        own: dict[int, list[tuple[Any, ...]]] = {}
+        shared: dict[int, list[tuple[Any, ...]]] = {}
+        stmt = select(p.resident_id, p.household_id, p.e164, p.raw, p.kind, p.flags)
+        for rid, hid, *phone in await conn.execute(stmt):
+            (own.setdefault(rid, []) if rid else shared.setdefault(hid, [])).append(tuple(phone))
+        w.own = {k: _fingerprint(v) for k, v in own.items()}
+        w.shared = {k: _fingerprint(v) for k, v in shared.items()}
+        w.serial = _serial((await conn.execute(select(func.max(r.barcode)))).scalar()) + 1
+        w.last_resident = max(w.people.values(), default=0)
+        w.last_household = max((hid for hid, _ in w.households.values()), default=0)
+        return w
 
     def count(self, rows: Sequence[LedgerRow], report: ImportReport) -> None:
-        """Dry run: what a write would do."""
+        """Dry run: what a write would do (an existing resident counts as updated)."""
         new = sum(1 for r in rows if r.person_no not in self.people)
         report.inserted += new
         report.updated += len(rows) - new
@@ -250,29 +272,63 @@ class _Writer:
         now = utcnow()
         await self._households(rows, report, now)
         new = [r for r in rows if r.person_no not in self.people]
-        old = [(self.people[r.person_no], r) for r in rows if r.person_no in self.people]
         if new:
-            values = [(*self._values(r, now), r.person_no, self._barcode(), "active") for r in new]
-            await self.add_res.run(self.conn, values)
+            fresh = [(*self._values(r), now, r.person_no, self._barcode(), "active") for r in new]
+            await self.add_res.run(self.conn, fresh)
             r = RESIDENTS.c
             added = await self._new_ids(r.person_no, r.id, self.last_resident)
             self.people.update(added)
             self.last_resident = max(added.values(), default=self.last_resident)
-        if old:
-            await self.set_res.run(self.conn, [(*self._values(r, now), rid) for rid, r in old])
-            await self.drop_own.run(self.conn, [(rid,) for rid, _ in old])
+        changed: list[tuple[Any, ...]] = []
+        phones_changed: list[tuple[int]] = []
+        phones: list[tuple[Any, ...]] = []
+        for row in rows:
+            rid = self.people[row.person_no]
+            values = self._values(row)
+            own = [(p.e164, p.raw, p.kind, p.flags) for p in row.phones if not p.shared]
+            if rid in self.stored and hash(values) != self.stored[rid]:
+                changed.append((*values, now, rid))
+            if self.own.get(rid, 0) != (_fingerprint(own) if own else 0):
+                phones_changed.append((rid,))
+                phones.extend((*o, rid, None) for o in own)
+            if row.household_no:
+                hid = self.households[row.household_no][0]
+                wanted = self.wanted.setdefault(hid, {})
+                for p in row.phones:
+                    if p.shared:
+                        wanted.setdefault(p.e164 or p.raw, (p.e164, p.raw, p.kind, p.flags))
+        await self.set_res.run(self.conn, changed)
+        await self.drop_own.run(self.conn, [r for r in phones_changed if r[0] in self.own])
+        await self.add_phone.run(self.conn, phones)
+        old = len(rows) - len(new)
+        touched = {rid for rid, *_ in changed} | {rid for (rid,) in phones_changed}
+        updated = len(touched - {self.people[r.person_no] for r in new})
         report.inserted += len(new)
-        report.updated += len(old)
-        report.phones += await self._phones(rows)
+        report.updated += updated
+        report.unchanged += old - updated
+        report.phones += len(phones)
+
+    async def finish(self, report: ImportReport) -> None:
+        """Sync the shared phones of every household in the file with what its rows gave."""
+        drop: list[tuple[int]] = []
+        add: list[tuple[Any, ...]] = []
+        for hid, wanted in self.wanted.items():
+            if self.shared.get(hid, 0) != (_fingerprint(wanted.values()) if wanted else 0):
+                if hid in self.shared:
+                    drop.append((hid,))
+                add.extend((*phone, None, hid) for phone in wanted.values())
+        await self.drop_shared.run(self.conn, drop)
+        await self.add_phone.run(self.conn, add)
+        report.phones += len(add)
 
     def _barcode(self) -> str:
         self.serial += 1
         return make_barcode(self.serial - 1)
 
-    def _values(self, row: LedgerRow, now: dt.datetime) -> tuple[Any, ...]:
+    def _values(self, row: LedgerRow) -> tuple[Any, ...]:
         hid = self.households[row.household_no][0] if row.household_no else None
         return (hid, row.name, row.name_kana, row.name_key, row.kana_key, row.birth_date,
-                row.sex, row.address, "; ".join(row.notes), now)  # fmt: skip
+                row.sex, row.address, "; ".join(row.notes))  # fmt: skip
 
     async def _households(
         self, rows: Sequence[LedgerRow], report: ImportReport, now: dt.datetime
@@ -293,25 +349,6 @@ class _Writer:
         if moved:
             await self.set_hh.run(self.conn, [(wanted[no], self.households[no][0]) for no in moved])
             self.households.update((no, (self.households[no][0], wanted[no])) for no in moved)
-        stale = [self.households[no][0] for no in wanted if no in self.known_households]
-        stale = [hid for hid in stale if hid not in self.reset]
-        self.reset.update(stale)
-        await self.drop_shared.run(self.conn, [(hid,) for hid in stale])
-
-    async def _phones(self, rows: Sequence[LedgerRow]) -> int:
-        values: list[tuple[Any, ...]] = []
-        for r in rows:
-            for p in r.phones:
-                if not p.shared:
-                    values.append((p.e164, p.raw, p.kind, p.flags, self.people[r.person_no], None))
-                    continue
-                hid = self.households[r.household_no][0]
-                key = (hid, p.e164 or p.raw)
-                if key not in self.household_phones:
-                    self.household_phones.add(key)
-                    values.append((p.e164, p.raw, p.kind, p.flags, None, hid))
-        await self.add_phone.run(self.conn, values)
-        return len(values)
 
 
 async def _pipeline(
@@ -390,7 +427,10 @@ async def import_ledger(
         next(records)
     parser = _Parser(records, RowParser(cols, len(header), m.default_area_code))
     async with _connection(target) as conn:
-        await _pipeline(parser, await _Writer.load(conn), report, dry_run, progress, expected)
+        writer = await _Writer.load(conn)
+        await _pipeline(parser, writer, report, dry_run, progress, expected)
+        if not dry_run:
+            await writer.finish(report)
     report.written = not dry_run
     report.seconds = time.perf_counter() - started
     log.info("ledger import: %s", report.summary())

@@ -139,7 +139,7 @@ async def test_reimport_updates_without_duplicates(engine: AsyncEngine, tmp_path
     changed[0][7] = changed[1][7] = "0773-75-0000"  # the household's landline changed
     changed[2][7] = "080-1111-2222"  # the mobile changed
     report = await import_ledger(engine, write_csv(tmp_path / "b.csv", changed))
-    assert (report.inserted, report.updated) == (0, 3)
+    assert (report.inserted, report.updated, report.unchanged) == (0, 2, 1)
     assert await count(engine, Resident) == 3
     assert await count(engine, Household) == 2
     after = await residents(engine)
@@ -244,7 +244,7 @@ async def test_header_variants_and_mapping(engine: AsyncEngine, tmp_path: Path) 
     async with engine.connect() as conn:
         assert len((await conn.execute(select(Phone.id))).all()) == 2
     report = await import_ledger(engine, path, mapping={"person_no": "管理番号"})
-    assert (report.inserted, report.updated) == (0, 1)
+    assert (report.inserted, report.updated, report.unchanged) == (0, 0, 1)
 
 
 async def test_session_target_and_progress(engine: AsyncEngine, tmp_path: Path) -> None:
