@@ -7,10 +7,12 @@ designed for 1,000,000 residents (see ``bench/bench_search.py`` for the measured
 How a query is answered (``NameIndex.search``, CPU-bound, thread-safe):
 
 1. Candidates. With a birth date (western or wareki, ``registry.wareki.parse_date``): the
-   residents born on that date, on its day/month swap and one year either side. Otherwise, with a
+   residents born on that date, on its day/month swap and one year either side (and, when no
+   one there matches the given name at 80 or more, the name search below too). Otherwise, with a
    name: a fuzzy search over the *de-duplicated* name keys (kana keys when the name is all kana,
    folded kanji keys otherwise; variant kanji fold, look-alikes never do):
-   stage 0 counts shared character bigrams (both name orders) to pick a few hundred keys, stage 1
+   stage 0 counts shared character bigrams (both name orders; bigrams found in more than 1/80
+   of the keys are skipped while four remain) to pick a few hundred keys, stage 1
    scores them with ``fuzz.ratio`` on space-less keys (both orders) down to a short list, stage 2
    re-ranks that list with ``fuzz.token_set_ratio`` on the spaced family/given form. (A plain
    ``process.extract`` over 130k keys measured 25-80 ms per call on this machine, too slow for
