@@ -12,6 +12,7 @@ Bump ``PROTOCOL_VERSION`` when a message changes incompatibly; the server says i
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import types
 import typing
@@ -205,9 +206,7 @@ Message = Union[  # noqa: UP007 -- a runtime alias used for isinstance-free disp
     PauseAgent,
 ]
 
-MESSAGE_TYPES: dict[str, type[Any]] = {
-    cls.type: cls for cls in typing.get_args(Message)
-}
+MESSAGE_TYPES: dict[str, type[Any]] = {cls.type: cls for cls in typing.get_args(Message)}
 
 # --------------------------------------------------------------------------- encode / decode
 
@@ -282,14 +281,27 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
     raise ProtocolError(f"{where}: unsupported type {tp!r}")
 
 
-def _build(cls: type[T], data: dict[str, Any], where: str) -> T:
+@functools.cache
+def _schema(cls: type[Any]) -> tuple[tuple[str, Any, bool], ...]:
+    """(name, type, required) of each field; resolving type hints is slow, so once per class."""
     hints = typing.get_type_hints(cls)
+    return tuple(
+        (
+            f.name,
+            hints[f.name],
+            f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+        )
+        for f in dataclasses.fields(cls)
+    )
+
+
+def _build(cls: type[T], data: dict[str, Any], where: str) -> T:
     kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        path = f"{where}.{f.name}" if where else f.name
-        if f.name in data:
-            kwargs[f.name] = _convert(hints[f.name], data[f.name], path)
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+    for name, tp, required in _schema(cls):  # type: ignore[arg-type]
+        path = f"{where}.{name}" if where else name
+        if name in data:
+            kwargs[name] = _convert(tp, data[name], path)
+        elif required:
             raise ProtocolError(f"{path}: missing")
     return cls(**kwargs)
 

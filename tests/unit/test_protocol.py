@@ -1,0 +1,115 @@
+"""The wire: every message survives encode/decode, and bad input names what is wrong."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from cti_server import protocol as p
+
+SAMPLES = [
+    p.Hello(
+        protocol_version=p.PROTOCOL_VERSION,
+        server_id="a",
+        operator=p.OperatorInfo(1, "op1", "鈴木", "operator", "1001"),
+        server_time="2026-11-26T23:00:00+00:00",
+    ),
+    p.ScreenPop(
+        call=p.CallInfo("1795734260.0", "vaccine", "ringing", extension="1001", wait_seconds=1.5),
+        caller=p.CallerInfo("number", "+81773621234", "0773-62-1234", "landline"),
+        households=(
+            p.HouseholdGroup(
+                7,
+                "000000007",
+                "舞鶴市北吸1",
+                (
+                    p.Candidate(
+                        3,
+                        "山田 太郎",
+                        "ヤマダ タロウ",
+                        "1940-04-01",
+                        86,
+                        "M",
+                        "舞鶴市北吸1",
+                        7,
+                        100.0,
+                        ("household_landline",),
+                    ),
+                ),
+            ),
+        ),
+    ),
+    p.ScreenPop(call=p.CallInfo("2.0", "vaccine", "ended"), caller=p.CallerInfo("withheld")),
+    p.SlotsChanged(slots=(p.SlotInfo(1, 2, "2026-12-01T09:00:00+09:00", "x", 10, 10),)),
+    p.ErrorMessage("forbidden", "supervisors only", {"role": "operator"}),
+    p.Pong("n1"),
+    p.BoardUpdate({"queues": [{"name": "vaccine", "waiting": 2}]}),
+    p.Ping("n1"),
+    p.WatchSlots(3, "2026-12-01"),
+    p.SubscribeBoard(),
+    p.UnsubscribeBoard(),
+    p.PauseAgent("Local/1001@operators/n", True, "休憩"),
+]
+
+
+@pytest.mark.parametrize("msg", SAMPLES, ids=lambda m: type(m).__name__)
+def test_round_trip(msg):
+    text = p.encode(msg)
+    assert json.loads(text)["type"] == type(msg).type
+    assert p.decode(text) == msg
+
+
+def test_every_message_type_is_registered_once():
+    assert set(p.MESSAGE_TYPES) == {type(m).type for m in SAMPLES}
+
+
+def test_kanji_travel_as_is():
+    assert "山田 太郎" in p.encode(SAMPLES[1])
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("not json", "not JSON"),
+        ("[1, 2]", "JSON object"),
+        ('{"type": "nope"}', "unknown message type"),
+        ('{"venue_id": 1}', "unknown message type"),
+        ('{"type": "watch_slots", "day": "2026-12-01"}', "venue_id: missing"),
+        ('{"type": "watch_slots", "venue_id": "3", "day": "x"}', "venue_id: expected an integer"),
+        ('{"type": "watch_slots", "venue_id": true, "day": "x"}', "venue_id: expected an integer"),
+        ('{"type": "pause_agent", "interface": "x", "paused": 1}', "paused: expected bool"),
+        (
+            '{"type": "slots_changed", "slots": [{"slot_id": 1}]}',
+            "slots[0].venue_id: missing",
+        ),
+        (
+            '{"type": "screen_pop", "call": {"linkedid": "1", "queue": "q", "state": "x"},'
+            ' "caller": {"status": "number"}, "households": {}}',
+            "households: expected an array",
+        ),
+    ],
+)
+def test_bad_messages_are_refused_with_the_field(text, needle):
+    with pytest.raises(p.ProtocolError, match=re.escape(needle)):
+        p.decode(text)
+
+
+def test_unknown_fields_are_ignored_for_forward_compatibility():
+    assert p.decode('{"type": "ping", "nonce": "a", "future": 1}') == p.Ping("a")
+
+
+def test_integers_are_accepted_as_floats():
+    msg = p.decode(
+        '{"type":"screen_pop","call":{"linkedid":"1","queue":"q","state":"ringing",'
+        '"wait_seconds":3},"caller":{"status":"number"}}'
+    )
+    assert msg.call.wait_seconds == 3.0
+    assert isinstance(msg.call.wait_seconds, float)
+
+
+def test_from_dict_builds_parts():
+    data = p.to_dict(SAMPLES[1].households[0].members[0])
+    assert p.from_dict(p.Candidate, data) == SAMPLES[1].households[0].members[0]
+    assert p.SlotInfo(1, 2, "a", "b", 10, 12).remaining == 0
