@@ -45,13 +45,16 @@ async def bench_db(label: str, url: str, csv_path: Path, rows: int) -> None:
         await migrate(engine)
         for what, kwargs in (("dry run", {"dry_run": True}), ("first import", {}),
                              ("re-import", {})):  # fmt: skip
+            cpu = time.process_time()
             report = await import_ledger(engine, csv_path, **kwargs)  # type: ignore[arg-type]
+            cpu = time.process_time() - cpu  # this process, every thread (not the PG server)
             rate = report.rows_read / report.seconds
             mark = "ok" if rate >= GOAL or what == "dry run" else "BELOW GOAL"
             print(
                 f"{label:<10} {what:<13} {report.rows_read:>8,} rows {report.seconds:7.2f} s "
-                f"{rate:>9,.0f} rows/s  ins {report.inserted:,} upd {report.updated:,} "
-                f"bad {len(report.bad_rows)} flagged {len(report.flagged)}  [{mark}]"
+                f"{rate:>9,.0f} rows/s (cpu {cpu:6.2f} s, {report.rows_read / cpu:>7,.0f} rows "
+                f"per cpu-s)  ins {report.inserted:,} upd {report.updated:,} "
+                f"same {report.unchanged:,} bad {len(report.bad_rows)}  [{mark}]"
             )
         async with engine.connect() as conn:
             n_res = (await conn.execute(select(func.count()).select_from(Resident))).scalar_one()
@@ -67,6 +70,8 @@ async def main_async(args: argparse.Namespace) -> None:
         t0 = time.perf_counter()
         rows = write_ledger_csv(csv_path, args.rows, seed=args.seed, encoding=args.encoding)
         size = csv_path.stat().st_size / 1e6
+        print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on "
+              f"{os.cpu_count()} cores")  # fmt: skip
         print(f"generated {rows:,} rows ({size:.1f} MB, {args.encoding}) in "
               f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
         await bench_db("sqlite", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", csv_path, rows)
