@@ -1,8 +1,9 @@
 """Shared fixtures: a clean, migrated database on SQLite and on PostgreSQL for every DB test.
 
 PostgreSQL: one scratch database per test session (``cti_test_<pid>``) created on the server named
-by ``CTI_TEST_PG_URL`` (default ``postgresql://postgres@127.0.0.1:5432/test``), wiped (schema
-dropped and re-migrated) before each test and dropped at the end. Select only SQLite with
+by ``CTI_TEST_PG_URL`` (default ``postgresql://postgres@127.0.0.1:5432/test``), migrated once and
+emptied (TRUNCATE) before each test, dropped at the end. SQLite: a template file migrated once
+per session, copied for each test. Select only SQLite with
 ``-m "not postgres"``.
 """
 
@@ -10,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from registry.db import create_engine, migrate, session_factory
@@ -63,23 +66,64 @@ def pg_url() -> Iterator[str]:
     asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
-async def _wipe_pg(url: str) -> None:
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _reset_pg(url: str) -> None:
+    """Empty every table of the migrated scratch database (TRUNCATE: fast, resets ids).
+
+    If a test left the schema elsewhere than head, the schema is rebuilt from scratch.
+    """
+    from alembic.script import ScriptDirectory
     from sqlalchemy import text
 
+    from registry.db import MIGRATIONS
+    from registry.models import Base
+
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
+    try:
+        try:
+            async with engine.connect() as conn:
+                version = (
+                    await conn.execute(text("SELECT version_num FROM alembic_version"))
+                ).scalar()
+        except DBAPIError:
+            version = None
+        if version != head:
+            async with engine.begin() as conn:
+                await conn.execute(text("DROP SCHEMA public CASCADE"))
+                await conn.execute(text("CREATE SCHEMA public"))
+            await migrate(engine)
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite ledger migrated once per session; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "ledger.sqlite3"
+    asyncio.run(_migrate(f"sqlite:///{path}"))
+    return path
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database URL (plain, sync-style: the async driver is chosen by registry.db)."""
+    """A migrated, empty database (plain URL: the async driver is chosen by registry.db)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+        path = tmp_path / "ledger.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     url: str = request.getfixturevalue("pg_url")
-    asyncio.run(_wipe_pg(url))
+    asyncio.run(_reset_pg(url))
     return url
 
 
