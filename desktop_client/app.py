@@ -1,5 +1,6 @@
 """Composition root: builds models, views, the ServerLink and the controller, and wires them.
 
+The supervisor board is wired by ``supervisor.BoardController`` (its tab, SubscribeBoard, routing).
 ``build(settings)`` returns a ``Client`` without showing anything (tests, screenshots, bench);
 ``run(argv)`` is the real program: log in, then the main window.
 """
@@ -24,6 +25,7 @@ from .models.pop import PopModel
 from .models.resident import ResidentModel
 from .models.search import SearchModel
 from .rest import ApiResult
+from .supervisor import BoardController
 from .views.booking import BookingView
 from .views.labels import error_text
 from .views.login import LoginDialog, LoginForm
@@ -52,6 +54,7 @@ class Client:
     mobility: MobilityFormModel
     wrapup: WrapUpModel
     outbox: Outbox
+    board: BoardController
 
     def set_language(self, language: str) -> None:
         if self.translations.use(language):
@@ -116,6 +119,7 @@ def build(
         mobility,
         wrapup,
         outbox,
+        BoardController(link, window, settings),
     )
     window.language_chosen.connect(client.set_language)
     return client

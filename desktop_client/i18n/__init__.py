@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 LANGUAGES = ("ja", "en")
+LANGUAGE_PROPERTY = "ctiLanguage"  # on the application object, read by current_language()
 
 
 class Translations:
@@ -37,4 +38,12 @@ class Translations:
             self.app.installTranslator(translator)
             self._translator = translator
         self.language = language
+        self.app.setProperty(LANGUAGE_PROPERTY, language)
         return True
+
+
+def current_language() -> str:
+    """The UI language in use ("ja" until a ``Translations`` switched it)."""
+    app = QCoreApplication.instance()
+    value = app.property(LANGUAGE_PROPERTY) if app is not None else None
+    return str(value) if value in LANGUAGES else "ja"

@@ -4,12 +4,276 @@
 <context>
     <name>cti</name>
     <message>
-        <source>会場</source>
-        <translation>Venue</translation>
+        <source>待ち呼数（区間最大）</source>
+        <translation>Calls waiting (peak per interval)</translation>
+    </message>
+    <message>
+        <source>区間ごとの応答・放棄</source>
+        <translation>Answered / abandoned per interval</translation>
+    </message>
+    <message>
+        <source>サービスレベル（累計）</source>
+        <translation>Service level (cumulative)</translation>
+    </message>
+    <message>
+        <source>サービスレベル</source>
+        <translation>Service level</translation>
+    </message>
+    <message>
+        <source>待ち呼</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>注意</source>
+        <translation>Caution</translation>
+    </message>
+    <message>
+        <source>警告</source>
+        <translation>Alert</translation>
+    </message>
+    <message>
+        <source>応答</source>
+        <translation>Answered</translation>
+    </message>
+    <message>
+        <source>放棄（短時間含む）</source>
+        <translation>Abandoned (incl. short)</translation>
+    </message>
+    <message>
+        <source>受付可</source>
+        <translation>Available</translation>
+    </message>
+    <message>
+        <source>呼出中</source>
+        <translation>Ringing</translation>
+    </message>
+    <message>
+        <source>通話中</source>
+        <translation>in call</translation>
+    </message>
+    <message>
+        <source>使用中</source>
+        <translation>Busy</translation>
+    </message>
+    <message>
+        <source>休止</source>
+        <translation>Paused</translation>
+    </message>
+    <message>
+        <source>不在</source>
+        <translation>Unavailable</translation>
+    </message>
+    <message>
+        <source>ログアウト</source>
+        <translation>Logged out</translation>
+    </message>
+    <message>
+        <source>休憩</source>
+        <translation>Break</translation>
+    </message>
+    <message>
+        <source>研修</source>
+        <translation>Training</translation>
+    </message>
+    <message>
+        <source>事務作業</source>
+        <translation>Paperwork</translation>
+    </message>
+    <message>
+        <source>打合せ</source>
+        <translation>Meeting</translation>
+    </message>
+    <message>
+        <source>キュー（現在）</source>
+        <translation>Queues (now)</translation>
+    </message>
+    <message>
+        <source>本日</source>
+        <translation>Today</translation>
+    </message>
+    <message>
+        <source>オペレーター</source>
+        <translation>Agents</translation>
+    </message>
+    <message>
+        <source>予約状況</source>
+        <translation>Bookings</translation>
+    </message>
+    <message>
+        <source>15分ごと</source>
+        <translation>Per 15 minutes</translation>
+    </message>
+    <message>
+        <source>キュー</source>
+        <translation>Queue</translation>
+    </message>
+    <message>
+        <source>最長待ち</source>
+        <translation>Longest wait</translation>
+    </message>
+    <message>
+        <source>着信</source>
+        <translation>Offered</translation>
+    </message>
+    <message>
+        <source>放棄</source>
+        <translation>Abandoned</translation>
+    </message>
+    <message>
+        <source>短時間放棄</source>
+        <translation>Short aband.</translation>
+    </message>
+    <message>
+        <source>平均待ち</source>
+        <translation>Avg wait</translation>
+    </message>
+    <message>
+        <source>90%待ち</source>
+        <translation>90% wait</translation>
+    </message>
+    <message>
+        <source>平均通話</source>
+        <translation>Avg talk</translation>
+    </message>
+    <message>
+        <source>内線</source>
+        <translation>Ext.</translation>
+    </message>
+    <message>
+        <source>名前</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>状態</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>経過</source>
+        <translation>In state</translation>
+    </message>
+    <message>
+        <source>理由</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>本日応答</source>
+        <translation>Answered today</translation>
+    </message>
+    <message>
+        <source>時刻</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>最大待ち</source>
+        <translation>Peak waiting</translation>
+    </message>
+    <message>
+        <source>短時間</source>
+        <translation>Short</translation>
     </message>
     <message>
         <source>日付</source>
         <translation>Day</translation>
+    </message>
+    <message>
+        <source>会場</source>
+        <translation>Venue</translation>
+    </message>
+    <message>
+        <source>予約 / 定員</source>
+        <translation>Booked / capacity</translation>
+    </message>
+    <message>
+        <source>待ち呼：注意（件以上）</source>
+        <translation>Waiting: caution from (calls)</translation>
+    </message>
+    <message>
+        <source>待ち呼：警告（件以上）</source>
+        <translation>Waiting: alert from (calls)</translation>
+    </message>
+    <message>
+        <source>最長待ち：注意（秒以上）</source>
+        <translation>Longest wait: caution from (s)</translation>
+    </message>
+    <message>
+        <source>最長待ち：警告（秒以上）</source>
+        <translation>Longest wait: alert from (s)</translation>
+    </message>
+    <message>
+        <source>サービスレベル：注意（%未満）</source>
+        <translation>Service level: caution below (%)</translation>
+    </message>
+    <message>
+        <source>サービスレベル：警告（%未満）</source>
+        <translation>Service level: alert below (%)</translation>
+    </message>
+    <message>
+        <source>放棄率：注意（%以上）</source>
+        <translation>Abandon rate: caution from (%)</translation>
+    </message>
+    <message>
+        <source>放棄率：警告（%以上）</source>
+        <translation>Abandon rate: alert from (%)</translation>
+    </message>
+    <message>
+        <source>しきい値</source>
+        <translation>Thresholds</translation>
+    </message>
+    <message>
+        <source>表の色が変わる値です。</source>
+        <translation>Where the colours of the tables change.</translation>
+    </message>
+    <message>
+        <source>休止…</source>
+        <translation>Pause…</translation>
+    </message>
+    <message>
+        <source>再開</source>
+        <translation>Resume</translation>
+    </message>
+    <message>
+        <source>しきい値…</source>
+        <translation>Thresholds…</translation>
+    </message>
+    <message>
+        <source>PBX接続中</source>
+        <translation>PBX connected</translation>
+    </message>
+    <message>
+        <source>PBX未接続：表示が古い可能性があります</source>
+        <translation>PBX not connected: the figures may be out of date</translation>
+    </message>
+    <message>
+        <source>オペレーターを休止</source>
+        <translation>Pause an agent</translation>
+    </message>
+    <message>
+        <source>ボードのデータを待っています</source>
+        <translation>Waiting for the board data</translation>
+    </message>
+    <message>
+        <source>休止を依頼中…</source>
+        <translation>Pause requested…</translation>
+    </message>
+    <message>
+        <source>再開を依頼中…</source>
+        <translation>Resume requested…</translation>
+    </message>
+    <message>
+        <source>{name}（{ext}）を休止します。理由:</source>
+        <translation>Pause {name} ({ext}). Reason:</translation>
+    </message>
+    <message>
+        <source>移動支援 未手配: {n} 件</source>
+        <translation>Mobility requests open: {n}</translation>
+    </message>
+    <message>
+        <source>操作できませんでした: </source>
+        <translation>Could not be done: </translation>
+    </message>
+    <message>
+        <source>PBX に送りました。ボードに反映されるのを待っています…</source>
+        <translation>Sent to the PBX. Waiting for the board to show it…</translation>
     </message>
     <message>
         <source>予約を変更する</source>
@@ -64,16 +328,16 @@
         <translation>Name (kana)</translation>
     </message>
     <message>
+        <source>一致理由</source>
+        <translation>Matched by</translation>
+    </message>
+    <message>
         <source>生年月日</source>
         <translation>Birth date</translation>
     </message>
     <message>
         <source>年齢</source>
         <translation>Age</translation>
-    </message>
-    <message>
-        <source>一致理由</source>
-        <translation>Matched by</translation>
     </message>
     <message>
         <source>世帯不明</source>
@@ -256,10 +520,6 @@
         <translation>ringing</translation>
     </message>
     <message>
-        <source>通話中</source>
-        <translation>in call</translation>
-    </message>
-    <message>
         <source>終了</source>
         <translation>ended</translation>
     </message>
@@ -384,6 +644,18 @@
         <translation>Refused after several attempts.</translation>
     </message>
     <message>
+        <source>PBX（電話交換機）に接続されていないため、できませんでした。</source>
+        <translation>Not done: the PBX (phone system) is not connected.</translation>
+    </message>
+    <message>
+        <source>PBX（電話交換機）が受け付けませんでした。</source>
+        <translation>The PBX (phone system) refused it.</translation>
+    </message>
+    <message>
+        <source>サーバーが要求を理解できませんでした。</source>
+        <translation>The server did not understand the request.</translation>
+    </message>
+    <message>
         <source>転出</source>
         <translation>moved away</translation>
     </message>
@@ -448,6 +720,10 @@
         <translation>Wrap-up</translation>
     </message>
     <message>
+        <source>監視ボード</source>
+        <translation>Supervisor board</translation>
+    </message>
+    <message>
         <source>表示(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
@@ -482,6 +758,10 @@
     <message>
         <source>⚠ 切断 — 再接続しています</source>
         <translation>⚠ Disconnected — reconnecting</translation>
+    </message>
+    <message>
+        <source>通話対応</source>
+        <translation>Calls</translation>
     </message>
     <message>
         <source>⚠ 切断 — 再接続しています（{s} 秒後に再試行）</source>
@@ -624,10 +904,6 @@
         <translation>Date and time</translation>
     </message>
     <message>
-        <source>状態</source>
-        <translation>Status</translation>
-    </message>
-    <message>
         <source>迎え先</source>
         <translation>Pickup</translation>
     </message>
@@ -662,6 +938,10 @@
     <message>
         <source>通話メモ（後処理）</source>
         <translation>Wrap-up (disposition and notes)</translation>
+    </message>
+    <message>
+        <source>監視ボード（スーパーバイザー）</source>
+        <translation>Supervisor board (supervisors)</translation>
     </message>
     <message>
         <source>表示中の用紙を送信</source>

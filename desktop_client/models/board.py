@@ -72,7 +72,9 @@ class BoardModel(Observable):
         self.clock = clock
         self.board: dict[str, Any] = {}
         self.skew = dt.timedelta(0)  # server clock - our clock
-        self.last_error = ""
+        self.error = ""  # id of the last refusal ("forbidden", "ami_unavailable", ...), "" if none
+        self.error_message = ""
+        self.pending: dict[str, bool] = {}  # interface -> paused, sent and not yet on the board
 
     # ---- in -------------------------------------------------------------------------------
     def on_update(self, msg: BoardUpdate) -> None:
@@ -80,11 +82,24 @@ class BoardModel(Observable):
         at = _parse(msg.board.get("at"))
         if at is not None:
             self.skew = at - self.clock()
+        shown = {a.get("interface"): a.get("state") == "paused" for a in self.agents}
+        self.pending = {i: p for i, p in self.pending.items() if shown.get(i, p) != p}
         self.changed()
 
     def on_error(self, error: str, message: str) -> None:
-        self.last_error = f"{error}: {message}"
+        """A refusal from the server (ErrorMessage); a pause it concerned is no longer pending."""
+        self.error, self.error_message = error, message
+        self.pending.clear()
         self.changed()
+
+    def clear_error(self) -> None:
+        if self.error:
+            self.error = self.error_message = ""
+            self.changed()
+
+    @property
+    def last_error(self) -> str:
+        return f"{self.error}: {self.error_message}" if self.error else ""
 
     def set_thresholds(self, t: Thresholds) -> None:
         self.thresholds = t
@@ -156,5 +171,12 @@ class BoardModel(Observable):
     # ---- out ------------------------------------------------------------------------------
     @staticmethod
     def pause_request(agent: dict[str, Any], paused: bool, reason: str = "") -> PauseAgent:
-        return PauseAgent(interface=str(agent["interface"]), paused=paused,
-                          reason=reason.strip()[:64] if paused else "")  # fmt: skip
+        """QueuePause for every queue of the agent; the reason on one line, at most 64 chars."""
+        one_line = " ".join(reason.split())[:64] if paused else ""
+        return PauseAgent(interface=str(agent["interface"]), paused=paused, reason=one_line)
+
+    def sent(self, msg: PauseAgent) -> None:
+        """A pause / unpause went out: pending until the board shows it or the server refuses."""
+        self.error = self.error_message = ""
+        self.pending[msg.interface] = msg.paused
+        self.changed()

@@ -1,8 +1,10 @@
 """The supervisor view: live queues and agents, today's figures, intervals, bookings, charts.
 
 Takes a ``BoardModel`` and a ``send`` callable (``PauseAgent`` messages go through it to the
-ServerLink); never talks to the network itself. Thresholds live in QSettings under
-``board/thresholds/*``; every figure's definition (from the server) is its tooltip.
+ServerLink; it returns False when there is no connection); never talks to the network itself.
+Thresholds live in QSettings (board_thresholds.py); every figure's definition (from the server,
+in the UI language) is its tooltip. Every text goes through ``t()`` and is rebuilt on a
+LanguageChange, like the rest of the client.
 """
 
 from __future__ import annotations
@@ -10,17 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QEvent, QSettings, QTimer
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
-    QDoubleSpinBox,
-    QFormLayout,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QPushButton,
@@ -30,57 +26,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..i18n import current_language
 from ..models.board import BoardModel, Thresholds, fmt_ratio, fmt_seconds
 from .board_charts import BoardCharts
-from .labels import t
-
-COLOURS = {"warn": QColor("#f5d37a"), "bad": QColor("#f4a3a0"), "ok": QColor("#c9ecd0")}
-STATES = {"available": "受付可", "ringing": "呼出中", "in_call": "通話中", "busy": "使用中",
-          "paused": "休止", "unavailable": "不在", "logged_out": "ログアウト"}  # fmt: skip
-REASONS = ["休憩", "研修", "事務作業", "打合せ"]
-# (header, definition key) per table
-QUEUE_COLS = [("キュー", ""), ("待ち呼", "waiting"), ("最長待ち", "longest_wait"),
-              ("受付可", "available"), ("呼出中", "ringing"), ("通話中", "in_call"),
-              ("休止", "paused"), ("不在", "unavailable")]  # fmt: skip
-TODAY_COLS = [("キュー", "day"), ("着信", "offered"), ("応答", "answered"), ("放棄", "abandoned"),
-              ("短時間放棄", "short_abandoned"), ("SL", "service_level"), ("平均待ち", "avg_wait"),
-              ("90%待ち", "p90_wait"), ("平均通話", "avg_talk")]  # fmt: skip
-AGENT_COLS = [("内線", ""), ("名前", ""), ("状態", ""), ("経過", ""), ("理由", "paused"),
-              ("本日応答", "answered_today"), ("平均通話", "avg_talk")]  # fmt: skip
-INTERVAL_COLS = [("時刻", "day"), ("最大待ち", "peak_waiting"), ("着信", "offered"),
-                 ("応答", "answered"), ("放棄", "abandoned"), ("短時間", "short_abandoned"),
-                 ("SL", "service_level")]  # fmt: skip
-BOOKING_COLS = [("日付", ""), ("会場", ""), ("予約 / 定員", "bookings")]
-
-
-def load_thresholds(settings: QSettings) -> Thresholds:
-    data = {k: settings.value(f"board/thresholds/{k}") for k in Thresholds().as_dict()}
-    return Thresholds.from_dict({k: v for k, v in data.items() if v is not None})
-
-
-def save_thresholds(settings: QSettings, th: Thresholds) -> None:
-    for k, v in th.as_dict().items():
-        settings.setValue(f"board/thresholds/{k}", v)
-
-
-def _table(cols: list[tuple[str, str]]) -> QTableWidget:
-    table = QTableWidget(0, len(cols))
-    table.setHorizontalHeaderLabels([t(c[0]) for c in cols])
-    table.verticalHeader().setVisible(False)
-    table.setWordWrap(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-    return table
-
-
-def _fit_height(table: QTableWidget, min_rows: int = 1) -> None:
-    """A table as tall as its rows (no empty well under a one-queue table)."""
-    row_h = table.verticalHeader().defaultSectionSize()
-    body = sum(table.rowHeight(r) for r in range(table.rowCount()))
-    body += max(0, min_rows - table.rowCount()) * row_h
-    head = table.horizontalHeader().sizeHint().height()
-    table.setFixedHeight(head + body + 2 * table.frameWidth() + 2)
+from .board_tables import (
+    AGENT_COLS,
+    BOOKING_COLS,
+    COLOURS,
+    INTERVAL_COLS,
+    QUEUE_COLS,
+    REASONS,
+    SECTIONS,
+    STATES,
+    TODAY_COLS,
+    Cells,
+    fit_height,
+    make_table,
+)
+from .board_thresholds import ThresholdDialog, load_thresholds, save_thresholds
+from .labels import error_text, t
 
 
 class BoardView(QWidget):
@@ -95,23 +59,26 @@ class BoardView(QWidget):
         self.model, self.send, self.settings = model, send, settings
         if settings is not None:
             model.thresholds = load_thresholds(settings)
-        self.status = QLabel()
-        self.queues, self.today = _table(QUEUE_COLS), _table(TODAY_COLS)
-        self.agents, self.intervals = _table(AGENT_COLS), _table(INTERVAL_COLS)
-        self.bookings = _table(BOOKING_COLS)
+        self.status, self.notice = QLabel(), QLabel()
+        self.notice.setWordWrap(True)
+        self.queues, self.today = make_table(QUEUE_COLS), make_table(TODAY_COLS)
+        self.agents, self.intervals = make_table(AGENT_COLS), make_table(INTERVAL_COLS)
+        self.bookings = make_table(BOOKING_COLS)
         self.mobility = QLabel()
+        self.titles = {key: QLabel() for key in SECTIONS}
         self.charts = BoardCharts(model)
-        self.pause_button, self.resume_button = QPushButton(t("休止…")), QPushButton(t("再開"))
-        self.threshold_button = QPushButton(t("しきい値…"))
+        self.pause_button, self.resume_button = QPushButton(), QPushButton()
+        self.threshold_button = QPushButton()
         self.pause_button.clicked.connect(self._pause)
         self.resume_button.clicked.connect(self._resume)
         self.threshold_button.clicked.connect(self.edit_thresholds)
+        self.agents.itemSelectionChanged.connect(self._update_buttons)
         self._layout()
         model.subscribe(self.refresh)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
         self.timer.start(1000)
-        self.refresh()
+        self.retranslate()
 
     def _layout(self) -> None:
         top = QHBoxLayout()
@@ -121,14 +88,13 @@ class BoardView(QWidget):
         buttons.addWidget(self.pause_button)
         buttons.addWidget(self.resume_button)
         buttons.addStretch(1)
-        grid = QGridLayout()
         left = QVBoxLayout()
-        for title, widget in ((t("キュー（現在）"), self.queues), (t("本日"), self.today),
-                              (t("オペレーター"), self.agents)):  # fmt: skip
-            left.addWidget(QLabel(f"<b>{title}</b>"))
+        for key, widget in (("queues", self.queues), ("today", self.today),
+                            ("agents", self.agents)):  # fmt: skip
+            left.addWidget(self.titles[key])
             left.addWidget(widget)
         left.addLayout(buttons)
-        left.addWidget(QLabel(f"<b>{t('予約状況')}</b>"))
+        left.addWidget(self.titles["bookings"])
         left.addWidget(self.mobility)
         left.addWidget(self.bookings, 1)
         self.bookings.setMaximumHeight(220)
@@ -137,46 +103,69 @@ class BoardView(QWidget):
         right.addWidget(self.charts.waiting)
         right.addWidget(self.charts.volume)
         right.addWidget(self.charts.service)
-        right.addWidget(QLabel(f"<b>{t('15分ごと')}</b>"))
+        right.addWidget(self.titles["intervals"])
         right.addWidget(self.intervals)
+        grid = QGridLayout()
         grid.addLayout(left, 0, 0)
         grid.addLayout(right, 0, 1)
         grid.setColumnStretch(0, 5)
         grid.setColumnStretch(1, 4)
         outer = QVBoxLayout(self)
         outer.addLayout(top)
+        outer.addWidget(self.notice)
         outer.addLayout(grid)
 
+    def retranslate(self) -> None:
+        tables = ((self.queues, QUEUE_COLS), (self.today, TODAY_COLS), (self.agents, AGENT_COLS),
+                  (self.intervals, INTERVAL_COLS), (self.bookings, BOOKING_COLS))  # fmt: skip
+        for table, cols in tables:
+            table.setHorizontalHeaderLabels([t(c[0]) for c in cols])
+        for key, label in self.titles.items():
+            label.setText(f"<b>{t(SECTIONS[key])}</b>")
+        self.pause_button.setText(t("休止…"))
+        self.resume_button.setText(t("再開"))
+        self.threshold_button.setText(t("しきい値…"))
+        self.refresh()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
     # ---- filling --------------------------------------------------------------------------
-    def _fill(self, table: QTableWidget, cols: list[tuple[str, str]],
-              rows: list[list[tuple[str, str]]]) -> None:  # fmt: skip
+    def _fill(self, table: QTableWidget, cols: list[tuple[str, str]], rows: list[Cells]) -> None:
         """rows of (text, level) cells; headers and cells carry the figure's definition."""
+        lang = current_language()
+        tips = [self.model.definition(key, lang) if key else "" for _, key in cols]
         table.setRowCount(len(rows))
-        for c, (_, key) in enumerate(cols):
+        for c, tip in enumerate(tips):
             head = table.horizontalHeaderItem(c)
-            if head is not None and key:
-                head.setToolTip(self.model.definition(key))
+            if head is not None and tip:
+                head.setToolTip(tip)
         for r, row in enumerate(rows):
             for c, (text, level) in enumerate(row):
                 item = QTableWidgetItem(text)
-                if cols[c][1]:
-                    item.setToolTip(self.model.definition(cols[c][1]))
+                if tips[c]:
+                    item.setToolTip(tips[c])
                 if level in COLOURS:
                     item.setBackground(QBrush(COLOURS[level]))
                 table.setItem(r, c, item)
         if table in (self.queues, self.today, self.agents):
-            _fit_height(table, 1 if table is not self.agents else 3)
+            fit_height(table, 1 if table is not self.agents else 3)
 
     def refresh(self) -> None:
         m = self.model
         b = m.board
+        self._show_notice()
         if not b:
             self.status.setText(t("ボードのデータを待っています"))
+            self._update_buttons()
             return
         live = (
             t("PBX接続中") if b.get("pbx_connected") else t("PBX未接続：表示が古い可能性があります")
         )
-        self.status.setText(f"{b.get('day', '')}  {live}  {m.last_error}")
+        self.status.setText(f"{b.get('day', '')}  {live}")
+        self.status.setStyleSheet("" if b.get("pbx_connected") else "color: #b00020;")
         self._fill(self.queues, QUEUE_COLS, [[
             (q["name"], ""), (str(q["waiting"]), m.level("waiting", q["waiting"])),
             (fmt_seconds(m.longest_wait(q)), m.level("longest_wait", m.longest_wait(q))),
@@ -184,12 +173,7 @@ class BoardView(QWidget):
             (str(q["paused"]), ""), (str(q["unavailable"]), ""),
         ] for q in m.queues])  # fmt: skip
         self._fill(self.today, TODAY_COLS, [self._today_row(q) for q in m.queues])
-        self._fill(self.agents, AGENT_COLS, [[
-            (a["extension"], ""), (a["name"], ""), (t(STATES.get(a["state"], a["state"])),
-             "bad" if a["state"] == "paused" else ""),
-            (fmt_seconds(m.in_state(a)) if a.get("since") else "", ""), (a["paused_reason"], ""),
-            (str(a["answered_today"]), ""), (fmt_seconds(a["avg_talk_today"]), ""),
-        ] for a in m.agents])  # fmt: skip
+        self._fill_agents()
         ivs = [
             iv for q in m.queues[:1] for iv in q["intervals"] if iv["offered"] or iv["peak_waiting"]
         ]
@@ -204,13 +188,33 @@ class BoardView(QWidget):
             (f"{bk['booked']} / {bk['capacity']}",
              "bad" if bk["capacity"] and bk["booked"] >= bk["capacity"] else ""),
         ] for bk in m.bookings])  # fmt: skip
-        self.mobility.setText(
-            t("移動支援 未手配: %n 件").replace("%n", str(b.get("mobility_open", 0)))
-        )
-        self.mobility.setToolTip(m.definition("mobility_open"))
+        self.mobility.setText(t("移動支援 未手配: {n} 件").format(n=b.get("mobility_open", 0)))
+        self.mobility.setToolTip(m.definition("mobility_open", current_language()))
         self.charts.update()
 
-    def _today_row(self, q: dict[str, Any]) -> list[tuple[str, str]]:
+    def _fill_agents(self) -> None:
+        """The agents table; the selected agent stays selected across updates."""
+        m = self.model
+        chosen = self.selected_agent()
+        self._fill(self.agents, AGENT_COLS, [[
+            (a["extension"], ""), (a["name"], ""), (self._state_text(a),
+             "bad" if a["state"] == "paused" else "warn" if a["interface"] in m.pending else ""),
+            (fmt_seconds(m.in_state(a)) if a.get("since") else "", ""), (a["paused_reason"], ""),
+            (str(a["answered_today"]), ""), (fmt_seconds(a["avg_talk_today"]), ""),
+        ] for a in m.agents])  # fmt: skip
+        if chosen is not None:
+            rows = [r for r, a in enumerate(m.agents) if a["interface"] == chosen["interface"]]
+            if rows:
+                self.agents.selectRow(rows[0])
+        self._update_buttons()
+
+    def _state_text(self, agent: dict[str, Any]) -> str:
+        wanted = self.model.pending.get(agent["interface"])
+        if wanted is not None:
+            return t("休止を依頼中…") if wanted else t("再開を依頼中…")
+        return t(STATES.get(agent["state"], agent["state"]))
+
+    def _today_row(self, q: dict[str, Any]) -> Cells:
         m, d = self.model, q["today"]
         return [
             (q["name"], ""), (str(d["offered"]), ""), (str(d["answered"]), ""),
@@ -220,6 +224,19 @@ class BoardView(QWidget):
             (fmt_seconds(d["avg_wait"]), ""), (fmt_seconds(d["p90_wait"]), ""),
             (fmt_seconds(d["avg_talk"]), ""),
         ]  # fmt: skip
+
+    def _show_notice(self) -> None:
+        """A refusal in red (until the next action); a pause on its way in amber."""
+        m = self.model
+        if m.error:
+            self.notice.setText(t("操作できませんでした: ") + error_text(m.error, m.error_message))
+            self.notice.setStyleSheet("color: #b00020; font-weight: bold;")
+        elif m.pending:
+            self.notice.setText(t("PBX に送りました。ボードに反映されるのを待っています…"))
+            self.notice.setStyleSheet("color: #8a5a00;")
+        else:
+            self.notice.setText("")
+        self.notice.setVisible(bool(self.notice.text()))
 
     def _tick(self) -> None:
         """Only the times move between updates."""
@@ -234,43 +251,44 @@ class BoardView(QWidget):
 
     # ---- actions --------------------------------------------------------------------------
     def selected_agent(self) -> dict[str, Any] | None:
-        row = self.agents.currentRow()
+        rows = self.agents.selectionModel().selectedRows()
+        row = rows[0].row() if rows else -1
         agents = self.model.agents
         return agents[row] if 0 <= row < len(agents) and agents[row]["interface"] else None
+
+    def _update_buttons(self) -> None:
+        agent = self.selected_agent()
+        paused = agent is not None and agent["state"] == "paused"
+        self.pause_button.setEnabled(agent is not None and not paused)
+        self.resume_button.setEnabled(paused)
 
     def _pause(self) -> None:
         agent = self.selected_agent()
         if agent is None:
             return
-        reason, ok = QInputDialog.getItem(self, t("休止"), t("理由"), REASONS, 0, True)
+        prompt = t("{name}（{ext}）を休止します。理由:").format(
+            name=agent["name"], ext=agent["extension"]
+        )
+        reasons = [t(r) for r in REASONS]
+        reason, ok = QInputDialog.getItem(self, t("オペレーターを休止"), prompt, reasons, 0, True)
         if ok:
-            self.send(self.model.pause_request(agent, True, reason))
+            self._send(self.model.pause_request(agent, True, reason))
 
     def _resume(self) -> None:
         agent = self.selected_agent()
         if agent is not None:
-            self.send(self.model.pause_request(agent, False))
+            self._send(self.model.pause_request(agent, False))
+
+    def _send(self, msg: Any) -> None:
+        if self.send(msg) is False:  # the link says there is no connection
+            self.model.on_error("network", "")
+        else:
+            self.model.sent(msg)
 
     def edit_thresholds(self) -> None:
-        dialog = QDialog(self)
-        dialog.setWindowTitle(t("しきい値"))
-        form = QFormLayout(dialog)
-        th = self.model.thresholds.as_dict()
-        spins = {}
-        for key, value in th.items():
-            spin = QDoubleSpinBox()
-            spin.setRange(0, 3600)
-            spin.setDecimals(2)
-            spin.setValue(value)
-            form.addRow(key, spin)
-            spins[key] = spin
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip
-        buttons.accepted.connect(dialog.accept)
-        buttons.rejected.connect(dialog.reject)
-        form.addRow(buttons)
+        dialog = ThresholdDialog(self.model.thresholds, self)
         if dialog.exec():
-            self.apply_thresholds(Thresholds.from_dict({k: s.value() for k, s in spins.items()}))
+            self.apply_thresholds(dialog.thresholds())
 
     def apply_thresholds(self, th: Thresholds) -> None:
         if self.settings is not None:

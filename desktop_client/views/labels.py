@@ -182,5 +182,8 @@ def error_text(error: str, message: str = "") -> str:
         "network": t("サーバーに接続できません。"),
         "dependency_failed": t("先に送った予約が登録されなかったため、送信しませんでした。"),
         "too_many_attempts": t("何度送っても受け付けられませんでした。"),
+        "ami_unavailable": t("PBX（電話交換機）に接続されていないため、できませんでした。"),
+        "pause_failed": t("PBX（電話交換機）が受け付けませんでした。"),
+        "bad_message": t("サーバーが要求を理解できませんでした。"),
     }.get(error, t("サーバーが受け付けませんでした。"))
     return f"{text}（{message}）" if message and error not in ("network",) else text

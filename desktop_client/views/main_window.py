@@ -1,10 +1,14 @@
-"""The operator's one window: pop and search on the left, card and forms in tabs on the right."""
+"""The operator's one window: pop and search on the left, card and forms in tabs on the right.
+
+For supervisors and admins a second section, the supervisor board, sits beside the calls in a
+top-level tab (closable; F8 or View > board opens it again). Operators see no tab bar at all.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabBar, QTabWidget, QWidget
 
 from ..models.outbox import Outbox
 from . import shortcuts as keys
@@ -21,6 +25,8 @@ TABS = ("card", "booking", "mobility", "wrapup")
 
 class MainWindow(QMainWindow):
     language_chosen = Signal(str)  # "ja" / "en"
+    board_requested = Signal()  # F8 / View > board while the board tab is closed
+    board_closed = Signal()  # the supervisor closed the board tab
 
     def __init__(
         self,
@@ -50,7 +56,16 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
         split.setSizes([700, 580])
-        self.setCentralWidget(split)
+        self.sections = QTabWidget(self)  # calls | supervisor board
+        self.sections.setDocumentMode(True)
+        self.sections.addTab(split, "")
+        self.sections.setTabsClosable(True)
+        for side in (QTabBar.ButtonPosition.LeftSide, QTabBar.ButtonPosition.RightSide):
+            self.sections.tabBar().setTabButton(0, side, None)  # the calls never close
+        self.sections.tabBar().setVisible(False)
+        self.sections.tabCloseRequested.connect(self._section_close_requested)
+        self.board: QWidget | None = None
+        self.setCentralWidget(self.sections)
         self.connection = QLabel(self)
         self.pending = QLabel(self)
         self.statusBar().addPermanentWidget(self.pending)
@@ -75,6 +90,10 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             self.lang_menu.addAction(action)
             self.lang_actions[code] = action
+        self.view_menu.addSeparator()
+        self.board_action = QAction(self, shortcut=QKeySequence(keys.BOARD), visible=False)
+        self.board_action.triggered.connect(self.show_board)
+        self.view_menu.addAction(self.board_action)
         self.help_menu = bar.addMenu("")
         self.help_action = QAction(self, shortcut=QKeySequence(keys.HELP))
         self.help_action.triggered.connect(self.show_shortcuts)
@@ -87,6 +106,10 @@ class MainWindow(QMainWindow):
             zip(titles, (keys.CARD, keys.BOOKING, keys.MOBILITY, keys.WRAPUP), strict=True)
         ):
             self.tabs.setTabText(i, f"{title} ({key})")
+        self.sections.setTabText(0, f"{t('通話対応')} ({keys.CARD})")
+        if self.board is not None:
+            self.sections.setTabText(1, f"{t('監視ボード')} ({keys.BOARD})")
+        self.board_action.setText(t("監視ボード"))
         self.view_menu.setTitle(t("表示(&V)"))
         self.lang_menu.setTitle(t("言語 / Language"))
         self.help_menu.setTitle(t("ヘルプ(&H)"))
@@ -99,7 +122,36 @@ class MainWindow(QMainWindow):
             self.retranslate()
         super().changeEvent(event)
 
+    # ---- supervisor board -------------------------------------------------------------------
+    def set_board(self, view: QWidget | None) -> None:
+        """Show the board as the second section (None removes it: an operator logged in)."""
+        if self.board is not None:
+            self.sections.removeTab(self.sections.indexOf(self.board))
+        self.board = view
+        if view is not None:
+            self.sections.addTab(view, "")
+        self.sections.tabBar().setVisible(self.sections.count() > 1)
+        self.retranslate()
+
+    def allow_board(self, allowed: bool) -> None:
+        """F8 / View > board only for the roles that may see it."""
+        self.board_action.setVisible(allowed)
+        if not allowed:
+            self.set_board(None)
+
+    def show_board(self) -> None:
+        if self.board is None:
+            self.board_requested.emit()
+        if self.board is not None:
+            self.sections.setCurrentWidget(self.board)
+
+    def _section_close_requested(self, index: int) -> None:
+        if self.board is not None and self.sections.widget(index) is self.board:
+            self.set_board(None)
+            self.board_closed.emit()
+
     def show_tab(self, index: int) -> None:
+        self.sections.setCurrentIndex(0)
         self.tabs.setCurrentIndex(index)
         self.tabs.currentWidget().setFocus()
 
@@ -110,6 +162,7 @@ class MainWindow(QMainWindow):
         self.show()
         self.raise_()
         self.activateWindow()
+        self.sections.setCurrentIndex(0)
         self.pop.focus_candidates()
 
     def set_connection(self, state: str, detail: str) -> None:

@@ -12,6 +12,7 @@ CARD = "F4"
 BOOKING = "F5"
 MOBILITY = "F6"
 WRAPUP = "F7"
+BOARD = "F8"  # supervisors and admins only
 HELP = "F1"
 SUBMIT = "Ctrl+Return"
 CANCEL_BOOKING = "Ctrl+Shift+Delete"
@@ -26,6 +27,7 @@ TABLE: tuple[tuple[str, str], ...] = (
     ("F5", "予約"),
     ("F6", "移動支援"),
     ("F7", "通話メモ（後処理）"),
+    ("F8", "監視ボード（スーパーバイザー）"),
     ("Ctrl+Enter", "表示中の用紙を送信"),
     ("Ctrl+Shift+Delete", "予約を取り消す"),
     ("Esc", "検索を閉じて候補に戻る"),

@@ -1,9 +1,11 @@
 """The supervisor view over a real board (the recorded burst through the server's builder):
 figures shown, definitions on hover, colours at the supervisor's thresholds (kept in QSettings),
-pause / unpause sent as PauseAgent, and an offscreen render to /tmp/shots/board.png."""
+pause / unpause sent as PauseAgent (pending until the board shows it), refusals in red, and an
+offscreen render to /tmp/shots/board.png. Runs under compat.immortalize_none (conftest, autouse)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,6 +24,7 @@ from cti_server.domain.tracker import Tracker
 from cti_server.web.board_build import build_board
 from cti_server.web.board_figures import TodayRecords, record_from_call
 from desktop_client.models.board import BoardModel, Thresholds
+from desktop_client.views.board_thresholds import ThresholdDialog
 from desktop_client.views.board_view import BoardView
 
 pytestmark = pytest.mark.gui
@@ -96,15 +99,63 @@ def test_thresholds_colour_and_persist(qtbot, qsettings, ami_fixtures):
 
 
 def test_pause_and_unpause_send_pause_agent(qtbot, qsettings, ami_fixtures, monkeypatch):
-    view, _, sent = make_view(qtbot, qsettings, burst_board(ami_fixtures))
+    board = burst_board(ami_fixtures)
+    view, model, sent = make_view(qtbot, qsettings, board)
     monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("研修", True)))
+    assert not view.pause_button.isEnabled()  # nobody selected
     view.agents.selectRow(1)
+    assert view.pause_button.isEnabled()
+    assert not view.resume_button.isEnabled()  # not paused
     view.pause_button.click()
+    assert sent == [protocol.PauseAgent("Local/1002@operators/n", True, "研修")]
+    assert view.agents.item(1, 2).text() == "休止を依頼中…"
+    assert "PBX に送りました" in view.notice.text()
+
+    paused = copy.deepcopy(board)
+    agent = next(a for a in paused["agents"] if a["interface"] == "Local/1002@operators/n")
+    agent.update(state="paused", paused_reason="研修")
+    model.on_update(protocol.BoardUpdate(board=paused))
+    assert model.pending == {}
+    assert view.agents.item(1, 2).text() == "休止"
+    assert view.agents.item(1, 4).text() == "研修"
+    assert view.selected_agent()["interface"] == "Local/1002@operators/n"  # kept across updates
+    assert view.resume_button.isEnabled()
+    assert not view.pause_button.isEnabled()
     view.resume_button.click()
-    assert sent == [
-        protocol.PauseAgent("Local/1002@operators/n", True, "研修"),
-        protocol.PauseAgent("Local/1002@operators/n", False, ""),
-    ]
+    assert sent[-1] == protocol.PauseAgent("Local/1002@operators/n", False, "")
+
+
+def test_refusals_are_shown_in_red(qtbot, qsettings, ami_fixtures):
+    view, model, _ = make_view(qtbot, qsettings, burst_board(ami_fixtures))
+    view.show()
+    model.on_error("ami_unavailable", "the PBX is not connected")
+    assert view.notice.isVisible()
+    assert view.notice.text().startswith(
+        "操作できませんでした: PBX（電話交換機）に接続されていない"
+    )
+    assert "#b00020" in view.notice.styleSheet()
+
+
+def test_pause_without_a_connection_says_so(qtbot, qsettings, ami_fixtures, monkeypatch):
+    model = BoardModel()
+    view = BoardView(model, lambda _msg: False, qsettings)  # ServerLink.send when disconnected
+    qtbot.addWidget(view)
+    model.on_update(protocol.BoardUpdate(board=burst_board(ami_fixtures)))
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("休憩", True)))
+    view.agents.selectRow(0)
+    view.pause_button.click()
+    assert model.error == "network"
+    assert model.pending == {}
+    assert "サーバーに接続できません" in view.notice.text()
+
+
+def test_threshold_dialog_speaks_percent(qtbot, qsettings):
+    dialog = ThresholdDialog(Thresholds(sl_warn=0.85))
+    qtbot.addWidget(dialog)
+    assert dialog.spins["sl_warn"].value() == 85
+    dialog.spins["abandon_bad"].setValue(12.5)
+    th = dialog.thresholds()
+    assert (th.sl_warn, th.abandon_bad) == (0.85, 0.125)
 
 
 def test_render_offscreen(qtbot, qsettings, ami_fixtures):

@@ -1,0 +1,50 @@
+"""The supervisor view's tables: columns (each with the key of the server's definition shown on
+hover), state and section names, colours, and the helpers that build and size the tables.
+
+The constant tables are translation sources: desktop_client/i18n/build.py collects them."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget
+
+COLOURS = {"warn": QColor("#f5d37a"), "bad": QColor("#f4a3a0"), "ok": QColor("#c9ecd0")}
+STATES = {"available": "受付可", "ringing": "呼出中", "in_call": "通話中", "busy": "使用中",
+          "paused": "休止", "unavailable": "不在", "logged_out": "ログアウト"}  # fmt: skip
+REASONS = ["休憩", "研修", "事務作業", "打合せ"]
+SECTIONS = {"queues": "キュー（現在）", "today": "本日", "agents": "オペレーター",
+            "bookings": "予約状況", "intervals": "15分ごと"}  # fmt: skip
+# (header, definition key) per table
+QUEUE_COLS = [("キュー", ""), ("待ち呼", "waiting"), ("最長待ち", "longest_wait"),
+              ("受付可", "available"), ("呼出中", "ringing"), ("通話中", "in_call"),
+              ("休止", "paused"), ("不在", "unavailable")]  # fmt: skip
+TODAY_COLS = [("キュー", "day"), ("着信", "offered"), ("応答", "answered"), ("放棄", "abandoned"),
+              ("短時間放棄", "short_abandoned"), ("SL", "service_level"), ("平均待ち", "avg_wait"),
+              ("90%待ち", "p90_wait"), ("平均通話", "avg_talk")]  # fmt: skip
+AGENT_COLS = [("内線", ""), ("名前", ""), ("状態", ""), ("経過", ""), ("理由", "paused"),
+              ("本日応答", "answered_today"), ("平均通話", "avg_talk")]  # fmt: skip
+INTERVAL_COLS = [("時刻", "day"), ("最大待ち", "peak_waiting"), ("着信", "offered"),
+                 ("応答", "answered"), ("放棄", "abandoned"), ("短時間", "short_abandoned"),
+                 ("SL", "service_level")]  # fmt: skip
+BOOKING_COLS = [("日付", ""), ("会場", ""), ("予約 / 定員", "bookings")]
+Cells = list[tuple[str, str]]  # (text, level) per cell
+
+
+def make_table(cols: list[tuple[str, str]]) -> QTableWidget:
+    table = QTableWidget(0, len(cols))
+    table.verticalHeader().setVisible(False)
+    table.setWordWrap(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+def fit_height(table: QTableWidget, min_rows: int = 1) -> None:
+    """A table as tall as its rows (no empty well under a one-queue table)."""
+    row_h = table.verticalHeader().defaultSectionSize()
+    body = sum(table.rowHeight(r) for r in range(table.rowCount()))
+    body += max(0, min_rows - table.rowCount()) * row_h
+    head = table.horizontalHeader().sizeHint().height()
+    table.setFixedHeight(head + body + 2 * table.frameWidth() + 2)
