@@ -290,6 +290,7 @@ class Columns:
         self.kanji_e = array("i")
         self._state = bytearray()  # 0 removed, else 1 + index in _statuses
         self._statuses: list[str] = []
+        self._active_code = -1  # the _state value of "active"
         self._birth = array("i")  # date ordinal, 0 if unknown
         self._hh = array("q")  # household id, -1 if none
         self._sex = bytearray()
@@ -313,6 +314,8 @@ class Columns:
         self.kanji_e.append(kanji_e)
         if r.status not in self._statuses:
             self._statuses.append(r.status)
+            if r.status == "active":
+                self._active_code = len(self._statuses)
         self._state.append(1 + self._statuses.index(r.status))
         self._birth.append(r.birth_date.toordinal() if r.birth_date else 0)
         self._hh.append(-1 if r.household_id is None else r.household_id)
@@ -356,6 +359,9 @@ class Columns:
 
     def alive(self, row: int) -> bool:
         return self._state[row] != 0
+
+    def active(self, row: int) -> bool:
+        return self._state[row] == self._active_code
 
     def status(self, row: int) -> str:
         return self._statuses[self._state[row] - 1]

@@ -257,33 +257,39 @@ class NameIndex:
             rows.update(cols.rows_of_owners(phone_owners, WIDE_CAP))
         if addr and not rows:
             rows.update(cols.rows_at_address(addr, WIDE_CAP))
+        given = {"name": bool(qform), "birth": birth is not None, "address": bool(addr),
+                 "phone": phone_owners is not None}  # fmt: skip
+        w = {k: WEIGHTS[k] / sum(WEIGHTS[f] for f, on in given.items() if on) for k in WEIGHTS}
         scored = []
-        for row in rows:
+        for row in rows:  # hot loop: plain arithmetic, reasons only for the page returned
             if not cols.alive(row):
                 continue
-            parts: list[tuple[str, float, str]] = []
-            if qform:
-                s = names.get(row, 0.0)
-                parts.append(("name", s, f"name:{mode} {s:.0f}" if s else ""))
+            score = w["name"] * names.get(row, 0.0) if qform else 0.0
             if birth is not None:
-                why = births.get(row, "")
-                parts.append(("birth", BIRTH_SCORES.get(why, 0.0), why))
-            if addr:
-                hit = cols.at_address(row, addr)
-                parts.append(("address", 100.0 if hit else 0.0, "address" if hit else ""))
-            if phone_owners is not None:
-                hit = cols.owned_by(row, phone_owners)
-                parts.append(("phone", 100.0 if hit else 0.0, "phone" if hit else ""))
-            total = sum(WEIGHTS[k] for k, _, _ in parts)
-            score = sum(WEIGHTS[k] * s for k, s, _ in parts) / total
-            reasons = tuple(r for _, _, r in parts if r)
-            status = cols.status(row)
-            if status != "active":
+                score += w["birth"] * BIRTH_SCORES.get(births.get(row, ""), 0.0)
+            if addr and cols.at_address(row, addr):
+                score += w["address"] * 100.0
+            if phone_owners is not None and cols.owned_by(row, phone_owners):
+                score += w["phone"] * 100.0
+            if not cols.active(row):
                 score -= INACTIVE_PENALTY
-                reasons += (f"status:{status}",)
-            scored.append((round(score, 1), row, reasons))
-        scored.sort(key=lambda t: (-t[0], cols.rid[t[1]]))
-        return [cols.match(row, score, reasons) for score, row, reasons in scored[:limit]]
+            scored.append((-round(score, 1), cols.rid[row], row))
+        scored.sort()
+        page = []
+        for neg, _, row in scored[:limit]:
+            reasons: list[str] = []
+            if qform and names.get(row):
+                reasons.append(f"name:{mode} {names[row]:.0f}")
+            if births.get(row):
+                reasons.append(births[row])
+            if addr and cols.at_address(row, addr):
+                reasons.append("address")
+            if phone_owners is not None and cols.owned_by(row, phone_owners):
+                reasons.append("phone")
+            if not cols.active(row):
+                reasons.append(f"status:{cols.status(row)}")
+            page.append(cols.match(row, -neg, tuple(reasons)))
+        return page
 
     def _expand(
         self,
