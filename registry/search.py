@@ -151,7 +151,8 @@ class NameIndex:
             .order_by(Resident.id)
             .execution_options(yield_per=batch)
         )  # fmt: skip
-        result = await session.stream(stmt)
+        conn = await session.connection()  # Core rows: lighter than ORM results
+        result = await conn.stream(stmt)
         async for part in result.partitions():
             for row in part:
                 index._add(IndexedResident(*row[:7], row[7] or "", row[8]))
@@ -160,7 +161,7 @@ class NameIndex:
             .where(Phone.e164.is_not(None))
             .execution_options(yield_per=batch)
         )
-        presult = await session.stream(pstmt)
+        presult = await conn.stream(pstmt)
         async for prow in presult.partitions():
             for e164, rid, hid in prow:
                 index._phones.add(phone_digits(e164 or ""), rid, hid)
