@@ -2,7 +2,9 @@
 
 Messages are JSON ``{"kind": ..., "from": server_id, ...}`` on one channel. ``publish`` is
 synchronous and never blocks: messages go through a bounded queue to a publisher task (dropped
-with a warning when Redis cannot keep up). Our own messages are ignored on receipt.
+with a warning when Redis cannot keep up). Our own messages are ignored on receipt. Every message
+goes to ``on_message(kind, data)``; ``listen(kind, handler)`` adds a handler of one kind (the call
+service's board hook for ``slots``, for example).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "cti:events"
 Handler = Callable[[str, dict[str, Any]], None]
+KindHandler = Callable[[dict[str, Any]], None]
 
 
 class Bus:
@@ -26,6 +29,7 @@ class Bus:
         self.server_id = server_id
         self.channel = channel
         self._on_message = on_message
+        self._listeners: dict[str, list[KindHandler]] = {}
         self._out: asyncio.Queue[str] = asyncio.Queue(maxsize=10_000)
         self._tasks: list[asyncio.Task[None]] = []
         self._redis: Any = None
@@ -43,6 +47,22 @@ class Bus:
             asyncio.create_task(self._write(), name="bus-writer"),
         ]
         log.info("bus connected to %s as %s", self.url.split("@")[-1], self.server_id)
+
+    def listen(self, kind: str, handler: KindHandler) -> None:
+        """Also call ``handler(data)`` for every message of ``kind`` from other instances."""
+        self._listeners.setdefault(kind, []).append(handler)
+
+    def dispatch(self, data: dict[str, Any]) -> None:
+        """Hand one received message (already decoded) to the handlers; ours are ignored."""
+        if data.get("from") == self.server_id:
+            return
+        kind = str(data.pop("kind"))
+        self._on_message(kind, data)
+        for handler in self._listeners.get(kind, ()):
+            try:
+                handler(data)
+            except Exception:
+                log.exception("bus handler of %s failed", kind)
 
     def publish(self, kind: str, payload: dict[str, Any]) -> None:
         text = json.dumps({"kind": kind, "from": self.server_id, **payload}, ensure_ascii=False)
@@ -77,10 +97,7 @@ class Bus:
             if msg is None or msg.get("type") != "message":
                 continue
             try:
-                data = json.loads(msg["data"])
-                if data.get("from") == self.server_id:
-                    continue
-                self._on_message(str(data.pop("kind")), data)
+                self.dispatch(json.loads(msg["data"]))
             except Exception:
                 log.exception("bad bus message")
 

@@ -1,10 +1,16 @@
-"""Screen-pop service: per-call caller lookup (started at first sight, cached) and pop routing.
+"""Screen-pop routing: domain events in, ``ScreenPop`` to the ringing extension(s) out.
 
-``Popper.on_event`` takes domain events in order and is synchronous and cheap: the caller number
-is normalized at first sight and the ledger lookup runs in a task, so the result is usually ready
-when an agent rings. A pop goes only to the extension(s) ringing or connected, through ``send``;
-call records leave through ``record`` (queued by the caller, written off the hot path).
-A withheld caller is never shown: no number, no name, no lookup, and nothing stored but the fact.
+``Popper.on_event`` takes domain events in order and is synchronous and cheap. The caller
+number is normalized at first sight (``CallerIdentified`` on the caller leg, or ``CallQueued``)
+and the ledger lookup starts there, in a task. A pop goes only to the extension(s) ringing or
+connected, through ``send``, at once: if the lookup is still running it goes out with
+``lookup_error = "pending"`` and an updated pop follows the moment the lookup is done. A withheld
+caller is never shown: no number, no name, no lookup, and nothing stored but the fact.
+
+Every change of a call leaves through ``record`` (fields by Linkedid, written in batches by the
+``CallRecorder``). The caller's hang-up may come before ``AgentComplete`` or
+``QueueCallerAbandon``: recently ended calls are remembered, and those late events still give
+the record its talk time, or its hold time and the short / long abandon split.
 """
 
 from __future__ import annotations
@@ -13,84 +19,26 @@ import asyncio
 import collections
 import datetime as dt
 import logging
-import time
 import zoneinfo
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Container
 from typing import Any
 
 from cti_server import protocol
+from cti_server.caller_lookup import Lookup, timed_lookup
 from cti_server.config import Settings
 from cti_server.domain import events as ev
-from registry.matching import HouseholdMatch, ResidentMatch
+from cti_server.pop_view import LiveCall, candidate_of, groups_of, pop_of, redact
 from registry.phone import normalize_caller_id
+
+__all__ = ["LIVE", "LiveCall", "Popper", "candidate_of", "groups_of", "pop_of", "redact"]
 
 log = logging.getLogger(__name__)
 
-Lookup = Callable[[str], Awaitable[list[HouseholdMatch]]]
 Send = Callable[[str, protocol.ScreenPop], None]
 Record = Callable[[str, dict[str, Any]], None]
 LIVE = ("ringing", "answered")
-
-
-def age_on(birth: dt.date | None, today: dt.date) -> int | None:
-    if birth is None:
-        return None
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
-def candidate_of(m: ResidentMatch, today: dt.date) -> protocol.Candidate:
-    return protocol.Candidate(
-        resident_id=m.resident_id,
-        name=m.name,
-        name_kana=m.name_kana,
-        birth_date=m.birth_date.isoformat() if m.birth_date else None,
-        age=age_on(m.birth_date, today),
-        sex=m.sex,
-        address=m.address,
-        household_id=m.household_id,
-        score=float(m.score),
-        reasons=tuple(m.reasons),
-    )
-
-
-def groups_of(matches: list[HouseholdMatch], today: dt.date) -> tuple[protocol.HouseholdGroup, ...]:
-    return tuple(
-        protocol.HouseholdGroup(
-            household_id=h.household_id,
-            household_no=h.household_no,
-            address=h.address,
-            members=tuple(candidate_of(m, today) for m in h.members),
-        )
-        for h in matches
-    )
-
-
-def _iso(t: dt.datetime | None) -> str | None:
-    return t.astimezone(dt.UTC).isoformat() if t else None
-
-
-@dataclass
-class LiveCall:
-    linkedid: str
-    queue: str = ""
-    state: str = "queued"
-    entered_at: dt.datetime | None = None
-    answered_at: dt.datetime | None = None
-    ended_at: dt.datetime | None = None
-    outcome: str = ""
-    extension: str | None = None
-    caller: protocol.CallerInfo | None = None
-    withheld: bool = False
-    households: tuple[protocol.HouseholdGroup, ...] = ()
-    lookup_error: str = ""
-    lookup: asyncio.Task[None] | None = None
-    waiter: asyncio.Task[None] | None = None
-    ringing: set[str] = field(default_factory=set)
-    pending: set[str] = field(default_factory=set)
-    notified: set[str] = field(default_factory=set)
-    wait_seconds: float = 0.0
-    left_queue: bool = False
+REMEMBER_ENDED = 10_000
+NO_NAME = ("", "<unknown>", "unknown", "anonymous")
 
 
 class Popper:
@@ -110,10 +58,15 @@ class Popper:
         self._on_lookup_time = on_lookup_time
         self._tz = zoneinfo.ZoneInfo(settings.timezone)
         self.calls: dict[str, LiveCall] = {}
-        self._ended: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self.ended: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
         self.new_calls = 0
         self.pops_sent = 0
+        self.pops_before_lookup = 0  # pops sent while the lookup still ran (an update followed)
+
+    def knows(self, linkedid: str) -> bool:
+        """A live call here, or one that ended recently."""
+        return linkedid in self.calls or linkedid in self.ended
 
     # ----------------------------------------------------------------- events in
 
@@ -123,7 +76,7 @@ class Popper:
             handler(e)
 
     def _call(self, linkedid: str, at: dt.datetime) -> LiveCall | None:
-        if not linkedid or linkedid in self._ended:
+        if not linkedid or linkedid in self.ended:
             return None
         call = self.calls.get(linkedid)
         if call is None:
@@ -141,9 +94,9 @@ class Popper:
         call = self._call(e.linkedid, e.at)
         if call is None:
             return
-        call.queue = e.queue
-        self._record(call.linkedid, {"queue": e.queue, "entered_at": call.entered_at})
+        call.queue, call.queued_at = e.queue, call.queued_at or e.at
         self._identify(call, e.number, e.name, e.presentation, e.withheld)
+        self._record(call.linkedid, {"queue": e.queue, "entered_at": call.entered_at})
 
     def _on_QueueEntrySeen(self, e: ev.QueueEntrySeen) -> None:
         fresh = e.linkedid not in self.calls
@@ -151,10 +104,11 @@ class Popper:
         if call is None:
             return
         call.queue = call.queue or e.queue
-        if fresh:
-            self._record(call.linkedid, {"queue": e.queue, "entered_at": call.entered_at})
+        call.queued_at = call.queued_at or call.entered_at
         withheld = e.number.strip().lower() == "anonymous"
         self._identify(call, e.number, e.name, "", withheld)
+        if fresh:
+            self._record(call.linkedid, {"queue": e.queue, "entered_at": call.entered_at})
 
     def _on_AgentRinging(self, e: ev.AgentRinging) -> None:
         call = self._call(e.linkedid, e.at)
@@ -193,30 +147,23 @@ class Popper:
         call.wait_seconds = e.hold_seconds
         targets = set(call.ringing) | ({ext} if ext else set())
         call.ringing.clear()
+        fields = {"answered_at": e.at, "extension": ext, "hold_seconds": e.hold_seconds}
         self._record(
-            call.linkedid,
-            {
-                "answered_at": e.at,
-                "extension": ext,
-                "hold_seconds": e.hold_seconds,
-                "queue": call.queue or e.queue,
-                "outcome": "ongoing",
-            },
+            call.linkedid, {**fields, "queue": call.queue or e.queue, "outcome": "ongoing"}
         )
         self._push(call, targets)
 
+    def _abandon_outcome(self, hold: float) -> str:
+        return "short_abandoned" if hold < self.settings.short_abandon_seconds else "abandoned"
+
     def _on_CallAbandoned(self, e: ev.CallAbandoned) -> None:
+        fields = {"outcome": self._abandon_outcome(e.hold_seconds), "hold_seconds": e.hold_seconds}
         call = self.calls.get(e.linkedid)
-        if call is None:
-            return
-        short = e.hold_seconds < self.settings.short_abandon_seconds
-        call.wait_seconds = e.hold_seconds
-        self._end(
-            call,
-            e.at,
-            "short_abandoned" if short else "abandoned",
-            {"hold_seconds": e.hold_seconds},
-        )
+        if call is not None:
+            call.wait_seconds = e.hold_seconds
+            self._end(call, e.at, fields)
+        elif e.linkedid in self.ended:  # the caller's hang-up came first: the PBX's figures win
+            self._record(e.linkedid, fields)
 
     def _on_CallLeftQueue(self, e: ev.CallLeftQueue) -> None:
         # Asterisk sends QueueCallerLeave before AgentConnect: leaving is not the end
@@ -225,27 +172,34 @@ class Popper:
             call.left_queue = True
 
     def _on_CallCompleted(self, e: ev.CallCompleted) -> None:
+        fields = {"outcome": "answered", "talk_seconds": e.talk_seconds}
         call = self.calls.get(e.linkedid)
         if call is not None:
-            self._end(call, e.at, "answered", {"talk_seconds": e.talk_seconds})
+            self._end(call, e.at, fields)
+        elif e.linkedid in self.ended:  # amend: the caller leg hung up first
+            self._record(e.linkedid, fields)
 
     def _on_ChannelHungUp(self, e: ev.ChannelHungUp) -> None:
         call = self.calls.get(e.linkedid)
         if call is None or e.uniqueid != e.linkedid:
             return  # only the first (caller) leg ends the call
         if call.answered_at:
-            outcome = "answered"
-        elif call.queue and not call.left_queue:
-            outcome = "abandoned"
-        else:
-            outcome = "no_agent"  # the queue let it go (timeout, no members) unanswered
-        self._end(call, e.at, outcome, {})
+            self._end(call, e.at, {"outcome": "answered"})
+        elif call.queue and not call.left_queue:  # hung up waiting: the wait so far
+            hold = max(0.0, (e.at - (call.queued_at or call.entered_at or e.at)).total_seconds())
+            call.wait_seconds = hold
+            self._end(call, e.at, {"outcome": self._abandon_outcome(hold), "hold_seconds": hold})
+        else:  # the queue let it go (timeout, no members) unanswered
+            self._end(call, e.at, {"outcome": "no_agent"})
 
     def _on_PbxShutdown(self, e: ev.PbxShutdown) -> None:
-        for call in list(self.calls.values()):
-            self._end(call, e.at, "answered" if call.answered_at else "no_agent", {})
+        self.end_vanished((), e.at)  # nothing survives a PBX restart
 
-    _on_PbxBooted = _on_PbxShutdown  # a restart we did not see end: nothing survives it
+    def end_vanished(self, live: Container[str], at: dt.datetime) -> None:
+        """After a resync (``live``: the tracker's live calls) or a PBX shutdown: end the calls
+        the PBX no longer has; how they ended was not seen (answered ones stay answered)."""
+        for call in [c for lid, c in self.calls.items() if lid not in live]:
+            self._end(call, at, {"outcome": "answered" if call.answered_at else "unknown"})
 
     # ----------------------------------------------------------------- caller and lookup
 
@@ -256,25 +210,11 @@ class Popper:
             return
         cn = normalize_caller_id(number, default_area_code=self.settings.default_area_code)
         if withheld or cn.status == "withheld":
-            call.withheld = True
-            call.caller = protocol.CallerInfo(status="withheld")
-            call.households, call.lookup_error = (), ""
-            if call.lookup:
-                call.lookup.cancel()
-            self._record(
-                call.linkedid,
-                {
-                    "caller_raw": number if cn.status == "withheld" else "",
-                    "caller_name_raw": "",
-                    "presentation": presentation,
-                    "caller_status": "withheld",
-                    "caller_e164": "",  # "" overwrites; None would not
-                },
-            )
+            self._withhold(call, number if cn.status == "withheld" else "", presentation)
             return
         if call.caller is not None and (cn.status != "number" or call.caller.e164 == cn.e164):
             return  # first sight wins; a placeholder is replaced by a real number
-        shown = "" if name.strip().lower() in ("", "<unknown>", "unknown", "anonymous") else name
+        shown = "" if name.strip().lower() in NO_NAME else name
         call.caller = protocol.CallerInfo(
             status=cn.status,
             e164=cn.e164,
@@ -293,93 +233,80 @@ class Popper:
             },
         )
         if cn.e164 and call.lookup is None:
+            call.lookup_pending = True
             call.lookup = self._spawn(self._run_lookup(call, cn.e164))
 
-    async def _run_lookup(self, call: LiveCall, e164: str) -> None:
-        t0 = time.perf_counter()
-        try:
-            matches = await asyncio.wait_for(
-                self._lookup(e164), self.settings.lookup_timeout_seconds
-            )
-        except TimeoutError:
-            call.lookup_error = "timeout"
-            log.warning("call %s: ledger lookup timed out", call.linkedid)
-            return
-        except Exception as err:
-            call.lookup_error = "unavailable"
-            log.warning("call %s: ledger lookup failed: %r", call.linkedid, err)
-            return
-        finally:
-            if self._on_lookup_time:
-                self._on_lookup_time(time.perf_counter() - t0)
-        if call.withheld:
-            return
-        call.households = groups_of(matches, dt.datetime.now(self._tz).date())
-        members = [m for h in matches for m in h.members]
+    def _withhold(self, call: LiveCall, raw: str, presentation: str) -> None:
+        call.withheld = True
+        call.caller = protocol.CallerInfo(status="withheld")
+        call.households, call.lookup_error, call.lookup_pending = (), "", False
+        if call.lookup:
+            call.lookup.cancel()
         self._record(
             call.linkedid,
             {
-                "match_count": len(members),
-                "matched_resident_id": members[0].resident_id if len(members) == 1 else None,
+                "caller_raw": raw,
+                "caller_name_raw": "",
+                "presentation": presentation,
+                "caller_status": "withheld",
+                "caller_e164": "",  # "" overwrites; None would not
             },
         )
 
+    async def _run_lookup(self, call: LiveCall, e164: str) -> None:
+        matches, call.lookup_error = await timed_lookup(
+            self._lookup,
+            e164,
+            self.settings.lookup_timeout_seconds,
+            call.linkedid,
+            self._on_lookup_time,
+        )
+        if call.withheld:
+            return
+        if not call.lookup_error:
+            call.households = groups_of(matches, dt.datetime.now(self._tz).date())
+            members = [m for h in matches for m in h.members]
+            self._record(
+                call.linkedid,
+                {
+                    "match_count": len(members),
+                    "matched_resident_id": members[0].resident_id if len(members) == 1 else None,
+                },
+            )
+        call.lookup_pending = False  # pop_of no longer says "pending"
+        if call.notified:  # a pop went out before the lookup was done: send it complete
+            self._push(call, set())
+
     # ----------------------------------------------------------------- pops out
 
-    def pop_of(self, call: LiveCall) -> protocol.ScreenPop:
-        wait = call.wait_seconds
-        return protocol.ScreenPop(
-            call=protocol.CallInfo(
-                linkedid=call.linkedid,
-                queue=call.queue,
-                state=call.state,
-                entered_at=_iso(call.entered_at),
-                answered_at=_iso(call.answered_at),
-                ended_at=_iso(call.ended_at),
-                outcome=call.outcome,
-                extension=call.extension,
-                wait_seconds=wait,
-            ),
-            caller=call.caller or protocol.CallerInfo(status="unavailable"),
-            households=call.households,
-            lookup_error=call.lookup_error,
-        )
-
     def _push(self, call: LiveCall, extensions: set[str]) -> None:
-        if call.lookup is not None and not call.lookup.done():
-            call.pending |= extensions
-            if call.waiter is None:
-                call.waiter = self._spawn(self._push_when_ready(call))
+        targets = extensions if extensions else set(call.notified)
+        if not targets:
             return
-        pop = self.pop_of(call)
-        for ext in sorted(extensions | call.pending):
+        if call.lookup_pending:
+            self.pops_before_lookup += 1
+        pop = pop_of(call)
+        for ext in sorted(targets):
             call.notified.add(ext)
             self.pops_sent += 1
             self._send(ext, pop)
-        call.pending.clear()
 
-    async def _push_when_ready(self, call: LiveCall) -> None:
-        if call.lookup is not None:
-            await asyncio.wait({call.lookup})
-        call.waiter = None
-        self._push(call, set())
-
-    def _end(self, call: LiveCall, at: dt.datetime, outcome: str, extra: dict[str, Any]) -> None:
+    def _end(self, call: LiveCall, at: dt.datetime, fields: dict[str, Any]) -> None:
         if call.state == "ended":
             return
-        call.state, call.ended_at, call.outcome = "ended", at, outcome
+        call.state, call.ended_at, call.outcome = "ended", at, fields["outcome"]
         targets = call.notified | call.ringing | ({call.extension} if call.extension else set())
-        self._record(call.linkedid, {"ended_at": at, "outcome": outcome, **extra})
+        self._record(call.linkedid, {"ended_at": at, **fields})
         self._push(call, {t for t in targets if t})
         del self.calls[call.linkedid]
-        self._ended[call.linkedid] = None
-        while len(self._ended) > 10_000:
-            self._ended.popitem(last=False)
+        self.ended[call.linkedid] = None
+        while len(self.ended) > REMEMBER_ENDED:
+            self.ended.popitem(last=False)
 
     def current_pops(self, extension: str) -> list[protocol.ScreenPop]:
         """Live pops for ``extension`` (a reconnecting operator gets its call back)."""
         return [
-            self.pop_of(c)
+            pop_of(c)
             for c in self.calls.values()
             if c.state in LIVE and (c.extension == extension or extension in c.ringing)
         ]
@@ -395,8 +322,3 @@ class Popper:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-
-
-def redact(pop: protocol.ScreenPop) -> protocol.ScreenPop:
-    """A pop with the caller cleared (belt and braces for a withheld caller)."""
-    return replace(pop, caller=protocol.CallerInfo(status="withheld"), households=())

@@ -1,16 +1,19 @@
-"""Glue between the PBX bridge, the popper, the call records, the bus and the WebSocket hub.
+"""Glue between the PBX bridge, the tracker, the popper, the call records, the board and the bus.
 
 ``CallService.on_event`` is what the bridge calls for every domain event (synchronously, in
-order). Call records are merged per Linkedid and written by ``CallRecorder``'s own task, so a slow
-database never delays a pop. With a bus, pops computed here are published for clients connected
-to other instances, and pops published by others reach our clients (each pop once).
+order): the tracker applies it and its changes go to the supervisor board (``board_service``, set
+by ``board_app.board_context``), then the popper routes the pop. Call records are merged per
+Linkedid and written by ``CallRecorder``'s own task, so a slow database never delays a pop. At
+start and after every completed AMI resync, records left ``ongoing`` by calls that are no longer
+live are closed (``CallRecorder.close_stale``). With a bus, pops computed here are published for
+clients connected to other instances, pops published by others reach our clients (each pop
+once), and slot changes made on other instances refresh our board's bookings fill.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import datetime as dt
 import logging
 import time
@@ -20,17 +23,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti_server import protocol
+from cti_server.caller_lookup import LedgerLookup
 from cti_server.config import Settings
+from cti_server.domain.tracker import Tracker
 from cti_server.popper import Popper
+from cti_server.recorder import CallRecorder
 from cti_server.web.hub import Hub
 from cti_server.web.metrics import Metrics
-from registry.matching import HouseholdMatch
 
 log = logging.getLogger(__name__)
 
-LOOKUP_CONCURRENCY = 4  # below the engine's pool size (5), leaving one for the recorder
-LOOKUP_CACHE_SECONDS = 30.0  # a caller who rings again soon pops without a database round trip
-BOARD_INTERVAL = 0.5  # seconds between board updates at most
 DUPLICATE_WINDOW = 3.0  # seconds: the same pop from two bridges arrives within this
 
 
@@ -40,7 +42,7 @@ def live_board(tracker: Any, settings: Settings) -> dict[str, Any]:
     status, paused_reason, since}], "live_calls"}``. Day figures come from calls_between."""
     now = dt.datetime.now(dt.UTC)
     queues = []
-    for name in tracker.queue_names():
+    for name in tracker.queue_names:
         q = tracker.queue_view(name)
         queues.append(
             {
@@ -76,71 +78,6 @@ def live_board(tracker: Any, settings: Settings) -> dict[str, Any]:
     }
 
 
-class CallRecorder:
-    """Merges record fields per Linkedid and upserts them in batches from one task."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], metrics: Metrics) -> None:
-        self._sessions = sessions
-        self._metrics = metrics
-        self._pending: collections.OrderedDict[str, dict[str, Any]] = collections.OrderedDict()
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self._task: asyncio.Task[None] | None = None
-        self.extensions: dict[str, int] = {}  # extension -> operator id
-
-    def put(self, linkedid: str, fields: dict[str, Any]) -> None:
-        merged = self._pending.setdefault(linkedid, {})
-        merged.update({k: v for k, v in fields.items() if v is not None or k not in merged})
-        self._idle.clear()
-        self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="call-recorder")
-
-    async def _run(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            batch, self._pending = self._pending, collections.OrderedDict()
-            try:
-                await self._write(batch)
-            except Exception:
-                self._metrics.inc("cti_call_record_errors_total")
-                log.exception("writing %d call records failed; retrying once", len(batch))
-                await asyncio.sleep(0.5)
-                try:
-                    await self._write(batch)
-                except Exception:
-                    log.exception("dropped %d call record updates", len(batch))
-            if not self._pending:
-                self._idle.set()
-
-    async def _write(self, batch: dict[str, dict[str, Any]]) -> None:
-        from registry.calls import upsert_call
-
-        async with self._sessions() as session:
-            for linkedid, fields in batch.items():
-                ext = fields.get("extension")
-                if ext and "operator_id" not in fields and ext in self.extensions:
-                    fields = {**fields, "operator_id": self.extensions[ext]}
-                await upsert_call(session, linkedid, **fields)
-            await session.commit()
-        self._metrics.inc("cti_call_records_written_total", len(batch))
-
-    async def flush(self) -> None:
-        """Wait until everything put so far is written (tests, shutdown)."""
-        await self._idle.wait()
-
-    async def close(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.flush(), 5.0)
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-
 class CallService:
     def __init__(
         self,
@@ -154,38 +91,22 @@ class CallService:
         self.hub = hub
         self.metrics = metrics
         self.recorder = CallRecorder(sessions, metrics)
+        self.lookup = LedgerLookup(sessions)
         self.popper = Popper(
             settings,
-            self._lookup,
+            self.lookup,
             self._send,
             self.recorder.put,
             on_lookup_time=metrics.lookup_seconds.observe,
         )
-        self.bus: Any = None  # cti_server.bus.Bus when CTI_REDIS_URL is set
-        from cti_server.domain.tracker import Tracker
-
         self.tracker = Tracker(short_abandon_seconds=settings.short_abandon_seconds)
-        self._board_task: asyncio.Task[None] | None = None
+        self.board_service: Any = None  # cti_server.web.board.BoardService, while it runs
+        self._bus: Any = None
         self._remote: dict[str, dict[str, protocol.ScreenPop]] = {}  # ext -> linkedid -> pop
         self._seen: collections.OrderedDict[tuple[str, str, str], float] = collections.OrderedDict()
+        self._last_resync = self.tracker.last_resync
+        self._tasks: set[asyncio.Task[None]] = set()
         self.ami_state = "connecting"
-        self._lookup_slots = asyncio.Semaphore(LOOKUP_CONCURRENCY)
-        self._lookup_cache: dict[str, tuple[float, list[HouseholdMatch]]] = {}
-
-    async def _lookup(self, e164: str) -> list[HouseholdMatch]:
-        """Ledger lookup, at most LOOKUP_CONCURRENCY at once: more would overflow the pool, and
-        on SQLite every overflow connection is opened (and its pragmas run) anew."""
-        from registry.lookup import lookup_by_number
-
-        hit = self._lookup_cache.get(e164)
-        if hit is not None and time.monotonic() - hit[0] < LOOKUP_CACHE_SECONDS:
-            return hit[1]
-        async with self._lookup_slots, self.sessions() as session:
-            result = await lookup_by_number(session, e164)
-        if len(self._lookup_cache) >= 10_000:
-            self._lookup_cache.clear()
-        self._lookup_cache[e164] = (time.monotonic(), result)
-        return result
 
     # ----------------------------------------------------------------- in from the bridge
 
@@ -194,14 +115,40 @@ class CallService:
         for e in events:
             self.metrics.event(type(e).__name__)
             try:
-                if self.tracker.apply(e) and self._board_task is None:
-                    self._board_task = asyncio.ensure_future(self._push_board())
+                changes = self.tracker.apply(e)
             except Exception:
                 log.exception("tracker failed on %s", type(e).__name__)
+                changes = []
+            if changes and self.board_service is not None:
+                self.board_service.on_changes(changes)
             try:
                 self.popper.on_event(e)
             except Exception:
                 log.exception("popper failed on %s", type(e).__name__)
+            if self.tracker.last_resync is not self._last_resync:
+                self._last_resync = self.tracker.last_resync
+                self._resynced(e.at)
+
+    def _resynced(self, at: dt.datetime) -> None:
+        """A resync completed: the tracker holds every live call of the PBX."""
+        live = self.tracker.calls
+        self.popper.end_vanished(live, at)
+        self._spawn(self.close_stale(), "close-stale-records")
+
+    async def close_stale(self) -> None:
+        """Close records left ongoing by calls no longer live, then let the board reread them."""
+        try:
+            n = await self.recorder.close_stale(self._is_live)
+            if n:
+                await self.recorder.flush()
+        except Exception:
+            log.exception("could not close stale call records")
+            return
+        if n and self.board_service is not None:
+            await self.board_service.reload_calls()
+
+    def _is_live(self, linkedid: str) -> bool:
+        return linkedid in self.tracker.calls or self.popper.knows(linkedid)
 
     def on_state(self, state: str) -> None:
         """The bridge's state: connecting / connected / disconnected / auth_failed / closed."""
@@ -210,29 +157,39 @@ class CallService:
         self.ami_state = state
 
     def board(self) -> dict[str, Any] | None:
-        """Live queue and member figures for the supervisor board (see cti_server.board)."""
+        """The supervisor board: the board service's, else live queues and members only."""
         try:
+            if self.board_service is not None:
+                return dict(self.board_service.snapshot())
             return live_board(self.tracker, self.settings)
         except Exception:
             log.exception("building the board failed")
             return None
 
-    async def _push_board(self) -> None:
-        """At most one BoardUpdate per BOARD_INTERVAL, and only when someone watches."""
-        try:
-            await asyncio.sleep(BOARD_INTERVAL)
-            if any(c.board for c in self.hub.clients):
-                board = self.board()
-                if board is not None:
-                    self.hub.send_to_board(protocol.BoardUpdate(board=board))
-        finally:
-            self._board_task = None
+    # ----------------------------------------------------------------- the bus
+
+    @property
+    def bus(self) -> Any:
+        """``cti_server.bus.Bus`` when ``redis_url`` is set (attached by the app), else None."""
+        return self._bus
+
+    @bus.setter
+    def bus(self, bus: Any) -> None:
+        self._bus = bus
+        if bus is not None:
+            bus.listen("slots", self.on_bus_slots)
+
+    def on_bus_slots(self, data: dict[str, Any]) -> None:
+        """Another instance changed slots or bookings: our board rereads the fill."""
+        if self.board_service is not None:
+            self.board_service.bookings_changed()
 
     # ----------------------------------------------------------------- pops out
 
     def _first_time(self, ext: str, pop: protocol.ScreenPop) -> bool:
         """False for the same pop seen moments ago (our own copy, or another bridge's)."""
-        key = (ext, pop.call.linkedid, f"{pop.call.state}/{pop.call.extension}")
+        what = f"{pop.call.state}/{pop.call.extension}/{pop.lookup_error}/{len(pop.households)}"
+        key = (ext, pop.call.linkedid, what)
         now = time.monotonic()
         last = self._seen.pop(key, None)
         self._seen[key] = now
@@ -282,11 +239,22 @@ class CallService:
         self.recorder.extensions = {o.extension: o.id for o in ops if o.extension and o.active}
 
     async def start(self) -> None:
+        """Start the recorder and close the records a previous run left ongoing (nothing is
+        live yet: the bridge starts after us and its resync brings back what still is)."""
         self.recorder.start()
         await self.load_extensions()
+        await self.close_stale()
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
-        if self._board_task is not None:
-            self._board_task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=2.0)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.popper.close()
         await self.recorder.close()

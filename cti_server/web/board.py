@@ -3,7 +3,8 @@
 ``BoardService`` keeps the board current from three sources and pushes ``BoardUpdate`` to the
 sockets that subscribed (supervisor, admin, kiosk; an operator is refused with ``forbidden``):
 
-- the live ``Tracker``: every change it reports (``on_changes``) updates today's records and
+- the live ``Tracker``: every change it reports (``on_changes``, called by
+  ``CallService.on_event`` with what ``Tracker.apply`` returned) updates today's records and
   marks the board dirty; a link coming back up or a completed AMI resync reloads today's call
   records from the database (calls seen meanwhile by another instance count too);
 - the database: today's call records at start (so a restart loses nothing already recorded),
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -109,18 +111,6 @@ class BoardService:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self.subscribers.clear()
-
-    def observe(self, tracker: Any) -> None:
-        """Until the call service hands its changes over itself: wrap ``tracker.apply``."""
-        apply = tracker.apply
-
-        def observed(event: Any) -> list[Any]:
-            changes: list[Any] = apply(event)
-            if changes:
-                self.on_changes(changes)
-            return changes
-
-        tracker.apply = observed
 
     # ----------------------------------------------------------------- in
     def on_changes(self, changes: list[Any]) -> None:
@@ -243,7 +233,8 @@ class BoardService:
         self.send(board)
 
     def send(self, board: dict[str, Any]) -> int:
-        text = protocol.encode(protocol.BoardUpdate(board=board))
+        """Encode once, offer the same text to every subscriber."""
+        text = encode_board(board)
         sent = 0
         for client in list(self.subscribers):
             if getattr(client, "dropped", False) or getattr(client.ws, "closed", False):
@@ -258,8 +249,7 @@ class BoardService:
         if role not in BOARD_ROLES:
             return protocol.ErrorMessage(error="forbidden", message="the board is for supervisors")
         self.subscribers.add(client)
-        board = self.snapshot()
-        client.offer(protocol.encode(protocol.BoardUpdate(board=board)))
+        client.offer(encode_board(self.snapshot()))
         return None
 
     def unsubscribe(self, client: Any) -> None:
@@ -298,6 +288,16 @@ class BoardService:
         task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def encode_board(board: dict[str, Any]) -> str:
+    """``protocol.encode(BoardUpdate(board=board))``, without walking the board through
+    ``protocol.to_dict`` (the board is plain JSON data already): the same text, cheaper."""
+    return json.dumps(
+        {"type": protocol.BoardUpdate.type, "board": board},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def _has_break(msg: protocol.PauseAgent) -> bool:

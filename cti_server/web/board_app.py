@@ -25,10 +25,11 @@ async def board_context(app: web.Application) -> AsyncIterator[None]:
     board = BoardService(
         app[SETTINGS], app[SESSIONS], service.tracker, bridge=lambda: app.get(BRIDGE)
     )
-    board.observe(service.tracker)
     app[BOARD] = board
+    service.board_service = board  # the service hands it every change of the tracker
     await board.start()
     yield
+    service.board_service = None
     await board.close()
 
 

@@ -22,22 +22,19 @@ in state from ``since``) between updates, so the board stays right to the second
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any
 
 from cti_server.domain.agents import Member, MemberStatus
-from cti_server.domain.figures import FigureSettings, QueueFigures
+from cti_server.domain.figures import FigureSettings
 from cti_server.web.board_figures import TodayRecords
 
-FIGURE_KEYS = (
-    "offered", "answered", "abandoned", "short_abandoned", "no_agent", "answered_within_sl",
-    "service_level", "avg_wait", "p90_wait", "avg_talk",
-)  # fmt: skip
 # Which member state an agent in several queues shows: the most telling one.
 STATE_ORDER = ("in_call", "ringing", "busy", "paused", "available", "unavailable", "logged_out")
 
 
+@functools.cache
 def definitions(s: FigureSettings) -> dict[str, dict[str, str]]:
     t, short, iv = (
         f"{s.service_level_seconds:g}",
@@ -85,15 +82,6 @@ def definitions(s: FigureSettings) -> dict[str, dict[str, str]]:
     return {k: {"en": en, "ja": ja} for k, (en, ja) in en_ja.items()}
 
 
-def _fig(f: QueueFigures | None) -> dict[str, Any]:
-    if f is None:
-        return dict.fromkeys(FIGURE_KEYS, 0) | {
-            "service_level": None, "avg_wait": None, "p90_wait": None, "avg_talk": None,
-        }  # fmt: skip
-    d = asdict(f)
-    return {k: d[k] for k in FIGURE_KEYS}
-
-
 def _iso(at: dt.datetime | None) -> str | None:
     return at.astimezone(dt.UTC).isoformat() if at is not None else None
 
@@ -109,27 +97,16 @@ def build_board(
     mobility_open: int = 0,
 ) -> dict[str, Any]:
     s = today.settings
-    figs = today.figures()
-    n_now = int((min(now, today.end) - today.start) / dt.timedelta(minutes=s.interval_minutes)) + 1
-    names = sorted(set(tracker.queue_names) | set(figs.queues))
     queues = []
-    for name in names:
+    for name in sorted(set(tracker.queue_names) | set(today.queues)):
         v = tracker.queue_view(name)
         oldest = v.waiting[0].queued_at if v.waiting else None
-        peaks = today.peak_waiting(name, now)
-        ivs = figs.intervals.get(name, [])
-        step = dt.timedelta(minutes=s.interval_minutes)
-        intervals = [
-            {"start": (today.start + i * step).isoformat(), "peak_waiting": peaks[i],
-             **_fig(ivs[i] if ivs else None)}
-            for i in range(min(n_now, len(peaks)))
-        ]  # fmt: skip
         queues.append({
             "name": name, "waiting": v.calls_waiting, "oldest_queued_at": _iso(oldest),
             "longest_wait": round(v.longest_wait(now), 1), "logged_in": v.logged_in,
             "available": v.available, "ringing": v.ringing, "in_call": v.in_call,
             "busy": v.busy, "paused": v.paused, "unavailable": v.unavailable,
-            "today": _fig(figs.queues.get(name)), "intervals": intervals,
+            "today": today.queue_today(name), "intervals": today.interval_rows(name, now),
         })  # fmt: skip
     return {
         "at": _iso(now), "day": today.day.isoformat(), "tz": s.tz,
@@ -139,9 +116,9 @@ def build_board(
             "short_abandon_seconds": s.short_abandon_seconds,
             "interval_minutes": s.interval_minutes,
         },
-        "definitions": definitions(s),
+        "definitions": definitions(s),  # cached: the same object every time
         "queues": queues,
-        "agents": _agents(tracker.members.values(), figs.agents, extension_of),
+        "agents": _agents(tracker.members.values(), today.agent_figures(), extension_of),
         "bookings": bookings or [],
         "mobility_open": mobility_open,
     }  # fmt: skip

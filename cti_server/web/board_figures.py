@@ -1,17 +1,16 @@
-"""Today's call records for the supervisor board, merged from the database and the live tracker.
+"""Today's call records for the supervisor board, and their figures, recomputed only in part.
 
 ``TodayRecords`` holds one ``figures.CallRecord`` per Linkedid that entered a queue on the
 current local day. It is filled from the database (``load``: at start, after an AMI resync, at
-midnight) and kept current from the tracker's calls (``put_call``: a call counts as offered when
-it joins the queue, as answered the moment it is answered). ``figures()`` runs the pure
-``compute_day`` over them, cached until a record changes; ``peak_waiting()`` gives the most
-calls that waited at once in each interval (the "calls waiting over the day" chart), derived from
-the records so it survives a restart too.
+midnight) and kept current from the tracker's calls (``put``: a call counts as offered when it
+joins the queue, as answered the moment it is answered); see ``board_records`` for the merge.
 
-Merge rule (the database may hold what another instance saw, or what we saw before a restart):
-the live tracker wins field by field, except that a missing value never erases a known one, the
-earliest entry time is kept, and a final outcome from the database beats the tracker's
-``unknown`` (a call that ended while our AMI link was down).
+Figures come from the pure ``figures.compute_day`` and are cached: a changed record marks its
+queue and its 15-minute interval dirty, and only those are recomputed (``queue_today``,
+``interval_figures``), the agents' figures only when an answered call changed, and
+``peak_waiting`` (the most calls that waited at once in each interval: the "calls waiting over
+the day" chart, derived from the records so it survives a restart too) only when the queue
+changed or the clock entered a new interval. Board updates between changes cost no figures.
 """
 
 from __future__ import annotations
@@ -21,137 +20,188 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from cti_server.domain.calls import Call, CallState
 from cti_server.domain.figures import (
+    AgentFigures,
     CallRecord,
     DayFigures,
     FigureSettings,
     compute_day,
     day_bounds,
 )
+from cti_server.web.board_records import (
+    CLOSED,
+    FIGURE_KEYS,
+    FINAL,
+    figure_dict,
+    merge,
+    record_from_call,
+    record_from_view,
+)
 
-FINAL = frozenset({"answered", "abandoned", "short_abandoned", "no_agent"})
-
-
-def record_from_view(v: Any) -> CallRecord | None:
-    """A ``registry.views.CallView`` as a figures record (None when it never entered a queue)."""
-    if v.entered_at is None or not v.queue:
-        return None
-    outcome = v.outcome if v.outcome in FINAL else ""
-    if not outcome and v.answered_at is not None:
-        outcome = "answered"  # answered, still talking (or ended unseen): it was answered
-    return CallRecord(
-        v.linkedid, v.queue, v.entered_at, outcome, v.answered_at, v.ended_at,
-        v.hold_seconds, v.talk_seconds, v.extension or "",
-    )  # fmt: skip
-
-
-def record_from_call(
-    call: Call, operator: str, entered_fallback: dt.datetime | None = None
-) -> CallRecord | None:
-    """A tracker call as a record; ``operator`` is the answering extension ("" if none).
-    ``entered_fallback``: the stored entry time, for a call the tracker saw only in part."""
-    entered = call.queued_at or entered_fallback
-    if entered is None or not (call.queue or entered_fallback):
-        return None
-    if call.state is CallState.ENDED:
-        outcome = call.outcome.value if call.outcome else "unknown"
-    else:
-        outcome = "answered" if call.answered_at is not None else ""
-    if outcome == "not_queued":
-        return None
-    return CallRecord(
-        call.linkedid, call.queue, entered, outcome, call.answered_at, call.ended_at,
-        call.hold_seconds, call.talk_seconds, operator,
-    )  # fmt: skip
-
-
-def merge(old: CallRecord | None, new: CallRecord) -> CallRecord:
-    """``new`` (live) over ``old`` (stored), field by field; see the module docstring."""
-    if old is None:
-        return new
-    outcome = new.outcome or old.outcome
-    if new.outcome in ("", "unknown") and old.outcome in FINAL:
-        outcome = old.outcome
-    return replace(
-        new,
-        queue=new.queue or old.queue,
-        entered_at=min(old.entered_at, new.entered_at),
-        outcome=outcome,
-        answered_at=new.answered_at or old.answered_at,
-        ended_at=new.ended_at or old.ended_at,
-        hold_seconds=new.hold_seconds if new.hold_seconds is not None else old.hold_seconds,
-        talk_seconds=new.talk_seconds if new.talk_seconds is not None else old.talk_seconds,
-        operator=new.operator or old.operator,
-    )
+__all__ = [
+    "CLOSED", "FIGURE_KEYS", "FINAL", "TodayRecords", "figure_dict", "merge", "record_from_call",
+    "record_from_view",
+]  # fmt: skip
 
 
 class TodayRecords:
     def __init__(self, settings: FigureSettings, day: dt.date) -> None:
         self.settings = settings
         self.zone = settings.zone()
+        self.step = dt.timedelta(minutes=settings.interval_minutes)
+        self.n_slots = (24 * 60) // settings.interval_minutes
+        self._whole = replace(settings, interval_minutes=24 * 60)  # one interval: the day
         self.records: dict[str, CallRecord] = {}
         self.version = 0
-        self._cache: tuple[int, DayFigures] | None = None
         self.set_day(day)
 
+    # ---- records -------------------------------------------------------------------------
     def set_day(self, day: dt.date) -> None:
         """Move to ``day``: records that entered on another day are dropped."""
         self.day = day
         self.start, self.end = day_bounds(day, self.zone)
         kept = {k: r for k, r in self.records.items() if self.start <= r.entered_at < self.end}
-        if len(kept) != len(self.records) or not self.records:
-            self.records = kept
-            self.version += 1
+        self.records = {}
+        self.live: set[str] = set()  # reported by the tracker: live beats stored
+        self._slots: dict[str, list[dict[str, CallRecord]]] = {}  # queue -> slot -> records
+        self._qversion: dict[str, int] = {}
+        self._today: dict[str, dict[str, Any]] = {}  # queue -> figures (clean ones only)
+        self._ivs: dict[str, list[dict[str, Any] | None]] = {}  # None: to recompute
+        self._peaks: dict[str, tuple[int, int, list[int]]] = {}
+        self._rows: dict[str, tuple[tuple[int, int], list[dict[str, Any]]]] = {}
+        self._agents: dict[str, AgentFigures] | None = None
+        self._cache: tuple[int, DayFigures] | None = None
+        for rec in kept.values():
+            self._store(rec)
+        self.version += 1
+
+    def slot_of(self, at: dt.datetime) -> int:
+        return min(self.n_slots - 1, max(0, int((at - self.start) / self.step)))
+
+    def _store(self, rec: CallRecord) -> None:
+        old = self.records.get(rec.linkedid)
+        if old is not None:
+            self._slots[old.queue][self.slot_of(old.entered_at)].pop(old.linkedid, None)
+            self._touch(old)
+        self.records[rec.linkedid] = rec
+        slots = self._slots.setdefault(rec.queue, [{} for _ in range(self.n_slots)])
+        slots[self.slot_of(rec.entered_at)][rec.linkedid] = rec
+        self._touch(rec)
+        self.version += 1
+
+    def _touch(self, rec: CallRecord) -> None:
+        q = rec.queue
+        self._qversion[q] = self._qversion.get(q, 0) + 1
+        self._today.pop(q, None)
+        self._ivs.setdefault(q, [None] * self.n_slots)[self.slot_of(rec.entered_at)] = None
+        if rec.outcome == "answered":
+            self._agents = None
 
     def load(self, stored: Iterable[CallRecord]) -> None:
-        """Stored records (the database) under what the live tracker already knows."""
+        """Stored records (the database): under what the live tracker reported, over what an
+        earlier load gave."""
         for rec in stored:
             if not self.start <= rec.entered_at < self.end:
                 continue
-            live = self.records.get(rec.linkedid)
-            merged = rec if live is None else merge(rec, live)
-            if merged != live:
-                self.records[rec.linkedid] = merged
-                self.version += 1
+            current = self.records.get(rec.linkedid)
+            merged = merge(rec, current) if rec.linkedid in self.live and current else rec
+            if merged != current:
+                self._store(merged)
 
     def put(self, rec: CallRecord) -> bool:
         """A live record; False when it is not of this day or changes nothing."""
         old = self.records.get(rec.linkedid)
         if old is None and not self.start <= rec.entered_at < self.end:
             return False
+        self.live.add(rec.linkedid)
         merged = merge(old, rec)
         if merged == old:
             return False
-        self.records[rec.linkedid] = merged
-        self.version += 1
+        self._store(merged)
         return True
 
+    # ---- figures -------------------------------------------------------------------------
+    @property
+    def queues(self) -> list[str]:
+        return sorted(q for q, slots in self._slots.items() if any(slots))
+
+    def _figures_of(self, queue: str, recs: Iterable[CallRecord]) -> dict[str, Any]:
+        return figure_dict(compute_day(recs, self.day, self._whole).queues.get(queue))
+
+    def queue_today(self, queue: str) -> dict[str, Any]:
+        """``queue``'s figures for the day so far (JSON-ready), cached until it changes."""
+        figs = self._today.get(queue)
+        if figs is None:
+            recs = [r for slot in self._slots.get(queue, ()) for r in slot.values()]
+            figs = self._today[queue] = self._figures_of(queue, recs)
+        return figs
+
+    def interval_figures(self, queue: str) -> list[dict[str, Any]]:
+        """``queue``'s figures per interval of the day (all of them), dirty ones recomputed."""
+        slots = self._slots.get(queue)
+        ivs = self._ivs.setdefault(queue, [None] * self.n_slots)
+        empty = figure_dict(None)
+        for i, fig in enumerate(ivs):
+            if fig is None:
+                recs = slots[i].values() if slots else ()
+                ivs[i] = self._figures_of(queue, recs) if recs else empty
+        return ivs  # type: ignore[return-value]  # every entry is filled above
+
+    def agent_figures(self) -> dict[str, AgentFigures]:
+        """Answered calls and average talk per operator, recomputed when an answer changed."""
+        if self._agents is None:
+            answered = [r for r in self.records.values() if r.outcome == "answered"]
+            self._agents = compute_day(answered, self.day, self._whole).agents
+        return self._agents
+
     def figures(self) -> DayFigures:
+        """Everything at once, through ``compute_day`` (tests; the board uses the parts)."""
         if self._cache is None or self._cache[0] != self.version:
-            self._cache = (
-                self.version,
-                compute_day(self.records.values(), self.day, self.settings),
-            )
+            figs = compute_day(self.records.values(), self.day, self.settings)
+            self._cache = (self.version, figs)
         return self._cache[1]
 
     def peak_waiting(self, queue: str, now: dt.datetime) -> list[int]:
-        """Most calls waiting at once in ``queue`` during each interval of the day so far."""
-        step = dt.timedelta(minutes=self.settings.interval_minutes)
-        n = (24 * 60) // self.settings.interval_minutes
+        """Most calls waiting at once in ``queue`` during each interval of the day so far.
+        Cached per queue version and interval of ``now`` (a waiting call's level only
+        depends on which interval ``now`` is in)."""
+        last_slot = self.slot_of(min(now, self.end))
+        key = (self._qversion.get(queue, 0), last_slot)
+        hit = self._peaks.get(queue)
+        if hit is not None and hit[:2] == key:
+            return hit[2]
+        peaks = self._compute_peaks(queue, now, last_slot)
+        self._peaks[queue] = (*key, peaks)
+        return peaks
+
+    def interval_rows(self, queue: str, now: dt.datetime) -> list[dict[str, Any]]:
+        """``[{start, peak_waiting, ...figures}]`` from midnight to the interval of ``now``;
+        the same list object until the queue changes or ``now`` enters a new interval."""
+        last_slot = self.slot_of(min(now, self.end))
+        key = (self._qversion.get(queue, 0), last_slot)
+        hit = self._rows.get(queue)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        peaks, figs = self.peak_waiting(queue, now), self.interval_figures(queue)
+        rows = [
+            {"start": (self.start + i * self.step).isoformat(), "peak_waiting": peaks[i], **figs[i]}
+            for i in range(last_slot + 1)
+        ]
+        self._rows[queue] = (key, rows)
+        return rows
+
+    def _compute_peaks(self, queue: str, now: dt.datetime, last_slot: int) -> list[int]:
         edges: list[tuple[dt.datetime, int]] = []
-        for r in self.records.values():
-            if r.queue != queue:
-                continue
-            edges.append((r.entered_at, 1))
-            edges.append((_left_at(r, now), -1))
+        for slot in self._slots.get(queue, ()):
+            for r in slot.values():
+                edges.append((r.entered_at, 1))
+                edges.append((_left_at(r, now), -1))
         edges.sort(key=lambda e: (e[0], e[1]))  # a leave before a join at the same instant
-        peaks = [0] * n
+        peaks = [0] * self.n_slots
         level = 0
-        last_slot = min(n - 1, max(0, int((min(now, self.end) - self.start) / step)))
         slot = 0
         for at, delta in edges:
-            idx = min(n - 1, max(0, int((at - self.start) / step)))
+            idx = self.slot_of(at)
             while slot < idx:  # carry the level into the intervals it spans
                 slot += 1
                 peaks[slot] = max(peaks[slot], level)

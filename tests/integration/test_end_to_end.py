@@ -24,6 +24,7 @@ from tests.integration.test_web_helpers import (
     add_household,
     auth,
     make_settings,
+    receive_pop,
     receive_type,
     token,
 )
@@ -81,9 +82,9 @@ async def _operators(app, client, exts):
 
 
 async def _first_pop(sockets):
-    """(extension, pop) of the first socket that gets a ScreenPop."""
+    """(extension, pop) of the first socket that gets a ScreenPop (with the lookup done)."""
     tasks = {
-        asyncio.ensure_future(receive_type(ws, protocol.ScreenPop, 10)): ext
+        asyncio.ensure_future(receive_pop(ws, 10)): ext
         for ext, ws in sockets.items()
     }
     done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -114,9 +115,9 @@ async def test_simulated_call_pops_the_household_at_the_ringing_operator(engine,
         assert [m.resident_id for h in pop.households for m in h.members] == residents
         other = next(e for e in sockets if e != ext)
         await _quiet(sockets[other])
-        upd = await receive_type(sockets[ext], protocol.ScreenPop, 10)
+        upd = await receive_pop(sockets[ext], 10, state="answered")
         assert upd.call.state == "answered"
-        end = await receive_type(sockets[ext], protocol.ScreenPop, 20)
+        end = await receive_pop(sockets[ext], 20, state="ended")
         assert (end.call.state, end.call.outcome) == ("ended", "answered")
         for ws in sockets.values():
             await ws.close()
@@ -184,7 +185,7 @@ async def test_pop_reaches_an_operator_on_the_other_instance_via_redis(engine, d
         await until(lambda: app_a[BRIDGE].connected, "AMI login")
         sockets = await _operators(app_b, client_b, ["1001"])
         plan = sim.place_call("0773621234", talk=1.0)
-        pop = await receive_type(sockets["1001"], protocol.ScreenPop, 10)
+        pop = await receive_pop(sockets["1001"], 10)
         assert pop.call.linkedid == plan.linkedid
         assert pop.households
         assert app_b[SERVICE].popper.calls == {}  # computed by the other instance

@@ -9,9 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from cti_server import protocol
+from cti_server.domain import events as ev
+from cti_server.popper import Popper
 from cti_server.web.app import create_app
 from cti_server.web.keys import HUB, SERVICE
 from registry.db import session_factory
+from registry.matching import HouseholdMatch, ResidentMatch
 from registry.models import CallRecord
 from tests.integration.test_web_helpers import (
     FakeBridge,
@@ -22,6 +25,8 @@ from tests.integration.test_web_helpers import (
     incoming,
     make_settings,
     new_linkedid,
+    now,
+    receive_pop,
     receive_type,
     ringing,
     token,
@@ -55,7 +60,7 @@ async def test_pop_goes_only_to_the_ringing_extension(app_client, engine):
     call1, call2 = new_linkedid(), new_linkedid()
     service.on_event(incoming(call1, "0773-62-1234", name="ヤマダ"))
     service.on_event(ringing(call1, "1001"))
-    pop = await receive_type(ws1, protocol.ScreenPop)
+    pop = await receive_pop(ws1)
     assert pop.call.linkedid == call1
     assert pop.call.state == "ringing"
     assert pop.call.extension == "1001"
@@ -67,16 +72,16 @@ async def test_pop_goes_only_to_the_ringing_extension(app_client, engine):
     # 1002's first pop is its own call: it never saw call 1
     service.on_event(incoming(call2, "09012345678"))
     service.on_event(ringing(call2, "1002"))
-    pop2 = await receive_type(ws2, protocol.ScreenPop)
+    pop2 = await receive_pop(ws2)
     assert pop2.call.linkedid == call2
     assert pop2.households == ()
     # answer and hang-up update the same operator
     service.on_event(answered(call1, "1001"))
-    upd = await receive_type(ws1, protocol.ScreenPop)
+    upd = await receive_pop(ws1, state="answered")
     assert (upd.call.state, upd.call.extension) == ("answered", "1001")
     assert upd.call.answered_at is not None
     service.on_event(completed(call1, "1001"))
-    end = await receive_type(ws1, protocol.ScreenPop)
+    end = await receive_pop(ws1, state="ended")
     assert (end.call.state, end.call.outcome) == ("ended", "answered")
     await ws1.close()
     await ws2.close()
@@ -126,7 +131,7 @@ async def test_reconnecting_operator_gets_its_live_call(app_client, engine):
     app[SERVICE].on_event(ringing(call, "1001"))
     await receive_type(ws, protocol.ScreenPop)
     app[SERVICE].on_event(answered(call, "1001"))
-    await receive_type(ws, protocol.ScreenPop)
+    await receive_pop(ws, state="answered")
     await ws.close()
     ws = await client.ws_connect("/ws", headers=auth(token(app, 1, ext="1001")))
     assert isinstance(await receive_type(ws, protocol.Hello), protocol.Hello)
@@ -200,3 +205,123 @@ async def test_every_call_is_recorded(app_client, engine):
     assert rec.matched_resident_id is not None
     assert rec.answered_at is not None
     assert rec.ended_at is not None
+
+
+# ----------------------------------------------------------------- the popper alone, with fakes
+
+
+class Recorded:
+    """Fake ``send`` and ``record``: pops sent, and record fields merged per Linkedid."""
+
+    def __init__(self) -> None:
+        self.pops: list[tuple[str, protocol.ScreenPop]] = []
+        self.records: dict[str, dict] = {}
+
+    def send(self, ext: str, pop: protocol.ScreenPop) -> None:
+        self.pops.append((ext, pop))
+
+    def record(self, linkedid: str, fields: dict) -> None:
+        merged = self.records.setdefault(linkedid, {})
+        merged.update({k: v for k, v in fields.items() if v is not None or k not in merged})
+
+
+def _popper(lookup=None):
+    async def no_match(e164):
+        return []
+
+    out = Recorded()
+    return Popper(make_settings(), lookup or no_match, out.send, out.record), out
+
+
+def _caller_hangup(linkedid: str) -> ev.ChannelHungUp:
+    return ev.ChannelHungUp(linkedid, linkedid, "Local/0773620000@from-trunk-1;1", 16, "", now())
+
+
+async def test_late_agent_complete_still_gives_the_talk_time():
+    popper, out = _popper()
+    call = new_linkedid()
+    for e in [*incoming(call, "0773621234"), ringing(call, "1001"), answered(call, "1001")]:
+        popper.on_event(e)
+    popper.on_event(_caller_hangup(call))  # the caller leg hangs up before AgentComplete
+    popper.on_event(completed(call, "1001"))
+    rec = out.records[call]
+    assert (rec["outcome"], rec["talk_seconds"], rec["hold_seconds"]) == ("answered", 5.0, 1.0)
+    await popper.close()
+
+
+@pytest.mark.parametrize(("hold", "outcome"), [(3.0, "short_abandoned"), (12.0, "abandoned")])
+async def test_late_queue_abandon_still_gives_the_hold_time(hold, outcome):
+    popper, out = _popper()
+    call = new_linkedid()
+    for e in incoming(call, "0773621234"):
+        popper.on_event(e)
+    popper.on_event(_caller_hangup(call))
+    popper.on_event(ev.CallAbandoned(call, "vaccine", 1, 1, hold, now()))
+    assert (out.records[call]["outcome"], out.records[call]["hold_seconds"]) == (outcome, hold)
+    await popper.close()
+
+
+async def test_pop_goes_at_once_and_is_updated_when_the_lookup_is_done():
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_lookup(e164):
+        started.set()
+        await release.wait()
+        return [
+            HouseholdMatch(7, "H7", "addr", (ResidentMatch(1, "n", "k", None, "M", "a", 7, "H7",
+                                                           100.0, ("own_phone",)),)),
+        ]  # fmt: skip
+
+    popper, out = _popper(slow_lookup)
+    call = new_linkedid()
+    for e in incoming(call, "0773621234"):
+        popper.on_event(e)
+    await asyncio.wait_for(started.wait(), 5)  # the lookup began at the first sight
+    popper.on_event(ringing(call, "1001"))
+    ((ext, first),) = out.pops  # sent at once, not after the lookup
+    assert (ext, first.call.state, first.lookup_error, first.households) == (
+        "1001", "ringing", "pending", ()
+    )  # fmt: skip
+    release.set()
+    await asyncio.gather(*popper._tasks)
+    ext, upd = out.pops[-1]
+    assert (ext, upd.call.state, upd.lookup_error) == ("1001", "ringing", "")
+    assert [m.resident_id for h in upd.households for m in h.members] == [1]
+    assert out.records[call]["matched_resident_id"] == 1
+    assert popper.pops_before_lookup == 1
+    await popper.close()
+
+
+async def test_records_left_ongoing_are_closed_at_start_and_after_a_resync(engine):
+    from cti_server.service import CallService
+    from cti_server.web.hub import Hub
+    from cti_server.web.metrics import Metrics
+    from registry.calls import get_call, upsert_call
+
+    sessions = session_factory(engine)
+    t0 = now()
+    async with sessions() as s:
+        await upsert_call(s, "old.1", queue="vaccine", entered_at=t0, outcome="ongoing")
+        await upsert_call(s, "old.2", queue="vaccine", entered_at=t0, answered_at=t0,
+                          outcome="ongoing")  # fmt: skip
+        await upsert_call(s, "old.3", queue="vaccine", entered_at=t0, outcome="abandoned")
+        await s.commit()
+    service = CallService(make_settings(), sessions, Hub(8), Metrics())
+    await service.start()  # a restart: nothing is live yet
+    live, gone, ghost = new_linkedid(), new_linkedid(), "ghost.1"
+    service.on_event(incoming(live, "0773621234"))
+    service.on_event(incoming(gone, "09012345678"))  # ends while the link is down
+    async with sessions() as s:  # another instance's, or lost: ongoing, not live here
+        await upsert_call(s, ghost, queue="vaccine", entered_at=t0, outcome="ongoing")
+        await s.commit()
+    service.on_event(ev.ResyncStarted(now()))
+    service.on_event(ev.QueueEntrySeen(live, live, "vaccine", 1, 1.0, "0773621234", "", now()))
+    service.on_event(ev.ResyncCompleted(now()))
+    await asyncio.gather(*service._tasks)
+    await service.recorder.flush()
+    async with sessions() as s:
+        outcomes = {lid: (await get_call(s, lid)).outcome
+                    for lid in ("old.1", "old.2", "old.3", ghost, live, gone)}  # fmt: skip
+    assert outcomes == {"old.1": "unknown", "old.2": "answered", "old.3": "abandoned",
+                        ghost: "unknown", live: "ongoing", gone: "unknown"}  # fmt: skip
+    await service.close()

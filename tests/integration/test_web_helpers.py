@@ -188,3 +188,12 @@ async def receive_type(ws: Any, cls: type, limit: float = 5.0) -> Any:
         msg = await receive(ws, limit)
         if isinstance(msg, cls):
             return msg
+
+
+async def receive_pop(ws: Any, limit: float = 5.0, *, state: str | None = None) -> Any:
+    """The next ScreenPop with the ledger lookup done (a ``pending`` pop is followed by its
+    update), in call ``state`` if given (earlier pops are skipped)."""
+    while True:
+        pop = await receive_type(ws, protocol.ScreenPop, limit)
+        if pop.lookup_error != "pending" and (state is None or pop.call.state == state):
+            return pop

@@ -1,0 +1,74 @@
+"""The ledger lookup behind a screen-pop: bounded, cached, timed.
+
+``LedgerLookup(sessions)`` is the popper's ``lookup`` callable: ``await lookup(e164)`` runs
+``registry.lookup.lookup_by_number`` with at most ``concurrency`` lookups at once (more would
+overflow the engine's pool; on SQLite every overflow connection is opened anew) and keeps each
+result ``cache_seconds`` (a caller who rings again soon pops without a database round trip).
+``timed_lookup`` wraps one lookup with the timeout and turns failures into a ``lookup_error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from registry.matching import HouseholdMatch
+
+log = logging.getLogger(__name__)
+
+Lookup = Callable[[str], Awaitable[list[HouseholdMatch]]]
+
+
+class LedgerLookup:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        concurrency: int = 4,  # below the engine's pool size (5), leaving one for the recorder
+        cache_seconds: float = 30.0,
+        cache_size: int = 10_000,
+    ) -> None:
+        self._sessions = sessions
+        self._slots = asyncio.Semaphore(concurrency)
+        self._cache_seconds = cache_seconds
+        self._cache_size = cache_size
+        self._cache: dict[str, tuple[float, list[HouseholdMatch]]] = {}
+
+    async def __call__(self, e164: str) -> list[HouseholdMatch]:
+        from registry.lookup import lookup_by_number
+
+        hit = self._cache.get(e164)
+        if hit is not None and time.monotonic() - hit[0] < self._cache_seconds:
+            return hit[1]
+        async with self._slots, self._sessions() as session:
+            result = await lookup_by_number(session, e164)
+        if len(self._cache) >= self._cache_size:
+            self._cache.clear()
+        self._cache[e164] = (time.monotonic(), result)
+        return result
+
+
+async def timed_lookup(
+    lookup: Lookup,
+    e164: str,
+    limit_seconds: float,
+    linkedid: str,
+    on_time: Callable[[float], None] | None = None,
+) -> tuple[list[HouseholdMatch], str]:
+    """``(matches, "")``, or ``([], "timeout" | "unavailable")``; never raises but cancellation."""
+    t0 = time.perf_counter()
+    try:
+        return await asyncio.wait_for(lookup(e164), limit_seconds), ""
+    except TimeoutError:
+        log.warning("call %s: ledger lookup timed out", linkedid)
+        return [], "timeout"
+    except Exception as err:
+        log.warning("call %s: ledger lookup failed: %r", linkedid, err)
+        return [], "unavailable"
+    finally:
+        if on_time is not None:
+            on_time(time.perf_counter() - t0)
