@@ -83,6 +83,8 @@ async def test_own_mobile_first_then_household_members(sessions, ledger):
     assert members[0].resident_id == ledger["father"]
     assert members[0].reasons == ("own_mobile",)
     assert members[0].score == 100
+    assert members[0].birth_date == dt.date(1970, 5, 5)
+    assert (members[0].name, members[0].household_no) == ("舞鶴 一郎", "H1")
     rest = members[1:]
     assert [m.resident_id for m in rest] == [ledger["grandma"], ledger["child"], ledger["uncle"]]
     assert all(m.reasons[0] == "same_household" and m.score < 100 for m in rest)
