@@ -50,6 +50,16 @@ def client(qtbot: object, tmp_path: Path) -> Iterator[Client]:
     link.stop()
 
 
+def disconnect(qtbot: object, client: Client) -> None:
+    """Close the client's socket and let the close handshake finish (a server stopping while the
+    socket is open waits for it for seconds)."""
+    from PySide6.QtNetwork import QAbstractSocket
+
+    client.link.stop()
+    unconnected = QAbstractSocket.SocketState.UnconnectedState
+    qtbot.waitUntil(lambda: client.link._ws.state() == unconnected, timeout=5000)  # type: ignore[attr-defined]
+
+
 def log_in(qtbot: object, client: Client, url: str) -> None:
     results = []
     client.link.login(url, "op", "pw", results.append)

@@ -51,17 +51,21 @@ class RealServer:
             await s.commit()
         return {"residents": residents, "venue": venue.venue_id, "slot": slot.slot_id}
 
-    async def start(self) -> None:
+    def create_app(self) -> web.Application:
         from cti_server.web.app import create_app
         from tests.integration.test_web_helpers import FakeBridge, make_settings
 
-        self.app = create_app(
+        return create_app(
             make_settings(self.url_db),
             engine=self.engine,
             bridge=FakeBridge(),
             load_name_index=False,
         )
-        self.runner = web.AppRunner(self.app, handle_signals=False)
+
+    async def start(self) -> None:
+        self.app = self.create_app()
+        # a short shutdown: the client's socket is not answered while this thread blocks Qt
+        self.runner = web.AppRunner(self.app, handle_signals=False, shutdown_timeout=0.5)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", self.port, reuse_address=True)
         await site.start()
