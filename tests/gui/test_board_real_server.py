@@ -44,8 +44,7 @@ class SimServer(RealServer):
         )  # fmt: skip
         return create_app(settings, engine=self.engine, load_name_index=False)
 
-    async def stop(self) -> None:
-        await super().stop()
+    async def stop_sim(self) -> None:
         await self.sim.stop()
 
     async def place_call(self) -> str:
@@ -66,6 +65,7 @@ def sim(tmp_path):
     server.call(server.start())
     yield server
     server.call(server.stop())
+    server.call(server.stop_sim())
     server.call(server.engine.dispose())
     server.loop.call_soon_threadsafe(server.loop.stop)
     server.thread.join(5)
