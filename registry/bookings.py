@@ -6,6 +6,10 @@
   ``booked <= capacity`` backs it up.
 - One active booking per resident and dose is a partial unique index; a violation is
   ``AlreadyBooked`` (checked first for a clear answer, and caught from the index in a race).
+  Only that index means ``AlreadyBooked``: the resident, slot and operator are checked to exist
+  first (``NotFound`` / ``InvalidInput`` naming the field), and an integrity error from anything
+  else (a row deleted meanwhile, a concurrent resend with the same ``client_key``) is told apart
+  by the violated constraint's name (PostgreSQL) or the error text (SQLite).
 - ``client_key`` is the client's idempotency key: a resend with the same key returns the booking
   the first request made.
 
@@ -24,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit import audit
 from registry.errors import AlreadyBooked, Conflict, InvalidInput, NotFound, SlotFull
-from registry.models import Booking, Resident, Slot, Venue, utcnow
+from registry.models import Booking, Operator, Resident, Slot, Venue, utcnow
 from registry.views import BookingView, as_utc, check_choice
 
 log = logging.getLogger(__name__)
@@ -33,6 +37,13 @@ CHANNELS = ("phone", "web", "paper", "assigned")
 STATUSES = ("booked", "cancelled", "attended")
 MAX_DOSE = 10
 MAX_KEY = 64
+ACTIVE_BOOKING_INDEX = "uq_bookings_active_resident_dose"
+# constraint (PostgreSQL name, or a piece of SQLite's message) -> the booking field it guards
+FOREIGN_KEYS = {
+    "fk_bookings_resident_id_residents": "resident_id",
+    "fk_bookings_slot_id_slots": "slot_id",
+    "fk_bookings_created_by_operators": "operator_id",
+}
 
 
 def booking_select() -> Select[*tuple[Any, ...]]:
@@ -87,6 +98,69 @@ def check_client_key(client_key: str | None) -> str | None:
     if not isinstance(client_key, str) or not 1 <= len(client_key) <= MAX_KEY:
         raise InvalidInput("client_key", f"client_key must be 1 to {MAX_KEY} characters")
     return client_key
+
+
+async def _check_refs(session: AsyncSession, resident_id: int, operator_id: int | None) -> None:
+    if await session.scalar(select(Resident.id).where(Resident.id == resident_id)) is None:
+        raise NotFound(
+            f"resident {resident_id} not found",
+            details={"resident_id": resident_id, "field": "resident_id"},
+        )
+    known = select(Operator.id).where(Operator.id == operator_id)
+    if operator_id is not None and await session.scalar(known) is None:
+        raise InvalidInput("operator_id", f"operator {operator_id} does not exist")
+
+
+def violated_constraint(err: IntegrityError) -> str:
+    """The name of the constraint ``err`` violated (PostgreSQL names it; on SQLite, what the
+    message says: ``UNIQUE constraint failed: t.a, t.b`` or ``FOREIGN KEY constraint failed``)."""
+    orig: Any = err.orig
+    for source in (orig, getattr(orig, "__cause__", None)):  # asyncpg's error under the adapter
+        name = getattr(source, "constraint_name", None)
+        if name:
+            return str(name)
+    text = str(orig)
+    if "bookings.resident_id, bookings.dose" in text:
+        return ACTIVE_BOOKING_INDEX
+    if "bookings.client_key" in text:
+        return "uq_bookings_client_key"
+    if "FOREIGN KEY constraint failed" in text:
+        return "foreign_key"
+    return ""
+
+
+async def _refused(session: AsyncSession, err: IntegrityError, refs: dict[str, Any]) -> Exception:
+    """The registry error for an integrity error of the booking insert."""
+    name = violated_constraint(err)
+    if name == ACTIVE_BOOKING_INDEX:
+        return AlreadyBooked(
+            "the resident already holds a booking for this dose", details={"dose": refs["dose"]}
+        )
+    if "client_key" in name:
+        return Conflict(
+            "a booking with this client_key is being made by another request",
+            details={"field": "client_key", "retry_returns_existing": True},
+        )
+    field = FOREIGN_KEYS.get(name, "")
+    if name == "foreign_key":  # SQLite does not say which: only the statement failed, ask
+        field = await _missing_ref(session, refs)
+    if field or name == "foreign_key":
+        return NotFound(f"the booking's {field or 'reference'} no longer exists",
+                        details={"field": field})  # fmt: skip
+    return Conflict("the database refused the booking", details={"constraint": name})
+
+
+async def _missing_ref(session: AsyncSession, refs: dict[str, Any]) -> str:
+    """Which reference of a failed insert is gone (SQLite only: its transaction lives on)."""
+    tables = {"resident_id": Resident.id, "slot_id": Slot.id, "operator_id": Operator.id}
+    for field, column in tables.items():
+        value = refs[field]
+        if (
+            value is not None
+            and await session.scalar(select(column).where(column == value)) is None
+        ):
+            return field
+    return ""
 
 
 async def _bookable_slot(session: AsyncSession, slot_id: int, field: str) -> None:
@@ -155,8 +229,7 @@ async def book_slot(
                 "client_key was used for another booking", details={"field": "client_key"}
             )
         return done
-    if await session.scalar(select(Resident.id).where(Resident.id == resident_id)) is None:
-        raise NotFound(f"resident {resident_id} not found", details={"resident_id": resident_id})
+    await _check_refs(session, resident_id, operator_id)
     await _bookable_slot(session, slot_id, "slot_id")
     held = await session.scalar(
         select(Booking.id).where(
@@ -184,11 +257,9 @@ async def book_slot(
             )
             .returning(Booking.id)
         )
-    except IntegrityError as err:  # lost a race to a concurrent booking; caller rolls back
-        raise AlreadyBooked(
-            "the resident already holds a booking for this dose (or the request was resent)",
-            details={"dose": dose, "retry_returns_existing": client_key is not None},
-        ) from err
+    except IntegrityError as err:  # lost a race; the caller rolls back
+        refs = {"resident_id": resident_id, "slot_id": slot_id, "operator_id": operator_id}
+        raise await _refused(session, err, {**refs, "dose": dose}) from err
     assert booking_id is not None
     details = {"booking_id": booking_id, "slot_id": slot_id, "dose": dose, "channel": channel}
     await audit(

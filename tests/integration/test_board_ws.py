@@ -3,8 +3,10 @@ fill after a booking, and pause / unpause reaching the simulated PBX and coming 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from cti_server import protocol
@@ -187,3 +189,84 @@ async def test_pause_goes_to_the_bridge_and_refusals_come_back(engine, db_url):
         await ws.close()
     finally:
         await client.close()
+
+
+async def test_the_service_hands_tracker_changes_to_the_board(engine, db_url):
+    app, client = await _serve(engine, db_url, FakeBridge())
+    try:
+        service = app[SERVICE]
+        assert "apply" not in vars(service.tracker)  # no wrapping: an explicit hook
+        assert service.board_service is app[BOARD]
+        ws = await _board_socket(app, client)
+        await receive_type(ws, protocol.BoardUpdate)
+        service.on_event(incoming(new_linkedid(), "0773621234"))
+        upd = await receive_type(ws, protocol.BoardUpdate)
+        assert upd.board["queues"][0]["waiting"] == 1
+        board = service.board()  # what a socket gets without the board service
+        assert board is not None
+        assert board["queues"][0]["waiting"] == 1
+        await ws.close()
+    finally:
+        await client.close()
+
+
+async def test_live_board_without_the_board_service():
+    from cti_server.domain.tracker import Tracker
+    from cti_server.service import live_board
+
+    tracker = Tracker()
+    for e in incoming(new_linkedid(), "0773621234"):
+        tracker.apply(e)
+    board = live_board(tracker, make_settings())
+    assert [(q["name"], q["waiting"]) for q in board["queues"]] == [("vaccine", 1)]
+
+
+async def test_slot_changes_on_another_instance_refresh_the_fill(engine, db_url):
+    import uuid
+
+    redis = pytest.importorskip("redis.asyncio")
+    probe = redis.from_url("redis://127.0.0.1:6379")
+    try:
+        await asyncio.wait_for(probe.ping(), 2)
+    except (OSError, TimeoutError, redis.ConnectionError):
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    finally:
+        await probe.aclose()
+    day = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=9))).date()
+    starts = dt.datetime.combine(day, dt.time(23, 0), dt.timezone(dt.timedelta(hours=9)))
+    async with session_factory(engine)() as s:
+        venue = await create_venue(s, "中総合会館")
+        slot = await create_slot(s, venue.venue_id, starts, starts + dt.timedelta(minutes=30), 4)
+        await s.commit()
+    bus = {"redis_url": "redis://127.0.0.1:6379/0"}
+    app_a, client_a = await _serve(engine, db_url, FakeBridge(), server_id=f"a-{uuid.uuid4()}",
+                                   **bus)  # fmt: skip
+    app_b, client_b = await _serve(engine, db_url, FakeBridge(), server_id=f"b-{uuid.uuid4()}",
+                                   **bus)  # fmt: skip
+    try:
+        ws = await _board_socket(app_b, client_b)
+        first = await receive_type(ws, protocol.BoardUpdate)
+        assert [(b["booked"], b["capacity"]) for b in first.board["bookings"]] == [(0, 4)]
+        resp = await client_a.patch(f"/api/slots/{slot.slot_id}", json={"capacity": 6},
+                                    headers=auth(token(app_a, 9, role="supervisor", ext=None)))
+        assert resp.status == 200, await resp.text()
+        while True:  # B's board follows a change made through A
+            upd = await receive_type(ws, protocol.BoardUpdate, 5)
+            if upd.board["bookings"][0]["capacity"] == 6:
+                break
+        await ws.close()
+    finally:
+        await client_b.close()
+        await client_a.close()
+
+
+def test_the_bus_hands_slots_messages_to_listeners():
+    from cti_server.bus import Bus
+
+    seen = []
+    bus = Bus("redis://unused", "me", lambda kind, data: seen.append(("any", kind)))
+    bus.listen("slots", lambda data: seen.append(("slots", data["venue_id"])))
+    bus.dispatch({"kind": "slots", "from": "other", "venue_id": 3})
+    bus.dispatch({"kind": "slots", "from": "me", "venue_id": 4})  # our own: ignored
+    bus.dispatch({"kind": "pop", "from": "other"})
+    assert seen == [("any", "slots"), ("slots", 3), ("any", "pop")]

@@ -246,3 +246,53 @@ async def test_crossing_moves_at_the_same_moment_both_succeed(sessions):
     assert await asyncio.gather(move(x.booking_id, b), move(y.booking_id, a)) == [b, a]
     async with sessions() as s:
         assert ((await get_slot(s, a)).booked, (await get_slot(s, b)).booked) == (1, 1)
+
+
+async def test_unknown_operator_is_invalid_input_not_already_booked(sessions):
+    async with sessions() as s:
+        rid = await make_resident(s)
+        slot = await make_slot(s, 2)
+        with pytest.raises(InvalidInput) as info:
+            await book_slot(s, resident_id=rid, slot_id=slot, channel="phone", operator_id=99999)
+        assert info.value.field == "operator_id"
+        assert (await get_slot(s, slot)).booked == 0  # refused before a seat was taken
+
+
+async def test_a_reference_gone_in_a_race_is_not_found_naming_the_field(sessions, monkeypatch):
+    import registry.bookings as bookings_module
+
+    async def gone_meanwhile(session, resident_id, operator_id):  # the checks passed, then...
+        return None
+
+    monkeypatch.setattr(bookings_module, "_check_refs", gone_meanwhile)
+    async with sessions() as s:
+        rid = await make_resident(s)
+        slot = await make_slot(s, 2)
+        with pytest.raises(NotFound) as info:
+            await book_slot(s, resident_id=rid, slot_id=slot, channel="phone", operator_id=99999)
+        assert info.value.details["field"] == "operator_id"
+        await s.rollback()
+
+
+async def test_only_the_active_booking_index_is_already_booked(sessions):
+    from sqlalchemy.exc import IntegrityError
+
+    from registry.bookings import ACTIVE_BOOKING_INDEX, violated_constraint
+
+    async with sessions() as s:
+        rid = await make_resident(s)
+        slot = await make_slot(s, 5)
+        await s.commit()
+    row = {"resident_id": rid, "slot_id": slot, "dose": 1, "status": "booked", "channel": "phone"}
+    async with sessions() as s:
+        await s.execute(insert(Booking).values(**row))
+        with pytest.raises(IntegrityError) as twice:
+            await s.execute(insert(Booking).values(**row))
+        await s.rollback()
+    async with sessions() as s:
+        with pytest.raises(IntegrityError) as no_operator:
+            await s.execute(insert(Booking).values(**row, created_by=99999))
+        await s.rollback()
+    assert violated_constraint(twice.value) == ACTIVE_BOOKING_INDEX
+    assert violated_constraint(no_operator.value) in ("fk_bookings_created_by_operators",
+                                                      "foreign_key")  # fmt: skip
