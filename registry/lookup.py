@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import CompoundSelect, Integer, Select, bindparam, literal_column, select, union_all
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from registry.matching import HouseholdMatch, ResidentMatch
@@ -86,23 +87,30 @@ class _Row(NamedTuple):
 
 
 @cache
-def _sqlite_sql() -> tuple[str, tuple[str, ...], dict[str, Any]]:
-    compiled = lookup_statement().compile(dialect=sqlite.dialect())
+def _raw_sql(driver: str) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    dialect = sqlite.dialect() if driver == "aiosqlite" else asyncpg.dialect()  # type: ignore[no-untyped-call]
+    compiled = lookup_statement().compile(dialect=dialect)
     defaults = dict(compiled.construct_params({"number": "", "cap": 0}))
     return str(compiled), tuple(compiled.positiontup or ()), defaults
 
 
-async def _fetch_sqlite(conn: AsyncConnection, params: dict[str, Any]) -> list[Any]:
-    """aiosqlite hops to its thread for every cursor step (4 per query through SQLAlchemy, the
-    main cost of a lookup); ``execute_fetchall`` on the driver connection makes it one hop."""
-    sql, order, defaults = _sqlite_sql()
+async def _fetch_raw(conn: AsyncConnection, params: dict[str, Any]) -> list[Any]:
+    """Run the lookup on the driver connection, in the session's transaction. Through
+    SQLAlchemy, aiosqlite hops to its thread for every cursor step (four per query: the main
+    cost of a lookup); ``execute_fetchall`` makes it one. asyncpg's ``fetch`` likewise skips
+    the adapter's greenlet and result layers (measured in bench/bench_lookup.py)."""
+    sql, order, defaults = _raw_sql(conn.dialect.driver)
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
     values = tuple(params.get(name, defaults[name]) for name in order)
+    if conn.dialect.driver == "asyncpg":
+        raws = await driver.fetch(sql, *values)
+    else:
+        raws = await driver.execute_fetchall(sql, values)
     out = []
-    for raw in await driver.execute_fetchall(sql, values):
+    for raw in raws:
         row = _Row(*raw)
-        if isinstance(row.birth_date, str):
+        if isinstance(row.birth_date, str):  # SQLite stores dates as ISO text
             row = row._replace(birth_date=dt.date.fromisoformat(row.birth_date))
         out.append(row)
     return out
@@ -173,8 +181,8 @@ async def lookup_by_number(
         return []
     conn = await session.connection()
     params = {"number": e164, "cap": limit * 3}
-    if conn.dialect.name == "sqlite" and conn.dialect.driver == "aiosqlite":
-        rows = await _fetch_sqlite(conn, params)
+    if conn.dialect.driver in ("aiosqlite", "asyncpg"):
+        rows = await _fetch_raw(conn, params)
     else:
         rows = list((await conn.execute(lookup_statement(), params)).all())
     result = group_rows(rows, limit)
