@@ -11,7 +11,9 @@ import datetime as dt
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,7 +106,31 @@ def main(argv: list[str] | None = None) -> int:
     client.wrapup.disposition, client.wrapup.notes = "booked", "5/20 10:00 に予約。送迎あり。"
     client.wrapup.changed()
     shot(window, "wrapup")
+    board_shot(client, shot)
     return 0
+
+
+def board_shot(client: Any, shot: Callable[[object, str], None]) -> None:
+    """The supervisor board as a supervisor sees it after logging in (an invented board)."""
+    from cti_server.protocol import PROTOCOL_VERSION, BoardUpdate, Hello, OperatorInfo
+
+    from . import demo_board
+    from .views.board_thresholds import ThresholdDialog
+
+    supervisor = OperatorInfo(id=7, username="sv1", display_name="", role="supervisor")
+    client.board.on_hello(Hello(PROTOCOL_VERSION, "demo", supervisor, ""))
+    client.board.model.on_update(BoardUpdate(board=demo_board.board()))
+    client.window.show_board()
+    view = client.board.view
+    view.agents.selectRow(2)
+    shot(client.window, "board")
+    client.board.model.on_error("ami_unavailable", "the PBX is not connected")
+    shot(client.window, "board-refused")
+    client.board.model.clear_error()
+    dialog = ThresholdDialog(client.board.model.thresholds, view)
+    dialog.show()
+    shot(dialog, "board-thresholds")
+    dialog.close()
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from .en import EN
 
 HERE = Path(__file__).resolve().parent
 PACKAGE = HERE.parent
-SKIP = ("demo_data.py", "screenshots.py")  # invented data, a developer tool
+SKIP = ("demo_data.py", "demo_board.py", "screenshots.py")  # invented data, a developer tool
 # Japanese that is shown as it is in every language (the language menu, separators)
 AS_IS = {"日本語", "、", "\u3000"}
 

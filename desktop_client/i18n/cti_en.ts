@@ -20,16 +20,16 @@
         <translation>Service level</translation>
     </message>
     <message>
-        <source>待ち呼</source>
-        <translation>Waiting</translation>
-    </message>
-    <message>
         <source>注意</source>
         <translation>Caution</translation>
     </message>
     <message>
         <source>警告</source>
         <translation>Alert</translation>
+    </message>
+    <message>
+        <source>待ち呼</source>
+        <translation>Waiting</translation>
     </message>
     <message>
         <source>応答</source>
@@ -49,7 +49,7 @@
     </message>
     <message>
         <source>通話中</source>
-        <translation>in call</translation>
+        <translation>In call</translation>
     </message>
     <message>
         <source>使用中</source>
@@ -218,6 +218,10 @@
     <message>
         <source>しきい値</source>
         <translation>Thresholds</translation>
+    </message>
+    <message>
+        <source>キャンセル</source>
+        <translation>Cancel</translation>
     </message>
     <message>
         <source>表の色が変わる値です。</source>
@@ -513,15 +517,15 @@
     </message>
     <message>
         <source>待機中</source>
-        <translation>queued</translation>
+        <translation>Queued</translation>
     </message>
     <message>
         <source>着信中</source>
-        <translation>ringing</translation>
+        <translation>Ringing</translation>
     </message>
     <message>
         <source>終了</source>
-        <translation>ended</translation>
+        <translation>Ended</translation>
     </message>
     <message>
         <source>{what}の一致 {score}%</source>
@@ -670,10 +674,6 @@
     <message>
         <source>ログイン</source>
         <translation>Log in</translation>
-    </message>
-    <message>
-        <source>キャンセル</source>
-        <translation>Cancel</translation>
     </message>
     <message>
         <source>ログインしています…</source>

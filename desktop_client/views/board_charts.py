@@ -1,32 +1,36 @@
 """Charts of the supervisor board (QtCharts): calls waiting over the day, answered / abandoned
-per interval, and the service level through the day against the supervisor's thresholds."""
+per interval, and the service level through the day against the supervisor's thresholds.
+
+Compact on purpose (three charts share the right column): small title and axis fonts, legends on
+the right, an x axis labelled on the full hours only (a bar-category axis would elide every label
+to the width of one 15-minute bar)."""
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCharts import (
-    QBarCategoryAxis,
+    QAbstractAxis,
     QBarSeries,
     QBarSet,
+    QCategoryAxis,
     QChart,
     QChartView,
     QLineSeries,
     QValueAxis,
 )
 from PySide6.QtCore import QMargins, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 
 from ..models.board import BoardModel
 from .labels import t
 
-Bars = tuple[str, QColor, list[tuple[str, float | None]]]  # name, colour, (label, value)
+Points = list[tuple[str, float | None]]  # (interval label "HH:MM", value)
+Bars = tuple[str, QColor, Points]  # name, colour, points
 BLUE, GREEN, RED, AMBER = QColor("#388bfd"), QColor("#2ea043"), QColor("#f85149"), QColor("#d29922")
 
 
-def _trim(points: list[tuple[str, float | None]], keep_from: int) -> list[tuple[str, float | None]]:
-    return points[keep_from:]
-
-
-def first_active(series: dict[str, list[tuple[str, float | None]]]) -> int:
+def first_active(series: dict[str, Points]) -> int:
     """Index of the interval before the first with any traffic (charts skip the quiet night)."""
     for i, (_, v) in enumerate(series["peak_waiting"]):
         answered = series["answered"][i][1] or 0
@@ -34,6 +38,13 @@ def first_active(series: dict[str, list[tuple[str, float | None]]]) -> int:
         if (v or 0) or answered or abandoned:
             return max(0, i - 1)
     return max(0, len(series["peak_waiting"]) - 4)
+
+
+def _font(base: QFont, delta: float, bold: bool = False) -> QFont:
+    font = QFont(base)
+    font.setPointSizeF(max(7.0, base.pointSizeF() + delta))
+    font.setBold(bold)
+    return font
 
 
 class BoardCharts:
@@ -49,30 +60,46 @@ class BoardCharts:
     def _view() -> QChartView:
         view = QChartView(QChart())
         view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        view.setMinimumHeight(170)
+        view.setMinimumHeight(140)
         return view
 
     def update(self) -> None:
         queues = self.model.queues
         if not queues:
             return
-        q = queues[0]
-        s = self.model.series(q)
+        s = self.model.series(queues[0])
         start = first_active(s)
-        waiting = [(t("待ち呼"), BLUE, _trim(s["peak_waiting"], start))]
-        self._bars(self.waiting, t("待ち呼数（区間最大）"), waiting,
+        self._bars(self.waiting, t("待ち呼数（区間最大）"),
+                   [(t("待ち呼"), BLUE, s["peak_waiting"][start:])],
                    self.model.definition("peak_waiting"))  # fmt: skip
         self._bars(self.volume, t("区間ごとの応答・放棄"),
-                   [(t("応答"), GREEN, _trim(s["answered"], start)),
-                    (t("放棄（短時間含む）"), RED, _trim(s["abandoned"], start))],
+                   [(t("応答"), GREEN, s["answered"][start:]),
+                    (t("放棄（短時間含む）"), RED, s["abandoned"][start:])],
                    self.model.definition("answered"))  # fmt: skip
-        self._service(_trim(s["service_level"], start))
+        self._service(s["service_level"][start:])
+        self._align_legends()
+
+    def _align_legends(self) -> None:
+        """One legend width for the three charts, so their plot areas line up."""
+        views = (self.waiting, self.volume, self.service)
+        legends = [v.chart().legend() for v in views]
+        fm = QFontMetrics(legends[0].font())
+        names = [m.label() for lg in legends for m in lg.markers()]
+        width = max((fm.horizontalAdvance(n) for n in names), default=0) + 4 * fm.height()
+        for lg in legends:
+            lg.setMinimumWidth(width)
+            lg.setMaximumWidth(width)
 
     def _chart(self, view: QChartView, title: str, tip: str) -> QChart:
+        """Legends on the right on every chart, so the three plot areas line up (nearly)."""
         chart = QChart()
+        base = view.font()
         chart.setTitle(title)
-        chart.setMargins(QMargins(2, 2, 2, 2))
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        chart.setTitleFont(_font(base, -1, bold=True))
+        chart.setMargins(QMargins(4, 0, 4, 0))
+        chart.setBackgroundRoundness(0)
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
+        chart.legend().setFont(_font(base, -2))
         view.setChart(chart)
         view.setToolTip(tip)
         return chart
@@ -80,18 +107,25 @@ class BoardCharts:
     def _bars(self, view: QChartView, title: str, sets: list[Bars], tip: str) -> None:
         chart = self._chart(view, title, tip)
         series = QBarSeries()
+        series.setBarWidth(0.8)
         top = 1.0
         for name, colour, points in sets:
             bar = QBarSet(name)
             bar.setColor(colour)
+            bar.setBorderColor(colour)
             for _, v in points:
                 bar.append(v or 0.0)
                 top = max(top, v or 0.0)
             series.append(bar)
         chart.addSeries(series)
-        self._axes(chart, series, [p[0] for p in sets[0][2]], top)
+        y = QValueAxis()
+        upper = max(2, math.ceil(top))
+        y.setRange(0, upper + upper % 2)  # even: the middle tick is a whole number
+        y.setLabelFormat("%d")
+        y.setTickCount(3)
+        self._attach(chart, [series], self._hours([p[0] for p in sets[0][2]], -0.5), y)
 
-    def _service(self, points: list[tuple[str, float | None]]) -> None:
+    def _service(self, points: Points) -> None:
         th = self.model.thresholds
         chart = self._chart(self.service, t("サービスレベル（累計）"),
                             self.model.definition("service_level"))  # fmt: skip
@@ -101,37 +135,47 @@ class BoardCharts:
         line.setPointsVisible(True)
         for i, (_, v) in enumerate(points):
             if v is not None:
-                line.append(i + 0.5, v * 100)
-        chart.addSeries(line)
+                line.append(i, v * 100)
+        series = [line]
+        end = max(1, len(points) - 1)
         for value, colour, name in ((th.sl_warn, AMBER, t("注意")), (th.sl_bad, RED, t("警告"))):
             ref = QLineSeries()
             ref.setName(f"{name} {round(value * 100)}%")
             ref.setPen(QPen(colour, 1.2, Qt.PenStyle.DashLine))
-            ref.append(0, value * 100)
-            ref.append(max(1, len(points)), value * 100)
-            chart.addSeries(ref)
-        x = QValueAxis()
-        x.setRange(0, max(1, len(points)))
-        x.setLabelsVisible(False)
+            ref.append(-0.5, value * 100)
+            ref.append(end + 0.5, value * 100)
+            series.append(ref)
+        for s in series:
+            chart.addSeries(s)
         y = QValueAxis()
         y.setRange(0, 100)
         y.setLabelFormat("%d%%")
-        chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
-        for s in chart.series():
-            s.attachAxis(x)
-            s.attachAxis(y)
+        y.setTickCount(3)
+        self._attach(chart, series, self._hours([p[0] for p in points], -0.5), y)
 
     @staticmethod
-    def _axes(chart: QChart, series: QBarSeries, labels: list[str], top: float) -> None:
-        x = QBarCategoryAxis()
-        step = max(1, len(labels) // 8)
-        x.append([lb if i % step == 0 else " " * (i % 97 + 1) for i, lb in enumerate(labels)])
-        y = QValueAxis()
-        y.setRange(0, top * 1.15)
-        y.setLabelFormat("%d")
-        y.setTickCount(min(6, int(top) + 2))
+    def _hours(labels: list[str], start: float) -> QCategoryAxis:
+        """An x axis over interval indexes, labelled at each full hour ("9:00" at 09:00)."""
+        x = QCategoryAxis()
+        x.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+        x.setRange(start, start + max(1, len(labels)))
+        hours = [i for i, lb in enumerate(labels) if lb.endswith(":00")]
+        step = max(1, len(hours) // 7)  # at most about seven labels
+        for n, i in enumerate(hours):
+            if n % step == 0:
+                x.append(f"{int(labels[i][:2])}:00", i + start)
+        return x
+
+    @staticmethod
+    def _attach(chart: QChart, series: list[QLineSeries] | list[QBarSeries],
+                x: QAbstractAxis, y: QValueAxis) -> None:  # fmt: skip
+        small = _font(chart.titleFont(), -1)
+        small.setBold(False)
+        for axis in (x, y):
+            axis.setLabelsFont(small)
+            axis.setGridLineVisible(axis is y)
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(x)
-        series.attachAxis(y)
+        for s in series:
+            s.attachAxis(x)
+            s.attachAxis(y)

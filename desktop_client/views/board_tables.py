@@ -27,17 +27,29 @@ INTERVAL_COLS = [("時刻", "day"), ("最大待ち", "peak_waiting"), ("着信",
                  ("応答", "answered"), ("放棄", "abandoned"), ("短時間", "short_abandoned"),
                  ("SL", "service_level")]  # fmt: skip
 BOOKING_COLS = [("日付", ""), ("会場", ""), ("予約 / 定員", "bookings")]
+# columns whose cells are centred (figures); tables not named here centre every column but the first
+CENTRED = {"agents": (0, 3, 5, 6), "bookings": (0, 2), "intervals": range(7)}
 Cells = list[tuple[str, str]]  # (text, level) per cell
 
 
-def make_table(cols: list[tuple[str, str]]) -> QTableWidget:
+def make_table(cols: list[tuple[str, str]], flex: int | None = None) -> QTableWidget:
+    """A read-only table with compact rows. ``flex``: the one column that takes the spare width
+    (the others fit their contents); None: every column shares the width."""
     table = QTableWidget(0, len(cols))
     table.verticalHeader().setVisible(False)
+    rows = table.verticalHeader()
+    rows.setMinimumSectionSize(table.fontMetrics().height() + 4)
+    rows.setDefaultSectionSize(table.fontMetrics().height() + 8)
     table.setWordWrap(False)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    head = table.horizontalHeader()
+    if flex is None:
+        head.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    else:
+        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(flex, QHeaderView.ResizeMode.Stretch)
     return table
 
 

@@ -49,6 +49,7 @@ class ThresholdDialog(QDialog):
         self.spins: dict[str, QDoubleSpinBox] = {}
         for key, value in current.as_dict().items():
             spin = QDoubleSpinBox(self)
+            spin.setMinimumWidth(spin.fontMetrics().horizontalAdvance("0000.0") * 2)
             percent = key in PERCENT
             spin.setRange(0, 100 if percent else 3600)
             spin.setDecimals(0 if key.startswith(("waiting", "wait")) else 1)
@@ -58,6 +59,7 @@ class ThresholdDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(t("キャンセル"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSettings, QTimer
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -32,6 +32,7 @@ from .board_charts import BoardCharts
 from .board_tables import (
     AGENT_COLS,
     BOOKING_COLS,
+    CENTRED,
     COLOURS,
     INTERVAL_COLS,
     QUEUE_COLS,
@@ -62,8 +63,10 @@ class BoardView(QWidget):
         self.status, self.notice = QLabel(), QLabel()
         self.notice.setWordWrap(True)
         self.queues, self.today = make_table(QUEUE_COLS), make_table(TODAY_COLS)
-        self.agents, self.intervals = make_table(AGENT_COLS), make_table(INTERVAL_COLS)
-        self.bookings = make_table(BOOKING_COLS)
+        self.agents, self.intervals = make_table(AGENT_COLS, flex=1), make_table(INTERVAL_COLS)
+        self.bookings = make_table(BOOKING_COLS, flex=1)
+        for name in ("queues", "today", "agents", "intervals", "bookings"):
+            getattr(self, name).setObjectName(name)
         self.mobility = QLabel()
         self.titles = {key: QLabel() for key in SECTIONS}
         self.charts = BoardCharts(model)
@@ -81,6 +84,7 @@ class BoardView(QWidget):
         self.retranslate()
 
     def _layout(self) -> None:
+        """Left: now (queues, agents), today and its intervals; right: charts, bookings."""
         top = QHBoxLayout()
         top.addWidget(self.status, 1)
         top.addWidget(self.threshold_button)
@@ -94,26 +98,26 @@ class BoardView(QWidget):
             left.addWidget(self.titles[key])
             left.addWidget(widget)
         left.addLayout(buttons)
-        left.addWidget(self.titles["bookings"])
-        left.addWidget(self.mobility)
-        left.addWidget(self.bookings, 1)
-        self.bookings.setMaximumHeight(220)
-        left.addStretch(1)
+        left.addWidget(self.titles["intervals"])
+        left.addWidget(self.intervals, 1)
         right = QVBoxLayout()
-        right.addWidget(self.charts.waiting)
-        right.addWidget(self.charts.volume)
-        right.addWidget(self.charts.service)
-        right.addWidget(self.titles["intervals"])
-        right.addWidget(self.intervals)
+        for chart in (self.charts.waiting, self.charts.volume, self.charts.service):
+            right.addWidget(chart, 1)
+        head = QHBoxLayout()
+        head.addWidget(self.titles["bookings"])
+        head.addStretch(1)
+        head.addWidget(self.mobility)
+        right.addLayout(head)
+        right.addWidget(self.bookings)
         grid = QGridLayout()
         grid.addLayout(left, 0, 0)
         grid.addLayout(right, 0, 1)
-        grid.setColumnStretch(0, 5)
-        grid.setColumnStretch(1, 4)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
         outer = QVBoxLayout(self)
         outer.addLayout(top)
         outer.addWidget(self.notice)
-        outer.addLayout(grid)
+        outer.addLayout(grid, 1)
 
     def retranslate(self) -> None:
         tables = ((self.queues, QUEUE_COLS), (self.today, TODAY_COLS), (self.agents, AGENT_COLS),
@@ -137,6 +141,7 @@ class BoardView(QWidget):
         """rows of (text, level) cells; headers and cells carry the figure's definition."""
         lang = current_language()
         tips = [self.model.definition(key, lang) if key else "" for _, key in cols]
+        centred = CENTRED.get(table.objectName(), range(1, len(cols)))
         table.setRowCount(len(rows))
         for c, tip in enumerate(tips):
             head = table.horizontalHeaderItem(c)
@@ -147,11 +152,13 @@ class BoardView(QWidget):
                 item = QTableWidgetItem(text)
                 if tips[c]:
                     item.setToolTip(tips[c])
+                if c in centred:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 if level in COLOURS:
                     item.setBackground(QBrush(COLOURS[level]))
                 table.setItem(r, c, item)
-        if table in (self.queues, self.today, self.agents):
-            fit_height(table, 1 if table is not self.agents else 3)
+        if table is not self.intervals:  # the intervals take what is left, and scroll
+            fit_height(table, 3 if table in (self.agents, self.bookings) else 1)
 
     def refresh(self) -> None:
         m = self.model

@@ -30,7 +30,8 @@ def test_models_never_import_qt() -> None:
     code = (
         "import sys, desktop_client.models.pop, desktop_client.models.forms, "
         "desktop_client.models.outbox, desktop_client.models.search, "
-        "desktop_client.models.resident; assert 'PySide6' not in sys.modules"
+        "desktop_client.models.resident, desktop_client.models.board; "
+        "assert 'PySide6' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -253,3 +254,54 @@ def test_none_survives_pyside_calls_that_leak_its_references() -> None:
         "for i in range(50_000): label.setText('x')\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def _board(state: str = "available") -> dict:
+    agent = {"interface": "Local/1001@operators/n", "name": "Operator 1001", "extension": "1001",
+             "state": state, "since": None, "paused_reason": "", "answered_today": 0,
+             "avg_talk_today": None}  # fmt: skip
+    return {"at": "2026-11-27T05:00:00+00:00", "queues": [], "agents": [agent]}
+
+
+def test_board_pause_is_pending_until_the_board_shows_it() -> None:
+    from cti_server.protocol import BoardUpdate
+    from desktop_client.models.board import BoardModel
+
+    model = BoardModel()
+    model.on_update(BoardUpdate(board=_board()))
+    msg = model.pause_request(model.agents[0], True, "  休憩\n（昼）  ")
+    assert (msg.paused, msg.reason) == (True, "休憩 （昼）")  # one line, as QueuePause wants
+    assert model.pause_request(model.agents[0], False, "x").reason == ""
+    model.sent(msg)
+    assert model.pending == {"Local/1001@operators/n": True}
+    model.on_update(BoardUpdate(board=_board("available")))  # not yet applied
+    assert model.pending == {"Local/1001@operators/n": True}
+    model.on_update(BoardUpdate(board=_board("paused")))
+    assert model.pending == {}
+
+
+def test_board_refusal_clears_pending_and_is_kept_until_the_next_action() -> None:
+    from cti_server.protocol import BoardUpdate
+    from desktop_client.models.board import BoardModel
+
+    model = BoardModel()
+    model.on_update(BoardUpdate(board=_board()))
+    model.sent(model.pause_request(model.agents[0], True, "研修"))
+    model.on_error("ami_unavailable", "the PBX is not connected")
+    assert (model.error, model.pending) == ("ami_unavailable", {})
+    model.on_update(BoardUpdate(board=_board()))
+    assert model.error == "ami_unavailable"
+    model.sent(model.pause_request(model.agents[0], True, "研修"))
+    assert model.error == ""
+
+
+def test_every_ui_string_has_english_and_no_japanese_escapes_t() -> None:
+    import ast
+
+    from desktop_client.i18n.build import scan, stray_japanese, ui_strings
+    from desktop_client.i18n.en import EN
+
+    assert [s for s in ui_strings() if s not in EN] == []
+    assert stray_japanese() == []
+    sources, stray = scan(ast.parse('X = {"a": "休止"}\ndef f():\n    return "未翻訳"\n'))
+    assert (sources, stray) == (["休止"], [(3, "未翻訳")])
