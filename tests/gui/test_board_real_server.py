@@ -1,6 +1,7 @@
 """The supervisor board in the client against the real cti_server and the PBX simulator over AMI:
 a supervisor gets the board tab, SubscribeBoard, live BoardUpdates, and pauses / unpauses an
-agent from the view (QueuePause reaching the simulator); closing the tab unsubscribes. An
+agent from the view (QueuePause reaching the simulator), subscribes again after a server
+restart; closing the tab unsubscribes, F8 subscribes again. An
 operator gets no tab and never subscribes."""
 
 from __future__ import annotations
@@ -127,6 +128,12 @@ def test_supervisor_gets_the_live_board_and_pauses_an_agent(qtbot, client, sim, 
     qtbot.waitUntil(lambda: _waiting(client) == 0, timeout=10000)
     assert not sim.sim.members[0].paused
     assert client.board.model.error == ""
+
+    sim.call(sim.stop())  # the server restarts: a new socket, a new Hello, a new SubscribeBoard
+    qtbot.waitUntil(lambda: not client.board.subscribed, timeout=10000)
+    sim.call(sim.start())
+    qtbot.waitUntil(lambda: client.board.subscribed, timeout=15000)
+    qtbot.waitUntil(lambda: sim.call(sim.subscribers()) == 1, timeout=5000)
 
     window.sections.tabCloseRequested.emit(1)  # the supervisor closes the board tab
     assert window.board is None

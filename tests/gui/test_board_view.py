@@ -23,6 +23,7 @@ from cti_server.domain.figures import FigureSettings
 from cti_server.domain.tracker import Tracker
 from cti_server.web.board_build import build_board
 from cti_server.web.board_figures import TodayRecords, record_from_call
+from desktop_client import demo_board
 from desktop_client.models.board import BoardModel, Thresholds
 from desktop_client.views.board_thresholds import ThresholdDialog
 from desktop_client.views.board_view import BoardView
@@ -166,3 +167,32 @@ def test_render_offscreen(qtbot, qsettings, ami_fixtures):
     out = Path("/tmp/shots")
     out.mkdir(exist_ok=True)
     assert view.grab().save(str(out / "board.png"))
+
+
+def hello(role: str) -> str:
+    who = protocol.OperatorInfo(id=7, username="u", display_name="", role=role)
+    return protocol.encode(protocol.Hello(protocol.PROTOCOL_VERSION, "t", who, ""))
+
+
+def test_board_section_follows_the_role_and_the_language(qtbot, client):
+    """Through app.build(): a supervisor Hello opens the board; English retranslates it."""
+    client.link.feed_text(hello("supervisor"))
+    window, view = client.window, client.board.view
+    assert window.board is view
+    assert not client.board.subscribed  # not connected: nothing could be sent
+    client.board.model.on_update(protocol.BoardUpdate(board=demo_board.board()))
+    assert view.queues.horizontalHeaderItem(1).text() == "待ち呼"
+    client.set_language("en")
+    assert window.sections.tabText(1) == "Supervisor board (F8)"
+    assert view.queues.horizontalHeaderItem(1).text() == "Waiting"
+    assert view.agents.item(2, 2).text() == "Paused"
+    assert view.today.item(0, 5).toolTip().startswith("answered within 20 s")
+    client.set_language("ja")
+    assert view.today.item(0, 5).toolTip().startswith("20秒以内に応答")
+
+    worker = protocol.OperatorInfo(id=8, username="op1", display_name="", role="operator")
+    client.link.feed_text(
+        protocol.encode(protocol.Hello(protocol.PROTOCOL_VERSION, "t", worker, ""))
+    )
+    assert window.board is None
+    assert window.sections.count() == 1
