@@ -247,8 +247,11 @@ async def test_slot_changes_on_another_instance_refresh_the_fill(engine, db_url)
         ws = await _board_socket(app_b, client_b)
         first = await receive_type(ws, protocol.BoardUpdate)
         assert [(b["booked"], b["capacity"]) for b in first.board["bookings"]] == [(0, 4)]
-        resp = await client_a.patch(f"/api/slots/{slot.slot_id}", json={"capacity": 6},
-                                    headers=auth(token(app_a, 9, role="supervisor", ext=None)))
+        resp = await client_a.patch(
+            f"/api/slots/{slot.slot_id}",
+            json={"capacity": 6},
+            headers=auth(token(app_a, 9, role="supervisor", ext=None)),
+        )
         assert resp.status == 200, await resp.text()
         while True:  # B's board follows a change made through A
             upd = await receive_type(ws, protocol.BoardUpdate, 5)

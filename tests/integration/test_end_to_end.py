@@ -83,10 +83,7 @@ async def _operators(app, client, exts):
 
 async def _first_pop(sockets):
     """(extension, pop) of the first socket that gets a ScreenPop (with the lookup done)."""
-    tasks = {
-        asyncio.ensure_future(receive_pop(ws, 10)): ext
-        for ext, ws in sockets.items()
-    }
+    tasks = {asyncio.ensure_future(receive_pop(ws, 10)): ext for ext, ws in sockets.items()}
     done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     for t in pending:
         t.cancel()
