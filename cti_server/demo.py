@@ -123,6 +123,10 @@ def _stop(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
             p.wait()
 
 
+def _terminate(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="cti-demo", description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="var/demo", help="folder of the demo ledger")
@@ -130,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=0.1, help="simulated calls per second")
     ap.add_argument("--no-client", action="store_true")
     args = ap.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)  # `kill` or a service manager stops it like Ctrl-C
     folder = Path(args.data).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     db_url = f"sqlite:///{folder / 'ledger.sqlite3'}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -168,6 +169,9 @@ async def _name_index(app: web.Application) -> AsyncIterator[None]:
 
         async with app[SESSIONS]() as session:
             index = await NameIndex.load(session)
+        # The index is millions of long-lived objects: keep the cyclic collector from scanning
+        # them on every full collection (100+ ms pauses on the pop path, measured).
+        gc.freeze()
         log.info("name index loaded")
         return index
 
