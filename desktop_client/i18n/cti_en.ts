@@ -836,10 +836,6 @@
         <translation>Address</translation>
     </message>
     <message>
-        <source>台帳を照会できませんでした。検索してください。</source>
-        <translation>The ledger could not be asked. Please search.</translation>
-    </message>
-    <message>
         <source>この方で確定</source>
         <translation>Confirm this person</translation>
     </message>
@@ -852,16 +848,24 @@
         <translation>Waiting for a call</translation>
     </message>
     <message>
-        <source>該当する住民がいません。検索してください。</source>
-        <translation>No resident matches this number. Please search.</translation>
+        <source>台帳を照会中…</source>
+        <translation>Looking up the ledger…</translation>
     </message>
     <message>
         <source>検索中…</source>
         <translation>Searching…</translation>
     </message>
     <message>
+        <source>台帳を照会できませんでした。検索してください。</source>
+        <translation>The ledger could not be asked. Please search.</translation>
+    </message>
+    <message>
         <source>キュー: {queue}　待ち時間: {wait}　{state}</source>
         <translation>Queue: {queue}   Waited: {wait}   {state}</translation>
+    </message>
+    <message>
+        <source>該当する住民がいません。検索してください。</source>
+        <translation>No resident matches this number. Please search.</translation>
     </message>
     <message>
         <source>入力すると候補が表示されます</source>

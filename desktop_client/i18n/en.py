@@ -142,6 +142,7 @@ EN: dict[str, str] = {
     "氏名": "Name",
     "住所": "Address",
     "台帳を照会できませんでした。検索してください。": "The ledger could not be asked. Please search.",
+    "台帳を照会中…": "Looking up the ledger…",
     "この方で確定": "Confirm this person",
     "検索": "Search",
     "着信待ち": "Waiting for a call",

@@ -149,11 +149,13 @@ class PopView(QWidget):
             return
         self.caller.setText(caller_text(pop.caller))
         self._update_wait()
-        self.lookup_error.setVisible(bool(pop.lookup_error))
-        self.lookup_error.setText(t("台帳を照会できませんでした。検索してください。"))
-        if not pop.households and not pop.lookup_error:
+        if pop.lookup_error == "pending":  # the server sends the full pop when its lookup ends
+            self.lookup_error.setText(t("台帳を照会中…"))
+        elif pop.lookup_error:
+            self.lookup_error.setText(t("台帳を照会できませんでした。検索してください。"))
+        elif not pop.households:
             self.lookup_error.setText(t("該当する住民がいません。検索してください。"))
-            self.lookup_error.show()
+        self.lookup_error.setVisible(bool(pop.lookup_error) or not pop.households)
         self.tree.show_households(pop.households)
         self.tree.select_index(self.model.selected)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -224,3 +225,17 @@ def test_wrong_password_is_told(qtbot, client, fake):
     assert (
         dialog.message.text() == "サーバーが受け付けませんでした。（wrong user name or password）"
     )
+
+
+def test_pending_lookup_says_so_then_the_full_pop_replaces_it(qtbot, client, fake):
+    """The server pops at ringing before its lookup ends, then sends the full pop."""
+    log_in(qtbot, client, fake.url)
+    full = demo_data.pop()
+    fake.push(dataclasses.replace(full, households=(), lookup_error="pending"))
+    qtbot.waitUntil(lambda: client.pop.pop is not None, timeout=5000)
+    label = client.window.pop.lookup_error
+    assert label.isVisibleTo(client.window)
+    assert label.text() == "台帳を照会中…"
+    fake.push(full)
+    qtbot.waitUntil(lambda: client.window.pop.tree.topLevelItemCount() == 2, timeout=5000)
+    assert not label.isVisibleTo(client.window)
