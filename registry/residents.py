@@ -4,21 +4,27 @@
 looking and during which call. The web layer must call
 ``audit(session, "resident.view", operator_id=..., resident_id=..., call_linkedid=...)`` for every
 resident view it serves (and commit it).
+
+``resident_by_barcode`` finds the resident of a postcard number (はがき番号: 11 digits and a Damm
+check digit), read out over the phone or typed by a USB scanner.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import unicodedata
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.barcode import SERIAL_DIGITS, is_valid_barcode
 from registry.bookings import bookings_of
 from registry.calls import calls_of_resident
-from registry.errors import NotFound
+from registry.errors import InvalidInput, NotFound
 from registry.intents import intents_of
+from registry.matching import ResidentMatch
 from registry.mobility import list_mobility_requests
 from registry.models import Household, Phone, Resident
 from registry.phone import normalize_caller_id
@@ -130,4 +136,56 @@ async def resident_detail(
         bookings=tuple(await bookings_of(session, r.id)),
         mobility_requests=tuple(await list_mobility_requests(session, resident_id=r.id)),
         calls=tuple(await calls_of_resident(session, r.id, limit=calls_limit)),
+    )
+
+
+BARCODE_LENGTH = SERIAL_DIGITS + 1
+_SEPARATORS = str.maketrans("", "", " -\u2010\u2011\u2012\u2013\u2014\u2212\u30fc")
+
+
+def normalize_barcode(code: str) -> str:
+    """Full-width digits to ASCII, spaces and dashes out; InvalidInput("barcode") if not 12
+    digits, or if the check digit does not match."""
+    if not isinstance(code, str):
+        raise InvalidInput("barcode", "a postcard number is text of 12 digits")
+    text = unicodedata.normalize("NFKC", code).translate(_SEPARATORS)
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidInput("barcode", "a postcard number has digits only")
+    if len(text) != BARCODE_LENGTH:
+        raise InvalidInput(
+            "barcode",
+            f"a postcard number has {BARCODE_LENGTH} digits; got {len(text)}",
+            details={"length": len(text)},
+        )
+    if not is_valid_barcode(text):
+        raise InvalidInput("barcode", "check digit does not match: a digit was probably misheard")
+    return text
+
+
+async def resident_by_barcode(session: AsyncSession, code: str) -> ResidentMatch:
+    """The resident whose postcard carries ``code`` (score 100, reason "barcode").
+
+    InvalidInput (field "barcode") for a malformed code or a wrong check digit; NotFound when the
+    code is valid but belongs to no one in the ledger. Not audited: the caller audits the view.
+    """
+    barcode = normalize_barcode(code)
+    r = await session.scalar(select(Resident).where(Resident.barcode == barcode))
+    if r is None:
+        raise NotFound("no resident has this postcard number", details={"field": "barcode"})
+    household_no = ""
+    if r.household_id is not None:
+        household = await session.get(Household, r.household_id)
+        household_no = household.household_no if household else ""
+    reasons = ("barcode",) if r.status == "active" else ("barcode", f"status:{r.status}")
+    return ResidentMatch(
+        resident_id=r.id,
+        name=r.name,
+        name_kana=r.name_kana,
+        birth_date=r.birth_date,
+        sex=r.sex,
+        address=r.address,
+        household_id=r.household_id,
+        household_no=household_no,
+        score=100.0,
+        reasons=reasons,
     )

@@ -1,7 +1,8 @@
 """Venues and their time slots; capacity changes that never fall below what is booked.
 
 Slot times are stored in UTC; ``list_slots`` picks a calendar day in a time zone (Asia/Tokyo).
-The caller commits.
+``create_slots`` lays out a day's slots in one call (start, end, slot length, capacity);
+``delete_slot`` removes a slot no booking ever referred to. The caller commits.
 """
 
 from __future__ import annotations
@@ -10,17 +11,18 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.errors import Conflict, InvalidInput, NotFound
-from registry.models import Slot, Venue
+from registry.models import Booking, Slot, Venue
 from registry.views import SlotView, VenueInfo, as_utc, aware_utc
 
 log = logging.getLogger(__name__)
 
 MAX_CAPACITY = 100_000
+MAX_SLOTS_PER_DAY = 288  # every 5 minutes for 24 hours
 
 
 def venue_info(v: Venue) -> VenueInfo:
@@ -167,10 +169,7 @@ async def list_slots(
 ) -> list[SlotView]:
     """The venue's slots starting on ``day`` (a calendar day in ``tz``), by start time."""
     await _venue(session, venue_id)
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as err:
-        raise InvalidInput("tz", f"unknown time zone {tz!r}") from err
+    zone = _zone(tz)
     start = dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
     rows = await session.scalars(
@@ -180,3 +179,99 @@ async def list_slots(
         .execution_options(populate_existing=True)
     )
     return [slot_view(s) for s in rows.all()]
+
+
+def _zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise InvalidInput("tz", f"unknown time zone {tz!r}") from err
+
+
+def day_layout(
+    day: dt.date, start: dt.time, end: dt.time, minutes: int, tz: str = "Asia/Tokyo"
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """(starts_at, ends_at) of back-to-back slots of ``minutes`` from ``start`` until ``end``
+    (wall-clock times of ``day`` in ``tz``); a last piece shorter than ``minutes`` is left out."""
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 720:
+        raise InvalidInput("minutes", "the slot length must be from 5 to 720 minutes")
+    zone = _zone(tz)
+    first = dt.datetime.combine(day, start, zone)
+    last = dt.datetime.combine(day, end, zone)
+    if last <= first:
+        raise InvalidInput("end", "the end time must be after the start time")
+    step = dt.timedelta(minutes=minutes)
+    out: list[tuple[dt.datetime, dt.datetime]] = []
+    at = first
+    while at + step <= last:
+        out.append((at, at + step))
+        at += step
+    if not out:
+        raise InvalidInput("minutes", f"no {minutes}-minute slot fits between start and end")
+    if len(out) > MAX_SLOTS_PER_DAY:
+        raise InvalidInput("minutes", f"more than {MAX_SLOTS_PER_DAY} slots in one day")
+    return out
+
+
+async def create_slots(
+    session: AsyncSession,
+    venue_id: int,
+    day: dt.date,
+    start: dt.time,
+    end: dt.time,
+    minutes: int,
+    capacity: int,
+    tz: str = "Asia/Tokyo",
+) -> tuple[list[SlotView], list[SlotView]]:
+    """Add a day's slots in bulk: (created, skipped). A slot already starting at the same time
+    at this venue is skipped (returned in ``skipped``), so running it twice adds nothing."""
+    layout = day_layout(day, start, end, minutes, tz)
+    _check_capacity(capacity)
+    await _venue(session, venue_id)
+    existing = {s.starts_at: s for s in await list_slots(session, venue_id, day, tz)}
+    rows = [
+        {
+            "venue_id": venue_id,
+            "starts_at": a.astimezone(dt.UTC),
+            "ends_at": b.astimezone(dt.UTC),
+            "capacity": capacity,
+            "booked": 0,
+        }
+        for a, b in layout
+        if a.astimezone(dt.UTC) not in existing
+    ]
+    created: list[SlotView] = []
+    if rows:
+        ids = (
+            await session.scalars(
+                insert(Slot).returning(Slot.id, sort_by_parameter_order=True), rows
+            )
+        ).all()
+        created = [await get_slot(session, sid) for sid in ids]
+        created.sort(key=lambda v: v.starts_at)
+    skipped = [
+        existing[a.astimezone(dt.UTC)] for a, _ in layout if a.astimezone(dt.UTC) in existing
+    ]
+    log.info("venue %s: %d slots created, %d skipped", venue_id, len(created), len(skipped))
+    return created, skipped
+
+
+async def delete_slot(session: AsyncSession, slot_id: int) -> SlotView:
+    """Remove a slot that no booking (active or cancelled) refers to; Conflict otherwise.
+
+    One conditional DELETE, so a booking racing with it either lands first (and the delete is
+    refused) or finds no slot.
+    """
+    current = await get_slot(session, slot_id)  # NotFound if there is no such slot
+    used = exists().where(Booking.slot_id == slot_id)
+    gone = await session.scalar(
+        delete(Slot).where(Slot.id == slot_id, Slot.booked == 0, ~used).returning(Slot.id)
+    )
+    if gone is None:
+        current = await get_slot(session, slot_id)
+        raise Conflict(
+            f"slot {slot_id} has bookings ({current.booked} active); lower its capacity instead",
+            details={"slot_id": slot_id, "booked": current.booked},
+        )
+    log.info("slot %s deleted at venue %s", slot_id, current.venue_id)
+    return current

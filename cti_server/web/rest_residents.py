@@ -1,4 +1,9 @@
-"""Resident search and detail. Every view is written to the audit log (operator and call)."""
+"""Resident search and detail, the postcard number (はがき番号) and intents taken by phone.
+
+Every view is written to the audit log (operator and call): a search as ``resident_search``
+(the resident too when a postcard number names exactly one), a card as ``resident_view``; a
+recorded intent is audited by the registry (``intent.record``).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from cti_server.popper import candidate_of
 from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import ApiError, BadRequest
 from cti_server.web.keys import NAME_INDEX, SESSIONS, SETTINGS
-from cti_server.web.validate import path_int
+from cti_server.web.validate import json_body, opt_bool, opt_str, path_int
 from registry.audit import audit
 from registry.search import SearchQuery, search_residents
 
@@ -35,6 +40,8 @@ def _call_of(request: web.Request) -> str | None:
 async def search(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
     q = request.query
+    if "barcode" in q:
+        return await _by_barcode(request, who.id, q["barcode"])
     fields = {k: q.get(k, "").strip() for k in ("name", "birth", "address", "phone")}
     for key, value in fields.items():
         if len(value) > 200:
@@ -70,9 +77,8 @@ async def search(request: web.Request) -> web.Response:
 
 
 async def detail(request: web.Request) -> web.Response:
-    from registry.residents import resident_detail
-
     from registry.audit import audit
+    from registry.residents import resident_detail
 
     who = principal(request, *STAFF)
     resident_id = path_int(request, "resident_id")
@@ -88,3 +94,54 @@ async def detail(request: web.Request) -> web.Response:
         )
         await session.commit()
     return web.json_response(view.to_dict())
+
+
+async def _by_barcode(request: web.Request, operator_id: int, code: str) -> web.Response:
+    """GET /api/residents/search?barcode=: the one resident of a postcard number."""
+    from registry.errors import NotFound
+    from registry.residents import resident_by_barcode
+
+    if len(code) > 40:
+        raise BadRequest("barcode", "longer than 40 characters")
+    call = _call_of(request)
+    today = dt.datetime.now(zoneinfo.ZoneInfo(request.app[SETTINGS].timezone)).date()
+    async with request.app[SESSIONS]() as session:
+        try:
+            match = await resident_by_barcode(session, code)
+        except NotFound:
+            match = None
+        await audit(
+            session,
+            "resident_search",
+            operator_id=operator_id,
+            resident_id=match.resident_id if match else None,
+            call_linkedid=call,
+            details={"fields": ["barcode"], "results": [match.resident_id] if match else []},
+        )
+        await session.commit()
+    results = [protocol.to_dict(candidate_of(match, today))] if match else []
+    return web.json_response({"results": results})
+
+
+async def record_intent(request: web.Request) -> web.Response:
+    """POST /api/residents/{id}/intents: an intent (意向確認) answered on the phone."""
+    from registry import intents
+
+    who = principal(request, *STAFF)
+    resident_id = path_int(request, "resident_id")
+    body = await json_body(request)
+    answers = {k: opt_bool(body, k) for k in ("wants_vaccination", "needs_mobility")}
+    notes = opt_str(body, "notes", max_len=2000)
+    call = opt_str(body, "call", max_len=64) or None
+    async with request.app[SESSIONS]() as session:
+        view = await intents.record_intent(
+            session,
+            resident_id=resident_id,
+            channel="phone",
+            notes=notes,
+            operator_id=who.id,
+            call_linkedid=call,
+            **answers,
+        )
+        await session.commit()
+    return web.json_response(view.to_dict(), status=201)

@@ -1,14 +1,24 @@
-"""Venues and slots with remaining capacity; changes are for supervisors and admins."""
+"""Venues and slots with remaining capacity; changes are for supervisors and admins.
+
+Besides one slot at a time, a day's slots are laid out in one request
+(``POST /api/venues/{id}/slots/bulk``), and a slot nobody ever booked can be deleted.
+Every change tells the watchers (``SlotsChanged``); the board refreshes its bookings fill through
+its response hook on /api/venues and /api/slots writes.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
+from collections.abc import Mapping
+from typing import Any
 
 from aiohttp import web
 
 from cti_server.web.auth import MANAGERS, principal
+from cti_server.web.errors import BadRequest
 from cti_server.web.keys import SESSIONS, SETTINGS
-from cti_server.web.slots import notify_slots, slot_json
+from cti_server.web.slots import notify_removed, notify_slots, slot_json
 from cti_server.web.validate import (
     json_body,
     opt_bool,
@@ -112,3 +122,55 @@ async def update_slot(request: web.Request) -> web.Response:
         await session.commit()
     await notify_slots(request.app, [slot_id])
     return web.json_response(slot_json(slot, request.app[SETTINGS].timezone))
+
+
+def _wall_time(data: Mapping[str, Any], name: str) -> dt.time:
+    text = req_str(data, name, max_len=8)
+    try:
+        value = dt.time.fromisoformat(text)
+    except ValueError as err:
+        raise BadRequest(name, "expected a time HH:MM") from err
+    if value.tzinfo is not None:
+        raise BadRequest(name, "a wall-clock time without a zone, HH:MM")
+    return value
+
+
+async def create_slots_bulk(request: web.Request) -> web.Response:
+    """A day's slots: {day, start "09:00", end "12:00", minutes 30, capacity} -> created/skipped."""
+    from registry import venues
+
+    principal(request, *MANAGERS)
+    venue_id = path_int(request, "venue_id")
+    body = await json_body(request)
+    day = req_day(body, "day")
+    start, end = _wall_time(body, "start"), _wall_time(body, "end")
+    minutes = req_int(body, "minutes", minimum=5)
+    capacity = req_int(body, "capacity", minimum=0)
+    tz = request.app[SETTINGS].timezone
+    async with request.app[SESSIONS]() as session:
+        created, skipped = await venues.create_slots(
+            session, venue_id, day, start, end, minutes, capacity, tz
+        )
+        await session.commit()
+    await notify_slots(request.app, [s.slot_id for s in created])
+    return web.json_response(
+        {
+            "created": [slot_json(s, tz) for s in created],
+            "skipped": [slot_json(s, tz) for s in skipped],
+        },
+        status=201 if created else 200,
+    )
+
+
+async def delete_slot(request: web.Request) -> web.Response:
+    """Delete a slot no booking ever referred to (409 ``conflict`` otherwise)."""
+    from registry import venues
+
+    principal(request, *MANAGERS)
+    slot_id = path_int(request, "slot_id")
+    tz = request.app[SETTINGS].timezone
+    async with request.app[SESSIONS]() as session:
+        slot = await venues.delete_slot(session, slot_id)
+        await session.commit()
+    await notify_removed(request.app, slot)
+    return web.json_response({**slot_json(slot, tz), "deleted": True})

@@ -1,4 +1,8 @@
-"""Slot JSON and live capacity: after a change, ``SlotsChanged`` to the clients watching."""
+"""Slot JSON and live capacity: after a change, ``SlotsChanged`` to the clients watching.
+
+The wire has no "slot removed" message: a deleted slot goes out once with capacity 0 (no seat
+left), so an open booking form can no longer pick it; the next reload no longer lists it.
+"""
 
 from __future__ import annotations
 
@@ -55,6 +59,24 @@ async def notify_slots(app: web.Application, slot_ids: Iterable[int]) -> None:
     except Exception:
         log.exception("could not read slots %s for SlotsChanged", list(slot_ids))
         return
+    _publish(app, groups)
+
+
+async def notify_removed(app: web.Application, slot: Any) -> None:
+    """Tell the watchers that a deleted slot has no seat any more (capacity 0)."""
+    info = slot_info(slot, app[SETTINGS].timezone)
+    gone = protocol.SlotInfo(
+        slot_id=info.slot_id,
+        venue_id=info.venue_id,
+        starts_at=info.starts_at,
+        ends_at=info.ends_at,
+        capacity=0,
+        booked=0,
+    )
+    _publish(app, {(info.venue_id, info.starts_at[:10]): [protocol.to_dict(gone)]})
+
+
+def _publish(app: web.Application, groups: dict[tuple[int, str], list[dict[str, Any]]]) -> None:
     bus = app[SERVICE].bus
     for (venue_id, day), slots in groups.items():
         deliver_slots(app, venue_id, day, slots)

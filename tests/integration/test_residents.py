@@ -143,3 +143,32 @@ async def test_intents_newest_first_and_validated(sessions):
             await record_intent(
                 s, resident_id=rid + 100, wants_vaccination=True, needs_mobility=None, channel="web"
             )
+
+
+async def test_resident_by_barcode_finds_one_resident(sessions):
+    from sqlalchemy import update
+
+    from registry.barcode import make_barcode
+    from registry.models import Resident
+    from registry.residents import resident_by_barcode
+
+    async with sessions() as s:
+        hh = await make_household(s, "京都府舞鶴市北吸1044")
+        rid = await make_resident(s, name="山田 花子", household_id=hh)
+        code = make_barcode(7_000_123)
+        await s.execute(update(Resident).where(Resident.id == rid).values(barcode=code))
+        await s.commit()
+        match = await resident_by_barcode(s, f" {code[:6]} {code[6:]} ")
+        assert (match.resident_id, match.name, match.household_id) == (rid, "山田 花子", hh)
+        assert (match.score, match.reasons) == (100.0, ("barcode",))
+        assert match.household_no.startswith("H")
+        with pytest.raises(NotFound):
+            await resident_by_barcode(s, make_barcode(7_000_124))
+        wrong = code[:-1] + str((int(code[-1]) + 1) % 10)
+        with pytest.raises(InvalidInput, match="check digit does not match") as err:
+            await resident_by_barcode(s, wrong)
+        assert err.value.field == "barcode"
+        for bad in ("", "12345", code + "0", "abc" + code[3:]):
+            with pytest.raises(InvalidInput) as err:
+                await resident_by_barcode(s, bad)
+            assert err.value.field == "barcode"
