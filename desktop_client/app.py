@@ -15,11 +15,13 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
+from .admin import VenueAdminController
 from .compat import immortalize_none
 from .controller import Controller
 from .i18n import Translations
 from .link import ServerLink
 from .models.forms import BookingFormModel, MobilityFormModel, WrapUpModel
+from .models.intent import IntentFormModel
 from .models.outbox import Outbox
 from .models.pop import PopModel
 from .models.resident import ResidentModel
@@ -27,6 +29,7 @@ from .models.search import SearchModel
 from .rest import ApiResult
 from .supervisor import BoardController
 from .views.booking import BookingView
+from .views.intent import IntentFormView
 from .views.labels import error_text
 from .views.login import LoginDialog, LoginForm
 from .views.main_window import MainWindow
@@ -55,6 +58,8 @@ class Client:
     wrapup: WrapUpModel
     outbox: Outbox
     board: BoardController
+    intent: IntentFormModel
+    venues: VenueAdminController
 
     def set_language(self, language: str) -> None:
         if self.translations.use(language):
@@ -86,9 +91,12 @@ def build(
     pop, search, resident = PopModel(), SearchModel(), ResidentModel()
     booking, mobility, wrapup = BookingFormModel(), MobilityFormModel(), WrapUpModel()
     outbox = Outbox(outbox_path)
+    intent = IntentFormModel()
+    card_view = ResidentCardView(resident)
+    card_view.set_intent_form(IntentFormView(intent))
     window = MainWindow(
         PopView(pop, search),
-        ResidentCardView(resident),
+        card_view,
         BookingView(booking),
         MobilityView(mobility),
         WrapUpView(wrapup),
@@ -105,6 +113,7 @@ def build(
         mobility=mobility,
         wrapup=wrapup,
         outbox=outbox,
+        intent=intent,
     )
     client = Client(
         settings,
@@ -120,6 +129,8 @@ def build(
         wrapup,
         outbox,
         BoardController(link, window, settings),
+        intent,
+        VenueAdminController(link, window, booking),
     )
     window.language_chosen.connect(client.set_language)
     return client

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from PySide6.QtCore import QObject
 
@@ -14,6 +15,7 @@ from cti_server.protocol import Candidate, ScreenPop, SlotInfo, SlotsChanged, fr
 
 from .link import ServerLink
 from .models.forms import BookingFormModel, FormState, MobilityFormModel, Venue, WrapUpModel
+from .models.intent import IntentFormModel
 from .models.outbox import Entry, Outbox
 from .models.pop import PopModel
 from .models.resident import BookingLine, ResidentCard, ResidentModel
@@ -38,11 +40,13 @@ class Controller(QObject):
         mobility: MobilityFormModel,
         wrapup: WrapUpModel,
         outbox: Outbox,
+        intent: IntentFormModel | None = None,
     ) -> None:
         super().__init__(window)
         self.link, self.window, self.outbox = link, window, outbox
         self.pop, self.search, self.resident = pop, search, resident
         self.booking, self.mobility, self.wrapup = booking, mobility, wrapup
+        self.intent = intent or IntentFormModel()
         self._forms: dict[str, FormState] = {}
         self._slot_of: dict[str, SlotInfo | None] = {}
         link.pop_received.connect(self.on_pop)
@@ -50,6 +54,9 @@ class Controller(QObject):
         link.state_changed.connect(self.on_state)
         window.pop.confirmed.connect(self.confirm)
         window.pop.search_requested.connect(self.run_search)
+        window.pop.barcode_entered.connect(self.find_by_barcode)
+        if window.card.intent_form is not None:
+            window.card.intent_form.submitted.connect(self.submit_intent)  # type: ignore[attr-defined]
         window.booking.venue_day_chosen.connect(self.choose_venue_day)
         window.booking.submitted.connect(self.submit_booking)
         window.booking.cancel_requested.connect(self.cancel_booking)
@@ -95,6 +102,25 @@ class Controller(QObject):
 
         self.link.request("GET", f"/api/residents/search?{query.params()}", None, done)
 
+    def find_by_barcode(self, code: str) -> None:
+        """A postcard number (はがき番号): the one resident it names opens on the card."""
+        seq = self.search.begin()
+        call = self.linkedid()
+        params = urlencode({"barcode": code, **({"call": call} if call else {})})
+
+        def done(result: ApiResult) -> None:
+            if result.ok and isinstance(result.data, dict):
+                found = [from_dict(Candidate, c) for c in result.data.get("results", [])]
+                problem = "" if found else "not_found"
+                if self.search.finish_barcode(seq, found, problem) and found:
+                    self.confirm(found[0].resident_id)
+            elif result.error == "invalid_input" and result.details.get("field") == "barcode":
+                self.search.finish_barcode(seq, [], *_barcode_problem(result, code))
+            else:
+                self.search.finish(seq, None, error_text(result.error, result.message))
+
+        self.link.request("GET", f"/api/residents/search?{params}", None, done)
+
     def confirm(self, resident_id: int) -> None:
         self.pop.select_resident(resident_id)
         self.resident.loading = True
@@ -114,6 +140,7 @@ class Controller(QObject):
             if fresh:
                 self.booking.start(card, call)
                 self.mobility.start(card, call)
+                self.intent.start(card, call)
                 self.load_venues()
             elif self.booking.status == "":
                 self.booking.existing = card.active_booking()
@@ -181,6 +208,10 @@ class Controller(QObject):
         self._submit(
             self.outbox.add("mobility", method, path, body, after=after, fill=fill), self.mobility
         )
+
+    def submit_intent(self) -> None:
+        method, path, body = self.intent.request()
+        self._submit(self.outbox.add("intent", method, path, body), self.intent)
 
     def submit_wrapup(self) -> None:
         method, path, body = self.wrapup.request()
@@ -275,3 +306,12 @@ def _booking_id(result: dict[str, Any] | None) -> int | None:
         return None
     value = result.get("booking_id", result.get("id"))
     return int(value) if value is not None else None
+
+
+def _barcode_problem(result: ApiResult, code: str) -> tuple[str, int]:
+    """What the server found wrong with a postcard number: (problem, digits typed)."""
+    if "check digit" in result.message:
+        return "check_digit", len(code)
+    if "length" in result.details:
+        return "length", int(result.details["length"])
+    return "digits", len(code)

@@ -106,8 +106,59 @@ def main(argv: list[str] | None = None) -> int:
     client.wrapup.disposition, client.wrapup.notes = "booked", "5/20 10:00 に予約。送迎あり。"
     client.wrapup.changed()
     shot(window, "wrapup")
+    intent_and_barcode_shots(client, shot)
     board_shot(client, shot)
+    venues_shot(client, shot)
     return 0
+
+
+def intent_and_barcode_shots(client: Any, shot: Callable[[object, str], None]) -> None:
+    """The card's intent form being filled in, and a misheard postcard number."""
+    window = client.window
+    client.intent.start(client.resident.card, "1700000000.42")
+    window.show_intent()
+    client.intent.update(wants_vaccination=True, needs_mobility=False, notes="娘さんと相談済み")
+    window.card.ensureWidgetVisible(window.card.intent_form)
+    shot(window, "intent")
+    client.intent.set_status("done")
+    client.intent.update()
+    window.pop.barcode.setText("0000004217 3")
+    seq = client.search.begin()
+    client.search.finish_barcode(seq, [], "check_digit", 12)
+    window.pop.focus_barcode()
+    shot(window, "barcode-misheard")
+    client.search.clear()
+    window.pop.barcode.clear()
+
+
+def venues_shot(client: Any, shot: Callable[[object, str], None]) -> None:
+    """会場・枠 as a supervisor sees it: venues, the day's slots, a refused capacity change."""
+    from . import demo_data
+    from .models.venues import VenueRow
+
+    model, view = client.venues.model, client.venues.view
+    client.venues.role = "supervisor"
+    client.window.set_venues_view(view)
+    rows = [VenueRow(v["id"], v["name"], v["address"], True) for v in demo_data.VENUES]
+    rows.append(VenueRow(9, "旧 西公民館", "京都府舞鶴市字西 20", False))
+    model.set_venues(rows)
+    model.choose(rows[0].venue_id, dt.date.today())
+    model.set_slots(demo_data.slots(dt.date.today()))
+    model.select_slot(2)
+    client.window.show_venues()
+    shot(client.window, "venues")
+    view.capacity.setValue(6)
+    model.begin("capacity")
+    model.finish(
+        False,
+        "invalid_input",
+        "capacity 6 is below the 10 seats already booked",
+        {"field": "capacity", "booked": 10},
+    )
+    shot(client.window, "venues-refused")
+    model.begin("slots_add")
+    model.finish(True, result={"created": [{}] * 6, "skipped": [{}] * 2})
+    shot(client.window, "venues-added")
 
 
 def board_shot(client: Any, shot: Callable[[object, str], None]) -> None:

@@ -364,6 +364,46 @@
         <translation>Could not be sent: </translation>
     </message>
     <message>
+        <source>例: 家族と相談してから予約したい</source>
+        <translation>e.g. wants to talk it over with the family before booking</translation>
+    </message>
+    <message>
+        <source>意向を記録しました。</source>
+        <translation>Intent recorded.</translation>
+    </message>
+    <message>
+        <source>意向確認を記録（電話）</source>
+        <translation>Record intent (phone)</translation>
+    </message>
+    <message>
+        <source>接種希望</source>
+        <translation>Wants vaccination</translation>
+    </message>
+    <message>
+        <source>移動支援</source>
+        <translation>Mobility</translation>
+    </message>
+    <message>
+        <source>メモ</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>記録する</source>
+        <translation>Record</translation>
+    </message>
+    <message>
+        <source>未回答</source>
+        <translation>no answer</translation>
+    </message>
+    <message>
+        <source>はい</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>いいえ</source>
+        <translation>no</translation>
+    </message>
+    <message>
         <source>明治</source>
         <translation>Meiji </translation>
     </message>
@@ -460,6 +500,10 @@
         <translation>address</translation>
     </message>
     <message>
+        <source>はがき番号の一致</source>
+        <translation>postcard number</translation>
+    </message>
+    <message>
         <source>元</source>
         <translation>1</translation>
     </message>
@@ -468,12 +512,12 @@
         <translation>unknown</translation>
     </message>
     <message>
-        <source>未回答</source>
-        <translation>no answer</translation>
-    </message>
-    <message>
         <source>サーバーが受け付けませんでした。</source>
         <translation>The server refused it.</translation>
+    </message>
+    <message>
+        <source>枠を削除しました。</source>
+        <translation>Slot deleted.</translation>
     </message>
     <message>
         <source>カナ</source>
@@ -492,12 +536,8 @@
         <translation>{weekday} {month}/{day}</translation>
     </message>
     <message>
-        <source>はい</source>
-        <translation>yes</translation>
-    </message>
-    <message>
-        <source>いいえ</source>
-        <translation>no</translation>
+        <source>サーバーに接続できません。入力はそのまま残っています。</source>
+        <translation>Cannot reach the server. What you typed is kept.</translation>
     </message>
     <message>
         <source>非通知</source>
@@ -660,12 +700,88 @@
         <translation>The server did not understand the request.</translation>
     </message>
     <message>
+        <source>会場名</source>
+        <translation>Venue name</translation>
+    </message>
+    <message>
+        <source>住所</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>開始</source>
+        <translation>Start</translation>
+    </message>
+    <message>
+        <source>1枠の長さ（分）</source>
+        <translation>Slot length (min)</translation>
+    </message>
+    <message>
+        <source>はがき番号</source>
+        <translation>Postcard no.</translation>
+    </message>
+    <message>
+        <source>定員は予約済みの {booked} 人より少なくできません。（{message}）</source>
+        <translation>Capacity cannot go below the {booked} people already booked. ({message})</translation>
+    </message>
+    <message>
+        <source>{field}: 入力に誤りがあります。（{message}）</source>
+        <translation>{field}: invalid input. ({message})</translation>
+    </message>
+    <message>
+        <source>予約のある枠は削除できません。定員を下げてください。（{message}）</source>
+        <translation>A slot with bookings cannot be deleted; lower its capacity instead. ({message})</translation>
+    </message>
+    <message>
+        <source>同じ名前の会場がすでにあります。（{message}）</source>
+        <translation>A venue with this name already exists. ({message})</translation>
+    </message>
+    <message>
+        <source>会場「{name}」を追加しました。</source>
+        <translation>Venue “{name}” added.</translation>
+    </message>
+    <message>
+        <source>会場「{name}」を保存しました。</source>
+        <translation>Venue “{name}” saved.</translation>
+    </message>
+    <message>
+        <source>{n} 枠を追加しました（同じ時刻の {k} 枠はそのままです）。</source>
+        <translation>{n} slots added ({k} already at those times left as they were).</translation>
+    </message>
+    <message>
+        <source>定員を {capacity} にしました。</source>
+        <translation>Capacity set to {capacity}.</translation>
+    </message>
+    <message>
+        <source>はがき番号の確認数字が合いません。聞き間違いの可能性があります。もう一度読み上げてもらってください。</source>
+        <translation>The postcard number's check digit does not match: a digit was probably misheard. Ask the caller to read it again.</translation>
+    </message>
+    <message>
+        <source>はがき番号は数字だけです。</source>
+        <translation>A postcard number has digits only.</translation>
+    </message>
+    <message>
+        <source>このはがき番号の住民は台帳にいません。</source>
+        <translation>No resident in the ledger has this postcard number.</translation>
+    </message>
+    <message>
         <source>転出</source>
         <translation>moved away</translation>
     </message>
     <message>
         <source>死亡</source>
         <translation>deceased</translation>
+    </message>
+    <message>
+        <source>会場「{name}」を有効に戻しました。</source>
+        <translation>Venue “{name}” is active again.</translation>
+    </message>
+    <message>
+        <source>会場「{name}」を無効にしました（新しい予約の会場一覧に出ません）。</source>
+        <translation>Venue “{name}” deactivated (no longer offered for new bookings).</translation>
+    </message>
+    <message>
+        <source>はがき番号は12桁です（{n}桁入力されています）。</source>
+        <translation>A postcard number has 12 digits ({n} typed).</translation>
     </message>
     <message>
         <source>ログイン — CTI アシスタント</source>
@@ -712,16 +828,16 @@
         <translation>Booking</translation>
     </message>
     <message>
-        <source>移動支援</source>
-        <translation>Mobility</translation>
-    </message>
-    <message>
         <source>通話メモ</source>
         <translation>Wrap-up</translation>
     </message>
     <message>
         <source>監視ボード</source>
         <translation>Supervisor board</translation>
+    </message>
+    <message>
+        <source>会場・枠</source>
+        <translation>Venues &amp; slots</translation>
     </message>
     <message>
         <source>表示(&amp;V)</source>
@@ -780,10 +896,6 @@
         <translation>Pickup address</translation>
     </message>
     <message>
-        <source>メモ</source>
-        <translation>Notes</translation>
-    </message>
-    <message>
         <source>車いすを使う(&amp;W)</source>
         <translation>&amp;Wheelchair</translation>
     </message>
@@ -832,8 +944,8 @@
         <translation>e.g. 字浜 123</translation>
     </message>
     <message>
-        <source>住所</source>
-        <translation>Address</translation>
+        <source>12桁（読み上げ・スキャナー）</source>
+        <translation>12 digits (read out, or scan)</translation>
     </message>
     <message>
         <source>この方で確定</source>
@@ -892,10 +1004,6 @@
         <translation>Previous calls</translation>
     </message>
     <message>
-        <source>接種希望</source>
-        <translation>Wants vaccination</translation>
-    </message>
-    <message>
         <source>経路</source>
         <translation>Channel</translation>
     </message>
@@ -948,6 +1056,30 @@
         <translation>Supervisor board (supervisors)</translation>
     </message>
     <message>
+        <source>会場・枠の管理（スーパーバイザー・管理者）</source>
+        <translation>Venues and slots (supervisors, admins)</translation>
+    </message>
+    <message>
+        <source>はがき番号（バーコード）で探す</source>
+        <translation>Find by postcard number (barcode)</translation>
+    </message>
+    <message>
+        <source>意向確認を記録する（住民カード）</source>
+        <translation>Record intent (resident card)</translation>
+    </message>
+    <message>
+        <source>会場: 追加 / 保存 / 無効・有効（会場・枠）</source>
+        <translation>Venue: add / save / deactivate-reactivate (Venues &amp; slots)</translation>
+    </message>
+    <message>
+        <source>枠: 定員を変更 / 削除（会場・枠）</source>
+        <translation>Slot: change capacity / delete (Venues &amp; slots)</translation>
+    </message>
+    <message>
+        <source>再読み込み（会場・枠）</source>
+        <translation>Reload (Venues &amp; slots)</translation>
+    </message>
+    <message>
         <source>表示中の用紙を送信</source>
         <translation>Send the form on screen</translation>
     </message>
@@ -962,6 +1094,70 @@
     <message>
         <source>操作</source>
         <translation>Action</translation>
+    </message>
+    <message>
+        <source>枠</source>
+        <translation>Slots</translation>
+    </message>
+    <message>
+        <source>枠を一括追加（この日）</source>
+        <translation>Add slots for this day</translation>
+    </message>
+    <message>
+        <source>1枠の定員</source>
+        <translation>Capacity per slot</translation>
+    </message>
+    <message>
+        <source>例: 中総合会館</source>
+        <translation>e.g. Naka Community Hall</translation>
+    </message>
+    <message>
+        <source>例: 舞鶴市字浜 1</source>
+        <translation>e.g. 1 Hama, Maizuru</translation>
+    </message>
+    <message>
+        <source>無効にする</source>
+        <translation>Deactivate</translation>
+    </message>
+    <message>
+        <source>有効に戻す</source>
+        <translation>Reactivate</translation>
+    </message>
+    <message>
+        <source>新しい会場として追加</source>
+        <translation>Add as new venue</translation>
+    </message>
+    <message>
+        <source>会場名・住所を保存</source>
+        <translation>Save name and address</translation>
+    </message>
+    <message>
+        <source>定員を変更</source>
+        <translation>Change capacity</translation>
+    </message>
+    <message>
+        <source>枠を削除</source>
+        <translation>Delete slot</translation>
+    </message>
+    <message>
+        <source>枠を追加</source>
+        <translation>Add slots</translation>
+    </message>
+    <message>
+        <source>会場を選んでください</source>
+        <translation>Choose a venue</translation>
+    </message>
+    <message>
+        <source>受付中</source>
+        <translation>Active</translation>
+    </message>
+    <message>
+        <source>無効</source>
+        <translation>Inactive</translation>
+    </message>
+    <message>
+        <source>この日: {n}枠　定員 {cap}　予約済 {booked}　残り {left}</source>
+        <translation>This day: {n} slots, capacity {cap}, booked {booked}, left {left}</translation>
     </message>
     <message>
         <source>（選んでください）</source>

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
@@ -10,6 +11,15 @@ from cti_server.protocol import Candidate
 from .observable import Observable
 
 FIELDS = ("name", "birth", "phone", "address")
+BARCODE_LENGTH = 12  # はがき番号: 11 digits and a Damm check digit (the server checks it)
+# spaces, dashes and the long-vowel mark a person may type between digit groups
+_SEPARATORS = str.maketrans("", "", " -\u2010\u2011\u2012\u2013\u2014\u2212" + chr(0x30FC))
+
+
+def barcode_digits(text: str) -> str:
+    """What a postcard number field holds, as the server reads it: full-width digits made
+    ASCII, spaces and dashes left out (a USB scanner types ASCII digits and Enter)."""
+    return unicodedata.normalize("NFKC", text).translate(_SEPARATORS)
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,8 @@ class SearchModel(Observable):
         self.results: list[Candidate] = []
         self.busy = False
         self.error = ""
+        self.barcode_error = ""  # "", "check_digit", "length", "digits", "not_found"
+        self.barcode_length = 0
         self._seq = 0
 
     def set_field(self, name: str, value: str) -> None:
@@ -50,6 +62,7 @@ class SearchModel(Observable):
         self._seq += 1
         self.busy = True
         self.error = ""
+        self.barcode_error = ""
         self.changed()
         return self._seq
 
@@ -63,6 +76,15 @@ class SearchModel(Observable):
             self.results = results
         self.changed()
         return True
+
+    def finish_barcode(
+        self, seq: int, results: list[Candidate], problem: str = "", length: int = 0
+    ) -> bool:
+        """The answer to a postcard-number lookup (``problem`` says what was wrong)."""
+        if seq != self._seq:
+            return False
+        self.barcode_error, self.barcode_length = problem, length
+        return self.finish(seq, results)
 
     def clear(self) -> None:
         self._seq += 1

@@ -7,6 +7,7 @@ Models give codes (caller status, reasons, eras, dispositions); these functions 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
@@ -65,6 +66,7 @@ def reason_text(code: str) -> str:
         "birth_swapped": t("生年月日（月日入替）"),
         "birth_year±1": t("生年月日（1年違い）"),
         "address": t("住所の一致"),
+        "barcode": t("はがき番号の一致"),
     }
     return words.get(code, code)
 
@@ -187,3 +189,80 @@ def error_text(error: str, message: str = "") -> str:
         "bad_message": t("サーバーが要求を理解できませんでした。"),
     }.get(error, t("サーバーが受け付けませんでした。"))
     return f"{text}（{message}）" if message and error not in ("network",) else text
+
+
+def field_text(field: str) -> str:
+    """The name of a refused input, as the form labels it."""
+    return {
+        "name": t("会場名"),
+        "address": t("住所"),
+        "capacity": t("定員"),
+        "start": t("開始"),
+        "end": t("終了"),
+        "minutes": t("1枠の長さ（分）"),
+        "day": t("日付"),
+        "barcode": t("はがき番号"),
+        "wants_vaccination": t("接種希望"),
+        "needs_mobility": t("移動支援"),
+        "notes": t("メモ"),
+    }.get(field, field)
+
+
+def refusal_text(error: str, message: str, details: dict[str, Any]) -> str:
+    """A refused change, naming the field and saying what to do."""
+    field = str(details.get("field", ""))
+    if error == "invalid_input" and field == "capacity" and "booked" in details:
+        return t("定員は予約済みの {booked} 人より少なくできません。（{message}）").format(
+            booked=details["booked"], message=message
+        )
+    if error == "invalid_input" and field:
+        return t("{field}: 入力に誤りがあります。（{message}）").format(
+            field=field_text(field), message=message
+        )
+    if error == "conflict" and "booked" in details:
+        return t("予約のある枠は削除できません。定員を下げてください。（{message}）").format(
+            message=message
+        )
+    if error == "conflict" and field == "name":
+        return t("同じ名前の会場がすでにあります。（{message}）").format(message=message)
+    return error_text(error, message)
+
+
+def venue_admin_status(m: Any) -> tuple[str, str]:
+    """(text, colour) of the last change in the 会場・枠 view (a ``VenueAdminModel``)."""
+    if m.status == "sending":
+        return t("送信中…"), "#333333"
+    if m.status == "failed":
+        return t("サーバーに接続できません。入力はそのまま残っています。"), "#b00020"
+    if m.status == "refused":
+        return refusal_text(m.error, m.message, m.details), "#b00020"
+    if m.status != "done":
+        return "", "#333333"
+    r = m.result
+    texts = {
+        "venue_add": t("会場「{name}」を追加しました。").format(name=r.get("name", "")),
+        "venue_save": t("会場「{name}」を保存しました。").format(name=r.get("name", "")),
+        "venue_toggle": (
+            t("会場「{name}」を有効に戻しました。")
+            if r.get("active")
+            else t("会場「{name}」を無効にしました（新しい予約の会場一覧に出ません）。")
+        ).format(name=r.get("name", "")),
+        "slots_add": t("{n} 枠を追加しました（同じ時刻の {k} 枠はそのままです）。").format(
+            n=len(r.get("created", [])), k=len(r.get("skipped", []))
+        ),
+        "capacity": t("定員を {capacity} にしました。").format(capacity=r.get("capacity", "")),
+        "slot_delete": t("枠を削除しました。"),
+    }
+    return texts.get(m.action, ""), "#1b5e20"
+
+
+def barcode_text(code: str, length: int = 0) -> str:
+    """What the はがき番号 lookup found wrong (``SearchModel.barcode_error``)."""
+    return {
+        "check_digit": t(
+            "はがき番号の確認数字が合いません。聞き間違いの可能性があります。もう一度読み上げてもらってください。"
+        ),
+        "length": t("はがき番号は12桁です（{n}桁入力されています）。").format(n=length),
+        "digits": t("はがき番号は数字だけです。"),
+        "not_found": t("このはがき番号の住民は台帳にいません。"),
+    }.get(code, code)

@@ -1,7 +1,8 @@
 """The operator's one window: pop and search on the left, card and forms in tabs on the right.
 
 For supervisors and admins a second section, the supervisor board, sits beside the calls in a
-top-level tab (closable; F8 or View > board opens it again). Operators see no tab bar at all.
+top-level tab (closable; F8 or View > board opens it again), and the 会場・枠 section (venues and
+slots, F9; not closable). Operators see no tab bar at all.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.sections.tabBar().setVisible(False)
         self.sections.tabCloseRequested.connect(self._section_close_requested)
         self.board: QWidget | None = None
+        self.venues: QWidget | None = None
         self.setCentralWidget(self.sections)
         self.connection = QLabel(self)
         self.pending = QLabel(self)
@@ -73,6 +75,7 @@ class MainWindow(QMainWindow):
         self._state = ("disconnected", "")
         for key, index in ((keys.CARD, 0), (keys.BOOKING, 1), (keys.MOBILITY, 2), (keys.WRAPUP, 3)):
             QShortcut(QKeySequence(key), self, lambda i=index: self.show_tab(i))
+        QShortcut(QKeySequence(keys.INTENT), self, self.show_intent)
         self._menus(language)
         outbox.subscribe(self._update_pending)
         self.resize(1280, 800)
@@ -94,6 +97,9 @@ class MainWindow(QMainWindow):
         self.board_action = QAction(self, shortcut=QKeySequence(keys.BOARD), visible=False)
         self.board_action.triggered.connect(self.show_board)
         self.view_menu.addAction(self.board_action)
+        self.venues_action = QAction(self, shortcut=QKeySequence(keys.VENUES), visible=False)
+        self.venues_action.triggered.connect(self.show_venues)
+        self.view_menu.addAction(self.venues_action)
         self.help_menu = bar.addMenu("")
         self.help_action = QAction(self, shortcut=QKeySequence(keys.HELP))
         self.help_action.triggered.connect(self.show_shortcuts)
@@ -108,8 +114,15 @@ class MainWindow(QMainWindow):
             self.tabs.setTabText(i, f"{title} ({key})")
         self.sections.setTabText(0, f"{t('通話対応')} ({keys.CARD})")
         if self.board is not None:
-            self.sections.setTabText(1, f"{t('監視ボード')} ({keys.BOARD})")
+            self.sections.setTabText(
+                self.sections.indexOf(self.board), f"{t('監視ボード')} ({keys.BOARD})"
+            )
+        if self.venues is not None:
+            self.sections.setTabText(
+                self.sections.indexOf(self.venues), f"{t('会場・枠')} ({keys.VENUES})"
+            )
         self.board_action.setText(t("監視ボード"))
+        self.venues_action.setText(t("会場・枠"))
         self.view_menu.setTitle(t("表示(&V)"))
         self.lang_menu.setTitle(t("言語 / Language"))
         self.help_menu.setTitle(t("ヘルプ(&H)"))
@@ -129,7 +142,7 @@ class MainWindow(QMainWindow):
             self.sections.removeTab(self.sections.indexOf(self.board))
         self.board = view
         if view is not None:
-            self.sections.addTab(view, "")
+            self.sections.insertTab(1, view, "")
         self.sections.tabBar().setVisible(self.sections.count() > 1)
         self.retranslate()
 
@@ -138,6 +151,26 @@ class MainWindow(QMainWindow):
         self.board_action.setVisible(allowed)
         if not allowed:
             self.set_board(None)
+
+    def set_venues_view(self, view: QWidget | None) -> None:
+        """The 会場・枠 section for supervisors and admins (None removes it); never closable."""
+        if view is self.venues:
+            return
+        if self.venues is not None:
+            self.sections.removeTab(self.sections.indexOf(self.venues))
+        self.venues = view
+        self.venues_action.setVisible(view is not None)
+        if view is not None:
+            index = self.sections.addTab(view, "")
+            for side in (QTabBar.ButtonPosition.LeftSide, QTabBar.ButtonPosition.RightSide):
+                self.sections.tabBar().setTabButton(index, side, None)
+        self.sections.tabBar().setVisible(self.sections.count() > 1)
+        self.retranslate()
+
+    def show_venues(self) -> None:
+        if self.venues is not None:
+            self.sections.setCurrentWidget(self.venues)
+            self.venues.setFocus()
 
     def show_board(self) -> None:
         if self.board is None:
@@ -154,6 +187,11 @@ class MainWindow(QMainWindow):
         self.sections.setCurrentIndex(0)
         self.tabs.setCurrentIndex(index)
         self.tabs.currentWidget().setFocus()
+
+    def show_intent(self) -> None:
+        """Ctrl+I: the resident card with the focus on its 意向確認 form."""
+        self.show_tab(0)
+        self.card.focus_intent()
 
     def bring_forward(self) -> None:
         """A call is ringing: show the window on top, focused on the candidates."""

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
 
 from ..models.dates import format_wait
 from ..models.pop import PopModel
-from ..models.search import FIELDS, SearchModel
+from ..models.search import BARCODE_LENGTH, FIELDS, SearchModel, barcode_digits
 from . import shortcuts as keys
 from .candidates import CandidateTree
-from .labels import call_state_text, caller_text, t
+from .labels import barcode_text, call_state_text, caller_text, t
 
 DEBOUNCE_MS = 250
 
@@ -28,6 +28,7 @@ DEBOUNCE_MS = 250
 class PopView(QWidget):
     confirmed = Signal(int)  # resident_id chosen by the operator
     search_requested = Signal()  # the search fields settled (debounced)
+    barcode_entered = Signal(str)  # a postcard number: 12 digits typed, or Enter (a scanner)
 
     def __init__(self, model: PopModel, search: SearchModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,6 +49,11 @@ class PopView(QWidget):
         self.results = CandidateTree(self)
         self.search_state = QLabel(self)
         self._field_labels: dict[str, QLabel] = {f: QLabel(self) for f in FIELDS}
+        self.barcode = QLineEdit(self, objectName="barcode", maxLength=40)
+        self._barcode_label = QLabel(self)
+        self.barcode_state = QLabel(self, wordWrap=True, objectName="barcodeState")
+        self.barcode_state.setStyleSheet("color: #b00020; font-weight: bold;")
+        self._barcode_sent = ""
         self._layout()
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._debounce.timeout.connect(self.search_requested.emit)
@@ -71,8 +77,11 @@ class PopView(QWidget):
         for i, f in enumerate(FIELDS):
             grid.addWidget(self._field_labels[f], i // 2, (i % 2) * 2)
             grid.addWidget(self.fields[f], i // 2, (i % 2) * 2 + 1)
-        grid.addWidget(self.results, 2, 0, 1, 4)
-        grid.addWidget(self.search_state, 3, 0, 1, 4)
+        grid.addWidget(self._barcode_label, 2, 0)
+        grid.addWidget(self.barcode, 2, 1)
+        grid.addWidget(self.barcode_state, 3, 0, 1, 4)
+        grid.addWidget(self.results, 4, 0, 1, 4)
+        grid.addWidget(self.search_state, 5, 0, 1, 4)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.tree, 3)
@@ -105,6 +114,14 @@ class PopView(QWidget):
             self.focus_candidates,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
+        QShortcut(
+            QKeySequence(keys.BARCODE),
+            self,
+            self.focus_barcode,
+            context=Qt.ShortcutContext.WindowShortcut,
+        )
+        self.barcode.textEdited.connect(self._barcode_edited)
+        self.barcode.returnPressed.connect(self._barcode_return)
         for name, edit in self.fields.items():
             edit.textEdited.connect(lambda text, n=name: self._field_edited(n, text))
             edit.returnPressed.connect(self._results_focus)
@@ -128,6 +145,8 @@ class PopView(QWidget):
         for f in FIELDS:
             self.fields[f].setPlaceholderText(placeholders[f])
             self._field_labels[f].setText(names[f])
+        self._barcode_label.setText(keys.with_key(t("はがき番号"), keys.BARCODE))
+        self.barcode.setPlaceholderText(t("12桁（読み上げ・スキャナー）"))
         self.tree.retranslate()
         self.results.retranslate()
         self.refresh()
@@ -183,6 +202,8 @@ class PopView(QWidget):
             self.search_state.setText(t("{n}件").format(n=len(s.results)))
         if not s.busy:
             self.results.show_flat(s.results)
+        self.barcode_state.setText(barcode_text(s.barcode_error, s.barcode_length))
+        self.barcode_state.setVisible(bool(s.barcode_error))
 
     # ------------------------------------------------------------------ actions
     def confirm_current(self) -> None:
@@ -222,6 +243,25 @@ class PopView(QWidget):
     def focus_search(self) -> None:
         self.fields["name"].setFocus()
         self.fields["name"].selectAll()
+
+    def _barcode_edited(self, text: str) -> None:
+        code = barcode_digits(text)
+        if len(code) != BARCODE_LENGTH:
+            self._barcode_sent = ""
+        elif code != self._barcode_sent:  # the 12th digit: look it up without waiting for Enter
+            self._barcode_sent = code
+            self.barcode_entered.emit(code)
+
+    def _barcode_return(self) -> None:
+        code = barcode_digits(self.barcode.text())
+        if code and code != self._barcode_sent:  # not already looked up at the 12th digit
+            self._barcode_sent = code
+            self.barcode_entered.emit(code)
+        self.barcode.selectAll()  # the next scan replaces it
+
+    def focus_barcode(self) -> None:
+        self.barcode.setFocus()
+        self.barcode.selectAll()
 
     def focus_candidates(self) -> None:
         self.tree.setFocus()

@@ -85,12 +85,14 @@ class ResidentCardView(QScrollArea):
         }
         self.tables = {
             "members": _table(4),
-            "intents": _table(4),
+            "intents": _table(5),
             "bookings": _table(4),
             "mobility": _table(5),
             "calls": _table(3),
         }
         layout = QVBoxLayout(body)
+        self._body = layout
+        self.intent_form: QWidget | None = None
         layout.addWidget(self.empty)
         layout.addWidget(self.name)
         layout.addLayout(self.facts)
@@ -101,6 +103,17 @@ class ResidentCardView(QScrollArea):
         layout.addStretch(1)
         model.subscribe(self.refresh)
         self.retranslate()
+
+    def set_intent_form(self, form: QWidget) -> None:
+        """The 意向確認 form, under the intents on record (shown with a card only)."""
+        self.intent_form = form
+        self._body.insertWidget(self._body.indexOf(self.boxes["intents"]) + 1, form)
+        form.setVisible(self.model.card is not None)
+
+    def focus_intent(self) -> None:
+        if self.intent_form is not None and self.model.card is not None:
+            self.ensureWidgetVisible(self.intent_form)
+            self.intent_form.focus_first()  # type: ignore[attr-defined]
 
     def retranslate(self) -> None:
         keys = {
@@ -124,7 +137,7 @@ class ResidentCardView(QScrollArea):
             self.boxes[k].setTitle(title)
         heads = {
             "members": [t("氏名"), t("カナ"), t("生年月日"), t("年齢")],
-            "intents": [t("接種希望"), t("移動支援"), t("経路"), t("受付日時")],
+            "intents": [t("接種希望"), t("移動支援"), t("経路"), t("受付日時"), t("メモ")],
             "bookings": [t("会場"), t("日時"), t("状態"), t("番号")],
             "mobility": [t("迎え先"), t("車いす"), t("付き添い"), t("状態"), t("メモ")],
             "calls": [t("日時"), t("結果"), t("メモ")],
@@ -142,7 +155,8 @@ class ResidentCardView(QScrollArea):
         card = self.model.card
         self.empty.setVisible(card is None)
         self.empty.setText(self.model.error or t("候補を確定すると住民カードが表示されます"))
-        for w in (self.name, *self.values.values(), *self._keys.values(), *self.boxes.values()):
+        shown = (self.name, *self.values.values(), *self._keys.values(), *self.boxes.values())
+        for w in (*shown, *([self.intent_form] if self.intent_form else [])):
             w.setVisible(card is not None)
         if card is None:
             return
@@ -174,6 +188,7 @@ class ResidentCardView(QScrollArea):
                     yes_no(i.needs_mobility),
                     channel_text(i.channel),
                     when_text(i.recorded_at),
+                    i.notes,
                 ]
                 for i in card.intents
             ],

@@ -13,6 +13,15 @@ BOOKING = "F5"
 MOBILITY = "F6"
 WRAPUP = "F7"
 BOARD = "F8"  # supervisors and admins only
+VENUES = "F9"  # 会場・枠, supervisors and admins only
+BARCODE = "Ctrl+B"  # はがき番号 field of the search
+INTENT = "Ctrl+I"  # 意向確認 form of the resident card
+VENUE_ADD = "Ctrl+N"
+VENUE_SAVE = "Ctrl+S"
+VENUE_TOGGLE = "Ctrl+D"
+CAPACITY = "Ctrl+E"
+SLOT_DELETE = "Delete"
+RELOAD = "Ctrl+R"
 HELP = "F1"
 SUBMIT = "Ctrl+Return"
 CANCEL_BOOKING = "Ctrl+Shift+Delete"
@@ -28,6 +37,12 @@ TABLE: tuple[tuple[str, str], ...] = (
     ("F6", "移動支援"),
     ("F7", "通話メモ（後処理）"),
     ("F8", "監視ボード（スーパーバイザー）"),
+    ("F9", "会場・枠の管理（スーパーバイザー・管理者）"),
+    ("Ctrl+B", "はがき番号（バーコード）で探す"),
+    ("Ctrl+I", "意向確認を記録する（住民カード）"),
+    ("Ctrl+N / Ctrl+S / Ctrl+D", "会場: 追加 / 保存 / 無効・有効（会場・枠）"),
+    ("Ctrl+E / Delete", "枠: 定員を変更 / 削除（会場・枠）"),
+    ("Ctrl+R", "再読み込み（会場・枠）"),
     ("Ctrl+Enter", "表示中の用紙を送信"),
     ("Ctrl+Shift+Delete", "予約を取り消す"),
     ("Esc", "検索を閉じて候補に戻る"),

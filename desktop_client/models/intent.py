@@ -1,0 +1,58 @@
+"""The intent (意向確認) answered on the phone: wants vaccination? needs mobility support?
+
+Each answer is ``True``, ``False`` or ``None`` (not answered). Sent through the outbox like the
+other forms (POST /api/residents/{id}/intents); the server records channel, operator and call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .forms import FormState
+from .resident import ResidentCard
+
+
+class IntentFormModel(FormState):
+    def __init__(self) -> None:
+        super().__init__()
+        self.resident_id: int | None = None
+        self.linkedid: str | None = None
+        self.wants_vaccination: bool | None = None
+        self.needs_mobility: bool | None = None
+        self.notes = ""
+
+    def start(self, card: ResidentCard, linkedid: str | None) -> None:
+        """A new card: a blank form (the card shows the answers already on record)."""
+        self.resident_id, self.linkedid = card.resident_id, linkedid
+        self.wants_vaccination = self.needs_mobility = None
+        self.notes = ""
+        self.set_status("")
+
+    def update(self, **fields: Any) -> None:
+        for k, v in fields.items():
+            if k not in ("wants_vaccination", "needs_mobility", "notes"):
+                raise ValueError(f"unknown intent field {k!r}")
+            setattr(self, k, v)
+        if self.status in ("done", "refused", "failed"):
+            self.status = ""  # a new answer after the last one went
+        self.changed()
+
+    def can_submit(self) -> bool:
+        answered = self.wants_vaccination is not None or self.needs_mobility is not None
+        return (
+            self.resident_id is not None
+            and (answered or bool(self.notes.strip()))
+            and self.status not in ("sending", "queued")
+        )
+
+    def request(self) -> tuple[str, str, dict[str, Any]]:
+        if self.resident_id is None:
+            raise ValueError("no resident on the card")
+        body: dict[str, Any] = {
+            "wants_vaccination": self.wants_vaccination,
+            "needs_mobility": self.needs_mobility,
+            "notes": self.notes.strip(),
+        }
+        if self.linkedid:
+            body["call"] = self.linkedid
+        return "POST", f"/api/residents/{self.resident_id}/intents", body

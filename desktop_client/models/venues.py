@@ -1,0 +1,148 @@
+"""Venue and slot management for supervisors and admins (会場・枠): what is on screen and what
+the last change did. Qt-free; the admin controller fills it from the REST answers.
+
+``status`` follows ``FormState`` ("", "sending", "done", "refused", "failed"); ``action`` names the
+change it is about (``venue_add``, ``venue_save``, ``venue_toggle``, ``slots_add``, ``capacity``,
+``slot_delete``) and ``details`` keeps the server's details (``field``, ``booked`` ...). The
+input fields live in the view and stay as typed after a refusal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from cti_server.protocol import SlotInfo
+
+from .forms import FormState
+
+
+@dataclass(frozen=True)
+class VenueRow:
+    venue_id: int
+    name: str
+    address: str
+    active: bool
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> VenueRow:
+        return cls(
+            int(d["id"]), str(d.get("name", "")), str(d.get("address", "")), bool(d["active"])
+        )
+
+
+class VenueAdminModel(FormState):
+    def __init__(self) -> None:
+        super().__init__()
+        self.venues: list[VenueRow] = []
+        self.venue_id: int | None = None
+        self.day: dt.date = dt.date.today()
+        self.slots: dict[int, SlotInfo] = {}
+        self.slot_id: int | None = None
+        self.action = ""
+        self.details: dict[str, Any] = {}
+        self.result: dict[str, Any] = {}  # the last answer's body (e.g. created/skipped counts)
+
+    # ---- what is on screen --------------------------------------------------------------
+    def set_venues(self, venues: list[VenueRow]) -> None:
+        self.venues = sorted(venues, key=lambda v: (not v.active, v.name))
+        ids = [v.venue_id for v in self.venues]
+        if self.venue_id not in ids:
+            self.venue_id = ids[0] if ids else None
+            self.slots, self.slot_id = {}, None
+        self.changed()
+
+    def venue(self) -> VenueRow | None:
+        return next((v for v in self.venues if v.venue_id == self.venue_id), None)
+
+    def choose(self, venue_id: int | None = None, day: dt.date | None = None) -> None:
+        if venue_id is not None and venue_id != self.venue_id:
+            self.venue_id, self.slots, self.slot_id = venue_id, {}, None
+        if day is not None and day != self.day:
+            self.day, self.slots, self.slot_id = day, {}, None
+        self.changed()
+
+    def set_slots(self, slots: list[SlotInfo]) -> None:
+        self.slots = {s.slot_id: s for s in sorted(slots, key=lambda s: s.starts_at)}
+        if self.slot_id not in self.slots:
+            self.slot_id = None
+        self.changed()
+
+    def apply_slots_changed(self, slots: tuple[SlotInfo, ...]) -> bool:
+        """Live counts from ``SlotsChanged`` for the venue and day on screen."""
+        touched = False
+        for s in slots:
+            if s.venue_id == self.venue_id and s.starts_at[:10] == self.day.isoformat():
+                self.slots[s.slot_id] = s
+                touched = True
+        if touched:
+            self.slots = dict(sorted(self.slots.items(), key=lambda kv: kv[1].starts_at))
+            self.changed()
+        return touched
+
+    def remove_slot(self, slot_id: int) -> None:
+        self.slots.pop(slot_id, None)
+        if self.slot_id == slot_id:
+            self.slot_id = None
+        self.changed()
+
+    def select_slot(self, slot_id: int | None) -> None:
+        self.slot_id = slot_id
+        self.changed()
+
+    def selected(self) -> SlotInfo | None:
+        return self.slots.get(self.slot_id) if self.slot_id is not None else None
+
+    def totals(self) -> tuple[int, int]:
+        """(capacity, booked) of the day on screen."""
+        return (
+            sum(s.capacity for s in self.slots.values()),
+            sum(s.booked for s in self.slots.values()),
+        )
+
+    # ---- the fate of a change -----------------------------------------------------------
+    def begin(self, action: str) -> None:
+        self.action, self.details, self.result = action, {}, {}
+        self.set_status("sending")
+
+    def finish(
+        self,
+        ok: bool,
+        error: str = "",
+        message: str = "",
+        details: dict[str, Any] | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> None:
+        self.details = dict(details or {})
+        self.result = dict(result or {})
+        if ok:
+            self.set_status("done")
+        else:
+            self.set_status("failed" if error == "network" else "refused", error, message)
+
+    @property
+    def busy(self) -> bool:
+        return self.status == "sending"
+
+    def field(self) -> str:
+        """The input the server refused, "" if none."""
+        return str(self.details.get("field", "")) if self.status == "refused" else ""
+
+    # ---- requests -----------------------------------------------------------------------
+    def slots_path(self) -> str:
+        return f"/api/venues/{self.venue_id}/slots?day={self.day.isoformat()}"
+
+    def bulk_request(
+        self, start: str, end: str, minutes: int, capacity: int
+    ) -> tuple[str, str, dict[str, Any]]:
+        if self.venue_id is None:
+            raise ValueError("no venue chosen")
+        body = {
+            "day": self.day.isoformat(),
+            "start": start,
+            "end": end,
+            "minutes": minutes,
+            "capacity": capacity,
+        }
+        return "POST", f"/api/venues/{self.venue_id}/slots/bulk", body

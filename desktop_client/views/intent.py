@@ -1,0 +1,91 @@
+"""The small 意向確認 form inside the resident card: two three-way answers and a note."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from ..models.intent import IntentFormModel
+from . import shortcuts as keys
+from .forms import StatusLine
+from .labels import t
+
+ANSWERS = (None, True, False)
+
+
+class IntentFormView(QGroupBox):
+    submitted = Signal()
+
+    def __init__(self, model: IntentFormModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.wants = QComboBox(self)
+        self.mobility = QComboBox(self)
+        self.notes = QLineEdit(self)
+        self.submit = QPushButton(self)
+        self.status = StatusLine(self)
+        self._labels = [QLabel(self) for _ in range(3)]
+        grid = QGridLayout(self)
+        grid.addWidget(self._labels[0], 0, 0)
+        grid.addWidget(self.wants, 0, 1)
+        grid.addWidget(self._labels[1], 0, 2)
+        grid.addWidget(self.mobility, 0, 3)
+        grid.addWidget(self._labels[2], 1, 0)
+        grid.addWidget(self.notes, 1, 1, 1, 3)
+        grid.addWidget(self.status, 2, 0, 1, 3)
+        grid.addWidget(self.submit, 2, 3)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        self.wants.activated.connect(lambda i: self.model.update(wants_vaccination=ANSWERS[i]))
+        self.mobility.activated.connect(lambda i: self.model.update(needs_mobility=ANSWERS[i]))
+        self.notes.textEdited.connect(lambda text: self.model.update(notes=text))
+        self.notes.returnPressed.connect(self._submit)
+        self.submit.clicked.connect(self._submit)
+        ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        QShortcut(QKeySequence(keys.SUBMIT), self, self._submit, context=ctx)
+        QShortcut(QKeySequence("Ctrl+Enter"), self, self._submit, context=ctx)
+        model.subscribe(self.refresh)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setTitle(keys.with_key(t("意向確認を記録（電話）"), keys.INTENT))
+        for label, text in zip(
+            self._labels, (t("接種希望"), t("移動支援"), t("メモ")), strict=True
+        ):
+            label.setText(text)
+        for combo in (self.wants, self.mobility):
+            combo.clear()
+            combo.addItems([t("未回答"), t("はい"), t("いいえ")])
+        self.notes.setPlaceholderText(t("例: 家族と相談してから予約したい"))
+        self.submit.setText(keys.with_key(t("記録する"), keys.SUBMIT))
+        self.refresh()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def refresh(self) -> None:
+        m = self.model
+        self.wants.setCurrentIndex(ANSWERS.index(m.wants_vaccination))
+        self.mobility.setCurrentIndex(ANSWERS.index(m.needs_mobility))
+        if self.notes.text() != m.notes:
+            self.notes.setText(m.notes)
+        self.submit.setEnabled(m.can_submit())
+        self.status.show_state(m, t("意向を記録しました。"))
+
+    def focus_first(self) -> None:
+        self.wants.setFocus()
+
+    def _submit(self) -> None:
+        if self.model.can_submit():
+            self.submitted.emit()
