@@ -9,10 +9,11 @@ two servers may arrive in any order). The caller commits.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -101,21 +102,32 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+@functools.lru_cache(maxsize=256)
+def _upsert_statement(dialect: str, keys: tuple[str, ...], keep_outcome: bool) -> Any:
+    """One upsert statement per dialect and set of given fields, with bound parameters.
+
+    Built once and reused: constructing ``excluded`` column proxies costs more than the write.
+    """
+    table: Any = CallRecord.__table__
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    ins = ins.values({key: bindparam(key) for key in ("linkedid", "updated_at", *keys)})
+    update_set: dict[str, Any] = {
+        key: ins.excluded[key] for key in keys if not (key == "outcome" and keep_outcome)
+    }
+    update_set["updated_at"] = ins.excluded["updated_at"]
+    return ins.on_conflict_do_update(index_elements=[table.c.linkedid], set_=update_set)
+
+
 async def upsert_call(session: AsyncSession, linkedid: str, **fields: Any) -> None:
     """Create or update the call ``linkedid`` with the given non-None fields."""
     _check_linkedid(linkedid)
     values = _clean(fields)
-    now = utcnow()
-    ins = _insert(session).values(linkedid=linkedid, updated_at=now, **values)
-    update_set: dict[str, Any] = {
-        key: ins.excluded[key]
-        for key, value in values.items()
-        if not (key == "outcome" and value == ONGOING)
-    }
-    update_set["updated_at"] = now
-    await session.execute(
-        ins.on_conflict_do_update(index_elements=[CallRecord.linkedid], set_=update_set)
-    )
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        raise NotImplementedError(f"call upsert is not written for {dialect}")
+    stmt = _upsert_statement(dialect, tuple(sorted(values)), values.get("outcome") == ONGOING)
+    conn = await session.connection()
+    await conn.execute(stmt, {"linkedid": linkedid, "updated_at": utcnow(), **values})
     log.debug("call %s upserted: %s", linkedid, ", ".join(sorted(values)))
 
 
