@@ -43,6 +43,7 @@ class VenueAdminModel(FormState):
         self.action = ""
         self.details: dict[str, Any] = {}
         self.result: dict[str, Any] = {}  # the last answer's body (e.g. created/skipped counts)
+        self._deleted: set[int] = set()  # their SlotsChanged (capacity 0) may still arrive
 
     # ---- what is on screen --------------------------------------------------------------
     def set_venues(self, venues: list[VenueRow]) -> None:
@@ -73,6 +74,8 @@ class VenueAdminModel(FormState):
         """Live counts from ``SlotsChanged`` for the venue and day on screen."""
         touched = False
         for s in slots:
+            if s.slot_id in self._deleted:
+                continue
             if s.venue_id == self.venue_id and s.starts_at[:10] == self.day.isoformat():
                 self.slots[s.slot_id] = s
                 touched = True
@@ -82,6 +85,7 @@ class VenueAdminModel(FormState):
         return touched
 
     def remove_slot(self, slot_id: int) -> None:
+        self._deleted.add(slot_id)
         self.slots.pop(slot_id, None)
         if self.slot_id == slot_id:
             self.slot_id = None
