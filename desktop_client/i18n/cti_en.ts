@@ -708,8 +708,12 @@
         <translation>Address</translation>
     </message>
     <message>
-        <source>開始</source>
-        <translation>Start</translation>
+        <source>開始時刻</source>
+        <translation>Start time</translation>
+    </message>
+    <message>
+        <source>終了時刻</source>
+        <translation>End time</translation>
     </message>
     <message>
         <source>1枠の長さ（分）</source>
@@ -837,7 +841,7 @@
     </message>
     <message>
         <source>会場・枠</source>
-        <translation>Venues &amp; slots</translation>
+        <translation>Venues and slots</translation>
     </message>
     <message>
         <source>表示(&amp;V)</source>

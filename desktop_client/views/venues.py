@@ -169,8 +169,8 @@ class VenueAdminView(QWidget):
             "address": t("住所"),
             "day": t("日付"),
             "capacity": t("定員"),
-            "start": t("開始"),
-            "end": t("終了"),
+            "start": t("開始時刻"),
+            "end": t("終了時刻"),
             "minutes": t("1枠の長さ（分）"),
             "bulk_capacity": t("1枠の定員"),
         }
@@ -279,7 +279,6 @@ class VenueAdminView(QWidget):
         self.status.setText(text)
         self.status.setStyleSheet(f"color: {color}; font-weight: bold;")
         self.status.setVisible(bool(text))
-        bad = m.field()
         widgets = {
             "name": self.name,
             "address": self.address,
@@ -288,8 +287,9 @@ class VenueAdminView(QWidget):
             "end": self.end,
             "minutes": self.minutes,
         }
-        for field, widget in widgets.items():
-            widget.setStyleSheet(BAD if field == bad else "")
+        bad = widgets.get(m.field())
+        for widget in (*widgets.values(), self.capacity, self.bulk_capacity):
+            widget.setStyleSheet(BAD if widget is bad else "")
 
     # ------------------------------------------------------------------ user actions
     def _venue_selected(self) -> None:

@@ -173,7 +173,7 @@ def test_supervisor_manages_venues_and_slots(qtbot, client, real):
     assert view.name.text() == "中総合会館 2F"
 
     client.set_language("en")
-    assert window.sections.tabText(window.sections.indexOf(view)) == "Venues & slots (F9)"
+    assert window.sections.tabText(window.sections.indexOf(view)) == "Venues and slots (F9)"
     assert view.bulk_button.text() == "Add slots  (Ctrl+Enter)"
     assert view.status.text().startswith("A venue with this name already exists.")
     client.set_language("ja")  # the translator belongs to the application, shared by tests
