@@ -1,4 +1,5 @@
-"""Pure part of the ledger import: decoding, header mapping and row validation (no I/O, no DB).
+"""Pure part of the ledger import: decoding and header mapping (no I/O, no DB); the validation
+of data rows lives in ``registry.ledger_rows`` (its names are re-exported here).
 
 A ledger file is decoded as UTF-8 (with or without BOM) first, then CP932 (never ``shift_jis``:
 it fails on 髙, 﨑, ①, ～). Its header names the columns; municipal names and common variants
@@ -7,29 +8,25 @@ mapped to another header by the caller (``--column``) or a TOML file (``load_map
 
 A column named like 個人番号 / マイナンバー / 住民票コード refuses the whole file: their use is
 restricted by law, so nothing of them is read, stored or logged.
-
-Phones: every number of the phone and mobile columns is normalized. A landline of a resident who
-has a 世帯番号 is stored as the household's (a shared landline); anything else (mobiles, IP
-phones, landlines of residents without a household) is the resident's own. A number that cannot
-be normalized is kept, unindexed (``e164`` NULL), with its flags, and the row is flagged.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 import tomllib
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
-from typing import NamedTuple
 
 from registry.errors import LedgerFileError
-from registry.names import is_kana, kana_key, name_key, spaced
-from registry.phone import normalize_ledger_phone
-from registry.wareki import parse_date
+from registry.ledger_rows import LABELS, BadRow, LedgerRow, PhoneEntry, RowParser
+
+__all__ = [
+    "ALIASES", "FIELDS", "LABELS", "BadRow", "LedgerMapping", "LedgerRow", "PhoneEntry",
+    "RowParser", "as_mapping", "decode_ledger", "header_key", "load_mapping", "refuse_forbidden",
+    "resolve_columns",
+]  # fmt: skip
 
 FIELDS = (
     "person_no",
@@ -44,17 +41,6 @@ FIELDS = (
 )
 MULTI_FIELDS = frozenset({"phone", "mobile"})  # every matching column is read
 REQUIRED = ("person_no", "name")
-LABELS = {
-    "person_no": "宛名番号",
-    "household_no": "世帯番号",
-    "name": "氏名",
-    "name_kana": "氏名カナ",
-    "birth_date": "生年月日",
-    "sex": "性別",
-    "address": "住所",
-    "phone": "電話番号",
-    "mobile": "携帯電話番号",
-}
 ALIASES: dict[str, tuple[str, ...]] = {
     "person_no": ("宛名番号", "宛名コード", "宛名no", "宛名id", "住民番号", "住民コード"),
     "household_no": ("世帯番号", "世帯コード", "世帯no", "世帯id"),
@@ -88,28 +74,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "mobile": ("携帯電話番号", "携帯電話", "携帯番号", "携帯", "電話番号2"),
 }
 FORBIDDEN = ("個人番号", "マイナンバー", "mynumber", "住民票コード")
-SEX = {
-    "男": "M",
-    "男性": "M",
-    "M": "M",
-    "MALE": "M",
-    "1": "M",
-    "女": "F",
-    "女性": "F",
-    "F": "F",
-    "FEMALE": "F",
-    "2": "F",
-    "": "",
-    "不明": "",
-    "-": "",
-    "0": "",
-    "9": "",
-}
-MAX_KEY = 32  # person_no / household_no column width
 _HEADER_JUNK = re.compile(r"[\s()（）\[\]【】「」・_\-－:：]")
-_GAIJI = re.compile("[\ue000-\uf8ff〓]")
-_PHONE_SPLIT = re.compile(r"\s*[/／;；、,，]\s*")
-_BLANK = " \t\u3000"
 
 
 @dataclass(frozen=True)
@@ -119,33 +84,6 @@ class LedgerMapping:
     columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     encoding: str | None = None
     default_area_code: str = "0773"
-
-
-class PhoneEntry(NamedTuple):
-    raw: str
-    e164: str | None
-    kind: str
-    flags: str
-    shared: bool  # the household's landline rather than the resident's own
-
-
-class LedgerRow(NamedTuple):
-    line: int
-    person_no: str
-    household_no: str
-    name: str
-    name_kana: str
-    name_key: str
-    kana_key: str
-    birth_date: date | None
-    sex: str
-    address: str
-    phones: tuple[PhoneEntry, ...]
-    notes: tuple[str, ...]  # reasons to review the row (never fatal)
-
-
-class BadRow(ValueError):
-    """The row cannot be imported; the message is the reason."""
 
 
 def header_key(name: str) -> str:
@@ -259,107 +197,3 @@ def resolve_columns(header: Sequence[str], mapping: LedgerMapping) -> dict[str, 
             details={"missing": missing},
         )
     return found
-
-
-@functools.lru_cache(maxsize=65536)
-def _date(raw: str) -> date | str:
-    try:
-        return parse_date(raw)
-    except ValueError as err:
-        return str(err) or "not a date"
-
-
-@functools.lru_cache(maxsize=65536)
-def _phone_cell(
-    cell: str, label: str, household: bool, area: str
-) -> tuple[tuple[PhoneEntry, ...], tuple[str, ...]]:
-    """The numbers of one phone cell (several may be separated by / ／ 、 ;) and review notes."""
-    out: list[PhoneEntry] = []
-    notes: list[str] = []
-    for raw in _PHONE_SPLIT.split(cell):
-        if not raw:
-            continue
-        cn = normalize_ledger_phone(raw, default_area_code=area)
-        flags = cn.flags
-        if cn.status != "number":
-            flags = (cn.status, *flags)
-            notes.append(f"{label} not indexed: {cn.reason or cn.status}")
-        elif "review" in flags:
-            notes.append(f"{label} to check: {cn.reason or 'review'}")
-        shared = household and cn.kind == "landline"
-        out.append(PhoneEntry(raw, cn.e164, cn.kind, ",".join(flags)[:64], shared))
-    return tuple(out), tuple(notes)
-
-
-def _nfkc(s: str) -> str:
-    return s if s.isascii() else unicodedata.normalize("NFKC", s)
-
-
-class RowParser:
-    """Validates the data rows of one file (column positions resolved once)."""
-
-    def __init__(self, cols: Mapping[str, tuple[int, ...]], width: int, area: str = "0773"):
-        self.width, self.area, self.has_birth = width, area, "birth_date" in cols
-        at = {name: idx[0] if idx else -1 for name, idx in cols.items()}
-        self.person, self.name = at["person_no"], at["name"]
-        self.household, self.kana = at.get("household_no", -1), at.get("name_kana", -1)
-        self.birth, self.sex = at.get("birth_date", -1), at.get("sex", -1)
-        self.address = at.get("address", -1)
-        self.phones = [(LABELS[f], i) for f in ("phone", "mobile") for i in cols.get(f, ())]
-
-    def __call__(self, cells: Sequence[str], line: int) -> LedgerRow:
-        """Validate one data row; raise ``BadRow`` with the reason if it cannot be imported."""
-        n = len(cells)
-        if n != self.width and (n < self.width or any(c.strip() for c in cells[self.width :])):
-            raise BadRow(f"has {len(cells)} fields, the header has {self.width}")
-        person_no = _nfkc(cells[self.person]).strip()
-        household_no = _nfkc(cells[self.household]).strip() if self.household >= 0 else ""
-        if not person_no:
-            raise BadRow("missing 宛名番号")
-        if len(person_no) > MAX_KEY or len(household_no) > MAX_KEY:
-            raise BadRow(f"宛名番号 or 世帯番号 longer than {MAX_KEY} characters")
-        name = cells[self.name].strip(_BLANK)
-        if not name:
-            raise BadRow("missing 氏名")
-        notes: list[str] = []
-        birth = self._birth(cells, notes)
-        sex = self._sex(cells, notes)
-        kana = cells[self.kana].strip(_BLANK) if self.kana >= 0 else ""
-        address = cells[self.address].strip(_BLANK) if self.address >= 0 else ""
-        if _GAIJI.search(f"{name}{kana}{address}"):
-            for label, value in (("氏名", name), ("氏名カナ", kana), ("住所", address)):
-                if _GAIJI.search(value):
-                    notes.append(f"外字 in {label}")
-        phones: tuple[PhoneEntry, ...] = ()
-        for label, i in self.phones:
-            cell = cells[i].strip(_BLANK)
-            if cell:
-                found, why = _phone_cell(cell, label, bool(household_no), self.area)
-                phones += found
-                notes.extend(why)
-        if len(phones) > 1:  # the same number twice (landline and mobile columns, say)
-            unique: dict[str, PhoneEntry] = {}
-            for p in phones:
-                unique.setdefault(p.e164 or p.raw, p)
-            phones = tuple(unique.values())
-        key = kana_key(kana) if kana else (kana_key(name) if is_kana(name) else "")
-        return LedgerRow(line, person_no, household_no, spaced(name), kana, name_key(name), key,
-                         birth, sex, address, phones, tuple(notes))  # fmt: skip
-
-    def _birth(self, cells: Sequence[str], notes: list[str]) -> date | None:
-        raw = cells[self.birth].strip(_BLANK) if self.birth >= 0 else ""
-        if not raw:
-            if self.has_birth:
-                notes.append("生年月日 missing")
-            return None
-        parsed = _date(raw)
-        if isinstance(parsed, str):
-            raise BadRow(f"impossible 生年月日: {parsed}")
-        return parsed
-
-    def _sex(self, cells: Sequence[str], notes: list[str]) -> str:
-        raw = cells[self.sex].strip(_BLANK) if self.sex >= 0 else ""
-        sex = SEX.get(raw) or SEX.get(_nfkc(raw).upper())
-        if sex is None:
-            notes.append("性別 not understood")
-        return sex or ""

@@ -10,11 +10,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from registry import ledger_bulk, ledger_csv, ledger_rows
+from registry.barcode import make_barcode
 from registry.db import session_factory
 from registry.errors import LedgerFileError
 from registry.ledger_csv import import_ledger
 from registry.ledger_mapping import load_mapping
+from registry.ledger_rows import read_date
 from registry.models import Household, Phone, Resident
+from registry.wareki import parse_date
 
 HEADER = ("宛名番号", "世帯番号", "氏名", "氏名カナ", "生年月日", "性別", "住所", "電話番号")
 ROWS = [
@@ -257,3 +261,48 @@ async def test_session_target_and_progress(engine: AsyncEngine, tmp_path: Path) 
     assert report.inserted == 3
     assert seen[-1] == (3, 3)
     assert await count(engine, Resident) == 3
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+async def test_worker_processes_give_the_same_report(
+    engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quoted: bool
+) -> None:
+    monkeypatch.setattr(ledger_csv, "CHUNK", 2)  # several jobs per worker
+    rows = [
+        *ROWS,
+        ("2002", "H9", "日付 誤", "", "昭和15年2月30日", "", "", ""),  # bad date
+        ("1001", "H1", "重複 太郎", "", "S20.1.1", "", "", ""),  # duplicate of line 2
+        ("2003", "H9", "電話 誤", "", "S20.1.1", "", "", "12"),  # flagged
+        ("2004", "H9", "外字 \ue000", "", "S20.1.1", "", '"浜1,2"' if quoted else "浜1", ""),
+    ]
+    path = write_csv(tmp_path / "w.csv", rows)
+    dry = await import_ledger(engine, path, dry_run=True, workers=0)
+    report = await import_ledger(engine, path, workers=2)
+    assert report.bad_rows == dry.bad_rows
+    assert [n for n, _ in report.bad_rows] == [5, 6]
+    assert report.flagged == dry.flagged
+    assert {n for n, _ in report.flagged} == {7, 8}
+    assert (report.rows_read, report.inserted) == (7, 5)
+    assert await count(engine, Resident) == 5
+    again = await import_ledger(engine, path, workers=2)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 5)
+
+
+def test_barcodes_follow_make_barcode() -> None:
+    for start in (1, 7, 10, 99_999_995):
+        codes = ledger_bulk.barcodes(start)
+        assert [next(codes) for _ in range(25)] == [make_barcode(start + i) for i in range(25)]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["平成5年11月21日", "S15.04.01", "3150401", "1940-04-01", "昭和64年1月8日", "H31.4.30",
+     "R1.4.30", "令和1年5月1日", "5010501", "昭和15年2月30日", "S00.01.01", "平成元年1月8日"],
+)  # fmt: skip
+def test_fast_dates_agree_with_parse_date(raw: str) -> None:
+    try:
+        expected: object = parse_date(raw)
+    except ValueError:
+        expected = None
+    assert ledger_rows._fast_date(raw) in (expected, None)
+    assert read_date(raw) == expected or (expected is None and isinstance(read_date(raw), str))

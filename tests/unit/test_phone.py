@@ -7,7 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.phone import CallerNumber, normalize_caller_id, normalize_ledger_phone
+from registry.phone import (
+    CallerNumber,
+    normalize_caller_id,
+    normalize_ledger_phone,
+    plain_japanese_number,
+)
 
 MAIZURU = "+81773621234"
 
@@ -215,3 +220,32 @@ def test_memoized_fast_path_agrees_with_phonenumbers(prefix: str, tail: int, len
         fmt = phonenumbers.PhoneNumberFormat
         assert ours.e164 == phonenumbers.format_number(ref, fmt.E164)
         assert ours.national == phonenumbers.format_number(ref, fmt.NATIONAL)
+
+
+@given(
+    st.lists(
+        st.sampled_from([*"0123456789", "0", "0", "-", " ", "(", ")", "－", "０", "７", "+", "x"]),
+        max_size=16,
+    ),
+    st.sampled_from(["", "0", "07", "09", "03", "0773", "050", "0120", "00", "81"]),
+)
+@settings(max_examples=400, deadline=None)
+def test_plain_number_fast_path_agrees_with_the_full_normalization(
+    chars: list[str], head: str
+) -> None:
+    raw = head + "".join(chars)
+    fast = plain_japanese_number(raw)
+    for full in (normalize_ledger_phone(raw), normalize_caller_id(raw)):
+        if fast is not None:
+            assert (full.status, full.e164, full.kind, full.flags) == ("number", *fast, ())
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["0773-62-1234", "090-1234-5678", "09012345678", "０７７３－６２－１２３４", "(075)123-4567"],
+)
+def test_plain_number_fast_path_answers_the_common_forms(raw: str) -> None:
+    assert plain_japanese_number(raw) == (
+        normalize_ledger_phone(raw).e164,
+        normalize_ledger_phone(raw).kind,
+    )
