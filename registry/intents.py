@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit import audit
-from registry.errors import InvalidInput, NotFound
+from registry.bookings import check_client_key
+from registry.errors import Conflict, InvalidInput, NotFound
 from registry.models import Intent, Resident, utcnow
 from registry.views import IntentView, as_utc, check_choice
 
@@ -49,8 +51,21 @@ async def record_intent(
     notes: str = "",
     operator_id: int | None = None,
     call_linkedid: str | None = None,
+    client_key: str | None = None,
 ) -> IntentView:
-    """Record one answer; ``None`` means the question was left unanswered."""
+    """Record one answer; ``None`` means the question was left unanswered.
+
+    ``client_key`` is the client's idempotency key: a resend returns the answer the first made.
+    """
+    check_client_key(client_key)
+    if client_key is not None:
+        done = await session.scalar(select(Intent).where(Intent.client_key == client_key))
+        if done is not None:
+            if done.resident_id != resident_id:
+                raise Conflict(
+                    "client_key was used for another request", details={"field": "client_key"}
+                )
+            return intent_view(done)
     check_choice("channel", channel, CHANNELS)
     _check_answer("wants_vaccination", wants_vaccination)
     _check_answer("needs_mobility", needs_mobility)
@@ -58,18 +73,24 @@ async def record_intent(
         raise InvalidInput("notes", "notes must be text")
     if await session.scalar(select(Resident.id).where(Resident.id == resident_id)) is None:
         raise NotFound(f"resident {resident_id} not found", details={"resident_id": resident_id})
-    intent_id = await session.scalar(
-        insert(Intent)
-        .values(
-            resident_id=resident_id,
-            wants_vaccination=wants_vaccination,
-            needs_mobility=needs_mobility,
-            channel=channel,
-            notes=notes,
-            recorded_at=utcnow(),
+    try:
+        intent_id = await session.scalar(
+            insert(Intent)
+            .values(
+                resident_id=resident_id,
+                wants_vaccination=wants_vaccination,
+                needs_mobility=needs_mobility,
+                channel=channel,
+                notes=notes,
+                recorded_at=utcnow(),
+                client_key=client_key,
+            )
+            .returning(Intent.id)
         )
-        .returning(Intent.id)
-    )
+    except IntegrityError as err:  # a concurrent resend with the same key; caller rolls back
+        raise Conflict(
+            "the request was sent twice at once", details={"field": "client_key"}
+        ) from err
     assert intent_id is not None
     await audit(
         session,

@@ -195,6 +195,7 @@ class Intent(Base):
     channel: Mapped[str] = mapped_column(String(16))  # postcard_ocr/web/phone
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     notes: Mapped[str] = mapped_column(Text, default="")
+    client_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
 
 class Operator(Base):

@@ -11,6 +11,7 @@ from cti_server.web.errors import BadRequest
 from cti_server.web.keys import SESSIONS
 from cti_server.web.slots import notify_slots
 from cti_server.web.validate import (
+    idempotency_key,
     json_body,
     opt_bool,
     opt_int,
@@ -23,15 +24,6 @@ from registry import bookings, mobility
 
 CHANNELS = ("phone", "web", "paper", "assigned")
 MOBILITY_STATUSES = ("open", "arranged", "done", "cancelled")
-
-
-def _idempotency_key(request: web.Request) -> str | None:
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key:
-        return None
-    if len(key) > 64 or not key.isprintable():
-        raise BadRequest("Idempotency-Key", "at most 64 printable characters")
-    return key
 
 
 def _call(body: dict[str, Any]) -> str | None:
@@ -57,7 +49,7 @@ async def create_booking(request: web.Request) -> web.Response:
             operator_id=who.id,
             call_linkedid=call,
             dose=dose,
-            client_key=_idempotency_key(request),
+            client_key=idempotency_key(request),
         )
         await session.commit()
     await notify_slots(request.app, [slot_id])
@@ -109,7 +101,7 @@ async def create_mobility(request: web.Request) -> web.Response:
             notes=opt_str(body, "notes", max_len=2000),
             operator_id=who.id,
             call_linkedid=call,
-            client_key=_idempotency_key(request),
+            client_key=idempotency_key(request),
         )
         await session.commit()
     return web.json_response(view.to_dict(), status=201)

@@ -18,7 +18,7 @@ from cti_server.popper import candidate_of
 from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import ApiError, BadRequest
 from cti_server.web.keys import NAME_INDEX, SESSIONS, SETTINGS
-from cti_server.web.validate import json_body, opt_bool, opt_str, path_int
+from cti_server.web.validate import idempotency_key, json_body, opt_bool, opt_str, path_int
 from registry.audit import audit
 from registry.search import SearchQuery, search_residents
 
@@ -141,6 +141,7 @@ async def record_intent(request: web.Request) -> web.Response:
             notes=notes,
             operator_id=who.id,
             call_linkedid=call,
+            client_key=idempotency_key(request),
             **answers,
         )
         await session.commit()

@@ -114,3 +114,13 @@ def req_datetime(data: Mapping[str, Any], name: str, tz: dt.tzinfo) -> dt.dateti
 
 def path_int(request: web.Request, name: str) -> int:
     return _int(request.match_info[name], name, 1)
+
+
+def idempotency_key(request: web.Request) -> str | None:
+    """The ``Idempotency-Key`` header: a resent POST with the same key creates nothing twice."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return None
+    if len(key) > 64 or not key.isprintable():
+        raise BadRequest("Idempotency-Key", "at most 64 printable characters")
+    return key

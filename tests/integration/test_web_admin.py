@@ -253,6 +253,23 @@ async def test_intent_by_phone_is_recorded_with_operator_and_call(ctx, engine):
     assert [(r.operator_id, r.resident_id, r.call_linkedid) for r in rows] == [(1, a, "1700.7")]
 
 
+async def test_intent_resent_with_the_same_key_is_kept_once(ctx, engine):
+    """A client that lost the answer resends with the same Idempotency-Key: one intent."""
+    app, client = ctx
+    (a, b) = await add_household(engine, "+81773621234", names=("山田 太郎", "山田 花子"))
+    body = {"wants_vaccination": False, "needs_mobility": True}
+    headers = {**op(app), "Idempotency-Key": "intent-1"}
+    first = await client.post(f"/api/residents/{a}/intents", json=body, headers=headers)
+    again = await client.post(f"/api/residents/{a}/intents", json=body, headers=headers)
+    assert (first.status, again.status) == (201, 201)
+    assert (await first.json())["intent_id"] == (await again.json())["intent_id"]
+    card = await (await client.get(f"/api/residents/{a}", headers=op(app))).json()
+    assert len(card["intents"]) == 1
+    other = await client.post(f"/api/residents/{b}/intents", json=body, headers=headers)
+    assert other.status == 409
+    assert (await other.json())["details"]["field"] == "client_key"
+
+
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [
