@@ -17,27 +17,18 @@ import datetime as dt
 import itertools
 import logging
 import random
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from typing import TypeVar
 
 from registry.barcode import make_barcode
-from registry.models import Base
-from registry.names import kana_key, name_key
-from registry.phone import normalize_ledger_phone
 from registry.wareki import to_wareki
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-CHUNK = 5_000
 
 REFERENCE_DAY = dt.date(2024, 4, 1)  # ages are relative to this day so output never drifts
 
@@ -270,169 +261,8 @@ def write_ledger_csv(
     return rows
 
 
-@dataclass(frozen=True)
-class SeedSummary:
-    households: int
-    residents: int
-    phones: int
-    venues: int
-    slots: int
-    intents: int
-    seconds: float
+# The database half lives in registry.seed_db; its public names stay importable from here.
+from registry.seed_db import SeedSummary, seed_database  # noqa: E402
 
-    def __str__(self) -> str:
-        rate = self.residents / self.seconds if self.seconds else 0.0
-        return (
-            f"seeded {self.residents} residents in {self.households} households, "
-            f"{self.phones} phones, {self.venues} venues, {self.slots} slots, "
-            f"{self.intents} intents in {self.seconds:.1f} s ({rate:,.0f} residents/s)"
-        )
-
-
-async def seed_database(
-    session_or_engine: AsyncEngine | AsyncSession,
-    n_residents: int,
-    *,
-    seed: int = 1,
-    venues: bool = True,
-) -> SeedSummary:
-    """Bulk-insert ``n_residents`` synthetic residents (plus demo venues, slots and intents).
-
-    With an engine, each chunk is committed; with a session, rows go into its transaction and
-    the caller commits. Serials continue after the highest existing barcode, so seeding twice
-    adds a second batch.
-    """
-    started = time.perf_counter()
-    if isinstance(session_or_engine, AsyncSession):
-        conn = await session_or_engine.connection()
-        counts = await _seed(conn, n_residents, seed, venues, commit=False)
-    else:
-        async with session_or_engine.connect() as conn:
-            counts = await _seed(conn, n_residents, seed, venues, commit=True)
-    summary = SeedSummary(**counts, seconds=time.perf_counter() - started)
-    log.info("%s", summary)
-    return summary
-
-
-class _Batch:
-    def __init__(self) -> None:
-        self.households: list[dict[str, Any]] = []
-        self.residents: list[dict[str, Any]] = []
-        self.phones: list[dict[str, Any]] = []
-        self.intents: list[dict[str, Any]] = []
-
-    async def flush(self, conn: AsyncConnection, commit: bool) -> None:
-        t = Base.metadata.tables
-        for name, rows in (("households", self.households), ("residents", self.residents),
-                           ("phones", self.phones), ("intents", self.intents)):  # fmt: skip
-            if rows:
-                await conn.execute(insert(t[name]), rows)
-                rows.clear()
-        if commit:
-            await conn.commit()
-
-
-def _phone(raw: str, owner: dict[str, int | None]) -> dict[str, Any]:
-    cn = normalize_ledger_phone(raw)
-    return {"e164": cn.e164, "raw": raw, "kind": cn.kind, "flags": ",".join(cn.flags)[:64], **owner}
-
-
-async def _seed(
-    conn: AsyncConnection, n: int, seed: int, venues: bool, *, commit: bool
-) -> dict[str, int]:
-    t = Base.metadata.tables
-    rid = (await conn.scalar(select(func.max(t["residents"].c.id)))) or 0
-    hid = (await conn.scalar(select(func.max(t["households"].c.id)))) or 0
-    top = await conn.scalar(select(func.max(t["residents"].c.barcode)))
-    start = int(top[:-1]) + 1 if top and top[:-1].isdigit() else 1
-    now = dt.datetime.now(dt.UTC)
-    rng = random.Random(seed + 11)
-    batch, current = _Batch(), ""
-    counts = {"households": 0, "residents": 0, "phones": 0, "venues": 0, "slots": 0, "intents": 0}
-    for row in generate_ledger(n, seed=seed, start=start):
-        if row.household_no != current:
-            current, hid = row.household_no, hid + 1
-            batch.households.append({"id": hid, "household_no": current, "address": row.address,
-                                     "created_at": now})  # fmt: skip
-            if row.landline:
-                batch.phones.append(
-                    _phone(row.landline, {"resident_id": None, "household_id": hid})
-                )
-        rid += 1
-        batch.residents.append(
-            {"id": rid, "person_no": row.person_no, "household_id": hid, "name": row.name,
-             "name_kana": row.name_kana, "name_key": name_key(row.name),
-             "kana_key": kana_key(row.name_kana), "birth_date": row.birth_date, "sex": row.sex,
-             "address": row.address, "barcode": row.barcode, "status": "active", "review": "",
-             "updated_at": now}
-        )  # fmt: skip
-        if row.mobile:
-            batch.phones.append(_phone(row.mobile, {"resident_id": rid, "household_id": None}))
-        if row.birth_date.year < 1960 and rng.random() < 0.1:
-            wants = rng.random() < 0.85
-            batch.intents.append(
-                {"resident_id": rid, "wants_vaccination": wants,
-                 "needs_mobility": wants and rng.random() < 0.2,
-                 "channel": rng.choice(("postcard_ocr", "postcard_ocr", "web", "phone")),
-                 "recorded_at": now, "notes": ""}
-            )  # fmt: skip
-        if len(batch.residents) >= CHUNK:
-            _count(counts, batch)
-            await batch.flush(conn, commit)
-    _count(counts, batch)
-    await batch.flush(conn, commit)
-    if venues:
-        counts["venues"], counts["slots"] = await _venues(conn)
-    await _fix_sequences(conn)
-    if commit:
-        await conn.commit()
-    return counts
-
-
-def _count(counts: dict[str, int], batch: _Batch) -> None:
-    for key in ("households", "residents", "phones", "intents"):
-        counts[key] += len(getattr(batch, key))
-
-
-VENUES = (
-    ("舞鶴市総合文化会館", "京都府舞鶴市字浜2021"),
-    ("中総合会館", "京都府舞鶴市字南田辺1"),
-    ("西駅交流センター", "京都府舞鶴市字伊佐津213-6"),
-    ("東体育館", "京都府舞鶴市字溝尻"),
-)
-
-
-async def _venues(conn: AsyncConnection, days: int = 14, capacity: int = 10) -> tuple[int, int]:
-    """Demo venues (skipping names that exist) with 30-minute slots 9:00-17:00, Asia/Tokyo."""
-    v, s = Base.metadata.tables["venues"], Base.metadata.tables["slots"]
-    existing = set((await conn.scalars(select(v.c.name))).all())
-    tokyo = ZoneInfo("Asia/Tokyo")
-    today = dt.datetime.now(tokyo).date()
-    made = slots = 0
-    for name, address in VENUES:
-        if name in existing:
-            continue
-        vid = (await conn.execute(insert(v).values(name=name, address=address, active=True)
-                                  .returning(v.c.id))).scalar_one()  # fmt: skip
-        rows = []
-        for d in range(days):
-            day = today + dt.timedelta(days=d)
-            for k in range(16):
-                begin = dt.datetime.combine(day, dt.time(9), tokyo) + dt.timedelta(minutes=30 * k)
-                rows.append({"venue_id": vid, "starts_at": begin.astimezone(dt.UTC),
-                             "ends_at": (begin + dt.timedelta(minutes=30)).astimezone(dt.UTC),
-                             "capacity": capacity, "booked": 0})  # fmt: skip
-        await conn.execute(insert(s), rows)
-        made, slots = made + 1, slots + len(rows)
-    return made, slots
-
-
-async def _fix_sequences(conn: AsyncConnection) -> None:
-    """Explicit ids bypass PostgreSQL sequences: move them past the highest id."""
-    if conn.dialect.name != "postgresql":
-        return
-    for table in ("households", "residents"):
-        await conn.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-            f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-        ))  # fmt: skip
+__all__ = ["CSV_COLUMNS", "LedgerRow", "SeedSummary", "generate_ledger", "seed_database",
+           "write_ledger_csv"]  # fmt: skip

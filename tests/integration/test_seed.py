@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections import Counter
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from registry.barcode import is_valid_barcode
+from registry.db import session_factory
 from registry.models import Household, Intent, Phone, Resident, Slot, Venue
 from registry.names import kana_key, name_key
 from registry.seed import CSV_COLUMNS, generate_ledger, seed_database, write_ledger_csv
@@ -96,3 +98,23 @@ async def test_seed_database_in_a_session_leaves_the_commit_to_the_caller(
         await session.commit()
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Resident)) == 50
+
+
+async def test_seeded_values_round_trip_through_sqlalchemy(engine: AsyncEngine) -> None:
+    """Rows written through the driver read back, and compare in SQL, as ORM-written ones."""
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    await seed_database(engine, 30, seed=5, venues=False)
+    async with session_factory(engine)() as s:
+        people = (await s.scalars(select(Resident).order_by(Resident.id))).all()
+        first = people[0]
+        assert isinstance(first.birth_date, dt.date)
+        stamp = first.updated_at
+        aware = stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+        assert before <= aware <= dt.datetime.now(dt.UTC)
+        same_day = select(func.count()).where(Resident.birth_date == first.birth_date)
+        assert (await s.scalar(same_day)) >= 1
+        newer = select(func.count()).where(Resident.updated_at >= before)
+        assert (await s.scalar(newer)) == len(people)
+        first.name_kana = "テスト"  # an ORM update next to driver-written rows
+        await s.commit()
+        assert (await s.scalar(newer)) == len(people)
