@@ -8,6 +8,7 @@ A form's ``status`` is one of: "" (editing), "sending", "queued" (waiting for th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -39,16 +40,59 @@ class FormState(Observable):
         self.changed()
 
 
-class BookingFormModel(FormState):
+class SlotChoice(FormState):
+    """A venue, a day and one of its slots picked on screen, with the slots' live counts.
+
+    Shared by the booking form and the venue admin (会場・枠); ``_shows`` says which
+    ``SlotsChanged`` slots belong on screen.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.venue_id: int | None = None
+        self.day: dt.date = dt.date.today()
+        self.slots: dict[int, SlotInfo] = {}
+        self.slot_id: int | None = None
+
+    def choose(self, venue_id: int | None = None, day: dt.date | None = None) -> None:
+        if venue_id is not None and venue_id != self.venue_id:
+            self.venue_id, self.slots, self.slot_id = venue_id, {}, None
+        if day is not None and day != self.day:
+            self.day, self.slots, self.slot_id = day, {}, None
+        self.changed()
+
+    def _store_slots(self, slots: Iterable[SlotInfo]) -> None:
+        self.slots = {s.slot_id: s for s in sorted(slots, key=lambda s: s.starts_at)}
+
+    def _shows(self, slot: SlotInfo) -> bool:
+        return slot.venue_id == self.venue_id and slot.starts_at[:10] == self.day.isoformat()
+
+    def apply_slots_changed(self, slots: tuple[SlotInfo, ...]) -> bool:
+        """Live capacity from ``SlotsChanged``: update the slots on screen; True if any changed."""
+        touched = False
+        for s in slots:
+            if self._shows(s):
+                self.slots[s.slot_id] = s
+                touched = True
+        if touched:
+            self._store_slots(self.slots.values())
+            self.changed()
+        return touched
+
+    def select_slot(self, slot_id: int | None) -> None:
+        self.slot_id = slot_id
+        self.changed()
+
+    def selected(self) -> SlotInfo | None:
+        return self.slots.get(self.slot_id) if self.slot_id is not None else None
+
+
+class BookingFormModel(SlotChoice):
     def __init__(self) -> None:
         super().__init__()
         self.resident_id: int | None = None
         self.linkedid: str | None = None
         self.venues: list[Venue] = []
-        self.venue_id: int | None = None
-        self.day: dt.date = dt.date.today()
-        self.slots: dict[int, SlotInfo] = {}
-        self.slot_id: int | None = None
         self.existing: BookingLine | None = None
         self.last_booking_id: int | None = None
 
@@ -65,37 +109,12 @@ class BookingFormModel(FormState):
             self.venue_id = venues[0].venue_id
         self.changed()
 
-    def choose(self, venue_id: int | None = None, day: dt.date | None = None) -> None:
-        if venue_id is not None and venue_id != self.venue_id:
-            self.venue_id, self.slots, self.slot_id = venue_id, {}, None
-        if day is not None and day != self.day:
-            self.day, self.slots, self.slot_id = day, {}, None
-        self.changed()
-
     def set_slots(self, slots: list[SlotInfo]) -> None:
-        self.slots = {s.slot_id: s for s in sorted(slots, key=lambda s: s.starts_at)}
+        self._store_slots(slots)
         self.changed()
 
-    def apply_slots_changed(self, slots: tuple[SlotInfo, ...]) -> bool:
-        """Live capacity: update slots of the venue on screen; True if any changed."""
-        touched = False
-        for s in slots:
-            if s.slot_id in self.slots or (
-                s.venue_id == self.venue_id and s.starts_at[:10] == self.day.isoformat()
-            ):
-                self.slots[s.slot_id] = s
-                touched = True
-        if touched:
-            self.slots = dict(sorted(self.slots.items(), key=lambda kv: kv[1].starts_at))
-            self.changed()
-        return touched
-
-    def select_slot(self, slot_id: int | None) -> None:
-        self.slot_id = slot_id
-        self.changed()
-
-    def selected(self) -> SlotInfo | None:
-        return self.slots.get(self.slot_id) if self.slot_id is not None else None
+    def _shows(self, slot: SlotInfo) -> bool:
+        return slot.slot_id in self.slots or super()._shows(slot)
 
     def can_submit(self) -> bool:
         slot = self.selected()

@@ -9,13 +9,12 @@ input fields live in the view and stay as typed after a refusal.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from cti_server.protocol import SlotInfo
 
-from .forms import FormState
+from .forms import SlotChoice
 
 
 @dataclass(frozen=True)
@@ -32,14 +31,10 @@ class VenueRow:
         )
 
 
-class VenueAdminModel(FormState):
+class VenueAdminModel(SlotChoice):
     def __init__(self) -> None:
         super().__init__()
         self.venues: list[VenueRow] = []
-        self.venue_id: int | None = None
-        self.day: dt.date = dt.date.today()
-        self.slots: dict[int, SlotInfo] = {}
-        self.slot_id: int | None = None
         self.action = ""
         self.details: dict[str, Any] = {}
         self.result: dict[str, Any] = {}  # the last answer's body (e.g. created/skipped counts)
@@ -57,32 +52,14 @@ class VenueAdminModel(FormState):
     def venue(self) -> VenueRow | None:
         return next((v for v in self.venues if v.venue_id == self.venue_id), None)
 
-    def choose(self, venue_id: int | None = None, day: dt.date | None = None) -> None:
-        if venue_id is not None and venue_id != self.venue_id:
-            self.venue_id, self.slots, self.slot_id = venue_id, {}, None
-        if day is not None and day != self.day:
-            self.day, self.slots, self.slot_id = day, {}, None
-        self.changed()
-
     def set_slots(self, slots: list[SlotInfo]) -> None:
-        self.slots = {s.slot_id: s for s in sorted(slots, key=lambda s: s.starts_at)}
+        self._store_slots(slots)
         if self.slot_id not in self.slots:
             self.slot_id = None
         self.changed()
 
-    def apply_slots_changed(self, slots: tuple[SlotInfo, ...]) -> bool:
-        """Live counts from ``SlotsChanged`` for the venue and day on screen."""
-        touched = False
-        for s in slots:
-            if s.slot_id in self._deleted:
-                continue
-            if s.venue_id == self.venue_id and s.starts_at[:10] == self.day.isoformat():
-                self.slots[s.slot_id] = s
-                touched = True
-        if touched:
-            self.slots = dict(sorted(self.slots.items(), key=lambda kv: kv[1].starts_at))
-            self.changed()
-        return touched
+    def _shows(self, slot: SlotInfo) -> bool:
+        return slot.slot_id not in self._deleted and super()._shows(slot)
 
     def remove_slot(self, slot_id: int) -> None:
         self._deleted.add(slot_id)
@@ -90,13 +67,6 @@ class VenueAdminModel(FormState):
         if self.slot_id == slot_id:
             self.slot_id = None
         self.changed()
-
-    def select_slot(self, slot_id: int | None) -> None:
-        self.slot_id = slot_id
-        self.changed()
-
-    def selected(self) -> SlotInfo | None:
-        return self.slots.get(self.slot_id) if self.slot_id is not None else None
 
     def totals(self) -> tuple[int, int]:
         """(capacity, booked) of the day on screen."""
