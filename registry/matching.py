@@ -290,6 +290,7 @@ class Columns:
         self.kanji_e = array("i")
         self._state = bytearray()  # 0 removed, else 1 + index in _statuses
         self._statuses: list[str] = []
+        self._codes: dict[str, int] = {}  # status -> its _state value
         self._active_code = -1  # the _state value of "active"
         self._birth = array("i")  # date ordinal, 0 if unknown
         self._hh = array("q")  # household id, -1 if none
@@ -306,28 +307,42 @@ class Columns:
         self.live = 0
 
     def append(self, r: IndexedResident, address_key: str, kana_e: int, kanji_e: int) -> int:
+        birth = r.birth_date.toordinal() if r.birth_date else 0
+        return self.append_values(r.resident_id, r.name, r.name_kana, birth, r.sex, r.address,
+                                  r.household_id, r.household_no, r.status, kana_e, kanji_e,
+                                  lambda _: address_key)  # fmt: skip
+
+    def append_values(
+        self, resident_id: int, name: str, name_kana: str, birth: int, sex: str, address: str,
+        household_id: int | None, household_no: str, status: str, kana_e: int, kanji_e: int,
+        address_key: Callable[[str], str],
+    ) -> int:  # fmt: skip
+        """Append one resident (``birth`` as a date ordinal, 0 if unknown); ``address_key`` is
+        called only for an address not seen before."""
         row = len(self.rid)
         if self._frozen:
-            self._extra_ids[r.resident_id] = row
-        self.rid.append(r.resident_id)
+            self._extra_ids[resident_id] = row
+        self.rid.append(resident_id)
         self.kana_e.append(kana_e)
         self.kanji_e.append(kanji_e)
-        if r.status not in self._statuses:
-            self._statuses.append(r.status)
-            if r.status == "active":
-                self._active_code = len(self._statuses)
-        self._state.append(1 + self._statuses.index(r.status))
-        self._birth.append(r.birth_date.toordinal() if r.birth_date else 0)
-        self._hh.append(-1 if r.household_id is None else r.household_id)
-        self._sex.append(ord(r.sex[:1] or "\x00") & 0x7F)
-        self._name.append(self._names.add(r.name))
-        self._kana.append(self._kanas.add(r.name_kana))
+        code = self._codes.get(status)
+        if code is None:
+            self._statuses.append(status)
+            code = self._codes[status] = len(self._statuses)
+            if status == "active":
+                self._active_code = code
+        self._state.append(code)
+        self._birth.append(birth)
+        self._hh.append(-1 if household_id is None else household_id)
+        self._sex.append(ord(sex[:1] or "\x00") & 0x7F)
+        self._name.append(self._names.add(name))
+        self._kana.append(self._kanas.add(name_kana))
         n_addr = len(self._addresses)
-        a = self._addresses.add(r.address)
+        a = self._addresses.add(address)
         if len(self._addresses) > n_addr:
-            self._addr_keys.add(address_key)
+            self._addr_keys.add(address_key(address))
         self._addr.append(a)
-        self._hhno.append(self._hhnos.add(r.household_no))
+        self._hhno.append(self._hhnos.add(household_no))
         self.live += 1
         return row
 

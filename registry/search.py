@@ -37,13 +37,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.errors import InvalidInput
 from registry.matching import Columns, IndexedResident, NameKeys, PhoneDigits, ResidentMatch
-from registry.models import Household, Phone, Resident
 from registry.names import is_kana, kana_key, loose_kana_key, name_key, spaced
+from registry.search_load import load_index, refresh_index
 from registry.wareki import parse_date
 
 log = logging.getLogger(__name__)
@@ -131,6 +130,8 @@ class NameIndex:
         self._phones = PhoneDigits()
         self._memo_kana: dict[str, str] = {}  # written -> key, while building only
         self._memo_kanji: dict[str, str] = {}
+        self.watermark: dt.datetime | None = None  # highest residents.updated_at loaded
+        self.last_phone = 0  # highest phones.id loaded
 
     def __len__(self) -> int:
         return self._cols.live
@@ -139,35 +140,17 @@ class NameIndex:
 
     @classmethod
     async def load(cls, session: AsyncSession, *, batch: int = 5000) -> NameIndex:
-        """Build the index from the database: residents and phones, each streamed once."""
+        """Build the index from the database (``registry.search_load.load_index``)."""
         index = cls()
-        stmt = (
-            select(
-                Resident.id, Resident.name, Resident.name_kana, Resident.birth_date,
-                Resident.sex, Resident.address, Resident.household_id,
-                Household.household_no, Resident.status,
-            )
-            .outerjoin(Household, Household.id == Resident.household_id)
-            .order_by(Resident.id)
-            .execution_options(yield_per=batch)
-        )  # fmt: skip
-        conn = await session.connection()  # Core rows: lighter than ORM results
-        result = await conn.stream(stmt)
-        async for part in result.partitions():
-            for row in part:
-                index._add(IndexedResident(*row[:7], row[7] or "", row[8]))
-        pstmt = (
-            select(Phone.e164, Phone.resident_id, Phone.household_id)
-            .where(Phone.e164.is_not(None))
-            .execution_options(yield_per=batch)
-        )
-        presult = await conn.stream(pstmt)
-        async for prow in presult.partitions():
-            for e164, rid, hid in prow:
-                index._phones.add(phone_digits(e164 or ""), rid, hid)
-        index._freeze()
+        await load_index(index, session, batch)
         log.info("name index built: %d residents", len(index))
         return index
+
+    async def refresh(self, session: AsyncSession) -> int:
+        """Pick up what changed in the database since the last load or refresh (an import by
+        ``cti-registry``, say); returns the number of residents changed. What a refresh cannot
+        see is in ``registry.search_load``."""
+        return await refresh_index(self, session)
 
     @classmethod
     def from_residents(cls, residents: list[IndexedResident]) -> NameIndex:
@@ -181,16 +164,26 @@ class NameIndex:
         return index
 
     def _add(self, r: IndexedResident) -> int:
-        kana = self._memo_kana.get(r.name_kana)
+        birth = r.birth_date.toordinal() if r.birth_date else 0
+        return self._add_values(r.resident_id, r.name, r.name_kana, birth, r.sex, r.address,
+                                r.household_id, r.household_no, r.status)  # fmt: skip
+
+    def _add_values(
+        self, resident_id: int, name: str, name_kana: str, birth: int, sex: str, address: str,
+        household_id: int | None, household_no: str, status: str,
+    ) -> int:  # fmt: skip
+        kana = self._memo_kana.get(name_kana)
         if kana is None:
-            kana = self._memo_kana[r.name_kana] = kana_form(r.name_kana)
-        kanji = self._memo_kanji.get(r.name)
+            kana = self._memo_kana[name_kana] = kana_form(name_kana)
+        kanji = self._memo_kanji.get(name)
         if kanji is None:
-            kanji = self._memo_kanji[r.name] = kanji_form(r.name)
+            kanji = self._memo_kanji[name] = kanji_form(name)
         row = len(self._cols.rid)
         ke = self._kana.add(kana, row)
         je = self._kanji.add(kanji, row)
-        return self._cols.append(r, address_key(r.address), ke, je)
+        return self._cols.append_values(resident_id, name, name_kana, birth, sex, address,
+                                        household_id, household_no, status, ke, je,
+                                        address_key)  # fmt: skip
 
     def _freeze(self) -> None:
         self._cols.freeze()
@@ -206,6 +199,18 @@ class NameIndex:
             self._add(resident)
             for p in resident.phones:
                 self._phones.add(phone_digits(p), resident.resident_id, None)
+
+    def add_phones(self, phones: list[tuple[str, int | None, int | None]]) -> None:
+        """Index more numbers: (national digits, resident id, household id)."""
+        with self._lock:
+            for digits, resident_id, household_id in phones:
+                self._phones.add(digits, resident_id, household_id)
+
+    def replace_with(self, other: NameIndex) -> None:
+        """Take over the content of ``other`` (a fresh build), atomically for readers."""
+        with self._lock:
+            state = {k: v for k, v in vars(other).items() if k != "_lock"}
+            self.__dict__.update(state)
 
     def remove(self, resident_id: int) -> bool:
         """Forget a resident; True if it was indexed."""
