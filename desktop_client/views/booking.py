@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -22,14 +21,14 @@ from PySide6.QtWidgets import (
 
 from ..models.forms import BookingFormModel
 from . import shortcuts as keys
-from .forms import StatusLine
+from .forms import FormView
 from .labels import day_text, slot_time_text, t, when_text
 
 DAYS_AHEAD = 21
 ROLE_ID = Qt.ItemDataRole.UserRole
 
 
-class BookingView(QWidget):
+class BookingView(FormView, QWidget):
     venue_day_chosen = Signal(int, object)  # venue_id, datetime.date
     submitted = Signal()
     cancel_requested = Signal()
@@ -47,33 +46,24 @@ class BookingView(QWidget):
         self.slots.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.existing = QLabel(self)
         self.existing.setWordWrap(True)
-        self.submit = QPushButton(self)
+        self._add_submit()
         self.cancel = QPushButton(self)
-        self.status = StatusLine(self)
         self._labels = {k: QLabel(self) for k in ("venue", "day")}
         form = QFormLayout()
         form.addRow(self._labels["venue"], self.venue)
         form.addRow(self._labels["day"], self.day)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.cancel)
-        buttons.addStretch(1)
-        buttons.addWidget(self.submit)
         layout = QVBoxLayout(self)
         layout.addWidget(self.existing)
         layout.addLayout(form)
         layout.addWidget(self.slots, 1)
-        layout.addWidget(self.status)
-        layout.addLayout(buttons)
+        self._place_submit(layout, self.cancel)
         self._filling = False
         self.venue.activated.connect(self._chosen)
         self.day.activated.connect(self._chosen)
         self.slots.itemSelectionChanged.connect(self._slot_selected)
         self.slots.itemActivated.connect(lambda _item: self._submit())
-        self.submit.clicked.connect(self._submit)
         self.cancel.clicked.connect(self.cancel_requested.emit)
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        QShortcut(QKeySequence(keys.SUBMIT), self, self._submit, context=ctx)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, self._submit, context=ctx)
         QShortcut(QKeySequence(keys.CANCEL_BOOKING), self, self.cancel_requested.emit, context=ctx)
         model.subscribe(self.refresh)
         self.retranslate()
@@ -84,11 +74,6 @@ class BookingView(QWidget):
         self.slots.setHorizontalHeaderLabels([t("時間"), t("定員"), t("予約済"), t("残り")])
         self.cancel.setText(keys.with_key(t("予約を取り消す"), keys.CANCEL_BOOKING))
         self.refresh()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def refresh(self) -> None:
         m = self.model
@@ -110,9 +95,8 @@ class BookingView(QWidget):
             self.existing.setText(t("予約はまだありません"))
         label = t("予約を変更する") if m.existing is not None else t("予約する")
         self.submit.setText(keys.with_key(label, keys.SUBMIT))
-        self.submit.setEnabled(m.can_submit())
+        self._show_state(t("予約を受け付けました。"))
         self.cancel.setEnabled(m.existing is not None and m.status not in ("sending", "queued"))
-        self.status.show_state(m, t("予約を受け付けました。"))
 
     def _fill_choices(self) -> None:
         m = self.model
@@ -170,7 +154,3 @@ class BookingView(QWidget):
         slot_id = self.slots.item(rows[0].row(), 0).data(ROLE_ID) if rows else None
         if slot_id != self.model.slot_id:
             self.model.select_slot(slot_id)
-
-    def _submit(self) -> None:
-        if self.model.can_submit():
-            self.submitted.emit()

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QGroupBox,
     QLabel,
     QLineEdit,
-    QPushButton,
     QWidget,
 )
 
 from ..models.intent import IntentFormModel
 from . import shortcuts as keys
-from .forms import StatusLine
+from .forms import FormView
 from .labels import t
 
 ANSWERS = (None, True, False)
 
 
-class IntentFormView(QGroupBox):
+class IntentFormView(FormView, QGroupBox):
     submitted = Signal()
 
     def __init__(self, model: IntentFormModel, parent: QWidget | None = None) -> None:
@@ -31,8 +29,7 @@ class IntentFormView(QGroupBox):
         self.wants = QComboBox(self)
         self.mobility = QComboBox(self)
         self.notes = QLineEdit(self)
-        self.submit = QPushButton(self)
-        self.status = StatusLine(self)
+        self._add_submit()
         self._labels = [QLabel(self) for _ in range(3)]
         grid = QGridLayout(self)
         grid.addWidget(self._labels[0], 0, 0)
@@ -49,10 +46,6 @@ class IntentFormView(QGroupBox):
         self.mobility.activated.connect(lambda i: self.model.update(needs_mobility=ANSWERS[i]))
         self.notes.textEdited.connect(lambda text: self.model.update(notes=text))
         self.notes.returnPressed.connect(self._submit)
-        self.submit.clicked.connect(self._submit)
-        ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        QShortcut(QKeySequence(keys.SUBMIT), self, self._submit, context=ctx)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, self._submit, context=ctx)
         model.subscribe(self.refresh)
         self.retranslate()
 
@@ -69,23 +62,13 @@ class IntentFormView(QGroupBox):
         self.submit.setText(keys.with_key(t("記録する"), keys.SUBMIT))
         self.refresh()
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def refresh(self) -> None:
         m = self.model
         self.wants.setCurrentIndex(ANSWERS.index(m.wants_vaccination))
         self.mobility.setCurrentIndex(ANSWERS.index(m.needs_mobility))
         if self.notes.text() != m.notes:
             self.notes.setText(m.notes)
-        self.submit.setEnabled(m.can_submit())
-        self.status.show_state(m, t("意向を記録しました。"))
+        self._show_state(t("意向を記録しました。"))
 
     def focus_first(self) -> None:
         self.wants.setFocus()
-
-    def _submit(self) -> None:
-        if self.model.can_submit():
-            self.submitted.emit()

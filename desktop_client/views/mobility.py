@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from ..models.forms import MobilityFormModel
 from . import shortcuts as keys
-from .forms import StatusLine
+from .forms import FormView
 from .labels import t
 
 
-class MobilityView(QWidget):
+class MobilityView(FormView, QWidget):
     submitted = Signal()
 
     def __init__(self, model: MobilityFormModel, parent: QWidget | None = None) -> None:
@@ -35,31 +32,22 @@ class MobilityView(QWidget):
         self.companion = QCheckBox(self)
         self.notes = QPlainTextEdit(self)
         self.notes.setTabChangesFocus(True)
-        self.submit = QPushButton(self)
-        self.status = StatusLine(self)
+        self._add_submit()
         self._labels = {k: QLabel(self) for k in ("pickup", "notes")}
         form = QFormLayout()
         form.addRow(self._labels["pickup"], self.pickup)
         form.addRow("", self.wheelchair)
         form.addRow("", self.companion)
         form.addRow(self._labels["notes"], self.notes)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.submit)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tie)
         layout.addLayout(form)
-        layout.addWidget(self.status)
-        layout.addLayout(buttons)
+        self._place_submit(layout)
         layout.addStretch(1)
         self.pickup.textEdited.connect(lambda s: self._typed(pickup_address=s))
         self.wheelchair.toggled.connect(lambda b: self._typed(wheelchair=b))
         self.companion.toggled.connect(lambda b: self._typed(companion=b))
         self.notes.textChanged.connect(lambda: self._typed(notes=self.notes.toPlainText()))
-        self.submit.clicked.connect(self._submit)
-        ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        QShortcut(QKeySequence(keys.SUBMIT), self, self._submit, context=ctx)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, self._submit, context=ctx)
         self._rendering = False
         model.subscribe(self.refresh)
         self.retranslate()
@@ -71,11 +59,6 @@ class MobilityView(QWidget):
         self.companion.setText(t("付き添いあり(&C)"))
         self.submit.setText(keys.with_key(t("移動支援を登録"), keys.SUBMIT))
         self.refresh()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def refresh(self) -> None:
         m = self.model
@@ -95,14 +78,9 @@ class MobilityView(QWidget):
             self.tie.setText(t("送信待ちの予約に紐づけます（予約の登録後に送信）"))
         else:
             self.tie.setText(t("予約なし（予約の前に登録することもできます）"))
-        self.submit.setEnabled(m.can_submit())
-        self.status.show_state(m, t("移動支援を登録しました。"))
+        self._show_state(t("移動支援を登録しました。"))
 
     def _typed(self, **fields: object) -> None:
         if not self._rendering:
             self.model.update(**fields)
             self.submit.setEnabled(self.model.can_submit())
-
-    def _submit(self) -> None:
-        if self.model.can_submit():
-            self.submitted.emit()

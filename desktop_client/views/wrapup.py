@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from ..models.forms import DISPOSITIONS, WrapUpModel
 from . import shortcuts as keys
-from .forms import StatusLine
+from .forms import FormView
 from .labels import disposition_text, t
 
 
-class WrapUpView(QWidget):
+class WrapUpView(FormView, QWidget):
     submitted = Signal()
 
     def __init__(self, model: WrapUpModel, parent: QWidget | None = None) -> None:
@@ -31,27 +28,18 @@ class WrapUpView(QWidget):
         self.disposition = QComboBox(self)
         self.notes = QPlainTextEdit(self)
         self.notes.setTabChangesFocus(True)
-        self.submit = QPushButton(self)
-        self.status = StatusLine(self)
+        self._add_submit()
         self._labels = {k: QLabel(self) for k in ("disposition", "notes")}
         form = QFormLayout()
         form.addRow(self._labels["disposition"], self.disposition)
         form.addRow(self._labels["notes"], self.notes)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.submit)
         layout = QVBoxLayout(self)
         layout.addWidget(self.call)
         layout.addLayout(form)
-        layout.addWidget(self.status)
-        layout.addLayout(buttons)
+        self._place_submit(layout)
         self._rendering = False
         self.disposition.activated.connect(self._chosen)
         self.notes.textChanged.connect(self._typed)
-        self.submit.clicked.connect(self._submit)
-        ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        QShortcut(QKeySequence(keys.SUBMIT), self, self._submit, context=ctx)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, self._submit, context=ctx)
         model.subscribe(self.refresh)
         self.retranslate()
 
@@ -67,11 +55,6 @@ class WrapUpView(QWidget):
         self._rendering = False
         self.refresh()
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def refresh(self) -> None:
         m = self.model
         self._rendering = True
@@ -83,8 +66,7 @@ class WrapUpView(QWidget):
         finally:
             self._rendering = False
         self.call.setText(t("通話 {id}").format(id=m.linkedid) if m.linkedid else t("通話なし"))
-        self.submit.setEnabled(m.can_submit())
-        self.status.show_state(m, t("通話記録に保存しました。"))
+        self._show_state(t("通話記録に保存しました。"))
 
     def _chosen(self, _index: int) -> None:
         if not self._rendering:
@@ -94,7 +76,3 @@ class WrapUpView(QWidget):
     def _typed(self) -> None:
         if not self._rendering:
             self.model.notes = self.notes.toPlainText()
-
-    def _submit(self) -> None:
-        if self.model.can_submit():
-            self.submitted.emit()
