@@ -40,9 +40,10 @@ from rapidfuzz import fuzz
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.errors import InvalidInput
-from registry.matching import Columns, IndexedResident, NameKeys, PhoneDigits, ResidentMatch
+from registry.matching import ResidentMatch
 from registry.names import is_kana, kana_key, loose_kana_key, name_key, spaced
 from registry.search_load import load_index, refresh_index
+from registry.search_store import Columns, IndexedResident, NameKeys, PhoneDigits
 from registry.wareki import parse_date
 
 log = logging.getLogger(__name__)

@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from registry.matching import IndexedResident
 from registry.models import Household, Phone, Resident
+from registry.search_store import IndexedResident
 
 if TYPE_CHECKING:
     from registry.search import NameIndex
