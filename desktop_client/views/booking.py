@@ -5,16 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -22,10 +18,10 @@ from PySide6.QtWidgets import (
 from ..models.forms import BookingFormModel
 from . import shortcuts as keys
 from .forms import FormView
-from .labels import day_text, slot_time_text, t, when_text
+from .labels import day_text, t, when_text
+from .slots import SlotTable
 
 DAYS_AHEAD = 21
-ROLE_ID = Qt.ItemDataRole.UserRole
 
 
 class BookingView(FormView, QWidget):
@@ -38,12 +34,7 @@ class BookingView(FormView, QWidget):
         self.model = model
         self.venue = QComboBox(self)
         self.day = QComboBox(self)
-        self.slots = QTableWidget(0, 4, self)
-        self.slots.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.slots.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.slots.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.slots.verticalHeader().hide()
-        self.slots.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.slots = SlotTable(model, self)
         self.existing = QLabel(self)
         self.existing.setWordWrap(True)
         self._add_submit()
@@ -57,10 +48,8 @@ class BookingView(FormView, QWidget):
         layout.addLayout(form)
         layout.addWidget(self.slots, 1)
         self._place_submit(layout, self.cancel)
-        self._filling = False
         self.venue.activated.connect(self._chosen)
         self.day.activated.connect(self._chosen)
-        self.slots.itemSelectionChanged.connect(self._slot_selected)
         self.slots.itemActivated.connect(lambda _item: self._submit())
         self.cancel.clicked.connect(self.cancel_requested.emit)
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -71,18 +60,14 @@ class BookingView(FormView, QWidget):
     def retranslate(self) -> None:
         self._labels["venue"].setText(t("会場"))
         self._labels["day"].setText(t("日付"))
-        self.slots.setHorizontalHeaderLabels([t("時間"), t("定員"), t("予約済"), t("残り")])
+        self.slots.retranslate()
         self.cancel.setText(keys.with_key(t("予約を取り消す"), keys.CANCEL_BOOKING))
         self.refresh()
 
     def refresh(self) -> None:
         m = self.model
-        self._filling = True
-        try:
-            self._fill_choices()
-            self._fill_slots()
-        finally:
-            self._filling = False
+        self._fill_choices()
+        self.slots.refresh()
         if m.existing is not None:
             self.existing.setText(
                 t("現在の予約: {venue} {when}（#{id}）").format(
@@ -116,41 +101,9 @@ class BookingView(FormView, QWidget):
             self.day.addItem(day_text(d), d)
         self.day.setCurrentIndex(days.index(m.day))
 
-    def _fill_slots(self) -> None:
-        m = self.model
-        slots = list(m.slots.values())
-        self.slots.setRowCount(len(slots))
-        for r, s in enumerate(slots):
-            cells = [
-                slot_time_text(s.starts_at, s.ends_at),
-                str(s.capacity),
-                str(s.booked),
-                str(s.remaining) if s.remaining else t("満員"),
-            ]
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(ROLE_ID, s.slot_id)
-                if s.remaining == 0:
-                    item.setForeground(QBrush(QColor("#888888")))
-                if c:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.slots.setItem(r, c, item)
-            if s.slot_id == m.slot_id:
-                self.slots.selectRow(r)
-        if m.slot_id is None:
-            self.slots.clearSelection()
-
     def _chosen(self, _index: int = 0) -> None:
         if not (self.venue.count() and self.day.count()):  # currentData() would be None
             return
         venue_id, day = self.venue.currentData(), self.day.currentData()
         if venue_id is not None and day is not None:
             self.venue_day_chosen.emit(int(venue_id), day)
-
-    def _slot_selected(self) -> None:
-        if self._filling:
-            return
-        rows = self.slots.selectionModel().selectedRows()
-        slot_id = self.slots.item(rows[0].row(), 0).data(ROLE_ID) if rows else None
-        if slot_id != self.model.slot_id:
-            self.model.select_slot(slot_id)

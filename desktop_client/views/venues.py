@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QEvent, Qt, QTime, Signal
+from PySide6.QtCore import Qt, QTime, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -32,23 +30,17 @@ from PySide6.QtWidgets import (
 
 from ..models.venues import VenueAdminModel
 from . import shortcuts as keys
-from .labels import day_text, slot_time_text, t, venue_admin_status
+from .forms import StatusLine
+from .labels import day_text, t, venue_admin_status
+from .language import Retranslating
+from .slots import SlotTable, pick_rows
 
 DAYS = 60
 ROLE_ID = Qt.ItemDataRole.UserRole
 BAD = "border: 2px solid #b00020;"
 
 
-def _table(headers: int) -> QTableWidget:
-    table = QTableWidget(0, headers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().hide()
-    return table
-
-
-class VenueAdminView(QWidget):
+class VenueAdminView(Retranslating, QWidget):
     venue_chosen = Signal(int)
     day_chosen = Signal(object)  # datetime.date
     add_venue = Signal(str, str)  # name, address
@@ -65,15 +57,13 @@ class VenueAdminView(QWidget):
         self._filling = False
         self._fields_for: int | None = None  # venue whose name/address are in the fields
         self._capacity_for: int | None = None  # slot whose capacity is in the spin box
-        self.venues = _table(3)
-        self.venues.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.venues = pick_rows(QTableWidget(0, 3))
         self.name, self.address = QLineEdit(self), QLineEdit(self)
         self.add_button, self.save_button = QPushButton(self), QPushButton(self)
         self.toggle_button = QPushButton(self)
         self.day = QComboBox(self)
         self.venue_title = QLabel(self)
-        self.slots = _table(4)
-        self.slots.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.slots = SlotTable(model)
         self.totals = QLabel(self)
         self.capacity = QSpinBox(self, minimum=0, maximum=100_000)
         self.capacity_button, self.delete_button = QPushButton(self), QPushButton(self)
@@ -82,7 +72,7 @@ class VenueAdminView(QWidget):
         self.minutes = QSpinBox(self, minimum=5, maximum=720, singleStep=5, value=30)
         self.bulk_capacity = QSpinBox(self, minimum=0, maximum=100_000, value=10)
         self.bulk_button = QPushButton(self)
-        self.status = QLabel(self, wordWrap=True, objectName="formStatus")
+        self.status = StatusLine(self)
         self._labels: dict[str, QLabel] = {}
         self.boxes = {k: QGroupBox(self) for k in ("venues", "slots", "bulk")}
         self._layout()
@@ -136,7 +126,6 @@ class VenueAdminView(QWidget):
 
     def _wire(self) -> None:
         self.venues.itemSelectionChanged.connect(self._venue_selected)
-        self.slots.itemSelectionChanged.connect(self._slot_selected)
         self.day.activated.connect(self._day_chosen)
         self.add_button.clicked.connect(self._add_venue)
         self.save_button.clicked.connect(self._save_venue)
@@ -163,7 +152,7 @@ class VenueAdminView(QWidget):
         self.boxes["slots"].setTitle(t("枠"))
         self.boxes["bulk"].setTitle(t("枠を一括追加（この日）"))
         self.venues.setHorizontalHeaderLabels([t("会場名"), t("住所"), t("状態")])
-        self.slots.setHorizontalHeaderLabels([t("時間"), t("定員"), t("予約済"), t("残り")])
+        self.slots.retranslate()
         words = {
             "name": t("会場名"),
             "address": t("住所"),
@@ -185,11 +174,6 @@ class VenueAdminView(QWidget):
         self.address.setPlaceholderText(t("例: 舞鶴市字浜 1"))
         self.refresh()
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     # ------------------------------------------------------------------ rendering
     def refresh(self) -> None:
         m = self.model
@@ -197,7 +181,7 @@ class VenueAdminView(QWidget):
         try:
             self._fill_venues()
             self._fill_days()
-            self._fill_slots()
+            self.slots.refresh()
         finally:
             self._filling = False
         venue, slot = m.venue(), m.selected()
@@ -249,36 +233,9 @@ class VenueAdminView(QWidget):
             self.day.addItem(day_text(d), d)
         self.day.setCurrentIndex(days.index(self.model.day))
 
-    def _fill_slots(self) -> None:
-        m = self.model
-        slots = list(m.slots.values())
-        self.slots.setRowCount(len(slots))
-        for r, s in enumerate(slots):
-            cells = (
-                slot_time_text(s.starts_at, s.ends_at),
-                str(s.capacity),
-                str(s.booked),
-                str(s.remaining) if s.remaining else t("満員"),
-            )
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(ROLE_ID, s.slot_id)
-                if c:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                if s.remaining == 0:
-                    item.setForeground(QBrush(QColor("#888888")))
-                self.slots.setItem(r, c, item)
-            if s.slot_id == m.slot_id:
-                self.slots.selectRow(r)
-        if m.slot_id is None:
-            self.slots.clearSelection()
-
     def _show_status(self) -> None:
         m = self.model
-        text, color = venue_admin_status(m)
-        self.status.setText(text)
-        self.status.setStyleSheet(f"color: {color}; font-weight: bold;")
-        self.status.setVisible(bool(text))
+        self.status.show_text(*venue_admin_status(m))
         widgets = {
             "name": self.name,
             "address": self.address,
@@ -298,14 +255,6 @@ class VenueAdminView(QWidget):
         rows = self.venues.selectionModel().selectedRows()
         if rows:
             self.venue_chosen.emit(int(self.venues.item(rows[0].row(), 0).data(ROLE_ID)))
-
-    def _slot_selected(self) -> None:
-        if self._filling:
-            return
-        rows = self.slots.selectionModel().selectedRows()
-        slot_id = self.slots.item(rows[0].row(), 0).data(ROLE_ID) if rows else None
-        if slot_id != self.model.slot_id:
-            self.model.select_slot(slot_id)
 
     def _day_chosen(self, _index: int = 0) -> None:
         day = self.day.currentData()

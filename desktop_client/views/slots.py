@@ -1,0 +1,78 @@
+"""The slots of one venue and day (time, capacity, booked, remaining), as the booking form and
+the venue admin (会場・枠) show them; full slots are greyed. Picking a row selects the slot in the
+model (a ``SlotChoice``)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from ..models.forms import SlotChoice
+from .labels import slot_time_text, t
+
+ROLE_ID = Qt.ItemDataRole.UserRole
+
+
+def pick_rows(table: QTableWidget) -> QTableWidget:
+    """A read-only table where one whole row is picked; columns share the width."""
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+class SlotTable(QTableWidget):
+    def __init__(self, model: SlotChoice, parent: QWidget | None = None) -> None:
+        super().__init__(0, 4, parent)
+        self.model = model
+        self._filling = False
+        pick_rows(self)
+        self.itemSelectionChanged.connect(self._selected)
+
+    def retranslate(self) -> None:
+        self.setHorizontalHeaderLabels([t("時間"), t("定員"), t("予約済"), t("残り")])
+
+    def refresh(self) -> None:
+        m = self.model
+        slots = list(m.slots.values())
+        self._filling = True
+        try:
+            self.setRowCount(len(slots))
+            for r, s in enumerate(slots):
+                cells = (
+                    slot_time_text(s.starts_at, s.ends_at),
+                    str(s.capacity),
+                    str(s.booked),
+                    str(s.remaining) if s.remaining else t("満員"),
+                )
+                for c, text in enumerate(cells):
+                    item = QTableWidgetItem(text)
+                    item.setData(ROLE_ID, s.slot_id)
+                    if s.remaining == 0:
+                        item.setForeground(QBrush(QColor("#888888")))
+                    if c:
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                    self.setItem(r, c, item)
+                if s.slot_id == m.slot_id:
+                    self.selectRow(r)
+            if m.slot_id is None:
+                self.clearSelection()
+        finally:
+            self._filling = False
+
+    def _selected(self) -> None:
+        if self._filling:
+            return
+        rows = self.selectionModel().selectedRows()
+        slot_id = self.item(rows[0].row(), 0).data(ROLE_ID) if rows else None
+        if slot_id != self.model.slot_id:
+            self.model.select_slot(slot_id)
