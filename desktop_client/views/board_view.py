@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -46,9 +46,10 @@ from .board_tables import (
 )
 from .board_thresholds import ThresholdDialog, load_thresholds, save_thresholds
 from .labels import error_text, t
+from .language import Retranslating
 
 
-class BoardView(QWidget):
+class BoardView(Retranslating, QWidget):
     def __init__(
         self,
         model: BoardModel,
@@ -130,11 +131,6 @@ class BoardView(QWidget):
         self.resume_button.setText(t("再開"))
         self.threshold_button.setText(t("しきい値…"))
         self.refresh()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     # ---- filling --------------------------------------------------------------------------
     def _fill(self, table: QTableWidget, cols: list[tuple[str, str]], rows: list[Cells]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from .labels import t
+from .language import Retranslating
 
 
 @dataclass
@@ -25,7 +26,7 @@ class LoginForm:
     extension: str = ""
 
 
-class LoginDialog(QDialog):
+class LoginDialog(Retranslating, QDialog):
     login_requested = Signal(str, str, str, str)  # server, username, password, extension
 
     def __init__(self, form: LoginForm, parent: QWidget | None = None) -> None:
@@ -68,11 +69,6 @@ class LoginDialog(QDialog):
             label.setText(text)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(t("ログイン"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(t("キャンセル"))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def _submit(self) -> None:
         if not (self.server.text().strip() and self.username.text().strip()):

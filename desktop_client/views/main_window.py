@@ -7,7 +7,7 @@ slots, F9; not closable). Operators see no tab bar at all.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabBar, QTabWidget, QWidget
 
@@ -15,6 +15,7 @@ from ..models.outbox import Outbox
 from . import shortcuts as keys
 from .booking import BookingView
 from .labels import t
+from .language import Retranslating
 from .mobility import MobilityView
 from .pop import PopView
 from .resident import ResidentCardView
@@ -24,7 +25,7 @@ from .wrapup import WrapUpView
 TABS = ("card", "booking", "mobility", "wrapup")
 
 
-class MainWindow(QMainWindow):
+class MainWindow(Retranslating, QMainWindow):
     language_chosen = Signal(str)  # "ja" / "en"
     board_requested = Signal()  # F8 / View > board while the board tab is closed
     board_closed = Signal()  # the supervisor closed the board tab
@@ -129,11 +130,6 @@ class MainWindow(QMainWindow):
         self.help_action.setText(t("ショートカット一覧"))
         self.set_connection(*self._state)
         self._update_pending()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     # ---- supervisor board -------------------------------------------------------------------
     def set_board(self, view: QWidget | None) -> None:

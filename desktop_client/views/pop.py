@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -21,11 +21,12 @@ from ..models.search import BARCODE_LENGTH, FIELDS, SearchModel, barcode_digits
 from . import shortcuts as keys
 from .candidates import CandidateTree
 from .labels import barcode_text, call_state_text, caller_text, t
+from .language import Retranslating
 
 DEBOUNCE_MS = 250
 
 
-class PopView(QWidget):
+class PopView(Retranslating, QWidget):
     confirmed = Signal(int)  # resident_id chosen by the operator
     search_requested = Signal()  # the search fields settled (debounced)
     barcode_entered = Signal(str)  # a postcard number: 12 digits typed, or Enter (a scanner)
@@ -151,11 +152,6 @@ class PopView(QWidget):
         self.results.retranslate()
         self.refresh()
         self.refresh_search()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     # ------------------------------------------------------------------ rendering
     def refresh(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -32,6 +32,7 @@ from .labels import (
     when_text,
     yes_no,
 )
+from .language import Retranslating
 
 
 def _table(columns: int) -> QTableWidget:
@@ -59,7 +60,7 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
     table.setFixedHeight(height)
 
 
-class ResidentCardView(QScrollArea):
+class ResidentCardView(Retranslating, QScrollArea):
     def __init__(self, model: ResidentModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
@@ -145,11 +146,6 @@ class ResidentCardView(QScrollArea):
         for k, labels in heads.items():
             self.tables[k].setHorizontalHeaderLabels(labels)
         self.refresh()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def refresh(self) -> None:
         card = self.model.card
