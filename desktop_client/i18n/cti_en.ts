@@ -292,32 +292,12 @@
         <translation>Booking accepted.</translation>
     </message>
     <message>
-        <source>時間</source>
-        <translation>Time</translation>
-    </message>
-    <message>
-        <source>定員</source>
-        <translation>Capacity</translation>
-    </message>
-    <message>
-        <source>予約済</source>
-        <translation>Booked</translation>
-    </message>
-    <message>
-        <source>残り</source>
-        <translation>Left</translation>
-    </message>
-    <message>
         <source>予約を取り消す</source>
         <translation>Cancel booking</translation>
     </message>
     <message>
         <source>予約はまだありません</source>
         <translation>No booking yet</translation>
-    </message>
-    <message>
-        <source>満員</source>
-        <translation>Full</translation>
     </message>
     <message>
         <source>現在の予約: {venue} {when}（#{id}）</source>
@@ -632,6 +612,10 @@
         <translation>assigned</translation>
     </message>
     <message>
+        <source>予約済</source>
+        <translation>Booked</translation>
+    </message>
+    <message>
         <source>取消</source>
         <translation>cancelled</translation>
     </message>
@@ -706,6 +690,10 @@
     <message>
         <source>住所</source>
         <translation>Address</translation>
+    </message>
+    <message>
+        <source>定員</source>
+        <translation>Capacity</translation>
     </message>
     <message>
         <source>開始時刻</source>
@@ -1098,6 +1086,18 @@
     <message>
         <source>操作</source>
         <translation>Action</translation>
+    </message>
+    <message>
+        <source>時間</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>残り</source>
+        <translation>Left</translation>
+    </message>
+    <message>
+        <source>満員</source>
+        <translation>Full</translation>
     </message>
     <message>
         <source>枠</source>
