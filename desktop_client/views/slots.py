@@ -33,7 +33,7 @@ def pick_rows(table: QTableWidget) -> QTableWidget:
 class SlotTable(QTableWidget):
     def __init__(self, model: SlotChoice, parent: QWidget | None = None) -> None:
         super().__init__(0, 4, parent)
-        self.model = model
+        self.choice = model  # not "model": QTableWidget.model() is the item model
         self._filling = False
         pick_rows(self)
         self.itemSelectionChanged.connect(self._selected)
@@ -42,7 +42,7 @@ class SlotTable(QTableWidget):
         self.setHorizontalHeaderLabels([t("時間"), t("定員"), t("予約済"), t("残り")])
 
     def refresh(self) -> None:
-        m = self.model
+        m = self.choice
         slots = list(m.slots.values())
         self._filling = True
         try:
@@ -74,5 +74,5 @@ class SlotTable(QTableWidget):
             return
         rows = self.selectionModel().selectedRows()
         slot_id = self.item(rows[0].row(), 0).data(ROLE_ID) if rows else None
-        if slot_id != self.model.slot_id:
-            self.model.select_slot(slot_id)
+        if slot_id != self.choice.slot_id:
+            self.choice.select_slot(slot_id)
