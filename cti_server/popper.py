@@ -201,6 +201,36 @@ class Popper:
         for call in [c for lid, c in self.calls.items() if lid not in live]:
             self._end(call, at, {"outcome": "answered" if call.answered_at else "unknown"})
 
+    def adopt(self, call: Any) -> None:
+        """After a resync: a live call of the tracker (``cti_server.domain.calls.Call``) whose
+        ringing or answer happened while the PBX link was down still reaches its operator."""
+        live = self._call(call.linkedid, call.queued_at or call.first_seen_at)
+        if live is None:
+            return
+        live.queue = live.queue or call.queue
+        live.queued_at = live.queued_at or call.queued_at
+        caller = call.caller
+        if live.caller is None or caller.withheld:
+            self._identify(live, caller.raw_number, caller.raw_name, caller.presentation,
+                           caller.withheld)  # fmt: skip
+        if call.state.value == "answered" and live.state != "answered":
+            ext = self.settings.extension_of(call.agent_interface or "", call.agent_name or "")
+            live.state, live.extension = "answered", ext
+            live.answered_at = live.answered_at or call.answered_at
+            live.ringing.clear()
+            self._push(live, {ext} if ext else set())
+            return
+        exts = {
+            ext
+            for iface, name in zip(call.ringing, call.ringing_names, strict=False)
+            if (ext := self.settings.extension_of(iface, name)) and ext not in live.ringing
+        }
+        if exts:
+            live.ringing |= exts
+            if live.state == "queued":
+                live.state, live.extension = "ringing", min(exts)
+            self._push(live, exts)
+
     # ----------------------------------------------------------------- caller and lookup
 
     def _identify(

@@ -133,6 +133,8 @@ class CallService:
         """A resync completed: the tracker holds every live call of the PBX."""
         live = self.tracker.calls
         self.popper.end_vanished(live, at)
+        for call in live.values():  # rang or was answered while the link was down: pop now
+            self.popper.adopt(call)
         self._spawn(self.close_stale(), "close-stale-records")
 
     async def close_stale(self) -> None:

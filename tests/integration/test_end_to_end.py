@@ -187,3 +187,25 @@ async def test_pop_reaches_an_operator_on_the_other_instance_via_redis(engine, d
         assert pop.households
         assert app_b[SERVICE].popper.calls == {}  # computed by the other instance
         await sockets["1001"].close()
+
+
+async def test_call_that_rang_while_the_pbx_link_was_down_still_pops(engine, db_url):
+    """AgentCalled is lost while AMI is down; the resync after reconnecting rebuilds the ringing
+    call (CoreShowChannels + QueueStatus) and the operator whose phone rings gets the pop."""
+    residents = await add_household(engine, LANDLINE)
+    async with simulator(agents=1) as (sim, port), server(engine, db_url, port) as (app, client):
+        bridge = app[BRIDGE]
+        await until(lambda: bridge.connected, "AMI login")
+        sockets = await _operators(app, client, ["1001"])
+        sessions = bridge.sessions
+        sim.drop_connections()
+        plan = sim.place_call("0773621234", talk=1.0, ring=40.0)  # rings 10 s at speed 4
+        await until(lambda: bridge.sessions > sessions and bridge.connected, "AMI relogin")
+        pop = await receive_pop(sockets["1001"], 5)
+        assert (pop.call.linkedid, pop.call.state) == (plan.linkedid, "ringing")
+        assert pop.call.extension == "1001"
+        assert pop.caller.e164 == LANDLINE
+        assert [m.resident_id for h in pop.households for m in h.members] == residents
+        answered = await receive_pop(sockets["1001"], 15, state="answered")
+        assert answered.call.linkedid == plan.linkedid
+        await sockets["1001"].close()
