@@ -49,6 +49,7 @@ class Settings:
     login_delay_seconds: float = 0.5  # per-IP delay after each failed login, doubling, capped
     login_delay_max_seconds: float = 8.0
     lookup_timeout_seconds: float = 2.0
+    index_refresh_seconds: float = 60.0  # the name index picks up ledger imports this often
     log_level: str = "INFO"
 
     def extension_of(self, *names: str) -> str | None:
@@ -138,6 +139,8 @@ def _validate(s: Settings) -> None:
     for name in ("service_level_seconds", "short_abandon_seconds", "token_ttl_seconds"):
         if getattr(s, name) <= 0:
             raise ConfigError(f"{name}: must be positive")
+    if s.index_refresh_seconds <= 0:
+        raise ConfigError("index_refresh_seconds: must be positive")
     if s.ws_queue_size < 1:
         raise ConfigError("ws_queue_size: must be at least 1")
 

@@ -167,23 +167,38 @@ async def _bus(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _name_index(app: web.Application) -> AsyncIterator[None]:
-    async def load() -> object:
-        from registry.search import NameIndex
+    """Load the name index in the background, then keep it fresh (a ledger import made with
+    ``cti-registry`` while the server runs is searchable within ``index_refresh_seconds``)."""
+    from registry.search import NameIndex
 
+    async def load() -> NameIndex:
         async with app[SESSIONS]() as session:
-            index = await NameIndex.load(session)
+            # small batches: the loop serves pops between them while a large ledger loads
+            index = await NameIndex.load(session, batch=500)
         # The index is millions of long-lived objects: keep the cyclic collector from scanning
         # them on every full collection (100+ ms pauses on the pop path, measured).
         gc.freeze()
         log.info("name index loaded")
         return index
 
+    async def refresh(task: asyncio.Task[NameIndex]) -> None:
+        index = await task
+        while True:
+            await asyncio.sleep(app[SETTINGS].index_refresh_seconds)
+            try:
+                async with app[SESSIONS]() as session:
+                    await index.refresh(session)
+            except Exception:
+                log.exception("name index refresh failed; the next one will try again")
+
     task = asyncio.create_task(load(), name="name-index")
     app[NAME_INDEX] = task
+    keeper = asyncio.create_task(refresh(task), name="name-index-refresh")
     yield
-    task.cancel()
-    with contextlib.suppress(BaseException):
-        await task
+    for t in (keeper, task):
+        t.cancel()
+        with contextlib.suppress(BaseException):
+            await t
 
 
 def _bridge(bridge: Any) -> Callable[[web.Application], AsyncIterator[None]]:

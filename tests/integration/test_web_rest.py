@@ -3,6 +3,7 @@ capacity over the WebSocket, audited resident views, health, metrics and the Ope
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -226,3 +227,35 @@ async def test_unknown_route_is_a_json_404(ctx):
     resp = await client.get("/api/nothing")
     assert resp.status == 404
     assert (await resp.json())["error"] == "not_found"
+
+
+async def test_residents_imported_while_the_server_runs_become_searchable(
+    engine, db_url, aiohttp_client
+):
+    """The name index loads at start and refreshes itself (a cti-registry import meanwhile)."""
+    first = await add_household(engine, "+81773621234", names=("山田 太郎",), no="H1")
+    app = create_app(
+        make_settings(db_url, index_refresh_seconds=0.05), engine=engine, bridge=FakeBridge()
+    )
+    client = await aiohttp_client(app)
+    await add_operator(engine, "op1", "operator", "1001")
+    headers = auth(token(app, 1))
+
+    async def found(name: str) -> int | None:
+        """The best candidate for ``name``."""
+        resp = await client.get("/api/residents/search", params={"name": name}, headers=headers)
+        assert resp.status == 200, await resp.text()
+        return next((r["resident_id"] for r in (await resp.json())["results"]), None)
+
+    for _ in range(200):  # the index loads in the background (503 index_loading meanwhile)
+        resp = await client.get("/api/residents/search", params={"name": "山田"}, headers=headers)
+        if resp.status == 200:
+            break
+        await asyncio.sleep(0.05)
+    assert await found("山田 太郎") == first[0]
+    later = await add_household(engine, "+81773625678", names=("鈴木 一郎",), no="H2")
+    for _ in range(200):
+        if await found("鈴木 一郎") == later[0]:
+            break
+        await asyncio.sleep(0.05)
+    assert await found("鈴木 一郎") == later[0]
