@@ -19,5 +19,7 @@ fi
 command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 export QT_QPA_PLATFORM=offscreen
-lint-imports
+lint-imports                                           # the package boundaries of DESIGN.md
+ruff check .
+mypy registry cti_server/domain cti_server/protocol.py  # strict for these (pyproject.toml)
 exec python -m pytest "$@"
