@@ -126,5 +126,6 @@ async def refresh_index(index: NameIndex, session: AsyncSession) -> int:
         index.upsert(IndexedResident(*row[:7], row[7] or "", row[8]))
     index.add_phones([(_digits_of(e164 or ""), rid, hid) for e164, rid, hid in phones])
     index.watermark, index.last_phone = watermark or since, max(top_phone, last_phone)
-    log.info("name index refreshed: %d residents, %d phones", len(changed), len(phones))
+    if changed or phones:
+        log.info("name index refreshed: %d residents, %d phones", len(changed), len(phones))
     return len(changed)
