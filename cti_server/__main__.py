@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one "schema at head" line is enough
     if args.check:
         print(f"settings OK (server {settings.server_id})")
         return 0
