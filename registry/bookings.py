@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit import audit
 from registry.errors import AlreadyBooked, Conflict, InvalidInput, NotFound, SlotFull
+from registry.idempotency import check_client_key
 from registry.models import Booking, Operator, Resident, Slot, Venue, utcnow
 from registry.views import BookingView, as_utc, check_choice
 
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 CHANNELS = ("phone", "web", "paper", "assigned")
 STATUSES = ("booked", "cancelled", "attended")
 MAX_DOSE = 10
-MAX_KEY = 64
 ACTIVE_BOOKING_INDEX = "uq_bookings_active_resident_dose"
 # constraint (PostgreSQL name, or a piece of SQLite's message) -> the booking field it guards
 FOREIGN_KEYS = {
@@ -90,14 +90,6 @@ async def bookings_of(session: AsyncSession, resident_id: int) -> list[BookingVi
     stmt = booking_select().where(Booking.resident_id == resident_id)
     rows = await session.execute(stmt.order_by(Slot.starts_at, Booking.id))
     return [booking_view(r) for r in rows.all()]
-
-
-def check_client_key(client_key: str | None) -> str | None:
-    if client_key is None:
-        return None
-    if not isinstance(client_key, str) or not 1 <= len(client_key) <= MAX_KEY:
-        raise InvalidInput("client_key", f"client_key must be 1 to {MAX_KEY} characters")
-    return client_key
 
 
 async def _check_refs(session: AsyncSession, resident_id: int, operator_id: int | None) -> None:

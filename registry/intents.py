@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit import audit
-from registry.bookings import check_client_key
-from registry.errors import Conflict, InvalidInput, NotFound
+from registry.errors import InvalidInput, NotFound
+from registry.idempotency import earlier, sent_twice_at_once
 from registry.models import Intent, Resident, utcnow
 from registry.views import IntentView, as_utc, check_choice
 
@@ -57,15 +57,9 @@ async def record_intent(
 
     ``client_key`` is the client's idempotency key: a resend returns the answer the first made.
     """
-    check_client_key(client_key)
-    if client_key is not None:
-        done = await session.scalar(select(Intent).where(Intent.client_key == client_key))
-        if done is not None:
-            if done.resident_id != resident_id:
-                raise Conflict(
-                    "client_key was used for another request", details={"field": "client_key"}
-                )
-            return intent_view(done)
+    done = await earlier(session, Intent, client_key, resident_id)
+    if done is not None:
+        return intent_view(done)
     check_choice("channel", channel, CHANNELS)
     _check_answer("wants_vaccination", wants_vaccination)
     _check_answer("needs_mobility", needs_mobility)
@@ -88,9 +82,7 @@ async def record_intent(
             .returning(Intent.id)
         )
     except IntegrityError as err:  # a concurrent resend with the same key; caller rolls back
-        raise Conflict(
-            "the request was sent twice at once", details={"field": "client_key"}
-        ) from err
+        raise sent_twice_at_once() from err
     assert intent_id is not None
     await audit(
         session,

@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit import audit
-from registry.bookings import check_client_key
-from registry.errors import Conflict, InvalidInput, NotFound
+from registry.errors import InvalidInput, NotFound
+from registry.idempotency import earlier, sent_twice_at_once
 from registry.models import Booking, MobilityRequest, Resident, utcnow
 from registry.views import MobilityView, as_utc, check_choice
 
@@ -91,18 +91,9 @@ async def create_mobility_request(
     client_key: str | None = None,
 ) -> MobilityView:
     """Record a request; an empty ``pickup_address`` means the resident's own address."""
-    check_client_key(client_key)
-    if client_key is not None:
-        done = await session.scalar(
-            select(MobilityRequest.id).where(MobilityRequest.client_key == client_key)
-        )
-        if done is not None:
-            view = await get_mobility_request(session, done)
-            if view.resident_id != resident_id:
-                raise Conflict(
-                    "client_key was used for another request", details={"field": "client_key"}
-                )
-            return view
+    done = await earlier(session, MobilityRequest, client_key, resident_id)
+    if done is not None:
+        return await get_mobility_request(session, done.id)
     home = await session.scalar(select(Resident.address).where(Resident.id == resident_id))
     if home is None:
         raise NotFound(f"resident {resident_id} not found", details={"resident_id": resident_id})
@@ -127,9 +118,7 @@ async def create_mobility_request(
             insert(MobilityRequest).values(**values).returning(MobilityRequest.id)
         )
     except IntegrityError as err:  # a concurrent resend with the same key; caller rolls back
-        raise Conflict(
-            "the request was sent twice at once", details={"field": "client_key"}
-        ) from err
+        raise sent_twice_at_once() from err
     assert rid is not None
     await audit(
         session,
