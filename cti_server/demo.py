@@ -191,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         for username, password, role, ext in ACCOUNTS:
             print(f"  {username:<11} {password:<16} {role:<10} {ext or '-'}")
         if not args.no_client and _has_display():
-            procs.append(("cti-client", subprocess.Popen([py, "-m", "desktop_client"], env=env)))
+            client = [py, "-m", "desktop_client", "--server", f"http://127.0.0.1:{http_port}"]
+            procs.append(("cti-client", subprocess.Popen(client, env=env)))
             print(f"client:   started; log in with operator1 (server http://127.0.0.1:{http_port})")
         else:
             print(

@@ -170,7 +170,7 @@ def ask_login(client: Client) -> LoginDialog:
     return dialog
 
 
-def run(argv: list[str]) -> int:
+def run(argv: list[str], *, server: str | None = None) -> int:
     immortalize_none()
     app = QApplication(argv)
     app.setOrganizationName("cti-assistant")
@@ -178,7 +178,10 @@ def run(argv: list[str]) -> int:
     use_japanese_font(app)
     data = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
     data.mkdir(parents=True, exist_ok=True)
-    client = build(QSettings(), outbox_path=data / "outbox.json")
+    settings = QSettings()
+    if server:  # given on the command line: proposed instead of the remembered address
+        settings.setValue("login/server", server)
+    client = build(settings, outbox_path=data / "outbox.json")
     dialog = ask_login(client)
     if dialog.exec() != LoginDialog.DialogCode.Accepted:
         return 0
