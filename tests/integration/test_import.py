@@ -288,6 +288,57 @@ async def test_worker_processes_give_the_same_report(
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 5)
 
 
+async def _indexes(engine: AsyncEngine) -> list[tuple[str, ...]]:
+    """Every index of residents and phones, as the database describes it."""
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            sql = (
+                "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE "
+                "tablename IN ('residents', 'phones') AND schemaname = current_schema()"
+            )
+            return sorted(tuple(r) for r in (await conn.exec_driver_sql(sql)).all())
+        found: list[tuple[str, ...]] = []
+        for table in ("residents", "phones"):
+            listed = (await conn.exec_driver_sql(f"PRAGMA index_list({table})")).all()
+            for _, name, unique, origin, partial in listed:
+                cols = (await conn.exec_driver_sql(f"PRAGMA index_info({name})")).all()
+                found.append((table, name, str(unique), origin, str(partial),
+                              ",".join(c[2] for c in cols)))  # fmt: skip
+        return sorted(found)
+
+
+async def test_first_import_ends_with_the_migrations_indexes(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    before = await _indexes(engine)
+    assert any("ix_residents_name_key" in str(i) for i in before)
+    await import_ledger(engine, write_csv(tmp_path / "a.csv", ROWS))
+    assert await _indexes(engine) == before
+    await import_ledger(engine, write_csv(tmp_path / "a.csv", ROWS))  # not empty: kept
+    assert await _indexes(engine) == before
+
+
+async def test_failed_first_import_keeps_indexes_and_writes_nothing(
+    engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = await _indexes(engine)
+
+    async def broken(self: ledger_bulk.LedgerWriter, report: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(ledger_bulk.LedgerWriter, "finish", broken)
+    with pytest.raises(RuntimeError):
+        await import_ledger(engine, write_csv(tmp_path / "a.csv", ROWS))
+    assert await _indexes(engine) == before
+    assert await count(engine, Resident) == 0
+    async with session_factory(engine)() as s:  # the session path: the caller commits
+        with pytest.raises(RuntimeError):
+            await import_ledger(s, write_csv(tmp_path / "a.csv", ROWS))
+        await s.rollback()
+    assert await _indexes(engine) == before
+    assert await count(engine, Resident) == 0
+
+
 def test_barcodes_follow_make_barcode() -> None:
     for start in (1, 7, 10, 99_999_995):
         codes = ledger_bulk.barcodes(start)
