@@ -14,6 +14,7 @@ set-based statement over ``unnest`` arrays otherwise; SQLite an ``executemany``.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -148,7 +149,7 @@ class Chunk:
 
     person_no: list[str]
     household_no: list[str]
-    values: list[tuple[Any, ...]]  # RES_KEYS[:-1] per row, household_id left None
+    columns: list[list[Any]]  # RES_KEYS[1:-1]: one list per column, household_id left out
     address: list[str]
     phones: list[tuple[int, str | None, str, str, str, bool]]  # row, e164, raw, kind, flags, shared
 
@@ -159,11 +160,11 @@ class Chunk:
         m = len(parsed.phone_row)
         raw, e164, kind, flags = (unpack(p, m) for p in parsed.phone_columns)
         births = [date(b) if b else None for b in c["birth"]]
-        values = list(zip([None] * n, c["name"], c["name_kana"], c["name_key"], c["kana_key"],
-                          births, c["sex"], c["address"], c["review"], strict=True))  # fmt: skip
+        columns: list[list[Any]] = [c["name"], c["name_kana"], c["name_key"], c["kana_key"],
+                                    births, c["sex"], c["address"], c["review"]]  # fmt: skip
         phones = list(zip(parsed.phone_row, [e or None for e in e164], raw, kind, flags,
                           map(bool, parsed.phone_shared), strict=True))  # fmt: skip
-        chunk = cls(c["person_no"], c["household_no"], values, c["address"], phones)
+        chunk = cls(c["person_no"], c["household_no"], columns, c["address"], phones)
         if keep is not None:
             chunk.keep(keep)
         return chunk
@@ -173,9 +174,18 @@ class Chunk:
         new_index = {old: new for new, old in enumerate(rows)}
         self.person_no = [self.person_no[i] for i in rows]
         self.household_no = [self.household_no[i] for i in rows]
-        self.values = [self.values[i] for i in rows]
-        self.address = [self.address[i] for i in rows]
+        self.columns = [[col[i] for i in rows] for col in self.columns]
+        self.address = self.columns[6]
         self.phones = [(new_index[p[0]], *p[1:]) for p in self.phones if p[0] in new_index]
+
+
+def _rows(
+    columns: Sequence[list[Any]], pick: list[int] | None, tail: Sequence[list[Any]] = ()
+) -> Iterator[tuple[Any, ...]]:
+    """Row tuples zipped in C from columns (every row, or only the ``pick`` indexes) and
+    ``tail`` columns (already as long as the rows picked)."""
+    picked = columns if pick is None else [[c[i] for i in pick] for c in columns]
+    return zip(*picked, *tail, strict=True)
 
 
 class LedgerWriter:
@@ -251,21 +261,25 @@ class LedgerWriter:
         now = self.stamp(utcnow())
         await self._households(chunk, report, now)
         hh = self.households
-        values = [(hh[no][0] if no else None, *v[1:]) for no, v in
-                  zip(chunk.household_no, chunk.values, strict=True)]  # fmt: skip
+        columns = [[hh[no][0] if no else None for no in chunk.household_no], *chunk.columns]
         people = self.people
+        n = len(chunk.person_no)
         new = [i for i, p in enumerate(chunk.person_no) if p not in people]
+        old = [i for i, p in enumerate(chunk.person_no) if p in people] if len(new) < n else []
         if new:
-            codes = self.barcodes
-            fresh = [(*values[i], now, chunk.person_no[i], next(codes), "active") for i in new]
-            await self.add_res.run(self.conn, fresh)
+            k, pick = len(new), None if len(new) == n else new
+            person = chunk.person_no if pick is None else [chunk.person_no[i] for i in pick]
+            codes = list(itertools.islice(self.barcodes, k))
+            tail = [[now] * k, person, codes, ["active"] * k]
+            await self.add_res.run(self.conn, list(_rows(columns, pick, tail)))
             added = await self._new_ids("residents", "person_no", self.last_resident)
             people.update(added)
             self.last_resident = max(added.values(), default=self.last_resident)
         rids = [people[p] for p in chunk.person_no]
         stored = self.stored
-        changed = [(*v, now, rid) for v, rid in zip(values, rids, strict=True)
-                   if rid in stored and hash(v) != stored[rid]]  # fmt: skip
+        old_rids = [rids[i] for i in old]
+        changed = [(*v, now, rid) for v, rid in zip(_rows(columns, old), old_rids, strict=True)
+                   if hash(v) != stored[rid]]  # fmt: skip
         own: dict[int, list[tuple[Any, ...]]] = {}
         for row, e164, raw, kind, flags, shared in chunk.phones:
             if shared and chunk.household_no[row]:
@@ -273,22 +287,23 @@ class LedgerWriter:
                 self.wanted.setdefault(hid, {}).setdefault(e164 or raw, (e164, raw, kind, flags))
             else:
                 own.setdefault(row, []).append((e164, raw, kind, flags))
-        phones_changed: list[tuple[int]] = []
-        phones: list[tuple[Any, ...]] = []
         known = self.own
-        for i, rid in enumerate(rids):
-            mine = own.get(i)
-            if known.get(rid, 0) != (_fingerprint(mine) if mine else 0):
-                phones_changed.append((rid,))
-                phones.extend((*o, rid, None) for o in mine or ())
+        phones_changed: set[int] = set()  # residents whose own phones are replaced
+        phones: list[tuple[Any, ...]] = []
+        for i, mine in own.items():
+            rid = rids[i]
+            if rid not in known or known[rid] != _fingerprint(mine):
+                phones_changed.add(rid)
+                phones.extend((*o, rid, None) for o in mine)
+        phones_changed.update(rids[i] for i in old if i not in own and known.get(rids[i], 0))
         await self.set_res.run(self.conn, changed)
-        await self.drop_own.run(self.conn, [r for r in phones_changed if r[0] in known])
+        await self.drop_own.run(self.conn, [(r,) for r in phones_changed if r in known])
         await self.add_phone.run(self.conn, phones)
-        touched = {t[-1] for t in changed} | {rid for (rid,) in phones_changed}
+        touched = {t[-1] for t in changed} | phones_changed
         updated = len(touched) - sum(1 for i in new if rids[i] in touched)
         report.inserted += len(new)
         report.updated += updated
-        report.unchanged += len(rids) - len(new) - updated
+        report.unchanged += n - len(new) - updated
         report.phones += len(phones)
 
     async def finish(self, report: Counts) -> None:

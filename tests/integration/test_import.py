@@ -154,6 +154,21 @@ async def test_reimport_updates_without_duplicates(engine: AsyncEngine, tmp_path
     assert numbers == ["+81773750000", "+818011112222"]
 
 
+async def test_reimport_mixing_new_and_known_rows(engine: AsyncEngine, tmp_path: Path) -> None:
+    await import_ledger(engine, write_csv(tmp_path / "a.csv", [ROWS[0], ROWS[2]]))
+    mixed = [list(r) for r in ROWS]
+    mixed[2][7] = ""  # 1003 no longer has a mobile
+    report = await import_ledger(engine, write_csv(tmp_path / "b.csv", mixed))
+    assert (report.inserted, report.updated, report.unchanged) == (1, 1, 1)
+    after = await residents(engine)
+    assert (after["1002"].name, after["1002"].birth_date) == ("髙橋 花子", dt.date(1943, 5, 3))
+    assert after["1002"].household_id == after["1001"].household_id is not None
+    assert after["1002"].barcode not in {after["1001"].barcode, after["1003"].barcode}
+    async with engine.connect() as conn:
+        numbers = sorted((await conn.execute(select(Phone.e164))).scalars().all())
+    assert numbers == ["+81773621234"]
+
+
 async def test_household_landline_and_own_mobile(engine: AsyncEngine, tmp_path: Path) -> None:
     await import_ledger(engine, write_csv(tmp_path / "a.csv", ROWS))
     async with session_factory(engine)() as s:
