@@ -309,7 +309,10 @@ async def _indexes(engine: AsyncEngine) -> list[tuple[str, ...]]:
         if engine.dialect.name == "postgresql":
             sql = (
                 "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE "
-                "tablename IN ('residents', 'phones') AND schemaname = current_schema()"
+                "tablename IN ('residents', 'phones') AND schemaname = current_schema() UNION ALL "
+                "SELECT conrelid::regclass::text, conname, "
+                "pg_get_constraintdef(oid) || convalidated FROM pg_constraint "
+                "WHERE conrelid IN ('residents'::regclass, 'phones'::regclass)"
             )
             return sorted(tuple(r) for r in (await conn.exec_driver_sql(sql)).all())
         found: list[tuple[str, ...]] = []
@@ -327,6 +330,8 @@ async def test_first_import_ends_with_the_migrations_indexes(
 ) -> None:
     before = await _indexes(engine)
     assert any("ix_residents_name_key" in str(i) for i in before)
+    if engine.dialect.name == "postgresql":
+        assert any("fk_phones_resident_id_residents" in str(i) for i in before)
     await import_ledger(engine, write_csv(tmp_path / "a.csv", ROWS))
     assert await _indexes(engine) == before
     await import_ledger(engine, write_csv(tmp_path / "a.csv", ROWS))  # not empty: kept
