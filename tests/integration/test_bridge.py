@@ -29,18 +29,6 @@ def fast_settings(server: FakeAmi, **kw: object) -> AmiSettings:
 
 
 @pytest.fixture
-async def ami(ami_fixtures: Path) -> AsyncIterator[FakeAmi]:
-    server = await FakeAmi(resync=(ami_fixtures / "09-resync.ami").read_bytes()).start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-def rec() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
 async def bridge(ami: FakeAmi, rec: Recorder) -> AsyncIterator[AmiBridge]:
     b = AmiBridge(fast_settings(ami), rec.on_event, on_state=rec.on_state)
     await b.start()

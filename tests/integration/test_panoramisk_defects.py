@@ -42,18 +42,6 @@ JOIN_ONE_CHANVAR = block(
 )  # fmt: skip
 
 
-@pytest.fixture
-async def ami(ami_fixtures: Path) -> AsyncIterator[FakeAmi]:
-    server = await FakeAmi(resync=(ami_fixtures / "09-resync.ami").read_bytes()).start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-def rec() -> Recorder:
-    return Recorder()
-
-
 @contextlib.asynccontextmanager
 async def run_bridge(ami: FakeAmi, rec: Recorder, **kw: Any) -> AsyncIterator[AmiBridge]:
     b = AmiBridge(fast_settings(ami, **kw), rec.on_event, on_state=rec.on_state)
