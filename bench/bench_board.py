@@ -24,7 +24,7 @@ from cti_server import protocol
 from cti_server.web.app import create_app
 from cti_server.web.keys import SERVICE
 from registry.db import create_engine, migrate
-from tests.integration.test_web_helpers import FakeBridge, incoming, make_settings, token
+from tests.integration.web_helpers import FakeBridge, incoming, make_settings, token
 
 
 async def reader(ws, got: dict[int, list[float]]) -> None:

@@ -22,9 +22,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from registry.db import create_engine, migrate
-from registry.ledger_csv import import_ledger
+from registry.ledger.importer import import_ledger
 from registry.models import Phone, Resident
-from registry.seed import write_ledger_csv
+from registry.seed.city import write_ledger_csv
 
 GOAL = 20_000
 

@@ -21,9 +21,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from registry.db import create_engine, migrate, session_factory
-from registry.lookup import lookup_by_number, lookup_statement
+from registry.find.lookup import lookup_by_number, lookup_statement
 from registry.models import Household, Phone, Resident
-from registry.seed import seed_database
+from registry.seed.load import seed_database
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DB = "cti_bench_search"

@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 
 import phonenumbers
 
-from registry.names import kana_key, loose_kana_key, name_key
-from registry.phone import normalize_caller_id, normalize_ledger_phone
-from registry.seed import generate_ledger
-from registry.wareki import parse_date, to_wareki
+from registry.normalize.names import kana_key, loose_kana_key, name_key
+from registry.normalize.phone import normalize_caller_id, normalize_ledger_phone
+from registry.normalize.wareki import parse_date, to_wareki
+from registry.seed.city import generate_ledger
 
 
 def rate(fn: Callable[[str], object], items: Sequence[str], rounds: int = 3) -> float:

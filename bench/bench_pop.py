@@ -33,7 +33,7 @@ from cti_server.sim.server import PbxSimulator
 from cti_server.web.auth import Principal, TokenSigner
 from registry.db import create_engine, migrate, session_factory
 from registry.models import Phone
-from registry.seed import seed_database
+from registry.seed.load import seed_database
 
 
 def rss_mb(pid: int) -> float:

@@ -31,8 +31,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_lookup import PG_DB, pct, pg_admin, seeded_engine
 
 from registry.db import session_factory
-from registry.models import Resident
-from registry.search import (
+from registry.find.search import (
     STAGE0_KEYS,
     STAGE1_KEYS,
     NameIndex,
@@ -42,7 +41,8 @@ from registry.search import (
     kanji_form,
     name_score,
 )
-from registry.wareki import to_wareki
+from registry.models import Resident
+from registry.normalize.wareki import to_wareki
 
 KATA = [chr(c) for c in range(ord("ア"), ord("ン") + 1) if chr(c) not in "ヰヱヮァィゥェォッャュョ"]
 VARIANTS = {"高": "髙", "崎": "﨑", "辺": "邊", "斎": "齋", "沢": "澤", "浜": "濱", "広": "廣",

@@ -19,7 +19,7 @@ from cti_server.ami.translate import translate
 from cti_server.domain.tracker import Tracker
 
 HERE = Path(__file__).resolve()
-FIXTURES = Path(os.environ.get("CTI_AMI_FIXTURES", HERE.parents[2] / "shared/fixtures/ami"))
+FIXTURES = HERE.parent / "tests" / "fixtures" / "ami"
 
 
 def run(data: bytes, repeat: int) -> tuple[int, int, int, float, float, float]:

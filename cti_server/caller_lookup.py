@@ -1,7 +1,7 @@
 """The ledger lookup behind a screen-pop: bounded, cached, timed.
 
 ``LedgerLookup(sessions)`` is the popper's ``lookup`` callable: ``await lookup(e164)`` runs
-``registry.lookup.lookup_by_number`` with at most ``concurrency`` lookups at once (more would
+``registry.find.lookup.lookup_by_number`` with at most ``concurrency`` lookups at once (more would
 overflow the engine's pool; on SQLite every overflow connection is opened anew) and keeps each
 result ``cache_seconds`` (a caller who rings again soon pops without a database round trip).
 ``timed_lookup`` wraps one lookup with the timeout and turns failures into a ``lookup_error``.
@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from registry.matching import HouseholdMatch
+from registry.find.matching import HouseholdMatch
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class LedgerLookup:
         self._cache: dict[str, tuple[float, list[HouseholdMatch]]] = {}
 
     async def __call__(self, e164: str) -> list[HouseholdMatch]:
-        from registry.lookup import lookup_by_number
+        from registry.find.lookup import lookup_by_number
 
         hit = self._cache.get(e164)
         if hit is not None and time.monotonic() - hit[0] < self._cache_seconds:

@@ -55,7 +55,7 @@ def _secret(folder: Path) -> str:
 async def prepare(db_url: str, folder: Path, residents: int) -> None:
     """Migrate, seed once, create the demo accounts, write the simulator's numbers."""
     from registry.operators import create_operator
-    from registry.seed import seed_database
+    from registry.seed.load import seed_database
 
     engine = create_engine(db_url)
     try:

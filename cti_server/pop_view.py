@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from cti_server import protocol
-from registry.matching import HouseholdMatch, ResidentMatch
+from registry.find.matching import HouseholdMatch, ResidentMatch
 
 PENDING = "pending"  # lookup_error while the lookup runs: the pop is sent again when it is done
 

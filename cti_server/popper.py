@@ -28,7 +28,7 @@ from cti_server.caller_lookup import Lookup, timed_lookup
 from cti_server.config import Settings
 from cti_server.domain import events as ev
 from cti_server.pop_view import LiveCall, candidate_of, groups_of, pop_of, redact
-from registry.phone import normalize_caller_id
+from registry.normalize.phone import normalize_caller_id
 
 __all__ = ["LIVE", "LiveCall", "Popper", "candidate_of", "groups_of", "pop_of", "redact"]
 

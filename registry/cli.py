@@ -87,8 +87,8 @@ async def cmd_migrate(args: argparse.Namespace, engine: AsyncEngine) -> int:
 async def cmd_import(args: argparse.Namespace, engine: AsyncEngine) -> int:
     from tqdm import tqdm
 
-    from registry.ledger_csv import import_ledger
-    from registry.ledger_mapping import LedgerMapping, as_mapping, load_mapping
+    from registry.ledger.importer import import_ledger
+    from registry.ledger.mapping import LedgerMapping, as_mapping, load_mapping
 
     mapping = load_mapping(args.mapping) if args.mapping else LedgerMapping()
     if args.column:
@@ -125,7 +125,7 @@ async def cmd_import(args: argparse.Namespace, engine: AsyncEngine) -> int:
 
 
 async def cmd_export(args: argparse.Namespace, engine: AsyncEngine) -> int:
-    from registry.ledger_csv import export_bookings, export_residents
+    from registry.ledger.importer import export_bookings, export_residents
 
     export = export_residents if args.what == "residents" else export_bookings
     report = await export(engine, args.file, encoding=args.encoding)
@@ -135,7 +135,7 @@ async def cmd_export(args: argparse.Namespace, engine: AsyncEngine) -> int:
 
 
 async def cmd_seed(args: argparse.Namespace, engine: AsyncEngine) -> int:
-    from registry.seed import seed_database
+    from registry.seed.load import seed_database
 
     summary = await seed_database(engine, args.residents, seed=args.seed, venues=not args.no_venues)
     print(summary)
@@ -143,8 +143,8 @@ async def cmd_seed(args: argparse.Namespace, engine: AsyncEngine) -> int:
 
 
 async def cmd_lookup(args: argparse.Namespace, engine: AsyncEngine) -> int:
-    from registry.lookup import lookup_by_number
-    from registry.phone import normalize_caller_id
+    from registry.find.lookup import lookup_by_number
+    from registry.normalize.phone import normalize_caller_id
 
     cn = normalize_caller_id(args.number)
     households = []
@@ -182,7 +182,7 @@ async def cmd_lookup(args: argparse.Namespace, engine: AsyncEngine) -> int:
 async def cmd_search(args: argparse.Namespace, engine: AsyncEngine) -> int:
     if not (args.name or args.birth or args.address or args.phone):
         raise UsageError("give at least one of --name, --birth, --address, --phone")
-    from registry.search import NameIndex, SearchQuery
+    from registry.find.search import NameIndex, SearchQuery
 
     async with session_factory(engine)() as session:
         index = await NameIndex.load(session)
@@ -203,7 +203,7 @@ async def cmd_search(args: argparse.Namespace, engine: AsyncEngine) -> int:
 
 
 async def cmd_normalize(args: argparse.Namespace, engine: AsyncEngine | None) -> int:
-    from registry.phone import normalize_caller_id, normalize_ledger_phone
+    from registry.normalize.phone import normalize_caller_id, normalize_ledger_phone
 
     for raw in args.raw:
         if args.ledger:

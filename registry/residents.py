@@ -19,15 +19,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.barcode import SERIAL_DIGITS, is_valid_barcode
 from registry.bookings import bookings_of
 from registry.calls import calls_of_resident
 from registry.errors import InvalidInput, NotFound
+from registry.find.matching import ResidentMatch
 from registry.intents import intents_of
-from registry.matching import ResidentMatch
 from registry.mobility import list_mobility_requests
 from registry.models import Household, Phone, Resident
-from registry.phone import normalize_caller_id
+from registry.normalize.barcode import SERIAL_DIGITS, is_valid_barcode
+from registry.normalize.phone import normalize_caller_id
 from registry.views import MemberView, PhoneView, ResidentDetail
 
 log = logging.getLogger(__name__)

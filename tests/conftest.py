@@ -24,18 +24,14 @@ from registry.db import create_engine, migrate, session_factory
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "ami"
-if not FIXTURES.is_dir():  # a CI clone sits beside shared/ too; allow an override
-    FIXTURES = Path(os.environ.get("CTI_AMI_FIXTURES", str(FIXTURES)))
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ami"
 
 PG_ADMIN_URL = os.environ.get("CTI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture(scope="session")
 def ami_fixtures() -> Path:
-    """Folder of the recorded Asterisk 22 AMI streams (../shared/fixtures/ami)."""
-    if not FIXTURES.is_dir():
-        pytest.fail(f"recorded AMI streams not found at {FIXTURES}; set CTI_AMI_FIXTURES")
+    """Folder of the recorded Asterisk 22 AMI streams (tests/fixtures/ami, with their README)."""
     return FIXTURES
 
 

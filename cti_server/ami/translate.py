@@ -1,7 +1,7 @@
 """AMI messages -> typed domain events. The only place that knows AMI event field names.
 
 ``translate(msg, at)`` is pure: one message in, zero or more events out, never raises on
-missing or malformed fields. Rules (see ../shared/fixtures/ami/README.md):
+missing or malformed fields. Rules (see tests/fixtures/ami/README.md):
 
 - Caller data comes from the non-``Dest`` part of QueueCallerJoin / AgentCalled / AgentConnect,
   or from Newchannel / NewCallerid only on the call's first channel (``Uniqueid == Linkedid``):

@@ -169,7 +169,7 @@ async def _bus(app: web.Application) -> AsyncIterator[None]:
 async def _name_index(app: web.Application) -> AsyncIterator[None]:
     """Load the name index in the background, then keep it fresh (a ledger import made with
     ``cti-registry`` while the server runs is searchable within ``index_refresh_seconds``)."""
-    from registry.search import NameIndex
+    from registry.find.search import NameIndex
 
     async def load() -> NameIndex:
         async with app[SESSIONS]() as session:

@@ -18,4 +18,4 @@ HUB = web.AppKey("hub", "Hub")
 METRICS = web.AppKey("metrics", "Metrics")
 SERVICE = web.AppKey("service", "CallService")
 BRIDGE = web.AppKey("bridge", Any)  # AmiBridge or a fake with .connected/.queue_pause
-NAME_INDEX = web.AppKey("name_index", Any)  # registry.search.NameIndex, loaded at start
+NAME_INDEX = web.AppKey("name_index", Any)  # registry.find.search.NameIndex, loaded at start

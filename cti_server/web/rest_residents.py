@@ -20,7 +20,7 @@ from cti_server.web.errors import ApiError, BadRequest
 from cti_server.web.keys import NAME_INDEX, SESSIONS, SETTINGS
 from cti_server.web.validate import idempotency_key, json_body, opt_bool, opt_str, path_int
 from registry.audit import audit
-from registry.search import SearchQuery, search_residents
+from registry.find.search import SearchQuery, search_residents
 
 MAX_LIMIT = 50
 

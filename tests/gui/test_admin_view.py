@@ -19,10 +19,10 @@ class AdminServer(RealServer):
     async def setup(self):
         from sqlalchemy import update
 
-        from registry.barcode import make_barcode
         from registry.bookings import book_slot
         from registry.db import session_factory
         from registry.models import Resident
+        from registry.normalize.barcode import make_barcode
         from registry.operators import create_operator
 
         seed = await super().setup()
@@ -180,7 +180,7 @@ def test_supervisor_manages_venues_and_slots(qtbot, client, real):
 
 
 def test_operator_finds_by_postcard_number_and_records_an_intent(qtbot, client, real):
-    from registry.barcode import make_barcode
+    from registry.normalize.barcode import make_barcode
 
     log_in(qtbot, client, real, "op1")
     window, pop = client.window, client.window.pop

@@ -37,7 +37,7 @@ class SimServer(RealServer):
 
     def create_app(self) -> web.Application:
         from cti_server.web.app import create_app
-        from tests.integration.test_web_helpers import make_settings
+        from tests.integration.web_helpers import make_settings
 
         settings = make_settings(
             self.url_db, ami_enabled=True, ami_host="127.0.0.1", ami_port=self.sim_port,

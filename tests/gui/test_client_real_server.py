@@ -38,7 +38,7 @@ class RealServer:
         from registry.db import create_engine, migrate, session_factory
         from registry.operators import create_operator
         from registry.venues import create_slot, create_venue
-        from tests.integration.test_web_helpers import add_household
+        from tests.integration.web_helpers import add_household
 
         self.engine = create_engine(self.url_db)
         await migrate(self.engine)
@@ -53,7 +53,7 @@ class RealServer:
 
     def create_app(self) -> web.Application:
         from cti_server.web.app import create_app
-        from tests.integration.test_web_helpers import FakeBridge, make_settings
+        from tests.integration.web_helpers import FakeBridge, make_settings
 
         return create_app(
             make_settings(self.url_db),
@@ -78,7 +78,7 @@ class RealServer:
 
     async def ring(self, ext: str) -> str:
         from cti_server.web.keys import SERVICE
-        from tests.integration.test_web_helpers import incoming, new_linkedid, ringing
+        from tests.integration.web_helpers import incoming, new_linkedid, ringing
 
         linkedid = new_linkedid()
         service = self.app[SERVICE]

@@ -19,7 +19,7 @@ from cti_server.service import CallService
 from cti_server.web.board import BoardService
 from cti_server.web.hub import Hub
 from cti_server.web.metrics import Metrics
-from tests.integration.test_web_helpers import make_settings
+from tests.integration.web_helpers import make_settings
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 BASE = dt.datetime(2026, 11, 27, 9, 0, tzinfo=TOKYO)

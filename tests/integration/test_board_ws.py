@@ -16,7 +16,7 @@ from cti_server.web.keys import BRIDGE, SERVICE
 from registry.db import session_factory
 from registry.venues import create_slot, create_venue
 from tests.integration.test_end_to_end import simulator, until
-from tests.integration.test_web_helpers import (
+from tests.integration.web_helpers import (
     FakeBridge,
     add_household,
     add_operator,

@@ -20,7 +20,7 @@ from cti_server.web.app import create_app
 from cti_server.web.keys import BRIDGE, SERVICE
 from registry.db import session_factory
 from registry.models import CallRecord
-from tests.integration.test_web_helpers import (
+from tests.integration.web_helpers import (
     add_household,
     auth,
     make_settings,

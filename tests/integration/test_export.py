@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from registry.db import session_factory
-from registry.ledger_csv import export_bookings, export_residents, import_ledger
+from registry.ledger.importer import export_bookings, export_residents, import_ledger
 from registry.models import Booking, Resident, Slot, Venue
 from tests.integration.test_import import ROWS, write_csv
 

@@ -10,15 +10,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from registry import ledger_bulk, ledger_csv, ledger_rows
-from registry.barcode import make_barcode
 from registry.db import session_factory
 from registry.errors import LedgerFileError
-from registry.ledger_csv import import_ledger
-from registry.ledger_mapping import load_mapping
-from registry.ledger_rows import read_date
+from registry.ledger import bulk as ledger_bulk
+from registry.ledger import importer as ledger_csv
+from registry.ledger import rows as ledger_rows
+from registry.ledger.importer import import_ledger
+from registry.ledger.mapping import load_mapping
+from registry.ledger.rows import read_date
 from registry.models import Household, Phone, Resident
-from registry.wareki import parse_date
+from registry.normalize.barcode import make_barcode
+from registry.normalize.wareki import parse_date
 
 HEADER = ("宛名番号", "世帯番号", "氏名", "氏名カナ", "生年月日", "性別", "住所", "電話番号")
 ROWS = [

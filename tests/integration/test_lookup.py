@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from registry.lookup import lookup_by_number, lookup_statement
+from registry.find.lookup import lookup_by_number, lookup_statement
 from registry.models import Household, Phone, Resident
 
 LANDLINE = "+81773621234"

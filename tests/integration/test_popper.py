@@ -14,9 +14,9 @@ from cti_server.popper import Popper
 from cti_server.web.app import create_app
 from cti_server.web.keys import HUB, SERVICE
 from registry.db import session_factory
-from registry.matching import HouseholdMatch, ResidentMatch
+from registry.find.matching import HouseholdMatch, ResidentMatch
 from registry.models import CallRecord
-from tests.integration.test_web_helpers import (
+from tests.integration.web_helpers import (
     FakeBridge,
     add_household,
     answered,

@@ -148,8 +148,8 @@ async def test_intents_newest_first_and_validated(sessions):
 async def test_resident_by_barcode_finds_one_resident(sessions):
     from sqlalchemy import update
 
-    from registry.barcode import make_barcode
     from registry.models import Resident
+    from registry.normalize.barcode import make_barcode
     from registry.residents import resident_by_barcode
 
     async with sessions() as s:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from registry.lookup import lookup_by_number
+from registry.find.lookup import lookup_by_number
+from registry.find.search import NameIndex, SearchQuery
 from registry.models import Household, Phone, Resident
-from registry.search import NameIndex, SearchQuery
-from registry.seed import seed_database
+from registry.seed.load import seed_database
 
 
 async def test_load_from_database_and_search(engine, sessions):
@@ -49,8 +49,8 @@ async def test_load_from_database_and_search(engine, sessions):
 
 
 async def test_refresh_picks_up_an_import(engine, sessions, tmp_path, monkeypatch):
-    from registry import search_load
-    from registry.ledger_csv import import_ledger
+    from registry.find import search_load
+    from registry.ledger.importer import import_ledger
 
     await seed_database(engine, 40, seed=4, venues=False)
     async with sessions() as s:

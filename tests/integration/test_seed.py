@@ -10,12 +10,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from registry.barcode import is_valid_barcode
 from registry.db import session_factory
 from registry.models import Household, Intent, Phone, Resident, Slot, Venue
-from registry.names import kana_key, name_key
-from registry.seed import CSV_COLUMNS, generate_ledger, seed_database, write_ledger_csv
-from registry.wareki import parse_date
+from registry.normalize.barcode import is_valid_barcode
+from registry.normalize.names import kana_key, name_key
+from registry.normalize.wareki import parse_date
+from registry.seed.city import CSV_COLUMNS, generate_ledger, write_ledger_csv
+from registry.seed.load import seed_database
 
 
 def test_generate_ledger_is_deterministic_and_plausible() -> None:

@@ -16,7 +16,7 @@ from aiohttp import web
 from cti_server.domain import events as ev
 from cti_server.web.app import create_app
 from cti_server.web.keys import SERVICE
-from tests.integration.test_web_helpers import (
+from tests.integration.web_helpers import (
     FakeBridge,
     answered,
     incoming,

@@ -11,10 +11,10 @@ from sqlalchemy import select, update
 from cti_server import protocol
 from cti_server.web.app import create_app
 from cti_server.web.board_app import BOARD
-from registry.barcode import make_barcode
 from registry.db import session_factory
 from registry.models import AuditEntry, Resident
-from tests.integration.test_web_helpers import (
+from registry.normalize.barcode import make_barcode
+from tests.integration.web_helpers import (
     FakeBridge,
     add_household,
     add_operator,

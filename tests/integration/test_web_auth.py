@@ -9,7 +9,7 @@ from cti_server.web.auth import Principal, TokenSigner
 from cti_server.web.errors import Unauthorized
 from registry.db import session_factory
 from registry.operators import create_operator
-from tests.integration.test_web_helpers import FakeBridge, auth, make_settings, token
+from tests.integration.web_helpers import FakeBridge, auth, make_settings, token
 
 
 async def _client(aiohttp_client, engine, db_url, **kw):

@@ -13,7 +13,7 @@ from cti_server import protocol
 from cti_server.web.app import create_app, openapi_document
 from registry.db import session_factory
 from registry.models import AuditEntry
-from tests.integration.test_web_helpers import (
+from tests.integration.web_helpers import (
     FakeBridge,
     add_household,
     add_operator,

@@ -1,4 +1,4 @@
-"""registry.barcode: Damm check digits catch every single-digit error and adjacent swap."""
+"""registry.normalize.barcode: Damm check digits catch every single-digit error and swap."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.barcode import MAX_SERIAL, damm_digit, is_valid_barcode, make_barcode
+from registry.normalize.barcode import MAX_SERIAL, damm_digit, is_valid_barcode, make_barcode
 
 
 def test_known_damm_values() -> None:

@@ -1,4 +1,4 @@
-"""registry.names: kana keys, variant kanji folding, look-alikes kept apart."""
+"""registry.normalize.names: kana keys, variant kanji folding, look-alikes kept apart."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.names import is_kana, kana_key, loose_kana_key, mj_one_hop, name_key, spaced
+from registry.normalize.names import is_kana, kana_key, loose_kana_key, mj_one_hop, name_key, spaced
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:

@@ -1,4 +1,4 @@
-"""registry.phone: every caller-ID and ledger form of DOMAIN.md, and "never raises"."""
+"""registry.normalize.phone: every caller-ID and ledger form of DOMAIN.md, and "never raises"."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.phone import (
+from registry.normalize.phone import (
     CallerNumber,
     normalize_caller_id,
     normalize_ledger_phone,

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from registry.errors import InvalidInput
-from registry.search import IndexedResident, NameIndex, SearchQuery, search_residents
+from registry.find.search import IndexedResident, NameIndex, SearchQuery, search_residents
 
 
 def _r(rid: int, name: str, kana: str, born: dt.date | None, **kw: object) -> IndexedResident:

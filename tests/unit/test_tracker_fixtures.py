@@ -1,5 +1,5 @@
 """Every recorded Asterisk stream, replayed through frames -> translate -> Tracker, must give the
-conclusions stated in ../shared/fixtures/ami/README.md (its per-call tables are parsed here)."""
+conclusions stated in tests/fixtures/ami/README.md (its per-call tables are parsed here)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""registry.wareki: every date form of DOMAIN.md, and clear refusals."""
+"""registry.normalize.wareki: every date form of DOMAIN.md, and clear refusals."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.wareki import parse_date, to_wareki
+from registry.normalize.wareki import parse_date, to_wareki
 
 D1940 = dt.date(1940, 4, 1)
 

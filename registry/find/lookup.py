@@ -27,7 +27,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from registry.matching import HouseholdMatch, ResidentMatch
+from registry.find.matching import HouseholdMatch, ResidentMatch
 from registry.models import Household, Phone, Resident
 
 log = logging.getLogger(__name__)

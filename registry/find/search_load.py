@@ -1,4 +1,4 @@
-"""Building and refreshing :class:`registry.search.NameIndex` from the database.
+"""Building and refreshing :class:`registry.find.search.NameIndex` from the database.
 
 ``load_index``: one streamed query through the driver (no SQLAlchemy row processing: on SQLite a
 birth date stays ``YYYY-MM-DD`` text until turned into an ordinal, memoized), residents in id
@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from registry.find.search_store import IndexedResident
 from registry.models import Household, Phone, Resident
-from registry.search_store import IndexedResident
 
 if TYPE_CHECKING:
-    from registry.search import NameIndex
+    from registry.find.search import NameIndex
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +98,6 @@ def _digits_of(e164: str) -> str:
 
 async def refresh_index(index: NameIndex, session: AsyncSession) -> int:
     """Bring ``index`` up to date (see the module docstring); the number of residents changed."""
-    from registry.search import NameIndex
-
     conn = await session.connection()
     since, last_phone = index.watermark, index.last_phone
     watermark, top_phone = await _watermarks(conn)
@@ -114,7 +112,7 @@ async def refresh_index(index: NameIndex, session: AsyncSession) -> int:
         stmt = stmt.where(r.updated_at > since)
     changed = (await conn.execute(stmt)).all()
     if len(changed) > max(REBUILD_MIN, len(index) // REBUILD_SHARE):
-        fresh = await NameIndex.load(session)
+        fresh = await type(index).load(session)
         index.replace_with(fresh)
         log.info("name index rebuilt: %d residents changed", len(changed))
         return len(changed)

@@ -1,4 +1,4 @@
-"""Parsing worker processes for large ledger imports (``python -m registry.ledger_worker``).
+"""Parsing worker processes for large ledger imports (``python -m registry.ledger.worker``).
 
 A worker is a plain child interpreter started with ``asyncio.create_subprocess_exec``: nothing of
 the parent is forked (the parent runs threads) and nothing of its ``__main__`` is imported again
@@ -17,8 +17,8 @@ import sys
 from typing import Any, BinaryIO
 
 from registry.errors import LedgerFileError
-from registry.ledger_chunks import ParsedChunk, parse_job
-from registry.ledger_rows import RowParser
+from registry.ledger.chunks import ParsedChunk, parse_job
+from registry.ledger.rows import RowParser
 
 _LENGTH = struct.Struct(">Q")
 _LIMIT = 1 << 28  # a frame is a few MB; never let the reader pause on one
@@ -61,7 +61,7 @@ class Worker:
     @classmethod
     async def start(cls, parser_args: tuple[Any, ...]) -> Worker:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "registry.ledger_worker",
+            sys.executable, "-m", "registry.ledger.worker",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=_LIMIT,
         )  # fmt: skip
         worker = cls(proc)

@@ -1,4 +1,4 @@
-"""Ledger CSV import (upsert by 宛名番号); the CSV export lives in ``registry.ledger_export``
+"""Ledger CSV import (upsert by 宛名番号); the CSV export lives in ``registry.ledger.export``
 (re-exported here).
 
 Import: the file is decoded and its header checked (a 個人番号 / 住民票コード column refuses the
@@ -28,8 +28,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.errors import LedgerFileError
-from registry.ledger_bulk import Chunk, LedgerWriter, fetch_raw, large_sqlite_cache
-from registry.ledger_chunks import (
+from registry.ledger.bulk import Chunk, LedgerWriter, fetch_raw, large_sqlite_cache
+from registry.ledger.chunks import (
     Job,
     ParsedChunk,
     parse_job,
@@ -37,7 +37,7 @@ from registry.ledger_chunks import (
     split_jobs,
     worker_count,
 )
-from registry.ledger_export import (
+from registry.ledger.export import (
     BOOKING_HEADER,
     EXPORT_ENCODINGS,
     RESIDENT_HEADER,
@@ -47,7 +47,7 @@ from registry.ledger_export import (
     export_bookings,
     export_residents,
 )
-from registry.ledger_mapping import (
+from registry.ledger.mapping import (
     LedgerMapping,
     RowParser,
     as_mapping,
@@ -55,7 +55,7 @@ from registry.ledger_mapping import (
     refuse_forbidden,
     resolve_columns,
 )
-from registry.ledger_worker import Worker
+from registry.ledger.worker import Worker
 
 __all__ = [
     "BOOKING_HEADER", "CHUNK", "EXPORT_ENCODINGS", "RESIDENT_HEADER", "ExportReport",

@@ -2,7 +2,7 @@
 
 :class:`LedgerWriter` keeps the stored state in memory as key maps and fingerprints (loaded
 once, through the driver: no per-row SQLAlchemy processing), so a re-import writes only what
-changed. Rows arrive as the columns of a :class:`registry.ledger_chunks.ParsedChunk`. Values are
+changed. Rows arrive as the columns of a :class:`registry.ledger.chunks.ParsedChunk`. Values are
 written in the form the database driver stores and returns (SQLite: dates as ``YYYY-MM-DD``
 text, times as SQLAlchemy writes them; PostgreSQL: ``date`` / ``datetime`` objects), which is
 also the form the fingerprints are computed on.
@@ -23,10 +23,10 @@ from typing import Any, Protocol
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from registry.barcode import damm_digit, make_barcode
 from registry.errors import LedgerFileError
-from registry.ledger_chunks import RESIDENT_COLUMNS, ParsedChunk, unpack
+from registry.ledger.chunks import RESIDENT_COLUMNS, ParsedChunk, unpack
 from registry.models import Base, utcnow
+from registry.normalize.barcode import damm_digit, make_barcode
 
 RESIDENTS: Table = Base.metadata.tables["residents"]
 HOUSEHOLDS: Table = Base.metadata.tables["households"]
@@ -134,7 +134,7 @@ def _serial(barcode: str | None) -> int:
 
 
 class Counts(Protocol):
-    """What a write adds up (``registry.ledger_csv.ImportReport`` has these)."""
+    """What a write adds up (``registry.ledger.importer.ImportReport`` has these)."""
 
     inserted: int
     updated: int

@@ -1,5 +1,5 @@
 """Pure part of the ledger import: decoding and header mapping (no I/O, no DB); the validation
-of data rows lives in ``registry.ledger_rows`` (its names are re-exported here).
+of data rows lives in ``registry.ledger.rows`` (its names are re-exported here).
 
 A ledger file is decoded as UTF-8 (with or without BOM) first, then CP932 (never ``shift_jis``:
 it fails on 髙, 﨑, ①, ～). Its header names the columns; municipal names and common variants
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry.errors import LedgerFileError
-from registry.ledger_rows import LABELS, BadRow, LedgerRow, PhoneEntry, RowParser
+from registry.ledger.rows import LABELS, BadRow, LedgerRow, PhoneEntry, RowParser
 
 __all__ = [
     "ALIASES", "FIELDS", "LABELS", "BadRow", "LedgerMapping", "LedgerRow", "PhoneEntry",

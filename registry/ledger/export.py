@@ -1,7 +1,7 @@
 """CSV export of residents and bookings (CP932 or UTF-8 with BOM for Excel), streamed.
 
 A character the target encoding cannot hold is written as 〓 and counted; the resident export
-can be imported again (``registry.ledger_csv.import_ledger``). Only counts are logged.
+can be imported again (``registry.ledger.importer.import_ledger``). Only counts are logged.
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ def _phone_text(row: Any) -> str:
 
 
 async def _resident_rows(conn: AsyncConnection) -> AsyncIterator[Sequence[object]]:
-    from registry.phone import normalize_ledger_phone
+    from registry.normalize.phone import normalize_ledger_phone
 
     p = PHONES.c
     own: dict[int, list[tuple[str, str]]] = {}

@@ -1,4 +1,4 @@
-"""The compact in-memory storage of ``registry.search.NameIndex``: no I/O, no database.
+"""The compact in-memory storage of ``registry.find.search.NameIndex``: no I/O, no database.
 
 No per-resident Python objects: numbers live in ``array``s, strings in one joined ``str`` per
 column with an offset array, de-duplicated while building. :class:`Columns` holds the residents,
@@ -19,7 +19,7 @@ from itertools import accumulate, compress
 
 from rapidfuzz import fuzz, process
 
-from registry.matching import ResidentMatch
+from registry.find.matching import ResidentMatch
 
 SEP = "\x00"
 COMMON_SHARE = 80  # a bigram in more than 1/80 of the keys is dropped from stage 0 ...

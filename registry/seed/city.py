@@ -23,8 +23,8 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
-from registry.barcode import make_barcode
-from registry.wareki import to_wareki
+from registry.normalize.barcode import make_barcode
+from registry.normalize.wareki import to_wareki
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -32,7 +32,7 @@ T = TypeVar("T")
 
 REFERENCE_DAY = dt.date(2024, 4, 1)  # ages are relative to this day so output never drifts
 
-_DATA = Path(__file__).parent / "data" / "seed_city.txt"
+_DATA = Path(__file__).parents[1] / "data" / "seed_city.txt"
 _EXCHANGES = [str(x) for x in range(60, 90)]  # 0773-6x..8x: Maizuru's message area
 
 
@@ -261,8 +261,4 @@ def write_ledger_csv(
     return rows
 
 
-# The database half lives in registry.seed_db; its public names stay importable from here.
-from registry.seed_db import SeedSummary, seed_database  # noqa: E402
-
-__all__ = ["CSV_COLUMNS", "LedgerRow", "SeedSummary", "generate_ledger", "seed_database",
-           "write_ledger_csv"]  # fmt: skip
+__all__ = ["CSV_COLUMNS", "LedgerRow", "generate_ledger", "write_ledger_csv"]

@@ -1,5 +1,4 @@
-"""Result types shared by the lookup by number and the search by person, and the compact
-(formerly) the in-memory columns of the search index, now in ``registry.search_store``.
+"""Result types shared by the lookup by number and the search by person.
 
 A :class:`ResidentMatch` is one candidate resident with a score (0-100) and the reasons it matched;
 a :class:`HouseholdMatch` groups the candidates of one household (世帯). Both are plain frozen
@@ -42,15 +41,3 @@ class HouseholdMatch:
     @property
     def best_score(self) -> float:
         return max((m.score for m in self.members), default=0.0)
-
-
-_MOVED = ("Columns", "IndexedResident", "NameKeys", "PhoneDigits", "SortedRows", "StrTable")
-
-
-def __getattr__(name: str) -> object:
-    """The index storage moved to ``registry.search_store``; its names stay importable here."""
-    if name in _MOVED:
-        from registry import search_store
-
-        return getattr(search_store, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,7 +6,7 @@ designed for 1,000,000 residents (see ``bench/bench_search.py`` for the measured
 
 How a query is answered (``NameIndex.search``, CPU-bound, thread-safe):
 
-1. Candidates. With a birth date (western or wareki, ``registry.wareki.parse_date``): the
+1. Candidates. With a birth date (western or wareki, ``registry.normalize.wareki.parse_date``): the
    residents born on that date, on its day/month swap and one year either side (and, when no
    one there matches the given name at 80 or more, the name search below too). Otherwise, with a
    name: a fuzzy search over the *de-duplicated* name keys (kana keys when the name is all kana,
@@ -40,11 +40,11 @@ from rapidfuzz import fuzz
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.errors import InvalidInput
-from registry.matching import ResidentMatch
-from registry.names import is_kana, kana_key, loose_kana_key, name_key, spaced
-from registry.search_load import load_index, refresh_index
-from registry.search_store import Columns, IndexedResident, NameKeys, PhoneDigits
-from registry.wareki import parse_date
+from registry.find.matching import ResidentMatch
+from registry.find.search_load import load_index, refresh_index
+from registry.find.search_store import Columns, IndexedResident, NameKeys, PhoneDigits
+from registry.normalize.names import is_kana, kana_key, loose_kana_key, name_key, spaced
+from registry.normalize.wareki import parse_date
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ class NameIndex:
 
     @classmethod
     async def load(cls, session: AsyncSession, *, batch: int = 5000) -> NameIndex:
-        """Build the index from the database (``registry.search_load.load_index``)."""
+        """Build the index from the database (``registry.find.search_load.load_index``)."""
         index = cls()
         await load_index(index, session, batch)
         log.info("name index built: %d residents", len(index))
@@ -150,7 +150,7 @@ class NameIndex:
     async def refresh(self, session: AsyncSession) -> int:
         """Pick up what changed in the database since the last load or refresh (an import by
         ``cti-registry``, say); returns the number of residents changed. What a refresh cannot
-        see is in ``registry.search_load``."""
+        see is in ``registry.find.search_load``."""
         return await refresh_index(self, session)
 
     @classmethod

@@ -24,7 +24,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-_DATA = Path(__file__).parent / "data" / "kanji_variants.txt"
+_DATA = Path(__file__).parents[1] / "data" / "kanji_variants.txt"
 _SEPARATORS = " \t\r\n\u3000・･.,、。=＝゠-_/／'’"
 _SPACES = re.compile(r"\s+")
 _SMALL = "ァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ"

@@ -5,12 +5,12 @@
 the common shapes take fast paths that give exactly what the general functions give:
 
 - phone numbers written plainly with their trunk 0 go through
-  ``registry.phone.plain_japanese_number`` (no ``CallerNumber``, no ``phonenumbers`` after the
-  first number of a prefix); anything else goes through ``normalize_ledger_phone``;
+  ``registry.normalize.phone.plain_japanese_number`` (no ``CallerNumber``, no ``phonenumbers``
+  after the first number of a prefix); anything else goes through ``normalize_ledger_phone``;
 - dates in the three forms municipal exports use most (``平成5年11月21日``, ``S15.04.01``,
   era-coded ``3150401``) and ISO ``1940-04-01`` are read by one regular expression; anything
-  else, and any date the fast path would refuse, goes to ``registry.wareki.parse_date`` (which
-  gives the reason);
+  else, and any date the fast path would refuse, goes to
+  ``registry.normalize.wareki.parse_date`` (which gives the reason);
 - the keys of a name (spaced form, folded kanji key, kana key) are memoized per written name,
   since common names repeat.
 
@@ -29,9 +29,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
-from registry.names import is_kana, kana_key, name_key, spaced
-from registry.phone import normalize_ledger_phone, plain_japanese_number
-from registry.wareki import ERAS, parse_date
+from registry.normalize.names import is_kana, kana_key, name_key, spaced
+from registry.normalize.phone import normalize_ledger_phone, plain_japanese_number
+from registry.normalize.wareki import ERAS, parse_date
 
 LABELS = {
     "person_no": "宛名番号",

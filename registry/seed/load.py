@@ -1,7 +1,7 @@
-"""Bulk seeding of the synthetic ledger of ``registry.seed`` into the database.
+"""Bulk seeding of the synthetic ledger of ``registry.seed.city`` into the database.
 
 ``seed_database`` streams ``generate_ledger`` rows into households, residents, phones and a few
-intents, with explicit ids, through the driver (``registry.ledger_bulk.Bulk``: ``COPY`` on
+intents, with explicit ids, through the driver (``registry.ledger.bulk.Bulk``: ``COPY`` on
 PostgreSQL, ``executemany`` on SQLite) with values already in the driver's form (SQLite: dates
 as ``YYYY-MM-DD`` text and times as SQLAlchemy writes them, so SQLAlchemy reads them back
 unchanged; a test checks the round trip). Name keys are memoized (names repeat), phones take the
@@ -23,10 +23,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from registry.ledger_bulk import Bulk, fetch_raw, large_sqlite_cache
+from registry.ledger.bulk import Bulk, fetch_raw, large_sqlite_cache
 from registry.models import Base
-from registry.names import kana_key, name_key
-from registry.phone import normalize_ledger_phone, plain_japanese_number
+from registry.normalize.names import kana_key, name_key
+from registry.normalize.phone import normalize_ledger_phone, plain_japanese_number
+from registry.seed.city import generate_ledger
 
 log = logging.getLogger(__name__)
 
@@ -148,8 +149,6 @@ async def _seed(
     rid, hid = rid or 0, hid or 0
     start = int(top[:-1]) + 1 if top and top[:-1].isdigit() else 1
     day, now = _driver_forms(conn)
-    from registry.seed import generate_ledger  # registry.seed re-exports this module
-
     rng = random.Random(seed + 11)
     channels = ("postcard_ocr", "postcard_ocr", "web", "phone")
     batch, current = _Batch(conn), ""

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from registry.errors import LedgerFileError
-from registry.ledger_rows import BadRow, RowParser
+from registry.ledger.rows import BadRow, RowParser
 
 SEP = "\x1f"
 Records = list[tuple[int, list[str]]]
@@ -117,7 +117,7 @@ def parse_records(parse: RowParser, records: Iterator[tuple[int, list[str]]]) ->
 
 
 def parse_job(job: Job, parse: RowParser) -> ParsedChunk:
-    """Parse one job (in a thread, or in a ``registry.ledger_worker`` process)."""
+    """Parse one job (in a thread, or in a ``registry.ledger.worker`` process)."""
     if isinstance(job, tuple):
         first_line, text = job
         return parse_records(parse, records_of(text, first_line))
