@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cti_server.dispositions import parse_dispositions
+
 # Member Interface or MemberName -> extension: PJSIP/1001, SIP/1001, Local/1001@ctx/n, IAX2/1001,
 # "1001", "Operator 1001 (鈴木)". The first group is the extension.
 DEFAULT_EXTENSION_PATTERN = r"^(?:[A-Za-z0-9]+/)?(?:Operator\s+)?(\d{2,8})(?:[@\-;/\s(].*)?$"
@@ -51,6 +53,7 @@ class Settings:
     lookup_timeout_seconds: float = 2.0
     index_refresh_seconds: float = 60.0  # the name index picks up ledger imports this often
     log_level: str = "INFO"
+    dispositions: str = ""  # wrap-up codes "code=日本語/English,..."; "" = the default list
 
     def extension_of(self, *names: str) -> str | None:
         """The operator extension named by a member Interface or MemberName (first that matches)."""
@@ -143,6 +146,10 @@ def _validate(s: Settings) -> None:
         raise ConfigError("index_refresh_seconds: must be positive")
     if s.ws_queue_size < 1:
         raise ConfigError("ws_queue_size: must be at least 1")
+    try:
+        parse_dispositions(s.dispositions)
+    except ValueError as err:
+        raise ConfigError(str(err)) from err
 
 
 def load_settings(

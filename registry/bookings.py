@@ -4,6 +4,8 @@
   booked < capacity`` in the same transaction as the booking row; no row updated means the slot is
   full (``SlotFull``, raised before anything is written). The CHECK constraint
   ``booked <= capacity`` backs it up.
+- A slot that has started by the moment of booking (``at``, given by the web layer) is refused
+  with ``SlotStarted``; with no ``at`` (imports, past data) the time is not checked.
 - One active booking per resident and dose is a partial unique index; a violation is
   ``AlreadyBooked`` (checked first for a clear answer, and caught from the index in a race).
   Only that index means ``AlreadyBooked``: the resident, slot and operator are checked to exist
@@ -19,6 +21,7 @@ Every change is written to the audit log with the operator and call. The caller 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -27,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit import audit
-from registry.errors import AlreadyBooked, Conflict, InvalidInput, NotFound, SlotFull
+from registry.errors import AlreadyBooked, Conflict, InvalidInput, NotFound, SlotFull, SlotStarted
 from registry.idempotency import check_client_key
 from registry.models import Booking, Operator, Resident, Slot, Venue, utcnow
 from registry.views import BookingView, as_utc, check_choice
@@ -155,14 +158,25 @@ async def _missing_ref(session: AsyncSession, refs: dict[str, Any]) -> str:
     return ""
 
 
-async def _bookable_slot(session: AsyncSession, slot_id: int, field: str) -> None:
-    active = await session.scalar(
-        select(Venue.active).join(Slot, Slot.venue_id == Venue.id).where(Slot.id == slot_id)
-    )
-    if active is None:
+async def _bookable_slot(
+    session: AsyncSession, slot_id: int, field: str, at: dt.datetime | None = None
+) -> None:
+    row = (
+        await session.execute(
+            select(Venue.active, Slot.starts_at)
+            .join(Slot, Slot.venue_id == Venue.id)
+            .where(Slot.id == slot_id)
+        )
+    ).one_or_none()
+    if row is None:
         raise NotFound(f"slot {slot_id} not found", details={"slot_id": slot_id})
-    if not active:
+    if not row.active:
         raise InvalidInput(field, "the slot's venue is closed")
+    if at is not None and as_utc(row.starts_at) <= at.astimezone(dt.UTC):
+        raise SlotStarted(
+            f"slot {slot_id} has already started",
+            details={"slot_id": slot_id, "starts_at": as_utc(row.starts_at).isoformat()},
+        )
 
 
 async def _take_seat(session: AsyncSession, slot_id: int) -> None:
@@ -210,8 +224,10 @@ async def book_slot(
     call_linkedid: str | None = None,
     dose: int = 1,
     client_key: str | None = None,
+    at: dt.datetime | None = None,
 ) -> BookingView:
-    """Book a seat; ``SlotFull`` / ``AlreadyBooked`` / ``NotFound`` / ``InvalidInput``."""
+    """Book a seat; ``SlotFull`` / ``SlotStarted`` (started by ``at``) / ``AlreadyBooked`` /
+    ``NotFound`` / ``InvalidInput``."""
     check_choice("channel", channel, CHANNELS)
     if isinstance(dose, bool) or not isinstance(dose, int) or not 1 <= dose <= MAX_DOSE:
         raise InvalidInput("dose", f"dose must be a whole number from 1 to {MAX_DOSE}")
@@ -222,7 +238,7 @@ async def book_slot(
             )
         return done
     await _check_refs(session, resident_id, operator_id)
-    await _bookable_slot(session, slot_id, "slot_id")
+    await _bookable_slot(session, slot_id, "slot_id", at)
     held = await session.scalar(
         select(Booking.id).where(
             Booking.resident_id == resident_id, Booking.dose == dose, Booking.status == "booked"
@@ -279,8 +295,10 @@ async def change_booking(
     *,
     operator_id: int | None = None,
     call_linkedid: str | None = None,
+    at: dt.datetime | None = None,
 ) -> BookingView:
-    """Move an active booking to another slot; if that slot is full, nothing changes."""
+    """Move an active booking to another slot; if that slot is full (or started by ``at``),
+    nothing changes."""
     current = await get_booking(session, booking_id)
     if current.status != "booked":
         raise Conflict(
@@ -289,7 +307,7 @@ async def change_booking(
         )
     if new_slot_id == current.slot_id:
         return current
-    await _bookable_slot(session, new_slot_id, "slot_id")
+    await _bookable_slot(session, new_slot_id, "slot_id", at)
     await _lock_in_order(session, booking_id, (current.slot_id, new_slot_id))
     await _take_seat(session, new_slot_id)  # SlotFull here: nothing written yet
     moved = await session.scalar(

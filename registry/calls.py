@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit import audit
 from registry.errors import InvalidInput, NotFound
-from registry.models import CallRecord, utcnow
+from registry.models import CallRecord, Resident, utcnow
 from registry.views import CallView, as_utc, aware_utc, opt_utc
 
 log = logging.getLogger(__name__)
@@ -176,6 +176,31 @@ async def set_disposition(
         details={"disposition": disposition},
     )
     log.info("call %s disposition %r by operator %s", linkedid, disposition, operator_id)
+
+
+async def link_resident(
+    session: AsyncSession, linkedid: str, resident_id: int, *, operator_id: int | None
+) -> None:
+    """The operator confirmed who is calling: the call is matched to ``resident_id`` (audited).
+
+    Creates the record if the call was not written yet (its events may still be on their way).
+    NotFound when the resident does not exist.
+    """
+    _check_linkedid(linkedid)
+    if await session.scalar(select(Resident.id).where(Resident.id == resident_id)) is None:
+        raise NotFound(
+            f"resident {resident_id} not found",
+            details={"resident_id": resident_id, "field": "resident_id"},
+        )
+    await upsert_call(session, linkedid, matched_resident_id=resident_id)
+    await audit(
+        session,
+        "call.resident",
+        operator_id=operator_id,
+        resident_id=resident_id,
+        call_linkedid=linkedid,
+    )
+    log.info("call %s matched to a resident by operator %s", linkedid, operator_id)
 
 
 async def get_call(session: AsyncSession, linkedid: str) -> CallView:

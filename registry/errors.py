@@ -11,6 +11,7 @@ Hierarchy::
     ├── InvalidInput              "invalid_input"    a value is not acceptable; ``.field`` names it
     ├── Conflict                  "conflict"         the request clashes with the stored state
     │   ├── SlotFull              "slot_full"        no seat left in the slot (DB-enforced)
+    │   ├── SlotStarted           "slot_started"     the slot has already started (or is past)
     │   └── AlreadyBooked         "already_booked"   one active booking per resident and dose
     ├── AuthFailed                "auth_failed"      unknown user or wrong password (same message)
     │   └── AccountLocked         "account_locked"   too many failures; ``.until`` (UTC)
@@ -58,6 +59,10 @@ class Conflict(RegistryError):
 
 class SlotFull(Conflict):
     error_id: ClassVar[str] = "slot_full"
+
+
+class SlotStarted(Conflict):
+    error_id: ClassVar[str] = "slot_started"
 
 
 class AlreadyBooked(Conflict):

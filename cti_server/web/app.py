@@ -96,6 +96,8 @@ def add_routes(app: web.Application) -> None:
     r.add_patch("/api/mobility/{request_id}", rest_bookings.update_mobility)
     r.add_put("/api/calls/{linkedid}/disposition", rest_calls.put_disposition)
     r.add_get("/api/calls/current", rest_calls.current_call)
+    r.add_post("/api/calls/{linkedid}/resident", rest_calls.link_call_resident)
+    r.add_get("/api/dispositions", rest_calls.list_dispositions)
     r.add_get("/api/openapi.json", openapi)
     r.add_get("/ws", ws_handler)
     r.add_get("/healthz", healthz)

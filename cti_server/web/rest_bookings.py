@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from aiohttp import web
@@ -50,6 +51,7 @@ async def create_booking(request: web.Request) -> web.Response:
             call_linkedid=call,
             dose=dose,
             client_key=idempotency_key(request),
+            at=dt.datetime.now(dt.UTC),
         )
         await session.commit()
     await notify_slots(request.app, [slot_id])
@@ -65,7 +67,12 @@ async def change_booking(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         before = await bookings.get_booking(session, booking_id)
         booking = await bookings.change_booking(
-            session, booking_id, slot_id, operator_id=who.id, call_linkedid=call
+            session,
+            booking_id,
+            slot_id,
+            operator_id=who.id,
+            call_linkedid=call,
+            at=dt.datetime.now(dt.UTC),
         )
         await session.commit()
     await notify_slots(request.app, [before.slot_id, slot_id])

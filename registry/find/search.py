@@ -8,7 +8,8 @@ How a query is answered (``NameIndex.search``, CPU-bound, thread-safe):
 
 1. Candidates. With a birth date (western or wareki, ``registry.normalize.wareki.parse_date``): the
    residents born on that date, on its day/month swap and one year either side (and, when no
-   one there matches the given name at 80 or more, the name search below too). Otherwise, with a
+   one there matches the given name at 80 or more, the name search below too); a year alone
+   (``S15``, ``昭和15年``, ``1940``: ``parse_year``) takes every day of that year. Otherwise, with a
    name: a fuzzy search over the *de-duplicated* name keys (kana keys when the name is all kana,
    folded kanji keys otherwise; variant kanji fold, look-alikes never do):
    stage 0 counts shared character bigrams (both name orders; bigrams found in more than 1/80
@@ -19,7 +20,7 @@ How a query is answered (``NameIndex.search``, CPU-bound, thread-safe):
    the 30 ms budget at 1M, hence stage 0.) Otherwise the phone or address fragment.
 2. Every candidate is scored on *all* given fields (weights below, normalised over the fields
    given) and carries its reasons: ``name:kana 92``, ``birth_exact``, ``birth_swapped``,
-   ``birth_year±1``, ``address``, ``phone``, ``status:moved``.
+   ``birth_year±1``, ``birth_year``, ``address``, ``phone``, ``status:moved``.
 
 An empty query raises :class:`registry.errors.InvalidInput` (field ``name``); so does an
 unparsable birth date (field ``birth``) or a phone fragment of fewer than 3 digits (``phone``).
@@ -44,12 +45,17 @@ from registry.find.matching import ResidentMatch
 from registry.find.search_load import load_index, refresh_index
 from registry.find.search_store import Columns, IndexedResident, NameKeys, PhoneDigits
 from registry.normalize.names import is_kana, kana_key, loose_kana_key, name_key, spaced
-from registry.normalize.wareki import parse_date
+from registry.normalize.wareki import parse_date, parse_year
 
 log = logging.getLogger(__name__)
 
 WEIGHTS = {"name": 0.6, "birth": 0.3, "address": 0.15, "phone": 0.2}
-BIRTH_SCORES = {"birth_exact": 100.0, "birth_swapped": 85.0, "birth_year±1": 75.0}
+BIRTH_SCORES = {
+    "birth_exact": 100.0,
+    "birth_swapped": 85.0,
+    "birth_year±1": 75.0,
+    "birth_year": 100.0,  # a year given alone: every day of it matches fully
+}
 INACTIVE_PENALTY = 10.0
 STAGE0_KEYS = 200  # keys kept by the bigram count
 STAGE1_KEYS = 40  # keys kept by fuzz.ratio for the token_set_ratio re-rank
@@ -88,6 +94,21 @@ def phone_digits(s: str) -> str:
     s = unicodedata.normalize("NFKC", s).strip()
     digits = "".join(c for c in s if c.isdigit())
     return "0" + digits[2:] if s.startswith("+81") else digits
+
+
+def _birth_filter(text: str) -> list[tuple[dt.date, str]]:
+    """The days a birth field matches, each with its reason: a date and its near misses, or
+    every day of a year given alone (``S15``, ``昭和15年``, ``1940``: reason ``birth_year``)."""
+    try:
+        return _birth_variants(parse_date(text))
+    except ValueError as err:
+        try:
+            year = parse_year(text)
+        except ValueError:
+            raise InvalidInput("birth", str(err)) from err
+    first = dt.date(year, 1, 1).toordinal()
+    last = dt.date(year, 12, 31).toordinal()
+    return [(dt.date.fromordinal(n), "birth_year") for n in range(first, last + 1)]
 
 
 def _birth_variants(d: dt.date) -> list[tuple[dt.date, str]]:
@@ -228,23 +249,20 @@ class NameIndex:
             raise InvalidInput("name", "empty query: give a name, birth date, address or phone")
         if q.phone.strip() and len(digits) < 3:
             raise InvalidInput("phone", "a phone fragment needs at least 3 digits")
-        birth: dt.date | None = None
+        birth: list[tuple[dt.date, str]] | None = None
         if q.birth.strip():
-            try:
-                birth = parse_date(q.birth)
-            except ValueError as err:
-                raise InvalidInput("birth", str(err)) from err
+            birth = _birth_filter(q.birth)
         with self._lock:
             return self._search(name, birth, addr, digits, limit)
 
     def _search(
-        self, name: str, birth: dt.date | None, addr: str, digits: str, limit: int
+        self, name: str, birth: list[tuple[dt.date, str]] | None, addr: str, digits: str, limit: int
     ) -> list[ResidentMatch]:
         cols = self._cols
         rows: set[int] = set()
         births: dict[int, str] = {}
         if birth is not None:
-            for day, why in _birth_variants(birth):
+            for day, why in birth:
                 for row in cols.born_on(day.toordinal()):
                     births.setdefault(row, why)
                     rows.add(row)

@@ -6,6 +6,9 @@ full-width digits, ``㍼``/``㋿`` ligatures, kanji numerals (``昭和二十五�
 1 明治, 2 大正, 3 昭和, 4 平成, 5 令和), and western ``1940-04-01``, ``1940/4/1``,
 ``1940年4月1日``, ``19400401``.
 
+``parse_year`` reads a year alone (a birth-year filter): ``S15``, ``昭和15年``, ``昭15``,
+``昭和十五年``, ``平成元年``, ``1940``, ``1940年``.
+
 Impossible dates and dates outside their era (``昭和64年1月8日``: 昭和 ended on 1989-01-07) raise
 ``ValueError`` with the reason.
 """
@@ -113,6 +116,27 @@ def parse_date(s: str) -> dt.date:
             return _make(int(m["y"]), int(m["m"]), int(m["d"]), s)
         return _make(int(m["y8"]), int(m["m8"]), int(m["d8"]), s)
     raise ValueError(f"not a date: {s!r}")
+
+
+_ERA_YEAR = re.compile(_ERA + r"\s*(?P<y>\d{1,2}|元)\s*年?", re.IGNORECASE)
+_WESTERN_YEAR = re.compile(r"(?P<y>\d{4})\s*年?")
+
+
+def parse_year(s: str) -> int:
+    """The western year of a year written alone (wareki or western); ``ValueError`` if not."""
+    if not isinstance(s, str) or not s.strip():
+        raise ValueError("empty year")
+    text = _prepare(s)
+    if m := _ERA_YEAR.fullmatch(text):
+        era = _BY_KEY[m["era"].upper() if m["era"].isascii() else m["era"]]
+        year = 1 if m["y"] == "元" else int(m["y"])
+        western = era.to_western(year)
+        if year < 1 or (era.last is not None and western > era.last.year):
+            raise ValueError(f"{s!r} is not a year of {era.name}")
+        return western
+    if (m := _WESTERN_YEAR.fullmatch(text)) and 1868 <= int(m["y"]) <= 2100:
+        return int(m["y"])
+    raise ValueError(f"not a year: {s!r}")
 
 
 def to_wareki(date: dt.date, *, style: str = "kanji") -> str:

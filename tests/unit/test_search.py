@@ -165,3 +165,21 @@ async def test_search_residents_runs_in_a_worker_thread(index):
     assert result[0].resident_id == 1
     assert len(seen) == 1
     assert seen[0] != threading.get_ident()  # not the event loop's thread
+
+
+@pytest.mark.parametrize("year", ["S26", "昭和26年", "昭26", "昭和二十六年", "1951", "1951年"])
+def test_a_year_alone_filters_by_birth_year(index, year):
+    found = index.search(SearchQuery(name="サトウ ヒロシ", birth=year))
+    assert [m.resident_id for m in found][:2] in ([7, 8], [8, 7])
+    assert found[0].reasons[-1] == "birth_year"
+    assert {m.resident_id for m in found if "birth_year" in m.reasons} == {7, 8}
+
+
+def test_a_year_alone_without_a_name(index):
+    assert sorted(ids(index, birth="S25")) == [1]
+
+
+def test_a_bad_year_names_the_birth_field(index):
+    with pytest.raises(InvalidInput) as err:
+        index.search(SearchQuery(name="サトウ", birth="S99"))
+    assert err.value.field == "birth"

@@ -114,3 +114,31 @@ def test_wareki_round_trip(date: dt.date) -> None:
 def test_only_value_error_on_garbage(text: str) -> None:
     with contextlib.suppress(ValueError):
         parse_date(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("S15", 1940),
+        ("昭和15年", 1940),
+        ("昭15", 1940),
+        ("昭和十五年", 1940),
+        ("ｓ１５", 1940),
+        ("平成元年", 1989),
+        ("R1", 2019),
+        ("1940", 1940),
+        ("1940年", 1940),
+    ],
+)
+def test_parse_year_alone(text, year):
+    from registry.normalize.wareki import parse_year
+
+    assert parse_year(text) == year
+
+
+@pytest.mark.parametrize("text", ["S65", "T16", "12", "abc", ""])
+def test_parse_year_refuses(text):
+    from registry.normalize.wareki import parse_year
+
+    with pytest.raises(ValueError, match="year"):
+        parse_year(text)
