@@ -20,12 +20,13 @@ from .compat import immortalize_none
 from .controller import Controller
 from .i18n import Translations
 from .link import ServerLink
-from .models.forms import BookingFormModel, MobilityFormModel, WrapUpModel
+from .models.forms import BookingFormModel, MobilityFormModel
 from .models.intent import IntentFormModel
 from .models.outbox import Outbox
 from .models.pop import PopModel
 from .models.resident import ResidentModel
 from .models.search import SearchModel
+from .models.wrapup import DraftStore, WrapUpModel
 from .rest import ApiResult
 from .supervisor import BoardController
 from .views.booking import BookingView
@@ -89,7 +90,8 @@ def build(
     translations.use(str(settings.value("ui/language", "ja")))
     link = link or ServerLink()
     pop, search, resident = PopModel(), SearchModel(), ResidentModel()
-    booking, mobility, wrapup = BookingFormModel(), MobilityFormModel(), WrapUpModel()
+    drafts = DraftStore(outbox_path.with_name("wrapup_drafts.json") if outbox_path else None)
+    booking, mobility, wrapup = BookingFormModel(), MobilityFormModel(), WrapUpModel(drafts)
     outbox = Outbox(outbox_path)
     intent = IntentFormModel()
     card_view = ResidentCardView(resident)

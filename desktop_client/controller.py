@@ -4,6 +4,7 @@ outbox with its own Idempotency-Key."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from typing import Any
@@ -14,15 +15,26 @@ from PySide6.QtCore import QObject
 from cti_server.protocol import Candidate, ScreenPop, SlotInfo, SlotsChanged, from_dict
 
 from .link import ServerLink
-from .models.forms import BookingFormModel, FormState, MobilityFormModel, Venue, WrapUpModel
+from .models.forms import BookingFormModel, CallRef, MobilityFormModel, Venue
 from .models.intent import IntentFormModel
 from .models.outbox import Entry, Outbox
 from .models.pop import PopModel
 from .models.resident import BookingLine, ResidentCard, ResidentModel
 from .models.search import SearchModel
+from .models.wrapup import Choice, WrapUpModel
+from .newcall import NewCall, call_ref_of
 from .rest import ApiResult
-from .views.labels import error_text
+from .views.labels import error_text, search_error_text
 from .views.main_window import MainWindow
+
+# what a form sent, as the result code its call's wrap-up is prefilled with
+CODE_OF = {
+    "booking": "booked",
+    "booking_change": "changed",
+    "booking_cancel": "cancelled",
+    "mobility": "mobility",
+    "intent": "intent",
+}
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +59,19 @@ class Controller(QObject):
         self.pop, self.search, self.resident = pop, search, resident
         self.booking, self.mobility, self.wrapup = booking, mobility, wrapup
         self.intent = intent or IntentFormModel()
-        self._forms: dict[str, FormState] = {}
+        self._forms: dict[str, Any] = {}  # outbox key -> the form (or wrap-up) that sent it
+        self._bound: dict[str, tuple[str | None, int | None]] = {}  # key -> (call, resident)
+        self._call_of: dict[str, CallRef | None] = {}
         self._slot_of: dict[str, SlotInfo | None] = {}
+        self.newcall = NewCall(
+            window,
+            resident=resident,
+            search=search,
+            booking=booking,
+            mobility=mobility,
+            intent=self.intent,
+            wrapup=wrapup,
+        )
         link.pop_received.connect(self.on_pop)
         link.message_received.connect(self.on_message)
         link.state_changed.connect(self.on_state)
@@ -65,10 +88,18 @@ class Controller(QObject):
 
     # ------------------------------------------------------------------ server events
     def on_pop(self, pop: ScreenPop) -> None:
-        if self.pop.show(pop):
-            self.window.bring_forward()
-        self.wrapup.start(pop.call.linkedid)
-        if pop.call.state == "ended" and self.resident.card is not None:
+        before = self.pop.pop
+        new_call = before is None or before.call.linkedid != pop.call.linkedid
+        if new_call:
+            self.newcall.begin(pop)
+        else:
+            self.wrapup.open(call_ref_of(pop), follow=False)
+        ringing = self.pop.show(pop)
+        completed = before is not None and not new_call and before.lookup_error == "pending"
+        if ringing or (completed and not self.window.typing()):
+            self.window.bring_forward(focus=_focus_for(pop))
+        ended = pop.call.state == "ended" and self.resident.card is not None
+        if ended and not self.window.typing():  # never take the operator from what they type
             self.window.show_tab(3)
 
     def on_message(self, msg: object) -> None:
@@ -78,6 +109,7 @@ class Controller(QObject):
     def on_state(self, state: str, detail: str) -> None:
         self.window.set_connection(state, detail)
         if state == "connected":
+            self.load_dispositions()
             self.flush()
             if self.booking.venue_id is not None and self.booking.resident_id is not None:
                 self.choose_venue_day(self.booking.venue_id, self.booking.day)  # missed changes
@@ -98,7 +130,7 @@ class Controller(QObject):
                 found = [from_dict(Candidate, c) for c in result.data.get("results", [])]
                 self.search.finish(seq, found)
             else:
-                self.search.finish(seq, None, error_text(result.error, result.message))
+                self.search.finish(seq, None, search_error_text(result.error, result.details))
 
         self.link.request("GET", f"/api/residents/search?{query.params()}", None, done)
 
@@ -125,22 +157,43 @@ class Controller(QObject):
         self.pop.select_resident(resident_id)
         self.resident.loading = True
         self.load_resident(resident_id, then_show=True)
+        call = self.linkedid()
+        if call:  # the call is this resident's: their card lists it from now on
+            path = f"/api/calls/{call}/resident"
+            self._submit(
+                self.outbox.add("call_resident", "POST", path, {"resident_id": resident_id}), None
+            )
+
+    def call_ref(self) -> CallRef | None:
+        return call_ref_of(self.pop.pop) if self.pop.pop is not None else None
 
     def load_resident(self, resident_id: int, then_show: bool = False) -> None:
         call = self.linkedid()
+        ref = self.call_ref()
         path = f"/api/residents/{resident_id}" + (f"?call={call}" if call else "")
 
         def done(result: ApiResult) -> None:
+            if call != self.linkedid():
+                return  # another call came meanwhile: this card is not for it
             if not (result.ok and isinstance(result.data, dict)):
                 self.resident.set_card(None, error_text(result.error, result.message))
                 return
             card = ResidentCard.from_json(result.data)
-            fresh = self.resident.card is None or self.resident.card.resident_id != resident_id
+            card = dataclasses.replace(
+                card, calls=tuple(c for c in card.calls if c.linkedid != call)
+            )
+            shown = self.resident.card
+            fresh = (
+                shown is None
+                or shown.resident_id != resident_id
+                or self.booking.resident_id != resident_id
+                or self.booking.linkedid != call
+            )
             self.resident.set_card(card)
             if fresh:
-                self.booking.start(card, call)
-                self.mobility.start(card, call)
-                self.intent.start(card, call)
+                self.booking.start(card, ref)
+                self.mobility.start(card, ref)
+                self.intent.start(card, ref)
                 self.load_venues()
             elif self.booking.status == "":
                 self.booking.existing = card.active_booking()
@@ -215,13 +268,44 @@ class Controller(QObject):
 
     def submit_wrapup(self) -> None:
         method, path, body = self.wrapup.request()
-        self._submit(self.outbox.add("disposition", method, path, body), self.wrapup)
+        w = self.wrapup.entry()
+        before = self.outbox.entries.get(w.key) if w is not None and w.key else None
+        after = (
+            before.key if before is not None and before.status in ("pending", "sending") else None
+        )
+        entry = self.outbox.add("disposition", method, path, body, after=after)
+        self._submit(entry, self.wrapup.submitted(entry.key))
+
+    def load_dispositions(self) -> None:
+        def done(result: ApiResult) -> None:
+            if result.ok and isinstance(result.data, dict):
+                items = result.data.get("dispositions") or []
+                self.wrapup.set_choices(
+                    [
+                        Choice(str(d["code"]), str(d.get("ja", "")), str(d.get("en", "")))
+                        for d in items
+                    ]
+                )
+
+        self.link.request("GET", "/api/dispositions", None, done)
 
     # ------------------------------------------------------------------ outbox
-    def _submit(self, entry: Entry, form: FormState) -> None:
-        self._forms[entry.key] = form
-        form.set_status("queued" if self.link.state != "connected" else "sending")
+    def _submit(self, entry: Entry, form: Any) -> None:
+        if form is not None:
+            self._forms[entry.key] = form
+            self._bound[entry.key] = (form.linkedid, getattr(form, "resident_id", None))
+            self._call_of[entry.key] = getattr(form, "call", None)
+            form.set_status("queued" if self.link.state != "connected" else "sending")
         self.flush()
+
+    def _form(self, key: str, pop: bool = False) -> Any:
+        """The form that sent ``key``, if it is still bound to the same call and person (a
+        form disarmed or rebound since must not show another submission's fate)."""
+        form = self._forms.pop(key, None) if pop else self._forms.get(key)
+        bound = self._bound.pop(key, None) if pop else self._bound.get(key)
+        if form is None or bound != (form.linkedid, getattr(form, "resident_id", None)):
+            return None
+        return form
 
     def flush(self) -> None:
         if self.link.state != "connected":
@@ -229,13 +313,13 @@ class Controller(QObject):
         for entry in self.outbox.ready():
             self._send(entry)
         for entry in self.outbox.failed():  # e.g. a dependency failed: tell the form
-            form = self._forms.pop(entry.key, None)
+            form = self._form(entry.key, pop=True)
             if form is not None:
                 form.set_status("failed", entry.error, entry.message)
 
     def _send(self, entry: Entry) -> None:
         self.outbox.mark_sending(entry.key)
-        form = self._forms.get(entry.key)
+        form = self._form(entry.key)
         if form is not None and form.status != "sending":
             form.set_status("sending")
         self.link.request(
@@ -248,57 +332,73 @@ class Controller(QObject):
 
     def _sent(self, key: str, result: ApiResult) -> None:
         entry = self.outbox.entries[key]
-        form = self._forms.get(key)
+        form = self._form(key)
         if result.ok:
-            self._forms.pop(key, None)
+            self._form(key, pop=True)
             self.outbox.mark_done(key, result.data if isinstance(result.data, dict) else {})
             log.info("%s sent (call %s)", entry.kind, self.linkedid())
-            self._applied(entry)
+            self._applied(entry, form)
             if form is not None:
                 form.set_status("done")
             self.flush()  # entries waiting for this one
         elif result.network or result.status >= 500 or result.status == 401:
             kept = self.outbox.mark_retry(key, result.error, result.message)
             if not kept:
-                self._forms.pop(key, None)
+                self._form(key, pop=True)
             if form is not None:
                 form.set_status("queued" if kept else "failed", entry.error, entry.message)
         else:
-            self._forms.pop(key, None)
+            self._form(key, pop=True)
+            self._call_of.pop(key, None)
             self.outbox.mark_failed(key, result.error or f"http_{result.status}", result.message)
+            log.info("%s refused: %s %s", entry.kind, result.error, result.message)
             if form is not None:
                 form.set_status("refused", result.error, result.message)
-            if result.error == "slot_full" and self.booking.venue_id is not None:
+            refresh = result.error in ("slot_full", "slot_started")
+            if refresh and form is self.booking and self.booking.venue_id is not None:
                 self.choose_venue_day(self.booking.venue_id, self.booking.day)
             self.flush()  # fail the entries that waited for this one
 
-    def _applied(self, entry: Entry) -> None:
-        data = entry.result or {}
-        if entry.kind in ("booking", "booking_change"):
-            slot = self._slot_of.pop(entry.key, None)
-            booking_id = _booking_id(data) or (
-                self.booking.existing.booking_id if self.booking.existing else 0
-            )
-            venue = next(
-                (v.name for v in self.booking.venues if slot and v.venue_id == slot.venue_id), ""
-            )
-            self.booking.existing = BookingLine(
-                int(booking_id or 0),
-                slot.slot_id if slot else 0,
-                slot.venue_id if slot else None,
-                venue,
-                slot.starts_at if slot else "",
-                slot.ends_at if slot else "",
-                "booked",
-            )
-            self.booking.last_booking_id = self.booking.existing.booking_id
-            if self.mobility.booking_key == entry.key or self.mobility.booking_id is None:
-                self.mobility.tie_to(booking_id=self.booking.existing.booking_id)
-        elif entry.kind == "booking_cancel":
+    def _applied(self, entry: Entry, form: Any) -> None:
+        call = self._call_of.pop(entry.key, None)
+        if entry.kind in CODE_OF:
+            self.wrapup.add_code(call, CODE_OF[entry.kind])
+        slot = self._slot_of.pop(entry.key, None)
+        if form is self.booking and entry.kind in ("booking", "booking_change"):
+            self._booked(entry, slot)
+        elif form is self.booking and entry.kind == "booking_cancel":
             self.booking.existing = None
-        if self.resident.card is not None and entry.kind != "disposition":
-            self.load_resident(self.resident.card.resident_id)
+        card = self.resident.card
+        if card is not None and entry.kind not in ("disposition", "call_resident"):
+            self.load_resident(card.resident_id)
         self.outbox.forget_finished()
+
+    def _booked(self, entry: Entry, slot: SlotInfo | None) -> None:
+        booking_id = _booking_id(entry.result) or (
+            self.booking.existing.booking_id if self.booking.existing else 0
+        )
+        venue = next(
+            (v.name for v in self.booking.venues if slot and v.venue_id == slot.venue_id), ""
+        )
+        self.booking.existing = BookingLine(
+            int(booking_id or 0),
+            slot.slot_id if slot else 0,
+            slot.venue_id if slot else None,
+            venue,
+            slot.starts_at if slot else "",
+            slot.ends_at if slot else "",
+            "booked",
+        )
+        self.booking.last_booking_id = self.booking.existing.booking_id
+        if self.mobility.booking_key == entry.key or self.mobility.booking_id is None:
+            self.mobility.tie_to(booking_id=self.booking.existing.booking_id)
+
+
+def _focus_for(pop: ScreenPop) -> str:
+    """Where the keyboard goes for a ringing call: the candidates, or the name search when
+    there are none to pick (withheld or unknown caller)."""
+    pending = pop.lookup_error == "pending"
+    return "candidates" if pop.households or pending else "search"
 
 
 def _booking_id(result: dict[str, Any] | None) -> int | None:

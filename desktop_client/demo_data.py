@@ -114,6 +114,7 @@ def resident_detail(rid: int = 1) -> dict[str, Any]:
     me = next(m for g in households() for m in g.members if m.resident_id == rid)
     return {
         "resident_id": me.resident_id,
+        "person_no": f"{200000 + rid}",
         "name": me.name,
         "name_kana": me.name_kana,
         "birth_date": me.birth_date,

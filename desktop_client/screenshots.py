@@ -103,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
 
     window.show_tab(3)
     client.wrapup.start("1700000000.42")
-    client.wrapup.disposition, client.wrapup.notes = "booked", "5/20 10:00 に予約。送迎あり。"
-    client.wrapup.changed()
+    client.wrapup.toggle("booked", True)
+    client.wrapup.toggle("mobility", True)
+    client.wrapup.set_notes("5/20 10:00 に予約。送迎あり。")
     shot(window, "wrapup")
     intent_and_barcode_shots(client, shot)
     board_shot(client, shot)

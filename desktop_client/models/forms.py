@@ -1,8 +1,13 @@
-"""The booking, mobility-support and wrap-up forms: what the operator typed, and its fate.
+"""The booking and mobility-support forms: what the operator typed, for whom, and its fate.
 
 A form's ``status`` is one of: "" (editing), "sending", "queued" (waiting for the connection),
 "done", "refused" (the server said no, e.g. slot_full; the form keeps what was typed) or
 "failed" (it will not be sent; ``message`` says why).
+
+Every form is bound to one person (``subject``) and one call (``call``), both shown on screen;
+``disarm()`` unbinds it (a new call rang): it cannot be submitted until a resident is confirmed
+again. While a submission is on its way (``locked()``), the form cannot be edited: what the
+screen says was sent is what was sent.
 """
 
 from __future__ import annotations
@@ -13,12 +18,41 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from cti_server.protocol import SlotInfo
+from cti_server.protocol import CallerInfo, SlotInfo
 
+from .dates import parse_iso_datetime
 from .observable import Observable
 from .resident import BookingLine, ResidentCard
 
-DISPOSITIONS = ("booked", "changed", "cancelled", "inquiry", "callback", "wrong_number", "other")
+SLOT_LEAD = dt.timedelta(0)  # a slot is bookable until it starts
+
+
+@dataclass(frozen=True)
+class CallRef:
+    """The call a form belongs to: its Linkedid, when it came in (ISO), who called."""
+
+    linkedid: str
+    at: str = ""
+    caller: CallerInfo | None = None
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The person a form is for, as every form shows them."""
+
+    resident_id: int
+    name: str
+    name_kana: str
+    age: int | None
+    person_no: str
+
+    @classmethod
+    def of(cls, card: ResidentCard) -> Subject:
+        return cls(card.resident_id, card.name, card.name_kana, card.age(), card.person_no)
+
+
+def call_ref(call: CallRef | str | None) -> CallRef | None:
+    return CallRef(call) if isinstance(call, str) else call
 
 
 @dataclass(frozen=True)
@@ -29,15 +63,31 @@ class Venue:
 
 
 class FormState(Observable):
+    LOCKED: tuple[str, ...] = ("sending", "queued")
+
     def __init__(self) -> None:
         super().__init__()
         self.status = ""
         self.error = ""  # server error id, e.g. "slot_full"
-        self.message = ""  # server's text, shown beside the translated reason
+        self.message = ""  # server's text (for the log; the screen words the error id)
+        self.subject: Subject | None = None
+        self.call: CallRef | None = None
+
+    @property
+    def linkedid(self) -> str | None:
+        return self.call.linkedid if self.call else None
+
+    def bind(self, card: ResidentCard | None, call: CallRef | str | None) -> None:
+        self.subject = Subject.of(card) if card is not None else None
+        self.call = call_ref(call)
 
     def set_status(self, status: str, error: str = "", message: str = "") -> None:
         self.status, self.error, self.message = status, error, message
         self.changed()
+
+    def locked(self) -> bool:
+        """True while what was submitted is on its way: the fields are read-only."""
+        return self.status in self.LOCKED
 
 
 class SlotChoice(FormState):
@@ -91,17 +141,34 @@ class BookingFormModel(SlotChoice):
     def __init__(self) -> None:
         super().__init__()
         self.resident_id: int | None = None
-        self.linkedid: str | None = None
         self.venues: list[Venue] = []
         self.existing: BookingLine | None = None
         self.last_booking_id: int | None = None
+        self.now = lambda: dt.datetime.now(dt.UTC)  # replaceable clock (tests)
 
-    def start(self, card: ResidentCard, linkedid: str | None) -> None:
+    def start(self, card: ResidentCard, linkedid: CallRef | str | None) -> None:
         self.resident_id = card.resident_id
-        self.linkedid = linkedid
+        self.bind(card, linkedid)
         self.existing = card.active_booking()
         self.last_booking_id = self.existing.booking_id if self.existing else None
         self.set_status("")
+
+    def disarm(self) -> None:
+        """A new call: no one to book for until a resident is confirmed."""
+        self.resident_id, self.existing, self.last_booking_id = None, None, None
+        self.slot_id = None
+        self.bind(None, None)
+        self.set_status("")
+
+    def bookable(self, slot: SlotInfo) -> bool:
+        """A slot that has not started and has a seat left."""
+        starts = parse_iso_datetime(slot.starts_at)
+        started = starts is not None and starts - SLOT_LEAD <= self.now()
+        return slot.remaining > 0 and not started
+
+    def select_slot(self, slot_id: int | None) -> None:
+        if not self.locked():
+            super().select_slot(slot_id)
 
     def set_venues(self, venues: list[Venue]) -> None:
         self.venues = venues
@@ -121,7 +188,8 @@ class BookingFormModel(SlotChoice):
         return (
             self.resident_id is not None
             and slot is not None
-            and self.status not in ("sending", "queued")
+            and self.bookable(slot)
+            and not self.locked()
             and (self.existing is None or self.existing.slot_id != slot.slot_id)
         )
 
@@ -151,10 +219,13 @@ class BookingFormModel(SlotChoice):
 
 
 class MobilityFormModel(FormState):
+    LOCKED = ("sending", "queued", "done")
+    FIELDS = ("pickup_address", "wheelchair", "companion", "notes")
+
     def __init__(self) -> None:
         super().__init__()
         self.resident_id: int | None = None
-        self.linkedid: str | None = None
+        self.prefilled = ""
         self.booking_id: int | None = None
         self.booking_key: str | None = None  # outbox key of a booking still waiting to be sent
         self.pickup_address = ""
@@ -162,10 +233,10 @@ class MobilityFormModel(FormState):
         self.companion = False
         self.notes = ""
 
-    def start(self, card: ResidentCard, linkedid: str | None) -> None:
+    def start(self, card: ResidentCard, linkedid: CallRef | str | None) -> None:
         self.resident_id = card.resident_id
-        self.linkedid = linkedid
-        self.pickup_address = card.address  # prefilled from the ledger, editable
+        self.bind(card, linkedid)
+        self.pickup_address = self.prefilled = card.address  # from the ledger, editable
         self.wheelchair = self.companion = False
         self.notes = ""
         booking = card.active_booking()
@@ -173,10 +244,31 @@ class MobilityFormModel(FormState):
         self.booking_key = None
         self.set_status("")
 
+    def disarm(self) -> None:
+        self.resident_id, self.booking_id, self.booking_key = None, None, None
+        self.pickup_address = self.prefilled = ""
+        self.wheelchair = self.companion = False
+        self.notes = ""
+        self.bind(None, None)
+        self.set_status("")
+
+    def unsent(self) -> bool:
+        """Typed by the operator and not sent: worth keeping when the form is disarmed."""
+        typed = (
+            self.pickup_address.strip() != self.prefilled.strip()
+            or self.wheelchair
+            or self.companion
+            or bool(self.notes.strip())
+        )
+        return self.resident_id is not None and typed and self.status in ("", "refused", "failed")
+
     def update(self, **fields: Any) -> None:
-        for k, v in fields.items():
-            if k not in ("pickup_address", "wheelchair", "companion", "notes"):
+        for k in fields:
+            if k not in self.FIELDS:
                 raise ValueError(f"unknown mobility field {k!r}")
+        if self.locked():
+            return
+        for k, v in fields.items():
             setattr(self, k, v)
 
     def tie_to(self, booking_id: int | None = None, booking_key: str | None = None) -> None:
@@ -185,9 +277,7 @@ class MobilityFormModel(FormState):
 
     def can_submit(self) -> bool:
         return (
-            self.resident_id is not None
-            and bool(self.pickup_address.strip())
-            and self.status not in ("sending", "queued", "done")
+            self.resident_id is not None and bool(self.pickup_address.strip()) and not self.locked()
         )
 
     def request(self) -> tuple[str, str, dict[str, Any]]:
@@ -202,34 +292,3 @@ class MobilityFormModel(FormState):
         if self.linkedid:
             body["call"] = self.linkedid
         return "POST", "/api/mobility", body
-
-
-class WrapUpModel(FormState):
-    def __init__(self) -> None:
-        super().__init__()
-        self.linkedid: str | None = None
-        self.disposition = ""
-        self.notes = ""
-
-    def start(self, linkedid: str | None) -> None:
-        if linkedid != self.linkedid:
-            self.linkedid = linkedid
-            self.disposition, self.notes = "", ""
-            self.set_status("")
-
-    def can_submit(self) -> bool:
-        return (
-            bool(self.linkedid)
-            and self.disposition in DISPOSITIONS
-            and self.status
-            not in (
-                "sending",
-                "queued",
-            )
-        )
-
-    def request(self) -> tuple[str, str, dict[str, Any]]:
-        if not self.linkedid:
-            raise ValueError("no call to wrap up")
-        body = {"disposition": self.disposition, "notes": self.notes}
-        return "PUT", f"/api/calls/{self.linkedid}/disposition", body

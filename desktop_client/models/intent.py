@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .forms import FormState
+from .forms import CallRef, FormState
 from .resident import ResidentCard
 
 
@@ -16,22 +16,38 @@ class IntentFormModel(FormState):
     def __init__(self) -> None:
         super().__init__()
         self.resident_id: int | None = None
-        self.linkedid: str | None = None
         self.wants_vaccination: bool | None = None
         self.needs_mobility: bool | None = None
         self.notes = ""
 
-    def start(self, card: ResidentCard, linkedid: str | None) -> None:
+    def start(self, card: ResidentCard, linkedid: CallRef | str | None) -> None:
         """A new card: a blank form (the card shows the answers already on record)."""
-        self.resident_id, self.linkedid = card.resident_id, linkedid
+        self.resident_id = card.resident_id
+        self.bind(card, linkedid)
         self.wants_vaccination = self.needs_mobility = None
         self.notes = ""
         self.set_status("")
 
+    def disarm(self) -> None:
+        self.resident_id = None
+        self.wants_vaccination = self.needs_mobility = None
+        self.notes = ""
+        self.bind(None, None)
+        self.set_status("")
+
+    def unsent(self) -> bool:
+        answered = self.wants_vaccination is not None or self.needs_mobility is not None
+        typed = answered or bool(self.notes.strip())
+        return self.resident_id is not None and typed and self.status in ("", "refused", "failed")
+
     def update(self, **fields: Any) -> None:
-        for k, v in fields.items():
+        for k in fields:
             if k not in ("wants_vaccination", "needs_mobility", "notes"):
                 raise ValueError(f"unknown intent field {k!r}")
+        if self.locked():
+            self.changed()  # the view shows the values sent again
+            return
+        for k, v in fields.items():
             setattr(self, k, v)
         if self.status in ("done", "refused", "failed"):
             self.status = ""  # a new answer after the last one went
@@ -42,7 +58,7 @@ class IntentFormModel(FormState):
         return (
             self.resident_id is not None
             and (answered or bool(self.notes.strip()))
-            and self.status not in ("sending", "queued")
+            and not self.locked()
         )
 
     def request(self) -> tuple[str, str, dict[str, Any]]:

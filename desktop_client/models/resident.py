@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from .dates import age_on, parse_iso_date
 from .observable import Observable
+
+_HALF_KANA = re.compile("[\uff61-\uff9f]+")
+
+
+def full_width_kana(text: str) -> str:
+    """Half-width katakana (ｶﾀｶﾅ, from old ledgers) as full-width (カタカナ); the rest unchanged."""
+    return _HALF_KANA.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text or "")
 
 
 def _pick(d: dict[str, Any], *keys: str, default: Any = None) -> Any:
@@ -76,6 +85,7 @@ class ResidentCard:
     sex: str
     address: str
     household_no: str = ""
+    person_no: str = ""  # 宛名番号
     phones: tuple[str, ...] = ()
     members: tuple[Member, ...] = ()
     intents: tuple[IntentLine, ...] = ()
@@ -111,12 +121,13 @@ class ResidentCard:
         ]
         return cls(
             resident_id=int(_pick(res, "id", "resident_id")),
-            name=_pick(res, "name", default=""),
-            name_kana=_pick(res, "name_kana", default=""),
+            name=full_width_kana(_pick(res, "name", default="")),
+            name_kana=full_width_kana(_pick(res, "name_kana", default="")),
             birth_date=parse_iso_date(_pick(res, "birth_date")),
             sex=_pick(res, "sex", default=""),
             address=_pick(res, "address", default=""),
             household_no=_pick(res, "household_no", default=house.get("household_no", "")),
+            person_no=str(_pick(res, "person_no", default="")),
             phones=tuple(p for p in phones if p),
             members=tuple(_member(m) for m in members),
             intents=tuple(_intent(i) for i in _pick(d, "intents", default=[])),
@@ -132,8 +143,8 @@ class ResidentCard:
 def _member(m: dict[str, Any]) -> Member:
     return Member(
         resident_id=int(_pick(m, "resident_id", "id")),
-        name=_pick(m, "name", default=""),
-        name_kana=_pick(m, "name_kana", default=""),
+        name=full_width_kana(_pick(m, "name", default="")),
+        name_kana=full_width_kana(_pick(m, "name_kana", default="")),
         birth_date=parse_iso_date(_pick(m, "birth_date")),
         relation=_pick(m, "relation", default=""),
     )

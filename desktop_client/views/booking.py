@@ -34,7 +34,7 @@ class BookingView(FormView, QWidget):
         self.model = model
         self.venue = QComboBox(self)
         self.day = QComboBox(self)
-        self.slots = SlotTable(model, self)
+        self.slots = SlotTable(model, self, bookable=model.bookable)
         self.existing = QLabel(self)
         self.existing.setWordWrap(True)
         self._add_submit()
@@ -44,6 +44,8 @@ class BookingView(FormView, QWidget):
         form.addRow(self._labels["venue"], self.venue)
         form.addRow(self._labels["day"], self.day)
         layout = QVBoxLayout(self)
+        if self.subject_bar is not None:
+            layout.addWidget(self.subject_bar)
         layout.addWidget(self.existing)
         layout.addLayout(form)
         layout.addWidget(self.slots, 1)
@@ -81,7 +83,10 @@ class BookingView(FormView, QWidget):
         label = t("予約を変更する") if m.existing is not None else t("予約する")
         self.submit.setText(keys.with_key(label, keys.SUBMIT))
         self._show_state(t("予約を受け付けました。"))
-        self.cancel.setEnabled(m.existing is not None and m.status not in ("sending", "queued"))
+        self.cancel.setEnabled(m.existing is not None and not m.locked())
+        armed = m.resident_id is not None and not m.locked()
+        for widget in (self.venue, self.day, self.slots):
+            widget.setEnabled(armed)
 
     def _fill_choices(self) -> None:
         m = self.model

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QWid
 
 from ..models.forms import FormState
 from . import shortcuts as keys
-from .labels import error_text, t
+from .labels import call_ref_text, error_text, subject_text, t
 from .language import Retranslating
 
 COLORS = {
@@ -38,12 +38,40 @@ class StatusLine(QLabel):
             "refused": error_text(form.error, form.message),
             "failed": t("送信できませんでした: ") + error_text(form.error, form.message),
         }
+        if form.status == "queued" and getattr(form, "locked", lambda: False)():
+            texts["queued"] = t(
+                "サーバーと切断中です。送信待ちの間は変更できません。接続が戻りしだい送信します。"
+            )
+        if getattr(form, "dirty", lambda: False)():
+            self.show_text(t("変更が保存されていません。もう一度保存してください。"), "#8a5a00")
+            return
         self.show_text(texts.get(form.status, form.status), COLORS.get(form.status, "#333333"))
 
     def show_text(self, text: str, color: str) -> None:
         self.setText(text)
         self.setStyleSheet(f"color: {color}; font-weight: bold;")
         self.setVisible(bool(self.text()))
+
+
+class SubjectBar(QLabel):
+    """Whom a form is for and during which call, on top of every form."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setObjectName("formSubject")
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+    def show_form(self, form: FormState) -> None:
+        who = subject_text(form.subject)
+        call = form.call
+        when = call_ref_text(call.at, call.caller) if call is not None and call.at else ""
+        text = t("対象: {who}").format(who=who)
+        if when:
+            text += "\n" + t("通話: {call}").format(call=when)
+        self.setText(text)
+        bg = "#eef4ff" if form.subject is not None else "#fff4e5"
+        self.setStyleSheet(f"background: {bg}; padding: 4px; font-weight: bold;")
 
 
 class FormView(Retranslating):
@@ -58,11 +86,14 @@ class FormView(Retranslating):
     submitted: Any  # Signal()
     submit: QPushButton
     status: StatusLine
+    subject_bar: SubjectBar | None = None
 
     def _add_submit(self) -> None:
         form: Any = self
         self.submit = QPushButton(form)
         self.status = StatusLine(form)
+        if hasattr(self.model, "subject"):
+            self.subject_bar = SubjectBar(form)
         self.submit.clicked.connect(self._submit)
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
         for key in (keys.SUBMIT, "Ctrl+Enter"):
@@ -81,6 +112,8 @@ class FormView(Retranslating):
     def _show_state(self, done_text: str) -> None:
         self.submit.setEnabled(self.model.can_submit())
         self.status.show_state(self.model, done_text)
+        if self.subject_bar is not None:
+            self.subject_bar.show_form(self.model)
 
     def _submit(self) -> None:
         if self.model.can_submit():

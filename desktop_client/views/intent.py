@@ -32,14 +32,16 @@ class IntentFormView(FormView, QGroupBox):
         self._add_submit()
         self._labels = [QLabel(self) for _ in range(3)]
         grid = QGridLayout(self)
-        grid.addWidget(self._labels[0], 0, 0)
-        grid.addWidget(self.wants, 0, 1)
-        grid.addWidget(self._labels[1], 0, 2)
-        grid.addWidget(self.mobility, 0, 3)
-        grid.addWidget(self._labels[2], 1, 0)
-        grid.addWidget(self.notes, 1, 1, 1, 3)
-        grid.addWidget(self.status, 2, 0, 1, 3)
-        grid.addWidget(self.submit, 2, 3)
+        if self.subject_bar is not None:
+            grid.addWidget(self.subject_bar, 0, 0, 1, 4)
+        grid.addWidget(self._labels[0], 1, 0)
+        grid.addWidget(self.wants, 1, 1)
+        grid.addWidget(self._labels[1], 1, 2)
+        grid.addWidget(self.mobility, 1, 3)
+        grid.addWidget(self._labels[2], 2, 0)
+        grid.addWidget(self.notes, 2, 1, 1, 3)
+        grid.addWidget(self.status, 3, 0, 1, 3)
+        grid.addWidget(self.submit, 3, 3)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         self.wants.activated.connect(lambda i: self.model.update(wants_vaccination=ANSWERS[i]))
@@ -69,6 +71,10 @@ class IntentFormView(FormView, QGroupBox):
         if self.notes.text() != m.notes:
             self.notes.setText(m.notes)
         self._show_state(t("意向を記録しました。"))
+        editable = m.resident_id is not None and not m.locked()
+        self.notes.setReadOnly(not editable)
+        self.wants.setEnabled(editable)
+        self.mobility.setEnabled(editable)
 
     def focus_first(self) -> None:
         self.wants.setFocus()

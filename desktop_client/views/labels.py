@@ -15,6 +15,8 @@ from cti_server.protocol import CallerInfo
 
 from ..models.dates import parse_iso_date, parse_iso_datetime, to_wareki
 
+TOKYO = dt.timezone(dt.timedelta(hours=9), "Asia/Tokyo")  # no DST: a fixed offset is exact
+
 
 def t(text: str) -> str:
     return QCoreApplication.translate("cti", text)
@@ -136,15 +138,47 @@ def slot_time_text(starts_at: str, ends_at: str) -> str:
 
 
 def disposition_text(code: str) -> str:
+    """One result code, or several stored joined by commas (``booked,mobility``)."""
+    if "," in code:
+        return "、".join(disposition_text(c.strip()) for c in code.split(",") if c.strip())
     return {
         "booked": t("予約した"),
         "changed": t("予約を変更した"),
         "cancelled": t("予約を取り消した"),
+        "mobility": t("移動支援"),
+        "intent": t("意向確認"),
         "inquiry": t("問い合わせのみ"),
         "callback": t("折り返しが必要"),
         "wrong_number": t("間違い電話"),
         "other": t("その他"),
     }.get(code, code)
+
+
+def choice_text(code: str, ja: str = "", en: str = "") -> str:
+    """A wrap-up code as the server's list labels it (built-in codes are translated here)."""
+    if not ja:
+        return disposition_text(code)
+    from ..i18n import current_language
+
+    return (en or ja) if current_language() == "en" else ja
+
+
+def call_ref_text(at: str, caller: CallerInfo | None) -> str:
+    """A call as the operator knows it: ``12/04 10:02 0773-62-1234`` (or 非通知)."""
+    when = parse_iso_datetime(at)
+    shown = when.astimezone(TOKYO).strftime("%m/%d %H:%M") if when else ""
+    who = caller_text(caller) if caller is not None else ""
+    return "　".join(x for x in (shown, who) if x) or t("通話")
+
+
+def subject_text(subject: Any) -> str:
+    """Whom a form is for: name (kana), age, 宛名番号."""
+    if subject is None:
+        return t("対象者が確定していません。通話の候補から確定してください。")
+    kana = f"（{subject.name_kana}）" if subject.name_kana else ""
+    age = f"　{age_text(subject.age)}" if subject.age is not None else ""
+    no = t("　宛名番号 {no}").format(no=subject.person_no) if subject.person_no else ""
+    return f"{subject.name}{kana}{age}{no}"
 
 
 def channel_text(code: str) -> str:
@@ -173,22 +207,59 @@ def status_text(code: str) -> str:
 
 
 def error_text(error: str, message: str = "") -> str:
-    """A server refusal as the operator should read it."""
+    """A server refusal as the operator should read it, in their language only: the server's
+    own (English) message is never shown; unknown errors get a general sentence."""
     text = {
         "slot_full": t("この枠は満員です。別の枠を選んでください。"),
+        "slot_started": t("この枠はすでに始まっています。別の枠を選んでください。"),
         "already_booked": t("この方はすでに予約があります。変更してください。"),
         "not_found": t("見つかりません。"),
         "unauthorized": t("ログインし直してください。"),
+        "auth_failed": t("ユーザー名またはパスワードが違います。"),
+        "account_locked": t("ログインの失敗が続いたため、しばらくログインできません。"),
         "forbidden": t("権限がありません。"),
         "invalid_input": t("入力に誤りがあります。"),
+        "conflict": t(
+            "ほかの変更と重なったため、受け付けられませんでした。もう一度お試しください。"
+        ),
         "network": t("サーバーに接続できません。"),
         "dependency_failed": t("先に送った予約が登録されなかったため、送信しませんでした。"),
+        "dependency_lost": t("先に送った予約が見つからないため、送信しませんでした。"),
         "too_many_attempts": t("何度送っても受け付けられませんでした。"),
         "ami_unavailable": t("PBX（電話交換機）に接続されていないため、できませんでした。"),
         "pause_failed": t("PBX（電話交換機）が受け付けませんでした。"),
         "bad_message": t("サーバーが要求を理解できませんでした。"),
+        "index_loading": t("サーバーが準備中です。数秒後にもう一度お試しください。"),
     }.get(error, t("サーバーが受け付けませんでした。"))
-    return f"{text}（{message}）" if message and error not in ("network",) else text
+    return text
+
+
+def unsent_text(form: Any) -> str:
+    """A form disarmed before it was sent (a new call came), as a line of its call's notes."""
+    who = form.subject.name if form.subject is not None else ""
+    if hasattr(form, "pickup_address"):
+        parts = [t("迎え先 {address}").format(address=form.pickup_address.strip())]
+        parts += [t("車いす")] if form.wheelchair else []
+        parts += [t("付き添い")] if form.companion else []
+        parts += [t("メモ {notes}").format(notes=form.notes.strip())] if form.notes.strip() else []
+        head = t("［未登録の移動支援］")
+    else:
+        parts = [
+            t("接種希望 {a}").format(a=yes_no(form.wants_vaccination)),
+            t("移動支援 {a}").format(a=yes_no(form.needs_mobility)),
+        ]
+        parts += [t("メモ {notes}").format(notes=form.notes.strip())] if form.notes.strip() else []
+        head = t("［未記録の意向確認］")
+    return f"{head}{who}: " + "、".join(parts)
+
+
+def search_error_text(error: str, details: dict[str, Any]) -> str:
+    """A refused search: which field the server could not read, in words."""
+    if error == "invalid_input" and details.get("field") == "birth":
+        return t("生年月日を読めません。例: S17.4.1 / 昭和17年 / 1942")
+    if error == "invalid_input" and details.get("field") == "phone":
+        return t("電話番号は3桁以上入力してください。")
+    return error_text(error)
 
 
 def field_text(field: str) -> str:

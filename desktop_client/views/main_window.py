@@ -9,7 +9,20 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabBar, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPlainTextEdit,
+    QSplitter,
+    QTabBar,
+    QTabWidget,
+    QTextEdit,
+    QWidget,
+)
 
 from ..models.outbox import Outbox
 from . import shortcuts as keys
@@ -189,15 +202,37 @@ class MainWindow(Retranslating, QMainWindow):
         self.show_tab(0)
         self.card.focus_intent()
 
-    def bring_forward(self) -> None:
-        """A call is ringing: show the window on top, focused on the candidates."""
+    def bring_forward(self, focus: str = "candidates") -> None:
+        """A call is ringing: show the window on top, focused on the candidates (or the name
+        search, ``focus="search"``); never while the operator is typing (``typing()``): the
+        focus and the section on screen then stay where they are."""
         if self.isMinimized():
             self.showNormal()
         self.show()
         self.raise_()
+        if self.typing():
+            return
         self.activateWindow()
         self.sections.setCurrentIndex(0)
-        self.pop.focus_candidates()
+        if focus == "search":
+            self.pop.focus_search()
+        else:
+            self.pop.focus_candidates()
+
+    def focus_widget(self) -> QWidget | None:
+        widget = QApplication.focusWidget()
+        return widget if widget is not None and self.isAncestorOf(widget) else None
+
+    def holds_focus(self, view: QWidget) -> bool:
+        widget = self.focus_widget()
+        return widget is not None and (widget is view or view.isAncestorOf(widget))
+
+    def typing(self) -> bool:
+        """True when the focus is in a field the operator types in (text, number, editable list)."""
+        widget = self.focus_widget()
+        if isinstance(widget, QLineEdit | QPlainTextEdit | QTextEdit | QAbstractSpinBox):
+            return not getattr(widget, "isReadOnly", lambda: False)()
+        return isinstance(widget, QComboBox) and widget.isEditable()
 
     def set_connection(self, state: str, detail: str) -> None:
         self._state = (state, detail)

@@ -40,6 +40,8 @@ class MobilityView(FormView, QWidget):
         form.addRow("", self.companion)
         form.addRow(self._labels["notes"], self.notes)
         layout = QVBoxLayout(self)
+        if self.subject_bar is not None:
+            layout.addWidget(self.subject_bar)
         layout.addWidget(self.tie)
         layout.addLayout(form)
         self._place_submit(layout)
@@ -79,6 +81,11 @@ class MobilityView(FormView, QWidget):
         else:
             self.tie.setText(t("予約なし（予約の前に登録することもできます）"))
         self._show_state(t("移動支援を登録しました。"))
+        editable = m.resident_id is not None and not m.locked()
+        self.pickup.setReadOnly(not editable)
+        self.notes.setReadOnly(not editable)
+        self.wheelchair.setEnabled(editable)
+        self.companion.setEnabled(editable)
 
     def _typed(self, **fields: object) -> None:
         if not self._rendering:

@@ -236,6 +236,12 @@ class PopView(Retranslating, QWidget):
         self.results.setFocus()
         self.results.select_index(0)
 
+    def clear_search_fields(self) -> None:
+        """A new call: the previous caller's search goes."""
+        for edit in (*self.fields.values(), self.barcode):
+            edit.clear()
+        self._barcode_sent = ""
+
     def focus_search(self) -> None:
         self.fields["name"].setFocus()
         self.fields["name"].selectAll()

@@ -1,8 +1,11 @@
 """The slots of one venue and day (time, capacity, booked, remaining), as the booking form and
 the venue admin (会場・枠) show them; full slots are greyed. Picking a row selects the slot in the
-model (a ``SlotChoice``)."""
+model (a ``SlotChoice``). In the booking form (``bookable`` given) a slot that is full or has
+already started is greyed and cannot be picked."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
@@ -13,6 +16,8 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QWidget,
 )
+
+from cti_server.protocol import SlotInfo
 
 from ..models.forms import SlotChoice
 from .labels import slot_time_text, t
@@ -31,9 +36,15 @@ def pick_rows(table: QTableWidget) -> QTableWidget:
 
 
 class SlotTable(QTableWidget):
-    def __init__(self, model: SlotChoice, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model: SlotChoice,
+        parent: QWidget | None = None,
+        bookable: Callable[[SlotInfo], bool] | None = None,
+    ) -> None:
         super().__init__(0, 4, parent)
         self.choice = model  # not "model": QTableWidget.model() is the item model
+        self.bookable = bookable
         self._filling = False
         pick_rows(self)
         self.itemSelectionChanged.connect(self._selected)
@@ -48,17 +59,23 @@ class SlotTable(QTableWidget):
         try:
             self.setRowCount(len(slots))
             for r, s in enumerate(slots):
+                closed = self.bookable is not None and not self.bookable(s)
+                left = str(s.remaining) if s.remaining else t("満員")
+                if closed and s.remaining:
+                    left = t("受付終了")  # started or past
                 cells = (
                     slot_time_text(s.starts_at, s.ends_at),
                     str(s.capacity),
                     str(s.booked),
-                    str(s.remaining) if s.remaining else t("満員"),
+                    left,
                 )
                 for c, text in enumerate(cells):
                     item = QTableWidgetItem(text)
                     item.setData(ROLE_ID, s.slot_id)
-                    if s.remaining == 0:
+                    if s.remaining == 0 or closed:
                         item.setForeground(QBrush(QColor("#888888")))
+                    if closed:
+                        item.setFlags(Qt.ItemFlag.NoItemFlags)
                     if c:
                         item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                     self.setItem(r, c, item)

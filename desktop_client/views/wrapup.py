@@ -1,21 +1,29 @@
-"""Wrap-up (後処理): disposition and notes of the call, saved to the call record."""
+"""Wrap-up (後処理): the result codes (one or more) and notes of a call, saved to its record.
+
+The call is named by its time and caller, never by its Linkedid. Wrap-ups of earlier calls not
+saved yet stay listed (未保存の通話メモ) and can be finished beside the new call.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QLabel,
     QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from ..models.forms import DISPOSITIONS, WrapUpModel
+from ..models.wrapup import CallWrapUp, WrapUpModel
 from . import shortcuts as keys
 from .forms import FormView
-from .labels import disposition_text, t
+from .labels import call_ref_text, choice_text, t
+
+COLUMNS = 3
 
 
 class WrapUpView(FormView, QWidget):
@@ -24,55 +32,104 @@ class WrapUpView(FormView, QWidget):
     def __init__(self, model: WrapUpModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.call = QLabel(self)
-        self.disposition = QComboBox(self)
+        self.call = QLabel(self, objectName="wrapupCall")
+        self.call.setStyleSheet("background: #eef4ff; padding: 4px; font-weight: bold;")
+        self.others = QComboBox(self, objectName="wrapupCalls")
+        self.codes_box = QWidget(self)
+        self._grid = QGridLayout(self.codes_box)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self.boxes: dict[str, QCheckBox] = {}
         self.notes = QPlainTextEdit(self)
         self.notes.setTabChangesFocus(True)
         self._add_submit()
-        self._labels = {k: QLabel(self) for k in ("disposition", "notes")}
+        self._labels = {k: QLabel(self) for k in ("others", "codes", "notes")}
         form = QFormLayout()
-        form.addRow(self._labels["disposition"], self.disposition)
+        form.addRow(self._labels["others"], self.others)
+        form.addRow(self._labels["codes"], self.codes_box)
         form.addRow(self._labels["notes"], self.notes)
         layout = QVBoxLayout(self)
         layout.addWidget(self.call)
         layout.addLayout(form)
         self._place_submit(layout)
         self._rendering = False
-        self.disposition.activated.connect(self._chosen)
+        self._codes: list[str] = []
+        self.others.activated.connect(self._switch)
         self.notes.textChanged.connect(self._typed)
         model.subscribe(self.refresh)
         self.retranslate()
 
     def retranslate(self) -> None:
-        self._labels["disposition"].setText(t("結果"))
+        self._labels["others"].setText(t("未保存の通話メモ"))
+        self._labels["codes"].setText(t("結果（複数可）"))
         self._labels["notes"].setText(t("メモ"))
         self.submit.setText(keys.with_key(t("通話記録に保存"), keys.SUBMIT))
-        self._rendering = True
-        self.disposition.clear()
-        self.disposition.addItem(t("（選んでください）"), "")
-        for code in DISPOSITIONS:
-            self.disposition.addItem(disposition_text(code), code)
-        self._rendering = False
+        self._codes = []  # relabel the boxes
         self.refresh()
+
+    def _build_boxes(self) -> None:
+        codes = [c.code for c in self.model.choices]
+        if codes == self._codes:
+            return
+        for box in self.boxes.values():
+            self._grid.removeWidget(box)
+            box.deleteLater()
+        self.boxes = {}
+        for i, choice in enumerate(self.model.choices):
+            box = QCheckBox(choice_text(choice.code, choice.ja, choice.en), self.codes_box)
+            box.toggled.connect(lambda on, code=choice.code: self._toggled(code, on))
+            self._grid.addWidget(box, i // COLUMNS, i % COLUMNS)
+            self.boxes[choice.code] = box
+        self._codes = codes
 
     def refresh(self) -> None:
         m = self.model
         self._rendering = True
         try:
-            index = self.disposition.findData(m.disposition)
-            self.disposition.setCurrentIndex(max(0, index))
+            self._build_boxes()
+            chosen = set(m.codes)
+            for code, box in self.boxes.items():
+                box.setChecked(code in chosen)
+                box.setEnabled(m.linkedid is not None)
             if self.notes.toPlainText() != m.notes:
                 self.notes.setPlainText(m.notes)
+            self.notes.setReadOnly(m.linkedid is None)
+            self._fill_others()
         finally:
             self._rendering = False
-        self.call.setText(t("通話 {id}").format(id=m.linkedid) if m.linkedid else t("通話なし"))
+        w = m.entry()
+        self.call.setText(
+            t("通話: {call}").format(call=_call_text(w)) if w is not None else t("通話なし")
+        )
         self._show_state(t("通話記録に保存しました。"))
 
-    def _chosen(self, _index: int) -> None:
+    def _fill_others(self) -> None:
+        m = self.model
+        shown = [w for w in m.calls.values() if w.linkedid == m.current or w.unsaved()]
+        self.others.clear()
+        for w in shown:
+            mark = t("（表示中）") if w.linkedid == m.current else ""
+            self.others.addItem(_call_text(w) + mark, w.linkedid)
+        self.others.setCurrentIndex(max(0, self.others.findData(m.current)))
+        self.others.setEnabled(len(shown) > 1)
+        self._labels["others"].setText(
+            t("未保存の通話メモ（ほかに {n} 件）").format(n=len(m.others_unsaved()))
+            if m.others_unsaved()
+            else t("未保存の通話メモ")
+        )
+
+    def _switch(self, index: int) -> None:
+        linkedid = self.others.itemData(index)
+        if linkedid and not self._rendering:
+            self.model.show(str(linkedid))
+
+    def _toggled(self, code: str, on: bool) -> None:
         if not self._rendering:
-            self.model.disposition = self.disposition.currentData() or ""
-            self.submit.setEnabled(self.model.can_submit())
+            self.model.toggle(code, on)
 
     def _typed(self) -> None:
         if not self._rendering:
-            self.model.notes = self.notes.toPlainText()
+            self.model.set_notes(self.notes.toPlainText())
+
+
+def _call_text(w: CallWrapUp) -> str:
+    return call_ref_text(w.at, w.caller())

@@ -45,6 +45,9 @@ def client(qtbot: object, tmp_path: Path) -> Iterator[Client]:
     settings = QSettings(str(tmp_path / "client.ini"), QSettings.Format.IniFormat)
     link = ServerLink(backoff=(0.05, 0.2))
     c = build(settings, link=link, outbox_path=tmp_path / "outbox.json")
+    # the fake's slots are today's from 09:00 (Tokyo): the booking form sees them before they start
+    start_of_today = dt.datetime.combine(dt.date.today(), dt.time(0), demo_data.JST)
+    c.booking.now = lambda: start_of_today
     qtbot.addWidget(c.window)  # type: ignore[attr-defined]
     yield c
     link.stop()

@@ -33,6 +33,7 @@ class FakeState:
     bookings: dict[int, dict[str, Any]] = field(default_factory=dict)
     mobility: dict[int, dict[str, Any]] = field(default_factory=dict)
     dispositions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    linked: dict[str, int] = field(default_factory=dict)  # call -> confirmed resident
     keys: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str, dict[str, str], Any]] = field(default_factory=list)
     watches: list[tuple[int, str]] = field(default_factory=list)
@@ -116,6 +117,8 @@ class FakeServer:
         r.add_delete("/api/bookings/{bid}", self.cancel)
         r.add_post("/api/mobility", self.create_mobility)
         r.add_put("/api/calls/{linkedid}/disposition", self.disposition)
+        r.add_post("/api/calls/{linkedid}/resident", self.link_resident)
+        r.add_get("/api/dispositions", self.list_dispositions)
         r.add_get("/ws", self.ws)
 
     # ------------------------------------------------------------------ handlers
@@ -263,6 +266,21 @@ class FakeServer:
         body = await self._record(request)
         self.state.dispositions[request.match_info["linkedid"]] = body
         return web.json_response({"linkedid": request.match_info["linkedid"], **body})
+
+    async def link_resident(self, request: web.Request) -> web.Response:
+        self._authorized(request)
+        body = await self._record(request)
+        self.state.linked[request.match_info["linkedid"]] = body["resident_id"]
+        return web.json_response(
+            {"linkedid": request.match_info["linkedid"], "matched_resident_id": body["resident_id"]}
+        )
+
+    async def list_dispositions(self, request: web.Request) -> web.Response:
+        from cti_server.dispositions import DEFAULT
+
+        self._authorized(request)
+        items = [{"code": d.code, "ja": d.label_ja, "en": d.label_en} for d in DEFAULT]
+        return web.json_response({"dispositions": items})
 
     async def ws(self, request: web.Request) -> web.StreamResponse:
         self._authorized(request)

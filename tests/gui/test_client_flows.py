@@ -168,15 +168,11 @@ def test_search_as_you_type_and_wrap_up(qtbot, client, fake):
 
     client.window.show_tab(3)
     view = client.window.wrapup
-    view.disposition.setCurrentIndex(view.disposition.findData("booked"))
-    view.disposition.activated.emit(view.disposition.currentIndex())
+    view.boxes["booked"].click()
     type_ja(view.notes, "本人と確認")
     view.submit.click()
     qtbot.waitUntil(lambda: client.wrapup.status == "done", timeout=5000)
-    assert fake.state.dispositions["1700000000.42"] == {
-        "disposition": "booked",
-        "notes": "本人と確認",
-    }
+    assert fake.state.dispositions["1700000000.42"] == {"codes": ["booked"], "notes": "本人と確認"}
 
 
 def test_language_switch_to_english_and_back(qtbot, client, fake):
@@ -222,9 +218,7 @@ def test_wrong_password_is_told(qtbot, client, fake):
     dialog.password.setText("nope")
     dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: dialog.buttons.isEnabled(), timeout=5000)
-    assert (
-        dialog.message.text() == "サーバーが受け付けませんでした。（wrong user name or password）"
-    )
+    assert dialog.message.text() == "ユーザー名またはパスワードが違います。"  # no English tail
 
 
 def test_pending_lookup_says_so_then_the_full_pop_replaces_it(qtbot, client, fake):

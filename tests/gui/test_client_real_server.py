@@ -46,10 +46,15 @@ class RealServer:
         async with session_factory(self.engine)() as s:
             await create_operator(s, "op1", "pw-123456", role="operator", extension="1001")
             venue = await create_venue(s, "中総合会館", "舞鶴市")
-            start = dt.datetime.combine(dt.date.today(), dt.time(10), JST)
+            start = (dt.datetime.now(JST) + dt.timedelta(hours=2)).replace(minute=0, second=0)
             slot = await create_slot(s, venue.venue_id, start, start + dt.timedelta(minutes=30), 2)
             await s.commit()
-        return {"residents": residents, "venue": venue.venue_id, "slot": slot.slot_id}
+        return {
+            "residents": residents,
+            "venue": venue.venue_id,
+            "slot": slot.slot_id,
+            "day": start.date(),
+        }
 
     def create_app(self) -> web.Application:
         from cti_server.web.app import create_app
@@ -125,6 +130,8 @@ def test_real_server_pop_book_mobility_and_resend_after_restart(qtbot, client, r
     assert client.window.pop.tree.topLevelItem(0).child(0).text(2) == "世帯の固定電話"
     qtbot.keyClick(client.window.pop.tree, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: client.resident.card is not None, timeout=10000)
+    qtbot.waitUntil(lambda: bool(client.booking.venues), timeout=10000)
+    client.controller.choose_venue_day(real.seed["venue"], real.seed["day"])
     qtbot.waitUntil(lambda: real.seed["slot"] in client.booking.slots, timeout=10000)
 
     client.window.show_tab(1)

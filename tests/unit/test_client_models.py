@@ -11,7 +11,8 @@ import pytest
 from cti_server.protocol import SlotInfo
 from desktop_client import demo_data
 from desktop_client.models.dates import age_on, format_wait, to_wareki
-from desktop_client.models.forms import BookingFormModel, MobilityFormModel, WrapUpModel
+from desktop_client.models.forms import BookingFormModel, MobilityFormModel
+from desktop_client.models.wrapup import WrapUpModel
 from desktop_client.models.outbox import Outbox
 from desktop_client.models.pop import PopModel
 from desktop_client.models.resident import ResidentCard
@@ -190,11 +191,12 @@ def test_mobility_prefills_the_ledger_address_and_wrapup_needs_a_disposition() -
     wrap = WrapUpModel()
     wrap.start("L9")
     assert not wrap.can_submit()
-    wrap.disposition = "inquiry"
+    wrap.toggle("inquiry", True)
+    wrap.toggle("callback", True)
     assert wrap.request() == (
         "PUT",
         "/api/calls/L9/disposition",
-        {"disposition": "inquiry", "notes": ""},
+        {"codes": ["inquiry", "callback"], "notes": ""},
     )
 
 
