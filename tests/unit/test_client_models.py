@@ -12,11 +12,11 @@ from cti_server.protocol import SlotInfo
 from desktop_client import demo_data
 from desktop_client.models.dates import age_on, format_wait, to_wareki
 from desktop_client.models.forms import BookingFormModel, MobilityFormModel
-from desktop_client.models.wrapup import WrapUpModel
 from desktop_client.models.outbox import Outbox
 from desktop_client.models.pop import PopModel
 from desktop_client.models.resident import ResidentCard
 from desktop_client.models.search import SearchModel, SearchQuery
+from desktop_client.models.wrapup import WrapUpModel
 
 
 class Clock:
