@@ -340,8 +340,24 @@
         <translation>The server is unreachable. Your entry is kept and will be sent when the connection is back.</translation>
     </message>
     <message>
+        <source>サーバーと切断中です。送信待ちの間は変更できません。接続が戻りしだい送信します。</source>
+        <translation>The server is unreachable. The entry is locked while it waits and will be sent when the connection is back.</translation>
+    </message>
+    <message>
         <source>送信できませんでした: </source>
         <translation>Could not be sent: </translation>
+    </message>
+    <message>
+        <source>変更が保存されていません。もう一度保存してください。</source>
+        <translation>Changes not saved yet. Please save again.</translation>
+    </message>
+    <message>
+        <source>対象: {who}</source>
+        <translation>For: {who}</translation>
+    </message>
+    <message>
+        <source>通話: {call}</source>
+        <translation>Call: {call}</translation>
     </message>
     <message>
         <source>例: 家族と相談してから予約したい</source>
@@ -492,8 +508,32 @@
         <translation>unknown</translation>
     </message>
     <message>
+        <source>通話</source>
+        <translation>Call</translation>
+    </message>
+    <message>
+        <source>対象者が確定していません。通話の候補から確定してください。</source>
+        <translation>No resident confirmed. Confirm one of the call's candidates first.</translation>
+    </message>
+    <message>
         <source>サーバーが受け付けませんでした。</source>
         <translation>The server refused it.</translation>
+    </message>
+    <message>
+        <source>［未登録の移動支援］</source>
+        <translation>[Mobility request not sent] </translation>
+    </message>
+    <message>
+        <source>［未記録の意向確認］</source>
+        <translation>[Intent not recorded] </translation>
+    </message>
+    <message>
+        <source>生年月日を読めません。例: S17.4.1 / 昭和17年 / 1942</source>
+        <translation>Cannot read the birth date. E.g. S17.4.1 / Shōwa 17 / 1942</translation>
+    </message>
+    <message>
+        <source>電話番号は3桁以上入力してください。</source>
+        <translation>Type at least 3 digits of the phone number.</translation>
     </message>
     <message>
         <source>枠を削除しました。</source>
@@ -576,6 +616,10 @@
         <translation>Booking cancelled</translation>
     </message>
     <message>
+        <source>意向確認</source>
+        <translation>Intent confirmation</translation>
+    </message>
+    <message>
         <source>問い合わせのみ</source>
         <translation>Inquiry only</translation>
     </message>
@@ -590,6 +634,10 @@
     <message>
         <source>その他</source>
         <translation>Other</translation>
+    </message>
+    <message>
+        <source>　宛名番号 {no}</source>
+        <translation>  Resident no. {no}</translation>
     </message>
     <message>
         <source>はがき</source>
@@ -640,6 +688,10 @@
         <translation>This slot is full. Please choose another slot.</translation>
     </message>
     <message>
+        <source>この枠はすでに始まっています。別の枠を選んでください。</source>
+        <translation>This slot has already started. Please choose another slot.</translation>
+    </message>
+    <message>
         <source>この方はすでに予約があります。変更してください。</source>
         <translation>This person already has a booking. Change it instead.</translation>
     </message>
@@ -652,6 +704,14 @@
         <translation>Please log in again.</translation>
     </message>
     <message>
+        <source>ユーザー名またはパスワードが違います。</source>
+        <translation>Wrong user name or password.</translation>
+    </message>
+    <message>
+        <source>ログインの失敗が続いたため、しばらくログインできません。</source>
+        <translation>Too many failed log-ins: logging in is blocked for a while.</translation>
+    </message>
+    <message>
         <source>権限がありません。</source>
         <translation>Not allowed.</translation>
     </message>
@@ -660,12 +720,20 @@
         <translation>Some input is invalid.</translation>
     </message>
     <message>
+        <source>ほかの変更と重なったため、受け付けられませんでした。もう一度お試しください。</source>
+        <translation>Another change came at the same time, so this was not accepted. Please try again.</translation>
+    </message>
+    <message>
         <source>サーバーに接続できません。</source>
         <translation>Cannot reach the server.</translation>
     </message>
     <message>
         <source>先に送った予約が登録されなかったため、送信しませんでした。</source>
         <translation>Not sent, because the booking it depends on was not accepted.</translation>
+    </message>
+    <message>
+        <source>先に送った予約が見つからないため、送信しませんでした。</source>
+        <translation>Not sent: the booking it depends on is no longer there.</translation>
     </message>
     <message>
         <source>何度送っても受け付けられませんでした。</source>
@@ -682,6 +750,18 @@
     <message>
         <source>サーバーが要求を理解できませんでした。</source>
         <translation>The server did not understand the request.</translation>
+    </message>
+    <message>
+        <source>サーバーが準備中です。数秒後にもう一度お試しください。</source>
+        <translation>The server is getting ready. Please try again in a few seconds.</translation>
+    </message>
+    <message>
+        <source>車いす</source>
+        <translation>Wheelchair</translation>
+    </message>
+    <message>
+        <source>付き添い</source>
+        <translation>Companion</translation>
     </message>
     <message>
         <source>会場名</source>
@@ -764,12 +844,28 @@
         <translation>deceased</translation>
     </message>
     <message>
+        <source>迎え先 {address}</source>
+        <translation>pickup {address}</translation>
+    </message>
+    <message>
+        <source>接種希望 {a}</source>
+        <translation>wants vaccination: {a}</translation>
+    </message>
+    <message>
+        <source>移動支援 {a}</source>
+        <translation>mobility support: {a}</translation>
+    </message>
+    <message>
         <source>会場「{name}」を有効に戻しました。</source>
         <translation>Venue “{name}” is active again.</translation>
     </message>
     <message>
         <source>会場「{name}」を無効にしました（新しい予約の会場一覧に出ません）。</source>
         <translation>Venue “{name}” deactivated (no longer offered for new bookings).</translation>
+    </message>
+    <message>
+        <source>メモ {notes}</source>
+        <translation>notes {notes}</translation>
     </message>
     <message>
         <source>はがき番号は12桁です（{n}桁入力されています）。</source>
@@ -988,10 +1084,6 @@
         <translation>Household members</translation>
     </message>
     <message>
-        <source>意向確認</source>
-        <translation>Intent confirmation</translation>
-    </message>
-    <message>
         <source>過去の通話</source>
         <translation>Previous calls</translation>
     </message>
@@ -1010,14 +1102,6 @@
     <message>
         <source>迎え先</source>
         <translation>Pickup</translation>
-    </message>
-    <message>
-        <source>車いす</source>
-        <translation>Wheelchair</translation>
-    </message>
-    <message>
-        <source>付き添い</source>
-        <translation>Companion</translation>
     </message>
     <message>
         <source>結果</source>
@@ -1100,6 +1184,10 @@
         <translation>Full</translation>
     </message>
     <message>
+        <source>受付終了</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
         <source>枠</source>
         <translation>Slots</translation>
     </message>
@@ -1164,8 +1252,12 @@
         <translation>This day: {n} slots, capacity {cap}, booked {booked}, left {left}</translation>
     </message>
     <message>
-        <source>（選んでください）</source>
-        <translation>(choose)</translation>
+        <source>未保存の通話メモ</source>
+        <translation>Unsaved wrap-ups</translation>
+    </message>
+    <message>
+        <source>結果（複数可）</source>
+        <translation>Result (one or more)</translation>
     </message>
     <message>
         <source>通話記録に保存しました。</source>
@@ -1180,8 +1272,12 @@
         <translation>No call</translation>
     </message>
     <message>
-        <source>通話 {id}</source>
-        <translation>Call {id}</translation>
+        <source>（表示中）</source>
+        <translation> (shown)</translation>
+    </message>
+    <message>
+        <source>未保存の通話メモ（ほかに {n} 件）</source>
+        <translation>Unsaved wrap-ups ({n} more)</translation>
     </message>
 </context>
 </TS>

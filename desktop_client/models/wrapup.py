@@ -108,6 +108,7 @@ class WrapUpModel(Observable):
         self.choices = [Choice(c) for c in DEFAULT_CODES]
         self.calls: dict[str, CallWrapUp] = {}
         self.current: str | None = None
+        self.live: str | None = None  # the newest call: its wrap-up is never pruned
         for w in self.store.load():
             if w.status in ("sending", "queued"):
                 w.status = ""  # the outbox resends it; the form says unsaved until it is done
@@ -128,6 +129,7 @@ class WrapUpModel(Observable):
                 w.caller_status, w.caller_display = call.caller.status, call.caller.display
         if follow or self.current is None:
             self.current = call.linkedid
+        self.live = call.linkedid
         self._prune()
         self._changed()
 
@@ -149,7 +151,8 @@ class WrapUpModel(Observable):
 
     def _prune(self) -> None:
         """Forget saved wrap-ups of calls no longer on screen."""
-        for key in [k for k, w in self.calls.items() if k != self.current and not w.unsaved()]:
+        kept = (self.current, self.live)
+        for key in [k for k, w in self.calls.items() if k not in kept and not w.unsaved()]:
             if self.calls[key].status not in ("sending", "queued"):
                 del self.calls[key]
 

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTree
 
 from cti_server.protocol import Candidate, HouseholdGroup
 
+from ..models.resident import full_width_kana
 from .labels import age_text, birth_short, birth_text, reasons_text, sex_text, t
 
 ROLE_ID = Qt.ItemDataRole.UserRole
@@ -85,8 +86,8 @@ class CandidateTree(QTreeWidget):
     def _member_item(self, parent: object, c: Candidate, n: int) -> QTreeWidgetItem:
         item = QTreeWidgetItem(parent) if parent is not None else QTreeWidgetItem()  # type: ignore[call-overload]
         item.setText(0, str(n))
-        kana = f"（{c.name_kana}）" if c.name_kana else ""
-        item.setText(1, f"{c.name}{kana} {sex_text(c.sex)}")
+        kana = f"（{full_width_kana(c.name_kana)}）" if c.name_kana else ""
+        item.setText(1, f"{full_width_kana(c.name)}{kana} {sex_text(c.sex)}")
         item.setText(2, reasons_text(c.reasons))
         item.setText(3, birth_short(c.birth_date))
         item.setText(4, age_text(c.age))

@@ -102,6 +102,7 @@ class ResidentCardView(Retranslating, QScrollArea):
             inner.addWidget(self.tables[k])
             layout.addWidget(box)
         layout.addStretch(1)
+        self._shown: int | None = None  # the resident on screen: a new one starts at the top
         model.subscribe(self.refresh)
         self.retranslate()
 
@@ -155,7 +156,11 @@ class ResidentCardView(Retranslating, QScrollArea):
         for w in (*shown, *([self.intent_form] if self.intent_form else [])):
             w.setVisible(card is not None)
         if card is None:
+            self._shown = None
             return
+        if card.resident_id != self._shown:
+            self._shown = card.resident_id
+            self.verticalScrollBar().setValue(0)
         self.name.setText(f"{card.name}　{sex_text(card.sex)}")
         self.values["kana"].setText(card.name_kana)
         self.values["birth"].setText(birth_text(card.birth_date))

@@ -52,7 +52,7 @@ class WrapUpView(FormView, QWidget):
         layout.addLayout(form)
         self._place_submit(layout)
         self._rendering = False
-        self._codes: list[str] = []
+        self._codes: list[tuple[str, str, str]] = []
         self.others.activated.connect(self._switch)
         self.notes.textChanged.connect(self._typed)
         model.subscribe(self.refresh)
@@ -67,7 +67,7 @@ class WrapUpView(FormView, QWidget):
         self.refresh()
 
     def _build_boxes(self) -> None:
-        codes = [c.code for c in self.model.choices]
+        codes = [(c.code, c.ja, c.en) for c in self.model.choices]
         if codes == self._codes:
             return
         for box in self.boxes.values():

@@ -34,6 +34,7 @@ class FakeState:
     mobility: dict[int, dict[str, Any]] = field(default_factory=dict)
     dispositions: dict[str, dict[str, Any]] = field(default_factory=dict)
     linked: dict[str, int] = field(default_factory=dict)  # call -> confirmed resident
+    started: set[int] = field(default_factory=set)  # slots the fake refuses as started
     keys: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str, dict[str, str], Any]] = field(default_factory=list)
     watches: list[tuple[int, str]] = field(default_factory=list)
@@ -208,6 +209,8 @@ class FakeServer:
             return self._error(409, "already_booked", "already booked")
         if slot.remaining <= 0:
             return self._error(409, "slot_full", "the slot is full")
+        if slot.slot_id in self.state.started:
+            return self._error(409, "slot_started", f"slot {slot.slot_id} has already started")
         self.state.slots[slot.slot_id] = protocol.SlotInfo(
             slot.slot_id,
             slot.venue_id,
