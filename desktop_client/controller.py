@@ -17,29 +17,21 @@ from cti_server.protocol import Candidate, ScreenPop, SlotInfo, SlotsChanged, fr
 from .link import ServerLink
 from .models.forms import BookingFormModel, CallRef, MobilityFormModel, Venue
 from .models.intent import IntentFormModel
-from .models.outbox import Entry, Outbox
+from .models.outbox import Outbox
 from .models.pop import PopModel
-from .models.resident import BookingLine, ResidentCard, ResidentModel
+from .models.resident import ResidentCard, ResidentModel
 from .models.search import SearchModel
 from .models.wrapup import Choice, WrapUpModel
 from .newcall import NewCall, call_ref_of
 from .rest import ApiResult
+from .sender import Sender, booking_id_of
 from .views.labels import error_text, search_error_text
 from .views.main_window import MainWindow
-
-# what a form sent, as the result code its call's wrap-up is prefilled with
-CODE_OF = {
-    "booking": "booked",
-    "booking_change": "changed",
-    "booking_cancel": "cancelled",
-    "mobility": "mobility",
-    "intent": "intent",
-}
 
 log = logging.getLogger(__name__)
 
 
-class Controller(QObject):
+class Controller(Sender, QObject):
     def __init__(
         self,
         link: ServerLink,
@@ -255,7 +247,7 @@ class Controller(QObject):
         after = self.mobility.booking_key if self.mobility.booking_id is None else None
         dep = self.outbox.entries.get(after) if after else None
         if dep is not None and dep.status == "done":
-            body["booking_id"] = _booking_id(dep.result)
+            body["booking_id"] = booking_id_of(dep.result)
             after = None
         fill = {"booking_id": "booking_id|id"} if after else None
         self._submit(
@@ -289,123 +281,12 @@ class Controller(QObject):
 
         self.link.request("GET", "/api/dispositions", None, done)
 
-    # ------------------------------------------------------------------ outbox
-    def _submit(self, entry: Entry, form: Any) -> None:
-        if form is not None:
-            self._forms[entry.key] = form
-            self._bound[entry.key] = (form.linkedid, getattr(form, "resident_id", None))
-            self._call_of[entry.key] = getattr(form, "call", None)
-            form.set_status("queued" if self.link.state != "connected" else "sending")
-        self.flush()
-
-    def _form(self, key: str, pop: bool = False) -> Any:
-        """The form that sent ``key``, if it is still bound to the same call and person (a
-        form disarmed or rebound since must not show another submission's fate)."""
-        form = self._forms.pop(key, None) if pop else self._forms.get(key)
-        bound = self._bound.pop(key, None) if pop else self._bound.get(key)
-        if form is None or bound != (form.linkedid, getattr(form, "resident_id", None)):
-            return None
-        return form
-
-    def flush(self) -> None:
-        if self.link.state != "connected":
-            return
-        for entry in self.outbox.ready():
-            self._send(entry)
-        for entry in self.outbox.failed():  # e.g. a dependency failed: tell the form
-            form = self._form(entry.key, pop=True)
-            if form is not None:
-                form.set_status("failed", entry.error, entry.message)
-
-    def _send(self, entry: Entry) -> None:
-        self.outbox.mark_sending(entry.key)
-        form = self._form(entry.key)
-        if form is not None and form.status != "sending":
-            form.set_status("sending")
-        self.link.request(
-            entry.method,
-            entry.path,
-            entry.body,
-            lambda result, key=entry.key: self._sent(key, result),
-            headers={"Idempotency-Key": entry.key},
-        )
-
-    def _sent(self, key: str, result: ApiResult) -> None:
-        entry = self.outbox.entries[key]
-        form = self._form(key)
-        if result.ok:
-            self._form(key, pop=True)
-            self.outbox.mark_done(key, result.data if isinstance(result.data, dict) else {})
-            log.info("%s sent (call %s)", entry.kind, self.linkedid())
-            self._applied(entry, form)
-            if form is not None:
-                form.set_status("done")
-            self.flush()  # entries waiting for this one
-        elif result.network or result.status >= 500 or result.status == 401:
-            kept = self.outbox.mark_retry(key, result.error, result.message)
-            if not kept:
-                self._form(key, pop=True)
-            if form is not None:
-                form.set_status("queued" if kept else "failed", entry.error, entry.message)
-        else:
-            self._form(key, pop=True)
-            self._call_of.pop(key, None)
-            self.outbox.mark_failed(key, result.error or f"http_{result.status}", result.message)
-            log.info("%s refused: %s %s", entry.kind, result.error, result.message)
-            if form is not None:
-                form.set_status("refused", result.error, result.message)
-            refresh = result.error in ("slot_full", "slot_started")
-            if refresh and form is self.booking and self.booking.venue_id is not None:
-                self.choose_venue_day(self.booking.venue_id, self.booking.day)
-            self.flush()  # fail the entries that waited for this one
-
-    def _applied(self, entry: Entry, form: Any) -> None:
-        call = self._call_of.pop(entry.key, None)
-        if entry.kind in CODE_OF:
-            self.wrapup.add_code(call, CODE_OF[entry.kind])
-        slot = self._slot_of.pop(entry.key, None)
-        if form is self.booking and entry.kind in ("booking", "booking_change"):
-            self._booked(entry, slot)
-        elif form is self.booking and entry.kind == "booking_cancel":
-            self.booking.existing = None
-        card = self.resident.card
-        if card is not None and entry.kind not in ("disposition", "call_resident"):
-            self.load_resident(card.resident_id)
-        self.outbox.forget_finished()
-
-    def _booked(self, entry: Entry, slot: SlotInfo | None) -> None:
-        booking_id = _booking_id(entry.result) or (
-            self.booking.existing.booking_id if self.booking.existing else 0
-        )
-        venue = next(
-            (v.name for v in self.booking.venues if slot and v.venue_id == slot.venue_id), ""
-        )
-        self.booking.existing = BookingLine(
-            int(booking_id or 0),
-            slot.slot_id if slot else 0,
-            slot.venue_id if slot else None,
-            venue,
-            slot.starts_at if slot else "",
-            slot.ends_at if slot else "",
-            "booked",
-        )
-        self.booking.last_booking_id = self.booking.existing.booking_id
-        if self.mobility.booking_key == entry.key or self.mobility.booking_id is None:
-            self.mobility.tie_to(booking_id=self.booking.existing.booking_id)
-
 
 def _focus_for(pop: ScreenPop) -> str:
     """Where the keyboard goes for a ringing call: the candidates, or the name search when
     there are none to pick (withheld or unknown caller)."""
     pending = pop.lookup_error == "pending"
     return "candidates" if pop.households or pending else "search"
-
-
-def _booking_id(result: dict[str, Any] | None) -> int | None:
-    if not result:
-        return None
-    value = result.get("booking_id", result.get("id"))
-    return int(value) if value is not None else None
 
 
 def _barcode_problem(result: ApiResult, code: str) -> tuple[str, int]:

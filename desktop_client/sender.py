@@ -1,0 +1,164 @@
+"""Sending what the forms submit, through the outbox, and applying the answers.
+
+A submission's answer goes to the form that sent it only while that form is still bound to the
+same call and person (a form disarmed by a new call must not show another person's fate); what
+a form sent prefills its call's wrap-up codes (a booking made: 予約). Mixed into ``Controller``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from cti_server.protocol import SlotInfo
+
+from .models.forms import CallRef
+from .models.outbox import Entry
+from .models.resident import BookingLine
+from .rest import ApiResult
+
+log = logging.getLogger(__name__)
+
+# what a form sent, as the result code its call's wrap-up is prefilled with
+CODE_OF = {
+    "booking": "booked",
+    "booking_change": "changed",
+    "booking_cancel": "cancelled",
+    "mobility": "mobility",
+    "intent": "intent",
+}
+
+
+class Sender:
+    """Needs ``link``, ``outbox``, the form models, ``resident``, ``load_resident`` and
+    ``choose_venue_day`` (the ``Controller``)."""
+
+    link: Any
+    outbox: Any
+    booking: Any
+    mobility: Any
+    wrapup: Any
+    resident: Any
+    _forms: dict[str, Any]  # outbox key -> the form (or wrap-up) that sent it
+    _bound: dict[str, tuple[str | None, int | None]]  # key -> (call, resident) when sent
+    _call_of: dict[str, CallRef | None]
+    _slot_of: dict[str, SlotInfo | None]
+
+    def linkedid(self) -> str | None:
+        raise NotImplementedError
+
+    def load_resident(self, resident_id: int, then_show: bool = False) -> None:
+        raise NotImplementedError
+
+    def choose_venue_day(self, venue_id: int, day: Any) -> None:
+        raise NotImplementedError
+
+    def _submit(self, entry: Entry, form: Any) -> None:
+        if form is not None:
+            self._forms[entry.key] = form
+            self._bound[entry.key] = (form.linkedid, getattr(form, "resident_id", None))
+            self._call_of[entry.key] = getattr(form, "call", None)
+            form.set_status("queued" if self.link.state != "connected" else "sending")
+        self.flush()
+
+    def _form(self, key: str, pop: bool = False) -> Any:
+        """The form that sent ``key``, if it is still bound to the same call and person (a
+        form disarmed or rebound since must not show another submission's fate)."""
+        form = self._forms.pop(key, None) if pop else self._forms.get(key)
+        bound = self._bound.pop(key, None) if pop else self._bound.get(key)
+        if form is None or bound != (form.linkedid, getattr(form, "resident_id", None)):
+            return None
+        return form
+
+    def flush(self) -> None:
+        if self.link.state != "connected":
+            return
+        for entry in self.outbox.ready():
+            self._send(entry)
+        for entry in self.outbox.failed():  # e.g. a dependency failed: tell the form
+            form = self._form(entry.key, pop=True)
+            if form is not None:
+                form.set_status("failed", entry.error, entry.message)
+
+    def _send(self, entry: Entry) -> None:
+        self.outbox.mark_sending(entry.key)
+        form = self._form(entry.key)
+        if form is not None and form.status != "sending":
+            form.set_status("sending")
+        self.link.request(
+            entry.method,
+            entry.path,
+            entry.body,
+            lambda result, key=entry.key: self._sent(key, result),
+            headers={"Idempotency-Key": entry.key},
+        )
+
+    def _sent(self, key: str, result: ApiResult) -> None:
+        entry = self.outbox.entries[key]
+        form = self._form(key)
+        if result.ok:
+            self._form(key, pop=True)
+            self.outbox.mark_done(key, result.data if isinstance(result.data, dict) else {})
+            log.info("%s sent (call %s)", entry.kind, self.linkedid())
+            self._applied(entry, form)
+            if form is not None:
+                form.set_status("done")
+            self.flush()  # entries waiting for this one
+        elif result.network or result.status >= 500 or result.status == 401:
+            kept = self.outbox.mark_retry(key, result.error, result.message)
+            if not kept:
+                self._form(key, pop=True)
+            if form is not None:
+                form.set_status("queued" if kept else "failed", entry.error, entry.message)
+        else:
+            self._form(key, pop=True)
+            self._call_of.pop(key, None)
+            self.outbox.mark_failed(key, result.error or f"http_{result.status}", result.message)
+            log.info("%s refused: %s %s", entry.kind, result.error, result.message)
+            if form is not None:
+                form.set_status("refused", result.error, result.message)
+            refresh = result.error in ("slot_full", "slot_started")
+            if refresh and form is self.booking and self.booking.venue_id is not None:
+                self.choose_venue_day(self.booking.venue_id, self.booking.day)
+            self.flush()  # fail the entries that waited for this one
+
+    def _applied(self, entry: Entry, form: Any) -> None:
+        call = self._call_of.pop(entry.key, None)
+        if entry.kind in CODE_OF:
+            self.wrapup.add_code(call, CODE_OF[entry.kind])
+        slot = self._slot_of.pop(entry.key, None)
+        if form is self.booking and entry.kind in ("booking", "booking_change"):
+            self._booked(entry, slot)
+        elif form is self.booking and entry.kind == "booking_cancel":
+            self.booking.existing = None
+        card = self.resident.card
+        if card is not None and entry.kind not in ("disposition", "call_resident"):
+            self.load_resident(card.resident_id)
+        self.outbox.forget_finished()
+
+    def _booked(self, entry: Entry, slot: SlotInfo | None) -> None:
+        booking_id = booking_id_of(entry.result) or (
+            self.booking.existing.booking_id if self.booking.existing else 0
+        )
+        venue = next(
+            (v.name for v in self.booking.venues if slot and v.venue_id == slot.venue_id), ""
+        )
+        self.booking.existing = BookingLine(
+            int(booking_id or 0),
+            slot.slot_id if slot else 0,
+            slot.venue_id if slot else None,
+            venue,
+            slot.starts_at if slot else "",
+            slot.ends_at if slot else "",
+            "booked",
+        )
+        self.booking.last_booking_id = self.booking.existing.booking_id
+        if self.mobility.booking_key == entry.key or self.mobility.booking_id is None:
+            self.mobility.tie_to(booking_id=self.booking.existing.booking_id)
+
+
+def booking_id_of(result: dict[str, Any] | None) -> int | None:
+    if not result:
+        return None
+    value = result.get("booking_id", result.get("id"))
+    return int(value) if value is not None else None
