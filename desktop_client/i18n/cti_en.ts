@@ -792,20 +792,12 @@
         <translation>Postcard no.</translation>
     </message>
     <message>
-        <source>定員は予約済みの {booked} 人より少なくできません。（{message}）</source>
-        <translation>Capacity cannot go below the {booked} people already booked. ({message})</translation>
+        <source>定員は予約済みの {booked} 人より少なくできません。</source>
+        <translation>Capacity cannot go below the {booked} people already booked.</translation>
     </message>
     <message>
-        <source>{field}: 入力に誤りがあります。（{message}）</source>
-        <translation>{field}: invalid input. ({message})</translation>
-    </message>
-    <message>
-        <source>予約のある枠は削除できません。定員を下げてください。（{message}）</source>
-        <translation>A slot with bookings cannot be deleted; lower its capacity instead. ({message})</translation>
-    </message>
-    <message>
-        <source>同じ名前の会場がすでにあります。（{message}）</source>
-        <translation>A venue with this name already exists. ({message})</translation>
+        <source>予約のある枠は削除できません。定員を下げてください。</source>
+        <translation>A slot with bookings cannot be deleted; lower its capacity instead.</translation>
     </message>
     <message>
         <source>会場「{name}」を追加しました。</source>
@@ -854,6 +846,14 @@
     <message>
         <source>移動支援 {a}</source>
         <translation>mobility support: {a}</translation>
+    </message>
+    <message>
+        <source>{field}: 入力に誤りがあります。</source>
+        <translation>{field}: invalid input.</translation>
+    </message>
+    <message>
+        <source>同じ名前の会場がすでにあります。</source>
+        <translation>A venue with this name already exists.</translation>
     </message>
     <message>
         <source>会場「{name}」を有効に戻しました。</source>
@@ -1020,8 +1020,8 @@
         <translation>Name (kanji or kana)</translation>
     </message>
     <message>
-        <source>例: S17.4.1 / 1942-04-01</source>
-        <translation>e.g. S17.4.1 / 1942-04-01</translation>
+        <source>例: S17.4.1 / 昭和17年 / 1942</source>
+        <translation>e.g. S17.4.1 / Shōwa 17 / 1942</translation>
     </message>
     <message>
         <source>例: 0773-62-1234</source>

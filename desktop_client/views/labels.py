@@ -280,23 +280,28 @@ def field_text(field: str) -> str:
 
 
 def refusal_text(error: str, message: str, details: dict[str, Any]) -> str:
-    """A refused change, naming the field and saying what to do."""
+    """A refused change, naming the field and saying what to do. The server's own (English)
+    words are added in English only: Japanese mode never shows English fragments."""
     field = str(details.get("field", ""))
     if error == "invalid_input" and field == "capacity" and "booked" in details:
-        return t("定員は予約済みの {booked} 人より少なくできません。（{message}）").format(
-            booked=details["booked"], message=message
+        text = t("定員は予約済みの {booked} 人より少なくできません。").format(
+            booked=details["booked"]
         )
-    if error == "invalid_input" and field:
-        return t("{field}: 入力に誤りがあります。（{message}）").format(
-            field=field_text(field), message=message
-        )
-    if error == "conflict" and "booked" in details:
-        return t("予約のある枠は削除できません。定員を下げてください。（{message}）").format(
-            message=message
-        )
-    if error == "conflict" and field == "name":
-        return t("同じ名前の会場がすでにあります。（{message}）").format(message=message)
-    return error_text(error, message)
+    elif error == "invalid_input" and field:
+        text = t("{field}: 入力に誤りがあります。").format(field=field_text(field))
+    elif error == "conflict" and "booked" in details:
+        text = t("予約のある枠は削除できません。定員を下げてください。")
+    elif error == "conflict" and field == "name":
+        text = t("同じ名前の会場がすでにあります。")
+    else:
+        return error_text(error, message)
+    return text + _english_detail(message)
+
+
+def _english_detail(message: str) -> str:
+    from ..i18n import current_language
+
+    return f" ({message})" if message and current_language() == "en" else ""
 
 
 def venue_admin_status(m: Any) -> tuple[str, str]:

@@ -133,7 +133,7 @@ class PopView(Retranslating, QWidget):
         self.search_box.setTitle(keys.with_key(t("検索"), keys.SEARCH))
         placeholders = {
             "name": t("氏名（漢字・カナ）"),
-            "birth": t("例: S17.4.1 / 1942-04-01"),
+            "birth": t("例: S17.4.1 / 昭和17年 / 1942"),
             "phone": t("例: 0773-62-1234"),
             "address": t("例: 字浜 123"),
         }

@@ -99,6 +99,7 @@ def test_supervisor_manages_venues_and_slots(qtbot, client, real):
     assert window.venues_action.shortcut().toString() == "F9"
     qtbot.keyClick(window, Qt.Key.Key_F9)
     assert window.sections.currentWidget() is view
+    client.venues.choose(day=real.seed["day"])  # tomorrow: slots that have not started
     slot_id = real.seed["slot"]
     qtbot.waitUntil(lambda: slot_id in model.slots, timeout=10000)
     assert view.venues.item(0, 0).text() == "中総合会館"
@@ -127,14 +128,14 @@ def test_supervisor_manages_venues_and_slots(qtbot, client, real):
     assert view.slots.item(0, 3).text() == "3"
     assert "予約済 2" in view.totals.text()
 
-    # capacity below the booked seat: refused with the server's words, the input stays
+    # capacity below the booked seat: refused in Japanese only (no English tail), input stays
     model.select_slot(slot_id)
     view.capacity.setValue(0)
     qtbot.keyClick(view.capacity, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     wait_done(qtbot, model)
     assert model.status == "refused"
     assert "定員は予約済みの 1 人より少なくできません" in view.status.text()
-    assert "below the 1 seats already booked" in view.status.text()
+    assert view.status.text() == "定員は予約済みの 1 人より少なくできません。"
     assert view.capacity.value() == 0
     assert "b00020" in view.capacity.styleSheet()
     view.capacity.setValue(5)

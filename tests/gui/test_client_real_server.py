@@ -46,7 +46,9 @@ class RealServer:
         async with session_factory(self.engine)() as s:
             await create_operator(s, "op1", "pw-123456", role="operator", extension="1001")
             venue = await create_venue(s, "中総合会館", "舞鶴市")
-            start = (dt.datetime.now(JST) + dt.timedelta(hours=2)).replace(minute=0, second=0)
+            # tomorrow in Tokyo: a slot that has not started (one that has cannot be booked)
+            day = dt.datetime.now(JST).date() + dt.timedelta(days=1)
+            start = dt.datetime.combine(day, dt.time(10), JST)
             slot = await create_slot(s, venue.venue_id, start, start + dt.timedelta(minutes=30), 2)
             await s.commit()
         return {
