@@ -90,9 +90,10 @@ class Controller(Sender, QObject):
         completed = before is not None and not new_call and before.lookup_error == "pending"
         if ringing or (completed and not self.window.typing()):
             self.window.bring_forward(focus=_focus_for(pop))
-        ended = pop.call.state == "ended" and self.resident.card is not None
-        if ended and not self.window.typing():  # never take the operator from what they type
-            self.window.show_tab(3)
+        if pop.call.state == "ended" and not self.window.typing():  # never while typing
+            self.wrapup.show(pop.call.linkedid)  # the call just ended is the one to wrap up
+            if self.resident.card is not None:
+                self.window.show_tab(3)
 
     def on_message(self, msg: object) -> None:
         if isinstance(msg, SlotsChanged):

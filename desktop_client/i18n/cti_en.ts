@@ -1076,6 +1076,10 @@
         <translation>{n} found</translation>
     </message>
     <message>
+        <source>宛名番号</source>
+        <translation>Resident no.</translation>
+    </message>
+    <message>
         <source>世帯番号</source>
         <translation>Household no.</translation>
     </message>

@@ -331,4 +331,5 @@ EN: dict[str, str] = {
     "（表示中）": " (shown)",
     "［未登録の移動支援］": "[Mobility request not sent] ",
     "［未記録の意向確認］": "[Intent not recorded] ",
+    "宛名番号": "Resident no.",
 }

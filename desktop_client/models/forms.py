@@ -13,7 +13,7 @@ screen says was sent is what was sent.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -49,6 +49,10 @@ class Subject:
     @classmethod
     def of(cls, card: ResidentCard) -> Subject:
         return cls(card.resident_id, card.name, card.name_kana, card.age(), card.person_no)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def call_ref(call: CallRef | str | None) -> CallRef | None:
@@ -144,7 +148,7 @@ class BookingFormModel(SlotChoice):
         self.venues: list[Venue] = []
         self.existing: BookingLine | None = None
         self.last_booking_id: int | None = None
-        self.now = lambda: dt.datetime.now(dt.UTC)  # replaceable clock (tests)
+        self.now: Callable[[], dt.datetime] = _utcnow  # replaceable clock (tests)
 
     def start(self, card: ResidentCard, linkedid: CallRef | str | None) -> None:
         self.resident_id = card.resident_id

@@ -75,7 +75,8 @@ class ResidentCardView(Retranslating, QScrollArea):
         self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.empty = QLabel(self)
         self.facts = QFormLayout()
-        self.values = {k: QLabel(self) for k in ("kana", "birth", "age", "address", "phones", "hh")}
+        facts = ("kana", "person_no", "birth", "age", "address", "phones", "hh")
+        self.values = {k: QLabel(self) for k in facts}
         self._keys = {k: QLabel(self) for k in self.values}
         for k, value in self.values.items():
             value.setWordWrap(True)
@@ -120,6 +121,7 @@ class ResidentCardView(Retranslating, QScrollArea):
     def retranslate(self) -> None:
         keys = {
             "kana": t("カナ"),
+            "person_no": t("宛名番号"),
             "birth": t("生年月日"),
             "age": t("年齢"),
             "address": t("住所"),
@@ -163,6 +165,7 @@ class ResidentCardView(Retranslating, QScrollArea):
             self.verticalScrollBar().setValue(0)
         self.name.setText(f"{card.name}　{sex_text(card.sex)}")
         self.values["kana"].setText(card.name_kana)
+        self.values["person_no"].setText(card.person_no or "—")
         self.values["birth"].setText(birth_text(card.birth_date))
         self.values["age"].setText(age_text(card.age()))
         self.values["address"].setText(card.address)

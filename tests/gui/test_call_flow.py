@@ -303,3 +303,18 @@ def test_half_width_kana_the_card_top_search_cleared_and_search_focus(qtbot, cli
     qtbot.waitUntil(lambda: client.resident.card is not None, timeout=5000)
     assert client.window.card.verticalScrollBar().value() == 0  # a new resident: from the top
     assert client.window.pop.results.topLevelItem(0).text(1).startswith("舞鶴 花子（マイヅル")
+
+
+def test_hang_up_shows_the_wrap_up_of_the_call_that_ended(qtbot, client, fake):
+    log_in(qtbot, client, fake.url)
+    ring(qtbot, client, fake)
+    client.window.show_tab(3)
+    type_ja(client.window.wrapup.notes, "Aの途中")
+    ring(qtbot, client, fake, B)
+    assert client.wrapup.linkedid == A  # typed in: stays
+    confirm(qtbot, client)
+    fake.push(demo_data.pop(linkedid=B, state="ended"))
+    qtbot.waitUntil(lambda: client.pop.pop.call.state == "ended", timeout=5000)
+    assert client.window.tabs.currentIndex() == 3
+    assert client.wrapup.linkedid == B
+    assert [w.linkedid for w in client.wrapup.others_unsaved()] == [A]
