@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     from .app import build, login_form, use_japanese_font
     from .models.forms import Venue
     from .models.resident import ResidentCard
+    from .newcall import call_ref_of
     from .views.login import LoginDialog
 
     app = QApplication([sys.argv[0]])
@@ -58,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     window = client.window
     window.set_connection("connected", "")
     window.show()
-    client.pop.show(demo_data.pop())
+    pop = demo_data.pop()
+    call = call_ref_of(pop)
+    client.pop.show(pop)
     window.pop.focus_candidates()
     client.window.show_tab(0)
     shot(window, "pop")
@@ -79,8 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
     card = ResidentCard.from_json(card_json)
     client.resident.set_card(card)
-    client.booking.start(card, "1700000000.42")
-    client.mobility.start(card, "1700000000.42")
+    client.booking.now = lambda: dt.datetime.combine(today, dt.time(8), demo_data.JST)
+    client.booking.start(card, call)
+    client.mobility.start(card, call)
     client.booking.set_venues([Venue(v["id"], v["name"], v["address"]) for v in demo_data.VENUES])
     client.booking.set_slots(demo_data.slots(today))
     client.booking.select_slot(4)
@@ -102,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     window.set_connection("connected", "")
 
     window.show_tab(3)
-    client.wrapup.start("1700000000.42")
+    client.wrapup.open(call)
     client.wrapup.toggle("booked", True)
     client.wrapup.toggle("mobility", True)
     client.wrapup.set_notes("5/20 10:00 に予約。送迎あり。")
@@ -116,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
 def intent_and_barcode_shots(client: Any, shot: Callable[[object, str], None]) -> None:
     """The card's intent form being filled in, and a misheard postcard number."""
     window = client.window
-    client.intent.start(client.resident.card, "1700000000.42")
+    client.intent.start(client.resident.card, client.booking.call)
     window.show_intent()
     client.intent.update(wants_vaccination=True, needs_mobility=False, notes="娘さんと相談済み")
     window.card.ensureWidgetVisible(window.card.intent_form)

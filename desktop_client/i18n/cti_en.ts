@@ -1256,8 +1256,8 @@
         <translation>This day: {n} slots, capacity {cap}, booked {booked}, left {left}</translation>
     </message>
     <message>
-        <source>未保存の通話メモ</source>
-        <translation>Unsaved wrap-ups</translation>
+        <source>通話の切替</source>
+        <translation>Switch call</translation>
     </message>
     <message>
         <source>結果（複数可）</source>

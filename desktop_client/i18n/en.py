@@ -319,7 +319,7 @@ EN: dict[str, str] = {
     "対象: {who}": "For: {who}",
     "対象者が確定していません。通話の候補から確定してください。": "No resident confirmed. Confirm one of the call's candidates first.",
     "接種希望 {a}": "wants vaccination: {a}",
-    "未保存の通話メモ": "Unsaved wrap-ups",
+    "通話の切替": "Switch call",
     "未保存の通話メモ（ほかに {n} 件）": "Unsaved wrap-ups ({n} more)",
     "生年月日を読めません。例: S17.4.1 / 昭和17年 / 1942": "Cannot read the birth date. E.g. S17.4.1 / Shōwa 17 / 1942",
     "移動支援 {a}": "mobility support: {a}",

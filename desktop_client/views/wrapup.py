@@ -59,7 +59,7 @@ class WrapUpView(FormView, QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self._labels["others"].setText(t("未保存の通話メモ"))
+        self._labels["others"].setText(t("通話の切替"))
         self._labels["codes"].setText(t("結果（複数可）"))
         self._labels["notes"].setText(t("メモ"))
         self.submit.setText(keys.with_key(t("通話記録に保存"), keys.SUBMIT))
@@ -111,11 +111,12 @@ class WrapUpView(FormView, QWidget):
             self.others.addItem(_call_text(w) + mark, w.linkedid)
         self.others.setCurrentIndex(max(0, self.others.findData(m.current)))
         self.others.setEnabled(len(shown) > 1)
-        self._labels["others"].setText(
-            t("未保存の通話メモ（ほかに {n} 件）").format(n=len(m.others_unsaved()))
-            if m.others_unsaved()
-            else t("未保存の通話メモ")
+        unsaved = len(m.others_unsaved())
+        label = self._labels["others"]
+        label.setText(
+            t("未保存の通話メモ（ほかに {n} 件）").format(n=unsaved) if unsaved else t("通話の切替")
         )
+        label.setStyleSheet("color: #b00020; font-weight: bold;" if unsaved else "")
 
     def _switch(self, index: int) -> None:
         linkedid = self.others.itemData(index)
