@@ -64,6 +64,7 @@ class Controller(Sender, QObject):
             intent=self.intent,
             wrapup=wrapup,
         )
+        self._reattach_wrapups()
         link.pop_received.connect(self.on_pop)
         link.message_received.connect(self.on_message)
         link.state_changed.connect(self.on_state)
@@ -77,6 +78,16 @@ class Controller(Sender, QObject):
         window.booking.cancel_requested.connect(self.cancel_booking)
         window.mobility.submitted.connect(self.submit_mobility)
         window.wrapup.submitted.connect(self.submit_wrapup)
+
+    def _reattach_wrapups(self) -> None:
+        """Wrap-ups queued before a restart: their forms say queued and learn the answer."""
+        for entry in list(self.outbox.entries.values()):
+            if entry.kind != "disposition" or entry.status != "pending" or not entry.body:
+                continue
+            linkedid = entry.path.removeprefix("/api/calls/").removesuffix("/disposition")
+            sub = self.wrapup.reattach(entry.key, linkedid, entry.body)
+            if sub is not None:
+                self._forms[entry.key], self._bound[entry.key] = sub, (linkedid, None)
 
     # ------------------------------------------------------------------ server events
     def on_pop(self, pop: ScreenPop) -> None:

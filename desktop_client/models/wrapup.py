@@ -257,6 +257,17 @@ class WrapUpModel(Observable):
         w.sent, w.key = w.content(), key
         return Submission(self, w.linkedid, w.content())
 
+    def reattach(self, key: str, linkedid: str, body: dict[str, Any]) -> Submission | None:
+        """After a restart: a wrap-up still waiting in the outbox (``key``) is queued again, and
+        its answer comes back here."""
+        w = self.calls.get(linkedid)
+        if w is None:
+            return None
+        sent = [list(body.get("codes") or []), str(body.get("notes", ""))]
+        w.sent, w.key, w.status = sent, key, "queued"
+        self._changed()
+        return Submission(self, linkedid, sent)
+
     def settle(
         self, linkedid: str, sent: list[Any], status: str, error: str = "", message: str = ""
     ) -> None:

@@ -318,3 +318,26 @@ def test_hang_up_shows_the_wrap_up_of_the_call_that_ended(qtbot, client, fake):
     assert client.window.tabs.currentIndex() == 3
     assert client.wrapup.linkedid == B
     assert [w.linkedid for w in client.wrapup.others_unsaved()] == [A]
+
+
+def test_a_wrap_up_queued_before_a_restart_is_sent_and_says_so(qtbot, client, fake, tmp_path):
+    log_in(qtbot, client, fake.url)
+    ring(qtbot, client, fake)
+    client.window.wrapup.boxes["other"].click()
+    fake.drop()
+    qtbot.waitUntil(lambda: client.link.state == "reconnecting", timeout=5000)
+    client.window.wrapup.submit.click()
+    assert client.wrapup.status == "queued"
+    client.link.stop()  # the client closes with the wrap-up in its outbox
+
+    settings = QSettings(str(tmp_path / "again.ini"), QSettings.Format.IniFormat)
+    again = build(
+        settings, link=ServerLink(backoff=(0.05, 0.2)), outbox_path=tmp_path / "outbox.json"
+    )
+    qtbot.addWidget(again.window)
+    assert (again.wrapup.linkedid, again.wrapup.status) == (A, "queued")
+    fake.restore()
+    log_in(qtbot, again, fake.url)
+    qtbot.waitUntil(lambda: again.wrapup.status == "done", timeout=10000)
+    assert fake.state.dispositions[A]["codes"] == ["other"]
+    again.link.stop()
