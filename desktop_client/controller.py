@@ -25,7 +25,8 @@ from .models.wrapup import Choice, WrapUpModel
 from .newcall import NewCall, call_ref_of
 from .rest import ApiResult
 from .sender import Sender, booking_id_of
-from .views.labels import error_text, search_error_text
+from .views.form_labels import search_error_text
+from .views.labels import error_text
 from .views.main_window import MainWindow
 
 log = logging.getLogger(__name__)

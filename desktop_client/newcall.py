@@ -25,7 +25,7 @@ from .models.intent import IntentFormModel
 from .models.resident import ResidentModel
 from .models.search import SearchModel
 from .models.wrapup import WrapUpModel
-from .views.labels import unsent_text
+from .views.form_labels import unsent_text
 from .views.main_window import MainWindow
 
 

@@ -332,6 +332,58 @@
         <translation>Household {no}</translation>
     </message>
     <message>
+        <source>通話</source>
+        <translation>Call</translation>
+    </message>
+    <message>
+        <source>対象者が確定していません。通話の候補から確定してください。</source>
+        <translation>No resident confirmed. Confirm one of the call's candidates first.</translation>
+    </message>
+    <message>
+        <source>［未登録の移動支援］</source>
+        <translation>[Mobility request not sent] </translation>
+    </message>
+    <message>
+        <source>［未記録の意向確認］</source>
+        <translation>[Intent not recorded] </translation>
+    </message>
+    <message>
+        <source>生年月日を読めません。例: S17.4.1 / 昭和17年 / 1942</source>
+        <translation>Cannot read the birth date. E.g. S17.4.1 / Shōwa 17 / 1942</translation>
+    </message>
+    <message>
+        <source>電話番号は3桁以上入力してください。</source>
+        <translation>Type at least 3 digits of the phone number.</translation>
+    </message>
+    <message>
+        <source>　宛名番号 {no}</source>
+        <translation>  Resident no. {no}</translation>
+    </message>
+    <message>
+        <source>車いす</source>
+        <translation>Wheelchair</translation>
+    </message>
+    <message>
+        <source>付き添い</source>
+        <translation>Companion</translation>
+    </message>
+    <message>
+        <source>迎え先 {address}</source>
+        <translation>pickup {address}</translation>
+    </message>
+    <message>
+        <source>接種希望 {a}</source>
+        <translation>wants vaccination: {a}</translation>
+    </message>
+    <message>
+        <source>移動支援 {a}</source>
+        <translation>mobility support: {a}</translation>
+    </message>
+    <message>
+        <source>メモ {notes}</source>
+        <translation>notes {notes}</translation>
+    </message>
+    <message>
         <source>送信中…</source>
         <translation>Sending…</translation>
     </message>
@@ -508,32 +560,8 @@
         <translation>unknown</translation>
     </message>
     <message>
-        <source>通話</source>
-        <translation>Call</translation>
-    </message>
-    <message>
-        <source>対象者が確定していません。通話の候補から確定してください。</source>
-        <translation>No resident confirmed. Confirm one of the call's candidates first.</translation>
-    </message>
-    <message>
         <source>サーバーが受け付けませんでした。</source>
         <translation>The server refused it.</translation>
-    </message>
-    <message>
-        <source>［未登録の移動支援］</source>
-        <translation>[Mobility request not sent] </translation>
-    </message>
-    <message>
-        <source>［未記録の意向確認］</source>
-        <translation>[Intent not recorded] </translation>
-    </message>
-    <message>
-        <source>生年月日を読めません。例: S17.4.1 / 昭和17年 / 1942</source>
-        <translation>Cannot read the birth date. E.g. S17.4.1 / Shōwa 17 / 1942</translation>
-    </message>
-    <message>
-        <source>電話番号は3桁以上入力してください。</source>
-        <translation>Type at least 3 digits of the phone number.</translation>
     </message>
     <message>
         <source>枠を削除しました。</source>
@@ -634,10 +662,6 @@
     <message>
         <source>その他</source>
         <translation>Other</translation>
-    </message>
-    <message>
-        <source>　宛名番号 {no}</source>
-        <translation>  Resident no. {no}</translation>
     </message>
     <message>
         <source>はがき</source>
@@ -756,14 +780,6 @@
         <translation>The server is getting ready. Please try again in a few seconds.</translation>
     </message>
     <message>
-        <source>車いす</source>
-        <translation>Wheelchair</translation>
-    </message>
-    <message>
-        <source>付き添い</source>
-        <translation>Companion</translation>
-    </message>
-    <message>
         <source>会場名</source>
         <translation>Venue name</translation>
     </message>
@@ -836,18 +852,6 @@
         <translation>deceased</translation>
     </message>
     <message>
-        <source>迎え先 {address}</source>
-        <translation>pickup {address}</translation>
-    </message>
-    <message>
-        <source>接種希望 {a}</source>
-        <translation>wants vaccination: {a}</translation>
-    </message>
-    <message>
-        <source>移動支援 {a}</source>
-        <translation>mobility support: {a}</translation>
-    </message>
-    <message>
         <source>{field}: 入力に誤りがあります。</source>
         <translation>{field}: invalid input.</translation>
     </message>
@@ -862,10 +866,6 @@
     <message>
         <source>会場「{name}」を無効にしました（新しい予約の会場一覧に出ません）。</source>
         <translation>Venue “{name}” deactivated (no longer offered for new bookings).</translation>
-    </message>
-    <message>
-        <source>メモ {notes}</source>
-        <translation>notes {notes}</translation>
     </message>
     <message>
         <source>はがき番号は12桁です（{n}桁入力されています）。</source>

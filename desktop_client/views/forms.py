@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QWid
 
 from ..models.forms import FormState
 from . import shortcuts as keys
-from .labels import call_ref_text, error_text, subject_text, t
+from .form_labels import call_ref_text, subject_text
+from .labels import error_text, t
 from .language import Retranslating
 
 COLORS = {

@@ -13,9 +13,8 @@ from PySide6.QtCore import QCoreApplication
 
 from cti_server.protocol import CallerInfo
 
+from ..i18n import current_language
 from ..models.dates import parse_iso_date, parse_iso_datetime, to_wareki
-
-TOKYO = dt.timezone(dt.timedelta(hours=9), "Asia/Tokyo")  # no DST: a fixed offset is exact
 
 
 def t(text: str) -> str:
@@ -154,33 +153,6 @@ def disposition_text(code: str) -> str:
     }.get(code, code)
 
 
-def choice_text(code: str, ja: str = "", en: str = "") -> str:
-    """A wrap-up code as the server's list labels it (built-in codes are translated here)."""
-    if not ja:
-        return disposition_text(code)
-    from ..i18n import current_language
-
-    return (en or ja) if current_language() == "en" else ja
-
-
-def call_ref_text(at: str, caller: CallerInfo | None) -> str:
-    """A call as the operator knows it: ``12/04 10:02 0773-62-1234`` (or 非通知)."""
-    when = parse_iso_datetime(at)
-    shown = when.astimezone(TOKYO).strftime("%m/%d %H:%M") if when else ""
-    who = caller_text(caller) if caller is not None else ""
-    return "　".join(x for x in (shown, who) if x) or t("通話")
-
-
-def subject_text(subject: Any) -> str:
-    """Whom a form is for: name (kana), age, 宛名番号."""
-    if subject is None:
-        return t("対象者が確定していません。通話の候補から確定してください。")
-    kana = f"（{subject.name_kana}）" if subject.name_kana else ""
-    age = f"　{age_text(subject.age)}" if subject.age is not None else ""
-    no = t("　宛名番号 {no}").format(no=subject.person_no) if subject.person_no else ""
-    return f"{subject.name}{kana}{age}{no}"
-
-
 def channel_text(code: str) -> str:
     return {
         "postcard_ocr": t("はがき"),
@@ -234,34 +206,6 @@ def error_text(error: str, message: str = "") -> str:
     return text
 
 
-def unsent_text(form: Any) -> str:
-    """A form disarmed before it was sent (a new call came), as a line of its call's notes."""
-    who = form.subject.name if form.subject is not None else ""
-    if hasattr(form, "pickup_address"):
-        parts = [t("迎え先 {address}").format(address=form.pickup_address.strip())]
-        parts += [t("車いす")] if form.wheelchair else []
-        parts += [t("付き添い")] if form.companion else []
-        parts += [t("メモ {notes}").format(notes=form.notes.strip())] if form.notes.strip() else []
-        head = t("［未登録の移動支援］")
-    else:
-        parts = [
-            t("接種希望 {a}").format(a=yes_no(form.wants_vaccination)),
-            t("移動支援 {a}").format(a=yes_no(form.needs_mobility)),
-        ]
-        parts += [t("メモ {notes}").format(notes=form.notes.strip())] if form.notes.strip() else []
-        head = t("［未記録の意向確認］")
-    return f"{head}{who}: " + "、".join(parts)
-
-
-def search_error_text(error: str, details: dict[str, Any]) -> str:
-    """A refused search: which field the server could not read, in words."""
-    if error == "invalid_input" and details.get("field") == "birth":
-        return t("生年月日を読めません。例: S17.4.1 / 昭和17年 / 1942")
-    if error == "invalid_input" and details.get("field") == "phone":
-        return t("電話番号は3桁以上入力してください。")
-    return error_text(error)
-
-
 def field_text(field: str) -> str:
     """The name of a refused input, as the form labels it."""
     return {
@@ -299,8 +243,6 @@ def refusal_text(error: str, message: str, details: dict[str, Any]) -> str:
 
 
 def _english_detail(message: str) -> str:
-    from ..i18n import current_language
-
     return f" ({message})" if message and current_language() == "en" else ""
 
 

@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
 
 from ..models.wrapup import CallWrapUp, WrapUpModel
 from . import shortcuts as keys
+from .form_labels import call_ref_text, choice_text
 from .forms import FormView
-from .labels import call_ref_text, choice_text, t
+from .labels import t
 
 COLUMNS = 3
 
