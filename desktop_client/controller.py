@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject
 from cti_server.protocol import Candidate, ScreenPop, SlotInfo, SlotsChanged, from_dict
 
 from .link import ServerLink
-from .models.forms import BookingFormModel, CallRef, MobilityFormModel, Venue
+from .models.forms import BookingFormModel, CallRef, MobilityFormModel, Subject, Venue
 from .models.intent import IntentFormModel
 from .models.outbox import Outbox
 from .models.pop import PopModel
@@ -195,6 +195,8 @@ class Controller(Sender, QObject):
                 or self.booking.linkedid != call
             )
             self.resident.set_card(card)
+            if fresh and ref is not None:
+                self.wrapup.set_subject(ref, Subject.of(card))
             if fresh:
                 self.booking.start(card, ref)
                 self.mobility.start(card, ref)

@@ -20,7 +20,7 @@ from typing import Any
 
 from cti_server.protocol import CallerInfo
 
-from .forms import CallRef
+from .forms import CallRef, Subject
 from .observable import Observable
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class CallWrapUp:
     sent: list[Any] | None = None  # [codes, notes] of the last submission
     saved: list[Any] | None = None  # [codes, notes] the server confirmed
     key: str = ""  # outbox key of the last submission
+    subject: dict[str, Any] | None = None  # the resident confirmed in the call (Subject fields)
 
     def content(self) -> list[Any]:
         return [list(self.codes), self.notes]
@@ -74,6 +75,9 @@ class CallWrapUp:
 
     def caller(self) -> CallerInfo:
         return CallerInfo(self.caller_status or "unknown", display=self.caller_display)
+
+    def person(self) -> Subject | None:
+        return Subject(**self.subject) if self.subject else None
 
 
 class DraftStore:
@@ -210,6 +214,13 @@ class WrapUpModel(Observable):
         w = self.entry()
         if w is not None and w.notes != text:
             w.notes = text
+            self._changed()
+
+    def set_subject(self, call: CallRef | None, subject: Subject) -> None:
+        """The resident confirmed in ``call``: the wrap-up says whom the call was about."""
+        w = self._of(call)
+        if w is not None:
+            w.subject = asdict(subject)
             self._changed()
 
     def _of(self, call: CallRef | None) -> CallWrapUp | None:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from ..models.wrapup import CallWrapUp, WrapUpModel
 from . import shortcuts as keys
-from .form_labels import call_ref_text, choice_text
+from .form_labels import call_ref_text, choice_text, subject_text
 from .forms import FormView
 from .labels import t
 
@@ -98,9 +98,10 @@ class WrapUpView(FormView, QWidget):
         finally:
             self._rendering = False
         w = m.entry()
-        self.call.setText(
-            t("通話: {call}").format(call=_call_text(w)) if w is not None else t("通話なし")
-        )
+        text = t("通話: {call}").format(call=_call_text(w)) if w is not None else t("通話なし")
+        if w is not None and w.subject:
+            text += "\n" + t("対象: {who}").format(who=subject_text(w.person()))
+        self.call.setText(text)
         self._show_state(t("通話記録に保存しました。"))
 
     def _fill_others(self) -> None:

@@ -62,6 +62,7 @@ def test_a_new_call_keeps_the_wrap_up_being_typed_and_never_steals_its_keys(qtbo
     assert client.wrapup.linkedid == A
     assert client.wrapup.notes.startswith("Aさんのメモxy")
     assert "0773-62-1234" in view.call.text()
+    assert "舞鶴 花子（マイヅル ハナコ）" in view.call.text()  # whom the call was about
     assert A not in view.call.text()
     view.submit.click()
     qtbot.waitUntil(lambda: A in fake.state.dispositions, timeout=5000)
