@@ -1,7 +1,7 @@
 """Resident search and detail, the postcard number (はがき番号) and intents taken by phone.
 
-Every view is written to the audit log (operator and call): a search as ``resident_search``
-(the resident too when a postcard number names exactly one), a card as ``resident_view``; a
+Every view is written to the audit log (operator and call): a search as ``resident.search``
+(the resident too when a postcard number names exactly one), a card as ``resident.view``; a
 recorded intent is audited by the registry (``intent.record``).
 """
 
@@ -19,7 +19,7 @@ from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import ApiError, BadRequest
 from cti_server.web.keys import NAME_INDEX, SESSIONS, SETTINGS
 from cti_server.web.validate import idempotency_key, json_body, opt_bool, opt_str, path_int
-from registry.audit import audit
+from registry.audit import AuditAction, audit
 from registry.find.search import SearchQuery, search_residents
 
 MAX_LIMIT = 50
@@ -62,7 +62,7 @@ async def search(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         await audit(
             session,
-            "resident_search",
+            AuditAction.RESIDENT_SEARCH,
             operator_id=who.id,
             call_linkedid=_call_of(request),
             details={
@@ -77,7 +77,6 @@ async def search(request: web.Request) -> web.Response:
 
 
 async def detail(request: web.Request) -> web.Response:
-    from registry.audit import audit
     from registry.residents import resident_detail
 
     who = principal(request, *STAFF)
@@ -87,7 +86,7 @@ async def detail(request: web.Request) -> web.Response:
         view = await resident_detail(session, resident_id)
         await audit(
             session,
-            "resident_view",
+            AuditAction.RESIDENT_VIEW,
             operator_id=who.id,
             resident_id=resident_id,
             call_linkedid=call,
@@ -112,7 +111,7 @@ async def _by_barcode(request: web.Request, operator_id: int, code: str) -> web.
             match = None
         await audit(
             session,
-            "resident_search",
+            AuditAction.RESIDENT_SEARCH,
             operator_id=operator_id,
             resident_id=match.resident_id if match else None,
             call_linkedid=call,

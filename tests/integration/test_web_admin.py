@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from cti_server import protocol
 from cti_server.web.app import create_app
 from cti_server.web.board_app import BOARD
+from registry.audit import AuditAction
 from registry.db import session_factory
 from registry.models import AuditEntry, Resident
 from registry.normalize.barcode import make_barcode
@@ -197,7 +198,9 @@ async def test_postcard_number_finds_the_resident_and_is_audited(ctx, engine):
         assert (found["resident_id"], found["reasons"], found["score"]) == (b, ["barcode"], 100.0)
     async with session_factory(engine)() as s:
         rows = (
-            await s.scalars(select(AuditEntry).where(AuditEntry.action == "resident_search"))
+            await s.scalars(
+                select(AuditEntry).where(AuditEntry.action == AuditAction.RESIDENT_SEARCH)
+            )
         ).all()
     assert [(r.operator_id, r.resident_id, r.call_linkedid) for r in rows] == [(1, b, "1700.5")] * 3
     unknown = await client.get(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from cti_server import protocol
 from cti_server.web.app import create_app, openapi_document
+from registry.audit import AuditAction
 from registry.db import session_factory
 from registry.models import AuditEntry
 from tests.integration.web_helpers import (
@@ -166,7 +167,9 @@ async def test_resident_view_is_audited_with_operator_and_call(ctx, engine):
     assert (await resp.json())["name"] == "山田 太郎"
     async with session_factory(engine)() as s:
         rows = (
-            await s.scalars(select(AuditEntry).where(AuditEntry.action == "resident_view"))
+            await s.scalars(
+                select(AuditEntry).where(AuditEntry.action == AuditAction.RESIDENT_VIEW)
+            )
         ).all()
     assert [(r.operator_id, r.resident_id, r.call_linkedid) for r in rows] == [(1, a, "1700.9")]
     resp = await client.get("/api/residents/999999", headers=auth(token(app, 1)))
