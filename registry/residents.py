@@ -188,4 +188,6 @@ async def resident_by_barcode(session: AsyncSession, code: str) -> ResidentMatch
         household_no=household_no,
         score=100.0,
         reasons=reasons,
+        person_no=r.person_no,
+        barcode=r.barcode,
     )
