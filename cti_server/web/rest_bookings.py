@@ -6,9 +6,11 @@ from typing import Any
 
 from aiohttp import web
 
+from cti_server import protocol
 from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import BadRequest
 from cti_server.web.keys import SESSIONS
+from cti_server.web.payloads import answer, of_view
 from cti_server.web.slots import notify_slots
 from cti_server.web.validate import (
     idempotency_key,
@@ -53,7 +55,7 @@ async def create_booking(request: web.Request) -> web.Response:
         )
         await session.commit()
     await notify_slots(request.app, [slot_id])
-    return web.json_response(booking.to_dict(), status=201)
+    return answer(of_view(protocol.Booking, booking), status=201)
 
 
 async def change_booking(request: web.Request) -> web.Response:
@@ -69,7 +71,7 @@ async def change_booking(request: web.Request) -> web.Response:
         )
         await session.commit()
     await notify_slots(request.app, [before.slot_id, slot_id])
-    return web.json_response(booking.to_dict())
+    return answer(of_view(protocol.Booking, booking))
 
 
 async def cancel_booking(request: web.Request) -> web.Response:
@@ -82,7 +84,7 @@ async def cancel_booking(request: web.Request) -> web.Response:
         )
         await session.commit()
     await notify_slots(request.app, [booking.slot_id])
-    return web.json_response(booking.to_dict())
+    return answer(of_view(protocol.Booking, booking))
 
 
 async def create_mobility(request: web.Request) -> web.Response:
@@ -104,7 +106,7 @@ async def create_mobility(request: web.Request) -> web.Response:
             client_key=idempotency_key(request),
         )
         await session.commit()
-    return web.json_response(view.to_dict(), status=201)
+    return answer(of_view(protocol.MobilityRequest, view), status=201)
 
 
 async def update_mobility(request: web.Request) -> web.Response:
@@ -133,4 +135,4 @@ async def update_mobility(request: web.Request) -> web.Response:
             session, request_id, operator_id=who.id, call_linkedid=_call(body), **changes
         )
         await session.commit()
-    return web.json_response(view.to_dict())
+    return answer(of_view(protocol.MobilityRequest, view))

@@ -8,6 +8,7 @@ from cti_server import protocol
 from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import BadRequest
 from cti_server.web.keys import SERVICE, SESSIONS
+from cti_server.web.payloads import answer
 from cti_server.web.validate import json_body, opt_str, req_str
 from registry.calls import set_disposition
 
@@ -25,10 +26,10 @@ async def put_disposition(request: web.Request) -> web.Response:
             session, linkedid, disposition=disposition, notes=notes, operator_id=who.id
         )
         await session.commit()
-    return web.json_response({"linkedid": linkedid, "disposition": disposition, "notes": notes})
+    return answer(protocol.Disposition(linkedid=linkedid, disposition=disposition, notes=notes))
 
 
 async def current_call(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
     pops = request.app[SERVICE].current_pops(who.extension) if who.extension else []
-    return web.json_response({"calls": [protocol.to_dict(p) for p in pops]})
+    return answer(protocol.CurrentCalls(calls=tuple(pops)))

@@ -14,13 +14,14 @@ import zoneinfo
 from aiohttp import web
 
 from cti_server import protocol
-from cti_server.popper import candidate_of
+from cti_server.pop_view import candidate_of
 from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import ApiError, BadRequest
 from cti_server.web.keys import NAME_INDEX, SESSIONS, SETTINGS
+from cti_server.web.payloads import answer, of_view
 from cti_server.web.validate import idempotency_key, json_body, opt_bool, opt_str, path_int
 from registry.audit import AuditAction, audit
-from registry.find.search import SearchQuery, search_residents
+from registry.find.search import SearchQuery, search_residents, with_ledger_ids
 
 MAX_LIMIT = 50
 
@@ -60,6 +61,7 @@ async def search(request: web.Request) -> web.Response:
     matches = await search_residents(loading.result(), SearchQuery(**fields), limit)
     today = dt.datetime.now(zoneinfo.ZoneInfo(request.app[SETTINGS].timezone)).date()
     async with request.app[SESSIONS]() as session:
+        matches = await with_ledger_ids(session, matches)
         await audit(
             session,
             AuditAction.RESIDENT_SEARCH,
@@ -71,9 +73,7 @@ async def search(request: web.Request) -> web.Response:
             },
         )
         await session.commit()
-    return web.json_response(
-        {"results": [protocol.to_dict(candidate_of(m, today)) for m in matches]}
-    )
+    return answer(protocol.SearchResults(results=tuple(candidate_of(m, today) for m in matches)))
 
 
 async def detail(request: web.Request) -> web.Response:
@@ -92,7 +92,7 @@ async def detail(request: web.Request) -> web.Response:
             call_linkedid=call,
         )
         await session.commit()
-    return web.json_response(view.to_dict())
+    return answer(of_view(protocol.ResidentDetail, view))
 
 
 async def _by_barcode(request: web.Request, operator_id: int, code: str) -> web.Response:
@@ -118,8 +118,8 @@ async def _by_barcode(request: web.Request, operator_id: int, code: str) -> web.
             details={"fields": ["barcode"], "results": [match.resident_id] if match else []},
         )
         await session.commit()
-    results = [protocol.to_dict(candidate_of(match, today))] if match else []
-    return web.json_response({"results": results})
+    results = (candidate_of(match, today),) if match else ()
+    return answer(protocol.SearchResults(results=results))
 
 
 async def record_intent(request: web.Request) -> web.Response:
@@ -144,4 +144,4 @@ async def record_intent(request: web.Request) -> web.Response:
             **answers,
         )
         await session.commit()
-    return web.json_response(view.to_dict(), status=201)
+    return answer(of_view(protocol.Intent, view), status=201)

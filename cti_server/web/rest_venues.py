@@ -8,6 +8,7 @@ its response hook on /api/venues and /api/slots writes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zoneinfo
 from collections.abc import Mapping
@@ -15,10 +16,12 @@ from typing import Any
 
 from aiohttp import web
 
+from cti_server import protocol
 from cti_server.web.auth import MANAGERS, principal
 from cti_server.web.errors import BadRequest
 from cti_server.web.keys import SESSIONS, SETTINGS
-from cti_server.web.slots import notify_removed, notify_slots, slot_json
+from cti_server.web.payloads import answer, slot_info, venue
+from cti_server.web.slots import notify_removed, notify_slots
 from cti_server.web.validate import (
     json_body,
     opt_bool,
@@ -31,15 +34,6 @@ from cti_server.web.validate import (
 )
 
 
-def _venue_json(v: object) -> dict[str, object]:
-    return {
-        "id": v.venue_id,
-        "name": v.name,
-        "address": v.address,  # type: ignore[attr-defined]
-        "active": v.active,
-    }  # type: ignore[attr-defined]
-
-
 async def list_venues(request: web.Request) -> web.Response:
     from registry import venues
 
@@ -47,7 +41,7 @@ async def list_venues(request: web.Request) -> web.Response:
     active_only = who.role not in MANAGERS or request.query.get("all") != "1"
     async with request.app[SESSIONS]() as session:
         items = await venues.list_venues(session, active_only=active_only)
-    return web.json_response({"venues": [_venue_json(v) for v in items]})
+    return answer(protocol.VenueList(venues=tuple(venue(v) for v in items)))
 
 
 async def create_venue(request: web.Request) -> web.Response:
@@ -60,7 +54,7 @@ async def create_venue(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         v = await venues.create_venue(session, name, address)
         await session.commit()
-    return web.json_response(_venue_json(v), status=201)
+    return answer(venue(v), status=201)
 
 
 async def update_venue(request: web.Request) -> web.Response:
@@ -77,7 +71,7 @@ async def update_venue(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         v = await venues.update_venue(session, venue_id, **changes)
         await session.commit()
-    return web.json_response(_venue_json(v))
+    return answer(venue(v))
 
 
 async def list_slots(request: web.Request) -> web.Response:
@@ -89,7 +83,7 @@ async def list_slots(request: web.Request) -> web.Response:
     tz = request.app[SETTINGS].timezone
     async with request.app[SESSIONS]() as session:
         slots = await venues.list_slots(session, venue_id, day, tz)
-    return web.json_response({"slots": [slot_json(s, tz) for s in slots]})
+    return answer(protocol.SlotList(slots=tuple(slot_info(s) for s in slots)))
 
 
 async def create_slot(request: web.Request) -> web.Response:
@@ -107,7 +101,7 @@ async def create_slot(request: web.Request) -> web.Response:
         slot = await venues.create_slot(session, venue_id, starts, ends, capacity)
         await session.commit()
     await notify_slots(request.app, [slot.slot_id])
-    return web.json_response(slot_json(slot, settings.timezone), status=201)
+    return answer(slot_info(slot), status=201)
 
 
 async def update_slot(request: web.Request) -> web.Response:
@@ -121,7 +115,7 @@ async def update_slot(request: web.Request) -> web.Response:
         slot = await venues.set_slot_capacity(session, slot_id, capacity)
         await session.commit()
     await notify_slots(request.app, [slot_id])
-    return web.json_response(slot_json(slot, request.app[SETTINGS].timezone))
+    return answer(slot_info(slot))
 
 
 def _wall_time(data: Mapping[str, Any], name: str) -> dt.time:
@@ -153,13 +147,11 @@ async def create_slots_bulk(request: web.Request) -> web.Response:
         )
         await session.commit()
     await notify_slots(request.app, [s.slot_id for s in created])
-    return web.json_response(
-        {
-            "created": [slot_json(s, tz) for s in created],
-            "skipped": [slot_json(s, tz) for s in skipped],
-        },
-        status=201 if created else 200,
+    laid_out = protocol.SlotsLaidOut(
+        created=tuple(slot_info(s) for s in created),
+        skipped=tuple(slot_info(s) for s in skipped),
     )
+    return answer(laid_out, status=201 if created else 200)
 
 
 async def delete_slot(request: web.Request) -> web.Response:
@@ -168,9 +160,8 @@ async def delete_slot(request: web.Request) -> web.Response:
 
     principal(request, *MANAGERS)
     slot_id = path_int(request, "slot_id")
-    tz = request.app[SETTINGS].timezone
     async with request.app[SESSIONS]() as session:
         slot = await venues.delete_slot(session, slot_id)
         await session.commit()
     await notify_removed(request.app, slot)
-    return web.json_response({**slot_json(slot, tz), "deleted": True})
+    return answer(protocol.DeletedSlot(**dataclasses.asdict(slot_info(slot)), deleted=True))
