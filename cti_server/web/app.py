@@ -12,10 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 from collections.abc import AsyncIterator, Callable
-from importlib import resources
 from typing import Any
 
 from aiohttp import web
@@ -42,6 +40,7 @@ from cti_server.web.keys import (
     SIGNER,
 )
 from cti_server.web.metrics import Metrics, metrics_handler
+from cti_server.web.openapi import document as openapi_document
 from cti_server.web.slots import deliver_slots
 from cti_server.web.ws import ws_handler
 
@@ -272,17 +271,6 @@ async def healthz(request: web.Request) -> web.Response:
         )
     )
     return web.json_response(body, status=200 if ok else 503)
-
-
-_OPENAPI: dict[str, Any] | None = None
-
-
-def openapi_document() -> dict[str, Any]:
-    global _OPENAPI
-    if _OPENAPI is None:
-        text_ = resources.files("cti_server.web").joinpath("openapi.json").read_text("utf-8")
-        _OPENAPI = json.loads(text_)
-    return _OPENAPI
 
 
 async def openapi(request: web.Request) -> web.Response:
