@@ -15,7 +15,10 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
+from cti_server.protocol import LoginResult
+
 from .admin import VenueAdminController
+from .api import Reply
 from .compat import immortalize_none
 from .controller import Controller
 from .i18n import Translations
@@ -26,7 +29,6 @@ from .models.outbox import Outbox
 from .models.pop import PopModel
 from .models.resident import ResidentModel
 from .models.search import SearchModel
-from .rest import ApiResult
 from .supervisor import BoardController
 from .views.booking import BookingView
 from .views.intent import IntentFormView
@@ -156,7 +158,7 @@ def ask_login(client: Client) -> LoginDialog:
     dialog = LoginDialog(login_form(client.settings))
 
     def requested(server: str, username: str, password: str, _extension: str) -> None:
-        def done(result: ApiResult) -> None:
+        def done(result: Reply[LoginResult]) -> None:
             if result.ok:
                 save_login(client.settings, dialog.form)
                 dialog.accept()

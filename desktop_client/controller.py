@@ -7,20 +7,30 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
-from urllib.parse import urlencode
 
 from PySide6.QtCore import QObject
 
-from cti_server.protocol import Candidate, ScreenPop, SlotInfo, SlotsChanged, from_dict
+from cti_server.protocol import (
+    Booking,
+    ProtocolError,
+    ResidentDetail,
+    ScreenPop,
+    SearchResults,
+    SlotInfo,
+    SlotList,
+    SlotsChanged,
+    VenueList,
+    from_dict,
+)
 
+from .api import OUTBOX_ANSWERS, ApiCall, Reply
 from .link import ServerLink
 from .models.forms import BookingFormModel, FormState, MobilityFormModel, Venue, WrapUpModel
 from .models.intent import IntentFormModel
 from .models.outbox import Entry, Outbox
 from .models.pop import PopModel
-from .models.resident import BookingLine, ResidentCard, ResidentModel
+from .models.resident import BookingLine, ResidentCard, ResidentModel, booking_line
 from .models.search import SearchModel
-from .rest import ApiResult
 from .views.labels import error_text
 from .views.main_window import MainWindow
 
@@ -44,6 +54,7 @@ class Controller(QObject):
     ) -> None:
         super().__init__(window)
         self.link, self.window, self.outbox = link, window, outbox
+        self.api = link.api
         self.pop, self.search, self.resident = pop, search, resident
         self.booking, self.mobility, self.wrapup = booking, mobility, wrapup
         self.intent = intent or IntentFormModel()
@@ -93,33 +104,30 @@ class Controller(QObject):
             return
         seq = self.search.begin()
 
-        def done(result: ApiResult) -> None:
-            if result.ok and isinstance(result.data, dict):
-                found = [from_dict(Candidate, c) for c in result.data.get("results", [])]
-                self.search.finish(seq, found)
+        def done(reply: Reply[SearchResults]) -> None:
+            if reply.value is not None:
+                self.search.finish(seq, list(reply.value.results))
             else:
-                self.search.finish(seq, None, error_text(result.error, result.message))
+                self.search.finish(seq, None, error_text(reply.error, reply.message))
 
-        self.link.request("GET", f"/api/residents/search?{query.params()}", None, done)
+        self.api.search(query.params(), done)
 
     def find_by_barcode(self, code: str) -> None:
         """A postcard number (はがき番号): the one resident it names opens on the card."""
         seq = self.search.begin()
-        call = self.linkedid()
-        params = urlencode({"barcode": code, **({"call": call} if call else {})})
 
-        def done(result: ApiResult) -> None:
-            if result.ok and isinstance(result.data, dict):
-                found = [from_dict(Candidate, c) for c in result.data.get("results", [])]
+        def done(reply: Reply[SearchResults]) -> None:
+            if reply.value is not None:
+                found = list(reply.value.results)
                 problem = "" if found else "not_found"
                 if self.search.finish_barcode(seq, found, problem) and found:
                     self.confirm(found[0].resident_id)
-            elif result.error == "invalid_input" and result.details.get("field") == "barcode":
-                self.search.finish_barcode(seq, [], *_barcode_problem(result, code))
+            elif reply.error == "invalid_input" and reply.details.get("field") == "barcode":
+                self.search.finish_barcode(seq, [], *_barcode_problem(reply, code))
             else:
-                self.search.finish(seq, None, error_text(result.error, result.message))
+                self.search.finish(seq, None, error_text(reply.error, reply.message))
 
-        self.link.request("GET", f"/api/residents/search?{params}", None, done)
+        self.api.find_barcode(code, self.linkedid(), done)
 
     def confirm(self, resident_id: int) -> None:
         self.pop.select_resident(resident_id)
@@ -128,13 +136,12 @@ class Controller(QObject):
 
     def load_resident(self, resident_id: int, then_show: bool = False) -> None:
         call = self.linkedid()
-        path = f"/api/residents/{resident_id}" + (f"?call={call}" if call else "")
 
-        def done(result: ApiResult) -> None:
-            if not (result.ok and isinstance(result.data, dict)):
-                self.resident.set_card(None, error_text(result.error, result.message))
+        def done(reply: Reply[ResidentDetail]) -> None:
+            if reply.value is None:
+                self.resident.set_card(None, error_text(reply.error, reply.message))
                 return
-            card = ResidentCard.from_json(result.data)
+            card = ResidentCard.from_detail(reply.value)
             fresh = self.resident.card is None or self.resident.card.resident_id != resident_id
             self.resident.set_card(card)
             if fresh:
@@ -148,44 +155,37 @@ class Controller(QObject):
             if then_show:
                 self.window.show_tab(0)
 
-        self.link.request("GET", path, None, done)
+        self.api.resident(resident_id, call, done)
 
     # ------------------------------------------------------------------ booking
     def load_venues(self) -> None:
-        def done(result: ApiResult) -> None:
-            if result.ok and isinstance(result.data, dict):
-                venues = [
-                    Venue(int(v["id"]), v.get("name", ""), v.get("address", ""))
-                    for v in result.data.get("venues", [])
-                    if v.get("active", True)
-                ]
+        def done(reply: Reply[VenueList]) -> None:
+            if reply.value is not None:
+                venues = [Venue(v.id, v.name, v.address) for v in reply.value.venues if v.active]
                 self.booking.set_venues(venues)
                 if self.booking.venue_id is not None:
                     self.choose_venue_day(self.booking.venue_id, self.booking.day)
 
-        self.link.request("GET", "/api/venues", None, done)
+        self.api.venues(done)
 
     def choose_venue_day(self, venue_id: int, day: dt.date) -> None:
         self.booking.choose(venue_id, day)
         self.link.watch_slots(venue_id, day.isoformat())
 
-        def done(result: ApiResult) -> None:
+        def done(reply: Reply[SlotList]) -> None:
             if (
-                result.ok
-                and isinstance(result.data, dict)
+                reply.value is not None
                 and self.booking.venue_id == venue_id
                 and self.booking.day == day
             ):
-                self.booking.set_slots(
-                    [from_dict(SlotInfo, s) for s in result.data.get("slots", [])]
-                )
+                self.booking.set_slots(list(reply.value.slots))
 
-        self.link.request("GET", f"/api/venues/{venue_id}/slots?day={day.isoformat()}", None, done)
+        self.api.slots(venue_id, day, done)
 
     def submit_booking(self) -> None:
-        method, path, body = self.booking.request()
-        kind = "booking_change" if method == "PATCH" else "booking"
-        entry = self.outbox.add(kind, method, path, body)
+        call = self.booking.request()
+        kind = "booking_change" if call.method == "PATCH" else "booking"
+        entry = self.outbox.add(kind, call.method, call.path, call.body)
         self._slot_of[entry.key] = self.booking.selected()
         if kind == "booking" and self.mobility.booking_id is None:
             self.mobility.tie_to(booking_key=entry.key)
@@ -194,28 +194,33 @@ class Controller(QObject):
     def cancel_booking(self) -> None:
         if self.booking.existing is None:
             return
-        method, path, body = self.booking.cancel_request()
-        self._submit(self.outbox.add("booking_cancel", method, path, body), self.booking)
+        call = self.booking.cancel_request()
+        self._submit(
+            self.outbox.add("booking_cancel", call.method, call.path, call.body), self.booking
+        )
 
     def submit_mobility(self) -> None:
-        method, path, body = self.mobility.request()
+        call = self.mobility.request()
+        body = dict(call.body or {})
         after = self.mobility.booking_key if self.mobility.booking_id is None else None
         dep = self.outbox.entries.get(after) if after else None
         if dep is not None and dep.status == "done":
-            body["booking_id"] = _booking_id(dep.result)
+            booking = _booking(dep.result)
+            if booking is not None:
+                body["booking_id"] = booking.booking_id
             after = None
-        fill = {"booking_id": "booking_id|id"} if after else None
-        self._submit(
-            self.outbox.add("mobility", method, path, body, after=after, fill=fill), self.mobility
-        )
+        fill = {"booking_id": "booking_id"} if after else None
+        entry = self.outbox.add("mobility", call.method, call.path, body, after=after, fill=fill)
+        self._submit(entry, self.mobility)
 
     def submit_intent(self) -> None:
-        method, path, body = self.intent.request()
-        self._submit(self.outbox.add("intent", method, path, body), self.intent)
+        call = self.intent.request()
+        self._submit(self.outbox.add("intent", call.method, call.path, call.body), self.intent)
 
     def submit_wrapup(self) -> None:
-        method, path, body = self.wrapup.request()
-        self._submit(self.outbox.add("disposition", method, path, body), self.wrapup)
+        call = self.wrapup.request()
+        entry = self.outbox.add("disposition", call.method, call.path, call.body)
+        self._submit(entry, self.wrapup)
 
     # ------------------------------------------------------------------ outbox
     def _submit(self, entry: Entry, form: FormState) -> None:
@@ -238,18 +243,13 @@ class Controller(QObject):
         form = self._forms.get(entry.key)
         if form is not None and form.status != "sending":
             form.set_status("sending")
-        self.link.request(
-            entry.method,
-            entry.path,
-            entry.body,
-            lambda result, key=entry.key: self._sent(key, result),
-            headers={"Idempotency-Key": entry.key},
-        )
+        call = ApiCall(entry.method, entry.path, entry.body, OUTBOX_ANSWERS[entry.kind])
+        self.api.send(call, lambda reply, key=entry.key: self._sent(key, reply), key=entry.key)
 
-    def _sent(self, key: str, result: ApiResult) -> None:
+    def _sent(self, key: str, result: Reply[Any]) -> None:
         entry = self.outbox.entries[key]
         form = self._forms.get(key)
-        if result.ok:
+        if 200 <= result.status < 300:  # done, even if the answer did not decode
             self._forms.pop(key, None)
             self.outbox.mark_done(key, result.data if isinstance(result.data, dict) else {})
             log.info("%s sent (call %s)", entry.kind, self.linkedid())
@@ -276,21 +276,23 @@ class Controller(QObject):
         data = entry.result or {}
         if entry.kind in ("booking", "booking_change"):
             slot = self._slot_of.pop(entry.key, None)
-            booking_id = _booking_id(data) or (
-                self.booking.existing.booking_id if self.booking.existing else 0
-            )
-            venue = next(
-                (v.name for v in self.booking.venues if slot and v.venue_id == slot.venue_id), ""
-            )
-            self.booking.existing = BookingLine(
-                int(booking_id or 0),
-                slot.slot_id if slot else 0,
-                slot.venue_id if slot else None,
-                venue,
-                slot.starts_at if slot else "",
-                slot.ends_at if slot else "",
-                "booked",
-            )
+            booked = _booking(data)
+            if booked is not None:
+                self.booking.existing = booking_line(booked)
+            else:  # an answer that is not a booking (logged by the API): what was chosen
+                venue = next(
+                    (v.name for v in self.booking.venues if slot and v.venue_id == slot.venue_id),
+                    "",
+                )
+                self.booking.existing = BookingLine(
+                    self.booking.existing.booking_id if self.booking.existing else 0,
+                    slot.slot_id if slot else 0,
+                    slot.venue_id if slot else None,
+                    venue,
+                    slot.starts_at if slot else "",
+                    slot.ends_at if slot else "",
+                    "booked",
+                )
             self.booking.last_booking_id = self.booking.existing.booking_id
             if self.mobility.booking_key == entry.key or self.mobility.booking_id is None:
                 self.mobility.tie_to(booking_id=self.booking.existing.booking_id)
@@ -301,14 +303,15 @@ class Controller(QObject):
         self.outbox.forget_finished()
 
 
-def _booking_id(result: dict[str, Any] | None) -> int | None:
-    if not result:
+def _booking(result: dict[str, Any] | None) -> Booking | None:
+    """The booking an outbox entry's answer holds (None if it is not one)."""
+    try:
+        return from_dict(Booking, result or {})
+    except ProtocolError:
         return None
-    value = result.get("booking_id", result.get("id"))
-    return int(value) if value is not None else None
 
 
-def _barcode_problem(result: ApiResult, code: str) -> tuple[str, int]:
+def _barcode_problem(result: Reply[SearchResults], code: str) -> tuple[str, int]:
     """What the server found wrong with a postcard number: (problem, digits typed)."""
     if "check digit" in result.message:
         return "check_digit", len(code)
