@@ -728,20 +728,20 @@
         <translation>A venue with this name already exists. ({message})</translation>
     </message>
     <message>
-        <source>会場「{name}」を有効に戻しました。</source>
-        <translation>Venue “{name}” is active again.</translation>
-    </message>
-    <message>
-        <source>会場「{name}」を無効にしました（新しい予約の会場一覧に出ません）。</source>
-        <translation>Venue “{name}” deactivated (no longer offered for new bookings).</translation>
-    </message>
-    <message>
         <source>会場「{name}」を追加しました。</source>
         <translation>Venue “{name}” added.</translation>
     </message>
     <message>
         <source>会場「{name}」を保存しました。</source>
         <translation>Venue “{name}” saved.</translation>
+    </message>
+    <message>
+        <source>{n} 枠を追加しました（同じ時刻の {k} 枠はそのままです）。</source>
+        <translation>{n} slots added ({k} already at those times left as they were).</translation>
+    </message>
+    <message>
+        <source>定員を {capacity} にしました。</source>
+        <translation>Capacity set to {capacity}.</translation>
     </message>
     <message>
         <source>はがき番号の確認数字が合いません。聞き間違いの可能性があります。もう一度読み上げてもらってください。</source>
@@ -764,12 +764,12 @@
         <translation>deceased</translation>
     </message>
     <message>
-        <source>{n} 枠を追加しました（同じ時刻の {k} 枠はそのままです）。</source>
-        <translation>{n} slots added ({k} already at those times left as they were).</translation>
+        <source>会場「{name}」を有効に戻しました。</source>
+        <translation>Venue “{name}” is active again.</translation>
     </message>
     <message>
-        <source>定員を {capacity} にしました。</source>
-        <translation>Capacity set to {capacity}.</translation>
+        <source>会場「{name}」を無効にしました（新しい予約の会場一覧に出ません）。</source>
+        <translation>Venue “{name}” deactivated (no longer offered for new bookings).</translation>
     </message>
     <message>
         <source>はがき番号は12桁です（{n}桁入力されています）。</source>

@@ -240,29 +240,23 @@ def venue_admin_status(m: Any) -> tuple[str, str]:
     if m.status != "done":
         return "", "#333333"
     r = m.result  # the decoded answer of the change
-    if isinstance(r, Venue):
-        if m.action == "venue_toggle":
-            text = (
-                t("会場「{name}」を有効に戻しました。")
-                if r.active
-                else t("会場「{name}」を無効にしました（新しい予約の会場一覧に出ません）。")
-            )
-        elif m.action == "venue_add":
-            text = t("会場「{name}」を追加しました。")
-        else:
-            text = t("会場「{name}」を保存しました。")
-        return text.format(name=r.name), "#1b5e20"
+    name = r.name if isinstance(r, Venue) else ""
     texts = {
-        "slots_add": t("{n} 枠を追加しました（同じ時刻の {k} 枠はそのままです）。").format(
+        "venue_add": t("会場「{name}」を追加しました。").format(name=name),
+        "venue_save": t("会場「{name}」を保存しました。").format(name=name),
+        "venue_toggle": (
+            t("会場「{name}」を有効に戻しました。")
+            if isinstance(r, Venue) and r.active
+            else t("会場「{name}」を無効にしました（新しい予約の会場一覧に出ません）。")
+        ).format(name=name),
+    }
+    if isinstance(r, SlotsLaidOut):
+        texts["slots_add"] = t("{n} 枠を追加しました（同じ時刻の {k} 枠はそのままです）。").format(
             n=len(r.created), k=len(r.skipped)
         )
-        if isinstance(r, SlotsLaidOut)
-        else "",
-        "capacity": t("定員を {capacity} にしました。").format(capacity=r.capacity)
-        if isinstance(r, SlotInfo)
-        else "",
-        "slot_delete": t("枠を削除しました。"),
-    }
+    if isinstance(r, SlotInfo):
+        texts["capacity"] = t("定員を {capacity} にしました。").format(capacity=r.capacity)
+    texts["slot_delete"] = t("枠を削除しました。")
     return texts.get(m.action, ""), "#1b5e20"
 
 
