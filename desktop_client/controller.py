@@ -244,7 +244,12 @@ class Controller(QObject):
         if form is not None and form.status != "sending":
             form.set_status("sending")
         call = ApiCall(entry.method, entry.path, entry.body, OUTBOX_ANSWERS[entry.kind])
-        self.api.send(call, lambda reply, key=entry.key: self._sent(key, reply), key=entry.key)
+        key = entry.key
+
+        def done(reply: Reply[Any]) -> None:
+            self._sent(key, reply)
+
+        self.api.send(call, done, key=key)
 
     def _sent(self, key: str, result: Reply[Any]) -> None:
         entry = self.outbox.entries[key]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import zoneinfo
+from typing import cast
 
 from aiohttp import web
 
@@ -21,7 +22,7 @@ from cti_server.web.keys import NAME_INDEX, SESSIONS, SETTINGS
 from cti_server.web.payloads import answer, of_view
 from cti_server.web.validate import idempotency_key, json_body, opt_bool, opt_str, path_int
 from registry.audit import AuditAction, audit
-from registry.find.search import SearchQuery, search_residents, with_ledger_ids
+from registry.find.search import NameIndex, SearchQuery, search_residents, with_ledger_ids
 
 MAX_LIMIT = 50
 
@@ -55,10 +56,11 @@ async def search(request: web.Request) -> web.Response:
         raise BadRequest("limit", "expected an integer") from err
     if not 1 <= limit <= MAX_LIMIT:
         raise BadRequest("limit", f"must be from 1 to {MAX_LIMIT}")
-    loading: asyncio.Task[object] = request.app[NAME_INDEX]
+    loading = cast("asyncio.Task[NameIndex]", request.app[NAME_INDEX])
     if not loading.done():
         raise IndexNotReady("the name index is still loading; retry in a few seconds")
-    matches = await search_residents(loading.result(), SearchQuery(**fields), limit)
+    index: NameIndex = loading.result()
+    matches = await search_residents(index, SearchQuery(**fields), limit)
     today = dt.datetime.now(zoneinfo.ZoneInfo(request.app[SETTINGS].timezone)).date()
     async with request.app[SESSIONS]() as session:
         matches = await with_ledger_ids(session, matches)

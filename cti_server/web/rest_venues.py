@@ -63,13 +63,11 @@ async def update_venue(request: web.Request) -> web.Response:
     principal(request, *MANAGERS)
     venue_id = path_int(request, "venue_id")
     body = await json_body(request)
-    changes = {
-        "name": req_str(body, "name", max_len=200) if "name" in body else None,
-        "address": opt_str(body, "address", None, max_len=500),  # type: ignore[arg-type]
-        "active": opt_bool(body, "active"),
-    }
+    name = req_str(body, "name", max_len=200) if "name" in body else None
+    address = opt_str(body, "address", max_len=500) if body.get("address") is not None else None
+    active = opt_bool(body, "active")
     async with request.app[SESSIONS]() as session:
-        v = await venues.update_venue(session, venue_id, **changes)
+        v = await venues.update_venue(session, venue_id, name=name, address=address, active=active)
         await session.commit()
     return answer(venue(v))
 

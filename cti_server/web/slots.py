@@ -26,12 +26,15 @@ def local_day(slot: Any, tz: str) -> str:
     return str(slot.starts_at.astimezone(zoneinfo.ZoneInfo(tz)).date().isoformat())
 
 
-def deliver_slots(app: web.Application, venue_id: int, day: str, slots: list[dict[str, Any]]):
-    """Send ``SlotsChanged`` to this instance's watchers of (venue, day)."""
+def deliver_slots(
+    app: web.Application, venue_id: int, day: str, slots: list[dict[str, Any]]
+) -> int:
+    """Send ``SlotsChanged`` to this instance's watchers of (venue, day); how many got it."""
     msg = protocol.SlotsChanged(
         slots=tuple(protocol.from_dict(protocol.SlotInfo, s) for s in slots)
     )
-    return app[HUB].send_to_watchers(venue_id, day, msg)
+    sent: int = app[HUB].send_to_watchers(venue_id, day, msg)
+    return sent
 
 
 async def notify_slots(app: web.Application, slot_ids: Iterable[int]) -> None:
