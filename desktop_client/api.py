@@ -25,7 +25,7 @@ import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 
 from cti_server.protocol import (
@@ -58,9 +58,6 @@ from cti_server.protocol import (
     request_body,
 )
 
-if TYPE_CHECKING:
-    from .rest import ApiResult
-
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -91,13 +88,30 @@ class Reply(Generic[T]):
 Done = Callable[[Reply[T]], None]
 
 
+class Result(Protocol):
+    """What the transport answers (``rest.ApiResult``): the HTTP status and the JSON."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def data(self) -> Any: ...
+    @property
+    def error(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def details(self) -> dict[str, Any]: ...
+    @property
+    def ok(self) -> bool: ...
+
+
 class Transport(Protocol):
     def request(
         self,
         method: str,
         path: str,
         body: Any = None,
-        done: Callable[[ApiResult], None] | None = None,
+        done: Callable[[Any], None] | None = None,
         headers: dict[str, str] | None = None,
     ) -> object: ...
 
@@ -112,7 +126,7 @@ class ApiCall(Generic[T]):
     answer: type[T]
 
 
-def decode(answer: type[T], result: ApiResult) -> Reply[T]:
+def decode(answer: type[T], result: Result) -> Reply[T]:
     """The transport's result as a typed ``Reply``."""
     if not result.ok:
         return Reply(result.status, None, result.error, result.message, result.details, result.data)
