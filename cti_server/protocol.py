@@ -341,6 +341,15 @@ def from_dict(cls: type[T], data: dict[str, Any]) -> T:
     return _build(cls, data, cls.__name__)
 
 
+def spec(default: Any = dataclasses.MISSING, **limits: Any) -> Any:
+    """A request field with the limits the server checks and the OpenAPI document states:
+    ``max_length`` (text), ``minimum`` (numbers), ``choices`` (text from a fixed list);
+    ``strip=False`` keeps the spaces around a text (a password)."""
+    if default is dataclasses.MISSING:
+        return field(metadata=limits)
+    return field(default=default, metadata=limits)
+
+
 def request_body(obj: Any) -> dict[str, Any]:
     """A REST request body as JSON data: a field that is ``None`` is left out (absent and null
     mean the same to the server: "not given", "no change")."""
@@ -371,8 +380,8 @@ class ApiErrorBody:
 
 @dataclass(frozen=True)
 class LoginRequest:
-    username: str
-    password: str
+    username: str = spec(max_length=64)
+    password: str = spec(max_length=1024, strip=False)
 
 
 @dataclass(frozen=True)
@@ -521,8 +530,8 @@ class IntentRequest:
 
     wants_vaccination: bool | None = None
     needs_mobility: bool | None = None
-    notes: str = ""
-    call: str | None = None  # Linkedid of the call this is done for
+    notes: str = spec("", max_length=2000)
+    call: str | None = spec(None, max_length=64)  # Linkedid of the call this is done for
 
 
 # ---- venues and slots
@@ -543,16 +552,16 @@ class VenueList:
 
 @dataclass(frozen=True)
 class VenueRequest:
-    name: str
-    address: str = ""
+    name: str = spec(max_length=200)
+    address: str = spec("", max_length=500)
 
 
 @dataclass(frozen=True)
 class VenueChange:
     """PATCH /api/venues/{id}: the fields given change, the others stay."""
 
-    name: str | None = None
-    address: str | None = None
+    name: str | None = spec(None, max_length=200)
+    address: str | None = spec(None, max_length=500)
     active: bool | None = None
 
 
@@ -565,9 +574,9 @@ class SlotList:
 class SlotRequest:
     """POST /api/venues/{id}/slots; a time without an offset is in the server's time zone."""
 
-    starts_at: IsoDateTime
-    ends_at: IsoDateTime
-    capacity: int
+    starts_at: IsoDateTime = spec(max_length=40)
+    ends_at: IsoDateTime = spec(max_length=40)
+    capacity: int = spec(minimum=0)
 
 
 @dataclass(frozen=True)
@@ -575,11 +584,11 @@ class SlotsLayout:
     """POST /api/venues/{id}/slots/bulk: back-to-back slots of ``minutes`` from ``start`` to
     ``end`` (wall-clock HH:MM in the server's time zone) on ``day``."""
 
-    day: IsoDate
-    start: str
-    end: str
-    minutes: int
-    capacity: int
+    day: IsoDate = spec(max_length=10)
+    start: str = spec(max_length=8)
+    end: str = spec(max_length=8)
+    minutes: int = spec(minimum=5)
+    capacity: int = spec(minimum=0)
 
 
 @dataclass(frozen=True)
@@ -590,7 +599,7 @@ class SlotsLaidOut:
 
 @dataclass(frozen=True)
 class CapacityChange:
-    capacity: int
+    capacity: int = spec(minimum=0)
 
 
 @dataclass(frozen=True)
@@ -611,54 +620,60 @@ class DeletedSlot:
 
 # ---- bookings, mobility support, calls
 
+BOOKING_CHANNELS = ("phone", "web", "paper", "assigned")
+MOBILITY_STATUSES = ("open", "arranged", "done", "cancelled")
+
 
 @dataclass(frozen=True)
 class BookingRequest:
-    resident_id: int
-    slot_id: int
-    channel: str = "phone"  # phone / web / paper / assigned
-    dose: int = 1
-    call: str | None = None
+    resident_id: int = spec(minimum=1)
+    slot_id: int = spec(minimum=1)
+    channel: str = spec("phone", max_length=16, choices=BOOKING_CHANNELS)
+    dose: int = spec(1, minimum=1)
+    call: str | None = spec(None, max_length=64)
 
 
 @dataclass(frozen=True)
 class BookingChange:
     """PATCH /api/bookings/{id}: move the booking to another slot."""
 
-    slot_id: int
-    call: str | None = None
+    slot_id: int = spec(minimum=1)
+    call: str | None = spec(None, max_length=64)
 
 
 @dataclass(frozen=True)
 class MobilityRequestBody:
     """POST /api/mobility."""
 
-    resident_id: int
-    pickup_address: str
-    booking_id: int | None = None
+    resident_id: int = spec(minimum=1)
+    pickup_address: str = spec(max_length=500)
+    booking_id: int | None = spec(None, minimum=1)
     wheelchair: bool = False
     companion: bool = False
-    notes: str = ""
-    call: str | None = None
+    notes: str = spec("", max_length=2000)
+    call: str | None = spec(None, max_length=64)
 
 
 @dataclass(frozen=True)
 class MobilityChange:
-    """PATCH /api/mobility/{id}: the fields given change, the others stay."""
+    """PATCH /api/mobility/{id}: the fields given change, the others stay (``booking_id``
+    given as null unties the request from its booking)."""
 
-    pickup_address: str | None = None
+    pickup_address: str | None = spec(None, max_length=500)
     wheelchair: bool | None = None
     companion: bool | None = None
-    notes: str | None = None
-    booking_id: int | None = None
-    status: str | None = None  # open / arranged / done / cancelled
-    call: str | None = None
+    notes: str | None = spec(None, max_length=2000)
+    booking_id: int | None = spec(None, minimum=1)
+    status: str | None = spec(
+        None, max_length=16, choices=("open", "arranged", "done", "cancelled")
+    )
+    call: str | None = spec(None, max_length=64)
 
 
 @dataclass(frozen=True)
 class DispositionRequest:
-    disposition: str
-    notes: str = ""
+    disposition: str = spec(max_length=64)
+    notes: str = spec("", max_length=4000)
 
 
 @dataclass(frozen=True)

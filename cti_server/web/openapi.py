@@ -161,6 +161,20 @@ def schema_of(tp: Any, components: dict[str, Any]) -> dict[str, Any]:
     raise TypeError(f"no JSON Schema for {tp!r}")
 
 
+def _limits(f: dataclasses.Field[Any], hint: Any) -> dict[str, Any]:
+    """The field's limits (``protocol.spec``) as JSON Schema keywords."""
+    meta = f.metadata
+    out: dict[str, Any] = {}
+    if "max_length" in meta:
+        out["maxLength"] = meta["max_length"]
+    if "minimum" in meta:
+        out["minimum"] = meta["minimum"]
+    if "choices" in meta:
+        nullable = type(None) in typing.get_args(hint)
+        out["enum"] = [*meta["choices"], *([None] if nullable else [])]
+    return out
+
+
 def _component(cls: type[Any], components: dict[str, Any]) -> None:
     if cls.__name__ in components:
         return
@@ -173,7 +187,7 @@ def _component(cls: type[Any], components: dict[str, Any]) -> None:
         props["type"] = {"const": tag}
         required.append("type")
     for f in dataclasses.fields(cls):
-        props[f.name] = schema_of(hints[f.name], components)
+        props[f.name] = schema_of(hints[f.name], components) | _limits(f, hints[f.name])
         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             required.append(f.name)
     for name in getattr(cls, "derived", ()):

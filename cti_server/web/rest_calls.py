@@ -9,7 +9,7 @@ from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import BadRequest
 from cti_server.web.keys import SERVICE, SESSIONS
 from cti_server.web.payloads import answer
-from cti_server.web.validate import json_body, opt_str, req_str
+from cti_server.web.validate import json_body, read_as
 from registry.calls import set_disposition
 
 
@@ -18,15 +18,13 @@ async def put_disposition(request: web.Request) -> web.Response:
     linkedid = request.match_info["linkedid"]
     if not 0 < len(linkedid) <= 64:
         raise BadRequest("linkedid", "1 to 64 characters")
-    body = await json_body(request)
-    disposition = req_str(body, "disposition", max_len=64)
-    notes = opt_str(body, "notes", max_len=4000)
+    req = read_as(protocol.DispositionRequest, await json_body(request))
     async with request.app[SESSIONS]() as session:
         await set_disposition(
-            session, linkedid, disposition=disposition, notes=notes, operator_id=who.id
+            session, linkedid, disposition=req.disposition, notes=req.notes, operator_id=who.id
         )
         await session.commit()
-    return answer(protocol.Disposition(linkedid=linkedid, disposition=disposition, notes=notes))
+    return answer(protocol.Disposition(linkedid, req.disposition, req.notes))
 
 
 async def current_call(request: web.Request) -> web.Response:

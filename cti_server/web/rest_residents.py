@@ -20,7 +20,7 @@ from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import ApiError, BadRequest
 from cti_server.web.keys import NAME_INDEX, SESSIONS, SETTINGS
 from cti_server.web.payloads import answer, of_view
-from cti_server.web.validate import idempotency_key, json_body, opt_bool, opt_str, path_int
+from cti_server.web.validate import idempotency_key, json_body, path_int, read_as
 from registry.audit import AuditAction, audit
 from registry.find.search import NameIndex, SearchQuery, search_residents, with_ledger_ids
 
@@ -130,20 +130,18 @@ async def record_intent(request: web.Request) -> web.Response:
 
     who = principal(request, *STAFF)
     resident_id = path_int(request, "resident_id")
-    body = await json_body(request)
-    answers = {k: opt_bool(body, k) for k in ("wants_vaccination", "needs_mobility")}
-    notes = opt_str(body, "notes", max_len=2000)
-    call = opt_str(body, "call", max_len=64) or None
+    req = read_as(protocol.IntentRequest, await json_body(request))
     async with request.app[SESSIONS]() as session:
         view = await intents.record_intent(
             session,
             resident_id=resident_id,
             channel="phone",
-            notes=notes,
+            notes=req.notes,
             operator_id=who.id,
-            call_linkedid=call,
+            call_linkedid=req.call or None,
             client_key=idempotency_key(request),
-            **answers,
+            wants_vaccination=req.wants_vaccination,
+            needs_mobility=req.needs_mobility,
         )
         await session.commit()
     return answer(of_view(protocol.Intent, view), status=201)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import zoneinfo
-from collections.abc import Mapping
-from typing import Any
 
 from aiohttp import web
 
@@ -24,13 +22,9 @@ from cti_server.web.payloads import answer, slot_info, venue
 from cti_server.web.slots import notify_removed, notify_slots
 from cti_server.web.validate import (
     json_body,
-    opt_bool,
-    opt_str,
     path_int,
-    req_datetime,
+    read_as,
     req_day,
-    req_int,
-    req_str,
 )
 
 
@@ -48,11 +42,9 @@ async def create_venue(request: web.Request) -> web.Response:
     from registry import venues
 
     principal(request, *MANAGERS)
-    body = await json_body(request)
-    name = req_str(body, "name", max_len=200)
-    address = opt_str(body, "address", max_len=500)
+    req = read_as(protocol.VenueRequest, await json_body(request))
     async with request.app[SESSIONS]() as session:
-        v = await venues.create_venue(session, name, address)
+        v = await venues.create_venue(session, req.name, req.address)
         await session.commit()
     return answer(venue(v), status=201)
 
@@ -62,12 +54,11 @@ async def update_venue(request: web.Request) -> web.Response:
 
     principal(request, *MANAGERS)
     venue_id = path_int(request, "venue_id")
-    body = await json_body(request)
-    name = req_str(body, "name", max_len=200) if "name" in body else None
-    address = opt_str(body, "address", max_len=500) if body.get("address") is not None else None
-    active = opt_bool(body, "active")
+    req = read_as(protocol.VenueChange, await json_body(request))
     async with request.app[SESSIONS]() as session:
-        v = await venues.update_venue(session, venue_id, name=name, address=address, active=active)
+        v = await venues.update_venue(
+            session, venue_id, name=req.name, address=req.address, active=req.active
+        )
         await session.commit()
     return answer(venue(v))
 
@@ -89,14 +80,12 @@ async def create_slot(request: web.Request) -> web.Response:
 
     principal(request, *MANAGERS)
     venue_id = path_int(request, "venue_id")
-    body = await json_body(request)
-    settings = request.app[SETTINGS]
-    zone = zoneinfo.ZoneInfo(settings.timezone)
-    starts = req_datetime(body, "starts_at", zone)
-    ends = req_datetime(body, "ends_at", zone)
-    capacity = req_int(body, "capacity", minimum=0)
+    req = read_as(protocol.SlotRequest, await json_body(request))
+    zone = zoneinfo.ZoneInfo(request.app[SETTINGS].timezone)
+    starts = _aware(req.starts_at, zone)
+    ends = _aware(req.ends_at, zone)
     async with request.app[SESSIONS]() as session:
-        slot = await venues.create_slot(session, venue_id, starts, ends, capacity)
+        slot = await venues.create_slot(session, venue_id, starts, ends, req.capacity)
         await session.commit()
     await notify_slots(request.app, [slot.slot_id])
     return answer(slot_info(slot), status=201)
@@ -107,17 +96,21 @@ async def update_slot(request: web.Request) -> web.Response:
 
     principal(request, *MANAGERS)
     slot_id = path_int(request, "slot_id")
-    body = await json_body(request)
-    capacity = req_int(body, "capacity", minimum=0)
+    req = read_as(protocol.CapacityChange, await json_body(request))
     async with request.app[SESSIONS]() as session:
-        slot = await venues.set_slot_capacity(session, slot_id, capacity)
+        slot = await venues.set_slot_capacity(session, slot_id, req.capacity)
         await session.commit()
     await notify_slots(request.app, [slot_id])
     return answer(slot_info(slot))
 
 
-def _wall_time(data: Mapping[str, Any], name: str) -> dt.time:
-    text = req_str(data, name, max_len=8)
+def _aware(text: str, zone: dt.tzinfo) -> dt.datetime:
+    """An ISO-8601 time (checked by ``read_as``); without an offset it is in ``zone``."""
+    value = dt.datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=zone)
+
+
+def _wall_time(text: str, name: str) -> dt.time:
     try:
         value = dt.time.fromisoformat(text)
     except ValueError as err:
@@ -133,15 +126,13 @@ async def create_slots_bulk(request: web.Request) -> web.Response:
 
     principal(request, *MANAGERS)
     venue_id = path_int(request, "venue_id")
-    body = await json_body(request)
-    day = req_day(body, "day")
-    start, end = _wall_time(body, "start"), _wall_time(body, "end")
-    minutes = req_int(body, "minutes", minimum=5)
-    capacity = req_int(body, "capacity", minimum=0)
+    req = read_as(protocol.SlotsLayout, await json_body(request))
+    start, end = _wall_time(req.start, "start"), _wall_time(req.end, "end")
+    day = dt.date.fromisoformat(req.day)
     tz = request.app[SETTINGS].timezone
     async with request.app[SESSIONS]() as session:
         created, skipped = await venues.create_slots(
-            session, venue_id, day, start, end, minutes, capacity, tz
+            session, venue_id, day, start, end, req.minutes, req.capacity, tz
         )
         await session.commit()
     await notify_slots(request.app, [s.slot_id for s in created])

@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 from aiohttp import web
 
+from cti_server import protocol
 from cti_server.web.app import create_app
 from cti_server.web.keys import NAME_INDEX, SERVICE
 from cti_server.web.openapi import OPERATIONS, document
@@ -70,13 +71,16 @@ class Recorder:
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, str, int, Any]] = []
+        self.accepted: list[tuple[str, str, Any]] = []  # request bodies answered with 2xx
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         response: web.StreamResponse = await handler(request)
+        route = request.match_info.route.resource
+        template = route.canonical if route is not None else request.path
+        if request.body_exists and response.status < 300:
+            self.accepted.append((request.method.lower(), template, await request.json()))
         if isinstance(response, web.Response) and response.content_type == "application/json":
-            route = request.match_info.route.resource
-            template = route.canonical if route is not None else request.path
             body = json.loads(response.body) if response.body else None  # type: ignore[arg-type]
             self.seen.append((request.method.lower(), template, response.status, body))
         return response
@@ -190,7 +194,6 @@ async def _walk(app, client, op, sv, a, b) -> None:
 
 
 async def test_real_answers_of_every_route_match_the_document(recorded):
-    doc = document()
     for method, path, status, body in recorded.seen:
         jsonschema.validate(body, schema_for(method, path, status))
     json_routes = {
@@ -202,7 +205,26 @@ async def test_real_answers_of_every_route_match_the_document(recorded):
     assert json_routes - answered_ok == set()
     errors = {status for _, _, status, _ in recorded.seen if status >= 400}
     assert {400, 401, 403, 404, 409} <= errors
-    assert doc["paths"]  # (the document itself is an answer too)
+
+
+async def test_request_bodies_the_server_accepts_match_the_document(recorded):
+    doc = document()
+    checked = set()
+    for method, path, body in recorded.accepted:
+        content = doc["paths"][path][method]["requestBody"]["content"]
+        schema = {**content["application/json"]["schema"], "components": doc["components"]}
+        jsonschema.validate(body, schema)
+        checked.add((method, path))
+    with_body = {(op.method, op.path) for op in OPERATIONS if op.request is not None}
+    assert with_body - checked == set()
+    booking = doc["components"]["schemas"]["BookingRequest"]["properties"]
+    assert booking["channel"]["enum"] == list(protocol.BOOKING_CHANNELS)
+    assert booking["slot_id"]["minimum"] == 1
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(
+            {"resident_id": 1, "slot_id": 1, "channel": "fax"},
+            {"$ref": "#/components/schemas/BookingRequest", "components": doc["components"]},
+        )
 
 
 async def test_every_time_on_the_wire_has_an_offset_and_is_utc(recorded):
