@@ -412,6 +412,8 @@ class HouseholdMember:
     age: int | None
     sex: str
     status: str
+    person_no: str = ""  # 宛名番号
+    barcode: str = ""  # はがき番号
 
 
 @dataclass(frozen=True)

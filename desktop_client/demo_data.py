@@ -141,7 +141,15 @@ def resident_detail(
         household_address=me.address,
         members=tuple(
             HouseholdMember(
-                m.resident_id, m.name, m.name_kana, m.birth_date, m.age, m.sex, "active"
+                m.resident_id,
+                m.name,
+                m.name_kana,
+                m.birth_date,
+                m.age,
+                m.sex,
+                "active",
+                m.person_no,
+                m.barcode,
             )
             for m in members
             if m.resident_id != rid

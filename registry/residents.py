@@ -95,6 +95,8 @@ async def _members(session: AsyncSession, r: Resident, today: dt.date) -> tuple[
             age=age_on(m.birth_date, today),
             sex=m.sex,
             status=m.status,
+            person_no=m.person_no,
+            barcode=m.barcode,
         )
         for m in rows.all()
     )

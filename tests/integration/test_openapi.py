@@ -205,6 +205,13 @@ async def test_real_answers_of_every_route_match_the_document(recorded):
     assert json_routes - answered_ok == set()
     errors = {status for _, _, status, _ in recorded.seen if status >= 400}
     assert {400, 401, 403, 404, 409} <= errors
+    found = next(b for _, p, s, b in recorded.seen if p == "/api/residents/search" and s == 200)
+    best = found["results"][0]
+    assert (best["person_no"], best["household_no"], best["barcode"]) == (
+        "H0001-0",
+        "H0001",
+        "H00010000",
+    )
 
 
 async def test_request_bodies_the_server_accepts_match_the_document(recorded):

@@ -158,6 +158,24 @@ async def test_watchers_get_slots_changed_after_a_booking(ctx, engine):
     await ws.close()
 
 
+async def test_resident_payloads_carry_the_ledger_identifiers(ctx, engine):
+    app, client = ctx
+    a, b = await add_household(engine, "+81773621234", no="H0042")
+    resp = await client.get(f"/api/residents/{a}", headers=auth(token(app, 1)))
+    card = await resp.json()
+    assert (card["person_no"], card["household_no"], card["barcode"]) == (
+        "H0042-0",
+        "H0042",
+        "H00420000",
+    )
+    (member,) = card["members"]
+    assert (member["resident_id"], member["person_no"], member["barcode"]) == (
+        b,
+        "H0042-1",
+        "H00420001",
+    )
+
+
 async def test_resident_view_is_audited_with_operator_and_call(ctx, engine):
     pytest.importorskip("registry.residents")
     app, client = ctx
