@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from cti_server import protocol
 
-from .dates import age_on, parse_iso_date
+from .dates import age_on, parse_iso_date, parse_iso_datetime
 from .observable import Observable
 
 
@@ -93,7 +93,10 @@ class ResidentCard:
         return None
 
     def latest_intent(self) -> IntentLine | None:
-        return max(self.intents, key=lambda i: i.recorded_at) if self.intents else None
+        if not self.intents:
+            return None
+        epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
+        return max(self.intents, key=lambda i: parse_iso_datetime(i.recorded_at) or epoch)
 
     @classmethod
     def from_detail(cls, d: protocol.ResidentDetail) -> ResidentCard:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from cti_server import protocol
 from cti_server.protocol import SlotInfo
 from desktop_client import demo_data
 from desktop_client.models.forms import BookingFormModel
@@ -54,3 +55,10 @@ def test_a_slot_early_in_the_morning_belongs_to_its_tokyo_day():
     )
     assert model.apply_slots_changed((eight,))  # 08:00 on the 12th in Tokyo
     assert 8 in model.slots
+
+
+def test_the_latest_intent_is_the_latest_in_time_whatever_its_offset():
+    first = protocol.Intent(1, 1, False, None, "web", "2024-04-02T10:00:00+09:00", "")  # 01:00 UTC
+    second = protocol.Intent(2, 1, True, None, "phone", "2024-04-02T02:00:00+00:00", "")
+    detail = dataclasses.replace(demo_data.resident_detail(1), intents=(first, second))
+    assert ResidentCard.from_detail(detail).latest_intent().channel == "phone"
