@@ -123,13 +123,15 @@ class ApiCall(Generic[T]):
     method: str
     path: str
     body: dict[str, Any] | None
-    answer: type[T]
+    answer: type[T] | None  # None: the answer is not decoded (``Reply.data`` only)
 
 
-def decode(answer: type[T], result: Result) -> Reply[T]:
+def decode(answer: type[T] | None, result: Result) -> Reply[T]:
     """The transport's result as a typed ``Reply``."""
     if not result.ok:
         return Reply(result.status, None, result.error, result.message, result.details, result.data)
+    if answer is None:
+        return Reply(result.status, data=result.data)
     try:
         value = from_dict(answer, result.data if isinstance(result.data, dict) else {})
     except ProtocolError as err:
@@ -170,7 +172,7 @@ def set_disposition(linkedid: str, body: DispositionRequest) -> ApiCall[Disposit
     return ApiCall("PUT", path, request_body(body), Disposition)
 
 
-# the answer type of each kind of outbox entry
+# the answer type of each kind of outbox entry (a kind not listed is sent, its answer not decoded)
 OUTBOX_ANSWERS: dict[str, type[Any]] = {
     "booking": Booking,
     "booking_change": Booking,

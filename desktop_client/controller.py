@@ -243,7 +243,7 @@ class Controller(QObject):
         form = self._forms.get(entry.key)
         if form is not None and form.status != "sending":
             form.set_status("sending")
-        call = ApiCall(entry.method, entry.path, entry.body, OUTBOX_ANSWERS[entry.kind])
+        call = ApiCall(entry.method, entry.path, entry.body, OUTBOX_ANSWERS.get(entry.kind))
         key = entry.key
 
         def done(reply: Reply[Any]) -> None:
