@@ -14,7 +14,7 @@ import functools
 import re
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Union
 
 from cti_server import protocol
@@ -44,7 +44,6 @@ class Operation:
     params: tuple[Param, ...] = ()
     errors: tuple[int, ...] = ()
     description: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 CALL = Param("call", "query", "Linkedid of the call this is done for (audit)")
@@ -213,11 +212,8 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
         kind = "integer" if name.endswith("_id") else "string"
         out.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
     for p in op.params:
-        schema: dict[str, Any] = {"type": p.type}
-        out.append(
-            {"name": p.name, "in": p.where, "required": p.required, "description": p.description}
-            | {"schema": schema}
-        )
+        param = {"name": p.name, "in": p.where, "required": p.required}
+        out.append(param | {"description": p.description, "schema": {"type": p.type}})
     return out
 
 
