@@ -35,6 +35,9 @@ def candidate_of(m: ResidentMatch, today: dt.date) -> protocol.Candidate:
         household_id=m.household_id,
         score=float(m.score),
         reasons=tuple(m.reasons),
+        person_no=m.person_no,
+        household_no=m.household_no,
+        barcode=m.barcode,
     )
 
 

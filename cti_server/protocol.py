@@ -1,9 +1,12 @@
-"""The WebSocket wire between the server and its clients: the one definition both sides import.
+"""The wire between the server and its clients: the one definition both sides import.
 
-Standard library only. Every message is a frozen dataclass with a class-level ``type`` tag; on the
-wire it is one JSON object ``{"type": ..., **fields}``. Nested dataclasses become objects, tuples
-become arrays, datetimes travel as ISO-8601 strings (``str`` fields). ``decode`` raises
-``ProtocolError`` on anything it cannot turn into a known message, naming the field.
+Standard library only. Every WebSocket message is a frozen dataclass with a class-level ``type``
+tag; on the wire it is one JSON object ``{"type": ..., **fields}``. Nested dataclasses become
+objects, tuples become arrays, datetimes travel as ISO-8601 strings with an offset
+(``IsoDateTime``, a ``str``); a class may name read-only properties to send too (``derived``).
+``decode`` raises ``ProtocolError`` on anything it cannot turn into a known message, naming the
+field. The REST bodies are here too (the section at the end): the same dataclasses, without a
+``type``, read with ``from_dict``; the OpenAPI document is generated from them.
 
 Bump ``PROTOCOL_VERSION`` when a message changes incompatibly; the server says its version in
 ``Hello`` and a client refuses a major version it does not know.
@@ -17,9 +20,15 @@ import json
 import types
 import typing
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar, Union
+from typing import Annotated, Any, ClassVar, TypeVar, Union
 
 PROTOCOL_VERSION = 1
+
+# Every time on the wire (WebSocket and REST) is ISO-8601 with an offset; the server sends UTC
+# ("+00:00") and the client shows it in its own zone (Asia/Tokyo). Dates alone are YYYY-MM-DD.
+# At run time both are ``str``; the annotation tells the OpenAPI generator the format.
+IsoDateTime = Annotated[str, "date-time"]
+IsoDate = Annotated[str, "date"]
 
 
 class ProtocolError(ValueError):
@@ -56,13 +65,16 @@ class Candidate:
     resident_id: int
     name: str
     name_kana: str
-    birth_date: str | None  # ISO date
+    birth_date: IsoDate | None
     age: int | None
     sex: str
     address: str
     household_id: int | None
     score: float  # 0..100
     reasons: tuple[str, ...] = ()  # e.g. ("own_mobile",), ("household_landline",), ("name:92",)
+    person_no: str = ""  # 宛名番号, the ledger's own key
+    household_no: str = ""  # 世帯番号
+    barcode: str = ""  # はがき番号 (12 digits)
 
 
 @dataclass(frozen=True)
@@ -78,9 +90,9 @@ class CallInfo:
     linkedid: str
     queue: str
     state: str  # queued / ringing / answered / ended
-    entered_at: str | None = None  # ISO datetime, UTC
-    answered_at: str | None = None
-    ended_at: str | None = None
+    entered_at: IsoDateTime | None = None
+    answered_at: IsoDateTime | None = None
+    ended_at: IsoDateTime | None = None
     outcome: str = ""  # answered / abandoned / short_abandoned / no_agent / "" while live
     extension: str | None = None  # the operator extension ringing or connected
     wait_seconds: float = 0.0
@@ -88,10 +100,11 @@ class CallInfo:
 
 @dataclass(frozen=True)
 class SlotInfo:
+    derived: ClassVar[tuple[str, ...]] = ("remaining",)
     slot_id: int
     venue_id: int
-    starts_at: str  # ISO datetime with offset
-    ends_at: str
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
     capacity: int
     booked: int
 
@@ -109,7 +122,7 @@ class Hello:
     protocol_version: int
     server_id: str
     operator: OperatorInfo
-    server_time: str
+    server_time: IsoDateTime
 
 
 @dataclass(frozen=True)
@@ -220,6 +233,8 @@ def to_dict(obj: Any) -> Any:
             out["type"] = tag
         for f in dataclasses.fields(obj):
             out[f.name] = to_dict(getattr(obj, f.name))
+        for name in getattr(type(obj), "derived", ()):
+            out[name] = to_dict(getattr(obj, name))
         return out
     if isinstance(obj, tuple | list):
         return [to_dict(x) for x in obj]
@@ -324,3 +339,415 @@ def decode(text: str | bytes) -> Any:
 def from_dict(cls: type[T], data: dict[str, Any]) -> T:
     """Build a part (e.g. ``Candidate``) from JSON data, as ``decode`` does for messages."""
     return _build(cls, data, cls.__name__)
+
+
+def spec(default: Any = dataclasses.MISSING, **limits: Any) -> Any:
+    """A request field with the limits the server checks and the OpenAPI document states:
+    ``max_length`` (text), ``minimum`` (numbers), ``choices`` (text from a fixed list);
+    ``strip=False`` keeps the spaces around a text (a password)."""
+    if default is dataclasses.MISSING:
+        return field(metadata=limits)
+    return field(default=default, metadata=limits)
+
+
+def request_body(obj: Any) -> dict[str, Any]:
+    """A REST request body as JSON data: a field that is ``None`` is left out (absent and null
+    mean the same to the server: "not given", "no change")."""
+    data: dict[str, Any] = to_dict(obj)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+# =========================================================================== REST payloads
+#
+# The bodies of the REST API (cti_server/web), one frozen dataclass each: the server builds
+# them, the client decodes them with ``from_dict`` (desktop_client/api.py), and the OpenAPI
+# document (/api/openapi.json) is generated from them (cti_server/web/openapi.py). Requests are
+# named for what they ask (``BookingRequest``), answers for what they are (``Booking``).
+# Datetimes are ``IsoDateTime`` (UTC, with offset), dates ``IsoDate``.
+
+
+@dataclass(frozen=True)
+class ApiErrorBody:
+    """Every error answer: a stable id, a message for the log, details (``field`` for 400)."""
+
+    error: str
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+# ---- log-in
+
+
+@dataclass(frozen=True)
+class LoginRequest:
+    username: str = spec(max_length=64)
+    password: str = spec(max_length=1024, strip=False)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    expires_in: int  # seconds
+    operator: OperatorInfo
+
+
+# ---- residents
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """GET /api/residents/search (by name, birth, address, phone, or barcode)."""
+
+    results: tuple[Candidate, ...]
+
+
+@dataclass(frozen=True)
+class HouseholdMember:
+    """Another member of the resident's household."""
+
+    resident_id: int
+    name: str
+    name_kana: str
+    birth_date: IsoDate | None
+    age: int | None
+    sex: str
+    status: str
+    person_no: str = ""  # 宛名番号
+    barcode: str = ""  # はがき番号
+
+
+@dataclass(frozen=True)
+class PhoneLine:
+    national: str  # "0773-62-1234"; the raw value when the number could not be indexed
+    e164: str | None
+    kind: str
+    flags: str
+    shared: bool  # a household's number (landline) rather than the resident's own
+
+
+@dataclass(frozen=True)
+class Intent:
+    intent_id: int
+    resident_id: int
+    wants_vaccination: bool | None  # None: not answered
+    needs_mobility: bool | None
+    channel: str  # postcard_ocr / web / phone
+    recorded_at: IsoDateTime
+    notes: str
+
+
+@dataclass(frozen=True)
+class Booking:
+    booking_id: int
+    resident_id: int
+    slot_id: int
+    venue_id: int
+    venue_name: str
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
+    dose: int
+    status: str  # booked / cancelled / attended
+    channel: str  # phone / web / paper / assigned
+    created_by: int | None
+    call_linkedid: str | None
+    client_key: str | None
+    created_at: IsoDateTime
+    updated_at: IsoDateTime
+
+
+@dataclass(frozen=True)
+class MobilityRequest:
+    """A mobility-support request (移動支援)."""
+
+    request_id: int
+    resident_id: int
+    booking_id: int | None
+    pickup_address: str
+    wheelchair: bool
+    companion: bool
+    notes: str
+    status: str  # open / arranged / done / cancelled
+    created_by: int | None
+    call_linkedid: str | None
+    client_key: str | None
+    created_at: IsoDateTime
+    updated_at: IsoDateTime
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One call as stored (a resident's earlier calls on the card)."""
+
+    linkedid: str
+    caller_raw: str
+    caller_name_raw: str
+    presentation: str
+    caller_status: str
+    caller_e164: str | None
+    matched_resident_id: int | None
+    match_count: int
+    queue: str
+    operator_id: int | None
+    extension: str | None
+    entered_at: IsoDateTime | None
+    answered_at: IsoDateTime | None
+    ended_at: IsoDateTime | None
+    hold_seconds: float | None
+    talk_seconds: float | None
+    outcome: str
+    disposition: str
+    notes: str
+    updated_at: IsoDateTime
+
+
+@dataclass(frozen=True)
+class ResidentDetail:
+    """GET /api/residents/{id}: everything the operator card shows about one resident."""
+
+    resident_id: int
+    person_no: str  # 宛名番号
+    name: str
+    name_kana: str
+    birth_date: IsoDate | None
+    age: int | None
+    sex: str
+    address: str
+    barcode: str  # はがき番号
+    status: str
+    review: str
+    household_id: int | None
+    household_no: str  # 世帯番号
+    household_address: str
+    members: tuple[HouseholdMember, ...]
+    phones: tuple[PhoneLine, ...]
+    intents: tuple[Intent, ...]
+    bookings: tuple[Booking, ...]
+    mobility_requests: tuple[MobilityRequest, ...]
+    calls: tuple[CallRecord, ...]
+
+
+@dataclass(frozen=True)
+class IntentRequest:
+    """POST /api/residents/{id}/intents; ``None`` means the question was not answered."""
+
+    wants_vaccination: bool | None = None
+    needs_mobility: bool | None = None
+    notes: str = spec("", max_length=2000)
+    call: str | None = spec(None, max_length=64)  # Linkedid of the call this is done for
+
+
+# ---- venues and slots
+
+
+@dataclass(frozen=True)
+class Venue:
+    id: int
+    name: str
+    address: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class VenueList:
+    venues: tuple[Venue, ...]
+
+
+@dataclass(frozen=True)
+class VenueRequest:
+    name: str = spec(max_length=200)
+    address: str = spec("", max_length=500)
+
+
+@dataclass(frozen=True)
+class VenueChange:
+    """PATCH /api/venues/{id}: the fields given change, the others stay."""
+
+    name: str | None = spec(None, max_length=200)
+    address: str | None = spec(None, max_length=500)
+    active: bool | None = None
+
+
+@dataclass(frozen=True)
+class SlotList:
+    slots: tuple[SlotInfo, ...]
+
+
+@dataclass(frozen=True)
+class SlotRequest:
+    """POST /api/venues/{id}/slots; a time without an offset is in the server's time zone."""
+
+    starts_at: IsoDateTime = spec(max_length=40)
+    ends_at: IsoDateTime = spec(max_length=40)
+    capacity: int = spec(minimum=0)
+
+
+@dataclass(frozen=True)
+class SlotsLayout:
+    """POST /api/venues/{id}/slots/bulk: back-to-back slots of ``minutes`` from ``start`` to
+    ``end`` (wall-clock HH:MM in the server's time zone) on ``day``."""
+
+    day: IsoDate = spec(max_length=10)
+    start: str = spec(max_length=8)
+    end: str = spec(max_length=8)
+    minutes: int = spec(minimum=5)
+    capacity: int = spec(minimum=0)
+
+
+@dataclass(frozen=True)
+class SlotsLaidOut:
+    created: tuple[SlotInfo, ...]
+    skipped: tuple[SlotInfo, ...]  # a slot already started at that time
+
+
+@dataclass(frozen=True)
+class CapacityChange:
+    capacity: int = spec(minimum=0)
+
+
+@dataclass(frozen=True)
+class DeletedSlot:
+    derived: ClassVar[tuple[str, ...]] = ("remaining",)
+    slot_id: int
+    venue_id: int
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
+    capacity: int
+    booked: int
+    deleted: bool = True
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.capacity - self.booked)
+
+
+# ---- bookings, mobility support, calls
+
+BOOKING_CHANNELS = ("phone", "web", "paper", "assigned")
+MOBILITY_STATUSES = ("open", "arranged", "done", "cancelled")
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    resident_id: int = spec(minimum=1)
+    slot_id: int = spec(minimum=1)
+    channel: str = spec("phone", max_length=16, choices=BOOKING_CHANNELS)
+    dose: int = spec(1, minimum=1)
+    call: str | None = spec(None, max_length=64)
+
+
+@dataclass(frozen=True)
+class BookingChange:
+    """PATCH /api/bookings/{id}: move the booking to another slot."""
+
+    slot_id: int = spec(minimum=1)
+    call: str | None = spec(None, max_length=64)
+
+
+@dataclass(frozen=True)
+class MobilityRequestBody:
+    """POST /api/mobility."""
+
+    resident_id: int = spec(minimum=1)
+    pickup_address: str = spec(max_length=500)
+    booking_id: int | None = spec(None, minimum=1)
+    wheelchair: bool = False
+    companion: bool = False
+    notes: str = spec("", max_length=2000)
+    call: str | None = spec(None, max_length=64)
+
+
+@dataclass(frozen=True)
+class MobilityChange:
+    """PATCH /api/mobility/{id}: the fields given change, the others stay (``booking_id``
+    given as null unties the request from its booking)."""
+
+    pickup_address: str | None = spec(None, max_length=500)
+    wheelchair: bool | None = None
+    companion: bool | None = None
+    notes: str | None = spec(None, max_length=2000)
+    booking_id: int | None = spec(None, minimum=1)
+    status: str | None = spec(
+        None, max_length=16, choices=("open", "arranged", "done", "cancelled")
+    )
+    call: str | None = spec(None, max_length=64)
+
+
+@dataclass(frozen=True)
+class DispositionRequest:
+    """PUT /api/calls/{linkedid}/disposition: the wrap-up's result codes (one or more, from
+    GET /api/dispositions) as ``codes``, or as ``disposition`` (codes joined by commas)."""
+
+    disposition: str | None = spec(None, max_length=64)
+    notes: str = spec("", max_length=4000)
+    codes: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Disposition:
+    linkedid: str
+    disposition: str  # the codes joined by commas, as stored
+    notes: str
+    codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallResidentRequest:
+    """POST /api/calls/{linkedid}/resident: the resident the operator confirmed is calling."""
+
+    resident_id: int = spec(minimum=1)
+
+
+@dataclass(frozen=True)
+class CallResident:
+    linkedid: str
+    matched_resident_id: int
+
+
+@dataclass(frozen=True)
+class WrapUpCode:
+    """One wrap-up result code (通話結果) with its Japanese and English labels."""
+
+    code: str
+    ja: str
+    en: str
+
+
+@dataclass(frozen=True)
+class WrapUpCodes:
+    """GET /api/dispositions: the server's list (setting ``dispositions``)."""
+
+    dispositions: tuple[WrapUpCode, ...]
+
+
+@dataclass(frozen=True)
+class CurrentCalls:
+    """GET /api/calls/current: the operator's live calls, as the pops they were sent."""
+
+    calls: tuple[ScreenPop, ...]
+
+
+# ---- health
+
+
+@dataclass(frozen=True)
+class AmiHealth:
+    status: str  # disabled / connected / disconnected / ...
+    connected: bool
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class DatabaseHealth:
+    ok: bool
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Health:
+    """GET /healthz (200 when all is well, 503 otherwise; the same body)."""
+
+    status: str  # ok / degraded
+    server_id: str
+    ami: AmiHealth
+    database: DatabaseHealth
+    ws_clients: int

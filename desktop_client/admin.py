@@ -12,28 +12,39 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from PySide6.QtCore import QObject
 
-from cti_server.protocol import Hello, SlotInfo, SlotsChanged, from_dict
+from cti_server.protocol import (
+    Hello,
+    SlotInfo,
+    SlotList,
+    SlotsChanged,
+    Venue,
+    VenueChange,
+    VenueList,
+    VenueRequest,
+)
 
+from .api import Reply
 from .link import ServerLink
 from .models.forms import BookingFormModel
 from .models.venues import VenueAdminModel, VenueRow
-from .rest import ApiResult
 from .views.main_window import MainWindow
 from .views.venues import VenueAdminView
 
 log = logging.getLogger(__name__)
 
 ADMIN_ROLES = ("supervisor", "admin")
+T = TypeVar("T")
 
 
 class VenueAdminController(QObject):
     def __init__(self, link: ServerLink, window: MainWindow, booking: BookingFormModel) -> None:
         super().__init__(window)
         self.link, self.window, self.booking = link, window, booking
+        self.api = link.api
         self.model = VenueAdminModel()
         self.view = VenueAdminView(self.model)
         self.role = ""
@@ -75,14 +86,14 @@ class VenueAdminController(QObject):
 
     # ------------------------------------------------------------------ loading
     def load(self) -> None:
-        def done(result: ApiResult) -> None:
-            if result.ok and isinstance(result.data, dict):
-                self.model.set_venues([VenueRow.from_json(v) for v in result.data["venues"]])
+        def done(reply: Reply[VenueList]) -> None:
+            if reply.value is not None:
+                self.model.set_venues([VenueRow.from_venue(v) for v in reply.value.venues])
                 self.load_slots()
             else:
-                self.model.finish(False, result.error, result.message, result.details)
+                self.model.finish(False, reply.error, reply.message, reply.details)
 
-        self.link.request("GET", "/api/venues?all=1", None, done)
+        self.api.venues(done, include_inactive=True)
 
     def load_slots(self) -> None:
         m = self.model
@@ -93,68 +104,56 @@ class VenueAdminController(QObject):
         if self.window.sections.currentWidget() is self.view:
             self.link.watch_slots(venue_id, day.isoformat())
 
-        def done(result: ApiResult) -> None:
-            if m.venue_id == venue_id and m.day == day and result.ok:
-                m.set_slots([from_dict(SlotInfo, s) for s in result.data.get("slots", [])])
+        def done(reply: Reply[SlotList]) -> None:
+            if m.venue_id == venue_id and m.day == day and reply.value is not None:
+                m.set_slots(list(reply.value.slots))
 
-        self.link.request("GET", m.slots_path(), None, done)
+        self.api.slots(venue_id, day, done)
 
     def choose(self, venue_id: int | None = None, day: dt.date | None = None) -> None:
         self.model.choose(venue_id, day)
         self.load_slots()
 
     # ------------------------------------------------------------------ changes
-    def _send(
-        self,
-        action: str,
-        method: str,
-        path: str,
-        body: Any,
-        then: Callable[[dict[str, Any]], None],
-    ) -> None:
+    def _answer(self, action: str, then: Callable[[T], None]) -> Callable[[Reply[T]], None]:
+        """Start ``action`` on the model; the returned callback ends it with the answer."""
         self.model.begin(action)
 
-        def done(result: ApiResult) -> None:
-            data = result.data if isinstance(result.data, dict) else {}
-            if result.ok:
+        def done(reply: Reply[T]) -> None:
+            if reply.value is not None:
                 log.info("%s done", action)
-                then(data)
-            self.model.finish(result.ok, result.error, result.message, result.details, data)
+                then(reply.value)
+            self.model.finish(reply.ok, reply.error, reply.message, reply.details, reply.value)
 
-        self.link.request(method, path, body, done)
+        return done
 
     def add_venue(self, name: str, address: str) -> None:
-        def then(data: dict[str, Any]) -> None:
-            self.model.venue_id = int(data["id"])
+        def then(venue: Venue) -> None:
+            self.model.venue_id = venue.id
             self.load()
 
-        body = {"name": name, "address": address}
-        self._send("venue_add", "POST", "/api/venues", body, then)
+        self.api.create_venue(VenueRequest(name, address), self._answer("venue_add", then))
 
     def save_venue(self, venue_id: int, name: str, address: str) -> None:
-        body = {"name": name, "address": address}
-        self._send("venue_save", "PATCH", f"/api/venues/{venue_id}", body, lambda _d: self.load())
+        done = self._answer("venue_save", lambda _v: self.load())
+        self.api.change_venue(venue_id, VenueChange(name=name, address=address), done)
 
     def toggle_venue(self, venue_id: int, active: bool) -> None:
-        body = {"active": active}
-        self._send("venue_toggle", "PATCH", f"/api/venues/{venue_id}", body, lambda _d: self.load())
+        done = self._answer("venue_toggle", lambda _v: self.load())
+        self.api.change_venue(venue_id, VenueChange(active=active), done)
 
     def add_slots(self, start: str, end: str, minutes: int, capacity: int) -> None:
-        method, path, body = self.model.bulk_request(start, end, minutes, capacity)
-        self._send("slots_add", method, path, body, lambda _d: self.load_slots())
+        layout = self.model.layout(start, end, minutes, capacity)
+        assert self.model.venue_id is not None
+        done = self._answer("slots_add", lambda _laid: self.load_slots())
+        self.api.lay_out_slots(self.model.venue_id, layout, done)
 
     def set_capacity(self, slot_id: int, capacity: int) -> None:
-        def then(data: dict[str, Any]) -> None:
-            self.model.apply_slots_changed((from_dict(SlotInfo, data),))
+        def then(slot: SlotInfo) -> None:
+            self.model.apply_slots_changed((slot,))
 
-        body = {"capacity": capacity}
-        self._send("capacity", "PATCH", f"/api/slots/{slot_id}", body, then)
+        self.api.set_capacity(slot_id, capacity, self._answer("capacity", then))
 
     def delete_slot(self, slot_id: int) -> None:
-        self._send(
-            "slot_delete",
-            "DELETE",
-            f"/api/slots/{slot_id}",
-            None,
-            lambda _d: self.model.remove_slot(slot_id),
-        )
+        done = self._answer("slot_delete", lambda _gone: self.model.remove_slot(slot_id))
+        self.api.delete_slot(slot_id, done)

@@ -15,7 +15,10 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
+from cti_server.protocol import LoginResult
+
 from .admin import VenueAdminController
+from .api import Reply
 from .compat import immortalize_none
 from .controller import Controller
 from .i18n import Translations
@@ -27,7 +30,6 @@ from .models.pop import PopModel
 from .models.resident import ResidentModel
 from .models.search import SearchModel
 from .models.wrapup import DraftStore, WrapUpModel
-from .rest import ApiResult
 from .supervisor import BoardController
 from .views.booking import BookingView
 from .views.intent import IntentFormView
@@ -158,7 +160,7 @@ def ask_login(client: Client) -> LoginDialog:
     dialog = LoginDialog(login_form(client.settings))
 
     def requested(server: str, username: str, password: str, _extension: str) -> None:
-        def done(result: ApiResult) -> None:
+        def done(result: Reply[LoginResult]) -> None:
             if result.ok:
                 save_login(client.settings, dialog.form)
                 dialog.accept()

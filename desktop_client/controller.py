@@ -8,12 +8,23 @@ import dataclasses
 import datetime as dt
 import logging
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote
 
 from PySide6.QtCore import QObject
 
-from cti_server.protocol import Candidate, ScreenPop, SlotInfo, SlotsChanged, from_dict
+from cti_server.protocol import (
+    ResidentDetail,
+    ScreenPop,
+    SearchResults,
+    SlotInfo,
+    SlotList,
+    SlotsChanged,
+    VenueList,
+    WrapUpCodes,
+)
 
+from . import api
+from .api import Reply
 from .link import ServerLink
 from .models.forms import BookingFormModel, CallRef, MobilityFormModel, Subject, Venue
 from .models.intent import IntentFormModel
@@ -23,8 +34,7 @@ from .models.resident import ResidentCard, ResidentModel
 from .models.search import SearchModel
 from .models.wrapup import Choice, WrapUpModel
 from .newcall import NewCall, call_ref_of
-from .rest import ApiResult
-from .sender import Sender, booking_id_of
+from .sender import Sender, booking_of
 from .views.form_labels import search_error_text
 from .views.labels import error_text
 from .views.main_window import MainWindow
@@ -49,6 +59,7 @@ class Controller(Sender, QObject):
     ) -> None:
         super().__init__(window)
         self.link, self.window, self.outbox = link, window, outbox
+        self.api = link.api
         self.pop, self.search, self.resident = pop, search, resident
         self.booking, self.mobility, self.wrapup = booking, mobility, wrapup
         self.intent = intent or IntentFormModel()
@@ -85,7 +96,7 @@ class Controller(Sender, QObject):
         for entry in list(self.outbox.entries.values()):
             if entry.kind != "disposition" or entry.status != "pending" or not entry.body:
                 continue
-            linkedid = entry.path.removeprefix("/api/calls/").removesuffix("/disposition")
+            linkedid = unquote(entry.path.removeprefix("/api/calls/").removesuffix("/disposition"))
             sub = self.wrapup.reattach(entry.key, linkedid, entry.body)
             if sub is not None:
                 self._forms[entry.key], self._bound[entry.key] = sub, (linkedid, None)
@@ -130,24 +141,21 @@ class Controller(Sender, QObject):
             return
         seq = self.search.begin()
 
-        def done(result: ApiResult) -> None:
-            if result.ok and isinstance(result.data, dict):
-                found = [from_dict(Candidate, c) for c in result.data.get("results", [])]
-                self.search.finish(seq, found)
+        def done(reply: Reply[SearchResults]) -> None:
+            if reply.value is not None:
+                self.search.finish(seq, list(reply.value.results))
             else:
-                self.search.finish(seq, None, search_error_text(result.error, result.details))
+                self.search.finish(seq, None, search_error_text(reply.error, reply.details))
 
-        self.link.request("GET", f"/api/residents/search?{query.params()}", None, done)
+        self.api.search(query.params(), done)
 
     def find_by_barcode(self, code: str) -> None:
         """A postcard number (はがき番号): the one resident it names opens on the card."""
         seq = self.search.begin()
-        call = self.linkedid()
-        params = urlencode({"barcode": code, **({"call": call} if call else {})})
 
-        def done(result: ApiResult) -> None:
-            if result.ok and isinstance(result.data, dict):
-                found = [from_dict(Candidate, c) for c in result.data.get("results", [])]
+        def done(result: Reply[SearchResults]) -> None:
+            if result.value is not None:
+                found = list(result.value.results)
                 problem = "" if found else "not_found"
                 if self.search.finish_barcode(seq, found, problem) and found:
                     self.confirm(found[0].resident_id)
@@ -156,7 +164,7 @@ class Controller(Sender, QObject):
             else:
                 self.search.finish(seq, None, error_text(result.error, result.message))
 
-        self.link.request("GET", f"/api/residents/search?{params}", None, done)
+        self.api.find_barcode(code, self.linkedid(), done)
 
     def confirm(self, resident_id: int) -> None:
         self.pop.select_resident(resident_id)
@@ -164,10 +172,8 @@ class Controller(Sender, QObject):
         self.load_resident(resident_id, then_show=True)
         call = self.linkedid()
         if call:  # the call is this resident's: their card lists it from now on
-            path = f"/api/calls/{call}/resident"
-            self._submit(
-                self.outbox.add("call_resident", "POST", path, {"resident_id": resident_id}), None
-            )
+            req = api.link_call_resident(call, resident_id)
+            self._submit(self.outbox.add("call_resident", req.method, req.path, req.body), None)
 
     def call_ref(self) -> CallRef | None:
         return call_ref_of(self.pop.pop) if self.pop.pop is not None else None
@@ -175,15 +181,14 @@ class Controller(Sender, QObject):
     def load_resident(self, resident_id: int, then_show: bool = False) -> None:
         call = self.linkedid()
         ref = self.call_ref()
-        path = f"/api/residents/{resident_id}" + (f"?call={call}" if call else "")
 
-        def done(result: ApiResult) -> None:
+        def done(result: Reply[ResidentDetail]) -> None:
             if call != self.linkedid():
                 return  # another call came meanwhile: this card is not for it
-            if not (result.ok and isinstance(result.data, dict)):
+            if result.value is None:
                 self.resident.set_card(None, error_text(result.error, result.message))
                 return
-            card = ResidentCard.from_json(result.data)
+            card = ResidentCard.from_detail(result.value)
             card = dataclasses.replace(
                 card, calls=tuple(c for c in card.calls if c.linkedid != call)
             )
@@ -208,44 +213,37 @@ class Controller(Sender, QObject):
             if then_show:
                 self.window.show_tab(0)
 
-        self.link.request("GET", path, None, done)
+        self.api.resident(resident_id, call, done)
 
     # ------------------------------------------------------------------ booking
     def load_venues(self) -> None:
-        def done(result: ApiResult) -> None:
-            if result.ok and isinstance(result.data, dict):
-                venues = [
-                    Venue(int(v["id"]), v.get("name", ""), v.get("address", ""))
-                    for v in result.data.get("venues", [])
-                    if v.get("active", True)
-                ]
+        def done(reply: Reply[VenueList]) -> None:
+            if reply.value is not None:
+                venues = [Venue(v.id, v.name, v.address) for v in reply.value.venues if v.active]
                 self.booking.set_venues(venues)
                 if self.booking.venue_id is not None:
                     self.choose_venue_day(self.booking.venue_id, self.booking.day)
 
-        self.link.request("GET", "/api/venues", None, done)
+        self.api.venues(done)
 
     def choose_venue_day(self, venue_id: int, day: dt.date) -> None:
         self.booking.choose(venue_id, day)
         self.link.watch_slots(venue_id, day.isoformat())
 
-        def done(result: ApiResult) -> None:
+        def done(reply: Reply[SlotList]) -> None:
             if (
-                result.ok
-                and isinstance(result.data, dict)
+                reply.value is not None
                 and self.booking.venue_id == venue_id
                 and self.booking.day == day
             ):
-                self.booking.set_slots(
-                    [from_dict(SlotInfo, s) for s in result.data.get("slots", [])]
-                )
+                self.booking.set_slots(list(reply.value.slots))
 
-        self.link.request("GET", f"/api/venues/{venue_id}/slots?day={day.isoformat()}", None, done)
+        self.api.slots(venue_id, day, done)
 
     def submit_booking(self) -> None:
-        method, path, body = self.booking.request()
-        kind = "booking_change" if method == "PATCH" else "booking"
-        entry = self.outbox.add(kind, method, path, body)
+        call = self.booking.request()
+        kind = "booking_change" if call.method == "PATCH" else "booking"
+        entry = self.outbox.add(kind, call.method, call.path, call.body)
         self._slot_of[entry.key] = self.booking.selected()
         if kind == "booking" and self.mobility.booking_id is None:
             self.mobility.tie_to(booking_key=entry.key)
@@ -254,47 +252,45 @@ class Controller(Sender, QObject):
     def cancel_booking(self) -> None:
         if self.booking.existing is None:
             return
-        method, path, body = self.booking.cancel_request()
-        self._submit(self.outbox.add("booking_cancel", method, path, body), self.booking)
+        call = self.booking.cancel_request()
+        entry = self.outbox.add("booking_cancel", call.method, call.path, call.body)
+        self._submit(entry, self.booking)
 
     def submit_mobility(self) -> None:
-        method, path, body = self.mobility.request()
+        call = self.mobility.request()
+        body = dict(call.body or {})
         after = self.mobility.booking_key if self.mobility.booking_id is None else None
         dep = self.outbox.entries.get(after) if after else None
         if dep is not None and dep.status == "done":
-            body["booking_id"] = booking_id_of(dep.result)
+            booking = booking_of(dep.result)
+            if booking is not None:
+                body["booking_id"] = booking.booking_id
             after = None
-        fill = {"booking_id": "booking_id|id"} if after else None
-        self._submit(
-            self.outbox.add("mobility", method, path, body, after=after, fill=fill), self.mobility
-        )
+        fill = {"booking_id": "booking_id"} if after else None
+        entry = self.outbox.add("mobility", call.method, call.path, body, after=after, fill=fill)
+        self._submit(entry, self.mobility)
 
     def submit_intent(self) -> None:
-        method, path, body = self.intent.request()
-        self._submit(self.outbox.add("intent", method, path, body), self.intent)
+        call = self.intent.request()
+        self._submit(self.outbox.add("intent", call.method, call.path, call.body), self.intent)
 
     def submit_wrapup(self) -> None:
-        method, path, body = self.wrapup.request()
+        call = self.wrapup.request()
         w = self.wrapup.entry()
         before = self.outbox.entries.get(w.key) if w is not None and w.key else None
         after = (
             before.key if before is not None and before.status in ("pending", "sending") else None
         )
-        entry = self.outbox.add("disposition", method, path, body, after=after)
+        entry = self.outbox.add("disposition", call.method, call.path, call.body, after=after)
         self._submit(entry, self.wrapup.submitted(entry.key))
 
     def load_dispositions(self) -> None:
-        def done(result: ApiResult) -> None:
-            if result.ok and isinstance(result.data, dict):
-                items = result.data.get("dispositions") or []
-                self.wrapup.set_choices(
-                    [
-                        Choice(str(d["code"]), str(d.get("ja", "")), str(d.get("en", "")))
-                        for d in items
-                    ]
-                )
+        def done(reply: Reply[WrapUpCodes]) -> None:
+            if reply.value is not None:
+                items = reply.value.dispositions
+                self.wrapup.set_choices([Choice(d.code, d.ja, d.en) for d in items])
 
-        self.link.request("GET", "/api/dispositions", None, done)
+        self.api.dispositions(done)
 
 
 def _focus_for(pop: ScreenPop) -> str:
@@ -304,7 +300,7 @@ def _focus_for(pop: ScreenPop) -> str:
     return "candidates" if pop.households or pending else "search"
 
 
-def _barcode_problem(result: ApiResult, code: str) -> tuple[str, int]:
+def _barcode_problem(result: Reply[SearchResults], code: str) -> tuple[str, int]:
     """What the server found wrong with a postcard number: (problem, digits typed)."""
     if "check digit" in result.message:
         return "check_digit", len(code)

@@ -6,12 +6,20 @@ import datetime as dt
 from typing import Any
 
 from cti_server.protocol import (
+    Booking,
     CallerInfo,
     CallInfo,
+    CallRecord,
     Candidate,
     HouseholdGroup,
+    HouseholdMember,
+    Intent,
+    MobilityRequest,
+    PhoneLine,
+    ResidentDetail,
     ScreenPop,
     SlotInfo,
+    Venue,
 )
 
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -31,7 +39,9 @@ def _cand(
     b = dt.date.fromisoformat(birth)
     today = dt.date.today()
     age = today.year - b.year - ((today.month, today.day) < (b.month, b.day))
-    return Candidate(rid, name, kana, birth, age, sex, address, hh, score, reasons)
+    hh_no = {11: "0012345", 12: "0012377"}[hh]
+    ledger = {"person_no": f"20{rid:06d}", "household_no": hh_no, "barcode": f"10000000{rid:03d}0"}
+    return Candidate(rid, name, kana, birth, age, sex, address, hh, score, reasons, **ledger)
 
 
 ADDR_1 = "京都府舞鶴市字浜 1234番地"
@@ -109,71 +119,103 @@ def pop(
     )
 
 
-def resident_detail(rid: int = 1) -> dict[str, Any]:
+def resident_detail(
+    rid: int = 1, bookings: tuple[Booking, ...] = (), mobility: tuple[MobilityRequest, ...] = ()
+) -> ResidentDetail:
     members = [m for g in households() for m in g.members if m.household_id == 11]
     me = next(m for g in households() for m in g.members if m.resident_id == rid)
-    return {
-        "resident_id": me.resident_id,
-        "person_no": f"{200000 + rid}",
-        "name": me.name,
-        "name_kana": me.name_kana,
-        "birth_date": me.birth_date,
-        "age": me.age,
-        "sex": me.sex,
-        "address": me.address,
-        "household_id": me.household_id,
-        "household_no": "0012345",
-        "household_address": me.address,
-        "members": [
-            {
-                "resident_id": m.resident_id,
-                "name": m.name,
-                "name_kana": m.name_kana,
-                "birth_date": m.birth_date,
-                "age": m.age,
-                "sex": m.sex,
-                "status": "active",
-            }
+    return ResidentDetail(
+        resident_id=me.resident_id,
+        person_no=me.person_no,
+        name=me.name,
+        name_kana=me.name_kana,
+        birth_date=me.birth_date,
+        age=me.age,
+        sex=me.sex,
+        address=me.address,
+        barcode=me.barcode,
+        status="active",
+        review="",
+        household_id=me.household_id,
+        household_no=me.household_no,
+        household_address=me.address,
+        members=tuple(
+            HouseholdMember(
+                m.resident_id,
+                m.name,
+                m.name_kana,
+                m.birth_date,
+                m.age,
+                m.sex,
+                "active",
+                m.person_no,
+                m.barcode,
+            )
             for m in members
             if m.resident_id != rid
-        ],
-        "phones": [
-            {
-                "national": "0773-62-1234",
-                "e164": "+81773621234",
-                "kind": "landline",
-                "flags": "",
-                "shared": True,
-            }
-        ],
-        "intents": [
-            {
-                "intent_id": 1,
-                "resident_id": rid,
-                "wants_vaccination": True,
-                "needs_mobility": True,
-                "channel": "postcard_ocr",
-                "recorded_at": "2024-04-02T01:00:00+00:00",
-                "notes": "",
-            }
-        ],
-        "bookings": [],
-        "mobility_requests": [],
-        "calls": [
-            {
-                "linkedid": "1699990000.7",
-                "entered_at": "2024-04-10T00:12:00+00:00",
-                "disposition": "inquiry",
-                "notes": "会場までの送迎について質問",
-            }
-        ],
+        ),
+        phones=(PhoneLine("0773-62-1234", "+81773621234", "landline", "", True),),
+        intents=(Intent(1, rid, True, True, "postcard_ocr", "2024-04-02T01:00:00+00:00", ""),),
+        bookings=bookings,
+        mobility_requests=mobility,
+        calls=(call_record("1699990000.7", "2024-04-10T00:12:00+00:00", rid),),
+    )
+
+
+def call_record(linkedid: str, at: str, resident_id: int | None = None) -> CallRecord:
+    return CallRecord(
+        linkedid=linkedid,
+        caller_raw="0773621234",
+        caller_name_raw="",
+        presentation="allowed",
+        caller_status="number",
+        caller_e164="+81773621234",
+        matched_resident_id=resident_id,
+        match_count=2,
+        queue="vaccine",
+        operator_id=7,
+        extension="201",
+        entered_at=at,
+        answered_at=at,
+        ended_at=at,
+        hold_seconds=12.0,
+        talk_seconds=95.0,
+        outcome="answered",
+        disposition="inquiry",
+        notes="会場までの送迎について質問",
+        updated_at=at,
+    )
+
+
+def booking(
+    booking_id: int, resident_id: int, slot: SlotInfo, status: str = "booked", **kw: Any
+) -> Booking:
+    venue = next(v.name for v in VENUES if v.id == slot.venue_id)
+    now = dt.datetime.now(dt.UTC).isoformat()
+    fields: dict[str, Any] = {
+        "booking_id": booking_id,
+        "resident_id": resident_id,
+        "slot_id": slot.slot_id,
+        "venue_id": slot.venue_id,
+        "venue_name": venue,
+        "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at,
+        "dose": 1,
+        "status": status,
+        "channel": "phone",
+        "created_by": 7,
+        "call_linkedid": None,
+        "client_key": None,
+        "created_at": now,
+        "updated_at": now,
     }
+    return Booking(**(fields | kw))
 
 
-VENUES = [
-    {"id": 1, "name": "舞鶴市総合文化会館", "address": "舞鶴市字浜2021", "active": True},
-    {"id": 2, "name": "西舞鶴保健センター", "address": "舞鶴市字南田辺1", "active": True},
-]
+VENUES = (
+    Venue(1, "舞鶴市総合文化会館", "舞鶴市字浜2021", True),
+    Venue(2, "西舞鶴保健センター", "舞鶴市字南田辺1", True),
+)
 
 
 def slots(day: dt.date, venue_id: int = 1, first_id: int = 1) -> list[SlotInfo]:
@@ -185,8 +227,8 @@ def slots(day: dt.date, venue_id: int = 1, first_id: int = 1) -> list[SlotInfo]:
             SlotInfo(
                 first_id + i,
                 venue_id,
-                start.isoformat(),
-                (start + dt.timedelta(minutes=30)).isoformat(),
+                start.astimezone(dt.UTC).isoformat(),  # as the server sends it: UTC
+                (start + dt.timedelta(minutes=30)).astimezone(dt.UTC).isoformat(),
                 10,
                 booked,
             )

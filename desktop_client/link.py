@@ -19,9 +19,19 @@ from PySide6.QtNetwork import QNetworkRequest
 from PySide6.QtWebSockets import QWebSocket
 
 from cti_server import protocol
-from cti_server.protocol import Hello, Ping, Pong, ScreenPop, WatchSlots
+from cti_server.protocol import (
+    CurrentCalls,
+    Hello,
+    LoginResult,
+    OperatorInfo,
+    Ping,
+    Pong,
+    ScreenPop,
+    WatchSlots,
+)
 
-from .rest import ApiResult, Done, RestClient
+from .api import Api, Done, Reply
+from .rest import RestClient
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +40,7 @@ class ServerLink(QObject):
     state_changed = Signal(str, str)
     message_received = Signal(object)  # any decoded protocol message
     pop_received = Signal(object)  # protocol.ScreenPop
-    logged_in = Signal(object)  # the operator dict of POST /api/login
+    logged_in = Signal(object)  # protocol.OperatorInfo of POST /api/login
 
     def __init__(
         self,
@@ -42,9 +52,10 @@ class ServerLink(QObject):
     ) -> None:
         super().__init__(parent)
         self.rest = RestClient(self)
+        self.api = Api(self.rest)
         self.state = "disconnected"
         self._detail = ""
-        self.operator: dict[str, Any] = {}
+        self.operator: OperatorInfo | None = None
         self.hello: Hello | None = None
         self._backoff = backoff
         self._attempt = 0
@@ -67,33 +78,21 @@ class ServerLink(QObject):
     def base_url(self) -> str:
         return self.rest.base_url
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        done: Done | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        self.rest.request(method, path, body, done, headers)
-
-    def login(self, base_url: str, username: str, password: str, done: Done) -> None:
+    def login(self, base_url: str, username: str, password: str, done: Done[LoginResult]) -> None:
         """POST /api/login; on success remember the token and start the WebSocket."""
         self.rest.base_url = base_url.rstrip("/")
 
-        def finished(result: ApiResult) -> None:
-            if result.ok and isinstance(result.data, dict) and result.data.get("token"):
-                self.rest.token = str(result.data["token"])
-                self.operator = dict(result.data.get("operator") or {})
+        def finished(reply: Reply[LoginResult]) -> None:
+            if reply.value is not None:
+                self.rest.token = reply.value.token
+                self.operator = reply.value.operator
                 self._credentials = (username, password)
-                log.info("logged in as operator %s", self.operator.get("id"))
+                log.info("logged in as operator %s", self.operator.id)
                 self.logged_in.emit(self.operator)
                 self.start()
-            done(result)
+            done(reply)
 
-        self.rest.request(
-            "POST", "/api/login", {"username": username, "password": password}, finished
-        )
+        self.api.login(username, password, finished)
 
     # ------------------------------------------------------------------ WebSocket
     def start(self) -> None:
@@ -150,49 +149,44 @@ class ServerLink(QObject):
         if not self._running:
             return
 
-        def checked(result: ApiResult) -> None:
+        def checked(reply: Reply[CurrentCalls]) -> None:
             if not self._running:
                 return
-            if result.status == 401 and self._credentials:
+            if reply.status == 401 and self._credentials:
                 self._relogin()
-            elif result.network or result.status >= 500:
+            elif reply.network or reply.status >= 500:
                 self._schedule()
             else:
-                self._deliver_current(result)
+                self._deliver_current(reply)
                 self._open()
 
         self._set_state("reconnecting", str(self._attempt))
-        self.rest.request("GET", "/api/calls/current", None, checked)
+        self.api.current_calls(checked)
 
     def _relogin(self) -> None:
         assert self._credentials is not None
         user, password = self._credentials
 
-        def done(result: ApiResult) -> None:
-            if result.ok and isinstance(result.data, dict):
-                self.rest.token = str(result.data.get("token", ""))
+        def done(reply: Reply[LoginResult]) -> None:
+            if reply.value is not None:
+                self.rest.token = reply.value.token
                 log.info("logged in again after the server forgot the session")
                 self._open()
             else:
                 self._schedule()
 
-        self.rest.request("POST", "/api/login", {"username": user, "password": password}, done)
+        self.api.login(user, password, done)
 
-    def _deliver_current(self, result: ApiResult) -> None:
-        """GET /api/calls/current answers {"calls": [ScreenPop...]}: show the latest again."""
-        data = result.data
-        if not (result.ok and isinstance(data, dict)):
+    def _deliver_current(self, reply: Reply[CurrentCalls]) -> None:
+        """The operator's live calls: show the latest again."""
+        if reply.value is None:
+            if reply.error == "bad_payload":
+                log.warning("GET /api/calls/current: unexpected body: %s", reply.message)
             return
-        calls = data.get("calls") or []
-        if not isinstance(calls, list) or not calls:
-            return
-        try:
-            pop = protocol.from_dict(ScreenPop, calls[-1])
-        except (protocol.ProtocolError, TypeError) as err:
-            log.warning("GET /api/calls/current: unexpected body: %s", err)
-            return
-        self.pop_received.emit(pop)
-        self.message_received.emit(pop)
+        if reply.value.calls:
+            pop = reply.value.calls[-1]
+            self.pop_received.emit(pop)
+            self.message_received.emit(pop)
 
     def _schedule(self) -> None:
         if not self._running:

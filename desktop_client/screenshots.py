@@ -66,26 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     client.window.show_tab(0)
     shot(window, "pop")
 
-    card_json = demo_data.resident_detail(1)
     today = dt.date.today()
-    card_json["bookings"] = [
-        {
-            "booking_id": 812,
-            "slot_id": 2,
-            "venue_id": 1,
-            "venue_name": demo_data.VENUES[0]["name"],
-            "starts_at": demo_data.slots(today)[1].starts_at,
-            "ends_at": demo_data.slots(today)[1].ends_at,
-            "status": "cancelled",
-            "dose": 1,
-        }
-    ]
-    card = ResidentCard.from_json(card_json)
+    earlier = demo_data.booking(812, 1, demo_data.slots(today)[1], status="cancelled")
+    card = ResidentCard.from_detail(demo_data.resident_detail(1, bookings=(earlier,)))
     client.resident.set_card(card)
     client.booking.now = lambda: dt.datetime.combine(today, dt.time(8), demo_data.JST)
     client.booking.start(card, call)
     client.mobility.start(card, call)
-    client.booking.set_venues([Venue(v["id"], v["name"], v["address"]) for v in demo_data.VENUES])
+    client.booking.set_venues([Venue(v.id, v.name, v.address) for v in demo_data.VENUES])
     client.booking.set_slots(demo_data.slots(today))
     client.booking.select_slot(4)
     shot(window, "card")
@@ -144,7 +132,7 @@ def venues_shot(client: Any, shot: Callable[[object, str], None]) -> None:
     model, view = client.venues.model, client.venues.view
     client.venues.role = "supervisor"
     client.window.set_venues_view(view)
-    rows = [VenueRow(v["id"], v["name"], v["address"], True) for v in demo_data.VENUES]
+    rows = [VenueRow.from_venue(v) for v in demo_data.VENUES]
     rows.append(VenueRow(9, "旧 西公民館", "京都府舞鶴市字西 20", False))
     model.set_venues(rows)
     model.choose(rows[0].venue_id, dt.date.today())

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from cti_server.protocol import SlotInfo
+from cti_server.protocol import Booking, ProtocolError, SlotInfo, from_dict
 
+from .api import OUTBOX_ANSWERS, ApiCall, Reply
 from .models.forms import CallRef
 from .models.outbox import Entry
-from .models.resident import BookingLine
-from .rest import ApiResult
+from .models.resident import BookingLine, booking_line
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ class Sender:
     ``choose_venue_day`` (the ``Controller``)."""
 
     link: Any
+    api: Any  # the link's ``Api``
     outbox: Any
     booking: Any
     mobility: Any
@@ -85,18 +86,18 @@ class Sender:
         form = self._form(entry.key)
         if form is not None and form.status != "sending":
             form.set_status("sending")
-        self.link.request(
-            entry.method,
-            entry.path,
-            entry.body,
-            lambda result, key=entry.key: self._sent(key, result),
-            headers={"Idempotency-Key": entry.key},
-        )
+        call = ApiCall(entry.method, entry.path, entry.body, OUTBOX_ANSWERS.get(entry.kind))
+        key = entry.key
 
-    def _sent(self, key: str, result: ApiResult) -> None:
+        def done(reply: Reply[Any]) -> None:
+            self._sent(key, reply)
+
+        self.api.send(call, done, key=key)
+
+    def _sent(self, key: str, result: Reply[Any]) -> None:
         entry = self.outbox.entries[key]
         form = self._form(key)
-        if result.ok:
+        if 200 <= result.status < 300:  # done, even if the answer did not decode
             self._form(key, pop=True)
             self.outbox.mark_done(key, result.data if isinstance(result.data, dict) else {})
             log.info("%s sent (call %s)", entry.kind, self.linkedid())
@@ -137,28 +138,30 @@ class Sender:
         self.outbox.forget_finished()
 
     def _booked(self, entry: Entry, slot: SlotInfo | None) -> None:
-        booking_id = booking_id_of(entry.result) or (
-            self.booking.existing.booking_id if self.booking.existing else 0
-        )
-        venue = next(
-            (v.name for v in self.booking.venues if slot and v.venue_id == slot.venue_id), ""
-        )
-        self.booking.existing = BookingLine(
-            int(booking_id or 0),
-            slot.slot_id if slot else 0,
-            slot.venue_id if slot else None,
-            venue,
-            slot.starts_at if slot else "",
-            slot.ends_at if slot else "",
-            "booked",
-        )
+        booked = booking_of(entry.result)
+        if booked is not None:
+            self.booking.existing = booking_line(booked)
+        else:  # an answer that is not a booking (logged by the API): what was chosen
+            venue = next(
+                (v.name for v in self.booking.venues if slot and v.venue_id == slot.venue_id), ""
+            )
+            self.booking.existing = BookingLine(
+                self.booking.existing.booking_id if self.booking.existing else 0,
+                slot.slot_id if slot else 0,
+                slot.venue_id if slot else None,
+                venue,
+                slot.starts_at if slot else "",
+                slot.ends_at if slot else "",
+                "booked",
+            )
         self.booking.last_booking_id = self.booking.existing.booking_id
         if self.mobility.booking_key == entry.key or self.mobility.booking_id is None:
             self.mobility.tie_to(booking_id=self.booking.existing.booking_id)
 
 
-def booking_id_of(result: dict[str, Any] | None) -> int | None:
-    if not result:
+def booking_of(result: dict[str, Any] | None) -> Booking | None:
+    """The booking an outbox entry's answer holds (None if it is not one)."""
+    try:
+        return from_dict(Booking, result or {})
+    except ProtocolError:
         return None
-    value = result.get("booking_id", result.get("id"))
-    return int(value) if value is not None else None

@@ -1,10 +1,13 @@
 """The append-only audit log: who did what to which resident, during which call.
 
-Writes (bookings, mobility requests, intents, dispositions) are audited by the registry functions
-that make them. Reads are not: ``residents.resident_detail`` does not audit by itself, because only
-the caller knows who is looking and during which call; the web layer calls ``audit(session,
-"resident.view", operator_id=..., resident_id=..., call_linkedid=...)`` for every resident view.
-The database refuses UPDATE and DELETE on ``audit_log`` (triggers of migration 0001).
+Every action is one member of ``AuditAction`` (``noun.verb``, one spelling everywhere); ``audit``
+refuses any other string. Writes (bookings, mobility requests, intents, dispositions) are audited
+by the registry functions that make them. Reads are not: ``residents.resident_detail`` does not
+audit by itself, because only the caller knows who is looking and during which call; the web layer
+calls ``audit(session, AuditAction.RESIDENT_VIEW, operator_id=..., resident_id=...,
+call_linkedid=...)`` for every resident view. The database refuses UPDATE and DELETE on
+``audit_log`` (triggers of migration 0001), so entries written before the enumeration keep their
+old spelling (``resident_view``, ``resident_search``); ``AuditAction.of`` reads both.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -24,7 +28,34 @@ from registry.views import View, as_utc
 
 log = logging.getLogger(__name__)
 
-MAX_ACTION = 48
+
+class AuditAction(StrEnum):
+    """What was done. Stored as its value; add a member here before writing a new action."""
+
+    RESIDENT_VIEW = "resident.view"  # a card opened (GET /api/residents/{id})
+    RESIDENT_SEARCH = "resident.search"  # a search by name, birth, address, phone or barcode
+    INTENT_RECORD = "intent.record"
+    BOOKING_CREATE = "booking.create"
+    BOOKING_CHANGE = "booking.change"
+    BOOKING_CANCEL = "booking.cancel"
+    MOBILITY_CREATE = "mobility.create"
+    MOBILITY_UPDATE = "mobility.update"
+    CALL_DISPOSITION = "call.disposition"
+    CALL_RESIDENT = "call.resident"  # the operator confirmed who is calling
+
+    @classmethod
+    def of(cls, stored: str) -> AuditAction | None:
+        """The action of a stored entry (older entries spelled reads with an underscore)."""
+        try:
+            return cls(stored)
+        except ValueError:
+            return _LEGACY.get(stored)
+
+
+_LEGACY = {
+    "resident_view": AuditAction.RESIDENT_VIEW,
+    "resident_search": AuditAction.RESIDENT_SEARCH,
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +71,7 @@ class AuditView(View):
 
 async def audit(
     session: AsyncSession,
-    action: str,
+    action: AuditAction,
     *,
     operator_id: int | None,
     resident_id: int | None = None,
@@ -48,8 +79,8 @@ async def audit(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Append one entry (in the caller's transaction; the caller commits)."""
-    if not action or len(action) > MAX_ACTION:
-        raise InvalidInput("action", f"action must be 1 to {MAX_ACTION} characters")
+    if not isinstance(action, AuditAction):
+        raise InvalidInput("action", f"action must be an AuditAction; got {action!r}")
     payload = dict(details or {})
     try:
         json.dumps(payload)
@@ -58,7 +89,7 @@ async def audit(
     await session.execute(
         insert(AuditEntry).values(
             at=utcnow(),
-            action=action,
+            action=action.value,
             operator_id=operator_id,
             resident_id=resident_id,
             call_linkedid=call_linkedid,

@@ -29,7 +29,7 @@ from sqlalchemy import Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.audit import audit
+from registry.audit import AuditAction, audit
 from registry.errors import AlreadyBooked, Conflict, InvalidInput, NotFound, SlotFull, SlotStarted
 from registry.idempotency import check_client_key
 from registry.models import Booking, Operator, Resident, Slot, Venue, utcnow
@@ -272,7 +272,7 @@ async def book_slot(
     details = {"booking_id": booking_id, "slot_id": slot_id, "dose": dose, "channel": channel}
     await audit(
         session,
-        "booking.create",
+        AuditAction.BOOKING_CREATE,
         operator_id=operator_id,
         resident_id=resident_id,
         call_linkedid=call_linkedid,
@@ -325,7 +325,7 @@ async def change_booking(
     await _free_seat(session, current.slot_id)
     await audit(
         session,
-        "booking.change",
+        AuditAction.BOOKING_CHANGE,
         operator_id=operator_id,
         resident_id=current.resident_id,
         call_linkedid=call_linkedid,
@@ -361,7 +361,7 @@ async def cancel_booking(
     view = await get_booking(session, booking_id)
     await audit(
         session,
-        "booking.cancel",
+        AuditAction.BOOKING_CANCEL,
         operator_id=operator_id,
         resident_id=view.resident_id,
         call_linkedid=call_linkedid,

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.audit import audit
+from registry.audit import AuditAction, audit
 from registry.errors import InvalidInput, NotFound
 from registry.models import CallRecord, Resident, utcnow
 from registry.views import CallView, as_utc, aware_utc, opt_utc
@@ -169,7 +169,7 @@ async def set_disposition(
     )
     await audit(
         session,
-        "call.disposition",
+        AuditAction.CALL_DISPOSITION,
         operator_id=operator_id,
         resident_id=resident_id,
         call_linkedid=linkedid,
@@ -195,7 +195,7 @@ async def link_resident(
     await upsert_call(session, linkedid, matched_resident_id=resident_id)
     await audit(
         session,
-        "call.resident",
+        AuditAction.CALL_RESIDENT,
         operator_id=operator_id,
         resident_id=resident_id,
         call_linkedid=linkedid,

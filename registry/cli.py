@@ -182,12 +182,13 @@ async def cmd_lookup(args: argparse.Namespace, engine: AsyncEngine) -> int:
 async def cmd_search(args: argparse.Namespace, engine: AsyncEngine) -> int:
     if not (args.name or args.birth or args.address or args.phone):
         raise UsageError("give at least one of --name, --birth, --address, --phone")
-    from registry.find.search import NameIndex, SearchQuery
+    from registry.find.search import NameIndex, SearchQuery, with_ledger_ids
 
+    query = SearchQuery(name=args.name, birth=args.birth, address=args.address, phone=args.phone)
     async with session_factory(engine)() as session:
         index = await NameIndex.load(session)
-    query = SearchQuery(name=args.name, birth=args.birth, address=args.address, phone=args.phone)
-    results = await asyncio.to_thread(index.search, query, args.limit)
+        results = await asyncio.to_thread(index.search, query, args.limit)
+        results = await with_ledger_ids(session, results)
     if args.json:
         _emit({"query": query, "results": results})
         return 0

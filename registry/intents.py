@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.audit import audit
+from registry.audit import AuditAction, audit
 from registry.errors import InvalidInput, NotFound
 from registry.idempotency import earlier, sent_twice_at_once
 from registry.models import Intent, Resident, utcnow
@@ -86,7 +86,7 @@ async def record_intent(
     assert intent_id is not None
     await audit(
         session,
-        "intent.record",
+        AuditAction.INTENT_RECORD,
         operator_id=operator_id,
         resident_id=resident_id,
         call_linkedid=call_linkedid,

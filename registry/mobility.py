@@ -13,7 +13,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.audit import audit
+from registry.audit import AuditAction, audit
 from registry.errors import InvalidInput, NotFound
 from registry.idempotency import earlier, sent_twice_at_once
 from registry.models import Booking, MobilityRequest, Resident, utcnow
@@ -122,7 +122,7 @@ async def create_mobility_request(
     assert rid is not None
     await audit(
         session,
-        "mobility.create",
+        AuditAction.MOBILITY_CREATE,
         operator_id=operator_id,
         resident_id=resident_id,
         call_linkedid=call_linkedid,
@@ -166,7 +166,7 @@ async def update_mobility_request(
     )
     await audit(
         session,
-        "mobility.update",
+        AuditAction.MOBILITY_UPDATE,
         operator_id=operator_id,
         resident_id=current.resident_id,
         call_linkedid=call_linkedid,

@@ -1,8 +1,8 @@
 """The operator card: everything about one resident in one frozen ``ResidentDetail``.
 
 ``resident_detail`` does NOT write to the audit log by itself: only the caller knows who is
-looking and during which call. The web layer must call
-``audit(session, "resident.view", operator_id=..., resident_id=..., call_linkedid=...)`` for every
+looking and during which call. The web layer must call ``audit(session,
+AuditAction.RESIDENT_VIEW, operator_id=..., resident_id=..., call_linkedid=...)`` for every
 resident view it serves (and commit it).
 
 ``resident_by_barcode`` finds the resident of a postcard number (はがき番号: 11 digits and a Damm
@@ -95,6 +95,8 @@ async def _members(session: AsyncSession, r: Resident, today: dt.date) -> tuple[
             age=age_on(m.birth_date, today),
             sex=m.sex,
             status=m.status,
+            person_no=m.person_no,
+            barcode=m.barcode,
         )
         for m in rows.all()
     )
@@ -188,4 +190,6 @@ async def resident_by_barcode(session: AsyncSession, code: str) -> ResidentMatch
         household_no=household_no,
         score=100.0,
         reasons=reasons,
+        person_no=r.person_no,
+        barcode=r.barcode,
     )

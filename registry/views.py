@@ -172,6 +172,8 @@ class MemberView(View):
     age: int | None
     sex: str
     status: str
+    person_no: str  # 宛名番号
+    barcode: str  # はがき番号
 
 
 @dataclasses.dataclass(frozen=True)

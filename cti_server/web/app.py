@@ -12,16 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 from collections.abc import AsyncIterator, Callable
-from importlib import resources
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cti_server import protocol
 from cti_server.config import Settings
 from cti_server.service import CallService
 from cti_server.web import auth, rest_bookings, rest_calls, rest_residents, rest_venues
@@ -41,6 +40,7 @@ from cti_server.web.keys import (
     SIGNER,
 )
 from cti_server.web.metrics import Metrics, metrics_handler
+from cti_server.web.openapi import document as openapi_document
 from cti_server.web.slots import deliver_slots
 from cti_server.web.ws import ws_handler
 
@@ -253,35 +253,26 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception as err:
         db_ok, db_error = False, type(err).__name__
     if bridge is None:
-        ami = {"status": "disabled", "connected": False}
+        ami = protocol.AmiHealth(status="disabled", connected=False)
         ami_ok = True
     else:
         ami_ok = bool(getattr(bridge, "connected", False))
-        ami = {
-            "status": getattr(bridge, "state", "connected" if ami_ok else "disconnected"),
-            "connected": ami_ok,
-            "error": str(getattr(bridge, "last_error", "") or ""),
-        }
+        ami = protocol.AmiHealth(
+            status=str(getattr(bridge, "state", "connected" if ami_ok else "disconnected")),
+            connected=ami_ok,
+            error=str(getattr(bridge, "last_error", "") or ""),
+        )
     ok = db_ok and ami_ok
-    body = {
-        "status": "ok" if ok else "degraded",
-        "server_id": app[SETTINGS].server_id,
-        "ami": ami,
-        "database": {"ok": db_ok, "error": db_error},
-        "ws_clients": len(app[HUB].clients),
-    }
+    body = protocol.to_dict(
+        protocol.Health(
+            status="ok" if ok else "degraded",
+            server_id=app[SETTINGS].server_id,
+            ami=ami,
+            database=protocol.DatabaseHealth(ok=db_ok, error=db_error),
+            ws_clients=len(app[HUB].clients),
+        )
+    )
     return web.json_response(body, status=200 if ok else 503)
-
-
-_OPENAPI: dict[str, Any] | None = None
-
-
-def openapi_document() -> dict[str, Any]:
-    global _OPENAPI
-    if _OPENAPI is None:
-        text_ = resources.files("cti_server.web").joinpath("openapi.json").read_text("utf-8")
-        _OPENAPI = json.loads(text_)
-    return _OPENAPI
 
 
 async def openapi(request: web.Request) -> web.Response:

@@ -175,10 +175,7 @@ async def login(request: web.Request) -> web.Response:
     token = request.app[SIGNER].issue(who)
     log.info("operator %s logged in (role %s)", op.id, op.role)
     settings = request.app[SETTINGS]
-    return web.json_response(
-        {
-            "token": token,
-            "expires_in": settings.token_ttl_seconds,
-            "operator": protocol.to_dict(who.info()),
-        }
+    result = protocol.LoginResult(
+        token=token, expires_in=settings.token_ttl_seconds, operator=who.info()
     )
+    return web.json_response(protocol.to_dict(result))

@@ -20,6 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
+from cti_server import protocol
 from registry import errors as reg
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def status_of(err: reg.RegistryError) -> int:
 def error_response(
     status: int, error_id: str, message: str, details: dict[str, Any] | None = None
 ) -> web.Response:
-    body = {"error": error_id, "message": message, "details": details or {}}
+    body = protocol.to_dict(protocol.ApiErrorBody(error_id, message, dict(details or {})))
     headers = {}
     if status == 429 and details and "retry_after" in details:
         headers["Retry-After"] = str(max(1, round(details["retry_after"])))

@@ -2,81 +2,64 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
 from aiohttp import web
 
+from cti_server import protocol
 from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import BadRequest
 from cti_server.web.keys import SESSIONS
+from cti_server.web.payloads import answer, of_view
 from cti_server.web.slots import notify_slots
 from cti_server.web.validate import (
     idempotency_key,
     json_body,
-    opt_bool,
-    opt_int,
-    opt_str,
     path_int,
-    req_int,
-    req_str,
+    read_as,
 )
 from registry import bookings, mobility
-
-CHANNELS = ("phone", "web", "paper", "assigned")
-MOBILITY_STATUSES = ("open", "arranged", "done", "cancelled")
-
-
-def _call(body: dict[str, Any]) -> str | None:
-    return opt_str(body, "call", max_len=64) or None
 
 
 async def create_booking(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
-    body = await json_body(request)
-    resident_id = req_int(body, "resident_id")
-    slot_id = req_int(body, "slot_id")
-    channel = opt_str(body, "channel", "phone", max_len=16)
-    if channel not in CHANNELS:
-        raise BadRequest("channel", f"must be one of {', '.join(CHANNELS)}")
-    dose = opt_int(body, "dose") or 1
-    call = _call(body)
+    req = read_as(protocol.BookingRequest, await json_body(request))
     async with request.app[SESSIONS]() as session:
         booking = await bookings.book_slot(
             session,
-            resident_id=resident_id,
-            slot_id=slot_id,
-            channel=channel,
+            resident_id=req.resident_id,
+            slot_id=req.slot_id,
+            channel=req.channel,
             operator_id=who.id,
-            call_linkedid=call,
-            dose=dose,
+            call_linkedid=req.call,
+            dose=req.dose,
             client_key=idempotency_key(request),
             at=dt.datetime.now(dt.UTC),
         )
         await session.commit()
-    await notify_slots(request.app, [slot_id])
-    return web.json_response(booking.to_dict(), status=201)
+    await notify_slots(request.app, [req.slot_id])
+    return answer(of_view(protocol.Booking, booking), status=201)
 
 
 async def change_booking(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
     booking_id = path_int(request, "booking_id")
-    body = await json_body(request)
-    slot_id = req_int(body, "slot_id")
-    call = _call(body)
+    req = read_as(protocol.BookingChange, await json_body(request))
     async with request.app[SESSIONS]() as session:
         before = await bookings.get_booking(session, booking_id)
         booking = await bookings.change_booking(
             session,
             booking_id,
-            slot_id,
+            req.slot_id,
             operator_id=who.id,
-            call_linkedid=call,
+            call_linkedid=req.call,
             at=dt.datetime.now(dt.UTC),
         )
         await session.commit()
-    await notify_slots(request.app, [before.slot_id, slot_id])
-    return web.json_response(booking.to_dict())
+    await notify_slots(request.app, [before.slot_id, req.slot_id])
+    return answer(of_view(protocol.Booking, booking))
 
 
 async def cancel_booking(request: web.Request) -> web.Response:
@@ -89,55 +72,46 @@ async def cancel_booking(request: web.Request) -> web.Response:
         )
         await session.commit()
     await notify_slots(request.app, [booking.slot_id])
-    return web.json_response(booking.to_dict())
+    return answer(of_view(protocol.Booking, booking))
 
 
 async def create_mobility(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
-    body = await json_body(request)
-    resident_id = req_int(body, "resident_id")
-    call = _call(body)
+    req = read_as(protocol.MobilityRequestBody, await json_body(request))
     async with request.app[SESSIONS]() as session:
         view = await mobility.create_mobility_request(
             session,
-            resident_id=resident_id,
-            booking_id=opt_int(body, "booking_id"),
-            pickup_address=req_str(body, "pickup_address", max_len=500),
-            wheelchair=bool(opt_bool(body, "wheelchair", False)),
-            companion=bool(opt_bool(body, "companion", False)),
-            notes=opt_str(body, "notes", max_len=2000),
+            resident_id=req.resident_id,
+            booking_id=req.booking_id,
+            pickup_address=req.pickup_address,
+            wheelchair=req.wheelchair,
+            companion=req.companion,
+            notes=req.notes,
             operator_id=who.id,
-            call_linkedid=call,
+            call_linkedid=req.call,
             client_key=idempotency_key(request),
         )
         await session.commit()
-    return web.json_response(view.to_dict(), status=201)
+    return answer(of_view(protocol.MobilityRequest, view), status=201)
 
 
 async def update_mobility(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
     request_id = path_int(request, "request_id")
     body = await json_body(request)
-    changes: dict[str, Any] = {}
-    if "pickup_address" in body:
-        changes["pickup_address"] = req_str(body, "pickup_address", max_len=500)
-    for name in ("wheelchair", "companion"):
-        if name in body:
-            changes[name] = opt_bool(body, name)
-    if "notes" in body:
-        changes["notes"] = opt_str(body, "notes", max_len=2000)
-    if "booking_id" in body:
-        changes["booking_id"] = opt_int(body, "booking_id")
-    if "status" in body:
-        status = req_str(body, "status", max_len=16)
-        if status not in MOBILITY_STATUSES:
-            raise BadRequest("status", f"must be one of {', '.join(MOBILITY_STATUSES)}")
-        changes["status"] = status
+    req = read_as(protocol.MobilityChange, body)
+    changes: dict[str, Any] = {
+        name: value
+        for name, value in dataclasses.asdict(req).items()
+        if value is not None and name != "call"
+    }
+    if "booking_id" in body and body["booking_id"] is None:
+        changes["booking_id"] = None  # untie from the booking
     if not changes:
         raise BadRequest("body", "nothing to change")
     async with request.app[SESSIONS]() as session:
         view = await mobility.update_mobility_request(
-            session, request_id, operator_id=who.id, call_linkedid=_call(body), **changes
+            session, request_id, operator_id=who.id, call_linkedid=req.call, **changes
         )
         await session.commit()
-    return web.json_response(view.to_dict())
+    return answer(of_view(protocol.MobilityRequest, view))

@@ -10,7 +10,8 @@ from cti_server.dispositions import parse_dispositions, split_codes
 from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import BadRequest, Forbidden
 from cti_server.web.keys import SERVICE, SESSIONS, SETTINGS
-from cti_server.web.validate import json_body, opt_str, req_int, req_str
+from cti_server.web.payloads import answer
+from cti_server.web.validate import json_body, read_as
 from registry.calls import get_call, link_resident, set_disposition
 from registry.errors import NotFound
 
@@ -22,19 +23,20 @@ def _linkedid(request: web.Request) -> str:
     return linkedid
 
 
-def _codes(request: web.Request, body: dict[str, object]) -> str:
-    """The wrap-up codes of a body (``codes`` list, or ``disposition`` text), checked against
+def _codes(request: web.Request, req: protocol.DispositionRequest) -> str:
+    """The wrap-up codes of a request (``codes``, or ``disposition`` text), checked against
     the configured list and stored joined by commas."""
-    raw = body.get("codes")
-    if raw is None:
-        codes = split_codes(req_str(body, "disposition", max_len=64))
-    elif isinstance(raw, list) and all(isinstance(c, str) for c in raw):
-        codes = [str(c).strip() for c in raw if str(c).strip()]
+    if req.codes is not None:
+        field = "codes"
+        codes = [c for c in req.codes if c]
+    elif req.disposition is not None:
+        field = "disposition"
+        codes = split_codes(req.disposition)
     else:
-        raise BadRequest("codes", "expected a list of codes")
-    known = {d.code for d in parse_dispositions(request.app[SETTINGS].dispositions)}
+        raise BadRequest("disposition", "required")
     if not codes:
-        raise BadRequest("codes" if raw is not None else "disposition", "choose at least one")
+        raise BadRequest(field, "choose at least one")
+    known = {d.code for d in parse_dispositions(request.app[SETTINGS].dispositions)}
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise BadRequest("codes", f"unknown code {unknown[0]!r}")
@@ -44,29 +46,22 @@ def _codes(request: web.Request, body: dict[str, object]) -> str:
 async def put_disposition(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
     linkedid = _linkedid(request)
-    body = await json_body(request)
-    disposition = _codes(request, body)
-    notes = opt_str(body, "notes", max_len=4000)
+    req = read_as(protocol.DispositionRequest, await json_body(request))
+    disposition = _codes(request, req)
     async with request.app[SESSIONS]() as session:
         await set_disposition(
-            session, linkedid, disposition=disposition, notes=notes, operator_id=who.id
+            session, linkedid, disposition=disposition, notes=req.notes, operator_id=who.id
         )
         await session.commit()
-    return web.json_response(
-        {
-            "linkedid": linkedid,
-            "disposition": disposition,
-            "codes": split_codes(disposition),
-            "notes": notes,
-        }
-    )
+    codes = tuple(split_codes(disposition))
+    return answer(protocol.Disposition(linkedid, disposition, req.notes, codes))
 
 
 async def link_call_resident(request: web.Request) -> web.Response:
     """POST /api/calls/{linkedid}/resident: the operator of the call confirmed who called."""
     who = principal(request, *STAFF)
     linkedid = _linkedid(request)
-    resident_id = req_int(await json_body(request), "resident_id")
+    req = read_as(protocol.CallResidentRequest, await json_body(request))
     live = request.app[SERVICE].current_pops(who.extension) if who.extension else []
     mine = any(p.call.linkedid == linkedid for p in live)
     async with request.app[SESSIONS]() as session:
@@ -81,21 +76,20 @@ async def link_call_resident(request: web.Request) -> web.Response:
             )
         if not mine:
             raise Forbidden("only the operator of the call can link it to a resident")
-        await link_resident(session, linkedid, resident_id, operator_id=who.id)
+        await link_resident(session, linkedid, req.resident_id, operator_id=who.id)
         await session.commit()
-    return web.json_response({"linkedid": linkedid, "matched_resident_id": resident_id})
+    return answer(protocol.CallResident(linkedid, req.resident_id))
 
 
 async def list_dispositions(request: web.Request) -> web.Response:
     """GET /api/dispositions: the wrap-up codes with their Japanese and English labels."""
     principal(request, *STAFF)
     items = parse_dispositions(request.app[SETTINGS].dispositions)
-    return web.json_response(
-        {"dispositions": [{"code": d.code, "ja": d.label_ja, "en": d.label_en} for d in items]}
-    )
+    codes = tuple(protocol.WrapUpCode(d.code, d.label_ja, d.label_en) for d in items)
+    return answer(protocol.WrapUpCodes(codes))
 
 
 async def current_call(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
     pops = request.app[SERVICE].current_pops(who.extension) if who.extension else []
-    return web.json_response({"calls": [protocol.to_dict(p) for p in pops]})
+    return answer(protocol.CurrentCalls(calls=tuple(pops)))

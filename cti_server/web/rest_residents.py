@@ -1,7 +1,7 @@
 """Resident search and detail, the postcard number (はがき番号) and intents taken by phone.
 
-Every view is written to the audit log (operator and call): a search as ``resident_search``
-(the resident too when a postcard number names exactly one), a card as ``resident_view``; a
+Every view is written to the audit log (operator and call): a search as ``resident.search``
+(the resident too when a postcard number names exactly one), a card as ``resident.view``; a
 recorded intent is audited by the registry (``intent.record``).
 """
 
@@ -10,17 +10,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import zoneinfo
+from typing import cast
 
 from aiohttp import web
 
 from cti_server import protocol
-from cti_server.popper import candidate_of
+from cti_server.pop_view import candidate_of
 from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import ApiError, BadRequest
 from cti_server.web.keys import NAME_INDEX, SESSIONS, SETTINGS
-from cti_server.web.validate import idempotency_key, json_body, opt_bool, opt_str, path_int
-from registry.audit import audit
-from registry.find.search import SearchQuery, search_residents
+from cti_server.web.payloads import answer, of_view
+from cti_server.web.validate import idempotency_key, json_body, path_int, read_as
+from registry.audit import AuditAction, audit
+from registry.find.search import NameIndex, SearchQuery, search_residents, with_ledger_ids
 
 MAX_LIMIT = 50
 
@@ -54,15 +56,17 @@ async def search(request: web.Request) -> web.Response:
         raise BadRequest("limit", "expected an integer") from err
     if not 1 <= limit <= MAX_LIMIT:
         raise BadRequest("limit", f"must be from 1 to {MAX_LIMIT}")
-    loading: asyncio.Task[object] = request.app[NAME_INDEX]
+    loading = cast("asyncio.Task[NameIndex]", request.app[NAME_INDEX])
     if not loading.done():
         raise IndexNotReady("the name index is still loading; retry in a few seconds")
-    matches = await search_residents(loading.result(), SearchQuery(**fields), limit)
+    index: NameIndex = loading.result()
+    matches = await search_residents(index, SearchQuery(**fields), limit)
     today = dt.datetime.now(zoneinfo.ZoneInfo(request.app[SETTINGS].timezone)).date()
     async with request.app[SESSIONS]() as session:
+        matches = await with_ledger_ids(session, matches)
         await audit(
             session,
-            "resident_search",
+            AuditAction.RESIDENT_SEARCH,
             operator_id=who.id,
             call_linkedid=_call_of(request),
             details={
@@ -71,13 +75,10 @@ async def search(request: web.Request) -> web.Response:
             },
         )
         await session.commit()
-    return web.json_response(
-        {"results": [protocol.to_dict(candidate_of(m, today)) for m in matches]}
-    )
+    return answer(protocol.SearchResults(results=tuple(candidate_of(m, today) for m in matches)))
 
 
 async def detail(request: web.Request) -> web.Response:
-    from registry.audit import audit
     from registry.residents import resident_detail
 
     who = principal(request, *STAFF)
@@ -87,13 +88,13 @@ async def detail(request: web.Request) -> web.Response:
         view = await resident_detail(session, resident_id)
         await audit(
             session,
-            "resident_view",
+            AuditAction.RESIDENT_VIEW,
             operator_id=who.id,
             resident_id=resident_id,
             call_linkedid=call,
         )
         await session.commit()
-    return web.json_response(view.to_dict())
+    return answer(of_view(protocol.ResidentDetail, view))
 
 
 async def _by_barcode(request: web.Request, operator_id: int, code: str) -> web.Response:
@@ -112,15 +113,15 @@ async def _by_barcode(request: web.Request, operator_id: int, code: str) -> web.
             match = None
         await audit(
             session,
-            "resident_search",
+            AuditAction.RESIDENT_SEARCH,
             operator_id=operator_id,
             resident_id=match.resident_id if match else None,
             call_linkedid=call,
             details={"fields": ["barcode"], "results": [match.resident_id] if match else []},
         )
         await session.commit()
-    results = [protocol.to_dict(candidate_of(match, today))] if match else []
-    return web.json_response({"results": results})
+    results = (candidate_of(match, today),) if match else ()
+    return answer(protocol.SearchResults(results=results))
 
 
 async def record_intent(request: web.Request) -> web.Response:
@@ -129,20 +130,18 @@ async def record_intent(request: web.Request) -> web.Response:
 
     who = principal(request, *STAFF)
     resident_id = path_int(request, "resident_id")
-    body = await json_body(request)
-    answers = {k: opt_bool(body, k) for k in ("wants_vaccination", "needs_mobility")}
-    notes = opt_str(body, "notes", max_len=2000)
-    call = opt_str(body, "call", max_len=64) or None
+    req = read_as(protocol.IntentRequest, await json_body(request))
     async with request.app[SESSIONS]() as session:
         view = await intents.record_intent(
             session,
             resident_id=resident_id,
             channel="phone",
-            notes=notes,
+            notes=req.notes,
             operator_id=who.id,
-            call_linkedid=call,
+            call_linkedid=req.call or None,
             client_key=idempotency_key(request),
-            **answers,
+            wants_vaccination=req.wants_vaccination,
+            needs_mobility=req.needs_mobility,
         )
         await session.commit()
-    return web.json_response(view.to_dict(), status=201)
+    return answer(of_view(protocol.Intent, view), status=201)

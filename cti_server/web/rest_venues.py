@@ -8,36 +8,24 @@ its response hook on /api/venues and /api/slots writes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zoneinfo
-from collections.abc import Mapping
-from typing import Any
 
 from aiohttp import web
 
+from cti_server import protocol
 from cti_server.web.auth import MANAGERS, principal
 from cti_server.web.errors import BadRequest
 from cti_server.web.keys import SESSIONS, SETTINGS
-from cti_server.web.slots import notify_removed, notify_slots, slot_json
+from cti_server.web.payloads import answer, slot_info, venue
+from cti_server.web.slots import notify_removed, notify_slots
 from cti_server.web.validate import (
     json_body,
-    opt_bool,
-    opt_str,
     path_int,
-    req_datetime,
+    read_as,
     req_day,
-    req_int,
-    req_str,
 )
-
-
-def _venue_json(v: object) -> dict[str, object]:
-    return {
-        "id": v.venue_id,
-        "name": v.name,
-        "address": v.address,  # type: ignore[attr-defined]
-        "active": v.active,
-    }  # type: ignore[attr-defined]
 
 
 async def list_venues(request: web.Request) -> web.Response:
@@ -47,20 +35,18 @@ async def list_venues(request: web.Request) -> web.Response:
     active_only = who.role not in MANAGERS or request.query.get("all") != "1"
     async with request.app[SESSIONS]() as session:
         items = await venues.list_venues(session, active_only=active_only)
-    return web.json_response({"venues": [_venue_json(v) for v in items]})
+    return answer(protocol.VenueList(venues=tuple(venue(v) for v in items)))
 
 
 async def create_venue(request: web.Request) -> web.Response:
     from registry import venues
 
     principal(request, *MANAGERS)
-    body = await json_body(request)
-    name = req_str(body, "name", max_len=200)
-    address = opt_str(body, "address", max_len=500)
+    req = read_as(protocol.VenueRequest, await json_body(request))
     async with request.app[SESSIONS]() as session:
-        v = await venues.create_venue(session, name, address)
+        v = await venues.create_venue(session, req.name, req.address)
         await session.commit()
-    return web.json_response(_venue_json(v), status=201)
+    return answer(venue(v), status=201)
 
 
 async def update_venue(request: web.Request) -> web.Response:
@@ -68,16 +54,13 @@ async def update_venue(request: web.Request) -> web.Response:
 
     principal(request, *MANAGERS)
     venue_id = path_int(request, "venue_id")
-    body = await json_body(request)
-    changes = {
-        "name": req_str(body, "name", max_len=200) if "name" in body else None,
-        "address": opt_str(body, "address", None, max_len=500),  # type: ignore[arg-type]
-        "active": opt_bool(body, "active"),
-    }
+    req = read_as(protocol.VenueChange, await json_body(request))
     async with request.app[SESSIONS]() as session:
-        v = await venues.update_venue(session, venue_id, **changes)
+        v = await venues.update_venue(
+            session, venue_id, name=req.name, address=req.address, active=req.active
+        )
         await session.commit()
-    return web.json_response(_venue_json(v))
+    return answer(venue(v))
 
 
 async def list_slots(request: web.Request) -> web.Response:
@@ -89,7 +72,7 @@ async def list_slots(request: web.Request) -> web.Response:
     tz = request.app[SETTINGS].timezone
     async with request.app[SESSIONS]() as session:
         slots = await venues.list_slots(session, venue_id, day, tz)
-    return web.json_response({"slots": [slot_json(s, tz) for s in slots]})
+    return answer(protocol.SlotList(slots=tuple(slot_info(s) for s in slots)))
 
 
 async def create_slot(request: web.Request) -> web.Response:
@@ -97,17 +80,15 @@ async def create_slot(request: web.Request) -> web.Response:
 
     principal(request, *MANAGERS)
     venue_id = path_int(request, "venue_id")
-    body = await json_body(request)
-    settings = request.app[SETTINGS]
-    zone = zoneinfo.ZoneInfo(settings.timezone)
-    starts = req_datetime(body, "starts_at", zone)
-    ends = req_datetime(body, "ends_at", zone)
-    capacity = req_int(body, "capacity", minimum=0)
+    req = read_as(protocol.SlotRequest, await json_body(request))
+    zone = zoneinfo.ZoneInfo(request.app[SETTINGS].timezone)
+    starts = _aware(req.starts_at, zone)
+    ends = _aware(req.ends_at, zone)
     async with request.app[SESSIONS]() as session:
-        slot = await venues.create_slot(session, venue_id, starts, ends, capacity)
+        slot = await venues.create_slot(session, venue_id, starts, ends, req.capacity)
         await session.commit()
     await notify_slots(request.app, [slot.slot_id])
-    return web.json_response(slot_json(slot, settings.timezone), status=201)
+    return answer(slot_info(slot), status=201)
 
 
 async def update_slot(request: web.Request) -> web.Response:
@@ -115,17 +96,21 @@ async def update_slot(request: web.Request) -> web.Response:
 
     principal(request, *MANAGERS)
     slot_id = path_int(request, "slot_id")
-    body = await json_body(request)
-    capacity = req_int(body, "capacity", minimum=0)
+    req = read_as(protocol.CapacityChange, await json_body(request))
     async with request.app[SESSIONS]() as session:
-        slot = await venues.set_slot_capacity(session, slot_id, capacity)
+        slot = await venues.set_slot_capacity(session, slot_id, req.capacity)
         await session.commit()
     await notify_slots(request.app, [slot_id])
-    return web.json_response(slot_json(slot, request.app[SETTINGS].timezone))
+    return answer(slot_info(slot))
 
 
-def _wall_time(data: Mapping[str, Any], name: str) -> dt.time:
-    text = req_str(data, name, max_len=8)
+def _aware(text: str, zone: dt.tzinfo) -> dt.datetime:
+    """An ISO-8601 time (checked by ``read_as``); without an offset it is in ``zone``."""
+    value = dt.datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=zone)
+
+
+def _wall_time(text: str, name: str) -> dt.time:
     try:
         value = dt.time.fromisoformat(text)
     except ValueError as err:
@@ -141,25 +126,21 @@ async def create_slots_bulk(request: web.Request) -> web.Response:
 
     principal(request, *MANAGERS)
     venue_id = path_int(request, "venue_id")
-    body = await json_body(request)
-    day = req_day(body, "day")
-    start, end = _wall_time(body, "start"), _wall_time(body, "end")
-    minutes = req_int(body, "minutes", minimum=5)
-    capacity = req_int(body, "capacity", minimum=0)
+    req = read_as(protocol.SlotsLayout, await json_body(request))
+    start, end = _wall_time(req.start, "start"), _wall_time(req.end, "end")
+    day = dt.date.fromisoformat(req.day)
     tz = request.app[SETTINGS].timezone
     async with request.app[SESSIONS]() as session:
         created, skipped = await venues.create_slots(
-            session, venue_id, day, start, end, minutes, capacity, tz
+            session, venue_id, day, start, end, req.minutes, req.capacity, tz
         )
         await session.commit()
     await notify_slots(request.app, [s.slot_id for s in created])
-    return web.json_response(
-        {
-            "created": [slot_json(s, tz) for s in created],
-            "skipped": [slot_json(s, tz) for s in skipped],
-        },
-        status=201 if created else 200,
+    laid_out = protocol.SlotsLaidOut(
+        created=tuple(slot_info(s) for s in created),
+        skipped=tuple(slot_info(s) for s in skipped),
     )
+    return answer(laid_out, status=201 if created else 200)
 
 
 async def delete_slot(request: web.Request) -> web.Response:
@@ -168,9 +149,8 @@ async def delete_slot(request: web.Request) -> web.Response:
 
     principal(request, *MANAGERS)
     slot_id = path_int(request, "slot_id")
-    tz = request.app[SETTINGS].timezone
     async with request.app[SESSIONS]() as session:
         slot = await venues.delete_slot(session, slot_id)
         await session.commit()
     await notify_removed(request.app, slot)
-    return web.json_response({**slot_json(slot, tz), "deleted": True})
+    return answer(protocol.DeletedSlot(**dataclasses.asdict(slot_info(slot)), deleted=True))

@@ -1,4 +1,4 @@
-"""Slot JSON and live capacity: after a change, ``SlotsChanged`` to the clients watching.
+"""Live capacity: after a change, ``SlotsChanged`` to the clients watching its venue and day.
 
 The wire has no "slot removed" message: a deleted slot goes out once with capacity 0 (no seat
 left), so an open booking form can no longer pick it; the next reload no longer lists it.
@@ -6,6 +6,7 @@ left), so an open booking form can no longer pick it; the next reload no longer 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import zoneinfo
 from collections.abc import Iterable
@@ -15,33 +16,25 @@ from aiohttp import web
 
 from cti_server import protocol
 from cti_server.web.keys import HUB, SERVICE, SESSIONS, SETTINGS
+from cti_server.web.payloads import slot_info
 
 log = logging.getLogger(__name__)
 
 
-def slot_info(s: Any, tz: str) -> protocol.SlotInfo:
-    zone = zoneinfo.ZoneInfo(tz)
-    return protocol.SlotInfo(
-        slot_id=s.slot_id,
-        venue_id=s.venue_id,
-        starts_at=s.starts_at.astimezone(zone).isoformat(),
-        ends_at=s.ends_at.astimezone(zone).isoformat(),
-        capacity=s.capacity,
-        booked=s.booked,
-    )
+def local_day(slot: Any, tz: str) -> str:
+    """The day a slot is on in the server's time zone (the key a ``WatchSlots`` names)."""
+    return str(slot.starts_at.astimezone(zoneinfo.ZoneInfo(tz)).date().isoformat())
 
 
-def slot_json(s: Any, tz: str) -> dict[str, Any]:
-    info = slot_info(s, tz)
-    return {**protocol.to_dict(info), "remaining": info.remaining}
-
-
-def deliver_slots(app: web.Application, venue_id: int, day: str, slots: list[dict[str, Any]]):
-    """Send ``SlotsChanged`` to this instance's watchers of (venue, day)."""
+def deliver_slots(
+    app: web.Application, venue_id: int, day: str, slots: list[dict[str, Any]]
+) -> int:
+    """Send ``SlotsChanged`` to this instance's watchers of (venue, day); how many got it."""
     msg = protocol.SlotsChanged(
         slots=tuple(protocol.from_dict(protocol.SlotInfo, s) for s in slots)
     )
-    return app[HUB].send_to_watchers(venue_id, day, msg)
+    sent: int = app[HUB].send_to_watchers(venue_id, day, msg)
+    return sent
 
 
 async def notify_slots(app: web.Application, slot_ids: Iterable[int]) -> None:
@@ -53,9 +46,9 @@ async def notify_slots(app: web.Application, slot_ids: Iterable[int]) -> None:
     try:
         async with app[SESSIONS]() as session:
             for slot_id in dict.fromkeys(slot_ids):
-                info = slot_info(await get_slot(session, slot_id), tz)
-                key = (info.venue_id, info.starts_at[:10])
-                groups.setdefault(key, []).append(protocol.to_dict(info))
+                slot = await get_slot(session, slot_id)
+                key = (slot.venue_id, local_day(slot, tz))
+                groups.setdefault(key, []).append(protocol.to_dict(slot_info(slot)))
     except Exception:
         log.exception("could not read slots %s for SlotsChanged", list(slot_ids))
         return
@@ -64,16 +57,9 @@ async def notify_slots(app: web.Application, slot_ids: Iterable[int]) -> None:
 
 async def notify_removed(app: web.Application, slot: Any) -> None:
     """Tell the watchers that a deleted slot has no seat any more (capacity 0)."""
-    info = slot_info(slot, app[SETTINGS].timezone)
-    gone = protocol.SlotInfo(
-        slot_id=info.slot_id,
-        venue_id=info.venue_id,
-        starts_at=info.starts_at,
-        ends_at=info.ends_at,
-        capacity=0,
-        booked=0,
-    )
-    _publish(app, {(info.venue_id, info.starts_at[:10]): [protocol.to_dict(gone)]})
+    gone = dataclasses.replace(slot_info(slot), capacity=0, booked=0)
+    day = local_day(slot, app[SETTINGS].timezone)
+    _publish(app, {(slot.venue_id, day): [protocol.to_dict(gone)]})
 
 
 def _publish(app: web.Application, groups: dict[tuple[int, str], list[dict[str, Any]]]) -> None:

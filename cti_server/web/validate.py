@@ -1,17 +1,27 @@
-"""Request parsing helpers: every failure is a ``BadRequest`` naming the field."""
+"""Request parsing: every failure is a ``BadRequest`` naming the field.
+
+``read_as(cls, body)`` reads a JSON body as its request type of ``cti_server.protocol``: each
+field checked by its type hint and its limits (``protocol.spec``: ``max_length``, ``minimum``,
+``choices``), null taken as absent; the other helpers read single values (path, query, header).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import json
+import types
+import typing
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
 from cti_server.web.errors import BadRequest
 
 MAX_BODY = 64 * 1024
+T = TypeVar("T")
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
@@ -42,12 +52,6 @@ def req_str(
     return _str(data[name], name, max_len, strip, allow_empty)
 
 
-def opt_str(data: Mapping[str, Any], name: str, default: str = "", *, max_len: int = 2000) -> str:
-    if data.get(name) is None:
-        return default
-    return _str(data[name], name, max_len, True, True)
-
-
 def _str(value: Any, name: str, max_len: int, strip: bool, allow_empty: bool) -> str:
     if not isinstance(value, str):
         raise BadRequest(name, "expected a string")
@@ -57,18 +61,6 @@ def _str(value: Any, name: str, max_len: int, strip: bool, allow_empty: bool) ->
     if len(text) > max_len:
         raise BadRequest(name, f"longer than {max_len} characters")
     return text
-
-
-def req_int(data: Mapping[str, Any], name: str, *, minimum: int | None = 1) -> int:
-    if name not in data or data[name] is None:
-        raise BadRequest(name, "required")
-    return _int(data[name], name, minimum)
-
-
-def opt_int(data: Mapping[str, Any], name: str, *, minimum: int | None = 1) -> int | None:
-    if data.get(name) is None or data.get(name) == "":
-        return None
-    return _int(data[name], name, minimum)
 
 
 def _int(value: Any, name: str, minimum: int | None) -> int:
@@ -86,15 +78,6 @@ def _int(value: Any, name: str, minimum: int | None) -> int:
     return value
 
 
-def opt_bool(data: Mapping[str, Any], name: str, default: bool | None = None) -> bool | None:
-    value = data.get(name)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise BadRequest(name, "expected true or false")
-    return value
-
-
 def req_day(data: Mapping[str, Any], name: str) -> dt.date:
     text = req_str(data, name, max_len=10)
     try:
@@ -103,13 +86,60 @@ def req_day(data: Mapping[str, Any], name: str) -> dt.date:
         raise BadRequest(name, "expected a date YYYY-MM-DD") from err
 
 
-def req_datetime(data: Mapping[str, Any], name: str, tz: dt.tzinfo) -> dt.datetime:
-    text = req_str(data, name, max_len=40)
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError as err:
-        raise BadRequest(name, "expected an ISO-8601 date and time") from err
-    return value if value.tzinfo else value.replace(tzinfo=tz)
+@functools.cache
+def _fields(cls: type[Any]) -> tuple[tuple[dataclasses.Field[Any], Any, bool], ...]:
+    """(field, its type without None and annotations, required) of a request type."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    out = []
+    for f in dataclasses.fields(cls):
+        tp = hints[f.name]
+        fmt = ""
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):
+            tp = next(a for a in typing.get_args(tp) if a is not type(None))
+        if typing.get_origin(tp) is typing.Annotated:
+            tp, fmt = typing.get_args(tp)[:2]
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        out.append((f, fmt or tp, required))
+    return tuple(out)
+
+
+def read_as(cls: type[T], data: Mapping[str, Any]) -> T:
+    """``data`` as the request type ``cls`` (unknown fields are ignored)."""
+    values: dict[str, Any] = {}
+    for f, tp, required in _fields(cls):  # type: ignore[arg-type]
+        value = data.get(f.name)
+        if value is None:
+            if required:
+                raise BadRequest(f.name, "required")
+            continue
+        values[f.name] = _checked(f, tp, value, required)
+    return cls(**values)
+
+
+def _checked(f: dataclasses.Field[Any], tp: Any, value: Any, required: bool) -> Any:
+    name, meta = f.name, f.metadata
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise BadRequest(name, "expected true or false")
+        return value
+    if tp is int:
+        return _int(value, name, meta.get("minimum"))
+    if typing.get_origin(tp) is tuple:  # tuple[str, ...]: a list of texts
+        if not isinstance(value, list):
+            raise BadRequest(name, "expected a list")
+        return tuple(_str(item, name, meta.get("max_length", 200), True, True) for item in value)
+    text = _str(value, name, meta.get("max_length", 2000), meta.get("strip", True), not required)
+    if tp == "date":
+        return req_day({name: text}, name).isoformat()
+    if tp == "date-time":
+        try:
+            dt.datetime.fromisoformat(text)
+        except ValueError as err:
+            raise BadRequest(name, "expected an ISO-8601 date and time") from err
+    choices = meta.get("choices")
+    if choices and text not in choices:
+        raise BadRequest(name, f"must be one of {', '.join(choices)}")
+    return text
 
 
 def path_int(request: web.Request, name: str) -> int:

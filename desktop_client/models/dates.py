@@ -1,9 +1,21 @@
-"""Dates as operators read them: wareki (和暦) beside the western form, and age."""
+"""Dates as operators read them: wareki (和暦) beside the western form, age, and every time the
+server sends (ISO-8601 with an offset, UTC) shown in the operator's zone, Asia/Tokyo."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def _tokyo() -> dt.tzinfo:
+    try:
+        return ZoneInfo("Asia/Tokyo")
+    except ZoneInfoNotFoundError:  # a system without the tz database (Windows without tzdata)
+        return dt.timezone(dt.timedelta(hours=9), "JST")  # Japan has kept +09:00 since 1951
+
+
+TOKYO = _tokyo()
 
 # (era code, first day). The era name is a UI string, chosen by the view from the code.
 ERAS: tuple[tuple[str, dt.date], ...] = (
@@ -45,6 +57,7 @@ def age_on(birth: dt.date, today: dt.date) -> int:
 
 
 def parse_iso_datetime(s: str | None) -> dt.datetime | None:
+    """An aware datetime (a value without an offset is taken as UTC, the server's rule)."""
     if not s:
         return None
     try:
@@ -52,6 +65,19 @@ def parse_iso_datetime(s: str | None) -> dt.datetime | None:
     except ValueError:
         return None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def local_time(s: str | None, zone: dt.tzinfo = TOKYO) -> dt.datetime | None:
+    """A time from the wire as the operator's wall clock shows it (Asia/Tokyo)."""
+    value = parse_iso_datetime(s)
+    return value.astimezone(zone) if value is not None else None
+
+
+def local_day(s: str | None, zone: dt.tzinfo = TOKYO) -> dt.date | None:
+    """The operator's calendar day of a time from the wire (a 08:00 slot in Tokyo is 23:00 UTC
+    the day before)."""
+    value = local_time(s, zone)
+    return value.date() if value is not None else None
 
 
 def format_wait(seconds: float) -> str:

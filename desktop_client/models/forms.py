@@ -16,11 +16,20 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
-from cti_server.protocol import CallerInfo, SlotInfo
+from cti_server.protocol import (
+    Booking,
+    BookingChange,
+    BookingRequest,
+    CallerInfo,
+    MobilityRequest,
+    MobilityRequestBody,
+    SlotInfo,
+)
 
-from .dates import parse_iso_datetime
+from .. import api
+from ..api import ApiCall
+from .dates import local_day, parse_iso_datetime
 from .observable import Observable
 from .resident import BookingLine, ResidentCard
 
@@ -119,7 +128,7 @@ class SlotChoice(FormState):
         self.slots = {s.slot_id: s for s in sorted(slots, key=lambda s: s.starts_at)}
 
     def _shows(self, slot: SlotInfo) -> bool:
-        return slot.venue_id == self.venue_id and slot.starts_at[:10] == self.day.isoformat()
+        return slot.venue_id == self.venue_id and local_day(slot.starts_at) == self.day
 
     def apply_slots_changed(self, slots: tuple[SlotInfo, ...]) -> bool:
         """Live capacity from ``SlotsChanged``: update the slots on screen; True if any changed."""
@@ -197,29 +206,26 @@ class BookingFormModel(SlotChoice):
             and (self.existing is None or self.existing.slot_id != slot.slot_id)
         )
 
-    def request(self) -> tuple[str, str, dict[str, Any]]:
-        """(method, path, body) for booking the selected slot, or moving the existing booking."""
+    def request(self) -> ApiCall[Booking]:
+        """Booking the selected slot, or moving the existing booking to it."""
         if self.slot_id is None or self.resident_id is None:
             raise ValueError("no slot selected")
         if self.existing is not None:
-            change: dict[str, Any] = {"slot_id": self.slot_id}
-            if self.linkedid:
-                change["call"] = self.linkedid
-            return "PATCH", f"/api/bookings/{self.existing.booking_id}", change
-        body: dict[str, Any] = {
-            "resident_id": self.resident_id,
-            "slot_id": self.slot_id,
-            "channel": "phone",
-        }
-        if self.linkedid:
-            body["call"] = self.linkedid
-        return "POST", "/api/bookings", body
+            change = BookingChange(slot_id=self.slot_id, call=self.linkedid or None)
+            return api.change_booking(self.existing.booking_id, change)
+        return api.book_slot(
+            BookingRequest(
+                resident_id=self.resident_id,
+                slot_id=self.slot_id,
+                channel="phone",
+                call=self.linkedid or None,
+            )
+        )
 
-    def cancel_request(self) -> tuple[str, str, None]:
+    def cancel_request(self) -> ApiCall[Booking]:
         if self.existing is None:
             raise ValueError("no booking to cancel")
-        query = f"?{urlencode({'call': self.linkedid})}" if self.linkedid else ""
-        return "DELETE", f"/api/bookings/{self.existing.booking_id}{query}", None
+        return api.cancel_booking(self.existing.booking_id, self.linkedid)
 
 
 class MobilityFormModel(FormState):
@@ -284,15 +290,17 @@ class MobilityFormModel(FormState):
             self.resident_id is not None and bool(self.pickup_address.strip()) and not self.locked()
         )
 
-    def request(self) -> tuple[str, str, dict[str, Any]]:
-        body: dict[str, Any] = {
-            "resident_id": self.resident_id,
-            "booking_id": self.booking_id,
-            "pickup_address": self.pickup_address.strip(),
-            "wheelchair": self.wheelchair,
-            "companion": self.companion,
-            "notes": self.notes,
-        }
-        if self.linkedid:
-            body["call"] = self.linkedid
-        return "POST", "/api/mobility", body
+    def request(self) -> ApiCall[MobilityRequest]:
+        if self.resident_id is None:
+            raise ValueError("no resident on the card")
+        return api.request_mobility(
+            MobilityRequestBody(
+                resident_id=self.resident_id,
+                booking_id=self.booking_id,
+                pickup_address=self.pickup_address.strip(),
+                wheelchair=self.wheelchair,
+                companion=self.companion,
+                notes=self.notes,
+                call=self.linkedid or None,
+            )
+        )

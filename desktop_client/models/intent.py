@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from cti_server.protocol import Intent, IntentRequest
+
+from .. import api
+from ..api import ApiCall
 from .forms import CallRef, FormState
 from .resident import ResidentCard
 
@@ -61,14 +65,13 @@ class IntentFormModel(FormState):
             and not self.locked()
         )
 
-    def request(self) -> tuple[str, str, dict[str, Any]]:
+    def request(self) -> ApiCall[Intent]:
         if self.resident_id is None:
             raise ValueError("no resident on the card")
-        body: dict[str, Any] = {
-            "wants_vaccination": self.wants_vaccination,
-            "needs_mobility": self.needs_mobility,
-            "notes": self.notes.strip(),
-        }
-        if self.linkedid:
-            body["call"] = self.linkedid
-        return "POST", f"/api/residents/{self.resident_id}/intents", body
+        body = IntentRequest(
+            wants_vaccination=self.wants_vaccination,
+            needs_mobility=self.needs_mobility,
+            notes=self.notes.strip(),
+            call=self.linkedid or None,
+        )
+        return api.record_intent(self.resident_id, body)

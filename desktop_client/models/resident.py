@@ -1,14 +1,19 @@
-"""The resident card, parsed tolerantly from GET /api/residents/{id}."""
+"""The resident card, decoded from GET /api/residents/{id} (``protocol.ResidentDetail``).
+
+Times stay as the wire sends them (ISO-8601 with an offset, UTC from the server); the views show
+them in Asia/Tokyo through ``dates.local_time``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from .dates import age_on, parse_iso_date
+from cti_server import protocol
+
+from .dates import age_on, parse_iso_date, parse_iso_datetime
 from .observable import Observable
 
 _HALF_KANA = re.compile("[\uff61-\uff9f]+")
@@ -19,20 +24,12 @@ def full_width_kana(text: str) -> str:
     return _HALF_KANA.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text or "")
 
 
-def _pick(d: dict[str, Any], *keys: str, default: Any = None) -> Any:
-    for k in keys:
-        if k in d and d[k] is not None:
-            return d[k]
-    return default
-
-
 @dataclass(frozen=True)
 class Member:
     resident_id: int
     name: str
     name_kana: str
     birth_date: dt.date | None
-    relation: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,7 +70,6 @@ class CallLine:
     at: str
     disposition: str
     notes: str
-    operator: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,15 +80,15 @@ class ResidentCard:
     birth_date: dt.date | None
     sex: str
     address: str
-    household_no: str = ""
+    household_no: str = ""  # 世帯番号
     person_no: str = ""  # 宛名番号
+    barcode: str = ""  # はがき番号
     phones: tuple[str, ...] = ()
     members: tuple[Member, ...] = ()
     intents: tuple[IntentLine, ...] = ()
     bookings: tuple[BookingLine, ...] = ()
     mobility: tuple[MobilityLine, ...] = ()
     calls: tuple[CallLine, ...] = ()
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def age(self, today: dt.date | None = None) -> int | None:
         if self.birth_date is None:
@@ -106,93 +102,67 @@ class ResidentCard:
         return None
 
     def latest_intent(self) -> IntentLine | None:
-        return max(self.intents, key=lambda i: i.recorded_at) if self.intents else None
+        if not self.intents:
+            return None
+        epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
+        return max(self.intents, key=lambda i: parse_iso_datetime(i.recorded_at) or epoch)
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> ResidentCard:
-        res = d.get("resident") if isinstance(d.get("resident"), dict) else d
-        house = d.get("household") if isinstance(d.get("household"), dict) else {}
-        members = _pick(d, "members", "household_members", default=None)
-        if members is None:
-            members = house.get("members", [])
-        phones = [
-            p if isinstance(p, str) else _pick(p, "national", "display", "raw", default="")
-            for p in _pick(d, "phones", default=[])
-        ]
+    def from_detail(cls, d: protocol.ResidentDetail) -> ResidentCard:
         return cls(
-            resident_id=int(_pick(res, "id", "resident_id")),
-            name=full_width_kana(_pick(res, "name", default="")),
-            name_kana=full_width_kana(_pick(res, "name_kana", default="")),
-            birth_date=parse_iso_date(_pick(res, "birth_date")),
-            sex=_pick(res, "sex", default=""),
-            address=_pick(res, "address", default=""),
-            household_no=_pick(res, "household_no", default=house.get("household_no", "")),
-            person_no=str(_pick(res, "person_no", default="")),
-            phones=tuple(p for p in phones if p),
-            members=tuple(_member(m) for m in members),
-            intents=tuple(_intent(i) for i in _pick(d, "intents", default=[])),
-            bookings=tuple(_booking(b) for b in _pick(d, "bookings", default=[])),
-            mobility=tuple(
-                _mobility(m) for m in _pick(d, "mobility_requests", "mobility", default=[])
+            resident_id=d.resident_id,
+            name=full_width_kana(d.name),
+            name_kana=full_width_kana(d.name_kana),
+            birth_date=parse_iso_date(d.birth_date),
+            sex=d.sex,
+            address=d.address,
+            household_no=d.household_no,
+            person_no=d.person_no,
+            barcode=d.barcode,
+            phones=tuple(p.national for p in d.phones if p.national),
+            members=tuple(
+                Member(
+                    m.resident_id,
+                    full_width_kana(m.name),
+                    full_width_kana(m.name_kana),
+                    parse_iso_date(m.birth_date),
+                )
+                for m in d.members
             ),
-            calls=tuple(_call(c) for c in _pick(d, "calls", "previous_calls", default=[])),
-            raw=d,
+            intents=tuple(
+                IntentLine(i.wants_vaccination, i.needs_mobility, i.channel, i.recorded_at, i.notes)
+                for i in d.intents
+            ),
+            bookings=tuple(booking_line(b) for b in d.bookings),
+            mobility=tuple(
+                MobilityLine(
+                    m.request_id,
+                    m.booking_id,
+                    m.pickup_address,
+                    m.wheelchair,
+                    m.companion,
+                    m.notes,
+                    m.status,
+                )
+                for m in d.mobility_requests
+            ),
+            calls=tuple(
+                CallLine(c.linkedid, c.entered_at or c.updated_at, c.disposition, c.notes)
+                for c in d.calls
+            ),
         )
 
 
-def _member(m: dict[str, Any]) -> Member:
-    return Member(
-        resident_id=int(_pick(m, "resident_id", "id")),
-        name=full_width_kana(_pick(m, "name", default="")),
-        name_kana=full_width_kana(_pick(m, "name_kana", default="")),
-        birth_date=parse_iso_date(_pick(m, "birth_date")),
-        relation=_pick(m, "relation", default=""),
-    )
-
-
-def _booking(b: dict[str, Any]) -> BookingLine:
-    slot = b.get("slot") if isinstance(b.get("slot"), dict) else {}
+def booking_line(b: protocol.Booking) -> BookingLine:
     return BookingLine(
-        booking_id=int(_pick(b, "booking_id", "id")),
-        slot_id=int(_pick(b, "slot_id", default=slot.get("slot_id", 0))),
-        venue_id=_pick(b, "venue_id", default=slot.get("venue_id")),
-        venue_name=_pick(b, "venue_name", "venue", default=""),
-        starts_at=_pick(b, "starts_at", default=slot.get("starts_at", "")),
-        ends_at=_pick(b, "ends_at", default=slot.get("ends_at", "")),
-        status=_pick(b, "status", default="booked"),
-        dose=int(_pick(b, "dose", default=1)),
-    )
-
-
-def _mobility(m: dict[str, Any]) -> MobilityLine:
-    return MobilityLine(
-        request_id=int(_pick(m, "request_id", "id")),
-        booking_id=_pick(m, "booking_id"),
-        pickup_address=_pick(m, "pickup_address", default=""),
-        wheelchair=bool(_pick(m, "wheelchair", default=False)),
-        companion=bool(_pick(m, "companion", default=False)),
-        notes=_pick(m, "notes", default=""),
-        status=_pick(m, "status", default="open"),
-    )
-
-
-def _intent(i: dict[str, Any]) -> IntentLine:
-    return IntentLine(
-        wants_vaccination=_pick(i, "wants_vaccination"),
-        needs_mobility=_pick(i, "needs_mobility"),
-        channel=_pick(i, "channel", default=""),
-        recorded_at=_pick(i, "recorded_at", default=""),
-        notes=_pick(i, "notes", default=""),
-    )
-
-
-def _call(c: dict[str, Any]) -> CallLine:
-    return CallLine(
-        linkedid=_pick(c, "linkedid", default=""),
-        at=_pick(c, "entered_at", "at", "answered_at", default=""),
-        disposition=_pick(c, "disposition", default=""),
-        notes=_pick(c, "notes", default=""),
-        operator=str(_pick(c, "operator", "operator_name", default="")),
+        booking_id=b.booking_id,
+        slot_id=b.slot_id,
+        venue_id=b.venue_id,
+        venue_name=b.venue_name,
+        starts_at=b.starts_at,
+        ends_at=b.ends_at,
+        status=b.status,
+        dose=b.dose,
     )
 
 

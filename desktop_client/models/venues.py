@@ -1,5 +1,5 @@
 """Venue and slot management for supervisors and admins (会場・枠): what is on screen and what
-the last change did. Qt-free; the admin controller fills it from the REST answers.
+the last change did. Qt-free; the admin controller fills it from the API's answers.
 
 ``status`` follows ``FormState`` ("", "sending", "done", "refused", "failed"); ``action`` names the
 change it is about (``venue_add``, ``venue_save``, ``venue_toggle``, ``slots_add``, ``capacity``,
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cti_server.protocol import SlotInfo
+from cti_server.protocol import SlotInfo, SlotsLayout, Venue
 
 from .forms import SlotChoice
 
@@ -25,10 +25,8 @@ class VenueRow:
     active: bool
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> VenueRow:
-        return cls(
-            int(d["id"]), str(d.get("name", "")), str(d.get("address", "")), bool(d["active"])
-        )
+    def from_venue(cls, v: Venue) -> VenueRow:
+        return cls(v.id, v.name, v.address, v.active)
 
 
 class VenueAdminModel(SlotChoice):
@@ -37,7 +35,7 @@ class VenueAdminModel(SlotChoice):
         self.venues: list[VenueRow] = []
         self.action = ""
         self.details: dict[str, Any] = {}
-        self.result: dict[str, Any] = {}  # the last answer's body (e.g. created/skipped counts)
+        self.result: object = None  # the last answer, decoded (e.g. SlotsLaidOut)
         self._deleted: set[int] = set()  # their SlotsChanged (capacity 0) may still arrive
 
     # ---- what is on screen --------------------------------------------------------------
@@ -77,7 +75,7 @@ class VenueAdminModel(SlotChoice):
 
     # ---- the fate of a change -----------------------------------------------------------
     def begin(self, action: str) -> None:
-        self.action, self.details, self.result = action, {}, {}
+        self.action, self.details, self.result = action, {}, None
         self.set_status("sending")
 
     def finish(
@@ -86,10 +84,10 @@ class VenueAdminModel(SlotChoice):
         error: str = "",
         message: str = "",
         details: dict[str, Any] | None = None,
-        result: dict[str, Any] | None = None,
+        result: object = None,
     ) -> None:
         self.details = dict(details or {})
-        self.result = dict(result or {})
+        self.result = result
         if ok:
             self.set_status("done")
         else:
@@ -104,19 +102,10 @@ class VenueAdminModel(SlotChoice):
         return str(self.details.get("field", "")) if self.status == "refused" else ""
 
     # ---- requests -----------------------------------------------------------------------
-    def slots_path(self) -> str:
-        return f"/api/venues/{self.venue_id}/slots?day={self.day.isoformat()}"
-
-    def bulk_request(
-        self, start: str, end: str, minutes: int, capacity: int
-    ) -> tuple[str, str, dict[str, Any]]:
+    def layout(self, start: str, end: str, minutes: int, capacity: int) -> SlotsLayout:
+        """The day on screen laid out in slots (POST /api/venues/{id}/slots/bulk)."""
         if self.venue_id is None:
             raise ValueError("no venue chosen")
-        body = {
-            "day": self.day.isoformat(),
-            "start": start,
-            "end": end,
-            "minutes": minutes,
-            "capacity": capacity,
-        }
-        return "POST", f"/api/venues/{self.venue_id}/slots/bulk", body
+        return SlotsLayout(
+            day=self.day.isoformat(), start=start, end=end, minutes=minutes, capacity=capacity
+        )

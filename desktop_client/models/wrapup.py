@@ -18,8 +18,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cti_server.protocol import CallerInfo
+from cti_server.protocol import CallerInfo, Disposition, DispositionRequest
 
+from .. import api
+from ..api import ApiCall
 from .forms import CallRef, Subject
 from .observable import Observable
 
@@ -254,12 +256,12 @@ class WrapUpModel(Observable):
             return False
         return not (w.status in SETTLED and w.content() == w.sent)
 
-    def request(self) -> tuple[str, str, dict[str, Any]]:
+    def request(self) -> ApiCall[Disposition]:
         w = self.entry()
         if w is None:
             raise ValueError("no call to wrap up")
-        body = {"codes": list(w.codes), "notes": w.notes}
-        return "PUT", f"/api/calls/{w.linkedid}/disposition", body
+        body = DispositionRequest(codes=tuple(w.codes), notes=w.notes)
+        return api.set_disposition(w.linkedid, body)
 
     def submitted(self, key: str) -> Submission:
         """The current wrap-up went into the outbox as ``key``: its answer comes back here."""

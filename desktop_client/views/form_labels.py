@@ -3,16 +3,13 @@ codes, a form's unsent input kept in its call's notes, a refused search."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from cti_server.protocol import CallerInfo
 
 from ..i18n import current_language
-from ..models.dates import parse_iso_datetime
+from ..models.dates import local_time
 from .labels import age_text, caller_text, disposition_text, error_text, t, yes_no
-
-TOKYO = dt.timezone(dt.timedelta(hours=9), "Asia/Tokyo")  # no DST: a fixed offset is exact
 
 
 def choice_text(code: str, ja: str = "", en: str = "") -> str:
@@ -24,8 +21,8 @@ def choice_text(code: str, ja: str = "", en: str = "") -> str:
 
 def call_ref_text(at: str, caller: CallerInfo | None) -> str:
     """A call as the operator knows it: ``12/04 10:02 0773-62-1234`` (or 非通知)."""
-    when = parse_iso_datetime(at)
-    shown = when.astimezone(TOKYO).strftime("%m/%d %H:%M") if when else ""
+    when = local_time(at)
+    shown = when.strftime("%m/%d %H:%M") if when else ""
     who = caller_text(caller) if caller is not None else ""
     return "　".join(x for x in (shown, who) if x) or t("通話")
 

@@ -11,10 +11,10 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
-from cti_server.protocol import CallerInfo
+from cti_server.protocol import CallerInfo, SlotInfo, SlotsLaidOut, Venue
 
 from ..i18n import current_language
-from ..models.dates import parse_iso_date, parse_iso_datetime, to_wareki
+from ..models.dates import local_time, parse_iso_date, to_wareki
 
 
 def t(text: str) -> str:
@@ -123,14 +123,15 @@ def day_text(d: dt.date) -> str:
     )
 
 
-def when_text(iso: str) -> str:
-    """A datetime in its own offset's wall time: ``2024-05-20 10:00``."""
-    value = parse_iso_datetime(iso)
-    return value.strftime("%Y-%m-%d %H:%M") if value else iso
+def when_text(iso: str | None) -> str:
+    """A time from the wire on the operator's wall clock (Asia/Tokyo): ``2024-05-20 10:00``."""
+    value = local_time(iso)
+    return value.strftime("%Y-%m-%d %H:%M") if value else (iso or "")
 
 
 def slot_time_text(starts_at: str, ends_at: str) -> str:
-    a, b = parse_iso_datetime(starts_at), parse_iso_datetime(ends_at)
+    """``09:00–09:30`` in Asia/Tokyo."""
+    a, b = local_time(starts_at), local_time(ends_at)
     if a is None or b is None:
         return starts_at
     return f"{a:%H:%M}–{b:%H:%M}"
@@ -256,21 +257,24 @@ def venue_admin_status(m: Any) -> tuple[str, str]:
         return refusal_text(m.error, m.message, m.details), "#b00020"
     if m.status != "done":
         return "", "#333333"
-    r = m.result
+    r = m.result  # the decoded answer of the change
+    name = r.name if isinstance(r, Venue) else ""
     texts = {
-        "venue_add": t("会場「{name}」を追加しました。").format(name=r.get("name", "")),
-        "venue_save": t("会場「{name}」を保存しました。").format(name=r.get("name", "")),
+        "venue_add": t("会場「{name}」を追加しました。").format(name=name),
+        "venue_save": t("会場「{name}」を保存しました。").format(name=name),
         "venue_toggle": (
             t("会場「{name}」を有効に戻しました。")
-            if r.get("active")
+            if isinstance(r, Venue) and r.active
             else t("会場「{name}」を無効にしました（新しい予約の会場一覧に出ません）。")
-        ).format(name=r.get("name", "")),
-        "slots_add": t("{n} 枠を追加しました（同じ時刻の {k} 枠はそのままです）。").format(
-            n=len(r.get("created", [])), k=len(r.get("skipped", []))
-        ),
-        "capacity": t("定員を {capacity} にしました。").format(capacity=r.get("capacity", "")),
-        "slot_delete": t("枠を削除しました。"),
+        ).format(name=name),
     }
+    if isinstance(r, SlotsLaidOut):
+        texts["slots_add"] = t("{n} 枠を追加しました（同じ時刻の {k} 枠はそのままです）。").format(
+            n=len(r.created), k=len(r.skipped)
+        )
+    if isinstance(r, SlotInfo):
+        texts["capacity"] = t("定員を {capacity} にしました。").format(capacity=r.capacity)
+    texts["slot_delete"] = t("枠を削除しました。")
     return texts.get(m.action, ""), "#1b5e20"
 
 

@@ -46,7 +46,7 @@ def _branch(src: Any, resident: Any, prio: int) -> Select[Any]:
             resident.c.id, resident.c.name, resident.c.name_kana, resident.c.birth_date,
             resident.c.sex, resident.c.address, resident.c.status, resident.c.household_id,
             hh.c.household_no, hh.c.address.label("household_address"), phones.c.kind,
-            literal_column(str(prio)).label("prio"),
+            literal_column(str(prio)).label("prio"), resident.c.person_no, resident.c.barcode,
         )
         .select_from(src.outerjoin(hh, hh.c.id == resident.c.household_id))
         .where(phones.c.e164 == bindparam("number", type_=phones.c.e164.type))
@@ -84,6 +84,8 @@ class _Row(NamedTuple):
     household_address: str | None
     kind: str | None
     prio: int
+    person_no: str
+    barcode: str
 
 
 @cache
@@ -146,7 +148,7 @@ def group_rows(rows: list[Any], limit: int) -> list[HouseholdMatch]:
             resident_id=row.id, name=row.name, name_kana=row.name_kana,
             birth_date=row.birth_date, sex=row.sex, address=row.address,
             household_id=row.household_id, household_no=row.household_no or "",
-            score=score, reasons=reasons,
+            score=score, reasons=reasons, person_no=row.person_no, barcode=row.barcode,
         )  # fmt: skip
     hh_address = {r.household_id: r.household_address or "" for r in rows}
     ranked = sorted(

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class ResidentMatch:
     """One candidate resident. ``reasons`` say why, e.g. ``("own_mobile",)`` or
-    ``("name:kana 92", "birth_exact")``."""
+    ``("name:kana 92", "birth_exact")``. ``person_no`` (宛名番号), ``household_no`` and
+    ``barcode`` (はがき番号) are the ledger's own identifiers, which other city systems key on;
+    the in-memory name index leaves person_no and barcode empty (``with_ledger_ids`` fills them).
+    """
 
     resident_id: int
     name: str
@@ -26,6 +29,8 @@ class ResidentMatch:
     household_no: str
     score: float
     reasons: tuple[str, ...]
+    person_no: str = ""
+    barcode: str = ""
 
 
 @dataclass(frozen=True)

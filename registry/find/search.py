@@ -34,16 +34,18 @@ import datetime as dt
 import logging
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from rapidfuzz import fuzz
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.errors import InvalidInput
 from registry.find.matching import ResidentMatch
 from registry.find.search_load import load_index, refresh_index
 from registry.find.search_store import Columns, IndexedResident, NameKeys, PhoneDigits
+from registry.models import Resident
 from registry.normalize.names import is_kana, kana_key, loose_kana_key, name_key, spaced
 from registry.normalize.wareki import parse_date, parse_year
 
@@ -364,3 +366,21 @@ async def search_residents(
 ) -> list[ResidentMatch]:
     """Run :meth:`NameIndex.search` in a worker thread so the event loop is never blocked."""
     return await asyncio.to_thread(index.search, q, limit)
+
+
+async def with_ledger_ids(
+    session: AsyncSession, matches: list[ResidentMatch]
+) -> list[ResidentMatch]:
+    """``matches`` with their 宛名番号 and はがき番号 (one query; the index does not hold them)."""
+    ids = [m.resident_id for m in matches]
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(Resident.id, Resident.person_no, Resident.barcode).where(Resident.id.in_(ids))
+    )
+    found = {rid: (person_no, barcode) for rid, person_no, barcode in rows.all()}
+    out = []
+    for m in matches:
+        person_no, barcode = found.get(m.resident_id, ("", ""))
+        out.append(replace(m, person_no=person_no, barcode=barcode))
+    return out

@@ -163,7 +163,8 @@ def _no_number(raw: str, text: str) -> CallerNumber:
         return CallerNumber(raw, "payphone", None, "", "", (), "call from a payphone")
     if key in UNAVAILABLE or "圏外" in key:
         return CallerNumber(raw, "unavailable", None, "", "", (), "number not delivered")
-    return CallerNumber(raw, "unavailable", None, "", "", ("review",), "no digits in value")
+    # letters where a number should be: the value is wrong, not merely missing
+    return _invalid(raw, "no digits in value", ("review",))
 
 
 def _strip_prefixes(d: str, raw: str, flags: list[str], depth: int) -> CallerNumber | None:

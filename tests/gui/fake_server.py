@@ -1,4 +1,5 @@
-"""An in-test fake of cti_server's REST + WebSocket contract (CONTRACTS.md), on aiohttp.
+"""An in-test fake of cti_server's REST + WebSocket contract, on aiohttp; its answers are the
+typed bodies of ``cti_server.protocol``, as the real server's are.
 
 It runs in a background thread with its own event loop and a real TCP port, so the Qt client
 under test talks to it over real HTTP and WebSocket. ``drop()`` closes every socket and stops
@@ -8,6 +9,7 @@ listening (the server is gone); ``restore()`` listens again on the same port.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import threading
 from dataclasses import dataclass, field
@@ -16,26 +18,38 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from cti_server import protocol
+from desktop_client import demo_data
 
 JST = dt.timezone(dt.timedelta(hours=9))
 TOKEN = "tok-1"
 
 
-def slot_dict(slot: protocol.SlotInfo) -> dict[str, Any]:
-    return {**protocol.to_dict(slot), "remaining": slot.remaining}
+def answer(payload: Any, status: int = 200) -> web.Response:
+    return web.json_response(protocol.to_dict(payload), status=status)
+
+
+def tokyo_day(iso: str) -> str:
+    return dt.datetime.fromisoformat(iso).astimezone(JST).date().isoformat()
+
+
+def _candidate(r: protocol.ResidentDetail) -> protocol.Candidate:
+    return protocol.Candidate(
+        r.resident_id, r.name, r.name_kana, r.birth_date, r.age, r.sex, r.address,
+        r.household_id, 90.0, ("name:kana 90",), r.person_no, r.household_no, r.barcode,
+    )  # fmt: skip
 
 
 @dataclass
 class FakeState:
-    residents: dict[int, dict[str, Any]] = field(default_factory=dict)
-    venues: list[dict[str, Any]] = field(default_factory=list)
+    residents: dict[int, protocol.ResidentDetail] = field(default_factory=dict)
+    venues: list[protocol.Venue] = field(default_factory=list)
     slots: dict[int, protocol.SlotInfo] = field(default_factory=dict)
-    bookings: dict[int, dict[str, Any]] = field(default_factory=dict)
-    mobility: dict[int, dict[str, Any]] = field(default_factory=dict)
+    bookings: dict[int, protocol.Booking] = field(default_factory=dict)
+    mobility: dict[int, protocol.MobilityRequest] = field(default_factory=dict)
     dispositions: dict[str, dict[str, Any]] = field(default_factory=dict)
     linked: dict[str, int] = field(default_factory=dict)  # call -> confirmed resident
     started: set[int] = field(default_factory=set)  # slots the fake refuses as started
-    keys: dict[str, dict[str, Any]] = field(default_factory=dict)
+    keys: dict[str, Any] = field(default_factory=dict)  # Idempotency-Key -> the answer
     requests: list[tuple[str, str, dict[str, str], Any]] = field(default_factory=list)
     watches: list[tuple[int, str]] = field(default_factory=list)
     searches: list[str] = field(default_factory=list)
@@ -143,30 +157,23 @@ class FakeServer:
         body = await self._record(request)
         if body.get("password") != "pw":
             return self._error(401, "auth_failed", "wrong user name or password")
-        operator = {
-            "id": 7,
-            "username": body["username"],
-            "display_name": "Op",
-            "role": "operator",
-            "extension": "201",
-        }
-        return web.json_response({"token": TOKEN, "operator": operator})
+        operator = protocol.OperatorInfo(7, body["username"], "Op", "operator", "201")
+        return answer(protocol.LoginResult(TOKEN, 3600, operator))
 
     async def current(self, request: web.Request) -> web.Response:
         self._authorized(request)
-        return web.json_response({"calls": []})
+        return answer(protocol.CurrentCalls(calls=()))
 
     async def search(self, request: web.Request) -> web.Response:
         self._authorized(request)
         name = request.query.get("name", "")
         self.state.searches.append(name)
-        found = [
-            {k: v for k, v in r.items() if k in protocol.Candidate.__dataclass_fields__}
-            | {"score": 90.0, "reasons": ["name:kana 90"]}
+        found = tuple(
+            _candidate(r)
             for r in self.state.residents.values()
-            if name and (name in r["name"] or name in r["name_kana"])
-        ]
-        return web.json_response({"results": found})
+            if name and (name in r.name or name in r.name_kana)
+        )
+        return answer(protocol.SearchResults(results=found))
 
     async def resident(self, request: web.Request) -> web.Response:
         self._authorized(request)
@@ -174,25 +181,25 @@ class FakeServer:
         r = self.state.residents.get(int(request.match_info["rid"]))
         if r is None:
             return self._error(404, "not_found", "no such resident")
-        bookings = [b for b in self.state.bookings.values() if b["resident_id"] == r["resident_id"]]
-        mobility = [m for m in self.state.mobility.values() if m["resident_id"] == r["resident_id"]]
-        return web.json_response({**r, "bookings": bookings, "mobility_requests": mobility})
+        bookings = tuple(b for b in self.state.bookings.values() if b.resident_id == r.resident_id)
+        mobility = tuple(m for m in self.state.mobility.values() if m.resident_id == r.resident_id)
+        return answer(dataclasses.replace(r, bookings=bookings, mobility_requests=mobility))
 
     async def venues(self, request: web.Request) -> web.Response:
         self._authorized(request)
-        return web.json_response({"venues": self.state.venues})
+        return answer(protocol.VenueList(venues=tuple(self.state.venues)))
 
     async def slots(self, request: web.Request) -> web.Response:
         self._authorized(request)
         vid, day = int(request.match_info["vid"]), request.query["day"]
-        found = [
-            slot_dict(s)
+        found = tuple(
+            s
             for s in self.state.slots.values()
-            if s.venue_id == vid and s.starts_at[:10] == day
-        ]
-        return web.json_response({"slots": found})
+            if s.venue_id == vid and tokyo_day(s.starts_at) == day
+        )
+        return answer(protocol.SlotList(slots=found))
 
-    def _idempotent(self, request: web.Request) -> dict[str, Any] | None:
+    def _idempotent(self, request: web.Request) -> Any:
         key = request.headers.get("Idempotency-Key")
         return self.state.keys.get(key) if key else None
 
@@ -200,10 +207,10 @@ class FakeServer:
         self._authorized(request)
         body = await self._record(request)
         if (seen := self._idempotent(request)) is not None:
-            return web.json_response(seen, status=201)
+            return answer(seen, status=201)
         slot = self.state.slots[body["slot_id"]]
         if any(
-            b["resident_id"] == body["resident_id"] and b["status"] == "booked"
+            b.resident_id == body["resident_id"] and b.status == "booked"
             for b in self.state.bookings.values()
         ):
             return self._error(409, "already_booked", "already booked")
@@ -219,71 +226,82 @@ class FakeServer:
             slot.capacity,
             slot.booked + 1,
         )
-        venue = next(v["name"] for v in self.state.venues if v["id"] == slot.venue_id)
-        booking = {
-            "booking_id": len(self.state.bookings) + 100,
-            "resident_id": body["resident_id"],
-            "slot_id": slot.slot_id,
-            "venue_id": slot.venue_id,
-            "venue_name": venue,
-            "starts_at": slot.starts_at,
-            "ends_at": slot.ends_at,
-            "dose": 1,
-            "status": "booked",
-            "channel": body.get("channel", "phone"),
-            "call_linkedid": body.get("call"),
-        }
-        self.state.bookings[booking["booking_id"]] = booking
+        booking = demo_data.booking(
+            len(self.state.bookings) + 100,
+            body["resident_id"],
+            slot,
+            channel=body.get("channel", "phone"),
+            call_linkedid=body.get("call"),
+        )
+        self.state.bookings[booking.booking_id] = booking
         self.state.keys[request.headers.get("Idempotency-Key", "")] = booking
         await self._broadcast(
             protocol.encode(protocol.SlotsChanged(slots=(self.state.slots[slot.slot_id],)))
         )
-        return web.json_response(booking, status=201)
+        return answer(booking, status=201)
 
     async def change(self, request: web.Request) -> web.Response:
         self._authorized(request)
         body = await self._record(request)
-        booking = self.state.bookings[int(request.match_info["bid"])]
-        booking["slot_id"] = body["slot_id"]
-        return web.json_response(booking)
+        bid = int(request.match_info["bid"])
+        slot = self.state.slots[body["slot_id"]]
+        booking = demo_data.booking(bid, self.state.bookings[bid].resident_id, slot)
+        self.state.bookings[bid] = booking
+        return answer(booking)
 
     async def cancel(self, request: web.Request) -> web.Response:
         self._authorized(request)
         await self._record(request)
-        booking = self.state.bookings[int(request.match_info["bid"])]
-        booking["status"] = "cancelled"
-        return web.json_response(booking)
+        bid = int(request.match_info["bid"])
+        booking = dataclasses.replace(self.state.bookings[bid], status="cancelled")
+        self.state.bookings[bid] = booking
+        return answer(booking)
 
     async def create_mobility(self, request: web.Request) -> web.Response:
         self._authorized(request)
         body = await self._record(request)
         if (seen := self._idempotent(request)) is not None:
-            return web.json_response(seen, status=201)
-        view = {"request_id": len(self.state.mobility) + 500, "status": "open", **body}
-        self.state.mobility[view["request_id"]] = view
+            return answer(seen, status=201)
+        now = dt.datetime.now(dt.UTC).isoformat()
+        view = protocol.MobilityRequest(
+            request_id=len(self.state.mobility) + 500,
+            resident_id=body["resident_id"],
+            booking_id=body.get("booking_id"),
+            pickup_address=body["pickup_address"],
+            wheelchair=body.get("wheelchair", False),
+            companion=body.get("companion", False),
+            notes=body.get("notes", ""),
+            status="open",
+            created_by=7,
+            call_linkedid=body.get("call"),
+            client_key=request.headers.get("Idempotency-Key"),
+            created_at=now,
+            updated_at=now,
+        )
+        self.state.mobility[view.request_id] = view
         self.state.keys[request.headers.get("Idempotency-Key", "")] = view
-        return web.json_response(view, status=201)
+        return answer(view, status=201)
 
     async def disposition(self, request: web.Request) -> web.Response:
         self._authorized(request)
         body = await self._record(request)
         self.state.dispositions[request.match_info["linkedid"]] = body
-        return web.json_response({"linkedid": request.match_info["linkedid"], **body})
+        codes = tuple(body.get("codes") or str(body.get("disposition", "")).split(","))
+        linkedid = request.match_info["linkedid"]
+        return answer(protocol.Disposition(linkedid, ",".join(codes), body.get("notes", ""), codes))
 
     async def link_resident(self, request: web.Request) -> web.Response:
         self._authorized(request)
         body = await self._record(request)
         self.state.linked[request.match_info["linkedid"]] = body["resident_id"]
-        return web.json_response(
-            {"linkedid": request.match_info["linkedid"], "matched_resident_id": body["resident_id"]}
-        )
+        return answer(protocol.CallResident(request.match_info["linkedid"], body["resident_id"]))
 
     async def list_dispositions(self, request: web.Request) -> web.Response:
         from cti_server.dispositions import DEFAULT
 
         self._authorized(request)
-        items = [{"code": d.code, "ja": d.label_ja, "en": d.label_en} for d in DEFAULT]
-        return web.json_response({"dispositions": items})
+        items = tuple(protocol.WrapUpCode(d.code, d.label_ja, d.label_en) for d in DEFAULT)
+        return answer(protocol.WrapUpCodes(items))
 
     async def ws(self, request: web.Request) -> web.StreamResponse:
         self._authorized(request)

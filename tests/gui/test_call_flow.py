@@ -107,7 +107,7 @@ def test_a_new_call_disarms_the_previous_callers_forms(qtbot, client, fake):
     confirm(qtbot, client)
     bar = client.window.booking.subject_bar
     assert "舞鶴 花子（マイヅル ハナコ）" in bar.text()
-    assert "宛名番号 200001" in bar.text()
+    assert "宛名番号 20000001" in bar.text()
     assert "0773-62-1234" in bar.text()
     client.window.show_tab(1)
     client.window.booking.slots.selectRow(0)
@@ -275,7 +275,8 @@ def test_a_refusal_is_worded_in_the_operators_language_only(qtbot, client, fake)
 
 
 def test_half_width_kana_the_card_top_search_cleared_and_search_focus(qtbot, client, fake):
-    fake.state.residents[1] = {**demo_data.resident_detail(1), "name_kana": "ﾏｲﾂﾞﾙ ﾊﾅｺ"}
+    kana = "ﾏｲﾂﾞﾙ ﾊﾅｺ"
+    fake.state.residents[1] = dataclasses.replace(demo_data.resident_detail(1), name_kana=kana)
     log_in(qtbot, client, fake.url)
     ring(qtbot, client, fake)
     confirm(qtbot, client)

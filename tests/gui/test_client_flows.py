@@ -66,7 +66,13 @@ def test_pop_confirm_book_and_mobility_are_posted(qtbot, client, fake):
     qtbot.waitUntil(lambda: client.mobility.status == "done", timeout=5000)
 
     ((_, _, headers, booking),) = fake.posts("/api/bookings")
-    assert booking == {"resident_id": 1, "slot_id": 1, "channel": "phone", "call": "1700000000.42"}
+    assert booking == {
+        "resident_id": 1,
+        "slot_id": 1,
+        "channel": "phone",
+        "dose": 1,
+        "call": "1700000000.42",
+    }
     assert headers["Idempotency-Key"]
     ((_, _, mheaders, mobility),) = fake.posts("/api/mobility")
     assert mobility["booking_id"] == 100

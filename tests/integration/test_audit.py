@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import delete, update
 from sqlalchemy.exc import DBAPIError
 
-from registry.audit import audit, audit_entries
+from registry.audit import AuditAction, audit, audit_entries
 from registry.errors import InvalidInput
 from registry.models import AuditEntry
 from tests.integration.test_bookings import make_resident
@@ -15,9 +15,15 @@ from tests.integration.test_bookings import make_resident
 async def test_audit_appends_and_cannot_be_rewritten(sessions):
     async with sessions() as s:
         rid = await make_resident(s)
-        await audit(s, "resident.view", operator_id=None, resident_id=rid, call_linkedid="1.1")
         await audit(
-            s, "resident.view", operator_id=None, resident_id=rid, details={"via": "search"}
+            s, AuditAction.RESIDENT_VIEW, operator_id=None, resident_id=rid, call_linkedid="1.1"
+        )
+        await audit(
+            s,
+            AuditAction.RESIDENT_VIEW,
+            operator_id=None,
+            resident_id=rid,
+            details={"via": "search"},
         )
         await s.commit()
         got = await audit_entries(s, resident_id=rid)
@@ -40,9 +46,18 @@ async def test_audit_checks_its_input(sessions):
     async with sessions() as s:
         for action, details, field in [
             ("", None, "action"),
-            ("x" * 49, None, "action"),
-            ("resident.view", {"bad": object()}, "details"),
+            ("resident.view", None, "action"),  # the value, not the member: one spelling only
+            ("resident_view", None, "action"),
+            (AuditAction.RESIDENT_VIEW, {"bad": object()}, "details"),
         ]:
             with pytest.raises(InvalidInput) as info:
                 await audit(s, action, operator_id=None, details=details)
             assert info.value.field == field
+
+
+def test_audit_actions_have_one_spelling_and_read_old_entries():
+    values = [a.value for a in AuditAction]
+    assert all(v.count(".") == 1 and v == v.lower() and "_" not in v.split(".")[0] for v in values)
+    assert AuditAction.of("resident_view") is AuditAction.RESIDENT_VIEW
+    assert AuditAction.of("booking.create") is AuditAction.BOOKING_CREATE
+    assert AuditAction.of("edited") is None

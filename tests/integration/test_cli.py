@@ -38,6 +38,8 @@ def test_normalize_json_needs_no_database(
     assert {"raw", "kind", "flags", "reason"} <= first.keys()
     assert (second["status"], second["e164"]) == ("withheld", None)
     assert not (tmp_path / "var").exists()
+    code, out, _ = run(capsys, "normalize", "abc")
+    assert (code, out.split()[1]) == (0, "invalid")
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -85,6 +87,19 @@ def test_import_lookup_export(
     assert found["e164"] == "+81773621234"
     names = {m["name"] for hh in found["households"] for m in hh["members"]}
     assert names == {"髙橋 一郎", "髙橋 花子"}
+    ichiro = next(
+        m for hh in found["households"] for m in hh["members"] if m["name"] == "髙橋 一郎"
+    )
+    assert (ichiro["person_no"], ichiro["household_no"]) == ("1001", "H1")
+    assert len(ichiro["barcode"]) == 12
+    code, out, _ = run(capsys, "--db", db_url, "search", "--name", "髙橋 一郎", "--json")
+    assert code == 0
+    best = json.loads(out)["results"][0]
+    assert (best["person_no"], best["household_no"], best["barcode"]) == (
+        "1001",
+        "H1",
+        ichiro["barcode"],
+    )
     out_csv = tmp_path / "out.csv"
     code, out, _ = run(capsys, "--db", db_url, "export", "residents", str(out_csv))
     assert code == 0

@@ -4,6 +4,7 @@ intents taken by phone: roles, validation naming the field, live SlotsChanged, a
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -11,6 +12,7 @@ from sqlalchemy import select, update
 from cti_server import protocol
 from cti_server.web.app import create_app
 from cti_server.web.board_app import BOARD
+from registry.audit import AuditAction
 from registry.db import session_factory
 from registry.models import AuditEntry, Resident
 from registry.normalize.barcode import make_barcode
@@ -82,21 +84,25 @@ async def test_operators_cannot_manage_venues_or_slots(ctx):
     assert (await resp.json())["name"] == "中総合会館 2F"
 
 
+def _tokyo(iso: str) -> str:
+    return dt.datetime.fromisoformat(iso).astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M")
+
+
 async def test_bulk_slots_lay_out_a_day_and_a_repeat_adds_nothing(ctx):
     app, client = ctx
     venue_id = await _venue(app, client)
     resp = await _bulk(app, client, venue_id)
     assert resp.status == 201, await resp.text()
     data = await resp.json()
-    times = [s["starts_at"][11:16] for s in data["created"]]
+    times = [_tokyo(s["starts_at"]) for s in data["created"]]
     assert times == ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]
-    assert data["created"][0]["starts_at"] == "2031-05-12T09:00:00+09:00"
-    assert data["created"][-1]["ends_at"] == "2031-05-12T12:00:00+09:00"
+    assert data["created"][0]["starts_at"] == "2031-05-12T00:00:00+00:00"  # 09:00 in Tokyo
+    assert data["created"][-1]["ends_at"] == "2031-05-12T03:00:00+00:00"
     assert {(s["capacity"], s["booked"], s["remaining"]) for s in data["created"]} == {(4, 0, 4)}
     again = await _bulk(app, client, venue_id, end="13:00")
     assert again.status == 201
     data = await again.json()
-    assert [s["starts_at"][11:16] for s in data["created"]] == ["12:00", "12:30"]
+    assert [_tokyo(s["starts_at"]) for s in data["created"]] == ["12:00", "12:30"]
     assert len(data["skipped"]) == 6
     resp = await client.get(f"/api/venues/{venue_id}/slots?day={DAY}", headers=op(app))
     assert len((await resp.json())["slots"]) == 8
@@ -197,7 +203,9 @@ async def test_postcard_number_finds_the_resident_and_is_audited(ctx, engine):
         assert (found["resident_id"], found["reasons"], found["score"]) == (b, ["barcode"], 100.0)
     async with session_factory(engine)() as s:
         rows = (
-            await s.scalars(select(AuditEntry).where(AuditEntry.action == "resident_search"))
+            await s.scalars(
+                select(AuditEntry).where(AuditEntry.action == AuditAction.RESIDENT_SEARCH)
+            )
         ).all()
     assert [(r.operator_id, r.resident_id, r.call_linkedid) for r in rows] == [(1, b, "1700.5")] * 3
     unknown = await client.get(

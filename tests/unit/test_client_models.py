@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from cti_server.protocol import SlotInfo
+from cti_server import protocol
+from cti_server.protocol import ResidentDetail, SlotInfo
 from desktop_client import demo_data
 from desktop_client.models.dates import age_on, format_wait, to_wareki
 from desktop_client.models.forms import BookingFormModel, MobilityFormModel
@@ -119,22 +120,16 @@ def test_search_drops_answers_to_older_requests() -> None:
 
 
 def test_resident_card_reads_the_server_detail() -> None:
-    data = demo_data.resident_detail(1)
-    data["bookings"] = [
-        {
-            "booking_id": 5,
-            "slot_id": 2,
-            "venue_id": 1,
-            "venue_name": "会館",
-            "starts_at": "2024-05-20T10:00:00+09:00",
-            "ends_at": "2024-05-20T10:30:00+09:00",
-            "status": "booked",
-            "dose": 1,
-        }
-    ]
-    card = ResidentCard.from_json(data)
+    slot = demo_data.slots(dt.date(2024, 5, 20))[1]
+    detail = demo_data.resident_detail(1, bookings=(demo_data.booking(5, 1, slot),))
+    card = ResidentCard.from_detail(protocol.from_dict(ResidentDetail, protocol.to_dict(detail)))
     assert card.resident_id == 1
     assert card.birth_date == dt.date(1942, 4, 1)
+    assert (card.person_no, card.household_no, card.barcode) == (
+        detail.person_no,
+        "0012345",
+        detail.barcode,
+    )
     assert card.phones == ("0773-62-1234",)
     assert [m.resident_id for m in card.members] == [2]
     assert card.active_booking().booking_id == 5
@@ -144,48 +139,48 @@ def test_resident_card_reads_the_server_detail() -> None:
 
 def test_booking_form_requests_and_live_slots() -> None:
     form = BookingFormModel()
-    card = ResidentCard.from_json(demo_data.resident_detail(1))
+    card = ResidentCard.from_detail(demo_data.resident_detail(1))
     form.start(card, "L1")
     day = dt.date(2024, 5, 20)
     form.choose(1, day)
     form.set_slots(demo_data.slots(day))
     form.select_slot(1)
-    assert form.request() == (
-        "POST",
-        "/api/bookings",
-        {"resident_id": 1, "slot_id": 1, "channel": "phone", "call": "L1"},
-    )
+    call = form.request()
+    assert (call.method, call.path, call.answer) == ("POST", "/api/bookings", protocol.Booking)
+    assert call.body == {
+        "resident_id": 1,
+        "slot_id": 1,
+        "channel": "phone",
+        "dose": 1,
+        "call": "L1",
+    }
     s = form.slots[1]
     other = SlotInfo(99, 2, s.starts_at, s.ends_at, 5, 5)  # another venue: ignored
     assert form.apply_slots_changed((other, SlotInfo(1, 1, s.starts_at, s.ends_at, 10, 10)))
     assert form.slots[1].remaining == 0
     assert 99 not in form.slots
-    data = demo_data.resident_detail(1)
-    data["bookings"] = [
-        {
-            "booking_id": 5,
-            "slot_id": 1,
-            "venue_name": "会館",
-            "status": "booked",
-            "starts_at": s.starts_at,
-            "ends_at": s.ends_at,
-        }
-    ]
-    form.start(ResidentCard.from_json(data), "L1")
+    booked = demo_data.booking(5, 1, s)
+    form.start(ResidentCard.from_detail(demo_data.resident_detail(1, bookings=(booked,))), "L1")
     assert not form.can_submit()  # the slot already booked: nothing to change
     form.select_slot(2)
-    assert form.request() == ("PATCH", "/api/bookings/5", {"slot_id": 2, "call": "L1"})
-    assert form.cancel_request() == ("DELETE", "/api/bookings/5?call=L1", None)
+    change = form.request()
+    assert (change.method, change.path, change.body) == (
+        "PATCH",
+        "/api/bookings/5",
+        {"slot_id": 2, "call": "L1"},
+    )
+    cancel = form.cancel_request()
+    assert (cancel.method, cancel.path, cancel.body) == ("DELETE", "/api/bookings/5?call=L1", None)
 
 
 def test_mobility_prefills_the_ledger_address_and_wrapup_needs_a_disposition() -> None:
     form = MobilityFormModel()
-    form.start(ResidentCard.from_json(demo_data.resident_detail(1)), None)
+    form.start(ResidentCard.from_detail(demo_data.resident_detail(1)), None)
     assert form.pickup_address == demo_data.ADDR_1
     form.update(pickup_address="  ", wheelchair=True)
     assert not form.can_submit()
     form.update(pickup_address="舞鶴市字浜 1 裏口")
-    assert form.request()[2]["pickup_address"] == "舞鶴市字浜 1 裏口"
+    assert form.request().body["pickup_address"] == "舞鶴市字浜 1 裏口"
     with pytest.raises(ValueError, match="unknown"):
         form.update(colour="red")
     wrap = WrapUpModel()
@@ -193,7 +188,8 @@ def test_mobility_prefills_the_ledger_address_and_wrapup_needs_a_disposition() -
     assert not wrap.can_submit()
     wrap.toggle("inquiry", True)
     wrap.toggle("callback", True)
-    assert wrap.request() == (
+    call = wrap.request()
+    assert (call.method, call.path, call.body) == (
         "PUT",
         "/api/calls/L9/disposition",
         {"codes": ["inquiry", "callback"], "notes": ""},

@@ -167,6 +167,13 @@ def test_none_is_unavailable() -> None:
     assert normalize_caller_id(None).status == "unavailable"
 
 
+@pytest.mark.parametrize("raw", ["abc", "hello", "電話番号", "x-y"])
+def test_letters_where_a_number_should_be_are_invalid(raw: str) -> None:
+    n = normalize_caller_id(raw)
+    assert (n.status, n.e164, n.national) == ("invalid", None, "")
+    assert "review" in n.flags
+
+
 @pytest.mark.parametrize(
     "raw", ["110", "#9110", "0", "0000000000", "0773-62-123", "99999999999999"]
 )

@@ -113,3 +113,19 @@ def test_from_dict_builds_parts():
     data = p.to_dict(SAMPLES[1].households[0].members[0])
     assert p.from_dict(p.Candidate, data) == SAMPLES[1].households[0].members[0]
     assert p.SlotInfo(1, 2, "a", "b", 10, 12).remaining == 0
+
+
+def test_derived_properties_travel_and_are_ignored_when_read_back():
+    slot = p.SlotInfo(1, 2, "2031-05-12T00:00:00+00:00", "2031-05-12T00:30:00+00:00", 10, 4)
+    data = p.to_dict(slot)
+    assert data["remaining"] == 6
+    assert p.from_dict(p.SlotInfo, data) == slot
+
+
+def test_rest_bodies_round_trip_and_requests_leave_out_nulls():
+    change = p.MobilityChange(status="done", call="1.1")
+    assert p.request_body(change) == {"status": "done", "call": "1.1"}
+    results = p.SearchResults(results=SAMPLES[1].households[0].members)
+    assert p.from_dict(p.SearchResults, p.to_dict(results)) == results
+    with pytest.raises(p.ProtocolError, match=r"results\[0\]\.score"):
+        p.from_dict(p.SearchResults, {"results": [{**p.to_dict(results.results[0]), "score": "x"}]})

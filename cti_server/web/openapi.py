@@ -1,0 +1,307 @@
+"""The OpenAPI 3.1 document of the REST API, generated from the wire types of ``protocol``.
+
+Nothing here is written by hand but the table of operations (``OPERATIONS``: path, method, roles,
+the request body's type and each answer's type); every schema comes from a dataclass's type
+hints, so the document cannot drift from what the server builds and the client decodes. A new
+route gets its line in ``OPERATIONS`` (tests/integration/test_openapi.py fails until it has one,
+and validates real answers of every route against the document). Standard library only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Union
+
+from cti_server import protocol
+
+REF = "#/components/schemas/"
+STAFF = "operator, supervisor, admin"
+MANAGERS = "supervisor, admin"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    where: str  # query / header
+    description: str
+    type: str = "string"
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    roles: str  # who may call it: a list of roles, "any" (a valid token) or "none" (no token)
+    answers: dict[int, type[Any] | str]  # status -> body type, or a media type for non-JSON
+    request: type[Any] | None = None
+    params: tuple[Param, ...] = ()
+    errors: tuple[int, ...] = ()
+    description: str = ""
+
+
+CALL = Param("call", "query", "Linkedid of the call this is done for (audit)")
+IDEMPOTENCY = Param(
+    "Idempotency-Key",
+    "header",
+    "a resend with the same key returns the first result and creates nothing twice",
+)
+P = protocol
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("post", "/api/login", "Log in; returns a signed token", "none",
+              {200: P.LoginResult}, P.LoginRequest, errors=(400, 401, 423, 429),
+              description="Failed attempts make the client address wait (429 with Retry-After, "
+              "doubling); the account locks after repeated failures (423)."),
+    Operation("get", "/api/residents/search", "Search residents, or find one by postcard number",
+              STAFF, {200: P.SearchResults}, errors=(400, 401, 403, 503),
+              params=(Param("name", "query", "name in kanji or kana"),
+                      Param("birth", "query", "birth date, western or wareki"),
+                      Param("address", "query", "address fragment"),
+                      Param("phone", "query", "phone number in any form"),
+                      Param("barcode", "query", "postcard number (はがき番号), 12 digits; the "
+                            "other fields are then ignored"),
+                      Param("limit", "query", "1..50, default 10", "integer"), CALL),
+              description="Audited (resident.search). 503 index_loading while the name index "
+              "loads (never for a barcode)."),
+    Operation("get", "/api/residents/{resident_id}", "Resident detail for the operator card",
+              STAFF, {200: P.ResidentDetail}, params=(CALL,), errors=(400, 401, 403, 404),
+              description="Audited (resident.view) with the operator and the call."),
+    Operation("post", "/api/residents/{resident_id}/intents", "Record an intent (意向確認)",
+              STAFF, {201: P.Intent}, P.IntentRequest, (IDEMPOTENCY,), (400, 401, 403, 404)),
+    Operation("get", "/api/venues", "List venues", "any", {200: P.VenueList},
+              params=(Param("all", "query", "1: include inactive (supervisor, admin)"),),
+              errors=(401,)),
+    Operation("post", "/api/venues", "Create a venue", MANAGERS, {201: P.Venue},
+              P.VenueRequest, errors=(400, 401, 403, 409)),
+    Operation("patch", "/api/venues/{venue_id}", "Change a venue", MANAGERS, {200: P.Venue},
+              P.VenueChange, errors=(400, 401, 403, 404)),
+    Operation("get", "/api/venues/{venue_id}/slots", "Slots of a venue on a day", "any",
+              {200: P.SlotList}, errors=(400, 401, 404),
+              params=(Param("day", "query", "YYYY-MM-DD in the server's time zone",
+                            required=True),)),
+    Operation("post", "/api/venues/{venue_id}/slots", "Create a slot", MANAGERS,
+              {201: P.SlotInfo}, P.SlotRequest, errors=(400, 401, 403, 404)),
+    Operation("post", "/api/venues/{venue_id}/slots/bulk", "Lay out a day's slots", MANAGERS,
+              {201: P.SlotsLaidOut, 200: P.SlotsLaidOut}, P.SlotsLayout,
+              errors=(400, 401, 403, 404),
+              description="201 when something was created, 200 when every slot existed."),
+    Operation("patch", "/api/slots/{slot_id}", "Change a slot's capacity", MANAGERS,
+              {200: P.SlotInfo}, P.CapacityChange, errors=(400, 401, 403, 404, 409)),
+    Operation("delete", "/api/slots/{slot_id}", "Delete a slot nobody ever booked", MANAGERS,
+              {200: P.DeletedSlot}, errors=(401, 403, 404, 409)),
+    Operation("post", "/api/bookings", "Book a slot", STAFF, {201: P.Booking},
+              P.BookingRequest, (IDEMPOTENCY,), (400, 401, 403, 404, 409),
+              description="409 slot_full when no seat is left, already_booked when the "
+              "resident holds a booking for that dose."),
+    Operation("patch", "/api/bookings/{booking_id}", "Move a booking to another slot", STAFF,
+              {200: P.Booking}, P.BookingChange, errors=(400, 401, 403, 404, 409)),
+    Operation("delete", "/api/bookings/{booking_id}", "Cancel a booking", STAFF,
+              {200: P.Booking}, params=(CALL,), errors=(400, 401, 403, 404)),
+    Operation("post", "/api/mobility", "Create a mobility-support request (移動支援)", STAFF,
+              {201: P.MobilityRequest}, P.MobilityRequestBody, (IDEMPOTENCY,),
+              (400, 401, 403, 404)),
+    Operation("patch", "/api/mobility/{request_id}", "Change a mobility-support request", STAFF,
+              {200: P.MobilityRequest}, P.MobilityChange, errors=(400, 401, 403, 404)),
+    Operation("put", "/api/calls/{linkedid}/disposition",
+              "Set a call's result codes (one or more) and notes", STAFF, {200: P.Disposition},
+              P.DispositionRequest, errors=(400, 401, 403, 404),
+              description="`codes` (codes of GET /api/dispositions) or `disposition` (codes "
+              "joined by commas); stored joined by commas."),
+    Operation("post", "/api/calls/{linkedid}/resident",
+              "Link a call to the resident the operator confirmed", STAFF,
+              {200: P.CallResident}, P.CallResidentRequest, errors=(400, 401, 403, 404),
+              description="Only the operator of the call (ringing or answered at their "
+              "extension, or recorded as theirs). Sets the call record's matched_resident_id "
+              "(audited as call.resident), so the resident's card lists the call."),
+    Operation("get", "/api/dispositions", "The wrap-up result codes", STAFF,
+              {200: P.WrapUpCodes}, errors=(401, 403),
+              description="From the server setting `dispositions` (a default list when unset)."),
+    Operation("get", "/api/calls/current", "The operator's live calls, as screen pops", STAFF,
+              {200: P.CurrentCalls}, errors=(401, 403)),
+    Operation("get", "/api/openapi.json", "This document", "none",
+              {200: "application/json"}),
+    Operation("get", "/healthz", "Health: AMI connected and database reachable", "none",
+              {200: P.Health, 503: P.Health}),
+    Operation("get", "/metrics", "Prometheus text metrics", "none", {200: "text/plain"}),
+    Operation("get", "/ws", "The WebSocket (messages of cti_server/protocol.py)", "any",
+              {101: "websocket"}, errors=(401,),
+              params=(Param("token", "query", "the token, for browsers that cannot set it"),)),
+    Operation("get", "/wallboard", "TV wallboard page", "none", {200: "text/html"}),
+    Operation("get", "/wallboard-files", "Static files of the wallboard", "none",
+              {200: "application/octet-stream"}, errors=(404,)),
+)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+def _hints(cls: type[Any]) -> dict[str, Any]:
+    return typing.get_type_hints(cls, include_extras=True)
+
+
+def schema_of(tp: Any, components: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of a type hint; dataclasses go to ``components`` once, by name."""
+    if tp is Any:
+        return {}
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        base, fmt = typing.get_args(tp)[:2]
+        return {**schema_of(base, components), "format": fmt}
+    if origin in (Union, types.UnionType):
+        options = [a for a in typing.get_args(tp) if a is not type(None)]
+        inner = [schema_of(a, components) for a in options]
+        nullable = len(options) < len(typing.get_args(tp))
+        one = inner[0] if len(inner) == 1 else {"anyOf": inner}
+        return {"anyOf": [one, {"type": "null"}]} if nullable else one
+    if origin is tuple:
+        return {"type": "array", "items": schema_of(typing.get_args(tp)[0], components)}
+    if origin is dict:
+        return {"type": "object"}
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        _component(tp, components)
+        return {"$ref": REF + tp.__name__}
+    simple = {str: "string", int: "integer", float: "number", bool: "boolean"}
+    if tp in simple:
+        return {"type": simple[tp]}
+    raise TypeError(f"no JSON Schema for {tp!r}")
+
+
+def _limits(f: dataclasses.Field[Any], hint: Any) -> dict[str, Any]:
+    """The field's limits (``protocol.spec``) as JSON Schema keywords."""
+    meta = f.metadata
+    out: dict[str, Any] = {}
+    if "max_length" in meta:
+        out["maxLength"] = meta["max_length"]
+    if "minimum" in meta:
+        out["minimum"] = meta["minimum"]
+    if "choices" in meta:
+        nullable = type(None) in typing.get_args(hint)
+        out["enum"] = [*meta["choices"], *([None] if nullable else [])]
+    return out
+
+
+def _component(cls: type[Any], components: dict[str, Any]) -> None:
+    if cls.__name__ in components:
+        return
+    components[cls.__name__] = {}  # a placeholder against recursion
+    hints = _hints(cls)
+    props: dict[str, Any] = {}
+    required: list[str] = []
+    tag = getattr(cls, "type", None)
+    if isinstance(tag, str):
+        props["type"] = {"const": tag}
+        required.append("type")
+    for f in dataclasses.fields(cls):
+        props[f.name] = schema_of(hints[f.name], components) | _limits(f, hints[f.name])
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            required.append(f.name)
+    for name in getattr(cls, "derived", ()):
+        returns = typing.get_type_hints(getattr(cls, name).fget)["return"]
+        props[name] = {**schema_of(returns, components), "readOnly": True}
+        required.append(name)
+    doc = (cls.__doc__ or "").strip()
+    components[cls.__name__] = {
+        "type": "object",
+        **({"description": doc} if doc and not doc.startswith(cls.__name__ + "(") else {}),
+        "properties": props,
+        "required": required,
+        "additionalProperties": False,
+    }
+
+
+# --------------------------------------------------------------------------- document
+
+
+def _parameters(op: Operation) -> list[dict[str, Any]]:
+    out = []
+    for name in re.findall(r"{(\w+)}", op.path):
+        kind = "integer" if name.endswith("_id") else "string"
+        out.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
+    for p in op.params:
+        param = {"name": p.name, "in": p.where, "required": p.required}
+        out.append(param | {"description": p.description, "schema": {"type": p.type}})
+    return out
+
+
+def _content(body: type[Any] | str, components: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(body, str):
+        return {body: {}}
+    return {"application/json": {"schema": schema_of(body, components)}}
+
+
+def _answer(status: int, body: type[Any] | str, components: dict[str, Any]) -> dict[str, Any]:
+    if status == 101:
+        return {"description": "switching to the WebSocket protocol"}
+    return {"description": "the answer", "content": _content(body, components)}
+
+
+def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
+    roles = {"none": "Roles: none (no token).", "any": "Roles: any."}.get(
+        op.roles, f"Roles: {op.roles}."
+    )
+    out: dict[str, Any] = {
+        "summary": op.summary,
+        "description": f"{op.description} {roles}".strip(),
+        "parameters": _parameters(op),
+        "responses": {
+            str(status): _answer(status, body, components) for status, body in op.answers.items()
+        },
+    }
+    for status in op.errors:
+        out["responses"][str(status)] = {"$ref": f"#/components/responses/E{status}"}
+    if op.request is not None:
+        out["requestBody"] = {"required": True, "content": _content(op.request, components)}
+    if op.roles == "none":
+        out["security"] = []
+    return out
+
+
+ERRORS = {
+    400: "invalid input (details.field names it)",
+    401: "no token, or a bad or expired one",
+    403: "the role may not do this",
+    404: "no such object",
+    409: "conflict (e.g. slot_full, already_booked)",
+    423: "account locked",
+    429: "too many attempts; see Retry-After",
+    503: "not ready yet; retry",
+}
+
+
+@functools.cache
+def document() -> dict[str, Any]:
+    """The OpenAPI document (built once)."""
+    components: dict[str, Any] = {}
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method] = _operation(op, components)
+    error = schema_of(protocol.ApiErrorBody, components)
+    responses = {
+        f"E{status}": {"description": text, "content": {"application/json": {"schema": error}}}
+        for status, text in ERRORS.items()
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "cti-assistant server",
+            "version": str(protocol.PROTOCOL_VERSION),
+            "description": "REST API of cti_server, generated from cti_server/protocol.py. "
+            "Send `Authorization: Bearer <token>` from POST /api/login. Errors are "
+            "{error, message, details}. Every time is ISO-8601 with an offset (the server "
+            "sends UTC); a request field that is null is the same as an absent one. Clients "
+            "should ignore fields they do not know.",
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": responses,
+            "schemas": dict(sorted(components.items())),
+        },
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }

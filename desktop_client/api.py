@@ -1,0 +1,259 @@
+"""Everything the client knows of the server's REST API: paths, bodies, answers, all typed.
+
+The bodies and answers are the dataclasses of ``cti_server.protocol`` (its REST section); nothing
+else in the client builds a path or reads a JSON dict. Qt-free: ``Api`` sends through a
+``Transport`` (the ``RestClient`` of the ``ServerLink``: QNetworkAccessManager on the GUI thread,
+never blocking) and hands each answer to ``done`` as a ``Reply`` with the decoded value.
+
+Two kinds of endpoints:
+
+* reads and immediate changes are methods of ``Api``, one per endpoint, e.g.::
+
+      def slots(self, venue_id: int, day: dt.date, done: Done[SlotList]) -> None:
+          self._get(f"/api/venues/{venue_id}/slots?day={day.isoformat()}", SlotList, done)
+
+* writes that must survive a lost connection are functions returning an ``ApiCall`` (method,
+  path, body, answer type); the controller puts it in the outbox, which sends it with
+  ``Api.send`` and its Idempotency-Key when the link is up, e.g. ``book_slot(BookingRequest(...))``.
+
+A new endpoint: its dataclasses in the protocol, then one method or one function here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypeVar
+from urllib.parse import quote, urlencode
+
+from cti_server.protocol import (
+    Booking,
+    BookingChange,
+    BookingRequest,
+    CallResident,
+    CallResidentRequest,
+    CapacityChange,
+    CurrentCalls,
+    DeletedSlot,
+    Disposition,
+    DispositionRequest,
+    Intent,
+    IntentRequest,
+    LoginRequest,
+    LoginResult,
+    MobilityRequest,
+    MobilityRequestBody,
+    ProtocolError,
+    ResidentDetail,
+    SearchResults,
+    SlotInfo,
+    SlotList,
+    SlotsLaidOut,
+    SlotsLayout,
+    Venue,
+    VenueChange,
+    VenueList,
+    VenueRequest,
+    WrapUpCodes,
+    from_dict,
+    request_body,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class Reply(Generic[T]):
+    """One answer: ``value`` decoded when ``ok``; otherwise the server's error (or "network",
+    "bad_json", "bad_payload" when the answer was not what the protocol says)."""
+
+    status: int  # HTTP status; 0 when the server could not be reached
+    value: T | None = None
+    error: str = ""
+    message: str = ""
+    details: dict[str, Any] = dataclasses.field(default_factory=dict)
+    data: Any = None  # the JSON as received (the outbox keeps it)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300 and not self.error
+
+    @property
+    def network(self) -> bool:
+        """True when the request never got an HTTP answer (retry later)."""
+        return self.status == 0
+
+
+Done = Callable[[Reply[T]], None]
+
+
+class Result(Protocol):
+    """What the transport answers (``rest.ApiResult``): the HTTP status and the JSON."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def data(self) -> Any: ...
+    @property
+    def error(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def details(self) -> dict[str, Any]: ...
+    @property
+    def ok(self) -> bool: ...
+
+
+class Transport(Protocol):
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        done: Callable[[Any], None] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> object: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class ApiCall(Generic[T]):
+    """One request, ready to send or to keep in the outbox (plain JSON data)."""
+
+    method: str
+    path: str
+    body: dict[str, Any] | None
+    answer: type[T] | None  # None: the answer is not decoded (``Reply.data`` only)
+
+
+def decode(answer: type[T] | None, result: Result) -> Reply[T]:
+    """The transport's result as a typed ``Reply``."""
+    if not result.ok:
+        return Reply(result.status, None, result.error, result.message, result.details, result.data)
+    if answer is None:
+        return Reply(result.status, data=result.data)
+    try:
+        value = from_dict(answer, result.data if isinstance(result.data, dict) else {})
+    except ProtocolError as err:
+        log.warning("answer is not a %s: %s", answer.__name__, err)
+        return Reply(result.status, None, "bad_payload", str(err), {}, result.data)
+    return Reply(result.status, value, data=result.data)
+
+
+def _call_query(call: str | None) -> str:
+    return f"?{urlencode({'call': call})}" if call else ""
+
+
+# --------------------------------------------------------------------------- queued writes
+
+
+def book_slot(body: BookingRequest) -> ApiCall[Booking]:
+    return ApiCall("POST", "/api/bookings", request_body(body), Booking)
+
+
+def change_booking(booking_id: int, body: BookingChange) -> ApiCall[Booking]:
+    return ApiCall("PATCH", f"/api/bookings/{booking_id}", request_body(body), Booking)
+
+
+def cancel_booking(booking_id: int, call: str | None) -> ApiCall[Booking]:
+    return ApiCall("DELETE", f"/api/bookings/{booking_id}{_call_query(call)}", None, Booking)
+
+
+def request_mobility(body: MobilityRequestBody) -> ApiCall[MobilityRequest]:
+    return ApiCall("POST", "/api/mobility", request_body(body), MobilityRequest)
+
+
+def record_intent(resident_id: int, body: IntentRequest) -> ApiCall[Intent]:
+    return ApiCall("POST", f"/api/residents/{resident_id}/intents", request_body(body), Intent)
+
+
+def set_disposition(linkedid: str, body: DispositionRequest) -> ApiCall[Disposition]:
+    path = f"/api/calls/{quote(linkedid, safe='')}/disposition"
+    return ApiCall("PUT", path, request_body(body), Disposition)
+
+
+def link_call_resident(linkedid: str, resident_id: int) -> ApiCall[CallResident]:
+    """The operator confirmed who is calling: the call is that resident's."""
+    path = f"/api/calls/{quote(linkedid, safe='')}/resident"
+    return ApiCall("POST", path, request_body(CallResidentRequest(resident_id)), CallResident)
+
+
+# the answer type of each kind of outbox entry (a kind not listed is sent, its answer not decoded)
+OUTBOX_ANSWERS: dict[str, type[Any]] = {
+    "booking": Booking,
+    "booking_change": Booking,
+    "booking_cancel": Booking,
+    "mobility": MobilityRequest,
+    "intent": Intent,
+    "disposition": Disposition,
+    "call_resident": CallResident,
+}
+
+
+# --------------------------------------------------------------------------- the client
+
+
+class Api:
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+
+    def send(self, call: ApiCall[T], done: Done[T], *, key: str | None = None) -> None:
+        """Send ``call`` (with an Idempotency-Key when ``key`` is given)."""
+        headers = {"Idempotency-Key": key} if key else None
+        self.transport.request(
+            call.method, call.path, call.body, lambda r: done(decode(call.answer, r)), headers
+        )
+
+    def _get(self, path: str, answer: type[T], done: Done[T]) -> None:
+        self.send(ApiCall("GET", path, None, answer), done)
+
+    # ---- log-in and the live call
+    def login(self, username: str, password: str, done: Done[LoginResult]) -> None:
+        body = request_body(LoginRequest(username, password))
+        self.send(ApiCall("POST", "/api/login", body, LoginResult), done)
+
+    def current_calls(self, done: Done[CurrentCalls]) -> None:
+        self._get("/api/calls/current", CurrentCalls, done)
+
+    def dispositions(self, done: Done[WrapUpCodes]) -> None:
+        """The wrap-up result codes the server accepts, with their labels."""
+        self._get("/api/dispositions", WrapUpCodes, done)
+
+    # ---- residents
+    def search(self, params: str, done: Done[SearchResults]) -> None:
+        """``params``: the query string of a ``SearchQuery`` (name, birth, phone, address)."""
+        self._get(f"/api/residents/search?{params}", SearchResults, done)
+
+    def find_barcode(self, code: str, call: str | None, done: Done[SearchResults]) -> None:
+        params = urlencode({"barcode": code, **({"call": call} if call else {})})
+        self._get(f"/api/residents/search?{params}", SearchResults, done)
+
+    def resident(self, resident_id: int, call: str | None, done: Done[ResidentDetail]) -> None:
+        self._get(f"/api/residents/{resident_id}{_call_query(call)}", ResidentDetail, done)
+
+    # ---- venues and slots
+    def venues(self, done: Done[VenueList], *, include_inactive: bool = False) -> None:
+        self._get("/api/venues" + ("?all=1" if include_inactive else ""), VenueList, done)
+
+    def slots(self, venue_id: int, day: dt.date, done: Done[SlotList]) -> None:
+        self._get(f"/api/venues/{venue_id}/slots?day={day.isoformat()}", SlotList, done)
+
+    def create_venue(self, body: VenueRequest, done: Done[Venue]) -> None:
+        self.send(ApiCall("POST", "/api/venues", request_body(body), Venue), done)
+
+    def change_venue(self, venue_id: int, body: VenueChange, done: Done[Venue]) -> None:
+        self.send(ApiCall("PATCH", f"/api/venues/{venue_id}", request_body(body), Venue), done)
+
+    def lay_out_slots(self, venue_id: int, body: SlotsLayout, done: Done[SlotsLaidOut]) -> None:
+        path = f"/api/venues/{venue_id}/slots/bulk"
+        self.send(ApiCall("POST", path, request_body(body), SlotsLaidOut), done)
+
+    def set_capacity(self, slot_id: int, capacity: int, done: Done[SlotInfo]) -> None:
+        body = request_body(CapacityChange(capacity))
+        self.send(ApiCall("PATCH", f"/api/slots/{slot_id}", body, SlotInfo), done)
+
+    def delete_slot(self, slot_id: int, done: Done[DeletedSlot]) -> None:
+        self.send(ApiCall("DELETE", f"/api/slots/{slot_id}", None, DeletedSlot), done)

@@ -1,0 +1,257 @@
+"""The generated OpenAPI document: every route is in it, and real answers of every route (and
+their errors) validate against it, over real HTTP on SQLite and PostgreSQL. Every time on the
+wire carries an offset and is UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema
+import pytest
+from aiohttp import web
+
+from cti_server import protocol
+from cti_server.web.app import create_app
+from cti_server.web.keys import NAME_INDEX, SERVICE
+from cti_server.web.openapi import OPERATIONS, document
+from registry.db import session_factory
+from registry.operators import create_operator
+from tests.integration.web_helpers import (
+    FakeBridge,
+    add_household,
+    add_operator,
+    answered,
+    auth,
+    incoming,
+    make_settings,
+    new_linkedid,
+    receive_pop,
+    ringing,
+    token,
+)
+
+DAY = dt.date(2031, 5, 12)
+JST = dt.timezone(dt.timedelta(hours=9))
+
+
+def test_the_document_is_valid_json_schema_throughout():
+    doc = document()
+    assert doc["openapi"] == "3.1.0"
+    for name, schema in doc["components"]["schemas"].items():
+        jsonschema.Draft202012Validator.check_schema(schema)
+        assert schema["type"] == "object", name
+    slot = doc["components"]["schemas"]["SlotInfo"]
+    assert slot["properties"]["starts_at"] == {"type": "string", "format": "date-time"}
+    assert slot["properties"]["remaining"]["readOnly"] is True
+    candidate = doc["components"]["schemas"]["Candidate"]["properties"]
+    assert {"person_no", "household_no", "barcode"} <= candidate.keys()
+
+
+async def test_every_route_is_in_the_document(engine, db_url, aiohttp_client):
+    app = create_app(make_settings(db_url), engine=engine, load_name_index=False)
+    client = await aiohttp_client(app)
+    routes = {
+        (r.resource.canonical, r.method.lower()) for r in app.router.routes() if r.method != "HEAD"
+    }
+    documented = {(p, m) for p, ops in document()["paths"].items() for m in ops}
+    assert routes - documented == set()
+    assert documented - routes == set()
+    resp = await client.get("/api/openapi.json")
+    assert await resp.json() == document()
+
+
+# --------------------------------------------------------------------------- the recorder
+
+
+class Recorder:
+    """Each JSON answer with its route template, method and status (an aiohttp middleware)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, int, Any]] = []
+        self.accepted: list[tuple[str, str, Any]] = []  # request bodies answered with 2xx
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        response: web.StreamResponse = await handler(request)
+        route = request.match_info.route.resource
+        template = route.canonical if route is not None else request.path
+        if request.body_exists and response.status < 300:
+            self.accepted.append((request.method.lower(), template, await request.json()))
+        if isinstance(response, web.Response) and response.content_type == "application/json":
+            body = json.loads(response.body) if response.body else None  # type: ignore[arg-type]
+            self.seen.append((request.method.lower(), template, response.status, body))
+        return response
+
+
+def schema_for(method: str, path: str, status: int) -> dict[str, Any]:
+    doc = document()
+    op = doc["paths"][path][method]
+    answer = op["responses"][str(status)]
+    if "$ref" in answer:
+        answer = doc["components"]["responses"][answer["$ref"].rsplit("/", 1)[1]]
+    schema = answer["content"]["application/json"]["schema"]
+    return {**schema, "components": doc["components"]}
+
+
+def times_in(schema: dict[str, Any], body: Any, doc: dict[str, Any]) -> Iterator[str]:
+    """Every value the schema says is a date-time."""
+    if "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    if "anyOf" in schema:
+        for option in schema["anyOf"]:
+            if option.get("type") != "null" and body is not None:
+                yield from times_in(option, body, doc)
+        return
+    if schema.get("format") == "date-time" and isinstance(body, str):
+        yield body
+    elif schema.get("type") == "array" and isinstance(body, list):
+        for item in body:
+            yield from times_in(schema["items"], item, doc)
+    elif schema.get("type") == "object" and isinstance(body, dict):
+        for name, sub in schema.get("properties", {}).items():
+            if name in body:
+                yield from times_in(sub, body[name], doc)
+
+
+# --------------------------------------------------------------------------- the scenario
+
+
+@pytest.fixture
+async def recorded(engine, db_url, aiohttp_client):
+    resident_a, resident_b = await add_household(engine, "+81773621234")
+    async with session_factory(engine)() as s:
+        await create_operator(s, "login1", "correct horse 1", role="operator", extension="1009")
+        await s.commit()
+    for name, role, ext in (("op1", "operator", "1001"), ("sv", "supervisor", None)):
+        await add_operator(engine, name, role, ext)
+    recorder = Recorder()
+    app = create_app(make_settings(db_url), engine=engine, bridge=FakeBridge())
+    app.middlewares.insert(0, recorder.middleware)  # outside the error middleware
+    client = await aiohttp_client(app)
+    await app[NAME_INDEX]
+    op_id = 2  # login1 is 1
+    op = auth(token(app, op_id, ext="1001"))
+    sv = auth(token(app, op_id + 1, role="supervisor", ext=None))
+    await _walk(app, client, op, sv, resident_a, resident_b)
+    return recorder
+
+
+async def _walk(app, client, op, sv, a, b) -> None:
+    """One request or more per route, answers good and bad."""
+    get, post, patch = client.get, client.post, client.patch
+    await post("/api/login", json={"username": "login1", "password": "correct horse 1"})
+    await post("/api/login", json={"username": "login1", "password": "wrong"})
+    await post("/api/login", json={"username": "login1"})
+    await get("/api/residents/search?name=山田&call=1.1", headers=op)
+    await get("/api/residents/search?barcode=123", headers=op)
+    await get("/api/residents/search?name=山田")
+    venue = await (await post("/api/venues", json={"name": "会館"}, headers=sv)).json()
+    await post("/api/venues", json={"name": "会館"}, headers=op)
+    await patch(f"/api/venues/{venue['id']}", json={"address": "舞鶴市"}, headers=sv)
+    await patch("/api/venues/999", json={"address": "x"}, headers=sv)
+    start = dt.datetime.combine(DAY, dt.time(9), JST)
+    body = {"starts_at": start.isoformat(), "ends_at": (start + dt.timedelta(minutes=30))}
+    body["ends_at"] = body["ends_at"].isoformat()
+    slot = await (
+        await post(f"/api/venues/{venue['id']}/slots", json={**body, "capacity": 1}, headers=sv)
+    ).json()
+    bulk = {"day": DAY.isoformat(), "start": "10:00", "end": "11:00", "minutes": 30}
+    await post(f"/api/venues/{venue['id']}/slots/bulk", json={**bulk, "capacity": 2}, headers=sv)
+    await post(f"/api/venues/{venue['id']}/slots/bulk", json={**bulk, "capacity": 2}, headers=sv)
+    await get("/api/venues?all=1", headers=sv)
+    laid = await (await get(f"/api/venues/{venue['id']}/slots?day={DAY}", headers=op)).json()
+    await get(f"/api/venues/{venue['id']}/slots", headers=op)
+    other = laid["slots"][-1]["slot_id"]
+    await patch(f"/api/slots/{other}", json={"capacity": 3}, headers=sv)
+    booking = await (
+        await post("/api/bookings", json={"resident_id": a, "slot_id": slot["slot_id"]}, headers=op)
+    ).json()
+    await post("/api/bookings", json={"resident_id": b, "slot_id": slot["slot_id"]}, headers=op)
+    await patch(f"/api/bookings/{booking['booking_id']}", json={"slot_id": other}, headers=op)
+    mobility = await (
+        await post("/api/mobility", json={"resident_id": a, "pickup_address": "北吸"}, headers=op)
+    ).json()
+    await patch(f"/api/mobility/{mobility['request_id']}", json={"status": "done"}, headers=op)
+    await post(f"/api/residents/{a}/intents", json={"wants_vaccination": True}, headers=op)
+    call = new_linkedid()
+    ws = await client.ws_connect("/ws", headers=op)
+    app[SERVICE].on_event(incoming(call, "0773621234"))
+    app[SERVICE].on_event(ringing(call, "1001"))
+    app[SERVICE].on_event(answered(call, "1001"))
+    await receive_pop(ws, state="answered")
+    await ws.close()
+    await get("/api/calls/current", headers=op)
+    await client.put(f"/api/calls/{call}/disposition", json={"disposition": "booked"}, headers=op)
+    await client.put(
+        f"/api/calls/{call}/disposition", json={"codes": ["booked", "other"]}, headers=op
+    )
+    await post(f"/api/calls/{call}/resident", json={"resident_id": a}, headers=op)
+    await post(f"/api/calls/{call}/resident", json={"resident_id": a}, headers=sv)  # not theirs
+    await get("/api/dispositions", headers=op)
+    await get(f"/api/residents/{a}?call={call}", headers=op)
+    await get("/api/residents/99999", headers=op)
+    await client.delete(f"/api/bookings/{booking['booking_id']}", headers=op)
+    await client.delete(f"/api/slots/{other}", headers=sv)  # booked once: 409
+    await client.delete(f"/api/slots/{laid['slots'][0]['slot_id']}", headers=sv)
+    await get("/healthz")
+
+
+async def test_real_answers_of_every_route_match_the_document(recorded):
+    for method, path, status, body in recorded.seen:
+        jsonschema.validate(body, schema_for(method, path, status))
+    json_routes = {
+        (op.method, op.path)
+        for op in OPERATIONS
+        if any(isinstance(t, type) for t in op.answers.values())
+    }
+    answered_ok = {(m, p) for m, p, status, _ in recorded.seen if status < 300}
+    assert json_routes - answered_ok == set()
+    errors = {status for _, _, status, _ in recorded.seen if status >= 400}
+    assert {400, 401, 403, 404, 409} <= errors
+    found = next(b for _, p, s, b in recorded.seen if p == "/api/residents/search" and s == 200)
+    best = found["results"][0]
+    assert (best["person_no"], best["household_no"], best["barcode"]) == (
+        "H0001-0",
+        "H0001",
+        "H00010000",
+    )
+
+
+async def test_request_bodies_the_server_accepts_match_the_document(recorded):
+    doc = document()
+    checked = set()
+    for method, path, body in recorded.accepted:
+        content = doc["paths"][path][method]["requestBody"]["content"]
+        schema = {**content["application/json"]["schema"], "components": doc["components"]}
+        jsonschema.validate(body, schema)
+        checked.add((method, path))
+    with_body = {(op.method, op.path) for op in OPERATIONS if op.request is not None}
+    assert with_body - checked == set()
+    booking = doc["components"]["schemas"]["BookingRequest"]["properties"]
+    assert booking["channel"]["enum"] == list(protocol.BOOKING_CHANNELS)
+    assert booking["slot_id"]["minimum"] == 1
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(
+            {"resident_id": 1, "slot_id": 1, "channel": "fax"},
+            {"$ref": "#/components/schemas/BookingRequest", "components": doc["components"]},
+        )
+
+
+async def test_every_time_on_the_wire_has_an_offset_and_is_utc(recorded):
+    doc = document()
+    seen = 0
+    for method, path, status, body in recorded.seen:
+        schema = doc["paths"][path][method]["responses"][str(status)]
+        if "content" not in schema:
+            continue
+        for value in times_in(schema["content"]["application/json"]["schema"], body, doc):
+            parsed = dt.datetime.fromisoformat(value)
+            assert parsed.utcoffset() == dt.timedelta(0), (path, value)
+            seen += 1
+    card = next(b for _, p, s, b in recorded.seen if p.startswith("/api/residents/{") and s == 200)
+    (booking,) = card["bookings"]
+    assert booking["starts_at"] == "2031-05-12T01:30:00+00:00"  # the 10:30 slot in Tokyo
+    assert seen > 20
