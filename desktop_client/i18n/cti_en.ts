@@ -500,6 +500,10 @@
         <translation>Sun</translation>
     </message>
     <message>
+        <source>枠を削除しました。</source>
+        <translation>Slot deleted.</translation>
+    </message>
+    <message>
         <source>番号なし</source>
         <translation>No number</translation>
     </message>
@@ -562,10 +566,6 @@
     <message>
         <source>サーバーが受け付けませんでした。</source>
         <translation>The server refused it.</translation>
-    </message>
-    <message>
-        <source>枠を削除しました。</source>
-        <translation>Slot deleted.</translation>
     </message>
     <message>
         <source>カナ</source>
@@ -1264,16 +1264,16 @@
         <translation>Result (one or more)</translation>
     </message>
     <message>
+        <source>通話なし</source>
+        <translation>No call</translation>
+    </message>
+    <message>
         <source>通話記録に保存しました。</source>
         <translation>Saved to the call record.</translation>
     </message>
     <message>
         <source>通話記録に保存</source>
         <translation>Save to call record</translation>
-    </message>
-    <message>
-        <source>通話なし</source>
-        <translation>No call</translation>
     </message>
     <message>
         <source>（表示中）</source>

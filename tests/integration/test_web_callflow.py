@@ -163,6 +163,9 @@ async def test_wrap_up_codes_are_the_configured_list(ctx):
     assert (await resp.json())["details"]["field"] == "codes"
     resp = await client.put("/api/calls/1800.2/disposition", json={"codes": []}, headers=op)
     assert resp.status == 400
+    resp = await client.put("/api/calls/1800.2/disposition", json={"codes": "booked"}, headers=op)
+    assert resp.status == 400
+    assert (await resp.json())["details"]["field"] == "codes"
     resp = await client.put(
         "/api/calls/1800.2/disposition", json={"disposition": "inquiry", "notes": ""}, headers=op
     )
