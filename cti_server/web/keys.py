@@ -13,7 +13,10 @@ SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 SIGNER = web.AppKey("signer", "TokenSigner")
-LIMITER = web.AppKey("login_limiter", "LoginLimiter")
+LIMITER = web.AppKey("login_limiter", "AddressLimiter")
+ACCOUNTS = web.AppKey("account_states", "AccountStates")  # token generations, cached
+# networks whose X-Forwarded-For is believed
+TRUSTED = web.AppKey("trusted_proxies", "list[IPv4Network | IPv6Network]")
 HUB = web.AppKey("hub", "Hub")
 METRICS = web.AppKey("metrics", "Metrics")
 SERVICE = web.AppKey("service", "CallService")
