@@ -7,6 +7,7 @@ A bad value raises ``ConfigError`` naming the setting (and where it came from).
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
 import secrets
@@ -167,6 +168,18 @@ def _validate(s: Settings) -> None:
             raise ConfigError(f"{name}: must be positive")
     if s.index_refresh_seconds <= 0:
         raise ConfigError("index_refresh_seconds: must be positive")
+    if s.kiosk_token_ttl_seconds < 0:
+        raise ConfigError("kiosk_token_ttl_seconds: 0 (no expiry) or positive")
+    for name in ("revocation_cache_seconds", "revocation_check_seconds"):
+        if not getattr(s, name) > 0:
+            raise ConfigError(f"{name}: must be positive")
+    if not s.login_failure_decay_seconds > 0:
+        raise ConfigError("login_failure_decay_seconds: must be positive")
+    for proxy in s.trusted_proxy_list:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError as err:
+            raise ConfigError(f"trusted_proxies: not an address or network: {proxy!r}") from err
     if s.ws_queue_size < 1:
         raise ConfigError("ws_queue_size: must be at least 1")
 

@@ -23,6 +23,7 @@ import jwt
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti_server import protocol
+from cti_server.config import Settings
 from cti_server.web.errors import Unauthorized
 from registry import operators
 
@@ -169,3 +170,36 @@ class AccountStates:
         for i in ids:
             self._cache[i] = (now, gens.get(i))
         return gens
+
+
+async def kiosk_token(
+    sessions: async_sessionmaker[AsyncSession], signer: TokenSigner, username: str
+) -> str:
+    """A token of the kiosk account ``username`` (no expiry unless ``kiosk_token_ttl_seconds``),
+    valid until the account's tokens are revoked."""
+    async with sessions() as session:
+        op = await operators.operator_named(session, username)
+        gen = (await operators.token_generations(session, [op.id])).get(op.id)
+    if op.role != "kiosk":
+        raise ValueError(f"{username} is a {op.role} account, not a kiosk one")
+    if gen is None:
+        raise ValueError(f"{username} is disabled")
+    who = Principal(op.id, op.username, op.role, None, op.display_name, gen)
+    return signer.issue(who)
+
+
+async def wallboard_url(settings: Settings, username: str) -> str:
+    """The wallboard address with a kiosk token, for a TV's browser."""
+    from registry.db import create_engine, migrate, session_factory
+
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate(engine)
+        signer = TokenSigner(
+            settings.secret_keys, settings.token_ttl_seconds, settings.kiosk_token_ttl_seconds
+        )
+        token = await kiosk_token(session_factory(engine), signer, username)
+    finally:
+        await engine.dispose()
+    base = settings.public_url or f"http://{settings.http_host}:{settings.http_port}"
+    return f"{base.rstrip('/')}/wallboard?token={token}"
