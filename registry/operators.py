@@ -180,12 +180,14 @@ async def authenticate(
         .execution_options(populate_existing=True)
     )
     stored = o.password_hash if o is not None and o.active else None
-    if o is None or not await asyncio.to_thread(_verify, hasher, stored, password):
+    ok = await asyncio.to_thread(_verify, hasher, stored, password)  # a dummy hash if unknown
+    if o is None or not ok:
         until = await lockout.record_failure(session, username, source, at)
         await session.commit()
-        log.warning("failed login (operator %s)", o.id if o is not None else "unknown")
+        who = o.id if o is not None else "unknown"
+        log.warning("failed login (operator %s)", who)
         if until is not None:
-            log.warning("operator %s locked at one source until %s", o and o.id, until.isoformat())
+            log.warning("operator %s locked at one source until %s", who, until.isoformat())
             raise AccountLocked(until)
         raise AuthFailed(FAILED)
     await lockout.clear(session, username, source)

@@ -124,7 +124,7 @@ async def test_key_rotation_accepts_old_keys_and_signs_with_the_first(
     new_key, old_key = "new-key-0123456789abcdef", SECRET
     op = await _account(engine)
     old_token = TokenSigner([old_key], 3600).issue(Principal(op.id, "operator1", "operator", None))
-    app, client = await _app(
+    _, client = await _app(
         aiohttp_client, engine, db_url, secret_key=new_key, old_secret_keys=old_key
     )
     assert (await client.get("/api/calls/current", headers=auth(old_token))).status == 200
