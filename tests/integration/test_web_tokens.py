@@ -166,3 +166,39 @@ async def test_kiosk_token_only_for_kiosk_accounts(engine, db_url, aiohttp_clien
     await _account(engine)
     with pytest.raises(ValueError, match="not a kiosk"):
         await kiosk_token(app[SESSIONS], app[SIGNER], "operator1")
+
+
+def test_cti_server_prints_a_wallboard_url(tmp_path):
+    import asyncio
+    import os
+    import subprocess
+    import sys
+    from urllib.parse import parse_qs, urlsplit
+
+    from registry.db import create_engine, migrate
+
+    db_url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+
+    async def prepare():
+        engine = create_engine(db_url)
+        await migrate(engine)
+        await _account(engine, "wallboard1", role="kiosk", extensions=())
+        await engine.dispose()
+
+    asyncio.run(prepare())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CTI_")}
+    env.update(CTI_DATABASE_URL=db_url, CTI_SECRET_KEY=SECRET, CTI_PUBLIC_URL="https://cti.example")
+    done = subprocess.run(
+        [sys.executable, "-m", "cti_server", "--kiosk-token", "wallboard1"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    url = urlsplit(done.stdout.strip())
+    assert (url.scheme, url.netloc, url.path) == ("https", "cti.example", "/wallboard")
+    who = TokenSigner([SECRET], 60).verify(parse_qs(url.query)["token"][0])
+    assert (who.username, who.role) == ("wallboard1", "kiosk")
+    done = subprocess.run(
+        [sys.executable, "-m", "cti_server", "--kiosk-token", "nobody"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert (done.returncode, "not found" in done.stderr) == (1, True)
