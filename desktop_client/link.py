@@ -4,7 +4,8 @@ It logs in, opens the WebSocket with the Bearer token, reconnects by itself with
 backoff (and jitter) after a drop, notices a dead connection by Ping/Pong, logs in again when the
 server no longer knows the token (a server restart), and re-sends the slot watch after a reconnect.
 States (``state_changed(state, detail)``): disconnected, connecting, connected, reconnecting,
-incompatible.
+incompatible, signed_out (the server revoked the token: log-out everywhere, account disabled).
+The log-in names the extension typed; the server binds the session to it (or refuses it).
 """
 
 from __future__ import annotations
@@ -24,6 +25,15 @@ from cti_server.protocol import Hello, Ping, Pong, ScreenPop, WatchSlots
 from .rest import ApiResult, Done, RestClient
 
 log = logging.getLogger(__name__)
+
+TOKEN_CLOSE = 4401  # the server closed the socket for its token (reason: token_invalid/revoked)
+
+
+def _login_body(username: str, password: str, extension: str) -> dict[str, str]:
+    body = {"username": username, "password": password}
+    if extension:
+        body["extension"] = extension
+    return body
 
 
 class ServerLink(QObject):
@@ -48,7 +58,7 @@ class ServerLink(QObject):
         self.hello: Hello | None = None
         self._backoff = backoff
         self._attempt = 0
-        self._credentials: tuple[str, str] | None = None  # in memory only, never stored
+        self._credentials: tuple[str, str, str] | None = None  # in memory only, never stored
         self._watch: WatchSlots | None = None
         self._running = False
         self._ws = QWebSocket(parent=self)
@@ -77,22 +87,25 @@ class ServerLink(QObject):
     ) -> None:
         self.rest.request(method, path, body, done, headers)
 
-    def login(self, base_url: str, username: str, password: str, done: Done) -> None:
-        """POST /api/login; on success remember the token and start the WebSocket."""
+    def login(
+        self, base_url: str, username: str, password: str, done: Done, extension: str = ""
+    ) -> None:
+        """POST /api/login at ``extension`` (empty: the operator's default); on success remember
+        the token and start the WebSocket."""
         self.rest.base_url = base_url.rstrip("/")
 
         def finished(result: ApiResult) -> None:
             if result.ok and isinstance(result.data, dict) and result.data.get("token"):
                 self.rest.token = str(result.data["token"])
                 self.operator = dict(result.data.get("operator") or {})
-                self._credentials = (username, password)
+                self._credentials = (username, password, extension)
                 log.info("logged in as operator %s", self.operator.get("id"))
                 self.logged_in.emit(self.operator)
                 self.start()
             done(result)
 
         self.rest.request(
-            "POST", "/api/login", {"username": username, "password": password}, finished
+            "POST", "/api/login", _login_body(username, password, extension), finished
         )
 
     # ------------------------------------------------------------------ WebSocket
@@ -166,7 +179,7 @@ class ServerLink(QObject):
 
     def _relogin(self) -> None:
         assert self._credentials is not None
-        user, password = self._credentials
+        user, password, extension = self._credentials
 
         def done(result: ApiResult) -> None:
             if result.ok and isinstance(result.data, dict):
@@ -176,7 +189,7 @@ class ServerLink(QObject):
             else:
                 self._schedule()
 
-        self.rest.request("POST", "/api/login", {"username": user, "password": password}, done)
+        self.rest.request("POST", "/api/login", _login_body(user, password, extension), done)
 
     def _deliver_current(self, result: ApiResult) -> None:
         """GET /api/calls/current answers {"calls": [ScreenPop...]}: show the latest again."""
@@ -214,6 +227,11 @@ class ServerLink(QObject):
 
     def _on_disconnected(self) -> None:
         self._ping.stop()
+        if self._ws.closeCode() == TOKEN_CLOSE and self._ws.closeReason() == "token_revoked":
+            log.warning("the server revoked this session; log in again")
+            self._running, self._credentials = False, None
+            self._set_state("signed_out", "")
+            return
         if self._running and self.state != "incompatible":
             self._schedule()
         elif not self._running:

@@ -180,6 +180,9 @@ def error_text(error: str, message: str = "") -> str:
         "not_found": t("見つかりません。"),
         "unauthorized": t("ログインし直してください。"),
         "forbidden": t("権限がありません。"),
+        "extension_not_allowed": t(
+            "この内線番号ではログインできません。内線番号を確かめてください。"
+        ),
         "invalid_input": t("入力に誤りがあります。"),
         "network": t("サーバーに接続できません。"),
         "dependency_failed": t("先に送った予約が登録されなかったため、送信しませんでした。"),
@@ -188,7 +191,8 @@ def error_text(error: str, message: str = "") -> str:
         "pause_failed": t("PBX（電話交換機）が受け付けませんでした。"),
         "bad_message": t("サーバーが要求を理解できませんでした。"),
     }.get(error, t("サーバーが受け付けませんでした。"))
-    return f"{text}（{message}）" if message and error not in ("network",) else text
+    plain = ("network", "extension_not_allowed")  # the text says it all
+    return f"{text}（{message}）" if message and error not in plain else text
 
 
 def field_text(field: str) -> str:

@@ -202,3 +202,18 @@ def test_cti_server_prints_a_wallboard_url(tmp_path):
         env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert (done.returncode, "not found" in done.stderr) == (1, True)
+
+
+async def test_login_is_bound_to_an_allowed_extension(engine, db_url, aiohttp_client):
+    _, client = await _app(aiohttp_client, engine, db_url)
+    await _account(engine, extensions=("1001", "1003"))
+    status, body = await _login(client, extension="1002")
+    assert (status, body["error"]) == (403, "extension_not_allowed")
+    assert body["details"]["allowed"] == ["1001", "1003"]
+    status, body = await _login(client)  # nothing typed: the default
+    assert (status, body["operator"]["extension"]) == (200, "1001")
+    status, body = await _login(client, extension="1003")
+    assert (status, body["operator"]["extension"]) == (200, "1003")
+    ws = await client.ws_connect("/ws", headers=auth(body["token"]))
+    assert (await receive_type(ws, protocol.Hello)).operator.extension == "1003"
+    await ws.close()
