@@ -227,7 +227,8 @@ class ServerLink(QObject):
 
     def _on_disconnected(self) -> None:
         self._ping.stop()
-        if self._ws.closeCode() == TOKEN_CLOSE and self._ws.closeReason() == "token_revoked":
+        code = getattr(self._ws.closeCode(), "value", 0)  # a CloseCode enum, not an int
+        if code == TOKEN_CLOSE and self._ws.closeReason() == "token_revoked":
             log.warning("the server revoked this session; log in again")
             self._running, self._credentials = False, None
             self._set_state("signed_out", "")

@@ -208,3 +208,21 @@ def test_login_binds_the_typed_extension(qtbot, client, real):
     qtbot.waitUntil(lambda: client.pop.pop is not None, timeout=10000)
     assert client.pop.pop.call.linkedid == linkedid
     assert client.pop.pop.call.extension == "1002"
+
+
+def test_revoked_session_signs_out_instead_of_logging_in_again(qtbot, client, real):
+    from registry.db import session_factory
+    from registry.operators import operator_named, revoke_tokens
+
+    results = []
+    client.link.login(f"http://127.0.0.1:{real.port}", "op1", "pw-123456", results.append)
+    qtbot.waitUntil(lambda: client.link.state == "connected", timeout=10000)
+
+    async def everywhere():
+        async with session_factory(real.engine)() as s:
+            await revoke_tokens(s, (await operator_named(s, "op1")).id)
+            await s.commit()
+
+    real.call(everywhere())  # `cti-registry operator logout-everywhere op1`
+    qtbot.waitUntil(lambda: client.link.state == "signed_out", timeout=15000)
+    assert client.window.connection.text().startswith("✖ ログアウトされました")
