@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cti_server import protocol
 from cti_server.config import Settings
 from cti_server.domain import events as ev
-from cti_server.web.keys import SESSIONS, SIGNER
+from cti_server.web.keys import ACCOUNTS, SESSIONS, SIGNER
 from cti_server.web.tokens import Principal
 from registry.db import session_factory
 from registry.models import Household, Operator, Phone, Resident
@@ -88,6 +88,7 @@ async def token(
                 )
             await s.commit()
         generation = op.token_generation or 0
+    await app[ACCOUNTS].generation(op_id)  # the server knows the account, as after a log-in
     who = Principal(op_id, username or f"op{op_id}", role, ext, f"Operator {op_id}", generation)
     return str(app[SIGNER].issue(who))
 
