@@ -166,7 +166,9 @@ class ServerLink(QObject):
         def checked(result: ApiResult) -> None:
             if not self._running:
                 return
-            if result.status == 401 and self._credentials:
+            if result.status == 401 and result.details.get("reason") == "token_revoked":
+                self._signed_out()
+            elif result.status == 401 and self._credentials:
                 self._relogin()
             elif result.network or result.status >= 500:
                 self._schedule()
@@ -229,14 +231,20 @@ class ServerLink(QObject):
         self._ping.stop()
         code = getattr(self._ws.closeCode(), "value", 0)  # a CloseCode enum, not an int
         if code == TOKEN_CLOSE and self._ws.closeReason() == "token_revoked":
-            log.warning("the server revoked this session; log in again")
-            self._running, self._credentials = False, None
-            self._set_state("signed_out", "")
+            self._signed_out()
             return
         if self._running and self.state != "incompatible":
             self._schedule()
         elif not self._running:
             self._set_state("disconnected", "")
+
+    def _signed_out(self) -> None:
+        """The server revoked this session (log-out everywhere, account disabled): stop, and do
+        not log in again with the remembered password."""
+        log.warning("the server revoked this session; log in again")
+        self._running, self._credentials = False, None
+        self._retry.stop()
+        self._set_state("signed_out", "")
 
     def _on_hello(self, hello: Hello) -> None:
         self.hello = hello

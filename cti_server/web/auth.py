@@ -94,12 +94,12 @@ def principal(request: web.Request, *roles: str) -> Principal:
 
 
 async def socket_principal(request: web.Request) -> Principal | web.WebSocketResponse:
-    """The caller of /ws (bearer header, or ``?token=`` for a browser). A WebSocket handshake
-    with a bad, expired or revoked token is accepted and closed at once with 4401 and the reason,
-    so a browser can tell; a plain request gets 401."""
+    """The caller of /ws: a bearer header (the desktop client: 401 before the upgrade when it is
+    bad), or ``?token=`` (a browser, which cannot read an HTTP status: the handshake is accepted
+    and the socket closed at once with 4401 and the reason)."""
+    if request.get(_CALLER) is not None:
+        return principal(request)
     try:
-        if request.get(_CALLER) is not None:
-            return principal(request)
         token = request.query.get("token")
         if not token:
             raise invalid("missing bearer token")

@@ -226,3 +226,24 @@ def test_revoked_session_signs_out_instead_of_logging_in_again(qtbot, client, re
     real.call(everywhere())  # `cti-registry operator logout-everywhere op1`
     qtbot.waitUntil(lambda: client.link.state == "signed_out", timeout=15000)
     assert client.window.connection.text().startswith("✖ ログアウトされました")
+
+
+def test_session_revoked_while_away_signs_out_on_return(qtbot, client, real):
+    from registry.db import session_factory
+    from registry.operators import operator_named, update_operator
+
+    results = []
+    client.link.login(f"http://127.0.0.1:{real.port}", "op1", "pw-123456", results.append)
+    qtbot.waitUntil(lambda: client.link.state == "connected", timeout=10000)
+    real.call(real.stop())
+    qtbot.waitUntil(lambda: client.link.state == "reconnecting", timeout=10000)
+
+    async def new_password():
+        async with session_factory(real.engine)() as s:
+            op = await operator_named(s, "op1")
+            await update_operator(s, op.id, password="changed-pass-2")
+            await s.commit()
+
+    real.call(new_password())  # `cti-registry operator reset-password op1`
+    real.call(real.start())
+    qtbot.waitUntil(lambda: client.link.state == "signed_out", timeout=15000)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from aiohttp import WSMsgType
+from aiohttp import WSMsgType, WSServerHandshakeError
 from sqlalchemy import delete
 
 from cti_server import protocol
@@ -110,10 +110,13 @@ async def test_bad_or_expired_tokens_close_the_socket_with_4401(engine, db_url, 
     ws = await client.ws_connect("/ws?token=nonsense")
     assert await _closed(ws) == (4401, "token_invalid")
     expired = app[SIGNER].issue(Principal(op.id, "operator1", "operator", "1001"), now=0.0)
-    ws = await client.ws_connect("/ws", headers=auth(expired))
+    ws = await client.ws_connect(f"/ws?token={expired}")
     assert await _closed(ws) == (4401, "token_invalid")
     ws = await client.ws_connect("/ws")
     assert await _closed(ws) == (4401, "token_invalid")
+    with pytest.raises(WSServerHandshakeError) as info:  # a bearer header: 401 before the upgrade
+        await client.ws_connect("/ws", headers=auth(expired))
+    assert info.value.status == 401
     resp = await client.get("/api/calls/current", headers=auth(expired))
     assert (resp.status, (await resp.json())["details"]["reason"]) == (401, "token_invalid")
 
