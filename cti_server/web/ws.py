@@ -14,10 +14,11 @@ import logging
 from aiohttp import WSMsgType, web
 
 from cti_server import protocol
-from cti_server.web.auth import MANAGERS, Principal, socket_principal
+from cti_server.web.auth import MANAGERS, socket_principal
 from cti_server.web.board_app import BOARD, on_board_message
 from cti_server.web.hub import Client
 from cti_server.web.keys import BRIDGE, HUB, SERVICE, SETTINGS
+from cti_server.web.tokens import Principal
 
 log = logging.getLogger(__name__)
 
