@@ -16,6 +16,7 @@ State lives in Redis when configured (shared by every instance), else in this pr
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import time
 from collections.abc import Sequence
@@ -25,6 +26,8 @@ from aiohttp import web
 
 from cti_server.config import Settings
 from cti_server.web.errors import TooManyAttempts
+
+log = logging.getLogger(__name__)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -121,10 +124,12 @@ class RedisLimiter:
 
     def __init__(self, url: str, base: float, cap: float, decay: float) -> None:
         import redis.asyncio as aioredis
+        from redis.exceptions import RedisError
 
         self.base, self.cap, self.decay = base, cap, decay
         self._redis: Any = aioredis.Redis.from_url(url, socket_timeout=2.0)
         self._failed = self._redis.register_script(_FAILED)
+        self._errors = (RedisError, OSError, TimeoutError)
 
     @staticmethod
     def _key(address: str) -> str:
@@ -132,7 +137,11 @@ class RedisLimiter:
 
     async def check(self, address: str, now: float | None = None) -> None:
         now = time.time() if now is None else now
-        raw = await self._redis.hget(self._key(address), "nb")
+        try:
+            raw = await self._redis.hget(self._key(address), "nb")
+        except self._errors as err:  # Redis down: log-ins go on, the lockout still guards
+            log.warning("login limiter: Redis unavailable (%r); not slowing %s", err, address)
+            return
         not_before = float(raw) if raw else 0.0
         if now < not_before:
             raise TooManyAttempts(not_before - now)
@@ -140,7 +149,11 @@ class RedisLimiter:
     async def failed(self, address: str, now: float | None = None) -> float:
         now = time.time() if now is None else now
         args = [now, self.base, self.cap, self.decay]
-        return float(await self._failed(keys=[self._key(address)], args=args))
+        try:
+            return float(await self._failed(keys=[self._key(address)], args=args))
+        except self._errors as err:
+            log.warning("login limiter: Redis unavailable (%r); failure not counted", err)
+            return 0.0
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -187,3 +187,12 @@ async def test_instances_share_the_address_wait_through_redis(engine, db_url, ai
     address = f"10.77.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
     assert await _login(one, address, password="wrong!!") == (401, "auth_failed")
     assert await _login(two, address) == (429, "too_many_attempts")
+
+
+async def test_redis_down_does_not_stop_log_ins():
+    lim = RedisLimiter("redis://127.0.0.1:1/0", 5.0, 60.0, 600.0)  # nothing listens there
+    try:
+        assert await lim.failed("10.0.0.1") == 0.0
+        await lim.check("10.0.0.1")
+    finally:
+        await lim.close()
