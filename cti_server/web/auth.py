@@ -7,8 +7,9 @@
   the account (cached briefly); ``principal(request, *roles)`` gives the caller to handlers.
 - ``logout`` revokes the account's tokens (its generation goes up) and closes its sockets here;
   ``auth_ctx`` closes the sockets of revoked accounts on every instance within
-  ``revocation_check_seconds``. A socket refused or closed for its token gets close code 4401
-  with the reason ``token_invalid`` or ``token_revoked``.
+  ``revocation_check_seconds``: close code 4401, reason ``token_revoked``. A ``?token=`` socket
+  (a browser) with a bad token is accepted and closed at once with 4401 and ``token_invalid`` or
+  ``token_revoked``; a bearer-header socket gets 401 before the upgrade.
 """
 
 from __future__ import annotations

@@ -27,7 +27,6 @@ from cti_server.config import Settings
 from cti_server.web.errors import Unauthorized
 from registry import operators
 
-ROLES = ("operator", "supervisor", "admin", "kiosk")
 TOKEN_INVALID = "token_invalid"  # malformed, bad signature, unknown key, expired
 TOKEN_REVOKED = "token_revoked"  # logged out, disabled, deleted, password or role changed
 
@@ -126,7 +125,7 @@ class TokenSigner:
             raise invalid("token expired") from err
         except (jwt.InvalidTokenError, ValueError, KeyError, TypeError, UnicodeError) as err:
             raise invalid("malformed or badly signed token") from err
-        if who.role not in ROLES:
+        if who.role not in operators.ROLES:
             raise invalid("unknown role")
         if "exp" not in c and self.ttl_for(who.role) > 0:
             raise invalid("token without expiry")
