@@ -42,9 +42,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one "schema at head" line is enough
-    if args.check:
-        print(f"settings OK (server {settings.server_id})")
-        return 0
     if args.kiosk_token:
         return _print_kiosk_url(settings, args.kiosk_token)
     if generated:
@@ -53,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
             "behind one proxy need one shared key (CTI_SECRET_KEY)",
             settings.data_dir,
         )
+    if args.check:
+        print(f"settings OK (server {settings.server_id})")
+        return 0
     log.info(
         "cti-server %s: http://%s:%d, AMI %s:%d (%s), database %s, bus %s",
         settings.server_id,

@@ -117,3 +117,4 @@ def test_server_starts_without_a_key_and_warns(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "var" / "secret_key").exists()
+    assert "several instances" in done.stderr
