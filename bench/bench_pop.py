@@ -30,9 +30,9 @@ from sqlalchemy import select
 from cti_server import protocol
 from cti_server.config import Settings
 from cti_server.sim.server import PbxSimulator
-from cti_server.web.auth import Principal, TokenSigner
+from cti_server.web.tokens import Principal, TokenSigner
 from registry.db import create_engine, migrate, session_factory
-from registry.models import Phone
+from registry.models import Operator, Phone
 from registry.seed.load import seed_database
 
 
@@ -43,11 +43,17 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def prepare(db_url: str, residents: int) -> list[str]:
+async def prepare(db_url: str, residents: int, operators: int) -> list[str]:
     engine = create_engine(db_url)
     await migrate(engine)
     await seed_database(engine, residents, seed=3)
     async with session_factory(engine)() as s:
+        # the accounts the operator sockets log in as (a token names an existing account)
+        s.add_all(
+            Operator(id=i + 1, username=f"op{1001 + i}", password_hash="x", role="operator")
+            for i in range(operators)
+        )
+        await s.commit()
         e164s = await s.scalars(select(Phone.e164).where(Phone.e164.is_not(None)).limit(3000))
         numbers = [f"0{n[3:]}" if n.startswith("+81") else n for n in e164s.all()]
     await engine.dispose()
@@ -99,7 +105,7 @@ async def run(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-pop-"))
     db_url = f"sqlite:///{tmp / 'ledger.sqlite3'}"
     t0 = time.perf_counter()
-    numbers = await prepare(db_url, args.residents)
+    numbers = await prepare(db_url, args.residents, args.operators)
     print(f"ledger: {args.residents} residents seeded in {time.perf_counter() - t0:.1f} s")
     gc.freeze()  # the bench's own seeded ledger must not add collector pauses to the figures
 
@@ -134,7 +140,7 @@ async def run(args: argparse.Namespace) -> None:
     }
     proc = subprocess.Popen([sys.executable, "-m", "cti_server"], env=env)  # noqa: ASYNC220
     base = f"http://127.0.0.1:{http_port}"
-    signer = TokenSigner(secret, 3600)
+    signer = TokenSigner([secret], 3600)
     received: dict[tuple[str, str], float] = {}
     stop = asyncio.Event()
     try:

@@ -7,14 +7,16 @@ Wiring only: logging is configured here, everything else is built by ``create_ap
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import sys
 
 from aiohttp import web
 
-from cti_server.config import ConfigError, load_settings
+from cti_server.config import ConfigError, Settings, load_settings, with_secret_key
 from cti_server.web.app import create_app
+from registry.errors import RegistryError
 
 log = logging.getLogger("cti_server")
 
@@ -23,9 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cti-server", description=__doc__.splitlines()[0])
     parser.add_argument("--config", help="TOML settings file (CTI_* variables win over it)")
     parser.add_argument("--check", action="store_true", help="check the settings and exit")
+    parser.add_argument(
+        "--kiosk-token",
+        metavar="USERNAME",
+        help="print a wallboard URL with a long-lived token of this kiosk account, and exit",
+    )
     args = parser.parse_args(argv)
     try:
-        settings = load_settings(args.config, os.environ)
+        settings, generated = with_secret_key(load_settings(args.config, os.environ))
     except ConfigError as err:
         print(f"cti-server: bad setting: {err}", file=sys.stderr)
         return 2
@@ -35,6 +42,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one "schema at head" line is enough
+    if args.kiosk_token:
+        return _print_kiosk_url(settings, args.kiosk_token)
+    if generated:
+        log.warning(
+            "no secret_key configured: using the key kept in %s/secret_key; several instances "
+            "behind one proxy need one shared key (CTI_SECRET_KEY)",
+            settings.data_dir,
+        )
     if args.check:
         print(f"settings OK (server {settings.server_id})")
         return 0
@@ -56,6 +71,17 @@ def main(argv: list[str] | None = None) -> int:
         print=None,
         shutdown_timeout=10.0,
     )
+    return 0
+
+
+def _print_kiosk_url(settings: Settings, username: str) -> int:
+    from cti_server.web.tokens import wallboard_url
+
+    try:
+        print(asyncio.run(wallboard_url(settings, username)))
+    except (RegistryError, ValueError) as err:
+        print(f"cti-server: {err}", file=sys.stderr)
+        return 1
     return 0
 
 

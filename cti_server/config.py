@@ -7,7 +7,10 @@ A bad value raises ``ConfigError`` naming the setting (and where it came from).
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
+import os
 import re
+import secrets
 import tomllib
 import uuid
 import zoneinfo
@@ -37,8 +40,15 @@ class Settings:
     ami_enabled: bool = True
     http_host: str = "127.0.0.1"
     http_port: int = 8080
-    secret_key: str = ""
+    secret_key: str = ""  # signs tokens; empty: generated once and kept in data_dir
+    old_secret_keys: str = ""  # still accepted after a rotation (comma-separated or a TOML list)
+    data_dir: str = "var"  # where a generated secret key is kept (secret_key, mode 0600)
     token_ttl_seconds: int = 12 * 3600
+    kiosk_token_ttl_seconds: int = 0  # wallboard (kiosk) tokens; 0: no expiry, revocable only
+    revocation_cache_seconds: float = 5.0  # how long a token's account state is trusted
+    revocation_check_seconds: float = 5.0  # how often open sockets are checked for revocation
+    trusted_proxies: str = ""  # addresses/networks whose X-Forwarded-For is believed
+    public_url: str = ""  # the address users reach (behind the proxy), for printed URLs
     redis_url: str = ""
     timezone: str = "Asia/Tokyo"
     service_level_seconds: int = 20
@@ -50,10 +60,20 @@ class Settings:
     ws_heartbeat_seconds: float = 20.0
     login_delay_seconds: float = 0.5  # per-IP delay after each failed login, doubling, capped
     login_delay_max_seconds: float = 8.0
+    login_failure_decay_seconds: float = 60.0  # an address's failure count drops by one this often
     lookup_timeout_seconds: float = 2.0
     index_refresh_seconds: float = 60.0  # the name index picks up ledger imports this often
     log_level: str = "INFO"
     dispositions: str = ""  # wrap-up codes "code=日本語/English,..."; "" = the default list
+
+    @property
+    def secret_keys(self) -> list[str]:
+        """Every accepted signing key, the one that signs first."""
+        return [self.secret_key, *_split_list(self.old_secret_keys)]
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _split_list(self.trusted_proxies)
 
     def extension_of(self, *names: str) -> str | None:
         """The operator extension named by a member Interface or MemberName (first that matches)."""
@@ -66,6 +86,11 @@ class Settings:
 
 
 _RX_CACHE: dict[str, re.Pattern[str]] = {}
+_LIST_SETTINGS = ("old_secret_keys", "trusted_proxies")
+
+
+def _split_list(text: str) -> list[str]:
+    return [p for p in re.split(r"[,\s]+", text) if p]
 
 
 def _compiled(pattern: str) -> re.Pattern[str]:
@@ -103,6 +128,8 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             return float(str(value).strip())
         except ValueError as err:
             raise ConfigError(f"{where}: expected a number, got {value!r}") from err
+    if name in _LIST_SETTINGS and isinstance(value, list):
+        return ",".join(str(v) for v in value)
     if not isinstance(value, str | int | float):
         raise ConfigError(f"{where}: expected text, got {value!r}")
     return str(value)
@@ -144,6 +171,18 @@ def _validate(s: Settings) -> None:
             raise ConfigError(f"{name}: must be positive")
     if s.index_refresh_seconds <= 0:
         raise ConfigError("index_refresh_seconds: must be positive")
+    if s.kiosk_token_ttl_seconds < 0:
+        raise ConfigError("kiosk_token_ttl_seconds: 0 (no expiry) or positive")
+    for name in ("revocation_cache_seconds", "revocation_check_seconds"):
+        if not getattr(s, name) > 0:
+            raise ConfigError(f"{name}: must be positive")
+    if not s.login_failure_decay_seconds > 0:
+        raise ConfigError("login_failure_decay_seconds: must be positive")
+    for proxy in s.trusted_proxy_list:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError as err:
+            raise ConfigError(f"trusted_proxies: not an address or network: {proxy!r}") from err
     if s.ws_queue_size < 1:
         raise ConfigError("ws_queue_size: must be at least 1")
     try:
@@ -184,12 +223,30 @@ def load_settings(
     settings = Settings(**values)
     if not settings.server_id:
         settings = dataclasses.replace(settings, server_id=f"cti-{uuid.uuid4().hex[:8]}")
-    if not settings.secret_key:
-        raise ConfigError(
-            "secret_key: required (CTI_SECRET_KEY or secret_key in the config file); "
-            "every instance behind one proxy must share it"
-        )
-    if len(settings.secret_key) < 16:
-        raise ConfigError("secret_key: must be at least 16 characters")
+    keys = _split_list(settings.old_secret_keys)
+    for key in [settings.secret_key, *keys] if settings.secret_key else keys:
+        if len(key) < 16:
+            raise ConfigError("secret_key: every key must be at least 16 characters")
     _validate(settings)
     return settings
+
+
+def with_secret_key(settings: Settings) -> tuple[Settings, bool]:
+    """``settings`` with a secret key: the configured one, or one generated once and kept in
+    ``data_dir/secret_key`` (mode 0600). True when the key came from that file."""
+    if settings.secret_key:
+        return settings, False
+    path = Path(settings.data_dir) / "secret_key"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+        key = path.read_text(encoding="ascii").strip()
+    except OSError as err:
+        raise ConfigError(f"secret_key: cannot keep a generated key in {path}: {err}") from err
+    if len(key) < 16:
+        raise ConfigError(f"secret_key: the key in {path} is too short")
+    return dataclasses.replace(settings, secret_key=key), True

@@ -35,6 +35,7 @@ ACCOUNTS = (  # username, password, role, extension
     ("supervisor", "supervisor-pass", "supervisor", None),
     ("admin", "admin-pass-0", "admin", None),
 )
+KIOSK = "wallboard"  # the TV's account: no password anyone types, a long-lived URL token
 EXTRA_NUMBERS = ("anonymous", "", "<unknown>", "P", "C", "0120444444", "09099990000")
 
 
@@ -73,6 +74,10 @@ async def prepare(db_url: str, folder: Path, residents: int) -> None:
                     await create_operator(
                         s, username, password, role=role, extension=ext, display_name=username
                     )
+            if KIOSK not in known:
+                await create_operator(
+                    s, KIOSK, secrets.token_urlsafe(24), role="kiosk", display_name="待合せ表示"
+                )
             await s.commit()
             numbers = list(
                 (
@@ -88,6 +93,14 @@ async def prepare(db_url: str, folder: Path, residents: int) -> None:
     ]
     lines = picked + list(EXTRA_NUMBERS) * max(1, len(picked) // 30)
     (folder / "numbers.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _wallboard_url(env: dict[str, str]) -> str:
+    """The kiosk account's wallboard address (valid until its tokens are revoked)."""
+    from cti_server.config import load_settings
+    from cti_server.web.tokens import wallboard_url
+
+    return asyncio.run(wallboard_url(load_settings(None, env), KIOSK))
 
 
 def _has_display() -> bool:
@@ -190,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         print("accounts (username / password / role / extension):")
         for username, password, role, ext in ACCOUNTS:
             print(f"  {username:<11} {password:<16} {role:<10} {ext or '-'}")
+        print(f"wallboard (TV, account {KIOSK!r}): {_wallboard_url(env)}")
         if not args.no_client and _has_display():
             client = [py, "-m", "desktop_client", "--server", f"http://127.0.0.1:{http_port}"]
             procs.append(("cti-client", subprocess.Popen(client, env=env)))

@@ -382,12 +382,15 @@ class ApiErrorBody:
 class LoginRequest:
     username: str = spec(max_length=64)
     password: str = spec(max_length=1024, strip=False)
+    # one of the operator's allowed extensions (403 extension_not_allowed otherwise); empty:
+    # the default one
+    extension: str = spec("", max_length=32)
 
 
 @dataclass(frozen=True)
 class LoginResult:
     token: str
-    expires_in: int  # seconds
+    expires_in: int | None  # seconds; None: no expiry (a kiosk token)
     operator: OperatorInfo
 
 

@@ -211,8 +211,11 @@ class Api:
         self.send(ApiCall("GET", path, None, answer), done)
 
     # ---- log-in and the live call
-    def login(self, username: str, password: str, done: Done[LoginResult]) -> None:
-        body = request_body(LoginRequest(username, password))
+    def login(
+        self, username: str, password: str, done: Done[LoginResult], extension: str = ""
+    ) -> None:
+        """POST /api/login at ``extension`` (empty: the operator's default one)."""
+        body = request_body(LoginRequest(username, password, extension))
         self.send(ApiCall("POST", "/api/login", body, LoginResult), done)
 
     def current_calls(self, done: Done[CurrentCalls]) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
-from cti_server.protocol import LoginResult
+from cti_server.protocol import Hello, LoginResult
 
 from .admin import VenueAdminController
 from .api import Reply
@@ -34,7 +34,7 @@ from .supervisor import BoardController
 from .views.booking import BookingView
 from .views.intent import IntentFormView
 from .views.labels import error_text
-from .views.login import LoginDialog, LoginForm
+from .views.login import ExtensionLabel, LoginDialog, LoginForm
 from .views.main_window import MainWindow
 from .views.mobility import MobilityView
 from .views.pop import PopView
@@ -107,6 +107,7 @@ def build(
         outbox,
         language=translations.language,
     )
+    show_extension(window, link)
     controller = Controller(
         link,
         window,
@@ -140,6 +141,19 @@ def build(
     return client
 
 
+def show_extension(window: MainWindow, link: ServerLink) -> ExtensionLabel:
+    """The status bar names the extension this session answers (from the server's hello)."""
+    label = ExtensionLabel(window)
+    window.statusBar().insertPermanentWidget(0, label)
+
+    def on_message(msg: object) -> None:
+        if isinstance(msg, Hello):
+            label.set_extension(msg.operator.extension)
+
+    link.message_received.connect(on_message)
+    return label
+
+
 def login_form(settings: QSettings) -> LoginForm:
     return LoginForm(
         server=str(settings.value("login/server", LoginForm.server)),
@@ -159,7 +173,7 @@ def ask_login(client: Client) -> LoginDialog:
     """The log-in dialog wired to the link; on success the main window shows."""
     dialog = LoginDialog(login_form(client.settings))
 
-    def requested(server: str, username: str, password: str, _extension: str) -> None:
+    def requested(server: str, username: str, password: str, extension: str) -> None:
         def done(result: Reply[LoginResult]) -> None:
             if result.ok:
                 save_login(client.settings, dialog.form)
@@ -168,7 +182,7 @@ def ask_login(client: Client) -> LoginDialog:
             else:
                 dialog.show_error(error_text(result.error, result.message))
 
-        client.link.login(server, username, password, done)
+        client.link.login(server, username, password, done, extension)
 
     dialog.login_requested.connect(requested)
     return dialog

@@ -4,7 +4,8 @@ It logs in, opens the WebSocket with the Bearer token, reconnects by itself with
 backoff (and jitter) after a drop, notices a dead connection by Ping/Pong, logs in again when the
 server no longer knows the token (a server restart), and re-sends the slot watch after a reconnect.
 States (``state_changed(state, detail)``): disconnected, connecting, connected, reconnecting,
-incompatible.
+incompatible, signed_out (the server revoked the token: log-out everywhere, account disabled).
+The log-in names the extension typed; the server binds the session to it (or refuses it).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from .rest import RestClient
 
 log = logging.getLogger(__name__)
 
+TOKEN_CLOSE = 4401  # the server closed the socket for its token (reason: token_invalid/revoked)
+
 
 class ServerLink(QObject):
     state_changed = Signal(str, str)
@@ -59,7 +62,7 @@ class ServerLink(QObject):
         self.hello: Hello | None = None
         self._backoff = backoff
         self._attempt = 0
-        self._credentials: tuple[str, str] | None = None  # in memory only, never stored
+        self._credentials: tuple[str, str, str] | None = None  # in memory only, never stored
         self._watch: WatchSlots | None = None
         self._running = False
         self._ws = QWebSocket(parent=self)
@@ -78,21 +81,29 @@ class ServerLink(QObject):
     def base_url(self) -> str:
         return self.rest.base_url
 
-    def login(self, base_url: str, username: str, password: str, done: Done[LoginResult]) -> None:
-        """POST /api/login; on success remember the token and start the WebSocket."""
+    def login(
+        self,
+        base_url: str,
+        username: str,
+        password: str,
+        done: Done[LoginResult],
+        extension: str = "",
+    ) -> None:
+        """POST /api/login at ``extension`` (empty: the operator's default); on success remember
+        the token and start the WebSocket."""
         self.rest.base_url = base_url.rstrip("/")
 
         def finished(reply: Reply[LoginResult]) -> None:
             if reply.value is not None:
                 self.rest.token = reply.value.token
                 self.operator = reply.value.operator
-                self._credentials = (username, password)
+                self._credentials = (username, password, extension)
                 log.info("logged in as operator %s", self.operator.id)
                 self.logged_in.emit(self.operator)
                 self.start()
             done(reply)
 
-        self.api.login(username, password, finished)
+        self.api.login(username, password, finished, extension)
 
     # ------------------------------------------------------------------ WebSocket
     def start(self) -> None:
@@ -152,7 +163,9 @@ class ServerLink(QObject):
         def checked(reply: Reply[CurrentCalls]) -> None:
             if not self._running:
                 return
-            if reply.status == 401 and self._credentials:
+            if reply.status == 401 and reply.details.get("reason") == "token_revoked":
+                self._signed_out()
+            elif reply.status == 401 and self._credentials:
                 self._relogin()
             elif reply.network or reply.status >= 500:
                 self._schedule()
@@ -165,7 +178,7 @@ class ServerLink(QObject):
 
     def _relogin(self) -> None:
         assert self._credentials is not None
-        user, password = self._credentials
+        user, password, extension = self._credentials
 
         def done(reply: Reply[LoginResult]) -> None:
             if reply.value is not None:
@@ -175,7 +188,7 @@ class ServerLink(QObject):
             else:
                 self._schedule()
 
-        self.api.login(user, password, done)
+        self.api.login(user, password, done, extension)
 
     def _deliver_current(self, reply: Reply[CurrentCalls]) -> None:
         """The operator's live calls: show the latest again."""
@@ -208,10 +221,22 @@ class ServerLink(QObject):
 
     def _on_disconnected(self) -> None:
         self._ping.stop()
+        code = getattr(self._ws.closeCode(), "value", 0)  # a CloseCode enum, not an int
+        if code == TOKEN_CLOSE and self._ws.closeReason() == "token_revoked":
+            self._signed_out()
+            return
         if self._running and self.state != "incompatible":
             self._schedule()
         elif not self._running:
             self._set_state("disconnected", "")
+
+    def _signed_out(self) -> None:
+        """The server revoked this session (log-out everywhere, account disabled): stop, and do
+        not log in again with the remembered password."""
+        log.warning("the server revoked this session; log in again")
+        self._running, self._credentials = False, None
+        self._retry.stop()
+        self._set_state("signed_out", "")
 
     def _on_hello(self, hello: Hello) -> None:
         self.hello = hello

@@ -26,13 +26,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from registry.db import create_engine, migrate, session_factory
 from registry.errors import RegistryError
+from registry.operator_cli import ACTIONS as OPERATOR_ACTIONS
+from registry.operator_cli import NEEDS_PASSWORD, cmd_operator
+from registry.operator_cli import add_parsers as add_operator_parsers
 from registry.views import jsonable
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DB = "sqlite:///var/ledger.sqlite3"
 LOCAL_TZ = ZoneInfo("Asia/Tokyo")
-ROLES = ("operator", "supervisor", "admin", "kiosk")
 Handler = Callable[[argparse.Namespace, AsyncEngine], Awaitable[int]]
 
 
@@ -222,36 +224,6 @@ async def cmd_normalize(args: argparse.Namespace, engine: AsyncEngine | None) ->
     return 0
 
 
-async def cmd_operator(args: argparse.Namespace, engine: AsyncEngine) -> int:
-    from registry.operators import create_operator, list_operators
-
-    async with session_factory(engine)() as session:
-        if args.action == "add":
-            if not args.password:
-                raise UsageError("empty password (give it on standard input, one line)")
-            op = await create_operator(
-                session,
-                args.name,
-                args.password,
-                role=args.role,
-                extension=args.extension,
-                display_name=args.display_name,
-            )
-            await session.commit()
-            print(f"operator {op.username} created (id {op.id}, role {op.role})")
-            return 0
-        ops = await list_operators(session)
-    if args.json:
-        _emit(ops)
-    for op in [] if args.json else ops:
-        state = "" if op.active else " (inactive)"
-        print(
-            f"{op.id:4d} {op.username:<16} {op.role:<10} {op.extension or '-':<8} "
-            f"{op.display_name}{state}"
-        )
-    return 0
-
-
 async def cmd_venue(args: argparse.Namespace, engine: AsyncEngine) -> int:
     from registry.venues import create_venue, list_venues
 
@@ -348,14 +320,9 @@ def _query_commands(subs: Any) -> None:
 
 def _admin_commands(subs: Any) -> None:
     op = _sub(subs, "operator", cmd_operator, "operator accounts").add_subparsers(
-        dest="action", required=True, metavar="{add,list}"
+        dest="action", required=True, metavar="{" + ",".join(OPERATOR_ACTIONS) + "}"
     )
-    p = op.add_parser("add", help="create an operator; the password is read from stdin")
-    p.add_argument("name")
-    p.add_argument("--role", choices=ROLES, required=True)
-    p.add_argument("--extension")
-    p.add_argument("--display-name", default="")
-    op.add_parser("list", help="list operators").add_argument("--json", action="store_true")
+    add_operator_parsers(op)
     ve = _sub(subs, "venue", cmd_venue, "vaccination venues").add_subparsers(
         dest="action", required=True, metavar="{add,list}"
     )
@@ -426,8 +393,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        if args.command == "operator" and args.action == "add":
+        if args.command == "operator" and args.action in NEEDS_PASSWORD:
             args.password = _read_password()
+            if not args.password:
+                raise UsageError("empty password (give it on standard input, one line)")
         return asyncio.run(_run(args))
     except UsageError as err:
         parser.print_usage(sys.stderr)

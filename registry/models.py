@@ -211,6 +211,31 @@ class Operator(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Tokens carry the generation they were issued under; bumping it revokes them all.
+    token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class OperatorExtension(Base):
+    """Extensions an operator may log in at besides ``operators.extension`` (the default)."""
+
+    __tablename__ = "operator_extensions"
+
+    operator_id: Mapped[int] = mapped_column(
+        ForeignKey("operators.id", ondelete="CASCADE"), primary_key=True
+    )
+    extension: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class LoginFailure(Base):
+    """Failed logins of one username (known or not) from one source address, decaying in time."""
+
+    __tablename__ = "login_failures"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    score: Mapped[float] = mapped_column(default=0.0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(index=True)
+    locked_until: Mapped[dt.datetime | None]
 
 
 class CallRecord(Base):

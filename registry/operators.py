@@ -1,14 +1,16 @@
-"""Operator accounts: argon2id password hashes, roles, and lockout after repeated failures.
+"""Operator accounts: argon2id password hashes, roles, extensions, token generations, log-in.
 
 - Passwords are hashed with argon2id (argon2-cffi; memory-hard). Hashing runs in a worker thread so
   it never blocks the event loop. Tests may pass a cheaper ``hasher`` (still argon2id).
 - ``authenticate`` answers an unknown user, an inactive account and a wrong password with the same
-  ``AuthFailed`` message after the same amount of hashing work (no user enumeration).
-- After ``MAX_FAILURES`` consecutive failures the account is locked for ``BASE_LOCK``, doubling
-  with each further failure up to ``MAX_LOCK``; ``AccountLocked.until`` says until when. A success
-  resets the count.
-- ``authenticate`` commits the session itself: the failure count must survive the error it raises.
-  The other functions leave committing to the caller.
+  ``AuthFailed`` after the same hashing work (a dummy hash for unknown names), and locks per
+  (username, source) as ``registry.lockout`` says; it commits the session itself, since the
+  failure count must survive the error it raises.
+- An operator may log in at several extensions: ``extension`` is the default, ``extensions`` every
+  allowed one (the default first).
+- ``token_generation``: every token names the generation it was issued under; bumping it (log-out,
+  disable, password, role or extension change, "log out everywhere") revokes them all.
+- The other functions leave committing to the caller.
 """
 
 from __future__ import annotations
@@ -18,22 +20,21 @@ import datetime as dt
 import functools
 import logging
 import re
+from collections.abc import Iterable, Sequence
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry import lockout
 from registry.errors import AccountLocked, AuthFailed, Conflict, InvalidInput, NotFound
-from registry.models import Operator, utcnow
-from registry.views import OperatorView, as_utc, check_choice
+from registry.models import Operator, OperatorExtension, utcnow
+from registry.views import OperatorView, check_choice
 
 log = logging.getLogger(__name__)
 
 ROLES = ("operator", "supervisor", "admin", "kiosk")
-MAX_FAILURES = 5
-BASE_LOCK = dt.timedelta(seconds=30)
-MAX_LOCK = dt.timedelta(hours=1)
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
@@ -43,7 +44,8 @@ FAILED = "unknown username or wrong password"
 DEFAULT_HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB, t=3, p=4)
 
 
-def operator_view(o: Operator) -> OperatorView:
+def operator_view(o: Operator, extra: Iterable[str] = ()) -> OperatorView:
+    allowed = ([o.extension] if o.extension else []) + sorted(set(extra) - {o.extension})
     return OperatorView(
         id=o.id,
         username=o.username,
@@ -51,15 +53,8 @@ def operator_view(o: Operator) -> OperatorView:
         role=o.role,
         extension=o.extension,
         active=o.active,
+        extensions=tuple(allowed),
     )
-
-
-def lock_interval(failures: int) -> dt.timedelta:
-    """How long the account stays locked after ``failures`` consecutive failures."""
-    if failures < MAX_FAILURES:
-        return dt.timedelta(0)
-    factor: int = 2 ** min(failures - MAX_FAILURES, 20)
-    return min(BASE_LOCK * factor, MAX_LOCK)
 
 
 @functools.lru_cache(maxsize=8)
@@ -90,11 +85,36 @@ def _check_extension(extension: str | None) -> str | None:
     return extension
 
 
+def _check_extensions(extensions: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for e in extensions:
+        checked = _check_extension(e)
+        if checked and checked not in out:
+            out.append(checked)
+    return out
+
+
 async def _operator(session: AsyncSession, operator_id: int) -> Operator:
     o = await session.get(Operator, operator_id, populate_existing=True)
     if o is None:
         raise NotFound(f"operator {operator_id} not found", details={"operator_id": operator_id})
     return o
+
+
+async def _view(session: AsyncSession, o: Operator) -> OperatorView:
+    extra = await session.scalars(
+        select(OperatorExtension.extension).where(OperatorExtension.operator_id == o.id)
+    )
+    return operator_view(o, extra.all())
+
+
+async def _set_extensions(session: AsyncSession, operator_id: int, extra: Sequence[str]) -> None:
+    await session.execute(
+        delete(OperatorExtension).where(OperatorExtension.operator_id == operator_id)
+    )
+    for ext in extra:
+        session.add(OperatorExtension(operator_id=operator_id, extension=ext))
+    await session.flush()
 
 
 async def create_operator(
@@ -104,16 +124,19 @@ async def create_operator(
     *,
     role: str,
     extension: str | None = None,
+    extensions: Sequence[str] = (),
     display_name: str = "",
     hasher: PasswordHasher | None = None,
 ) -> OperatorView:
+    """A new account; ``extensions`` are allowed besides ``extension`` (the first is the default
+    when ``extension`` is not given)."""
     if not isinstance(username, str) or not USERNAME.fullmatch(username):
         raise InvalidInput(
             "username", "a username is 1 to 64 letters, digits, '.', '_', '@' or '-'"
         )
     check_choice("role", role, ROLES)
     _check_password(password)
-    extension = _check_extension(extension)
+    allowed = _check_extensions([e for e in (extension, *extensions) if e])
     if await session.scalar(select(Operator.id).where(Operator.username == username)):
         raise Conflict(f"username {username!r} is taken", details={"field": "username"})
     hashed = await asyncio.to_thread((hasher or DEFAULT_HASHER).hash, password)
@@ -123,16 +146,18 @@ async def create_operator(
             username=username,
             password_hash=hashed,
             role=role,
-            extension=extension,
+            extension=allowed[0] if allowed else None,
             display_name=display_name.strip(),
             active=True,
             failed_logins=0,
+            token_generation=0,
         )
         .returning(Operator.id)
     )
     assert oid is not None
+    await _set_extensions(session, oid, allowed[1:])
     log.info("operator %s created with role %s", oid, role)
-    return operator_view(await _operator(session, oid))
+    return await get_operator(session, oid)
 
 
 async def authenticate(
@@ -140,64 +165,70 @@ async def authenticate(
     username: str,
     password: str,
     *,
+    source: str = "",
     hasher: PasswordHasher | None = None,
     now: dt.datetime | None = None,
 ) -> OperatorView:
-    """The operator for these credentials; ``AuthFailed`` / ``AccountLocked``. Commits."""
+    """The operator for these credentials from address ``source``; ``AuthFailed`` /
+    ``AccountLocked``. Commits."""
     hasher = hasher or DEFAULT_HASHER
-    now = now or utcnow()
+    at = now or utcnow()
+    await lockout.check(session, username, source, at)
     o = await session.scalar(
         select(Operator)
         .where(Operator.username == username)
         .execution_options(populate_existing=True)
     )
-    if o is None or not o.active:
-        await asyncio.to_thread(_verify, hasher, None, password)  # the same work as a real check
+    stored = o.password_hash if o is not None and o.active else None
+    ok = await asyncio.to_thread(_verify, hasher, stored, password)  # a dummy hash if unknown
+    if o is None or not ok:
+        until = await lockout.record_failure(session, username, source, at)
+        await session.commit()
+        who = o.id if o is not None else "unknown"
+        log.warning("failed login (operator %s)", who)
+        if until is not None:
+            log.warning("operator %s locked at one source until %s", who, until.isoformat())
+            raise AccountLocked(until)
         raise AuthFailed(FAILED)
-    if o.locked_until is not None and as_utc(o.locked_until) > now:
-        raise AccountLocked(as_utc(o.locked_until))
-    if not await asyncio.to_thread(_verify, hasher, o.password_hash, password):
-        await _record_failure(session, o.id, now)
-    values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
+    await lockout.clear(session, username, source)
     if hasher.check_needs_rehash(o.password_hash):
-        values["password_hash"] = await asyncio.to_thread(hasher.hash, password)
-    view = operator_view(o)  # before the commit, which may expire ``o``
-    await session.execute(update(Operator).where(Operator.id == o.id).values(**values))
+        hashed = await asyncio.to_thread(hasher.hash, password)
+        await session.execute(
+            update(Operator).where(Operator.id == o.id).values(password_hash=hashed)
+        )
+    view = await _view(session, o)  # before the commit, which may expire ``o``
     await session.commit()
     log.info("operator %s logged in", view.id)
     return view
 
 
-async def _record_failure(session: AsyncSession, operator_id: int, now: dt.datetime) -> None:
-    failures = await session.scalar(
-        update(Operator)
-        .where(Operator.id == operator_id)
-        .values(failed_logins=Operator.failed_logins + 1)
-        .returning(Operator.failed_logins)
-    )
-    failures = failures or 0
-    until = now + lock_interval(failures) if failures >= MAX_FAILURES else None
-    if until is not None:
-        await session.execute(
-            update(Operator).where(Operator.id == operator_id).values(locked_until=until)
-        )
-    await session.commit()
-    log.warning("operator %s: failed login %d", operator_id, failures)
-    if until is not None:
-        log.warning("operator %s locked until %s", operator_id, until.isoformat())
-        raise AccountLocked(until)
-    raise AuthFailed(FAILED)
-
-
 async def get_operator(session: AsyncSession, operator_id: int) -> OperatorView:
-    return operator_view(await _operator(session, operator_id))
+    return await _view(session, await _operator(session, operator_id))
+
+
+async def operator_named(session: AsyncSession, username: str) -> OperatorView:
+    o = await session.scalar(
+        select(Operator)
+        .where(Operator.username == username)
+        .execution_options(populate_existing=True)
+    )
+    if o is None:
+        raise NotFound(f"operator {username!r} not found", details={"username": username})
+    return await _view(session, o)
 
 
 async def list_operators(session: AsyncSession) -> list[OperatorView]:
     rows = await session.scalars(
         select(Operator).order_by(Operator.username).execution_options(populate_existing=True)
     )
-    return [operator_view(o) for o in rows.all()]
+    ops = rows.all()
+    extra: dict[int, list[str]] = {}
+    pairs = await session.execute(
+        select(OperatorExtension.operator_id, OperatorExtension.extension)
+    )
+    for oid, ext in pairs.all():
+        extra.setdefault(oid, []).append(ext)
+    return [operator_view(o, extra.get(o.id, ())) for o in ops]
 
 
 async def update_operator(
@@ -207,12 +238,16 @@ async def update_operator(
     display_name: str | None = None,
     role: str | None = None,
     extension: str | None = None,
+    extensions: Sequence[str] | None = None,
     active: bool | None = None,
     password: str | None = None,
     hasher: PasswordHasher | None = None,
 ) -> OperatorView:
-    """Change an account; a new password also lifts a lockout. ``extension=""`` clears it."""
-    await _operator(session, operator_id)
+    """Change an account; ``extension=""`` clears the default; ``extensions`` replaces every
+    allowed one (the first becomes the default). A new password also lifts every lockout. A
+    change of role, extensions or password and a disable revoke the account's tokens."""
+    o = await _operator(session, operator_id)
+    username = o.username
     values: dict[str, object] = {}
     if display_name is not None:
         values["display_name"] = display_name.strip()
@@ -220,13 +255,61 @@ async def update_operator(
         values["role"] = check_choice("role", role, ROLES)
     if extension is not None:
         values["extension"] = _check_extension(extension)
+    if extensions is not None:
+        allowed = _check_extensions(extensions)
+        values["extension"] = allowed[0] if allowed else None
+        await _set_extensions(session, operator_id, allowed[1:])
     if active is not None:
         values["active"] = bool(active)
     if password is not None:
         _check_password(password)
         values["password_hash"] = await asyncio.to_thread((hasher or DEFAULT_HASHER).hash, password)
         values.update(failed_logins=0, locked_until=None)
+        await lockout.clear(session, username)
+    revoke = {"role", "extension", "password_hash"} & set(values) or active is False
+    if revoke or extensions is not None:
+        values["token_generation"] = Operator.token_generation + 1
     if values:
         await session.execute(update(Operator).where(Operator.id == operator_id).values(**values))
         log.info("operator %s updated: %s", operator_id, ", ".join(sorted(values)))
-    return operator_view(await _operator(session, operator_id))
+    return await get_operator(session, operator_id)
+
+
+async def revoke_tokens(session: AsyncSession, operator_id: int) -> int:
+    """Log the operator out everywhere: every token issued so far stops working. The new
+    generation."""
+    await _operator(session, operator_id)
+    generation = await session.scalar(
+        update(Operator)
+        .where(Operator.id == operator_id)
+        .values(token_generation=Operator.token_generation + 1)
+        .returning(Operator.token_generation)
+    )
+    log.info("operator %s: tokens revoked", operator_id)
+    return int(generation or 0)
+
+
+async def unlock(session: AsyncSession, operator_id: int) -> int:
+    """Lift every lockout of the account (all sources); how many sources were locked or
+    counting."""
+    o = await _operator(session, operator_id)
+    await session.execute(
+        update(Operator)
+        .where(Operator.id == operator_id)
+        .values(failed_logins=0, locked_until=None)
+    )
+    return await lockout.clear(session, o.username)
+
+
+async def token_generations(session: AsyncSession, ids: Iterable[int]) -> dict[int, int]:
+    """The current token generation of each active account among ``ids`` (missing: gone or
+    disabled, so every token of theirs is revoked)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Operator.id, Operator.token_generation).where(
+            Operator.id.in_(wanted), Operator.active.is_(True)
+        )
+    )
+    return {int(i): int(g) for i, g in rows.all()}

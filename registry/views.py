@@ -148,8 +148,9 @@ class OperatorView(View):
     username: str
     display_name: str
     role: str  # operator / supervisor / admin / kiosk
-    extension: str | None
+    extension: str | None  # the default one
     active: bool
+    extensions: tuple[str, ...] = ()  # every extension allowed at log-in, the default first
 
 
 @dataclasses.dataclass(frozen=True)

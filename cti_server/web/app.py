@@ -31,7 +31,6 @@ from cti_server.web.keys import (
     BRIDGE,
     ENGINE,
     HUB,
-    LIMITER,
     METRICS,
     NAME_INDEX,
     SERVICE,
@@ -42,6 +41,7 @@ from cti_server.web.keys import (
 from cti_server.web.metrics import Metrics, metrics_handler
 from cti_server.web.openapi import document as openapi_document
 from cti_server.web.slots import deliver_slots
+from cti_server.web.tokens import TokenSigner
 from cti_server.web.ws import ws_handler
 
 log = logging.getLogger(__name__)
@@ -56,13 +56,17 @@ def create_app(
     bridge: Any = None,
     load_name_index: bool = True,
 ) -> web.Application:
-    app = web.Application(middlewares=[error_middleware], client_max_size=256 * 1024)
+    app = web.Application(
+        middlewares=[error_middleware, auth.auth_middleware], client_max_size=256 * 1024
+    )
     app[SETTINGS] = settings
-    app[SIGNER] = auth.TokenSigner(settings.secret_key, settings.token_ttl_seconds)
-    app[LIMITER] = auth.LoginLimiter(settings.login_delay_seconds, settings.login_delay_max_seconds)
+    app[SIGNER] = TokenSigner(
+        settings.secret_keys, settings.token_ttl_seconds, settings.kiosk_token_ttl_seconds
+    )
     app[METRICS] = Metrics()
     app[HUB] = Hub(settings.ws_queue_size)
     app.cleanup_ctx.append(_database(engine))
+    app.cleanup_ctx.append(auth.auth_ctx)  # limiter, token-generation cache, revocation sweep
     app.cleanup_ctx.append(_hub)
     app.cleanup_ctx.append(_service)
     app.cleanup_ctx.append(board_context)  # supervisor board (Board, issue #5): after the service
@@ -78,6 +82,7 @@ def create_app(
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_post("/api/login", auth.login)
+    r.add_post("/api/logout", auth.logout)
     r.add_get("/api/residents/search", rest_residents.search)
     r.add_get("/api/residents/{resident_id}", rest_residents.detail)
     r.add_post("/api/residents/{resident_id}/intents", rest_residents.record_intent)

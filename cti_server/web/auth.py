@@ -1,130 +1,59 @@
-"""Tokens, login, per-address slowdown and role checks.
+"""Log-in, log-out, the authenticated caller of every request and socket, and revocation.
 
-A token is ``v1.<payload>.<signature>``: base64url JSON (operator id, username, role, extension,
-expiry) signed with HMAC-SHA256 over the shared ``secret_key``, so any instance with the same
-secret accepts it. Failed logins are slowed twice: the registry locks the account after repeated
-failures, and ``LoginLimiter`` makes an address wait (doubling, capped) after each failure.
+- ``login``: the per-address limiter (``limiter``) first, then the registry's check (lockout per
+  username and source), then the log-in is bound to the extension typed, which must be one the
+  operator is allowed (``extension_not_allowed`` otherwise); the token (``tokens``) carries it.
+- ``auth_middleware`` verifies a bearer token once per request and checks its generation against
+  the account (cached briefly); ``principal(request, *roles)`` gives the caller to handlers.
+- ``logout`` revokes the account's tokens (its generation goes up) and closes its sockets here;
+  ``auth_ctx`` closes the sockets of revoked accounts on every instance within
+  ``revocation_check_seconds``: close code 4401, reason ``token_revoked``. A ``?token=`` socket
+  (a browser) with a bad token is accepted and closed at once with 4401 and ``token_invalid`` or
+  ``token_revoked``; a bearer-header socket gets 401 before the upgrade.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
+import asyncio
+import contextlib
 import logging
-import time
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
 from cti_server import protocol
-from cti_server.web.errors import Forbidden, TooManyAttempts, Unauthorized
-from cti_server.web.keys import LIMITER, METRICS, SESSIONS, SETTINGS, SIGNER
-from cti_server.web.validate import json_body, req_str
+from cti_server.web.errors import ExtensionNotAllowed, Forbidden, Unauthorized
+from cti_server.web.keys import (
+    ACCOUNTS,
+    HUB,
+    LIMITER,
+    METRICS,
+    SESSIONS,
+    SETTINGS,
+    SIGNER,
+    TRUSTED,
+)
+from cti_server.web.limiter import build_limiter, client_address, parse_networks
+from cti_server.web.payloads import answer
+from cti_server.web.tokens import (
+    TOKEN_REVOKED,
+    AccountStates,
+    Principal,
+    invalid,
+    reason_of,
+)
+from cti_server.web.validate import json_body, read_as
 from registry import errors as reg
 from registry import operators
+from registry.views import OperatorView
 
 log = logging.getLogger(__name__)
 
-ROLES = ("operator", "supervisor", "admin", "kiosk")
 STAFF = ("operator", "supervisor", "admin")
 MANAGERS = ("supervisor", "admin")
-
-
-@dataclass(frozen=True)
-class Principal:
-    id: int
-    username: str
-    role: str
-    extension: str | None
-    display_name: str = ""
-
-    def info(self) -> protocol.OperatorInfo:
-        return protocol.OperatorInfo(
-            id=self.id,
-            username=self.username,
-            display_name=self.display_name,
-            role=self.role,
-            extension=self.extension,
-        )
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-class TokenSigner:
-    def __init__(self, secret: str, ttl_seconds: int) -> None:
-        self._key = hashlib.sha256(b"cti-token:" + secret.encode()).digest()
-        self.ttl = ttl_seconds
-
-    def _sign(self, payload: str) -> str:
-        return _b64(hmac.new(self._key, payload.encode("ascii"), hashlib.sha256).digest())
-
-    def issue(self, who: Principal, *, now: float | None = None) -> str:
-        now = time.time() if now is None else now
-        claims = {
-            "sub": who.id,
-            "usr": who.username,
-            "role": who.role,
-            "ext": who.extension,
-            "name": who.display_name,
-            "iat": int(now),
-            "exp": int(now + self.ttl),
-        }
-        payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
-        return f"v1.{payload}.{self._sign(payload)}"
-
-    def verify(self, token: str, *, now: float | None = None) -> Principal:
-        parts = token.split(".")
-        if len(parts) != 3 or parts[0] != "v1":
-            raise Unauthorized("malformed token")
-        if not hmac.compare_digest(self._sign(parts[1]), parts[2]):
-            raise Unauthorized("bad token signature")
-        try:
-            c = json.loads(_unb64(parts[1]))
-            exp = int(c["exp"])
-            who = Principal(
-                int(c["sub"]), str(c["usr"]), str(c["role"]), c.get("ext"), str(c.get("name", ""))
-            )
-        except (ValueError, KeyError, TypeError) as err:
-            raise Unauthorized("malformed token") from err
-        if (time.time() if now is None else now) >= exp:
-            raise Unauthorized("token expired")
-        if who.role not in ROLES:
-            raise Unauthorized("unknown role")
-        return who
-
-
-class LoginLimiter:
-    """Per-address wait after failed logins: base * 2**(failures-1), capped; reset on success."""
-
-    def __init__(self, base: float, cap: float, *, max_entries: int = 100_000) -> None:
-        self.base, self.cap, self.max_entries = base, cap, max_entries
-        self._state: dict[str, tuple[int, float]] = {}  # address -> (failures, not before)
-
-    def check(self, address: str, now: float | None = None) -> None:
-        failures, not_before = self._state.get(address, (0, 0.0))
-        now = time.monotonic() if now is None else now
-        if failures and now < not_before:
-            raise TooManyAttempts(not_before - now)
-
-    def failed(self, address: str, now: float | None = None) -> float:
-        now = time.monotonic() if now is None else now
-        failures = self._state.get(address, (0, 0.0))[0] + 1
-        wait = min(self.cap, self.base * 2 ** (failures - 1)) if self.base > 0 else 0.0
-        if len(self._state) >= self.max_entries:
-            self._state.clear()  # bounded memory under a spray of addresses
-        self._state[address] = (failures, now + wait)
-        return wait
-
-    def succeeded(self, address: str) -> None:
-        self._state.pop(address, None)
+CLOSE_UNAUTHORIZED = 4401
+# the request's caller: the Principal, or the Unauthorized to raise when a handler asks
+_CALLER = web.RequestKey("principal", object)
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -134,48 +63,148 @@ def bearer_token(request: web.Request) -> str | None:
     return None
 
 
-def authenticate_request(request: web.Request, *, allow_query: bool = False) -> Principal:
+async def verify(request: web.Request, token: str) -> Principal:
+    """The token's principal if it is well signed, unexpired and not revoked."""
+    who: Principal = request.app[SIGNER].verify(token)
+    await request.app[ACCOUNTS].check(who)
+    return who
+
+
+@web.middleware
+async def auth_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     token = bearer_token(request)
-    if token is None and allow_query:
-        token = request.query.get("token")
-    if not token:
-        raise Unauthorized("missing bearer token")
-    return request.app[SIGNER].verify(token)
+    if token is not None and request.path != "/api/login":
+        try:
+            request[_CALLER] = await verify(request, token)
+        except Unauthorized as err:
+            request[_CALLER] = err
+    return await handler(request)
 
 
 def principal(request: web.Request, *roles: str) -> Principal:
     """The authenticated caller, who must hold one of ``roles`` (any role when none given)."""
-    who = authenticate_request(request)
+    who = request.get(_CALLER)
+    if isinstance(who, Unauthorized):
+        raise who
+    if not isinstance(who, Principal):
+        raise invalid("missing bearer token")
     if roles and who.role not in roles:
         raise Forbidden(f"role {who.role} may not do this", details={"needs": list(roles)})
     return who
 
 
+async def socket_principal(request: web.Request) -> Principal | web.WebSocketResponse:
+    """The caller of /ws: a bearer header (the desktop client: 401 before the upgrade when it is
+    bad), or ``?token=`` (a browser, which cannot read an HTTP status: the handshake is accepted
+    and the socket closed at once with 4401 and the reason)."""
+    if request.get(_CALLER) is not None:
+        return principal(request)
+    try:
+        token = request.query.get("token")
+        if not token:
+            raise invalid("missing bearer token")
+        return await verify(request, token)
+    except Unauthorized as err:
+        ws = web.WebSocketResponse()
+        if not ws.can_prepare(request).ok:
+            raise
+        await ws.prepare(request)
+        await ws.close(code=CLOSE_UNAUTHORIZED, message=reason_of(err).encode())
+        log.info("ws: refused a socket (%s)", reason_of(err))
+        return ws
+
+
+def bind_extension(op: OperatorView, typed: str) -> str | None:
+    """The extension this log-in answers: the one typed (if allowed), else the default."""
+    if not typed:
+        return op.extension
+    if typed not in op.extensions:
+        raise ExtensionNotAllowed(typed, list(op.extensions))
+    return typed
+
+
 async def login(request: web.Request) -> web.Response:
-    limiter = request.app[LIMITER]
-    address = request.remote or "unknown"
-    limiter.check(address)
-    body = await json_body(request)
-    username = req_str(body, "username", max_len=64)
-    password = req_str(body, "password", max_len=1024, strip=False)
-    async with request.app[SESSIONS]() as session:
+    app = request.app
+    address = client_address(request, app[TRUSTED])
+    await app[LIMITER].check(address)
+    body = read_as(protocol.LoginRequest, await json_body(request))
+    username, password, typed = body.username, body.password, body.extension
+    async with app[SESSIONS]() as session:
         try:
-            op = await operators.authenticate(session, username, password)
+            op = await operators.authenticate(session, username, password, source=address)
         except reg.AuthFailed:
-            await session.commit()  # keep the failure count for the lockout
-            limiter.failed(address)
-            request.app[METRICS].inc("cti_logins_failed_total")
+            await app[LIMITER].failed(address)
+            app[METRICS].inc("cti_logins_failed_total")
             log.info("login failed from %s", address)
             raise
-        await session.commit()
-    limiter.succeeded(address)
-    if not op.active:
-        raise Unauthorized("account disabled")
-    who = Principal(op.id, op.username, op.role, op.extension, op.display_name or "")
-    token = request.app[SIGNER].issue(who)
-    log.info("operator %s logged in (role %s)", op.id, op.role)
-    settings = request.app[SETTINGS]
-    result = protocol.LoginResult(
-        token=token, expires_in=settings.token_ttl_seconds, operator=who.info()
+        generation = (await operators.token_generations(session, [op.id])).get(op.id, 0)
+    who = Principal(
+        op.id, op.username, op.role, bind_extension(op, typed), op.display_name, generation
     )
-    return web.json_response(protocol.to_dict(result))
+    signer = app[SIGNER]
+    log.info("operator %s logged in (role %s, extension %s)", op.id, op.role, who.extension)
+    result = protocol.LoginResult(
+        token=signer.issue(who), expires_in=signer.ttl_for(who.role) or None, operator=who.info()
+    )
+    return answer(result)
+
+
+async def logout(request: web.Request) -> web.Response:
+    """Revoke every token of the caller's account (this one included) and close its sockets."""
+    who = principal(request)
+    async with request.app[SESSIONS]() as session:
+        await operators.revoke_tokens(session, who.id)
+        await session.commit()
+    request.app[ACCOUNTS].forget(who.id)
+    await close_sockets(request.app, {who.id}, TOKEN_REVOKED)
+    log.info("operator %s logged out", who.id)
+    return web.Response(status=204)
+
+
+async def close_sockets(app: web.Application, ids: set[int], reason: str) -> int:
+    hub = app[HUB]
+    doomed = [c for c in list(hub.clients) if c.who.id in ids]
+    for client in doomed:
+        hub.remove(client)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(
+                client.ws.close(code=CLOSE_UNAUTHORIZED, message=reason.encode()), 2.0
+            )
+    return len(doomed)
+
+
+async def sweep(app: web.Application) -> int:
+    """Close the sockets whose token was revoked (on any instance); how many."""
+    clients = list(app[HUB].clients)
+    if not clients:
+        return 0
+    gens = await app[ACCOUNTS].current(sorted({c.who.id for c in clients}))
+    stale = {c.who.id for c in clients if gens.get(c.who.id) != c.who.generation}
+    if stale:
+        log.info("closing the sockets of operators %s: tokens revoked", sorted(stale))
+    return await close_sockets(app, stale, TOKEN_REVOKED) if stale else 0
+
+
+async def auth_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The account-state cache, the login limiter and the revocation sweep (after the database)."""
+    settings = app[SETTINGS]
+    app[ACCOUNTS] = AccountStates(app[SESSIONS], settings.revocation_cache_seconds)
+    app[TRUSTED] = parse_networks(settings.trusted_proxy_list)
+    app[LIMITER] = build_limiter(settings)
+
+    async def keep_sweeping() -> None:
+        while True:
+            await asyncio.sleep(settings.revocation_check_seconds)
+            try:
+                await sweep(app)
+            except Exception:
+                log.exception("revocation sweep failed; the next one will try again")
+
+    task = asyncio.create_task(keep_sweeping(), name="revocation-sweep")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await app[LIMITER].close()

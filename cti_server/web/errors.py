@@ -6,6 +6,7 @@ Hierarchy::
     ├── BadRequest        400 "invalid_input"      a field is missing or invalid (details.field)
     ├── Unauthorized      401 "unauthorized"       no token, or a bad or expired one
     ├── Forbidden         403 "forbidden"          the role may not do this
+    │   └── ExtensionNotAllowed 403 "extension_not_allowed"  log-in at an extension not allowed
     ├── NotFoundError     404 "not_found"          no such route object
     └── TooManyAttempts   429 "too_many_attempts"  login attempts from this address too fast
 
@@ -53,6 +54,16 @@ class Unauthorized(ApiError):
 class Forbidden(ApiError):
     status = 403
     error_id = "forbidden"
+
+
+class ExtensionNotAllowed(Forbidden):
+    error_id = "extension_not_allowed"
+
+    def __init__(self, extension: str, allowed: list[str]) -> None:
+        super().__init__(
+            f"extension {extension} is not one this operator may log in at",
+            details={"field": "extension", "extension": extension, "allowed": allowed},
+        )
 
 
 class NotFoundError(ApiError):

@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import WSCloseCode, web
 
 from cti_server import protocol
-from cti_server.web.auth import Principal
+from cti_server.web.tokens import Principal
 
 log = logging.getLogger(__name__)
 

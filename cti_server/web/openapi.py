@@ -39,7 +39,8 @@ class Operation:
     path: str
     summary: str
     roles: str  # who may call it: a list of roles, "any" (a valid token) or "none" (no token)
-    answers: dict[int, type[Any] | str]  # status -> body type, or a media type for non-JSON
+    # status -> body type, a media type for non-JSON, or None for no body (204)
+    answers: dict[int, type[Any] | str | None]
     request: type[Any] | None = None
     params: tuple[Param, ...] = ()
     errors: tuple[int, ...] = ()
@@ -55,9 +56,18 @@ IDEMPOTENCY = Param(
 P = protocol
 OPERATIONS: tuple[Operation, ...] = (
     Operation("post", "/api/login", "Log in; returns a signed token", "none",
-              {200: P.LoginResult}, P.LoginRequest, errors=(400, 401, 423, 429),
+              {200: P.LoginResult}, P.LoginRequest, errors=(400, 401, 403, 423, 429),
               description="Failed attempts make the client address wait (429 with Retry-After, "
-              "doubling); the account locks after repeated failures (423)."),
+              "doubling, decaying; behind trusted proxies the address comes from "
+              "X-Forwarded-For); repeated failures lock the account for that source address "
+              "only (423). `extension` binds the log-in to one of the operator's allowed "
+              "extensions (403 extension_not_allowed otherwise); empty: the default one. Kiosk "
+              "tokens have no expiry (expires_in null) and are revoked by log-out everywhere."),
+    Operation("post", "/api/logout", "Log out: revoke every token of the caller's account",
+              "any", {204: None}, errors=(401,),
+              description="The account's token generation goes up: every token issued to it so "
+              "far is refused (401, details.reason token_revoked) and its WebSockets are closed "
+              "with code 4401, reason token_revoked."),
     Operation("get", "/api/residents/search", "Search residents, or find one by postcard number",
               STAFF, {200: P.SearchResults}, errors=(400, 401, 403, 503),
               params=(Param("name", "query", "name in kanji or kana"),
@@ -235,9 +245,13 @@ def _content(body: type[Any] | str, components: dict[str, Any]) -> dict[str, Any
     return {"application/json": {"schema": schema_of(body, components)}}
 
 
-def _answer(status: int, body: type[Any] | str, components: dict[str, Any]) -> dict[str, Any]:
+def _answer(
+    status: int, body: type[Any] | str | None, components: dict[str, Any]
+) -> dict[str, Any]:
     if status == 101:
         return {"description": "switching to the WebSocket protocol"}
+    if body is None:
+        return {"description": "no content"}
     return {"description": "the answer", "content": _content(body, components)}
 
 
@@ -265,7 +279,7 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
 ERRORS = {
     400: "invalid input (details.field names it)",
     401: "no token, or a bad or expired one",
-    403: "the role may not do this",
+    403: "the role may not do this (or, at log-in, extension_not_allowed)",
     404: "no such object",
     409: "conflict (e.g. slot_full, already_booked)",
     423: "account locked",

@@ -14,10 +14,11 @@ import logging
 from aiohttp import WSMsgType, web
 
 from cti_server import protocol
-from cti_server.web.auth import MANAGERS, Principal, authenticate_request
+from cti_server.web.auth import MANAGERS, socket_principal
 from cti_server.web.board_app import BOARD, on_board_message
 from cti_server.web.hub import Client
 from cti_server.web.keys import BRIDGE, HUB, SERVICE, SETTINGS
+from cti_server.web.tokens import Principal
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,9 @@ BOARD_MESSAGES = (protocol.SubscribeBoard, protocol.UnsubscribeBoard, protocol.P
 
 
 async def ws_handler(request: web.Request) -> web.StreamResponse:
-    who = authenticate_request(request, allow_query=True)  # 401 before the upgrade
+    who = await socket_principal(request)  # 401, or 4401 right after the upgrade
+    if isinstance(who, web.WebSocketResponse):
+        return who
     settings = request.app[SETTINGS]
     ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat_seconds, max_msg_size=64 * 1024)
     await ws.prepare(request)

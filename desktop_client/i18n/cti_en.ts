@@ -740,6 +740,10 @@
         <translation>Not allowed.</translation>
     </message>
     <message>
+        <source>この内線番号ではログインできません。内線番号を確かめてください。</source>
+        <translation>You may not log in at this extension. Check the extension number.</translation>
+    </message>
+    <message>
         <source>入力に誤りがあります。</source>
         <translation>Some input is invalid.</translation>
     </message>
@@ -904,6 +908,10 @@
         <translation>Enter the server and the user name.</translation>
     </message>
     <message>
+        <source>内線 {ext}</source>
+        <translation>Ext. {ext}</translation>
+    </message>
+    <message>
         <source>CTI アシスタント</source>
         <translation>CTI Assistant</translation>
     </message>
@@ -958,6 +966,10 @@
     <message>
         <source>✖ サーバーの版が合いません</source>
         <translation>✖ Server version not supported</translation>
+    </message>
+    <message>
+        <source>✖ ログアウトされました — ログインし直してください</source>
+        <translation>✖ Signed out — please log in again</translation>
     </message>
     <message>
         <source>⚠ 切断 — 再接続しています</source>

@@ -95,6 +95,11 @@ EN: dict[str, str] = {
     "見つかりません。": "Not found.",
     "ログインし直してください。": "Please log in again.",
     "権限がありません。": "Not allowed.",
+    "この内線番号ではログインできません。内線番号を確かめてください。": (
+        "You may not log in at this extension. Check the extension number."
+    ),
+    "内線 {ext}": "Ext. {ext}",
+    "✖ ログアウトされました — ログインし直してください": "✖ Signed out — please log in again",
     "入力に誤りがあります。": "Some input is invalid.",
     "サーバーに接続できません。": "Cannot reach the server.",
     "先に送った予約が登録されなかったため、送信しませんでした。": "Not sent, because the booking it depends on was not accepted.",

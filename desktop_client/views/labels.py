@@ -191,6 +191,9 @@ def error_text(error: str, message: str = "") -> str:
         "auth_failed": t("ユーザー名またはパスワードが違います。"),
         "account_locked": t("ログインの失敗が続いたため、しばらくログインできません。"),
         "forbidden": t("権限がありません。"),
+        "extension_not_allowed": t(
+            "この内線番号ではログインできません。内線番号を確かめてください。"
+        ),
         "invalid_input": t("入力に誤りがあります。"),
         "conflict": t(
             "ほかの変更と重なったため、受け付けられませんでした。もう一度お試しください。"

@@ -244,6 +244,7 @@ class MainWindow(Retranslating, QMainWindow):
             else t("⚠ 切断 — 再接続しています"),
             "disconnected": t("○ 未接続"),
             "incompatible": t("✖ サーバーの版が合いません"),
+            "signed_out": t("✖ ログアウトされました — ログインし直してください"),
         }
         self.connection.setText(texts.get(state, state))
         color = {"connected": "#1b5e20", "reconnecting": "#b00020"}.get(state, "#555555")

@@ -162,3 +162,97 @@ def test_real_server_pop_book_mobility_and_resend_after_restart(qtbot, client, r
     assert mobility[0].pickup_address == "京都府舞鶴市北吸1044"
     assert mobility[0].client_key
     assert results[0].ok
+
+
+def _allow(real, extensions):
+    from registry.db import session_factory
+    from registry.operators import operator_named, update_operator
+
+    async def change():
+        async with session_factory(real.engine)() as s:
+            op = await operator_named(s, "op1")
+            await update_operator(s, op.id, extensions=extensions)
+            await s.commit()
+
+    real.call(change())
+
+
+def _submit(qtbot, dialog, url, extension):
+    dialog.server.setText(url)
+    dialog.username.setText("op1")
+    dialog.password.setText("pw-123456")
+    dialog.extension.setText(extension)
+    qtbot.mouseClick(
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton
+    )
+    qtbot.waitUntil(lambda: dialog.buttons.isEnabled() or dialog.result() != 0, timeout=10000)
+
+
+def test_login_binds_the_typed_extension(qtbot, client, real):
+    from desktop_client.app import ask_login
+
+    url = f"http://127.0.0.1:{real.port}"
+    dialog = ask_login(client)
+    qtbot.addWidget(dialog)
+    _submit(qtbot, dialog, url, "1002")  # op1 may answer 1001 only
+    assert (
+        dialog.message.text() == "この内線番号ではログインできません。内線番号を確かめてください。"
+    )
+    assert client.link.state == "disconnected"
+    client.set_language("en")
+    _submit(qtbot, dialog, url, "1002")
+    assert (
+        dialog.message.text() == "You may not log in at this extension. Check the extension number."
+    )
+    client.set_language("ja")
+
+    _allow(real, ["1001", "1002"])
+    _submit(qtbot, dialog, url, "1002")
+    qtbot.waitUntil(lambda: client.link.state == "connected", timeout=10000)
+    assert client.link.hello is not None
+    assert client.link.hello.operator.extension == "1002"
+    labels = [w.text() for w in client.window.statusBar().findChildren(type(dialog.message))]
+    assert "内線 1002" in labels
+    linkedid = real.call(real.ring("1002"))
+    qtbot.waitUntil(lambda: client.pop.pop is not None, timeout=10000)
+    assert client.pop.pop.call.linkedid == linkedid
+    assert client.pop.pop.call.extension == "1002"
+
+
+def test_revoked_session_signs_out_instead_of_logging_in_again(qtbot, client, real):
+    from registry.db import session_factory
+    from registry.operators import operator_named, revoke_tokens
+
+    results = []
+    client.link.login(f"http://127.0.0.1:{real.port}", "op1", "pw-123456", results.append)
+    qtbot.waitUntil(lambda: client.link.state == "connected", timeout=10000)
+
+    async def everywhere():
+        async with session_factory(real.engine)() as s:
+            await revoke_tokens(s, (await operator_named(s, "op1")).id)
+            await s.commit()
+
+    real.call(everywhere())  # `cti-registry operator logout-everywhere op1`
+    qtbot.waitUntil(lambda: client.link.state == "signed_out", timeout=15000)
+    assert client.window.connection.text().startswith("✖ ログアウトされました")
+
+
+def test_session_revoked_while_away_signs_out_on_return(qtbot, client, real):
+    from registry.db import session_factory
+    from registry.operators import operator_named, update_operator
+
+    results = []
+    client.link.login(f"http://127.0.0.1:{real.port}", "op1", "pw-123456", results.append)
+    qtbot.waitUntil(lambda: client.link.state == "connected", timeout=10000)
+    real.call(real.stop())
+    qtbot.waitUntil(lambda: client.link.state == "reconnecting", timeout=10000)
+
+    async def new_password():
+        async with session_factory(real.engine)() as s:
+            op = await operator_named(s, "op1")
+            await update_operator(s, op.id, password="changed-pass-2")
+            await s.commit()
+
+    real.call(new_password())  # `cti-registry operator reset-password op1`
+    real.call(real.start())
+    qtbot.waitUntil(lambda: client.link.state == "signed_out", timeout=15000)

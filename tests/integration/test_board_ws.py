@@ -41,7 +41,7 @@ async def _serve(engine, db_url, bridge=None, **kw):
 
 
 async def _board_socket(app, client, role="supervisor", op_id=7):
-    ws = await client.ws_connect("/ws", headers=auth(token(app, op_id, role=role, ext=None)))
+    ws = await client.ws_connect("/ws", headers=auth(await token(app, op_id, role=role, ext=None)))
     await receive_type(ws, protocol.Hello)
     await ws.send_str(protocol.encode(protocol.SubscribeBoard()))
     return ws
@@ -122,7 +122,7 @@ async def test_a_booking_updates_the_fill(engine, db_url):
         assert fill[("中総合会館", day.isoformat())] == (0, 4)
         resp = await client.post(
             "/api/bookings", json={"resident_id": resident, "slot_id": slot.slot_id},
-            headers=auth(token(app, op_id)),
+            headers=auth(await token(app, op_id)),
         )  # fmt: skip
         assert resp.status == 201, await resp.text()
         upd = await receive_type(ws, protocol.BoardUpdate)
@@ -250,7 +250,7 @@ async def test_slot_changes_on_another_instance_refresh_the_fill(engine, db_url)
         resp = await client_a.patch(
             f"/api/slots/{slot.slot_id}",
             json={"capacity": 6},
-            headers=auth(token(app_a, 9, role="supervisor", ext=None)),
+            headers=auth(await token(app_a, 9, role="supervisor", ext=None)),
         )
         assert resp.status == 200, await resp.text()
         while True:  # B's board follows a change made through A

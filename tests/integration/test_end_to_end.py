@@ -75,7 +75,7 @@ async def until(predicate, what: str, limit: float = 10.0) -> None:
 async def _operators(app, client, exts):
     sockets = {}
     for i, ext in enumerate(exts, start=1):
-        ws = await client.ws_connect("/ws", headers=auth(token(app, i, ext=ext)))
+        ws = await client.ws_connect("/ws", headers=auth(await token(app, i, ext=ext)))
         await receive_type(ws, protocol.Hello)
         sockets[ext] = ws
     return sockets

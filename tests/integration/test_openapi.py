@@ -133,8 +133,8 @@ async def recorded(engine, db_url, aiohttp_client):
     client = await aiohttp_client(app)
     await app[NAME_INDEX]
     op_id = 2  # login1 is 1
-    op = auth(token(app, op_id, ext="1001"))
-    sv = auth(token(app, op_id + 1, role="supervisor", ext=None))
+    op = auth(await token(app, op_id, ext="1001"))
+    sv = auth(await token(app, op_id + 1, role="supervisor", ext=None))
     await _walk(app, client, op, sv, resident_a, resident_b)
     return recorder
 
@@ -143,6 +143,9 @@ async def _walk(app, client, op, sv, a, b) -> None:
     """One request or more per route, answers good and bad."""
     get, post, patch = client.get, client.post, client.patch
     await post("/api/login", json={"username": "login1", "password": "correct horse 1"})
+    good = {"username": "login1", "password": "correct horse 1"}
+    await post("/api/login", json={**good, "extension": "1009"})
+    await post("/api/login", json={**good, "extension": "1001"})  # not theirs: 403
     await post("/api/login", json={"username": "login1", "password": "wrong"})
     await post("/api/login", json={"username": "login1"})
     await get("/api/residents/search?name=山田&call=1.1", headers=op)
@@ -197,6 +200,9 @@ async def _walk(app, client, op, sv, a, b) -> None:
     await client.delete(f"/api/slots/{other}", headers=sv)  # booked once: 409
     await client.delete(f"/api/slots/{laid['slots'][0]['slot_id']}", headers=sv)
     await get("/healthz")
+    await post("/api/logout")
+    await post("/api/logout", headers=sv)
+    await post("/api/logout", headers=sv)  # its token is revoked now: 401
 
 
 async def test_real_answers_of_every_route_match_the_document(recorded):

@@ -8,15 +8,13 @@ import pytest
 from argon2 import PasswordHasher, Type
 
 from registry.errors import AccountLocked, AuthFailed, Conflict, InvalidInput, NotFound
+from registry.lockout import BASE_LOCK, MAX_FAILURES, lock_interval
 from registry.models import Operator
 from registry.operators import (
-    BASE_LOCK,
-    MAX_FAILURES,
     authenticate,
     create_operator,
     get_operator,
     list_operators,
-    lock_interval,
     update_operator,
 )
 

@@ -45,7 +45,7 @@ async def app_client(engine, db_url, aiohttp_client):
 
 
 async def _connect(client, app, op_id: int, ext: str):
-    ws = await client.ws_connect("/ws", headers=auth(token(app, op_id, ext=ext)))
+    ws = await client.ws_connect("/ws", headers=auth(await token(app, op_id, ext=ext)))
     hello = await receive_type(ws, protocol.Hello)
     assert hello.operator.extension == ext
     return ws
@@ -133,12 +133,12 @@ async def test_reconnecting_operator_gets_its_live_call(app_client, engine):
     app[SERVICE].on_event(answered(call, "1001"))
     await receive_pop(ws, state="answered")
     await ws.close()
-    ws = await client.ws_connect("/ws", headers=auth(token(app, 1, ext="1001")))
+    ws = await client.ws_connect("/ws", headers=auth(await token(app, 1, ext="1001")))
     assert isinstance(await receive_type(ws, protocol.Hello), protocol.Hello)
     pop = await receive_type(ws, protocol.ScreenPop)
     assert (pop.call.linkedid, pop.call.state) == (call, "answered")
     assert pop.households  # the cached lookup, not a new one
-    resp = await client.get("/api/calls/current", headers=auth(token(app, 1, ext="1001")))
+    resp = await client.get("/api/calls/current", headers=auth(await token(app, 1, ext="1001")))
     assert [c["call"]["linkedid"] for c in (await resp.json())["calls"]] == [call]
     await ws.close()
 

@@ -71,7 +71,7 @@ async def test_wallboard_renders_the_live_board(engine, db_url, tmp_path, shots)
             service.on_event(incoming(lid, "0773621234"))
         service.on_event(ringing(lids[0], "1001"))
         service.on_event(answered(lids[0], "1001"))
-        kiosk = token(app, 9, role="kiosk", ext=None)
+        kiosk = await token(app, 9, role="kiosk", ext=None)
         url = f"http://127.0.0.1:{port}/wallboard?token={kiosk}"
         dom = await chromium(tmp_path, url, "--dump-dom")
         tile = re.search(r'data-k="waiting".*?data-v="waiting">(\d+)<', dom, re.S)
@@ -87,7 +87,7 @@ async def test_wallboard_renders_the_live_board(engine, db_url, tmp_path, shots)
         assert (shots / "wallboard.png").stat().st_size > 10_000
 
         bad = await chromium(tmp_path, f"http://127.0.0.1:{port}/wallboard?token="
-                             + token(app, 2, role="operator"), "--dump-dom")  # fmt: skip
+                             + await token(app, 2, role="operator"), "--dump-dom")  # fmt: skip
         assert 'data-state="error"' in bad  # an operator's token is refused
     finally:
         await runner.cleanup()

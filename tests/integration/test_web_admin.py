@@ -41,17 +41,17 @@ async def ctx(engine, db_url, aiohttp_client):
     return app, client
 
 
-def sv(app):
-    return auth(token(app, 2, role="supervisor", ext=None))
+async def sv(app):
+    return auth(await token(app, 2, role="supervisor", ext=None))
 
 
-def op(app):
-    return auth(token(app, 1))
+async def op(app):
+    return auth(await token(app, 1))
 
 
 async def _venue(app, client, name="中総合会館"):
     resp = await client.post(
-        "/api/venues", json={"name": name, "address": "舞鶴市"}, headers=sv(app)
+        "/api/venues", json={"name": name, "address": "舞鶴市"}, headers=(await sv(app))
     )
     assert resp.status == 201, await resp.text()
     return (await resp.json())["id"]
@@ -59,7 +59,9 @@ async def _venue(app, client, name="中総合会館"):
 
 async def _bulk(app, client, venue_id, **kw):
     body = {"day": str(DAY), "start": "09:00", "end": "12:00", "minutes": 30, "capacity": 4, **kw}
-    return await client.post(f"/api/venues/{venue_id}/slots/bulk", json=body, headers=sv(app))
+    return await client.post(
+        f"/api/venues/{venue_id}/slots/bulk", json=body, headers=(await sv(app))
+    )
 
 
 async def test_operators_cannot_manage_venues_or_slots(ctx):
@@ -73,10 +75,10 @@ async def test_operators_cannot_manage_venues_or_slots(ctx):
         ("delete", "/api/slots/1", None),
     ]
     for method, path, body in calls:
-        resp = await getattr(client, method)(path, json=body, headers=op(app))
+        resp = await getattr(client, method)(path, json=body, headers=(await op(app)))
         assert resp.status == 403, (method, path)
         assert (await resp.json())["error"] == "forbidden"
-    admin = auth(token(app, 3, role="admin", ext=None))
+    admin = auth(await token(app, 3, role="admin", ext=None))
     resp = await client.patch(
         f"/api/venues/{venue_id}", json={"name": "中総合会館 2F"}, headers=admin
     )
@@ -104,7 +106,7 @@ async def test_bulk_slots_lay_out_a_day_and_a_repeat_adds_nothing(ctx):
     data = await again.json()
     assert [_tokyo(s["starts_at"]) for s in data["created"]] == ["12:00", "12:30"]
     assert len(data["skipped"]) == 6
-    resp = await client.get(f"/api/venues/{venue_id}/slots?day={DAY}", headers=op(app))
+    resp = await client.get(f"/api/venues/{venue_id}/slots?day={DAY}", headers=(await op(app)))
     assert len((await resp.json())["slots"]) == 8
 
 
@@ -136,23 +138,23 @@ async def test_capacity_below_booked_is_refused_and_delete_only_unbooked(ctx, en
     created = (await (await _bulk(app, client, venue_id, end="10:00")).json())["created"]
     booked, free = created[0]["slot_id"], created[1]["slot_id"]
     resp = await client.post(
-        "/api/bookings", json={"resident_id": a, "slot_id": booked}, headers=op(app)
+        "/api/bookings", json={"resident_id": a, "slot_id": booked}, headers=(await op(app))
     )
     assert resp.status == 201
-    resp = await client.patch(f"/api/slots/{booked}", json={"capacity": 0}, headers=sv(app))
+    resp = await client.patch(f"/api/slots/{booked}", json={"capacity": 0}, headers=(await sv(app)))
     assert resp.status == 400
     data = await resp.json()
     assert data["details"] == {"field": "capacity", "booked": 1}
     assert "below the 1 seats already booked" in data["message"]
-    resp = await client.delete(f"/api/slots/{booked}", headers=sv(app))
+    resp = await client.delete(f"/api/slots/{booked}", headers=(await sv(app)))
     assert resp.status == 409
     assert (await resp.json())["details"]["booked"] == 1
-    resp = await client.delete(f"/api/slots/{free}", headers=sv(app))
+    resp = await client.delete(f"/api/slots/{free}", headers=(await sv(app)))
     assert resp.status == 200
     assert (await resp.json())["deleted"] is True
-    resp = await client.get(f"/api/venues/{venue_id}/slots?day={DAY}", headers=op(app))
+    resp = await client.get(f"/api/venues/{venue_id}/slots?day={DAY}", headers=(await op(app)))
     assert [s["slot_id"] for s in (await resp.json())["slots"]] == [booked]
-    assert (await client.delete(f"/api/slots/{free}", headers=sv(app))).status == 404
+    assert (await client.delete(f"/api/slots/{free}", headers=(await sv(app)))).status == 404
 
 
 async def test_slot_changes_reach_watchers_and_the_board(ctx):
@@ -160,7 +162,7 @@ async def test_slot_changes_reach_watchers_and_the_board(ctx):
     venue_id = await _venue(app, client)
     refreshed = []
     app[BOARD].bookings_changed = lambda: refreshed.append(1)  # the board's fill reload
-    ws = await client.ws_connect("/ws", headers=op(app))
+    ws = await client.ws_connect("/ws", headers=(await op(app)))
     await receive_type(ws, protocol.Hello)
     await ws.send_str(protocol.encode(protocol.WatchSlots(venue_id=venue_id, day=str(DAY))))
     await ws.send_str(protocol.encode(protocol.Ping(nonce="sync")))
@@ -169,9 +171,9 @@ async def test_slot_changes_reach_watchers_and_the_board(ctx):
     changed = await receive_type(ws, protocol.SlotsChanged)
     assert [s.slot_id for s in changed.slots] == [s["slot_id"] for s in created]
     slot_id = created[0]["slot_id"]
-    await client.patch(f"/api/slots/{slot_id}", json={"capacity": 9}, headers=sv(app))
+    await client.patch(f"/api/slots/{slot_id}", json={"capacity": 9}, headers=(await sv(app)))
     assert (await receive_type(ws, protocol.SlotsChanged)).slots[0].capacity == 9
-    await client.delete(f"/api/slots/{slot_id}", headers=sv(app))
+    await client.delete(f"/api/slots/{slot_id}", headers=(await sv(app)))
     (gone,) = (await receive_type(ws, protocol.SlotsChanged)).slots
     assert (gone.slot_id, gone.capacity, gone.remaining) == (slot_id, 0, 0)
     await ws.close()
@@ -196,7 +198,9 @@ async def test_postcard_number_finds_the_resident_and_is_audited(ctx, engine):
     wide = code.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     for typed in (code, f"{code[:4]}-{code[4:8]}-{code[8:]}", wide):
         resp = await client.get(
-            "/api/residents/search", params={"barcode": typed, "call": "1700.5"}, headers=op(app)
+            "/api/residents/search",
+            params={"barcode": typed, "call": "1700.5"},
+            headers=(await op(app)),
         )
         assert resp.status == 200, await resp.text()
         (found,) = (await resp.json())["results"]
@@ -209,7 +213,7 @@ async def test_postcard_number_finds_the_resident_and_is_audited(ctx, engine):
         ).all()
     assert [(r.operator_id, r.resident_id, r.call_linkedid) for r in rows] == [(1, b, "1700.5")] * 3
     unknown = await client.get(
-        "/api/residents/search", params={"barcode": make_barcode(999)}, headers=op(app)
+        "/api/residents/search", params={"barcode": make_barcode(999)}, headers=(await op(app))
     )
     assert (await unknown.json())["results"] == []
 
@@ -227,7 +231,9 @@ async def test_a_misheard_postcard_number_says_so(ctx, engine, mangle, words):
     app, client = ctx
     await _with_barcodes(engine)
     code = mangle(make_barcode(41))
-    resp = await client.get("/api/residents/search", params={"barcode": code}, headers=op(app))
+    resp = await client.get(
+        "/api/residents/search", params={"barcode": code}, headers=(await op(app))
+    )
     assert resp.status == 400
     data = await resp.json()
     assert (data["error"], data["details"]["field"]) == ("invalid_input", "barcode")
@@ -243,7 +249,7 @@ async def test_intent_by_phone_is_recorded_with_operator_and_call(ctx, engine):
         "notes": "娘さんと相談",
         "call": "1700.7",
     }
-    resp = await client.post(f"/api/residents/{a}/intents", json=body, headers=op(app))
+    resp = await client.post(f"/api/residents/{a}/intents", json=body, headers=(await op(app)))
     assert resp.status == 201, await resp.text()
     intent = await resp.json()
     assert (intent["channel"], intent["wants_vaccination"], intent["needs_mobility"]) == (
@@ -251,7 +257,7 @@ async def test_intent_by_phone_is_recorded_with_operator_and_call(ctx, engine):
         True,
         None,
     )
-    card = await (await client.get(f"/api/residents/{a}", headers=op(app))).json()
+    card = await (await client.get(f"/api/residents/{a}", headers=(await op(app)))).json()
     assert [i["intent_id"] for i in card["intents"]] == [intent["intent_id"]]
     assert card["intents"][0]["notes"] == "娘さんと相談"
     async with session_factory(engine)() as s:
@@ -266,12 +272,12 @@ async def test_intent_resent_with_the_same_key_is_kept_once(ctx, engine):
     app, client = ctx
     (a, b) = await add_household(engine, "+81773621234", names=("山田 太郎", "山田 花子"))
     body = {"wants_vaccination": False, "needs_mobility": True}
-    headers = {**op(app), "Idempotency-Key": "intent-1"}
+    headers = {**(await op(app)), "Idempotency-Key": "intent-1"}
     first = await client.post(f"/api/residents/{a}/intents", json=body, headers=headers)
     again = await client.post(f"/api/residents/{a}/intents", json=body, headers=headers)
     assert (first.status, again.status) == (201, 201)
     assert (await first.json())["intent_id"] == (await again.json())["intent_id"]
-    card = await (await client.get(f"/api/residents/{a}", headers=op(app))).json()
+    card = await (await client.get(f"/api/residents/{a}", headers=(await op(app)))).json()
     assert len(card["intents"]) == 1
     other = await client.post(f"/api/residents/{b}/intents", json=body, headers=headers)
     assert other.status == 409
@@ -290,7 +296,7 @@ async def test_intent_resent_with_the_same_key_is_kept_once(ctx, engine):
 async def test_intent_validation_names_the_field(ctx, engine, body, status, field):
     app, client = ctx
     (a,) = await add_household(engine, "+81773621234", names=("山田 太郎",))
-    resp = await client.post(f"/api/residents/{a}/intents", json=body, headers=op(app))
+    resp = await client.post(f"/api/residents/{a}/intents", json=body, headers=(await op(app)))
     assert resp.status == status
     assert (await resp.json())["details"]["field"] == field
 
@@ -298,8 +304,8 @@ async def test_intent_validation_names_the_field(ctx, engine, body, status, fiel
 async def test_intent_needs_a_resident_and_a_staff_role(ctx):
     app, client = ctx
     body = {"wants_vaccination": False}
-    resp = await client.post("/api/residents/999/intents", json=body, headers=op(app))
+    resp = await client.post("/api/residents/999/intents", json=body, headers=(await op(app)))
     assert resp.status == 404
-    kiosk = auth(token(app, 1, role="kiosk", ext=None))
+    kiosk = auth(await token(app, 1, role="kiosk", ext=None))
     resp = await client.post("/api/residents/999/intents", json=body, headers=kiosk)
     assert resp.status == 403

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cti_server.web.app import create_app
-from cti_server.web.auth import Principal, TokenSigner
 from cti_server.web.errors import Unauthorized
+from cti_server.web.tokens import Principal, TokenSigner
 from registry.db import session_factory
 from registry.operators import create_operator
 from tests.integration.web_helpers import FakeBridge, auth, make_settings, token
@@ -72,15 +72,14 @@ async def test_wrong_password_then_the_address_must_wait(engine, db_url, aiohttp
     assert int(resp.headers["Retry-After"]) >= 1
 
 
-def test_login_wait_doubles_and_is_capped():
-    from cti_server.web.auth import LoginLimiter
+async def test_login_wait_doubles_and_is_capped():
+    from cti_server.web.limiter import MemoryLimiter
 
-    lim = LoginLimiter(0.5, 4.0)
-    waits = [lim.failed("10.0.0.1", now=0.0) for _ in range(6)]
+    lim = MemoryLimiter(0.5, 4.0, 60.0)
+    waits = [await lim.failed("10.0.0.1", now=0.0) for _ in range(6)]
     assert waits == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
-    lim.check("10.0.0.2", now=0.0)  # another address is not slowed
-    lim.succeeded("10.0.0.1")
-    lim.check("10.0.0.1", now=0.0)
+    await lim.check("10.0.0.2", now=0.0)  # another address is not slowed
+    await lim.check("10.0.0.1", now=4.0)  # the last wait is over
 
 
 async def test_repeated_failures_lock_the_account(engine, db_url, aiohttp_client):
@@ -109,24 +108,24 @@ async def test_login_validation_names_the_field(engine, db_url, aiohttp_client):
 async def test_roles_guard_venue_changes(engine, db_url, aiohttp_client, role, status):
     app, client = await _client(aiohttp_client, engine, db_url)
     resp = await client.post(
-        "/api/venues", json={"name": f"会場 {role}"}, headers=auth(token(app, 1, role=role))
+        "/api/venues", json={"name": f"会場 {role}"}, headers=auth(await token(app, 1, role=role))
     )
     assert resp.status == status
 
 
 async def test_kiosk_cannot_read_residents(engine, db_url, aiohttp_client):
     app, client = await _client(aiohttp_client, engine, db_url)
-    resp = await client.get("/api/residents/1", headers=auth(token(app, 1, role="kiosk")))
+    resp = await client.get("/api/residents/1", headers=auth(await token(app, 1, role="kiosk")))
     assert resp.status == 403
     assert (await resp.json())["error"] == "forbidden"
 
 
 def test_tokens_hold_across_instances_sharing_the_secret():
     who = Principal(7, "sv", "supervisor", None, "SV")
-    a, b = TokenSigner("s" * 32, 60), TokenSigner("s" * 32, 60)
+    a, b = TokenSigner(["s" * 32], 60), TokenSigner(["s" * 32], 60)
     assert b.verify(a.issue(who)) == who
     with pytest.raises(Unauthorized):
-        TokenSigner("t" * 32, 60).verify(a.issue(who))
+        TokenSigner(["t" * 32], 60).verify(a.issue(who))
     with pytest.raises(Unauthorized, match="expired"):
         b.verify(a.issue(who, now=0.0))
 
@@ -135,6 +134,6 @@ async def test_websocket_needs_a_token(engine, db_url, aiohttp_client):
     app, client = await _client(aiohttp_client, engine, db_url)
     resp = await client.get("/ws")
     assert resp.status == 401
-    ws = await client.ws_connect(f"/ws?token={token(app, 3, role='kiosk', ext=None)}")
+    ws = await client.ws_connect(f"/ws?token={await token(app, 3, role='kiosk', ext=None)}")
     assert (await ws.receive_json(timeout=5))["type"] == "hello"
     await ws.close()

@@ -46,7 +46,7 @@ async def ctx(engine, db_url, aiohttp_client):
 
 
 async def _slot(app, client, start: dt.datetime, capacity: int = 3) -> int:
-    sv = auth(token(app, 3, role="supervisor", ext=None))
+    sv = auth(await token(app, 3, role="supervisor", ext=None))
     name = f"会館 {start:%m%d%H%M%S}"
     resp = await client.post("/api/venues", json={"name": name, "address": "舞鶴市"}, headers=sv)
     venue = await resp.json()
@@ -70,7 +70,7 @@ async def test_a_started_or_past_slot_cannot_be_booked_or_moved_to(ctx, engine):
     started = await _slot(app, client, now - dt.timedelta(minutes=10))
     past = await _slot(app, client, now - dt.timedelta(days=2))
     future = await _slot(app, client, now + dt.timedelta(days=2))
-    op = auth(token(app))
+    op = auth(await token(app))
     for slot_id in (started, past):
         resp = await client.post(
             "/api/bookings", json={"resident_id": a, "slot_id": slot_id}, headers=op
@@ -97,7 +97,7 @@ async def test_confirming_a_resident_links_the_call_and_the_card_lists_it(ctx, e
     async with session_factory(engine)() as s:
         await upsert_call(s, "1800.1", extension="1001", operator_id=1, caller_status="withheld")
         await s.commit()
-    op1, op2 = auth(token(app)), auth(token(app, 2, ext="1002"))
+    op1, op2 = auth(await token(app)), auth(await token(app, 2, ext="1002"))
     resp = await client.post("/api/calls/1800.1/resident", json={"resident_id": a}, headers=op2)
     assert resp.status == 403
     resp = await client.post("/api/calls/1800.1/resident", json={"resident_id": 999}, headers=op1)
@@ -137,7 +137,7 @@ async def test_a_ringing_call_not_yet_recorded_can_be_linked_by_its_operator(ctx
         service.on_event(event)
     service.on_event(ringing(linkedid, "1001"))
     resp = await client.post(
-        f"/api/calls/{linkedid}/resident", json={"resident_id": a}, headers=auth(token(app))
+        f"/api/calls/{linkedid}/resident", json={"resident_id": a}, headers=auth(await token(app))
     )
     assert resp.status == 200, await resp.text()
     for _ in range(100):  # the recorder writes the call's own events meanwhile
@@ -151,7 +151,7 @@ async def test_a_ringing_call_not_yet_recorded_can_be_linked_by_its_operator(ctx
 
 async def test_wrap_up_codes_are_the_configured_list(ctx):
     app, client = ctx
-    op = auth(token(app))
+    op = auth(await token(app))
     resp = await client.get("/api/dispositions", headers=op)
     codes = (await resp.json())["dispositions"]
     assert codes[0] == {"code": "booked", "ja": "予約", "en": "Booked"}
@@ -176,12 +176,12 @@ async def test_a_custom_list_of_codes(engine, db_url, aiohttp_client):
     app, client = await _app(
         engine, db_url, aiohttp_client, dispositions="vax=接種/Vaccination,other"
     )
-    resp = await client.get("/api/dispositions", headers=auth(token(app)))
+    resp = await client.get("/api/dispositions", headers=auth(await token(app)))
     assert (await resp.json())["dispositions"] == [
         {"code": "vax", "ja": "接種", "en": "Vaccination"},
         {"code": "other", "ja": "other", "en": "other"},
     ]
     resp = await client.put(
-        "/api/calls/1800.3/disposition", json={"codes": ["booked"]}, headers=auth(token(app))
+        "/api/calls/1800.3/disposition", json={"codes": ["booked"]}, headers=auth(await token(app))
     )
     assert resp.status == 400

@@ -37,7 +37,6 @@ def test_file_then_environment_wins(tmp_path):
         ({"CTI_EXTENSION_PATTERN": "PJSIP/1001"}, "extension_pattern"),
         ({"CTI_DATABASE_URL": "ledger.sqlite3"}, "database_url"),
         ({"CTI_AMI_ENABLED": "maybe"}, "ami_enabled"),
-        ({"CTI_SECRET_KEY": ""}, "secret_key"),
         ({"CTI_SECRET_KEY": "short"}, "secret_key"),
     ],
 )
@@ -67,3 +66,55 @@ def test_unknown_key_in_the_file_is_refused(tmp_path):
 )
 def test_extension_of_member(iface, name, ext):
     assert Settings().extension_of(iface, name) == ext
+
+
+def test_without_a_secret_key_one_is_generated_and_kept(tmp_path):
+    from cti_server.config import with_secret_key
+
+    s = load_settings(None, {"CTI_DATA_DIR": str(tmp_path / "data")})
+    assert s.secret_key == ""
+    first, generated = with_secret_key(s)
+    assert generated
+    assert len(first.secret_key) >= 32
+    kept = tmp_path / "data" / "secret_key"
+    assert kept.stat().st_mode & 0o777 == 0o600
+    again, _ = with_secret_key(s)  # a restart reuses it: tokens survive
+    assert again.secret_key == first.secret_key
+    configured, generated = with_secret_key(load_settings(None, {**KEY}))
+    assert (configured.secret_key, generated) == (KEY["CTI_SECRET_KEY"], False)
+
+
+def test_key_lists_and_trusted_proxies(tmp_path):
+    cfg = tmp_path / "cti.toml"
+    cfg.write_text(
+        'secret_key = "new-key-0123456789ab"\n'
+        'old_secret_keys = ["old-key-0123456789ab", "older-key-0123456789"]\n'
+        'trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]\n',
+        encoding="utf-8",
+    )
+    s = load_settings(cfg, {})
+    assert s.secret_keys == ["new-key-0123456789ab", "old-key-0123456789ab", "older-key-0123456789"]
+    assert s.trusted_proxy_list == ["127.0.0.1", "10.0.0.0/8"]
+    env = {**KEY, "CTI_TRUSTED_PROXIES": "127.0.0.1, ::1"}
+    assert load_settings(None, env).trusted_proxy_list == ["127.0.0.1", "::1"]
+    with pytest.raises(ConfigError, match="trusted_proxies"):
+        load_settings(None, {**KEY, "CTI_TRUSTED_PROXIES": "nginx.local"})
+    with pytest.raises(ConfigError, match="secret_key"):
+        load_settings(None, {**KEY, "CTI_OLD_SECRET_KEYS": "short"})
+
+
+def test_server_starts_without_a_key_and_warns(tmp_path):
+    """``cti-server --check`` without CTI_SECRET_KEY: accepted, the key file appears."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CTI_")}
+    env["CTI_DATA_DIR"] = str(tmp_path / "var")
+    done = subprocess.run(
+        [sys.executable, "-m", "cti_server", "--check"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "var" / "secret_key").exists()
+    assert "several instances" in done.stderr

@@ -42,7 +42,7 @@ async def ctx(engine, db_url, aiohttp_client):
 
 
 async def _slot(app, client, capacity=1):
-    sv = auth(token(app, 3, role="supervisor", ext=None))
+    sv = auth(await token(app, 3, role="supervisor", ext=None))
     resp = await client.post(
         "/api/venues", json={"name": "中総合会館", "address": "舞鶴市"}, headers=sv
     )
@@ -74,7 +74,7 @@ async def _slot(app, client, capacity=1):
 )
 async def test_booking_validation_names_the_field(ctx, body, field):
     app, client = ctx
-    resp = await client.post("/api/bookings", json=body, headers=auth(token(app)))
+    resp = await client.post("/api/bookings", json=body, headers=auth(await token(app)))
     assert resp.status == 400
     data = await resp.json()
     assert data["error"] == "invalid_input"
@@ -85,9 +85,9 @@ async def test_booking_validation_names_the_field(ctx, body, field):
 async def test_slots_need_a_valid_day(ctx):
     app, client = ctx
     for query, status in (("", 400), ("?day=2031-13-01", 400), ("?day=2031-05-12", 404)):
-        resp = await client.get(f"/api/venues/99/slots{query}", headers=auth(token(app)))
+        resp = await client.get(f"/api/venues/99/slots{query}", headers=auth(await token(app)))
         assert resp.status == status
-    resp = await client.get("/api/venues/x/slots?day=2031-05-12", headers=auth(token(app)))
+    resp = await client.get("/api/venues/x/slots?day=2031-05-12", headers=auth(await token(app)))
     assert (await resp.json())["details"]["field"] == "venue_id"
 
 
@@ -95,7 +95,7 @@ async def test_last_seat_gives_one_booking_and_a_409(ctx, engine):
     app, client = ctx
     a, b = await add_household(engine, "+81773621234")
     venue_id, slot_id = await _slot(app, client, capacity=1)
-    op = auth(token(app))
+    op = auth(await token(app))
     first = await client.post(
         "/api/bookings", json={"resident_id": a, "slot_id": slot_id, "call": "1700.1"}, headers=op
     )
@@ -122,7 +122,7 @@ async def test_idempotency_key_books_once(ctx, engine):
     app, client = ctx
     (a,) = await add_household(engine, "+81773621234", names=("山田 太郎",))
     _, slot_id = await _slot(app, client, capacity=5)
-    headers = {**auth(token(app)), "Idempotency-Key": "c0ffee-1"}
+    headers = {**auth(await token(app)), "Idempotency-Key": "c0ffee-1"}
     r1 = await client.post(
         "/api/bookings", json={"resident_id": a, "slot_id": slot_id}, headers=headers
     )
@@ -138,20 +138,20 @@ async def test_watchers_get_slots_changed_after_a_booking(ctx, engine):
     app, client = ctx
     (a,) = await add_household(engine, "+81773621234", names=("山田 太郎",))
     venue_id, slot_id = await _slot(app, client, capacity=3)
-    ws = await client.ws_connect("/ws", headers=auth(token(app, 2, ext="1002")))
+    ws = await client.ws_connect("/ws", headers=auth(await token(app, 2, ext="1002")))
     await receive_type(ws, protocol.Hello)
     await ws.send_str(protocol.encode(protocol.WatchSlots(venue_id=venue_id, day=str(DAY))))
     await ws.send_str(protocol.encode(protocol.Ping(nonce="sync")))
     assert (await receive_type(ws, protocol.Pong)).nonce == "sync"  # the watch is in place
     resp = await client.post(
-        "/api/bookings", json={"resident_id": a, "slot_id": slot_id}, headers=auth(token(app))
+        "/api/bookings", json={"resident_id": a, "slot_id": slot_id}, headers=auth(await token(app))
     )
     assert resp.status == 201
     changed = await receive_type(ws, protocol.SlotsChanged)
     (slot,) = changed.slots
     assert (slot.slot_id, slot.booked, slot.remaining) == (slot_id, 1, 2)
     resp = await client.delete(
-        f"/api/bookings/{(await resp.json())['booking_id']}", headers=auth(token(app))
+        f"/api/bookings/{(await resp.json())['booking_id']}", headers=auth(await token(app))
     )
     assert resp.status == 200
     assert (await receive_type(ws, protocol.SlotsChanged)).slots[0].booked == 0
@@ -161,7 +161,7 @@ async def test_watchers_get_slots_changed_after_a_booking(ctx, engine):
 async def test_resident_payloads_carry_the_ledger_identifiers(ctx, engine):
     app, client = ctx
     a, b = await add_household(engine, "+81773621234", no="H0042")
-    resp = await client.get(f"/api/residents/{a}", headers=auth(token(app, 1)))
+    resp = await client.get(f"/api/residents/{a}", headers=auth(await token(app, 1)))
     card = await resp.json()
     assert (card["person_no"], card["household_no"], card["barcode"]) == (
         "H0042-0",
@@ -180,7 +180,7 @@ async def test_resident_view_is_audited_with_operator_and_call(ctx, engine):
     pytest.importorskip("registry.residents")
     app, client = ctx
     (a,) = await add_household(engine, "+81773621234", names=("山田 太郎",))
-    resp = await client.get(f"/api/residents/{a}?call=1700.9", headers=auth(token(app, 1)))
+    resp = await client.get(f"/api/residents/{a}?call=1700.9", headers=auth(await token(app, 1)))
     assert resp.status == 200
     assert (await resp.json())["name"] == "山田 太郎"
     async with session_factory(engine)() as s:
@@ -190,14 +190,14 @@ async def test_resident_view_is_audited_with_operator_and_call(ctx, engine):
             )
         ).all()
     assert [(r.operator_id, r.resident_id, r.call_linkedid) for r in rows] == [(1, a, "1700.9")]
-    resp = await client.get("/api/residents/999999", headers=auth(token(app, 1)))
+    resp = await client.get("/api/residents/999999", headers=auth(await token(app, 1)))
     assert resp.status == 404
 
 
 async def test_disposition_of_a_call(ctx):
     app, client = ctx
     resp = await client.put(
-        "/api/calls/1700.3/disposition", headers=auth(token(app)), json={"notes": "x"}
+        "/api/calls/1700.3/disposition", headers=auth(await token(app)), json={"notes": "x"}
     )
     assert (await resp.json())["details"]["field"] == "disposition"
 
@@ -247,7 +247,7 @@ async def test_residents_imported_while_the_server_runs_become_searchable(
     )
     client = await aiohttp_client(app)
     await add_operator(engine, "op1", "operator", "1001")
-    headers = auth(token(app, 1))
+    headers = auth(await token(app, 1))
 
     async def found(name: str) -> int | None:
         """The best candidate for ``name``."""

@@ -11,13 +11,14 @@ import itertools
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti_server import protocol
 from cti_server.config import Settings
 from cti_server.domain import events as ev
-from cti_server.web.auth import Principal
-from cti_server.web.keys import SIGNER
+from cti_server.web.keys import ACCOUNTS, SESSIONS, SIGNER
+from cti_server.web.tokens import Principal
 from registry.db import session_factory
 from registry.models import Household, Operator, Phone, Resident
 
@@ -56,15 +57,40 @@ class FakeBridge:
         self.paused.append((interface, paused, reason, queue))
 
 
-def token(
+async def token(
     app: web.Application,
     op_id: int = 1,
     role: str = "operator",
     ext: str | None = "1001",
     username: str = "",
 ) -> str:
-    who = Principal(op_id, username or f"op{op_id}", role, ext, f"Operator {op_id}")
-    return app[SIGNER].issue(who)
+    """A token for account ``op_id`` of the started ``app``; the account is made if missing (a
+    token of an account that does not exist is refused)."""
+    async with app[SESSIONS]() as s:
+        op = await s.get(Operator, op_id)
+        if op is None:
+            op = Operator(
+                id=op_id,
+                username=username or f"op{op_id}",
+                display_name=f"Operator {op_id}",
+                password_hash="x",
+                role=role,
+                extension=ext,
+            )
+            s.add(op)
+            await s.flush()
+            if s.get_bind().dialect.name == "postgresql":  # explicit id: move the sequence on
+                await s.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence('operators', 'id'), "
+                        "(SELECT max(id) FROM operators))"
+                    )
+                )
+            await s.commit()
+        generation = op.token_generation or 0
+    await app[ACCOUNTS].generation(op_id)  # the server knows the account, as after a log-in
+    who = Principal(op_id, username or f"op{op_id}", role, ext, f"Operator {op_id}", generation)
+    return str(app[SIGNER].issue(who))
 
 
 def auth(tok: str) -> dict[str, str]:
