@@ -23,6 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti_server.config import Settings
+from cti_server.metrics import Metrics, metrics_handler
 from cti_server.service import CallService
 from cti_server.web import auth, rest_bookings, rest_calls, rest_residents, rest_venues
 from cti_server.web.board_app import add_board_routes, board_context
@@ -40,7 +41,6 @@ from cti_server.web.keys import (
     SETTINGS,
     SIGNER,
 )
-from cti_server.web.metrics import Metrics, metrics_handler
 from cti_server.web.slots import deliver_slots
 from cti_server.web.ws import ws_handler
 
@@ -61,17 +61,17 @@ def create_app(
     app[SIGNER] = auth.TokenSigner(settings.secret_key, settings.token_ttl_seconds)
     app[LIMITER] = auth.LoginLimiter(settings.login_delay_seconds, settings.login_delay_max_seconds)
     app[METRICS] = Metrics()
-    app[HUB] = Hub(settings.ws_queue_size)
+    app[HUB] = Hub(settings.ws_queue_size, app[METRICS])
     app.cleanup_ctx.append(_database(engine))
     app.cleanup_ctx.append(_hub)
     app.cleanup_ctx.append(_service)
-    app.cleanup_ctx.append(board_context)  # supervisor board (Board, issue #5): after the service
+    app.cleanup_ctx.append(board_context)  # the supervisor board: after the service
     app.cleanup_ctx.append(_bus)
     if load_name_index:
         app.cleanup_ctx.append(_name_index)
     app.cleanup_ctx.append(_bridge(bridge))
     add_routes(app)
-    add_board_routes(app)  # /wallboard page + booking-change hook (Board, issue #5)
+    add_board_routes(app)  # /wallboard page + booking-change hook
     return app
 
 
@@ -127,7 +127,6 @@ async def _hub(app: web.Application) -> AsyncIterator[None]:
     hub = app[HUB]
     m = app[METRICS]
     m.gauge("cti_ws_clients", lambda: len(hub.clients), "Connected WebSocket clients")
-    m.gauge("cti_ws_dropped", lambda: hub.drops, "WebSocket clients dropped as too slow")
     yield
     await hub.close_all()
 
@@ -136,8 +135,7 @@ async def _service(app: web.Application) -> AsyncIterator[None]:
     service = CallService(app[SETTINGS], app[SESSIONS], app[HUB], app[METRICS])
     app[SERVICE] = service
     m = app[METRICS]
-    m.gauge("cti_calls_live", lambda: len(service.popper.calls), "Calls in progress")
-    m.gauge("cti_calls_seen", lambda: service.popper.new_calls, "Calls seen since start")
+    m.gauge("cti_calls_live", lambda: len(service.tracker.calls), "Calls in progress")
     await service.start()
     yield
     await service.close()

@@ -11,6 +11,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from cti_server.web.board_build import build_board
+from cti_server.web.board_figures import TodayRecords, record_from_call
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QInputDialog
 
@@ -21,8 +23,6 @@ from cti_server.config import Settings
 from cti_server.domain.changes import CallChanged
 from cti_server.domain.figures import FigureSettings
 from cti_server.domain.tracker import Tracker
-from cti_server.web.board_build import build_board
-from cti_server.web.board_figures import TodayRecords, record_from_call
 from desktop_client import demo_board
 from desktop_client.models.board import BoardModel, Thresholds
 from desktop_client.views.board_thresholds import ThresholdDialog
