@@ -32,8 +32,8 @@ async def reader(ws, got: dict[int, list[float]]) -> None:
         if msg.type != aiohttp.WSMsgType.TEXT:
             break
         m = protocol.decode(msg.data)
-        if isinstance(m, protocol.BoardUpdate) and m.board["queues"]:
-            got.setdefault(m.board["queues"][0]["today"]["offered"], []).append(time.perf_counter())
+        if isinstance(m, protocol.BoardUpdate) and m.board.queues:
+            got.setdefault(m.board.queues[0].today.offered, []).append(time.perf_counter())
 
 
 async def run(n_sup: int, n_events: int, spacing: float, label: str, db: Path) -> None:

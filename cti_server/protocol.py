@@ -350,14 +350,21 @@ def encode(msg: Any) -> str:
 
 
 T = TypeVar("T")
+_SCALARS = frozenset({str, int, float, bool})  # a JSON value of exactly this type fits as it is
+
+
+@functools.cache
+def _shape(tp: Any) -> tuple[Any, tuple[Any, ...]]:
+    return typing.get_origin(tp), typing.get_args(tp)
 
 
 def _convert(tp: Any, value: Any, where: str) -> Any:
-    origin = typing.get_origin(tp)
+    if type(value) is tp and tp in _SCALARS:
+        return value
     if tp is Any:
         return value
+    origin, args = _shape(tp)
     if origin in (Union, types.UnionType):
-        args = typing.get_args(tp)
         if value is None and type(None) in args:
             return None
         errors = []
@@ -372,12 +379,12 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
     if origin is tuple:
         if not isinstance(value, list):
             raise ProtocolError(f"{where}: expected an array")
-        (item_tp, _ellipsis) = typing.get_args(tp)
+        (item_tp, _ellipsis) = args
         return tuple(_convert(item_tp, v, f"{where}[{i}]") for i, v in enumerate(value))
     if origin is dict:
         if not isinstance(value, dict):
             raise ProtocolError(f"{where}: expected an object")
-        value_tp = typing.get_args(tp)[1] if typing.get_args(tp) else Any
+        value_tp = args[1] if args else Any
         return {k: _convert(value_tp, v, f"{where}.{k}") for k, v in value.items()}
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
@@ -415,11 +422,14 @@ def _schema(cls: type[Any]) -> tuple[tuple[str, Any, bool], ...]:
 def _build(cls: type[T], data: dict[str, Any], where: str) -> T:
     kwargs: dict[str, Any] = {}
     for name, tp, required in _schema(cls):  # type: ignore[arg-type]
-        path = f"{where}.{name}" if where else name
         if name in data:
-            kwargs[name] = _convert(tp, data[name], path)
+            value = data[name]
+            if type(value) is tp and tp in _SCALARS:
+                kwargs[name] = value
+            else:
+                kwargs[name] = _convert(tp, value, f"{where}.{name}" if where else name)
         elif required:
-            raise ProtocolError(f"{path}: missing")
+            raise ProtocolError(f"{f'{where}.{name}' if where else name}: missing")
     return cls(**kwargs)
 
 
