@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -256,11 +257,13 @@ def test_none_survives_pyside_calls_that_leak_its_references() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
 
 
-def _board(state: str = "available") -> dict:
-    agent = {"interface": "Local/1001@operators/n", "name": "Operator 1001", "extension": "1001",
-             "state": state, "since": None, "paused_reason": "", "answered_today": 0,
-             "avg_talk_today": None}  # fmt: skip
-    return {"at": "2026-11-27T05:00:00+00:00", "queues": [], "agents": [agent]}
+def _board(state: str = "available") -> Any:
+    from cti_server import protocol as p
+
+    agent = p.BoardAgent("Local/1001@operators/n", "Operator 1001", "1001", ("vaccine",), state,
+                         None)  # fmt: skip
+    return p.Board("2026-11-27T05:00:00+00:00", "2026-11-27", "Asia/Tokyo", True, None,
+                   p.BoardSettings(20, 5, 15), {}, agents=(agent,))  # fmt: skip
 
 
 def test_board_pause_is_pending_until_the_board_shows_it() -> None:
