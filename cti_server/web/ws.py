@@ -21,7 +21,7 @@ from aiohttp import WSMsgType, web
 
 from cti_server import protocol
 from cti_server.web.auth import Principal, authenticate_request
-from cti_server.web.board_app import on_board_message
+from cti_server.web.board_app import BOARD, on_board_message
 from cti_server.web.errors import Unauthorized
 from cti_server.web.hub import Client
 from cti_server.web.keys import HUB, SERVICE, SETTINGS
@@ -68,6 +68,7 @@ async def ws_handler(request: web.Request) -> web.StreamResponse:
             elif msg.type == WSMsgType.ERROR:
                 log.info("ws: operator %s socket error: %r", who.id, ws.exception())
     finally:
+        request.app[BOARD].unsubscribe(client)
         hub.remove(client)
         await client.stop()
         log.info("ws: operator %s disconnected", who.id)

@@ -79,7 +79,9 @@ async def test_kiosk_watches_but_cannot_pause(engine, db_url):
         assert "service_level" in first.board.definitions
         await ws.send_str(protocol.encode(protocol.PauseAgent("Local/1001@operators/n", True)))
         assert (await receive_type(ws, protocol.ErrorMessage)).error == "forbidden"
+        assert len(app[BOARD].subscribers) == 1
         await ws.close()
+        await until(lambda: not app[BOARD].subscribers, "a closed socket leaves the board")
     finally:
         await client.close()
 
