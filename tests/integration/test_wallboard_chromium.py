@@ -21,6 +21,7 @@ from aiohttp import web
 from cti_server.domain import events as ev
 from cti_server.web.app import create_app
 from cti_server.web.auth import Principal
+from cti_server.web.board_app import BOARD
 from cti_server.web.keys import SERVICE, SIGNER
 from tests.integration.web_helpers import (
     FakeBridge,
@@ -180,3 +181,25 @@ async def test_figures_are_dimmed_while_the_pbx_link_is_down(served, tmp_path, s
     assert re.search(r'<body[^>]* class="stale"', dom)
     assert re.search(r'data-k="offered".*?data-v="offered">4<', dom, re.S)  # still shown
     await chromium(tmp_path, kiosk_url(app, port), f"--screenshot={shots / 'wallboard-stale.png'}")
+
+
+async def test_figures_are_dimmed_while_the_socket_is_down(served, tmp_path, monkeypatch):
+    """The server closes each wallboard socket right after its first update: the page keeps
+    the figures, dimmed, while it reconnects."""
+    app, port = served
+    board = app[BOARD]
+
+    async def send_then_close(client):
+        await client.ws.send_str(board.encode(board.snapshot()))
+        await client.ws.close()
+
+    tasks: set[asyncio.Task[None]] = set()
+
+    def subscribe_then_close(client, role):
+        tasks.add(asyncio.get_running_loop().create_task(send_then_close(client)))
+
+    monkeypatch.setattr(board, "subscribe", subscribe_then_close)
+    dom = await chromium(tmp_path, kiosk_url(app, port), "--dump-dom")
+    assert 'data-stale="true"' in dom
+    assert re.search(r'data-k="offered".*?data-v="offered">4<', dom, re.S)  # still shown
+    await asyncio.gather(*tasks)
