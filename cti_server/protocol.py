@@ -19,7 +19,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar, Union
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # 2: the supervisor board became the typed Board
 
 
 class ProtocolError(ValueError):
