@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cti_server.dispositions import parse_dispositions
+from cti_server.domain.figures import SL_FORMULAS
 
 # Member Interface or MemberName -> extension: PJSIP/1001, SIP/1001, Local/1001@ctx/n, IAX2/1001,
 # "1001", "Operator 1001 (鈴木)". The first group is the extension.
@@ -53,6 +54,8 @@ class Settings:
     timezone: str = "Asia/Tokyo"
     service_level_seconds: int = 20
     short_abandon_seconds: int = 5
+    # with_abandons (answered in time / answered + abandoned), answered_only, abandons_met
+    service_level_formula: str = "with_abandons"
     extension_pattern: str = DEFAULT_EXTENSION_PATTERN
     server_id: str = ""
     default_area_code: str = "0773"
@@ -169,6 +172,8 @@ def _validate(s: Settings) -> None:
     for name in ("service_level_seconds", "short_abandon_seconds", "token_ttl_seconds"):
         if getattr(s, name) <= 0:
             raise ConfigError(f"{name}: must be positive")
+    if s.service_level_formula not in SL_FORMULAS:
+        raise ConfigError(f"service_level_formula: one of {', '.join(SL_FORMULAS)}")
     if s.index_refresh_seconds <= 0:
         raise ConfigError("index_refresh_seconds: must be positive")
     if s.kiosk_token_ttl_seconds < 0:

@@ -22,7 +22,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, TypeVar, Union
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # 2: the supervisor board became the typed Board
 
 # Every time on the wire (WebSocket and REST) is ISO-8601 with an offset; the server sends UTC
 # ("+00:00") and the client shows it in its own zone (Asia/Tokyo). Dates alone are YYYY-MM-DD.
@@ -113,6 +113,122 @@ class SlotInfo:
         return max(0, self.capacity - self.booked)
 
 
+# --------------------------------------------------------------------------- the supervisor board
+# Times are ISO-8601 strings: ``*_at`` and ``since`` in UTC, interval ``start`` in local time.
+
+
+@dataclass(frozen=True)
+class BoardFigures:
+    """A queue's counted figures over the day so far or one interval (definitions: ``Board``)."""
+
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0  # not short
+    short_abandoned: int = 0
+    no_agent: int = 0
+    answered_within_sl: int = 0
+    abandoned_within_sl: int = 0  # abandoned (not short) within the service-level time
+    service_level: float | None = None  # 0..1 by ``BoardSettings.service_level_formula``
+    avg_wait: float | None = None
+    p90_wait: float | None = None
+    avg_talk: float | None = None
+
+
+@dataclass(frozen=True)
+class BoardInterval:
+    start: str  # local time, e.g. 2026-11-27T09:15:00+09:00
+    peak_waiting: int  # most callers waiting at once in the interval
+    figures: BoardFigures
+
+
+@dataclass(frozen=True)
+class WaitingCall:
+    """A caller waiting in a queue now. ``number`` is empty unless ``caller_status`` is
+    ``number``: a withheld number is never sent."""
+
+    position: int  # 1 = next to be answered
+    queued_at: str
+    caller_status: str  # number / withheld / payphone / unavailable / invalid
+    number: str = ""  # national display form, e.g. 0773-62-1234
+
+
+@dataclass(frozen=True)
+class BoardQueue:
+    name: str
+    waiting: int
+    oldest_queued_at: str | None  # clients tick the longest wait on from this
+    longest_wait: float  # seconds, at ``Board.at``
+    logged_in: int
+    available: int
+    ringing: int
+    in_call: int
+    busy: int
+    paused: int
+    unavailable: int
+    today: BoardFigures
+    intervals: tuple[BoardInterval, ...] = ()  # midnight .. now
+    callers: tuple[WaitingCall, ...] = ()  # longest waiting first
+
+
+@dataclass(frozen=True)
+class BoardAgent:
+    """One operator position. ``name`` is the account of the operator logged in on the
+    extension when there is one, else the PBX member name (``member_name``)."""
+
+    interface: str
+    name: str
+    extension: str
+    queues: tuple[str, ...]
+    state: str  # in_call / ringing / busy / paused / available / unavailable / logged_out
+    since: str | None
+    paused_reason: str = ""
+    answered_today: int = 0
+    avg_talk_today: float | None = None
+    member_name: str = ""
+    logged_in: bool = False  # an operator account is connected on this extension
+
+
+@dataclass(frozen=True)
+class VenueFill:
+    venue_id: int
+    venue: str
+    day: str  # local ISO date
+    capacity: int
+    booked: int
+
+
+@dataclass(frozen=True)
+class Definition:
+    en: str
+    ja: str
+
+
+@dataclass(frozen=True)
+class BoardSettings:
+    service_level_seconds: float
+    short_abandon_seconds: float
+    interval_minutes: int
+    service_level_formula: str = "with_abandons"  # / answered_only / abandons_met
+
+
+@dataclass(frozen=True)
+class Board:
+    """The supervisor board. ``definitions`` holds every figure's definition by key (the keys
+    of the figures; ``service_level_short`` is the one-line formula shown beside the SL)."""
+
+    at: str
+    day: str  # local ISO date
+    tz: str
+    pbx_connected: bool
+    link_down_since: str | None
+    settings: BoardSettings
+    definitions: dict[str, Definition]
+    queues: tuple[BoardQueue, ...] = ()
+    agents: tuple[BoardAgent, ...] = ()
+    bookings: tuple[VenueFill, ...] = ()
+    mobility_open: int = 0
+
+
 # --------------------------------------------------------------------------- server -> client
 
 
@@ -160,10 +276,10 @@ class Pong:
 
 @dataclass(frozen=True)
 class BoardUpdate:
-    """Supervisor board figures. ``board`` follows the schema documented in cti_server/web."""
+    """The supervisor board, pushed to subscribers when it changes."""
 
     type: ClassVar[str] = "board_update"
-    board: dict[str, Any]
+    board: Board
 
 
 # --------------------------------------------------------------------------- client -> server
@@ -249,14 +365,21 @@ def encode(msg: Any) -> str:
 
 
 T = TypeVar("T")
+_SCALARS = frozenset({str, int, float, bool})  # a JSON value of exactly this type fits as it is
+
+
+@functools.cache
+def _shape(tp: Any) -> tuple[Any, tuple[Any, ...]]:
+    return typing.get_origin(tp), typing.get_args(tp)
 
 
 def _convert(tp: Any, value: Any, where: str) -> Any:
-    origin = typing.get_origin(tp)
+    if type(value) is tp and tp in _SCALARS:
+        return value
     if tp is Any:
         return value
+    origin, args = _shape(tp)
     if origin in (Union, types.UnionType):
-        args = typing.get_args(tp)
         if value is None and type(None) in args:
             return None
         errors = []
@@ -271,12 +394,13 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
     if origin is tuple:
         if not isinstance(value, list):
             raise ProtocolError(f"{where}: expected an array")
-        (item_tp, _ellipsis) = typing.get_args(tp)
+        (item_tp, _ellipsis) = args
         return tuple(_convert(item_tp, v, f"{where}[{i}]") for i, v in enumerate(value))
     if origin is dict:
         if not isinstance(value, dict):
             raise ProtocolError(f"{where}: expected an object")
-        return dict(value)
+        value_tp = args[1] if args else Any
+        return {k: _convert(value_tp, v, f"{where}.{k}") for k, v in value.items()}
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise ProtocolError(f"{where}: expected an object")
@@ -313,11 +437,14 @@ def _schema(cls: type[Any]) -> tuple[tuple[str, Any, bool], ...]:
 def _build(cls: type[T], data: dict[str, Any], where: str) -> T:
     kwargs: dict[str, Any] = {}
     for name, tp, required in _schema(cls):  # type: ignore[arg-type]
-        path = f"{where}.{name}" if where else name
         if name in data:
-            kwargs[name] = _convert(tp, data[name], path)
+            value = data[name]
+            if type(value) is tp and tp in _SCALARS:
+                kwargs[name] = value
+            else:
+                kwargs[name] = _convert(tp, value, f"{where}.{name}" if where else name)
         elif required:
-            raise ProtocolError(f"{path}: missing")
+            raise ProtocolError(f"{f'{where}.{name}' if where else name}: missing")
     return cls(**kwargs)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cti_server.web.metrics import Metrics
+from cti_server.metrics import Metrics
 from registry.calls import upsert_call
 from registry.models import CallRecord
 

@@ -26,10 +26,10 @@ from cti_server import protocol
 from cti_server.caller_lookup import LedgerLookup
 from cti_server.config import Settings
 from cti_server.domain.tracker import Tracker
+from cti_server.metrics import Metrics
 from cti_server.popper import Popper
 from cti_server.recorder import CallRecorder
 from cti_server.web.hub import Hub
-from cti_server.web.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class CallService:
             on_lookup_time=metrics.lookup_seconds.observe,
         )
         self.tracker = Tracker(short_abandon_seconds=settings.short_abandon_seconds)
-        self.board_service: Any = None  # cti_server.web.board.BoardService, while it runs
+        self.board_service: Any = None  # cti_server.board.BoardService, while it runs
         self._bus: Any = None
         self._remote: dict[str, dict[str, protocol.ScreenPop]] = {}  # ext -> linkedid -> pop
         self._seen: collections.OrderedDict[tuple[str, str, str], float] = collections.OrderedDict()
@@ -119,6 +119,7 @@ class CallService:
             except Exception:
                 log.exception("tracker failed on %s", type(e).__name__)
                 changes = []
+            self.metrics.count_changes(changes)
             if changes and self.board_service is not None:
                 self.board_service.on_changes(changes)
             try:

@@ -1,7 +1,8 @@
 """Render each main screen offscreen to PNG (for the README and for a look before release).
 
-``python -m desktop_client.screenshots OUT_DIR [--scale 1.25] [--lang ja|en]``. Uses invented
-demo data and no server; a QT_SCALE_FACTOR of 1.25 checks readability at 125 % scaling.
+``python -m desktop_client.screenshots OUT_DIR [--scale 1.25] [--lang ja|en] [--size 1366x768]``.
+Uses invented demo data and no server; a QT_SCALE_FACTOR of 1.25 checks readability at 125 %
+scaling; the main window is shot at ``--size`` (default 1366x768, the smallest screen supported).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--scale", default="1")
     parser.add_argument("--lang", default="ja", choices=("ja", "en"))
+    parser.add_argument("--size", default="1366x768", help="main window WIDTHxHEIGHT")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["QT_SCALE_FACTOR"] = args.scale
@@ -58,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
 
     window = client.window
     window.set_connection("connected", "")
+    width, height = (int(n) for n in args.size.lower().split("x"))
+    window.resize(width, height)
     window.show()
     pop = demo_data.pop()
     call = call_ref_of(pop)

@@ -7,7 +7,8 @@
 - ``seed/``: the synthetic city ledger.
 - the stores, one module each: ``residents``, ``bookings``, ``venues``, ``mobility``, ``intents``,
   ``calls``, ``operators``, ``audit`` (with ``views``: the frozen values they return, and
-  ``idempotency``); ``cli``: the ``cti-registry`` command.
+  ``idempotency``); ``figures``: read-only counts for the supervisor board; ``cli``: the
+  ``cti-registry`` command.
 
 May import SQLAlchemy, phonenumbers, rapidfuzz, jntajis and the standard library; never the server,
 the client, aiohttp, Qt or AMI (import-linter checks it).

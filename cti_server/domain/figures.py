@@ -6,7 +6,12 @@ Definitions (also returned, with the settings filled in, in ``DayFigures.definit
 - answered: offered calls an agent answered;
 - abandoned: the caller hung up while waiting, after at least the short-abandon threshold;
 - short abandoned: the caller hung up within the threshold (counted apart, not in abandoned);
-- service level: answered within T seconds of entering / answered (abandons excluded);
+- service level, by ``FigureSettings.service_level_formula`` (``SL_FORMULAS``):
+  ``with_abandons`` (default, as most contact-center tools count it): answered within T seconds
+  of entering / (answered + abandoned), short abandons excluded from both;
+  ``answered_only``: answered within T / answered (abandons ignored);
+  ``abandons_met``: (answered within T + abandoned within T) / (answered + abandoned), short
+  abandons excluded (Asterisk's ``ServicelevelPerf2``);
 - wait: time from entering the queue to the answer, over answered calls; average, and the 90th
   percentile by the nearest-rank method (the smallest wait that at least 90 % do not exceed);
 - talk: answered calls' talk time, average.
@@ -20,13 +25,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cti_server.domain.calls import Call
 from cti_server.domain.errors import FiguresError
 
 ABANDONS = ("abandoned", "short_abandoned")
+SL_FORMULAS = ("with_abandons", "answered_only", "abandons_met")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +60,7 @@ class FigureSettings:
     short_abandon_seconds: float = 5.0
     interval_minutes: int = 15
     tz: str = "Asia/Tokyo"
+    service_level_formula: str = "with_abandons"  # one of SL_FORMULAS
 
     def zone(self) -> ZoneInfo:
         try:
@@ -73,7 +80,8 @@ class QueueFigures:
     short_abandoned: int = 0
     no_agent: int = 0
     answered_within_sl: int = 0
-    service_level: float | None = None  # 0..1, None when nothing was answered
+    abandoned_within_sl: int = 0  # abandoned (not short) within T of entering
+    service_level: float | None = None  # 0..1, None when the denominator is 0
     avg_wait: float | None = None
     p90_wait: float | None = None
     avg_talk: float | None = None
@@ -112,12 +120,31 @@ def definitions(s: FigureSettings) -> dict[str, str]:
         "answered": "offered calls answered by an agent",
         "abandoned": f"caller hung up while waiting, after {short} s or more",
         "short_abandoned": f"caller hung up while waiting, within {short} s (not in abandoned)",
-        "service_level": f"answered within {t} s / answered (abandoned calls excluded)",
+        "service_level": SL_TEXT_EN[s.service_level_formula].format(t=t),
         "avg_wait": "average time from entering the queue to the answer, answered calls",
         "p90_wait": "90th percentile (nearest rank) of that wait, answered calls",
         "avg_talk": "average talk time of answered calls",
         "day": f"00:00-24:00 {s.tz}; intervals of {s.interval_minutes} min by entry time",
     }
+
+
+SL_TEXT_EN = {
+    "with_abandons": "answered within {t} s / (answered + abandoned), short abandons excluded",
+    "answered_only": "answered within {t} s / answered (abandoned calls excluded)",
+    "abandons_met": "(answered + abandoned within {t} s) / (answered + abandoned), "
+    "short abandons excluded",
+}
+
+
+def service_level(f: QueueFigures, formula: str) -> float | None:
+    """The service level of counted figures by ``formula`` (one of ``SL_FORMULAS``)."""
+    if formula == "answered_only":
+        met, base = f.answered_within_sl, f.answered
+    elif formula == "abandons_met":
+        met, base = f.answered_within_sl + f.abandoned_within_sl, f.answered + f.abandoned
+    else:
+        met, base = f.answered_within_sl, f.answered + f.abandoned
+    return met / base if base else None
 
 
 def day_bounds(day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
@@ -147,7 +174,7 @@ def _figures(
     answered = [r for r in recs if r.outcome == "answered"]
     waits = [w for r in answered if (w := r.wait()) is not None]
     talks = [r.talk_seconds for r in answered if r.talk_seconds is not None]
-    short = long_ = 0
+    short = long_ = long_within = 0
     for r in recs:
         if r.outcome in ABANDONS:
             w = r.wait()
@@ -156,19 +183,22 @@ def _figures(
                 short += 1
             else:
                 long_ += 1
+                long_within += w is not None and w <= s.service_level_seconds
     within = sum(1 for w in waits if w <= s.service_level_seconds)
-    return QueueFigures(
+    counted = QueueFigures(
         queue, start, end, len(recs), len(answered), long_, short,
-        sum(1 for r in recs if r.outcome == "no_agent"), within,
-        within / len(answered) if answered else None,
+        sum(1 for r in recs if r.outcome == "no_agent"), within, long_within, None,
         _mean(waits), p90(waits), _mean(talks),
     )  # fmt: skip
+    return replace(counted, service_level=service_level(counted, s.service_level_formula))
 
 
 def compute_day(
     records: Iterable[CallRecord], day: dt.date, settings: FigureSettings | None = None
 ) -> DayFigures:
     s = settings or FigureSettings()
+    if s.service_level_formula not in SL_FORMULAS:
+        raise FiguresError(f"unknown service level formula {s.service_level_formula!r}")
     if s.interval_minutes <= 0 or (24 * 60) % s.interval_minutes:
         raise FiguresError(f"interval of {s.interval_minutes} min does not divide a day")
     zone = s.zone()

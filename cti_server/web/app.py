@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti_server import protocol
 from cti_server.config import Settings
+from cti_server.metrics import Metrics, metrics_handler
 from cti_server.service import CallService
 from cti_server.web import auth, rest_bookings, rest_calls, rest_residents, rest_venues
 from cti_server.web.board_app import add_board_routes, board_context
@@ -38,7 +39,6 @@ from cti_server.web.keys import (
     SETTINGS,
     SIGNER,
 )
-from cti_server.web.metrics import Metrics, metrics_handler
 from cti_server.web.openapi import document as openapi_document
 from cti_server.web.slots import deliver_slots
 from cti_server.web.tokens import TokenSigner
@@ -64,18 +64,18 @@ def create_app(
         settings.secret_keys, settings.token_ttl_seconds, settings.kiosk_token_ttl_seconds
     )
     app[METRICS] = Metrics()
-    app[HUB] = Hub(settings.ws_queue_size)
+    app[HUB] = Hub(settings.ws_queue_size, app[METRICS])
     app.cleanup_ctx.append(_database(engine))
     app.cleanup_ctx.append(auth.auth_ctx)  # limiter, token-generation cache, revocation sweep
     app.cleanup_ctx.append(_hub)
     app.cleanup_ctx.append(_service)
-    app.cleanup_ctx.append(board_context)  # supervisor board (Board, issue #5): after the service
+    app.cleanup_ctx.append(board_context)  # the supervisor board: after the service
     app.cleanup_ctx.append(_bus)
     if load_name_index:
         app.cleanup_ctx.append(_name_index)
     app.cleanup_ctx.append(_bridge(bridge))
     add_routes(app)
-    add_board_routes(app)  # /wallboard page + booking-change hook (Board, issue #5)
+    add_board_routes(app)  # /wallboard page + booking-change hook
     return app
 
 
@@ -134,7 +134,6 @@ async def _hub(app: web.Application) -> AsyncIterator[None]:
     hub = app[HUB]
     m = app[METRICS]
     m.gauge("cti_ws_clients", lambda: len(hub.clients), "Connected WebSocket clients")
-    m.gauge("cti_ws_dropped", lambda: hub.drops, "WebSocket clients dropped as too slow")
     yield
     await hub.close_all()
 
@@ -143,8 +142,7 @@ async def _service(app: web.Application) -> AsyncIterator[None]:
     service = CallService(app[SETTINGS], app[SESSIONS], app[HUB], app[METRICS])
     app[SERVICE] = service
     m = app[METRICS]
-    m.gauge("cti_calls_live", lambda: len(service.popper.calls), "Calls in progress")
-    m.gauge("cti_calls_seen", lambda: service.popper.new_calls, "Calls seen since start")
+    m.gauge("cti_calls_live", lambda: len(service.tracker.calls), "Calls in progress")
     await service.start()
     yield
     await service.close()

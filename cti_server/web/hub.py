@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import WSCloseCode, web
 
 from cti_server import protocol
+from cti_server.metrics import Metrics
 from cti_server.web.tokens import Principal
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,6 @@ class Client:
         self.who = who
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_size)
         self.watch: tuple[int, str] | None = None  # (venue_id, ISO day)
-        self.board = False
         self.dropped = False
         self._writer: asyncio.Task[None] | None = None
         self.on_drop: Callable[[Client], None] | None = None
@@ -82,12 +82,17 @@ class Client:
 
 
 class Hub:
-    def __init__(self, queue_size: int) -> None:
+    """The connected clients, by extension. ``on_presence`` (if set) is called when a client
+    comes or goes; ``operator_name`` says who is logged in on an extension."""
+
+    def __init__(self, queue_size: int, metrics: Metrics | None = None) -> None:
         self.queue_size = queue_size
+        self.metrics = metrics
         self.clients: set[Client] = set()
         self._by_ext: dict[str, set[Client]] = {}
         self.drops = 0
         self.sent = 0
+        self.on_presence: Callable[[], None] | None = None
 
     def add(self, ws: web.WebSocketResponse, who: Principal) -> Client:
         client = Client(ws, who, self.queue_size)
@@ -96,19 +101,38 @@ class Hub:
         if who.extension:
             self._by_ext.setdefault(who.extension, set()).add(client)
         client.start()
+        self._presence()
         return client
 
     def _dropped(self, client: Client) -> None:
         self.drops += 1
+        if self.metrics is not None:
+            self.metrics.ws_dropped.inc()
         self.remove(client)
 
     def remove(self, client: Client) -> None:
+        if client not in self.clients:
+            return
         self.clients.discard(client)
         ext = client.who.extension
         if ext and ext in self._by_ext:
             self._by_ext[ext].discard(client)
             if not self._by_ext[ext]:
                 del self._by_ext[ext]
+        self._presence()
+
+    def _presence(self) -> None:
+        if self.on_presence is not None:
+            try:
+                self.on_presence()
+            except Exception:
+                log.exception("presence listener failed")
+
+    def operator_name(self, extension: str) -> str | None:
+        """The display name (else user name) of an operator logged in on ``extension``."""
+        clients = self._by_ext.get(extension, ())
+        best = min(clients, key=lambda c: (c.who.role != "operator", c.who.id), default=None)
+        return None if best is None else (best.who.display_name or best.who.username)
 
     def _send(self, clients: Iterable[Client], msg: Any) -> int:
         text = protocol.encode(msg)
@@ -121,9 +145,6 @@ class Hub:
 
     def send_to_watchers(self, venue_id: int, day: str, msg: Any) -> int:
         return self._send((c for c in self.clients if c.watch == (venue_id, day)), msg)
-
-    def send_to_board(self, msg: Any) -> int:
-        return self._send((c for c in self.clients if c.board), msg)
 
     def has_extension(self, extension: str) -> bool:
         return extension in self._by_ext

@@ -2,28 +2,33 @@
 
 On connect: ``Hello``, then the live call(s) of the operator's extension (a reconnecting client
 gets its call back). Client messages: ``Ping``, ``WatchSlots``, ``SubscribeBoard`` /
-``UnsubscribeBoard`` (supervisor, admin, kiosk) and ``PauseAgent`` (supervisor, admin).
+``UnsubscribeBoard`` (supervisor, admin, kiosk) and ``PauseAgent`` (supervisor, admin), the last
+three handled by the board (``board_app.on_board_message``).
+
+Authentication (``auth.socket_principal``): a request without a token, or with a bad Bearer
+header, gets 401 before the upgrade. A bad ``?token=`` (a browser page such as the wallboard,
+which cannot read an HTTP status from a failed WebSocket) is upgraded and closed at once with
+code 4401 and the reason (``token_invalid``: malformed, badly signed or expired;
+``token_revoked``), so that the page can say so instead of reconnecting for ever. Sockets of a
+revoked account are closed the same way later (``auth.sweep``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 
 from aiohttp import WSMsgType, web
 
 from cti_server import protocol
-from cti_server.web.auth import MANAGERS, socket_principal
+from cti_server.web.auth import socket_principal
 from cti_server.web.board_app import BOARD, on_board_message
 from cti_server.web.hub import Client
-from cti_server.web.keys import BRIDGE, HUB, SERVICE, SETTINGS
+from cti_server.web.keys import HUB, SERVICE, SETTINGS
 from cti_server.web.tokens import Principal
 
 log = logging.getLogger(__name__)
 
-BOARD_ROLES = (*MANAGERS, "kiosk")
-# Board (issue #5): these go to the board service (board_app.on_board_message) when it runs.
 BOARD_MESSAGES = (protocol.SubscribeBoard, protocol.UnsubscribeBoard, protocol.PauseAgent)
 
 
@@ -57,6 +62,7 @@ async def ws_handler(request: web.Request) -> web.StreamResponse:
             elif msg.type == WSMsgType.ERROR:
                 log.info("ws: operator %s socket error: %r", who.id, ws.exception())
     finally:
+        request.app[BOARD].unsubscribe(client)
         hub.remove(client)
         await client.stop()
         log.info("ws: operator %s disconnected", who.id)
@@ -77,19 +83,8 @@ async def _on_text(request: web.Request, client: Client, who: Principal, text: s
         client.offer(protocol.encode(protocol.Pong(nonce=msg.nonce)))
     elif isinstance(msg, protocol.WatchSlots):
         _watch(request, client, msg)
-    elif isinstance(msg, BOARD_MESSAGES) and request.app.get(BOARD) is not None:
-        await on_board_message(request, client, who, msg)  # supervisor board (Board, issue #5)
-    elif isinstance(msg, protocol.SubscribeBoard | protocol.UnsubscribeBoard):
-        if who.role not in BOARD_ROLES:
-            _error(client, "forbidden", "the board is for supervisors")
-            return
-        client.board = isinstance(msg, protocol.SubscribeBoard)
-        if client.board:
-            board = request.app[SERVICE].board()
-            if board is not None:
-                client.offer(protocol.encode(protocol.BoardUpdate(board=board)))
-    elif isinstance(msg, protocol.PauseAgent):
-        await _pause(request, client, who, msg)
+    elif isinstance(msg, BOARD_MESSAGES):
+        await on_board_message(request, client, who, msg)
     else:
         _error(client, "bad_message", f"{msg.type} is not for the server")
 
@@ -104,24 +99,3 @@ def _watch(request: web.Request, client: Client, msg: protocol.WatchSlots) -> No
         _error(client, "bad_message", "day: expected YYYY-MM-DD")
         return
     client.watch = (msg.venue_id, msg.day)
-
-
-async def _pause(
-    request: web.Request, client: Client, who: Principal, msg: protocol.PauseAgent
-) -> None:
-    if who.role not in MANAGERS:
-        _error(client, "forbidden", "pausing agents is for supervisors")
-        return
-    bridge = request.app.get(BRIDGE)
-    if bridge is None or not getattr(bridge, "connected", False):
-        _error(client, "ami_unavailable", "the PBX is not connected")
-        return
-    try:
-        await asyncio.wait_for(
-            bridge.queue_pause(msg.interface, msg.paused, msg.reason, msg.queue), 5.0
-        )
-    except Exception as err:
-        log.warning("pause of %s by operator %s failed: %r", msg.interface, who.id, err)
-        _error(client, "pause_failed", str(err) or type(err).__name__)
-        return
-    log.info("operator %s %s %s", who.id, "paused" if msg.paused else "unpaused", msg.interface)

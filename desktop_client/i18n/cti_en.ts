@@ -4,6 +4,26 @@
 <context>
     <name>cti</name>
     <message>
+        <source>非通知</source>
+        <translation>Withheld</translation>
+    </message>
+    <message>
+        <source>公衆電話</source>
+        <translation>Payphone</translation>
+    </message>
+    <message>
+        <source>表示圏外</source>
+        <translation>Unavailable</translation>
+    </message>
+    <message>
+        <source>番号不正</source>
+        <translation>Invalid number</translation>
+    </message>
+    <message>
+        <source>番号なし</source>
+        <translation>No number</translation>
+    </message>
+    <message>
         <source>待ち呼数（区間最大）</source>
         <translation>Calls waiting (peak per interval)</translation>
     </message>
@@ -104,6 +124,10 @@
         <translation>Per 15 minutes</translation>
     </message>
     <message>
+        <source>待っている呼</source>
+        <translation>Callers waiting</translation>
+    </message>
+    <message>
         <source>キュー</source>
         <translation>Queue</translation>
     </message>
@@ -184,6 +208,18 @@
         <translation>Booked / capacity</translation>
     </message>
     <message>
+        <source>順番</source>
+        <translation>Position</translation>
+    </message>
+    <message>
+        <source>番号</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>待ち時間</source>
+        <translation>Wait</translation>
+    </message>
+    <message>
         <source>待ち呼：注意（件以上）</source>
         <translation>Waiting: caution from (calls)</translation>
     </message>
@@ -228,14 +264,6 @@
         <translation>Where the colours of the tables change.</translation>
     </message>
     <message>
-        <source>休止…</source>
-        <translation>Pause…</translation>
-    </message>
-    <message>
-        <source>再開</source>
-        <translation>Resume</translation>
-    </message>
-    <message>
         <source>しきい値…</source>
         <translation>Thresholds…</translation>
     </message>
@@ -250,6 +278,14 @@
     <message>
         <source>オペレーターを休止</source>
         <translation>Pause an agent</translation>
+    </message>
+    <message>
+        <source>休止…</source>
+        <translation>Pause…</translation>
+    </message>
+    <message>
+        <source>再開</source>
+        <translation>Resume</translation>
     </message>
     <message>
         <source>ボードのデータを待っています</source>
@@ -302,10 +338,6 @@
     <message>
         <source>現在の予約: {venue} {when}（#{id}）</source>
         <translation>Current booking: {venue} {when} (#{id})</translation>
-    </message>
-    <message>
-        <source>番号</source>
-        <translation>No.</translation>
     </message>
     <message>
         <source>氏名（カナ）</source>
@@ -504,10 +536,6 @@
         <translation>Slot deleted.</translation>
     </message>
     <message>
-        <source>番号なし</source>
-        <translation>No number</translation>
-    </message>
-    <message>
         <source>本人の携帯</source>
         <translation>own mobile</translation>
     </message>
@@ -586,22 +614,6 @@
     <message>
         <source>サーバーに接続できません。入力はそのまま残っています。</source>
         <translation>Cannot reach the server. What you typed is kept.</translation>
-    </message>
-    <message>
-        <source>非通知</source>
-        <translation>Withheld</translation>
-    </message>
-    <message>
-        <source>公衆電話</source>
-        <translation>Payphone</translation>
-    </message>
-    <message>
-        <source>表示圏外</source>
-        <translation>Unavailable</translation>
-    </message>
-    <message>
-        <source>番号不正</source>
-        <translation>Invalid number</translation>
     </message>
     <message>
         <source>待機中</source>
@@ -1150,6 +1162,10 @@
     <message>
         <source>会場・枠の管理（スーパーバイザー・管理者）</source>
         <translation>Venues and slots (supervisors, admins)</translation>
+    </message>
+    <message>
+        <source>監視ボード: 選択中のオペレーターを休止 / 再開</source>
+        <translation>Board: pause / resume the selected operator</translation>
     </message>
     <message>
         <source>はがき番号（バーコード）で探す</source>

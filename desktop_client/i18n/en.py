@@ -191,6 +191,10 @@ EN: dict[str, str] = {
     # supervisor board
     "監視ボード": "Supervisor board",
     "監視ボード（スーパーバイザー）": "Supervisor board (supervisors)",
+    "監視ボード: 選択中のオペレーターを休止 / 再開": "Board: pause / resume the selected operator",
+    "待っている呼": "Callers waiting",
+    "順番": "Position",
+    "待ち時間": "Wait",
     "通話対応": "Calls",
     "待ち呼数（区間最大）": "Calls waiting (peak per interval)",
     "区間ごとの応答・放棄": "Answered / abandoned per interval",

@@ -1,8 +1,8 @@
 """The supervisor board as the client sees it (Qt-free): the last ``BoardUpdate``, the
 supervisor's colour thresholds, times that tick on between updates, and chart series.
 
-The server's board schema is documented in ``cti_server/web/board_build.py``. Elapsed times
-(longest wait, time in state) are computed from the board's timestamps and the server clock
+The board is the typed ``cti_server.protocol.Board``. Elapsed times (longest wait, time in
+state, each waiting caller's wait) are computed from the board's timestamps and the server clock
 offset measured when the update arrived, so the view only needs a one-second repaint timer.
 """
 
@@ -13,7 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from cti_server.protocol import BoardUpdate, PauseAgent
+from cti_server.protocol import (
+    Board,
+    BoardAgent,
+    BoardFigures,
+    BoardQueue,
+    BoardUpdate,
+    PauseAgent,
+    VenueFill,
+    WaitingCall,
+)
+from desktop_client.models.dates import local_time
 from desktop_client.models.observable import Observable
 
 
@@ -61,6 +71,32 @@ def fmt_ratio(v: float | None) -> str:
     return "—" if v is None else f"{round(v * 100)}%"
 
 
+def service_level(
+    formula: str, answered: int, abandoned: int, met_answered: int, met_abandoned: int
+) -> float | None:
+    """The service level of counts by the server's formula (see ``BoardSettings``)."""
+    if formula == "answered_only":
+        met, base = met_answered, answered
+    elif formula == "abandons_met":
+        met, base = met_answered + met_abandoned, answered + abandoned
+    else:  # with_abandons
+        met, base = met_answered, answered + abandoned
+    return met / base if base else None
+
+
+# the same words as the pop's caller line (views/labels.caller_text); translation sources
+CALLER_TEXT = {"withheld": "非通知", "payphone": "公衆電話", "unavailable": "表示圏外",
+               "invalid": "番号不正", "": "番号なし"}  # fmt: skip
+
+
+def caller_text(caller: WaitingCall) -> str:
+    """The number in national form, else what kind of no-number it is (Japanese, to translate
+    with ``t``). A withheld caller is 非通知 whatever else is known."""
+    if caller.caller_status == "number" and caller.number:
+        return caller.number
+    return CALLER_TEXT.get(caller.caller_status, CALLER_TEXT[""])
+
+
 class BoardModel(Observable):
     def __init__(
         self,
@@ -70,7 +106,7 @@ class BoardModel(Observable):
         super().__init__()
         self.thresholds = thresholds or Thresholds()
         self.clock = clock
-        self.board: dict[str, Any] = {}
+        self.board: Board | None = None
         self.skew = dt.timedelta(0)  # server clock - our clock
         self.error = ""  # id of the last refusal ("forbidden", "ami_unavailable", ...), "" if none
         self.error_message = ""
@@ -79,10 +115,10 @@ class BoardModel(Observable):
     # ---- in -------------------------------------------------------------------------------
     def on_update(self, msg: BoardUpdate) -> None:
         self.board = msg.board
-        at = _parse(msg.board.get("at"))
+        at = _parse(msg.board.at)
         if at is not None:
             self.skew = at - self.clock()
-        shown = {a.get("interface"): a.get("state") == "paused" for a in self.agents}
+        shown = {a.interface: a.state == "paused" for a in self.agents}
         self.pending = {i: p for i, p in self.pending.items() if shown.get(i, p) != p}
         self.changed()
 
@@ -110,27 +146,39 @@ class BoardModel(Observable):
         return self.clock() + self.skew
 
     @property
-    def queues(self) -> list[dict[str, Any]]:
-        return list(self.board.get("queues", []))
+    def queues(self) -> tuple[BoardQueue, ...]:
+        return self.board.queues if self.board else ()
 
     @property
-    def agents(self) -> list[dict[str, Any]]:
-        return list(self.board.get("agents", []))
+    def agents(self) -> tuple[BoardAgent, ...]:
+        return self.board.agents if self.board else ()
 
     @property
-    def bookings(self) -> list[dict[str, Any]]:
-        return list(self.board.get("bookings", []))
+    def bookings(self) -> tuple[VenueFill, ...]:
+        return self.board.bookings if self.board else ()
+
+    @property
+    def callers(self) -> list[tuple[str, WaitingCall]]:
+        """(queue, caller) for the callers waiting now in every queue, longest waiting first."""
+        calls = [(q.name, c) for q in self.queues for c in q.callers]
+        return sorted(calls, key=lambda qc: qc[1].queued_at)
 
     def definition(self, key: str, lang: str = "ja") -> str:
-        d = self.board.get("definitions", {}).get(key, {})
-        return str(d.get(lang) or d.get("en") or "")
+        d = self.board.definitions.get(key) if self.board else None
+        if d is None:
+            return ""
+        return (d.ja if lang == "ja" else d.en) or d.en
 
-    def longest_wait(self, queue: dict[str, Any]) -> float:
-        oldest = _parse(queue.get("oldest_queued_at"))
+    def longest_wait(self, queue: BoardQueue) -> float:
+        oldest = _parse(queue.oldest_queued_at)
         return max(0.0, (self.now() - oldest).total_seconds()) if oldest else 0.0
 
-    def in_state(self, agent: dict[str, Any]) -> float | None:
-        since = _parse(agent.get("since"))
+    def waited(self, caller: WaitingCall) -> float:
+        at = _parse(caller.queued_at)
+        return max(0.0, (self.now() - at).total_seconds()) if at else 0.0
+
+    def in_state(self, agent: BoardAgent) -> float | None:
+        since = _parse(agent.since)
         return max(0.0, (self.now() - since).total_seconds()) if since else None
 
     def level(self, key: str, value: float | None) -> str:
@@ -148,32 +196,39 @@ class BoardModel(Observable):
         return "bad" if value >= limits[1] else "warn" if value >= limits[0] else "ok"
 
     @staticmethod
-    def abandon_rate(today: dict[str, Any]) -> float | None:
-        offered = today.get("offered") or 0
-        return (today.get("abandoned") or 0) / offered if offered else None
+    def abandon_rate(today: BoardFigures) -> float | None:
+        return today.abandoned / today.offered if today.offered else None
 
     # ---- chart series (one point per interval, midnight .. now) ---------------------------
-    def series(self, queue: dict[str, Any]) -> dict[str, list[tuple[str, float | None]]]:
+    def series(self, queue: BoardQueue) -> dict[str, list[tuple[str, float | None]]]:
+        """Per interval: peak waiting, answered, abandoned (short ones too) and the service
+        level so far, by the formula the board uses."""
         out: dict[str, list[tuple[str, float | None]]] = {
             "peak_waiting": [], "answered": [], "abandoned": [], "service_level": [],
         }  # fmt: skip
-        answered = within = 0
-        for iv in queue.get("intervals", []):
-            label = str(iv["start"])[11:16]
-            out["peak_waiting"].append((label, float(iv["peak_waiting"])))
-            out["answered"].append((label, float(iv["answered"])))
-            out["abandoned"].append((label, float(iv["abandoned"] + iv["short_abandoned"])))
-            answered += iv["answered"]
-            within += iv["answered_within_sl"]
-            out["service_level"].append((label, within / answered if answered else None))
+        formula = self.board.settings.service_level_formula if self.board else ""
+        answered = abandoned = met_answered = met_abandoned = 0
+        for iv in queue.intervals:
+            f = iv.figures
+            start = local_time(iv.start)  # UTC on the wire; the chart reads Tokyo time
+            label = f"{start:%H:%M}" if start is not None else iv.start[11:16]
+            out["peak_waiting"].append((label, float(iv.peak_waiting)))
+            out["answered"].append((label, float(f.answered)))
+            out["abandoned"].append((label, float(f.abandoned + f.short_abandoned)))
+            answered += f.answered
+            abandoned += f.abandoned
+            met_answered += f.answered_within_sl
+            met_abandoned += f.abandoned_within_sl
+            sl = service_level(formula, answered, abandoned, met_answered, met_abandoned)
+            out["service_level"].append((label, sl))
         return out
 
     # ---- out ------------------------------------------------------------------------------
     @staticmethod
-    def pause_request(agent: dict[str, Any], paused: bool, reason: str = "") -> PauseAgent:
+    def pause_request(agent: BoardAgent, paused: bool, reason: str = "") -> PauseAgent:
         """QueuePause for every queue of the agent; the reason on one line, at most 64 chars."""
         one_line = " ".join(reason.split())[:64] if paused else ""
-        return PauseAgent(interface=str(agent["interface"]), paused=paused, reason=one_line)
+        return PauseAgent(interface=agent.interface, paused=paused, reason=one_line)
 
     def sent(self, msg: PauseAgent) -> None:
         """A pause / unpause went out: pending until the board shows it or the server refuses."""

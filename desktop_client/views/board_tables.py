@@ -13,7 +13,8 @@ STATES = {"available": "受付可", "ringing": "呼出中", "in_call": "通話�
           "paused": "休止", "unavailable": "不在", "logged_out": "ログアウト"}  # fmt: skip
 REASONS = ["休憩", "研修", "事務作業", "打合せ"]
 SECTIONS = {"queues": "キュー（現在）", "today": "本日", "agents": "オペレーター",
-            "bookings": "予約状況", "intervals": "15分ごと"}  # fmt: skip
+            "bookings": "予約状況", "intervals": "15分ごと",
+            "callers": "待っている呼"}  # fmt: skip
 # (header, definition key) per table
 QUEUE_COLS = [("キュー", ""), ("待ち呼", "waiting"), ("最長待ち", "longest_wait"),
               ("受付可", "available"), ("呼出中", "ringing"), ("通話中", "in_call"),
@@ -21,14 +22,15 @@ QUEUE_COLS = [("キュー", ""), ("待ち呼", "waiting"), ("最長待ち", "lon
 TODAY_COLS = [("キュー", "day"), ("着信", "offered"), ("応答", "answered"), ("放棄", "abandoned"),
               ("短時間放棄", "short_abandoned"), ("SL", "service_level"), ("平均待ち", "avg_wait"),
               ("90%待ち", "p90_wait"), ("平均通話", "avg_talk")]  # fmt: skip
-AGENT_COLS = [("内線", ""), ("名前", ""), ("状態", ""), ("経過", ""), ("理由", "paused"),
+AGENT_COLS = [("内線", ""), ("名前", "operator"), ("状態", ""), ("経過", ""), ("理由", "paused"),
               ("本日応答", "answered_today"), ("平均通話", "avg_talk")]  # fmt: skip
 INTERVAL_COLS = [("時刻", "day"), ("最大待ち", "peak_waiting"), ("着信", "offered"),
                  ("応答", "answered"), ("放棄", "abandoned"), ("短時間", "short_abandoned"),
                  ("SL", "service_level")]  # fmt: skip
 BOOKING_COLS = [("日付", ""), ("会場", ""), ("予約 / 定員", "bookings")]
+CALLER_COLS = [("順番", "callers"), ("番号", "callers"), ("待ち時間", "callers")]
 # columns whose cells are centred (figures); tables not named here centre every column but the first
-CENTRED = {"agents": (0, 3, 5, 6), "bookings": (0, 2), "intervals": range(7)}
+CENTRED = {"agents": (0, 3, 5, 6), "bookings": (0, 2), "intervals": range(7), "callers": (0, 2)}
 Cells = list[tuple[str, str]]  # (text, level) per cell
 
 
@@ -53,10 +55,16 @@ def make_table(cols: list[tuple[str, str]], flex: int | None = None) -> QTableWi
     return table
 
 
-def fit_height(table: QTableWidget, min_rows: int = 1) -> None:
-    """A table as tall as its rows (no empty well under a one-queue table)."""
+def fit_height(table: QTableWidget, min_rows: int = 1, max_rows: int | None = None) -> None:
+    """A table as tall as its rows (no empty well under a one-queue table). With ``max_rows``
+    it may shrink to ``min_rows`` and scroll when the window is short, and grows to show at
+    most ``max_rows`` rows: its rows never force the window taller than the screen."""
     row_h = table.verticalHeader().defaultSectionSize()
-    body = sum(table.rowHeight(r) for r in range(table.rowCount()))
-    body += max(0, min_rows - table.rowCount()) * row_h
-    head = table.horizontalHeader().sizeHint().height()
-    table.setFixedHeight(head + body + 2 * table.frameWidth() + 2)
+    n = table.rowCount()
+    head = table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth() + 2
+    if max_rows is None:
+        body = sum(table.rowHeight(r) for r in range(n)) + max(0, min_rows - n) * row_h
+        table.setFixedHeight(head + body)
+        return
+    table.setMinimumHeight(head + min_rows * row_h)
+    table.setMaximumHeight(head + max(min_rows, min(n, max_rows)) * row_h)

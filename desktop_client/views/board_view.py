@@ -1,10 +1,15 @@
-"""The supervisor view: live queues and agents, today's figures, intervals, bookings, charts.
+"""The supervisor view: live queues, callers waiting and agents, today's figures, intervals,
+bookings, charts.
 
 Takes a ``BoardModel`` and a ``send`` callable (``PauseAgent`` messages go through it to the
 ServerLink; it returns False when there is no connection); never talks to the network itself.
 Thresholds live in QSettings (board_thresholds.py); every figure's definition (from the server,
-in the UI language) is its tooltip. Every text goes through ``t()`` and is rebuilt on a
-LanguageChange, like the rest of the client.
+in the UI language) is its tooltip, and the service level's formula is written beside it.
+Every text goes through ``t()`` and is rebuilt on a LanguageChange, like the rest of the client.
+
+Sized for a 1366x768 screen: tables whose rows grow (agents, callers, bookings) scroll instead
+of making the window taller. Keyboard: Ctrl+P pauses the selected operator (the first one when
+none is selected), Ctrl+Shift+P resumes; Tab reaches the tables and the buttons.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -26,12 +31,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cti_server.protocol import BoardAgent, BoardFigures, BoardInterval, BoardQueue
+
 from ..i18n import current_language
-from ..models.board import BoardModel, Thresholds, fmt_ratio, fmt_seconds
+from ..models.board import BoardModel, Thresholds, caller_text, fmt_ratio, fmt_seconds
+from . import shortcuts as keys
 from .board_charts import BoardCharts
 from .board_tables import (
     AGENT_COLS,
     BOOKING_COLS,
+    CALLER_COLS,
     CENTRED,
     COLOURS,
     INTERVAL_COLS,
@@ -48,6 +57,9 @@ from .board_thresholds import ThresholdDialog, load_thresholds, save_thresholds
 from .labels import error_text, t
 from .language import Retranslating
 
+# (min rows, max rows) of the tables that scroll rather than grow the window
+BOUNDED = {"agents": (3, 12), "callers": (2, 6), "bookings": (2, 6)}
+
 
 class BoardView(Retranslating, QWidget):
     def __init__(
@@ -61,12 +73,13 @@ class BoardView(Retranslating, QWidget):
         self.model, self.send, self.settings = model, send, settings
         if settings is not None:
             model.thresholds = load_thresholds(settings)
-        self.status, self.notice = QLabel(), QLabel()
+        self.status, self.notice, self.sl_formula = QLabel(), QLabel(), QLabel()
         self.notice.setWordWrap(True)
         self.queues, self.today = make_table(QUEUE_COLS), make_table(TODAY_COLS)
         self.agents, self.intervals = make_table(AGENT_COLS, flex=1), make_table(INTERVAL_COLS)
         self.bookings = make_table(BOOKING_COLS, flex=1)
-        for name in ("queues", "today", "agents", "intervals", "bookings"):
+        self.callers = make_table(CALLER_COLS, flex=1)
+        for name in ("queues", "today", "agents", "intervals", "bookings", "callers"):
             getattr(self, name).setObjectName(name)
         self.mobility = QLabel()
         self.titles = {key: QLabel() for key in SECTIONS}
@@ -77,6 +90,7 @@ class BoardView(Retranslating, QWidget):
         self.resume_button.clicked.connect(self._resume)
         self.threshold_button.clicked.connect(self.edit_thresholds)
         self.agents.itemSelectionChanged.connect(self._update_buttons)
+        self._shortcuts()
         self._layout()
         model.subscribe(self.refresh)
         self.timer = QTimer(self)
@@ -84,8 +98,17 @@ class BoardView(Retranslating, QWidget):
         self.timer.start(1000)
         self.retranslate()
 
+    def _shortcuts(self) -> None:
+        """Pause / resume from the keyboard, only while the board is the shown section."""
+        for key, slot in ((keys.PAUSE_AGENT, self.pause_selected),
+                          (keys.RESUME_AGENT, self._resume)):  # fmt: skip
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+
     def _layout(self) -> None:
-        """Left: now (queues, agents), today and its intervals; right: charts, bookings."""
+        """Left: now (queues, agents), today and its intervals; right: who waits, charts,
+        bookings."""
         top = QHBoxLayout()
         top.addWidget(self.status, 1)
         top.addWidget(self.threshold_button)
@@ -93,15 +116,22 @@ class BoardView(Retranslating, QWidget):
         buttons.addWidget(self.pause_button)
         buttons.addWidget(self.resume_button)
         buttons.addStretch(1)
+        today_head = QHBoxLayout()
+        today_head.addWidget(self.titles["today"])
+        today_head.addWidget(self.sl_formula, 1)
         left = QVBoxLayout()
-        for key, widget in (("queues", self.queues), ("today", self.today),
-                            ("agents", self.agents)):  # fmt: skip
-            left.addWidget(self.titles[key])
-            left.addWidget(widget)
+        left.addWidget(self.titles["queues"])
+        left.addWidget(self.queues)
+        left.addLayout(today_head)
+        left.addWidget(self.today)
+        left.addWidget(self.titles["agents"])
+        left.addWidget(self.agents, 2)
         left.addLayout(buttons)
         left.addWidget(self.titles["intervals"])
         left.addWidget(self.intervals, 1)
         right = QVBoxLayout()
+        right.addWidget(self.titles["callers"])
+        right.addWidget(self.callers)
         for chart in (self.charts.waiting, self.charts.volume, self.charts.service):
             right.addWidget(chart, 1)
         head = QHBoxLayout()
@@ -116,19 +146,21 @@ class BoardView(Retranslating, QWidget):
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 4, 6, 4)
         outer.addLayout(top)
         outer.addWidget(self.notice)
         outer.addLayout(grid, 1)
 
     def retranslate(self) -> None:
         tables = ((self.queues, QUEUE_COLS), (self.today, TODAY_COLS), (self.agents, AGENT_COLS),
-                  (self.intervals, INTERVAL_COLS), (self.bookings, BOOKING_COLS))  # fmt: skip
+                  (self.intervals, INTERVAL_COLS), (self.bookings, BOOKING_COLS),
+                  (self.callers, CALLER_COLS))  # fmt: skip
         for table, cols in tables:
             table.setHorizontalHeaderLabels([t(c[0]) for c in cols])
         for key, label in self.titles.items():
             label.setText(f"<b>{t(SECTIONS[key])}</b>")
-        self.pause_button.setText(t("休止…"))
-        self.resume_button.setText(t("再開"))
+        self.pause_button.setText(keys.with_key(t("休止…"), keys.PAUSE_AGENT))
+        self.resume_button.setText(keys.with_key(t("再開"), keys.RESUME_AGENT))
         self.threshold_button.setText(t("しきい値…"))
         self.refresh()
 
@@ -154,78 +186,90 @@ class BoardView(Retranslating, QWidget):
                     item.setBackground(QBrush(COLOURS[level]))
                 table.setItem(r, c, item)
         if table is not self.intervals:  # the intervals take what is left, and scroll
-            fit_height(table, 3 if table in (self.agents, self.bookings) else 1)
+            fit_height(table, *BOUNDED.get(table.objectName(), (1, None)))
 
     def refresh(self) -> None:
         m = self.model
         b = m.board
         self._show_notice()
-        if not b:
+        if b is None:
             self.status.setText(t("ボードのデータを待っています"))
             self._update_buttons()
             return
-        live = (
-            t("PBX接続中") if b.get("pbx_connected") else t("PBX未接続：表示が古い可能性があります")
-        )
-        self.status.setText(f"{b.get('day', '')}  {live}")
-        self.status.setStyleSheet("" if b.get("pbx_connected") else "color: #b00020;")
-        self._fill(self.queues, QUEUE_COLS, [[
-            (q["name"], ""), (str(q["waiting"]), m.level("waiting", q["waiting"])),
-            (fmt_seconds(m.longest_wait(q)), m.level("longest_wait", m.longest_wait(q))),
-            (str(q["available"]), ""), (str(q["ringing"]), ""), (str(q["in_call"]), ""),
-            (str(q["paused"]), ""), (str(q["unavailable"]), ""),
-        ] for q in m.queues])  # fmt: skip
-        self._fill(self.today, TODAY_COLS, [self._today_row(q) for q in m.queues])
+        live = t("PBX接続中") if b.pbx_connected else t("PBX未接続：表示が古い可能性があります")
+        self.status.setText(f"{b.day}  {live}")
+        self.status.setStyleSheet("" if b.pbx_connected else "color: #b00020;")
+        lang = current_language()
+        self.sl_formula.setText(f"SL = {m.definition('service_level_short', lang)}")
+        self.sl_formula.setToolTip(m.definition("service_level", lang))
+        self._fill(self.queues, QUEUE_COLS, [self._queue_row(q) for q in m.queues])
+        self._fill(self.today, TODAY_COLS, [self._today_row(q.name, q.today) for q in m.queues])
         self._fill_agents()
-        ivs = [
-            iv for q in m.queues[:1] for iv in q["intervals"] if iv["offered"] or iv["peak_waiting"]
-        ]
-        self._fill(self.intervals, INTERVAL_COLS, [[
-            (iv["start"][11:16], ""), (str(iv["peak_waiting"]), ""), (str(iv["offered"]), ""),
-            (str(iv["answered"]), ""), (str(iv["abandoned"]), ""),
-            (str(iv["short_abandoned"]), ""),
-            (fmt_ratio(iv["service_level"]), m.level("service_level", iv["service_level"])),
-        ] for iv in reversed(ivs)])  # fmt: skip
+        self._fill(self.callers, CALLER_COLS, [
+            [(str(c.position), ""), (t(caller_text(c)), ""), (fmt_seconds(m.waited(c)), "")]
+            for _, c in m.callers
+        ])  # fmt: skip
+        ivs = [iv for q in m.queues[:1] for iv in q.intervals
+               if iv.figures.offered or iv.peak_waiting]  # fmt: skip
+        self._fill(self.intervals, INTERVAL_COLS, [self._interval_row(iv) for iv in reversed(ivs)])
         self._fill(self.bookings, BOOKING_COLS, [[
-            (bk["day"][5:].replace("-", "/"), ""), (bk["venue"], ""),
-            (f"{bk['booked']} / {bk['capacity']}",
-             "bad" if bk["capacity"] and bk["booked"] >= bk["capacity"] else ""),
+            (bk.day[5:].replace("-", "/"), ""), (bk.venue, ""),
+            (f"{bk.booked} / {bk.capacity}",
+             "bad" if bk.capacity and bk.booked >= bk.capacity else ""),
         ] for bk in m.bookings])  # fmt: skip
-        self.mobility.setText(t("移動支援 未手配: {n} 件").format(n=b.get("mobility_open", 0)))
-        self.mobility.setToolTip(m.definition("mobility_open", current_language()))
+        self.mobility.setText(t("移動支援 未手配: {n} 件").format(n=b.mobility_open))
+        self.mobility.setToolTip(m.definition("mobility_open", lang))
         self.charts.update()
+
+    def _queue_row(self, q: BoardQueue) -> Cells:
+        m = self.model
+        wait = m.longest_wait(q)
+        return [
+            (q.name, ""), (str(q.waiting), m.level("waiting", q.waiting)),
+            (fmt_seconds(wait), m.level("longest_wait", wait)), (str(q.available), ""),
+            (str(q.ringing), ""), (str(q.in_call), ""), (str(q.paused), ""),
+            (str(q.unavailable), ""),
+        ]  # fmt: skip
+
+    def _interval_row(self, iv: BoardInterval) -> Cells:
+        f, m = iv.figures, self.model
+        return [
+            (iv.start[11:16], ""), (str(iv.peak_waiting), ""), (str(f.offered), ""),
+            (str(f.answered), ""), (str(f.abandoned), ""), (str(f.short_abandoned), ""),
+            (fmt_ratio(f.service_level), m.level("service_level", f.service_level)),
+        ]  # fmt: skip
 
     def _fill_agents(self) -> None:
         """The agents table; the selected agent stays selected across updates."""
         m = self.model
         chosen = self.selected_agent()
         self._fill(self.agents, AGENT_COLS, [[
-            (a["extension"], ""), (a["name"], ""), (self._state_text(a),
-             "bad" if a["state"] == "paused" else "warn" if a["interface"] in m.pending else ""),
-            (fmt_seconds(m.in_state(a)) if a.get("since") else "", ""), (a["paused_reason"], ""),
-            (str(a["answered_today"]), ""), (fmt_seconds(a["avg_talk_today"]), ""),
+            (a.extension, ""), (a.name, ""), (self._state_text(a),
+             "bad" if a.state == "paused" else "warn" if a.interface in m.pending else ""),
+            (fmt_seconds(m.in_state(a)) if a.since else "", ""), (a.paused_reason, ""),
+            (str(a.answered_today), ""), (fmt_seconds(a.avg_talk_today), ""),
         ] for a in m.agents])  # fmt: skip
         if chosen is not None:
-            rows = [r for r, a in enumerate(m.agents) if a["interface"] == chosen["interface"]]
+            rows = [r for r, a in enumerate(m.agents) if a.interface == chosen.interface]
             if rows:
                 self.agents.selectRow(rows[0])
         self._update_buttons()
 
-    def _state_text(self, agent: dict[str, Any]) -> str:
-        wanted = self.model.pending.get(agent["interface"])
+    def _state_text(self, agent: BoardAgent) -> str:
+        wanted = self.model.pending.get(agent.interface)
         if wanted is not None:
             return t("休止を依頼中…") if wanted else t("再開を依頼中…")
-        return t(STATES.get(agent["state"], agent["state"]))
+        return t(STATES.get(agent.state, agent.state))
 
-    def _today_row(self, q: dict[str, Any]) -> Cells:
-        m, d = self.model, q["today"]
+    def _today_row(self, name: str, d: BoardFigures) -> Cells:
+        m = self.model
         return [
-            (q["name"], ""), (str(d["offered"]), ""), (str(d["answered"]), ""),
-            (str(d["abandoned"]), m.level("abandon_rate", m.abandon_rate(d))),
-            (str(d["short_abandoned"]), ""),
-            (fmt_ratio(d["service_level"]), m.level("service_level", d["service_level"])),
-            (fmt_seconds(d["avg_wait"]), ""), (fmt_seconds(d["p90_wait"]), ""),
-            (fmt_seconds(d["avg_talk"]), ""),
+            (name, ""), (str(d.offered), ""), (str(d.answered), ""),
+            (str(d.abandoned), m.level("abandon_rate", m.abandon_rate(d))),
+            (str(d.short_abandoned), ""),
+            (fmt_ratio(d.service_level), m.level("service_level", d.service_level)),
+            (fmt_seconds(d.avg_wait), ""), (fmt_seconds(d.p90_wait), ""),
+            (fmt_seconds(d.avg_talk), ""),
         ]  # fmt: skip
 
     def _show_notice(self) -> None:
@@ -249,37 +293,52 @@ class BoardView(Retranslating, QWidget):
                 item.setText(fmt_seconds(self.model.longest_wait(q)))
         for r, a in enumerate(self.model.agents):
             item = self.agents.item(r, 3)
-            if item is not None and a.get("since"):
+            if item is not None and a.since:
                 item.setText(fmt_seconds(self.model.in_state(a)))
+        for r, (_, c) in enumerate(self.model.callers):
+            item = self.callers.item(r, 2)
+            if item is not None:
+                item.setText(fmt_seconds(self.model.waited(c)))
 
     # ---- actions --------------------------------------------------------------------------
-    def selected_agent(self) -> dict[str, Any] | None:
+    def selected_agent(self) -> BoardAgent | None:
         rows = self.agents.selectionModel().selectedRows()
         row = rows[0].row() if rows else -1
         agents = self.model.agents
-        return agents[row] if 0 <= row < len(agents) and agents[row]["interface"] else None
+        return agents[row] if 0 <= row < len(agents) and agents[row].interface else None
 
     def _update_buttons(self) -> None:
         agent = self.selected_agent()
-        paused = agent is not None and agent["state"] == "paused"
+        paused = agent is not None and agent.state == "paused"
         self.pause_button.setEnabled(agent is not None and not paused)
         self.resume_button.setEnabled(paused)
 
+    def pause_selected(self) -> None:
+        """Ctrl+P: pause the selected operator; with none selected, select the first one and
+        put the focus on the list (arrows choose, Ctrl+P again pauses)."""
+        if self.selected_agent() is None:
+            if self.agents.rowCount():
+                self.agents.selectRow(0)
+            self.agents.setFocus()
+            return
+        self._pause()
+
     def _pause(self) -> None:
         agent = self.selected_agent()
-        if agent is None:
+        if agent is None or agent.state == "paused":
             return
         prompt = t("{name}（{ext}）を休止します。理由:").format(
-            name=agent["name"], ext=agent["extension"]
+            name=agent.name, ext=agent.extension
         )
         reasons = [t(r) for r in REASONS]
         reason, ok = QInputDialog.getItem(self, t("オペレーターを休止"), prompt, reasons, 0, True)
         if ok:
             self._send(self.model.pause_request(agent, True, reason))
+        self.agents.setFocus()
 
     def _resume(self) -> None:
         agent = self.selected_agent()
-        if agent is not None:
+        if agent is not None and agent.state == "paused":
             self._send(self.model.pause_request(agent, False))
 
     def _send(self, msg: Any) -> None:

@@ -14,6 +14,8 @@ MOBILITY = "F6"
 WRAPUP = "F7"
 BOARD = "F8"  # supervisors and admins only
 VENUES = "F9"  # 会場・枠, supervisors and admins only
+PAUSE_AGENT = "Ctrl+P"  # board: pause the selected operator
+RESUME_AGENT = "Ctrl+Shift+P"  # board: resume the selected operator
 BARCODE = "Ctrl+B"  # はがき番号 field of the search
 INTENT = "Ctrl+I"  # 意向確認 form of the resident card
 VENUE_ADD = "Ctrl+N"
@@ -38,6 +40,7 @@ TABLE: tuple[tuple[str, str], ...] = (
     ("F7", "通話メモ（後処理）"),
     ("F8", "監視ボード（スーパーバイザー）"),
     ("F9", "会場・枠の管理（スーパーバイザー・管理者）"),
+    ("Ctrl+P / Ctrl+Shift+P", "監視ボード: 選択中のオペレーターを休止 / 再開"),
     ("Ctrl+B", "はがき番号（バーコード）で探す"),
     ("Ctrl+I", "意向確認を記録する（住民カード）"),
     ("Ctrl+N / Ctrl+S / Ctrl+D", "会場: 追加 / 保存 / 無効・有効（会場・枠）"),

@@ -79,18 +79,19 @@ def _record(client) -> list[object]:
     return seen
 
 
-def _agent(client, ext: str) -> dict[str, Any] | None:
+def _agent(client, ext: str) -> protocol.BoardAgent | None:
     model = client.board.model
-    return next((a for a in model.agents if a["extension"] == ext), None) if model else None
+    return next((a for a in model.agents if a.extension == ext), None) if model else None
 
 
 def _state(client, ext: str) -> str:
-    return (_agent(client, ext) or {}).get("state", "")
+    agent = _agent(client, ext)
+    return agent.state if agent else ""
 
 
 def _waiting(client) -> int | None:
     queues = client.board.model.queues
-    return queues[0]["waiting"] if queues else None
+    return queues[0].waiting if queues else None
 
 
 def test_supervisor_gets_the_live_board_and_pauses_an_agent(qtbot, client, sim, monkeypatch):
@@ -107,7 +108,7 @@ def test_supervisor_gets_the_live_board_and_pauses_an_agent(qtbot, client, sim, 
     assert any(isinstance(m, protocol.BoardUpdate) for m in seen)
 
     view = client.board.view
-    row = [a["extension"] for a in client.board.model.agents].index("1001")
+    row = [a.extension for a in client.board.model.agents].index("1001")
     view.agents.selectRow(row)
     monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("休憩", True)))
     view.pause_button.click()
@@ -119,7 +120,7 @@ def test_supervisor_gets_the_live_board_and_pauses_an_agent(qtbot, client, sim, 
     linkedid = sim.call(sim.place_call())  # nobody free: the caller waits in the queue
     qtbot.waitUntil(lambda: _waiting(client) == 1, timeout=10000)
     assert view.queues.item(0, 1).text() == "1"
-    oldest = client.board.model.queues[0]["oldest_queued_at"]
+    oldest = client.board.model.queues[0].oldest_queued_at
     assert oldest is not None
     assert linkedid
 

@@ -1,28 +1,31 @@
 """The supervisor view over a real board (the recorded burst through the server's builder):
-figures shown, definitions on hover, colours at the supervisor's thresholds (kept in QSettings),
-pause / unpause sent as PauseAgent (pending until the board shows it), refusals in red, and an
-offscreen render to /tmp/shots/board.png. Runs under compat.immortalize_none (conftest, autouse)."""
+figures shown, definitions on hover, the service level's formula beside it, callers waiting,
+colours at the supervisor's thresholds (kept in QSettings), pause / unpause sent as PauseAgent
+(pending until the board shows it, and by keyboard), refusals in red, the main window fitting a
+1366x768 screen with a large board, and an offscreen render to a temporary directory. Runs under
+compat.immortalize_none (conftest, autouse)."""
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QInputDialog
 
 from cti_server import protocol
 from cti_server.ami.frames import iter_file
 from cti_server.ami.translate import StreamTranslator
 from cti_server.config import Settings
+from cti_server.domain.board.build import build_board
+from cti_server.domain.board.records import record_from_call
+from cti_server.domain.board.today import TodayRecords
 from cti_server.domain.changes import CallChanged
 from cti_server.domain.figures import FigureSettings
 from cti_server.domain.tracker import Tracker
-from cti_server.web.board_build import build_board
-from cti_server.web.board_figures import TodayRecords, record_from_call
 from desktop_client import demo_board
 from desktop_client.models.board import BoardModel, Thresholds
 from desktop_client.views.board_thresholds import ThresholdDialog
@@ -32,7 +35,7 @@ pytestmark = pytest.mark.gui
 BASE = dt.datetime(2026, 11, 27, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
 
 
-def burst_board(ami_fixtures: Path, upto: int | None = None) -> dict:
+def burst_board(ami_fixtures: Path, upto: int | None = None) -> protocol.Board:
     """The board after (part of) 11-burst.ami, built as the server builds it."""
     settings = Settings(secret_key="x" * 16)
     tracker = Tracker()
@@ -50,9 +53,9 @@ def burst_board(ami_fixtures: Path, upto: int | None = None) -> dict:
                     if rec is not None:
                         today.put(rec)
     bookings = [
-        {"venue_id": 1, "venue": "中総合会館", "day": "2026-11-27", "capacity": 120, "booked": 97},
-        {"venue_id": 2, "venue": "西市民プラザ", "day": "2026-11-27", "capacity": 60, "booked": 60},
-        {"venue_id": 1, "venue": "中総合会館", "day": "2026-11-28", "capacity": 120, "booked": 41},
+        protocol.VenueFill(1, "中総合会館", "2026-11-27", 120, 97),
+        protocol.VenueFill(2, "西市民プラザ", "2026-11-27", 60, 60),
+        protocol.VenueFill(1, "中総合会館", "2026-11-28", 120, 41),
     ]
     return build_board(tracker, today, at, settings.extension_of, bookings=bookings,
                        mobility_open=3)  # fmt: skip
@@ -65,7 +68,7 @@ def qsettings(tmp_path: Path) -> QSettings:
 
 def make_view(qtbot, qsettings, board):
     sent: list = []
-    model = BoardModel(clock=lambda: dt.datetime.fromisoformat(board["at"]))
+    model = BoardModel(clock=lambda: dt.datetime.fromisoformat(board.at))
     view = BoardView(model, sent.append, qsettings)
     qtbot.addWidget(view)
     model.on_update(protocol.BoardUpdate(board=board))
@@ -75,9 +78,12 @@ def make_view(qtbot, qsettings, board):
 def test_figures_and_definitions_are_shown(qtbot, qsettings, ami_fixtures):
     view, _, _ = make_view(qtbot, qsettings, burst_board(ami_fixtures))
     today = [view.today.item(0, c).text() for c in range(view.today.columnCount())]
-    assert today == ["vaccine", "30", "12", "12", "6", "100%", "0:10", "0:19", "0:03"]
+    assert today == ["vaccine", "30", "12", "12", "6", "50%", "0:10", "0:19", "0:03"]
     sl_item = view.today.item(0, 5)
-    assert sl_item.toolTip() == "20秒以内に応答した呼 ÷ 応答呼（放棄呼は分母に含めない）"
+    assert sl_item.toolTip() == (
+        "20秒以内に応答した呼 ÷（応答呼＋放棄呼）。5秒未満の短時間放棄は除く"
+    )
+    assert view.sl_formula.text() == "SL = 20秒以内の応答 ÷（応答＋放棄）"
     assert view.today.horizontalHeaderItem(4).toolTip().startswith("5秒未満で切断")
     agents = {view.agents.item(r, 0).text(): view.agents.item(r, 5).text()
               for r in range(view.agents.rowCount())}  # fmt: skip
@@ -89,7 +95,7 @@ def test_figures_and_definitions_are_shown(qtbot, qsettings, ami_fixtures):
 def test_thresholds_colour_and_persist(qtbot, qsettings, ami_fixtures):
     board = burst_board(ami_fixtures, upto=900)  # mid-burst: callers waiting
     view, model, _ = make_view(qtbot, qsettings, board)
-    waiting = board["queues"][0]["waiting"]
+    waiting = board.queues[0].waiting
     assert waiting >= 3
     assert view.queues.item(0, 1).background().color().name() != "#000000"
     view.apply_thresholds(Thresholds(waiting_warn=waiting + 1, waiting_bad=waiting + 2))
@@ -112,14 +118,16 @@ def test_pause_and_unpause_send_pause_agent(qtbot, qsettings, ami_fixtures, monk
     assert view.agents.item(1, 2).text() == "休止を依頼中…"
     assert "PBX に送りました" in view.notice.text()
 
-    paused = copy.deepcopy(board)
-    agent = next(a for a in paused["agents"] if a["interface"] == "Local/1002@operators/n")
-    agent.update(state="paused", paused_reason="研修")
-    model.on_update(protocol.BoardUpdate(board=paused))
+    agents = tuple(
+        dataclasses.replace(a, state="paused", paused_reason="研修")
+        if a.interface == "Local/1002@operators/n" else a
+        for a in board.agents
+    )  # fmt: skip
+    model.on_update(protocol.BoardUpdate(board=dataclasses.replace(board, agents=agents)))
     assert model.pending == {}
     assert view.agents.item(1, 2).text() == "休止"
     assert view.agents.item(1, 4).text() == "研修"
-    assert view.selected_agent()["interface"] == "Local/1002@operators/n"  # kept across updates
+    assert view.selected_agent().interface == "Local/1002@operators/n"  # kept across updates
     assert view.resume_button.isEnabled()
     assert not view.pause_button.isEnabled()
     view.resume_button.click()
@@ -159,14 +167,76 @@ def test_threshold_dialog_speaks_percent(qtbot, qsettings):
     assert (th.sl_warn, th.abandon_bad) == (0.85, 0.125)
 
 
-def test_render_offscreen(qtbot, qsettings, ami_fixtures):
+def test_callers_waiting_are_listed_without_withheld_numbers(qtbot, qsettings, ami_fixtures):
+    board = burst_board(ami_fixtures, upto=900)  # mid-burst: callers waiting
+    view, _, _ = make_view(qtbot, qsettings, board)
+    rows = [[view.callers.item(r, c).text() for c in range(3)]
+            for r in range(view.callers.rowCount())]  # fmt: skip
+    assert len(rows) == board.queues[0].waiting >= 3
+    assert [r[0] for r in rows] == [str(i) for i in range(1, len(rows) + 1)]
+    assert rows[0][1] == "0773-62-1234" or rows[0][1].startswith("0")
+    raw = {c.caller_status for c in board.queues[0].callers}
+    shown = {r[1] for r in rows}
+    if "withheld" in raw:
+        assert "非通知" in shown
+    assert not any("anonymous" in r[1].lower() for r in rows)
+
+
+def test_pause_by_keyboard(qtbot, qsettings, ami_fixtures, monkeypatch):
+    board = burst_board(ami_fixtures)
+    view, _, sent = make_view(qtbot, qsettings, board)
+    view.show()  # shortcuts need an active window
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow, timeout=5000)
+    view.threshold_button.setFocus()
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("休憩", True)))
+    qtbot.keyClick(view.threshold_button, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert view.agents.hasFocus()  # nobody was selected: the list is focused, first row chosen
+    qtbot.keyClick(view.agents, Qt.Key.Key_Down)
+    qtbot.keyClick(view.agents, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert sent == [protocol.PauseAgent(board.agents[1].interface, True, "休憩")]
+
+
+def test_render_offscreen(qtbot, qsettings, ami_fixtures, tmp_path):
     view, _, _ = make_view(qtbot, qsettings, burst_board(ami_fixtures, upto=1300))
-    view.resize(1500, 950)
+    view.resize(1366, 700)
     view.show()
     qtbot.waitExposed(view)
-    out = Path("/tmp/shots")
-    out.mkdir(exist_ok=True)
-    assert view.grab().save(str(out / "board.png"))
+    assert view.grab().save(str(tmp_path / "board.png"))
+
+
+def big_board() -> protocol.Board:
+    """The demo board with 3 queues, 24 agents, 12 callers waiting and 21 venue-days."""
+    b = demo_board.board()
+    q = b.queues[0]
+    callers = tuple(dataclasses.replace(q.callers[i % 4], position=i + 1) for i in range(12))
+    queues = tuple(dataclasses.replace(q, name=n, callers=callers) for n in ("a", "b", "c"))
+    agents = tuple(
+        dataclasses.replace(b.agents[i % 5], extension=str(2000 + i),
+                            interface=f"Local/{2000 + i}@operators/n")
+        for i in range(24)
+    )  # fmt: skip
+    fills = tuple(dataclasses.replace(b.bookings[0], venue=f"会場{i}") for i in range(21))
+    return dataclasses.replace(b, queues=queues, agents=agents, bookings=fills)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)])
+def test_the_supervisor_window_fits_the_screen(qtbot, client, width, height):
+    """A window on a 1366x768 screen has about 700 px under its title bar and the taskbar."""
+    client.link.feed_text(hello("supervisor"))
+    client.board.model.on_update(protocol.BoardUpdate(board=big_board()))
+    window = client.window
+    window.show_board()
+    hint = window.minimumSizeHint()
+    assert hint.width() <= width
+    assert hint.height() <= height - 68
+    window.resize(width, height - 68)
+    window.show()
+    qtbot.waitExposed(window)
+    assert (window.width(), window.height()) == (width, height - 68)
+    view = client.board.view
+    assert view.agents.height() >= view.agents.minimumHeight()  # scrolls, not clipped away
+    assert view.callers.rowCount() == 36
 
 
 def hello(role: str) -> str:

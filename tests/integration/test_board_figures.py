@@ -14,11 +14,12 @@ import pytest
 
 from cti_server.ami.frames import iter_file
 from cti_server.ami.translate import StreamTranslator
+from cti_server.board import BoardService
 from cti_server.domain import events as ev
+from cti_server.metrics import Metrics
+from cti_server.protocol import BoardFigures
 from cti_server.service import CallService
-from cti_server.web.board import BoardService
 from cti_server.web.hub import Hub
-from cti_server.web.metrics import Metrics
 from tests.integration.web_helpers import make_settings
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -62,29 +63,30 @@ def _burst(ami_fixtures):
 
 # Hand-computed from the README table of 11-burst.ami (SL 20 s, short abandon < 5 s):
 # answered holds 1 3 5 7 9 11 11 13 15 16 19 19 (sum 129), talks sum 46;
-# abandoned holds: six of 4 s (short), twelve of 5 s or more.
-BURST_TODAY = {
-    "offered": 30, "answered": 12, "abandoned": 12, "short_abandoned": 6, "no_agent": 0,
-    "answered_within_sl": 12, "service_level": 1.0, "avg_wait": 129 / 12, "p90_wait": 19.0,
-    "avg_talk": pytest.approx(46 / 12),
-}  # fmt: skip
+# abandoned holds: six of 4 s (short), twelve of 5 s or more: 8 10 10 15 6 15 10 6 20 20 6 6,
+# all within 20 s. Service level (abandons in the denominator): 12 / (12 + 12).
+BURST_TODAY = BoardFigures(
+    offered=30, answered=12, abandoned=12, short_abandoned=6, no_agent=0,
+    answered_within_sl=12, abandoned_within_sl=12, service_level=0.5, avg_wait=129 / 12,
+    p90_wait=19.0, avg_talk=pytest.approx(46 / 12),  # type: ignore[arg-type]
+)  # fmt: skip
 BURST_AGENTS = {"1001": (4, 3.5), "1002": (4, 3.75), "1003": (4, 4.25)}
 
 
-def _check_burst(board_dict):
-    (q,) = board_dict["queues"]
-    assert q["name"] == "vaccine"
-    assert q["today"] == BURST_TODAY
-    assert q["waiting"] == 0
-    agents = {a["extension"]: (a["answered_today"], a["avg_talk_today"])
-              for a in board_dict["agents"]}  # fmt: skip
+def _check_burst(board):
+    (q,) = board.queues
+    assert q.name == "vaccine"
+    assert q.today == BURST_TODAY
+    assert q.waiting == 0
+    assert q.callers == ()
+    agents = {a.extension: (a.answered_today, a.avg_talk_today) for a in board.agents}
     assert agents == BURST_AGENTS
-    iv = q["intervals"]
+    iv = q.intervals
     assert len(iv) == 37  # midnight .. now (09:00)
-    assert iv[36]["start"] == "2026-11-27T09:00:00+09:00"
-    assert sum(i["offered"] for i in iv) == iv[36]["offered"] == 30
-    assert iv[36]["peak_waiting"] == 20  # QueueCallerJoin Position reached 20
-    assert iv[35]["peak_waiting"] == 0
+    assert iv[36].start == "2026-11-27T00:00:00+00:00"  # 09:00 in Tokyo, in UTC
+    assert sum(i.figures.offered for i in iv) == iv[36].figures.offered == 30
+    assert iv[36].peak_waiting == 20  # QueueCallerJoin Position reached 20
+    assert iv[35].peak_waiting == 0
 
 
 async def test_recorded_burst_gives_hand_computed_figures(sessions, ami_fixtures):
@@ -93,17 +95,39 @@ async def test_recorded_burst_gives_hand_computed_figures(sessions, ami_fixtures
     _feed(service, _burst(ami_fixtures), 0, clock, StreamTranslator())
     snap = board.snapshot()
     _check_burst(snap)
-    assert snap["definitions"]["service_level"]["en"].startswith("answered within 20 s")
+    assert snap.settings.service_level_formula == "with_abandons"
+    assert snap.definitions["service_level"].en.startswith(
+        "answered within 20 s of entering / (answered + abandoned)"
+    )
+    assert snap.definitions["service_level_short"].ja == "20秒以内の応答 ÷（応答＋放棄）"
     await _stop(service, board)
 
 
-async def test_service_level_follows_the_threshold_setting(sessions, ami_fixtures):
+# With T = 10 s: answered within 10 s: holds 1 3 5 7 9 (5 of 12); abandoned (not short) within
+# 10 s: holds 8 10 10 10 6 6 6 6 (8 of 12); short abandons (six of 4 s) count nowhere.
+@pytest.mark.parametrize(
+    ("formula", "expected", "words"),
+    [
+        ("with_abandons", 5 / 24, "(answered + abandoned)"),
+        ("answered_only", 5 / 12, "/ answered (abandons left out)"),
+        ("abandons_met", 13 / 24, "(answered + abandoned within 10 s)"),
+    ],
+)
+async def test_service_level_follows_the_formula_and_threshold_settings(
+    sessions, ami_fixtures, formula, expected, words
+):
     clock = Clock(BASE)
-    service, board = await _stack(sessions, clock, service_level_seconds=10)
+    service, board = await _stack(
+        sessions, clock, service_level_seconds=10, service_level_formula=formula
+    )
     _feed(service, _burst(ami_fixtures), 0, clock, StreamTranslator())
-    today = board.snapshot()["queues"][0]["today"]
-    assert (today["answered_within_sl"], today["service_level"]) == (5, 5 / 12)  # 1 3 5 7 9
-    assert "10 s" in board.snapshot()["definitions"]["service_level"]["en"]
+    snap = board.snapshot()
+    today = snap.queues[0].today
+    assert (today.answered_within_sl, today.abandoned_within_sl) == (5, 8)
+    assert today.service_level == pytest.approx(expected)
+    assert snap.settings.service_level_formula == formula
+    assert words in snap.definitions["service_level"].en
+    assert "10 s" in snap.definitions["service_level"].en
     await _stop(service, board)
 
 
@@ -134,7 +158,7 @@ async def test_restart_in_the_middle_recomputes_from_call_records(
     st = StreamTranslator()
     service, board = await _stack(sessions, clock)
     _feed(service, msgs[:cut], 0, clock, st)
-    before = board.snapshot()["queues"][0]["today"]["offered"]
+    before = board.snapshot().queues[0].today.offered
     await service.recorder.flush()
     if complete:
         await _write_complete_records(sessions, board)
@@ -142,7 +166,7 @@ async def test_restart_in_the_middle_recomputes_from_call_records(
 
     service, board = await _stack(sessions, clock)  # a new process: empty tracker
     try:
-        assert board.snapshot()["queues"][0]["today"]["offered"] == before > 0
+        assert board.snapshot().queues[0].today.offered == before > 0
         _feed(service, msgs, cut, clock, st)
         _check_burst(board.snapshot())
     finally:
@@ -171,31 +195,31 @@ async def test_a_day_that_crosses_midnight(sessions):
                                     "static", 0, at(0)))  # fmt: skip
     service.on_event(_call("a.1", at(0)))
     snap = board.snapshot()
-    assert snap["day"] == "2026-11-27"
-    assert snap["queues"][0]["today"]["offered"] == 1
-    assert snap["queues"][0]["waiting"] == 1
+    assert snap.day == "2026-11-27"
+    assert snap.queues[0].today.offered == 1
+    assert snap.queues[0].waiting == 1
     service.on_event(ev.AgentRinging("a.1", "vaccine", iface, "Operator 1001", "Local/1001-1;1",
                                      at(12)))  # fmt: skip
     service.on_event(ev.CallAnswered("a.1", "vaccine", iface, "Operator 1001", 15.0, 3.0, at(15)))
     snap = board.snapshot()  # 00:00:05 on the 28th: a new day; call a.1 entered yesterday
-    assert snap["day"] == "2026-11-28"
-    q = snap["queues"][0]
-    assert (q["today"]["offered"], q["today"]["answered"], q["in_call"]) == (0, 0, 1)
-    assert q["intervals"][0]["start"] == "2026-11-28T00:00:00+09:00"
-    assert len(q["intervals"]) == 1
+    assert snap.day == "2026-11-28"
+    q = snap.queues[0]
+    assert (q.today.offered, q.today.answered, q.in_call) == (0, 0, 1)
+    assert q.intervals[0].start == "2026-11-27T15:00:00+00:00"  # midnight in Tokyo, in UTC
+    assert len(q.intervals) == 1
     service.on_event(_call("b.1", at(40)))  # 00:00:30
     service.on_event(ev.CallAbandoned("b.1", "vaccine", 1, 1, 3.0, at(43)))
     service.on_event(ev.CallCompleted("a.1", "vaccine", iface, "Operator 1001", 15.0, 60.0,
                                       "caller", at(75)))  # fmt: skip
-    t = board.snapshot()["queues"][0]["today"]
-    assert (t["offered"], t["answered"], t["short_abandoned"], t["abandoned"]) == (1, 0, 1, 0)
-    assert t["avg_talk"] is None  # a.1's talk belongs to the day it entered
-    agent = board.snapshot()["agents"][0]
-    assert (agent["state"], agent["answered_today"]) == ("available", 0)
+    t = board.snapshot().queues[0].today
+    assert (t.offered, t.answered, t.short_abandoned, t.abandoned) == (1, 0, 1, 0)
+    assert t.avg_talk is None  # a.1's talk belongs to the day it entered
+    agent = board.snapshot().agents[0]
+    assert (agent.state, agent.answered_today) == ("available", 0)
     await _stop(service, board)
 
     # a restart after midnight: yesterday's call stays out of today's figures
     service, board = await _stack(sessions, clock)
-    t = board.snapshot()["queues"][0]["today"]
-    assert (t["offered"], t["short_abandoned"]) == (1, 1)
+    t = board.snapshot().queues[0].today
+    assert (t.offered, t.short_abandoned) == (1, 1)
     await _stop(service, board)

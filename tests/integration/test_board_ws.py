@@ -12,7 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from cti_server import protocol
 from cti_server.web.app import create_app
 from cti_server.web.board_app import BOARD
-from cti_server.web.keys import BRIDGE, SERVICE
+from cti_server.web.keys import BRIDGE, SERVICE, SIGNER
+from cti_server.web.tokens import Principal
 from registry.db import session_factory
 from registry.venues import create_slot, create_venue
 from tests.integration.test_end_to_end import simulator, until
@@ -74,11 +75,13 @@ async def test_kiosk_watches_but_cannot_pause(engine, db_url):
     try:
         ws = await _board_socket(app, client, role="kiosk")
         first = await receive_type(ws, protocol.BoardUpdate)
-        assert first.board["queues"] == []
-        assert "service_level" in first.board["definitions"]
+        assert first.board.queues == ()
+        assert "service_level" in first.board.definitions
         await ws.send_str(protocol.encode(protocol.PauseAgent("Local/1001@operators/n", True)))
         assert (await receive_type(ws, protocol.ErrorMessage)).error == "forbidden"
+        assert len(app[BOARD].subscribers) == 1
         await ws.close()
+        await until(lambda: not app[BOARD].subscribers, "a closed socket leaves the board")
     finally:
         await client.close()
 
@@ -95,9 +98,10 @@ async def test_a_burst_of_events_is_one_coalesced_update(engine, db_url):
         service.on_event(ringing(lids[0], "1001"))
         service.on_event(answered(lids[0], "1001"))
         upd = await receive_type(ws, protocol.BoardUpdate)
-        (q,) = upd.board["queues"]
-        assert (q["waiting"], q["in_call"], q["today"]["offered"]) == (19, 1, 20)
-        assert q["today"]["answered"] == 1
+        (q,) = upd.board.queues
+        assert (q.waiting, q.in_call, q.today.offered) == (19, 1, 20)
+        assert q.today.answered == 1
+        assert [c.position for c in q.callers] == list(range(1, 20))
         await _quiet(ws)
         await ws.close()
     finally:
@@ -117,8 +121,7 @@ async def test_a_booking_updates_the_fill(engine, db_url):
     try:
         ws = await _board_socket(app, client)
         first = await receive_type(ws, protocol.BoardUpdate)
-        fill = {(b["venue"], b["day"]): (b["booked"], b["capacity"])
-                for b in first.board["bookings"]}  # fmt: skip
+        fill = {(b.venue, b.day): (b.booked, b.capacity) for b in first.board.bookings}
         assert fill[("中総合会館", day.isoformat())] == (0, 4)
         resp = await client.post(
             "/api/bookings", json={"resident_id": resident, "slot_id": slot.slot_id},
@@ -126,21 +129,17 @@ async def test_a_booking_updates_the_fill(engine, db_url):
         )  # fmt: skip
         assert resp.status == 201, await resp.text()
         upd = await receive_type(ws, protocol.BoardUpdate)
-        assert upd.board["bookings"][0]["booked"] == 1
+        assert upd.board.bookings[0].booked == 1
         await ws.close()
     finally:
         await client.close()
 
 
-def _agent(board, ext):
-    return next(a for a in board["agents"] if a["extension"] == ext)
-
-
 async def _until_agent(ws, ext, state):
     while True:
         upd = await receive_type(ws, protocol.BoardUpdate, 10)
-        agents = [a for a in upd.board["agents"] if a["extension"] == ext]
-        if agents and agents[0]["state"] == state:
+        agents = [a for a in upd.board.agents if a.extension == ext]
+        if agents and agents[0].state == state:
             return agents[0]
 
 
@@ -157,7 +156,7 @@ async def test_pause_and_unpause_reach_the_simulated_pbx(engine, db_url):
             iface = "Local/1001@operators/n"
             await ws.send_str(protocol.encode(protocol.PauseAgent(iface, True, "休憩")))
             agent = await _until_agent(ws, "1001", "paused")
-            assert agent["paused_reason"] == "休憩"
+            assert agent.paused_reason == "休憩"
             assert sim.members[0].paused
             assert sim.members[0].reason == "休憩"
             await ws.send_str(protocol.encode(protocol.PauseAgent(iface, False)))
@@ -201,24 +200,83 @@ async def test_the_service_hands_tracker_changes_to_the_board(engine, db_url):
         await receive_type(ws, protocol.BoardUpdate)
         service.on_event(incoming(new_linkedid(), "0773621234"))
         upd = await receive_type(ws, protocol.BoardUpdate)
-        assert upd.board["queues"][0]["waiting"] == 1
-        board = service.board()  # what a socket gets without the board service
-        assert board is not None
-        assert board["queues"][0]["waiting"] == 1
+        assert upd.board.queues[0].waiting == 1
         await ws.close()
     finally:
         await client.close()
 
 
-async def test_live_board_without_the_board_service():
-    from cti_server.domain.tracker import Tracker
-    from cti_server.service import live_board
+async def test_waiting_callers_are_listed_and_a_withheld_number_never_shown(engine, db_url):
+    app, client = await _serve(engine, db_url, FakeBridge())
+    try:
+        ws = await _board_socket(app, client, role="kiosk")
+        await receive_type(ws, protocol.BoardUpdate)
+        service = app[SERVICE]
+        service.on_event(incoming(new_linkedid(), "0773621234"))
+        service.on_event(incoming(new_linkedid(), "09012345678", withheld=True))
+        service.on_event(incoming(new_linkedid(), "anonymous", name="Anonymous"))
+        service.on_event(incoming(new_linkedid(), "<unknown>"))
+        service.on_event(incoming(new_linkedid(), "+819087654321"))
+        while True:
+            msg = await ws.receive_str(timeout=5)
+            upd = protocol.decode(msg)
+            if isinstance(upd, protocol.BoardUpdate) and upd.board.queues[0].waiting == 5:
+                break
+        assert "9012345678" not in msg  # the withheld caller's number is nowhere in the text
+        callers = [(c.position, c.caller_status, c.number) for c in upd.board.queues[0].callers]
+        assert callers == [
+            (1, "number", "0773-62-1234"),
+            (2, "withheld", ""),
+            (3, "withheld", ""),
+            (4, "unavailable", ""),
+            (5, "number", "090-8765-4321"),
+        ]
+        await ws.close()
+    finally:
+        await client.close()
 
-    tracker = Tracker()
-    for e in incoming(new_linkedid(), "0773621234"):
-        tracker.apply(e)
-    board = live_board(tracker, make_settings())
-    assert [(q["name"], q["waiting"]) for q in board["queues"]] == [("vaccine", 1)]
+
+async def test_agents_are_named_after_the_operator_logged_in_on_the_extension(engine, db_url):
+    app, client = await _serve(engine, db_url, FakeBridge())
+    try:
+        ws = await _board_socket(app, client)
+        await receive_type(ws, protocol.BoardUpdate)
+        lid = new_linkedid()
+        app[SERVICE].on_event([*incoming(lid, "0773621234"), ringing(lid, "1001")])
+        agent = await _until_agent(ws, "1001", "ringing")
+        assert (agent.name, agent.logged_in) == ("Operator 1001", False)  # the PBX member name
+        op = await client.ws_connect("/ws", headers=auth(await token(app, 42, ext="1001")))
+        while True:
+            upd = await receive_type(ws, protocol.BoardUpdate)
+            (agent,) = [a for a in upd.board.agents if a.extension == "1001"]
+            if agent.logged_in:
+                break
+        assert (agent.name, agent.member_name) == ("Operator 42", "Operator 1001")
+        await op.close()
+        while agent.logged_in:  # logged out: back to the member name
+            upd = await receive_type(ws, protocol.BoardUpdate)
+            (agent,) = [a for a in upd.board.agents if a.extension == "1001"]
+        assert agent.name == "Operator 1001"
+        await ws.close()
+    finally:
+        await client.close()
+
+
+async def test_a_bad_query_token_closes_the_socket_with_a_reason(engine, db_url):
+    from aiohttp import WSMsgType
+
+    app, client = await _serve(engine, db_url, FakeBridge(), token_ttl_seconds=1)
+    try:
+        expired = app[SIGNER].issue(Principal(9, "sv", "supervisor", None, "SV"), now=0.0)
+        for tok in (expired, "v1.x.y"):
+            ws = await client.ws_connect(f"/ws?token={tok}")
+            msg = await ws.receive(timeout=5)
+            assert msg.type is WSMsgType.CLOSE
+            assert (msg.data, msg.extra) == (4401, "token_invalid")
+        resp = await client.get("/ws", headers=auth("v1.x.y"))
+        assert resp.status == 401  # a Bearer header still gets its 401 before the upgrade
+    finally:
+        await client.close()
 
 
 async def test_slot_changes_on_another_instance_refresh_the_fill(engine, db_url):
@@ -246,7 +304,7 @@ async def test_slot_changes_on_another_instance_refresh_the_fill(engine, db_url)
     try:
         ws = await _board_socket(app_b, client_b)
         first = await receive_type(ws, protocol.BoardUpdate)
-        assert [(b["booked"], b["capacity"]) for b in first.board["bookings"]] == [(0, 4)]
+        assert [(b.booked, b.capacity) for b in first.board.bookings] == [(0, 4)]
         resp = await client_a.patch(
             f"/api/slots/{slot.slot_id}",
             json={"capacity": 6},
@@ -255,7 +313,7 @@ async def test_slot_changes_on_another_instance_refresh_the_fill(engine, db_url)
         assert resp.status == 200, await resp.text()
         while True:  # B's board follows a change made through A
             upd = await receive_type(ws, protocol.BoardUpdate, 5)
-            if upd.board["bookings"][0]["capacity"] == 6:
+            if upd.board.bookings[0].capacity == 6:
                 break
         await ws.close()
     finally:

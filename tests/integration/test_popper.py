@@ -293,9 +293,9 @@ async def test_pop_goes_at_once_and_is_updated_when_the_lookup_is_done():
 
 
 async def test_records_left_ongoing_are_closed_at_start_and_after_a_resync(engine):
+    from cti_server.metrics import Metrics
     from cti_server.service import CallService
     from cti_server.web.hub import Hub
-    from cti_server.web.metrics import Metrics
     from registry.calls import get_call, upsert_call
 
     sessions = session_factory(engine)

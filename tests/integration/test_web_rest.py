@@ -225,7 +225,7 @@ async def test_metrics_are_prometheus_text(ctx):
         "cti_ami_connected 1",
         "cti_pops_sent_total",
         "cti_lookup_latency_seconds_bucket",
-        "cti_calls_seen",
+        "cti_calls_live",
     ):
         assert name in text
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -254,11 +255,13 @@ def test_none_survives_pyside_calls_that_leak_its_references() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
 
 
-def _board(state: str = "available") -> dict:
-    agent = {"interface": "Local/1001@operators/n", "name": "Operator 1001", "extension": "1001",
-             "state": state, "since": None, "paused_reason": "", "answered_today": 0,
-             "avg_talk_today": None}  # fmt: skip
-    return {"at": "2026-11-27T05:00:00+00:00", "queues": [], "agents": [agent]}
+def _board(state: str = "available") -> Any:
+    from cti_server import protocol as p
+
+    agent = p.BoardAgent("Local/1001@operators/n", "Operator 1001", "1001", ("vaccine",), state,
+                         None)  # fmt: skip
+    return p.Board("2026-11-27T05:00:00+00:00", "2026-11-27", "Asia/Tokyo", True, None,
+                   p.BoardSettings(20, 5, 15), {}, agents=(agent,))  # fmt: skip
 
 
 def test_board_pause_is_pending_until_the_board_shows_it() -> None:
@@ -291,6 +294,25 @@ def test_board_refusal_clears_pending_and_is_kept_until_the_next_action() -> Non
     assert model.error == "ami_unavailable"
     model.sent(model.pause_request(model.agents[0], True, "研修"))
     assert model.error == ""
+
+
+def test_board_chart_labels_are_tokyo_time_of_the_utc_intervals() -> None:
+    from dataclasses import replace
+
+    from cti_server import protocol as p
+    from desktop_client.models.board import BoardModel
+
+    figures = p.BoardFigures(offered=2, answered=2, answered_within_sl=2)
+    intervals = tuple(
+        p.BoardInterval(start, 1, figures)
+        for start in ("2026-11-26T15:00:00+00:00", "2026-11-27T00:15:00+00:00")
+    )
+    queue = p.BoardQueue("vaccine", 0, None, 0.0, 1, 1, 0, 0, 0, 0, 0, p.BoardFigures(),
+                         intervals)  # fmt: skip
+    model = BoardModel()
+    model.on_update(p.BoardUpdate(board=replace(_board(), queues=(queue,))))
+    labels = [label for label, _ in model.series(queue)["answered"]]
+    assert labels == ["00:00", "09:15"]  # midnight and a quarter past nine in Tokyo
 
 
 def test_every_ui_string_has_english_and_no_japanese_escapes_t() -> None:

@@ -57,9 +57,10 @@ def test_day_totals_by_hand() -> None:
     # waits 10, 30, 20, 5 (record 7: answered 5 s after entering, across midnight)
     assert q.avg_wait == pytest.approx(16.25)
     assert q.p90_wait == 30
-    assert (q.answered_within_sl, q.service_level) == (3, 0.75)
+    # service level: 3 answered within 20 s / (4 answered + 1 abandoned; the short one left out)
+    assert (q.answered_within_sl, q.abandoned_within_sl, q.service_level) == (3, 0, 0.6)
     assert q.avg_talk == pytest.approx(92.5)
-    assert "answered within 20 s / answered" in f.definitions["service_level"]
+    assert "answered within 20 s / (answered + abandoned)" in f.definitions["service_level"]
     assert f.agents["1001"].answered == 2
     assert f.agents["1001"].avg_talk == pytest.approx(80)
     assert f.agents["1002"].avg_talk == pytest.approx(105)
@@ -71,7 +72,7 @@ def test_intervals_by_hand() -> None:
     a, b, last = ivs[36], ivs[37], ivs[95]
     assert (a.start, a.end) == (at(9, 0), at(9, 15))
     assert (a.offered, a.answered, a.short_abandoned, a.abandoned) == (4, 2, 1, 1)
-    assert (a.service_level, a.avg_wait, a.p90_wait) == (0.5, 20, 30)
+    assert (a.service_level, a.avg_wait, a.p90_wait) == (pytest.approx(1 / 3), 20, 30)
     assert (b.offered, b.answered, b.no_agent, b.service_level) == (2, 1, 1, 1.0)
     assert (last.offered, last.answered) == (1, 1)
     assert sum(i.offered for i in ivs) == 7
@@ -85,11 +86,21 @@ def test_midnight_belongs_to_the_next_day() -> None:
     assert day_of(dt.datetime(2026, 11, 27, 14, 59, 59, tzinfo=dt.UTC)) == DAY
 
 
-def test_settings() -> None:
-    s = FigureSettings(service_level_seconds=10, short_abandon_seconds=2)
+@pytest.mark.parametrize(
+    ("formula", "expected"),
+    # T = 10 s, short < 2 s: answered waits 10 30 20 5 (2 within), abandons 3 s and 40 s
+    # (both count, 1 within): 2 / (4 + 2); 2 / 4; (2 + 1) / (4 + 2)
+    [("with_abandons", 2 / 6), ("answered_only", 0.5), ("abandons_met", 0.5)],
+)
+def test_settings(formula: str, expected: float) -> None:
+    s = FigureSettings(service_level_seconds=10, short_abandon_seconds=2,
+                       service_level_formula=formula)  # fmt: skip
     q = compute_day(RECORDS, DAY, s).queues["vaccine"]
-    assert (q.service_level, q.short_abandoned, q.abandoned) == (0.5, 0, 2)
+    assert (q.short_abandoned, q.abandoned, q.abandoned_within_sl) == (0, 2, 1)
+    assert q.service_level == pytest.approx(expected)
     assert "within 10 s" in compute_day([], DAY, s).definitions["service_level"]
+    with pytest.raises(FiguresError):
+        compute_day([], DAY, FigureSettings(service_level_formula="best_case"))
     with pytest.raises(FiguresError):
         compute_day([], DAY, FigureSettings(interval_minutes=7))
     with pytest.raises(FiguresError):
@@ -112,7 +123,7 @@ def test_recorded_burst(ami_fixtures: Path) -> None:
     records = [record_from_call(c) for c in t.ended.values()]
     q = compute_day(records, DAY).queues["vaccine"]
     assert (q.offered, q.answered, q.abandoned, q.short_abandoned) == (30, 12, 12, 6)
-    assert q.service_level == 1.0
+    assert q.service_level == 0.5  # 12 answered within 20 s / (12 answered + 12 abandoned)
     assert q.avg_wait == pytest.approx(129 / 12)
     assert q.p90_wait == 19
     assert q.avg_talk == pytest.approx(46 / 12)

@@ -1,6 +1,11 @@
 // Read-only TV wallboard: subscribes to the supervisor board over /ws with the page's ?token=
 // (a kiosk account), renders each BoardUpdate, and ticks waiting / in-state times every second
 // from the board's timestamps (corrected by the server's clock), so nothing is polled.
+// A bad, expired or revoked token (the server closes the socket with code 4401 and the reason
+// token_invalid or token_revoked; an expired one is told by its own exp claim) or a
+// refused subscription is said on the page, and the page stops reconnecting; while the socket
+// or the server's PBX link is down the figures stay on screen, dimmed (body.stale).
+// Definitions of the figures are in a legend shown on demand ("定義" button, ? key, ?legend=1).
 "use strict";
 (function () {
   const params = new URLSearchParams(location.search);
@@ -12,7 +17,15 @@
   };
   const STATES = { available: "受付可", ringing: "呼出中", in_call: "通話中", busy: "使用中",
     paused: "休止", unavailable: "不在", logged_out: "ログアウト" };
-  let board = null, skew = 0, backoff = 2000;
+  const CALLERS = { withheld: "非通知", payphone: "公衆電話", unavailable: "表示圏外", invalid: "番号不正" };
+  const LEGEND = [["waiting", "待ち呼"], ["longest_wait", "最長待ち"], ["service_level", "サービスレベル"],
+    ["callers", "待っている呼"], ["available", "受付可"], ["ringing", "呼出中"], ["in_call", "通話中"],
+    ["paused", "休止"], ["offered", "本日着信"], ["answered", "応答"], ["abandoned", "放棄"],
+    ["short_abandoned", "短時間放棄"], ["avg_wait", "平均待ち"], ["p90_wait", "90%待ち"],
+    ["avg_talk", "平均通話"], ["answered_today", "本日応答"], ["operator", "名前"],
+    ["bookings", "予約 / 定員"], ["mobility_open", "移動支援 未手配"], ["day", "集計の日"]];
+  const CLOSE_BAD_TOKEN = 4401;
+  let board = null, skew = 0, backoff = 2000, open = false, stopped = false;
 
   const $ = (sel) => document.querySelector(sel);
   const esc = (s) => String(s ?? "").replace(/[&<>"']/g,
@@ -33,19 +46,25 @@
     if (lowIsBad) return v < bad ? "bad" : v < warn ? "warn" : "good";
     return v >= bad ? "bad" : v >= warn ? "warn" : "good";
   }
-  function tile(q, key, label, value, cls, defKey) {
-    return `<div class="tile ${cls || ""}" data-q="${esc(q)}" data-k="${key}">` +
+  function tile(q, key, label, value, cls, extra) {
+    return `<div class="tile ${cls || ""}" data-q="${esc(q)}" data-k="${key}" title="${esc(def(key))}">` +
       `<div class="label">${label}</div><div class="value" data-v="${key}">${esc(value)}</div>` +
-      `<div class="def">${esc(def(defKey || key))}</div></div>`;
+      (extra || "") + `</div>`;
   }
   function renderQueues() {
     const html = board.queues.map((q) => {
       const t = q.today;
       const wait = q.oldest_queued_at ? since(q.oldest_queued_at) : 0;
-      const sl = board.settings.service_level_seconds;
-      return `<div class="queue"><h2>${esc(q.name)}</h2><div class="tiles">` +
-        tile(q.name, "waiting", "待ち呼", q.waiting, level(q.waiting, limits.waiting_warn, limits.waiting_bad)) +
-        tile(q.name, "longest_wait", "最長待ち", mmss(wait), level(wait, limits.wait_warn, limits.wait_bad)) +
+      const formula = `<div class="formula" data-formula="${esc(board.settings.service_level_formula)}">` +
+        `${esc(def("service_level_short"))}</div>`;
+      return `<div class="queue"><h2>${esc(q.name)}</h2><div class="tiles key">` +
+        tile(q.name, "waiting", "待ち呼", q.waiting,
+          "key " + level(q.waiting, limits.waiting_warn, limits.waiting_bad)) +
+        tile(q.name, "longest_wait", "最長待ち", mmss(wait),
+          "key " + level(wait, limits.wait_warn, limits.wait_bad)) +
+        tile(q.name, "service_level", "サービスレベル", pct(t.service_level),
+          "key " + level(t.service_level, limits.sl_warn, limits.sl_bad, true), formula) +
+        `</div><div class="tiles minor">` +
         tile(q.name, "available", "受付可", q.available) +
         tile(q.name, "ringing", "呼出中", q.ringing) +
         tile(q.name, "in_call", "通話中", q.in_call) +
@@ -54,14 +73,22 @@
         tile(q.name, "answered", "応答", t.answered) +
         tile(q.name, "abandoned", "放棄", t.abandoned) +
         tile(q.name, "short_abandoned", "短時間放棄", t.short_abandoned) +
-        tile(q.name, "service_level", `サービスレベル（${sl}秒）`, pct(t.service_level),
-          level(t.service_level, limits.sl_warn, limits.sl_bad, true)) +
         tile(q.name, "avg_wait", "平均待ち", secs(t.avg_wait)) +
         tile(q.name, "p90_wait", "90%待ち", secs(t.p90_wait)) +
         tile(q.name, "avg_talk", "平均通話", secs(t.avg_talk)) +
         `</div></div>`;
     }).join("");
     $("#queues").innerHTML = html || `<div class="queue"><h2>キューの情報を待っています</h2></div>`;
+  }
+  function renderCallers() {
+    const rows = board.queues.flatMap((q) => q.callers);
+    rows.sort((a, b) => Date.parse(a.queued_at) - Date.parse(b.queued_at));
+    $("#callers tbody").innerHTML = rows.map((c) => {
+      const number = c.caller_status === "number" && c.number ? c.number : (CALLERS[c.caller_status] || "番号なし");
+      return `<tr data-status="${esc(c.caller_status)}"><td class="num">${c.position}</td>` +
+        `<td class="${c.caller_status === "number" ? "" : "withheld"}">${esc(number)}</td>` +
+        `<td class="num" data-since="${esc(c.queued_at)}">${mmss(since(c.queued_at))}</td></tr>`;
+    }).join("") || `<tr><td colspan="3">いま待っている呼はありません</td></tr>`;
   }
   function renderAgents() {
     $("#agents tbody").innerHTML = board.agents.map((a) =>
@@ -77,16 +104,26 @@
         `<td class="num">${b.booked} / ${b.capacity}<div class="bar"><div style="width:${p}%"></div></div></td></tr>`;
     }).join("");
     $("#mobility").textContent = `移動支援 未手配 ${board.mobility_open}件`;
-    $("#mobility").title = def("mobility_open");
+  }
+  function renderLegend() {
+    $("#definitions").innerHTML = LEGEND.filter(([k]) => def(k)).map(([k, label]) =>
+      `<dt>${esc(label)}</dt><dd data-def="${k}">${esc(def(k))}</dd>`).join("");
+  }
+  function showStatus(cls, state, text) {
+    const st = $("#status");
+    st.className = "status " + cls; st.dataset.state = state; st.textContent = text;
+  }
+  function setStale() {  // figures on screen but not live: dimmed
+    const stale = !open || !board || !board.pbx_connected;
+    document.body.classList.toggle("stale", Boolean(board) && stale);
+    document.body.dataset.stale = String(Boolean(board) && stale);
   }
   function render() {
-    renderQueues(); renderAgents(); renderBookings();
-    const st = $("#status");
-    st.className = "status " + (board.pbx_connected ? "up" : "down");
-    st.dataset.state = board.pbx_connected ? "live" : "pbx_down";
-    st.textContent = board.pbx_connected ? "ライブ" : "PBX未接続（表示が古い可能性）";
-    $("#defs").textContent = `集計: ${def("day")}　${board.day}`;
+    renderQueues(); renderCallers(); renderAgents(); renderBookings(); renderLegend();
+    if (board.pbx_connected) showStatus("up", "live", `ライブ ${board.day}`);
+    else showStatus("down", "pbx_down", "PBX未接続（表示は古い情報です）");
     document.body.dataset.day = board.day;
+    setStale();
   }
   function tick() {
     $("#clock").textContent = new Date(now()).toLocaleTimeString("ja-JP", { timeZone: board ? board.tz : "Asia/Tokyo" });
@@ -99,29 +136,68 @@
       if (td.dataset.since) td.textContent = mmss(since(td.dataset.since));
     }
   }
+  function stop(state, title, detail) {  // nothing to retry: say why, once, in large type
+    stopped = true;
+    showStatus("down", state, title);
+    const notice = $("#notice");
+    notice.innerHTML = `${esc(title)}<small>${esc(detail)}</small>`;
+    notice.hidden = false;
+    document.body.dataset.stopped = state;
+    setStale();
+  }
+  function tokenExpired() {  // the server says token_invalid; the token's own exp tells why
+    try {
+      const claims = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+      return typeof claims.exp === "number" && claims.exp * 1000 < Date.now();
+    } catch (e) {
+      return false;
+    }
+  }
+  function badToken(reason) {
+    const expired = /expired/i.test(reason || "") || (reason === "token_invalid" && tokenExpired());
+    stop(expired ? "token_expired" : "bad_token",
+      expired ? "ウォールボードのトークンの有効期限が切れています" : "ウォールボードのトークンが無効です",
+      `新しいウォールボードのURLを管理者に発行してもらってください。（サーバー: ${reason || "unauthorized"}）`);
+  }
   function connect() {
+    if (!token) { badToken("missing token"); return; }
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(`${proto}//${location.host}/ws?token=${encodeURIComponent(token)}`);
-    ws.onopen = () => { backoff = 2000; ws.send(JSON.stringify({ type: "subscribe_board" })); };
+    ws.onopen = () => { open = true; backoff = 2000; ws.send(JSON.stringify({ type: "subscribe_board" })); };
     ws.onmessage = (e) => {
       const msg = JSON.parse(e.data);
       if (msg.type === "board_update") {
         board = msg.board;
         skew = Date.parse(board.at) - Date.now();
         render(); tick();
+      } else if (msg.type === "error" && msg.error === "forbidden") {
+        stop("forbidden", "このアカウントではボードを表示できません",
+          `キオスク（またはスーパーバイザー）のトークンが必要です。（サーバー: ${msg.message}）`);
+        ws.close();
       } else if (msg.type === "error") {
-        const st = $("#status");
-        st.className = "status down"; st.dataset.state = "error";
-        st.textContent = `エラー: ${msg.message}`;
+        showStatus("down", "error", `エラー: ${msg.message}`);
       }
     };
-    ws.onclose = () => {
-      const st = $("#status");
-      if (st.dataset.state !== "error") { st.className = "status down"; st.dataset.state = "reconnecting"; st.textContent = "再接続中…"; }
+    ws.onclose = (e) => {
+      open = false;
+      if (e.code === CLOSE_BAD_TOKEN) badToken(e.reason);
+      if (stopped) return;
+      showStatus("down", "reconnecting", "再接続中…（表示は古い情報です）");
+      setStale();
       setTimeout(connect, backoff);
       backoff = Math.min(30000, backoff * 2);  // 2 s .. 30 s
     };
   }
+  function toggleLegend(show) {
+    const legend = $("#legend");
+    legend.hidden = show === undefined ? !legend.hidden : !show;
+  }
+  $("#legend-button").addEventListener("click", () => toggleLegend());
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "?" || e.key === "F1") { e.preventDefault(); toggleLegend(); }
+    else if (e.key === "Escape") toggleLegend(false);
+  });
+  if (params.get("legend") === "1") toggleLegend(true);
   setInterval(tick, 1000);
   connect();
 })();

@@ -7,52 +7,72 @@ sockets that subscribed (supervisor, admin, kiosk; an operator is refused with `
   ``CallService.on_event`` with what ``Tracker.apply`` returned) updates today's records and
   marks the board dirty; a link coming back up or a completed AMI resync reloads today's call
   records from the database (calls seen meanwhile by another instance count too);
-- the database: today's call records at start (so a restart loses nothing already recorded),
-  at local midnight and after a resync; bookings fill and open mobility requests at start, at
-  midnight and after any successful write to the booking/mobility/venue/slot routes;
+- the database (``registry``): today's call records at start (so a restart loses nothing already
+  recorded), at local midnight and after a resync; bookings fill and open mobility requests at
+  start, at midnight and whenever ``bookings_changed`` is called (the web layer calls it after a
+  successful booking/mobility/venue/slot write, the bus when another instance made one);
+- who is logged in where: ``operator_name(extension)`` names the operator account on an
+  extension (the hub knows it); ``presence_changed`` marks the board dirty when that changes;
 - an injectable ``clock`` (aware datetimes): "today" is the local day in ``settings.timezone``.
 
-Pushes are coalesced: the first change after a quiet spell goes out at once, later ones at
-most every ``min_interval`` seconds, and a board identical to the last one is not sent. Between
-pushes, clients tick waiting and in-state times on from the timestamps in the board.
+The board itself is computed by the pure ``cti_server.domain.board``. Pushes are coalesced: the
+first change after a quiet spell goes out at once, later ones at most every ``min_interval``
+seconds, and a board identical to the last one is not sent. Between pushes, clients tick
+waiting and in-state times on from the timestamps in the board.
 
 ``PauseAgent`` (supervisor, admin) becomes ``bridge.queue_pause``; refusals come back to the
 sender as ``ErrorMessage`` (``forbidden``, ``bad_message``, ``ami_unavailable``,
-``pause_failed``). Wiring: ``board_context`` (an app cleanup context placed after the call
-service and before the bridge) and ``add_board_routes`` (the wallboard page), in ``board_app``.
+``pause_failed``). The web glue (socket messages, the wallboard page) is ``web/board_app.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
 
-from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti_server import protocol
 from cti_server.config import Settings
-from cti_server.domain.changes import CallChanged, LinkChanged
+from cti_server.domain.board.build import build_board
+from cti_server.domain.board.records import record_from_call, record_from_stored
+from cti_server.domain.board.today import TodayRecords
+from cti_server.domain.calls import Call, Caller
+from cti_server.domain.changes import CallChanged, Change, LinkChanged
 from cti_server.domain.figures import FigureSettings
-from cti_server.web import board_db
-from cti_server.web.board_build import build_board
-from cti_server.web.board_figures import TodayRecords, record_from_call
+from cti_server.domain.tracker import Tracker
+from cti_server.metrics import Metrics
+from registry import figures as stored_figures
+from registry.calls import calls_between
+from registry.normalize.phone import normalize_caller_id
 
 log = logging.getLogger(__name__)
 
 BOARD_ROLES = ("supervisor", "admin", "kiosk")
 PAUSE_ROLES = ("supervisor", "admin")
-BOOKING_PATHS = ("/api/bookings", "/api/mobility", "/api/slots", "/api/venues")
 MAX_REASON = 64
 PAUSE_TIMEOUT = 5.0
 
 
+class Subscriber(Protocol):
+    """A socket the board is pushed to (``web.hub.Client``)."""
+
+    dropped: bool
+
+    def offer(self, text: str) -> bool: ...
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def no_operator(extension: str) -> str | None:
+    return None
 
 
 class BoardService:
@@ -60,9 +80,11 @@ class BoardService:
         self,
         settings: Settings,
         sessions: async_sessionmaker[AsyncSession],
-        tracker: Any,
+        tracker: Tracker,
         *,
         bridge: Callable[[], Any] = lambda: None,
+        operator_name: Callable[[str], str | None] = no_operator,
+        metrics: Metrics | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
         min_interval: float = 0.25,
         booking_days: int = 7,
@@ -71,6 +93,8 @@ class BoardService:
         self.sessions = sessions
         self.tracker = tracker
         self.bridge = bridge
+        self.operator_name = operator_name
+        self.metrics = metrics
         self.clock = clock
         self.min_interval = min_interval
         self.booking_days = booking_days
@@ -78,16 +102,18 @@ class BoardService:
             service_level_seconds=settings.service_level_seconds,
             short_abandon_seconds=settings.short_abandon_seconds,
             tz=settings.timezone,
+            service_level_formula=settings.service_level_formula,
         )
         self.zone = self.figure_settings.zone()
         self.today = TodayRecords(self.figure_settings, self._local_day())
-        self.subscribers: set[Any] = set()  # hub clients (anything with .offer(text))
-        self.bookings: list[dict[str, Any]] = []
+        self.subscribers: set[Subscriber] = set()
+        self.bookings: tuple[protocol.VenueFill, ...] = ()
         self.mobility_open = 0
         self.link_down_since: dt.datetime | None = None
         self.pushes = 0
-        self._last_resync = getattr(tracker, "last_resync", None)
-        self._last_sent: dict[str, Any] | None = None
+        self._last_resync = tracker.last_resync
+        self._last_sent: protocol.Board | None = None
+        self._encoded: dict[str, tuple[object, list[Any]]] = {}  # queue -> (intervals, JSON)
         self._last_push = -1e9
         self._flush_handle: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -113,7 +139,7 @@ class BoardService:
         self.subscribers.clear()
 
     # ----------------------------------------------------------------- in
-    def on_changes(self, changes: list[Any]) -> None:
+    def on_changes(self, changes: list[Change]) -> None:
         """What ``Tracker.apply`` returned; cheap, synchronous, never raises into the caller."""
         try:
             reload = False
@@ -123,7 +149,7 @@ class BoardService:
                 elif isinstance(ch, LinkChanged):
                     self.link_down_since = None if ch.connected else self.clock()
                     reload = reload or ch.connected
-            resync = getattr(self.tracker, "last_resync", None)
+            resync = self.tracker.last_resync
             if resync is not self._last_resync:
                 self._last_resync, reload = resync, True
             if reload:
@@ -132,7 +158,7 @@ class BoardService:
         except Exception:
             log.exception("board: could not take tracker changes")
 
-    def _put_call(self, call: Any) -> None:
+    def _put_call(self, call: Call) -> None:
         ext = ""
         if call.agent_interface:
             ext = self.settings.extension_of(call.agent_interface, call.agent_name) or ""
@@ -145,11 +171,9 @@ class BoardService:
     def bookings_changed(self) -> None:
         self._spawn(self.reload_bookings(), "board-reload-bookings")
 
-    async def on_response_prepare(self, request: web.Request, response: web.StreamResponse) -> None:
-        """aiohttp signal: a successful write to a booking-related route refreshes the fill."""
-        write = request.method in ("POST", "PATCH", "PUT", "DELETE")
-        if write and response.status < 400 and request.path.startswith(BOOKING_PATHS):
-            self.bookings_changed()
+    def presence_changed(self) -> None:
+        """An operator logged in or out on some extension: names on the board may change."""
+        self.mark_dirty()
 
     # ----------------------------------------------------------------- database
     async def reload_calls(self) -> None:
@@ -157,7 +181,8 @@ class BoardService:
         day = self.today.day
         try:
             async with self.sessions() as session:
-                stored = await board_db.load_day_records(session, self.today.start, self.today.end)
+                views = await calls_between(session, self.today.start, self.today.end)
+            stored = [r for v in views if (r := record_from_stored(v)) is not None]
         except Exception:
             log.exception("board: could not read today's call records")
             return
@@ -169,14 +194,18 @@ class BoardService:
     async def reload_bookings(self) -> None:
         try:
             async with self.sessions() as session:
-                fill = await board_db.bookings_fill(
+                fill = await stored_figures.bookings_fill(
                     session, self.today.day, self.booking_days, self.settings.timezone
                 )
-                n_open = await board_db.open_mobility_requests(session)
+                n_open = await stored_figures.open_mobility_requests(session)
         except Exception:
             log.exception("board: could not read bookings")
             return
-        self.bookings, self.mobility_open = fill, n_open
+        self.bookings = tuple(
+            protocol.VenueFill(f.venue_id, f.venue, f.day.isoformat(), f.capacity, f.booked)
+            for f in fill
+        )
+        self.mobility_open = n_open
         self.mark_dirty()
 
     # ----------------------------------------------------------------- the day
@@ -202,15 +231,24 @@ class BoardService:
                 await self.reload_bookings()
 
     # ----------------------------------------------------------------- out
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> protocol.Board:
         if self.check_day():
             self._spawn(self.reload_calls(), "board-reload-calls")
             self._spawn(self.reload_bookings(), "board-reload-bookings")
         return build_board(
             self.tracker, self.today, self.clock(), self.settings.extension_of,
+            operator_name=self.operator_name, caller_of=self.caller_of,
             link_down_since=self.link_down_since, bookings=self.bookings,
             mobility_open=self.mobility_open,
         )  # fmt: skip
+
+    def caller_of(self, caller: Caller) -> tuple[str, str]:
+        """(status, national display number) of a waiting caller; never a withheld number."""
+        if caller.withheld:
+            return "withheld", ""
+        area = self.settings.default_area_code
+        cn = normalize_caller_id(caller.raw_number, default_area_code=area)
+        return cn.status, cn.national if cn.status == "number" else ""
 
     def mark_dirty(self) -> None:
         if self._flush_handle is not None or not self.subscribers:
@@ -232,27 +270,29 @@ class BoardService:
         self._last_sent = board
         self.send(board)
 
-    def send(self, board: dict[str, Any]) -> int:
+    def send(self, board: protocol.Board) -> int:
         """Encode once, offer the same text to every subscriber."""
-        text = encode_board(board)
+        text = self.encode(board)
         sent = 0
         for client in list(self.subscribers):
-            if getattr(client, "dropped", False) or getattr(client.ws, "closed", False):
+            if client.dropped:
                 self.subscribers.discard(client)
             elif client.offer(text):
                 sent += 1
         self.pushes += 1
+        if self.metrics is not None:
+            self.metrics.board_pushes.inc()
         return sent
 
     # ----------------------------------------------------------------- clients
-    def subscribe(self, client: Any, role: str) -> protocol.ErrorMessage | None:
+    def subscribe(self, client: Subscriber, role: str) -> protocol.ErrorMessage | None:
         if role not in BOARD_ROLES:
             return protocol.ErrorMessage(error="forbidden", message="the board is for supervisors")
         self.subscribers.add(client)
-        client.offer(encode_board(self.snapshot()))
+        client.offer(self.encode(self.snapshot()))
         return None
 
-    def unsubscribe(self, client: Any) -> None:
+    def unsubscribe(self, client: Subscriber) -> None:
         self.subscribers.discard(client)
 
     async def pause(self, who: Any, msg: protocol.PauseAgent) -> protocol.ErrorMessage | None:
@@ -284,31 +324,40 @@ class BoardService:
         log.info("operator %s %s %s", who.id, "paused" if msg.paused else "unpaused", msg.interface)
         return None
 
-    def _spawn(self, coro: Any, name: str) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-
-def encode_board(board: dict[str, Any]) -> str:
-    """``protocol.encode(BoardUpdate(board=board))``, without walking the board through
-    ``protocol.to_dict`` (the board is plain JSON data already): the same text, cheaper."""
-    return json.dumps(
-        {"type": protocol.BoardUpdate.type, "board": board},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    def encode(self, board: protocol.Board) -> str:
+        """``protocol.encode(BoardUpdate(board=board))``, the same text; the intervals of a
+        queue (most of the board, and the same tuple until the queue or the interval changes)
+        are turned into JSON data once, not on every push."""
+        queues = []
+        for q in board.queues:
+            hit = self._encoded.get(q.name)
+            if hit is None or hit[0] is not q.intervals:
+                hit = self._encoded[q.name] = (q.intervals, protocol.to_dict(q.intervals))
+            queues.append(protocol.to_dict(dataclasses.replace(q, intervals=())))
+            queues[-1]["intervals"] = hit[1]
+        data = protocol.to_dict(dataclasses.replace(board, queues=()))
+        data["queues"] = queues
+        return json.dumps(
+            {"type": protocol.BoardUpdate.type, "board": data},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
 
 
 def _has_break(msg: protocol.PauseAgent) -> bool:
     return any(c in s for s in (msg.interface, msg.reason, msg.queue) for c in "\r\n")
 
 
-def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+def _same(a: protocol.Board, b: protocol.Board) -> bool:
     """Equal apart from the timestamp and what only ticks with it (clients tick those)."""
 
-    def strip(board: dict[str, Any]) -> dict[str, Any]:
-        qs = [{k: v for k, v in q.items() if k != "longest_wait"} for q in board["queues"]]
-        return {**board, "at": None, "queues": qs}
+    def strip(board: protocol.Board) -> protocol.Board:
+        qs = tuple(dataclasses.replace(q, longest_wait=0.0) for q in board.queues)
+        return dataclasses.replace(board, at="", queues=qs)
 
     return strip(a) == strip(b)

@@ -3,7 +3,7 @@
 ``TodayRecords`` holds one ``figures.CallRecord`` per Linkedid that entered a queue on the
 current local day. It is filled from the database (``load``: at start, after an AMI resync, at
 midnight) and kept current from the tracker's calls (``put``: a call counts as offered when it
-joins the queue, as answered the moment it is answered); see ``board_records`` for the merge.
+joins the queue, as answered the moment it is answered); see ``records`` for the merge.
 
 Figures come from the pure ``figures.compute_day`` and are cached: a changed record marks its
 queue and its 15-minute interval dirty, and only those are recomputed (``queue_today``,
@@ -18,8 +18,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
 
+from cti_server.domain.board.records import board_figures, merge
 from cti_server.domain.figures import (
     AgentFigures,
     CallRecord,
@@ -28,20 +28,7 @@ from cti_server.domain.figures import (
     compute_day,
     day_bounds,
 )
-from cti_server.web.board_records import (
-    CLOSED,
-    FIGURE_KEYS,
-    FINAL,
-    figure_dict,
-    merge,
-    record_from_call,
-    record_from_view,
-)
-
-__all__ = [
-    "CLOSED", "FIGURE_KEYS", "FINAL", "TodayRecords", "figure_dict", "merge", "record_from_call",
-    "record_from_view",
-]  # fmt: skip
+from cti_server.protocol import BoardFigures, BoardInterval
 
 
 class TodayRecords:
@@ -65,10 +52,10 @@ class TodayRecords:
         self.live: set[str] = set()  # reported by the tracker: live beats stored
         self._slots: dict[str, list[dict[str, CallRecord]]] = {}  # queue -> slot -> records
         self._qversion: dict[str, int] = {}
-        self._today: dict[str, dict[str, Any]] = {}  # queue -> figures (clean ones only)
-        self._ivs: dict[str, list[dict[str, Any] | None]] = {}  # None: to recompute
-        self._peaks: dict[str, tuple[int, int, list[int]]] = {}
-        self._rows: dict[str, tuple[tuple[int, int], list[dict[str, Any]]]] = {}
+        self._today: dict[str, BoardFigures] = {}  # queue -> figures (clean ones only)
+        self._ivs: dict[str, list[BoardFigures | None]] = {}  # None: to recompute
+        self._peaks: dict[str, tuple[tuple[int, int], list[int]]] = {}
+        self._rows: dict[str, tuple[tuple[int, int], tuple[BoardInterval, ...]]] = {}
         self._agents: dict[str, AgentFigures] | None = None
         self._cache: tuple[int, DayFigures] | None = None
         for rec in kept.values():
@@ -125,27 +112,28 @@ class TodayRecords:
     def queues(self) -> list[str]:
         return sorted(q for q, slots in self._slots.items() if any(slots))
 
-    def _figures_of(self, queue: str, recs: Iterable[CallRecord]) -> dict[str, Any]:
-        return figure_dict(compute_day(recs, self.day, self._whole).queues.get(queue))
+    def _figures_of(self, queue: str, recs: Iterable[CallRecord]) -> BoardFigures:
+        return board_figures(compute_day(recs, self.day, self._whole).queues.get(queue))
 
-    def queue_today(self, queue: str) -> dict[str, Any]:
-        """``queue``'s figures for the day so far (JSON-ready), cached until it changes."""
+    def queue_today(self, queue: str) -> BoardFigures:
+        """``queue``'s figures for the day so far, cached until it changes."""
         figs = self._today.get(queue)
         if figs is None:
             recs = [r for slot in self._slots.get(queue, ()) for r in slot.values()]
             figs = self._today[queue] = self._figures_of(queue, recs)
         return figs
 
-    def interval_figures(self, queue: str) -> list[dict[str, Any]]:
+    def interval_figures(self, queue: str) -> list[BoardFigures]:
         """``queue``'s figures per interval of the day (all of them), dirty ones recomputed."""
         slots = self._slots.get(queue)
         ivs = self._ivs.setdefault(queue, [None] * self.n_slots)
-        empty = figure_dict(None)
+        out: list[BoardFigures] = []
         for i, fig in enumerate(ivs):
             if fig is None:
-                recs = slots[i].values() if slots else ()
-                ivs[i] = self._figures_of(queue, recs) if recs else empty
-        return ivs  # type: ignore[return-value]  # every entry is filled above
+                recs = list(slots[i].values()) if slots else []
+                fig = ivs[i] = self._figures_of(queue, recs) if recs else BoardFigures()
+            out.append(fig)
+        return out
 
     def agent_figures(self) -> dict[str, AgentFigures]:
         """Answered calls and average talk per operator, recomputed when an answer changed."""
@@ -168,32 +156,32 @@ class TodayRecords:
         last_slot = self.slot_of(min(now, self.end))
         key = (self._qversion.get(queue, 0), last_slot)
         hit = self._peaks.get(queue)
-        if hit is not None and hit[:2] == key:
-            return hit[2]
+        if hit is not None and hit[0] == key:
+            return hit[1]
         peaks = self._compute_peaks(queue, now, last_slot)
-        self._peaks[queue] = (*key, peaks)
+        self._peaks[queue] = (key, peaks)
         return peaks
 
-    def interval_rows(self, queue: str, now: dt.datetime) -> list[dict[str, Any]]:
-        """``[{start, peak_waiting, ...figures}]`` from midnight to the interval of ``now``;
-        the same list object until the queue changes or ``now`` enters a new interval."""
+    def interval_rows(self, queue: str, now: dt.datetime) -> tuple[BoardInterval, ...]:
+        """The intervals from midnight to the one of ``now``; the same tuple object until the
+        queue changes or ``now`` enters a new interval."""
         last_slot = self.slot_of(min(now, self.end))
         key = (self._qversion.get(queue, 0), last_slot)
         hit = self._rows.get(queue)
         if hit is not None and hit[0] == key:
             return hit[1]
         peaks, figs = self.peak_waiting(queue, now), self.interval_figures(queue)
-        rows = [
-            {"start": (self.start + i * self.step).isoformat(), "peak_waiting": peaks[i], **figs[i]}
+        rows = tuple(
+            BoardInterval(_utc(self.start + i * self.step), peaks[i], figs[i])
             for i in range(last_slot + 1)
-        ]
+        )
         self._rows[queue] = (key, rows)
         return rows
 
     def _compute_peaks(self, queue: str, now: dt.datetime, last_slot: int) -> list[int]:
         edges: list[tuple[dt.datetime, int]] = []
-        for slot in self._slots.get(queue, ()):
-            for r in slot.values():
+        for records in self._slots.get(queue, ()):
+            for r in records.values():
                 edges.append((r.entered_at, 1))
                 edges.append((_left_at(r, now), -1))
         edges.sort(key=lambda e: (e[0], e[1]))  # a leave before a join at the same instant
@@ -224,3 +212,8 @@ def _left_at(r: CallRecord, now: dt.datetime) -> dt.datetime:
     if r.outcome:  # final but no times: count it as leaving at once
         return r.entered_at
     return max(now, r.entered_at)
+
+
+def _utc(at: dt.datetime) -> str:
+    """An interval's start on the wire: ISO-8601, UTC, with the offset."""
+    return at.astimezone(dt.UTC).isoformat()

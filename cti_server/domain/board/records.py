@@ -1,49 +1,71 @@
 """Call records for the supervisor board: from the database or the tracker, and merged.
 
-``record_from_view`` (a stored ``CallView``) and ``record_from_call`` (a tracker ``Call``) give
-a ``figures.CallRecord``; ``merge(stored, live)`` combines the two. Merge rule (the database may
-hold what another instance saw, or what we saw before a restart): the live tracker wins field by
-field, except that a missing value never erases a known one, the earliest entry time is kept,
-and a final outcome from the database beats the tracker's ``unknown`` (a call that ended while
-our AMI link was down). A stored ``unknown`` (closed after a restart: its end was not seen) is
-an ended call that counts as offered only; one that had been answered counts as answered.
+``record_from_stored`` (a stored call record, e.g. ``registry.views.CallView``) and
+``record_from_call`` (a tracker ``Call``) give a ``figures.CallRecord``; ``merge(stored, live)``
+combines the two. Merge rule (the database may hold what another instance saw, or what we saw
+before a restart): the live tracker wins field by field, except that a missing value never
+erases a known one, the earliest entry time is kept, and a final outcome from the database beats
+the tracker's ``unknown`` (a call that ended while our AMI link was down). A stored ``unknown``
+(closed after a restart: its end was not seen) is an ended call that counts as offered only; one
+that had been answered counts as answered.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from typing import Any
+from typing import Protocol
 
 from cti_server.domain.calls import Call, CallState
 from cti_server.domain.figures import CallRecord, QueueFigures
+from cti_server.protocol import BoardFigures
 
 FINAL = frozenset({"answered", "abandoned", "short_abandoned", "no_agent"})
 CLOSED = FINAL | {"unknown"}  # ended; "unknown": how it ended was not seen (counted as offered)
-FIGURE_KEYS = (
-    "offered", "answered", "abandoned", "short_abandoned", "no_agent", "answered_within_sl",
-    "service_level", "avg_wait", "p90_wait", "avg_talk",
-)  # fmt: skip
 
 
-def figure_dict(f: QueueFigures | None) -> dict[str, Any]:
-    """The JSON-ready figures of a queue or interval (zeros and nulls when nothing entered)."""
+class StoredCall(Protocol):
+    """What the board reads of a stored call record (``registry.views.CallView`` has it)."""
+
+    @property
+    def linkedid(self) -> str: ...
+    @property
+    def queue(self) -> str | None: ...
+    @property
+    def entered_at(self) -> dt.datetime | None: ...
+    @property
+    def answered_at(self) -> dt.datetime | None: ...
+    @property
+    def ended_at(self) -> dt.datetime | None: ...
+    @property
+    def outcome(self) -> str | None: ...
+    @property
+    def hold_seconds(self) -> float | None: ...
+    @property
+    def talk_seconds(self) -> float | None: ...
+    @property
+    def extension(self) -> str | None: ...
+
+
+def board_figures(f: QueueFigures | None) -> BoardFigures:
+    """The wire figures of a queue or interval (zeros and nulls when nothing entered)."""
     if f is None:
-        return dict.fromkeys(FIGURE_KEYS, 0) | {
-            "service_level": None, "avg_wait": None, "p90_wait": None, "avg_talk": None,
-        }  # fmt: skip
-    return {k: getattr(f, k) for k in FIGURE_KEYS}
+        return BoardFigures()
+    return BoardFigures(
+        f.offered, f.answered, f.abandoned, f.short_abandoned, f.no_agent, f.answered_within_sl,
+        f.abandoned_within_sl, f.service_level, f.avg_wait, f.p90_wait, f.avg_talk,
+    )  # fmt: skip
 
 
-def record_from_view(v: Any) -> CallRecord | None:
-    """A ``registry.views.CallView`` as a figures record (None when it never entered a queue)."""
+def record_from_stored(v: StoredCall) -> CallRecord | None:
+    """A stored call record as a figures record (None when it never entered a queue)."""
     if v.entered_at is None or not v.queue:
         return None
     outcome = v.outcome if v.outcome in CLOSED else ""
     if outcome in ("", "unknown") and v.answered_at is not None:
         outcome = "answered"  # answered, still talking (or ended unseen): it was answered
     return CallRecord(
-        v.linkedid, v.queue, v.entered_at, outcome, v.answered_at, v.ended_at,
+        v.linkedid, v.queue, v.entered_at, outcome or "", v.answered_at, v.ended_at,
         v.hold_seconds, v.talk_seconds, v.extension or "",
     )  # fmt: skip
 

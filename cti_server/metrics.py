@@ -1,0 +1,92 @@
+"""The server's Prometheus metrics (prometheus-client), one ``CollectorRegistry`` per app.
+
+Counters count (events, pops, calls ended by outcome, call records, dropped sockets, failed
+logins, board pushes); gauges that live elsewhere (sockets connected, calls live, AMI link) are
+read through callbacks at scrape time; the ledger lookup latency is a histogram. ``render``
+gives the text exposition served at ``/metrics`` (``metrics_handler``). Each app has its own
+registry, so several apps in one process (tests) never share a count.
+
+May import prometheus-client, aiohttp (for the handler) and ``cti_server.domain`` changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+
+from cti_server.domain.calls import CallState
+from cti_server.domain.changes import CallChanged, Change
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        r = self.registry = CollectorRegistry()
+        self.events = Counter(
+            "cti_events_ingested", "Domain events received from the PBX bridge", ["type"],
+            registry=r,
+        )  # fmt: skip
+        self.calls = Counter("cti_calls", "Calls ended, by outcome", ["outcome"], registry=r)
+        self.pops_sent = Counter(
+            "cti_pops_sent", "Screen-pop messages queued to operator sockets", registry=r
+        )
+        self.ws_dropped = Counter(
+            "cti_ws_dropped", "WebSocket clients dropped as too slow or gone", registry=r
+        )
+        self.call_records_written = Counter(
+            "cti_call_records_written", "Call record upserts committed", registry=r
+        )
+        self.call_record_errors = Counter(
+            "cti_call_record_errors", "Call record batches that failed", registry=r
+        )
+        self.logins_failed = Counter("cti_logins_failed", "Failed login attempts", registry=r)
+        self.board_pushes = Counter(
+            "cti_board_pushes", "Supervisor board updates sent (each to every subscriber)",
+            registry=r,
+        )  # fmt: skip
+        self.lookup_seconds = Histogram(
+            "cti_lookup_latency_seconds", "Ledger lookup by caller number",
+            buckets=LATENCY_BUCKETS, registry=r,
+        )  # fmt: skip
+        self._by_name: dict[str, Counter] = {
+            "cti_pops_sent_total": self.pops_sent,
+            "cti_ws_dropped_total": self.ws_dropped,
+            "cti_call_records_written_total": self.call_records_written,
+            "cti_call_record_errors_total": self.call_record_errors,
+            "cti_logins_failed_total": self.logins_failed,
+            "cti_board_pushes_total": self.board_pushes,
+        }
+
+    def inc(self, name: str, by: float = 1.0) -> None:
+        """Count ``by`` on the counter exposed as ``name`` (e.g. ``cti_pops_sent_total``)."""
+        self._by_name[name].inc(by)
+
+    def event(self, kind: str) -> None:
+        self.events.labels(type=kind).inc()
+
+    def count_changes(self, changes: Iterable[Change]) -> None:
+        """Count the calls the tracker ended (each call ends once), by outcome."""
+        for ch in changes:
+            if isinstance(ch, CallChanged) and ch.call.state is CallState.ENDED:
+                outcome = ch.call.outcome.value if ch.call.outcome else "unknown"
+                self.calls.labels(outcome=outcome).inc()
+
+    def gauge(self, name: str, read: Callable[[], float], help_text: str) -> None:
+        """A gauge read by calling ``read`` at scrape time."""
+        Gauge(name, help_text, registry=self.registry).set_function(read)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+async def metrics_handler(request: web.Request) -> web.Response:
+    from cti_server.web.keys import METRICS
+
+    return web.Response(
+        body=request.app[METRICS].render(),
+        headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4, "X-Content-Type-Options": "nosniff"},
+    )
