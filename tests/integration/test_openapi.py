@@ -217,6 +217,9 @@ async def test_real_answers_of_every_route_match_the_document(recorded):
     assert json_routes - answered_ok == set()
     errors = {status for _, _, status, _ in recorded.seen if status >= 400}
     assert {400, 401, 403, 404, 409} <= errors
+    refused = {(p, s, b["error"]) for _, p, s, b in recorded.seen if s in (401, 403)}
+    assert ("/api/login", 403, "extension_not_allowed") in refused
+    assert ("/api/logout", 401, "unauthorized") in refused  # no token, then a revoked one
     found = next(b for _, p, s, b in recorded.seen if p == "/api/residents/search" and s == 200)
     best = found["results"][0]
     assert (best["person_no"], best["household_no"], best["barcode"]) == (
