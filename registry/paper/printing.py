@@ -187,8 +187,17 @@ class PostcardWriter:
         self.close()
 
     def _file_path(self) -> Path:
-        n = len(self.files) + 1
+        return self.file_of(len(self.files) * self.per_file)
+
+    def file_of(self, index: int) -> Path:
+        """The file the ``index``-th postcard (from 0) is printed in."""
+        n = index // self.per_file + 1
         return self.base if n == 1 else self.base.with_name(f"{self.base.stem}-{n:03d}.pdf")
+
+    def page_of(self, index: int) -> int:
+        """The page (from 1) of that file holding the postcard's address side."""
+        n = index % self.per_file
+        return 2 * n + 1 if self.layout == "hagaki" else 2 * (n // 4) + 1
 
     def _open(self) -> Canvas:
         if self._canvas is None or self._in_file >= self.per_file:
