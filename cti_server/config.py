@@ -51,6 +51,7 @@ class Settings:
     lookup_timeout_seconds: float = 2.0
     index_refresh_seconds: float = 60.0  # the name index picks up ledger imports this often
     log_level: str = "INFO"
+    scan_dir: str = "var/scans"  # returned postcards: uploaded scans and their crops
 
     def extension_of(self, *names: str) -> str | None:
         """The operator extension named by a member Interface or MemberName (first that matches)."""

@@ -272,7 +272,7 @@ class PostcardScan(Base):
     barcode: Mapped[str | None] = mapped_column(String(32), index=True)  # as read; may be invalid
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)  # question -> value or null
-    readings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # per box: state, ink, confidence
+    readings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # per box: state, ink, ...
     note_image: Mapped[str] = mapped_column(Text, default="")  # PNG crop of the free-text field
     card_image: Mapped[str] = mapped_column(Text, default="")  # the aligned answer side (review)
     status: Mapped[str] = mapped_column(String(16), index=True)  # applied/review/rejected

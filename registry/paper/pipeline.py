@@ -48,7 +48,9 @@ class ReadReport:
     def summary(self) -> str:
         parts = [f"{n} {k}" for k, n in sorted(self.outcomes.items())]
         why = ", ".join(f"{k} {n}" for k, n in self.reasons.most_common())
-        return f"{self.pages} pages: {', '.join(parts) or 'none'}" + (f" (review: {why})" if why else "")
+        return f"{self.pages} pages: {', '.join(parts) or 'none'}" + (
+            f" (review: {why})" if why else ""
+        )
 
 
 def read_page(page: Page, scan_dir: Path | None) -> ScanInput:
@@ -65,8 +67,8 @@ def read_page(page: Page, scan_dir: Path | None) -> ScanInput:
             note_image = str(path)
     card = r.card if r.card is not None else _thumbnail(page.image)
     ok, jpeg = cv2.imencode(".jpg", card, [cv2.IMWRITE_JPEG_QUALITY, 80])
-    readings = {k: [b.as_dict() for b in boxes] for k, boxes in r.boxes.items()}
-    readings["note_ink"] = round(r.note_ink, 4)  # type: ignore[assignment]
+    readings: dict[str, object] = {k: [b.as_dict() for b in v] for k, v in r.boxes.items()}
+    readings["note_ink"] = round(r.note_ink, 4)
     return ScanInput(
         image_hash=page.digest,
         kind="scan",
@@ -130,7 +132,7 @@ async def read_scans(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="postcard") as pool:
 
         def submit() -> bool:
-            item = next(pages, None)  # decoding happens here, in the loop's thread: keep it small
+            item = next(pages, None)  # a file's pages are decoded here, off the event loop
             if item is None:
                 return False
             pending.append(pool.submit(_work, item, scan_dir))
@@ -138,7 +140,7 @@ async def read_scans(
 
         more = True
         while more and len(pending) < workers * 2:
-            more = submit()
+            more = await asyncio.to_thread(submit)
         while pending:
             scan = await asyncio.wrap_future(pending.pop(0), loop=loop)
             if more:

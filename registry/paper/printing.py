@@ -11,7 +11,8 @@ until it is saved). Fonts are reportlab's built-in CID fonts (no font files).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -51,7 +52,7 @@ def _fonts() -> None:
 
 def _y(y_mm: float) -> float:
     """Card millimetres from the top -> points from the card's bottom edge."""
-    return (L.CARD_H - y_mm) * mm
+    return float((L.CARD_H - y_mm) * mm)
 
 
 def _rect(c: Canvas, box: tuple[float, float, float, float], *, fill: bool = False) -> None:
@@ -86,7 +87,7 @@ def draw_template(c: Canvas) -> None:
             bx, by, bw, bh = o.box
             c.drawString((bx + bw + 1.8) * mm, _y(by + bh - 0.9), o.label)
     c.setFont(GOTHIC, 7)
-    x, y, w, h = L.NOTE_BOX
+    x, y, _w, _h = L.NOTE_BOX
     c.drawString(x * mm, _y(y - 1.2), "4. ご連絡事項（電話番号の変更など）")
     c.setLineWidth(0.4)
     _rect(c, L.NOTE_BOX)
@@ -108,7 +109,9 @@ def _draw_qr(c: Canvas, barcode: str) -> None:
             start = i
             while i < len(row) and row[i]:
                 i += 1
-            path.rect((x0 + (start + 2) * m) * mm, _y(y0 + (j + 3) * m), (i - start) * m * mm, m * mm)
+            path.rect(
+                (x0 + (start + 2) * m) * mm, _y(y0 + (j + 3) * m), (i - start) * m * mm, m * mm
+            )
     c.drawPath(path, stroke=0, fill=1)
 
 
@@ -134,7 +137,11 @@ def draw_address_side(c: Canvas, card: Postcard, sender: str) -> None:
     c.setFont(MINCHO, 18)
     c.drawString(20 * mm, _y(70), f"{card.name}　様")
     c.setFont(GOTHIC, 7)
-    c.drawString(10 * mm, _y(128), "新型コロナワクチン接種 意向確認はがき（裏面にご記入のうえご返送ください）")
+    c.drawString(
+        10 * mm,
+        _y(128),
+        "新型コロナワクチン接種 意向確認はがき（裏面にご記入のうえご返送ください）",
+    )
     c.setFont(GOTHIC, 8)
     c.drawString(10 * mm, _y(136), sender)
 
@@ -240,7 +247,9 @@ class PostcardWriter:
         c = self._open()
         _crop_marks(c)
         for k, card in enumerate(self._sheet):
-            self._at(c, k, mirror=False, draw=lambda cv, cd=card: draw_address_side(cv, cd, self.sender))
+            self._at(
+                c, k, mirror=False, draw=lambda cv, cd=card: draw_address_side(cv, cd, self.sender)
+            )
         c.showPage()
         _crop_marks(c)
         for k, card in enumerate(self._sheet):
@@ -267,3 +276,16 @@ class PostcardWriter:
             assert self._canvas is not None
             self._canvas.showPage()
         self._save()
+
+
+def pdf_bytes(
+    cards: Iterable[Postcard], *, layout: Layout = "hagaki", sender: str = DEFAULT_SENDER
+) -> bytes:
+    """A small batch of postcards as one PDF in memory (for a download)."""
+    cards = list(cards)
+    with tempfile.TemporaryDirectory(prefix="postcards-") as tmp:
+        path = Path(tmp) / "postcards.pdf"
+        with PostcardWriter(path, layout=layout, sender=sender, per_file=len(cards) + 4) as w:
+            for card in cards:
+                w.add(card)
+        return path.read_bytes()

@@ -165,8 +165,11 @@ def _warp(gray: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return cv2.warpPerspective(gray, h, size, flags=cv2.INTER_AREA, borderValue=255)
 
 
+QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+
+
 def _qr_text(img: np.ndarray) -> str | None:
-    found = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(img, formats=QR_ONLY)
     for r in found:
         if r.valid and r.text:
             return str(r.text)
@@ -271,4 +274,3 @@ def read_card(gray: np.ndarray) -> CardReading:
         return CardReading(aligned=False, barcode=_qr_text(gray))
     boxes, note = measure(card)
     return CardReading(aligned=True, barcode=text, boxes=boxes, note_ink=note, card=card)
-

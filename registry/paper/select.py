@@ -14,7 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -63,11 +63,12 @@ def _age_band(spec: str, as_of: dt.date) -> tuple[dt.date | None, dt.date | None
 def selection(spec: str, *, as_of: dt.date) -> Select[Any]:
     """The residents a selection names, in ledger order, as ``(barcode, name, address)`` rows."""
     r, h = Resident, Household
-    stmt = (
+    stmt = cast(
+        "Select[Any]",
         select(r.barcode, r.name, r.address, h.address.label("household_address"))
         .outerjoin(h, h.id == r.household_id)
         .where(r.status == "active")
-        .order_by(r.id)
+        .order_by(r.id),
     )
     kind, _, arg = spec.partition(":")
     if kind == "all" and not arg:
@@ -141,4 +142,3 @@ async def print_postcards(
         tuple(str(p) for p in csv_paths),
         outs[0].replaced,
     )
-

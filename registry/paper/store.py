@@ -150,7 +150,7 @@ async def record_scan(
     if reasons and scan.card_jpeg is not None and scan_dir is not None:
         path = image_path(scan_dir, scan.image_hash, "-card.jpg")
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(scan.card_jpeg)  # noqa: ASYNC240 - one small file per reviewed card
+        path.write_bytes(scan.card_jpeg)
         card_image = str(path)
     scan_id = await session.scalar(
         insert(PostcardScan)

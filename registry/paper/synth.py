@@ -76,8 +76,8 @@ class _Pen:
             axes = (round(w * 0.42 * self.k), round(h * 0.42 * self.k))
             cv2.ellipse(self.img, centre, axes, self.rng.uniform(-8, 8), 0, 340, c, t, cv2.LINE_AA)
         elif style == "fill":
-            cv2.rectangle(self.img, self.pt(bx + 0.4, by + 0.4), self.pt(bx + s - 0.4, by + s - 0.4),
-                          c, -1)  # fmt: skip
+            corner = (bx + s - 0.4, by + s - 0.4)
+            cv2.rectangle(self.img, self.pt(bx + 0.4, by + 0.4), self.pt(*corner), c, -1)
         else:  # cross
             cv2.line(self.img, self.pt(bx, by), self.pt(bx + s, by + s), c, t, cv2.LINE_AA)
             cv2.line(self.img, self.pt(bx + s, by), self.pt(bx, by + s), c, t, cv2.LINE_AA)
@@ -95,7 +95,7 @@ class _Pen:
                     (self.rng.randint(175, 195),), -1)  # fmt: skip
 
     def scribble(self, box: tuple[float, float, float, float]) -> None:
-        x, y, w, h = box
+        x, y, _w, _h = box
         for line in range(2):
             pts = [self.pt(x + 4 + i * 3.0, y + 6 + line * 7 + self.rng.uniform(-2, 2))
                    for i in range(self.rng.randint(8, 20))]  # fmt: skip
@@ -157,8 +157,10 @@ def scan(card: np.ndarray, dpi: int, how: Scanning, rng: random.Random) -> np.nd
         out = cv2.GaussianBlur(out, (3, 3), 0.6)
     if how.jpeg_quality is not None:
         ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, how.jpeg_quality])
+        decoded = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
         assert ok
-        out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+        assert decoded is not None
+        out = decoded
     return out
 
 
