@@ -85,7 +85,7 @@ async def list_reviews(
         .limit(limit)
         .execution_options(populate_existing=True)
     )
-    return [_view(r, s) for r, s in rows.tuples()]
+    return [_view(row[0], row[1]) for row in rows]
 
 
 async def _load(session: AsyncSession, review_id: int) -> tuple[PostcardReview, PostcardScan]:

@@ -31,6 +31,7 @@ class Filling:
     crossed_out: Mapping[str, str] = field(default_factory=dict)  # question -> value struck out
     faint: Mapping[str, str] = field(default_factory=dict)  # question -> value in faint pencil
     erased: Mapping[str, str] = field(default_factory=dict)  # question -> value rubbed out
+    also: Mapping[str, str] = field(default_factory=dict)  # question -> a second value marked
     note: bool = False
 
 
@@ -115,9 +116,9 @@ def fill_in(page: np.ndarray, dpi: int, filling: Filling, rng: random.Random) ->
             pen.smudge(q.option(filling.erased[q.key]).cell)
         if q.key in filling.faint:
             pen.mark(q.option(filling.faint[q.key]).cell, "tick", grey=rng.randint(150, 180))
-        value = filling.answers.get(q.key)
-        if value is not None:
-            pen.mark(q.option(value).cell, filling.style)
+        for value in (filling.answers.get(q.key), filling.also.get(q.key)):
+            if value is not None:
+                pen.mark(q.option(value).cell, filling.style)
     if filling.note:
         pen.scribble(L.NOTE_BOX)
     return img
