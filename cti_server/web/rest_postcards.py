@@ -16,7 +16,7 @@ import zoneinfo
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from cti_server.web.auth import MANAGERS, principal
 from cti_server.web.errors import ApiError, BadRequest, NotFoundError
@@ -93,7 +93,7 @@ async def _save_uploads(request: web.Request, folder: Path) -> list[Path]:
     saved: list[Path] = []
     total = 0
     while (part := await reader.next()) is not None:
-        if not isinstance(part, web.BodyPartReader) or not part.filename:
+        if not isinstance(part, BodyPartReader) or not part.filename:
             continue
         suffix = Path(part.filename).suffix.lower()
         if suffix not in UPLOAD_SUFFIXES:

@@ -110,7 +110,8 @@ async def _judge(
         reasons.append(Reason("not_aligned"))
     else:
         answers, why = decide_answers(scan.states)
-        reasons += why
+        unread = {r.question for r in scan.reasons if r.code == "unknown_value"}
+        reasons += [r for r in why if not (r.code == "none_marked" and r.question in unread)]
     reasons += scan.reasons
     if scan.note_written:
         reasons.append(Reason("note_written"))
