@@ -11,16 +11,18 @@ import asyncio
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry.errors import InvalidInput
+from registry.models import PostcardScan
 from registry.paper.reader import NOTE_INK, read_card
 from registry.paper.rules import Reason
 from registry.paper.scans import Page, read_pages, scan_files
@@ -101,19 +103,24 @@ def _unreadable(path: Path, err: Exception) -> ScanInput:
     )
 
 
-def _pages(paths: Iterable[str | Path]) -> Iterator[Page | tuple[Path, Exception]]:
-    for f in scan_files(paths):
-        try:
-            yield from read_pages(f)
-        except (InvalidInput, OSError, ValueError) as err:
-            log.warning("scan file %s cannot be read: %s", f, err)
-            yield (f, err)
+def _read_file(path: Path, scan_dir: Path | None, known: frozenset[str]) -> list[ScanInput]:
+    """Every page of one file, read (a page whose digest is known is not read again)."""
+    out = []
+    try:
+        for page in read_pages(path):
+            if page.digest in known:
+                out.append(ScanInput(page.digest, "scan", page.source, page.page, None, None))
+            else:
+                out.append(read_page(page, scan_dir))
+    except (InvalidInput, OSError, ValueError) as err:
+        log.warning("scan file %s cannot be read: %s", path, err)
+        out.append(_unreadable(path, err))
+    return out
 
 
-def _work(item: Page | tuple[Path, Exception], scan_dir: Path | None) -> ScanInput:
-    if isinstance(item, Page):
-        return read_page(item, scan_dir)
-    return _unreadable(*item)
+async def _known(sessions: async_sessionmaker[AsyncSession]) -> frozenset[str]:
+    async with sessions() as session:
+        return frozenset((await session.scalars(select(PostcardScan.image_hash))).all())
 
 
 async def read_scans(
@@ -124,31 +131,33 @@ async def read_scans(
     progress: Progress | None = None,
     workers: int = 2,
 ) -> ReadReport:
-    """Read every page of the scans named (files or folders) into the ledger."""
+    """Read every page of the scans named (files or folders) into the ledger.
+
+    Files are decoded and read in ``workers`` threads, a few ahead of the writes; pages are
+    written in the order of the files and their pages.
+    """
     report = ReadReport()
     loop = asyncio.get_running_loop()
-    pending: list[Future[ScanInput]] = []
-    pages = _pages(paths)
+    known = await _known(sessions)
+    files = scan_files(paths)
+    pending: list[Future[list[ScanInput]]] = []
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="postcard") as pool:
 
-        def submit() -> bool:
-            item = next(pages, None)  # a file's pages are decoded here, off the event loop
-            if item is None:
-                return False
-            pending.append(pool.submit(_work, item, scan_dir))
-            return True
+        def submit() -> None:
+            f = next(files, None)
+            if f is not None:
+                pending.append(pool.submit(_read_file, f, scan_dir, known))
 
-        more = True
-        while more and len(pending) < workers * 2:
-            more = await asyncio.to_thread(submit)
+        for _ in range(workers * 2):
+            submit()
         while pending:
-            scan = await asyncio.wrap_future(pending.pop(0), loop=loop)
-            if more:
-                more = await asyncio.to_thread(submit)
-            async with sessions() as session:
-                outcome = await record_scan(session, scan, scan_dir=scan_dir)
-                await session.commit()
-            report.add(scan.source, scan.page, outcome)
-            if progress is not None:
-                progress(1)
+            scans = await asyncio.wrap_future(pending.pop(0), loop=loop)
+            submit()
+            for scan in scans:
+                async with sessions() as session:
+                    outcome = await record_scan(session, scan, scan_dir=scan_dir)
+                    await session.commit()
+                report.add(scan.source, scan.page, outcome)
+                if progress is not None:
+                    progress(1)
     return report

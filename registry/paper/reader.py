@@ -23,6 +23,7 @@ import zxingcpp
 from registry.paper import layout as L
 
 PX_PER_MM = 6.0
+SEARCH_SIZE = 900  # pixels: the page is halved until it fits, then searched for the marks
 DARK, LIGHT = 110, 205  # grey levels (paper white = 255) of ink and of pencil or an erased mark
 BOX_MARGIN = 1.5  # mm around a tick box: the zone a tick or a cross falls in
 BOX_MARKED = 0.05  # share of the box zone's free pixels in dark ink that makes a mark
@@ -189,18 +190,37 @@ def _qr_regions(card: np.ndarray) -> tuple[str | None, bool]:
     return text, text is not None
 
 
+def _refine(gray: np.ndarray, pts: np.ndarray, half: float) -> np.ndarray:
+    """Each mark's centre measured again at full resolution, in a window around its estimate
+    (``half``: the mark's side in pixels, the window's half width); a completed corner stays."""
+    out = pts.copy()
+    for i, (x, y) in enumerate(pts):
+        x0, y0 = max(0, round(x - half)), max(0, round(y - half))
+        win = gray[y0 : round(y + half), x0 : round(x + half)]
+        if win.size == 0:
+            continue
+        _, binary = cv2.threshold(win, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+        n, _, stats, centroids = cv2.connectedComponentsWithStats(binary, connectivity=8)
+        if n > 1:  # kept only if it is the mark: a solid square of the mark's size
+            k = 1 + int(np.argmax(stats[1:, 4]))
+            w, h, area = stats[k, 2], stats[k, 3], stats[k, 4]
+            if 0.7 < w / h < 1.4 and 0.6 * half**2 < area < 1.5 * half**2:
+                out[i] = (x0 + centroids[k][0], y0 + centroids[k][1])
+    return out
+
+
 def align(gray: np.ndarray) -> tuple[np.ndarray | None, str | None]:
     """The upright warped card (None if the marks are not found) and the QR text."""
     small, scale = gray, 1.0
-    if max(gray.shape) > 1400:
-        scale = 1400 / max(gray.shape)
-        small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    while max(small.shape) > SEARCH_SIZE:  # look for the marks at 70-150 dpi: fast, few specks
+        small, scale = cv2.pyrDown(small), scale / 2
     pts = find_marks(small)
     if pts is None:
         return None, None
     pts = pts / scale
-    first_side = float(np.linalg.norm(pts[1] - pts[0]))
-    landscape = first_side > float(np.linalg.norm(pts[2] - pts[1]))
+    side = float(np.linalg.norm(pts[1] - pts[0]))
+    pts = _refine(gray, pts, side * L.MARK_SIZE / (L.MARK_CENTERS[1][0] - L.MARK_CENTERS[0][0]))
+    landscape = float(np.linalg.norm(pts[1] - pts[0])) > float(np.linalg.norm(pts[2] - pts[1]))
     # a quarter turn either way: one of the two is upside down, which the QR settles
     card = _warp(gray, np.roll(pts, -1 if landscape else 0, axis=0))
     text, upside_down = _qr_regions(card)
