@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Literal
 
 import segno
+from reportlab import rl_config
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -35,6 +36,8 @@ DEFAULT_SENDER = "舞鶴市 健康づくり課 新型コロナワクチン接種
 A4_MARGIN_X = (L.A4_W - 2 * L.CARD_W) / 2  # 5 mm each side
 A4_MARGIN_Y = (L.A4_H - 2 * L.CARD_H) / 2  # 0.5 mm: four はがき fill an A4 sheet
 _FORM = "answer_template"
+QR_MASK = 2  # a fixed mask: segno's scoring of all eight was most of the printing time
+LABEL_PT = 10
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Postcard:
 
 
 def _fonts() -> None:
+    rl_config.useA85 = 0  # binary (compressed) streams: smaller files, no ASCII85 pass
     for name in (GOTHIC, MINCHO):
         if name not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(UnicodeCIDFont(name))
@@ -58,6 +62,21 @@ def _y(y_mm: float) -> float:
 def _rect(c: Canvas, box: tuple[float, float, float, float], *, fill: bool = False) -> None:
     x, y, w, h = box
     c.rect(x * mm, _y(y + h), w * mm, h * mm, stroke=0 if fill else 1, fill=1 if fill else 0)
+
+
+def label_origin(o: L.Option) -> tuple[float, float]:
+    """Where an option's label starts: x and baseline y in mm."""
+    bx, by, bw, bh = o.box
+    return bx + bw + 1.8, by + bh - 0.9
+
+
+def label_box(o: L.Option) -> tuple[float, float, float, float]:
+    """The rectangle (mm) an option's printed label covers, from the font's metrics alone."""
+    _fonts()
+    x, base = label_origin(o)
+    width = pdfmetrics.stringWidth(o.label, GOTHIC, LABEL_PT) / mm
+    size = LABEL_PT * 25.4 / 72
+    return x, base - 0.9 * size, width, 1.05 * size
 
 
 def draw_template(c: Canvas) -> None:
@@ -81,11 +100,11 @@ def draw_template(c: Canvas) -> None:
     for q in L.QUESTIONS:
         c.setFont(GOTHIC, 8.5)
         c.drawString(10 * mm, _y(q.text_y), q.text)
-        c.setFont(GOTHIC, 10)
+        c.setFont(GOTHIC, LABEL_PT)
         for o in q.options:
             _rect(c, o.box)
-            bx, by, bw, bh = o.box
-            c.drawString((bx + bw + 1.8) * mm, _y(by + bh - 0.9), o.label)
+            x, base = label_origin(o)
+            c.drawString(x * mm, _y(base), o.label)
     c.setFont(GOTHIC, 7)
     x, y, _w, _h = L.NOTE_BOX
     c.drawString(x * mm, _y(y - 1.2), "4. ご連絡事項（電話番号の変更など）")
@@ -94,7 +113,7 @@ def draw_template(c: Canvas) -> None:
 
 
 def _draw_qr(c: Canvas, barcode: str) -> None:
-    qr = segno.make(barcode, error="h", micro=False, boost_error=False)
+    qr = segno.make(barcode, error="h", micro=False, boost_error=False, mask=QR_MASK)
     rows = [list(r) for r in qr.matrix]
     n = len(rows) + 4  # 2-module quiet zone on each side
     x0, y0, w, _ = L.QR_BOX

@@ -23,6 +23,7 @@ import zxingcpp
 from registry.paper import layout as L
 
 PX_PER_MM = 6.0
+MASK_MARGIN = 0.5  # mm around printed lines and labels that a misaligned scan may shift
 SEARCH_SIZE = 900  # pixels: the page is halved until it fits, then searched for the marks
 DARK, LIGHT = 110, 205  # grey levels (paper white = 255) of ink and of pencil or an erased mark
 BOX_MARGIN = 1.5  # mm around a tick box: the zone a tick or a cross falls in
@@ -81,25 +82,29 @@ def _px_rect(box: tuple[float, float, float, float], inset: float = 0.0) -> tupl
 
 @functools.lru_cache(maxsize=1)
 def template_mask() -> np.ndarray:
-    """Pixels of the blank answer side's print, widened by 0.5 mm (True: ignore)."""
-    import io
+    """What is printed where ink is measured (True: ignore): the tick boxes' and the note field's
+    outlines and the options' labels, each widened by ``MASK_MARGIN``. Drawn from the layout and
+    the font's metrics, not rendered, so it holds whatever fonts the server has."""
+    from registry.paper.printing import label_box
 
-    from reportlab.lib.units import mm
-    from reportlab.pdfgen.canvas import Canvas
+    p, grow = PX_PER_MM, MASK_MARGIN
+    mask = np.zeros((round(L.CARD_H * p), round(L.CARD_W * p)), np.uint8)
+    line = max(1, round(2 * grow * p))
 
-    from registry.paper.printing import _fonts, draw_template
-    from registry.paper.scans import decode_pages
+    def outline(box: tuple[float, float, float, float]) -> None:
+        x, y, w, h = box
+        cv2.rectangle(mask, (round(x * p), round(y * p)), (round((x + w) * p), round((y + h) * p)),
+                      (1,), line)  # fmt: skip
 
-    _fonts()
-    buf = io.BytesIO()
-    c = Canvas(buf, pagesize=(L.CARD_W * mm, L.CARD_H * mm))
-    draw_template(c)
-    c.showPage()
-    c.save()
-    page = next(decode_pages(buf.getvalue(), "template.pdf", dpi=round(PX_PER_MM * 25.4)))
-    page = cv2.resize(page, (round(L.CARD_W * PX_PER_MM), round(L.CARD_H * PX_PER_MM)))
-    printed = (page < 200).astype(np.uint8)
-    return cv2.dilate(printed, np.ones((7, 7), np.uint8)).astype(bool)
+    for q in L.QUESTIONS:
+        for o in q.options:
+            outline(o.box)
+            x, y, w, h = label_box(o)
+            top_left = (round((x - grow) * p), round((y - grow) * p))
+            cv2.rectangle(mask, top_left, (round((x + w + grow) * p), round((y + h + grow) * p)),
+                          (1,), -1)  # fmt: skip
+    outline(L.NOTE_BOX)
+    return mask.astype(bool)
 
 
 # --- corner marks -------------------------------------------------------------------------------

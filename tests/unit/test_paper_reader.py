@@ -105,3 +105,20 @@ def test_multi_page_tiff_and_pdf_give_every_page_with_a_stable_digest(scans):
     pdf_pages = list(decode_pages(buf.getvalue(), "scan.pdf", dpi=200))
     assert len(pdf_pages) == 2
     assert reader.read_card(pdf_pages[1]).barcode == scans[1].barcode
+
+
+def test_the_mask_covers_everything_printed_where_ink_is_measured():
+    """The mask is drawn from the layout and font metrics: it covers the labels as printed."""
+    from registry.paper import layout as L
+    from registry.paper.printing import Postcard, pdf_bytes
+
+    dpi = round(reader.PX_PER_MM * 25.4)
+    page = list(decode_pages(pdf_bytes([Postcard(make_barcode(1), "x", "y")]), "p.pdf", dpi=dpi))
+    card = cv2.resize(page[1], (round(L.CARD_W * reader.PX_PER_MM), round(L.CARD_H * 6.0)))
+    free = ~reader.template_mask()
+    zones = [reader._px_rect(o.cell) for q in L.QUESTIONS for o in q.options]
+    zones.append(reader._px_rect(L.NOTE_BOX, inset=1.0))
+    for zone in zones:
+        assert not ((card[zone] < 200) & free[zone]).any()
+    assert reader.measure(card)[1] == 0.0
+    assert {b.state for bs in reader.measure(card)[0].values() for b in bs} == {"blank"}
