@@ -118,6 +118,42 @@ async def _judge(
     return resident_id, code, answers, reasons
 
 
+async def _apply(
+    session: AsyncSession, resident_id: int, answers: Answers, reasons: list[Reason]
+) -> int | None:
+    """The intent these answers make (or one an identical postcard made); None and a reason
+    appended when they contradict the resident's latest answer."""
+    same = await _same_postcard(session, resident_id, answers)
+    if same is not None:
+        return same
+    latest = await _latest_intent(session, resident_id)
+    wants, needs, notes = intent_values(answers)
+    earlier = (latest.wants_vaccination, latest.needs_mobility) if latest else None
+    clash = contradiction(earlier, (wants, needs))
+    if clash is not None:
+        reasons.append(clash)
+        return None
+    view = await record_intent(
+        session,
+        resident_id=resident_id,
+        wants_vaccination=wants,
+        needs_mobility=needs,
+        channel=CHANNEL,
+        notes=notes,
+    )
+    return view.intent_id
+
+
+def _keep_card(scan: ScanInput, scan_dir: Path | None) -> str:
+    """Write the aligned card for the reviewer; its path."""
+    if scan.card_jpeg is None or scan_dir is None:
+        return ""
+    path = image_path(scan_dir, scan.image_hash, "-card.jpg")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(scan.card_jpeg)
+    return str(path)
+
+
 async def record_scan(
     session: AsyncSession, scan: ScanInput, *, scan_dir: Path | None = None
 ) -> ScanOutcome:
@@ -128,31 +164,9 @@ async def record_scan(
     resident_id, code, answers, reasons = await _judge(session, scan)
     intent_id = None
     if not reasons and resident_id is not None:
-        intent_id = await _same_postcard(session, resident_id, answers)
-        if intent_id is None:
-            latest = await _latest_intent(session, resident_id)
-            wants, needs, notes = intent_values(answers)
-            earlier = (latest.wants_vaccination, latest.needs_mobility) if latest else None
-            clash = contradiction(earlier, (wants, needs))
-            if clash is not None:
-                reasons.append(clash)
-            else:
-                view = await record_intent(
-                    session,
-                    resident_id=resident_id,
-                    wants_vaccination=wants,
-                    needs_mobility=needs,
-                    channel=CHANNEL,
-                    notes=notes,
-                )
-                intent_id = view.intent_id
+        intent_id = await _apply(session, resident_id, answers, reasons)
     status = "review" if reasons else "applied"
-    card_image = ""
-    if reasons and scan.card_jpeg is not None and scan_dir is not None:
-        path = image_path(scan_dir, scan.image_hash, "-card.jpg")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(scan.card_jpeg)
-        card_image = str(path)
+    card_image = _keep_card(scan, scan_dir) if reasons else ""
     scan_id = await session.scalar(
         insert(PostcardScan)
         .values(

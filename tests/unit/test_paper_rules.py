@@ -101,3 +101,24 @@ def test_reviewer_answers_are_checked():
         check_answers({"mobility": "taxi"})
     with pytest.raises(ValueError, match="unknown question"):
         check_answers({"colour": "blue"})
+
+
+def test_the_review_queue_and_ocr_import_need_no_paper_libraries():
+    """Without the ``paper`` extra the queue, the AI-OCR import and the command line still load."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "for m in ('cv2', 'numpy', 'reportlab', 'segno', 'pypdfium2', 'zxingcpp'):\n"
+        "    sys.modules[m] = None\n"
+        "import registry.paper.review, registry.paper.ocr_import, registry.paper.store\n"
+        "from registry.cli import build_parser\n"
+        "build_parser().parse_args(['read-postcards', 'x'])\n"
+        "try:\n"
+        "    import registry.paper.reader\n"
+        "except ImportError:\n"
+        "    print('reader needs the extra')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "reader needs the extra"
