@@ -148,8 +148,21 @@ def _wrap(text: str, width: int) -> Iterator[str]:
         text = text[width:]
 
 
+def _postal_frame(c: Canvas) -> None:
+    """The 料金後納 mark and the seven postal-code boxes of a Japanese postcard (codes are not in
+    the ledger: the boxes stay empty for the print shop's address data or for hand)."""
+    c.setLineWidth(0.5)
+    _rect(c, (8, 8, 16, 18))
+    c.setFont(GOTHIC, 7)
+    c.drawCentredString(16 * mm, _y(15), "料金後納")
+    c.drawCentredString(16 * mm, _y(19.5), "郵便")
+    for k in range(7):
+        _rect(c, (44.6 + 7.0 * k + (1.5 if k > 2 else 0), 12, 5.7, 8))
+
+
 def draw_address_side(c: Canvas, card: Postcard, sender: str) -> None:
     c.setFillGray(0)
+    _postal_frame(c)
     c.setFont(MINCHO, 11)
     for i, line in enumerate(_wrap(card.address, 22)):
         c.drawString(14 * mm, _y(34 + 6 * i), line)
