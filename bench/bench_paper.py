@@ -1,6 +1,7 @@
 """Postcards printed per second, and returned scans read per second with their accuracy.
 
     .venv/bin/python bench/bench_paper.py [--scans 1000] [--print 5000] [--workers 2]
+    .venv/bin/python bench/bench_paper.py --print-only 50000   # a large print run alone
 
 A SQLite ledger of ``--print`` residents is printed (PDF + mail-merge CSVs, streamed). Then
 ``--scans`` of them are filled in and scanned as people and scanners do (``registry.paper.synth``):
@@ -106,7 +107,33 @@ def _expected(answers: dict) -> dict:
     return answers
 
 
+async def print_only(args: argparse.Namespace) -> None:
+    """A large print run alone (a seeded city ledger): speed and bounded memory."""
+    from registry.seed.load import seed_database
+
+    with tempfile.TemporaryDirectory(prefix="bench-paper-") as tmp:
+        root = Path(tmp)
+        engine = create_engine(f"sqlite:///{root / 'ledger.sqlite3'}")
+        await migrate(engine)
+        await seed_database(engine, args.print_only, seed=1, venues=False)
+        before = _peak_mb()
+        t0 = time.perf_counter()
+        report = await print_postcards(
+            engine, root / "cards.pdf", "all", as_of=dt.date(2031, 1, 1), per_file=args.per_file
+        )
+        took = time.perf_counter() - t0
+        size = sum(os.path.getsize(f) for f in report.files) / 1e6  # noqa: ASYNC240
+        print(f"printed {report.postcards} postcards ({2 * report.postcards} pages) in "
+              f"{took:.1f} s: {report.postcards / took:,.0f} postcards/s into "
+              f"{len(report.files)} files of {args.per_file}, {size:.0f} MB; peak memory "
+              f"{_peak_mb():.0f} MB ({before:.0f} MB before printing)")  # fmt: skip
+        await engine.dispose()
+
+
 async def run(args: argparse.Namespace) -> None:
+    if args.print_only:
+        await print_only(args)
+        return
     with tempfile.TemporaryDirectory(prefix="bench-paper-") as tmp:
         root = Path(tmp)
         engine = create_engine(f"sqlite:///{root / 'ledger.sqlite3'}")
@@ -187,6 +214,7 @@ def main() -> None:
     p.add_argument("--per-file", type=int, default=5000, help="postcards per PDF file")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--print-only", type=int, metavar="N", help="only print N postcards")
     asyncio.run(run(p.parse_args()))
 
 
