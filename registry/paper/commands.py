@@ -1,4 +1,4 @@
-"""``cti-registry postcards | read-postcards | import-ocr``: the paper channel's commands.
+"""``cti-registry postcards | read-postcards | import-ocr | fill-postcards``: the paper commands.
 
 Imported by ``registry.cli`` to build its parser; the heavy libraries are imported only when a
 command runs, so the rest of the command line works without the ``paper`` extra.
@@ -88,6 +88,18 @@ async def cmd_import_ocr(args: argparse.Namespace, engine: AsyncEngine) -> int:
     return 0
 
 
+async def cmd_fill(args: argparse.Namespace, engine: AsyncEngine | None) -> int:
+    from registry.paper.synth import write_filled_scans
+
+    with _bar("scans") as bar:
+        counts = write_filled_scans(
+            Path(args.pdf), Path(args.out), count=args.count, seed=args.seed, progress=bar.update
+        )
+    print(f"{sum(counts.values())} filled scans in {args.out}: "
+          + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))  # fmt: skip
+    return 0
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -110,6 +122,12 @@ def add_paper_commands(subs: Any, sub: Any) -> None:
     p = sub(subs, "read-postcards", cmd_read, "read returned postcard scans into the ledger")
     p.add_argument("paths", nargs="+", metavar="DIR|FILE")
     p.add_argument("--scan-dir", help=f"where crops are kept ($CTI_SCAN_DIR, {DEFAULT_SCAN_DIR})")
+    p = sub(subs, "fill-postcards", cmd_fill, "demo: fill in and scan printed postcards")
+    p.set_defaults(no_db=True)
+    p.add_argument("pdf", metavar="PRINTED.pdf")
+    p.add_argument("out", metavar="OUT_DIR")
+    p.add_argument("--count", type=int, default=50)
+    p.add_argument("--seed", type=int, default=1)
     p = sub(subs, "import-ocr", cmd_import_ocr, "import an AI-OCR service's postcard CSV")
     p.add_argument("file")
     p.add_argument("--mapping", metavar="MAP.toml", help="column mapping file")

@@ -9,8 +9,9 @@ down, a damaged QR). Everything is drawn with opencv from a seeded ``random.Rand
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -187,3 +188,52 @@ def random_answers(rng: random.Random) -> dict[str, str | None]:
         "mobility": rng.choice(("none", "none", "pickup", "wheelchair", "companion")),
         "time_of_day": rng.choice(("am", "pm", "any")),
     }
+
+
+def _demo_filling(rng: random.Random) -> Filling:
+    """Mostly clean answers, sometimes what sends a postcard to review."""
+    answers = random_answers(rng)
+    style = rng.choice(STYLES)
+    roll = rng.random()
+    if roll < 0.05:
+        return Filling(answers, style=style, note=True)
+    if roll < 0.08:
+        return Filling(answers, style=style, crossed_out={"wants_vaccination": "no"})
+    if roll < 0.10:
+        return Filling({**answers, "wants_vaccination": None}, faint={"wants_vaccination": "yes"})
+    return Filling(answers, style=style)
+
+
+def write_filled_scans(
+    pdf: Path,
+    folder: Path,
+    *,
+    count: int,
+    seed: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Fill in and scan the first ``count`` answer sides of a printed はがき PDF (demo data):
+    PNG and JPEG files in ``folder``; the number of scans by how they were filled."""
+    import pypdfium2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    doc = pypdfium2.PdfDocument(str(pdf))
+    counts: dict[str, int] = {}
+    try:
+        for i in range(min(count, len(doc) // 2)):
+            how = random_scanning(rng)
+            bitmap = doc[2 * i + 1].render(scale=how.dpi / 72, grayscale=True).to_numpy()
+            page = np.array(bitmap[:, :, 0] if bitmap.ndim == 3 else bitmap)
+            filling = _demo_filling(rng)
+            img = scan(fill_in(page, how.dpi, filling, rng), how.dpi, how, rng)
+            kind = "note" if filling.note else "crossed out" if filling.crossed_out else (
+                "faint" if filling.faint else "clean")  # fmt: skip
+            counts[kind] = counts.get(kind, 0) + 1
+            suffix = ".jpg" if how.jpeg_quality else ".png"
+            cv2.imwrite(str(folder / f"scan-{i + 1:05d}{suffix}"), img)
+            if progress is not None:
+                progress(1)
+    finally:
+        doc.close()
+    return counts

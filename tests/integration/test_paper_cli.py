@@ -93,3 +93,17 @@ def test_a_bad_selection_is_a_clear_error(capsys, tmp_path: Path) -> None:
     code = main(["--db", db, "postcards", str(tmp_path / "x.pdf"), "--select", "ward:1"])
     assert code == 1
     assert "unknown selection" in capsys.readouterr().err
+
+
+def test_demo_scans_from_a_print_run_are_read(capsys, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert run(capsys, "--db", db, "seed", "--residents", "30", "--no-venues")[0] == 0
+    pdf = tmp_path / "cards.pdf"
+    assert run(capsys, "--db", db, "postcards", str(pdf), "--select", "unanswered")[0] == 0
+    code, out = run(capsys, "fill-postcards", str(pdf), str(tmp_path / "demo"), "--count", "12")
+    assert code == 0
+    assert out.startswith("12 filled scans in ")
+    code, out = run(capsys, "--db", db, "read-postcards", str(tmp_path / "demo"),
+                    "--scan-dir", str(tmp_path / "store"))  # fmt: skip
+    assert code == 0
+    assert out.splitlines()[-1].startswith("12 pages: ")
