@@ -69,16 +69,14 @@ async def cmd_read(args: argparse.Namespace, engine: AsyncEngine) -> int:
 async def cmd_import_ocr(args: argparse.Namespace, engine: AsyncEngine) -> int:
     from registry.paper.ocr_import import OcrMapping, load_ocr_mapping, ocr_rows
     from registry.paper.pipeline import ReadReport
-    from registry.paper.store import record_scan
+    from registry.paper.store import record_once
 
     mapping = load_ocr_mapping(args.mapping) if args.mapping else OcrMapping()
     report = ReadReport()
     sessions = session_factory(engine)
     with _bar("rows") as bar:
         for scan in ocr_rows(args.file, mapping):
-            async with sessions() as session:
-                outcome = await record_scan(session, scan)
-                await session.commit()
+            outcome = await record_once(sessions, scan)
             report.add(scan.source, scan.page, outcome)
             bar.update(1)
     for _, line, outcome in report.results:

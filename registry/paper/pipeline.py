@@ -26,7 +26,7 @@ from registry.models import PostcardScan
 from registry.paper.reader import NOTE_INK, read_card
 from registry.paper.rules import Reason
 from registry.paper.scans import Page, read_pages, scan_files
-from registry.paper.store import ScanInput, ScanOutcome, image_path, record_scan
+from registry.paper.store import ScanInput, ScanOutcome, image_path, record_once
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +154,7 @@ async def read_scans(
             scans = await asyncio.wrap_future(pending.pop(0), loop=loop)
             submit()
             for scan in scans:
-                async with sessions() as session:
-                    outcome = await record_scan(session, scan, scan_dir=scan_dir)
-                    await session.commit()
+                outcome = await record_once(sessions, scan, scan_dir=scan_dir)
                 report.add(scan.source, scan.page, outcome)
                 if progress is not None:
                     progress(1)

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry.intents import record_intent
 from registry.models import Intent, PostcardReview, PostcardScan, Resident, utcnow
@@ -200,3 +201,21 @@ async def record_scan(
     log.info("postcard scan %s %s (%s)", scan_id, status, ",".join(r.code for r in reasons))
     codes = tuple(r.code for r in reasons)
     return ScanOutcome(scan_id, status, codes, intent_id, resident_id, new=True)
+
+
+async def record_once(
+    sessions: async_sessionmaker[AsyncSession], scan: ScanInput, *, scan_dir: Path | None = None
+) -> ScanOutcome:
+    """``record_scan`` in its own transaction; when another reader recorded the same page at the
+    same moment (the unique hash refused ours), its outcome."""
+    try:
+        async with sessions() as session:
+            outcome = await record_scan(session, scan, scan_dir=scan_dir)
+            await session.commit()
+            return outcome
+    except IntegrityError:
+        async with sessions() as session:
+            done = await _earlier(session, scan.image_hash)
+        if done is None:
+            raise
+        return done

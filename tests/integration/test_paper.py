@@ -242,3 +242,14 @@ async def test_selections(engine, sessions, spec, serials):
 async def test_a_bad_selection_says_what_is_allowed(engine, tmp_path):
     with pytest.raises(InvalidInput, match="age:75-"):
         await print_postcards(engine, tmp_path / "x.pdf", "ward:3", as_of=dt.date(2031, 1, 1))
+
+
+async def test_two_readers_of_the_same_scans_record_each_page_once(sessions, corpus, tmp_path):
+    _, _, few = corpus
+    store = tmp_path / "store"
+    first, second = await asyncio.gather(
+        read_scans(sessions, [few], scan_dir=store), read_scans(sessions, [few], scan_dir=store)
+    )
+    assert [o.scan_id for _, _, o in first.results] == [o.scan_id for _, _, o in second.results]
+    assert await _count(sessions, PostcardScan) == first.pages
+    assert await _count(sessions, PostcardReview) == first.pages
