@@ -229,9 +229,16 @@ def align(gray: np.ndarray) -> tuple[np.ndarray | None, str | None]:
     # a quarter turn either way: one of the two is upside down, which the QR settles
     card = _warp(gray, np.roll(pts, -1 if landscape else 0, axis=0))
     text, upside_down = _qr_regions(card)
+    if text is None:  # no QR to tell: the way up whose print matches the template's
+        upside_down = _print_match(card[::-1, ::-1]) > 1.3 * _print_match(card)
     if upside_down:
         card = np.ascontiguousarray(card[::-1, ::-1])
     return card, text
+
+
+def _print_match(card: np.ndarray) -> float:
+    """Share of dark pixels where the template prints boxes and labels."""
+    return float((card[template_mask()] < 128).mean())
 
 
 # --- marks in the boxes -------------------------------------------------------------------------

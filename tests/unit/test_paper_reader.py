@@ -122,3 +122,17 @@ def test_the_mask_covers_everything_printed_where_ink_is_measured():
         assert not ((card[zone] < 200) & free[zone]).any()
     assert reader.measure(card)[1] == 0.0
     assert {b.state for bs in reader.measure(card)[0].values() for b in bs} == {"blank"}
+
+
+def test_without_a_qr_the_card_is_still_read_the_right_way_up():
+    """A reviewer is shown the marks as made even when the QR is torn and the scan upside down."""
+    from registry.paper.synth import Filling, Scanning
+    from tests.paper_corpus import YES_PICKUP, Case
+
+    cases = [Case("torn QR, upside down", Filling(YES_PICKUP),
+                  Scanning(damaged_qr=True, upside_down=True, angle=-3))]  # fmt: skip
+    [scan] = make_scans(cases, [(1, make_barcode(7))])
+    reading = reader.read_card(scan.image)
+    assert reading.barcode is None
+    marked = {k: [b.value for b in bs if b.state == "marked"] for k, bs in reading.boxes.items()}
+    assert marked == {"wants_vaccination": ["yes"], "mobility": ["pickup"], "time_of_day": ["pm"]}
