@@ -69,13 +69,15 @@ async def print_postcards(request: web.Request) -> web.Response:
         )
     except ValueError as err:
         raise BadRequest("as_of", "expected an ISO date") from err
+    cards = []
     try:
-        cards = [c async for c in postcards(request.app[ENGINE], spec, as_of=as_of)]
+        async for card in postcards(request.app[ENGINE], spec, as_of=as_of):
+            if len(cards) == MAX_PRINT:
+                raise BadRequest("select", f"more than {MAX_PRINT} postcards: use "
+                                 "`cti-registry postcards` for larger runs")  # fmt: skip
+            cards.append(card)
     except InvalidInput as err:
         raise BadRequest("select", err.message) from err
-    if len(cards) > MAX_PRINT:
-        raise BadRequest("select", f"{len(cards)} postcards: at most {MAX_PRINT} per download; "
-                         "use `cti-registry postcards` for larger runs")  # fmt: skip
     pdf = await asyncio.to_thread(pdf_bytes, cards, layout=layout)  # type: ignore[arg-type]
     async with request.app[SESSIONS]() as session:
         await audit(session, "postcards.print", operator_id=who.id,

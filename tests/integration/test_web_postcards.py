@@ -134,3 +134,18 @@ async def test_upload_refuses_other_files(ctx):
     resp = await client.post("/api/postcards/scans", data=form, headers=sv(app))
     assert resp.status == 400
     assert (await resp.json())["details"]["field"] == "file"
+
+
+async def test_a_download_has_a_size_limit(ctx, engine, monkeypatch):
+    from cti_server.web import rest_postcards
+
+    app, client = ctx
+    await add_residents(engine, 3)
+    monkeypatch.setattr(rest_postcards, "MAX_PRINT", 2)
+    resp = await client.post("/api/postcards/print", json={"select": "all"}, headers=sv(app))
+    assert resp.status == 400
+    assert "cti-registry postcards" in (await resp.json())["message"]
+    resp = await client.post(
+        "/api/postcards/print", json={"select": "resident:P000001"}, headers=sv(app)
+    )
+    assert resp.status == 200
