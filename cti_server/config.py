@@ -54,6 +54,7 @@ class Settings:
     index_refresh_seconds: float = 60.0  # the name index picks up ledger imports this often
     log_level: str = "INFO"
     dispositions: str = ""  # wrap-up codes "code=日本語/English,..."; "" = the default list
+    scan_dir: str = "var/scans"  # returned postcards: uploaded scans and their crops
 
     def extension_of(self, *names: str) -> str | None:
         """The operator extension named by a member Interface or MemberName (first that matches)."""
