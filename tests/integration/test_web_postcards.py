@@ -100,6 +100,10 @@ async def test_upload_then_review_then_accept_and_reject(ctx, engine):
 
     answers = {"wants_vaccination": "yes", "mobility": "pickup", "time_of_day": "pm"}
     resp = await client.post(
+        f"/api/postcards/reviews/{damaged_id}/accept", json={"answers": ["yes"]}, headers=sv(app)
+    )
+    assert (resp.status, (await resp.json())["details"]["field"]) == (400, "answers")
+    resp = await client.post(
         f"/api/postcards/reviews/{damaged_id}/accept", json={"answers": answers}, headers=sv(app)
     )
     assert resp.status == 400  # no barcode was read: the reviewer must type it
@@ -149,3 +153,10 @@ async def test_a_download_has_a_size_limit(ctx, engine, monkeypatch):
         "/api/postcards/print", json={"select": "resident:P000001"}, headers=sv(app)
     )
     assert resp.status == 200
+
+
+def test_the_wire_offers_the_layouts_the_printer_knows():
+    from cti_server.protocol import POSTCARD_LAYOUTS
+    from registry.paper.printing import LAYOUTS
+
+    assert POSTCARD_LAYOUTS == LAYOUTS
