@@ -68,6 +68,7 @@ class Settings:
     index_refresh_seconds: float = 60.0  # the name index picks up ledger imports this often
     log_level: str = "INFO"
     dispositions: str = ""  # wrap-up codes "code=日本語/English,..."; "" = the default list
+    scan_dir: str = "var/scans"  # returned postcards: uploaded scans and their crops
 
     @property
     def secret_keys(self) -> list[str]:

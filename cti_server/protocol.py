@@ -881,3 +881,98 @@ class Health:
     ami: AmiHealth
     database: DatabaseHealth
     ws_clients: int
+
+
+# ---- postcards (supervisors): printing, scans read, the review queue
+
+POSTCARD_LAYOUTS = ("hagaki", "a4x4")  # one postcard a page, or four on A4 to cut
+REVIEW_STATUSES = ("open", "accepted", "rejected")
+
+
+@dataclass(frozen=True)
+class PostcardPrintRequest:
+    """POST /api/postcards/print: the selection's postcards (address and answer side) as a
+    PDF. ``select``: all | age:75- | age:65-74 | district:NAME | unanswered | resident:PERSON_NO;
+    ``as_of``: the day of the age bands (default today in the server's time zone)."""
+
+    select: str = spec("all", max_length=200)
+    layout: str = spec("hagaki", max_length=10, choices=POSTCARD_LAYOUTS)
+    as_of: IsoDate | None = spec(None, max_length=10)
+
+
+@dataclass(frozen=True)
+class ScanPage:
+    """What became of one page of an uploaded scan."""
+
+    source: str  # the uploaded file's stored name
+    page: int
+    scan_id: int
+    status: str  # applied / review / rejected
+    reasons: tuple[str, ...]  # codes of the reasons for review
+    new: bool  # False: this page was read before, nothing changed
+
+
+@dataclass(frozen=True)
+class ScansRead:
+    """POST /api/postcards/scans: every page applied (an intent) or in review."""
+
+    pages: int
+    outcomes: dict[str, int]  # applied / review / rejected / already read -> pages
+    results: tuple[ScanPage, ...]
+
+
+@dataclass(frozen=True)
+class ReviewReason:
+    code: str  # no_barcode, note_written, several_marked, ...
+    question: str  # the question it concerns, or ""
+    detail: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A returned postcard in the review queue. Image paths stay on the server:
+    ``note_image``/``card_image`` say whether the image exists (GET .../image)."""
+
+    review_id: int
+    scan_id: int
+    status: str  # open / accepted / rejected
+    reasons: tuple[ReviewReason, ...]
+    kind: str  # scan / ocr
+    source: str  # the scan's file name (or the OCR CSV's)
+    page: int
+    barcode: str | None
+    resident_id: int | None
+    answers: dict[str, Any]  # question -> value or null
+    readings: dict[str, Any]  # per question: each box's state, ink and confidence
+    note_image: bool
+    card_image: bool
+    created_at: IsoDateTime
+    resolved_by: int | None
+    resolved_at: IsoDateTime | None
+    resolution: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ReviewList:
+    """GET /api/postcards/reviews: oldest first."""
+
+    reviews: tuple[ReviewItem, ...]
+
+
+@dataclass(frozen=True)
+class ReviewAcceptance:
+    """POST /api/postcards/reviews/{id}/accept: the reviewer's answers (wants_vaccination:
+    yes/no, mobility: none/pickup/wheelchair/companion, time_of_day: am/pm/any, each or null);
+    ``barcode`` (はがき番号) is required when none was read."""
+
+    answers: dict[str, Any]
+    barcode: str | None = spec(None, max_length=40)
+    comment: str = spec("", max_length=2000)
+
+
+@dataclass(frozen=True)
+class ReviewRejection:
+    """POST /api/postcards/reviews/{id}/reject."""
+
+    comment: str = spec("", max_length=2000)

@@ -42,6 +42,11 @@ class AuditAction(StrEnum):
     MOBILITY_UPDATE = "mobility.update"
     CALL_DISPOSITION = "call.disposition"
     CALL_RESIDENT = "call.resident"  # the operator confirmed who is calling
+    POSTCARD_PRINT = "postcard.print"  # a selection's postcards downloaded as a PDF
+    SCAN_UPLOAD = "scan.upload"  # returned postcards' scans uploaded and read
+    REVIEW_VIEW = "review.view"  # a review item opened: a view of its resident
+    REVIEW_ACCEPT = "review.accept"  # a review item recorded as the resident's intent
+    REVIEW_REJECT = "review.reject"
 
     @classmethod
     def of(cls, stored: str) -> AuditAction | None:

@@ -357,6 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
     _ledger_commands(subs)
     _query_commands(subs)
     _admin_commands(subs)
+    from registry.paper.commands import add_paper_commands
+
+    add_paper_commands(subs, _sub)
     return parser
 
 

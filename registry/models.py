@@ -277,3 +277,44 @@ class AuditEntry(Base):
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
     call_linkedid: Mapped[str | None] = mapped_column(String(64), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PostcardScan(Base):
+    """One returned postcard as read: a scanned page, or a row of an AI-OCR service's CSV.
+
+    ``image_hash`` (a page's pixels, or an OCR row's content) makes reading idempotent. Every
+    scan ends ``applied`` (``intent_id`` set) or ``review`` (a ``PostcardReview`` says why), and a
+    review ends ``applied`` or ``rejected``.
+    """
+
+    __tablename__ = "postcard_scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    image_hash: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # scan/ocr
+    source: Mapped[str] = mapped_column(Text)  # the scan file (or the OCR CSV)
+    page: Mapped[int] = mapped_column(Integer)  # page in the file (line of the OCR CSV)
+    barcode: Mapped[str | None] = mapped_column(String(32), index=True)  # as read; may be invalid
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)  # question -> value or null
+    readings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # per box: state, ink, ...
+    note_image: Mapped[str] = mapped_column(Text, default="")  # PNG crop of the free-text field
+    card_image: Mapped[str] = mapped_column(Text, default="")  # the aligned answer side (review)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # applied/review/rejected
+    intent_id: Mapped[int | None] = mapped_column(ForeignKey("intents.id"))
+    read_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PostcardReview(Base):
+    """Why a returned postcard needs a person, and what the person decided."""
+
+    __tablename__ = "postcard_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scan_id: Mapped[int] = mapped_column(ForeignKey("postcard_scans.id"), unique=True)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open/accepted/rejected
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    resolved_at: Mapped[dt.datetime | None]
+    resolution: Mapped[dict[str, Any]] = mapped_column(default=dict)  # answers given, comment

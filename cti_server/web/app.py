@@ -40,6 +40,7 @@ from cti_server.web.keys import (
     SIGNER,
 )
 from cti_server.web.openapi import document as openapi_document
+from cti_server.web.rest_postcards import add_postcard_routes
 from cti_server.web.slots import deliver_slots
 from cti_server.web.tokens import TokenSigner
 from cti_server.web.ws import ws_handler
@@ -76,6 +77,7 @@ def create_app(
     app.cleanup_ctx.append(_bridge(bridge))
     add_routes(app)
     add_board_routes(app)  # /wallboard page + booking-change hook
+    add_postcard_routes(app)  # printing, scan upload and the review queue of postcards
     return app
 
 

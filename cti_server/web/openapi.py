@@ -34,14 +34,26 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Media:
+    """A body that is not JSON: its media types (one or more) and, if given, the schema of its
+    parts (a multipart form's fields)."""
+
+    types: tuple[str, ...]
+    schema: dict[str, Any] | None = None
+
+
+Body = type[Any] | str | Media  # a wire type (JSON), a media type, or a non-JSON body
+
+
+@dataclass(frozen=True)
 class Operation:
     method: str
     path: str
     summary: str
     roles: str  # who may call it: a list of roles, "any" (a valid token) or "none" (no token)
     # status -> body type, a media type for non-JSON, or None for no body (204)
-    answers: dict[int, type[Any] | str | None]
-    request: type[Any] | None = None
+    answers: dict[int, Body | None]
+    request: Body | None = None
     params: tuple[Param, ...] = ()
     errors: tuple[int, ...] = ()
     description: str = ""
@@ -53,6 +65,21 @@ IDEMPOTENCY = Param(
     "header",
     "a resend with the same key returns the first result and creates nothing twice",
 )
+SCANS = Media(
+    ("multipart/form-data",),
+    {
+        "type": "object",
+        "properties": {
+            "file": {
+                "type": "array",
+                "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+                "description": "scan files (PNG, JPEG, TIFF or PDF), each with its file name",
+            }
+        },
+        "required": ["file"],
+    },
+)
+REVIEW_ID = "Audited (review.view) as a view of the item's resident."
 P = protocol
 OPERATIONS: tuple[Operation, ...] = (
     Operation("post", "/api/login", "Log in; returns a signed token", "none",
@@ -134,6 +161,37 @@ OPERATIONS: tuple[Operation, ...] = (
               description="From the server setting `dispositions` (a default list when unset)."),
     Operation("get", "/api/calls/current", "The operator's live calls, as screen pops", STAFF,
               {200: P.CurrentCalls}, errors=(401, 403)),
+    Operation("post", "/api/postcards/print",
+              "Print a selection's intent postcards (はがき) as a PDF download", MANAGERS,
+              {200: "application/pdf"}, P.PostcardPrintRequest, errors=(400, 401, 403, 503),
+              description="Address side and answer side of each postcard; at most 5000 per "
+              "download (`cti-registry postcards` for larger runs). Audited (postcard.print). "
+              "503 paper_unavailable without the server's paper extra."),
+    Operation("post", "/api/postcards/scans", "Upload returned postcard scans and read them",
+              MANAGERS, {200: P.ScansRead}, SCANS, errors=(400, 401, 403, 503),
+              description="One or more files (PNG, JPEG, TIFF, PDF). Every page ends applied "
+              "(an intent, channel postcard_ocr) or in review with its reasons; a page read "
+              "before changes nothing (new=false). Audited (scan.upload)."),
+    Operation("get", "/api/postcards/reviews", "Review queue of returned postcards, oldest first",
+              MANAGERS, {200: P.ReviewList}, errors=(400, 401, 403),
+              params=(Param("status", "query", "open (default), accepted or rejected"),
+                      Param("after", "query", "review_id to page on from", "integer"),
+                      Param("limit", "query", "1..200, default 50", "integer"))),
+    Operation("get", "/api/postcards/reviews/{review_id}", "One review item", MANAGERS,
+              {200: P.ReviewItem}, errors=(401, 403, 404), description=REVIEW_ID),
+    Operation("get", "/api/postcards/reviews/{review_id}/image",
+              "The item's aligned answer side (JPEG) or free-text crop (PNG)", MANAGERS,
+              {200: Media(("image/jpeg", "image/png"))}, errors=(400, 401, 403, 404),
+              params=(Param("which", "query", "card (default) or note"),)),
+    Operation("post", "/api/postcards/reviews/{review_id}/accept",
+              "Accept an item with the reviewer's answers", MANAGERS, {200: P.ReviewItem},
+              P.ReviewAcceptance, errors=(400, 401, 403, 404, 409),
+              description="Records the intent (channel postcard_ocr) with the reviewer as "
+              "operator; audited (intent.record, review.accept). 409 when the item is no "
+              "longer open."),
+    Operation("post", "/api/postcards/reviews/{review_id}/reject", "Reject an item (no intent)",
+              MANAGERS, {200: P.ReviewItem}, P.ReviewRejection, errors=(400, 401, 403, 404, 409),
+              description="Audited (review.reject). 409 when the item is no longer open."),
     Operation("get", "/api/openapi.json", "This document", "none",
               {200: "application/json"}),
     Operation("get", "/healthz", "Health: AMI connected and database reachable", "none",
@@ -239,15 +297,15 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     return out
 
 
-def _content(body: type[Any] | str, components: dict[str, Any]) -> dict[str, Any]:
+def _content(body: Body, components: dict[str, Any]) -> dict[str, Any]:
     if isinstance(body, str):
         return {body: {}}
+    if isinstance(body, Media):
+        return {t: {"schema": body.schema} if body.schema else {} for t in body.types}
     return {"application/json": {"schema": schema_of(body, components)}}
 
 
-def _answer(
-    status: int, body: type[Any] | str | None, components: dict[str, Any]
-) -> dict[str, Any]:
+def _answer(status: int, body: Body | None, components: dict[str, Any]) -> dict[str, Any]:
     if status == 101:
         return {"description": "switching to the WebSocket protocol"}
     if body is None:

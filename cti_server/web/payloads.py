@@ -8,6 +8,7 @@ fails loudly (``ProtocolError``, a 500), never a half-filled answer.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import PurePath
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -49,3 +50,32 @@ def slot_info(slot: Any) -> protocol.SlotInfo:
 def venue(v: Any) -> protocol.Venue:
     """A registry ``VenueInfo`` on the wire."""
     return protocol.Venue(id=v.venue_id, name=v.name, address=v.address, active=v.active)
+
+
+def review_item(view: Any) -> protocol.ReviewItem:
+    """A registry ``ReviewView`` on the wire: the image paths stay on the server (only whether
+    each image exists), the source by its file name only."""
+    data = view.to_dict()
+    data["note_image"] = bool(data["note_image"])
+    data["card_image"] = bool(data["card_image"])
+    data["source"] = PurePath(data["source"]).name
+    return protocol.from_dict(protocol.ReviewItem, data)
+
+
+def scans_read(report: Any) -> protocol.ScansRead:
+    """A registry ``ReadReport`` on the wire: each page's outcome under its file's name."""
+    return protocol.ScansRead(
+        pages=report.pages,
+        outcomes=dict(report.outcomes),
+        results=tuple(
+            protocol.ScanPage(
+                source=PurePath(src).name,
+                page=page,
+                scan_id=o.scan_id,
+                status=o.status,
+                reasons=tuple(o.reasons),
+                new=o.new,
+            )
+            for src, page, o in report.results
+        ),
+    )

@@ -124,6 +124,10 @@ def _checked(f: dataclasses.Field[Any], tp: Any, value: Any, required: bool) -> 
         return value
     if tp is int:
         return _int(value, name, meta.get("minimum"))
+    if typing.get_origin(tp) is dict:  # an object its registry function checks key by key
+        if not isinstance(value, dict):
+            raise BadRequest(name, "expected an object")
+        return dict(value)
     if typing.get_origin(tp) is tuple:  # tuple[str, ...]: a list of texts
         if not isinstance(value, list):
             raise BadRequest(name, "expected a list")
