@@ -26,26 +26,30 @@ async def ctx(engine, db_url, aiohttp_client, tmp_path):
     return app, client
 
 
-def sv(app):
-    return auth(token(app, 2, role="supervisor", ext=None))
+async def sv(app):
+    return auth(await token(app, 2, role="supervisor", ext=None))
 
 
-def op(app):
-    return auth(token(app, 1))
+async def op(app):
+    return auth(await token(app, 1))
 
 
 async def test_print_a_selection_as_pdf(ctx, engine):
     app, client = ctx
     await add_residents(engine, 3)
-    resp = await client.post("/api/postcards/print", json={"select": "all"}, headers=op(app))
+    resp = await client.post(
+        "/api/postcards/print", json={"select": "all"}, headers=(await op(app))
+    )
     assert resp.status == 403
     resp = await client.post(
-        "/api/postcards/print", json={"select": "all", "layout": "a4x4"}, headers=sv(app)
+        "/api/postcards/print", json={"select": "all", "layout": "a4x4"}, headers=(await sv(app))
     )
     assert resp.status == 200
     assert resp.content_type == "application/pdf"
     assert (await resp.read()).startswith(b"%PDF")
-    resp = await client.post("/api/postcards/print", json={"select": "ward:1"}, headers=sv(app))
+    resp = await client.post(
+        "/api/postcards/print", json={"select": "ward:1"}, headers=(await sv(app))
+    )
     assert resp.status == 400
     assert (await resp.json())["details"]["field"] == "select"
     async with session_factory(engine)() as s:
@@ -72,7 +76,7 @@ async def test_upload_then_review_then_accept_and_reject(ctx, engine):
         Case("damaged", Filling(YES_AM), Scanning(damaged_qr=True), expect="no_barcode"),
     ]
     scans = make_scans(cases, residents)
-    resp = await client.post("/api/postcards/scans", data=_upload(scans), headers=sv(app))
+    resp = await client.post("/api/postcards/scans", data=_upload(scans), headers=(await sv(app)))
     assert resp.status == 200, await resp.text()
     body = await resp.json()
     assert [(r["status"], r["reasons"]) for r in body["results"]] == [
@@ -80,48 +84,58 @@ async def test_upload_then_review_then_accept_and_reject(ctx, engine):
         ("review", ["note_written"]),
         ("review", ["no_barcode"]),
     ]
-    again = await client.post("/api/postcards/scans", data=_upload(scans), headers=sv(app))
+    again = await client.post("/api/postcards/scans", data=_upload(scans), headers=(await sv(app)))
     assert (await again.json())["outcomes"] == {"already read": 3}
 
-    resp = await client.get("/api/postcards/reviews", headers=sv(app))
+    resp = await client.get("/api/postcards/reviews", headers=(await sv(app)))
     items = (await resp.json())["reviews"]
     assert [i["reasons"][0]["code"] for i in items] == ["note_written", "no_barcode"]
     assert items[0]["note_image"] is True  # paths stay on the server
     note_id, damaged_id = items[0]["review_id"], items[1]["review_id"]
-    assert (await client.get("/api/postcards/reviews", headers=op(app))).status == 403
+    assert (await client.get("/api/postcards/reviews", headers=(await op(app)))).status == 403
 
-    resp = await client.get(f"/api/postcards/reviews/{note_id}", headers=sv(app))
+    resp = await client.get(f"/api/postcards/reviews/{note_id}", headers=(await sv(app)))
     assert (await resp.json())["resident_id"] == residents[1][0]
-    resp = await client.get(f"/api/postcards/reviews/{note_id}/image?which=note", headers=sv(app))
+    resp = await client.get(
+        f"/api/postcards/reviews/{note_id}/image?which=note", headers=(await sv(app))
+    )
     assert resp.status == 200
     assert (await resp.read()).startswith(b"\x89PNG")
-    resp = await client.get(f"/api/postcards/reviews/{note_id}/image", headers=sv(app))
+    resp = await client.get(f"/api/postcards/reviews/{note_id}/image", headers=(await sv(app)))
     assert (await resp.read()).startswith(b"\xff\xd8")  # the aligned card, JPEG
 
     answers = {"wants_vaccination": "yes", "mobility": "pickup", "time_of_day": "pm"}
     resp = await client.post(
-        f"/api/postcards/reviews/{damaged_id}/accept", json={"answers": ["yes"]}, headers=sv(app)
+        f"/api/postcards/reviews/{damaged_id}/accept",
+        json={"answers": ["yes"]},
+        headers=(await sv(app)),
     )
     assert (resp.status, (await resp.json())["details"]["field"]) == (400, "answers")
     resp = await client.post(
-        f"/api/postcards/reviews/{damaged_id}/accept", json={"answers": answers}, headers=sv(app)
+        f"/api/postcards/reviews/{damaged_id}/accept",
+        json={"answers": answers},
+        headers=(await sv(app)),
     )
     assert resp.status == 400  # no barcode was read: the reviewer must type it
     resp = await client.post(
         f"/api/postcards/reviews/{damaged_id}/accept",
         json={"answers": answers, "barcode": residents[2][1], "comment": "QR torn"},
-        headers=sv(app),
+        headers=(await sv(app)),
     )
     assert resp.status == 200, await resp.text()
     assert (await resp.json())["status"] == "accepted"
     resp = await client.post(
-        f"/api/postcards/reviews/{note_id}/reject", json={"comment": "call back"}, headers=sv(app)
+        f"/api/postcards/reviews/{note_id}/reject",
+        json={"comment": "call back"},
+        headers=(await sv(app)),
     )
     assert (await resp.json())["status"] == "rejected"
-    resp = await client.post(f"/api/postcards/reviews/{note_id}/reject", json={}, headers=sv(app))
+    resp = await client.post(
+        f"/api/postcards/reviews/{note_id}/reject", json={}, headers=(await sv(app))
+    )
     assert resp.status == 409
 
-    resp = await client.get(f"/api/residents/{residents[2][0]}", headers=op(app))
+    resp = await client.get(f"/api/residents/{residents[2][0]}", headers=(await op(app)))
     latest = (await resp.json())["intents"][0]
     assert (latest["channel"], latest["wants_vaccination"]) == ("postcard_ocr", True)
     async with session_factory(engine)() as s:
@@ -135,7 +149,7 @@ async def test_upload_refuses_other_files(ctx):
     app, client = ctx
     form = FormData()
     form.add_field("file", b"hello", filename="notes.txt", content_type="text/plain")
-    resp = await client.post("/api/postcards/scans", data=form, headers=sv(app))
+    resp = await client.post("/api/postcards/scans", data=form, headers=(await sv(app)))
     assert resp.status == 400
     assert (await resp.json())["details"]["field"] == "file"
 
@@ -146,11 +160,13 @@ async def test_a_download_has_a_size_limit(ctx, engine, monkeypatch):
     app, client = ctx
     await add_residents(engine, 3)
     monkeypatch.setattr(rest_postcards, "MAX_PRINT", 2)
-    resp = await client.post("/api/postcards/print", json={"select": "all"}, headers=sv(app))
+    resp = await client.post(
+        "/api/postcards/print", json={"select": "all"}, headers=(await sv(app))
+    )
     assert resp.status == 400
     assert "cti-registry postcards" in (await resp.json())["message"]
     resp = await client.post(
-        "/api/postcards/print", json={"select": "resident:P000001"}, headers=sv(app)
+        "/api/postcards/print", json={"select": "resident:P000001"}, headers=(await sv(app))
     )
     assert resp.status == 200
 
