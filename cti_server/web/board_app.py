@@ -19,17 +19,9 @@ BOARD = web.AppKey("board", BoardService)
 
 async def board_context(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: after the call service (its tracker), before the bridge."""
-    from cti_server.web.keys import BRIDGE, SERVICE, SESSIONS, SETTINGS
-
-    service = app[SERVICE]
-    board = BoardService(
-        app[SETTINGS], app[SESSIONS], service.tracker, bridge=lambda: app.get(BRIDGE)
-    )
-    app[BOARD] = board
-    service.board_service = board  # the service hands it every change of the tracker
+    board = app[BOARD]
     await board.start()
     yield
-    service.board_service = None
     await board.close()
 
 

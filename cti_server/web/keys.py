@@ -17,5 +17,6 @@ LIMITER = web.AppKey("login_limiter", "LoginLimiter")
 HUB = web.AppKey("hub", "Hub")
 METRICS = web.AppKey("metrics", "Metrics")
 SERVICE = web.AppKey("service", "CallService")
-BRIDGE = web.AppKey("bridge", Any)  # AmiBridge or a fake with .connected/.queue_pause
+BRIDGE = web.AppKey("bridge", Any)  # AmiBridge or a fake with .connected/.queue_pause, or None
+BUS = web.AppKey("bus", Any)  # cti_server.bus.Bus when redis_url is set, else None
 NAME_INDEX = web.AppKey("name_index", Any)  # registry.find.search.NameIndex, loaded at start

@@ -14,7 +14,8 @@ from typing import Any
 from aiohttp import web
 
 from cti_server import protocol
-from cti_server.web.keys import HUB, SERVICE, SESSIONS, SETTINGS
+from cti_server.web.hub import Hub
+from cti_server.web.keys import BUS, HUB, SESSIONS, SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +37,12 @@ def slot_json(s: Any, tz: str) -> dict[str, Any]:
     return {**protocol.to_dict(info), "remaining": info.remaining}
 
 
-def deliver_slots(app: web.Application, venue_id: int, day: str, slots: list[dict[str, Any]]):
+def deliver_slots(hub: Hub, venue_id: int, day: str, slots: list[dict[str, Any]]) -> int:
     """Send ``SlotsChanged`` to this instance's watchers of (venue, day)."""
     msg = protocol.SlotsChanged(
         slots=tuple(protocol.from_dict(protocol.SlotInfo, s) for s in slots)
     )
-    return app[HUB].send_to_watchers(venue_id, day, msg)
+    return hub.send_to_watchers(venue_id, day, msg)
 
 
 async def notify_slots(app: web.Application, slot_ids: Iterable[int]) -> None:
@@ -77,8 +78,8 @@ async def notify_removed(app: web.Application, slot: Any) -> None:
 
 
 def _publish(app: web.Application, groups: dict[tuple[int, str], list[dict[str, Any]]]) -> None:
-    bus = app[SERVICE].bus
+    bus = app[BUS]
     for (venue_id, day), slots in groups.items():
-        deliver_slots(app, venue_id, day, slots)
+        deliver_slots(app[HUB], venue_id, day, slots)
         if bus is not None:
             bus.publish("slots", {"venue_id": venue_id, "day": day, "slots": slots})

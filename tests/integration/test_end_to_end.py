@@ -154,7 +154,7 @@ async def test_two_instances_one_database_no_duplicate_records(engine, db_url):
         plans = [sim.place_call(n, talk=1.0) for n in ("0773621234", "09012345678", "")]
         await sim.wait_idle()
         for app in (app_a, app_b):
-            await until(lambda app=app: not app[SERVICE].popper.calls, "calls to end")
+            await until(lambda app=app: not app[SERVICE].tracker.calls, "calls to end")
             await app[SERVICE].recorder.flush()
         async with session_factory(engine)() as s:
             rows = (await s.scalars(select(CallRecord))).all()
@@ -185,7 +185,7 @@ async def test_pop_reaches_an_operator_on_the_other_instance_via_redis(engine, d
         pop = await receive_pop(sockets["1001"], 10)
         assert pop.call.linkedid == plan.linkedid
         assert pop.households
-        assert app_b[SERVICE].popper.calls == {}  # computed by the other instance
+        assert app_b[SERVICE].tracker.calls == {}  # computed by the other instance
         await sockets["1001"].close()
 
 
