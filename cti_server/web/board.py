@@ -31,7 +31,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti_server import protocol
@@ -46,7 +45,6 @@ log = logging.getLogger(__name__)
 
 BOARD_ROLES = ("supervisor", "admin", "kiosk")
 PAUSE_ROLES = ("supervisor", "admin")
-BOOKING_PATHS = ("/api/bookings", "/api/mobility", "/api/slots", "/api/venues")
 MAX_REASON = 64
 PAUSE_TIMEOUT = 5.0
 
@@ -144,12 +142,6 @@ class BoardService:
 
     def bookings_changed(self) -> None:
         self._spawn(self.reload_bookings(), "board-reload-bookings")
-
-    async def on_response_prepare(self, request: web.Request, response: web.StreamResponse) -> None:
-        """aiohttp signal: a successful write to a booking-related route refreshes the fill."""
-        write = request.method in ("POST", "PATCH", "PUT", "DELETE")
-        if write and response.status < 400 and request.path.startswith(BOOKING_PATHS):
-            self.bookings_changed()
 
     # ----------------------------------------------------------------- database
     async def reload_calls(self) -> None:

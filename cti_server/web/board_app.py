@@ -1,5 +1,6 @@
-"""Wiring of the supervisor board into the aiohttp app: its cleanup context, the wallboard
-page and files, and the hook that refreshes the bookings fill after a booking-related write."""
+"""Wiring of the supervisor board into the aiohttp app: its cleanup context (start, close), the
+wallboard page and files, and the board's socket messages. The bookings fill follows registry
+writes through ``cti_server.web.slots.publish_changes``."""
 
 from __future__ import annotations
 
@@ -26,16 +27,9 @@ async def board_context(app: web.Application) -> AsyncIterator[None]:
 
 
 def add_board_routes(app: web.Application) -> None:
-    """The wallboard page and its files, and the booking-change hook (at app creation)."""
+    """The wallboard page and its files (at app creation)."""
     app.router.add_get("/wallboard", wallboard_page)
     app.router.add_static("/wallboard-files/", STATIC, append_version=True)
-
-    async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
-        board = request.app.get(BOARD)
-        if board is not None:
-            await board.on_response_prepare(request, response)
-
-    app.on_response_prepare.append(on_prepare)
 
 
 async def wallboard_page(request: web.Request) -> web.FileResponse:
