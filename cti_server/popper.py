@@ -5,11 +5,11 @@ the tracker does not: the ledger lookup of each live call and the extensions it 
 ``Popper.on_changes`` takes what ``Tracker.apply`` returned, is synchronous and cheap:
 
 - the lookup starts when a call first has a number (caller leg seen, or queue entered), in a task;
-- a pop goes to an extension when it starts ringing it, when it stops ringing it (it is no
-  longer theirs), to the answering one, and every change of state, caller or lookup result
-  after that goes to every extension that was sent one (through ``send``, at once: a pop
-  sent while the lookup still runs has ``lookup_error = "pending"``, and an updated pop follows
-  the moment the lookup is done);
+- a pop goes to an extension when it starts ringing it, when it rang out (it is no longer
+  theirs), the answer to the answering one and to the others it was ringing, and the end or a
+  change of caller or lookup result to every extension that was sent one; through ``send``, at
+  once: a pop sent while the lookup still runs has ``lookup_error = "pending"``, and an updated
+  pop follows the moment the lookup is done;
 - a withheld caller (``cti_server.caller_id.identify``) is never shown and never looked up.
 
 Lookup results go to the call record through ``record`` (fields by Linkedid); everything else
@@ -93,23 +93,25 @@ class Popper:
             if not call.live:
                 return  # first seen ended: nobody to tell
             entry = self._pops[call.linkedid] = _Pop(ident)
-        caller_changed = entry.identity is not ident
+        caller_changed = entry.identity.info != ident.info
         entry.identity = ident
         self._look_up(call.linkedid, entry)
         targets = self._targets(call, before, entry, caller_changed)
         if targets:
-            self._push(call, before, entry, targets)
+            self._push(call, entry, targets)
         if not call.live:
             del self._pops[call.linkedid]
 
     def _targets(self, call: Call, before: Call | None, entry: _Pop, caller: bool) -> set[str]:
         ring_now = self._ringing(call)
         ring_was = self._ringing(before) if before is not None else set()
-        targets = ring_now ^ ring_was  # started ringing, or no longer theirs
+        targets = ring_now - ring_was  # started ringing
         moved = before is None or before.state is not call.state
-        if call.state is CallState.ANSWERED and moved:
+        if before is not None and len(call.no_answer) > len(before.no_answer):
+            targets |= ring_was - ring_now  # rang out: no longer theirs
+        if call.state is CallState.ANSWERED and moved:  # the answering one, and who else rang
             agent = self._agent(call)
-            targets |= entry.notified | ({agent} if agent else set())
+            targets |= (ring_was - ring_now) | ({agent} if agent else set())
         elif call.state is CallState.ENDED or caller:
             targets |= entry.notified
         return targets
@@ -126,15 +128,15 @@ class Popper:
             return None
         return self.settings.extension_of(call.agent_interface, call.agent_name)
 
-    def _extension(self, call: Call, before: Call | None) -> str | None:
-        """The operator a pop is about: the answering one, else the first ringing."""
-        agent = self._agent(call) if call.answered_at is not None else None
-        if agent:
-            return agent
-        ringing = call.ringing or (before.ringing if before is not None else ())
-        names = call.ringing_names if call.ringing else (before.ringing_names if before else ())
-        if ringing:
-            return self.settings.extension_of(ringing[0], names[0] if names else "")
+    def _extension(self, call: Call) -> str | None:
+        """The operator a pop is about: the answering one, else the one ringing (for an ended
+        call, the last one rung if it had not rung out)."""
+        if call.answered_at is not None and call.agent_interface:
+            return self._agent(call)
+        if call.ringing:
+            return self.settings.extension_of(call.ringing[0], call.ringing_names[0])
+        if not call.live and call.rung and call.rung[-1] not in call.no_answer:
+            return self.settings.extension_of(call.rung[-1], "")
         return None
 
     # ----------------------------------------------------------------- lookup
@@ -171,22 +173,22 @@ class Popper:
             )
         call = self._tracker.calls.get(linkedid)
         if entry.notified and call is not None and self._pops.get(linkedid) is entry:
-            self._push(call, None, entry, set(entry.notified))  # the complete pop
+            self._push(call, entry, set(entry.notified))  # the complete pop
 
     # ----------------------------------------------------------------- pops out
 
-    def _pop(self, call: Call, before: Call | None, entry: _Pop | None) -> protocol.ScreenPop:
+    def _pop(self, call: Call, entry: _Pop | None) -> protocol.ScreenPop:
         if entry is None:
             caller = identify(call.caller, self.settings.default_area_code).info
-            return pop_of(call, self._extension(call, before), caller)
+            return pop_of(call, self._extension(call), caller)
         error = entry.lookup_error or (PENDING if entry.pending else "")
-        ext = self._extension(call, before)
+        ext = self._extension(call)
         return pop_of(call, ext, entry.identity.info, entry.households, error)
 
-    def _push(self, call: Call, before: Call | None, entry: _Pop, targets: set[str]) -> None:
+    def _push(self, call: Call, entry: _Pop, targets: set[str]) -> None:
         if entry.pending:
             self.pops_before_lookup += 1
-        pop = self._pop(call, before, entry)
+        pop = self._pop(call, entry)
         for ext in sorted(targets):
             entry.notified.add(ext)
             self.pops_sent += 1
@@ -195,10 +197,10 @@ class Popper:
     def current_pops(self, extension: str) -> list[protocol.ScreenPop]:
         """Live pops for ``extension`` (a reconnecting operator gets its call back)."""
         return [
-            self._pop(c, None, self._pops.get(c.linkedid))
+            self._pop(c, self._pops.get(c.linkedid))
             for c in self._tracker.calls.values()
             if c.state in LIVE
-            and (self._extension(c, None) == extension or extension in self._ringing(c))
+            and (self._extension(c) == extension or extension in self._ringing(c))
         ]
 
     def _spawn(self, coro: Awaitable[None]) -> asyncio.Task[None]:
