@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -26,27 +26,19 @@ from cti_server.config import Settings
 from cti_server.domain.tracker import Tracker
 from cti_server.popper import Popper
 from cti_server.recorder import CallRecorder
-from cti_server.service import CallService, ChangeListener, PopDelivery, PopSink, Publish
+from cti_server.service import (
+    Bridge,
+    CallService,
+    ChangeListener,
+    PopDelivery,
+    PopSink,
+    Publish,
+)
 from cti_server.web.board import BoardService
 from cti_server.web.hub import Hub
 from cti_server.web.metrics import Metrics
 from cti_server.web.slots import deliver_slots
 from registry.db import create_engine, session_factory
-
-
-class Bridge(Protocol):
-    """The PBX link: ``cti_server.ami.bridge.AmiBridge``, or a fake in tests."""
-
-    @property
-    def connected(self) -> bool: ...
-
-    async def start(self) -> None: ...
-
-    async def close(self) -> None: ...
-
-    async def queue_pause(
-        self, interface: str, paused: bool, reason: str = "", queue: str = ""
-    ) -> None: ...
 
 
 @dataclass

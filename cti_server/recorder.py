@@ -27,11 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cti_server.caller_id import identify
 from cti_server.domain.calls import Call
 from cti_server.domain.changes import CallChanged, Change
-from registry.calls import close_ongoing, ongoing_calls, upsert_call
+from registry.calls import ONGOING, close_ongoing, ongoing_calls, upsert_call
 
 log = logging.getLogger(__name__)
 
-ONGOING = "ongoing"
 Count = Callable[[str, float], None]  # metric name, increment
 ExtensionOf = Callable[[str, str], str | None]  # (member interface, member name) -> extension
 

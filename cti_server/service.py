@@ -43,6 +43,21 @@ class PopSink(Protocol):
     def send_to_extension(self, extension: str, msg: Any) -> int: ...
 
 
+class Bridge(Protocol):
+    """The PBX link: ``cti_server.ami.bridge.AmiBridge``, or a fake in tests."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def queue_pause(
+        self, interface: str, paused: bool, reason: str = "", queue: str = ""
+    ) -> None: ...
+
+
 class CallMetrics(Protocol):
     def event(self, kind: str) -> None: ...
 

@@ -23,8 +23,9 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cti_server.bootstrap import Bridge, Server, bootstrap
+from cti_server.bootstrap import Server, bootstrap
 from cti_server.config import Settings
+from cti_server.service import Bridge
 from cti_server.web import auth, rest_bookings, rest_calls, rest_residents, rest_venues
 from cti_server.web.board_app import BOARD, add_board_routes, board_context
 from cti_server.web.errors import error_middleware
