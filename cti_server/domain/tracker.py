@@ -23,26 +23,9 @@ from cti_server.domain import events as ev
 from cti_server.domain import handlers as h
 from cti_server.domain.agents import Member, MemberStatus, derive_status
 from cti_server.domain.calls import Call, Caller, CallState, Outcome
-from cti_server.domain.changes import (
-    CallChanged,
-    Change,
-    ChangeSet,
-    LinkChanged,
-    MemberChanged,
-    QueueChanged,
-)
+from cti_server.domain.changes import Change, ChangeSet
 from cti_server.domain.queues import QueueView, build_view, is_waiting
 from cti_server.domain.resync import ResyncReport, ResyncWindow
-
-__all__ = [
-    "CallChanged",
-    "Change",
-    "LinkChanged",
-    "MemberChanged",
-    "QueueChanged",
-    "ResyncReport",
-    "Tracker",
-]
 
 
 class Tracker:
