@@ -4,6 +4,7 @@ updates on answer and hang-up, reconnect gets the live call, slow clients are dr
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 from sqlalchemy import select
@@ -348,3 +349,31 @@ async def test_records_left_ongoing_are_closed_at_start_and_after_a_resync(engin
     assert outcomes == {"old.1": "unknown", "old.2": "answered", "old.3": "abandoned",
                         ghost: "unknown", live: "ongoing", gone: "unknown"}  # fmt: skip
     await service.close()
+
+
+async def test_presentation_withheld_on_the_queue_leg_hides_what_the_trunk_showed():
+    looked_up, started = [], asyncio.Event()
+
+    async def lookup(e164):
+        looked_up.append(e164)
+        started.set()
+        await asyncio.Event().wait()  # still running when the caller turns out withheld
+
+    out = Pipeline(lookup)
+    call = new_linkedid()
+    first, queued = incoming(call, "0773621234", name="ヤマダ")
+    out.on_event(first)  # the caller leg: number allowed
+    await asyncio.wait_for(started.wait(), 5)
+    out.on_event(dataclasses.replace(queued, presentation="prohib", withheld=True))
+    out.on_event(ringing(call, "1001"))
+    ((ext, pop),) = out.pops
+    assert (ext, pop.caller, pop.households, pop.lookup_error) == (
+        "1001", protocol.CallerInfo(status="withheld"), (), ""
+    )  # fmt: skip
+    rec = out.records[call]
+    assert (rec["caller_raw"], rec["caller_name_raw"], rec["caller_e164"]) == ("", "", "")
+    assert rec["caller_status"] == "withheld"
+    await out.popper.drain()  # the lookup was cancelled, nothing recorded from it
+    assert "match_count" not in rec
+    assert looked_up == ["+81773621234"]
+    await out.popper.close()
