@@ -37,7 +37,18 @@ ExtensionOf = Callable[[str, str], str | None]  # (member interface, member name
 
 def record_of(call: Call, before: Call | None, extension_of: ExtensionOf, area: str
               ) -> dict[str, Any]:  # fmt: skip
-    """The record fields a change of ``call`` gives (``None``: leave the stored value)."""
+    """The record fields a change of ``call`` gives: all of them for a new call, else those
+    that changed (``None``: leave the stored value)."""
+    fields = _call_fields(call, extension_of)
+    if before is not None:
+        old = _call_fields(before, extension_of)
+        fields = {k: v for k, v in fields.items() if old.get(k) != v}
+    if before is None or before.caller != call.caller:
+        fields.update(identify(call.caller, area).record)
+    return fields
+
+
+def _call_fields(call: Call, extension_of: ExtensionOf) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "entered_at": call.first_seen_at,
         "queue": call.queue or None,
@@ -49,8 +60,6 @@ def record_of(call: Call, before: Call | None, extension_of: ExtensionOf, area: 
     }
     if call.agent_interface and call.answered_at is not None:
         fields["extension"] = extension_of(call.agent_interface, call.agent_name)
-    if before is None or before.caller is not call.caller:
-        fields.update(identify(call.caller, area).record)
     return fields
 
 
@@ -79,8 +88,9 @@ class CallRecorder:
     def on_changes(self, changes: Iterable[Change]) -> None:
         for ch in changes:
             if isinstance(ch, CallChanged):
-                call = ch.call
-                self.put(call.linkedid, record_of(call, ch.before, self._extension_of, self._area))
+                fields = record_of(ch.call, ch.before, self._extension_of, self._area)
+                if fields:
+                    self.put(ch.call.linkedid, fields)
 
     def put(self, linkedid: str, fields: dict[str, Any]) -> None:
         merged = self._pending.setdefault(linkedid, {})

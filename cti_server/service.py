@@ -2,7 +2,8 @@
 
 ``CallService.on_event`` is what the bridge calls for every domain event (synchronously, in
 order): the tracker (the one model of a live call) applies it, and what changed goes to every
-listener in turn: the board (``listeners``), the call recorder, then the popper. Call records
+listener in turn: the popper first (the pop is the hot path), the board (``listeners``), then
+the call recorder. Call records
 are merged per Linkedid and written by ``CallRecorder``'s own task, so a slow database never
 delays a pop. At start and after every completed AMI resync, records left ``ongoing`` by calls
 that are no longer live are closed (``CallRecorder.close_stale``), and ``on_records_closed``
@@ -137,7 +138,7 @@ class CallService:
         self.delivery = delivery
         self.metrics = metrics
         self.sessions = sessions
-        self._listeners: tuple[ChangeListener, ...] = (*listeners, recorder, popper)
+        self._listeners: tuple[ChangeListener, ...] = (popper, *listeners, recorder)
         self._on_records_closed = on_records_closed
         self._last_resync = tracker.last_resync
         self._tasks: set[asyncio.Task[None]] = set()
