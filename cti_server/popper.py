@@ -74,6 +74,7 @@ class Popper:
         self._tz = zoneinfo.ZoneInfo(settings.timezone)
         self._pops: dict[str, _Pop] = {}  # live calls by Linkedid
         self._tasks: set[asyncio.Task[None]] = set()
+        self._exts: dict[tuple[str, str], str | None] = {}  # (interface, name) -> extension
         self.pops_sent = 0
         self.pops_before_lookup = 0  # pops sent while the lookup still ran (an update followed)
 
@@ -87,14 +88,17 @@ class Popper:
     def on_call(self, call: Call, before: Call | None) -> None:
         if before is not None and not before.live:
             return  # an ended call amended (talk or hold time): the record's business
-        ident = identify(call.caller, self.settings.default_area_code)
         entry = self._pops.get(call.linkedid)
         if entry is None:
             if not call.live:
                 return  # first seen ended: nobody to tell
+            ident = identify(call.caller, self.settings.default_area_code)
             entry = self._pops[call.linkedid] = _Pop(ident)
-        caller_changed = entry.identity.info != ident.info
-        entry.identity = ident
+        caller_changed = False
+        if before is not None and before.caller is not call.caller:
+            ident = identify(call.caller, self.settings.default_area_code)
+            caller_changed = entry.identity.info != ident.info
+            entry.identity = ident
         self._look_up(call.linkedid, entry)
         targets = self._targets(call, before, entry, caller_changed)
         if targets:
@@ -103,30 +107,41 @@ class Popper:
             del self._pops[call.linkedid]
 
     def _targets(self, call: Call, before: Call | None, entry: _Pop, caller: bool) -> set[str]:
-        ring_now = self._ringing(call)
-        ring_was = self._ringing(before) if before is not None else set()
-        targets = ring_now - ring_was  # started ringing
+        targets: set[str] = set()
+        stopped: set[str] = set()
+        if before is None or call.ringing != before.ringing:
+            ring_now = self._ringing(call)
+            ring_was = self._ringing(before) if before is not None else set()
+            targets, stopped = ring_now - ring_was, ring_was - ring_now  # started ringing
+            if before is not None and len(call.no_answer) > len(before.no_answer):
+                targets |= stopped  # rang out: no longer theirs
         moved = before is None or before.state is not call.state
-        if before is not None and len(call.no_answer) > len(before.no_answer):
-            targets |= ring_was - ring_now  # rang out: no longer theirs
         if call.state is CallState.ANSWERED and moved:  # the answering one, and who else rang
             agent = self._agent(call)
-            targets |= (ring_was - ring_now) | ({agent} if agent else set())
+            targets |= stopped | ({agent} if agent else set())
         elif call.state is CallState.ENDED or caller:
             targets |= entry.notified
         return targets
+
+    def _ext(self, interface: str, name: str) -> str | None:
+        key = (interface, name)
+        if key not in self._exts:
+            if len(self._exts) > 10_000:
+                self._exts.clear()
+            self._exts[key] = self.settings.extension_of(interface, name)
+        return self._exts[key]
 
     def _ringing(self, call: Call) -> set[str]:
         return {
             ext
             for iface, name in zip(call.ringing, call.ringing_names, strict=False)
-            if (ext := self.settings.extension_of(iface, name))
+            if (ext := self._ext(iface, name))
         }
 
     def _agent(self, call: Call) -> str | None:
         if not call.agent_interface:
             return None
-        return self.settings.extension_of(call.agent_interface, call.agent_name)
+        return self._ext(call.agent_interface, call.agent_name)
 
     def _extension(self, call: Call) -> str | None:
         """The operator a pop is about: the answering one, else the one ringing (for an ended
@@ -134,9 +149,9 @@ class Popper:
         if call.answered_at is not None and call.agent_interface:
             return self._agent(call)
         if call.ringing:
-            return self.settings.extension_of(call.ringing[0], call.ringing_names[0])
+            return self._ext(call.ringing[0], call.ringing_names[0])
         if not call.live and call.rung and call.rung[-1] not in call.no_answer:
-            return self.settings.extension_of(call.rung[-1], "")
+            return self._ext(call.rung[-1], "")
         return None
 
     # ----------------------------------------------------------------- lookup

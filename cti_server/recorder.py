@@ -39,28 +39,42 @@ def record_of(call: Call, before: Call | None, extension_of: ExtensionOf, area: 
               ) -> dict[str, Any]:  # fmt: skip
     """The record fields a change of ``call`` gives: all of them for a new call, else those
     that changed (``None``: leave the stored value)."""
-    fields = _call_fields(call, extension_of)
-    if before is not None:
-        old = _call_fields(before, extension_of)
-        fields = {k: v for k, v in fields.items() if old.get(k) != v}
-    if before is None or before.caller != call.caller:
+    if before is None:
+        return {
+            **dict(identify(call.caller, area).record),
+            "entered_at": call.first_seen_at,
+            "queue": call.queue or None,
+            **_answer(call, extension_of),
+            "hold_seconds": call.hold_seconds,
+            "talk_seconds": call.talk_seconds,
+            **_end(call),
+        }
+    fields: dict[str, Any] = {}
+    if call.caller is not before.caller and call.caller != before.caller:
         fields.update(identify(call.caller, area).record)
+    if call.queue != before.queue:
+        fields["queue"] = call.queue or None
+    if call.answered_at != before.answered_at or call.agent_interface != before.agent_interface:
+        fields.update(_answer(call, extension_of))
+    if call.hold_seconds != before.hold_seconds:
+        fields["hold_seconds"] = call.hold_seconds
+    if call.talk_seconds != before.talk_seconds:
+        fields["talk_seconds"] = call.talk_seconds
+    if call.state is not before.state or call.outcome is not before.outcome:
+        fields.update(_end(call))
     return fields
 
 
-def _call_fields(call: Call, extension_of: ExtensionOf) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "entered_at": call.first_seen_at,
-        "queue": call.queue or None,
-        "answered_at": call.answered_at,
-        "ended_at": call.ended_at,
-        "hold_seconds": call.hold_seconds,
-        "talk_seconds": call.talk_seconds,
-        "outcome": ONGOING if call.live or call.outcome is None else call.outcome.value,
-    }
+def _answer(call: Call, extension_of: ExtensionOf) -> dict[str, Any]:
+    ext = None
     if call.agent_interface and call.answered_at is not None:
-        fields["extension"] = extension_of(call.agent_interface, call.agent_name)
-    return fields
+        ext = extension_of(call.agent_interface, call.agent_name)
+    return {"answered_at": call.answered_at, "extension": ext}
+
+
+def _end(call: Call) -> dict[str, Any]:
+    outcome = ONGOING if call.live or call.outcome is None else call.outcome.value
+    return {"ended_at": call.ended_at, "outcome": outcome}
 
 
 class CallRecorder:
