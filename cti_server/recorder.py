@@ -60,7 +60,7 @@ def record_of(call: Call, before: Call | None, extension_of: ExtensionOf, area: 
         fields["hold_seconds"] = call.hold_seconds
     if call.talk_seconds != before.talk_seconds:
         fields["talk_seconds"] = call.talk_seconds
-    if call.state is not before.state or call.outcome is not before.outcome:
+    if call.live is not before.live or call.outcome is not before.outcome:  # ended, amended
         fields.update(_end(call))
     return fields
 
