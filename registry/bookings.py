@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit import audit
+from registry.changes import SlotsChanged, note
 from registry.errors import AlreadyBooked, Conflict, InvalidInput, NotFound, SlotFull
 from registry.idempotency import check_client_key
 from registry.models import Booking, Operator, Resident, Slot, Venue, utcnow
@@ -269,6 +270,7 @@ async def book_slot(
         operator_id,
         call_linkedid,
     )
+    note(session, SlotsChanged((slot_id,)))
     return await get_booking(session, booking_id)
 
 
@@ -314,6 +316,7 @@ async def change_booking(
         details={"booking_id": booking_id, "from_slot": current.slot_id, "to_slot": new_slot_id},
     )
     log.info("booking %s moved to slot %s (operator %s)", booking_id, new_slot_id, operator_id)
+    note(session, SlotsChanged((current.slot_id, new_slot_id)))
     return await get_booking(session, booking_id)
 
 
@@ -350,4 +353,5 @@ async def cancel_booking(
         details={"booking_id": booking_id, "slot_id": slot_id},
     )
     log.info("booking %s cancelled (operator %s)", booking_id, operator_id)
+    note(session, SlotsChanged((slot_id,)))
     return view

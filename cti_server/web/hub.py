@@ -85,14 +85,20 @@ class Hub:
     """The connected clients, by extension. ``on_presence`` (if set) is called when a client
     comes or goes; ``operator_name`` says who is logged in on an extension."""
 
-    def __init__(self, queue_size: int, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        queue_size: int,
+        metrics: Metrics | None = None,
+        *,
+        on_presence: Callable[[], None] | None = None,
+    ) -> None:
         self.queue_size = queue_size
         self.metrics = metrics
         self.clients: set[Client] = set()
         self._by_ext: dict[str, set[Client]] = {}
         self.drops = 0
         self.sent = 0
-        self.on_presence: Callable[[], None] | None = None
+        self.on_presence = on_presence
 
     def add(self, ws: web.WebSocketResponse, who: Principal) -> Client:
         client = Client(ws, who, self.queue_size)

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cti_server.config import Settings
 
+if TYPE_CHECKING:
+    from cti_server.bus import Bus
+    from cti_server.metrics import Metrics
+    from cti_server.service import Bridge, CallService
+    from cti_server.web.hub import Hub
+
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 SIGNER = web.AppKey("signer", "TokenSigner")
 LIMITER = web.AppKey("login_limiter", "LoginLimiter")
-HUB = web.AppKey("hub", "Hub")
-METRICS = web.AppKey("metrics", "Metrics")
-SERVICE = web.AppKey("service", "CallService")
-BRIDGE = web.AppKey("bridge", Any)  # AmiBridge or a fake with .connected/.queue_pause
+HUB: web.AppKey[Hub] = web.AppKey("hub")
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
+SERVICE: web.AppKey[CallService] = web.AppKey("service")
+BRIDGE: web.AppKey[Bridge | None] = web.AppKey("bridge")  # AmiBridge, a fake, or None
+BUS: web.AppKey[Bus | None] = web.AppKey("bus")  # when redis_url is set
 NAME_INDEX = web.AppKey("name_index", Any)  # registry.find.search.NameIndex, loaded at start

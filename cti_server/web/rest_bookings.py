@@ -9,7 +9,7 @@ from aiohttp import web
 from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import BadRequest
 from cti_server.web.keys import SESSIONS
-from cti_server.web.slots import notify_slots
+from cti_server.web.slots import publish_changes
 from cti_server.web.validate import (
     idempotency_key,
     json_body,
@@ -21,6 +21,7 @@ from cti_server.web.validate import (
     req_str,
 )
 from registry import bookings, mobility
+from registry.changes import taken
 
 CHANNELS = ("phone", "web", "paper", "assigned")
 MOBILITY_STATUSES = ("open", "arranged", "done", "cancelled")
@@ -52,7 +53,7 @@ async def create_booking(request: web.Request) -> web.Response:
             client_key=idempotency_key(request),
         )
         await session.commit()
-    await notify_slots(request.app, [slot_id])
+    await publish_changes(request.app, taken(session))
     return web.json_response(booking.to_dict(), status=201)
 
 
@@ -63,12 +64,11 @@ async def change_booking(request: web.Request) -> web.Response:
     slot_id = req_int(body, "slot_id")
     call = _call(body)
     async with request.app[SESSIONS]() as session:
-        before = await bookings.get_booking(session, booking_id)
         booking = await bookings.change_booking(
             session, booking_id, slot_id, operator_id=who.id, call_linkedid=call
         )
         await session.commit()
-    await notify_slots(request.app, [before.slot_id, slot_id])
+    await publish_changes(request.app, taken(session))
     return web.json_response(booking.to_dict())
 
 
@@ -81,7 +81,7 @@ async def cancel_booking(request: web.Request) -> web.Response:
             session, booking_id, operator_id=who.id, call_linkedid=call
         )
         await session.commit()
-    await notify_slots(request.app, [booking.slot_id])
+    await publish_changes(request.app, taken(session))
     return web.json_response(booking.to_dict())
 
 
@@ -104,6 +104,7 @@ async def create_mobility(request: web.Request) -> web.Response:
             client_key=idempotency_key(request),
         )
         await session.commit()
+    await publish_changes(request.app, taken(session))
     return web.json_response(view.to_dict(), status=201)
 
 
@@ -133,4 +134,5 @@ async def update_mobility(request: web.Request) -> web.Response:
             session, request_id, operator_id=who.id, call_linkedid=_call(body), **changes
         )
         await session.commit()
+    await publish_changes(request.app, taken(session))
     return web.json_response(view.to_dict())

@@ -14,7 +14,7 @@ import zoneinfo
 from aiohttp import web
 
 from cti_server import protocol
-from cti_server.popper import candidate_of
+from cti_server.pop_view import candidate_of
 from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import ApiError, BadRequest
 from cti_server.web.keys import NAME_INDEX, SESSIONS, SETTINGS

@@ -18,7 +18,7 @@ from aiohttp import web
 from cti_server.web.auth import MANAGERS, principal
 from cti_server.web.errors import BadRequest
 from cti_server.web.keys import SESSIONS, SETTINGS
-from cti_server.web.slots import notify_removed, notify_slots, slot_json
+from cti_server.web.slots import publish_changes, slot_json
 from cti_server.web.validate import (
     json_body,
     opt_bool,
@@ -29,6 +29,7 @@ from cti_server.web.validate import (
     req_int,
     req_str,
 )
+from registry.changes import taken
 
 
 def _venue_json(v: object) -> dict[str, object]:
@@ -60,6 +61,7 @@ async def create_venue(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         v = await venues.create_venue(session, name, address)
         await session.commit()
+    await publish_changes(request.app, taken(session))
     return web.json_response(_venue_json(v), status=201)
 
 
@@ -77,6 +79,7 @@ async def update_venue(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         v = await venues.update_venue(session, venue_id, **changes)
         await session.commit()
+    await publish_changes(request.app, taken(session))
     return web.json_response(_venue_json(v))
 
 
@@ -106,7 +109,7 @@ async def create_slot(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         slot = await venues.create_slot(session, venue_id, starts, ends, capacity)
         await session.commit()
-    await notify_slots(request.app, [slot.slot_id])
+    await publish_changes(request.app, taken(session))
     return web.json_response(slot_json(slot, settings.timezone), status=201)
 
 
@@ -120,7 +123,7 @@ async def update_slot(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         slot = await venues.set_slot_capacity(session, slot_id, capacity)
         await session.commit()
-    await notify_slots(request.app, [slot_id])
+    await publish_changes(request.app, taken(session))
     return web.json_response(slot_json(slot, request.app[SETTINGS].timezone))
 
 
@@ -152,7 +155,7 @@ async def create_slots_bulk(request: web.Request) -> web.Response:
             session, venue_id, day, start, end, minutes, capacity, tz
         )
         await session.commit()
-    await notify_slots(request.app, [s.slot_id for s in created])
+    await publish_changes(request.app, taken(session))
     return web.json_response(
         {
             "created": [slot_json(s, tz) for s in created],
@@ -172,5 +175,5 @@ async def delete_slot(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         slot = await venues.delete_slot(session, slot_id)
         await session.commit()
-    await notify_removed(request.app, slot)
+    await publish_changes(request.app, taken(session))
     return web.json_response({**slot_json(slot, tz), "deleted": True})

@@ -1,4 +1,5 @@
-"""Slot JSON and live capacity: after a change, ``SlotsChanged`` to the clients watching.
+"""Slot JSON, and publishing what registry writes changed (``publish_changes``): live
+capacity to the clients watching, the other instances, and the board's bookings fill.
 
 The wire has no "slot removed" message: a deleted slot goes out once with capacity 0 (no seat
 left), so an open booking form can no longer pick it; the next reload no longer lists it.
@@ -14,7 +15,11 @@ from typing import Any
 from aiohttp import web
 
 from cti_server import protocol
-from cti_server.web.keys import HUB, SERVICE, SESSIONS, SETTINGS
+from cti_server.web.board_app import BOARD
+from cti_server.web.hub import Hub
+from cti_server.web.keys import BUS, HUB, SESSIONS, SETTINGS
+from registry.changes import Change, SlotRemoved, SlotsChanged
+from registry.venues import get_slot
 
 log = logging.getLogger(__name__)
 
@@ -36,49 +41,48 @@ def slot_json(s: Any, tz: str) -> dict[str, Any]:
     return {**protocol.to_dict(info), "remaining": info.remaining}
 
 
-def deliver_slots(app: web.Application, venue_id: int, day: str, slots: list[dict[str, Any]]):
+def deliver_slots(hub: Hub, venue_id: int, day: str, slots: list[dict[str, Any]]) -> int:
     """Send ``SlotsChanged`` to this instance's watchers of (venue, day)."""
     msg = protocol.SlotsChanged(
         slots=tuple(protocol.from_dict(protocol.SlotInfo, s) for s in slots)
     )
-    return app[HUB].send_to_watchers(venue_id, day, msg)
+    return hub.send_to_watchers(venue_id, day, msg)
 
 
-async def notify_slots(app: web.Application, slot_ids: Iterable[int]) -> None:
-    """Tell watchers here and on other instances that these slots' capacity changed."""
-    from registry.venues import get_slot
-
+async def publish_changes(app: web.Application, changes: Iterable[Change]) -> None:
+    """Publish, once, what a registry write changed (``registry.changes.taken`` after the
+    commit): ``SlotsChanged`` to the watchers here and, through the bus, on the other
+    instances (a deleted slot goes out with capacity 0); the board rereads the bookings fill."""
+    changes = tuple(changes)
+    if not changes:
+        return
     tz = app[SETTINGS].timezone
+    ids = [i for c in changes if isinstance(c, SlotsChanged) for i in c.slot_ids]
     groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
     try:
         async with app[SESSIONS]() as session:
-            for slot_id in dict.fromkeys(slot_ids):
-                info = slot_info(await get_slot(session, slot_id), tz)
-                key = (info.venue_id, info.starts_at[:10])
-                groups.setdefault(key, []).append(protocol.to_dict(info))
+            infos = [slot_info(await get_slot(session, i), tz) for i in dict.fromkeys(ids)]
     except Exception:
-        log.exception("could not read slots %s for SlotsChanged", list(slot_ids))
-        return
-    _publish(app, groups)
+        log.exception("could not read slots %s for SlotsChanged", ids)
+        infos = []
+    infos += [_removed(c, tz) for c in changes if isinstance(c, SlotRemoved)]
+    for info in infos:
+        groups.setdefault((info.venue_id, info.starts_at[:10]), []).append(protocol.to_dict(info))
+    bus = app[BUS]
+    for (venue_id, day), slots in groups.items():
+        deliver_slots(app[HUB], venue_id, day, slots)
+        if bus is not None:
+            bus.publish("slots", {"venue_id": venue_id, "day": day, "slots": slots})
+    app[BOARD].bookings_changed()
 
 
-async def notify_removed(app: web.Application, slot: Any) -> None:
-    """Tell the watchers that a deleted slot has no seat any more (capacity 0)."""
-    info = slot_info(slot, app[SETTINGS].timezone)
-    gone = protocol.SlotInfo(
-        slot_id=info.slot_id,
-        venue_id=info.venue_id,
-        starts_at=info.starts_at,
-        ends_at=info.ends_at,
+def _removed(c: SlotRemoved, tz: str) -> protocol.SlotInfo:
+    zone = zoneinfo.ZoneInfo(tz)
+    return protocol.SlotInfo(
+        slot_id=c.slot_id,
+        venue_id=c.venue_id,
+        starts_at=c.starts_at.astimezone(zone).isoformat(),
+        ends_at=c.ends_at.astimezone(zone).isoformat(),
         capacity=0,
         booked=0,
     )
-    _publish(app, {(info.venue_id, info.starts_at[:10]): [protocol.to_dict(gone)]})
-
-
-def _publish(app: web.Application, groups: dict[tuple[int, str], list[dict[str, Any]]]) -> None:
-    bus = app[SERVICE].bus
-    for (venue_id, day), slots in groups.items():
-        deliver_slots(app, venue_id, day, slots)
-        if bus is not None:
-            bus.publish("slots", {"venue_id": venue_id, "day": day, "slots": slots})
