@@ -1,7 +1,8 @@
 """``cti-server [--config FILE]``: the CTI server (REST + WebSocket + AMI bridge).
 
 Settings: defaults < the TOML file < ``CTI_*`` environment variables (see cti_server.config).
-Wiring only: logging is configured here, everything else is built by ``create_app``.
+Wiring only: logging is configured here, everything else is built by ``bootstrap`` and run by
+the app around it (``cti_server.web.app.app_of``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import sys
 
 from aiohttp import web
 
+from cti_server.bootstrap import bootstrap
 from cti_server.config import ConfigError, Settings, load_settings, with_secret_key
-from cti_server.web.app import create_app
+from cti_server.web.app import app_of
 from registry.errors import RegistryError
 
 log = logging.getLogger("cti_server")
@@ -65,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         "redis" if settings.redis_url else "none",
     )
     web.run_app(
-        create_app(settings),
+        app_of(bootstrap(settings)),
         host=settings.http_host,
         port=settings.http_port,
         print=None,

@@ -3,14 +3,15 @@
 ``BoardService`` keeps the board current from three sources and pushes ``BoardUpdate`` to the
 sockets that subscribed (supervisor, admin, kiosk; an operator is refused with ``forbidden``):
 
-- the live ``Tracker``: every change it reports (``on_changes``, called by
-  ``CallService.on_event`` with what ``Tracker.apply`` returned) updates today's records and
+- the live ``Tracker``: every change it reports (``on_changes``: ``CallService`` hands each of
+  its listeners what ``Tracker.apply`` returned) updates today's records and
   marks the board dirty; a link coming back up or a completed AMI resync reloads today's call
   records from the database (calls seen meanwhile by another instance count too);
 - the database (``registry``): today's call records at start (so a restart loses nothing already
   recorded), at local midnight and after a resync; bookings fill and open mobility requests at
-  start, at midnight and whenever ``bookings_changed`` is called (the web layer calls it after a
-  successful booking/mobility/venue/slot write, the bus when another instance made one);
+  start, at midnight and whenever ``bookings_changed`` is called (``web.slots.publish_changes``
+  calls it once a request's registry changes are committed, the bus when another instance
+  made some); ``reload_calls`` also follows the call service closing stale records;
 - who is logged in where: ``operator_name(extension)`` names the operator account on an
   extension (the hub knows it); ``presence_changed`` marks the board dirty when that changes;
 - an injectable ``clock`` (aware datetimes): "today" is the local day in ``settings.timezone``.

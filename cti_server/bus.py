@@ -2,9 +2,9 @@
 
 Messages are JSON ``{"kind": ..., "from": server_id, ...}`` on one channel. ``publish`` is
 synchronous and never blocks: messages go through a bounded queue to a publisher task (dropped
-with a warning when Redis cannot keep up). Our own messages are ignored on receipt. Every message
-goes to ``on_message(kind, data)``; ``listen(kind, handler)`` adds a handler of one kind (the call
-service's board hook for ``slots``, for example).
+with a warning when Redis cannot keep up). Our own messages are ignored on receipt; every other
+message goes to the one ``on_message(kind, data)`` given at construction (``cti_server.bootstrap``
+routes pops and slot changes from there).
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "cti:events"
 Handler = Callable[[str, dict[str, Any]], None]
-KindHandler = Callable[[dict[str, Any]], None]
 
 
 class Bus:
-    def __init__(self, url: str, server_id: str, on_message: Handler, *, channel: str = CHANNEL):
+    def __init__(
+        self, url: str, server_id: str, on_message: Handler, *, channel: str = CHANNEL
+    ) -> None:
         self.url = url
         self.server_id = server_id
         self.channel = channel
         self._on_message = on_message
-        self._listeners: dict[str, list[KindHandler]] = {}
         self._out: asyncio.Queue[str] = asyncio.Queue(maxsize=10_000)
         self._tasks: list[asyncio.Task[None]] = []
         self._redis: Any = None
@@ -48,21 +48,15 @@ class Bus:
         ]
         log.info("bus connected to %s as %s", self.url.split("@")[-1], self.server_id)
 
-    def listen(self, kind: str, handler: KindHandler) -> None:
-        """Also call ``handler(data)`` for every message of ``kind`` from other instances."""
-        self._listeners.setdefault(kind, []).append(handler)
-
     def dispatch(self, data: dict[str, Any]) -> None:
-        """Hand one received message (already decoded) to the handlers; ours are ignored."""
+        """Hand one received message (already decoded) to ``on_message``; ours are ignored."""
         if data.get("from") == self.server_id:
             return
         kind = str(data.pop("kind"))
-        self._on_message(kind, data)
-        for handler in self._listeners.get(kind, ()):
-            try:
-                handler(data)
-            except Exception:
-                log.exception("bus handler of %s failed", kind)
+        try:
+            self._on_message(kind, data)
+        except Exception:
+            log.exception("bus message of kind %s failed", kind)
 
     def publish(self, kind: str, payload: dict[str, Any]) -> None:
         text = json.dumps({"kind": kind, "from": self.server_id, **payload}, ensure_ascii=False)

@@ -3,21 +3,20 @@
 Counters count (events, pops, calls ended by outcome, call records, dropped sockets, failed
 logins, board pushes); gauges that live elsewhere (sockets connected, calls live, AMI link) are
 read through callbacks at scrape time; the ledger lookup latency is a histogram. ``render``
-gives the text exposition served at ``/metrics`` (``metrics_handler``). Each app has its own
-registry, so several apps in one process (tests) never share a count.
+gives the text exposition the web layer serves at ``/metrics``. Each app has its own registry,
+so several apps in one process (tests) never share a count.
 
-May import prometheus-client, aiohttp (for the handler) and ``cti_server.domain`` changes.
+May import prometheus-client and ``cti_server.domain`` only (never the web layer or the
+services: they are handed a ``Metrics`` by ``cti_server.bootstrap``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
-from cti_server.domain.calls import CallState
+from cti_server.domain.calls import Call, CallState
 from cti_server.domain.changes import CallChanged, Change
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -69,9 +68,10 @@ class Metrics:
         self.events.labels(type=kind).inc()
 
     def count_changes(self, changes: Iterable[Change]) -> None:
-        """Count the calls the tracker ended (each call ends once), by outcome."""
+        """Count the calls the tracker ended, by outcome: once each (a late amendment of an
+        ended call is a change from ended to ended, not another end)."""
         for ch in changes:
-            if isinstance(ch, CallChanged) and ch.call.state is CallState.ENDED:
+            if isinstance(ch, CallChanged) and _ended(ch.call) and not _ended(ch.before):
                 outcome = ch.call.outcome.value if ch.call.outcome else "unknown"
                 self.calls.labels(outcome=outcome).inc()
 
@@ -83,10 +83,5 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-async def metrics_handler(request: web.Request) -> web.Response:
-    from cti_server.web.keys import METRICS
-
-    return web.Response(
-        body=request.app[METRICS].render(),
-        headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4, "X-Content-Type-Options": "nosniff"},
-    )
+def _ended(call: Call | None) -> bool:
+    return call is not None and call.state is CallState.ENDED

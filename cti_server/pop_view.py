@@ -1,26 +1,20 @@
-"""What the popper knows of one live call (``LiveCall``) and the ``ScreenPop`` built from it.
+"""The ``ScreenPop`` of a tracker call, and ledger matches as wire candidates.
 
-Pure helpers, no I/O: ledger matches to wire candidates (``candidate_of``, ``groups_of``), the pop
-of a call (``pop_of``) and ``redact`` for a withheld caller. ``PENDING`` is the ``lookup_error``
-of a pop sent before the ledger lookup finished; an updated pop follows when it does.
+Pure helpers, no I/O: ledger matches to wire candidates (``candidate_of``, ``groups_of``) and the
+pop of a call (``pop_of``). ``PENDING`` is the ``lookup_error`` of a pop sent before the ledger
+lookup finished; an updated pop follows when it does.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from dataclasses import dataclass, field, replace
 
 from cti_server import protocol
+from cti_server.domain.calls import Call, CallState
 from registry.find.matching import HouseholdMatch, ResidentMatch
+from registry.residents import age_on
 
 PENDING = "pending"  # lookup_error while the lookup runs: the pop is sent again when it is done
-
-
-def age_on(birth: dt.date | None, today: dt.date) -> int | None:
-    if birth is None:
-        return None
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 def candidate_of(m: ResidentMatch, today: dt.date) -> protocol.Candidate:
@@ -57,48 +51,37 @@ def iso(t: dt.datetime | None) -> str | None:
     return t.astimezone(dt.UTC).isoformat() if t else None
 
 
-@dataclass
-class LiveCall:
-    linkedid: str
-    queue: str = ""
-    state: str = "queued"
-    entered_at: dt.datetime | None = None  # first sight of the call
-    queued_at: dt.datetime | None = None
-    answered_at: dt.datetime | None = None
-    ended_at: dt.datetime | None = None
-    outcome: str = ""
-    extension: str | None = None
-    caller: protocol.CallerInfo | None = None
-    withheld: bool = False
-    households: tuple[protocol.HouseholdGroup, ...] = ()
-    lookup_error: str = ""
-    lookup: asyncio.Task[None] | None = None
-    lookup_pending: bool = False  # started and not finished
-    ringing: set[str] = field(default_factory=set)
-    notified: set[str] = field(default_factory=set)  # extensions that were sent a pop
-    wait_seconds: float = 0.0
-    left_queue: bool = False
+STATE = {  # the wire's call states; a call not yet in a queue shows as queued
+    CallState.NEW: "queued",
+    CallState.QUEUED: "queued",
+    CallState.RINGING: "ringing",
+    CallState.ANSWERED: "answered",
+    CallState.ENDED: "ended",
+}
 
 
-def pop_of(call: LiveCall) -> protocol.ScreenPop:
+def pop_of(
+    call: Call,
+    extension: str | None,
+    caller: protocol.CallerInfo,
+    households: tuple[protocol.HouseholdGroup, ...] = (),
+    lookup_error: str = "",
+) -> protocol.ScreenPop:
+    """The pop of a tracker call; ``extension`` is the operator it is for (ringing or
+    answering), ``lookup_error`` "" or ``PENDING`` / ``timeout`` / ``unavailable``."""
     return protocol.ScreenPop(
         call=protocol.CallInfo(
             linkedid=call.linkedid,
             queue=call.queue,
-            state=call.state,
-            entered_at=iso(call.entered_at),
+            state=STATE[call.state],
+            entered_at=iso(call.first_seen_at),
             answered_at=iso(call.answered_at),
             ended_at=iso(call.ended_at),
-            outcome=call.outcome,
-            extension=call.extension,
-            wait_seconds=call.wait_seconds,
+            outcome=call.outcome.value if call.outcome is not None and not call.live else "",
+            extension=extension,
+            wait_seconds=call.hold_seconds or 0.0,
         ),
-        caller=call.caller or protocol.CallerInfo(status="unavailable"),
-        households=call.households,
-        lookup_error=call.lookup_error or (PENDING if call.lookup_pending else ""),
+        caller=caller,
+        households=households,
+        lookup_error=lookup_error,
     )
-
-
-def redact(pop: protocol.ScreenPop) -> protocol.ScreenPop:
-    """A pop with the caller cleared (belt and braces for a withheld caller)."""
-    return replace(pop, caller=protocol.CallerInfo(status="withheld"), households=())

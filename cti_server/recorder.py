@@ -1,13 +1,16 @@
 """Call records, written off the pop's hot path: one writer task, batched, by Linkedid.
 
-``CallRecorder.put(linkedid, fields)`` is synchronous and cheap: fields are merged per call (a
-later value wins; ``None`` never erases one) and the writer task upserts every pending call in
-one transaction (``registry.calls.upsert_call``: insert or update by Linkedid, so several
-servers agree). ``close_stale(known)`` ends records still ``ongoing`` whose call is not live
-here (a call that began before a restart, or vanished while the PBX link was down): ``answered``
-when it had been answered (its talk time stays unknown), else ``unknown``. That is a conditional
-update in the same batch (``WHERE outcome = 'ongoing'``): a final outcome written meanwhile, by
-us or by another server, is never overwritten.
+``CallRecorder.on_changes`` takes the tracker's changes (the one model of a call): every change
+of a call becomes the fields of its record (``record_of``: times, queue, operator, hold and
+talk time, caller as ``cti_server.caller_id.identify`` decides, the outcome: ``ongoing`` while
+live, the tracker's once ended, amended by late PBX figures). ``put(linkedid, fields)`` adds
+other fields (the ledger match, from the popper). Both are synchronous and cheap: fields are
+merged per call (a later value wins; ``None`` never erases one) and the writer task upserts
+every pending call in one transaction (``registry.calls.upsert_call``: insert or update by
+Linkedid, so several servers agree). ``close_stale(known)`` ends records still ``ongoing``
+whose call is not live here (a call that began before a restart, or vanished while the PBX
+link was down): ``answered`` when it had been answered (its talk time stays unknown), else
+``unknown``, and only where the record is still ``ongoing`` (``registry.calls.close_ongoing``).
 """
 
 from __future__ import annotations
@@ -16,34 +19,98 @@ import asyncio
 import collections
 import contextlib
 import logging
-from collections.abc import Callable, Container
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cti_server.metrics import Metrics
-from registry.calls import upsert_call
-from registry.models import CallRecord
+from cti_server.caller_id import identify
+from cti_server.domain.calls import Call
+from cti_server.domain.changes import CallChanged, Change
+from registry.calls import ONGOING, close_ongoing, ongoing_calls, upsert_call
 
 log = logging.getLogger(__name__)
 
-ONGOING = "ongoing"
+Count = Callable[[str, float], None]  # metric name, increment
+ExtensionOf = Callable[[str, str], str | None]  # (member interface, member name) -> extension
+OperatorOn = Callable[[str], int | None]  # extension -> the operator logged in on it
+
+
+def record_of(call: Call, before: Call | None, extension_of: ExtensionOf, area: str
+              ) -> dict[str, Any]:  # fmt: skip
+    """The record fields a change of ``call`` gives: all of them for a new call, else those
+    that changed (``None``: leave the stored value)."""
+    if before is None:
+        return {
+            **dict(identify(call.caller, area).record),
+            "entered_at": call.first_seen_at,
+            "queue": call.queue or None,
+            **_answer(call, extension_of),
+            "hold_seconds": call.hold_seconds,
+            "talk_seconds": call.talk_seconds,
+            **_end(call),
+        }
+    fields: dict[str, Any] = {}
+    if call.caller is not before.caller and call.caller != before.caller:
+        fields.update(identify(call.caller, area).record)
+    if call.queue != before.queue:
+        fields["queue"] = call.queue or None
+    if call.answered_at != before.answered_at or call.agent_interface != before.agent_interface:
+        fields.update(_answer(call, extension_of))
+    if call.hold_seconds != before.hold_seconds:
+        fields["hold_seconds"] = call.hold_seconds
+    if call.talk_seconds != before.talk_seconds:
+        fields["talk_seconds"] = call.talk_seconds
+    if call.live is not before.live or call.outcome is not before.outcome:  # ended, amended
+        fields.update(_end(call))
+    return fields
+
+
+def _answer(call: Call, extension_of: ExtensionOf) -> dict[str, Any]:
+    ext = None
+    if call.agent_interface and call.answered_at is not None:
+        ext = extension_of(call.agent_interface, call.agent_name)
+    return {"answered_at": call.answered_at, "extension": ext}
+
+
+def _end(call: Call) -> dict[str, Any]:
+    outcome = ONGOING if call.live or call.outcome is None else call.outcome.value
+    return {"ended_at": call.ended_at, "outcome": outcome}
 
 
 class CallRecorder:
     """Merges record fields per Linkedid and upserts them in batches from one task."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], metrics: Metrics) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        extension_of: ExtensionOf,
+        default_area_code: str,
+        count: Count = lambda name, by: None,
+        operator_on: OperatorOn = lambda extension: None,
+    ) -> None:
         self._sessions = sessions
-        self._metrics = metrics
+        self._extension_of = extension_of
+        self._operator_on = operator_on
+        self._area = default_area_code
+        self._count = count
         self._pending: collections.OrderedDict[str, dict[str, Any]] = collections.OrderedDict()
         self._closing: dict[str, str] = {}  # linkedid -> outcome, only if still ongoing
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
-        self.extensions: dict[str, int] = {}  # extension -> operator id
+        self.extensions: dict[str, int] = {}  # extension -> operator id, by default extension
+
+    def on_changes(self, changes: Iterable[Change]) -> None:
+        for ch in changes:
+            if isinstance(ch, CallChanged):
+                fields = record_of(ch.call, ch.before, self._extension_of, self._area)
+                ext = fields.get("extension")
+                if ext and (op := self._operator_on(ext)) is not None:
+                    fields["operator_id"] = op  # who was logged in there when it was answered
+                if fields:
+                    self.put(ch.call.linkedid, fields)
 
     def put(self, linkedid: str, fields: dict[str, Any]) -> None:
         merged = self._pending.setdefault(linkedid, {})
@@ -66,7 +133,7 @@ class CallRecorder:
             try:
                 await self._write(batch, closing)
             except Exception:
-                self._metrics.inc("cti_call_record_errors_total")
+                self._count("cti_call_record_errors_total", 1.0)
                 log.exception("writing %d call records failed; retrying once", len(batch))
                 await asyncio.sleep(0.5)
                 try:
@@ -83,34 +150,20 @@ class CallRecorder:
                 if ext and "operator_id" not in fields and ext in self.extensions:
                     fields = {**fields, "operator_id": self.extensions[ext]}
                 await upsert_call(session, linkedid, **fields)
-            if closing:
-                stmt = (
-                    update(CallRecord)
-                    .where(CallRecord.linkedid == bindparam("lid"), CallRecord.outcome == ONGOING)
-                    .values(outcome=bindparam("out"))
-                )
-                params = [{"lid": lid, "out": out} for lid, out in closing.items()]
-                conn = await session.connection()  # Core executemany, not an ORM bulk update
-                await conn.execute(stmt, params)
+            await close_ongoing(session, closing)
             await session.commit()
-        self._metrics.inc("cti_call_records_written_total", len(batch) + len(closing))
+        self._count("cti_call_records_written_total", float(len(batch) + len(closing)))
 
-    async def close_stale(self, known: Container[str] | Callable[[str], bool]) -> int:
-        """End ``ongoing`` records of calls not ``known`` as live; returns how many were queued."""
+    async def close_stale(self, is_live: Callable[[str], bool]) -> int:
+        """End ``ongoing`` records of calls not live; returns how many were queued."""
         await self.flush()
         async with self._sessions() as session:
-            rows = await session.execute(
-                select(CallRecord.linkedid, CallRecord.answered_at).where(
-                    CallRecord.outcome == ONGOING
-                )
-            )
-            stale = rows.all()
-        is_known = known if callable(known) else known.__contains__
+            stale = await ongoing_calls(session)
         n = 0
-        for linkedid, answered_at in stale:  # checked now: events may have come meanwhile
-            if is_known(linkedid) or linkedid in self._pending:
+        for linkedid, answered in stale:  # checked now: events may have come meanwhile
+            if is_live(linkedid) or linkedid in self._pending:
                 continue
-            self._closing[linkedid] = "answered" if answered_at is not None else "unknown"
+            self._closing[linkedid] = "answered" if answered else "unknown"
             n += 1
         if n:
             log.info("closing %d call records left ongoing (calls no longer live)", n)

@@ -1,13 +1,17 @@
-"""Glue between the PBX bridge, the tracker, the popper, the call records, the board and the bus.
+"""The call pipeline: domain events in, the tracker's changes out to the board, records and pops.
 
 ``CallService.on_event`` is what the bridge calls for every domain event (synchronously, in
-order): the tracker applies it and its changes go to the supervisor board (``board_service``, set
-by ``board_app.board_context``), then the popper routes the pop. Call records are merged per
-Linkedid and written by ``CallRecorder``'s own task, so a slow database never delays a pop. At
-start and after every completed AMI resync, records left ``ongoing`` by calls that are no longer
-live are closed (``CallRecorder.close_stale``). With a bus, pops computed here are published for
-clients connected to other instances, pops published by others reach our clients (each pop
-once), and slot changes made on other instances refresh our board's bookings fill.
+order): the tracker (the one model of a live call) applies it, and what changed goes to every
+listener in turn: the popper first (the pop is the hot path), the board (``listeners``), then
+the call recorder. Call records
+are merged per Linkedid and written by ``CallRecorder``'s own task, so a slow database never
+delays a pop. At start and after every completed AMI resync, records left ``ongoing`` by calls
+that are no longer live are closed (``CallRecorder.close_stale``), and ``on_records_closed``
+(the board's reload) follows.
+
+``PopDelivery`` takes pops to the operators' sockets (through ``PopSink``, the hub's
+``send_to_extension``) and, with a bus, to the other instances: pops published by others reach
+our clients (each pop once) and are remembered for a reconnecting operator.
 """
 
 from __future__ import annotations
@@ -17,177 +21,70 @@ import collections
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti_server import protocol
-from cti_server.caller_lookup import LedgerLookup
-from cti_server.config import Settings
+from cti_server.domain import events as ev
+from cti_server.domain.changes import Change
 from cti_server.domain.tracker import Tracker
-from cti_server.metrics import Metrics
 from cti_server.popper import Popper
 from cti_server.recorder import CallRecorder
-from cti_server.web.hub import Hub
 
 log = logging.getLogger(__name__)
 
 DUPLICATE_WINDOW = 3.0  # seconds: the same pop from two bridges arrives within this
 
 
-def live_board(tracker: Any, settings: Settings) -> dict[str, Any]:
-    """Board schema: ``{"at", "queues": [{name, waiting, longest_wait, logged_in, available,
-    ringing, in_call, paused, unavailable}], "members": [{queue, interface, name, extension,
-    status, paused_reason, since}], "live_calls"}``. Day figures come from calls_between."""
-    now = dt.datetime.now(dt.UTC)
-    queues = []
-    for name in tracker.queue_names:
-        q = tracker.queue_view(name)
-        queues.append(
-            {
-                "name": name,
-                "waiting": q.calls_waiting,
-                "longest_wait": q.longest_wait(now),
-                "logged_in": q.logged_in,
-                "available": q.available,
-                "ringing": q.ringing,
-                "in_call": q.in_call,
-                "paused": q.paused,
-                "unavailable": q.unavailable,
-            }
-        )
-    members = [
-        {
-            "queue": m.queue,
-            "interface": m.interface,
-            "name": m.name,
-            "extension": settings.extension_of(m.interface, m.name),
-            "status": str(m.status),
-            "paused_reason": m.paused_reason,
-            "since": m.since.isoformat(),
-        }
-        for m in tracker.members.values()
-    ]
-    return {
-        "at": now.isoformat(),
-        "queues": queues,
-        "members": members,
-        "live_calls": len(tracker.calls),
-        "pbx_connected": bool(tracker.connected),
-    }
+class PopSink(Protocol):
+    """Where pops go on this instance (``cti_server.web.hub.Hub``)."""
+
+    def send_to_extension(self, extension: str, msg: Any) -> int: ...
 
 
-class CallService:
-    def __init__(
-        self,
-        settings: Settings,
-        sessions: async_sessionmaker[AsyncSession],
-        hub: Hub,
-        metrics: Metrics,
-    ) -> None:
-        self.settings = settings
-        self.sessions = sessions
-        self.hub = hub
-        self.metrics = metrics
-        self.recorder = CallRecorder(sessions, metrics)
-        self.lookup = LedgerLookup(sessions)
-        self.popper = Popper(
-            settings,
-            self.lookup,
-            self._send,
-            self.recorder.put,
-            on_lookup_time=metrics.lookup_seconds.observe,
-        )
-        self.tracker = Tracker(short_abandon_seconds=settings.short_abandon_seconds)
-        self.board_service: Any = None  # cti_server.board.BoardService, while it runs
-        self._bus: Any = None
-        self._remote: dict[str, dict[str, protocol.ScreenPop]] = {}  # ext -> linkedid -> pop
-        self._seen: collections.OrderedDict[tuple[str, str, str], float] = collections.OrderedDict()
-        self._last_resync = self.tracker.last_resync
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.ami_state = "connecting"
-
-    # ----------------------------------------------------------------- in from the bridge
-
-    def on_event(self, event: Any) -> None:
-        events: Iterable[Any] = event if isinstance(event, list | tuple) else (event,)
-        for e in events:
-            self.metrics.event(type(e).__name__)
-            try:
-                changes = self.tracker.apply(e)
-            except Exception:
-                log.exception("tracker failed on %s", type(e).__name__)
-                changes = []
-            self.metrics.count_changes(changes)
-            if changes and self.board_service is not None:
-                self.board_service.on_changes(changes)
-            try:
-                self.popper.on_event(e)
-            except Exception:
-                log.exception("popper failed on %s", type(e).__name__)
-            if self.tracker.last_resync is not self._last_resync:
-                self._last_resync = self.tracker.last_resync
-                self._resynced(e.at)
-
-    def _resynced(self, at: dt.datetime) -> None:
-        """A resync completed: the tracker holds every live call of the PBX."""
-        live = self.tracker.calls
-        self.popper.end_vanished(live, at)
-        for call in live.values():  # rang or was answered while the link was down: pop now
-            self.popper.adopt(call)
-        self._spawn(self.close_stale(), "close-stale-records")
-
-    async def close_stale(self) -> None:
-        """Close records left ongoing by calls no longer live, then let the board reread them."""
-        try:
-            n = await self.recorder.close_stale(self._is_live)
-            if n:
-                await self.recorder.flush()
-        except Exception:
-            log.exception("could not close stale call records")
-            return
-        if n and self.board_service is not None:
-            await self.board_service.reload_calls()
-
-    def _is_live(self, linkedid: str) -> bool:
-        return linkedid in self.tracker.calls or self.popper.knows(linkedid)
-
-    def on_state(self, state: str) -> None:
-        """The bridge's state: connecting / connected / disconnected / auth_failed / closed."""
-        if state != self.ami_state:
-            log.info("AMI %s", state)
-        self.ami_state = state
-
-    def board(self) -> dict[str, Any] | None:
-        """The supervisor board: the board service's, else live queues and members only."""
-        try:
-            if self.board_service is not None:
-                return dict(self.board_service.snapshot())
-            return live_board(self.tracker, self.settings)
-        except Exception:
-            log.exception("building the board failed")
-            return None
-
-    # ----------------------------------------------------------------- the bus
+class Bridge(Protocol):
+    """The PBX link: ``cti_server.ami.bridge.AmiBridge``, or a fake in tests."""
 
     @property
-    def bus(self) -> Any:
-        """``cti_server.bus.Bus`` when ``redis_url`` is set (attached by the app), else None."""
-        return self._bus
+    def connected(self) -> bool: ...
 
-    @bus.setter
-    def bus(self, bus: Any) -> None:
-        self._bus = bus
-        if bus is not None:
-            bus.listen("slots", self.on_bus_slots)
+    async def start(self) -> None: ...
 
-    def on_bus_slots(self, data: dict[str, Any]) -> None:
-        """Another instance changed slots or bookings: our board rereads the fill."""
-        if self.board_service is not None:
-            self.board_service.bookings_changed()
+    async def close(self) -> None: ...
 
-    # ----------------------------------------------------------------- pops out
+    async def queue_pause(
+        self, interface: str, paused: bool, reason: str = "", queue: str = ""
+    ) -> None: ...
+
+
+class CallMetrics(Protocol):
+    """What the pipeline counts (``cti_server.metrics.Metrics``)."""
+
+    def event(self, kind: str) -> None: ...
+
+    def inc(self, name: str, by: float = 1.0) -> None: ...
+
+    def count_changes(self, changes: Iterable[Change]) -> None: ...
+
+
+class ChangeListener(Protocol):
+    def on_changes(self, changes: list[Change]) -> None: ...
+
+
+Publish = Callable[[str, dict[str, Any]], None]
+
+
+class PopDelivery:
+    """Pops to this instance's sockets and to the bus; pops from the bus to our sockets."""
+
+    def __init__(self, sink: PopSink, metrics: CallMetrics, publish: Publish | None = None):
+        self._sink = sink
+        self._metrics = metrics
+        self._publish = publish
+        self._remote: dict[str, dict[str, protocol.ScreenPop]] = {}  # ext -> linkedid -> pop
+        self._seen: collections.OrderedDict[tuple[str, str, str], float] = collections.OrderedDict()
 
     def _first_time(self, ext: str, pop: protocol.ScreenPop) -> bool:
         """False for the same pop seen moments ago (our own copy, or another bridge's)."""
@@ -200,12 +97,11 @@ class CallService:
             self._seen.popitem(last=False)
         return last is None or now - last > DUPLICATE_WINDOW
 
-    def _send(self, ext: str, pop: protocol.ScreenPop) -> None:
+    def send(self, ext: str, pop: protocol.ScreenPop) -> None:
         self._first_time(ext, pop)
-        n = self.hub.send_to_extension(ext, pop)
-        self.metrics.inc("cti_pops_sent_total", n)
-        if self.bus is not None:
-            self.bus.publish("pop", {"ext": ext, "pop": protocol.to_dict(pop)})
+        self._metrics.inc("cti_pops_sent_total", self._sink.send_to_extension(ext, pop))
+        if self._publish is not None:
+            self._publish("pop", {"ext": ext, "pop": protocol.to_dict(pop)})
 
     def on_bus_pop(self, ext: str, data: dict[str, Any]) -> None:
         try:
@@ -221,10 +117,86 @@ class CallService:
         if not calls:
             self._remote.pop(ext, None)
         if self._first_time(ext, pop):
-            self.metrics.inc("cti_pops_sent_total", self.hub.send_to_extension(ext, pop))
+            self._metrics.inc("cti_pops_sent_total", self._sink.send_to_extension(ext, pop))
+
+    def remote_pops(self, ext: str) -> list[protocol.ScreenPop]:
+        return list(self._remote.get(ext, {}).values())
+
+
+class CallService:
+    def __init__(
+        self,
+        tracker: Tracker,
+        recorder: CallRecorder,
+        popper: Popper,
+        delivery: PopDelivery,
+        metrics: CallMetrics,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        listeners: Sequence[ChangeListener] = (),
+        on_records_closed: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.tracker = tracker
+        self.recorder = recorder
+        self.popper = popper
+        self.delivery = delivery
+        self.metrics = metrics
+        self.sessions = sessions
+        self._listeners: tuple[ChangeListener, ...] = (popper, *listeners, recorder)
+        self._on_records_closed = on_records_closed
+        self._last_resync = tracker.last_resync
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.ami_state = "connecting"
+
+    # ----------------------------------------------------------------- in from the bridge
+
+    def on_event(self, event: ev.DomainEvent | Iterable[ev.DomainEvent]) -> None:
+        events = event if isinstance(event, list | tuple) else (event,)
+        for e in events:
+            self.metrics.event(type(e).__name__)
+            try:
+                changes = self.tracker.apply(e)
+            except Exception:
+                log.exception("tracker failed on %s", type(e).__name__)
+                continue
+            if changes:
+                self._tell(changes)
+            if self.tracker.last_resync is not self._last_resync:
+                self._last_resync = self.tracker.last_resync
+                self._spawn(self.close_stale(), "close-stale-records")
+
+    def _tell(self, changes: list[Change]) -> None:
+        self.metrics.count_changes(changes)
+        for listener in self._listeners:
+            try:
+                listener.on_changes(changes)
+            except Exception:
+                log.exception("%s failed on the tracker's changes", type(listener).__name__)
+
+    async def close_stale(self) -> None:
+        """Close records left ongoing by calls no longer live, then tell ``on_records_closed``."""
+        try:
+            n = await self.recorder.close_stale(self.knows)
+            if n:
+                await self.recorder.flush()
+        except Exception:
+            log.exception("could not close stale call records")
+            return
+        if n and self._on_records_closed is not None:
+            await self._on_records_closed()
+
+    def knows(self, linkedid: str) -> bool:
+        """A live call, or one that ended recently (its last record fields may be pending)."""
+        return self.tracker.call(linkedid) is not None
+
+    def on_state(self, state: str) -> None:
+        """The bridge's state: connecting / connected / disconnected / auth_failed / closed."""
+        if state != self.ami_state:
+            log.info("AMI %s", state)
+        self.ami_state = state
 
     def current_pops(self, ext: str) -> list[protocol.ScreenPop]:
-        pops = {p.call.linkedid: p for p in self._remote.get(ext, {}).values()}
+        pops = {p.call.linkedid: p for p in self.delivery.remote_pops(ext)}
         pops.update({p.call.linkedid: p for p in self.popper.current_pops(ext)})
         return list(pops.values())
 
@@ -248,7 +220,14 @@ class CallService:
         await self.load_extensions()
         await self.close_stale()
 
-    def _spawn(self, coro: Any, name: str) -> None:
+    async def settle(self) -> None:
+        """Wait until the lookups and record writes started so far are done (tests)."""
+        await self.popper.drain()
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.recorder.flush()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -261,3 +240,7 @@ class CallService:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.popper.close()
         await self.recorder.close()
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

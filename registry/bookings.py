@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit import AuditAction, audit
+from registry.changes import SlotsChanged, note
 from registry.errors import AlreadyBooked, Conflict, InvalidInput, NotFound, SlotFull, SlotStarted
 from registry.idempotency import check_client_key
 from registry.models import Booking, Operator, Resident, Slot, Venue, utcnow
@@ -285,6 +286,7 @@ async def book_slot(
         operator_id,
         call_linkedid,
     )
+    note(session, SlotsChanged((slot_id,)))
     return await get_booking(session, booking_id)
 
 
@@ -332,6 +334,7 @@ async def change_booking(
         details={"booking_id": booking_id, "from_slot": current.slot_id, "to_slot": new_slot_id},
     )
     log.info("booking %s moved to slot %s (operator %s)", booking_id, new_slot_id, operator_id)
+    note(session, SlotsChanged((current.slot_id, new_slot_id)))
     return await get_booking(session, booking_id)
 
 
@@ -368,4 +371,5 @@ async def cancel_booking(
         details={"booking_id": booking_id, "slot_id": slot_id},
     )
     log.info("booking %s cancelled (operator %s)", booking_id, operator_id)
+    note(session, SlotsChanged((slot_id,)))
     return view

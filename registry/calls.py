@@ -3,7 +3,8 @@
 ``upsert_call`` is one ``INSERT ... ON CONFLICT (linkedid) DO UPDATE`` (SQLite and PostgreSQL
 dialects): concurrent writers never duplicate a call. Fields given as ``None`` leave the stored
 value alone, and an ``outcome`` of ``"ongoing"`` never overwrites a final outcome (events from
-two servers may arrive in any order). The caller commits.
+two servers may arrive in any order). ``ongoing_calls`` / ``close_ongoing`` find and end records
+left ``ongoing`` by calls no longer live. The caller commits.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import functools
 import logging
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -129,6 +130,29 @@ async def upsert_call(session: AsyncSession, linkedid: str, **fields: Any) -> No
     conn = await session.connection()
     await conn.execute(stmt, {"linkedid": linkedid, "updated_at": utcnow(), **values})
     log.debug("call %s upserted: %s", linkedid, ", ".join(sorted(values)))
+
+
+async def ongoing_calls(session: AsyncSession) -> list[tuple[str, bool]]:
+    """``(linkedid, answered)`` of every record still ``ongoing``."""
+    rows = await session.execute(
+        select(CallRecord.linkedid, CallRecord.answered_at).where(CallRecord.outcome == ONGOING)
+    )
+    return [(linkedid, answered_at is not None) for linkedid, answered_at in rows.all()]
+
+
+async def close_ongoing(session: AsyncSession, outcomes: dict[str, str]) -> None:
+    """Give records their final outcome (``{linkedid: outcome}``), only where still ``ongoing``:
+    a final outcome written meanwhile (by this server or another) is never overwritten.
+    The caller commits."""
+    if not outcomes:
+        return
+    stmt = (
+        update(CallRecord)
+        .where(CallRecord.linkedid == bindparam("lid"), CallRecord.outcome == ONGOING)
+        .values(outcome=bindparam("out"))
+    )
+    conn = await session.connection()  # Core executemany, not an ORM bulk update
+    await conn.execute(stmt, [{"lid": lid, "out": out} for lid, out in outcomes.items()])
 
 
 async def set_disposition(

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit import AuditAction, audit
+from registry.changes import MobilityChanged, note
 from registry.errors import InvalidInput, NotFound
 from registry.idempotency import earlier, sent_twice_at_once
 from registry.models import Booking, MobilityRequest, Resident, utcnow
@@ -129,6 +130,7 @@ async def create_mobility_request(
         details={"request_id": rid, "booking_id": booking_id},
     )
     log.info("mobility request %s created (operator %s, call %s)", rid, operator_id, call_linkedid)
+    note(session, MobilityChanged(rid))
     return await get_mobility_request(session, rid)
 
 
@@ -173,6 +175,7 @@ async def update_mobility_request(
         details={"request_id": request_id, "fields": sorted(values)},
     )
     log.info("mobility request %s updated: %s", request_id, ", ".join(sorted(values)))
+    note(session, MobilityChanged(request_id))
     return await get_mobility_request(session, request_id)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.changes import SlotRemoved, SlotsChanged, VenueChanged, note
 from registry.errors import Conflict, InvalidInput, NotFound
 from registry.models import Booking, Slot, Venue
 from registry.views import SlotView, VenueInfo, as_utc, aware_utc
@@ -83,6 +84,7 @@ async def create_venue(session: AsyncSession, name: str, address: str = "") -> V
         raise Conflict(f"a venue named {name!r} exists", details={"field": "name"}) from err
     assert vid is not None
     log.info("venue %s created", vid)
+    note(session, VenueChanged(vid))
     return venue_info(await _venue(session, vid))
 
 
@@ -108,6 +110,7 @@ async def update_venue(
     if values:
         await session.execute(update(Venue).where(Venue.id == venue_id).values(**values))
         log.info("venue %s updated: %s", venue_id, ", ".join(sorted(values)))
+        note(session, VenueChanged(venue_id))
     return venue_info(await _venue(session, venue_id))
 
 
@@ -138,6 +141,7 @@ async def create_slot(
     )
     assert sid is not None
     log.info("slot %s created at venue %s (capacity %d)", sid, venue_id, capacity)
+    note(session, SlotsChanged((sid,)))
     return await get_slot(session, sid)
 
 
@@ -161,6 +165,7 @@ async def set_slot_capacity(session: AsyncSession, slot_id: int, capacity: int) 
             details={"booked": current.booked},
         )
     log.info("slot %s capacity set to %d", slot_id, capacity)
+    note(session, SlotsChanged((slot_id,)))
     return await get_slot(session, slot_id)
 
 
@@ -253,6 +258,8 @@ async def create_slots(
         existing[a.astimezone(dt.UTC)] for a, _ in layout if a.astimezone(dt.UTC) in existing
     ]
     log.info("venue %s: %d slots created, %d skipped", venue_id, len(created), len(skipped))
+    if created:
+        note(session, SlotsChanged(tuple(v.slot_id for v in created)))
     return created, skipped
 
 
@@ -274,4 +281,5 @@ async def delete_slot(session: AsyncSession, slot_id: int) -> SlotView:
             details={"slot_id": slot_id, "booked": current.booked},
         )
     log.info("slot %s deleted at venue %s", slot_id, current.venue_id)
+    note(session, SlotRemoved(slot_id, current.venue_id, current.starts_at, current.ends_at))
     return current

@@ -10,9 +10,15 @@ from cti_server.domain.calls import Call
 
 @dataclass(frozen=True, slots=True)
 class CallChanged:
-    """A call was created or changed; ``call.state is ended`` is its last change."""
+    """A call was created or changed; ``call.state is ended`` is its last change (a late
+    ``AgentComplete`` or ``QueueCallerAbandon`` may still amend an ended call).
+
+    ``before`` is the call as it was before the event (``None``: first seen), so a consumer
+    sees what changed without keeping a copy of its own.
+    """
 
     call: Call
+    before: Call | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +55,12 @@ class ChangeSet:
     def __init__(self) -> None:
         self.items: dict[tuple[str, ...], Change] = {}
 
-    def call(self, c: Call) -> None:
-        self.items[("c", c.linkedid)] = CallChanged(c)
+    def call(self, c: Call, before: Call | None = None) -> None:
+        key = ("c", c.linkedid)
+        seen = self.items.get(key)
+        if isinstance(seen, CallChanged):  # changed twice by one event: keep the first before
+            before = seen.before
+        self.items[key] = CallChanged(c, before)
 
     def member(self, m: Member, removed: bool = False) -> None:
         self.items[("m", m.queue, m.interface)] = MemberChanged(m, removed)

@@ -1,7 +1,9 @@
 """Event handlers of the Tracker: ``on_<event>(tracker, event, changes)``.
 
 Calls end at: ``AgentComplete`` (answered), ``QueueCallerAbandon`` (abandoned), or the hang-up
-of the caller's queue leg (of its first channel if it never queued). Hang-ups of other legs
+of the caller's queue leg (of its first channel if it never queued). When the hang-up comes
+first, a late ``AgentComplete`` amends the talk time and a late ``QueueCallerAbandon`` the hold
+time (and the short / long abandon split) of the ended call. Hang-ups of other legs
 (the ``;1`` Local half, operator legs) only stop a member ringing.
 """
 
@@ -116,8 +118,17 @@ def on_call_answered(t: Tracker, e: ev.CallAnswered, out: ChangeSet) -> None:
     )  # fmt: skip
 
 
+ABANDONED = (Outcome.ABANDONED, Outcome.SHORT_ABANDONED)
+
+
 def on_call_abandoned(t: Tracker, e: ev.CallAbandoned, out: ChangeSet) -> None:
-    if not e.linkedid or e.linkedid in t.ended:
+    if not e.linkedid:
+        return
+    ended = t.ended.get(e.linkedid)
+    if ended is not None:  # the caller's hang-up came first: the PBX's hold time wins
+        if ended.outcome in ABANDONED:
+            outcome = _abandon_outcome(t, e.hold_seconds)
+            t.put_call(replace(ended, hold_seconds=e.hold_seconds, outcome=outcome), e.at, out)
         return
     call = t.get_or_new(e.linkedid, e.at)
     call = replace(call, queue=call.queue or e.queue, hold_seconds=e.hold_seconds)

@@ -6,9 +6,10 @@
 from ``event.at``. The event handlers live in ``handlers.py``.
 
 Ended calls leave ``Tracker.calls`` (their last ``CallChanged`` has ``state == ended`` and the
-outcome); a bounded memory of them ignores late events and lets ``AgentComplete`` amend the
-talk time. ``ResyncStarted`` .. ``ResyncCompleted`` rebuild the state from the snapshot
-(see ``resync.py``); ``PbxShutdown`` ends every call and forgets every member.
+outcome); a bounded memory of them (the server's only one) ignores late events and lets a late
+``AgentComplete`` amend the talk time, or a late ``QueueCallerAbandon`` the hold time.
+``ResyncStarted`` .. ``ResyncCompleted`` rebuild the state from the snapshot (see
+``resync.py``); ``PbxShutdown`` ends every call and forgets every member.
 """
 
 from __future__ import annotations
@@ -22,26 +23,9 @@ from cti_server.domain import events as ev
 from cti_server.domain import handlers as h
 from cti_server.domain.agents import Member, MemberStatus, derive_status
 from cti_server.domain.calls import Call, Caller, CallState, Outcome
-from cti_server.domain.changes import (
-    CallChanged,
-    Change,
-    ChangeSet,
-    LinkChanged,
-    MemberChanged,
-    QueueChanged,
-)
+from cti_server.domain.changes import Change, ChangeSet
 from cti_server.domain.queues import QueueView, build_view, is_waiting
 from cti_server.domain.resync import ResyncReport, ResyncWindow
-
-__all__ = [
-    "CallChanged",
-    "Change",
-    "LinkChanged",
-    "MemberChanged",
-    "QueueChanged",
-    "ResyncReport",
-    "Tracker",
-]
 
 
 class Tracker:
@@ -73,10 +57,6 @@ class Tracker:
         """A live call, or a recently ended one."""
         return self.calls.get(linkedid) or self.ended.get(linkedid)
 
-    def ringing_calls(self, interface: str) -> list[Call]:
-        """Live calls ringing this member interface now (for a targeted pop)."""
-        return [c for c in self.calls.values() if interface in c.ringing]
-
     @property
     def queue_names(self) -> list[str]:
         return sorted(self.queues)
@@ -97,7 +77,8 @@ class Tracker:
     def put_call(self, new: Call, at: dt.datetime, out: ChangeSet) -> None:
         lid = new.linkedid
         old = self.calls.get(lid)
-        if old == new:
+        before = old if old is not None else self.ended.get(lid)
+        if before == new:
             return
         if new.queue:
             self.queues.add(new.queue)
@@ -113,7 +94,7 @@ class Tracker:
                 self.ended.popitem(last=False)
             for ch in [ch for ch, (l2, _) in self.dest.items() if l2 == lid]:
                 del self.dest[ch]
-        out.call(new)
+        out.call(new, before)
         self._sync_members(old, new, at, out)
         if (old is not None and is_waiting(old)) != is_waiting(new) or (
             old is not None and old.ringing != new.ringing

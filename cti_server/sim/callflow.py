@@ -7,6 +7,8 @@ Caller: ``Local/<DID>@from-trunk-N;1`` (first channel, its Uniqueid is the Linke
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -28,6 +30,7 @@ class CallPlan:
     talk: float = 5.0  # seconds of talk once answered
     patience: float = 60.0  # the caller hangs up after waiting this long
     ring: float = 1.0  # seconds a member rings before answering
+    answer: asyncio.Event | None = None  # if given, the member answers as soon as it is set
     no_answer: tuple[str, ...] = ()  # extensions that let it ring out (queue timeout)
     linkedid: str = ""
     channels: list[Channel] = field(default_factory=list)
@@ -106,11 +109,21 @@ class CallFlow:
                 await sim.sleep(max(0.0, left))
                 self._stop_ring(member, legs, two, rang=None)
                 return self._abandon(one, two, entered, pos)
-            await sim.sleep(ring_for)
+            rang = await self._ring_for(ring_for, p.answer if answers else None)
             if answers:
-                return await self._connect(member, legs, one, two, entered, ring_for)
+                return await self._connect(member, legs, one, two, entered, rang)
             self._stop_ring(member, legs, two, rang=ring_for)
             await sim.sleep(sim.retry)
+
+    async def _ring_for(self, limit: float, answer: asyncio.Event | None) -> float:
+        """Ring ``limit`` simulated seconds, or until ``answer`` is set; the time it rang."""
+        start = self.sim.now()
+        if answer is None:
+            await self.sim.sleep(limit)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(answer.wait(), limit / self.sim.speed)
+        return min(limit, self.sim.now() - start)
 
     def _ring(self, m: Member, one: Channel) -> tuple[Channel, Channel]:
         sim = self.sim

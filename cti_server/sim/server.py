@@ -167,11 +167,14 @@ class PbxSimulator:
 
     # ---- calls --------------------------------------------------------------------------
     def place_call(self, number: str, name: str = "", *, talk: float = 5.0,
-                   patience: float = 60.0, ring: float = 1.0,
-                   no_answer: Sequence[str] = ()) -> CallPlan:  # fmt: skip
+                   patience: float = 60.0, ring: float = 1.0, no_answer: Sequence[str] = (),
+                   answer: asyncio.Event | None = None) -> CallPlan:  # fmt: skip
         """Start a call now; ``number`` "anonymous" is withheld, "" / "<unknown>" is no caller
-        ID. The returned plan gets its ``linkedid`` at once."""
-        plan = CallPlan(number, name, talk, patience, ring, tuple(no_answer))
+        ID. ``answer``: the member answers when it is set (at most ``ring`` seconds), so a
+        test rings exactly as long as it needs. The returned plan gets its ``linkedid`` at
+        once."""
+        plan = CallPlan(number, name, talk, patience, ring, answer=answer,
+                        no_answer=tuple(no_answer))  # fmt: skip
         flow = CallFlow(self, plan)
         flow.start()
         task = asyncio.create_task(flow.run())

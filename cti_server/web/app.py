@@ -1,10 +1,11 @@
 """The aiohttp application factory: routes, and every resource opened and closed in cleanup_ctx.
 
-``create_app(settings, engine=None, bridge=None)``: with no engine one is created from
-``settings.database_url`` (and migrated); ``bridge`` is an object with ``connected``, ``start``,
-``close`` and ``queue_pause`` (an ``AmiBridge`` or a fake), or a factory
-``bridge(settings, on_event, on_state)``; ``None`` builds an ``AmiBridge`` when
-``settings.ami_enabled``.
+``create_app(settings, engine=None, bridge=None)`` takes what ``cti_server.bootstrap`` built
+(``engine``: an existing engine, else one from ``settings.database_url``, migrated at start;
+``bridge``: a PBX link object such as a test fake, else an ``AmiBridge`` when
+``settings.ami_enabled``). The cleanup contexts only open and close: the database (migrate,
+dispose), the revocation sweep and the login limiter, the hub's sockets, the call service, the
+board, the bus, the name index and the bridge, in that order.
 """
 
 from __future__ import annotations
@@ -13,70 +14,82 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti_server import protocol
+from cti_server.bootstrap import Server, bootstrap
 from cti_server.config import Settings
-from cti_server.metrics import Metrics, metrics_handler
-from cti_server.service import CallService
+from cti_server.service import Bridge
 from cti_server.web import auth, rest_bookings, rest_calls, rest_residents, rest_venues
-from cti_server.web.board_app import add_board_routes, board_context
+from cti_server.web.board_app import BOARD, add_board_routes, board_context
 from cti_server.web.errors import error_middleware
-from cti_server.web.hub import Hub
 from cti_server.web.keys import (
+    ACCOUNTS,
     BRIDGE,
+    BUS,
     ENGINE,
     HUB,
+    LIMITER,
     METRICS,
     NAME_INDEX,
     SERVICE,
     SESSIONS,
     SETTINGS,
     SIGNER,
+    TRUSTED,
 )
 from cti_server.web.openapi import document as openapi_document
 from cti_server.web.rest_postcards import add_postcard_routes
-from cti_server.web.slots import deliver_slots
-from cti_server.web.tokens import TokenSigner
 from cti_server.web.ws import ws_handler
 
 log = logging.getLogger(__name__)
-
-_NO_BRIDGE = object()
 
 
 def create_app(
     settings: Settings,
     *,
     engine: AsyncEngine | None = None,
-    bridge: Any = None,
+    bridge: Bridge | None = None,
     load_name_index: bool = True,
 ) -> web.Application:
+    return app_of(bootstrap(settings, engine=engine, bridge=bridge), load_name_index)
+
+
+def app_of(server: Server, load_name_index: bool = True) -> web.Application:
+    """The aiohttp application around what ``bootstrap`` built."""
     app = web.Application(
         middlewares=[error_middleware, auth.auth_middleware], client_max_size=256 * 1024
     )
-    app[SETTINGS] = settings
-    app[SIGNER] = TokenSigner(
-        settings.secret_keys, settings.token_ttl_seconds, settings.kiosk_token_ttl_seconds
-    )
-    app[METRICS] = Metrics()
-    app[HUB] = Hub(settings.ws_queue_size, app[METRICS])
-    app.cleanup_ctx.append(_database(engine))
-    app.cleanup_ctx.append(auth.auth_ctx)  # limiter, token-generation cache, revocation sweep
+    app[SETTINGS] = server.settings
+    app[SIGNER] = server.signer
+    app[ACCOUNTS] = server.accounts
+    app[TRUSTED] = server.trusted
+    app[LIMITER] = server.limiter
+    app[METRICS] = server.metrics
+    app[HUB] = server.hub
+    app[ENGINE] = server.engine
+    app[SESSIONS] = server.sessions
+    app[SERVICE] = server.service
+    app[BOARD] = server.board
+    app[BUS] = server.bus
+    app[BRIDGE] = server.bridge
+    app.cleanup_ctx.append(_database(server.own_engine))
+    app.cleanup_ctx.append(auth.auth_ctx)  # the revocation sweep; closes the login limiter
     app.cleanup_ctx.append(_hub)
     app.cleanup_ctx.append(_service)
-    app.cleanup_ctx.append(board_context)  # the supervisor board: after the service
+    app.cleanup_ctx.append(board_context)
     app.cleanup_ctx.append(_bus)
     if load_name_index:
         app.cleanup_ctx.append(_name_index)
-    app.cleanup_ctx.append(_bridge(bridge))
+    app.cleanup_ctx.append(_bridge)
     add_routes(app)
-    add_board_routes(app)  # /wallboard page + booking-change hook
+    add_board_routes(app)  # the /wallboard page and its files
     add_postcard_routes(app)  # printing, scan upload and the review queue of postcards
     return app
 
@@ -114,63 +127,37 @@ def add_routes(app: web.Application) -> None:
 # --------------------------------------------------------------------------- contexts
 
 
-def _database(engine: AsyncEngine | None) -> Callable[[web.Application], AsyncIterator[None]]:
+def _database(own: bool) -> Any:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        from registry.db import create_engine, migrate, session_factory
+        from registry.db import migrate
 
-        own = engine is None
-        eng = create_engine(app[SETTINGS].database_url) if own else engine
-        assert eng is not None
         if own:
-            await migrate(eng)
-        app[ENGINE] = eng
-        app[SESSIONS] = session_factory(eng)
+            await migrate(app[ENGINE])
         yield
         if own:
-            await eng.dispose()
+            await app[ENGINE].dispose()
 
     return ctx
 
 
 async def _hub(app: web.Application) -> AsyncIterator[None]:
-    hub = app[HUB]
-    m = app[METRICS]
-    m.gauge("cti_ws_clients", lambda: len(hub.clients), "Connected WebSocket clients")
     yield
-    await hub.close_all()
+    await app[HUB].close_all()
 
 
 async def _service(app: web.Application) -> AsyncIterator[None]:
-    service = CallService(app[SETTINGS], app[SESSIONS], app[HUB], app[METRICS])
-    app[SERVICE] = service
-    m = app[METRICS]
-    m.gauge("cti_calls_live", lambda: len(service.tracker.calls), "Calls in progress")
-    await service.start()
+    await app[SERVICE].start()
     yield
-    await service.close()
+    await app[SERVICE].close()
 
 
 async def _bus(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    if not settings.redis_url:
-        yield
-        return
-    from cti_server.bus import Bus
-
-    service = app[SERVICE]
-
-    def on_message(kind: str, data: dict[str, Any]) -> None:
-        if kind == "pop":
-            service.on_bus_pop(str(data["ext"]), data["pop"])
-        elif kind == "slots":
-            deliver_slots(app, int(data["venue_id"]), str(data["day"]), data["slots"])
-
-    bus = Bus(settings.redis_url, settings.server_id, on_message)
-    await bus.start()
-    service.bus = bus
+    bus = app[BUS]
+    if bus is not None:
+        await bus.start()
     yield
-    service.bus = None
-    await bus.close()
+    if bus is not None:
+        await bus.close()
 
 
 async def _name_index(app: web.Application) -> AsyncIterator[None]:
@@ -208,41 +195,13 @@ async def _name_index(app: web.Application) -> AsyncIterator[None]:
             await t
 
 
-def _bridge(bridge: Any) -> Callable[[web.Application], AsyncIterator[None]]:
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        settings, service = app[SETTINGS], app[SERVICE]
-        obj = bridge
-        if obj is None and settings.ami_enabled:
-            obj = _ami_bridge(settings, service)
-        elif callable(obj) and not hasattr(obj, "start"):
-            obj = obj(settings, service.on_event, service.on_state)
-        app[BRIDGE] = obj
-        m = app[METRICS]
-        m.gauge(
-            "cti_ami_connected",
-            lambda: float(bool(getattr(obj, "connected", False))),
-            "1 when logged in to Asterisk AMI",
-        )
-        if obj is not None and hasattr(obj, "start"):
-            await obj.start()
-        yield
-        if obj is not None and hasattr(obj, "close"):
-            await obj.close()
-
-    return ctx
-
-
-def _ami_bridge(settings: Settings, service: CallService) -> Any:
-    from cti_server.ami.bridge import AmiBridge
-    from cti_server.ami.settings import AmiSettings
-
-    ami = AmiSettings(
-        host=settings.ami_host,
-        port=settings.ami_port,
-        username=settings.ami_user,
-        secret=settings.ami_secret,
-    )
-    return AmiBridge(ami, service.on_event, on_state=service.on_state)
+async def _bridge(app: web.Application) -> AsyncIterator[None]:
+    bridge = app[BRIDGE]
+    if bridge is not None:
+        await bridge.start()
+    yield
+    if bridge is not None:
+        await bridge.close()
 
 
 # --------------------------------------------------------------------------- plain routes
@@ -278,6 +237,14 @@ async def healthz(request: web.Request) -> web.Response:
         )
     )
     return web.json_response(body, status=200 if ok else 503)
+
+
+async def metrics_handler(request: web.Request) -> web.Response:
+    """Prometheus text exposition of this app's registry (``cti_server.metrics``)."""
+    return web.Response(
+        body=request.app[METRICS].render(),
+        headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4, "X-Content-Type-Options": "nosniff"},
+    )
 
 
 async def openapi(request: web.Request) -> web.Response:

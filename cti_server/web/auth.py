@@ -33,11 +33,10 @@ from cti_server.web.keys import (
     SIGNER,
     TRUSTED,
 )
-from cti_server.web.limiter import build_limiter, client_address, parse_networks
+from cti_server.web.limiter import client_address
 from cti_server.web.payloads import answer
 from cti_server.web.tokens import (
     TOKEN_REVOKED,
-    AccountStates,
     Principal,
     invalid,
     reason_of,
@@ -188,11 +187,9 @@ async def sweep(app: web.Application) -> int:
 
 
 async def auth_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The account-state cache, the login limiter and the revocation sweep (after the database)."""
+    """The revocation sweep (after the database); closes the login limiter at the end. The
+    signer, account-state cache, limiter and trusted proxies are built by ``bootstrap``."""
     settings = app[SETTINGS]
-    app[ACCOUNTS] = AccountStates(app[SESSIONS], settings.revocation_cache_seconds)
-    app[TRUSTED] = parse_networks(settings.trusted_proxy_list)
-    app[LIMITER] = build_limiter(settings)
 
     async def keep_sweeping() -> None:
         while True:

@@ -1,6 +1,7 @@
-"""The web glue of the supervisor board (``cti_server.board.BoardService``): its cleanup context,
-the board messages of a socket, the wallboard page and files, and the hook that refreshes the
-bookings fill after a booking-related write."""
+"""The web glue of the supervisor board (``cti_server.board.BoardService``, built by
+``cti_server.bootstrap``): its cleanup context (start, close), the board messages of a socket,
+and the wallboard page and files. The bookings fill follows registry writes through
+``cti_server.web.slots.publish_changes``."""
 
 from __future__ import annotations
 
@@ -14,43 +15,22 @@ from cti_server import protocol
 from cti_server.board import BoardService
 
 STATIC = Path(__file__).resolve().parent / "static"
-BOOKING_PATHS = ("/api/bookings", "/api/mobility", "/api/slots", "/api/venues")
 
 BOARD = web.AppKey("board", BoardService)
 
 
 async def board_context(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: after the call service (its tracker), before the bridge."""
-    from cti_server.web.keys import BRIDGE, HUB, METRICS, SERVICE, SESSIONS, SETTINGS
-
-    service, hub = app[SERVICE], app[HUB]
-    board = BoardService(
-        app[SETTINGS], app[SESSIONS], service.tracker, bridge=lambda: app.get(BRIDGE),
-        operator_name=hub.operator_name, metrics=app[METRICS],
-    )  # fmt: skip
-    app[BOARD] = board
-    service.board_service = board  # the service hands it every change of the tracker
-    hub.on_presence = board.presence_changed
+    board = app[BOARD]
     await board.start()
     yield
-    hub.on_presence = None
-    service.board_service = None
     await board.close()
 
 
 def add_board_routes(app: web.Application) -> None:
-    """The wallboard page and its files, and the booking-change hook (at app creation)."""
+    """The wallboard page and its files (at app creation)."""
     app.router.add_get("/wallboard", wallboard_page)
     app.router.add_static("/wallboard-files/", STATIC, append_version=True)
-    app.on_response_prepare.append(_on_prepare)
-
-
-async def _on_prepare(request: web.Request, response: web.StreamResponse) -> None:
-    """A successful write to a booking-related route refreshes the board's bookings fill."""
-    board = request.app.get(BOARD)
-    write = request.method in ("POST", "PATCH", "PUT", "DELETE") and response.status < 400
-    if board is not None and write and request.path.startswith(BOOKING_PATHS):
-        board.bookings_changed()
 
 
 async def wallboard_page(request: web.Request) -> web.FileResponse:

@@ -85,14 +85,20 @@ class Hub:
     """The connected clients, by extension. ``on_presence`` (if set) is called when a client
     comes or goes; ``operator_name`` says who is logged in on an extension."""
 
-    def __init__(self, queue_size: int, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        queue_size: int,
+        metrics: Metrics | None = None,
+        *,
+        on_presence: Callable[[], None] | None = None,
+    ) -> None:
         self.queue_size = queue_size
         self.metrics = metrics
         self.clients: set[Client] = set()
         self._by_ext: dict[str, set[Client]] = {}
         self.drops = 0
         self.sent = 0
-        self.on_presence: Callable[[], None] | None = None
+        self.on_presence = on_presence
 
     def add(self, ws: web.WebSocketResponse, who: Principal) -> Client:
         client = Client(ws, who, self.queue_size)
@@ -133,6 +139,13 @@ class Hub:
         clients = self._by_ext.get(extension, ())
         best = min(clients, key=lambda c: (c.who.role != "operator", c.who.id), default=None)
         return None if best is None else (best.who.display_name or best.who.username)
+
+    def operator_id(self, extension: str) -> int | None:
+        """The account of the operator logged in on ``extension`` (the same choice as
+        ``operator_name``); ``None`` when nobody is."""
+        clients = self._by_ext.get(extension, ())
+        best = min(clients, key=lambda c: (c.who.role != "operator", c.who.id), default=None)
+        return None if best is None else best.who.id
 
     def _send(self, clients: Iterable[Client], msg: Any) -> int:
         text = protocol.encode(msg)

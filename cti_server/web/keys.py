@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from ipaddress import IPv4Network, IPv6Network
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cti_server.config import Settings
 from cti_server.web.tokens import AccountStates
+
+if TYPE_CHECKING:
+    from cti_server.bus import Bus
+    from cti_server.metrics import Metrics
+    from cti_server.service import Bridge, CallService
+    from cti_server.web.hub import Hub
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
@@ -20,8 +26,9 @@ LIMITER = web.AppKey("login_limiter", "AddressLimiter")
 ACCOUNTS = web.AppKey("account_states", AccountStates)  # token generations, cached
 # networks whose X-Forwarded-For is believed
 TRUSTED: web.AppKey[Sequence[IPv4Network | IPv6Network]] = web.AppKey("trusted_proxies")
-HUB = web.AppKey("hub", "Hub")
-METRICS = web.AppKey("metrics", "Metrics")
-SERVICE = web.AppKey("service", "CallService")
-BRIDGE = web.AppKey("bridge", Any)  # AmiBridge or a fake with .connected/.queue_pause
+HUB: web.AppKey[Hub] = web.AppKey("hub")
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
+SERVICE: web.AppKey[CallService] = web.AppKey("service")
+BRIDGE: web.AppKey[Bridge | None] = web.AppKey("bridge")  # AmiBridge, a fake, or None
+BUS: web.AppKey[Bus | None] = web.AppKey("bus")  # when redis_url is set
 NAME_INDEX = web.AppKey("name_index", Any)  # registry.find.search.NameIndex, loaded at start

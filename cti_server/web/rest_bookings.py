@@ -13,7 +13,7 @@ from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import BadRequest
 from cti_server.web.keys import SESSIONS
 from cti_server.web.payloads import answer, of_view
-from cti_server.web.slots import notify_slots
+from cti_server.web.slots import publish_changes
 from cti_server.web.validate import (
     idempotency_key,
     json_body,
@@ -21,6 +21,7 @@ from cti_server.web.validate import (
     read_as,
 )
 from registry import bookings, mobility
+from registry.changes import taken
 
 
 async def create_booking(request: web.Request) -> web.Response:
@@ -39,7 +40,7 @@ async def create_booking(request: web.Request) -> web.Response:
             at=dt.datetime.now(dt.UTC),
         )
         await session.commit()
-    await notify_slots(request.app, [req.slot_id])
+    await publish_changes(request.app, taken(session))
     return answer(of_view(protocol.Booking, booking), status=201)
 
 
@@ -48,7 +49,6 @@ async def change_booking(request: web.Request) -> web.Response:
     booking_id = path_int(request, "booking_id")
     req = read_as(protocol.BookingChange, await json_body(request))
     async with request.app[SESSIONS]() as session:
-        before = await bookings.get_booking(session, booking_id)
         booking = await bookings.change_booking(
             session,
             booking_id,
@@ -58,7 +58,7 @@ async def change_booking(request: web.Request) -> web.Response:
             at=dt.datetime.now(dt.UTC),
         )
         await session.commit()
-    await notify_slots(request.app, [before.slot_id, req.slot_id])
+    await publish_changes(request.app, taken(session))
     return answer(of_view(protocol.Booking, booking))
 
 
@@ -71,7 +71,7 @@ async def cancel_booking(request: web.Request) -> web.Response:
             session, booking_id, operator_id=who.id, call_linkedid=call
         )
         await session.commit()
-    await notify_slots(request.app, [booking.slot_id])
+    await publish_changes(request.app, taken(session))
     return answer(of_view(protocol.Booking, booking))
 
 
@@ -92,6 +92,7 @@ async def create_mobility(request: web.Request) -> web.Response:
             client_key=idempotency_key(request),
         )
         await session.commit()
+    await publish_changes(request.app, taken(session))
     return answer(of_view(protocol.MobilityRequest, view), status=201)
 
 
@@ -114,4 +115,5 @@ async def update_mobility(request: web.Request) -> web.Response:
             session, request_id, operator_id=who.id, call_linkedid=req.call, **changes
         )
         await session.commit()
+    await publish_changes(request.app, taken(session))
     return answer(of_view(protocol.MobilityRequest, view))

@@ -19,13 +19,14 @@ from cti_server.web.auth import MANAGERS, principal
 from cti_server.web.errors import BadRequest
 from cti_server.web.keys import SESSIONS, SETTINGS
 from cti_server.web.payloads import answer, slot_info, venue
-from cti_server.web.slots import notify_removed, notify_slots
+from cti_server.web.slots import publish_changes
 from cti_server.web.validate import (
     json_body,
     path_int,
     read_as,
     req_day,
 )
+from registry.changes import taken
 
 
 async def list_venues(request: web.Request) -> web.Response:
@@ -46,6 +47,7 @@ async def create_venue(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         v = await venues.create_venue(session, req.name, req.address)
         await session.commit()
+    await publish_changes(request.app, taken(session))
     return answer(venue(v), status=201)
 
 
@@ -60,6 +62,7 @@ async def update_venue(request: web.Request) -> web.Response:
             session, venue_id, name=req.name, address=req.address, active=req.active
         )
         await session.commit()
+    await publish_changes(request.app, taken(session))
     return answer(venue(v))
 
 
@@ -87,7 +90,7 @@ async def create_slot(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         slot = await venues.create_slot(session, venue_id, starts, ends, req.capacity)
         await session.commit()
-    await notify_slots(request.app, [slot.slot_id])
+    await publish_changes(request.app, taken(session))
     return answer(slot_info(slot), status=201)
 
 
@@ -100,7 +103,7 @@ async def update_slot(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         slot = await venues.set_slot_capacity(session, slot_id, req.capacity)
         await session.commit()
-    await notify_slots(request.app, [slot_id])
+    await publish_changes(request.app, taken(session))
     return answer(slot_info(slot))
 
 
@@ -135,7 +138,7 @@ async def create_slots_bulk(request: web.Request) -> web.Response:
             session, venue_id, day, start, end, req.minutes, req.capacity, tz
         )
         await session.commit()
-    await notify_slots(request.app, [s.slot_id for s in created])
+    await publish_changes(request.app, taken(session))
     laid_out = protocol.SlotsLaidOut(
         created=tuple(slot_info(s) for s in created),
         skipped=tuple(slot_info(s) for s in skipped),
@@ -152,5 +155,5 @@ async def delete_slot(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         slot = await venues.delete_slot(session, slot_id)
         await session.commit()
-    await notify_removed(request.app, slot)
+    await publish_changes(request.app, taken(session))
     return answer(protocol.DeletedSlot(**dataclasses.asdict(slot_info(slot)), deleted=True))

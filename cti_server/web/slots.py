@@ -1,4 +1,5 @@
-"""Live capacity: after a change, ``SlotsChanged`` to the clients watching its venue and day.
+"""Publishing what registry writes changed (``publish_changes``): live capacity to the clients
+watching, the other instances, and the board's bookings fill.
 
 The wire has no "slot removed" message: a deleted slot goes out once with capacity 0 (no seat
 left), so an open booking form can no longer pick it; the next reload no longer lists it.
@@ -6,7 +7,7 @@ left), so an open booking form can no longer pick it; the next reload no longer 
 
 from __future__ import annotations
 
-import dataclasses
+import datetime as dt
 import logging
 import zoneinfo
 from collections.abc import Iterable
@@ -15,56 +16,68 @@ from typing import Any
 from aiohttp import web
 
 from cti_server import protocol
-from cti_server.web.keys import HUB, SERVICE, SESSIONS, SETTINGS
-from cti_server.web.payloads import slot_info
+from cti_server.web.board_app import BOARD
+from cti_server.web.hub import Hub
+from cti_server.web.keys import BUS, HUB, SESSIONS, SETTINGS
+from cti_server.web.payloads import slot_info, wire_time
+from registry.changes import Change, SlotRemoved, SlotsChanged
+from registry.venues import get_slot
 
 log = logging.getLogger(__name__)
 
 
-def local_day(slot: Any, tz: str) -> str:
+def local_day(starts_at: dt.datetime, tz: str) -> str:
     """The day a slot is on in the server's time zone (the key a ``WatchSlots`` names)."""
-    return str(slot.starts_at.astimezone(zoneinfo.ZoneInfo(tz)).date().isoformat())
+    return starts_at.astimezone(zoneinfo.ZoneInfo(tz)).date().isoformat()
 
 
-def deliver_slots(
-    app: web.Application, venue_id: int, day: str, slots: list[dict[str, Any]]
-) -> int:
+def deliver_slots(hub: Hub, venue_id: int, day: str, slots: list[dict[str, Any]]) -> int:
     """Send ``SlotsChanged`` to this instance's watchers of (venue, day); how many got it."""
     msg = protocol.SlotsChanged(
         slots=tuple(protocol.from_dict(protocol.SlotInfo, s) for s in slots)
     )
-    sent: int = app[HUB].send_to_watchers(venue_id, day, msg)
-    return sent
+    return hub.send_to_watchers(venue_id, day, msg)
 
 
-async def notify_slots(app: web.Application, slot_ids: Iterable[int]) -> None:
-    """Tell watchers here and on other instances that these slots' capacity changed."""
-    from registry.venues import get_slot
-
+async def publish_changes(app: web.Application, changes: Iterable[Change]) -> None:
+    """Publish, once, what a registry write changed (``registry.changes.taken`` after the
+    commit): ``SlotsChanged`` to the watchers here and, through the bus, on the other
+    instances (a deleted slot goes out with capacity 0); the board rereads the bookings fill."""
+    changes = tuple(changes)
+    if not changes:
+        return
     tz = app[SETTINGS].timezone
+    ids = [i for c in changes if isinstance(c, SlotsChanged) for i in c.slot_ids]
     groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
+
+    def add(venue_id: int, starts_at: dt.datetime, info: protocol.SlotInfo) -> None:
+        key = (venue_id, local_day(starts_at, tz))
+        groups.setdefault(key, []).append(protocol.to_dict(info))
+
     try:
         async with app[SESSIONS]() as session:
-            for slot_id in dict.fromkeys(slot_ids):
+            for slot_id in dict.fromkeys(ids):
                 slot = await get_slot(session, slot_id)
-                key = (slot.venue_id, local_day(slot, tz))
-                groups.setdefault(key, []).append(protocol.to_dict(slot_info(slot)))
+                add(slot.venue_id, slot.starts_at, slot_info(slot))
     except Exception:
-        log.exception("could not read slots %s for SlotsChanged", list(slot_ids))
-        return
-    _publish(app, groups)
-
-
-async def notify_removed(app: web.Application, slot: Any) -> None:
-    """Tell the watchers that a deleted slot has no seat any more (capacity 0)."""
-    gone = dataclasses.replace(slot_info(slot), capacity=0, booked=0)
-    day = local_day(slot, app[SETTINGS].timezone)
-    _publish(app, {(slot.venue_id, day): [protocol.to_dict(gone)]})
-
-
-def _publish(app: web.Application, groups: dict[tuple[int, str], list[dict[str, Any]]]) -> None:
-    bus = app[SERVICE].bus
+        log.exception("could not read slots %s for SlotsChanged", ids)
+    for c in changes:
+        if isinstance(c, SlotRemoved):
+            add(c.venue_id, c.starts_at, _removed(c))
+    bus = app[BUS]
     for (venue_id, day), slots in groups.items():
-        deliver_slots(app, venue_id, day, slots)
+        deliver_slots(app[HUB], venue_id, day, slots)
         if bus is not None:
             bus.publish("slots", {"venue_id": venue_id, "day": day, "slots": slots})
+    app[BOARD].bookings_changed()
+
+
+def _removed(c: SlotRemoved) -> protocol.SlotInfo:
+    return protocol.SlotInfo(
+        slot_id=c.slot_id,
+        venue_id=c.venue_id,
+        starts_at=wire_time(c.starts_at),
+        ends_at=wire_time(c.ends_at),
+        capacity=0,
+        booked=0,
+    )

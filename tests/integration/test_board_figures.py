@@ -1,7 +1,7 @@
 """Board figures against hand-computed values: a recorded burst (with a server restart in the
 middle, the board recomputed from the call records), and a day that crosses midnight.
 
-The recorded stream goes through the real path: frames -> translate -> CallService (tracker,
+The recorded stream goes through the real path: frames -> translate -> the call pipeline (tracker,
 popper, call records in the database) handing the tracker's changes to BoardService.
 """
 
@@ -15,10 +15,11 @@ import pytest
 from cti_server.ami.frames import iter_file
 from cti_server.ami.translate import StreamTranslator
 from cti_server.board import BoardService
+from cti_server.bootstrap import build_calls
 from cti_server.domain import events as ev
+from cti_server.domain.tracker import Tracker
 from cti_server.metrics import Metrics
 from cti_server.protocol import BoardFigures
-from cti_server.service import CallService
 from cti_server.web.hub import Hub
 from tests.integration.web_helpers import make_settings
 
@@ -36,10 +37,11 @@ class Clock:
 
 async def _stack(sessions, clock, **kw):
     settings = make_settings(**kw)
-    service = CallService(settings, sessions, Hub(64), Metrics())
+    tracker = Tracker(short_abandon_seconds=settings.short_abandon_seconds)
+    board = BoardService(settings, sessions, tracker, clock=clock)
+    service = build_calls(settings, tracker, sessions, Hub(64), Metrics(), listeners=(board,),
+                          on_records_closed=board.reload_calls)  # fmt: skip
     await service.start()
-    board = BoardService(settings, sessions, service.tracker, clock=clock)
-    service.board_service = board  # as board_app.board_context wires it
     await board.start()
     return service, board
 

@@ -296,3 +296,27 @@ async def test_only_the_active_booking_index_is_already_booked(sessions):
     assert violated_constraint(twice.value) == ACTIVE_BOOKING_INDEX
     assert violated_constraint(no_operator.value) in ("fk_bookings_created_by_operators",
                                                       "foreign_key")  # fmt: skip
+
+
+async def test_writes_note_what_they_changed_once(sessions):
+    from registry.changes import SlotRemoved, SlotsChanged, VenueChanged, taken
+    from registry.venues import delete_slot
+
+    async with sessions() as s:
+        rid = await make_resident(s)
+        a, b = await make_slot(s, 2), await make_slot(s, 2, hours=1)
+        assert [type(c) for c in taken(s)] == [VenueChanged, SlotsChanged] * 2
+        booking = await book_slot(s, resident_id=rid, slot_id=a, channel="phone")
+        await change_booking(s, booking.booking_id, b)
+        await cancel_booking(s, booking.booking_id)
+        await s.commit()
+        assert taken(s) == (SlotsChanged((a,)), SlotsChanged((a, b)), SlotsChanged((b,)))
+        assert taken(s) == ()  # taken once
+        with pytest.raises(Conflict):
+            await delete_slot(s, b)  # its booking (cancelled) refers to it: refused
+        assert taken(s) == ()
+        fresh = await make_slot(s, 1, hours=2)
+        taken(s)
+        gone = await get_slot(s, fresh)
+        await delete_slot(s, fresh)
+        assert taken(s) == (SlotRemoved(fresh, gone.venue_id, gone.starts_at, gone.ends_at),)

@@ -251,7 +251,7 @@ async def test_call_ringing_through_a_reconnect_still_pops(ami: FakeAmi) -> None
         await rec.wait_for(ev.ResyncCompleted, 2)
     finally:
         await b.close()
-    (call,) = tracker.ringing_calls("Local/1002@operators/n")
+    (call,) = [c for c in tracker.calls.values() if "Local/1002@operators/n" in c.ringing]
     assert call.caller.raw_number == "09012345678"
 
 

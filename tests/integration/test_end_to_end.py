@@ -154,7 +154,7 @@ async def test_two_instances_one_database_no_duplicate_records(engine, db_url):
         plans = [sim.place_call(n, talk=1.0) for n in ("0773621234", "09012345678", "")]
         await sim.wait_idle()
         for app in (app_a, app_b):
-            await until(lambda app=app: not app[SERVICE].popper.calls, "calls to end")
+            await until(lambda app=app: not app[SERVICE].tracker.calls, "calls to end")
             await app[SERVICE].recorder.flush()
         async with session_factory(engine)() as s:
             rows = (await s.scalars(select(CallRecord))).all()
@@ -185,7 +185,7 @@ async def test_pop_reaches_an_operator_on_the_other_instance_via_redis(engine, d
         pop = await receive_pop(sockets["1001"], 10)
         assert pop.call.linkedid == plan.linkedid
         assert pop.households
-        assert app_b[SERVICE].popper.calls == {}  # computed by the other instance
+        assert app_b[SERVICE].tracker.calls == {}  # computed by the other instance
         await sockets["1001"].close()
 
 
@@ -199,13 +199,15 @@ async def test_call_that_rang_while_the_pbx_link_was_down_still_pops(engine, db_
         sockets = await _operators(app, client, ["1001"])
         sessions = bridge.sessions
         sim.drop_connections()
-        plan = sim.place_call("0773621234", talk=1.0, ring=40.0)  # rings 10 s at speed 4
+        answer = asyncio.Event()  # the operator answers once the test has seen the pop
+        plan = sim.place_call("0773621234", talk=1.0, ring=400.0, patience=800.0, answer=answer)
         await until(lambda: bridge.sessions > sessions and bridge.connected, "AMI relogin")
         pop = await receive_pop(sockets["1001"], 5)
         assert (pop.call.linkedid, pop.call.state) == (plan.linkedid, "ringing")
         assert pop.call.extension == "1001"
         assert pop.caller.e164 == LANDLINE
         assert [m.resident_id for h in pop.households for m in h.members] == residents
+        answer.set()
         answered = await receive_pop(sockets["1001"], 15, state="answered")
         assert answered.call.linkedid == plan.linkedid
         await sockets["1001"].close()

@@ -4,13 +4,17 @@ updates on answer and hang-up, reconnect gets the live call, slow clients are dr
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 from sqlalchemy import select
 
 from cti_server import protocol
 from cti_server.domain import events as ev
+from cti_server.domain.changes import CallChanged
+from cti_server.domain.tracker import Tracker
 from cti_server.popper import Popper
+from cti_server.recorder import record_of
 from cti_server.web.app import create_app
 from cti_server.web.keys import HUB, SERVICE
 from registry.db import session_factory
@@ -19,6 +23,7 @@ from registry.models import CallRecord
 from tests.integration.web_helpers import (
     FakeBridge,
     add_household,
+    add_operator,
     answered,
     auth,
     completed,
@@ -191,8 +196,7 @@ async def test_every_call_is_recorded(app_client, engine):
     service.on_event(ringing(call, "1001"))
     service.on_event(answered(call, "1001"))
     service.on_event(completed(call, "1001"))
-    await asyncio.gather(*service.popper._tasks)
-    await service.recorder.flush()
+    await service.settle()
     async with session_factory(engine)() as s:
         rec = (await s.scalars(select(CallRecord))).one()
     assert rec.linkedid == call
@@ -207,15 +211,57 @@ async def test_every_call_is_recorded(app_client, engine):
     assert rec.ended_at is not None
 
 
+async def test_the_record_names_the_operator_logged_in_on_the_extension(app_client, engine):
+    app, client = app_client
+    usual = await add_operator(engine, "usual", "operator", "1001")
+    relief = await add_operator(engine, "relief", "operator", "1002")
+    service = app[SERVICE]
+    await service.load_extensions()  # by default 1001 is the usual operator's
+    ws = await _connect(client, app, relief, "1001")  # the relief sits at 1001 today
+    first, second = new_linkedid(), new_linkedid()
+    service.on_event([*incoming(first, "0773621234"), ringing(first, "1001")])
+    service.on_event(answered(first, "1001"))
+    await receive_pop(ws, state="answered")
+    service.on_event(completed(first, "1001"))
+    (sat,) = app[HUB].clients
+    app[HUB].remove(sat)  # the relief has left 1001
+    assert not app[HUB].has_extension("1001")
+    service.on_event([*incoming(second, "0773621234"), ringing(second, "1001")])
+    service.on_event([answered(second, "1001"), completed(second, "1001")])
+    await service.settle()
+    await ws.close()
+    async with session_factory(engine)() as s:
+        recs = {r.linkedid: r.operator_id for r in await s.scalars(select(CallRecord))}
+    assert recs == {first: relief, second: usual}  # nobody at 1001: its default operator
+
+
 # ----------------------------------------------------------------- the popper alone, with fakes
 
 
-class Recorded:
-    """Fake ``send`` and ``record``: pops sent, and record fields merged per Linkedid."""
+class Pipeline:
+    """The tracker and the popper, with fakes for ``send`` and the call records: pops sent, and
+    record fields merged per Linkedid (what ``CallRecorder`` would write)."""
 
-    def __init__(self) -> None:
+    def __init__(self, lookup=None) -> None:
+        async def no_match(e164):
+            return []
+
+        self.settings = make_settings()
+        self.tracker = Tracker(short_abandon_seconds=self.settings.short_abandon_seconds)
+        self.popper = Popper(
+            self.settings, self.tracker, lookup or no_match, self.send, self.record
+        )
         self.pops: list[tuple[str, protocol.ScreenPop]] = []
         self.records: dict[str, dict] = {}
+
+    def on_event(self, e: ev.DomainEvent) -> None:
+        changes = self.tracker.apply(e)
+        for ch in changes:
+            if isinstance(ch, CallChanged):
+                s = self.settings
+                fields = record_of(ch.call, ch.before, s.extension_of, s.default_area_code)
+                self.record(ch.call.linkedid, fields)
+        self.popper.on_changes(changes)
 
     def send(self, ext: str, pop: protocol.ScreenPop) -> None:
         self.pops.append((ext, pop))
@@ -225,40 +271,42 @@ class Recorded:
         merged.update({k: v for k, v in fields.items() if v is not None or k not in merged})
 
 
-def _popper(lookup=None):
-    async def no_match(e164):
-        return []
-
-    out = Recorded()
-    return Popper(make_settings(), lookup or no_match, out.send, out.record), out
-
-
 def _caller_hangup(linkedid: str) -> ev.ChannelHungUp:
     return ev.ChannelHungUp(linkedid, linkedid, "Local/0773620000@from-trunk-1;1", 16, "", now())
 
 
 async def test_late_agent_complete_still_gives_the_talk_time():
-    popper, out = _popper()
+    out = Pipeline()
     call = new_linkedid()
     for e in [*incoming(call, "0773621234"), ringing(call, "1001"), answered(call, "1001")]:
-        popper.on_event(e)
-    popper.on_event(_caller_hangup(call))  # the caller leg hangs up before AgentComplete
-    popper.on_event(completed(call, "1001"))
+        out.on_event(e)
+    out.on_event(_caller_hangup(call))  # the caller leg hangs up before AgentComplete
+    out.on_event(completed(call, "1001"))
     rec = out.records[call]
     assert (rec["outcome"], rec["talk_seconds"], rec["hold_seconds"]) == ("answered", 5.0, 1.0)
-    await popper.close()
+    await out.popper.close()
 
 
 @pytest.mark.parametrize(("hold", "outcome"), [(3.0, "short_abandoned"), (12.0, "abandoned")])
 async def test_late_queue_abandon_still_gives_the_hold_time(hold, outcome):
-    popper, out = _popper()
+    out = Pipeline()
     call = new_linkedid()
     for e in incoming(call, "0773621234"):
-        popper.on_event(e)
-    popper.on_event(_caller_hangup(call))
-    popper.on_event(ev.CallAbandoned(call, "vaccine", 1, 1, hold, now()))
+        out.on_event(e)
+    out.on_event(_caller_hangup(call))
+    out.on_event(ev.CallAbandoned(call, "vaccine", 1, 1, hold, now()))
     assert (out.records[call]["outcome"], out.records[call]["hold_seconds"]) == (outcome, hold)
-    await popper.close()
+    await out.popper.close()
+
+
+async def test_a_call_that_never_queued_is_not_queued_not_no_agent():
+    out = Pipeline()
+    call = new_linkedid()
+    out.on_event(incoming(call, "0773621234")[0])  # the caller leg only: never in a queue
+    out.on_event(_caller_hangup(call))
+    assert out.records[call]["outcome"] == "not_queued"
+    assert out.tracker.call(call).outcome.value == "not_queued"
+    await out.popper.close()
 
 
 async def test_pop_goes_at_once_and_is_updated_when_the_lookup_is_done():
@@ -272,29 +320,29 @@ async def test_pop_goes_at_once_and_is_updated_when_the_lookup_is_done():
                                                            100.0, ("own_phone",)),)),
         ]  # fmt: skip
 
-    popper, out = _popper(slow_lookup)
+    out = Pipeline(slow_lookup)
     call = new_linkedid()
     for e in incoming(call, "0773621234"):
-        popper.on_event(e)
+        out.on_event(e)
     await asyncio.wait_for(started.wait(), 5)  # the lookup began at the first sight
-    popper.on_event(ringing(call, "1001"))
+    out.on_event(ringing(call, "1001"))
     ((ext, first),) = out.pops  # sent at once, not after the lookup
     assert (ext, first.call.state, first.lookup_error, first.households) == (
         "1001", "ringing", "pending", ()
     )  # fmt: skip
     release.set()
-    await asyncio.gather(*popper._tasks)
+    await out.popper.drain()
     ext, upd = out.pops[-1]
     assert (ext, upd.call.state, upd.lookup_error) == ("1001", "ringing", "")
     assert [m.resident_id for h in upd.households for m in h.members] == [1]
     assert out.records[call]["matched_resident_id"] == 1
-    assert popper.pops_before_lookup == 1
-    await popper.close()
+    assert out.popper.pops_before_lookup == 1
+    await out.popper.close()
 
 
 async def test_records_left_ongoing_are_closed_at_start_and_after_a_resync(engine):
+    from cti_server.bootstrap import build_calls
     from cti_server.metrics import Metrics
-    from cti_server.service import CallService
     from cti_server.web.hub import Hub
     from registry.calls import get_call, upsert_call
 
@@ -306,7 +354,9 @@ async def test_records_left_ongoing_are_closed_at_start_and_after_a_resync(engin
                           outcome="ongoing")  # fmt: skip
         await upsert_call(s, "old.3", queue="vaccine", entered_at=t0, outcome="abandoned")
         await s.commit()
-    service = CallService(make_settings(), sessions, Hub(8), Metrics())
+    settings = make_settings()
+    tracker = Tracker(short_abandon_seconds=settings.short_abandon_seconds)
+    service = build_calls(settings, tracker, sessions, Hub(8), Metrics())
     await service.start()  # a restart: nothing is live yet
     live, gone, ghost = new_linkedid(), new_linkedid(), "ghost.1"
     service.on_event(incoming(live, "0773621234"))
@@ -317,11 +367,38 @@ async def test_records_left_ongoing_are_closed_at_start_and_after_a_resync(engin
     service.on_event(ev.ResyncStarted(now()))
     service.on_event(ev.QueueEntrySeen(live, live, "vaccine", 1, 1.0, "0773621234", "", now()))
     service.on_event(ev.ResyncCompleted(now()))
-    await asyncio.gather(*service._tasks)
-    await service.recorder.flush()
+    await service.settle()
     async with sessions() as s:
         outcomes = {lid: (await get_call(s, lid)).outcome
                     for lid in ("old.1", "old.2", "old.3", ghost, live, gone)}  # fmt: skip
     assert outcomes == {"old.1": "unknown", "old.2": "answered", "old.3": "abandoned",
                         ghost: "unknown", live: "ongoing", gone: "unknown"}  # fmt: skip
     await service.close()
+
+
+async def test_presentation_withheld_on_the_queue_leg_hides_what_the_trunk_showed():
+    looked_up, started = [], asyncio.Event()
+
+    async def lookup(e164):
+        looked_up.append(e164)
+        started.set()
+        await asyncio.Event().wait()  # still running when the caller turns out withheld
+
+    out = Pipeline(lookup)
+    call = new_linkedid()
+    first, queued = incoming(call, "0773621234", name="ヤマダ")
+    out.on_event(first)  # the caller leg: number allowed
+    await asyncio.wait_for(started.wait(), 5)
+    out.on_event(dataclasses.replace(queued, presentation="prohib", withheld=True))
+    out.on_event(ringing(call, "1001"))
+    ((ext, pop),) = out.pops
+    assert (ext, pop.caller, pop.households, pop.lookup_error) == (
+        "1001", protocol.CallerInfo(status="withheld"), (), ""
+    )  # fmt: skip
+    rec = out.records[call]
+    assert (rec["caller_raw"], rec["caller_name_raw"], rec["caller_e164"]) == ("", "", "")
+    assert rec["caller_status"] == "withheld"
+    await out.popper.drain()  # the lookup was cancelled, nothing recorded from it
+    assert "match_count" not in rec
+    assert looked_up == ["+81773621234"]
+    await out.popper.close()

@@ -180,6 +180,34 @@ async def test_slot_changes_reach_watchers_and_the_board(ctx):
     assert len(refreshed) == 3
 
 
+async def test_refused_writes_publish_nothing_and_mobility_refreshes_the_board(ctx, engine):
+    app, client = ctx
+    venue_id = await _venue(app, client)
+    (rid, _) = await add_household(engine, "+81773621234")
+    slot_id = (await (await _bulk(app, client, venue_id, end="09:30")).json())["created"][0]
+    refreshed = []
+    app[BOARD].bookings_changed = lambda: refreshed.append(1)
+    booked = await client.post(
+        "/api/bookings",
+        json={"resident_id": rid, "slot_id": slot_id["slot_id"]},
+        headers=await op(app),
+    )
+    assert booked.status == 201
+    assert len(refreshed) == 1
+    resp = await client.delete(f"/api/slots/{slot_id['slot_id']}", headers=await sv(app))
+    assert resp.status == 409  # refused: nothing changed, nothing published
+    assert len(refreshed) == 1
+    body = {"resident_id": rid, "pickup_address": "舞鶴市北吸1044"}
+    made = await client.post("/api/mobility", json=body, headers=await op(app))
+    assert made.status == 201
+    assert len(refreshed) == 2  # the board's count of open requests follows
+    request_id = (await made.json())["request_id"]
+    resp = await client.patch(f"/api/mobility/{request_id}", json={"status": "done"},
+                              headers=await op(app))  # fmt: skip
+    assert resp.status == 200
+    assert len(refreshed) == 3
+
+
 async def _with_barcodes(engine):
     ids = await add_household(engine, "+81773621234")
     async with session_factory(engine)() as s:

@@ -17,7 +17,8 @@ from cti_server.ami.translate import StreamTranslator
 from cti_server.domain import events as ev
 from cti_server.domain.agents import MemberStatus, extension_of
 from cti_server.domain.calls import Call, CallState, Outcome
-from cti_server.domain.tracker import CallChanged, Change, LinkChanged, MemberChanged, Tracker
+from cti_server.domain.changes import CallChanged, Change, LinkChanged, MemberChanged
+from cti_server.domain.tracker import Tracker
 
 BASE = dt.datetime(2026, 11, 27, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
 E164 = phonenumbers.PhoneNumberFormat.E164
