@@ -916,6 +916,10 @@
         <translation>Tied to booking #{id}</translation>
     </message>
     <message>
+        <source>休止する</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
         <source>先頭（選択中）の候補を確定</source>
         <translation>Confirm the top (selected) candidate</translation>
     </message>

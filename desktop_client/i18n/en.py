@@ -305,4 +305,6 @@ EN: dict[str, str] = {
     "受付中": "Active",
     "無効": "Inactive",
     "この日: {n}枠　定員 {cap}　予約済 {booked}　残り {left}": "This day: {n} slots, capacity {cap}, booked {booked}, left {left}",
+    # agent state, after-call work, caller header band, candidate flags
+    "休止する": "Pause",
 }

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QDialogButtonBox
 
 from cti_server import protocol
 from cti_server.ami.frames import iter_file
@@ -25,6 +25,7 @@ from cti_server.web.board_build import build_board
 from cti_server.web.board_figures import TodayRecords, record_from_call
 from desktop_client import demo_board
 from desktop_client.models.board import BoardModel, Thresholds
+from desktop_client.views import board_view
 from desktop_client.views.board_thresholds import ThresholdDialog
 from desktop_client.views.board_view import BoardView
 
@@ -102,7 +103,7 @@ def test_thresholds_colour_and_persist(qtbot, qsettings, ami_fixtures):
 def test_pause_and_unpause_send_pause_agent(qtbot, qsettings, ami_fixtures, monkeypatch):
     board = burst_board(ami_fixtures)
     view, model, sent = make_view(qtbot, qsettings, board)
-    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("研修", True)))
+    monkeypatch.setattr(board_view, "ask_pause_reason", lambda *a, **k: ("研修", True))
     assert not view.pause_button.isEnabled()  # nobody selected
     view.agents.selectRow(1)
     assert view.pause_button.isEnabled()
@@ -142,12 +143,30 @@ def test_pause_without_a_connection_says_so(qtbot, qsettings, ami_fixtures, monk
     view = BoardView(model, lambda _msg: False, qsettings)  # ServerLink.send when disconnected
     qtbot.addWidget(view)
     model.on_update(protocol.BoardUpdate(board=burst_board(ami_fixtures)))
-    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("休憩", True)))
+    monkeypatch.setattr(board_view, "ask_pause_reason", lambda *a, **k: ("休憩", True))
     view.agents.selectRow(0)
     view.pause_button.click()
     assert model.error == "network"
     assert model.pending == {}
     assert "サーバーに接続できません" in view.notice.text()
+
+
+def test_pause_dialog_buttons_speak_the_ui_language(qtbot, client):
+    from desktop_client.views.pause_dialog import pause_reason_dialog
+
+    def buttons():
+        dialog = pause_reason_dialog(None, "t", "p", ["休憩"])
+        qtbot.addWidget(dialog)
+        box = dialog.findChild(QDialogButtonBox)
+        ok = box.button(QDialogButtonBox.StandardButton.Ok).text()
+        return ok, box.button(QDialogButtonBox.StandardButton.Cancel).text()
+
+    assert buttons() == ("休止する", "キャンセル")
+    client.set_language("en")
+    try:
+        assert buttons() == ("Pause", "Cancel")
+    finally:
+        client.set_language("ja")
 
 
 def test_threshold_dialog_speaks_percent(qtbot, qsettings):
