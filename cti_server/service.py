@@ -17,7 +17,7 @@ import collections
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -101,6 +101,8 @@ class CallService:
         )
         self.tracker = Tracker(short_abandon_seconds=settings.short_abandon_seconds)
         self.board_service: Any = None  # cti_server.web.board.BoardService, while it runs
+        # also handed every non-empty list of tracker changes (the operators' own states)
+        self.change_listeners: list[Callable[[list[Any]], None]] = []
         self._bus: Any = None
         self._remote: dict[str, dict[str, protocol.ScreenPop]] = {}  # ext -> linkedid -> pop
         self._seen: collections.OrderedDict[tuple[str, str, str], float] = collections.OrderedDict()
@@ -121,6 +123,8 @@ class CallService:
                 changes = []
             if changes and self.board_service is not None:
                 self.board_service.on_changes(changes)
+            for listener in self.change_listeners if changes else ():
+                listener(changes)
             try:
                 self.popper.on_event(e)
             except Exception:

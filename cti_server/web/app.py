@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cti_server.config import Settings
 from cti_server.service import CallService
 from cti_server.web import auth, rest_bookings, rest_calls, rest_residents, rest_venues
+from cti_server.web.agent_app import agent_state_context
 from cti_server.web.board_app import add_board_routes, board_context
 from cti_server.web.errors import error_middleware
 from cti_server.web.hub import Hub
@@ -66,6 +67,7 @@ def create_app(
     app.cleanup_ctx.append(_hub)
     app.cleanup_ctx.append(_service)
     app.cleanup_ctx.append(board_context)  # supervisor board (Board, issue #5): after the service
+    app.cleanup_ctx.append(agent_state_context)  # operators' own states and after-call work
     app.cleanup_ctx.append(_bus)
     if load_name_index:
         app.cleanup_ctx.append(_name_index)

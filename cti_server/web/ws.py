@@ -1,7 +1,8 @@
 """The WebSocket endpoint: one authenticated socket per client, messages from cti_server.protocol.
 
 On connect: ``Hello``, then the live call(s) of the operator's extension (a reconnecting client
-gets its call back). Client messages: ``Ping``, ``WatchSlots``, ``SubscribeBoard`` /
+gets its call back) and their own ``AgentStatus``. Client messages: ``Ping``, ``WatchSlots``,
+``SetAgentState`` (an operator's own state), ``SubscribeBoard`` /
 ``UnsubscribeBoard`` (supervisor, admin, kiosk) and ``PauseAgent`` (supervisor, admin).
 """
 
@@ -14,6 +15,7 @@ import logging
 from aiohttp import WSMsgType, web
 
 from cti_server import protocol
+from cti_server.web.agent_app import on_agent_message, on_connect
 from cti_server.web.auth import MANAGERS, Principal, authenticate_request
 from cti_server.web.board_app import BOARD, on_board_message
 from cti_server.web.hub import Client
@@ -42,9 +44,11 @@ async def ws_handler(request: web.Request) -> web.StreamResponse:
                     server_id=settings.server_id,
                     operator=who.info(),
                     server_time=dt.datetime.now(dt.UTC).isoformat(),
+                    queue_names=dict(settings.queues),
                 )
             )
         )
+        on_connect(request.app, client, who)  # the operator's own state
         if who.extension:
             for pop in request.app[SERVICE].current_pops(who.extension):
                 client.offer(protocol.encode(pop))
@@ -74,7 +78,11 @@ async def _on_text(request: web.Request, client: Client, who: Principal, text: s
         client.offer(protocol.encode(protocol.Pong(nonce=msg.nonce)))
     elif isinstance(msg, protocol.WatchSlots):
         _watch(request, client, msg)
+    elif isinstance(msg, protocol.SetAgentState):
+        await on_agent_message(request.app, client, who, msg)
     elif isinstance(msg, BOARD_MESSAGES) and request.app.get(BOARD) is not None:
+        if isinstance(msg, protocol.PauseAgent) and who.role in MANAGERS:
+            await on_agent_message(request.app, client, who, msg)  # the operator learns who
         await on_board_message(request, client, who, msg)  # supervisor board (Board, issue #5)
     elif isinstance(msg, protocol.SubscribeBoard | protocol.UnsubscribeBoard):
         if who.role not in BOARD_ROLES:
