@@ -16,6 +16,7 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from .admin import VenueAdminController
+from .agent_state import AgentStateController
 from .compat import immortalize_none
 from .controller import Controller
 from .i18n import Translations
@@ -60,6 +61,7 @@ class Client:
     board: BoardController
     intent: IntentFormModel
     venues: VenueAdminController
+    agent: AgentStateController | None = None  # the operator's own state (status bar)
 
     def set_language(self, language: str) -> None:
         if self.translations.use(language):
@@ -131,6 +133,7 @@ def build(
         BoardController(link, window, settings),
         intent,
         VenueAdminController(link, window, booking),
+        AgentStateController(link, window),
     )
     window.language_chosen.connect(client.set_language)
     return client

@@ -4,6 +4,106 @@
 <context>
     <name>cti</name>
     <message>
+        <source>休憩</source>
+        <translation>Break</translation>
+    </message>
+    <message>
+        <source>研修</source>
+        <translation>Training</translation>
+    </message>
+    <message>
+        <source>事務作業</source>
+        <translation>Paperwork</translation>
+    </message>
+    <message>
+        <source>打合せ</source>
+        <translation>Meeting</translation>
+    </message>
+    <message>
+        <source>PBX で休止が解除されました</source>
+        <translation>Unpaused at the PBX</translation>
+    </message>
+    <message>
+        <source>状態不明</source>
+        <translation>State unknown</translation>
+    </message>
+    <message>
+        <source>スーパーバイザー</source>
+        <translation>A supervisor</translation>
+    </message>
+    <message>
+        <source>後処理を完了</source>
+        <translation>Finish after-call work</translation>
+    </message>
+    <message>
+        <source>受付可にする</source>
+        <translation>Ready</translation>
+    </message>
+    <message>
+        <source>休止する</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <source>休止の理由:</source>
+        <translation>Reason for the pause:</translation>
+    </message>
+    <message>
+        <source>受付可</source>
+        <translation>Available</translation>
+    </message>
+    <message>
+        <source>休止中</source>
+        <translation>Paused</translation>
+    </message>
+    <message>
+        <source>後処理</source>
+        <translation>After-call work</translation>
+    </message>
+    <message>
+        <source>着信中</source>
+        <translation>Ringing</translation>
+    </message>
+    <message>
+        <source>通話中</source>
+        <translation>In call</translation>
+    </message>
+    <message>
+        <source>電話機が未接続</source>
+        <translation>Phone not connected</translation>
+    </message>
+    <message>
+        <source>キュー未参加</source>
+        <translation>In no queue</translation>
+    </message>
+    <message>
+        <source>{who} さんが休止を解除しました</source>
+        <translation>{who} unpaused you</translation>
+    </message>
+    <message>
+        <source>PBX で休止になりました（{reason}）</source>
+        <translation>Paused at the PBX ({reason})</translation>
+    </message>
+    <message>
+        <source>休止…</source>
+        <translation>Pause…</translation>
+    </message>
+    <message>
+        <source>この内線はどのキューにも入っていません。</source>
+        <translation>This extension is in no queue.</translation>
+    </message>
+    <message>
+        <source>{who} さんが休止にしました（{reason}）</source>
+        <translation>{who} paused you ({reason})</translation>
+    </message>
+    <message>
+        <source>内線 {ext}</source>
+        <translation>Ext. {ext}</translation>
+    </message>
+    <message>
+        <source>残り {time}</source>
+        <translation>{time} left</translation>
+    </message>
+    <message>
         <source>待ち呼数（区間最大）</source>
         <translation>Calls waiting (peak per interval)</translation>
     </message>
@@ -40,16 +140,8 @@
         <translation>Abandoned (incl. short)</translation>
     </message>
     <message>
-        <source>受付可</source>
-        <translation>Available</translation>
-    </message>
-    <message>
         <source>呼出中</source>
         <translation>Ringing</translation>
-    </message>
-    <message>
-        <source>通話中</source>
-        <translation>In call</translation>
     </message>
     <message>
         <source>使用中</source>
@@ -66,22 +158,6 @@
     <message>
         <source>ログアウト</source>
         <translation>Logged out</translation>
-    </message>
-    <message>
-        <source>休憩</source>
-        <translation>Break</translation>
-    </message>
-    <message>
-        <source>研修</source>
-        <translation>Training</translation>
-    </message>
-    <message>
-        <source>事務作業</source>
-        <translation>Paperwork</translation>
-    </message>
-    <message>
-        <source>打合せ</source>
-        <translation>Meeting</translation>
     </message>
     <message>
         <source>キュー（現在）</source>
@@ -226,10 +302,6 @@
     <message>
         <source>表の色が変わる値です。</source>
         <translation>Where the colours of the tables change.</translation>
-    </message>
-    <message>
-        <source>休止…</source>
-        <translation>Pause…</translation>
     </message>
     <message>
         <source>再開</source>
@@ -538,10 +610,6 @@
     <message>
         <source>待機中</source>
         <translation>Queued</translation>
-    </message>
-    <message>
-        <source>着信中</source>
-        <translation>Ringing</translation>
     </message>
     <message>
         <source>終了</source>
@@ -916,10 +984,6 @@
         <translation>Tied to booking #{id}</translation>
     </message>
     <message>
-        <source>休止する</source>
-        <translation>Pause</translation>
-    </message>
-    <message>
         <source>先頭（選択中）の候補を確定</source>
         <translation>Confirm the top (selected) candidate</translation>
     </message>
@@ -1082,6 +1146,14 @@
     <message>
         <source>検索を閉じて候補に戻る</source>
         <translation>Leave search, back to candidates</translation>
+    </message>
+    <message>
+        <source>休止する（理由を選ぶ）</source>
+        <translation>Pause (choose a reason)</translation>
+    </message>
+    <message>
+        <source>受付可にする / 後処理を完了</source>
+        <translation>Ready / finish after-call work</translation>
     </message>
     <message>
         <source>キー</source>
