@@ -35,6 +35,7 @@ def candidate_of(m: ResidentMatch, today: dt.date) -> protocol.Candidate:
         household_id=m.household_id,
         score=float(m.score),
         reasons=tuple(m.reasons),
+        flags=tuple(m.flags),
     )
 
 

@@ -63,6 +63,7 @@ class Candidate:
     household_id: int | None
     score: float  # 0..100
     reasons: tuple[str, ...] = ()  # e.g. ("own_mobile",), ("household_landline",), ("name:92",)
+    flags: tuple[str, ...] = ()  # booked / attended / mobility / called: seen without a click
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,12 @@ def _cand(
     reasons: tuple[str, ...],
     address: str,
     score: float = 95.0,
+    flags: tuple[str, ...] = (),
 ) -> Candidate:
     b = dt.date.fromisoformat(birth)
     today = dt.date.today()
     age = today.year - b.year - ((today.month, today.day) < (b.month, b.day))
-    return Candidate(rid, name, kana, birth, age, sex, address, hh, score, reasons)
+    return Candidate(rid, name, kana, birth, age, sex, address, hh, score, reasons, flags)
 
 
 ADDR_1 = "京都府舞鶴市字浜 1234番地"
@@ -64,6 +65,7 @@ def households() -> tuple[HouseholdGroup, ...]:
                     11,
                     ("household_landline",),
                     ADDR_1,
+                    flags=("booked", "mobility", "called"),
                 ),
             ),
         ),

@@ -376,6 +376,22 @@
         <translation>Current booking: {venue} {when} (#{id})</translation>
     </message>
     <message>
+        <source>予約済</source>
+        <translation>Booked</translation>
+    </message>
+    <message>
+        <source>接種済</source>
+        <translation>attended</translation>
+    </message>
+    <message>
+        <source>移動支援</source>
+        <translation>Mobility</translation>
+    </message>
+    <message>
+        <source>通話歴あり</source>
+        <translation>Called before</translation>
+    </message>
+    <message>
         <source>番号</source>
         <translation>No.</translation>
     </message>
@@ -394,6 +410,10 @@
     <message>
         <source>年齢</source>
         <translation>Age</translation>
+    </message>
+    <message>
+        <source>状況</source>
+        <translation>Status</translation>
     </message>
     <message>
         <source>世帯不明</source>
@@ -430,10 +450,6 @@
     <message>
         <source>接種希望</source>
         <translation>Wants vaccination</translation>
-    </message>
-    <message>
-        <source>移動支援</source>
-        <translation>Mobility</translation>
     </message>
     <message>
         <source>メモ</source>
@@ -680,16 +696,8 @@
         <translation>assigned</translation>
     </message>
     <message>
-        <source>予約済</source>
-        <translation>Booked</translation>
-    </message>
-    <message>
         <source>取消</source>
         <translation>cancelled</translation>
-    </message>
-    <message>
-        <source>接種済</source>
-        <translation>attended</translation>
     </message>
     <message>
         <source>受付</source>

@@ -325,4 +325,6 @@ EN: dict[str, str] = {
     "休止の理由:": "Reason for the pause:",
     "休止する（理由を選ぶ）": "Pause (choose a reason)",
     "受付可にする / 後処理を完了": "Ready / finish after-call work",
+    "通話歴あり": "Called before",
+    "状況": "Status",
 }

@@ -26,6 +26,7 @@ class ResidentMatch:
     household_no: str
     score: float
     reasons: tuple[str, ...]
+    flags: tuple[str, ...] = ()  # booked / attended / mobility / called (registry.find.flags)
 
 
 @dataclass(frozen=True)
