@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from .admin import VenueAdminController
 from .agent_state import AgentStateController
+from .call_header import CallHeaderController
 from .compat import immortalize_none
 from .controller import Controller
 from .i18n import Translations
@@ -62,6 +63,7 @@ class Client:
     intent: IntentFormModel
     venues: VenueAdminController
     agent: AgentStateController | None = None  # the operator's own state (status bar)
+    header: CallHeaderController | None = None  # the caller header band
 
     def set_language(self, language: str) -> None:
         if self.translations.use(language):
@@ -134,6 +136,7 @@ def build(
         intent,
         VenueAdminController(link, window, booking),
         AgentStateController(link, window),
+        CallHeaderController(link, window, pop, resident),
     )
     window.language_chosen.connect(client.set_language)
     return client

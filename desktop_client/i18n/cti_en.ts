@@ -376,6 +376,66 @@
         <translation>Current booking: {venue} {when} (#{id})</translation>
     </message>
     <message>
+        <source>予約なし</source>
+        <translation>No booking</translation>
+    </message>
+    <message>
+        <source>移動支援: 希望あり（意向）</source>
+        <translation>Mobility support: wanted (intent)</translation>
+    </message>
+    <message>
+        <source>車椅子</source>
+        <translation>Wheelchair</translation>
+    </message>
+    <message>
+        <source>付き添い</source>
+        <translation>Companion</translation>
+    </message>
+    <message>
+        <source>移動支援: {needs}</source>
+        <translation>Mobility support: {needs}</translation>
+    </message>
+    <message>
+        <source>前回 {day}: {what}</source>
+        <translation>Last call {day}: {what}</translation>
+    </message>
+    <message>
+        <source>着信待ち</source>
+        <translation>Waiting for a call</translation>
+    </message>
+    <message>
+        <source>予約: {venue} {when}</source>
+        <translation>Booking: {venue} {when}</translation>
+    </message>
+    <message>
+        <source>あり</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>住民未確認</source>
+        <translation>Resident not confirmed</translation>
+    </message>
+    <message>
+        <source>{date}生</source>
+        <translation>born {date}</translation>
+    </message>
+    <message>
+        <source>世帯 {no}（{n}人）</source>
+        <translation>Household {no} ({n})</translation>
+    </message>
+    <message>
+        <source>待ち {time}</source>
+        <translation>Wait {time}</translation>
+    </message>
+    <message>
+        <source>通話 {time}</source>
+        <translation>Talk {time}</translation>
+    </message>
+    <message>
+        <source>キュー: {queue}</source>
+        <translation>Queue: {queue}</translation>
+    </message>
+    <message>
         <source>予約済</source>
         <translation>Booked</translation>
     </message>
@@ -1024,10 +1084,6 @@
         <translation>Search</translation>
     </message>
     <message>
-        <source>着信待ち</source>
-        <translation>Waiting for a call</translation>
-    </message>
-    <message>
         <source>台帳を照会中…</source>
         <translation>Looking up the ledger…</translation>
     </message>
@@ -1090,10 +1146,6 @@
     <message>
         <source>車いす</source>
         <translation>Wheelchair</translation>
-    </message>
-    <message>
-        <source>付き添い</source>
-        <translation>Companion</translation>
     </message>
     <message>
         <source>結果</source>
