@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..models.dates import format_wait, parse_iso_datetime
 from ..models.pop import PopModel
@@ -110,6 +110,12 @@ class CallHeaderView(Retranslating, QFrame):
         big.setBold(True)
         for label in (self.number, self.person):
             label.setFont(big)
+        for label in (self.queue, self.state, self.wait, self.talk, self.household, self.booking,
+                      self.mobility, self.last_call):  # fmt: skip
+            label.setStyleSheet("padding: 0 8px; border-left: 1px solid #bbbbbb;")
+        for label in (self.booking, self.mobility, self.last_call):
+            # clipped rather than widening the window past a 1366 px screen; all on hover
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._layout()
         self._tick = QTimer(self, interval=1000)
         self._tick.timeout.connect(self._update_times)
@@ -121,14 +127,16 @@ class CallHeaderView(Retranslating, QFrame):
     def _layout(self) -> None:
         rows = QVBoxLayout(self)
         rows.setContentsMargins(8, 4, 8, 4)
-        for labels in ((self.number, self.queue, self.state, self.wait, self.talk),
-                       (self.person, self.household, self.booking, self.mobility,
-                        self.last_call)):  # fmt: skip
-            row = QHBoxLayout()
-            for label in labels:
-                row.addWidget(label)
-            row.addStretch(1)
-            rows.addLayout(row)
+        first = QHBoxLayout()
+        for label in (self.number, self.queue, self.state, self.wait, self.talk):
+            first.addWidget(label)
+        first.addStretch(1)
+        second = QHBoxLayout()
+        for label, stretch in ((self.person, 0), (self.household, 0), (self.booking, 2),
+                               (self.mobility, 2), (self.last_call, 3)):  # fmt: skip
+            second.addWidget(label, stretch)
+        rows.addLayout(first)
+        rows.addLayout(second)
 
     def retranslate(self) -> None:
         self.refresh()
@@ -177,8 +185,10 @@ class CallHeaderView(Retranslating, QFrame):
         self.household.setText(
             t("世帯 {no}（{n}人）").format(no=card.household_no or "—", n=len(card.members) + 1)
         )
-        self.booking.setText(booking_text(card))
-        self.mobility.setText(mobility_text(card))
+        for label, text in ((self.booking, booking_text(card)),
+                            (self.mobility, mobility_text(card))):  # fmt: skip
+            label.setText(text)
+            label.setToolTip(text)
         short, full = last_call_text(card, self.linkedid())
         self.last_call.setText(short)
         self.last_call.setToolTip(full)
