@@ -3,16 +3,17 @@ dependency order, and hands each its dependencies in its constructor.
 
 Nothing here opens anything: the engine is created (SQLAlchemy connects lazily), tasks and
 sockets start later in the app's ``cleanup_ctx`` (``cti_server.web.app``), which only opens and
-closes what was built here. Order: database sessions -> metrics, hub -> tracker -> bus ->
-board -> the call pipeline (``build_calls``: ledger lookup, call recorder, pop delivery, popper,
-call service) -> PBX bridge (its events go to the call service) -> the log-in pieces (token
-signer, account-state cache, failed-login limiter, trusted proxies).
+closes what was built here. Order: database sessions -> metrics, hub -> tracker -> bus -> board,
+operators' own states (``cti_server.agent_state``) -> the call pipeline (``build_calls``: ledger
+lookup, call recorder, pop delivery, popper, call service) -> PBX bridge (its events go to the
+call service) -> the log-in pieces (token signer, account-state cache, failed-login limiter,
+trusted proxies).
 
-Three edges point back, each through one closure: the board asks for the bridge when a
-supervisor pauses an agent (the bridge is built last, because its events go to the call
-service), the hub tells the board when an operator logs in or out (the board names operators
-through the hub), and the bus hands what other instances publish to the pop delivery and the
-board.
+Three edges point back, each through one closure: the board and the operators' states ask for
+the bridge when a supervisor or an operator pauses an agent (the bridge is built last, because
+its events go to the call service), the hub tells the board when an operator logs in or out (the
+board names operators through the hub), and the bus hands what other instances publish to the
+pop delivery and the board.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from cti_server.agent_state import AgentStates
 from cti_server.board import BoardService
 from cti_server.bus import Bus
 from cti_server.caller_lookup import LedgerLookup
@@ -59,6 +61,7 @@ class Server:
     tracker: Tracker
     service: CallService
     board: BoardService
+    agent_states: AgentStates  # each operator's own state and after-call work
     bus: Bus | None
     bridge: Bridge | None
     signer: TokenSigner
@@ -88,10 +91,15 @@ def bootstrap(
         settings, sessions, tracker, bridge=lambda: server.bridge,
         operator_name=hub.operator_name, metrics=metrics,
     )  # fmt: skip
+    agent_states = AgentStates(
+        settings, tracker, hub.send_to_extension, lambda: server.bridge,
+        connected=hub.has_extension,
+    )  # fmt: skip
     service = build_calls(
         settings, tracker, sessions, hub, metrics,
         publish=bus.publish if bus is not None else None,
-        listeners=(board,), on_records_closed=board.reload_calls, operator_on=hub.operator_id,
+        listeners=(board, agent_states), on_records_closed=board.reload_calls,
+        operator_on=hub.operator_id,
     )  # fmt: skip
     if bridge is None and settings.ami_enabled:
         bridge = _ami_bridge(settings, service)
@@ -105,7 +113,8 @@ def bootstrap(
             board.bookings_changed()
 
     server = Server(
-        settings, eng, own, sessions, metrics, hub, tracker, service, board, bus, bridge,
+        settings, eng, own, sessions, metrics, hub, tracker, service, board, agent_states, bus,
+        bridge,
         signer=TokenSigner(
             settings.secret_keys, settings.token_ttl_seconds, settings.kiosk_token_ttl_seconds
         ),

@@ -1,9 +1,11 @@
 """The ledger lookup behind a screen-pop: bounded, cached, timed.
 
 ``LedgerLookup(sessions)`` is the popper's ``lookup`` callable: ``await lookup(e164)`` runs
-``registry.find.lookup.lookup_by_number`` with at most ``concurrency`` lookups at once (more would
-overflow the engine's pool; on SQLite every overflow connection is opened anew) and keeps each
-result ``cache_seconds`` (a caller who rings again soon pops without a database round trip).
+``registry.find.lookup.lookup_by_number`` (and one query more for the candidates' flags:
+booked, mobility, called before; ``registry.find.flags``) with at most ``concurrency``
+lookups at once (more would overflow the engine's pool; on SQLite every overflow connection is
+opened anew) and keeps each result ``cache_seconds`` (a caller who rings again soon pops without
+a database round trip).
 ``timed_lookup`` wraps one lookup with the timeout and turns failures into a ``lookup_error``.
 """
 
@@ -39,13 +41,14 @@ class LedgerLookup:
         self._cache: dict[str, tuple[float, list[HouseholdMatch]]] = {}
 
     async def __call__(self, e164: str) -> list[HouseholdMatch]:
+        from registry.find.flags import flagged
         from registry.find.lookup import lookup_by_number
 
         hit = self._cache.get(e164)
         if hit is not None and time.monotonic() - hit[0] < self._cache_seconds:
             return hit[1]
         async with self._slots, self._sessions() as session:
-            result = await lookup_by_number(session, e164)
+            result = await flagged(session, await lookup_by_number(session, e164))
         if len(self._cache) >= self._cache_size:
             self._cache.clear()
         self._cache[e164] = (time.monotonic(), result)

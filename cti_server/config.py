@@ -69,6 +69,12 @@ class Settings:
     log_level: str = "INFO"
     dispositions: str = ""  # wrap-up codes "code=日本語/English,..."; "" = the default list
     scan_dir: str = "var/scans"  # returned postcards: uploaded scans and their crops
+    after_call_seconds: int = 30  # after-call work (後処理) after each answered call; 0: until 完了
+    after_call_enabled: bool = True  # pause the operator in the queue during after-call work
+    after_call_reason: str = "後処理"  # the QueuePause reason that marks after-call work
+    # queue -> the name people read (TOML table [queues]: vaccine = "ワクチン予約";
+    # CTI_QUEUES="vaccine=ワクチン予約,general=総合案内")
+    queues: tuple[tuple[str, str], ...] = ()
 
     @property
     def secret_keys(self) -> list[str]:
@@ -78,6 +84,10 @@ class Settings:
     @property
     def trusted_proxy_list(self) -> list[str]:
         return _split_list(self.trusted_proxies)
+
+    def queue_name(self, queue: str) -> str:
+        """The display name of ``queue`` (the queue's own name when none is configured)."""
+        return dict(self.queues).get(queue, queue)
 
     def extension_of(self, *names: str) -> str | None:
         """The operator extension named by a member Interface or MemberName (first that matches)."""
@@ -109,8 +119,10 @@ _TYPES = {"str": str, "int": int, "float": float, "bool": bool}
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
-    tp = _TYPES[str(_FIELDS[name].type)]
     where = f"{name} (from {source})"
+    if name == "queues":
+        return _queue_names(value, where)
+    tp = _TYPES[str(_FIELDS[name].type)]
     if tp is bool:
         if isinstance(value, bool):
             return value
@@ -139,12 +151,33 @@ def _coerce(name: str, value: Any, source: str) -> Any:
     return str(value)
 
 
+def _queue_names(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    """A ``[queues]`` table, or ``name=display,name=display`` text (environment)."""
+    if isinstance(value, tuple):
+        pairs = list(value)
+    elif isinstance(value, Mapping):
+        pairs = list(value.items())
+    elif isinstance(value, str):
+        pairs = [tuple(p.split("=", 1)) for p in value.split(",") if p.strip()]
+    else:
+        raise ConfigError(f"{where}: expected a table of queue = display name")
+    out = []
+    for pair in pairs:
+        if len(pair) != 2 or not all(isinstance(x, str) and x.strip() for x in pair):
+            raise ConfigError(f"{where}: expected queue = display name, got {pair!r}")
+        out.append((pair[0].strip(), pair[1].strip()))
+    return tuple(out)
+
+
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``[ami] host = ..`` -> ``ami_host``; top-level keys stay as they are."""
+    """``[ami] host = ..`` -> ``ami_host``; top-level keys stay as they are (the ``[queues]``
+    table too: it maps names)."""
     out: dict[str, Any] = {}
     for key, value in data.items():
         name = f"{prefix}{key}".replace("-", "_")
-        if isinstance(value, Mapping):
+        if name == "queues":
+            out[name] = value
+        elif isinstance(value, Mapping):
             out.update(_flatten(value, f"{name}_"))
         else:
             out[name] = value
@@ -189,6 +222,10 @@ def _validate(s: Settings) -> None:
             ipaddress.ip_network(proxy, strict=False)
         except ValueError as err:
             raise ConfigError(f"trusted_proxies: not an address or network: {proxy!r}") from err
+    if s.after_call_seconds < 0:
+        raise ConfigError("after_call_seconds: must be 0 (until 完了) or more")
+    if not s.after_call_reason.strip() or any(c in s.after_call_reason for c in "\r\n"):
+        raise ConfigError("after_call_reason: one line of text required")
     if s.ws_queue_size < 1:
         raise ConfigError("ws_queue_size: must be at least 1")
     try:

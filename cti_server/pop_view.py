@@ -32,6 +32,7 @@ def candidate_of(m: ResidentMatch, today: dt.date) -> protocol.Candidate:
         person_no=m.person_no,
         household_no=m.household_no,
         barcode=m.barcode,
+        flags=tuple(m.flags),
     )
 
 

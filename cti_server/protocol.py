@@ -75,6 +75,7 @@ class Candidate:
     person_no: str = ""  # 宛名番号, the ledger's own key
     household_no: str = ""  # 世帯番号
     barcode: str = ""  # はがき番号 (12 digits)
+    flags: tuple[str, ...] = ()  # booked / attended / mobility / called: seen without a click
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,7 @@ class Hello:
     server_id: str
     operator: OperatorInfo
     server_time: IsoDateTime
+    queue_names: dict[str, str] = field(default_factory=dict)  # queue -> name shown to people
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,28 @@ class ScreenPop:
     caller: CallerInfo
     households: tuple[HouseholdGroup, ...] = ()
     lookup_error: str = ""  # set when the ledger could not be asked; the pop still comes
+
+
+@dataclass(frozen=True)
+class AgentStatus:
+    """The operator's own state, sent to their extension on connect and on every change.
+
+    ``state``: available / paused / after_call / ringing / in_call / unavailable (device not
+    reachable) / logged_out (in no queue). ``reason`` is the pause reason. ``until`` ends a timed
+    after-call work (None: until the operator says 完了). ``by`` says who made the last pause
+    change: ``self``, ``after_call`` (the server, around a call), ``supervisor`` (``by_name``
+    names them) or ``pbx`` (the PBX or someone at its console).
+    """
+
+    type: ClassVar[str] = "agent_status"
+    extension: str
+    state: str
+    reason: str = ""
+    since: IsoDateTime | None = None  # UTC
+    until: IsoDateTime | None = None
+    by: str = ""
+    by_name: str = ""
+    after_call_seconds: int = 0  # the configured after-call time (0: until 完了)
 
 
 @dataclass(frozen=True)
@@ -321,6 +345,16 @@ class PauseAgent:
     queue: str = ""  # empty: every queue
 
 
+@dataclass(frozen=True)
+class SetAgentState:
+    """Operator: set their own state. ``available`` also ends after-call work (完了);
+    ``paused`` needs a ``reason``. Refusals come back as ``ErrorMessage``."""
+
+    type: ClassVar[str] = "set_agent_state"
+    state: str  # available / paused
+    reason: str = ""
+
+
 Message = Union[  # noqa: UP007 -- a runtime alias used for isinstance-free dispatch
     Hello,
     ScreenPop,
@@ -333,6 +367,8 @@ Message = Union[  # noqa: UP007 -- a runtime alias used for isinstance-free disp
     SubscribeBoard,
     UnsubscribeBoard,
     PauseAgent,
+    AgentStatus,
+    SetAgentState,
 ]
 
 MESSAGE_TYPES: dict[str, type[Any]] = {cls.type: cls for cls in typing.get_args(Message)}

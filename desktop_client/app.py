@@ -18,7 +18,9 @@ from PySide6.QtWidgets import QApplication
 from cti_server.protocol import Hello, LoginResult
 
 from .admin import VenueAdminController
+from .agent_state import AgentStateController
 from .api import Reply
+from .call_header import CallHeaderController
 from .compat import immortalize_none
 from .controller import Controller
 from .i18n import Translations
@@ -63,6 +65,8 @@ class Client:
     board: BoardController
     intent: IntentFormModel
     venues: VenueAdminController
+    agent: AgentStateController | None = None  # the operator's own state (status bar)
+    header: CallHeaderController | None = None  # the caller header band
 
     def set_language(self, language: str) -> None:
         if self.translations.use(language):
@@ -136,6 +140,8 @@ def build(
         BoardController(link, window, settings),
         intent,
         VenueAdminController(link, window, booking),
+        AgentStateController(link, window),
+        CallHeaderController(link, window, pop, resident),
     )
     window.language_chosen.connect(client.set_language)
     return client

@@ -35,13 +35,16 @@ def _cand(
     reasons: tuple[str, ...],
     address: str,
     score: float = 95.0,
+    flags: tuple[str, ...] = (),
 ) -> Candidate:
     b = dt.date.fromisoformat(birth)
     today = dt.date.today()
     age = today.year - b.year - ((today.month, today.day) < (b.month, b.day))
     hh_no = {11: "0012345", 12: "0012377"}[hh]
     ledger = {"person_no": f"20{rid:06d}", "household_no": hh_no, "barcode": f"10000000{rid:03d}0"}
-    return Candidate(rid, name, kana, birth, age, sex, address, hh, score, reasons, **ledger)
+    return Candidate(
+        rid, name, kana, birth, age, sex, address, hh, score, reasons, **ledger, flags=flags
+    )
 
 
 ADDR_1 = "京都府舞鶴市字浜 1234番地"
@@ -74,6 +77,7 @@ def households() -> tuple[HouseholdGroup, ...]:
                     11,
                     ("household_landline",),
                     ADDR_1,
+                    flags=("booked", "mobility", "called"),
                 ),
             ),
         ),

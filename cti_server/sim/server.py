@@ -78,6 +78,7 @@ class PbxSimulator:
         self.calls: set[asyncio.Task[None]] = set()
         self.waiting: list[CallFlow] = []
         self.completed = self.abandoned = 0
+        self.found_nobody = 0  # times the caller at the head of the queue found no free member
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._boot(agents)
@@ -254,6 +255,7 @@ class PbxSimulator:
             return None
         free = [m for m in self.members if not (m.paused or m.busy or m.in_call)]
         if not free:
+            self.found_nobody += 1
             return None
         n = len(self.members)
         for i in range(n):

@@ -27,6 +27,7 @@ from cti_server.bootstrap import Server, bootstrap
 from cti_server.config import Settings
 from cti_server.service import Bridge
 from cti_server.web import auth, rest_bookings, rest_calls, rest_residents, rest_venues
+from cti_server.web.agent_app import AGENT_STATES, agent_state_context
 from cti_server.web.board_app import BOARD, add_board_routes, board_context
 from cti_server.web.errors import error_middleware
 from cti_server.web.keys import (
@@ -77,6 +78,7 @@ def app_of(server: Server, load_name_index: bool = True) -> web.Application:
     app[SESSIONS] = server.sessions
     app[SERVICE] = server.service
     app[BOARD] = server.board
+    app[AGENT_STATES] = server.agent_states
     app[BUS] = server.bus
     app[BRIDGE] = server.bridge
     app.cleanup_ctx.append(_database(server.own_engine))
@@ -84,6 +86,7 @@ def app_of(server: Server, load_name_index: bool = True) -> web.Application:
     app.cleanup_ctx.append(_hub)
     app.cleanup_ctx.append(_service)
     app.cleanup_ctx.append(board_context)
+    app.cleanup_ctx.append(agent_state_context)  # operators' own states and after-call work
     app.cleanup_ctx.append(_bus)
     if load_name_index:
         app.cleanup_ctx.append(_name_index)

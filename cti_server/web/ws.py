@@ -1,9 +1,11 @@
 """The WebSocket endpoint: one authenticated socket per client, messages from cti_server.protocol.
 
 On connect: ``Hello``, then the live call(s) of the operator's extension (a reconnecting client
-gets its call back). Client messages: ``Ping``, ``WatchSlots``, ``SubscribeBoard`` /
+gets its call back) and their own ``AgentStatus``. Client messages: ``Ping``, ``WatchSlots``,
+``SetAgentState`` (an operator's own state, ``agent_app.on_agent_message``), ``SubscribeBoard`` /
 ``UnsubscribeBoard`` (supervisor, admin, kiosk) and ``PauseAgent`` (supervisor, admin), the last
-three handled by the board (``board_app.on_board_message``).
+three handled by the board (``board_app.on_board_message``); a supervisor's ``PauseAgent`` is
+also announced to the operators' states, so that the operator is told who paused them.
 
 Authentication (``auth.socket_principal``): a request without a token, or with a bad Bearer
 header, gets 401 before the upgrade. A bad ``?token=`` (a browser page such as the wallboard,
@@ -21,7 +23,8 @@ import logging
 from aiohttp import WSMsgType, web
 
 from cti_server import protocol
-from cti_server.web.auth import socket_principal
+from cti_server.web.agent_app import on_agent_message, on_connect
+from cti_server.web.auth import MANAGERS, socket_principal
 from cti_server.web.board_app import BOARD, on_board_message
 from cti_server.web.hub import Client
 from cti_server.web.keys import HUB, SERVICE, SETTINGS
@@ -50,9 +53,11 @@ async def ws_handler(request: web.Request) -> web.StreamResponse:
                     server_id=settings.server_id,
                     operator=who.info(),
                     server_time=dt.datetime.now(dt.UTC).isoformat(),
+                    queue_names=dict(settings.queues),
                 )
             )
         )
+        on_connect(request.app, client, who)  # the operator's own state
         if who.extension:
             for pop in request.app[SERVICE].current_pops(who.extension):
                 client.offer(protocol.encode(pop))
@@ -83,7 +88,11 @@ async def _on_text(request: web.Request, client: Client, who: Principal, text: s
         client.offer(protocol.encode(protocol.Pong(nonce=msg.nonce)))
     elif isinstance(msg, protocol.WatchSlots):
         _watch(request, client, msg)
+    elif isinstance(msg, protocol.SetAgentState):
+        await on_agent_message(request.app, client, who, msg)
     elif isinstance(msg, BOARD_MESSAGES):
+        if isinstance(msg, protocol.PauseAgent) and who.role in MANAGERS:
+            await on_agent_message(request.app, client, who, msg)  # the operator learns who
         await on_board_message(request, client, who, msg)
     else:
         _error(client, "bad_message", f"{msg.type} is not for the server")

@@ -24,6 +24,106 @@
         <translation>No number</translation>
     </message>
     <message>
+        <source>休憩</source>
+        <translation>Break</translation>
+    </message>
+    <message>
+        <source>研修</source>
+        <translation>Training</translation>
+    </message>
+    <message>
+        <source>事務作業</source>
+        <translation>Paperwork</translation>
+    </message>
+    <message>
+        <source>打合せ</source>
+        <translation>Meeting</translation>
+    </message>
+    <message>
+        <source>PBX で休止が解除されました</source>
+        <translation>Unpaused at the PBX</translation>
+    </message>
+    <message>
+        <source>状態不明</source>
+        <translation>State unknown</translation>
+    </message>
+    <message>
+        <source>スーパーバイザー</source>
+        <translation>A supervisor</translation>
+    </message>
+    <message>
+        <source>後処理を完了</source>
+        <translation>Finish after-call work</translation>
+    </message>
+    <message>
+        <source>受付可にする</source>
+        <translation>Ready</translation>
+    </message>
+    <message>
+        <source>休止する</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <source>休止の理由:</source>
+        <translation>Reason for the pause:</translation>
+    </message>
+    <message>
+        <source>受付可</source>
+        <translation>Available</translation>
+    </message>
+    <message>
+        <source>休止中</source>
+        <translation>Paused</translation>
+    </message>
+    <message>
+        <source>後処理</source>
+        <translation>After-call work</translation>
+    </message>
+    <message>
+        <source>着信中</source>
+        <translation>Ringing</translation>
+    </message>
+    <message>
+        <source>通話中</source>
+        <translation>In call</translation>
+    </message>
+    <message>
+        <source>電話機が未接続</source>
+        <translation>Phone not connected</translation>
+    </message>
+    <message>
+        <source>キュー未参加</source>
+        <translation>In no queue</translation>
+    </message>
+    <message>
+        <source>{who} さんが休止を解除しました</source>
+        <translation>{who} unpaused you</translation>
+    </message>
+    <message>
+        <source>PBX で休止になりました（{reason}）</source>
+        <translation>Paused at the PBX ({reason})</translation>
+    </message>
+    <message>
+        <source>休止…</source>
+        <translation>Pause…</translation>
+    </message>
+    <message>
+        <source>この内線はどのキューにも入っていません。</source>
+        <translation>This extension is in no queue.</translation>
+    </message>
+    <message>
+        <source>{who} さんが休止にしました（{reason}）</source>
+        <translation>{who} paused you ({reason})</translation>
+    </message>
+    <message>
+        <source>内線 {ext}</source>
+        <translation>Ext. {ext}</translation>
+    </message>
+    <message>
+        <source>残り {time}</source>
+        <translation>{time} left</translation>
+    </message>
+    <message>
         <source>待ち呼数（区間最大）</source>
         <translation>Calls waiting (peak per interval)</translation>
     </message>
@@ -60,16 +160,8 @@
         <translation>Abandoned (incl. short)</translation>
     </message>
     <message>
-        <source>受付可</source>
-        <translation>Available</translation>
-    </message>
-    <message>
         <source>呼出中</source>
         <translation>Ringing</translation>
-    </message>
-    <message>
-        <source>通話中</source>
-        <translation>In call</translation>
     </message>
     <message>
         <source>使用中</source>
@@ -86,22 +178,6 @@
     <message>
         <source>ログアウト</source>
         <translation>Logged out</translation>
-    </message>
-    <message>
-        <source>休憩</source>
-        <translation>Break</translation>
-    </message>
-    <message>
-        <source>研修</source>
-        <translation>Training</translation>
-    </message>
-    <message>
-        <source>事務作業</source>
-        <translation>Paperwork</translation>
-    </message>
-    <message>
-        <source>打合せ</source>
-        <translation>Meeting</translation>
     </message>
     <message>
         <source>キュー（現在）</source>
@@ -280,10 +356,6 @@
         <translation>Pause an agent</translation>
     </message>
     <message>
-        <source>休止…</source>
-        <translation>Pause…</translation>
-    </message>
-    <message>
         <source>再開</source>
         <translation>Resume</translation>
     </message>
@@ -340,6 +412,82 @@
         <translation>Current booking: {venue} {when} (#{id})</translation>
     </message>
     <message>
+        <source>予約なし</source>
+        <translation>No booking</translation>
+    </message>
+    <message>
+        <source>移動支援: 希望あり（意向）</source>
+        <translation>Mobility support: wanted (intent)</translation>
+    </message>
+    <message>
+        <source>車椅子</source>
+        <translation>Wheelchair</translation>
+    </message>
+    <message>
+        <source>付き添い</source>
+        <translation>Companion</translation>
+    </message>
+    <message>
+        <source>移動支援: {needs}</source>
+        <translation>Mobility support: {needs}</translation>
+    </message>
+    <message>
+        <source>前回 {day}: {what}</source>
+        <translation>Last call {day}: {what}</translation>
+    </message>
+    <message>
+        <source>着信待ち</source>
+        <translation>Waiting for a call</translation>
+    </message>
+    <message>
+        <source>予約: {venue} {when}</source>
+        <translation>Booking: {venue} {when}</translation>
+    </message>
+    <message>
+        <source>あり</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>住民未確認</source>
+        <translation>Resident not confirmed</translation>
+    </message>
+    <message>
+        <source>{date}生</source>
+        <translation>born {date}</translation>
+    </message>
+    <message>
+        <source>世帯 {no}（{n}人）</source>
+        <translation>Household {no} ({n})</translation>
+    </message>
+    <message>
+        <source>待ち {time}</source>
+        <translation>Wait {time}</translation>
+    </message>
+    <message>
+        <source>通話 {time}</source>
+        <translation>Talk {time}</translation>
+    </message>
+    <message>
+        <source>キュー: {queue}</source>
+        <translation>Queue: {queue}</translation>
+    </message>
+    <message>
+        <source>予約済</source>
+        <translation>Booked</translation>
+    </message>
+    <message>
+        <source>接種済</source>
+        <translation>attended</translation>
+    </message>
+    <message>
+        <source>移動支援</source>
+        <translation>Mobility</translation>
+    </message>
+    <message>
+        <source>通話歴あり</source>
+        <translation>Called before</translation>
+    </message>
+    <message>
         <source>氏名（カナ）</source>
         <translation>Name (kana)</translation>
     </message>
@@ -354,6 +502,10 @@
     <message>
         <source>年齢</source>
         <translation>Age</translation>
+    </message>
+    <message>
+        <source>状況</source>
+        <translation>Status</translation>
     </message>
     <message>
         <source>世帯不明</source>
@@ -394,10 +546,6 @@
     <message>
         <source>車いす</source>
         <translation>Wheelchair</translation>
-    </message>
-    <message>
-        <source>付き添い</source>
-        <translation>Companion</translation>
     </message>
     <message>
         <source>迎え先 {address}</source>
@@ -458,10 +606,6 @@
     <message>
         <source>接種希望</source>
         <translation>Wants vaccination</translation>
-    </message>
-    <message>
-        <source>移動支援</source>
-        <translation>Mobility</translation>
     </message>
     <message>
         <source>メモ</source>
@@ -620,10 +764,6 @@
         <translation>Queued</translation>
     </message>
     <message>
-        <source>着信中</source>
-        <translation>Ringing</translation>
-    </message>
-    <message>
         <source>終了</source>
         <translation>Ended</translation>
     </message>
@@ -696,16 +836,8 @@
         <translation>assigned</translation>
     </message>
     <message>
-        <source>予約済</source>
-        <translation>Booked</translation>
-    </message>
-    <message>
         <source>取消</source>
         <translation>cancelled</translation>
-    </message>
-    <message>
-        <source>接種済</source>
-        <translation>attended</translation>
     </message>
     <message>
         <source>受付</source>
@@ -920,10 +1052,6 @@
         <translation>Enter the server and the user name.</translation>
     </message>
     <message>
-        <source>内線 {ext}</source>
-        <translation>Ext. {ext}</translation>
-    </message>
-    <message>
         <source>CTI アシスタント</source>
         <translation>CTI Assistant</translation>
     </message>
@@ -1068,10 +1196,6 @@
         <translation>Search</translation>
     </message>
     <message>
-        <source>着信待ち</source>
-        <translation>Waiting for a call</translation>
-    </message>
-    <message>
         <source>台帳を照会中…</source>
         <translation>Looking up the ledger…</translation>
     </message>
@@ -1194,6 +1318,14 @@
     <message>
         <source>検索を閉じて候補に戻る</source>
         <translation>Leave search, back to candidates</translation>
+    </message>
+    <message>
+        <source>休止する（理由を選ぶ）</source>
+        <translation>Pause (choose a reason)</translation>
+    </message>
+    <message>
+        <source>受付可にする / 後処理を完了</source>
+        <translation>Ready / finish after-call work</translation>
     </message>
     <message>
         <source>キー</source>

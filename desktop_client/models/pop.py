@@ -33,6 +33,16 @@ class PopModel(Observable):
         self.selected = 0  # index into candidates()
         self._received_at = 0.0
         self._wait_at_receipt = 0.0
+        self.queue_names: dict[str, str] = {}  # queue -> display name (from the server's Hello)
+
+    def set_queue_names(self, names: dict[str, str]) -> None:
+        self.queue_names = dict(names)
+        self.changed()
+
+    def queue_label(self) -> str:
+        """The call's queue as people read it (its display name when the server has one)."""
+        queue = self.pop.call.queue if self.pop is not None else ""
+        return self.queue_names.get(queue, queue)
 
     # ------------------------------------------------------------------ updates
     def show(self, pop: ScreenPop, now: dt.datetime | None = None) -> bool:

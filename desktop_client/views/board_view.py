@@ -22,7 +22,6 @@ from PySide6.QtGui import QBrush, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -56,6 +55,7 @@ from .board_tables import (
 from .board_thresholds import ThresholdDialog, load_thresholds, save_thresholds
 from .labels import error_text, t
 from .language import Retranslating
+from .pause_dialog import ask_pause_reason
 
 # (min rows, max rows) of the tables that scroll rather than grow the window
 BOUNDED = {"agents": (3, 12), "callers": (2, 6), "bookings": (2, 6)}
@@ -331,7 +331,7 @@ class BoardView(Retranslating, QWidget):
             name=agent.name, ext=agent.extension
         )
         reasons = [t(r) for r in REASONS]
-        reason, ok = QInputDialog.getItem(self, t("オペレーターを休止"), prompt, reasons, 0, True)
+        reason, ok = ask_pause_reason(self, t("オペレーターを休止"), prompt, reasons)
         if ok:
             self._send(self.model.pause_request(agent, True, reason))
         self.agents.setFocus()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem
 
 from cti_server.protocol import Candidate, HouseholdGroup
@@ -21,6 +21,21 @@ def _rid(item: QTreeWidgetItem) -> int:
     return int(item.data(0, ROLE_ID))
 
 
+FLAGS_COLUMN = 5
+BOOKED_COLOUR = "#1b5e20"
+
+
+def flags_text(flags: tuple[str, ...]) -> str:
+    """The lookup's flags of a candidate (``booked``, ``attended``, ``mobility``, ``called``)."""
+    words = {
+        "booked": t("予約済"),
+        "attended": t("接種済"),
+        "mobility": t("移動支援"),
+        "called": t("通話歴あり"),
+    }
+    return "、".join(words.get(f, f) for f in flags)
+
+
 class CandidateTree(QTreeWidget):
     """Enter confirms the current resident; 1-9 confirm the n-th; Up/Down move."""
 
@@ -30,7 +45,7 @@ class CandidateTree(QTreeWidget):
 
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
-        self.setColumnCount(5)
+        self.setColumnCount(6)
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -45,7 +60,7 @@ class CandidateTree(QTreeWidget):
 
     def retranslate(self) -> None:
         self.setHeaderLabels(
-            [t("番号"), t("氏名（カナ）"), t("一致理由"), t("生年月日"), t("年齢")]
+            [t("番号"), t("氏名（カナ）"), t("一致理由"), t("生年月日"), t("年齢"), t("状況")]
         )
 
     def show_households(self, groups: tuple[HouseholdGroup, ...] | list[HouseholdGroup]) -> None:
@@ -92,6 +107,11 @@ class CandidateTree(QTreeWidget):
         item.setText(3, birth_short(c.birth_date))
         item.setText(4, age_text(c.age))
         item.setToolTip(3, birth_text(c.birth_date))
+        if c.flags:
+            item.setText(FLAGS_COLUMN, flags_text(c.flags))
+            if "booked" in c.flags or "attended" in c.flags:
+                item.setForeground(FLAGS_COLUMN, QBrush(QColor(BOOKED_COLOUR)))
+                item.setFont(FLAGS_COLUMN, self._bold)
         item.setData(0, ROLE_ID, c.resident_id)
         return item
 

@@ -180,7 +180,7 @@ class PopView(Retranslating, QWidget):
             return
         self.meta.setText(
             t("キュー: {queue}　待ち時間: {wait}　{state}").format(
-                queue=pop.call.queue or "—",
+                queue=self.model.queue_label() or "—",
                 wait=format_wait(self.model.wait_seconds()),
                 state=call_state_text(pop.call.state),
             )

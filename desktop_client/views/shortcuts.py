@@ -27,6 +27,8 @@ RELOAD = "Ctrl+R"
 HELP = "F1"
 SUBMIT = "Ctrl+Return"
 CANCEL_BOOKING = "Ctrl+Shift+Delete"
+PAUSE = "F11"  # 休止 with a reason
+READY = "F12"  # 受付可 / 後処理を完了
 
 # (keys, description) -- descriptions are translation sources
 TABLE: tuple[tuple[str, str], ...] = (
@@ -49,6 +51,8 @@ TABLE: tuple[tuple[str, str], ...] = (
     ("Ctrl+Enter", "表示中の用紙を送信"),
     ("Ctrl+Shift+Delete", "予約を取り消す"),
     ("Esc", "検索を閉じて候補に戻る"),
+    ("F11", "休止する（理由を選ぶ）"),
+    ("F12", "受付可にする / 後処理を完了"),
     ("F1", "ショートカット一覧"),
 )
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import Qt, QTime, Signal
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, QTime, Signal
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -146,6 +146,13 @@ class VenueAdminView(Retranslating, QWidget):
         ):
             QShortcut(QKeySequence(key), self, slot, context=ctx)
         QShortcut(QKeySequence(keys.SLOT_DELETE), self.slots, self._delete_slot, context=ctx)
+        for table in (self.venues, self.slots):
+            table.setTabKeyNavigation(False)  # Tab leaves the table for the fields and buttons
+        guard = _ShortcutGuard(self, (keys.VENUE_ADD, keys.VENUE_SAVE, keys.VENUE_TOGGLE,
+                                      keys.CAPACITY, keys.RELOAD))  # fmt: skip
+        for editor in (self.name, self.address, self.capacity, self.bulk_capacity, self.start,
+                       self.end, self.minutes):  # fmt: skip
+            editor.installEventFilter(guard)
 
     def retranslate(self) -> None:
         self.boxes["venues"].setTitle(t("会場"))
@@ -279,6 +286,7 @@ class VenueAdminView(Retranslating, QWidget):
     def _set_capacity(self) -> None:
         slot = self.model.selected()
         if not self.model.busy and slot is not None:
+            self.capacity.interpretText()  # what is typed, even before Enter or leaving the box
             self.set_capacity.emit(slot.slot_id, self.capacity.value())
 
     def _delete_slot(self) -> None:
@@ -297,3 +305,23 @@ class VenueAdminView(Retranslating, QWidget):
 
     def focus_venues(self) -> None:
         self.venues.setFocus()
+
+
+class _ShortcutGuard(QObject):
+    """Keeps the view's shortcuts from being taken by the editor that has the focus: on X11,
+    a line edit (also inside a spin box) claims Ctrl+E (end of line) and Ctrl+D (delete) as its
+    own editing keys, so the button's shortcut never fired while the operator typed there."""
+
+    def __init__(self, parent: QObject, sequences: tuple[str, ...]) -> None:
+        super().__init__(parent)
+        self._keys = {QKeySequence(s)[0].toCombined() for s in sequences}
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.keyCombination().toCombined() in self._keys
+        ):
+            event.ignore()  # not the editor's: the shortcut map goes on to our QShortcut
+            return True
+        return False

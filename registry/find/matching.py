@@ -31,6 +31,7 @@ class ResidentMatch:
     reasons: tuple[str, ...]
     person_no: str = ""
     barcode: str = ""
+    flags: tuple[str, ...] = ()  # booked / attended / mobility / called (registry.find.flags)
 
 
 @dataclass(frozen=True)

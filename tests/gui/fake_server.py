@@ -312,7 +312,11 @@ class FakeServer:
         await ws.send_str(
             protocol.encode(
                 protocol.Hello(
-                    protocol.PROTOCOL_VERSION, "fake", operator, dt.datetime.now(dt.UTC).isoformat()
+                    protocol.PROTOCOL_VERSION,
+                    "fake",
+                    operator,
+                    dt.datetime.now(dt.UTC).isoformat(),
+                    {"vaccine": "ワクチン予約"},
                 )
             )
         )

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from PySide6.QtWidgets import QInputDialog
 
 from cti_server import protocol
+from desktop_client.views import board_view
 from tests.gui.test_client_real_server import RealServer
 
 pytestmark = pytest.mark.gui
@@ -110,7 +110,7 @@ def test_supervisor_gets_the_live_board_and_pauses_an_agent(qtbot, client, sim, 
     view = client.board.view
     row = [a.extension for a in client.board.model.agents].index("1001")
     view.agents.selectRow(row)
-    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("休憩", True)))
+    monkeypatch.setattr(board_view, "ask_pause_reason", lambda *a, **k: ("休憩", True))
     view.pause_button.click()
     qtbot.waitUntil(lambda: _state(client, "1001") == "paused", timeout=10000)
     assert sim.sim.members[0].paused

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QDialogButtonBox
 
 from cti_server import protocol
 from cti_server.ami.frames import iter_file
@@ -28,6 +28,7 @@ from cti_server.domain.figures import FigureSettings
 from cti_server.domain.tracker import Tracker
 from desktop_client import demo_board
 from desktop_client.models.board import BoardModel, Thresholds
+from desktop_client.views import board_view
 from desktop_client.views.board_thresholds import ThresholdDialog
 from desktop_client.views.board_view import BoardView
 
@@ -108,7 +109,7 @@ def test_thresholds_colour_and_persist(qtbot, qsettings, ami_fixtures):
 def test_pause_and_unpause_send_pause_agent(qtbot, qsettings, ami_fixtures, monkeypatch):
     board = burst_board(ami_fixtures)
     view, model, sent = make_view(qtbot, qsettings, board)
-    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("研修", True)))
+    monkeypatch.setattr(board_view, "ask_pause_reason", lambda *a, **k: ("研修", True))
     assert not view.pause_button.isEnabled()  # nobody selected
     view.agents.selectRow(1)
     assert view.pause_button.isEnabled()
@@ -150,12 +151,30 @@ def test_pause_without_a_connection_says_so(qtbot, qsettings, ami_fixtures, monk
     view = BoardView(model, lambda _msg: False, qsettings)  # ServerLink.send when disconnected
     qtbot.addWidget(view)
     model.on_update(protocol.BoardUpdate(board=burst_board(ami_fixtures)))
-    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("休憩", True)))
+    monkeypatch.setattr(board_view, "ask_pause_reason", lambda *a, **k: ("休憩", True))
     view.agents.selectRow(0)
     view.pause_button.click()
     assert model.error == "network"
     assert model.pending == {}
     assert "サーバーに接続できません" in view.notice.text()
+
+
+def test_pause_dialog_buttons_speak_the_ui_language(qtbot, client):
+    from desktop_client.views.pause_dialog import pause_reason_dialog
+
+    def buttons():
+        dialog = pause_reason_dialog(None, "t", "p", ["休憩"])
+        qtbot.addWidget(dialog)
+        box = dialog.findChild(QDialogButtonBox)
+        ok = box.button(QDialogButtonBox.StandardButton.Ok).text()
+        return ok, box.button(QDialogButtonBox.StandardButton.Cancel).text()
+
+    assert buttons() == ("休止する", "キャンセル")
+    client.set_language("en")
+    try:
+        assert buttons() == ("Pause", "Cancel")
+    finally:
+        client.set_language("ja")
 
 
 def test_threshold_dialog_speaks_percent(qtbot, qsettings):
@@ -189,7 +208,7 @@ def test_pause_by_keyboard(qtbot, qsettings, ami_fixtures, monkeypatch):
     view.activateWindow()
     qtbot.waitUntil(view.isActiveWindow, timeout=5000)
     view.threshold_button.setFocus()
-    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("休憩", True)))
+    monkeypatch.setattr(board_view, "ask_pause_reason", lambda *a, **k: ("休憩", True))
     qtbot.keyClick(view.threshold_button, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     assert view.agents.hasFocus()  # nobody was selected: the list is focused, first row chosen
     qtbot.keyClick(view.agents, Qt.Key.Key_Down)

@@ -239,3 +239,15 @@ def test_pending_lookup_says_so_then_the_full_pop_replaces_it(qtbot, client, fak
     fake.push(full)
     qtbot.waitUntil(lambda: client.window.pop.tree.topLevelItemCount() == 2, timeout=5000)
     assert not label.isVisibleTo(client.window)
+
+
+def test_candidates_show_booking_mobility_and_call_flags(qtbot, client, fake):
+    log_in(qtbot, client, fake.url)
+    fake.push(demo_data.pop())
+    qtbot.waitUntil(lambda: client.pop.pop is not None, timeout=5000)
+    tree = client.window.pop.tree
+    assert tree.headerItem().text(5) == "状況"
+    first, second = (tree.topLevelItem(0).child(i) for i in (0, 1))
+    assert first.text(5) == ""
+    assert second.text(5) == "予約済、移動支援、通話歴あり"
+    assert second.font(5).bold()

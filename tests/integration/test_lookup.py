@@ -129,3 +129,63 @@ async def test_query_plan_uses_the_e164_index(engine: AsyncEngine):
     assert joined.count("ix_phones_e164") == 3, joined
     assert not any(line.startswith("SCAN") for line in plan), joined
     assert "Seq Scan" not in joined, joined
+
+
+async def test_candidates_carry_booking_mobility_and_call_flags(sessions, ledger):
+    from cti_server.caller_lookup import LedgerLookup
+    from registry.models import Booking, CallRecord, MobilityRequest, Slot, Venue
+
+    now = dt.datetime(2026, 12, 1, 0, 0, tzinfo=dt.UTC)
+    async with sessions() as s, s.begin():
+        venue = Venue(name="中総合会館")
+        s.add(venue)
+        await s.flush()
+        end = now + dt.timedelta(minutes=30)
+        slot = Slot(venue_id=venue.id, starts_at=now, ends_at=end, capacity=9, booked=2)
+        s.add(slot)
+        await s.flush()
+        s.add_all(
+            [
+                Booking(resident_id=ledger["grandma"], slot_id=slot.id, channel="phone"),
+                Booking(resident_id=ledger["father"], slot_id=slot.id, channel="web",
+                        status="attended"),
+                Booking(resident_id=ledger["uncle"], slot_id=slot.id, channel="web",
+                        status="cancelled"),
+                MobilityRequest(resident_id=ledger["father"], pickup_address="北吸1"),
+                MobilityRequest(resident_id=ledger["child"], pickup_address="北吸1",
+                                status="cancelled"),
+                CallRecord(linkedid="1.1", matched_resident_id=ledger["child"], ended_at=now),
+                CallRecord(linkedid="1.2", matched_resident_id=ledger["child"], ended_at=now),
+                CallRecord(linkedid="1.3", matched_resident_id=ledger["neighbour"]),  # ongoing
+            ]
+        )  # fmt: skip
+    households = await LedgerLookup(sessions)(LANDLINE)
+    flags = {m.resident_id: m.flags for h in households for m in h.members}
+    assert flags == {
+        ledger["grandma"]: ("booked",),
+        ledger["father"]: ("attended", "mobility"),
+        ledger["child"]: ("called",),
+        ledger["uncle"]: (),
+        ledger["neighbour"]: (),
+    }
+
+
+async def test_flags_query_uses_the_resident_indexes(engine: AsyncEngine):
+    from registry.find.flags import flags_statement
+
+    sql = str(
+        flags_statement()
+        .params(ids=[1, 2, 3])
+        .compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+    )
+    async with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            plan = [r[3] for r in (await conn.execute(text("EXPLAIN QUERY PLAN " + sql)))]
+        else:
+            await conn.execute(text("SET enable_seqscan = off"))
+            plan = [r[0] for r in (await conn.execute(text("EXPLAIN " + sql)))]
+    joined = "\n".join(plan)
+    for index in ("bookings_resident_id", "mobility_requests_resident_id",
+                  "call_records_matched_resident_id"):  # fmt: skip
+        assert index in joined, joined
+    assert "Seq Scan" not in joined, joined

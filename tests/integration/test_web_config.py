@@ -38,11 +38,30 @@ def test_file_then_environment_wins(tmp_path):
         ({"CTI_DATABASE_URL": "ledger.sqlite3"}, "database_url"),
         ({"CTI_AMI_ENABLED": "maybe"}, "ami_enabled"),
         ({"CTI_SECRET_KEY": "short"}, "secret_key"),
+        ({"CTI_AFTER_CALL_SECONDS": "-1"}, "after_call_seconds"),
+        ({"CTI_QUEUES": "vaccine"}, "queues"),
     ],
 )
 def test_bad_values_name_the_setting(env, named):
     with pytest.raises(ConfigError, match=named):
         load_settings(None, {**KEY, **env})
+
+
+def test_after_call_and_queue_names_from_the_file_and_the_environment(tmp_path):
+    cfg = tmp_path / "cti.toml"
+    cfg.write_text(
+        '[after_call]\nseconds = 0\nreason = "後処理"\n'
+        '[queues]\nvaccine = "ワクチン予約"\ngeneral = "総合案内"\n',
+        encoding="utf-8",
+    )
+    s = load_settings(cfg, KEY)
+    assert (s.after_call_seconds, s.after_call_reason, s.after_call_enabled) == (0, "後処理", True)
+    assert s.queue_name("vaccine") == "ワクチン予約"
+    assert s.queue_name("other") == "other"
+    env = {**KEY, "CTI_QUEUES": "vaccine=予約専用", "CTI_AFTER_CALL_SECONDS": "45"}
+    s = load_settings(cfg, env)
+    assert (s.queue_name("vaccine"), s.queue_name("general")) == ("予約専用", "general")
+    assert s.after_call_seconds == 45
 
 
 def test_unknown_key_in_the_file_is_refused(tmp_path):

@@ -15,6 +15,7 @@ SAMPLES = [
         server_id="a",
         operator=p.OperatorInfo(1, "op1", "鈴木", "operator", "1001"),
         server_time="2026-11-26T23:00:00+00:00",
+        queue_names={"vaccine": "ワクチン予約"},
     ),
     p.ScreenPop(
         call=p.CallInfo("1795734260.0", "vaccine", "ringing", extension="1001", wait_seconds=1.5),
@@ -81,6 +82,17 @@ SAMPLES = [
     p.SubscribeBoard(),
     p.UnsubscribeBoard(),
     p.PauseAgent("Local/1001@operators/n", True, "休憩"),
+    p.AgentStatus(
+        "1001",
+        "after_call",
+        "後処理",
+        "2026-11-26T23:00:00+00:00",
+        "2026-11-26T23:00:30+00:00",
+        "after_call",
+        "",
+        30,
+    ),
+    p.SetAgentState("paused", "休憩"),
 ]
 
 
