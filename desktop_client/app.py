@@ -16,7 +16,6 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from .admin import VenueAdminController
-from .compat import immortalize_none
 from .controller import Controller
 from .i18n import Translations
 from .link import ServerLink
@@ -82,7 +81,6 @@ def use_japanese_font(app: QApplication) -> None:
 def build(
     settings: QSettings, *, link: ServerLink | None = None, outbox_path: Path | None = None
 ) -> Client:
-    immortalize_none()
     app = QApplication.instance()
     assert isinstance(app, QApplication), "create the QApplication first"
     translations = Translations(app)
@@ -171,7 +169,6 @@ def ask_login(client: Client) -> LoginDialog:
 
 
 def run(argv: list[str], *, server: str | None = None) -> int:
-    immortalize_none()
     app = QApplication(argv)
     app.setOrganizationName("cti-assistant")
     app.setApplicationName("cti-client")

@@ -1,7 +1,7 @@
 """The supervisor view over a real board (the recorded burst through the server's builder):
 figures shown, definitions on hover, colours at the supervisor's thresholds (kept in QSettings),
 pause / unpause sent as PauseAgent (pending until the board shows it), refusals in red, and an
-offscreen render to /tmp/shots/board.png. Runs under compat.immortalize_none (conftest, autouse)."""
+offscreen render to /tmp/shots/board.png."""
 
 from __future__ import annotations
 
