@@ -1,5 +1,16 @@
-"""Qt translations. Japanese is the source language of every UI string (context "cti");
-``cti_en.qm`` (compiled from ``cti_en.ts``, generated from ``en.py`` by ``build.py``) is English."""
+"""Qt translations. Japanese is the source language of every UI string; ``cti_en.ts`` holds the
+English and is compiled to ``cti_en.qm`` (both committed; ``python -m desktop_client.i18n.build``).
+
+A string is marked the Qt way, with a context so that the same Japanese can read differently in
+different places (日 is Sunday in a date, "day" in a form):
+
+- in a method of a Qt class, ``self.tr("予約する")`` (context: the class name);
+- elsewhere, ``translate("labels", "非通知")`` (context: the class or module name);
+- in a constant table read through a variable, ``QT_TRANSLATE_NOOP("board_tables", "休止")``, then
+  ``translate("board_tables", STATES[code])`` where it is shown.
+
+``pyside6-lupdate`` reads these calls (literal context and text) into ``cti_en.ts``.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +51,17 @@ class Translations:
         self.language = language
         self.app.setProperty(LANGUAGE_PROPERTY, language)
         return True
+
+
+def translate(context: str, text: str) -> str:
+    """``text`` in the UI language as translated in ``context`` (QCoreApplication.translate)."""
+    return QCoreApplication.translate(context, text)
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # the name lupdate looks for
+    """Marks ``text`` of a constant table for lupdate; ``translate(context, ...)`` shows it."""
+    del context
+    return text
 
 
 def current_language() -> str:

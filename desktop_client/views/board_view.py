@@ -3,7 +3,7 @@
 Takes a ``BoardModel`` and a ``send`` callable (``PauseAgent`` messages go through it to the
 ServerLink; it returns False when there is no connection); never talks to the network itself.
 Thresholds live in QSettings (board_thresholds.py); every figure's definition (from the server,
-in the UI language) is its tooltip. Every text goes through ``t()`` and is rebuilt on a
+in the UI language) is its tooltip. Every text goes through ``self.tr()`` and is rebuilt on a
 LanguageChange, like the rest of the client.
 """
 
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..i18n import current_language
+from ..i18n import current_language, translate
 from ..models.board import BoardModel, Thresholds, fmt_ratio, fmt_seconds
 from .board_charts import BoardCharts
 from .board_tables import (
@@ -45,7 +45,7 @@ from .board_tables import (
     make_table,
 )
 from .board_thresholds import ThresholdDialog, load_thresholds, save_thresholds
-from .labels import error_text, t
+from .labels import error_text
 from .language import Retranslating
 
 
@@ -124,12 +124,12 @@ class BoardView(Retranslating, QWidget):
         tables = ((self.queues, QUEUE_COLS), (self.today, TODAY_COLS), (self.agents, AGENT_COLS),
                   (self.intervals, INTERVAL_COLS), (self.bookings, BOOKING_COLS))  # fmt: skip
         for table, cols in tables:
-            table.setHorizontalHeaderLabels([t(c[0]) for c in cols])
+            table.setHorizontalHeaderLabels([translate("board_tables", c[0]) for c in cols])
         for key, label in self.titles.items():
-            label.setText(f"<b>{t(SECTIONS[key])}</b>")
-        self.pause_button.setText(t("休止…"))
-        self.resume_button.setText(t("再開"))
-        self.threshold_button.setText(t("しきい値…"))
+            label.setText("<b>" + translate("board_tables", SECTIONS[key]) + "</b>")
+        self.pause_button.setText(self.tr("休止…"))
+        self.resume_button.setText(self.tr("再開"))
+        self.threshold_button.setText(self.tr("しきい値…"))
         self.refresh()
 
     # ---- filling --------------------------------------------------------------------------
@@ -161,11 +161,13 @@ class BoardView(Retranslating, QWidget):
         b = m.board
         self._show_notice()
         if not b:
-            self.status.setText(t("ボードのデータを待っています"))
+            self.status.setText(self.tr("ボードのデータを待っています"))
             self._update_buttons()
             return
         live = (
-            t("PBX接続中") if b.get("pbx_connected") else t("PBX未接続：表示が古い可能性があります")
+            self.tr("PBX接続中")
+            if b.get("pbx_connected")
+            else self.tr("PBX未接続：表示が古い可能性があります")
         )
         self.status.setText(f"{b.get('day', '')}  {live}")
         self.status.setStyleSheet("" if b.get("pbx_connected") else "color: #b00020;")
@@ -191,7 +193,9 @@ class BoardView(Retranslating, QWidget):
             (f"{bk['booked']} / {bk['capacity']}",
              "bad" if bk["capacity"] and bk["booked"] >= bk["capacity"] else ""),
         ] for bk in m.bookings])  # fmt: skip
-        self.mobility.setText(t("移動支援 未手配: {n} 件").format(n=b.get("mobility_open", 0)))
+        self.mobility.setText(
+            self.tr("移動支援 未手配: {n} 件").format(n=b.get("mobility_open", 0))
+        )
         self.mobility.setToolTip(m.definition("mobility_open", current_language()))
         self.charts.update()
 
@@ -214,8 +218,8 @@ class BoardView(Retranslating, QWidget):
     def _state_text(self, agent: dict[str, Any]) -> str:
         wanted = self.model.pending.get(agent["interface"])
         if wanted is not None:
-            return t("休止を依頼中…") if wanted else t("再開を依頼中…")
-        return t(STATES.get(agent["state"], agent["state"]))
+            return self.tr("休止を依頼中…") if wanted else self.tr("再開を依頼中…")
+        return translate("board_tables", STATES.get(agent["state"], agent["state"]))
 
     def _today_row(self, q: dict[str, Any]) -> Cells:
         m, d = self.model, q["today"]
@@ -232,10 +236,12 @@ class BoardView(Retranslating, QWidget):
         """A refusal in red (until the next action); a pause on its way in amber."""
         m = self.model
         if m.error:
-            self.notice.setText(t("操作できませんでした: ") + error_text(m.error, m.error_message))
+            self.notice.setText(
+                self.tr("操作できませんでした: ") + error_text(m.error, m.error_message)
+            )
             self.notice.setStyleSheet("color: #b00020; font-weight: bold;")
         elif m.pending:
-            self.notice.setText(t("PBX に送りました。ボードに反映されるのを待っています…"))
+            self.notice.setText(self.tr("PBX に送りました。ボードに反映されるのを待っています…"))
             self.notice.setStyleSheet("color: #8a5a00;")
         else:
             self.notice.setText("")
@@ -269,11 +275,13 @@ class BoardView(Retranslating, QWidget):
         agent = self.selected_agent()
         if agent is None:
             return
-        prompt = t("{name}（{ext}）を休止します。理由:").format(
+        prompt = self.tr("{name}（{ext}）を休止します。理由:").format(
             name=agent["name"], ext=agent["extension"]
         )
-        reasons = [t(r) for r in REASONS]
-        reason, ok = QInputDialog.getItem(self, t("オペレーターを休止"), prompt, reasons, 0, True)
+        reasons = [translate("board_tables", r) for r in REASONS]
+        reason, ok = QInputDialog.getItem(
+            self, self.tr("オペレーターを休止"), prompt, reasons, 0, True
+        )
         if ok:
             self._send(self.model.pause_request(agent, True, reason))
 

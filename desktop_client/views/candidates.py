@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTree
 
 from cti_server.protocol import Candidate, HouseholdGroup
 
-from .labels import age_text, birth_short, birth_text, reasons_text, sex_text, t
+from .labels import age_text, birth_short, birth_text, reasons_text, sex_text
 
 ROLE_ID = Qt.ItemDataRole.UserRole
 # Every item carries ROLE_ID (0 on household headers): PySide6 6.12's QTreeWidgetItem.data()
@@ -44,7 +44,13 @@ class CandidateTree(QTreeWidget):
 
     def retranslate(self) -> None:
         self.setHeaderLabels(
-            [t("番号"), t("氏名（カナ）"), t("一致理由"), t("生年月日"), t("年齢")]
+            [
+                self.tr("番号"),
+                self.tr("氏名（カナ）"),
+                self.tr("一致理由"),
+                self.tr("生年月日"),
+                self.tr("年齢"),
+            ]
         )
 
     def show_households(self, groups: tuple[HouseholdGroup, ...] | list[HouseholdGroup]) -> None:
@@ -57,9 +63,9 @@ class CandidateTree(QTreeWidget):
             for group in groups:
                 head = QTreeWidgetItem()
                 label = (
-                    t("世帯 {no}").format(no=group.household_no)
+                    self.tr("世帯 {no}").format(no=group.household_no)
                     if group.household_no
-                    else t("世帯不明")
+                    else self.tr("世帯不明")
                 )
                 head.setText(0, f"{label}　{group.address}")
                 head.setFont(0, self._bold)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QWid
 
 from ..models.forms import FormState
 from . import shortcuts as keys
-from .labels import error_text, t
+from .labels import error_text
 from .language import Retranslating
 
 COLORS = {
@@ -32,11 +32,11 @@ class StatusLine(QLabel):
     def show_state(self, form: FormState, done_text: str) -> None:
         texts = {
             "": "",
-            "sending": t("送信中…"),
-            "queued": t("サーバーと切断中です。入力は保存され、接続が戻りしだい送信します。"),
+            "sending": self.tr("送信中…"),
+            "queued": self.tr("サーバーと切断中です。入力は保存され、接続が戻りしだい送信します。"),
             "done": done_text,
             "refused": error_text(form.error, form.message),
-            "failed": t("送信できませんでした: ") + error_text(form.error, form.message),
+            "failed": self.tr("送信できませんでした: ") + error_text(form.error, form.message),
         }
         self.show_text(texts.get(form.status, form.status), COLORS.get(form.status, "#333333"))
 

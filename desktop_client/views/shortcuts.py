@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout
 
-from .labels import t
+from ..i18n import QT_TRANSLATE_NOOP, translate
 
 CONFIRM = "F2"
 SEARCH = "F3"
@@ -28,25 +28,28 @@ CANCEL_BOOKING = "Ctrl+Shift+Delete"
 
 # (keys, description) -- descriptions are translation sources
 TABLE: tuple[tuple[str, str], ...] = (
-    ("Enter / F2", "先頭（選択中）の候補を確定"),
-    ("↑ / ↓", "候補を選ぶ"),
-    ("1–9", "番号の候補を確定"),
-    ("F3", "検索（氏名・生年月日・電話・住所）"),
-    ("F4", "住民カード"),
-    ("F5", "予約"),
-    ("F6", "移動支援"),
-    ("F7", "通話メモ（後処理）"),
-    ("F8", "監視ボード（スーパーバイザー）"),
-    ("F9", "会場・枠の管理（スーパーバイザー・管理者）"),
-    ("Ctrl+B", "はがき番号（バーコード）で探す"),
-    ("Ctrl+I", "意向確認を記録する（住民カード）"),
-    ("Ctrl+N / Ctrl+S / Ctrl+D", "会場: 追加 / 保存 / 無効・有効（会場・枠）"),
-    ("Ctrl+E / Delete", "枠: 定員を変更 / 削除（会場・枠）"),
-    ("Ctrl+R", "再読み込み（会場・枠）"),
-    ("Ctrl+Enter", "表示中の用紙を送信"),
-    ("Ctrl+Shift+Delete", "予約を取り消す"),
-    ("Esc", "検索を閉じて候補に戻る"),
-    ("F1", "ショートカット一覧"),
+    ("Enter / F2", QT_TRANSLATE_NOOP("shortcuts", "先頭（選択中）の候補を確定")),
+    ("↑ / ↓", QT_TRANSLATE_NOOP("shortcuts", "候補を選ぶ")),
+    ("1–9", QT_TRANSLATE_NOOP("shortcuts", "番号の候補を確定")),
+    ("F3", QT_TRANSLATE_NOOP("shortcuts", "検索（氏名・生年月日・電話・住所）")),
+    ("F4", QT_TRANSLATE_NOOP("shortcuts", "住民カード")),
+    ("F5", QT_TRANSLATE_NOOP("shortcuts", "予約")),
+    ("F6", QT_TRANSLATE_NOOP("shortcuts", "移動支援")),
+    ("F7", QT_TRANSLATE_NOOP("shortcuts", "通話メモ（後処理）")),
+    ("F8", QT_TRANSLATE_NOOP("shortcuts", "監視ボード（スーパーバイザー）")),
+    ("F9", QT_TRANSLATE_NOOP("shortcuts", "会場・枠の管理（スーパーバイザー・管理者）")),
+    ("Ctrl+B", QT_TRANSLATE_NOOP("shortcuts", "はがき番号（バーコード）で探す")),
+    ("Ctrl+I", QT_TRANSLATE_NOOP("shortcuts", "意向確認を記録する（住民カード）")),
+    (
+        "Ctrl+N / Ctrl+S / Ctrl+D",
+        QT_TRANSLATE_NOOP("shortcuts", "会場: 追加 / 保存 / 無効・有効（会場・枠）"),
+    ),
+    ("Ctrl+E / Delete", QT_TRANSLATE_NOOP("shortcuts", "枠: 定員を変更 / 削除（会場・枠）")),
+    ("Ctrl+R", QT_TRANSLATE_NOOP("shortcuts", "再読み込み（会場・枠）")),
+    ("Ctrl+Enter", QT_TRANSLATE_NOOP("shortcuts", "表示中の用紙を送信")),
+    ("Ctrl+Shift+Delete", QT_TRANSLATE_NOOP("shortcuts", "予約を取り消す")),
+    ("Esc", QT_TRANSLATE_NOOP("shortcuts", "検索を閉じて候補に戻る")),
+    ("F1", QT_TRANSLATE_NOOP("shortcuts", "ショートカット一覧")),
 )
 
 
@@ -58,12 +61,12 @@ def with_key(label: str, key: str) -> str:
 class ShortcutsDialog(QDialog):
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
-        self.setWindowTitle(t("ショートカット一覧"))
+        self.setWindowTitle(self.tr("ショートカット一覧"))
         table = QTableWidget(len(TABLE), 2, self)
-        table.setHorizontalHeaderLabels([t("キー"), t("操作")])
+        table.setHorizontalHeaderLabels([self.tr("キー"), self.tr("操作")])
         for row, (keys, what) in enumerate(TABLE):
             table.setItem(row, 0, QTableWidgetItem(keys))
-            table.setItem(row, 1, QTableWidgetItem(t(what)))
+            table.setItem(row, 1, QTableWidgetItem(translate("shortcuts", what)))
         table.verticalHeader().hide()
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         table.horizontalHeader().setStretchLastSection(True)

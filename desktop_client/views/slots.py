@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..models.forms import SlotChoice
-from .labels import slot_time_text, t
+from .labels import slot_time_text
 
 ROLE_ID = Qt.ItemDataRole.UserRole
 
@@ -39,7 +39,9 @@ class SlotTable(QTableWidget):
         self.itemSelectionChanged.connect(self._selected)
 
     def retranslate(self) -> None:
-        self.setHorizontalHeaderLabels([t("時間"), t("定員"), t("予約済"), t("残り")])
+        self.setHorizontalHeaderLabels(
+            [self.tr("時間"), self.tr("定員"), self.tr("予約済"), self.tr("残り")]
+        )
 
     def refresh(self) -> None:
         m = self.choice
@@ -52,7 +54,7 @@ class SlotTable(QTableWidget):
                     slot_time_text(s.starts_at, s.ends_at),
                     str(s.capacity),
                     str(s.booked),
-                    str(s.remaining) if s.remaining else t("満員"),
+                    str(s.remaining) if s.remaining else self.tr("満員"),
                 )
                 for c, text in enumerate(cells):
                     item = QTableWidgetItem(text)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 from ..models.forms import DISPOSITIONS, WrapUpModel
 from . import shortcuts as keys
 from .forms import FormView
-from .labels import disposition_text, t
+from .labels import disposition_text
 
 
 class WrapUpView(FormView, QWidget):
@@ -44,12 +44,12 @@ class WrapUpView(FormView, QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self._labels["disposition"].setText(t("結果"))
-        self._labels["notes"].setText(t("メモ"))
-        self.submit.setText(keys.with_key(t("通話記録に保存"), keys.SUBMIT))
+        self._labels["disposition"].setText(self.tr("結果"))
+        self._labels["notes"].setText(self.tr("メモ"))
+        self.submit.setText(keys.with_key(self.tr("通話記録に保存"), keys.SUBMIT))
         self._rendering = True
         self.disposition.clear()
-        self.disposition.addItem(t("（選んでください）"), "")
+        self.disposition.addItem(self.tr("（選んでください）"), "")
         for code in DISPOSITIONS:
             self.disposition.addItem(disposition_text(code), code)
         self._rendering = False
@@ -65,8 +65,10 @@ class WrapUpView(FormView, QWidget):
                 self.notes.setPlainText(m.notes)
         finally:
             self._rendering = False
-        self.call.setText(t("通話 {id}").format(id=m.linkedid) if m.linkedid else t("通話なし"))
-        self._show_state(t("通話記録に保存しました。"))
+        self.call.setText(
+            self.tr("通話 {id}").format(id=m.linkedid) if m.linkedid else self.tr("通話なし")
+        )
+        self._show_state(self.tr("通話記録に保存しました。"))
 
     def _chosen(self, _index: int) -> None:
         if not self._rendering:

@@ -302,15 +302,3 @@ def test_board_refusal_clears_pending_and_is_kept_until_the_next_action() -> Non
     assert model.error == "ami_unavailable"
     model.sent(model.pause_request(model.agents[0], True, "研修"))
     assert model.error == ""
-
-
-def test_every_ui_string_has_english_and_no_japanese_escapes_t() -> None:
-    import ast
-
-    from desktop_client.i18n.build import scan, stray_japanese, ui_strings
-    from desktop_client.i18n.en import EN
-
-    assert [s for s in ui_strings() if s not in EN] == []
-    assert stray_japanese() == []
-    sources, stray = scan(ast.parse('X = {"a": "休止"}\ndef f():\n    return "未翻訳"\n'))
-    assert (sources, stray) == (["休止"], [(3, "未翻訳")])
