@@ -3,7 +3,7 @@
 Takes a ``BoardModel`` and a ``send`` callable (``PauseAgent`` messages go through it to the
 ServerLink; it returns False when there is no connection); never talks to the network itself.
 Thresholds live in QSettings (board_thresholds.py); every figure's definition (from the server,
-in the UI language) is its tooltip. Every text goes through ``self.tr()`` and is rebuilt on a
+in the UI language) is its tooltip. Every text goes through ``tr()`` and is rebuilt on a
 LanguageChange, like the rest of the client.
 """
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from desktop_client.i18n import Translations, translate
@@ -58,3 +60,9 @@ def test_the_same_japanese_reads_by_its_context(qapp) -> None:
     finally:
         translations.use("ja")
     assert translate("board_tables", "日付") == "日付"
+
+
+def test_the_marks_import_without_qt() -> None:
+    """Qt-free models mark their tables with ``desktop_client.i18n.QT_TRANSLATE_NOOP``."""
+    code = "import sys, desktop_client.i18n; assert 'PySide6' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
