@@ -89,7 +89,6 @@ def use_japanese_font(app: QApplication) -> None:
 def build(
     settings: QSettings, *, link: ServerLink | None = None, outbox_path: Path | None = None
 ) -> Client:
-    immortalize_none()
     app = QApplication.instance()
     assert isinstance(app, QApplication), "create the QApplication first"
     translations = Translations(app)
@@ -195,7 +194,6 @@ def ask_login(client: Client) -> LoginDialog:
 
 
 def run(argv: list[str], *, server: str | None = None) -> int:
-    immortalize_none()
     app = QApplication(argv)
     app.setOrganizationName("cti-assistant")
     app.setApplicationName("cti-client")

@@ -2,134 +2,26 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="ja_JP">
 <context>
-    <name>cti</name>
-    <message>
-        <source>非通知</source>
-        <translation>Withheld</translation>
-    </message>
-    <message>
-        <source>公衆電話</source>
-        <translation>Payphone</translation>
-    </message>
-    <message>
-        <source>表示圏外</source>
-        <translation>Unavailable</translation>
-    </message>
-    <message>
-        <source>番号不正</source>
-        <translation>Invalid number</translation>
-    </message>
-    <message>
-        <source>番号なし</source>
-        <translation>No number</translation>
-    </message>
-    <message>
-        <source>休憩</source>
-        <translation>Break</translation>
-    </message>
-    <message>
-        <source>研修</source>
-        <translation>Training</translation>
-    </message>
-    <message>
-        <source>事務作業</source>
-        <translation>Paperwork</translation>
-    </message>
-    <message>
-        <source>打合せ</source>
-        <translation>Meeting</translation>
-    </message>
-    <message>
-        <source>PBX で休止が解除されました</source>
-        <translation>Unpaused at the PBX</translation>
-    </message>
-    <message>
-        <source>状態不明</source>
-        <translation>State unknown</translation>
-    </message>
-    <message>
-        <source>スーパーバイザー</source>
-        <translation>A supervisor</translation>
-    </message>
-    <message>
-        <source>後処理を完了</source>
-        <translation>Finish after-call work</translation>
-    </message>
-    <message>
-        <source>受付可にする</source>
-        <translation>Ready</translation>
-    </message>
-    <message>
-        <source>休止する</source>
-        <translation>Pause</translation>
-    </message>
-    <message>
-        <source>休止の理由:</source>
-        <translation>Reason for the pause:</translation>
-    </message>
-    <message>
-        <source>受付可</source>
-        <translation>Available</translation>
-    </message>
-    <message>
-        <source>休止中</source>
-        <translation>Paused</translation>
-    </message>
-    <message>
-        <source>後処理</source>
-        <translation>After-call work</translation>
-    </message>
-    <message>
-        <source>着信中</source>
-        <translation>Ringing</translation>
-    </message>
-    <message>
-        <source>通話中</source>
-        <translation>In call</translation>
-    </message>
-    <message>
-        <source>電話機が未接続</source>
-        <translation>Phone not connected</translation>
-    </message>
-    <message>
-        <source>キュー未参加</source>
-        <translation>In no queue</translation>
-    </message>
-    <message>
-        <source>{who} さんが休止を解除しました</source>
-        <translation>{who} unpaused you</translation>
-    </message>
-    <message>
-        <source>PBX で休止になりました（{reason}）</source>
-        <translation>Paused at the PBX ({reason})</translation>
-    </message>
-    <message>
-        <source>休止…</source>
-        <translation>Pause…</translation>
-    </message>
-    <message>
-        <source>この内線はどのキューにも入っていません。</source>
-        <translation>This extension is in no queue.</translation>
-    </message>
-    <message>
-        <source>{who} さんが休止にしました（{reason}）</source>
-        <translation>{who} paused you ({reason})</translation>
-    </message>
-    <message>
-        <source>内線 {ext}</source>
-        <translation>Ext. {ext}</translation>
-    </message>
-    <message>
-        <source>残り {time}</source>
-        <translation>{time} left</translation>
-    </message>
+    <name>BoardCharts</name>
     <message>
         <source>待ち呼数（区間最大）</source>
         <translation>Calls waiting (peak per interval)</translation>
     </message>
     <message>
+        <source>待ち呼</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
         <source>区間ごとの応答・放棄</source>
         <translation>Answered / abandoned per interval</translation>
+    </message>
+    <message>
+        <source>応答</source>
+        <translation>Answered</translation>
+    </message>
+    <message>
+        <source>放棄（短時間含む）</source>
+        <translation>Abandoned (incl. short)</translation>
     </message>
     <message>
         <source>サービスレベル（累計）</source>
@@ -147,21 +39,737 @@
         <source>警告</source>
         <translation>Alert</translation>
     </message>
+</context>
+<context>
+    <name>BoardView</name>
     <message>
-        <source>待ち呼</source>
-        <translation>Waiting</translation>
+        <source>休止…</source>
+        <translation>Pause…</translation>
     </message>
     <message>
-        <source>応答</source>
-        <translation>Answered</translation>
+        <source>再開</source>
+        <translation>Resume</translation>
     </message>
     <message>
-        <source>放棄（短時間含む）</source>
-        <translation>Abandoned (incl. short)</translation>
+        <source>しきい値…</source>
+        <translation>Thresholds…</translation>
+    </message>
+    <message>
+        <source>ボードのデータを待っています</source>
+        <translation>Waiting for the board data</translation>
+    </message>
+    <message>
+        <source>PBX接続中</source>
+        <translation>PBX connected</translation>
+    </message>
+    <message>
+        <source>PBX未接続：表示が古い可能性があります</source>
+        <translation>PBX not connected: the figures may be out of date</translation>
+    </message>
+    <message>
+        <source>移動支援 未手配: {n} 件</source>
+        <translation>Mobility requests open: {n}</translation>
+    </message>
+    <message>
+        <source>休止を依頼中…</source>
+        <translation>Pause requested…</translation>
+    </message>
+    <message>
+        <source>再開を依頼中…</source>
+        <translation>Resume requested…</translation>
+    </message>
+    <message>
+        <source>操作できませんでした: </source>
+        <translation>Could not be done: </translation>
+    </message>
+    <message>
+        <source>PBX に送りました。ボードに反映されるのを待っています…</source>
+        <translation>Sent to the PBX. Waiting for the board to show it…</translation>
+    </message>
+    <message>
+        <source>{name}（{ext}）を休止します。理由:</source>
+        <translation>Pause {name} ({ext}). Reason:</translation>
+    </message>
+    <message>
+        <source>オペレーターを休止</source>
+        <translation>Pause an agent</translation>
+    </message>
+</context>
+<context>
+    <name>BookingView</name>
+    <message>
+        <source>会場</source>
+        <translation>Venue</translation>
+    </message>
+    <message>
+        <source>日付</source>
+        <translation>Day</translation>
+    </message>
+    <message>
+        <source>予約を取り消す</source>
+        <translation>Cancel booking</translation>
+    </message>
+    <message>
+        <source>現在の予約: {venue} {when}（#{id}）</source>
+        <translation>Current booking: {venue} {when} (#{id})</translation>
+    </message>
+    <message>
+        <source>予約はまだありません</source>
+        <translation>No booking yet</translation>
+    </message>
+    <message>
+        <source>予約を変更する</source>
+        <translation>Change booking</translation>
+    </message>
+    <message>
+        <source>予約する</source>
+        <translation>Book</translation>
+    </message>
+    <message>
+        <source>予約を受け付けました。</source>
+        <translation>Booking accepted.</translation>
+    </message>
+</context>
+<context>
+    <name>CandidateTree</name>
+    <message>
+        <source>番号</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>氏名（カナ）</source>
+        <translation>Name (kana)</translation>
+    </message>
+    <message>
+        <source>一致理由</source>
+        <translation>Matched by</translation>
+    </message>
+    <message>
+        <source>生年月日</source>
+        <translation>Birth date</translation>
+    </message>
+    <message>
+        <source>年齢</source>
+        <translation>Age</translation>
+    </message>
+    <message>
+        <source>世帯 {no}</source>
+        <translation>Household {no}</translation>
+    </message>
+    <message>
+        <source>世帯不明</source>
+        <translation>Household unknown</translation>
+    </message>
+</context>
+<context>
+    <name>IntentFormView</name>
+    <message>
+        <source>意向確認を記録（電話）</source>
+        <translation>Record intent (phone)</translation>
+    </message>
+    <message>
+        <source>接種希望</source>
+        <translation>Wants vaccination</translation>
+    </message>
+    <message>
+        <source>移動支援</source>
+        <translation>Mobility</translation>
+    </message>
+    <message>
+        <source>メモ</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>未回答</source>
+        <translation>no answer</translation>
+    </message>
+    <message>
+        <source>はい</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>いいえ</source>
+        <translation>no</translation>
+    </message>
+    <message>
+        <source>例: 家族と相談してから予約したい</source>
+        <translation>e.g. wants to talk it over with the family before booking</translation>
+    </message>
+    <message>
+        <source>記録する</source>
+        <translation>Record</translation>
+    </message>
+    <message>
+        <source>意向を記録しました。</source>
+        <translation>Intent recorded.</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>ログイン — CTI アシスタント</source>
+        <translation>Log in — CTI Assistant</translation>
+    </message>
+    <message>
+        <source>サーバー</source>
+        <translation>Server</translation>
+    </message>
+    <message>
+        <source>ユーザー名</source>
+        <translation>User name</translation>
+    </message>
+    <message>
+        <source>パスワード</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>内線番号</source>
+        <translation>Extension</translation>
+    </message>
+    <message>
+        <source>ログイン</source>
+        <translation>Log in</translation>
+    </message>
+    <message>
+        <source>キャンセル</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>サーバーとユーザー名を入れてください。</source>
+        <translation>Enter the server and the user name.</translation>
+    </message>
+    <message>
+        <source>ログインしています…</source>
+        <translation>Logging in…</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>CTI アシスタント</source>
+        <translation>CTI Assistant</translation>
+    </message>
+    <message>
+        <source>住民カード</source>
+        <translation>Resident</translation>
+    </message>
+    <message>
+        <source>予約</source>
+        <translation>Booking</translation>
+    </message>
+    <message>
+        <source>移動支援</source>
+        <translation>Mobility</translation>
+    </message>
+    <message>
+        <source>通話メモ</source>
+        <translation>Wrap-up</translation>
+    </message>
+    <message>
+        <source>通話対応</source>
+        <translation>Calls</translation>
+    </message>
+    <message>
+        <source>監視ボード</source>
+        <translation>Supervisor board</translation>
+    </message>
+    <message>
+        <source>会場・枠</source>
+        <translation>Venues and slots</translation>
+    </message>
+    <message>
+        <source>表示(&amp;V)</source>
+        <translation>&amp;View</translation>
+    </message>
+    <message>
+        <source>言語 / Language</source>
+        <translation>Language / 言語</translation>
+    </message>
+    <message>
+        <source>ヘルプ(&amp;H)</source>
+        <translation>&amp;Help</translation>
+    </message>
+    <message>
+        <source>ショートカット一覧</source>
+        <translation>Keyboard shortcuts</translation>
+    </message>
+    <message>
+        <source>● 接続中</source>
+        <translation>● Connected</translation>
+    </message>
+    <message>
+        <source>… 接続しています</source>
+        <translation>… Connecting</translation>
+    </message>
+    <message>
+        <source>⚠ 切断 — 再接続しています（{s} 秒後に再試行）</source>
+        <translation>⚠ Disconnected — reconnecting (next try in {s} s)</translation>
+    </message>
+    <message>
+        <source>⚠ 切断 — 再接続しています</source>
+        <translation>⚠ Disconnected — reconnecting</translation>
+    </message>
+    <message>
+        <source>○ 未接続</source>
+        <translation>○ Not connected</translation>
+    </message>
+    <message>
+        <source>✖ サーバーの版が合いません</source>
+        <translation>✖ Server version not supported</translation>
+    </message>
+    <message>
+        <source>送信待ち {n}件</source>
+        <translation>{n} waiting to send</translation>
+    </message>
+    <message>
+        <source>送信失敗 {n}件</source>
+        <translation>{n} failed</translation>
+    </message>
+</context>
+<context>
+    <name>MobilityView</name>
+    <message>
+        <source>迎え先の住所</source>
+        <translation>Pickup address</translation>
+    </message>
+    <message>
+        <source>メモ</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>車いすを使う(&amp;W)</source>
+        <translation>&amp;Wheelchair</translation>
+    </message>
+    <message>
+        <source>付き添いあり(&amp;C)</source>
+        <translation>&amp;Companion</translation>
+    </message>
+    <message>
+        <source>移動支援を登録</source>
+        <translation>Save mobility request</translation>
+    </message>
+    <message>
+        <source>予約 #{id} に紐づけます</source>
+        <translation>Tied to booking #{id}</translation>
+    </message>
+    <message>
+        <source>送信待ちの予約に紐づけます（予約の登録後に送信）</source>
+        <translation>Tied to the booking waiting to be sent (sent after it)</translation>
+    </message>
+    <message>
+        <source>予約なし（予約の前に登録することもできます）</source>
+        <translation>No booking (you may also save this before booking)</translation>
+    </message>
+    <message>
+        <source>移動支援を登録しました。</source>
+        <translation>Mobility request saved.</translation>
+    </message>
+</context>
+<context>
+    <name>PopView</name>
+    <message>
+        <source>この方で確定</source>
+        <translation>Confirm this person</translation>
+    </message>
+    <message>
+        <source>先頭（選択中）の候補を確定</source>
+        <translation>Confirm the top (selected) candidate</translation>
+    </message>
+    <message>
+        <source>検索</source>
+        <translation>Search</translation>
+    </message>
+    <message>
+        <source>氏名（漢字・カナ）</source>
+        <translation>Name (kanji or kana)</translation>
+    </message>
+    <message>
+        <source>例: S17.4.1 / 1942-04-01</source>
+        <translation>e.g. S17.4.1 / 1942-04-01</translation>
+    </message>
+    <message>
+        <source>例: 0773-62-1234</source>
+        <translation>e.g. 0773-62-1234</translation>
+    </message>
+    <message>
+        <source>例: 字浜 123</source>
+        <translation>e.g. 字浜 123</translation>
+    </message>
+    <message>
+        <source>氏名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>生年月日</source>
+        <translation>Birth date</translation>
+    </message>
+    <message>
+        <source>電話</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>住所</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>はがき番号</source>
+        <translation>Postcard no.</translation>
+    </message>
+    <message>
+        <source>12桁（読み上げ・スキャナー）</source>
+        <translation>12 digits (read out, or scan)</translation>
+    </message>
+    <message>
+        <source>着信待ち</source>
+        <translation>Waiting for a call</translation>
+    </message>
+    <message>
+        <source>台帳を照会中…</source>
+        <translation>Looking up the ledger…</translation>
+    </message>
+    <message>
+        <source>台帳を照会できませんでした。検索してください。</source>
+        <translation>The ledger could not be asked. Please search.</translation>
+    </message>
+    <message>
+        <source>該当する住民がいません。検索してください。</source>
+        <translation>No resident matches this number. Please search.</translation>
+    </message>
+    <message>
+        <source>キュー: {queue}&#x3000;待ち時間: {wait}&#x3000;{state}</source>
+        <translation>Queue: {queue}   Waited: {wait}   {state}</translation>
+    </message>
+    <message>
+        <source>検索中…</source>
+        <translation>Searching…</translation>
+    </message>
+    <message>
+        <source>入力すると候補が表示されます</source>
+        <translation>Results appear as you type</translation>
+    </message>
+    <message>
+        <source>{n}件</source>
+        <translation>{n} found</translation>
+    </message>
+</context>
+<context>
+    <name>ResidentCardView</name>
+    <message>
+        <source>カナ</source>
+        <translation>Kana</translation>
+    </message>
+    <message>
+        <source>生年月日</source>
+        <translation>Birth date</translation>
+    </message>
+    <message>
+        <source>年齢</source>
+        <translation>Age</translation>
+    </message>
+    <message>
+        <source>住所</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>電話</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>世帯番号</source>
+        <translation>Household no.</translation>
+    </message>
+    <message>
+        <source>世帯員</source>
+        <translation>Household members</translation>
+    </message>
+    <message>
+        <source>意向確認</source>
+        <translation>Intent confirmation</translation>
+    </message>
+    <message>
+        <source>予約</source>
+        <translation>Booking</translation>
+    </message>
+    <message>
+        <source>移動支援</source>
+        <translation>Mobility</translation>
+    </message>
+    <message>
+        <source>過去の通話</source>
+        <translation>Previous calls</translation>
+    </message>
+    <message>
+        <source>氏名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>接種希望</source>
+        <translation>Wants vaccination</translation>
+    </message>
+    <message>
+        <source>経路</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>受付日時</source>
+        <translation>Recorded</translation>
+    </message>
+    <message>
+        <source>メモ</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>会場</source>
+        <translation>Venue</translation>
+    </message>
+    <message>
+        <source>日時</source>
+        <translation>Date and time</translation>
+    </message>
+    <message>
+        <source>状態</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>番号</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>迎え先</source>
+        <translation>Pickup</translation>
+    </message>
+    <message>
+        <source>車いす</source>
+        <translation>Wheelchair</translation>
+    </message>
+    <message>
+        <source>付き添い</source>
+        <translation>Companion</translation>
+    </message>
+    <message>
+        <source>結果</source>
+        <translation>Outcome</translation>
+    </message>
+    <message>
+        <source>候補を確定すると住民カードが表示されます</source>
+        <translation>Confirm a candidate to see the resident card</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <source>ショートカット一覧</source>
+        <translation>Keyboard shortcuts</translation>
+    </message>
+    <message>
+        <source>キー</source>
+        <translation>Keys</translation>
+    </message>
+    <message>
+        <source>操作</source>
+        <translation>Action</translation>
+    </message>
+</context>
+<context>
+    <name>SlotTable</name>
+    <message>
+        <source>時間</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>定員</source>
+        <translation>Capacity</translation>
+    </message>
+    <message>
+        <source>予約済</source>
+        <translation>Booked</translation>
+    </message>
+    <message>
+        <source>残り</source>
+        <translation>Left</translation>
+    </message>
+    <message>
+        <source>満員</source>
+        <translation>Full</translation>
+    </message>
+</context>
+<context>
+    <name>StatusLine</name>
+    <message>
+        <source>送信中…</source>
+        <translation>Sending…</translation>
+    </message>
+    <message>
+        <source>サーバーと切断中です。入力は保存され、接続が戻りしだい送信します。</source>
+        <translation>The server is unreachable. Your entry is kept and will be sent when the connection is back.</translation>
+    </message>
+    <message>
+        <source>送信できませんでした: </source>
+        <translation>Could not be sent: </translation>
+    </message>
+</context>
+<context>
+    <name>ThresholdDialog</name>
+    <message>
+        <source>しきい値</source>
+        <translation>Thresholds</translation>
+    </message>
+    <message>
+        <source>表の色が変わる値です。</source>
+        <translation>Where the colours of the tables change.</translation>
+    </message>
+    <message>
+        <source>キャンセル</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>VenueAdminView</name>
+    <message>
+        <source>会場</source>
+        <translation>Venue</translation>
+    </message>
+    <message>
+        <source>枠</source>
+        <translation>Slots</translation>
+    </message>
+    <message>
+        <source>枠を一括追加（この日）</source>
+        <translation>Add slots for this day</translation>
+    </message>
+    <message>
+        <source>会場名</source>
+        <translation>Venue name</translation>
+    </message>
+    <message>
+        <source>住所</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>状態</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>日付</source>
+        <translation>Day</translation>
+    </message>
+    <message>
+        <source>定員</source>
+        <translation>Capacity</translation>
+    </message>
+    <message>
+        <source>開始時刻</source>
+        <translation>Start time</translation>
+    </message>
+    <message>
+        <source>終了時刻</source>
+        <translation>End time</translation>
+    </message>
+    <message>
+        <source>1枠の長さ（分）</source>
+        <translation>Slot length (min)</translation>
+    </message>
+    <message>
+        <source>1枠の定員</source>
+        <translation>Capacity per slot</translation>
+    </message>
+    <message>
+        <source>新しい会場として追加</source>
+        <translation>Add as new venue</translation>
+    </message>
+    <message>
+        <source>会場名・住所を保存</source>
+        <translation>Save name and address</translation>
+    </message>
+    <message>
+        <source>定員を変更</source>
+        <translation>Change capacity</translation>
+    </message>
+    <message>
+        <source>枠を削除</source>
+        <translation>Delete slot</translation>
+    </message>
+    <message>
+        <source>枠を追加</source>
+        <translation>Add slots</translation>
+    </message>
+    <message>
+        <source>例: 中総合会館</source>
+        <translation>e.g. Naka Community Hall</translation>
+    </message>
+    <message>
+        <source>例: 舞鶴市字浜 1</source>
+        <translation>e.g. 1 Hama, Maizuru</translation>
+    </message>
+    <message>
+        <source>無効にする</source>
+        <translation>Deactivate</translation>
+    </message>
+    <message>
+        <source>有効に戻す</source>
+        <translation>Reactivate</translation>
+    </message>
+    <message>
+        <source>会場を選んでください</source>
+        <translation>Choose a venue</translation>
+    </message>
+    <message>
+        <source>この日: {n}枠&#x3000;定員 {cap}&#x3000;予約済 {booked}&#x3000;残り {left}</source>
+        <translation>This day: {n} slots, capacity {cap}, booked {booked}, left {left}</translation>
+    </message>
+    <message>
+        <source>受付中</source>
+        <translation>Active</translation>
+    </message>
+    <message>
+        <source>無効</source>
+        <translation>Inactive</translation>
+    </message>
+</context>
+<context>
+    <name>WrapUpView</name>
+    <message>
+        <source>結果</source>
+        <translation>Outcome</translation>
+    </message>
+    <message>
+        <source>メモ</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>通話記録に保存</source>
+        <translation>Save to call record</translation>
+    </message>
+    <message>
+        <source>（選んでください）</source>
+        <translation>(choose)</translation>
+    </message>
+    <message>
+        <source>通話 {id}</source>
+        <translation>Call {id}</translation>
+    </message>
+    <message>
+        <source>通話なし</source>
+        <translation>No call</translation>
+    </message>
+    <message>
+        <source>通話記録に保存しました。</source>
+        <translation>Saved to the call record.</translation>
+    </message>
+</context>
+<context>
+    <name>board_tables</name>
+    <message>
+        <source>受付可</source>
+        <translation>Available</translation>
     </message>
     <message>
         <source>呼出中</source>
         <translation>Ringing</translation>
+    </message>
+    <message>
+        <source>通話中</source>
+        <translation>In call</translation>
     </message>
     <message>
         <source>使用中</source>
@@ -178,6 +786,22 @@
     <message>
         <source>ログアウト</source>
         <translation>Logged out</translation>
+    </message>
+    <message>
+        <source>休憩</source>
+        <translation>Break</translation>
+    </message>
+    <message>
+        <source>研修</source>
+        <translation>Training</translation>
+    </message>
+    <message>
+        <source>事務作業</source>
+        <translation>Paperwork</translation>
+    </message>
+    <message>
+        <source>打合せ</source>
+        <translation>Meeting</translation>
     </message>
     <message>
         <source>キュー（現在）</source>
@@ -200,12 +824,12 @@
         <translation>Per 15 minutes</translation>
     </message>
     <message>
-        <source>待っている呼</source>
-        <translation>Callers waiting</translation>
-    </message>
-    <message>
         <source>キュー</source>
         <translation>Queue</translation>
+    </message>
+    <message>
+        <source>待ち呼</source>
+        <translation>Waiting</translation>
     </message>
     <message>
         <source>最長待ち</source>
@@ -214,6 +838,10 @@
     <message>
         <source>着信</source>
         <translation>Offered</translation>
+    </message>
+    <message>
+        <source>応答</source>
+        <translation>Answered</translation>
     </message>
     <message>
         <source>放棄</source>
@@ -273,7 +901,7 @@
     </message>
     <message>
         <source>日付</source>
-        <translation>Day</translation>
+        <translation>Date</translation>
     </message>
     <message>
         <source>会場</source>
@@ -283,18 +911,9 @@
         <source>予約 / 定員</source>
         <translation>Booked / capacity</translation>
     </message>
-    <message>
-        <source>順番</source>
-        <translation>Position</translation>
-    </message>
-    <message>
-        <source>番号</source>
-        <translation>No.</translation>
-    </message>
-    <message>
-        <source>待ち時間</source>
-        <translation>Wait</translation>
-    </message>
+</context>
+<context>
+    <name>board_thresholds</name>
     <message>
         <source>待ち呼：注意（件以上）</source>
         <translation>Waiting: caution from (calls)</translation>
@@ -327,357 +946,64 @@
         <source>放棄率：警告（%以上）</source>
         <translation>Abandon rate: alert from (%)</translation>
     </message>
+</context>
+<context>
+    <name>labels</name>
     <message>
-        <source>しきい値</source>
-        <translation>Thresholds</translation>
+        <source>非通知</source>
+        <translation>Withheld</translation>
     </message>
     <message>
-        <source>キャンセル</source>
-        <translation>Cancel</translation>
+        <source>公衆電話</source>
+        <translation>Payphone</translation>
     </message>
     <message>
-        <source>表の色が変わる値です。</source>
-        <translation>Where the colours of the tables change.</translation>
+        <source>表示圏外</source>
+        <translation>Unavailable</translation>
     </message>
     <message>
-        <source>しきい値…</source>
-        <translation>Thresholds…</translation>
+        <source>番号不正</source>
+        <translation>Invalid number</translation>
     </message>
     <message>
-        <source>PBX接続中</source>
-        <translation>PBX connected</translation>
+        <source>番号なし</source>
+        <translation>No number</translation>
     </message>
     <message>
-        <source>PBX未接続：表示が古い可能性があります</source>
-        <translation>PBX not connected: the figures may be out of date</translation>
+        <source>待機中</source>
+        <translation>Queued</translation>
     </message>
     <message>
-        <source>オペレーターを休止</source>
-        <translation>Pause an agent</translation>
+        <source>着信中</source>
+        <translation>Ringing</translation>
     </message>
     <message>
-        <source>再開</source>
-        <translation>Resume</translation>
+        <source>通話中</source>
+        <translation>In call</translation>
     </message>
     <message>
-        <source>ボードのデータを待っています</source>
-        <translation>Waiting for the board data</translation>
+        <source>終了</source>
+        <translation>Ended</translation>
     </message>
     <message>
-        <source>休止を依頼中…</source>
-        <translation>Pause requested…</translation>
+        <source>カナ</source>
+        <translation>Kana</translation>
     </message>
     <message>
-        <source>再開を依頼中…</source>
-        <translation>Resume requested…</translation>
+        <source>氏名</source>
+        <translation>Name</translation>
     </message>
     <message>
-        <source>{name}（{ext}）を休止します。理由:</source>
-        <translation>Pause {name} ({ext}). Reason:</translation>
+        <source>{what}の一致 {score}%</source>
+        <translation>{what} {score}%</translation>
     </message>
     <message>
-        <source>移動支援 未手配: {n} 件</source>
-        <translation>Mobility requests open: {n}</translation>
+        <source>転出</source>
+        <translation>moved away</translation>
     </message>
     <message>
-        <source>操作できませんでした: </source>
-        <translation>Could not be done: </translation>
-    </message>
-    <message>
-        <source>PBX に送りました。ボードに反映されるのを待っています…</source>
-        <translation>Sent to the PBX. Waiting for the board to show it…</translation>
-    </message>
-    <message>
-        <source>予約を変更する</source>
-        <translation>Change booking</translation>
-    </message>
-    <message>
-        <source>予約する</source>
-        <translation>Book</translation>
-    </message>
-    <message>
-        <source>予約を受け付けました。</source>
-        <translation>Booking accepted.</translation>
-    </message>
-    <message>
-        <source>予約を取り消す</source>
-        <translation>Cancel booking</translation>
-    </message>
-    <message>
-        <source>予約はまだありません</source>
-        <translation>No booking yet</translation>
-    </message>
-    <message>
-        <source>現在の予約: {venue} {when}（#{id}）</source>
-        <translation>Current booking: {venue} {when} (#{id})</translation>
-    </message>
-    <message>
-        <source>予約なし</source>
-        <translation>No booking</translation>
-    </message>
-    <message>
-        <source>移動支援: 希望あり（意向）</source>
-        <translation>Mobility support: wanted (intent)</translation>
-    </message>
-    <message>
-        <source>車椅子</source>
-        <translation>Wheelchair</translation>
-    </message>
-    <message>
-        <source>付き添い</source>
-        <translation>Companion</translation>
-    </message>
-    <message>
-        <source>移動支援: {needs}</source>
-        <translation>Mobility support: {needs}</translation>
-    </message>
-    <message>
-        <source>前回 {day}: {what}</source>
-        <translation>Last call {day}: {what}</translation>
-    </message>
-    <message>
-        <source>着信待ち</source>
-        <translation>Waiting for a call</translation>
-    </message>
-    <message>
-        <source>予約: {venue} {when}</source>
-        <translation>Booking: {venue} {when}</translation>
-    </message>
-    <message>
-        <source>あり</source>
-        <translation>yes</translation>
-    </message>
-    <message>
-        <source>住民未確認</source>
-        <translation>Resident not confirmed</translation>
-    </message>
-    <message>
-        <source>{date}生</source>
-        <translation>born {date}</translation>
-    </message>
-    <message>
-        <source>世帯 {no}（{n}人）</source>
-        <translation>Household {no} ({n})</translation>
-    </message>
-    <message>
-        <source>待ち {time}</source>
-        <translation>Wait {time}</translation>
-    </message>
-    <message>
-        <source>通話 {time}</source>
-        <translation>Talk {time}</translation>
-    </message>
-    <message>
-        <source>キュー: {queue}</source>
-        <translation>Queue: {queue}</translation>
-    </message>
-    <message>
-        <source>予約済</source>
-        <translation>Booked</translation>
-    </message>
-    <message>
-        <source>接種済</source>
-        <translation>attended</translation>
-    </message>
-    <message>
-        <source>移動支援</source>
-        <translation>Mobility</translation>
-    </message>
-    <message>
-        <source>通話歴あり</source>
-        <translation>Called before</translation>
-    </message>
-    <message>
-        <source>氏名（カナ）</source>
-        <translation>Name (kana)</translation>
-    </message>
-    <message>
-        <source>一致理由</source>
-        <translation>Matched by</translation>
-    </message>
-    <message>
-        <source>生年月日</source>
-        <translation>Birth date</translation>
-    </message>
-    <message>
-        <source>年齢</source>
-        <translation>Age</translation>
-    </message>
-    <message>
-        <source>状況</source>
-        <translation>Status</translation>
-    </message>
-    <message>
-        <source>世帯不明</source>
-        <translation>Household unknown</translation>
-    </message>
-    <message>
-        <source>世帯 {no}</source>
-        <translation>Household {no}</translation>
-    </message>
-    <message>
-        <source>通話</source>
-        <translation>Call</translation>
-    </message>
-    <message>
-        <source>対象者が確定していません。通話の候補から確定してください。</source>
-        <translation>No resident confirmed. Confirm one of the call's candidates first.</translation>
-    </message>
-    <message>
-        <source>［未登録の移動支援］</source>
-        <translation>[Mobility request not sent] </translation>
-    </message>
-    <message>
-        <source>［未記録の意向確認］</source>
-        <translation>[Intent not recorded] </translation>
-    </message>
-    <message>
-        <source>生年月日を読めません。例: S17.4.1 / 昭和17年 / 1942</source>
-        <translation>Cannot read the birth date. E.g. S17.4.1 / Shōwa 17 / 1942</translation>
-    </message>
-    <message>
-        <source>電話番号は3桁以上入力してください。</source>
-        <translation>Type at least 3 digits of the phone number.</translation>
-    </message>
-    <message>
-        <source>　宛名番号 {no}</source>
-        <translation>  Resident no. {no}</translation>
-    </message>
-    <message>
-        <source>車いす</source>
-        <translation>Wheelchair</translation>
-    </message>
-    <message>
-        <source>迎え先 {address}</source>
-        <translation>pickup {address}</translation>
-    </message>
-    <message>
-        <source>接種希望 {a}</source>
-        <translation>wants vaccination: {a}</translation>
-    </message>
-    <message>
-        <source>移動支援 {a}</source>
-        <translation>mobility support: {a}</translation>
-    </message>
-    <message>
-        <source>メモ {notes}</source>
-        <translation>notes {notes}</translation>
-    </message>
-    <message>
-        <source>送信中…</source>
-        <translation>Sending…</translation>
-    </message>
-    <message>
-        <source>サーバーと切断中です。入力は保存され、接続が戻りしだい送信します。</source>
-        <translation>The server is unreachable. Your entry is kept and will be sent when the connection is back.</translation>
-    </message>
-    <message>
-        <source>サーバーと切断中です。送信待ちの間は変更できません。接続が戻りしだい送信します。</source>
-        <translation>The server is unreachable. The entry is locked while it waits and will be sent when the connection is back.</translation>
-    </message>
-    <message>
-        <source>送信できませんでした: </source>
-        <translation>Could not be sent: </translation>
-    </message>
-    <message>
-        <source>変更が保存されていません。もう一度保存してください。</source>
-        <translation>Changes not saved yet. Please save again.</translation>
-    </message>
-    <message>
-        <source>対象: {who}</source>
-        <translation>For: {who}</translation>
-    </message>
-    <message>
-        <source>通話: {call}</source>
-        <translation>Call: {call}</translation>
-    </message>
-    <message>
-        <source>例: 家族と相談してから予約したい</source>
-        <translation>e.g. wants to talk it over with the family before booking</translation>
-    </message>
-    <message>
-        <source>意向を記録しました。</source>
-        <translation>Intent recorded.</translation>
-    </message>
-    <message>
-        <source>意向確認を記録（電話）</source>
-        <translation>Record intent (phone)</translation>
-    </message>
-    <message>
-        <source>接種希望</source>
-        <translation>Wants vaccination</translation>
-    </message>
-    <message>
-        <source>メモ</source>
-        <translation>Notes</translation>
-    </message>
-    <message>
-        <source>記録する</source>
-        <translation>Record</translation>
-    </message>
-    <message>
-        <source>未回答</source>
-        <translation>no answer</translation>
-    </message>
-    <message>
-        <source>はい</source>
-        <translation>yes</translation>
-    </message>
-    <message>
-        <source>いいえ</source>
-        <translation>no</translation>
-    </message>
-    <message>
-        <source>明治</source>
-        <translation>Meiji </translation>
-    </message>
-    <message>
-        <source>大正</source>
-        <translation>Taishō </translation>
-    </message>
-    <message>
-        <source>昭和</source>
-        <translation>Shōwa </translation>
-    </message>
-    <message>
-        <source>平成</source>
-        <translation>Heisei </translation>
-    </message>
-    <message>
-        <source>令和</source>
-        <translation>Reiwa </translation>
-    </message>
-    <message>
-        <source>月</source>
-        <translation>Mon</translation>
-    </message>
-    <message>
-        <source>火</source>
-        <translation>Tue</translation>
-    </message>
-    <message>
-        <source>水</source>
-        <translation>Wed</translation>
-    </message>
-    <message>
-        <source>木</source>
-        <translation>Thu</translation>
-    </message>
-    <message>
-        <source>金</source>
-        <translation>Fri</translation>
-    </message>
-    <message>
-        <source>土</source>
-        <translation>Sat</translation>
-    </message>
-    <message>
-        <source>日</source>
-        <translation>Sun</translation>
-    </message>
-    <message>
-        <source>枠を削除しました。</source>
-        <translation>Slot deleted.</translation>
+        <source>死亡</source>
+        <translation>deceased</translation>
     </message>
     <message>
         <source>本人の携帯</source>
@@ -728,48 +1054,36 @@
         <translation>postcard number</translation>
     </message>
     <message>
+        <source>明治</source>
+        <translation>Meiji </translation>
+    </message>
+    <message>
+        <source>大正</source>
+        <translation>Taishō </translation>
+    </message>
+    <message>
+        <source>昭和</source>
+        <translation>Shōwa </translation>
+    </message>
+    <message>
+        <source>平成</source>
+        <translation>Heisei </translation>
+    </message>
+    <message>
+        <source>令和</source>
+        <translation>Reiwa </translation>
+    </message>
+    <message>
         <source>元</source>
         <translation>1</translation>
-    </message>
-    <message>
-        <source>不明</source>
-        <translation>unknown</translation>
-    </message>
-    <message>
-        <source>サーバーが受け付けませんでした。</source>
-        <translation>The server refused it.</translation>
-    </message>
-    <message>
-        <source>カナ</source>
-        <translation>Kana</translation>
-    </message>
-    <message>
-        <source>氏名</source>
-        <translation>Name</translation>
     </message>
     <message>
         <source>{era}{year}年{month}月{day}日</source>
         <translation>{era}{year}/{month}/{day}</translation>
     </message>
     <message>
-        <source>{month}月{day}日({weekday})</source>
-        <translation>{weekday} {month}/{day}</translation>
-    </message>
-    <message>
-        <source>サーバーに接続できません。入力はそのまま残っています。</source>
-        <translation>Cannot reach the server. What you typed is kept.</translation>
-    </message>
-    <message>
-        <source>待機中</source>
-        <translation>Queued</translation>
-    </message>
-    <message>
-        <source>終了</source>
-        <translation>Ended</translation>
-    </message>
-    <message>
-        <source>{what}の一致 {score}%</source>
-        <translation>{what} {score}%</translation>
+        <source>不明</source>
+        <translation>unknown</translation>
     </message>
     <message>
         <source>{age}歳</source>
@@ -784,6 +1098,38 @@
         <translation>F</translation>
     </message>
     <message>
+        <source>月</source>
+        <translation>Mon</translation>
+    </message>
+    <message>
+        <source>火</source>
+        <translation>Tue</translation>
+    </message>
+    <message>
+        <source>水</source>
+        <translation>Wed</translation>
+    </message>
+    <message>
+        <source>木</source>
+        <translation>Thu</translation>
+    </message>
+    <message>
+        <source>金</source>
+        <translation>Fri</translation>
+    </message>
+    <message>
+        <source>土</source>
+        <translation>Sat</translation>
+    </message>
+    <message>
+        <source>日</source>
+        <translation>Sun</translation>
+    </message>
+    <message>
+        <source>{month}月{day}日({weekday})</source>
+        <translation>{weekday} {month}/{day}</translation>
+    </message>
+    <message>
         <source>予約した</source>
         <translation>Booked</translation>
     </message>
@@ -794,10 +1140,6 @@
     <message>
         <source>予約を取り消した</source>
         <translation>Booking cancelled</translation>
-    </message>
-    <message>
-        <source>意向確認</source>
-        <translation>Intent confirmation</translation>
     </message>
     <message>
         <source>問い合わせのみ</source>
@@ -836,8 +1178,28 @@
         <translation>assigned</translation>
     </message>
     <message>
+        <source>未回答</source>
+        <translation>no answer</translation>
+    </message>
+    <message>
+        <source>はい</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>いいえ</source>
+        <translation>no</translation>
+    </message>
+    <message>
+        <source>予約済</source>
+        <translation>Booked</translation>
+    </message>
+    <message>
         <source>取消</source>
         <translation>cancelled</translation>
+    </message>
+    <message>
+        <source>接種済</source>
+        <translation>attended</translation>
     </message>
     <message>
         <source>受付</source>
@@ -856,10 +1218,6 @@
         <translation>This slot is full. Please choose another slot.</translation>
     </message>
     <message>
-        <source>この枠はすでに始まっています。別の枠を選んでください。</source>
-        <translation>This slot has already started. Please choose another slot.</translation>
-    </message>
-    <message>
         <source>この方はすでに予約があります。変更してください。</source>
         <translation>This person already has a booking. Change it instead.</translation>
     </message>
@@ -872,28 +1230,12 @@
         <translation>Please log in again.</translation>
     </message>
     <message>
-        <source>ユーザー名またはパスワードが違います。</source>
-        <translation>Wrong user name or password.</translation>
-    </message>
-    <message>
-        <source>ログインの失敗が続いたため、しばらくログインできません。</source>
-        <translation>Too many failed log-ins: logging in is blocked for a while.</translation>
-    </message>
-    <message>
         <source>権限がありません。</source>
         <translation>Not allowed.</translation>
     </message>
     <message>
-        <source>この内線番号ではログインできません。内線番号を確かめてください。</source>
-        <translation>You may not log in at this extension. Check the extension number.</translation>
-    </message>
-    <message>
         <source>入力に誤りがあります。</source>
         <translation>Some input is invalid.</translation>
-    </message>
-    <message>
-        <source>ほかの変更と重なったため、受け付けられませんでした。もう一度お試しください。</source>
-        <translation>Another change came at the same time, so this was not accepted. Please try again.</translation>
     </message>
     <message>
         <source>サーバーに接続できません。</source>
@@ -902,10 +1244,6 @@
     <message>
         <source>先に送った予約が登録されなかったため、送信しませんでした。</source>
         <translation>Not sent, because the booking it depends on was not accepted.</translation>
-    </message>
-    <message>
-        <source>先に送った予約が見つからないため、送信しませんでした。</source>
-        <translation>Not sent: the booking it depends on is no longer there.</translation>
     </message>
     <message>
         <source>何度送っても受け付けられませんでした。</source>
@@ -924,8 +1262,8 @@
         <translation>The server did not understand the request.</translation>
     </message>
     <message>
-        <source>サーバーが準備中です。数秒後にもう一度お試しください。</source>
-        <translation>The server is getting ready. Please try again in a few seconds.</translation>
+        <source>サーバーが受け付けませんでした。</source>
+        <translation>The server refused it.</translation>
     </message>
     <message>
         <source>会場名</source>
@@ -952,16 +1290,48 @@
         <translation>Slot length (min)</translation>
     </message>
     <message>
+        <source>日付</source>
+        <translation>Day</translation>
+    </message>
+    <message>
         <source>はがき番号</source>
         <translation>Postcard no.</translation>
     </message>
     <message>
-        <source>定員は予約済みの {booked} 人より少なくできません。</source>
-        <translation>Capacity cannot go below the {booked} people already booked.</translation>
+        <source>接種希望</source>
+        <translation>Wants vaccination</translation>
     </message>
     <message>
-        <source>予約のある枠は削除できません。定員を下げてください。</source>
-        <translation>A slot with bookings cannot be deleted; lower its capacity instead.</translation>
+        <source>移動支援</source>
+        <translation>Mobility</translation>
+    </message>
+    <message>
+        <source>メモ</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>定員は予約済みの {booked} 人より少なくできません。（{message}）</source>
+        <translation>Capacity cannot go below the {booked} people already booked. ({message})</translation>
+    </message>
+    <message>
+        <source>{field}: 入力に誤りがあります。（{message}）</source>
+        <translation>{field}: invalid input. ({message})</translation>
+    </message>
+    <message>
+        <source>予約のある枠は削除できません。定員を下げてください。（{message}）</source>
+        <translation>A slot with bookings cannot be deleted; lower its capacity instead. ({message})</translation>
+    </message>
+    <message>
+        <source>同じ名前の会場がすでにあります。（{message}）</source>
+        <translation>A venue with this name already exists. ({message})</translation>
+    </message>
+    <message>
+        <source>送信中…</source>
+        <translation>Sending…</translation>
+    </message>
+    <message>
+        <source>サーバーに接続できません。入力はそのまま残っています。</source>
+        <translation>Cannot reach the server. What you typed is kept.</translation>
     </message>
     <message>
         <source>会場「{name}」を追加しました。</source>
@@ -972,6 +1342,14 @@
         <translation>Venue “{name}” saved.</translation>
     </message>
     <message>
+        <source>会場「{name}」を有効に戻しました。</source>
+        <translation>Venue “{name}” is active again.</translation>
+    </message>
+    <message>
+        <source>会場「{name}」を無効にしました（新しい予約の会場一覧に出ません）。</source>
+        <translation>Venue “{name}” deactivated (no longer offered for new bookings).</translation>
+    </message>
+    <message>
         <source>{n} 枠を追加しました（同じ時刻の {k} 枠はそのままです）。</source>
         <translation>{n} slots added ({k} already at those times left as they were).</translation>
     </message>
@@ -980,8 +1358,16 @@
         <translation>Capacity set to {capacity}.</translation>
     </message>
     <message>
+        <source>枠を削除しました。</source>
+        <translation>Slot deleted.</translation>
+    </message>
+    <message>
         <source>はがき番号の確認数字が合いません。聞き間違いの可能性があります。もう一度読み上げてもらってください。</source>
-        <translation>The postcard number's check digit does not match: a digit was probably misheard. Ask the caller to read it again.</translation>
+        <translation>The postcard number&apos;s check digit does not match: a digit was probably misheard. Ask the caller to read it again.</translation>
+    </message>
+    <message>
+        <source>はがき番号は12桁です（{n}桁入力されています）。</source>
+        <translation>A postcard number has 12 digits ({n} typed).</translation>
     </message>
     <message>
         <source>はがき番号は数字だけです。</source>
@@ -991,277 +1377,12 @@
         <source>このはがき番号の住民は台帳にいません。</source>
         <translation>No resident in the ledger has this postcard number.</translation>
     </message>
-    <message>
-        <source>転出</source>
-        <translation>moved away</translation>
-    </message>
-    <message>
-        <source>死亡</source>
-        <translation>deceased</translation>
-    </message>
-    <message>
-        <source>{field}: 入力に誤りがあります。</source>
-        <translation>{field}: invalid input.</translation>
-    </message>
-    <message>
-        <source>同じ名前の会場がすでにあります。</source>
-        <translation>A venue with this name already exists.</translation>
-    </message>
-    <message>
-        <source>会場「{name}」を有効に戻しました。</source>
-        <translation>Venue “{name}” is active again.</translation>
-    </message>
-    <message>
-        <source>会場「{name}」を無効にしました（新しい予約の会場一覧に出ません）。</source>
-        <translation>Venue “{name}” deactivated (no longer offered for new bookings).</translation>
-    </message>
-    <message>
-        <source>はがき番号は12桁です（{n}桁入力されています）。</source>
-        <translation>A postcard number has 12 digits ({n} typed).</translation>
-    </message>
-    <message>
-        <source>ログイン — CTI アシスタント</source>
-        <translation>Log in — CTI Assistant</translation>
-    </message>
-    <message>
-        <source>ログイン</source>
-        <translation>Log in</translation>
-    </message>
-    <message>
-        <source>ログインしています…</source>
-        <translation>Logging in…</translation>
-    </message>
-    <message>
-        <source>サーバー</source>
-        <translation>Server</translation>
-    </message>
-    <message>
-        <source>ユーザー名</source>
-        <translation>User name</translation>
-    </message>
-    <message>
-        <source>パスワード</source>
-        <translation>Password</translation>
-    </message>
-    <message>
-        <source>内線番号</source>
-        <translation>Extension</translation>
-    </message>
-    <message>
-        <source>サーバーとユーザー名を入れてください。</source>
-        <translation>Enter the server and the user name.</translation>
-    </message>
-    <message>
-        <source>CTI アシスタント</source>
-        <translation>CTI Assistant</translation>
-    </message>
-    <message>
-        <source>住民カード</source>
-        <translation>Resident</translation>
-    </message>
-    <message>
-        <source>予約</source>
-        <translation>Booking</translation>
-    </message>
-    <message>
-        <source>通話メモ</source>
-        <translation>Wrap-up</translation>
-    </message>
-    <message>
-        <source>監視ボード</source>
-        <translation>Supervisor board</translation>
-    </message>
-    <message>
-        <source>会場・枠</source>
-        <translation>Venues and slots</translation>
-    </message>
-    <message>
-        <source>表示(&amp;V)</source>
-        <translation>&amp;View</translation>
-    </message>
-    <message>
-        <source>言語 / Language</source>
-        <translation>Language / 言語</translation>
-    </message>
-    <message>
-        <source>ヘルプ(&amp;H)</source>
-        <translation>&amp;Help</translation>
-    </message>
-    <message>
-        <source>ショートカット一覧</source>
-        <translation>Keyboard shortcuts</translation>
-    </message>
-    <message>
-        <source>● 接続中</source>
-        <translation>● Connected</translation>
-    </message>
-    <message>
-        <source>… 接続しています</source>
-        <translation>… Connecting</translation>
-    </message>
-    <message>
-        <source>○ 未接続</source>
-        <translation>○ Not connected</translation>
-    </message>
-    <message>
-        <source>✖ サーバーの版が合いません</source>
-        <translation>✖ Server version not supported</translation>
-    </message>
-    <message>
-        <source>✖ ログアウトされました — ログインし直してください</source>
-        <translation>✖ Signed out — please log in again</translation>
-    </message>
-    <message>
-        <source>⚠ 切断 — 再接続しています</source>
-        <translation>⚠ Disconnected — reconnecting</translation>
-    </message>
-    <message>
-        <source>通話対応</source>
-        <translation>Calls</translation>
-    </message>
-    <message>
-        <source>⚠ 切断 — 再接続しています（{s} 秒後に再試行）</source>
-        <translation>⚠ Disconnected — reconnecting (next try in {s} s)</translation>
-    </message>
-    <message>
-        <source>送信待ち {n}件</source>
-        <translation>{n} waiting to send</translation>
-    </message>
-    <message>
-        <source>送信失敗 {n}件</source>
-        <translation>{n} failed</translation>
-    </message>
-    <message>
-        <source>迎え先の住所</source>
-        <translation>Pickup address</translation>
-    </message>
-    <message>
-        <source>車いすを使う(&amp;W)</source>
-        <translation>&amp;Wheelchair</translation>
-    </message>
-    <message>
-        <source>付き添いあり(&amp;C)</source>
-        <translation>&amp;Companion</translation>
-    </message>
-    <message>
-        <source>移動支援を登録しました。</source>
-        <translation>Mobility request saved.</translation>
-    </message>
-    <message>
-        <source>移動支援を登録</source>
-        <translation>Save mobility request</translation>
-    </message>
-    <message>
-        <source>送信待ちの予約に紐づけます（予約の登録後に送信）</source>
-        <translation>Tied to the booking waiting to be sent (sent after it)</translation>
-    </message>
-    <message>
-        <source>予約なし（予約の前に登録することもできます）</source>
-        <translation>No booking (you may also save this before booking)</translation>
-    </message>
-    <message>
-        <source>予約 #{id} に紐づけます</source>
-        <translation>Tied to booking #{id}</translation>
-    </message>
+</context>
+<context>
+    <name>shortcuts</name>
     <message>
         <source>先頭（選択中）の候補を確定</source>
         <translation>Confirm the top (selected) candidate</translation>
-    </message>
-    <message>
-        <source>氏名（漢字・カナ）</source>
-        <translation>Name (kanji or kana)</translation>
-    </message>
-    <message>
-        <source>例: S17.4.1 / 昭和17年 / 1942</source>
-        <translation>e.g. S17.4.1 / Shōwa 17 / 1942</translation>
-    </message>
-    <message>
-        <source>例: 0773-62-1234</source>
-        <translation>e.g. 0773-62-1234</translation>
-    </message>
-    <message>
-        <source>例: 字浜 123</source>
-        <translation>e.g. 字浜 123</translation>
-    </message>
-    <message>
-        <source>12桁（読み上げ・スキャナー）</source>
-        <translation>12 digits (read out, or scan)</translation>
-    </message>
-    <message>
-        <source>この方で確定</source>
-        <translation>Confirm this person</translation>
-    </message>
-    <message>
-        <source>検索</source>
-        <translation>Search</translation>
-    </message>
-    <message>
-        <source>台帳を照会中…</source>
-        <translation>Looking up the ledger…</translation>
-    </message>
-    <message>
-        <source>検索中…</source>
-        <translation>Searching…</translation>
-    </message>
-    <message>
-        <source>台帳を照会できませんでした。検索してください。</source>
-        <translation>The ledger could not be asked. Please search.</translation>
-    </message>
-    <message>
-        <source>キュー: {queue}　待ち時間: {wait}　{state}</source>
-        <translation>Queue: {queue}   Waited: {wait}   {state}</translation>
-    </message>
-    <message>
-        <source>該当する住民がいません。検索してください。</source>
-        <translation>No resident matches this number. Please search.</translation>
-    </message>
-    <message>
-        <source>入力すると候補が表示されます</source>
-        <translation>Results appear as you type</translation>
-    </message>
-    <message>
-        <source>{n}件</source>
-        <translation>{n} found</translation>
-    </message>
-    <message>
-        <source>宛名番号</source>
-        <translation>Resident no.</translation>
-    </message>
-    <message>
-        <source>世帯番号</source>
-        <translation>Household no.</translation>
-    </message>
-    <message>
-        <source>世帯員</source>
-        <translation>Household members</translation>
-    </message>
-    <message>
-        <source>過去の通話</source>
-        <translation>Previous calls</translation>
-    </message>
-    <message>
-        <source>経路</source>
-        <translation>Channel</translation>
-    </message>
-    <message>
-        <source>受付日時</source>
-        <translation>Recorded</translation>
-    </message>
-    <message>
-        <source>日時</source>
-        <translation>Date and time</translation>
-    </message>
-    <message>
-        <source>迎え先</source>
-        <translation>Pickup</translation>
-    </message>
-    <message>
-        <source>結果</source>
-        <translation>Outcome</translation>
-    </message>
-    <message>
-        <source>候補を確定すると住民カードが表示されます</source>
-        <translation>Confirm a candidate to see the resident card</translation>
     </message>
     <message>
         <source>候補を選ぶ</source>
@@ -1276,6 +1397,18 @@
         <translation>Search (name, birth date, phone, address)</translation>
     </message>
     <message>
+        <source>住民カード</source>
+        <translation>Resident card</translation>
+    </message>
+    <message>
+        <source>予約</source>
+        <translation>Booking</translation>
+    </message>
+    <message>
+        <source>移動支援</source>
+        <translation>Mobility</translation>
+    </message>
+    <message>
         <source>通話メモ（後処理）</source>
         <translation>Wrap-up (disposition and notes)</translation>
     </message>
@@ -1286,10 +1419,6 @@
     <message>
         <source>会場・枠の管理（スーパーバイザー・管理者）</source>
         <translation>Venues and slots (supervisors, admins)</translation>
-    </message>
-    <message>
-        <source>監視ボード: 選択中のオペレーターを休止 / 再開</source>
-        <translation>Board: pause / resume the selected operator</translation>
     </message>
     <message>
         <source>はがき番号（バーコード）で探す</source>
@@ -1316,132 +1445,16 @@
         <translation>Send the form on screen</translation>
     </message>
     <message>
+        <source>予約を取り消す</source>
+        <translation>Cancel booking</translation>
+    </message>
+    <message>
         <source>検索を閉じて候補に戻る</source>
         <translation>Leave search, back to candidates</translation>
     </message>
     <message>
-        <source>休止する（理由を選ぶ）</source>
-        <translation>Pause (choose a reason)</translation>
-    </message>
-    <message>
-        <source>受付可にする / 後処理を完了</source>
-        <translation>Ready / finish after-call work</translation>
-    </message>
-    <message>
-        <source>キー</source>
-        <translation>Keys</translation>
-    </message>
-    <message>
-        <source>操作</source>
-        <translation>Action</translation>
-    </message>
-    <message>
-        <source>時間</source>
-        <translation>Time</translation>
-    </message>
-    <message>
-        <source>残り</source>
-        <translation>Left</translation>
-    </message>
-    <message>
-        <source>満員</source>
-        <translation>Full</translation>
-    </message>
-    <message>
-        <source>受付終了</source>
-        <translation>Closed</translation>
-    </message>
-    <message>
-        <source>枠</source>
-        <translation>Slots</translation>
-    </message>
-    <message>
-        <source>枠を一括追加（この日）</source>
-        <translation>Add slots for this day</translation>
-    </message>
-    <message>
-        <source>1枠の定員</source>
-        <translation>Capacity per slot</translation>
-    </message>
-    <message>
-        <source>例: 中総合会館</source>
-        <translation>e.g. Naka Community Hall</translation>
-    </message>
-    <message>
-        <source>例: 舞鶴市字浜 1</source>
-        <translation>e.g. 1 Hama, Maizuru</translation>
-    </message>
-    <message>
-        <source>無効にする</source>
-        <translation>Deactivate</translation>
-    </message>
-    <message>
-        <source>有効に戻す</source>
-        <translation>Reactivate</translation>
-    </message>
-    <message>
-        <source>新しい会場として追加</source>
-        <translation>Add as new venue</translation>
-    </message>
-    <message>
-        <source>会場名・住所を保存</source>
-        <translation>Save name and address</translation>
-    </message>
-    <message>
-        <source>定員を変更</source>
-        <translation>Change capacity</translation>
-    </message>
-    <message>
-        <source>枠を削除</source>
-        <translation>Delete slot</translation>
-    </message>
-    <message>
-        <source>枠を追加</source>
-        <translation>Add slots</translation>
-    </message>
-    <message>
-        <source>会場を選んでください</source>
-        <translation>Choose a venue</translation>
-    </message>
-    <message>
-        <source>受付中</source>
-        <translation>Active</translation>
-    </message>
-    <message>
-        <source>無効</source>
-        <translation>Inactive</translation>
-    </message>
-    <message>
-        <source>この日: {n}枠　定員 {cap}　予約済 {booked}　残り {left}</source>
-        <translation>This day: {n} slots, capacity {cap}, booked {booked}, left {left}</translation>
-    </message>
-    <message>
-        <source>通話の切替</source>
-        <translation>Switch call</translation>
-    </message>
-    <message>
-        <source>結果（複数可）</source>
-        <translation>Result (one or more)</translation>
-    </message>
-    <message>
-        <source>通話なし</source>
-        <translation>No call</translation>
-    </message>
-    <message>
-        <source>通話記録に保存しました。</source>
-        <translation>Saved to the call record.</translation>
-    </message>
-    <message>
-        <source>通話記録に保存</source>
-        <translation>Save to call record</translation>
-    </message>
-    <message>
-        <source>（表示中）</source>
-        <translation> (shown)</translation>
-    </message>
-    <message>
-        <source>未保存の通話メモ（ほかに {n} 件）</source>
-        <translation>Unsaved wrap-ups ({n} more)</translation>
+        <source>ショートカット一覧</source>
+        <translation>Keyboard shortcuts</translation>
     </message>
 </context>
 </TS>

@@ -22,8 +22,8 @@ from PySide6.QtCharts import (
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 
+from ..i18n import translate
 from ..models.board import BoardModel
-from .labels import t
 
 Points = list[tuple[str, float | None]]  # (interval label "HH:MM", value)
 Bars = tuple[str, QColor, Points]  # name, colour, points
@@ -69,12 +69,12 @@ class BoardCharts:
             return
         s = self.model.series(queues[0])
         start = first_active(s)
-        self._bars(self.waiting, t("待ち呼数（区間最大）"),
-                   [(t("待ち呼"), BLUE, s["peak_waiting"][start:])],
+        self._bars(self.waiting, translate("BoardCharts", "待ち呼数（区間最大）"),
+                   [(translate("BoardCharts", "待ち呼"), BLUE, s["peak_waiting"][start:])],
                    self.model.definition("peak_waiting"))  # fmt: skip
-        self._bars(self.volume, t("区間ごとの応答・放棄"),
-                   [(t("応答"), GREEN, s["answered"][start:]),
-                    (t("放棄（短時間含む）"), RED, s["abandoned"][start:])],
+        self._bars(self.volume, translate("BoardCharts", "区間ごとの応答・放棄"),
+                   [(translate("BoardCharts", "応答"), GREEN, s["answered"][start:]),
+                    (translate("BoardCharts", "放棄（短時間含む）"), RED, s["abandoned"][start:])],
                    self.model.definition("answered"))  # fmt: skip
         self._service(s["service_level"][start:])
         self._align_legends()
@@ -127,10 +127,10 @@ class BoardCharts:
 
     def _service(self, points: Points) -> None:
         th = self.model.thresholds
-        chart = self._chart(self.service, t("サービスレベル（累計）"),
+        chart = self._chart(self.service, translate("BoardCharts", "サービスレベル（累計）"),
                             self.model.definition("service_level"))  # fmt: skip
         line = QLineSeries()
-        line.setName(t("サービスレベル"))
+        line.setName(translate("BoardCharts", "サービスレベル"))
         line.setPen(QPen(BLUE, 2.5))
         line.setPointsVisible(True)
         for i, (_, v) in enumerate(points):
@@ -138,7 +138,10 @@ class BoardCharts:
                 line.append(i, v * 100)
         series = [line]
         end = max(1, len(points) - 1)
-        for value, colour, name in ((th.sl_warn, AMBER, t("注意")), (th.sl_bad, RED, t("警告"))):
+        for value, colour, name in (
+            (th.sl_warn, AMBER, translate("BoardCharts", "注意")),
+            (th.sl_bad, RED, translate("BoardCharts", "警告")),
+        ):
             ref = QLineSeries()
             ref.setName(f"{name} {round(value * 100)}%")
             ref.setPen(QPen(colour, 1.2, Qt.PenStyle.DashLine))

@@ -1,12 +1,14 @@
 """The supervisor view's tables: columns (each with the key of the server's definition shown on
 hover), state and section names, colours, and the helpers that build and size the tables.
 
-The constant tables are translation sources: desktop_client/i18n/build.py collects them."""
+The constant tables are translation sources: QT_TRANSLATE_NOOP("board_tables", ...)."""
 
 from __future__ import annotations
 
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget
+
+from ..i18n import QT_TRANSLATE_NOOP
 
 COLOURS = {"warn": QColor("#f5d37a"), "bad": QColor("#f4a3a0"), "ok": QColor("#c9ecd0")}
 STATES = {"available": "受付可", "ringing": "呼出中", "in_call": "通話中", "busy": "使用中",

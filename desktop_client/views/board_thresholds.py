@@ -13,19 +13,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..i18n import QT_TRANSLATE_NOOP, translate
 from ..models.board import Thresholds
-from .labels import t
 
-# key -> label (translation sources; build.py collects this table)
+# key -> label (QT_TRANSLATE_NOOP: lupdate reads them)
 THRESHOLD_LABELS = {
-    "waiting_warn": "待ち呼：注意（件以上）",
-    "waiting_bad": "待ち呼：警告（件以上）",
-    "wait_warn": "最長待ち：注意（秒以上）",
-    "wait_bad": "最長待ち：警告（秒以上）",
-    "sl_warn": "サービスレベル：注意（%未満）",
-    "sl_bad": "サービスレベル：警告（%未満）",
-    "abandon_warn": "放棄率：注意（%以上）",
-    "abandon_bad": "放棄率：警告（%以上）",
+    "waiting_warn": QT_TRANSLATE_NOOP("board_thresholds", "待ち呼：注意（件以上）"),
+    "waiting_bad": QT_TRANSLATE_NOOP("board_thresholds", "待ち呼：警告（件以上）"),
+    "wait_warn": QT_TRANSLATE_NOOP("board_thresholds", "最長待ち：注意（秒以上）"),
+    "wait_bad": QT_TRANSLATE_NOOP("board_thresholds", "最長待ち：警告（秒以上）"),
+    "sl_warn": QT_TRANSLATE_NOOP("board_thresholds", "サービスレベル：注意（%未満）"),
+    "sl_bad": QT_TRANSLATE_NOOP("board_thresholds", "サービスレベル：警告（%未満）"),
+    "abandon_warn": QT_TRANSLATE_NOOP("board_thresholds", "放棄率：注意（%以上）"),
+    "abandon_bad": QT_TRANSLATE_NOOP("board_thresholds", "放棄率：警告（%以上）"),
 }
 PERCENT = ("sl_warn", "sl_bad", "abandon_warn", "abandon_bad")
 
@@ -43,9 +43,9 @@ def save_thresholds(settings: QSettings, th: Thresholds) -> None:
 class ThresholdDialog(QDialog):
     def __init__(self, current: Thresholds, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(t("しきい値"))
+        self.setWindowTitle(self.tr("しきい値"))
         form = QFormLayout(self)
-        form.addRow(QLabel(t("表の色が変わる値です。")))
+        form.addRow(QLabel(self.tr("表の色が変わる値です。")))
         self.spins: dict[str, QDoubleSpinBox] = {}
         for key, value in current.as_dict().items():
             spin = QDoubleSpinBox(self)
@@ -54,12 +54,12 @@ class ThresholdDialog(QDialog):
             spin.setRange(0, 100 if percent else 3600)
             spin.setDecimals(0 if key.startswith(("waiting", "wait")) else 1)
             spin.setValue(value * 100 if percent else value)
-            form.addRow(t(THRESHOLD_LABELS.get(key, key)), spin)
+            form.addRow(translate("board_thresholds", THRESHOLD_LABELS.get(key, key)), spin)
             self.spins[key] = spin
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(t("キャンセル"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("キャンセル"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)

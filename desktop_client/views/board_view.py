@@ -53,7 +53,7 @@ from .board_tables import (
     make_table,
 )
 from .board_thresholds import ThresholdDialog, load_thresholds, save_thresholds
-from .labels import error_text, t
+from .labels import error_text
 from .language import Retranslating
 from .pause_dialog import ask_pause_reason
 
@@ -156,7 +156,7 @@ class BoardView(Retranslating, QWidget):
                   (self.intervals, INTERVAL_COLS), (self.bookings, BOOKING_COLS),
                   (self.callers, CALLER_COLS))  # fmt: skip
         for table, cols in tables:
-            table.setHorizontalHeaderLabels([t(c[0]) for c in cols])
+            table.setHorizontalHeaderLabels([translate("board_tables", c[0]) for c in cols])
         for key, label in self.titles.items():
             label.setText(f"<b>{t(SECTIONS[key])}</b>")
         self.pause_button.setText(keys.with_key(t("休止…"), keys.PAUSE_AGENT))
@@ -276,10 +276,12 @@ class BoardView(Retranslating, QWidget):
         """A refusal in red (until the next action); a pause on its way in amber."""
         m = self.model
         if m.error:
-            self.notice.setText(t("操作できませんでした: ") + error_text(m.error, m.error_message))
+            self.notice.setText(
+                self.tr("操作できませんでした: ") + error_text(m.error, m.error_message)
+            )
             self.notice.setStyleSheet("color: #b00020; font-weight: bold;")
         elif m.pending:
-            self.notice.setText(t("PBX に送りました。ボードに反映されるのを待っています…"))
+            self.notice.setText(self.tr("PBX に送りました。ボードに反映されるのを待っています…"))
             self.notice.setStyleSheet("color: #8a5a00;")
         else:
             self.notice.setText("")

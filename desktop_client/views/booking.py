@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from ..models.forms import BookingFormModel
 from . import shortcuts as keys
 from .forms import FormView
-from .labels import day_text, t, when_text
+from .labels import day_text, when_text
 from .slots import SlotTable
 
 DAYS_AHEAD = 21
@@ -60,10 +60,10 @@ class BookingView(FormView, QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self._labels["venue"].setText(t("会場"))
-        self._labels["day"].setText(t("日付"))
+        self._labels["venue"].setText(self.tr("会場"))
+        self._labels["day"].setText(self.tr("日付"))
         self.slots.retranslate()
-        self.cancel.setText(keys.with_key(t("予約を取り消す"), keys.CANCEL_BOOKING))
+        self.cancel.setText(keys.with_key(self.tr("予約を取り消す"), keys.CANCEL_BOOKING))
         self.refresh()
 
     def refresh(self) -> None:
@@ -72,15 +72,15 @@ class BookingView(FormView, QWidget):
         self.slots.refresh()
         if m.existing is not None:
             self.existing.setText(
-                t("現在の予約: {venue} {when}（#{id}）").format(
+                self.tr("現在の予約: {venue} {when}（#{id}）").format(
                     venue=m.existing.venue_name,
                     when=when_text(m.existing.starts_at),
                     id=m.existing.booking_id,
                 )
             )
         else:
-            self.existing.setText(t("予約はまだありません"))
-        label = t("予約を変更する") if m.existing is not None else t("予約する")
+            self.existing.setText(self.tr("予約はまだありません"))
+        label = self.tr("予約を変更する") if m.existing is not None else self.tr("予約する")
         self.submit.setText(keys.with_key(label, keys.SUBMIT))
         self._show_state(t("予約を受け付けました。"))
         self.cancel.setEnabled(m.existing is not None and not m.locked())

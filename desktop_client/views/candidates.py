@@ -73,9 +73,9 @@ class CandidateTree(QTreeWidget):
             for group in groups:
                 head = QTreeWidgetItem()
                 label = (
-                    t("世帯 {no}").format(no=group.household_no)
+                    self.tr("世帯 {no}").format(no=group.household_no)
                     if group.household_no
-                    else t("世帯不明")
+                    else self.tr("世帯不明")
                 )
                 head.setText(0, f"{label}　{group.address}")
                 head.setFont(0, self._bold)

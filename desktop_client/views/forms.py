@@ -33,11 +33,11 @@ class StatusLine(QLabel):
     def show_state(self, form: FormState, done_text: str) -> None:
         texts = {
             "": "",
-            "sending": t("送信中…"),
-            "queued": t("サーバーと切断中です。入力は保存され、接続が戻りしだい送信します。"),
+            "sending": self.tr("送信中…"),
+            "queued": self.tr("サーバーと切断中です。入力は保存され、接続が戻りしだい送信します。"),
             "done": done_text,
             "refused": error_text(form.error, form.message),
-            "failed": t("送信できませんでした: ") + error_text(form.error, form.message),
+            "failed": self.tr("送信できませんでした: ") + error_text(form.error, form.message),
         }
         if form.status == "queued" and getattr(form, "locked", lambda: False)():
             texts["queued"] = t(

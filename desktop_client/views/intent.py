@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
 from ..models.intent import IntentFormModel
 from . import shortcuts as keys
 from .forms import FormView
-from .labels import t
 
 ANSWERS = (None, True, False)
 
@@ -52,16 +51,16 @@ class IntentFormView(FormView, QGroupBox):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.setTitle(keys.with_key(t("意向確認を記録（電話）"), keys.INTENT))
+        self.setTitle(keys.with_key(self.tr("意向確認を記録（電話）"), keys.INTENT))
         for label, text in zip(
-            self._labels, (t("接種希望"), t("移動支援"), t("メモ")), strict=True
+            self._labels, (self.tr("接種希望"), self.tr("移動支援"), self.tr("メモ")), strict=True
         ):
             label.setText(text)
         for combo in (self.wants, self.mobility):
             combo.clear()
-            combo.addItems([t("未回答"), t("はい"), t("いいえ")])
-        self.notes.setPlaceholderText(t("例: 家族と相談してから予約したい"))
-        self.submit.setText(keys.with_key(t("記録する"), keys.SUBMIT))
+            combo.addItems([self.tr("未回答"), self.tr("はい"), self.tr("いいえ")])
+        self.notes.setPlaceholderText(self.tr("例: 家族と相談してから予約したい"))
+        self.submit.setText(keys.with_key(self.tr("記録する"), keys.SUBMIT))
         self.refresh()
 
     def refresh(self) -> None:

@@ -1,4 +1,4 @@
-"""UI text: every user-visible string goes through ``t()`` (Qt translation, context "cti").
+"""UI text: the words of codes and values, context "labels" (``translate("labels", ...)``).
 
 Japanese is the source language; desktop_client/i18n holds the English translation.
 Models give codes (caller status, reasons, eras, dispositions); these functions word them.
@@ -17,27 +17,23 @@ from ..i18n import current_language
 from ..models.dates import local_time, parse_iso_date, to_wareki
 
 
-def t(text: str) -> str:
-    return QCoreApplication.translate("cti", text)
-
-
 def caller_text(caller: CallerInfo) -> str:
     if caller.status == "number" and caller.display:
         return caller.display
     return {
-        "withheld": t("非通知"),
-        "payphone": t("公衆電話"),
-        "unavailable": t("表示圏外"),
-        "invalid": t("番号不正"),
-    }.get(caller.status, t("番号なし"))
+        "withheld": translate("labels", "非通知"),
+        "payphone": translate("labels", "公衆電話"),
+        "unavailable": translate("labels", "表示圏外"),
+        "invalid": translate("labels", "番号不正"),
+    }.get(caller.status, translate("labels", "番号なし"))
 
 
 def call_state_text(state: str) -> str:
     return {
-        "queued": t("待機中"),
-        "ringing": t("着信中"),
-        "answered": t("通話中"),
-        "ended": t("終了"),
+        "queued": translate("labels", "待機中"),
+        "ringing": translate("labels", "着信中"),
+        "answered": translate("labels", "通話中"),
+        "ended": translate("labels", "終了"),
     }.get(state, state)
 
 
@@ -51,23 +47,25 @@ def reason_text(code: str) -> str:
     head, _, rest = code.partition(":")
     if head == "name" and rest:
         mode, _, score = rest.partition(" ")
-        label = t("カナ") if mode == "kana" else t("氏名")
-        return t("{what}の一致 {score}%").format(what=label, score=score or "?")
+        label = translate("labels", "カナ") if mode == "kana" else translate("labels", "氏名")
+        return translate("labels", "{what}の一致 {score}%").format(what=label, score=score or "?")
     if head == "status":
-        return {"moved": t("転出"), "deceased": t("死亡")}.get(rest, rest)
+        return {"moved": translate("labels", "転出"), "deceased": translate("labels", "死亡")}.get(
+            rest, rest
+        )
     words = {
-        "own_mobile": t("本人の携帯"),
-        "own_landline": t("本人の固定電話"),
-        "own_phone": t("本人の電話"),
-        "household_landline": t("世帯の固定電話"),
-        "household_mobile": t("世帯の携帯"),
-        "same_household": t("同じ世帯"),
-        "phone": t("電話番号の一致"),
-        "birth_exact": t("生年月日の一致"),
-        "birth_swapped": t("生年月日（月日入替）"),
-        "birth_year±1": t("生年月日（1年違い）"),
-        "address": t("住所の一致"),
-        "barcode": t("はがき番号の一致"),
+        "own_mobile": translate("labels", "本人の携帯"),
+        "own_landline": translate("labels", "本人の固定電話"),
+        "own_phone": translate("labels", "本人の電話"),
+        "household_landline": translate("labels", "世帯の固定電話"),
+        "household_mobile": translate("labels", "世帯の携帯"),
+        "same_household": translate("labels", "同じ世帯"),
+        "phone": translate("labels", "電話番号の一致"),
+        "birth_exact": translate("labels", "生年月日の一致"),
+        "birth_swapped": translate("labels", "生年月日（月日入替）"),
+        "birth_year±1": translate("labels", "生年月日（1年違い）"),
+        "address": translate("labels", "住所の一致"),
+        "barcode": translate("labels", "はがき番号の一致"),
     }
     return words.get(code, code)
 
@@ -76,16 +74,22 @@ def reasons_text(codes: tuple[str, ...]) -> str:
     return "、".join(reason_text(c) for c in codes) if codes else ""
 
 
-ERA_NAMES = {"meiji": "明治", "taisho": "大正", "showa": "昭和", "heisei": "平成", "reiwa": "令和"}
+ERA_NAMES = {
+    "meiji": QT_TRANSLATE_NOOP("labels", "明治"),
+    "taisho": QT_TRANSLATE_NOOP("labels", "大正"),
+    "showa": QT_TRANSLATE_NOOP("labels", "昭和"),
+    "heisei": QT_TRANSLATE_NOOP("labels", "平成"),
+    "reiwa": QT_TRANSLATE_NOOP("labels", "令和"),
+}
 
 
 def wareki_text(d: dt.date) -> str:
     w = to_wareki(d)
     if w is None:
         return ""
-    year = t("元") if w.year == 1 else str(w.year)
-    return t("{era}{year}年{month}月{day}日").format(
-        era=t(ERA_NAMES[w.era]), year=year, month=w.month, day=w.day
+    year = translate("labels", "元") if w.year == 1 else str(w.year)
+    return translate("labels", "{era}{year}年{month}月{day}日").format(
+        era=translate("labels", ERA_NAMES[w.era]), year=year, month=w.month, day=w.day
     )
 
 
@@ -94,7 +98,7 @@ def birth_text(d: dt.date | str | None) -> str:
     if isinstance(d, str) or d is None:
         d = parse_iso_date(d)
     if d is None:
-        return t("不明")
+        return translate("labels", "不明")
     return f"{d.isoformat()}（{wareki_text(d)}）"
 
 
@@ -102,24 +106,32 @@ def birth_short(value: str | None) -> str:
     """``昭和17年4月1日（1942）`` for lists, where width is scarce."""
     d = parse_iso_date(value)
     if d is None:
-        return t("不明")
+        return translate("labels", "不明")
     return f"{wareki_text(d)}（{d.year}）"
 
 
 def age_text(age: int | None) -> str:
-    return t("{age}歳").format(age=age) if age is not None else ""
+    return translate("labels", "{age}歳").format(age=age) if age is not None else ""
 
 
 def sex_text(sex: str) -> str:
-    return {"M": t("男"), "F": t("女")}.get(sex, "")
+    return {"M": translate("labels", "男"), "F": translate("labels", "女")}.get(sex, "")
 
 
-WEEKDAYS = ("月", "火", "水", "木", "金", "土", "日")
+WEEKDAYS = (
+    QT_TRANSLATE_NOOP("labels", "月"),
+    QT_TRANSLATE_NOOP("labels", "火"),
+    QT_TRANSLATE_NOOP("labels", "水"),
+    QT_TRANSLATE_NOOP("labels", "木"),
+    QT_TRANSLATE_NOOP("labels", "金"),
+    QT_TRANSLATE_NOOP("labels", "土"),
+    QT_TRANSLATE_NOOP("labels", "日"),
+)
 
 
 def day_text(d: dt.date) -> str:
-    return t("{month}月{day}日({weekday})").format(
-        month=d.month, day=d.day, weekday=t(WEEKDAYS[d.weekday()])
+    return translate("labels", "{month}月{day}日({weekday})").format(
+        month=d.month, day=d.day, weekday=translate("labels", WEEKDAYS[d.weekday()])
     )
 
 
@@ -156,26 +168,30 @@ def disposition_text(code: str) -> str:
 
 def channel_text(code: str) -> str:
     return {
-        "postcard_ocr": t("はがき"),
-        "web": t("ウェブ"),
-        "phone": t("電話"),
-        "paper": t("書面"),
-        "assigned": t("割当"),
+        "postcard_ocr": translate("labels", "はがき"),
+        "web": translate("labels", "ウェブ"),
+        "phone": translate("labels", "電話"),
+        "paper": translate("labels", "書面"),
+        "assigned": translate("labels", "割当"),
     }.get(code, code)
 
 
 def yes_no(value: bool | None) -> str:
-    return t("未回答") if value is None else (t("はい") if value else t("いいえ"))
+    return (
+        translate("labels", "未回答")
+        if value is None
+        else (translate("labels", "はい") if value else translate("labels", "いいえ"))
+    )
 
 
 def status_text(code: str) -> str:
     return {
-        "booked": t("予約済"),
-        "cancelled": t("取消"),
-        "attended": t("接種済"),
-        "open": t("受付"),
-        "arranged": t("手配済"),
-        "done": t("完了"),
+        "booked": translate("labels", "予約済"),
+        "cancelled": translate("labels", "取消"),
+        "attended": translate("labels", "接種済"),
+        "open": translate("labels", "受付"),
+        "arranged": translate("labels", "手配済"),
+        "done": translate("labels", "完了"),
     }.get(code, code)
 
 
@@ -213,17 +229,17 @@ def error_text(error: str, message: str = "") -> str:
 def field_text(field: str) -> str:
     """The name of a refused input, as the form labels it."""
     return {
-        "name": t("会場名"),
-        "address": t("住所"),
-        "capacity": t("定員"),
-        "start": t("開始時刻"),
-        "end": t("終了時刻"),
-        "minutes": t("1枠の長さ（分）"),
-        "day": t("日付"),
-        "barcode": t("はがき番号"),
-        "wants_vaccination": t("接種希望"),
-        "needs_mobility": t("移動支援"),
-        "notes": t("メモ"),
+        "name": translate("labels", "会場名"),
+        "address": translate("labels", "住所"),
+        "capacity": translate("labels", "定員"),
+        "start": translate("labels", "開始時刻"),
+        "end": translate("labels", "終了時刻"),
+        "minutes": translate("labels", "1枠の長さ（分）"),
+        "day": translate("labels", "日付"),
+        "barcode": translate("labels", "はがき番号"),
+        "wants_vaccination": translate("labels", "接種希望"),
+        "needs_mobility": translate("labels", "移動支援"),
+        "notes": translate("labels", "メモ"),
     }.get(field, field)
 
 
@@ -253,9 +269,11 @@ def _english_detail(message: str) -> str:
 def venue_admin_status(m: Any) -> tuple[str, str]:
     """(text, colour) of the last change in the 会場・枠 view (a ``VenueAdminModel``)."""
     if m.status == "sending":
-        return t("送信中…"), "#333333"
+        return translate("labels", "送信中…"), "#333333"
     if m.status == "failed":
-        return t("サーバーに接続できません。入力はそのまま残っています。"), "#b00020"
+        return translate(
+            "labels", "サーバーに接続できません。入力はそのまま残っています。"
+        ), "#b00020"
     if m.status == "refused":
         return refusal_text(m.error, m.message, m.details), "#b00020"
     if m.status != "done":
@@ -284,10 +302,13 @@ def venue_admin_status(m: Any) -> tuple[str, str]:
 def barcode_text(code: str, length: int = 0) -> str:
     """What the はがき番号 lookup found wrong (``SearchModel.barcode_error``)."""
     return {
-        "check_digit": t(
-            "はがき番号の確認数字が合いません。聞き間違いの可能性があります。もう一度読み上げてもらってください。"
+        "check_digit": translate(
+            "labels",
+            "はがき番号の確認数字が合いません。聞き間違いの可能性があります。もう一度読み上げてもらってください。",
         ),
-        "length": t("はがき番号は12桁です（{n}桁入力されています）。").format(n=length),
-        "digits": t("はがき番号は数字だけです。"),
-        "not_found": t("このはがき番号の住民は台帳にいません。"),
+        "length": translate("labels", "はがき番号は12桁です（{n}桁入力されています）。").format(
+            n=length
+        ),
+        "digits": translate("labels", "はがき番号は数字だけです。"),
+        "not_found": translate("labels", "このはがき番号の住民は台帳にいません。"),
     }.get(code, code)

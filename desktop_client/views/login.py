@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .labels import t
 from .language import Retranslating
 
 
@@ -60,24 +59,29 @@ class LoginDialog(Retranslating, QDialog):
         (self.password if form.username else self.username).setFocus()
 
     def retranslate(self) -> None:
-        self.setWindowTitle(t("ログイン — CTI アシスタント"))
+        self.setWindowTitle(self.tr("ログイン — CTI アシスタント"))
         for label, text in zip(
             self._labels,
-            (t("サーバー"), t("ユーザー名"), t("パスワード"), t("内線番号")),
+            (
+                self.tr("サーバー"),
+                self.tr("ユーザー名"),
+                self.tr("パスワード"),
+                self.tr("内線番号"),
+            ),
             strict=True,
         ):
             label.setText(text)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(t("ログイン"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(t("キャンセル"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("ログイン"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("キャンセル"))
 
     def _submit(self) -> None:
         if not (self.server.text().strip() and self.username.text().strip()):
-            self.show_error(t("サーバーとユーザー名を入れてください。"))
+            self.show_error(self.tr("サーバーとユーザー名を入れてください。"))
             return
         self.form = LoginForm(
             self.server.text().strip(), self.username.text().strip(), self.extension.text().strip()
         )
-        self.message.setText(t("ログインしています…"))
+        self.message.setText(self.tr("ログインしています…"))
         self.buttons.setEnabled(False)
         self.login_requested.emit(
             self.form.server, self.form.username, self.password.text(), self.form.extension

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 from ..models.outbox import Outbox
 from . import shortcuts as keys
 from .booking import BookingView
-from .labels import t
 from .language import Retranslating
 from .mobility import MobilityView
 from .pop import PopView
@@ -120,27 +119,27 @@ class MainWindow(Retranslating, QMainWindow):
         self.help_menu.addAction(self.help_action)
 
     def retranslate(self) -> None:
-        self.setWindowTitle(t("CTI アシスタント"))
-        titles = (t("住民カード"), t("予約"), t("移動支援"), t("通話メモ"))
+        self.setWindowTitle(self.tr("CTI アシスタント"))
+        titles = (self.tr("住民カード"), self.tr("予約"), self.tr("移動支援"), self.tr("通話メモ"))
         for i, (title, key) in enumerate(
             zip(titles, (keys.CARD, keys.BOOKING, keys.MOBILITY, keys.WRAPUP), strict=True)
         ):
             self.tabs.setTabText(i, f"{title} ({key})")
-        self.sections.setTabText(0, f"{t('通話対応')} ({keys.CARD})")
+        self.sections.setTabText(0, self.tr("通話対応") + f" ({keys.CARD})")
         if self.board is not None:
             self.sections.setTabText(
-                self.sections.indexOf(self.board), f"{t('監視ボード')} ({keys.BOARD})"
+                self.sections.indexOf(self.board), self.tr("監視ボード") + f" ({keys.BOARD})"
             )
         if self.venues is not None:
             self.sections.setTabText(
-                self.sections.indexOf(self.venues), f"{t('会場・枠')} ({keys.VENUES})"
+                self.sections.indexOf(self.venues), self.tr("会場・枠") + f" ({keys.VENUES})"
             )
-        self.board_action.setText(t("監視ボード"))
-        self.venues_action.setText(t("会場・枠"))
-        self.view_menu.setTitle(t("表示(&V)"))
-        self.lang_menu.setTitle(t("言語 / Language"))
-        self.help_menu.setTitle(t("ヘルプ(&H)"))
-        self.help_action.setText(t("ショートカット一覧"))
+        self.board_action.setText(self.tr("監視ボード"))
+        self.venues_action.setText(self.tr("会場・枠"))
+        self.view_menu.setTitle(self.tr("表示(&V)"))
+        self.lang_menu.setTitle(self.tr("言語 / Language"))
+        self.help_menu.setTitle(self.tr("ヘルプ(&H)"))
+        self.help_action.setText(self.tr("ショートカット一覧"))
         self.set_connection(*self._state)
         self._update_pending()
 
@@ -237,9 +236,11 @@ class MainWindow(Retranslating, QMainWindow):
     def set_connection(self, state: str, detail: str) -> None:
         self._state = (state, detail)
         texts = {
-            "connected": t("● 接続中"),
-            "connecting": t("… 接続しています"),
-            "reconnecting": t("⚠ 切断 — 再接続しています（{s} 秒後に再試行）").format(s=detail)
+            "connected": self.tr("● 接続中"),
+            "connecting": self.tr("… 接続しています"),
+            "reconnecting": self.tr("⚠ 切断 — 再接続しています（{s} 秒後に再試行）").format(
+                s=detail
+            )
             if detail and "." in detail
             else t("⚠ 切断 — 再接続しています"),
             "disconnected": t("○ 未接続"),
@@ -255,9 +256,9 @@ class MainWindow(Retranslating, QMainWindow):
         failed = len(self.outbox.failed())
         parts = []
         if n:
-            parts.append(t("送信待ち {n}件").format(n=n))
+            parts.append(self.tr("送信待ち {n}件").format(n=n))
         if failed:
-            parts.append(t("送信失敗 {n}件").format(n=failed))
+            parts.append(self.tr("送信失敗 {n}件").format(n=failed))
         self.pending.setText("　".join(parts))
 
     def show_shortcuts(self) -> None:

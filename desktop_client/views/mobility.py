@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
 from ..models.forms import MobilityFormModel
 from . import shortcuts as keys
 from .forms import FormView
-from .labels import t
 
 
 class MobilityView(FormView, QWidget):
@@ -55,11 +54,11 @@ class MobilityView(FormView, QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self._labels["pickup"].setText(t("迎え先の住所"))
-        self._labels["notes"].setText(t("メモ"))
-        self.wheelchair.setText(t("車いすを使う(&W)"))
-        self.companion.setText(t("付き添いあり(&C)"))
-        self.submit.setText(keys.with_key(t("移動支援を登録"), keys.SUBMIT))
+        self._labels["pickup"].setText(self.tr("迎え先の住所"))
+        self._labels["notes"].setText(self.tr("メモ"))
+        self.wheelchair.setText(self.tr("車いすを使う(&W)"))
+        self.companion.setText(self.tr("付き添いあり(&C)"))
+        self.submit.setText(keys.with_key(self.tr("移動支援を登録"), keys.SUBMIT))
         self.refresh()
 
     def refresh(self) -> None:
@@ -75,9 +74,9 @@ class MobilityView(FormView, QWidget):
         finally:
             self._rendering = False
         if m.booking_id is not None:
-            self.tie.setText(t("予約 #{id} に紐づけます").format(id=m.booking_id))
+            self.tie.setText(self.tr("予約 #{id} に紐づけます").format(id=m.booking_id))
         elif m.booking_key is not None:
-            self.tie.setText(t("送信待ちの予約に紐づけます（予約の登録後に送信）"))
+            self.tie.setText(self.tr("送信待ちの予約に紐づけます（予約の登録後に送信）"))
         else:
             self.tie.setText(t("予約なし（予約の前に登録することもできます）"))
         self._show_state(t("移動支援を登録しました。"))

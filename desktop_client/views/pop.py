@@ -20,7 +20,7 @@ from ..models.pop import PopModel
 from ..models.search import BARCODE_LENGTH, FIELDS, SearchModel, barcode_digits
 from . import shortcuts as keys
 from .candidates import CandidateTree
-from .labels import barcode_text, call_state_text, caller_text, t
+from .labels import barcode_text, call_state_text, caller_text
 from .language import Retranslating
 
 DEBOUNCE_MS = 250
@@ -128,9 +128,9 @@ class PopView(Retranslating, QWidget):
             edit.returnPressed.connect(self._results_focus)
 
     def retranslate(self) -> None:
-        self.confirm_button.setText(keys.with_key(t("この方で確定"), "Enter / F2"))
-        self.confirm_button.setToolTip(t("先頭（選択中）の候補を確定"))
-        self.search_box.setTitle(keys.with_key(t("検索"), keys.SEARCH))
+        self.confirm_button.setText(keys.with_key(self.tr("この方で確定"), "Enter / F2"))
+        self.confirm_button.setToolTip(self.tr("先頭（選択中）の候補を確定"))
+        self.search_box.setTitle(keys.with_key(self.tr("検索"), keys.SEARCH))
         placeholders = {
             "name": t("氏名（漢字・カナ）"),
             "birth": t("例: S17.4.1 / 昭和17年 / 1942"),
@@ -138,16 +138,16 @@ class PopView(Retranslating, QWidget):
             "address": t("例: 字浜 123"),
         }
         names = {
-            "name": t("氏名"),
-            "birth": t("生年月日"),
-            "phone": t("電話"),
-            "address": t("住所"),
+            "name": self.tr("氏名"),
+            "birth": self.tr("生年月日"),
+            "phone": self.tr("電話"),
+            "address": self.tr("住所"),
         }
         for f in FIELDS:
             self.fields[f].setPlaceholderText(placeholders[f])
             self._field_labels[f].setText(names[f])
-        self._barcode_label.setText(keys.with_key(t("はがき番号"), keys.BARCODE))
-        self.barcode.setPlaceholderText(t("12桁（読み上げ・スキャナー）"))
+        self._barcode_label.setText(keys.with_key(self.tr("はがき番号"), keys.BARCODE))
+        self.barcode.setPlaceholderText(self.tr("12桁（読み上げ・スキャナー）"))
         self.tree.retranslate()
         self.results.retranslate()
         self.refresh()
@@ -157,7 +157,7 @@ class PopView(Retranslating, QWidget):
     def refresh(self) -> None:
         pop = self.model.pop
         if pop is None:
-            self.caller.setText(t("着信待ち"))
+            self.caller.setText(self.tr("着信待ち"))
             self.meta.setText("")
             self.lookup_error.hide()
             self.tree.clear()
@@ -165,11 +165,11 @@ class PopView(Retranslating, QWidget):
         self.caller.setText(caller_text(pop.caller))
         self._update_wait()
         if pop.lookup_error == "pending":  # the server sends the full pop when its lookup ends
-            self.lookup_error.setText(t("台帳を照会中…"))
+            self.lookup_error.setText(self.tr("台帳を照会中…"))
         elif pop.lookup_error:
-            self.lookup_error.setText(t("台帳を照会できませんでした。検索してください。"))
+            self.lookup_error.setText(self.tr("台帳を照会できませんでした。検索してください。"))
         elif not pop.households:
-            self.lookup_error.setText(t("該当する住民がいません。検索してください。"))
+            self.lookup_error.setText(self.tr("該当する住民がいません。検索してください。"))
         self.lookup_error.setVisible(bool(pop.lookup_error) or not pop.households)
         self.tree.show_households(pop.households)
         self.tree.select_index(self.model.selected)
@@ -189,13 +189,13 @@ class PopView(Retranslating, QWidget):
     def refresh_search(self) -> None:
         s = self.search
         if s.busy:
-            self.search_state.setText(t("検索中…"))
+            self.search_state.setText(self.tr("検索中…"))
         elif s.error:
             self.search_state.setText(s.error)
         elif s.query.is_empty():
-            self.search_state.setText(t("入力すると候補が表示されます"))
+            self.search_state.setText(self.tr("入力すると候補が表示されます"))
         else:
-            self.search_state.setText(t("{n}件").format(n=len(s.results)))
+            self.search_state.setText(self.tr("{n}件").format(n=len(s.results)))
         if not s.busy:
             self.results.show_flat(s.results)
         self.barcode_state.setText(barcode_text(s.barcode_error, s.barcode_length))

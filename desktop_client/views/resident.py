@@ -28,7 +28,6 @@ from .labels import (
     sex_text,
     slot_time_text,
     status_text,
-    t,
     when_text,
     yes_no,
 )
@@ -131,20 +130,32 @@ class ResidentCardView(Retranslating, QScrollArea):
         for k, label in keys.items():
             self._keys[k].setText(label)
         titles = {
-            "members": t("世帯員"),
-            "intents": t("意向確認"),
-            "bookings": t("予約"),
-            "mobility": t("移動支援"),
-            "calls": t("過去の通話"),
+            "members": self.tr("世帯員"),
+            "intents": self.tr("意向確認"),
+            "bookings": self.tr("予約"),
+            "mobility": self.tr("移動支援"),
+            "calls": self.tr("過去の通話"),
         }
         for k, title in titles.items():
             self.boxes[k].setTitle(title)
         heads = {
-            "members": [t("氏名"), t("カナ"), t("生年月日"), t("年齢")],
-            "intents": [t("接種希望"), t("移動支援"), t("経路"), t("受付日時"), t("メモ")],
-            "bookings": [t("会場"), t("日時"), t("状態"), t("番号")],
-            "mobility": [t("迎え先"), t("車いす"), t("付き添い"), t("状態"), t("メモ")],
-            "calls": [t("日時"), t("結果"), t("メモ")],
+            "members": [self.tr("氏名"), self.tr("カナ"), self.tr("生年月日"), self.tr("年齢")],
+            "intents": [
+                self.tr("接種希望"),
+                self.tr("移動支援"),
+                self.tr("経路"),
+                self.tr("受付日時"),
+                self.tr("メモ"),
+            ],
+            "bookings": [self.tr("会場"), self.tr("日時"), self.tr("状態"), self.tr("番号")],
+            "mobility": [
+                self.tr("迎え先"),
+                self.tr("車いす"),
+                self.tr("付き添い"),
+                self.tr("状態"),
+                self.tr("メモ"),
+            ],
+            "calls": [self.tr("日時"), self.tr("結果"), self.tr("メモ")],
         }
         for k, labels in heads.items():
             self.tables[k].setHorizontalHeaderLabels(labels)
@@ -153,7 +164,7 @@ class ResidentCardView(Retranslating, QScrollArea):
     def refresh(self) -> None:
         card = self.model.card
         self.empty.setVisible(card is None)
-        self.empty.setText(self.model.error or t("候補を確定すると住民カードが表示されます"))
+        self.empty.setText(self.model.error or self.tr("候補を確定すると住民カードが表示されます"))
         shown = (self.name, *self.values.values(), *self._keys.values(), *self.boxes.values())
         for w in (*shown, *([self.intent_form] if self.intent_form else [])):
             w.setVisible(card is not None)

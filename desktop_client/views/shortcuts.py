@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout
 
-from .labels import t
+from ..i18n import QT_TRANSLATE_NOOP, translate
 
 CONFIRM = "F2"
 SEARCH = "F3"
@@ -65,12 +65,12 @@ def with_key(label: str, key: str) -> str:
 class ShortcutsDialog(QDialog):
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
-        self.setWindowTitle(t("ショートカット一覧"))
+        self.setWindowTitle(self.tr("ショートカット一覧"))
         table = QTableWidget(len(TABLE), 2, self)
-        table.setHorizontalHeaderLabels([t("キー"), t("操作")])
+        table.setHorizontalHeaderLabels([self.tr("キー"), self.tr("操作")])
         for row, (keys, what) in enumerate(TABLE):
             table.setItem(row, 0, QTableWidgetItem(keys))
-            table.setItem(row, 1, QTableWidgetItem(t(what)))
+            table.setItem(row, 1, QTableWidgetItem(translate("shortcuts", what)))
         table.verticalHeader().hide()
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         table.horizontalHeader().setStretchLastSection(True)

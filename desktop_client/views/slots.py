@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from cti_server.protocol import SlotInfo
 
 from ..models.forms import SlotChoice
-from .labels import slot_time_text, t
+from .labels import slot_time_text
 
 ROLE_ID = Qt.ItemDataRole.UserRole
 
@@ -50,7 +50,9 @@ class SlotTable(QTableWidget):
         self.itemSelectionChanged.connect(self._selected)
 
     def retranslate(self) -> None:
-        self.setHorizontalHeaderLabels([t("時間"), t("定員"), t("予約済"), t("残り")])
+        self.setHorizontalHeaderLabels(
+            [self.tr("時間"), self.tr("定員"), self.tr("予約済"), self.tr("残り")]
+        )
 
     def refresh(self) -> None:
         m = self.choice

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from ..models.venues import VenueAdminModel
 from . import shortcuts as keys
 from .forms import StatusLine
-from .labels import day_text, t, venue_admin_status
+from .labels import day_text, venue_admin_status
 from .language import Retranslating
 from .slots import SlotTable, pick_rows
 
@@ -155,30 +155,30 @@ class VenueAdminView(Retranslating, QWidget):
             editor.installEventFilter(guard)
 
     def retranslate(self) -> None:
-        self.boxes["venues"].setTitle(t("会場"))
-        self.boxes["slots"].setTitle(t("枠"))
-        self.boxes["bulk"].setTitle(t("枠を一括追加（この日）"))
-        self.venues.setHorizontalHeaderLabels([t("会場名"), t("住所"), t("状態")])
+        self.boxes["venues"].setTitle(self.tr("会場"))
+        self.boxes["slots"].setTitle(self.tr("枠"))
+        self.boxes["bulk"].setTitle(self.tr("枠を一括追加（この日）"))
+        self.venues.setHorizontalHeaderLabels([self.tr("会場名"), self.tr("住所"), self.tr("状態")])
         self.slots.retranslate()
         words = {
-            "name": t("会場名"),
-            "address": t("住所"),
-            "day": t("日付"),
-            "capacity": t("定員"),
-            "start": t("開始時刻"),
-            "end": t("終了時刻"),
-            "minutes": t("1枠の長さ（分）"),
-            "bulk_capacity": t("1枠の定員"),
+            "name": self.tr("会場名"),
+            "address": self.tr("住所"),
+            "day": self.tr("日付"),
+            "capacity": self.tr("定員"),
+            "start": self.tr("開始時刻"),
+            "end": self.tr("終了時刻"),
+            "minutes": self.tr("1枠の長さ（分）"),
+            "bulk_capacity": self.tr("1枠の定員"),
         }
         for key, text in words.items():
             self._labels[key].setText(text)
-        self.add_button.setText(keys.with_key(t("新しい会場として追加"), keys.VENUE_ADD))
-        self.save_button.setText(keys.with_key(t("会場名・住所を保存"), keys.VENUE_SAVE))
-        self.capacity_button.setText(keys.with_key(t("定員を変更"), keys.CAPACITY))
-        self.delete_button.setText(keys.with_key(t("枠を削除"), keys.SLOT_DELETE))
-        self.bulk_button.setText(keys.with_key(t("枠を追加"), keys.SUBMIT))
-        self.name.setPlaceholderText(t("例: 中総合会館"))
-        self.address.setPlaceholderText(t("例: 舞鶴市字浜 1"))
+        self.add_button.setText(keys.with_key(self.tr("新しい会場として追加"), keys.VENUE_ADD))
+        self.save_button.setText(keys.with_key(self.tr("会場名・住所を保存"), keys.VENUE_SAVE))
+        self.capacity_button.setText(keys.with_key(self.tr("定員を変更"), keys.CAPACITY))
+        self.delete_button.setText(keys.with_key(self.tr("枠を削除"), keys.SLOT_DELETE))
+        self.bulk_button.setText(keys.with_key(self.tr("枠を追加"), keys.SUBMIT))
+        self.name.setPlaceholderText(self.tr("例: 中総合会館"))
+        self.address.setPlaceholderText(self.tr("例: 舞鶴市字浜 1"))
         self.refresh()
 
     # ------------------------------------------------------------------ rendering
@@ -199,12 +199,14 @@ class VenueAdminView(Retranslating, QWidget):
         if slot is not None and self._capacity_for != slot.slot_id:
             self.capacity.setValue(slot.capacity)
             self._capacity_for = slot.slot_id
-        title = t("無効にする") if venue is None or venue.active else t("有効に戻す")
+        title = self.tr("無効にする") if venue is None or venue.active else self.tr("有効に戻す")
         self.toggle_button.setText(keys.with_key(title, keys.VENUE_TOGGLE))
-        self.venue_title.setText(f"<b>{venue.name}</b>" if venue else t("会場を選んでください"))
+        self.venue_title.setText(
+            f"<b>{venue.name}</b>" if venue else self.tr("会場を選んでください")
+        )
         capacity, booked = m.totals()
         self.totals.setText(
-            t("この日: {n}枠　定員 {cap}　予約済 {booked}　残り {left}").format(
+            self.tr("この日: {n}枠　定員 {cap}　予約済 {booked}　残り {left}").format(
                 n=len(m.slots), cap=capacity, booked=booked, left=capacity - booked
             )
         )
@@ -220,7 +222,7 @@ class VenueAdminView(Retranslating, QWidget):
         m = self.model
         self.venues.setRowCount(len(m.venues))
         for r, v in enumerate(m.venues):
-            state = t("受付中") if v.active else t("無効")
+            state = self.tr("受付中") if v.active else self.tr("無効")
             for c, text in enumerate((v.name, v.address, state)):
                 item = QTableWidgetItem(text)
                 item.setData(ROLE_ID, v.venue_id)

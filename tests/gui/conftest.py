@@ -1,9 +1,4 @@
-"""GUI fixtures: a fake contract server on a real port, and a client built against it.
-
-Every GUI test runs with ``compat.immortalize_none()`` in force (autouse, session-wide), also the
-ones that build a single view without ``app.build()``: PySide6 6.12 on CPython 3.11 drops a
-reference to None/True/False on each void call, and a long view test would end in none_dealloc.
-"""
+"""GUI fixtures: a fake contract server on a real port, and a client built against it."""
 
 from __future__ import annotations
 
@@ -16,14 +11,8 @@ from PySide6.QtCore import QSettings
 
 from desktop_client import demo_data
 from desktop_client.app import Client, build
-from desktop_client.compat import immortalize_none
 from desktop_client.link import ServerLink
 from tests.gui.fake_server import FakeServer, FakeState
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _immortal_none() -> None:
-    immortalize_none()
 
 
 @pytest.fixture
