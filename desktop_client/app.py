@@ -21,7 +21,6 @@ from .admin import VenueAdminController
 from .agent_state import AgentStateController
 from .api import Reply
 from .call_header import CallHeaderController
-from .compat import immortalize_none
 from .controller import Controller
 from .i18n import Translations
 from .link import ServerLink

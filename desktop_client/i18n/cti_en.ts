@@ -2,6 +2,45 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="ja_JP">
 <context>
+    <name>AgentStateView</name>
+    <message>
+        <source>休止…</source>
+        <translation>Pause…</translation>
+    </message>
+    <message>
+        <source>内線 {ext}</source>
+        <translation>Ext. {ext}</translation>
+    </message>
+    <message>
+        <source>状態不明</source>
+        <translation>State unknown</translation>
+    </message>
+    <message>
+        <source>後処理を完了</source>
+        <translation>Finish after-call work</translation>
+    </message>
+    <message>
+        <source>受付可にする</source>
+        <translation>Ready</translation>
+    </message>
+    <message>
+        <source>この内線はどのキューにも入っていません。</source>
+        <translation>This extension is in no queue.</translation>
+    </message>
+    <message>
+        <source>残り {time}</source>
+        <translation>{time} left</translation>
+    </message>
+    <message>
+        <source>休止する</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <source>休止の理由:</source>
+        <translation>Reason for the pause:</translation>
+    </message>
+</context>
+<context>
     <name>BoardCharts</name>
     <message>
         <source>待ち呼数（区間最大）</source>
@@ -131,6 +170,37 @@
     </message>
 </context>
 <context>
+    <name>CallHeaderView</name>
+    <message>
+        <source>着信待ち</source>
+        <translation>Waiting for a call</translation>
+    </message>
+    <message>
+        <source>キュー: {queue}</source>
+        <translation>Queue: {queue}</translation>
+    </message>
+    <message>
+        <source>住民未確認</source>
+        <translation>Resident not confirmed</translation>
+    </message>
+    <message>
+        <source>{date}生</source>
+        <translation>born {date}</translation>
+    </message>
+    <message>
+        <source>世帯 {no}（{n}人）</source>
+        <translation>Household {no} ({n})</translation>
+    </message>
+    <message>
+        <source>待ち {time}</source>
+        <translation>Wait {time}</translation>
+    </message>
+    <message>
+        <source>通話 {time}</source>
+        <translation>Talk {time}</translation>
+    </message>
+</context>
+<context>
     <name>CandidateTree</name>
     <message>
         <source>番号</source>
@@ -153,12 +223,23 @@
         <translation>Age</translation>
     </message>
     <message>
+        <source>状況</source>
+        <translation>Status</translation>
+    </message>
+    <message>
         <source>世帯 {no}</source>
         <translation>Household {no}</translation>
     </message>
     <message>
         <source>世帯不明</source>
         <translation>Household unknown</translation>
+    </message>
+</context>
+<context>
+    <name>ExtensionLabel</name>
+    <message>
+        <source>内線 {ext}</source>
+        <translation>Ext. {ext}</translation>
     </message>
 </context>
 <context>
@@ -318,6 +399,10 @@
         <translation>✖ Server version not supported</translation>
     </message>
     <message>
+        <source>✖ ログアウトされました — ログインし直してください</source>
+        <translation>✖ Signed out — please log in again</translation>
+    </message>
+    <message>
         <source>送信待ち {n}件</source>
         <translation>{n} waiting to send</translation>
     </message>
@@ -384,8 +469,8 @@
         <translation>Name (kanji or kana)</translation>
     </message>
     <message>
-        <source>例: S17.4.1 / 1942-04-01</source>
-        <translation>e.g. S17.4.1 / 1942-04-01</translation>
+        <source>例: S17.4.1 / 昭和17年 / 1942</source>
+        <translation>e.g. S17.4.1 / Shōwa 17 / 1942</translation>
     </message>
     <message>
         <source>例: 0773-62-1234</source>
@@ -457,6 +542,10 @@
     <message>
         <source>カナ</source>
         <translation>Kana</translation>
+    </message>
+    <message>
+        <source>宛名番号</source>
+        <translation>Resident no.</translation>
     </message>
     <message>
         <source>生年月日</source>
@@ -592,6 +681,10 @@
         <source>満員</source>
         <translation>Full</translation>
     </message>
+    <message>
+        <source>受付終了</source>
+        <translation>Closed</translation>
+    </message>
 </context>
 <context>
     <name>StatusLine</name>
@@ -606,6 +699,25 @@
     <message>
         <source>送信できませんでした: </source>
         <translation>Could not be sent: </translation>
+    </message>
+    <message>
+        <source>サーバーと切断中です。送信待ちの間は変更できません。接続が戻りしだい送信します。</source>
+        <translation>The server is unreachable. The entry is locked while it waits and will be sent when the connection is back.</translation>
+    </message>
+    <message>
+        <source>変更が保存されていません。もう一度保存してください。</source>
+        <translation>Changes not saved yet. Please save again.</translation>
+    </message>
+</context>
+<context>
+    <name>SubjectBar</name>
+    <message>
+        <source>対象: {who}</source>
+        <translation>For: {who}</translation>
+    </message>
+    <message>
+        <source>通話: {call}</source>
+        <translation>Call: {call}</translation>
     </message>
 </context>
 <context>
@@ -729,8 +841,12 @@
 <context>
     <name>WrapUpView</name>
     <message>
-        <source>結果</source>
-        <translation>Outcome</translation>
+        <source>通話の切替</source>
+        <translation>Switch call</translation>
+    </message>
+    <message>
+        <source>結果（複数可）</source>
+        <translation>Result (one or more)</translation>
     </message>
     <message>
         <source>メモ</source>
@@ -741,20 +857,122 @@
         <translation>Save to call record</translation>
     </message>
     <message>
-        <source>（選んでください）</source>
-        <translation>(choose)</translation>
+        <source>通話: {call}</source>
+        <translation>Call: {call}</translation>
     </message>
     <message>
-        <source>通話 {id}</source>
-        <translation>Call {id}</translation>
+        <source>（表示中）</source>
+        <translation> (shown)</translation>
+    </message>
+    <message>
+        <source>未保存の通話メモ（ほかに {n} 件）</source>
+        <translation>Unsaved wrap-ups ({n} more)</translation>
     </message>
     <message>
         <source>通話なし</source>
         <translation>No call</translation>
     </message>
     <message>
+        <source>対象: {who}</source>
+        <translation>For: {who}</translation>
+    </message>
+    <message>
         <source>通話記録に保存しました。</source>
         <translation>Saved to the call record.</translation>
+    </message>
+</context>
+<context>
+    <name>agent_state</name>
+    <message>
+        <source>休憩</source>
+        <translation>Break</translation>
+    </message>
+    <message>
+        <source>研修</source>
+        <translation>Training</translation>
+    </message>
+    <message>
+        <source>事務作業</source>
+        <translation>Paperwork</translation>
+    </message>
+    <message>
+        <source>打合せ</source>
+        <translation>Meeting</translation>
+    </message>
+    <message>
+        <source>受付可</source>
+        <translation>Available</translation>
+    </message>
+    <message>
+        <source>休止中</source>
+        <translation>Paused</translation>
+    </message>
+    <message>
+        <source>後処理</source>
+        <translation>After-call work</translation>
+    </message>
+    <message>
+        <source>着信中</source>
+        <translation>Ringing</translation>
+    </message>
+    <message>
+        <source>通話中</source>
+        <translation>In call</translation>
+    </message>
+    <message>
+        <source>電話機が未接続</source>
+        <translation>Phone not connected</translation>
+    </message>
+    <message>
+        <source>キュー未参加</source>
+        <translation>In no queue</translation>
+    </message>
+    <message>
+        <source>状態不明</source>
+        <translation>State unknown</translation>
+    </message>
+    <message>
+        <source>スーパーバイザー</source>
+        <translation>A supervisor</translation>
+    </message>
+    <message>
+        <source>{who} さんが休止にしました（{reason}）</source>
+        <translation>{who} paused you ({reason})</translation>
+    </message>
+    <message>
+        <source>{who} さんが休止を解除しました</source>
+        <translation>{who} unpaused you</translation>
+    </message>
+    <message>
+        <source>PBX で休止になりました（{reason}）</source>
+        <translation>Paused at the PBX ({reason})</translation>
+    </message>
+    <message>
+        <source>PBX で休止が解除されました</source>
+        <translation>Unpaused at the PBX</translation>
+    </message>
+</context>
+<context>
+    <name>board</name>
+    <message>
+        <source>非通知</source>
+        <translation>Withheld</translation>
+    </message>
+    <message>
+        <source>公衆電話</source>
+        <translation>Payphone</translation>
+    </message>
+    <message>
+        <source>表示圏外</source>
+        <translation>Unavailable</translation>
+    </message>
+    <message>
+        <source>番号不正</source>
+        <translation>Invalid number</translation>
+    </message>
+    <message>
+        <source>番号なし</source>
+        <translation>No number</translation>
     </message>
 </context>
 <context>
@@ -822,6 +1040,10 @@
     <message>
         <source>15分ごと</source>
         <translation>Per 15 minutes</translation>
+    </message>
+    <message>
+        <source>待っている呼</source>
+        <translation>Callers waiting</translation>
     </message>
     <message>
         <source>キュー</source>
@@ -911,6 +1133,18 @@
         <source>予約 / 定員</source>
         <translation>Booked / capacity</translation>
     </message>
+    <message>
+        <source>順番</source>
+        <translation>Position</translation>
+    </message>
+    <message>
+        <source>番号</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>待ち時間</source>
+        <translation>Wait</translation>
+    </message>
 </context>
 <context>
     <name>board_thresholds</name>
@@ -945,6 +1179,115 @@
     <message>
         <source>放棄率：警告（%以上）</source>
         <translation>Abandon rate: alert from (%)</translation>
+    </message>
+</context>
+<context>
+    <name>call_header</name>
+    <message>
+        <source>予約なし</source>
+        <translation>No booking</translation>
+    </message>
+    <message>
+        <source>予約: {venue} {when}</source>
+        <translation>Booking: {venue} {when}</translation>
+    </message>
+    <message>
+        <source>車椅子</source>
+        <translation>Wheelchair</translation>
+    </message>
+    <message>
+        <source>付き添い</source>
+        <translation>Companion</translation>
+    </message>
+    <message>
+        <source>移動支援: {needs}</source>
+        <translation>Mobility support: {needs}</translation>
+    </message>
+    <message>
+        <source>あり</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>移動支援: 希望あり（意向）</source>
+        <translation>Mobility support: wanted (intent)</translation>
+    </message>
+    <message>
+        <source>前回 {day}: {what}</source>
+        <translation>Last call {day}: {what}</translation>
+    </message>
+</context>
+<context>
+    <name>candidates</name>
+    <message>
+        <source>予約済</source>
+        <translation>Booked</translation>
+    </message>
+    <message>
+        <source>接種済</source>
+        <translation>attended</translation>
+    </message>
+    <message>
+        <source>移動支援</source>
+        <translation>Mobility</translation>
+    </message>
+    <message>
+        <source>通話歴あり</source>
+        <translation>Called before</translation>
+    </message>
+</context>
+<context>
+    <name>form_labels</name>
+    <message>
+        <source>通話</source>
+        <translation>Call</translation>
+    </message>
+    <message>
+        <source>対象者が確定していません。通話の候補から確定してください。</source>
+        <translation>No resident confirmed. Confirm one of the call&apos;s candidates first.</translation>
+    </message>
+    <message>
+        <source>&#x3000;宛名番号 {no}</source>
+        <translation>  Resident no. {no}</translation>
+    </message>
+    <message>
+        <source>迎え先 {address}</source>
+        <translation>pickup {address}</translation>
+    </message>
+    <message>
+        <source>車いす</source>
+        <translation>Wheelchair</translation>
+    </message>
+    <message>
+        <source>付き添い</source>
+        <translation>Companion</translation>
+    </message>
+    <message>
+        <source>メモ {notes}</source>
+        <translation>notes {notes}</translation>
+    </message>
+    <message>
+        <source>［未登録の移動支援］</source>
+        <translation>[Mobility request not sent] </translation>
+    </message>
+    <message>
+        <source>接種希望 {a}</source>
+        <translation>wants vaccination: {a}</translation>
+    </message>
+    <message>
+        <source>移動支援 {a}</source>
+        <translation>mobility support: {a}</translation>
+    </message>
+    <message>
+        <source>［未記録の意向確認］</source>
+        <translation>[Intent not recorded] </translation>
+    </message>
+    <message>
+        <source>生年月日を読めません。例: S17.4.1 / 昭和17年 / 1942</source>
+        <translation>Cannot read the birth date. E.g. S17.4.1 / Shōwa 17 / 1942</translation>
+    </message>
+    <message>
+        <source>電話番号は3桁以上入力してください。</source>
+        <translation>Type at least 3 digits of the phone number.</translation>
     </message>
 </context>
 <context>
@@ -1142,6 +1485,10 @@
         <translation>Booking cancelled</translation>
     </message>
     <message>
+        <source>意向確認</source>
+        <translation>Intent confirmation</translation>
+    </message>
+    <message>
         <source>問い合わせのみ</source>
         <translation>Inquiry only</translation>
     </message>
@@ -1218,6 +1565,10 @@
         <translation>This slot is full. Please choose another slot.</translation>
     </message>
     <message>
+        <source>この枠はすでに始まっています。別の枠を選んでください。</source>
+        <translation>This slot has already started. Please choose another slot.</translation>
+    </message>
+    <message>
         <source>この方はすでに予約があります。変更してください。</source>
         <translation>This person already has a booking. Change it instead.</translation>
     </message>
@@ -1230,12 +1581,28 @@
         <translation>Please log in again.</translation>
     </message>
     <message>
+        <source>ユーザー名またはパスワードが違います。</source>
+        <translation>Wrong user name or password.</translation>
+    </message>
+    <message>
+        <source>ログインの失敗が続いたため、しばらくログインできません。</source>
+        <translation>Too many failed log-ins: logging in is blocked for a while.</translation>
+    </message>
+    <message>
         <source>権限がありません。</source>
         <translation>Not allowed.</translation>
     </message>
     <message>
+        <source>この内線番号ではログインできません。内線番号を確かめてください。</source>
+        <translation>You may not log in at this extension. Check the extension number.</translation>
+    </message>
+    <message>
         <source>入力に誤りがあります。</source>
         <translation>Some input is invalid.</translation>
+    </message>
+    <message>
+        <source>ほかの変更と重なったため、受け付けられませんでした。もう一度お試しください。</source>
+        <translation>Another change came at the same time, so this was not accepted. Please try again.</translation>
     </message>
     <message>
         <source>サーバーに接続できません。</source>
@@ -1244,6 +1611,10 @@
     <message>
         <source>先に送った予約が登録されなかったため、送信しませんでした。</source>
         <translation>Not sent, because the booking it depends on was not accepted.</translation>
+    </message>
+    <message>
+        <source>先に送った予約が見つからないため、送信しませんでした。</source>
+        <translation>Not sent: the booking it depends on is no longer there.</translation>
     </message>
     <message>
         <source>何度送っても受け付けられませんでした。</source>
@@ -1260,6 +1631,10 @@
     <message>
         <source>サーバーが要求を理解できませんでした。</source>
         <translation>The server did not understand the request.</translation>
+    </message>
+    <message>
+        <source>サーバーが準備中です。数秒後にもう一度お試しください。</source>
+        <translation>The server is getting ready. Please try again in a few seconds.</translation>
     </message>
     <message>
         <source>サーバーが受け付けませんでした。</source>
@@ -1302,28 +1677,28 @@
         <translation>Wants vaccination</translation>
     </message>
     <message>
+        <source>定員は予約済みの {booked} 人より少なくできません。</source>
+        <translation>Capacity cannot go below the {booked} people already booked.</translation>
+    </message>
+    <message>
+        <source>{field}: 入力に誤りがあります。</source>
+        <translation>{field}: invalid input.</translation>
+    </message>
+    <message>
+        <source>予約のある枠は削除できません。定員を下げてください。</source>
+        <translation>A slot with bookings cannot be deleted; lower its capacity instead.</translation>
+    </message>
+    <message>
+        <source>同じ名前の会場がすでにあります。</source>
+        <translation>A venue with this name already exists.</translation>
+    </message>
+    <message>
         <source>移動支援</source>
         <translation>Mobility</translation>
     </message>
     <message>
         <source>メモ</source>
         <translation>Notes</translation>
-    </message>
-    <message>
-        <source>定員は予約済みの {booked} 人より少なくできません。（{message}）</source>
-        <translation>Capacity cannot go below the {booked} people already booked. ({message})</translation>
-    </message>
-    <message>
-        <source>{field}: 入力に誤りがあります。（{message}）</source>
-        <translation>{field}: invalid input. ({message})</translation>
-    </message>
-    <message>
-        <source>予約のある枠は削除できません。定員を下げてください。（{message}）</source>
-        <translation>A slot with bookings cannot be deleted; lower its capacity instead. ({message})</translation>
-    </message>
-    <message>
-        <source>同じ名前の会場がすでにあります。（{message}）</source>
-        <translation>A venue with this name already exists. ({message})</translation>
     </message>
     <message>
         <source>送信中…</source>
@@ -1379,6 +1754,17 @@
     </message>
 </context>
 <context>
+    <name>pause_dialog</name>
+    <message>
+        <source>休止する</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <source>キャンセル</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
     <name>shortcuts</name>
     <message>
         <source>先頭（選択中）の候補を確定</source>
@@ -1421,6 +1807,10 @@
         <translation>Venues and slots (supervisors, admins)</translation>
     </message>
     <message>
+        <source>監視ボード: 選択中のオペレーターを休止 / 再開</source>
+        <translation>Board: pause / resume the selected operator</translation>
+    </message>
+    <message>
         <source>はがき番号（バーコード）で探す</source>
         <translation>Find by postcard number (barcode)</translation>
     </message>
@@ -1451,6 +1841,14 @@
     <message>
         <source>検索を閉じて候補に戻る</source>
         <translation>Leave search, back to candidates</translation>
+    </message>
+    <message>
+        <source>休止する（理由を選ぶ）</source>
+        <translation>Pause (choose a reason)</translation>
+    </message>
+    <message>
+        <source>受付可にする / 後処理を完了</source>
+        <translation>Ready / finish after-call work</translation>
     </message>
     <message>
         <source>ショートカット一覧</source>

@@ -26,6 +26,8 @@ from cti_server.protocol import (
 from desktop_client.models.dates import local_time
 from desktop_client.models.observable import Observable
 
+from ..i18n import QT_TRANSLATE_NOOP
+
 
 @dataclass
 class Thresholds:
@@ -85,8 +87,13 @@ def service_level(
 
 
 # the same words as the pop's caller line (views/labels.caller_text); translation sources
-CALLER_TEXT = {"withheld": "非通知", "payphone": "公衆電話", "unavailable": "表示圏外",
-               "invalid": "番号不正", "": "番号なし"}  # fmt: skip
+CALLER_TEXT = {
+    "withheld": QT_TRANSLATE_NOOP("board", "非通知"),
+    "payphone": QT_TRANSLATE_NOOP("board", "公衆電話"),
+    "unavailable": QT_TRANSLATE_NOOP("board", "表示圏外"),
+    "invalid": QT_TRANSLATE_NOOP("board", "番号不正"),
+    "": QT_TRANSLATE_NOOP("board", "番号なし"),
+}
 
 
 def caller_text(caller: WaitingCall) -> str:

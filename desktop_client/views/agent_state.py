@@ -8,39 +8,47 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
+from ..i18n import QT_TRANSLATE_NOOP, translate
 from ..models.agent import AgentStateModel
 from ..models.dates import format_wait
 from . import shortcuts as keys
-from .labels import error_text, t
+from .labels import error_text
 from .language import Retranslating
 from .pause_dialog import ask_pause_reason
 
-PAUSE_REASONS = ["休憩", "研修", "事務作業", "打合せ"]
+PAUSE_REASONS = [
+    QT_TRANSLATE_NOOP("agent_state", "休憩"),
+    QT_TRANSLATE_NOOP("agent_state", "研修"),
+    QT_TRANSLATE_NOOP("agent_state", "事務作業"),
+    QT_TRANSLATE_NOOP("agent_state", "打合せ"),
+]
 COLOURS = {"available": "#1b5e20", "paused": "#b00020", "after_call": "#0d47a1",
            "in_call": "#333333", "ringing": "#8a5a00"}  # fmt: skip
 
 
 def state_text(state: str) -> str:
     return {
-        "available": t("受付可"),
-        "paused": t("休止中"),
-        "after_call": t("後処理"),
-        "ringing": t("着信中"),
-        "in_call": t("通話中"),
-        "unavailable": t("電話機が未接続"),
-        "logged_out": t("キュー未参加"),
-    }.get(state, t("状態不明"))
+        "available": translate("agent_state", "受付可"),
+        "paused": translate("agent_state", "休止中"),
+        "after_call": translate("agent_state", "後処理"),
+        "ringing": translate("agent_state", "着信中"),
+        "in_call": translate("agent_state", "通話中"),
+        "unavailable": translate("agent_state", "電話機が未接続"),
+        "logged_out": translate("agent_state", "キュー未参加"),
+    }.get(state, translate("agent_state", "状態不明"))
 
 
 def notice_text(by: str, name: str, paused: bool, reason: str) -> str:
     if by == "supervisor":
-        who = name or t("スーパーバイザー")
+        who = name or translate("agent_state", "スーパーバイザー")
         if paused:
-            return t("{who} さんが休止にしました（{reason}）").format(who=who, reason=reason)
-        return t("{who} さんが休止を解除しました").format(who=who)
+            return translate("agent_state", "{who} さんが休止にしました（{reason}）").format(
+                who=who, reason=reason
+            )
+        return translate("agent_state", "{who} さんが休止を解除しました").format(who=who)
     if paused:
-        return t("PBX で休止になりました（{reason}）").format(reason=reason)
-    return t("PBX で休止が解除されました")
+        return translate("agent_state", "PBX で休止になりました（{reason}）").format(reason=reason)
+    return translate("agent_state", "PBX で休止が解除されました")
 
 
 class AgentStateView(Retranslating, QWidget):
@@ -75,20 +83,20 @@ class AgentStateView(Retranslating, QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.pause_button.setText(keys.with_key(t("休止…"), keys.PAUSE))
+        self.pause_button.setText(keys.with_key(self.tr("休止…"), keys.PAUSE))
         self.refresh()
 
     def refresh(self) -> None:
         m = self.model
-        self.extension.setText(t("内線 {ext}").format(ext=m.extension or "—"))
+        self.extension.setText(self.tr("内線 {ext}").format(ext=m.extension or "—"))
         state = m.state
-        text = state_text(state) if state else t("状態不明")
+        text = state_text(state) if state else self.tr("状態不明")
         if state == "paused" and m.status is not None and m.status.reason:
             text = f"{text}（{m.status.reason}）"
         self.state.setText(text)
         colour = COLOURS.get(state, "#555555")
         self.state.setStyleSheet(f"color: {colour}; font-weight: bold; padding: 0 4px;")
-        title = t("後処理を完了") if state == "after_call" else t("受付可にする")
+        title = self.tr("後処理を完了") if state == "after_call" else self.tr("受付可にする")
         self.ready_button.setText(keys.with_key(title, keys.READY))
         self.ready_button.setEnabled(state in ("paused", "after_call") and not m.pending)
         self.pause_button.setEnabled(
@@ -101,7 +109,7 @@ class AgentStateView(Retranslating, QWidget):
         m, n = self.model, self.model.notice
         if m.error:
             text = (
-                t("この内線はどのキューにも入っていません。")
+                self.tr("この内線はどのキューにも入っていません。")
                 if m.error == "not_in_queue"
                 else error_text(m.error, m.message)
             )
@@ -119,7 +127,7 @@ class AgentStateView(Retranslating, QWidget):
             return
         left = m.remaining() if m.state == "after_call" else None
         if left is not None:
-            self.timer.setText(t("残り {time}").format(time=format_wait(left)))
+            self.timer.setText(self.tr("残り {time}").format(time=format_wait(left)))
         else:
             self.timer.setText(format_wait(m.elapsed()))
 
@@ -131,7 +139,9 @@ class AgentStateView(Retranslating, QWidget):
     def pause(self) -> None:
         if not self.pause_button.isEnabled():
             return
-        reasons = [t(r) for r in PAUSE_REASONS]
-        reason, ok = ask_pause_reason(self.window(), t("休止する"), t("休止の理由:"), reasons)
+        reasons = [translate("agent_state", r) for r in PAUSE_REASONS]
+        reason, ok = ask_pause_reason(
+            self.window(), self.tr("休止する"), self.tr("休止の理由:"), reasons
+        )
         if ok and reason:
             self.state_requested.emit(self.model.request("paused", reason))

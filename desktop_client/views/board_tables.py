@@ -11,26 +11,79 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget
 from ..i18n import QT_TRANSLATE_NOOP
 
 COLOURS = {"warn": QColor("#f5d37a"), "bad": QColor("#f4a3a0"), "ok": QColor("#c9ecd0")}
-STATES = {"available": "受付可", "ringing": "呼出中", "in_call": "通話中", "busy": "使用中",
-          "paused": "休止", "unavailable": "不在", "logged_out": "ログアウト"}  # fmt: skip
-REASONS = ["休憩", "研修", "事務作業", "打合せ"]
-SECTIONS = {"queues": "キュー（現在）", "today": "本日", "agents": "オペレーター",
-            "bookings": "予約状況", "intervals": "15分ごと",
-            "callers": "待っている呼"}  # fmt: skip
+STATES = {
+    "available": QT_TRANSLATE_NOOP("board_tables", "受付可"),
+    "ringing": QT_TRANSLATE_NOOP("board_tables", "呼出中"),
+    "in_call": QT_TRANSLATE_NOOP("board_tables", "通話中"),
+    "busy": QT_TRANSLATE_NOOP("board_tables", "使用中"),
+    "paused": QT_TRANSLATE_NOOP("board_tables", "休止"),
+    "unavailable": QT_TRANSLATE_NOOP("board_tables", "不在"),
+    "logged_out": QT_TRANSLATE_NOOP("board_tables", "ログアウト"),
+}
+REASONS = [
+    QT_TRANSLATE_NOOP("board_tables", "休憩"),
+    QT_TRANSLATE_NOOP("board_tables", "研修"),
+    QT_TRANSLATE_NOOP("board_tables", "事務作業"),
+    QT_TRANSLATE_NOOP("board_tables", "打合せ"),
+]
+SECTIONS = {
+    "queues": QT_TRANSLATE_NOOP("board_tables", "キュー（現在）"),
+    "today": QT_TRANSLATE_NOOP("board_tables", "本日"),
+    "agents": QT_TRANSLATE_NOOP("board_tables", "オペレーター"),
+    "bookings": QT_TRANSLATE_NOOP("board_tables", "予約状況"),
+    "intervals": QT_TRANSLATE_NOOP("board_tables", "15分ごと"),
+    "callers": QT_TRANSLATE_NOOP("board_tables", "待っている呼"),
+}
 # (header, definition key) per table
-QUEUE_COLS = [("キュー", ""), ("待ち呼", "waiting"), ("最長待ち", "longest_wait"),
-              ("受付可", "available"), ("呼出中", "ringing"), ("通話中", "in_call"),
-              ("休止", "paused"), ("不在", "unavailable")]  # fmt: skip
-TODAY_COLS = [("キュー", "day"), ("着信", "offered"), ("応答", "answered"), ("放棄", "abandoned"),
-              ("短時間放棄", "short_abandoned"), ("SL", "service_level"), ("平均待ち", "avg_wait"),
-              ("90%待ち", "p90_wait"), ("平均通話", "avg_talk")]  # fmt: skip
-AGENT_COLS = [("内線", ""), ("名前", "operator"), ("状態", ""), ("経過", ""), ("理由", "paused"),
-              ("本日応答", "answered_today"), ("平均通話", "avg_talk")]  # fmt: skip
-INTERVAL_COLS = [("時刻", "day"), ("最大待ち", "peak_waiting"), ("着信", "offered"),
-                 ("応答", "answered"), ("放棄", "abandoned"), ("短時間", "short_abandoned"),
-                 ("SL", "service_level")]  # fmt: skip
-BOOKING_COLS = [("日付", ""), ("会場", ""), ("予約 / 定員", "bookings")]
-CALLER_COLS = [("順番", "callers"), ("番号", "callers"), ("待ち時間", "callers")]
+QUEUE_COLS = [
+    (QT_TRANSLATE_NOOP("board_tables", "キュー"), ""),
+    (QT_TRANSLATE_NOOP("board_tables", "待ち呼"), "waiting"),
+    (QT_TRANSLATE_NOOP("board_tables", "最長待ち"), "longest_wait"),
+    (QT_TRANSLATE_NOOP("board_tables", "受付可"), "available"),
+    (QT_TRANSLATE_NOOP("board_tables", "呼出中"), "ringing"),
+    (QT_TRANSLATE_NOOP("board_tables", "通話中"), "in_call"),
+    (QT_TRANSLATE_NOOP("board_tables", "休止"), "paused"),
+    (QT_TRANSLATE_NOOP("board_tables", "不在"), "unavailable"),
+]
+TODAY_COLS = [
+    (QT_TRANSLATE_NOOP("board_tables", "キュー"), "day"),
+    (QT_TRANSLATE_NOOP("board_tables", "着信"), "offered"),
+    (QT_TRANSLATE_NOOP("board_tables", "応答"), "answered"),
+    (QT_TRANSLATE_NOOP("board_tables", "放棄"), "abandoned"),
+    (QT_TRANSLATE_NOOP("board_tables", "短時間放棄"), "short_abandoned"),
+    ("SL", "service_level"),
+    (QT_TRANSLATE_NOOP("board_tables", "平均待ち"), "avg_wait"),
+    (QT_TRANSLATE_NOOP("board_tables", "90%待ち"), "p90_wait"),
+    (QT_TRANSLATE_NOOP("board_tables", "平均通話"), "avg_talk"),
+]
+AGENT_COLS = [
+    (QT_TRANSLATE_NOOP("board_tables", "内線"), ""),
+    (QT_TRANSLATE_NOOP("board_tables", "名前"), "operator"),
+    (QT_TRANSLATE_NOOP("board_tables", "状態"), ""),
+    (QT_TRANSLATE_NOOP("board_tables", "経過"), ""),
+    (QT_TRANSLATE_NOOP("board_tables", "理由"), "paused"),
+    (QT_TRANSLATE_NOOP("board_tables", "本日応答"), "answered_today"),
+    (QT_TRANSLATE_NOOP("board_tables", "平均通話"), "avg_talk"),
+]
+INTERVAL_COLS = [
+    (QT_TRANSLATE_NOOP("board_tables", "時刻"), "day"),
+    (QT_TRANSLATE_NOOP("board_tables", "最大待ち"), "peak_waiting"),
+    (QT_TRANSLATE_NOOP("board_tables", "着信"), "offered"),
+    (QT_TRANSLATE_NOOP("board_tables", "応答"), "answered"),
+    (QT_TRANSLATE_NOOP("board_tables", "放棄"), "abandoned"),
+    (QT_TRANSLATE_NOOP("board_tables", "短時間"), "short_abandoned"),
+    ("SL", "service_level"),
+]
+BOOKING_COLS = [
+    (QT_TRANSLATE_NOOP("board_tables", "日付"), ""),
+    (QT_TRANSLATE_NOOP("board_tables", "会場"), ""),
+    (QT_TRANSLATE_NOOP("board_tables", "予約 / 定員"), "bookings"),
+]
+CALLER_COLS = [
+    (QT_TRANSLATE_NOOP("board_tables", "順番"), "callers"),
+    (QT_TRANSLATE_NOOP("board_tables", "番号"), "callers"),
+    (QT_TRANSLATE_NOOP("board_tables", "待ち時間"), "callers"),
+]
 # columns whose cells are centred (figures); tables not named here centre every column but the first
 CENTRED = {"agents": (0, 3, 5, 6), "bookings": (0, 2), "intervals": range(7), "callers": (0, 2)}
 Cells = list[tuple[str, str]]  # (text, level) per cell

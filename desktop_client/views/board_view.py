@@ -5,7 +5,7 @@ Takes a ``BoardModel`` and a ``send`` callable (``PauseAgent`` messages go throu
 ServerLink; it returns False when there is no connection); never talks to the network itself.
 Thresholds live in QSettings (board_thresholds.py); every figure's definition (from the server,
 in the UI language) is its tooltip, and the service level's formula is written beside it.
-Every text goes through ``t()`` and is rebuilt on a LanguageChange, like the rest of the client.
+Every text goes through ``tr()`` and is rebuilt on a LanguageChange, like the rest of the client.
 
 Sized for a 1366x768 screen: tables whose rows grow (agents, callers, bookings) scroll instead
 of making the window taller. Keyboard: Ctrl+P pauses the selected operator (the first one when
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from cti_server.protocol import BoardAgent, BoardFigures, BoardInterval, BoardQueue
 
-from ..i18n import current_language
+from ..i18n import current_language, translate
 from ..models.board import BoardModel, Thresholds, caller_text, fmt_ratio, fmt_seconds
 from . import shortcuts as keys
 from .board_charts import BoardCharts
@@ -158,10 +158,10 @@ class BoardView(Retranslating, QWidget):
         for table, cols in tables:
             table.setHorizontalHeaderLabels([translate("board_tables", c[0]) for c in cols])
         for key, label in self.titles.items():
-            label.setText(f"<b>{t(SECTIONS[key])}</b>")
-        self.pause_button.setText(keys.with_key(t("休止…"), keys.PAUSE_AGENT))
-        self.resume_button.setText(keys.with_key(t("再開"), keys.RESUME_AGENT))
-        self.threshold_button.setText(t("しきい値…"))
+            label.setText("<b>" + translate("board_tables", SECTIONS[key]) + "</b>")
+        self.pause_button.setText(keys.with_key(self.tr("休止…"), keys.PAUSE_AGENT))
+        self.resume_button.setText(keys.with_key(self.tr("再開"), keys.RESUME_AGENT))
+        self.threshold_button.setText(self.tr("しきい値…"))
         self.refresh()
 
     # ---- filling --------------------------------------------------------------------------
@@ -193,10 +193,14 @@ class BoardView(Retranslating, QWidget):
         b = m.board
         self._show_notice()
         if b is None:
-            self.status.setText(t("ボードのデータを待っています"))
+            self.status.setText(self.tr("ボードのデータを待っています"))
             self._update_buttons()
             return
-        live = t("PBX接続中") if b.pbx_connected else t("PBX未接続：表示が古い可能性があります")
+        live = (
+            self.tr("PBX接続中")
+            if b.pbx_connected
+            else self.tr("PBX未接続：表示が古い可能性があります")
+        )
         self.status.setText(f"{b.day}  {live}")
         self.status.setStyleSheet("" if b.pbx_connected else "color: #b00020;")
         lang = current_language()
@@ -205,10 +209,18 @@ class BoardView(Retranslating, QWidget):
         self._fill(self.queues, QUEUE_COLS, [self._queue_row(q) for q in m.queues])
         self._fill(self.today, TODAY_COLS, [self._today_row(q.name, q.today) for q in m.queues])
         self._fill_agents()
-        self._fill(self.callers, CALLER_COLS, [
-            [(str(c.position), ""), (t(caller_text(c)), ""), (fmt_seconds(m.waited(c)), "")]
-            for _, c in m.callers
-        ])  # fmt: skip
+        self._fill(
+            self.callers,
+            CALLER_COLS,
+            [
+                [
+                    (str(c.position), ""),
+                    (translate("board", caller_text(c)), ""),
+                    (fmt_seconds(m.waited(c)), ""),
+                ]
+                for _, c in m.callers
+            ],
+        )
         ivs = [iv for q in m.queues[:1] for iv in q.intervals
                if iv.figures.offered or iv.peak_waiting]  # fmt: skip
         self._fill(self.intervals, INTERVAL_COLS, [self._interval_row(iv) for iv in reversed(ivs)])
@@ -217,7 +229,7 @@ class BoardView(Retranslating, QWidget):
             (f"{bk.booked} / {bk.capacity}",
              "bad" if bk.capacity and bk.booked >= bk.capacity else ""),
         ] for bk in m.bookings])  # fmt: skip
-        self.mobility.setText(t("移動支援 未手配: {n} 件").format(n=b.mobility_open))
+        self.mobility.setText(self.tr("移動支援 未手配: {n} 件").format(n=b.mobility_open))
         self.mobility.setToolTip(m.definition("mobility_open", lang))
         self.charts.update()
 
@@ -258,8 +270,8 @@ class BoardView(Retranslating, QWidget):
     def _state_text(self, agent: BoardAgent) -> str:
         wanted = self.model.pending.get(agent.interface)
         if wanted is not None:
-            return t("休止を依頼中…") if wanted else t("再開を依頼中…")
-        return t(STATES.get(agent.state, agent.state))
+            return self.tr("休止を依頼中…") if wanted else self.tr("再開を依頼中…")
+        return translate("board_tables", STATES.get(agent.state, agent.state))
 
     def _today_row(self, name: str, d: BoardFigures) -> Cells:
         m = self.model
@@ -329,11 +341,11 @@ class BoardView(Retranslating, QWidget):
         agent = self.selected_agent()
         if agent is None or agent.state == "paused":
             return
-        prompt = t("{name}（{ext}）を休止します。理由:").format(
+        prompt = self.tr("{name}（{ext}）を休止します。理由:").format(
             name=agent.name, ext=agent.extension
         )
-        reasons = [t(r) for r in REASONS]
-        reason, ok = ask_pause_reason(self, t("オペレーターを休止"), prompt, reasons)
+        reasons = [translate("board_tables", r) for r in REASONS]
+        reason, ok = ask_pause_reason(self, self.tr("オペレーターを休止"), prompt, reasons)
         if ok:
             self._send(self.model.pause_request(agent, True, reason))
         self.agents.setFocus()

@@ -82,7 +82,7 @@ class BookingView(FormView, QWidget):
             self.existing.setText(self.tr("予約はまだありません"))
         label = self.tr("予約を変更する") if m.existing is not None else self.tr("予約する")
         self.submit.setText(keys.with_key(label, keys.SUBMIT))
-        self._show_state(t("予約を受け付けました。"))
+        self._show_state(self.tr("予約を受け付けました。"))
         self.cancel.setEnabled(m.existing is not None and not m.locked())
         armed = m.resident_id is not None and not m.locked()
         for widget in (self.venue, self.day, self.slots):

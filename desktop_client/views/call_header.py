@@ -17,18 +17,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from ..i18n import translate
 from ..models.dates import format_wait, parse_iso_datetime
 from ..models.pop import PopModel
 from ..models.resident import ResidentCard, ResidentModel
-from .labels import (
-    age_text,
-    call_state_text,
-    caller_text,
-    day_text,
-    disposition_text,
-    t,
-    wareki_text,
-)
+from .labels import age_text, call_state_text, caller_text, day_text, disposition_text, wareki_text
 from .language import Retranslating
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -49,11 +42,15 @@ def talk_seconds(pop: PopModel, now: dt.datetime) -> float | None:
 def booking_text(card: ResidentCard) -> str:
     b = card.active_booking()
     if b is None:
-        return t("予約なし")
+        return translate("call_header", "予約なし")
     start = parse_iso_datetime(b.starts_at)
     local = start.astimezone(TOKYO) if start else None
     when = f"{day_text(local.date())} {local:%H:%M}" if local else ""
-    return t("予約: {venue} {when}").format(venue=b.venue_name, when=when).strip()
+    return (
+        translate("call_header", "予約: {venue} {when}")
+        .format(venue=b.venue_name, when=when)
+        .strip()
+    )
 
 
 def mobility_text(card: ResidentCard) -> str:
@@ -61,13 +58,15 @@ def mobility_text(card: ResidentCard) -> str:
     if active:
         needs = []
         if any(m.wheelchair for m in active):
-            needs.append(t("車椅子"))
+            needs.append(translate("call_header", "車椅子"))
         if any(m.companion for m in active):
-            needs.append(t("付き添い"))
-        return t("移動支援: {needs}").format(needs="、".join(needs) or t("あり"))
+            needs.append(translate("call_header", "付き添い"))
+        return translate("call_header", "移動支援: {needs}").format(
+            needs="、".join(needs) or translate("call_header", "あり")
+        )
     intent = card.latest_intent()
     if intent is not None and intent.needs_mobility:
-        return t("移動支援: 希望あり（意向）")
+        return translate("call_header", "移動支援: 希望あり（意向）")
     return ""
 
 
@@ -82,7 +81,9 @@ def last_call_text(card: ResidentCard, current: str | None) -> tuple[str, str]:
     notes = last.notes if len(last.notes) <= NOTES_SHOWN else last.notes[:NOTES_SHOWN] + "…"
     result = disposition_text(last.disposition) if last.disposition else ""
     parts = [p for p in (result, notes) if p]
-    return t("前回 {day}: {what}").format(day=day, what="　".join(parts)), last.notes
+    return translate("call_header", "前回 {day}: {what}").format(
+        day=day, what="　".join(parts)
+    ), last.notes
 
 
 class CallHeaderView(Retranslating, QFrame):
@@ -160,30 +161,34 @@ class CallHeaderView(Retranslating, QFrame):
     def refresh(self) -> None:
         pop = self.pop.pop
         if pop is None:
-            self.number.setText(t("着信待ち"))
+            self.number.setText(self.tr("着信待ち"))
             for label in (self.queue, self.state, self.wait, self.talk):
                 label.setText("")
         else:
             self.number.setText(caller_text(pop.caller))
             names = self._queue_names() or {}
             queue = names.get(pop.call.queue, pop.call.queue)
-            self.queue.setText(t("キュー: {queue}").format(queue=queue or "—"))
+            self.queue.setText(self.tr("キュー: {queue}").format(queue=queue or "—"))
             self.state.setText(call_state_text(pop.call.state))
             self._update_times()
         self._show_card(self.card())
 
     def _show_card(self, card: ResidentCard | None) -> None:
         if card is None:
-            self.person.setText(t("住民未確認") if self.pop.pop is not None else "")
+            self.person.setText(self.tr("住民未確認") if self.pop.pop is not None else "")
             for label in (self.household, self.booking, self.mobility, self.last_call):
                 label.setText("")
                 label.setToolTip("")
             return
         kana = f"（{card.name_kana}）" if card.name_kana else ""
-        born = t("{date}生").format(date=wareki_text(card.birth_date)) if card.birth_date else ""
+        born = (
+            self.tr("{date}生").format(date=wareki_text(card.birth_date)) if card.birth_date else ""
+        )
         self.person.setText(f"{card.name}{kana}　{age_text(card.age())}　{born}".strip())
         self.household.setText(
-            t("世帯 {no}（{n}人）").format(no=card.household_no or "—", n=len(card.members) + 1)
+            self.tr("世帯 {no}（{n}人）").format(
+                no=card.household_no or "—", n=len(card.members) + 1
+            )
         )
         for label, text in ((self.booking, booking_text(card)),
                             (self.mobility, mobility_text(card))):  # fmt: skip
@@ -196,7 +201,7 @@ class CallHeaderView(Retranslating, QFrame):
     def _update_times(self) -> None:
         if self.pop.pop is None:
             return
-        self.wait.setText(t("待ち {time}").format(time=format_wait(self.pop.wait_seconds())))
+        self.wait.setText(self.tr("待ち {time}").format(time=format_wait(self.pop.wait_seconds())))
         talk = talk_seconds(self.pop, self._clock())
-        shown = t("通話 {time}").format(time=format_wait(talk)) if talk is not None else ""
+        shown = self.tr("通話 {time}").format(time=format_wait(talk)) if talk is not None else ""
         self.talk.setText(shown)

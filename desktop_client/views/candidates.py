@@ -8,8 +8,9 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTree
 
 from cti_server.protocol import Candidate, HouseholdGroup
 
+from ..i18n import translate
 from ..models.resident import full_width_kana
-from .labels import age_text, birth_short, birth_text, reasons_text, sex_text, t
+from .labels import age_text, birth_short, birth_text, reasons_text, sex_text
 
 ROLE_ID = Qt.ItemDataRole.UserRole
 # Every item carries ROLE_ID (0 on household headers): PySide6 6.12's QTreeWidgetItem.data()
@@ -28,10 +29,10 @@ BOOKED_COLOUR = "#1b5e20"
 def flags_text(flags: tuple[str, ...]) -> str:
     """The lookup's flags of a candidate (``booked``, ``attended``, ``mobility``, ``called``)."""
     words = {
-        "booked": t("予約済"),
-        "attended": t("接種済"),
-        "mobility": t("移動支援"),
-        "called": t("通話歴あり"),
+        "booked": translate("candidates", "予約済"),
+        "attended": translate("candidates", "接種済"),
+        "mobility": translate("candidates", "移動支援"),
+        "called": translate("candidates", "通話歴あり"),
     }
     return "、".join(words.get(f, f) for f in flags)
 
@@ -60,7 +61,14 @@ class CandidateTree(QTreeWidget):
 
     def retranslate(self) -> None:
         self.setHeaderLabels(
-            [t("番号"), t("氏名（カナ）"), t("一致理由"), t("生年月日"), t("年齢"), t("状況")]
+            [
+                self.tr("番号"),
+                self.tr("氏名（カナ）"),
+                self.tr("一致理由"),
+                self.tr("生年月日"),
+                self.tr("年齢"),
+                self.tr("状況"),
+            ]
         )
 
     def show_households(self, groups: tuple[HouseholdGroup, ...] | list[HouseholdGroup]) -> None:

@@ -7,9 +7,9 @@ from typing import Any
 
 from cti_server.protocol import CallerInfo
 
-from ..i18n import current_language
+from ..i18n import current_language, translate
 from ..models.dates import local_time
-from .labels import age_text, caller_text, disposition_text, error_text, t, yes_no
+from .labels import age_text, caller_text, disposition_text, error_text, yes_no
 
 
 def choice_text(code: str, ja: str = "", en: str = "") -> str:
@@ -24,16 +24,22 @@ def call_ref_text(at: str, caller: CallerInfo | None) -> str:
     when = local_time(at)
     shown = when.strftime("%m/%d %H:%M") if when else ""
     who = caller_text(caller) if caller is not None else ""
-    return "　".join(x for x in (shown, who) if x) or t("通話")
+    return "　".join(x for x in (shown, who) if x) or translate("form_labels", "通話")
 
 
 def subject_text(subject: Any) -> str:
     """Whom a form is for: name (kana), age, 宛名番号."""
     if subject is None:
-        return t("対象者が確定していません。通話の候補から確定してください。")
+        return translate(
+            "form_labels", "対象者が確定していません。通話の候補から確定してください。"
+        )
     kana = f"（{subject.name_kana}）" if subject.name_kana else ""
     age = f"　{age_text(subject.age)}" if subject.age is not None else ""
-    no = t("　宛名番号 {no}").format(no=subject.person_no) if subject.person_no else ""
+    no = (
+        translate("form_labels", "　宛名番号 {no}").format(no=subject.person_no)
+        if subject.person_no
+        else ""
+    )
     return f"{subject.name}{kana}{age}{no}"
 
 
@@ -41,25 +47,35 @@ def unsent_text(form: Any) -> str:
     """A form disarmed before it was sent (a new call came), as a line of its call's notes."""
     who = form.subject.name if form.subject is not None else ""
     if hasattr(form, "pickup_address"):
-        parts = [t("迎え先 {address}").format(address=form.pickup_address.strip())]
-        parts += [t("車いす")] if form.wheelchair else []
-        parts += [t("付き添い")] if form.companion else []
-        parts += [t("メモ {notes}").format(notes=form.notes.strip())] if form.notes.strip() else []
-        head = t("［未登録の移動支援］")
+        parts = [
+            translate("form_labels", "迎え先 {address}").format(address=form.pickup_address.strip())
+        ]
+        parts += [translate("form_labels", "車いす")] if form.wheelchair else []
+        parts += [translate("form_labels", "付き添い")] if form.companion else []
+        parts += (
+            [translate("form_labels", "メモ {notes}").format(notes=form.notes.strip())]
+            if form.notes.strip()
+            else []
+        )
+        head = translate("form_labels", "［未登録の移動支援］")
     else:
         parts = [
-            t("接種希望 {a}").format(a=yes_no(form.wants_vaccination)),
-            t("移動支援 {a}").format(a=yes_no(form.needs_mobility)),
+            translate("form_labels", "接種希望 {a}").format(a=yes_no(form.wants_vaccination)),
+            translate("form_labels", "移動支援 {a}").format(a=yes_no(form.needs_mobility)),
         ]
-        parts += [t("メモ {notes}").format(notes=form.notes.strip())] if form.notes.strip() else []
-        head = t("［未記録の意向確認］")
+        parts += (
+            [translate("form_labels", "メモ {notes}").format(notes=form.notes.strip())]
+            if form.notes.strip()
+            else []
+        )
+        head = translate("form_labels", "［未記録の意向確認］")
     return f"{head}{who}: " + "、".join(parts)
 
 
 def search_error_text(error: str, details: dict[str, Any]) -> str:
     """A refused search: which field the server could not read, in words."""
     if error == "invalid_input" and details.get("field") == "birth":
-        return t("生年月日を読めません。例: S17.4.1 / 昭和17年 / 1942")
+        return translate("form_labels", "生年月日を読めません。例: S17.4.1 / 昭和17年 / 1942")
     if error == "invalid_input" and details.get("field") == "phone":
-        return t("電話番号は3桁以上入力してください。")
+        return translate("form_labels", "電話番号は3桁以上入力してください。")
     return error_text(error)

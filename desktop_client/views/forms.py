@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QWid
 from ..models.forms import FormState
 from . import shortcuts as keys
 from .form_labels import call_ref_text, subject_text
-from .labels import error_text, t
+from .labels import error_text
 from .language import Retranslating
 
 COLORS = {
@@ -40,11 +40,13 @@ class StatusLine(QLabel):
             "failed": self.tr("送信できませんでした: ") + error_text(form.error, form.message),
         }
         if form.status == "queued" and getattr(form, "locked", lambda: False)():
-            texts["queued"] = t(
+            texts["queued"] = self.tr(
                 "サーバーと切断中です。送信待ちの間は変更できません。接続が戻りしだい送信します。"
             )
         if getattr(form, "dirty", lambda: False)():
-            self.show_text(t("変更が保存されていません。もう一度保存してください。"), "#8a5a00")
+            self.show_text(
+                self.tr("変更が保存されていません。もう一度保存してください。"), "#8a5a00"
+            )
             return
         self.show_text(texts.get(form.status, form.status), COLORS.get(form.status, "#333333"))
 
@@ -67,9 +69,9 @@ class SubjectBar(QLabel):
         who = subject_text(form.subject)
         call = form.call
         when = call_ref_text(call.at, call.caller) if call is not None and call.at else ""
-        text = t("対象: {who}").format(who=who)
+        text = self.tr("対象: {who}").format(who=who)
         if when:
-            text += "\n" + t("通話: {call}").format(call=when)
+            text += "\n" + self.tr("通話: {call}").format(call=when)
         self.setText(text)
         bg = "#eef4ff" if form.subject is not None else "#fff4e5"
         self.setStyleSheet(f"background: {bg}; padding: 4px; font-weight: bold;")

@@ -69,7 +69,7 @@ class IntentFormView(FormView, QGroupBox):
         self.mobility.setCurrentIndex(ANSWERS.index(m.needs_mobility))
         if self.notes.text() != m.notes:
             self.notes.setText(m.notes)
-        self._show_state(t("意向を記録しました。"))
+        self._show_state(self.tr("意向を記録しました。"))
         editable = m.resident_id is not None and not m.locked()
         self.notes.setReadOnly(not editable)
         self.wants.setEnabled(editable)

@@ -9,11 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
-
 from cti_server.protocol import CallerInfo, SlotInfo, SlotsLaidOut, Venue
 
-from ..i18n import current_language
+from ..i18n import QT_TRANSLATE_NOOP, current_language, translate
 from ..models.dates import local_time, parse_iso_date, to_wareki
 
 
@@ -154,15 +152,15 @@ def disposition_text(code: str) -> str:
     if "," in code:
         return "、".join(disposition_text(c.strip()) for c in code.split(",") if c.strip())
     return {
-        "booked": t("予約した"),
-        "changed": t("予約を変更した"),
-        "cancelled": t("予約を取り消した"),
-        "mobility": t("移動支援"),
-        "intent": t("意向確認"),
-        "inquiry": t("問い合わせのみ"),
-        "callback": t("折り返しが必要"),
-        "wrong_number": t("間違い電話"),
-        "other": t("その他"),
+        "booked": translate("labels", "予約した"),
+        "changed": translate("labels", "予約を変更した"),
+        "cancelled": translate("labels", "予約を取り消した"),
+        "mobility": translate("labels", "移動支援"),
+        "intent": translate("labels", "意向確認"),
+        "inquiry": translate("labels", "問い合わせのみ"),
+        "callback": translate("labels", "折り返しが必要"),
+        "wrong_number": translate("labels", "間違い電話"),
+        "other": translate("labels", "その他"),
     }.get(code, code)
 
 
@@ -199,30 +197,42 @@ def error_text(error: str, message: str = "") -> str:
     """A server refusal as the operator should read it, in their language only: the server's
     own (English) message is never shown; unknown errors get a general sentence."""
     text = {
-        "slot_full": t("この枠は満員です。別の枠を選んでください。"),
-        "slot_started": t("この枠はすでに始まっています。別の枠を選んでください。"),
-        "already_booked": t("この方はすでに予約があります。変更してください。"),
-        "not_found": t("見つかりません。"),
-        "unauthorized": t("ログインし直してください。"),
-        "auth_failed": t("ユーザー名またはパスワードが違います。"),
-        "account_locked": t("ログインの失敗が続いたため、しばらくログインできません。"),
-        "forbidden": t("権限がありません。"),
-        "extension_not_allowed": t(
-            "この内線番号ではログインできません。内線番号を確かめてください。"
+        "slot_full": translate("labels", "この枠は満員です。別の枠を選んでください。"),
+        "slot_started": translate(
+            "labels", "この枠はすでに始まっています。別の枠を選んでください。"
         ),
-        "invalid_input": t("入力に誤りがあります。"),
-        "conflict": t(
-            "ほかの変更と重なったため、受け付けられませんでした。もう一度お試しください。"
+        "already_booked": translate("labels", "この方はすでに予約があります。変更してください。"),
+        "not_found": translate("labels", "見つかりません。"),
+        "unauthorized": translate("labels", "ログインし直してください。"),
+        "auth_failed": translate("labels", "ユーザー名またはパスワードが違います。"),
+        "account_locked": translate(
+            "labels", "ログインの失敗が続いたため、しばらくログインできません。"
         ),
-        "network": t("サーバーに接続できません。"),
-        "dependency_failed": t("先に送った予約が登録されなかったため、送信しませんでした。"),
-        "dependency_lost": t("先に送った予約が見つからないため、送信しませんでした。"),
-        "too_many_attempts": t("何度送っても受け付けられませんでした。"),
-        "ami_unavailable": t("PBX（電話交換機）に接続されていないため、できませんでした。"),
-        "pause_failed": t("PBX（電話交換機）が受け付けませんでした。"),
-        "bad_message": t("サーバーが要求を理解できませんでした。"),
-        "index_loading": t("サーバーが準備中です。数秒後にもう一度お試しください。"),
-    }.get(error, t("サーバーが受け付けませんでした。"))
+        "forbidden": translate("labels", "権限がありません。"),
+        "extension_not_allowed": translate(
+            "labels", "この内線番号ではログインできません。内線番号を確かめてください。"
+        ),
+        "invalid_input": translate("labels", "入力に誤りがあります。"),
+        "conflict": translate(
+            "labels", "ほかの変更と重なったため、受け付けられませんでした。もう一度お試しください。"
+        ),
+        "network": translate("labels", "サーバーに接続できません。"),
+        "dependency_failed": translate(
+            "labels", "先に送った予約が登録されなかったため、送信しませんでした。"
+        ),
+        "dependency_lost": translate(
+            "labels", "先に送った予約が見つからないため、送信しませんでした。"
+        ),
+        "too_many_attempts": translate("labels", "何度送っても受け付けられませんでした。"),
+        "ami_unavailable": translate(
+            "labels", "PBX（電話交換機）に接続されていないため、できませんでした。"
+        ),
+        "pause_failed": translate("labels", "PBX（電話交換機）が受け付けませんでした。"),
+        "bad_message": translate("labels", "サーバーが要求を理解できませんでした。"),
+        "index_loading": translate(
+            "labels", "サーバーが準備中です。数秒後にもう一度お試しください。"
+        ),
+    }.get(error, translate("labels", "サーバーが受け付けませんでした。"))
     return text
 
 
@@ -248,15 +258,17 @@ def refusal_text(error: str, message: str, details: dict[str, Any]) -> str:
     words are added in English only: Japanese mode never shows English fragments."""
     field = str(details.get("field", ""))
     if error == "invalid_input" and field == "capacity" and "booked" in details:
-        text = t("定員は予約済みの {booked} 人より少なくできません。").format(
+        text = translate("labels", "定員は予約済みの {booked} 人より少なくできません。").format(
             booked=details["booked"]
         )
     elif error == "invalid_input" and field:
-        text = t("{field}: 入力に誤りがあります。").format(field=field_text(field))
+        text = translate("labels", "{field}: 入力に誤りがあります。").format(
+            field=field_text(field)
+        )
     elif error == "conflict" and "booked" in details:
-        text = t("予約のある枠は削除できません。定員を下げてください。")
+        text = translate("labels", "予約のある枠は削除できません。定員を下げてください。")
     elif error == "conflict" and field == "name":
-        text = t("同じ名前の会場がすでにあります。")
+        text = translate("labels", "同じ名前の会場がすでにあります。")
     else:
         return error_text(error, message)
     return text + _english_detail(message)
@@ -281,21 +293,25 @@ def venue_admin_status(m: Any) -> tuple[str, str]:
     r = m.result  # the decoded answer of the change
     name = r.name if isinstance(r, Venue) else ""
     texts = {
-        "venue_add": t("会場「{name}」を追加しました。").format(name=name),
-        "venue_save": t("会場「{name}」を保存しました。").format(name=name),
+        "venue_add": translate("labels", "会場「{name}」を追加しました。").format(name=name),
+        "venue_save": translate("labels", "会場「{name}」を保存しました。").format(name=name),
         "venue_toggle": (
-            t("会場「{name}」を有効に戻しました。")
+            translate("labels", "会場「{name}」を有効に戻しました。")
             if isinstance(r, Venue) and r.active
-            else t("会場「{name}」を無効にしました（新しい予約の会場一覧に出ません）。")
+            else translate(
+                "labels", "会場「{name}」を無効にしました（新しい予約の会場一覧に出ません）。"
+            )
         ).format(name=name),
     }
     if isinstance(r, SlotsLaidOut):
-        texts["slots_add"] = t("{n} 枠を追加しました（同じ時刻の {k} 枠はそのままです）。").format(
-            n=len(r.created), k=len(r.skipped)
-        )
+        texts["slots_add"] = translate(
+            "labels", "{n} 枠を追加しました（同じ時刻の {k} 枠はそのままです）。"
+        ).format(n=len(r.created), k=len(r.skipped))
     if isinstance(r, SlotInfo):
-        texts["capacity"] = t("定員を {capacity} にしました。").format(capacity=r.capacity)
-    texts["slot_delete"] = t("枠を削除しました。")
+        texts["capacity"] = translate("labels", "定員を {capacity} にしました。").format(
+            capacity=r.capacity
+        )
+    texts["slot_delete"] = translate("labels", "枠を削除しました。")
     return texts.get(m.action, ""), "#1b5e20"
 
 

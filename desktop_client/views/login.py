@@ -108,4 +108,4 @@ class ExtensionLabel(Retranslating, QLabel):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.setText(t("内線 {ext}").format(ext=self.extension) if self.extension else "")
+        self.setText(self.tr("内線 {ext}").format(ext=self.extension) if self.extension else "")

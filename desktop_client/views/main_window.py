@@ -242,10 +242,10 @@ class MainWindow(Retranslating, QMainWindow):
                 s=detail
             )
             if detail and "." in detail
-            else t("⚠ 切断 — 再接続しています"),
-            "disconnected": t("○ 未接続"),
-            "incompatible": t("✖ サーバーの版が合いません"),
-            "signed_out": t("✖ ログアウトされました — ログインし直してください"),
+            else self.tr("⚠ 切断 — 再接続しています"),
+            "disconnected": self.tr("○ 未接続"),
+            "incompatible": self.tr("✖ サーバーの版が合いません"),
+            "signed_out": self.tr("✖ ログアウトされました — ログインし直してください"),
         }
         self.connection.setText(texts.get(state, state))
         color = {"connected": "#1b5e20", "reconnecting": "#b00020"}.get(state, "#555555")

@@ -78,8 +78,8 @@ class MobilityView(FormView, QWidget):
         elif m.booking_key is not None:
             self.tie.setText(self.tr("送信待ちの予約に紐づけます（予約の登録後に送信）"))
         else:
-            self.tie.setText(t("予約なし（予約の前に登録することもできます）"))
-        self._show_state(t("移動支援を登録しました。"))
+            self.tie.setText(self.tr("予約なし（予約の前に登録することもできます）"))
+        self._show_state(self.tr("移動支援を登録しました。"))
         editable = m.resident_id is not None and not m.locked()
         self.pickup.setReadOnly(not editable)
         self.notes.setReadOnly(not editable)

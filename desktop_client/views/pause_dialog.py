@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QInputDialog, QWidget
 
-from .labels import t
+from ..i18n import translate
 
 
 def pause_reason_dialog(
@@ -20,8 +20,8 @@ def pause_reason_dialog(
     dialog.setLabelText(prompt)
     dialog.setComboBoxItems(reasons)
     dialog.setComboBoxEditable(True)
-    dialog.setOkButtonText(t("休止する"))
-    dialog.setCancelButtonText(t("キャンセル"))
+    dialog.setOkButtonText(translate("pause_dialog", "休止する"))
+    dialog.setCancelButtonText(translate("pause_dialog", "キャンセル"))
     return dialog
 
 

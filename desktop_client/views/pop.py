@@ -132,10 +132,10 @@ class PopView(Retranslating, QWidget):
         self.confirm_button.setToolTip(self.tr("先頭（選択中）の候補を確定"))
         self.search_box.setTitle(keys.with_key(self.tr("検索"), keys.SEARCH))
         placeholders = {
-            "name": t("氏名（漢字・カナ）"),
-            "birth": t("例: S17.4.1 / 昭和17年 / 1942"),
-            "phone": t("例: 0773-62-1234"),
-            "address": t("例: 字浜 123"),
+            "name": self.tr("氏名（漢字・カナ）"),
+            "birth": self.tr("例: S17.4.1 / 昭和17年 / 1942"),
+            "phone": self.tr("例: 0773-62-1234"),
+            "address": self.tr("例: 字浜 123"),
         }
         names = {
             "name": self.tr("氏名"),
@@ -179,7 +179,7 @@ class PopView(Retranslating, QWidget):
         if pop is None:
             return
         self.meta.setText(
-            t("キュー: {queue}　待ち時間: {wait}　{state}").format(
+            self.tr("キュー: {queue}　待ち時間: {wait}　{state}").format(
                 queue=self.model.queue_label() or "—",
                 wait=format_wait(self.model.wait_seconds()),
                 state=call_state_text(pop.call.state),

@@ -119,13 +119,13 @@ class ResidentCardView(Retranslating, QScrollArea):
 
     def retranslate(self) -> None:
         keys = {
-            "kana": t("カナ"),
-            "person_no": t("宛名番号"),
-            "birth": t("生年月日"),
-            "age": t("年齢"),
-            "address": t("住所"),
-            "phones": t("電話"),
-            "hh": t("世帯番号"),
+            "kana": self.tr("カナ"),
+            "person_no": self.tr("宛名番号"),
+            "birth": self.tr("生年月日"),
+            "age": self.tr("年齢"),
+            "address": self.tr("住所"),
+            "phones": self.tr("電話"),
+            "hh": self.tr("世帯番号"),
         }
         for k, label in keys.items():
             self._keys[k].setText(label)

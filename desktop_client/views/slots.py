@@ -62,9 +62,9 @@ class SlotTable(QTableWidget):
             self.setRowCount(len(slots))
             for r, s in enumerate(slots):
                 closed = self.bookable is not None and not self.bookable(s)
-                left = str(s.remaining) if s.remaining else t("満員")
+                left = str(s.remaining) if s.remaining else self.tr("満員")
                 if closed and s.remaining:
-                    left = t("受付終了")  # started or past
+                    left = self.tr("受付終了")  # started or past
                 cells = (
                     slot_time_text(s.starts_at, s.ends_at),
                     str(s.capacity),

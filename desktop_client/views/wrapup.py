@@ -22,7 +22,6 @@ from ..models.wrapup import CallWrapUp, WrapUpModel
 from . import shortcuts as keys
 from .form_labels import call_ref_text, choice_text, subject_text
 from .forms import FormView
-from .labels import t
 
 COLUMNS = 3
 
@@ -60,10 +59,10 @@ class WrapUpView(FormView, QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self._labels["others"].setText(t("通話の切替"))
-        self._labels["codes"].setText(t("結果（複数可）"))
-        self._labels["notes"].setText(t("メモ"))
-        self.submit.setText(keys.with_key(t("通話記録に保存"), keys.SUBMIT))
+        self._labels["others"].setText(self.tr("通話の切替"))
+        self._labels["codes"].setText(self.tr("結果（複数可）"))
+        self._labels["notes"].setText(self.tr("メモ"))
+        self.submit.setText(keys.with_key(self.tr("通話記録に保存"), keys.SUBMIT))
         self._codes = []  # relabel the boxes
         self.refresh()
 
@@ -98,25 +97,31 @@ class WrapUpView(FormView, QWidget):
         finally:
             self._rendering = False
         w = m.entry()
-        text = t("通話: {call}").format(call=_call_text(w)) if w is not None else t("通話なし")
+        text = (
+            self.tr("通話: {call}").format(call=_call_text(w))
+            if w is not None
+            else self.tr("通話なし")
+        )
         if w is not None and w.subject:
-            text += "\n" + t("対象: {who}").format(who=subject_text(w.person()))
+            text += "\n" + self.tr("対象: {who}").format(who=subject_text(w.person()))
         self.call.setText(text)
-        self._show_state(t("通話記録に保存しました。"))
+        self._show_state(self.tr("通話記録に保存しました。"))
 
     def _fill_others(self) -> None:
         m = self.model
         shown = [w for w in m.calls.values() if w.linkedid == m.current or w.unsaved()]
         self.others.clear()
         for w in shown:
-            mark = t("（表示中）") if w.linkedid == m.current else ""
+            mark = self.tr("（表示中）") if w.linkedid == m.current else ""
             self.others.addItem(_call_text(w) + mark, w.linkedid)
         self.others.setCurrentIndex(max(0, self.others.findData(m.current)))
         self.others.setEnabled(len(shown) > 1)
         unsaved = len(m.others_unsaved())
         label = self._labels["others"]
         label.setText(
-            t("未保存の通話メモ（ほかに {n} 件）").format(n=unsaved) if unsaved else t("通話の切替")
+            self.tr("未保存の通話メモ（ほかに {n} 件）").format(n=unsaved)
+            if unsaved
+            else self.tr("通話の切替")
         )
         label.setStyleSheet("color: #b00020; font-weight: bold;" if unsaved else "")
 

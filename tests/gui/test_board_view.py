@@ -2,8 +2,7 @@
 figures shown, definitions on hover, the service level's formula beside it, callers waiting,
 colours at the supervisor's thresholds (kept in QSettings), pause / unpause sent as PauseAgent
 (pending until the board shows it, and by keyboard), refusals in red, the main window fitting a
-1366x768 screen with a large board, and an offscreen render to a temporary directory. Runs under
-compat.immortalize_none (conftest, autouse)."""
+1366x768 screen with a large board, and an offscreen render to a temporary directory."""
 
 from __future__ import annotations
 

@@ -322,15 +322,3 @@ def test_board_chart_labels_are_tokyo_time_of_the_utc_intervals() -> None:
     model.on_update(p.BoardUpdate(board=replace(_board(), queues=(queue,))))
     labels = [label for label, _ in model.series(queue)["answered"]]
     assert labels == ["00:00", "09:15"]  # midnight and a quarter past nine in Tokyo
-
-
-def test_every_ui_string_has_english_and_no_japanese_escapes_t() -> None:
-    import ast
-
-    from desktop_client.i18n.build import scan, stray_japanese, ui_strings
-    from desktop_client.i18n.en import EN
-
-    assert [s for s in ui_strings() if s not in EN] == []
-    assert stray_japanese() == []
-    sources, stray = scan(ast.parse('X = {"a": "休止"}\ndef f():\n    return "未翻訳"\n'))
-    assert (sources, stray) == (["休止"], [(3, "未翻訳")])
