@@ -1,4 +1,4 @@
-"""The aiohttp application: REST, one WebSocket per client, the wallboard and reception pages.
+"""The aiohttp application: REST, one WebSocket per client, and the wallboard page.
 
 - ``app``: ``create_app`` / ``app_of`` (routes, middlewares, contexts that open and close what
   ``cti_server.bootstrap`` built); ``keys``: the typed application keys;
