@@ -79,11 +79,8 @@ async def prepare(db_url: str, folder: Path, residents: int) -> None:
                     s, KIOSK, secrets.token_urlsafe(24), role="kiosk", display_name="待合せ表示"
                 )
             await s.commit()
-            numbers = list(
-                (
-                    await s.scalars(select(Phone.e164).where(Phone.e164.is_not(None)).limit(2000))
-                ).all()
-            )
+            stored = await s.scalars(select(Phone.e164).where(Phone.e164.is_not(None)).limit(2000))
+            numbers = [n for n in stored.all() if n is not None]
     finally:
         await engine.dispose()
     rng = random.Random(7)

@@ -7,10 +7,8 @@ recorded intent is audited by the registry (``intent.record``).
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import zoneinfo
-from typing import cast
 
 from aiohttp import web
 
@@ -56,7 +54,7 @@ async def search(request: web.Request) -> web.Response:
         raise BadRequest("limit", "expected an integer") from err
     if not 1 <= limit <= MAX_LIMIT:
         raise BadRequest("limit", f"must be from 1 to {MAX_LIMIT}")
-    loading = cast("asyncio.Task[NameIndex]", request.app[NAME_INDEX])
+    loading = request.app[NAME_INDEX]
     if not loading.done():
         raise IndexNotReady("the name index is still loading; retry in a few seconds")
     index: NameIndex = loading.result()
