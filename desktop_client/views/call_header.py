@@ -21,7 +21,15 @@ from ..i18n import translate
 from ..models.dates import format_wait, parse_iso_datetime
 from ..models.pop import PopModel
 from ..models.resident import ResidentCard, ResidentModel
-from .labels import age_text, call_state_text, caller_text, day_text, disposition_text, wareki_text
+from .labels import (
+    age_text,
+    call_state_text,
+    caller_text,
+    day_text,
+    disposition_text,
+    joined,
+    wareki_text,
+)
 from .language import Retranslating
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -62,7 +70,7 @@ def mobility_text(card: ResidentCard) -> str:
         if any(m.companion for m in active):
             needs.append(translate("call_header", "付き添い"))
         return translate("call_header", "移動支援: {needs}").format(
-            needs="、".join(needs) or translate("call_header", "あり")
+            needs=joined(needs) or translate("call_header", "あり")
         )
     intent = card.latest_intent()
     if intent is not None and intent.needs_mobility:

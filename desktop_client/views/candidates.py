@@ -10,7 +10,7 @@ from cti_server.protocol import Candidate, HouseholdGroup
 
 from ..i18n import translate
 from ..models.resident import full_width_kana
-from .labels import age_text, birth_short, birth_text, reasons_text, sex_text
+from .labels import age_text, birth_short, birth_text, joined, reasons_text, sex_text
 
 ROLE_ID = Qt.ItemDataRole.UserRole
 # Every item carries ROLE_ID (0 on household headers): PySide6 6.12's QTreeWidgetItem.data()
@@ -34,7 +34,7 @@ def flags_text(flags: tuple[str, ...]) -> str:
         "mobility": translate("candidates", "移動支援"),
         "called": translate("candidates", "通話歴あり"),
     }
-    return "、".join(words.get(f, f) for f in flags)
+    return joined(words.get(f, f) for f in flags)
 
 
 class CandidateTree(QTreeWidget):

@@ -9,7 +9,7 @@ from cti_server.protocol import CallerInfo
 
 from ..i18n import current_language, translate
 from ..models.dates import local_time
-from .labels import age_text, caller_text, disposition_text, error_text, yes_no
+from .labels import age_text, caller_text, disposition_text, error_text, joined, yes_no
 
 
 def choice_text(code: str, ja: str = "", en: str = "") -> str:
@@ -69,7 +69,7 @@ def unsent_text(form: Any) -> str:
             else []
         )
         head = translate("form_labels", "［未記録の意向確認］")
-    return f"{head}{who}: " + "、".join(parts)
+    return f"{head}{who}: " + joined(parts)
 
 
 def search_error_text(error: str, details: dict[str, Any]) -> str:

@@ -15,6 +15,11 @@ from ..i18n import QT_TRANSLATE_NOOP, current_language, translate
 from ..models.dates import local_time, parse_iso_date, to_wareki
 
 
+def joined(items: Any) -> str:
+    """A list in running text: 「A、B」 in Japanese, "A, B" in English."""
+    return ("、" if current_language() == "ja" else ", ").join(items)
+
+
 def caller_text(caller: CallerInfo) -> str:
     if caller.status == "number" and caller.display:
         return caller.display
@@ -69,7 +74,7 @@ def reason_text(code: str) -> str:
 
 
 def reasons_text(codes: tuple[str, ...]) -> str:
-    return "、".join(reason_text(c) for c in codes) if codes else ""
+    return joined(reason_text(c) for c in codes) if codes else ""
 
 
 ERA_NAMES = {
@@ -150,7 +155,7 @@ def slot_time_text(starts_at: str, ends_at: str) -> str:
 def disposition_text(code: str) -> str:
     """One result code, or several stored joined by commas (``booked,mobility``)."""
     if "," in code:
-        return "、".join(disposition_text(c.strip()) for c in code.split(",") if c.strip())
+        return joined(disposition_text(c.strip()) for c in code.split(",") if c.strip())
     return {
         "booked": translate("labels", "予約した"),
         "changed": translate("labels", "予約を変更した"),

@@ -25,6 +25,7 @@ from .labels import (
     birth_text,
     channel_text,
     disposition_text,
+    joined,
     sex_text,
     slot_time_text,
     status_text,
@@ -180,7 +181,7 @@ class ResidentCardView(Retranslating, QScrollArea):
         self.values["birth"].setText(birth_text(card.birth_date))
         self.values["age"].setText(age_text(card.age()))
         self.values["address"].setText(card.address)
-        self.values["phones"].setText("、".join(card.phones) or "—")
+        self.values["phones"].setText(joined(card.phones) or "—")
         self.values["hh"].setText(card.household_no or "—")
         today = dt.date.today()
         _fill(

@@ -66,3 +66,15 @@ def test_the_marks_import_without_qt() -> None:
     """Qt-free models mark their tables with ``desktop_client.i18n.QT_TRANSLATE_NOOP``."""
     code = "import sys, desktop_client.i18n; assert 'PySide6' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_lists_in_running_text_use_the_languages_separator(qapp) -> None:
+    from desktop_client.views.candidates import flags_text
+
+    translations = Translations(qapp)
+    assert translations.use("en")
+    try:
+        assert flags_text(("booked", "mobility")) == "Booked, Mobility"
+    finally:
+        translations.use("ja")
+    assert "、" in flags_text(("booked", "mobility"))
