@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from cti_server.protocol import AgentStatus
+
     from . import demo_data
     from .app import build, login_form, use_japanese_font
     from .models.forms import Venue
@@ -65,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     pop = demo_data.pop()
     call = call_ref_of(pop)
+    if client.agent is not None:  # the status bar as an operator on 1001 sees it
+        client.agent.model.set_extension("1001")
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=12)
+        client.agent.model.update(AgentStatus("1001", "ringing", since=since.isoformat()))
     client.pop.show(pop)
     window.pop.focus_candidates()
     client.window.show_tab(0)
@@ -77,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     client.booking.now = lambda: dt.datetime.combine(today, dt.time(8), demo_data.JST)
     client.booking.start(card, call)
     client.mobility.start(card, call)
+    client.intent.start(card, call)
     client.booking.set_venues([Venue(v.id, v.name, v.address) for v in demo_data.VENUES])
     client.booking.set_slots(demo_data.slots(today))
     client.booking.select_slot(4)
@@ -130,6 +137,7 @@ def intent_and_barcode_shots(client: Any, shot: Callable[[object, str], None]) -
 
 def venues_shot(client: Any, shot: Callable[[object, str], None]) -> None:
     """会場・枠 as a supervisor sees it: venues, the day's slots, a refused capacity change."""
+
     from . import demo_data
     from .models.venues import VenueRow
 

@@ -17,6 +17,7 @@ from cti_server.protocol import (
     Board,
     BoardAgent,
     BoardFigures,
+    BoardInterval,
     BoardQueue,
     BoardUpdate,
     PauseAgent,
@@ -217,8 +218,7 @@ class BoardModel(Observable):
         answered = abandoned = met_answered = met_abandoned = 0
         for iv in queue.intervals:
             f = iv.figures
-            start = local_time(iv.start)  # UTC on the wire; the chart reads Tokyo time
-            label = f"{start:%H:%M}" if start is not None else iv.start[11:16]
+            label = interval_label(iv)
             out["peak_waiting"].append((label, float(iv.peak_waiting)))
             out["answered"].append((label, float(f.answered)))
             out["abandoned"].append((label, float(f.abandoned + f.short_abandoned)))
@@ -242,3 +242,9 @@ class BoardModel(Observable):
         self.error = self.error_message = ""
         self.pending[msg.interface] = msg.paused
         self.changed()
+
+
+def interval_label(iv: BoardInterval) -> str:
+    """An interval's start as Tokyo time ``HH:MM`` (UTC on the wire)."""
+    start = local_time(iv.start)
+    return f"{start:%H:%M}" if start is not None else iv.start[11:16]

@@ -33,7 +33,14 @@ from PySide6.QtWidgets import (
 from cti_server.protocol import BoardAgent, BoardFigures, BoardInterval, BoardQueue
 
 from ..i18n import current_language, translate
-from ..models.board import BoardModel, Thresholds, caller_text, fmt_ratio, fmt_seconds
+from ..models.board import (
+    BoardModel,
+    Thresholds,
+    caller_text,
+    fmt_ratio,
+    fmt_seconds,
+    interval_label,
+)
 from . import shortcuts as keys
 from .board_charts import BoardCharts
 from .board_tables import (
@@ -246,7 +253,7 @@ class BoardView(Retranslating, QWidget):
     def _interval_row(self, iv: BoardInterval) -> Cells:
         f, m = iv.figures, self.model
         return [
-            (iv.start[11:16], ""), (str(iv.peak_waiting), ""), (str(f.offered), ""),
+            (interval_label(iv), ""), (str(iv.peak_waiting), ""), (str(f.offered), ""),
             (str(f.answered), ""), (str(f.abandoned), ""), (str(f.short_abandoned), ""),
             (fmt_ratio(f.service_level), m.level("service_level", f.service_level)),
         ]  # fmt: skip

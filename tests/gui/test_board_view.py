@@ -92,6 +92,13 @@ def test_figures_and_definitions_are_shown(qtbot, qsettings, ami_fixtures):
     assert "3" in view.mobility.text()
 
 
+def test_the_interval_table_reads_tokyo_time(qtbot, qsettings, ami_fixtures):
+    """Intervals are UTC on the wire; the table, like the charts, shows Tokyo time."""
+    view, _, _ = make_view(qtbot, qsettings, burst_board(ami_fixtures))
+    starts = [view.intervals.item(r, 0).text() for r in range(view.intervals.rowCount())]
+    assert starts[0] == "09:00"  # the burst starts at 09:00 Tokyo (00:00 UTC)
+
+
 def test_thresholds_colour_and_persist(qtbot, qsettings, ami_fixtures):
     board = burst_board(ami_fixtures, upto=900)  # mid-burst: callers waiting
     view, model, _ = make_view(qtbot, qsettings, board)
