@@ -220,7 +220,11 @@ def test_never_raises_on_phone_like_text(raw: str) -> None:
 def test_memoized_fast_path_agrees_with_phonenumbers(prefix: str, tail: int, length: int) -> None:
     nsn = (prefix + str(tail).zfill(10))[:length]
     ours = normalize_caller_id("0" + nsn)
-    ref = phonenumbers.parse("0" + nsn, "JP")
+    try:  # phonenumbers reads some 01... digits as an international call, and refuses them
+        ref = phonenumbers.parse("0" + nsn, "JP")
+    except phonenumbers.NumberParseException:
+        assert ours.status == "invalid"
+        return
     valid = phonenumbers.is_valid_number(ref)
     assert (ours.status == "number") == valid
     if valid:
