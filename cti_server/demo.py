@@ -162,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         "CTI_HTTP_HOST": "127.0.0.1",
         "CTI_HTTP_PORT": str(http_port),
         "CTI_SERVER_ID": "demo",
+        "CTI_QUEUES": os.environ.get("CTI_QUEUES", "vaccine=ワクチン予約"),
     }
     py = sys.executable
     procs: list[tuple[str, subprocess.Popen[bytes]]] = []

@@ -8,7 +8,7 @@ slots, F9; not closable). Operators see no tab bar at all.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -91,8 +91,16 @@ class MainWindow(Retranslating, QMainWindow):
         QShortcut(QKeySequence(keys.INTENT), self, self.show_intent)
         self._menus(language)
         outbox.subscribe(self._update_pending)
-        self.resize(1280, 800)
+        self.fit_screen()
         self.retranslate()
+
+    def fit_screen(self, width: int = 1280, height: int = 800) -> None:
+        """Open at ``width`` x ``height``, but never larger than the screen's free area."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            free = screen.availableGeometry()
+            width, height = min(width, free.width()), min(height, free.height())
+        self.resize(width, height)
 
     def _menus(self, language: str) -> None:
         bar = self.menuBar()

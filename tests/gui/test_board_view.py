@@ -264,6 +264,19 @@ def test_the_supervisor_window_fits_the_screen(qtbot, client, width, height):
     assert view.callers.rowCount() == 36
 
 
+def test_the_operator_window_opens_within_the_screen(qtbot, client):
+    """The window never opens larger than the screen's free area (the status bar, with the
+    extension and state, must stay in sight), and the operator's layout fits 1366x768."""
+    client.link.feed_text(hello("operator"))
+    window = client.window
+    free = window.screen().availableGeometry()
+    assert window.width() <= free.width()
+    assert window.height() <= free.height()
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 1366
+    assert hint.height() <= 768 - 68
+
+
 def hello(role: str) -> str:
     who = protocol.OperatorInfo(id=7, username="u", display_name="", role=role)
     return protocol.encode(protocol.Hello(protocol.PROTOCOL_VERSION, "t", who, ""))
