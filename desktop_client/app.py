@@ -15,7 +15,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
-from cti_server.protocol import Hello, LoginResult
+from cti_server.protocol import LoginResult
 
 from .admin import VenueAdminController
 from .agent_state import AgentStateController
@@ -35,7 +35,7 @@ from .supervisor import BoardController
 from .views.booking import BookingView
 from .views.intent import IntentFormView
 from .views.labels import error_text
-from .views.login import ExtensionLabel, LoginDialog, LoginForm
+from .views.login import LoginDialog, LoginForm
 from .views.main_window import MainWindow
 from .views.mobility import MobilityView
 from .views.pop import PopView
@@ -109,7 +109,6 @@ def build(
         outbox,
         language=translations.language,
     )
-    show_extension(window, link)
     controller = Controller(
         link,
         window,
@@ -143,19 +142,6 @@ def build(
     )
     window.language_chosen.connect(client.set_language)
     return client
-
-
-def show_extension(window: MainWindow, link: ServerLink) -> ExtensionLabel:
-    """The status bar names the extension this session answers (from the server's hello)."""
-    label = ExtensionLabel(window)
-    window.statusBar().insertPermanentWidget(0, label)
-
-    def on_message(msg: object) -> None:
-        if isinstance(msg, Hello):
-            label.set_extension(msg.operator.extension)
-
-    link.message_received.connect(on_message)
-    return label
 
 
 def login_form(settings: QSettings) -> LoginForm:

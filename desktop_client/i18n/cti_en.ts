@@ -236,13 +236,6 @@
     </message>
 </context>
 <context>
-    <name>ExtensionLabel</name>
-    <message>
-        <source>内線 {ext}</source>
-        <translation>Ext. {ext}</translation>
-    </message>
-</context>
-<context>
     <name>IntentFormView</name>
     <message>
         <source>意向確認を記録（電話）</source>

@@ -92,20 +92,3 @@ class LoginDialog(Retranslating, QDialog):
         self.buttons.setEnabled(True)
         self.password.selectAll()
         self.password.setFocus()
-
-
-class ExtensionLabel(Retranslating, QLabel):
-    """The status bar's "内線 1002": the extension the server bound this session to."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.extension: str | None = None
-        self.setStyleSheet("padding: 0 8px;")
-        self.retranslate()
-
-    def set_extension(self, extension: str | None) -> None:
-        self.extension = extension
-        self.retranslate()
-
-    def retranslate(self) -> None:
-        self.setText(self.tr("内線 {ext}").format(ext=self.extension) if self.extension else "")
