@@ -47,6 +47,10 @@ from cti_server.protocol import (
     MobilityRequestBody,
     ProtocolError,
     ResidentDetail,
+    ReviewAcceptance,
+    ReviewItem,
+    ReviewList,
+    ReviewRejection,
     SearchResults,
     SlotInfo,
     SlotList,
@@ -260,3 +264,26 @@ class Api:
 
     def delete_slot(self, slot_id: int, done: Done[DeletedSlot]) -> None:
         self.send(ApiCall("DELETE", f"/api/slots/{slot_id}", None, DeletedSlot), done)
+
+    # ---- the postcard review queue (supervisors and admins)
+    def reviews(self, done: Done[ReviewList]) -> None:
+        """The open review items, oldest first."""
+        self._get("/api/postcards/reviews?status=open&limit=200", ReviewList, done)
+
+    def accept_review(self, review_id: int, body: ReviewAcceptance, done: Done[ReviewItem]) -> None:
+        path = f"/api/postcards/reviews/{review_id}/accept"
+        self.send(ApiCall("POST", path, request_body(body), ReviewItem), done)
+
+    def reject_review(self, review_id: int, body: ReviewRejection, done: Done[ReviewItem]) -> None:
+        path = f"/api/postcards/reviews/{review_id}/reject"
+        self.send(ApiCall("POST", path, request_body(body), ReviewItem), done)
+
+    def review_image(
+        self, review_id: int, which: str, done: Callable[[bytes | None], None]
+    ) -> None:
+        """GET an item's scan crop (``which``: card or note): the image's bytes, None if none."""
+        fetch = getattr(self.transport, "fetch_bytes", None)
+        if fetch is None:
+            done(None)
+            return
+        fetch(f"/api/postcards/reviews/{review_id}/image?which={which}", done)

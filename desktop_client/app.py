@@ -31,6 +31,7 @@ from .models.pop import PopModel
 from .models.resident import ResidentModel
 from .models.search import SearchModel
 from .models.wrapup import DraftStore, WrapUpModel
+from .review import ReviewController
 from .supervisor import BoardController
 from .views.booking import BookingView
 from .views.intent import IntentFormView
@@ -66,6 +67,7 @@ class Client:
     venues: VenueAdminController
     agent: AgentStateController | None = None  # the operator's own state (status bar)
     header: CallHeaderController | None = None  # the caller header band
+    review: ReviewController | None = None  # はがき確認 (supervisors and admins)
 
     def set_language(self, language: str) -> None:
         if self.translations.use(language):
@@ -139,6 +141,7 @@ def build(
         VenueAdminController(link, window, booking),
         AgentStateController(link, window),
         CallHeaderController(link, window, pop, resident),
+        ReviewController(link, window),
     )
     window.language_chosen.connect(client.set_language)
     return client

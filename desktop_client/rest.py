@@ -68,6 +68,24 @@ class RestClient(QObject):
         reply.finished.connect(lambda: self._finished(reply, method, path, done))
         return reply
 
+    def fetch_bytes(self, path: str, done: Callable[[bytes | None], None]) -> None:
+        """GET ``path`` and hand its body (an image) to ``done``; None when it failed."""
+        req = QNetworkRequest(QUrl(self.base_url.rstrip("/") + path))
+        req.setTransferTimeout(TIMEOUT_MS)
+        if self.token:
+            req.setRawHeader(b"Authorization", f"Bearer {self.token}".encode())
+        reply = self.nam.get(req)
+        self._replies.add(reply)
+
+        def finished() -> None:
+            self._replies.discard(reply)
+            reply.deleteLater()
+            status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
+            ok = status is not None and 200 <= int(status) < 300
+            done(bytes(reply.readAll().data()) if ok else None)
+
+        reply.finished.connect(finished)
+
     def abort_all(self) -> None:
         for reply in list(self._replies):
             reply.abort()

@@ -352,6 +352,10 @@
         <translation>Venues and slots</translation>
     </message>
     <message>
+        <source>はがき確認</source>
+        <translation>Postcard review</translation>
+    </message>
+    <message>
         <source>表示(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
@@ -635,6 +639,41 @@
     <message>
         <source>候補を確定すると住民カードが表示されます</source>
         <translation>Confirm a candidate to see the resident card</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewView</name>
+    <message>
+        <source>理由</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>はがき番号</source>
+        <translation>Postcard no.</translation>
+    </message>
+    <message>
+        <source>受付日時</source>
+        <translation>Received</translation>
+    </message>
+    <message>
+        <source>↑↓: 移動 ／ Ctrl+Enter: 確定（修正を反映） ／ Ctrl+R: 却下</source>
+        <translation>Up/Down: move / Ctrl+Enter: accept (with the corrections) / Ctrl+R: reject</translation>
+    </message>
+    <message>
+        <source>（未回答）</source>
+        <translation>(no answer)</translation>
+    </message>
+    <message>
+        <source>送信中…</source>
+        <translation>Sending…</translation>
+    </message>
+    <message>
+        <source>サーバーに接続できません。</source>
+        <translation>Cannot reach the server.</translation>
+    </message>
+    <message>
+        <source>確認待ちのはがきはありません。</source>
+        <translation>No postcards waiting for review.</translation>
     </message>
 </context>
 <context>
@@ -1755,6 +1794,109 @@
     <message>
         <source>キャンセル</source>
         <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>review</name>
+    <message>
+        <source>読めないファイル</source>
+        <translation>Unreadable file</translation>
+    </message>
+    <message>
+        <source>QRコードが読めない</source>
+        <translation>QR code unreadable</translation>
+    </message>
+    <message>
+        <source>QRコードの内容が不正</source>
+        <translation>QR code holds something else</translation>
+    </message>
+    <message>
+        <source>はがき番号のチェックディジット不一致</source>
+        <translation>Postcard number check digit mismatch</translation>
+    </message>
+    <message>
+        <source>該当する住民がいない</source>
+        <translation>No resident with this number</translation>
+    </message>
+    <message>
+        <source>位置合わせできない</source>
+        <translation>Could not align the card</translation>
+    </message>
+    <message>
+        <source>無記入の設問</source>
+        <translation>Unanswered question</translation>
+    </message>
+    <message>
+        <source>複数に印</source>
+        <translation>Several boxes marked</translation>
+    </message>
+    <message>
+        <source>薄い印・消し跡</source>
+        <translation>Faint or erased mark</translation>
+    </message>
+    <message>
+        <source>OCRの確信度が低い</source>
+        <translation>OCR not confident</translation>
+    </message>
+    <message>
+        <source>OCRの値が選択肢にない</source>
+        <translation>OCR value not among the answers</translation>
+    </message>
+    <message>
+        <source>自由記入欄に記入あり</source>
+        <translation>Note written</translation>
+    </message>
+    <message>
+        <source>以前の回答と食い違い</source>
+        <translation>Contradicts an earlier answer</translation>
+    </message>
+    <message>
+        <source>はい</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <source>いいえ</source>
+        <translation>No</translation>
+    </message>
+    <message>
+        <source>不要</source>
+        <translation>None</translation>
+    </message>
+    <message>
+        <source>送迎</source>
+        <translation>Pick-up</translation>
+    </message>
+    <message>
+        <source>車いす</source>
+        <translation>Wheelchair</translation>
+    </message>
+    <message>
+        <source>付き添い</source>
+        <translation>Companion</translation>
+    </message>
+    <message>
+        <source>午前</source>
+        <translation>Morning</translation>
+    </message>
+    <message>
+        <source>午後</source>
+        <translation>Afternoon</translation>
+    </message>
+    <message>
+        <source>どちらでも</source>
+        <translation>Either</translation>
+    </message>
+    <message>
+        <source>接種希望</source>
+        <translation>Wants vaccination</translation>
+    </message>
+    <message>
+        <source>移動支援</source>
+        <translation>Mobility support</translation>
+    </message>
+    <message>
+        <source>希望時間帯</source>
+        <translation>Time of day</translation>
     </message>
 </context>
 <context>

@@ -80,6 +80,7 @@ class MainWindow(Retranslating, QMainWindow):
         self.sections.tabCloseRequested.connect(self._section_close_requested)
         self.board: QWidget | None = None
         self.venues: QWidget | None = None
+        self.review: QWidget | None = None
         self.setCentralWidget(self.sections)
         self.connection = QLabel(self)
         self.pending = QLabel(self)
@@ -121,6 +122,9 @@ class MainWindow(Retranslating, QMainWindow):
         self.venues_action = QAction(self, shortcut=QKeySequence(keys.VENUES), visible=False)
         self.venues_action.triggered.connect(self.show_venues)
         self.view_menu.addAction(self.venues_action)
+        self.review_action = QAction(self, shortcut=QKeySequence(keys.REVIEW), visible=False)
+        self.review_action.triggered.connect(self.show_review)
+        self.view_menu.addAction(self.review_action)
         self.help_menu = bar.addMenu("")
         self.help_action = QAction(self, shortcut=QKeySequence(keys.HELP))
         self.help_action.triggered.connect(self.show_shortcuts)
@@ -142,6 +146,11 @@ class MainWindow(Retranslating, QMainWindow):
             self.sections.setTabText(
                 self.sections.indexOf(self.venues), self.tr("会場・枠") + f" ({keys.VENUES})"
             )
+        if self.review is not None:
+            self.sections.setTabText(
+                self.sections.indexOf(self.review), self.tr("はがき確認") + f" ({keys.REVIEW})"
+            )
+        self.review_action.setText(self.tr("はがき確認"))
         self.board_action.setText(self.tr("監視ボード"))
         self.venues_action.setText(self.tr("会場・枠"))
         self.view_menu.setTitle(self.tr("表示(&V)"))
@@ -182,6 +191,26 @@ class MainWindow(Retranslating, QMainWindow):
                 self.sections.tabBar().setTabButton(index, side, None)
         self.sections.tabBar().setVisible(self.sections.count() > 1)
         self.retranslate()
+
+    def set_review_view(self, view: QWidget | None) -> None:
+        """The はがき確認 section for supervisors and admins (None removes it); never closable."""
+        if view is self.review:
+            return
+        if self.review is not None:
+            self.sections.removeTab(self.sections.indexOf(self.review))
+        self.review = view
+        self.review_action.setVisible(view is not None)
+        if view is not None:
+            index = self.sections.addTab(view, "")
+            for side in (QTabBar.ButtonPosition.LeftSide, QTabBar.ButtonPosition.RightSide):
+                self.sections.tabBar().setTabButton(index, side, None)
+        self.sections.tabBar().setVisible(self.sections.count() > 1)
+        self.retranslate()
+
+    def show_review(self) -> None:
+        if self.review is not None:
+            self.sections.setCurrentWidget(self.review)
+            self.review.setFocus()
 
     def show_venues(self) -> None:
         if self.venues is not None:

@@ -14,6 +14,7 @@ MOBILITY = "F6"
 WRAPUP = "F7"
 BOARD = "F8"  # supervisors and admins only
 VENUES = "F9"  # 会場・枠, supervisors and admins only
+REVIEW = "F10"  # はがき確認, supervisors and admins only
 PAUSE_AGENT = "Ctrl+P"  # board: pause the selected operator
 RESUME_AGENT = "Ctrl+Shift+P"  # board: resume the selected operator
 BARCODE = "Ctrl+B"  # はがき番号 field of the search

@@ -1,0 +1,189 @@
+"""The はがき確認 section (supervisors and admins): the open review items of returned postcards,
+the selected item's scan crops beside its editable answers. Keyboard first: Up/Down moves,
+Ctrl+Enter accepts with the corrections, Ctrl+R rejects. The view never touches the network:
+it emits signals and the controller answers through the model."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..i18n import QT_TRANSLATE_NOOP, translate
+from ..models.review import ReviewQueueModel
+from . import shortcuts as keys
+from .labels import refusal_text
+from .language import Retranslating
+
+REASONS = {
+    "unreadable_file": QT_TRANSLATE_NOOP("review", "読めないファイル"),
+    "no_barcode": QT_TRANSLATE_NOOP("review", "QRコードが読めない"),
+    "unreadable_barcode": QT_TRANSLATE_NOOP("review", "QRコードの内容が不正"),
+    "bad_check_digit": QT_TRANSLATE_NOOP("review", "はがき番号のチェックディジット不一致"),
+    "unknown_resident": QT_TRANSLATE_NOOP("review", "該当する住民がいない"),
+    "not_aligned": QT_TRANSLATE_NOOP("review", "位置合わせできない"),
+    "none_marked": QT_TRANSLATE_NOOP("review", "無記入の設問"),
+    "several_marked": QT_TRANSLATE_NOOP("review", "複数に印"),
+    "faint_mark": QT_TRANSLATE_NOOP("review", "薄い印・消し跡"),
+    "low_confidence": QT_TRANSLATE_NOOP("review", "OCRの確信度が低い"),
+    "unknown_value": QT_TRANSLATE_NOOP("review", "OCRの値が選択肢にない"),
+    "note_written": QT_TRANSLATE_NOOP("review", "自由記入欄に記入あり"),
+    "contradicts_earlier": QT_TRANSLATE_NOOP("review", "以前の回答と食い違い"),
+}
+CHOICES = {
+    "wants_vaccination": (
+        ("yes", QT_TRANSLATE_NOOP("review", "はい")),
+        ("no", QT_TRANSLATE_NOOP("review", "いいえ")),
+    ),
+    "mobility": (
+        ("none", QT_TRANSLATE_NOOP("review", "不要")),
+        ("pickup", QT_TRANSLATE_NOOP("review", "送迎")),
+        ("wheelchair", QT_TRANSLATE_NOOP("review", "車いす")),
+        ("companion", QT_TRANSLATE_NOOP("review", "付き添い")),
+    ),
+    "time_of_day": (
+        ("am", QT_TRANSLATE_NOOP("review", "午前")),
+        ("pm", QT_TRANSLATE_NOOP("review", "午後")),
+        ("any", QT_TRANSLATE_NOOP("review", "どちらでも")),
+    ),
+}
+QUESTION_LABELS = {
+    "wants_vaccination": QT_TRANSLATE_NOOP("review", "接種希望"),
+    "mobility": QT_TRANSLATE_NOOP("review", "移動支援"),
+    "time_of_day": QT_TRANSLATE_NOOP("review", "希望時間帯"),
+}
+
+
+def reason_text(code: str) -> str:
+    return translate("review", REASONS[code]) if code in REASONS else code
+
+
+class ReviewView(Retranslating, QWidget):
+    accept_requested = Signal()
+    reject_requested = Signal()
+    reload_requested = Signal()
+
+    def __init__(self, model: ReviewQueueModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.table = QTableWidget(0, 3, self)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.currentCellChanged.connect(lambda row, *_: self.model.select(row))
+        self.card = QLabel(self)
+        self.note = QLabel(self)
+        for image in (self.card, self.note):
+            image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            image.setMinimumSize(240, 120)
+        self.combos: dict[str, QComboBox] = {}
+        self.form = QFormLayout()
+        self.form_labels: dict[str, QLabel] = {}
+        for key in CHOICES:
+            combo = QComboBox(self)
+            combo.activated.connect(lambda _i, k=key: self._chosen(k))
+            self.combos[key] = combo
+            self.form_labels[key] = QLabel(self)
+            self.form.addRow(self.form_labels[key], combo)
+        self.barcode = QLineEdit(self)
+        self.barcode.textEdited.connect(self.model.set_barcode)
+        self.barcode_label = QLabel(self)
+        self.form.addRow(self.barcode_label, self.barcode)
+        self.hint = QLabel(self)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self._layout()
+        self.setFocusProxy(self.table)
+        ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for key in (keys.SUBMIT, "Ctrl+Enter"):
+            QShortcut(QKeySequence(key), self, self.accept_requested.emit, context=ctx)
+        QShortcut(QKeySequence(keys.RELOAD), self, self.reject_requested.emit, context=ctx)
+        QShortcut(QKeySequence("F5"), self, self.reload_requested.emit, context=ctx)
+        self.images: dict[str, QPixmap | None] = {"card": None, "note": None}
+        model.subscribe(self.refresh)
+        self.retranslate()
+
+    def _layout(self) -> None:
+        side = QVBoxLayout()
+        side.addWidget(self.card, 2)
+        side.addWidget(self.note, 1)
+        side.addLayout(self.form)
+        side.addWidget(self.hint)
+        side.addWidget(self.status)
+        row = QHBoxLayout(self)
+        row.addWidget(self.table, 1)
+        row.addLayout(side, 1)
+
+    def retranslate(self) -> None:
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("理由"), self.tr("はがき番号"), self.tr("受付日時")]
+        )
+        for key, label in self.form_labels.items():
+            label.setText(translate("review", QUESTION_LABELS[key]))
+        self.barcode_label.setText(self.tr("はがき番号"))
+        self.hint.setText(self.tr("↑↓: 移動 ／ Ctrl+Enter: 確定（修正を反映） ／ Ctrl+R: 却下"))
+        self.refresh()
+
+    def _chosen(self, key: str) -> None:
+        self.model.set_answer(key, self.combos[key].currentData())
+
+    def set_image(self, which: str, data: bytes | None) -> None:
+        """The controller hands the fetched scan crop (None: no image)."""
+        pix = QPixmap()
+        if data is None or not pix.loadFromData(data):
+            self.images[which] = None
+        else:
+            self.images[which] = pix
+        label = self.card if which == "card" else self.note
+        if self.images[which] is None:
+            label.clear()
+        else:
+            label.setPixmap(pix.scaled(label.size(), Qt.AspectRatioMode.KeepAspectRatio))
+
+    def refresh(self) -> None:
+        m = self.model
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(m.items))
+        for row, item in enumerate(m.items):
+            reasons = "、".join(reason_text(r.code) for r in item.reasons)
+            when = item.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            for col, text in enumerate((reasons, item.barcode or "—", when)):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+        if m.current >= 0:
+            self.table.setCurrentCell(m.current, 0)
+        self.table.blockSignals(False)
+        for key, combo in self.combos.items():
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(self.tr("（未回答）"), None)
+            for value, label in CHOICES[key]:
+                combo.addItem(translate("review", label), value)
+            combo.setCurrentIndex(max(0, combo.findData(m.answers.get(key))))
+            combo.setEnabled(m.item is not None)
+            combo.blockSignals(False)
+        if self.barcode.text() != m.barcode:
+            self.barcode.setText(m.barcode)
+        self.barcode.setEnabled(m.needs_barcode)
+        self.status.setText(self._status_text())
+
+    def _status_text(self) -> str:
+        m = self.model
+        if m.status == "busy":
+            return self.tr("送信中…")
+        if m.status == "failed":
+            return self.tr("サーバーに接続できません。")
+        if m.status == "refused":
+            return refusal_text(m.error, m.message, m.details)
+        if not m.items:
+            return self.tr("確認待ちのはがきはありません。")
+        return ""
