@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from ..i18n import QT_TRANSLATE_NOOP, translate
 from ..models.review import ReviewQueueModel
 from . import shortcuts as keys
-from .labels import refusal_text
+from .labels import refusal_text, when_text
 from .language import Retranslating
 
 REASONS = {
@@ -156,8 +156,7 @@ class ReviewView(Retranslating, QWidget):
         self.table.setRowCount(len(m.items))
         for row, item in enumerate(m.items):
             reasons = "、".join(reason_text(r.code) for r in item.reasons)
-            when = item.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            for col, text in enumerate((reasons, item.barcode or "—", when)):
+            for col, text in enumerate((reasons, item.barcode or "—", when_text(item.created_at))):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         if m.current >= 0:
             self.table.setCurrentCell(m.current, 0)

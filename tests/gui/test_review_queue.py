@@ -1,0 +1,131 @@
+"""The client against the real server (SQLite file): a supervisor works the はがき確認 section.
+A scanned postcard whose QR code is torn lands in review; the supervisor opens the section with
+F10, types the postcard number, corrects an answer and accepts with Ctrl+Enter: the resident's
+intent is recorded with the postcard channel and the item leaves the list."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.gui.test_admin_view import log_in
+from tests.gui.test_client_real_server import RealServer
+
+pytestmark = pytest.mark.gui
+
+cv2 = pytest.importorskip("cv2")
+
+
+class PaperServer(RealServer):
+    async def setup(self):
+        from registry.db import session_factory
+        from registry.operators import create_operator
+        from tests.paper_corpus import add_residents
+
+        seed = await super().setup()
+        async with session_factory(self.engine)() as s:
+            await create_operator(s, "sv1", "pw-123456", role="supervisor")
+            await s.commit()
+        seed["paper"] = await add_residents(self.engine, 2, first=501)
+        return seed
+
+    def create_app(self):
+        from cti_server.web.app import create_app
+        from tests.integration.web_helpers import FakeBridge, make_settings
+
+        settings = make_settings(self.url_db, scan_dir=str(self.scan_dir))
+        return create_app(settings, engine=self.engine, bridge=FakeBridge(), load_name_index=False)
+
+    async def upload(self, scans):
+        """The scans as a supervisor uploads them (REST, multipart): the read's outcomes."""
+        import aiohttp
+
+        url = f"http://127.0.0.1:{self.port}"
+        form = aiohttp.FormData()
+        for i, scan in enumerate(scans):
+            ok, png = cv2.imencode(".png", scan.image)
+            assert ok
+            form.add_field("file", png.tobytes(), filename=f"s{i}.png", content_type="image/png")
+        async with aiohttp.ClientSession() as http:
+            login = {"username": "sv1", "password": "pw-123456"}
+            async with http.post(f"{url}/api/login", json=login) as resp:
+                token = (await resp.json())["token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            async with http.post(f"{url}/api/postcards/scans", data=form, headers=headers) as r:
+                assert r.status == 200, await r.text()
+                return [(x["status"], x["reasons"]) for x in (await r.json())["results"]]
+
+    async def intents(self):
+        from sqlalchemy import select
+
+        from registry.db import session_factory
+        from registry.models import Intent
+
+        async with session_factory(self.engine)() as s:
+            return list((await s.scalars(select(Intent))).all())
+
+
+@pytest.fixture
+def real(tmp_path):
+    server = PaperServer(tmp_path / "ledger.sqlite3")
+    server.scan_dir = tmp_path / "scans"
+    server.thread.start()
+    server.seed = server.call(server.setup())
+    server.call(server.start())
+    yield server
+    server.call(server.stop())
+    server.call(server.engine.dispose())
+    server.loop.call_soon_threadsafe(server.loop.stop)
+    server.thread.join(5)
+    server.loop.close()
+
+
+def test_supervisor_accepts_a_postcard_with_a_correction_by_keyboard(qtbot, client, real):
+    from registry.paper.synth import Filling, Scanning
+    from tests.paper_corpus import YES_AM, YES_PICKUP, Case, make_scans
+
+    cases = [
+        Case("note", Filling(YES_PICKUP, note=True), expect="note_written"),
+        Case("damaged", Filling(YES_AM), Scanning(damaged_qr=True), expect="no_barcode"),
+    ]
+    residents = real.seed["paper"]
+    outcomes = real.call(real.upload(make_scans(cases, residents)))
+    assert outcomes == [("review", ["note_written"]), ("review", ["no_barcode"])]
+
+    log_in(qtbot, client, real, "sv1")
+    window, ctl = client.window, client.review
+    view, model = ctl.view, ctl.model
+    qtbot.waitUntil(lambda: window.review is view and len(model.items) == 2, timeout=10000)
+    titles = [window.sections.tabText(i) for i in range(window.sections.count())]
+    assert "はがき確認 (F10)" in titles
+    qtbot.keyClick(window, Qt.Key.Key_F10)
+    assert window.sections.currentWidget() is view
+    assert view.table.item(0, 0).text() == "自由記入欄に記入あり"
+    assert view.table.item(1, 0).text() == "QRコードが読めない"
+    assert view.table.item(1, 1).text() == "—"
+    qtbot.waitUntil(lambda: view.images["card"] is not None, timeout=10000)  # the scan crop
+
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_Down)
+    assert model.item.reasons[0].code == "no_barcode"
+    assert view.barcode.isEnabled()
+    qtbot.keyClick(view.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: model.status in ("refused", "failed"), timeout=10000)
+    assert view.status.text().startswith("はがき番号")  # no number typed: refused in Japanese
+    assert len(model.items) == 2
+
+    view.barcode.setFocus()
+    qtbot.keyClicks(view.barcode, residents[1][1])
+    combo = view.combos["mobility"]
+    combo.setFocus()
+    combo.setCurrentIndex(combo.findData("wheelchair"))
+    combo.activated.emit(combo.currentIndex())  # what choosing with the keyboard emits
+    qtbot.keyClick(combo, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: model.status == "done" and len(model.items) == 1, timeout=10000)
+    assert model.item.reasons[0].code == "note_written"
+
+    intents = real.call(real.intents())
+    assert [(i.resident_id, i.channel, i.wants_vaccination, i.needs_mobility) for i in intents] == [
+        (residents[1][0], "postcard_ocr", True, True)
+    ]
+    assert "車いす" in intents[0].notes
