@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     intent_and_barcode_shots(client, shot)
     board_shot(client, shot)
     venues_shot(client, shot)
+    review_shot(client, shot)
     return 0
 
 
@@ -164,6 +165,26 @@ def venues_shot(client: Any, shot: Callable[[object, str], None]) -> None:
     model.begin("slots_add")
     model.finish(True, result={"created": [{}] * 6, "skipped": [{}] * 2})
     shot(client.window, "venues-added")
+
+
+def review_shot(client: Any, shot: Callable[[object, str], None]) -> None:
+    """はがき確認 as a supervisor sees it: two invented items, the second with no QR code read."""
+    from cti_server.protocol import ReviewItem, ReviewReason
+
+    def item(review_id: int, code: str, barcode: str | None, answers: dict[str, Any]) -> Any:
+        return ReviewItem(review_id, review_id, "open", (ReviewReason(code, "", "", ""),),
+                          "scan", "scan.png", 1, barcode, None, answers, {}, False, False,
+                          f"2026-05-1{review_id}T01:00:00+00:00", None, None, {})  # fmt: skip
+
+    ctl = client.review
+    ctl.role = "supervisor"
+    client.window.set_review_view(ctl.view)
+    yes = {"wants_vaccination": "yes", "mobility": "pickup", "time_of_day": "am"}
+    ctl.model.set_items([item(1, "note_written", "000000042173", yes),
+                         item(2, "no_barcode", None, yes)])  # fmt: skip
+    ctl.model.move(1)
+    client.window.show_review()
+    shot(client.window, "review")
 
 
 def board_shot(client: Any, shot: Callable[[object, str], None]) -> None:

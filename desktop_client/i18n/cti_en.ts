@@ -1942,6 +1942,14 @@
         <translation>Venues and slots (supervisors, admins)</translation>
     </message>
     <message>
+        <source>はがき確認（スーパーバイザー・管理者）</source>
+        <translation>Postcard review (supervisors and admins)</translation>
+    </message>
+    <message>
+        <source>はがき確認: 修正を反映して確定 / 却下</source>
+        <translation>Postcard review: accept with the corrections / reject</translation>
+    </message>
+    <message>
         <source>監視ボード: 選択中のオペレーターを休止 / 再開</source>
         <translation>Board: pause / resume the selected operator</translation>
     </message>

@@ -2,7 +2,8 @@
 
 For supervisors and admins a second section, the supervisor board, sits beside the calls in a
 top-level tab (closable; F8 or View > board opens it again), and the 会場・枠 section (venues and
-slots, F9; not closable). Operators see no tab bar at all.
+slots, F9; not closable) and the はがき確認 section (the postcard review queue, F10; not
+closable). Operators see no tab bar at all.
 """
 
 from __future__ import annotations

@@ -80,6 +80,8 @@ class ReviewView(Retranslating, QWidget):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
         self.table.currentCellChanged.connect(lambda row, *_: self.model.select(row))
         self.card = QLabel(self)
         self.note = QLabel(self)
@@ -158,6 +160,7 @@ class ReviewView(Retranslating, QWidget):
             reasons = "、".join(reason_text(r.code) for r in item.reasons)
             for col, text in enumerate((reasons, item.barcode or "—", when_text(item.created_at))):
                 self.table.setItem(row, col, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
         if m.current >= 0:
             self.table.setCurrentCell(m.current, 0)
         self.table.blockSignals(False)

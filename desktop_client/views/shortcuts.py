@@ -43,6 +43,11 @@ TABLE: tuple[tuple[str, str], ...] = (
     ("F7", QT_TRANSLATE_NOOP("shortcuts", "通話メモ（後処理）")),
     ("F8", QT_TRANSLATE_NOOP("shortcuts", "監視ボード（スーパーバイザー）")),
     ("F9", QT_TRANSLATE_NOOP("shortcuts", "会場・枠の管理（スーパーバイザー・管理者）")),
+    ("F10", QT_TRANSLATE_NOOP("shortcuts", "はがき確認（スーパーバイザー・管理者）")),
+    (
+        "Ctrl+Enter / Ctrl+R",
+        QT_TRANSLATE_NOOP("shortcuts", "はがき確認: 修正を反映して確定 / 却下"),
+    ),
     (
         "Ctrl+P / Ctrl+Shift+P",
         QT_TRANSLATE_NOOP("shortcuts", "監視ボード: 選択中のオペレーターを休止 / 再開"),

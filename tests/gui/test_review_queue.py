@@ -113,6 +113,11 @@ def test_supervisor_accepts_a_postcard_with_a_correction_by_keyboard(qtbot, clie
     qtbot.waitUntil(lambda: model.status in ("refused", "failed"), timeout=10000)
     assert view.status.text().startswith("はがき番号")  # no number typed: refused in Japanese
     assert len(model.items) == 2
+    client.set_language("en")
+    assert view.status.text().isascii(), view.status.text()
+    assert view.table.item(1, 0).text() == "QR code unreadable"
+    client.set_language("ja")
+    assert view.status.text().startswith("はがき番号")
 
     view.barcode.setFocus()
     qtbot.keyClicks(view.barcode, residents[1][1])
