@@ -6,7 +6,7 @@ it emits signals and the controller answers through the model."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QKeySequence, QPixmap, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from ..i18n import QT_TRANSLATE_NOOP, translate
 from ..models.review import ReviewQueueModel
 from . import shortcuts as keys
-from .labels import refusal_text, when_text
+from .labels import joined, refusal_text, when_text
 from .language import Retranslating
 
 REASONS = {
@@ -146,18 +146,33 @@ class ReviewView(Retranslating, QWidget):
             self.images[which] = None
         else:
             self.images[which] = pix
-        label = self.card if which == "card" else self.note
-        if self.images[which] is None:
-            label.clear()
-        else:
-            label.setPixmap(pix.scaled(label.size(), Qt.AspectRatioMode.KeepAspectRatio))
+        self._fit_images()
+
+    def _fit_images(self) -> None:
+        """Each crop as large as its place allows (again after every resize)."""
+        for which, label in (("card", self.card), ("note", self.note)):
+            pix = self.images[which]
+            if pix is None:
+                label.clear()
+            else:
+                label.setPixmap(
+                    pix.scaled(
+                        label.size(),
+                        Qt.AspectRatioMode.KeepAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation,
+                    )
+                )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_images()
 
     def refresh(self) -> None:
         m = self.model
         self.table.blockSignals(True)
         self.table.setRowCount(len(m.items))
         for row, item in enumerate(m.items):
-            reasons = "、".join(reason_text(r.code) for r in item.reasons)
+            reasons = joined(reason_text(r.code) for r in item.reasons)
             for col, text in enumerate((reasons, item.barcode or "—", when_text(item.created_at))):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
