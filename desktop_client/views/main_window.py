@@ -180,29 +180,25 @@ class MainWindow(Retranslating, QMainWindow):
 
     def set_venues_view(self, view: QWidget | None) -> None:
         """The 会場・枠 section for supervisors and admins (None removes it); never closable."""
-        if view is self.venues:
-            return
-        if self.venues is not None:
-            self.sections.removeTab(self.sections.indexOf(self.venues))
-        self.venues = view
-        self.venues_action.setVisible(view is not None)
-        if view is not None:
-            index = self.sections.addTab(view, "")
-            for side in (QTabBar.ButtonPosition.LeftSide, QTabBar.ButtonPosition.RightSide):
-                self.sections.tabBar().setTabButton(index, side, None)
-        self.sections.tabBar().setVisible(self.sections.count() > 1)
-        self.retranslate()
+        old, self.venues = self.venues, view
+        if view is not old:
+            self._swap_fixed_section(old, view, self.venues_action)
 
     def set_review_view(self, view: QWidget | None) -> None:
         """The はがき確認 section for supervisors and admins (None removes it); never closable."""
-        if view is self.review:
-            return
-        if self.review is not None:
-            self.sections.removeTab(self.sections.indexOf(self.review))
-        self.review = view
-        self.review_action.setVisible(view is not None)
-        if view is not None:
-            index = self.sections.addTab(view, "")
+        old, self.review = self.review, view
+        if view is not old:
+            self._swap_fixed_section(old, view, self.review_action)
+
+    def _swap_fixed_section(
+        self, old: QWidget | None, new: QWidget | None, action: QAction
+    ) -> None:
+        """Replace a section that has no close button (and its View menu entry)."""
+        if old is not None:
+            self.sections.removeTab(self.sections.indexOf(old))
+        action.setVisible(new is not None)
+        if new is not None:
+            index = self.sections.addTab(new, "")
             for side in (QTabBar.ButtonPosition.LeftSide, QTabBar.ButtonPosition.RightSide):
                 self.sections.tabBar().setTabButton(index, side, None)
         self.sections.tabBar().setVisible(self.sections.count() > 1)
