@@ -8,7 +8,8 @@ sockets that subscribed (supervisor, admin, kiosk; an operator is refused with `
   marks the board dirty; a link coming back up or a completed AMI resync reloads today's call
   records from the database (calls seen meanwhile by another instance count too);
 - the database (``registry``): today's call records at start (so a restart loses nothing already
-  recorded), at local midnight and after a resync; bookings fill and open mobility requests at
+  recorded), at local midnight and after a resync; bookings fill, open mobility requests and
+  the residents by the channel of their latest intent answer at
   start, at midnight and whenever ``bookings_changed`` is called (``web.slots.publish_changes``
   calls it once a request's registry changes are committed, the bus when another instance
   made some); ``reload_calls`` also follows the call service closing stale records;
@@ -110,6 +111,7 @@ class BoardService:
         self.subscribers: set[Subscriber] = set()
         self.bookings: tuple[protocol.VenueFill, ...] = ()
         self.mobility_open = 0
+        self.intents: protocol.IntentsByChannel | None = None
         self.link_down_since: dt.datetime | None = None
         self.pushes = 0
         self._last_resync = tracker.last_resync
@@ -199,6 +201,7 @@ class BoardService:
                     session, self.today.day, self.booking_days, self.settings.timezone
                 )
                 n_open = await stored_figures.open_mobility_requests(session)
+                by_channel = await stored_figures.intents_by_channel(session)
         except Exception:
             log.exception("board: could not read bookings")
             return
@@ -207,6 +210,9 @@ class BoardService:
             for f in fill
         )
         self.mobility_open = n_open
+        self.intents = protocol.IntentsByChannel(
+            by_channel.postcard, by_channel.web, by_channel.phone, by_channel.none_yet
+        )
         self.mark_dirty()
 
     # ----------------------------------------------------------------- the day
@@ -240,7 +246,7 @@ class BoardService:
             self.tracker, self.today, self.clock(), self.settings.extension_of,
             operator_name=self.operator_name, caller_of=self.caller_of,
             link_down_since=self.link_down_since, bookings=self.bookings,
-            mobility_open=self.mobility_open,
+            mobility_open=self.mobility_open, intents=self.intents,
         )  # fmt: skip
 
     def caller_of(self, caller: Caller) -> tuple[str, str]:

@@ -13,6 +13,7 @@ from cti_server import protocol
 from cti_server.domain.calls import Call, CallState
 from registry.find.matching import HouseholdMatch, ResidentMatch
 from registry.residents import age_on
+from registry.views import IntentView
 
 PENDING = "pending"  # lookup_error while the lookup runs: the pop is sent again when it is done
 
@@ -33,6 +34,18 @@ def candidate_of(m: ResidentMatch, today: dt.date) -> protocol.Candidate:
         household_no=m.household_no,
         barcode=m.barcode,
         flags=tuple(m.flags),
+        intent=latest_intent(m.intent),
+    )
+
+
+def latest_intent(i: IntentView | None) -> protocol.LatestIntent | None:
+    if i is None:
+        return None
+    return protocol.LatestIntent(
+        wants_vaccination=i.wants_vaccination,
+        needs_mobility=i.needs_mobility,
+        channel=i.channel,
+        recorded_at=i.recorded_at.astimezone(dt.UTC).isoformat(),
     )
 
 

@@ -59,6 +59,16 @@ class CallerInfo:
 
 
 @dataclass(frozen=True)
+class LatestIntent:
+    """A resident's current intent answer (the newest), as a pop shows it."""
+
+    wants_vaccination: bool | None  # None: not answered
+    needs_mobility: bool | None
+    channel: str  # postcard_ocr / web / phone
+    recorded_at: IsoDateTime
+
+
+@dataclass(frozen=True)
 class Candidate:
     """One resident the number or a search points at, with why."""
 
@@ -76,6 +86,7 @@ class Candidate:
     household_no: str = ""  # 世帯番号
     barcode: str = ""  # はがき番号 (12 digits)
     flags: tuple[str, ...] = ()  # booked / attended / mobility / called: seen without a click
+    intent: LatestIntent | None = None  # the latest intent answer (pops; None: none yet)
 
 
 @dataclass(frozen=True)
@@ -213,6 +224,16 @@ class BoardSettings:
 
 
 @dataclass(frozen=True)
+class IntentsByChannel:
+    """Residents by the channel of their latest intent answer (意向確認), and those without one."""
+
+    postcard: int = 0
+    web: int = 0
+    phone: int = 0
+    none_yet: int = 0
+
+
+@dataclass(frozen=True)
 class Board:
     """The supervisor board. ``definitions`` holds every figure's definition by key (the keys
     of the figures; ``service_level_short`` is the one-line formula shown beside the SL)."""
@@ -228,6 +249,7 @@ class Board:
     agents: tuple[BoardAgent, ...] = ()
     bookings: tuple[VenueFill, ...] = ()
     mobility_open: int = 0
+    intents: IntentsByChannel | None = None  # None: not read yet
 
 
 # --------------------------------------------------------------------------- server -> client

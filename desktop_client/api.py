@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -51,6 +51,7 @@ from cti_server.protocol import (
     ReviewItem,
     ReviewList,
     ReviewRejection,
+    ScansRead,
     SearchResults,
     SlotInfo,
     SlotList,
@@ -287,3 +288,12 @@ class Api:
             done(None)
             return
         fetch(f"/api/postcards/reviews/{review_id}/image?which={which}", done)
+
+    def upload_scans(self, files: Sequence[str], done: Done[ScansRead]) -> None:
+        """POST /api/postcards/scans: the scan files (PNG, JPEG, TIFF, PDF) as one multipart
+        upload, one part per file; the answer says what became of every page."""
+        upload = getattr(self.transport, "upload_files", None)
+        if upload is None:
+            done(Reply(0, None, "network", "this transport cannot upload files"))
+            return
+        upload("/api/postcards/scans", list(files), lambda r: done(decode(ScansRead, r)))

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import json
 import logging
+import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QObject, QUrl
-from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
+from PySide6.QtCore import QByteArray, QFile, QIODevice, QObject, QUrl
+from PySide6.QtNetwork import (
+    QHttpMultiPart,
+    QHttpPart,
+    QNetworkAccessManager,
+    QNetworkReply,
+    QNetworkRequest,
+)
 
 log = logging.getLogger(__name__)
 
 TIMEOUT_MS = 10_000
+UPLOAD_TIMEOUT_MS = 600_000  # the server reads every page before it answers (~10 pages/s)
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,37 @@ class RestClient(QObject):
             done(bytes(reply.readAll().data()) if ok else None)
 
         reply.finished.connect(finished)
+
+    def upload_files(self, path: str, files: list[str], done: Done) -> None:
+        """POST ``files`` to ``path`` as multipart/form-data (field ``file`` each), streamed
+        from disk; a file that cannot be opened is answered at once as a local error."""
+        multi = QHttpMultiPart(QHttpMultiPart.ContentType.FormDataType)
+        for name in files:
+            device = QFile(name, multi)
+            if not device.open(QIODevice.OpenModeFlag.ReadOnly):
+                multi.deleteLater()
+                done(ApiResult(0, None, "file", f"{name}: {device.errorString()}", {"file": name}))
+                return
+            part = QHttpPart()
+            kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            part.setHeader(QNetworkRequest.KnownHeaders.ContentTypeHeader, kind)
+            filename = Path(name).name  # the server keeps the suffix only (PNG, PDF ...)
+            if not filename.isascii() or '"' in filename:
+                filename = "scan" + Path(name).suffix.lower()
+            part.setHeader(
+                QNetworkRequest.KnownHeaders.ContentDispositionHeader,
+                f'form-data; name="file"; filename="{filename}"',
+            )
+            part.setBodyDevice(device)
+            multi.append(part)
+        req = QNetworkRequest(QUrl(self.base_url.rstrip("/") + path))
+        req.setTransferTimeout(UPLOAD_TIMEOUT_MS)
+        if self.token:
+            req.setRawHeader(b"Authorization", f"Bearer {self.token}".encode())
+        reply = self.nam.post(req, multi)
+        multi.setParent(reply)  # the files stay open until the reply is gone
+        self._replies.add(reply)
+        reply.finished.connect(lambda: self._finished(reply, "POST", path, done))
 
     def abort_all(self) -> None:
         for reply in list(self._replies):

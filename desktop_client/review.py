@@ -2,8 +2,10 @@
 
 Only for ``supervisor`` and ``admin`` (the role of each ``Hello``): a top-level tab (F10). The
 list is loaded when the section appears and after every decision; each selection fetches the
-item's scan crops. Decisions go straight to the REST API (not the outbox): the reviewer wants
-the answer now, and a refusal is shown in the section.
+item's scan crops. Scans picked in the section are uploaded as one multipart request (the
+server reads them before it answers) and the list is reloaded. Decisions go straight to the
+REST API (not the outbox): the reviewer wants the answer now, and a refusal is shown in the
+section.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 
-from cti_server.protocol import Hello, ReviewItem, ReviewList, ReviewRejection
+from cti_server.protocol import Hello, ReviewItem, ReviewList, ReviewRejection, ScansRead
 
 from .api import Reply
 from .link import ServerLink
-from .models.review import ReviewQueueModel
+from .models.review import ReviewQueueModel, ScanUploadModel
 from .views.main_window import MainWindow
 from .views.review import ReviewView
 
@@ -31,12 +33,14 @@ class ReviewController(QObject):
         super().__init__(window)
         self.link, self.window, self.api = link, window, link.api
         self.model = ReviewQueueModel()
-        self.view = ReviewView(self.model)
+        self.uploads = ScanUploadModel()
+        self.view = ReviewView(self.model, self.uploads)
         self.role = ""
         self._shown: int | None = None  # the review id whose images are on screen
         self.view.accept_requested.connect(self.accept)
         self.view.reject_requested.connect(self.reject)
         self.view.reload_requested.connect(self.load)
+        self.view.upload_requested.connect(self.upload)
         self.model.subscribe(self._selection)
         link.message_received.connect(self.on_message)
 
@@ -99,3 +103,19 @@ class ReviewController(QObject):
         if item is None or self.model.status == "busy":
             return
         self.api.reject_review(item.review_id, ReviewRejection(), self._decided("rejected"))
+
+    def upload(self, files: list[str]) -> None:
+        """Upload scan files; the model gets the read's summary, the list is reloaded."""
+        if not files or self.uploads.status == "busy":
+            return
+        self.uploads.begin(len(files))
+
+        def done(reply: Reply[ScansRead]) -> None:
+            if reply.value is not None:
+                log.info("scans uploaded: %s pages", reply.value.pages)
+                self.uploads.finish(reply.value)
+                self.load()
+            else:
+                self.uploads.finish(None, reply.error, reply.message, reply.details)
+
+        self.api.upload_scans(files, done)

@@ -1,6 +1,6 @@
 """Read-only figures of what is stored, for the supervisor board: booked / capacity per venue
-and local day, and the count of open mobility-support requests. (Today's call records come from
-``calls.calls_between``.)"""
+and local day, the count of open mobility-support requests, and the residents by the channel of
+their latest intent answer. (Today's call records come from ``calls.calls_between``.)"""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.models import MobilityRequest, Slot, Venue
+from registry.models import Intent, MobilityRequest, Resident, Slot, Venue
 from registry.views import as_utc
 
 
@@ -46,6 +46,41 @@ async def bookings_fill(
             old, capacity=old.capacity + capacity, booked=old.booked + booked
         )
     return sorted(fill.values(), key=lambda r: (r.day, r.venue))
+
+
+@dataclasses.dataclass(frozen=True)
+class IntentChannels:
+    """Residents of the ledger by the channel of their latest intent answer."""
+
+    postcard: int = 0  # channel postcard_ocr: a returned postcard, scanned or AI-OCR
+    web: int = 0
+    phone: int = 0
+    none_yet: int = 0  # no answer recorded yet
+
+
+async def intents_by_channel(session: AsyncSession) -> IntentChannels:
+    """Each resident counted once, by the channel of their newest answer (a phone answer after
+    a postcard counts as phone); the rest of the ledger as ``none_yet``."""
+    ranked = select(
+        Intent.channel,
+        func.row_number()
+        .over(
+            partition_by=Intent.resident_id,
+            order_by=(Intent.recorded_at.desc(), Intent.id.desc()),
+        )
+        .label("n"),
+    ).subquery()
+    rows = await session.execute(
+        select(ranked.c.channel, func.count()).where(ranked.c.n == 1).group_by(ranked.c.channel)
+    )
+    by = {str(channel): int(n) for channel, n in rows.all()}
+    residents = int(await session.scalar(select(func.count()).select_from(Resident)) or 0)
+    return IntentChannels(
+        postcard=by.get("postcard_ocr", 0),
+        web=by.get("web", 0),
+        phone=by.get("phone", 0),
+        none_yet=max(0, residents - sum(by.values())),
+    )
 
 
 async def open_mobility_requests(session: AsyncSession) -> int:

@@ -7,6 +7,7 @@ Each record is audited. The caller commits.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -97,6 +98,23 @@ async def record_intent(
         select(Intent).where(Intent.id == intent_id).execution_options(populate_existing=True)
     )
     return intent_view(rows.one())
+
+
+async def latest_intents(session: AsyncSession, ids: Iterable[int]) -> dict[int, IntentView]:
+    """The newest answer of each resident in ``ids`` that has one (any channel)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.scalars(
+        select(Intent)
+        .where(Intent.resident_id.in_(wanted))
+        .order_by(Intent.resident_id, Intent.recorded_at.desc(), Intent.id.desc())
+    )
+    latest: dict[int, IntentView] = {}
+    for i in rows.all():
+        if i.resident_id not in latest:
+            latest[i.resident_id] = intent_view(i)
+    return latest
 
 
 async def intents_of(session: AsyncSession, resident_id: int) -> list[IntentView]:

@@ -19,6 +19,7 @@ from aiohttp import BodyPartReader, web
 
 from cti_server import protocol
 from cti_server.web.auth import MANAGERS, principal
+from cti_server.web.board_app import BOARD
 from cti_server.web.errors import ApiError, BadRequest, NotFoundError
 from cti_server.web.keys import ENGINE, SESSIONS, SETTINGS
 from cti_server.web.payloads import answer, review_item, scans_read
@@ -128,6 +129,7 @@ async def upload_scans(request: web.Request) -> web.Response:
                     details={"files": len(files), "pages": report.pages,
                              "outcomes": dict(report.outcomes)})  # fmt: skip
         await session.commit()
+    request.app[BOARD].bookings_changed()  # the board's intents by channel
     return answer(scans_read(report))
 
 
@@ -200,6 +202,7 @@ async def accept_review(request: web.Request) -> web.Response:
             comment=req.comment,
         )
         await session.commit()
+    request.app[BOARD].bookings_changed()  # the board's intents by channel
     return answer(review_item(item))
 
 

@@ -15,6 +15,7 @@ from aiohttp import web
 from cti_server import protocol
 from cti_server.pop_view import candidate_of
 from cti_server.web.auth import STAFF, principal
+from cti_server.web.board_app import BOARD
 from cti_server.web.errors import ApiError, BadRequest
 from cti_server.web.keys import NAME_INDEX, SESSIONS, SETTINGS
 from cti_server.web.payloads import answer, of_view
@@ -142,4 +143,5 @@ async def record_intent(request: web.Request) -> web.Response:
             needs_mobility=req.needs_mobility,
         )
         await session.commit()
+    request.app[BOARD].bookings_changed()  # the board's intents by channel
     return answer(of_view(protocol.Intent, view), status=201)

@@ -5,10 +5,11 @@ time_of_day am/pm/any, each or None."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from cti_server.protocol import ReviewAcceptance, ReviewItem
+from cti_server.protocol import ReviewAcceptance, ReviewItem, ScansRead
 
 from .observable import Observable
 
@@ -99,4 +100,72 @@ class ReviewQueueModel(Observable):
         else:
             self.status = "failed" if error == "network" else "refused"
             self.error, self.message = error, message
+        self.changed()
+
+
+@dataclass(frozen=True)
+class UploadSummary:
+    """What became of an upload's pages: applied, sent to review (with how often each reason
+    came up), read before (nothing changed), rejected."""
+
+    files: int
+    pages: int
+    applied: int
+    review: int
+    duplicates: int
+    rejected: int
+    reasons: tuple[tuple[str, int], ...]  # reason code, pages; most frequent first
+
+
+def summarize(files: int, read: ScansRead) -> UploadSummary:
+    reasons: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
+    for page in read.results:
+        key = page.status if page.new else "duplicate"
+        counts[key] += 1
+        if page.new and page.status == "review":
+            reasons.update(page.reasons)
+    return UploadSummary(
+        files=files,
+        pages=read.pages,
+        applied=counts["applied"],
+        review=counts["review"],
+        duplicates=counts["duplicate"],
+        rejected=counts["rejected"],
+        reasons=tuple(reasons.most_common()),
+    )
+
+
+@dataclass
+class ScanUploadModel(Observable):
+    """The scan upload of the はがき確認 section: idle, busy (files sent, the server reading),
+    done (``summary``), refused (the server's or the file's error) or failed (no server)."""
+
+    status: str = ""
+    files: int = 0
+    summary: UploadSummary | None = None
+    error: str = ""
+    message: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        Observable.__init__(self)
+
+    def begin(self, files: int) -> None:
+        self.status, self.files, self.summary = "busy", files, None
+        self.error, self.message, self.details = "", "", {}
+        self.changed()
+
+    def finish(
+        self,
+        read: ScansRead | None,
+        error: str = "",
+        message: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        if read is not None:
+            self.status, self.summary = "done", summarize(self.files, read)
+        else:
+            self.status = "failed" if error == "network" else "refused"
+            self.error, self.message, self.details = error, message, dict(details or {})
         self.changed()

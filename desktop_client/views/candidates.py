@@ -10,7 +10,15 @@ from cti_server.protocol import Candidate, HouseholdGroup
 
 from ..i18n import translate
 from ..models.resident import full_width_kana
-from .labels import age_text, birth_short, birth_text, joined, reasons_text, sex_text
+from .labels import (
+    age_text,
+    birth_short,
+    birth_text,
+    intent_text,
+    joined,
+    reasons_text,
+    sex_text,
+)
 
 ROLE_ID = Qt.ItemDataRole.UserRole
 # Every item carries ROLE_ID (0 on household headers): PySide6 6.12's QTreeWidgetItem.data()
@@ -35,6 +43,19 @@ def flags_text(flags: tuple[str, ...]) -> str:
         "called": translate("candidates", "通話歴あり"),
     }
     return joined(words.get(f, f) for f in flags)
+
+
+def situation_text(c: Candidate) -> str:
+    """The 状況 column: the flags, then the latest intent answer with its channel and date."""
+    parts = [flags_text(c.flags)] if c.flags else []
+    if c.intent is not None:
+        i = c.intent
+        parts.append(
+            translate("candidates", "意向: {text}").format(
+                text=intent_text(i.wants_vaccination, i.needs_mobility, i.channel, i.recorded_at)
+            )
+        )
+    return "　".join(parts)
 
 
 class CandidateTree(QTreeWidget):
@@ -115,8 +136,8 @@ class CandidateTree(QTreeWidget):
         item.setText(3, birth_short(c.birth_date))
         item.setText(4, age_text(c.age))
         item.setToolTip(3, birth_text(c.birth_date))
-        if c.flags:
-            item.setText(FLAGS_COLUMN, flags_text(c.flags))
+        if c.flags or c.intent is not None:
+            item.setText(FLAGS_COLUMN, situation_text(c))
             if "booked" in c.flags or "attended" in c.flags:
                 item.setForeground(FLAGS_COLUMN, QBrush(QColor(BOOKED_COLOUR)))
                 item.setFont(FLAGS_COLUMN, self._bold)

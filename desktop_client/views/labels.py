@@ -179,6 +179,20 @@ def channel_text(code: str) -> str:
     }.get(code, code)
 
 
+def intent_text(
+    wants_vaccination: bool | None, needs_mobility: bool | None, channel: str, recorded_at: str
+) -> str:
+    """A resident's latest intent in one line, with its channel and date:
+    ``接種希望 はい・移動支援 いいえ（はがき 2026-05-12）``."""
+    day = when_text(recorded_at)[:10]
+    return translate("labels", "接種希望 {wants}・移動支援 {mobility}（{channel} {day}）").format(
+        wants=yes_no(wants_vaccination),
+        mobility=yes_no(needs_mobility),
+        channel=channel_text(channel),
+        day=day,
+    )
+
+
 def yes_no(value: bool | None) -> str:
     return (
         translate("labels", "未回答")
@@ -276,10 +290,11 @@ def refusal_text(error: str, message: str, details: dict[str, Any]) -> str:
         text = translate("labels", "同じ名前の会場がすでにあります。")
     else:
         return error_text(error, message)
-    return text + _english_detail(message)
+    return text + english_detail(message)
 
 
-def _english_detail(message: str) -> str:
+def english_detail(message: str) -> str:
+    """The server's (English) message, added in English mode only."""
     return f" ({message})" if message and current_language() == "en" else ""
 
 

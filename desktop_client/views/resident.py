@@ -25,6 +25,7 @@ from .labels import (
     birth_text,
     channel_text,
     disposition_text,
+    intent_text,
     joined,
     sex_text,
     slot_time_text,
@@ -75,7 +76,7 @@ class ResidentCardView(Retranslating, QScrollArea):
         self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.empty = QLabel(self)
         self.facts = QFormLayout()
-        facts = ("kana", "person_no", "birth", "age", "address", "phones", "hh")
+        facts = ("kana", "person_no", "birth", "age", "address", "phones", "hh", "intent")
         self.values = {k: QLabel(self) for k in facts}
         self._keys = {k: QLabel(self) for k in self.values}
         for k, value in self.values.items():
@@ -127,6 +128,7 @@ class ResidentCardView(Retranslating, QScrollArea):
             "address": self.tr("住所"),
             "phones": self.tr("電話"),
             "hh": self.tr("世帯番号"),
+            "intent": self.tr("最新の意向"),
         }
         for k, label in keys.items():
             self._keys[k].setText(label)
@@ -183,6 +185,14 @@ class ResidentCardView(Retranslating, QScrollArea):
         self.values["address"].setText(card.address)
         self.values["phones"].setText(joined(card.phones) or "—")
         self.values["hh"].setText(card.household_no or "—")
+        latest = card.latest_intent()
+        self.values["intent"].setText(
+            intent_text(
+                latest.wants_vaccination, latest.needs_mobility, latest.channel, latest.recorded_at
+            )
+            if latest is not None
+            else self.tr("まだ回答なし")
+        )
         today = dt.date.today()
         _fill(
             self.tables["members"],

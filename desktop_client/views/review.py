@@ -1,18 +1,26 @@
 """The はがき確認 section (supervisors and admins): the open review items of returned postcards,
 the selected item's scan crops beside its editable answers. Keyboard first: Up/Down moves,
 Ctrl+Enter accepts with the corrections, Ctrl+R rejects. The view never touches the network:
-it emits signals and the controller answers through the model."""
+it emits signals and the controller answers through the model.
+
+スキャン取込 (Ctrl+O) picks scan files (PNG, JPEG, TIFF, PDF) and hands them to the controller,
+which uploads them; the summary of the read (applied, sent to review and why, read before)
+stays above the list."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QPixmap, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -20,9 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..i18n import QT_TRANSLATE_NOOP, translate
-from ..models.review import ReviewQueueModel
+from ..models.review import ReviewQueueModel, ScanUploadModel, UploadSummary
 from . import shortcuts as keys
-from .labels import joined, refusal_text, when_text
+from .labels import english_detail, joined, refusal_text, when_text
 from .language import Retranslating
 
 REASONS = {
@@ -68,14 +76,56 @@ def reason_text(code: str) -> str:
     return translate("review", REASONS[code]) if code in REASONS else code
 
 
+def summary_text(s: UploadSummary) -> str:
+    """E.g. ``12 枚を読み取り: 反映 9 ／ 確認へ 2（複数に印 2） ／ 読込済み 1``."""
+    parts = [
+        translate("review", "反映 {n}").format(n=s.applied),
+        translate("review", "確認へ {n}").format(n=s.review),
+    ]
+    if s.reasons:
+        why = "、".join(f"{reason_text(code)} {n}" for code, n in s.reasons)
+        parts[-1] += translate("review", "（{why}）").format(why=why)
+    if s.duplicates:
+        parts.append(translate("review", "読込済み {n}（変更なし）").format(n=s.duplicates))
+    if s.rejected:
+        parts.append(translate("review", "却下済み {n}").format(n=s.rejected))
+    head = translate("review", "{pages} 枚を読み取り").format(pages=s.pages)
+    return f"{head}: {' ／ '.join(parts)}"
+
+
+def upload_refusal_text(error: str, message: str, details: dict[str, Any]) -> str:
+    """Why an upload was refused: a file the client could not open, one the server does not
+    take, or a server without the postcard reader."""
+    if error == "file":
+        return translate("review", "ファイルを開けません: {name}").format(name=details.get("file"))
+    if error == "paper_unavailable":
+        return translate("review", "このサーバーにははがき読み取り機能（paper）がありません。")
+    if error == "invalid_input" and details.get("field") == "file":
+        text = translate("review", "PNG・JPEG・TIFF・PDF のスキャンだけを取り込めます。")
+        return text + english_detail(message)
+    return refusal_text(error, message, details)
+
+
 class ReviewView(Retranslating, QWidget):
     accept_requested = Signal()
     reject_requested = Signal()
     reload_requested = Signal()
+    upload_requested = Signal(list)  # the chosen scan files' paths
 
-    def __init__(self, model: ReviewQueueModel, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model: ReviewQueueModel,
+        upload: ScanUploadModel | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.model = model
+        self.upload = upload if upload is not None else ScanUploadModel()
+        self.upload_button = QPushButton(self)
+        self.upload_button.clicked.connect(self.choose_scans)
+        self.upload_status = QLabel(self)
+        self.upload_status.setWordWrap(True)
+        self.upload_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.table = QTableWidget(0, 3, self)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
@@ -111,8 +161,10 @@ class ReviewView(Retranslating, QWidget):
             QShortcut(QKeySequence(key), self, self.accept_requested.emit, context=ctx)
         QShortcut(QKeySequence(keys.RELOAD), self, self.reject_requested.emit, context=ctx)
         QShortcut(QKeySequence("F5"), self, self.reload_requested.emit, context=ctx)
+        QShortcut(QKeySequence(keys.UPLOAD_SCANS), self, self.choose_scans, context=ctx)
         self.images: dict[str, QPixmap | None] = {"card": None, "note": None}
         model.subscribe(self.refresh)
+        self.upload.subscribe(self.refresh_upload)
         self.retranslate()
 
     def _layout(self) -> None:
@@ -122,9 +174,28 @@ class ReviewView(Retranslating, QWidget):
         side.addLayout(self.form)
         side.addWidget(self.hint)
         side.addWidget(self.status)
+        top = QHBoxLayout()
+        top.addWidget(self.upload_button)
+        top.addWidget(self.upload_status, 1)
+        main = QVBoxLayout()
+        main.addLayout(top)
+        main.addWidget(self.table, 1)
         row = QHBoxLayout(self)
-        row.addWidget(self.table, 1)
+        row.addLayout(main, 1)
         row.addLayout(side, 1)
+
+    def choose_scans(self) -> None:
+        """Pick scan files and ask for their upload (nothing while one is under way)."""
+        if self.upload.status == "busy":
+            return
+        files, _ = QFileDialog.getOpenFileNames(
+            self,
+            self.tr("返送はがきのスキャンを選ぶ"),
+            "",
+            self.tr("スキャン (*.png *.jpg *.jpeg *.tif *.tiff *.pdf)"),
+        )
+        if files:
+            self.upload_requested.emit(files)
 
     def retranslate(self) -> None:
         self.table.setHorizontalHeaderLabels(
@@ -134,7 +205,24 @@ class ReviewView(Retranslating, QWidget):
             label.setText(translate("review", QUESTION_LABELS[key]))
         self.barcode_label.setText(self.tr("はがき番号"))
         self.hint.setText(self.tr("↑↓: 移動 ／ Ctrl+Enter: 確定（修正を反映） ／ Ctrl+R: 却下"))
+        self.upload_button.setText(keys.with_key(self.tr("スキャン取込…"), keys.UPLOAD_SCANS))
         self.refresh()
+        self.refresh_upload()
+
+    def refresh_upload(self) -> None:
+        u = self.upload
+        self.upload_button.setEnabled(u.status != "busy")
+        if u.status == "busy":
+            text = self.tr("{n} ファイルを送信して読み取り中…").format(n=u.files)
+        elif u.status == "failed":
+            text = self.tr("サーバーに接続できません。")
+        elif u.status == "refused":
+            text = upload_refusal_text(u.error, u.message, u.details)
+        elif u.summary is not None:
+            text = summary_text(u.summary)
+        else:
+            text = ""
+        self.upload_status.setText(text)
 
     def _chosen(self, key: str) -> None:
         self.model.set_answer(key, self.combos[key].currentData())

@@ -25,6 +25,7 @@ VENUE_TOGGLE = "Ctrl+D"
 CAPACITY = "Ctrl+E"
 SLOT_DELETE = "Delete"
 RELOAD = "Ctrl+R"
+UPLOAD_SCANS = "Ctrl+O"  # はがき確認: upload returned postcards' scans
 HELP = "F1"
 SUBMIT = "Ctrl+Return"
 CANCEL_BOOKING = "Ctrl+Shift+Delete"
@@ -48,6 +49,7 @@ TABLE: tuple[tuple[str, str], ...] = (
         "Ctrl+Enter / Ctrl+R",
         QT_TRANSLATE_NOOP("shortcuts", "はがき確認: 修正を反映して確定 / 却下"),
     ),
+    ("Ctrl+O", QT_TRANSLATE_NOOP("shortcuts", "はがき確認: 返送はがきのスキャンを取り込む")),
     (
         "Ctrl+P / Ctrl+Shift+P",
         QT_TRANSLATE_NOOP("shortcuts", "監視ボード: 選択中のオペレーターを休止 / 再開"),

@@ -7,11 +7,14 @@ table (``bookings.resident_id``, ``mobility_requests.resident_id``,
 
 Flags: ``booked`` (an active booking), ``attended`` (a dose given), ``mobility`` (a mobility
 request open or arranged), ``called`` (an earlier, finished call was linked to them).
+
+``flagged`` also fills each candidate's latest intent answer (``registry.intents.latest_intents``,
+one query more), so the pop shows what they said, by which channel and when.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import cache
 from typing import Any
@@ -20,7 +23,9 @@ from sqlalchemy import BindParameter, CompoundSelect, bindparam, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.find.matching import HouseholdMatch
+from registry.intents import latest_intents
 from registry.models import Booking, CallRecord, MobilityRequest
+from registry.views import IntentView
 
 ORDER = ("booked", "attended", "mobility", "called")
 
@@ -53,17 +58,26 @@ async def resident_flags(session: AsyncSession, ids: Iterable[int]) -> dict[int,
 
 
 def with_flags(
-    matches: Sequence[HouseholdMatch], flags: dict[int, tuple[str, ...]]
+    matches: Sequence[HouseholdMatch],
+    flags: dict[int, tuple[str, ...]],
+    intents: Mapping[int, IntentView] | None = None,
 ) -> list[HouseholdMatch]:
-    """The same households with each member's flags filled in."""
+    """The same households with each member's flags (and latest intent) filled in."""
     out = []
+    latest = intents or {}
     for h in matches:
-        members = tuple(replace(m, flags=flags.get(m.resident_id, ())) for m in h.members)
+        members = tuple(
+            replace(m, flags=flags.get(m.resident_id, ()), intent=latest.get(m.resident_id))
+            for m in h.members
+        )
         out.append(replace(h, members=members))
     return out
 
 
 async def flagged(session: AsyncSession, matches: list[HouseholdMatch]) -> list[HouseholdMatch]:
-    """``matches`` with their flags (one query; none when there are no candidates)."""
+    """``matches`` with their flags and latest intents (two queries; none without candidates)."""
     ids = [m.resident_id for h in matches for m in h.members]
-    return with_flags(matches, await resident_flags(session, ids)) if ids else matches
+    if not ids:
+        return matches
+    flags = await resident_flags(session, ids)
+    return with_flags(matches, flags, await latest_intents(session, ids))

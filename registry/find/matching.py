@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from registry.views import IntentView
+
 
 @dataclass(frozen=True)
 class ResidentMatch:
@@ -32,6 +34,7 @@ class ResidentMatch:
     person_no: str = ""
     barcode: str = ""
     flags: tuple[str, ...] = ()  # booked / attended / mobility / called (registry.find.flags)
+    intent: IntentView | None = None  # the latest intent answer (registry.find.flags)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from cti_server.protocol import (
     BoardQueue,
     BoardSettings,
     Definition,
+    IntentsByChannel,
     VenueFill,
     WaitingCall,
 )
@@ -107,6 +108,10 @@ def definitions(s: FigureSettings) -> dict[str, Definition]:
                      "会場・日ごとの予約数 ÷ 定員"),
         "mobility_open": ("mobility-support requests not yet arranged (status open)",
                           "未手配（受付中）の移動支援依頼"),
+        "intents": ("residents by the channel of their latest intent answer: returned postcard "
+                    "(scanned or AI-OCR), web, phone (recorded in a call); none yet: no answer",
+                    "住民を最新の意向回答の経路で数えたもの：はがき（返送・読取）、ウェブ、"
+                    "電話（通話中に記録）、未回答：回答の記録なし"),
         "day": (f"00:00-24:00 {s.tz}; intervals of {iv} min by entry time",
                 f"{s.tz}の0時〜24時、{iv}分単位（投入時刻）"),
     }  # fmt: skip
@@ -139,6 +144,7 @@ def build_board(
     link_down_since: dt.datetime | None = None,
     bookings: Iterable[VenueFill] = (),
     mobility_open: int = 0,
+    intents: IntentsByChannel | None = None,
 ) -> Board:
     s = today.settings
     queues = tuple(
@@ -155,6 +161,7 @@ def build_board(
         ),
         definitions=definitions(s),  # cached: the same object every time
         queues=queues, agents=agents, bookings=tuple(bookings), mobility_open=mobility_open,
+        intents=intents,
     )  # fmt: skip
 
 
