@@ -4,6 +4,8 @@ First run: an embedded SQLite ledger in ``var/demo/`` is created and seeded (syn
 venues and slots) and demo accounts are made. Every run: the PBX simulator (``cti-sim``) starts
 with caller numbers drawn from the ledger plus withheld, empty and unknown ones, then the server
 (``cti-server``) against it, then the desktop client (``cti-client``) when a display exists.
+On the first run it also prints, fills in and reads back a few dozen returned postcards in the
+background (``--postcards N``; ``cti_server.demo_postcards``).
 Ctrl-C stops everything. Idempotent: a second run reuses the ledger and the accounts.
 """
 
@@ -25,6 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from cti_server import demo_postcards
 from registry.db import create_engine, migrate, session_factory
 from registry.models import Operator, Phone, Resident
 
@@ -143,6 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--residents", type=int, default=20_000)
     ap.add_argument("--rate", type=float, default=0.1, help="simulated calls per second")
     ap.add_argument("--no-client", action="store_true")
+    ap.add_argument(
+        "--postcards",
+        type=int,
+        default=36,
+        metavar="N",
+        help="first run: print, fill in and read back N returned postcards (0: none)",
+    )
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)  # `kill` or a service manager stops it like Ctrl-C
     folder = Path(args.data).resolve()
@@ -202,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         for username, password, role, ext in ACCOUNTS:
             print(f"  {username:<11} {password:<16} {role:<10} {ext or '-'}")
         print(f"wallboard (TV, account {KIOSK!r}): {_wallboard_url(env)}")
+        supervisor = next((u, p) for u, p, role, _ in ACCOUNTS if role == "supervisor")
+        demo_postcards.start(db_url, folder / "postcards", f"http://127.0.0.1:{http_port}",
+                             supervisor, args.postcards)  # fmt: skip
         if not args.no_client and _has_display():
             client = [py, "-m", "desktop_client", "--server", f"http://127.0.0.1:{http_port}"]
             procs.append(("cti-client", subprocess.Popen(client, env=env)))

@@ -14,6 +14,7 @@ from cti_server.protocol import (
     BoardQueue,
     BoardSettings,
     Definition,
+    IntentsByChannel,
     VenueFill,
     WaitingCall,
 )
@@ -105,6 +106,7 @@ def board(day: dt.date | None = None, *, seed: int = 3) -> Board:
         settings=BoardSettings(20, 5, 15, "with_abandons"),
         definitions={k: Definition(en, ja) for k, (en, ja) in DEFINITIONS.items()},
         queues=(queue,), agents=agents, bookings=bookings, mobility_open=3,
+        intents=IntentsByChannel(postcard=8124, web=2310, phone=1452, none_yet=8114),
     )  # fmt: skip
 
 

@@ -30,7 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cti_server.protocol import BoardAgent, BoardFigures, BoardInterval, BoardQueue
+from cti_server.protocol import (
+    BoardAgent,
+    BoardFigures,
+    BoardInterval,
+    BoardQueue,
+    IntentsByChannel,
+)
 
 from ..i18n import current_language, translate
 from ..models.board import (
@@ -68,6 +74,15 @@ from .pause_dialog import ask_pause_reason
 BOUNDED = {"agents": (3, 12), "callers": (2, 6), "bookings": (2, 6)}
 
 
+def intents_text(i: IntentsByChannel | None) -> str:
+    """Residents by the channel of their latest intent answer (empty before the first read)."""
+    if i is None:
+        return ""
+    return translate(
+        "board", "意向: はがき {postcard}・ウェブ {web}・電話 {phone}・未回答 {none}"
+    ).format(postcard=i.postcard, web=i.web, phone=i.phone, none=i.none_yet)
+
+
 class BoardView(Retranslating, QWidget):
     def __init__(
         self,
@@ -89,6 +104,8 @@ class BoardView(Retranslating, QWidget):
         for name in ("queues", "today", "agents", "intervals", "bookings", "callers"):
             getattr(self, name).setObjectName(name)
         self.mobility = QLabel()
+        self.intents = QLabel()
+        self.intents.setObjectName("intents")
         self.titles = {key: QLabel() for key in SECTIONS}
         self.charts = BoardCharts(model)
         self.pause_button, self.resume_button = QPushButton(), QPushButton()
@@ -145,6 +162,7 @@ class BoardView(Retranslating, QWidget):
         head.addWidget(self.titles["bookings"])
         head.addStretch(1)
         head.addWidget(self.mobility)
+        head.addWidget(self.intents)
         right.addLayout(head)
         right.addWidget(self.bookings)
         grid = QGridLayout()
@@ -238,6 +256,8 @@ class BoardView(Retranslating, QWidget):
         ] for bk in m.bookings])  # fmt: skip
         self.mobility.setText(self.tr("移動支援 未手配: {n} 件").format(n=b.mobility_open))
         self.mobility.setToolTip(m.definition("mobility_open", lang))
+        self.intents.setText(intents_text(b.intents))
+        self.intents.setToolTip(m.definition("intents", lang))
         self.charts.update()
 
     def _queue_row(self, q: BoardQueue) -> Cells:

@@ -23,7 +23,8 @@
     ["paused", "休止"], ["offered", "本日着信"], ["answered", "応答"], ["abandoned", "放棄"],
     ["short_abandoned", "短時間放棄"], ["avg_wait", "平均待ち"], ["p90_wait", "90%待ち"],
     ["avg_talk", "平均通話"], ["answered_today", "本日応答"], ["operator", "名前"],
-    ["bookings", "予約 / 定員"], ["mobility_open", "移動支援 未手配"], ["day", "集計の日"]];
+    ["bookings", "予約 / 定員"], ["mobility_open", "移動支援 未手配"], ["intents", "意向の経路"],
+    ["day", "集計の日"]];
   const CLOSE_BAD_TOKEN = 4401;
   let board = null, skew = 0, backoff = 2000, open = false, stopped = false;
 
@@ -104,6 +105,8 @@
         `<td class="num">${b.booked} / ${b.capacity}<div class="bar"><div style="width:${p}%"></div></div></td></tr>`;
     }).join("");
     $("#mobility").textContent = `移動支援 未手配 ${board.mobility_open}件`;
+    const i = board.intents;
+    $("#intents").textContent = i ? `意向 はがき${i.postcard} ウェブ${i.web} 電話${i.phone} 未回答${i.none_yet}` : "";
   }
   function renderLegend() {
     $("#definitions").innerHTML = LEGEND.filter(([k]) => def(k)).map(([k, label]) =>
