@@ -11,6 +11,7 @@ once per demo ledger (a marker file). Without the ``paper`` extra it says so and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import importlib.util
 import json
@@ -46,10 +47,13 @@ def make_scans(db_url: str, folder: Path, count: int) -> list[Path]:
         engine = create_engine(db_url)
         try:
             out: list[Postcard] = []
-            async for card in postcards(engine, "age:75-", as_of=dt.date.today()):
-                out.append(card)
-                if len(out) == count:
-                    break
+            async with contextlib.aclosing(
+                postcards(engine, "age:75-", as_of=dt.date.today())
+            ) as cards:
+                async for card in cards:
+                    out.append(card)
+                    if len(out) == count:
+                        break
             return out
         finally:
             await engine.dispose()
