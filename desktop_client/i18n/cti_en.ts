@@ -565,6 +565,10 @@
         <translation>Household no.</translation>
     </message>
     <message>
+        <source>最新の意向</source>
+        <translation>Latest intent</translation>
+    </message>
+    <message>
         <source>世帯員</source>
         <translation>Household members</translation>
     </message>
@@ -640,6 +644,10 @@
         <source>候補を確定すると住民カードが表示されます</source>
         <translation>Confirm a candidate to see the resident card</translation>
     </message>
+    <message>
+        <source>まだ回答なし</source>
+        <translation>No answer yet</translation>
+    </message>
 </context>
 <context>
     <name>ReviewView</name>
@@ -660,6 +668,14 @@
         <translation>Up/Down: move / Ctrl+Enter: accept (with the corrections) / Ctrl+R: reject</translation>
     </message>
     <message>
+        <source>スキャン取込…</source>
+        <translation>Upload scans…</translation>
+    </message>
+    <message>
+        <source>{n} ファイルを送信して読み取り中…</source>
+        <translation>Sending {n} files, reading them…</translation>
+    </message>
+    <message>
         <source>（未回答）</source>
         <translation>(no answer)</translation>
     </message>
@@ -670,6 +686,14 @@
     <message>
         <source>サーバーに接続できません。</source>
         <translation>Cannot reach the server.</translation>
+    </message>
+    <message>
+        <source>返送はがきのスキャンを選ぶ</source>
+        <translation>Choose scans of returned postcards</translation>
+    </message>
+    <message>
+        <source>スキャン (*.png *.jpg *.jpeg *.tif *.tiff *.pdf)</source>
+        <translation>Scans (*.png *.jpg *.jpeg *.tif *.tiff *.pdf)</translation>
     </message>
     <message>
         <source>確認待ちのはがきはありません。</source>
@@ -1006,6 +1030,10 @@
         <source>番号なし</source>
         <translation>No number</translation>
     </message>
+    <message>
+        <source>意向: はがき {postcard}・ウェブ {web}・電話 {phone}・未回答 {none}</source>
+        <translation>Intents: postcard {postcard} · web {web} · phone {phone} · none yet {none}</translation>
+    </message>
 </context>
 <context>
     <name>board_tables</name>
@@ -1265,6 +1293,10 @@
     <message>
         <source>通話歴あり</source>
         <translation>Called before</translation>
+    </message>
+    <message>
+        <source>意向: {text}</source>
+        <translation>Intent: {text}</translation>
     </message>
 </context>
 <context>
@@ -1555,6 +1587,10 @@
     <message>
         <source>割当</source>
         <translation>assigned</translation>
+    </message>
+    <message>
+        <source>接種希望 {wants}・移動支援 {mobility}（{channel} {day}）</source>
+        <translation>Vaccination {wants} · mobility support {mobility} ({channel} {day})</translation>
     </message>
     <message>
         <source>未回答</source>
@@ -1898,6 +1934,42 @@
         <source>希望時間帯</source>
         <translation>Time of day</translation>
     </message>
+    <message>
+        <source>反映 {n}</source>
+        <translation>applied {n}</translation>
+    </message>
+    <message>
+        <source>確認へ {n}</source>
+        <translation>to review {n}</translation>
+    </message>
+    <message>
+        <source>（{why}）</source>
+        <translation> ({why})</translation>
+    </message>
+    <message>
+        <source>読込済み {n}（変更なし）</source>
+        <translation>read before {n} (no change)</translation>
+    </message>
+    <message>
+        <source>却下済み {n}</source>
+        <translation>rejected before {n}</translation>
+    </message>
+    <message>
+        <source>{pages} 枚を読み取り</source>
+        <translation>{pages} pages read</translation>
+    </message>
+    <message>
+        <source>ファイルを開けません: {name}</source>
+        <translation>Cannot open the file: {name}</translation>
+    </message>
+    <message>
+        <source>このサーバーにははがき読み取り機能（paper）がありません。</source>
+        <translation>This server has no postcard reader (the paper extra).</translation>
+    </message>
+    <message>
+        <source>PNG・JPEG・TIFF・PDF のスキャンだけを取り込めます。</source>
+        <translation>Only PNG, JPEG, TIFF and PDF scans can be uploaded.</translation>
+    </message>
 </context>
 <context>
     <name>shortcuts</name>
@@ -1948,6 +2020,10 @@
     <message>
         <source>はがき確認: 修正を反映して確定 / 却下</source>
         <translation>Postcard review: accept with the corrections / reject</translation>
+    </message>
+    <message>
+        <source>はがき確認: 返送はがきのスキャンを取り込む</source>
+        <translation>Postcard review: upload scans of returned postcards</translation>
     </message>
     <message>
         <source>監視ボード: 選択中のオペレーターを休止 / 再開</source>

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..i18n import QT_TRANSLATE_NOOP, translate
+from ..i18n import QT_TRANSLATE_NOOP, current_language, translate
 from ..models.review import ReviewQueueModel, ScanUploadModel, UploadSummary
 from . import shortcuts as keys
 from .labels import english_detail, joined, refusal_text, when_text
@@ -83,14 +83,16 @@ def summary_text(s: UploadSummary) -> str:
         translate("review", "確認へ {n}").format(n=s.review),
     ]
     if s.reasons:
-        why = "、".join(f"{reason_text(code)} {n}" for code, n in s.reasons)
+        comma = ", " if current_language() == "en" else "、"
+        why = comma.join(f"{reason_text(code)} {n}" for code, n in s.reasons)
         parts[-1] += translate("review", "（{why}）").format(why=why)
     if s.duplicates:
         parts.append(translate("review", "読込済み {n}（変更なし）").format(n=s.duplicates))
     if s.rejected:
         parts.append(translate("review", "却下済み {n}").format(n=s.rejected))
     head = translate("review", "{pages} 枚を読み取り").format(pages=s.pages)
-    return f"{head}: {' ／ '.join(parts)}"
+    sep = " / " if current_language() == "en" else " ／ "
+    return f"{head}: {sep.join(parts)}"
 
 
 def upload_refusal_text(error: str, message: str, details: dict[str, Any]) -> str:

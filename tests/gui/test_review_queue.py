@@ -134,3 +134,78 @@ def test_supervisor_accepts_a_postcard_with_a_correction_by_keyboard(qtbot, clie
         (residents[1][0], "postcard_ocr", True, True)
     ]
     assert "車いす" in intents[0].notes
+
+
+def test_supervisor_uploads_scans_and_the_card_shows_the_postcard_answer(
+    qtbot, client, real, tmp_path
+):
+    """Print → fill → scan → upload from the client → read → review → intent on the card."""
+    from registry.paper.synth import Filling
+    from tests.paper_corpus import NO, YES_PICKUP, Case, make_scans, write_scans
+
+    residents = real.seed["paper"]
+    cases = [
+        Case("no", Filling(NO, style="circle")),
+        Case("note", Filling(YES_PICKUP, note=True), expect="note_written"),
+    ]
+    folder = tmp_path / "returned"
+    folder.mkdir()
+    write_scans(make_scans(cases, residents), str(folder), kinds=("png", "jpg"))
+    files = sorted(str(p) for p in folder.iterdir())
+    (tmp_path / "notes.txt").write_text("not a scan", encoding="utf-8")
+
+    log_in(qtbot, client, real, "sv1")
+    window, ctl = client.window, client.review
+    view, uploads = ctl.view, ctl.uploads
+    qtbot.waitUntil(lambda: window.review is view, timeout=10000)
+    qtbot.keyClick(window, Qt.Key.Key_F10)
+    assert view.upload_button.text() == "スキャン取込…  (Ctrl+O)"
+    assert ctl.model.items == []
+
+    view.upload_requested.emit(files)  # what choosing the files in the dialog emits
+    qtbot.waitUntil(lambda: uploads.status in ("done", "refused", "failed"), timeout=30000)
+    assert uploads.status == "done", uploads.message
+    assert view.upload_status.text() == (
+        "2 枚を読み取り: 反映 1 ／ 確認へ 1（自由記入欄に記入あり 1）"
+    )
+    qtbot.waitUntil(lambda: len(ctl.model.items) == 1, timeout=10000)
+    assert view.table.item(0, 0).text() == "自由記入欄に記入あり"
+
+    view.upload_requested.emit(files)  # the same scans again: nothing changes
+    qtbot.waitUntil(
+        lambda: uploads.status == "done" and uploads.summary.duplicates > 0, timeout=30000
+    )
+    assert (
+        view.upload_status.text() == "2 枚を読み取り: 反映 0 ／ 確認へ 0 ／ 読込済み 2（変更なし）"
+    )
+    client.set_language("en")
+    assert (
+        view.upload_status.text()
+        == "2 pages read: applied 0 / to review 0 / read before 2 (no change)"
+    )
+    client.set_language("ja")
+
+    view.upload_requested.emit([str(tmp_path / "notes.txt")])
+    qtbot.waitUntil(lambda: uploads.status in ("refused", "failed"), timeout=30000)
+    assert view.upload_status.text() == "PNG・JPEG・TIFF・PDF のスキャンだけを取り込めます。"
+    assert len(ctl.model.items) == 1
+
+    view.table.setFocus()  # accept the noted postcard as read (the note was looked at)
+    qtbot.keyClick(view.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: ctl.model.status == "done" and not ctl.model.items, timeout=10000)
+
+    client.controller.load_resident(residents[1][0], then_show=True)
+    qtbot.waitUntil(
+        lambda: (
+            client.resident.card is not None and client.resident.card.resident_id == residents[1][0]
+        ),
+        timeout=10000,
+    )
+    latest = client.resident.card.latest_intent()
+    assert (latest.channel, latest.wants_vaccination, latest.needs_mobility) == (
+        "postcard_ocr",
+        True,
+        True,
+    )
+    shown = client.window.card.values["intent"].text()
+    assert shown.startswith("接種希望 はい・移動支援 はい（はがき 20"), shown
