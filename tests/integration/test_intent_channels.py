@@ -76,7 +76,8 @@ async def test_a_phone_answer_is_seen_by_review_pop_and_board(ctx, engine):
         by_channel = await intents_by_channel(s)
     today = dt.date(2026, 5, 1)
     phone, postcard = (candidate_of(h.members[0], today) for h in households)
-    assert phone.intent is not None and postcard.intent is not None
+    assert phone.intent is not None
+    assert postcard.intent is not None
     assert (phone.intent.channel, phone.intent.wants_vaccination) == ("phone", False)
     assert (postcard.intent.channel, postcard.intent.wants_vaccination) == ("postcard_ocr", False)
     assert phone.intent.recorded_at.endswith("+00:00")
@@ -127,5 +128,6 @@ def test_the_demo_skips_postcards_without_the_paper_extra(tmp_path, monkeypatch,
     monkeypatch.setattr(demo_postcards, "PAPER_MODULES", ("no_such_paper_module",))
     demo_postcards.start("sqlite:///unused", tmp_path, "http://127.0.0.1:9", ("a", "b"), 5)
     out = capsys.readouterr().out
-    assert "skipped" in out and "no_such_paper_module" in out
+    assert "skipped" in out
+    assert "no_such_paper_module" in out
     assert not (tmp_path / demo_postcards.DONE).exists()
