@@ -14,6 +14,7 @@ from cti_server.protocol import (
     HouseholdGroup,
     HouseholdMember,
     Intent,
+    LatestIntent,
     MobilityRequest,
     PhoneLine,
     ResidentDetail,
@@ -36,6 +37,7 @@ def _cand(
     address: str,
     score: float = 95.0,
     flags: tuple[str, ...] = (),
+    intent: LatestIntent | None = None,
 ) -> Candidate:
     b = dt.date.fromisoformat(birth)
     today = dt.date.today()
@@ -43,8 +45,9 @@ def _cand(
     hh_no = {11: "0012345", 12: "0012377"}[hh]
     ledger = {"person_no": f"20{rid:06d}", "household_no": hh_no, "barcode": f"10000000{rid:03d}0"}
     return Candidate(
-        rid, name, kana, birth, age, sex, address, hh, score, reasons, **ledger, flags=flags
-    )
+        rid, name, kana, birth, age, sex, address, hh, score, reasons, **ledger, flags=flags,
+        intent=intent,
+    )  # fmt: skip
 
 
 ADDR_1 = "京都府舞鶴市字浜 1234番地"
@@ -67,6 +70,7 @@ def households() -> tuple[HouseholdGroup, ...]:
                     11,
                     ("household_landline",),
                     ADDR_1,
+                    intent=LatestIntent(True, True, "postcard_ocr", "2024-04-02T01:00:00+00:00"),
                 ),
                 _cand(
                     2,

@@ -169,7 +169,7 @@ def venues_shot(client: Any, shot: Callable[[object, str], None]) -> None:
 
 def review_shot(client: Any, shot: Callable[[object, str], None]) -> None:
     """はがき確認 as a supervisor sees it: two invented items, the second with no QR code read."""
-    from cti_server.protocol import ReviewItem, ReviewReason
+    from cti_server.protocol import ReviewItem, ReviewReason, ScanPage, ScansRead
 
     def item(review_id: int, code: str, barcode: str | None, answers: dict[str, Any]) -> Any:
         return ReviewItem(review_id, review_id, "open", (ReviewReason(code, "", "", ""),),
@@ -183,6 +183,11 @@ def review_shot(client: Any, shot: Callable[[object, str], None]) -> None:
     ctl.model.set_items([item(1, "note_written", "000000042173", yes),
                          item(2, "no_barcode", None, yes)])  # fmt: skip
     ctl.model.move(1)
+    ctl.uploads.begin(24)  # the summary of an upload that sent these two to review
+    pages = [ScanPage(f"scan-{i:05d}.png", 1, i, "applied", (), True) for i in range(22)]
+    pages += [ScanPage("scan-00023.png", 1, 23, "review", ("note_written",), True),
+              ScanPage("scan-00024.png", 1, 24, "review", ("no_barcode",), True)]  # fmt: skip
+    ctl.uploads.finish(ScansRead(24, {"applied": 22, "review": 2}, tuple(pages)))
     scan = Path(__file__).resolve().parents[1] / "docs" / "screens" / "postcard-scan.png"
     if scan.is_file():  # in a checkout: a generated scan stands in for the fetched crop
         ctl.view.set_image("card", scan.read_bytes())

@@ -137,7 +137,9 @@ class CandidateTree(QTreeWidget):
         item.setText(4, age_text(c.age))
         item.setToolTip(3, birth_text(c.birth_date))
         if c.flags or c.intent is not None:
-            item.setText(FLAGS_COLUMN, situation_text(c))
+            text = situation_text(c)
+            item.setText(FLAGS_COLUMN, text)
+            item.setToolTip(FLAGS_COLUMN, text)  # the whole of it where the column is narrow
             if "booked" in c.flags or "attended" in c.flags:
                 item.setForeground(FLAGS_COLUMN, QBrush(QColor(BOOKED_COLOUR)))
                 item.setFont(FLAGS_COLUMN, self._bold)
