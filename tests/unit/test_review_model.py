@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cti_server.protocol import ReviewItem, ReviewReason
-from desktop_client.models.review import ReviewQueueModel
+from cti_server.protocol import ReviewItem, ReviewReason, ScanPage, ScansRead
+from desktop_client.models.review import ReviewQueueModel, ScanUploadModel, UploadSummary
 
 
 def item(review_id: int, barcode: str | None = "123456789012", **answers) -> ReviewItem:
@@ -89,3 +89,38 @@ def test_refusals_and_network_failures():
     assert m.status == "failed"
     m.finish(True)
     assert (m.status, m.error) == ("done", "")
+
+
+def test_an_upload_summary_counts_each_page_once_by_what_became_of_it():
+    pages = (
+        ScanPage("a.png", 1, 1, "applied", (), True),
+        ScanPage("b.pdf", 1, 2, "review", ("several_marked", "note_written"), True),
+        ScanPage("b.pdf", 2, 3, "review", ("several_marked",), True),
+        ScanPage("c.png", 1, 4, "review", ("no_barcode",), False),  # read before
+        ScanPage("d.png", 1, 5, "applied", (), False),
+    )
+    m = ScanUploadModel()
+    seen = []
+    m.subscribe(lambda: seen.append(m.status))
+    m.begin(4)
+    m.finish(ScansRead(5, {"applied": 1, "review": 2, "already read": 2}, pages))
+    assert seen == ["busy", "done"]
+    assert m.summary == UploadSummary(
+        files=4, pages=5, applied=1, review=2, duplicates=2, rejected=0,
+        reasons=(("several_marked", 2), ("note_written", 1)),
+    )  # fmt: skip
+
+
+def test_a_refused_upload_keeps_the_error_and_a_lost_server_is_a_failure():
+    m = ScanUploadModel()
+    m.begin(1)
+    m.finish(None, "invalid_input", "x.txt: not a scan", {"field": "file"})
+    assert (m.status, m.error, m.details, m.summary) == (
+        "refused",
+        "invalid_input",
+        {"field": "file"},
+        None,
+    )
+    m.begin(1)
+    m.finish(None, "network", "connection refused")
+    assert m.status == "failed"
