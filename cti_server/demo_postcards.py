@@ -11,7 +11,6 @@ once per demo ledger (a marker file). Without the ``paper`` extra it says so and
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import importlib.util
 import json
@@ -40,23 +39,18 @@ def make_scans(db_url: str, folder: Path, count: int) -> list[Path]:
     and fill and scan their answer sides into ``folder/scans``; the scan files."""
     from registry.db import create_engine
     from registry.paper.printing import Postcard, pdf_bytes
-    from registry.paper.select import postcards
+    from registry.paper.select import selection
     from registry.paper.synth import write_filled_scans
 
     async def selected() -> list[Postcard]:
         engine = create_engine(db_url)
         try:
-            out: list[Postcard] = []
-            async with contextlib.aclosing(
-                postcards(engine, "age:75-", as_of=dt.date.today())
-            ) as cards:
-                async for card in cards:
-                    out.append(card)
-                    if len(out) == count:
-                        break
-            return out
+            async with engine.connect() as conn:
+                stmt = selection("age:75-", as_of=dt.date.today()).limit(count)
+                rows = (await conn.execute(stmt)).all()
         finally:
             await engine.dispose()
+        return [Postcard(r.barcode, r.name, r.address or r.household_address or "") for r in rows]
 
     cards = asyncio.run(selected())
     folder.mkdir(parents=True, exist_ok=True)
