@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -106,6 +107,8 @@ class BoardView(Retranslating, QWidget):
         self.mobility = QLabel()
         self.intents = QLabel()
         self.intents.setObjectName("intents")
+        # clipped rather than widening the board's right column (the whole text on hover)
+        self.intents.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.titles = {key: QLabel() for key in SECTIONS}
         self.charts = BoardCharts(model)
         self.pause_button, self.resume_button = QPushButton(), QPushButton()

@@ -248,6 +248,7 @@ def test_candidates_show_booking_mobility_and_call_flags(qtbot, client, fake):
     tree = client.window.pop.tree
     assert tree.headerItem().text(5) == "状況"
     first, second = (tree.topLevelItem(0).child(i) for i in (0, 1))
-    assert first.text(5) == ""
+    assert first.text(5) == "意向: 接種希望 はい・移動支援 はい（はがき 2024-04-02）"
+    assert not first.font(5).bold()
     assert second.text(5) == "予約済、移動支援、通話歴あり"
     assert second.font(5).bold()
