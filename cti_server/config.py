@@ -64,6 +64,8 @@ class Settings:
     login_delay_seconds: float = 0.5  # per-IP delay after each failed login, doubling, capped
     login_delay_max_seconds: float = 8.0
     login_failure_decay_seconds: float = 60.0  # an address's failure count drops by one this often
+    resident_posts_per_ip: int = 30  # the residents' page (/r/): form posts per address per window
+    resident_window_seconds: float = 600.0
     lookup_timeout_seconds: float = 2.0
     index_refresh_seconds: float = 60.0  # the name index picks up ledger imports this often
     log_level: str = "INFO"
