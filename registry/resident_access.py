@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +35,7 @@ from registry.views import BookingView, IntentView
 
 KEY_PREFIX = "web:"
 ALL_SOURCES = "*"
-UNDER_ATTACK = 20.0
+UNDER_ATTACK = 20  # failures on one number, every source together (decaying)
 
 
 def mask_name(name: str) -> str:
@@ -62,7 +63,7 @@ async def check_allowed(session: AsyncSession, barcode: str, source: str, now: d
     """``AccountLocked`` while this source may not try this number."""
     key = KEY_PREFIX + barcode
     await lockout.check(session, key, source, now)
-    attacked = await _score(session, key, ALL_SOURCES, now) >= UNDER_ATTACK
+    attacked = math.ceil(await _score(session, key, ALL_SOURCES, now) - 1e-9) >= UNDER_ATTACK
     if attacked and await _score(session, key, source, now) > 0.0:
         raise AccountLocked(now + lockout.BASE_LOCK)
 

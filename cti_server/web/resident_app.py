@@ -49,7 +49,13 @@ FILES = "resident_files"
 
 
 def add_resident_routes(app: web.Application) -> None:
-    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     app.cleanup_ctx.append(_resident_context)
     r = app.router
     r.add_get("/r/", identify_page)

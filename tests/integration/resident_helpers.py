@@ -49,8 +49,10 @@ async def seed(engine: AsyncEngine) -> Ledger:
         ]
         s.add_all(venues)
         await s.flush()
-        slot = Slot(venue_id=venues[0].id, starts_at=SLOT_START,
-                    ends_at=SLOT_START + dt.timedelta(minutes=30), capacity=10, booked=2)  # fmt: skip
+        ends = SLOT_START + dt.timedelta(minutes=30)
+        slot = Slot(
+            venue_id=venues[0].id, starts_at=SLOT_START, ends_at=ends, capacity=10, booked=2
+        )
         s.add(slot)
         await s.flush()
         own = Booking(resident_id=people[0].id, slot_id=slot.id, channel="assigned")
