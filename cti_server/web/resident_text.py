@@ -128,6 +128,7 @@ _TEXT: dict[str, tuple[str, str]] = {
         "The call center will call you back.",
     ),
     "your_answer": ("受け付けた内容", "What we received"),
+    "answer_details": ("回答の詳細", "Details (as recorded)"),
     "received_at": ("受付日時", "Received at"),
     "back_home": ("回答と予約の画面へ戻る", "Back to your answer and booking"),
     "logout": ("終了する", "Finish"),
