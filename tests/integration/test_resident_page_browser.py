@@ -107,14 +107,22 @@ def text_of(driver: Any, css: str) -> str:
 
 def click_and_wait(driver: Any, element: Any) -> None:
     """Click what loads a new page, and wait until the new page is there."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = driver.find_element(By.TAG_NAME, "html")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
     element.click()
-    WebDriverWait(driver, 20).until(ec.staleness_of(old))
+
+    def left(_: Any) -> bool:  # the old page is gone (stale, or its node no longer known)
+        try:
+            old.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    WebDriverWait(driver, 20).until(left)
     WebDriverWait(driver, 20).until(
         lambda d: d.execute_script("return document.readyState") == "complete"
     )
