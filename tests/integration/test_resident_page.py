@@ -19,7 +19,7 @@ from registry.db import session_factory
 from registry.intents import intents_of
 from registry.models import Intent
 from tests.integration.resident_helpers import Ledger, csrf_of, seed, without_tokens
-from tests.integration.web_helpers import make_settings
+from tests.integration.web_helpers import auth, make_settings, token
 
 PROXY = {"trusted_proxies": "127.0.0.1/32, ::1/128"}
 
@@ -87,6 +87,12 @@ async def test_a_resident_answers_and_sees_their_booking(engine, db_url, aiohttp
     assert intent.notes == (
         "移動支援: 車いす / 希望時間帯: 午前 / 希望会場: 西市民プラザ / 要望: 杖を使っています"
     )
+    # the call center's resident card has it, channel web
+    operator = await token(client.app, 7)
+    card = await client.get(f"/api/residents/{ledger.resident_id}", headers=auth(operator))
+    assert card.status == 200
+    intents_seen = (await card.json())["intents"]
+    assert [(i["channel"], i["notes"]) for i in intents_seen] == [("web", intent.notes)]
 
 
 async def test_an_answer_with_a_missing_choice_is_refused_with_the_field_named(
