@@ -191,6 +191,8 @@ def _validate(s: Settings) -> None:
         raise ConfigError(f"ami_port: {s.ami_port} is not a TCP port")
     if not 0 <= s.http_port < 65536:
         raise ConfigError(f"http_port: {s.http_port} is not a TCP port")
+    if s.resident_posts_per_ip < 1 or s.resident_window_seconds <= 0:
+        raise ConfigError("resident_posts_per_ip and resident_window_seconds must be positive")
     try:
         zoneinfo.ZoneInfo(s.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
