@@ -7,12 +7,14 @@ answer, the cookie's flags and the security headers."""
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from cti_server.web.app import create_app
+from cti_server.web.resident_guard import RedisRequestLimit
 from registry import contact_requests
 from registry.audit import AuditAction, audit_entries
 from registry.db import session_factory
@@ -21,7 +23,9 @@ from registry.models import Intent
 from tests.integration.resident_helpers import Ledger, csrf_of, seed, without_tokens
 from tests.integration.web_helpers import auth, make_settings, token
 
-PROXY = {"trusted_proxies": "127.0.0.1/32, ::1/128"}
+# a window far longer than a test: a test never straddles two windows
+PROXY = {"trusted_proxies": "127.0.0.1/32, ::1/128", "resident_window_seconds": 1e6}
+REDIS = "redis://127.0.0.1:6379/0"
 
 
 async def page(engine, db_url, aiohttp_client, **settings: Any) -> tuple[TestClient, Ledger]:
@@ -315,3 +319,36 @@ async def test_pages_of_a_resident_need_an_identified_session(engine, db_url, ai
     out = await client.post("/r/logout", data={"csrf": csrf_of(home)})
     assert out.status == 200
     assert (await client.get("/r/me", allow_redirects=False)).status == 303
+
+
+async def test_instances_share_the_address_limit_and_the_session(engine, db_url, aiohttp_client):
+    ledger = await seed(engine)
+    settings = make_settings(db_url, redis_url=REDIS, resident_posts_per_ip=2, **PROXY)
+    one = await aiohttp_client(create_app(settings, engine=engine, load_name_index=False))
+    two = await aiohttp_client(create_app(settings, engine=engine, load_name_index=False))
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    csrf = await start(one)
+    for _ in range(2):
+        resp = await identify(one, ledger.unknown_barcode, "1943-05-10", ip=address, csrf=csrf)
+        assert resp.status == 422
+    two.session.cookie_jar.update_cookies(
+        one.session.cookie_jar.filter_cookies(one.make_url("/r/"))
+    )
+    busy = await identify(two, ledger.barcode, "1943-05-10", ip=address, csrf=csrf)
+    assert busy.status == 429  # the other instance counted the first two
+    resp = await identify(one, ledger.barcode, "1943-05-10", csrf=csrf)
+    assert resp.status == 303
+    cookie = one.session.cookie_jar.filter_cookies(one.make_url("/r/me"))
+    two.session.cookie_jar.update_cookies(cookie)
+    home = await two.get("/r/me")  # signed with the shared key: any instance reads it
+    assert home.status == 200
+    assert "髙橋 一● 様" in await home.text()
+
+
+async def test_redis_down_does_not_stop_the_page():
+    limit = RedisRequestLimit("redis://127.0.0.1:1/0", 1, 60.0)  # nothing listens there
+    try:
+        assert await limit.hit("10.0.0.1")
+        assert await limit.hit("10.0.0.1")
+    finally:
+        await limit.close()
