@@ -35,7 +35,7 @@ from cti_server.web.resident_guard import (
     secure_headers,
     set_session,
 )
-from cti_server.web.resident_text import lang_of, slot_text, stamp_text, texts
+from cti_server.web.resident_text import lang_of, notes_text, slot_text, stamp_text, texts
 from registry import contact_requests, resident_access
 from registry.errors import InvalidInput, NotFound
 from registry.intents import record_intent
@@ -108,6 +108,7 @@ def _render(
         "csrf": codec.csrf(session), "errors": {}, "values": {},
         "slot": lambda a, b: slot_text(a, b, _zone(request), lang),
         "stamp": lambda a: stamp_text(a, _zone(request), lang),
+        "notes": lambda n: notes_text(n, lang),
         "static": lambda f: str(request.app.router[FILES].url_for(filename=f)), **ctx,
     }  # fmt: skip
     response = aiohttp_jinja2.render_template(name, request, context, status=status)

@@ -172,3 +172,23 @@ def stamp_text(at: dt.datetime, zone: dt.tzinfo, lang: str) -> str:
     if lang_of(lang) == "en":
         return f"{t.day} {t:%B %Y}, {t:%H:%M}"
     return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
+
+
+_NOTE_KEYS = {"移動支援": "Help getting there", "希望時間帯": "Time of day",
+              "希望会場": "Venue", "要望": "Note"}  # fmt: skip
+_NOTE_VALUES = {ja: en for ja, en in _TEXT.values()}
+
+
+def notes_text(notes: str, lang: str) -> str:
+    """An intent's notes (``移動支援: 送迎 / 希望時間帯: 午後``) in the page's language: the
+    postcard's labels are translated, what the resident wrote is left as written."""
+    if lang_of(lang) == "ja" or not notes:
+        return notes
+    parts = []
+    for part in notes.split(" / "):
+        key, sep, value = part.partition(": ")
+        if sep and key in _NOTE_KEYS:
+            value = value if key in ("希望会場", "要望") else _NOTE_VALUES.get(value, value)
+            part = f"{_NOTE_KEYS[key]}: {value}"
+        parts.append(part)
+    return " / ".join(parts)

@@ -279,10 +279,13 @@ def english_steps(driver: Any, base: str, ledger: Ledger, shots: Path) -> dict[s
     seen["home"] = text_of(driver, "main")
     shot(driver, shots, "resident-home-en")
     follow(driver, "/r/answer")
-    choose(driver, "wants_vaccination-no")
+    choose(driver, "wants_vaccination-yes")
+    choose(driver, "mobility-pickup")
+    choose(driver, "time_of_day-am")
     shot(driver, shots, "resident-answer-en")
     submit(driver, "/r/answer")
     seen["done"] = text_of(driver, "main")
+    shot(driver, shots, "resident-answer-done-en")
     return seen
 
 
@@ -293,9 +296,12 @@ async def test_the_page_in_english(served, browser, shots, engine):
     assert "The postcard number or the date of birth does not match our records." in seen["wrong"]
     assert "Mon 12 May 2031, 10:00–10:30" in seen["home"]
     assert "We have received your answer" in seen["done"]
+    assert "Help getting there: Pick-up / Time of day: Morning" in seen["done"]
     async with session_factory(engine)() as s:
         intents = await intents_of(s, ledger.resident_id)
-    assert [(i.channel, i.wants_vaccination) for i in intents] == [("web", False)]
+    assert [(i.channel, i.wants_vaccination, i.notes) for i in intents] == [
+        ("web", True, "移動支援: 送迎 / 希望時間帯: 午前")
+    ]
 
 
 def layout_steps(base: str, ledger: Ledger, width: int, font_size: int) -> dict[str, bool]:

@@ -9,7 +9,7 @@ import pytest
 
 from cti_server.web.resident_forms import read_answer, read_barcode, read_birth, read_change
 from cti_server.web.resident_guard import MemoryRequestLimit, Session, SessionCodec
-from cti_server.web.resident_text import _TEXT, LANGS, slot_text
+from cti_server.web.resident_text import _TEXT, LANGS, notes_text, slot_text
 from registry.normalize.barcode import make_barcode
 from registry.resident_access import mask_name
 
@@ -128,3 +128,13 @@ def test_the_client_names_the_web_channel_in_both_languages(qapp):
         assert channel_text("assigned") != "割当"
     finally:
         translations.use("ja")
+
+
+def test_the_notes_read_in_the_pages_language():
+    notes = "移動支援: 送迎 / 希望時間帯: 午後 / 希望会場: 西市民プラザ / 要望: 午後がいい"
+    assert notes_text(notes, "ja") == notes
+    assert notes_text(notes, "en") == (
+        "Help getting there: Pick-up / Time of day: Afternoon / Venue: 西市民プラザ"
+        " / Note: 午後がいい"
+    )
+    assert notes_text("住所変更あり", "en") == "住所変更あり"  # an operator's own words
