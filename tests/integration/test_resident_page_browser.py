@@ -304,8 +304,11 @@ async def test_the_page_in_english(served, browser, shots, engine):
     ]
 
 
-def layout_steps(base: str, ledger: Ledger, width: int, font_size: int) -> dict[str, bool]:
+def layout_steps(
+    base: str, ledger: Ledger, width: int, font_size: int, shots: Path
+) -> dict[str, bool]:
     driver = new_driver((width, 740), font_size)
+    name = f"resident-{width}px-text{font_size * 100 // 16}pct"
     try:
         out: dict[str, bool] = {}
         driver.get(base + "/r/")
@@ -314,6 +317,7 @@ def layout_steps(base: str, ledger: Ledger, width: int, font_size: int) -> dict[
         fill(driver, "birth", "1943-05-10")
         submit(driver, "/r/")
         out["home"] = fits(driver)
+        shot(driver, shots, name, "booking-title")
         driver.get(base + "/r/answer")
         out["answer"] = fits(driver)
         return out
@@ -322,7 +326,7 @@ def layout_steps(base: str, ledger: Ledger, width: int, font_size: int) -> dict[
 
 
 @pytest.mark.parametrize(("width", "font_size"), [(320, 16), (360, 32), (320, 32)])
-async def test_the_pages_fit_a_narrow_phone_and_large_text(served, width, font_size):
+async def test_the_pages_fit_a_narrow_phone_and_large_text(served, width, font_size, shots):
     base, ledger = served
-    fitted = await run(layout_steps, base, ledger, width, font_size)
+    fitted = await run(layout_steps, base, ledger, width, font_size, shots)
     assert fitted == {"identify": True, "home": True, "answer": True}
