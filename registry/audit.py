@@ -50,6 +50,7 @@ class AuditAction(StrEnum):
     RESIDENT_IDENTIFY = "resident.identify"  # a resident's own try on the web page (ok or not)
     RESIDENT_SELF_VIEW = "resident.self_view"  # a resident looked at their own answer and booking
     CONTACT_REQUEST = "contact.request"  # a resident asked to be called back (a booking change)
+    CONTACT_CLOSE = "contact.close"  # the call center dealt with a resident's request
 
     @classmethod
     def of(cls, stored: str) -> AuditAction | None:

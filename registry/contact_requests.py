@@ -1,8 +1,9 @@
 """Residents' requests to be contacted: a change of their booking asked for on the web page.
 
-``add`` stores one (audited, ``contact.request``); ``open_requests`` lists the open ones, oldest
-first, for the call center's callback worklist. Only the resident's own booking may be named.
-The caller commits.
+``add`` stores one (audited, ``contact.request``); the same request sent again while the first
+is open (a double click, a reload) gives the first back. ``open_requests`` lists the open ones,
+oldest first, for the call center's callback worklist; ``close_request`` marks one done
+(audited, ``contact.close``). Only the resident's own booking may be named. The caller commits.
 """
 
 from __future__ import annotations
@@ -76,6 +77,19 @@ async def add(
         raise NotFound(f"resident {resident_id} not found", details={"resident_id": resident_id})
     if booking_id is not None:
         await _check_booking(session, resident_id, booking_id)
+    same = await session.scalar(
+        select(ContactRequest).where(
+            ContactRequest.resident_id == resident_id,
+            ContactRequest.booking_id.is_(None)
+            if booking_id is None
+            else ContactRequest.booking_id == booking_id,
+            ContactRequest.kind == kind,
+            ContactRequest.note == note.strip(),
+            ContactRequest.status == "open",
+        )
+    )
+    if same is not None:
+        return _view(same)
     request_id = await session.scalar(
         insert(ContactRequest)
         .values(
@@ -112,3 +126,26 @@ async def open_requests(
         stmt = stmt.where(ContactRequest.resident_id == resident_id)
     stmt = stmt.order_by(ContactRequest.created_at, ContactRequest.id).limit(limit)
     return [_view(r) for r in (await session.scalars(stmt)).all()]
+
+
+async def close_request(
+    session: AsyncSession, request_id: int, *, operator_id: int | None, call_linkedid: str | None
+) -> ContactRequestView:
+    """Mark a request done (the call center called back); audited."""
+    row = await session.get(ContactRequest, request_id, populate_existing=True)
+    if row is None:
+        raise NotFound(
+            f"contact request {request_id} not found", details={"request_id": request_id}
+        )
+    if row.status != "done":
+        row.status = "done"
+        await session.flush()
+        await audit(
+            session,
+            AuditAction.CONTACT_CLOSE,
+            operator_id=operator_id,
+            resident_id=row.resident_id,
+            call_linkedid=call_linkedid,
+            details={"request_id": request_id},
+        )
+    return _view(row)
