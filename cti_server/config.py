@@ -64,6 +64,8 @@ class Settings:
     login_delay_seconds: float = 0.5  # per-IP delay after each failed login, doubling, capped
     login_delay_max_seconds: float = 8.0
     login_failure_decay_seconds: float = 60.0  # an address's failure count drops by one this often
+    resident_posts_per_ip: int = 30  # the residents' page (/r/): form posts per address per window
+    resident_window_seconds: float = 600.0
     lookup_timeout_seconds: float = 2.0
     index_refresh_seconds: float = 60.0  # the name index picks up ledger imports this often
     log_level: str = "INFO"
@@ -189,6 +191,8 @@ def _validate(s: Settings) -> None:
         raise ConfigError(f"ami_port: {s.ami_port} is not a TCP port")
     if not 0 <= s.http_port < 65536:
         raise ConfigError(f"http_port: {s.http_port} is not a TCP port")
+    if s.resident_posts_per_ip < 1 or s.resident_window_seconds <= 0:
+        raise ConfigError("resident_posts_per_ip and resident_window_seconds must be positive")
     try:
         zoneinfo.ZoneInfo(s.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:

@@ -103,6 +103,28 @@ def _wallboard_url(env: dict[str, str]) -> str:
     return asyncio.run(wallboard_url(load_settings(None, env), KIOSK))
 
 
+async def _resident_example(db_url: str) -> str:
+    """A (synthetic) resident's postcard number and birth date, to try the residents' page."""
+    from registry.normalize.wareki import to_wareki
+
+    engine = create_engine(db_url)
+    try:
+        async with session_factory(engine)() as s:
+            row = (
+                await s.execute(
+                    select(Resident.barcode, Resident.birth_date)
+                    .where(Resident.status == "active", Resident.birth_date.is_not(None))
+                    .order_by(Resident.id)
+                    .limit(1)
+                )
+            ).first()
+    finally:
+        await engine.dispose()
+    if row is None or row.birth_date is None:
+        return ""
+    return f"postcard number {row.barcode}, born {to_wareki(row.birth_date)}"
+
+
 def _has_display() -> bool:
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         return False
@@ -215,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         supervisor = next((u, p) for u, p, role, _ in ACCOUNTS if role == "supervisor")
         demo_postcards.start(db_url, folder / "postcards", f"http://127.0.0.1:{http_port}",
                              supervisor, args.postcards)  # fmt: skip
+        example = asyncio.run(_resident_example(db_url))
+        print(f"residents' page: http://127.0.0.1:{http_port}/r/  (try {example or 'a resident'})")
         if not args.no_client and _has_display():
             client = [py, "-m", "desktop_client", "--server", f"http://127.0.0.1:{http_port}"]
             procs.append(("cti-client", subprocess.Popen(client, env=env)))

@@ -47,6 +47,10 @@ class AuditAction(StrEnum):
     REVIEW_VIEW = "review.view"  # a review item opened: a view of its resident
     REVIEW_ACCEPT = "review.accept"  # a review item recorded as the resident's intent
     REVIEW_REJECT = "review.reject"
+    RESIDENT_IDENTIFY = "resident.identify"  # a resident's own try on the web page (ok or not)
+    RESIDENT_SELF_VIEW = "resident.self_view"  # a resident looked at their own answer and booking
+    CONTACT_REQUEST = "contact.request"  # a resident asked to be called back (a booking change)
+    CONTACT_CLOSE = "contact.close"  # the call center dealt with a resident's request
 
     @classmethod
     def of(cls, stored: str) -> AuditAction | None:

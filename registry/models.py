@@ -318,3 +318,19 @@ class PostcardReview(Base):
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
     resolved_at: Mapped[dt.datetime | None]
     resolution: Mapped[dict[str, Any]] = mapped_column(default=dict)  # answers given, comment
+
+
+class ContactRequest(Base):
+    """A resident's request to be contacted (a change of their booking asked for on the web);
+    the call center's callback worklist takes the open ones."""
+
+    __tablename__ = "contact_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # reschedule/cancel/other
+    note: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(16))  # web
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open/done
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

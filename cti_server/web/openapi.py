@@ -203,6 +203,25 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("get", "/wallboard", "TV wallboard page", "none", {200: "text/html"}),
     Operation("get", "/wallboard-files", "Static files of the wallboard", "none",
               {200: "application/octet-stream"}, errors=(404,)),
+    # The residents' page: HTML forms (a session cookie and a CSRF token of its own), not API.
+    Operation("get", "/r/", "Residents' page: identify (postcard number, birth date)", "none",
+              {200: "text/html"}),
+    Operation("post", "/r/", "Residents' page: identify (form)", "none",
+              {303: None, 422: "text/html", 429: "text/html"}, errors=(403,)),
+    Operation("get", "/r/me", "Residents' page: own answer and booking", "none",
+              {200: "text/html", 303: None}),
+    Operation("get", "/r/answer", "Residents' page: the intent form", "none",
+              {200: "text/html", 303: None}),
+    Operation("post", "/r/answer", "Residents' page: record an intent (channel web)", "none",
+              {303: None, 422: "text/html"}, errors=(403, 429)),
+    Operation("post", "/r/change", "Residents' page: ask for a booking change", "none",
+              {303: None, 422: "text/html"}, errors=(403, 429)),
+    Operation("get", "/r/done/{what}", "Residents' page: what was received", "none",
+              {200: "text/html", 303: None}),
+    Operation("post", "/r/logout", "Residents' page: finish", "none", {200: "text/html"},
+              errors=(403, 429)),
+    Operation("get", "/r/files", "Static files of the residents' page", "none",
+              {200: "application/octet-stream"}, errors=(404,)),
 )  # fmt: skip
 
 
