@@ -47,6 +47,9 @@ class AuditAction(StrEnum):
     REVIEW_VIEW = "review.view"  # a review item opened: a view of its resident
     REVIEW_ACCEPT = "review.accept"  # a review item recorded as the resident's intent
     REVIEW_REJECT = "review.reject"
+    CHECKIN_SCAN = "checkin.scan"  # a barcode scanned at a venue's reception, with its outcome
+    CHECKIN_WALK_IN = "checkin.walk_in"  # a resident without a booking let in at the desk
+    CHECKIN_EXPORT = "checkin.export"  # a venue day's list downloaded (names of everyone booked)
 
     @classmethod
     def of(cls, stored: str) -> AuditAction | None:
