@@ -220,3 +220,74 @@ async def day_list(
             )
         )
     return out
+
+
+@dataclasses.dataclass(frozen=True)
+class DeskCandidate(View):
+    """A resident the desk's search found: enough to confirm who it is, and the barcode to
+    check them in with (the page scans it as if read from the postcard)."""
+
+    resident_id: int
+    name: str  # masked
+    birth_date: dt.date | None
+    barcode: str
+    booked_here_at: dt.datetime | None  # today's slot at this venue, if any
+
+
+MAX_DESK_RESULTS = 10
+
+
+async def desk_search(
+    session: AsyncSession,
+    *,
+    name: str,
+    birth: dt.date,
+    venue_id: int,
+    day: dt.date,
+    tz: str = "Asia/Tokyo",
+) -> list[DeskCandidate]:
+    """Residents born on ``birth`` whose name (kanji, variants folded, or kana) starts with or
+    contains ``name``; with their slot here today, by kana."""
+    from registry.checkins import mask_name
+    from registry.normalize.names import kana_key, name_key
+
+    nk, kk = name_key(name), kana_key(name)
+    if not nk and not kk:
+        return []
+    rows = (
+        await session.execute(
+            select(Resident.id, Resident.name, Resident.birth_date, Resident.barcode)
+            .where(
+                Resident.birth_date == birth,
+                Resident.name_key.contains(nk, autoescape=True)
+                | Resident.kana_key.contains(kk, autoescape=True),
+            )
+            .order_by(Resident.kana_key, Resident.id)
+            .limit(MAX_DESK_RESULTS)
+        )
+    ).all()
+    lo, hi = day_bounds(day, tz)
+    ids = [r.id for r in rows]
+    booked = await session.execute(
+        select(Booking.resident_id, Slot.starts_at)
+        .join(Slot, Slot.id == Booking.slot_id)
+        .where(
+            Booking.resident_id.in_(ids), Booking.status == "booked", Slot.venue_id == venue_id,
+            Slot.starts_at >= lo, Slot.starts_at < hi,
+        )
+    )  # fmt: skip
+    slot_of = {rid: as_utc(at) for rid, at in booked.all()}
+    return [
+        DeskCandidate(r.id, mask_name(r.name), r.birth_date, r.barcode, slot_of.get(r.id))
+        for r in rows
+    ]
+
+
+async def venue_name(session: AsyncSession, venue_id: int) -> str:
+    """The venue's name; ``NotFound`` naming ``venue_id``."""
+    from registry.errors import NotFound
+
+    name = await session.scalar(select(Venue.name).where(Venue.id == venue_id))
+    if name is None:
+        raise NotFound(f"venue {venue_id} not found", details={"field": "venue_id"})
+    return str(name)

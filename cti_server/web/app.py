@@ -47,6 +47,7 @@ from cti_server.web.keys import (
 )
 from cti_server.web.openapi import document as openapi_document
 from cti_server.web.rest_postcards import add_postcard_routes
+from cti_server.web.rest_reception import add_reception_routes
 from cti_server.web.ws import ws_handler
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ def app_of(server: Server, load_name_index: bool = True) -> web.Application:
     add_routes(app)
     add_board_routes(app)  # the /wallboard page and its files
     add_postcard_routes(app)  # printing, scan upload and the review queue of postcards
+    add_reception_routes(app)  # the venue reception page, check-ins, its tally and list
     return app
 
 

@@ -212,3 +212,20 @@ async def test_tally_and_no_shows(sessions, day):
     assert states["髙橋 一郎"] == "checked_in"
     assert states["山本 六子"] == "no_show"
     assert states["田中 三郎"] == "not_yet"
+
+
+async def test_desk_search_by_name_and_birth(sessions, day):
+    from registry.venue_day import desk_search
+
+    async with sessions() as s:
+        found = await desk_search(s, name="高橋", birth=dt.date(1941, 5, 3), venue_id=day.venue,
+                                  day=dt.date(2026, 12, 4))  # fmt: skip
+        by_kana = await desk_search(s, name="たかはし", birth=dt.date(1941, 5, 3),
+                                    venue_id=day.venue, day=dt.date(2026, 12, 4))  # fmt: skip
+        wrong_birth = await desk_search(s, name="高橋", birth=dt.date(1941, 5, 4),
+                                        venue_id=day.venue, day=dt.date(2026, 12, 4))  # fmt: skip
+    assert [c.barcode for c in found] == [day.barcodes["ok"]]
+    assert found[0].name == "髙橋 一●"
+    assert found[0].booked_here_at is not None
+    assert [c.resident_id for c in by_kana] == [day.residents["ok"]]
+    assert wrong_birth == []

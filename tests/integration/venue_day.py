@@ -15,6 +15,7 @@ from registry.bookings import book_slot
 from registry.mobility import create_mobility_request
 from registry.models import Resident
 from registry.normalize.barcode import make_barcode
+from registry.normalize.names import kana_key, name_key
 from registry.venues import create_slot, create_venue
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -52,8 +53,8 @@ async def resident(session: AsyncSession, name: str, kana: str, birth: dt.date) 
         insert(Resident)
         .values(
             person_no=f"R{serial:08d}", name=name, name_kana=kana, birth_date=birth, sex="F",
-            address="京都府舞鶴市北吸1044", barcode=code, name_key=name.replace(" ", ""),
-            kana_key=kana.replace(" ", ""),
+            address="京都府舞鶴市北吸1044", barcode=code, name_key=name_key(name),
+            kana_key=kana_key(kana),
         )
         .returning(Resident.id)
     )  # fmt: skip
