@@ -1138,11 +1138,13 @@ class DeskSearchResults:
 
 @dataclass(frozen=True)
 class Reception:
-    """GET /api/reception: the desk's venue, today, whether walk-ins are allowed, the tally."""
+    """GET /api/reception: the desk's venue, today, whether walk-ins are allowed, the tally;
+    ``now`` is the server's clock (the page stamps its scans by it, whatever the tablet's)."""
 
     venue_id: int
     venue_name: str
     day: IsoDate
     tz: str
+    now: IsoDateTime
     walk_ins: bool
     tally: VenueCheckins

@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import zoneinfo
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -30,6 +31,7 @@ from registry.audit import AuditAction, audit
 from registry.changes import taken
 from registry.normalize.wareki import parse_date
 
+CLOCK = web.AppKey("reception_clock", Callable[[], dt.datetime])
 DESK = "reception"
 READERS = (DESK, *MANAGERS)
 PAGE_HEADERS = {
@@ -65,8 +67,12 @@ def venue_of(request: web.Request, who: Principal) -> int:
         raise BadRequest("venue_id", "give the venue's id (an integer)") from err
 
 
+def now_of(request: web.Request) -> dt.datetime:
+    return request.app[CLOCK]()
+
+
 def today(request: web.Request) -> dt.date:
-    return dt.datetime.now(zoneinfo.ZoneInfo(request.app[SETTINGS].timezone)).date()
+    return now_of(request).astimezone(zoneinfo.ZoneInfo(request.app[SETTINGS].timezone)).date()
 
 
 def _scanned(value: str | None) -> dt.datetime | None:
@@ -99,10 +105,12 @@ async def reception_info(request: web.Request) -> web.Response:
     tz = request.app[SETTINGS].timezone
     async with request.app[SESSIONS]() as session:
         name = await venue_day.venue_name(session, venue_id)
-        rows = await venue_day.tally(session, day=day, tz=tz, venue_id=venue_id)
+        rows = await venue_day.tally(session, day=day, tz=tz, venue_id=venue_id,
+                                     now=now_of(request))  # fmt: skip
     return answer(
         protocol.Reception(
             venue_id=venue_id, venue_name=name, day=day.isoformat(), tz=tz,
+            now=now_of(request).isoformat(),
             walk_ins=request.app[SETTINGS].reception_walk_ins,
             tally=tally_of(rows, venue_id, name, day),
         )
@@ -118,7 +126,7 @@ async def post_checkin(request: web.Request) -> web.Response:
         result = await checkins.check_in(
             session, scan_id=req.scan_id, barcode=req.barcode, venue_id=venue_id,
             desk=req.desk, operator_id=who.id, rules=rules_of(request),
-            scanned_at=_scanned(req.scanned_at),
+            scanned_at=_scanned(req.scanned_at), now=now_of(request),
         )  # fmt: skip
         await session.commit()
         changes = taken(session)
@@ -136,7 +144,7 @@ async def post_walk_in(request: web.Request) -> web.Response:
             result = await checkins.walk_in(
                 session, scan_id=req.scan_id, barcode=req.barcode, slot_id=req.slot_id,
                 venue_id=venue_id, desk=req.desk, operator_id=who.id, rules=rules_of(request),
-                scanned_at=_scanned(req.scanned_at),
+                scanned_at=_scanned(req.scanned_at), now=now_of(request),
             )  # fmt: skip
         except Exception:
             await session.rollback()
@@ -187,7 +195,8 @@ async def day_csv(request: web.Request) -> web.Response:
     zone = zoneinfo.ZoneInfo(tz)
     async with request.app[SESSIONS]() as session:
         await venue_day.venue_name(session, venue_id)
-        rows = await venue_day.day_list(session, day=day, venue_id=venue_id, tz=tz)
+        rows = await venue_day.day_list(session, day=day, venue_id=venue_id, tz=tz,
+                                        now=now_of(request))  # fmt: skip
         await audit(session, AuditAction.CHECKIN_EXPORT, operator_id=who.id,
                     details={"venue_id": venue_id, "day": day.isoformat(),
                              "rows": len(rows)})  # fmt: skip
@@ -219,7 +228,13 @@ async def reception_page(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "reception.html", headers=PAGE_HEADERS)
 
 
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def add_reception_routes(app: web.Application) -> None:
+    """The page, its files and its REST; ``app[CLOCK]`` may be replaced before start (tests)."""
+    app[CLOCK] = utc_now
     r = app.router
     r.add_get("/reception", reception_page)
     r.add_static("/reception-files/", STATIC, append_version=True)
