@@ -16,7 +16,10 @@ if command -v redis-cli >/dev/null && ! redis-cli -h 127.0.0.1 -p 6379 ping >/de
 fi
 
 # headless Chromium for tests/integration/test_wallboard_chromium.py (the supervisor wallboard)
-command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+# and, through chromedriver (Selenium), tests/integration/test_reception_chromium.py
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq chromium chromium-driver
+fi
 
 export QT_QPA_PLATFORM=offscreen
 lint-imports                                           # the package boundaries of DESIGN.md

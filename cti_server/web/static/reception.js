@@ -163,14 +163,20 @@
       scheduleRetry();
       return;
     }
-    state.sending = false;
-    if (resp.status === 401) { showLogin(); return; }
-    if (resp.status >= 500 || resp.status === 429) { setNet(false); scheduleRetry(); return; }
+    if (resp.status === 401) { state.sending = false; showLogin(); return; }
+    if (resp.status >= 500 || resp.status === 429) {
+      state.sending = false; setNet(false); scheduleRetry(); return;
+    }
     setNet(true);
     state.retry = 0;
     let body = null;
     try { body = await resp.json(); } catch (err) { body = null; }
-    saveQueue(queue().filter((x) => x.scan_id !== item.scan_id)); // answered: done with it
+    if (resp.ok && !body) { // the answer was cut on the way: send it again (same scan_id)
+      state.sending = false; setNet(false); scheduleRetry(); return;
+    }
+    // answered: done with it (still "sending" until now, so no second pump sends it again)
+    saveQueue(queue().filter((x) => x.scan_id !== item.scan_id));
+    state.sending = false;
     if (resp.ok && body) show(body); else showError(item, body);
     refresh();
     pump();
