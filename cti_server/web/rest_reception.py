@@ -18,6 +18,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from cti_server import protocol
+from cti_server.domain.board.checkins import empty, venue_checkins
 from cti_server.web.auth import MANAGERS, principal
 from cti_server.web.board_app import STATIC
 from cti_server.web.errors import BadRequest, Forbidden
@@ -31,7 +32,8 @@ from registry.audit import AuditAction, audit
 from registry.changes import taken
 from registry.normalize.wareki import parse_date
 
-CLOCK = web.AppKey("reception_clock", Callable[[], dt.datetime])
+Clock = Callable[[], dt.datetime]
+CLOCK: web.AppKey[Clock] = web.AppKey("reception_clock")
 DESK = "reception"
 READERS = (DESK, *MANAGERS)
 PAGE_HEADERS = {
@@ -82,19 +84,8 @@ def _scanned(value: str | None) -> dt.datetime | None:
 def tally_of(rows: list[venue_day.SlotTally], venue_id: int, name: str, day: dt.date) -> (
     protocol.VenueCheckins
 ):  # fmt: skip
-    slots = tuple(
-        protocol.SlotCheckins(
-            slot_id=r.slot_id, starts_at=r.starts_at.isoformat(), ends_at=r.ends_at.isoformat(),
-            capacity=r.capacity, booked=r.booked, checked_in=r.checked_in, not_yet=r.not_yet,
-            no_show=r.no_show,
-        )
-        for r in rows
-    )  # fmt: skip
-    return protocol.VenueCheckins(
-        venue_id=venue_id, venue=name, day=day.isoformat(),
-        booked=sum(r.booked for r in rows), checked_in=sum(r.checked_in for r in rows),
-        not_yet=sum(r.not_yet for r in rows), no_show=sum(r.no_show for r in rows), slots=slots,
-    )  # fmt: skip
+    found = venue_checkins(rows, day)
+    return found[0] if found else empty(venue_id, name, day)
 
 
 async def reception_info(request: web.Request) -> web.Response:

@@ -19,6 +19,7 @@ import functools
 from collections.abc import Callable, Iterable
 
 from cti_server.domain.agents import Member, MemberStatus
+from cti_server.domain.board.checkins import DEFINITIONS as CHECKIN_DEFINITIONS
 from cti_server.domain.board.today import TodayRecords
 from cti_server.domain.calls import Caller
 from cti_server.domain.figures import AgentFigures, FigureSettings
@@ -30,6 +31,7 @@ from cti_server.protocol import (
     BoardQueue,
     BoardSettings,
     Definition,
+    VenueCheckins,
     VenueFill,
     WaitingCall,
 )
@@ -110,6 +112,7 @@ def definitions(s: FigureSettings) -> dict[str, Definition]:
         "day": (f"00:00-24:00 {s.tz}; intervals of {iv} min by entry time",
                 f"{s.tz}の0時〜24時、{iv}分単位（投入時刻）"),
     }  # fmt: skip
+    en_ja.update(CHECKIN_DEFINITIONS)
     return {k: Definition(en, ja) for k, (en, ja) in en_ja.items()}
 
 
@@ -139,6 +142,7 @@ def build_board(
     link_down_since: dt.datetime | None = None,
     bookings: Iterable[VenueFill] = (),
     mobility_open: int = 0,
+    checkins: Iterable[VenueCheckins] = (),
 ) -> Board:
     s = today.settings
     queues = tuple(
@@ -155,6 +159,7 @@ def build_board(
         ),
         definitions=definitions(s),  # cached: the same object every time
         queues=queues, agents=agents, bookings=tuple(bookings), mobility_open=mobility_open,
+        checkins=tuple(checkins),
     )  # fmt: skip
 
 
