@@ -10,12 +10,13 @@ import io
 
 import pytest
 
+from cti_server import protocol
 from cti_server.web.app import create_app
 from cti_server.web.rest_reception import CLOCK
 from registry.db import session_factory
 from registry.normalize.barcode import make_barcode
-from tests.integration.venue_day import build_day
-from tests.integration.web_helpers import auth, make_settings, token
+from tests.integration.venue_day import TOKYO, build_day
+from tests.integration.web_helpers import auth, make_settings, receive_type, token
 
 DAY = dt.date(2026, 12, 4)
 
@@ -131,3 +132,35 @@ async def test_page_is_served_with_a_strict_csp(desk):
     html = await resp.text()
     assert "<script>" not in html  # no inline script
     assert 'src="/reception-files/reception.js' in html
+
+
+async def test_a_check_in_reaches_the_supervisor_board(engine, db_url, aiohttp_client):
+    """The board's tally is today's (the real day): built on today's date, checked in there."""
+    today = dt.datetime.now(TOKYO).date()
+    async with session_factory(engine)() as s:
+        day = await build_day(s, today)
+    app = create_app(make_settings(db_url), engine=engine, load_name_index=False)
+    app[CLOCK] = lambda: day.now
+    client = await aiohttp_client(app)
+    desk = auth(await token(app, 50, role="reception", ext=None, venue_id=day.venue))
+    ws = await client.ws_connect("/ws", headers=auth(await token(app, 7, "supervisor", None)))
+    await ws.send_str(protocol.encode(protocol.SubscribeBoard()))
+
+    seen: list[protocol.Board] = []
+
+    async def tally_of_venue() -> protocol.VenueCheckins:
+        while True:
+            seen.append((await receive_type(ws, protocol.BoardUpdate)).board)
+            mine = [v for v in seen[-1].checkins if v.venue_id == day.venue]
+            if mine:
+                return mine[0]
+
+    first = await tally_of_venue()
+    assert (first.booked, first.checked_in) == (7, 0)
+    assert seen[-1].definitions["no_show"].ja.startswith("予約あり・未受付・枠が終了")
+    await post_scan(client, desk, day.barcodes["ok"], "b1")
+    while (now := await tally_of_venue()).checked_in != 1:
+        pass
+    assert now.booked == 7
+    assert [s.slot_id for s in now.slots] == [day.slot_past, day.slot_now, day.slot_later]
+    await ws.close()
