@@ -89,6 +89,8 @@ class BoardView(Retranslating, QWidget):
         for name in ("queues", "today", "agents", "intervals", "bookings", "callers"):
             getattr(self, name).setObjectName(name)
         self.mobility = QLabel()
+        self.checkins = QLabel()  # today's reception tally per venue, one line
+        self.checkins.setObjectName("checkins")
         self.titles = {key: QLabel() for key in SECTIONS}
         self.charts = BoardCharts(model)
         self.pause_button, self.resume_button = QPushButton(), QPushButton()
@@ -147,6 +149,7 @@ class BoardView(Retranslating, QWidget):
         head.addWidget(self.mobility)
         right.addLayout(head)
         right.addWidget(self.bookings)
+        right.addWidget(self.checkins)
         grid = QGridLayout()
         grid.addLayout(left, 0, 0)
         grid.addLayout(right, 0, 1)
@@ -238,7 +241,22 @@ class BoardView(Retranslating, QWidget):
         ] for bk in m.bookings])  # fmt: skip
         self.mobility.setText(self.tr("移動支援 未手配: {n} 件").format(n=b.mobility_open))
         self.mobility.setToolTip(m.definition("mobility_open", lang))
+        self._show_checkins(lang)
         self.charts.update()
+
+    def _show_checkins(self, lang: str) -> None:
+        m = self.model
+        parts = [
+            self.tr("{venue} 受付済 {came}/{booked}・来場なし {gone}").format(
+                venue=v.venue, came=v.checked_in, booked=v.booked, gone=v.no_show
+            )
+            for v in m.checkins
+        ]
+        self.checkins.setVisible(bool(parts))
+        self.checkins.setText(self.tr("会場受付（本日）: ") + "  ".join(parts))
+        self.checkins.setToolTip(
+            "\n".join(m.definition(k, lang) for k in ("checked_in", "not_yet", "no_show"))
+        )
 
     def _queue_row(self, q: BoardQueue) -> Cells:
         m = self.model
