@@ -127,6 +127,8 @@ class BoardService:
         self._tasks: set[asyncio.Task[None]] = set()
         self._midnight: asyncio.Task[None] | None = None
         self._tally: asyncio.Task[None] | None = None
+        self._bookings_task: asyncio.Task[None] | None = None
+        self._bookings_again = False
 
     # ----------------------------------------------------------------- life
     async def start(self) -> None:
@@ -182,7 +184,25 @@ class BoardService:
             self.today.put(rec)
 
     def bookings_changed(self) -> None:
-        self._spawn(self.reload_bookings(), "board-reload-bookings")
+        """Reread bookings and the reception tally soon. Coalesced: while a reread is running,
+        further calls make one more after it, not one each (a venue scanning 200 residents a
+        second must not start 200 rereads)."""
+        if self._bookings_task is not None and not self._bookings_task.done():
+            self._bookings_again = True
+            return
+        self._bookings_task = asyncio.get_running_loop().create_task(
+            self._reload_coalesced(), name="board-reload-bookings"
+        )
+        self._tasks.add(self._bookings_task)
+        self._bookings_task.add_done_callback(self._tasks.discard)
+
+    async def _reload_coalesced(self) -> None:
+        while True:
+            self._bookings_again = False
+            await self.reload_bookings()
+            if not self._bookings_again:
+                return
+            await asyncio.sleep(self.min_interval)
 
     def presence_changed(self) -> None:
         """An operator logged in or out on some extension: names on the board may change."""

@@ -29,15 +29,23 @@ import unicodedata
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit import AuditAction, audit
 from registry.changes import CheckinsChanged, note
 from registry.errors import Conflict, InvalidInput
-from registry.mobility import support_label, support_needed
-from registry.models import Booking, CheckinScan, Resident, Slot, Venue, utcnow
+from registry.mobility import support_label, support_of
+from registry.models import (
+    Booking,
+    CheckinScan,
+    MobilityRequest,
+    Resident,
+    Slot,
+    Venue,
+    utcnow,
+)
 from registry.normalize.barcode import SERIAL_DIGITS, is_valid_barcode
 from registry.views import View, as_utc, opt_utc
 
@@ -220,13 +228,13 @@ async def _decide(
         return dataclasses.replace(base, outcome="mistyped_barcode")
     if not is_valid_barcode(code):
         return dataclasses.replace(base, outcome="mistyped_barcode")
-    who = (
-        await session.execute(select(Resident.id, Resident.name).where(Resident.barcode == code))
-    ).one_or_none()
-    if who is None:
+    # the resident and their active bookings in one round trip (no booking: one row of Nones)
+    found = (await session.execute(_resident_bookings(code))).all()
+    if not found:
         return dataclasses.replace(base, outcome="unknown_barcode")
-    resident_id, name = who
-    needs = await support_needed(session, resident_id)
+    resident_id, name = found[0].rid, found[0].rname
+    rows = [r for r in found if r.id is not None]
+    needs = support_of(found[0].m_any, found[0].m_wheel, found[0].m_comp)
     base = dataclasses.replace(
         base,
         resident_id=resident_id,
@@ -234,12 +242,27 @@ async def _decide(
         mobility=needs,
         mobility_label=support_label(needs),
     )
-    return await _against_bookings(session, base, venue_id, desk, operator_id, rules)
+    return await _against_bookings(session, base, rows, venue_id, desk, operator_id, rules)
 
 
-def _booking_rows() -> Any:
+def _mobility(flag: Any) -> Any:
+    """EXISTS an open or arranged mobility request of the resident (with ``flag`` set)."""
+    cond = [MobilityRequest.resident_id == Resident.id,
+            MobilityRequest.status.in_(("open", "arranged"))]  # fmt: skip
+    if flag is not None:
+        cond.append(flag.is_(True))
+    return select(MobilityRequest.id).where(*cond).exists()
+
+
+def _resident_bookings(code: str) -> Any:
+    booked = and_(Booking.resident_id == Resident.id, Booking.status == "booked")
     return (
         select(
+            Resident.id.label("rid"),
+            Resident.name.label("rname"),
+            _mobility(None).label("m_any"),
+            _mobility(MobilityRequest.wheelchair).label("m_wheel"),
+            _mobility(MobilityRequest.companion).label("m_comp"),
             Booking.id,
             Booking.slot_id,
             Slot.venue_id,
@@ -249,9 +272,11 @@ def _booking_rows() -> Any:
             Booking.checked_in_at,
             Booking.checked_in_desk,
         )
-        .join(Slot, Slot.id == Booking.slot_id)
-        .join(Venue, Venue.id == Slot.venue_id)
-        .where(Booking.status == "booked")
+        .select_from(Resident)
+        .outerjoin(Booking, booked)
+        .outerjoin(Slot, Slot.id == Booking.slot_id)
+        .outerjoin(Venue, Venue.id == Slot.venue_id)
+        .where(Resident.barcode == code)
         .order_by(Slot.starts_at, Booking.id)
     )
 
@@ -274,6 +299,7 @@ def _with_booking(base: CheckinResult, row: Any, outcome: str) -> CheckinResult:
 async def _against_bookings(
     session: AsyncSession,
     base: CheckinResult,
+    rows: list[Any],
     venue_id: int,
     desk: str,
     operator_id: int | None,
@@ -282,9 +308,6 @@ async def _against_bookings(
     at = base.scanned_at
     today = at.astimezone(ZoneInfo(rules.tz)).date()
     lo, hi = day_bounds(today, rules.tz)
-    rows = (
-        await session.execute(_booking_rows().where(Booking.resident_id == base.resident_id))
-    ).all()
     todays = [r for r in rows if lo <= as_utc(r.starts_at) < hi]
     here = [r for r in todays if r.venue_id == venue_id]
     early = dt.timedelta(minutes=rules.early_minutes)

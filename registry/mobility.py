@@ -205,14 +205,15 @@ async def support_needed(session: AsyncSession, resident_id: int) -> tuple[str, 
         )
     )
     found = rows.all()
-    if not found:
+    return support_of(bool(found), any(w for w, _ in found), any(c for _, c in found))
+
+
+def support_of(any_request: bool, wheelchair: bool, companion: bool) -> tuple[str, ...]:
+    """The needs in their fixed order, from whether there is a request and what it asks."""
+    if not any_request:
         return ()
-    needs = ["pickup"]
-    if any(w for w, _ in found):
-        needs.append("wheelchair")
-    if any(c for _, c in found):
-        needs.append("companion")
-    return tuple(needs)
+    return ("pickup",) + (("wheelchair",) if wheelchair else ()) + (
+        ("companion",) if companion else ())  # fmt: skip
 
 
 def support_label(needs: tuple[str, ...]) -> str:
