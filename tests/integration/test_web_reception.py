@@ -164,3 +164,20 @@ async def test_a_check_in_reaches_the_supervisor_board(engine, db_url, aiohttp_c
     assert now.booked == 7
     assert [s.slot_id for s in now.slots] == [day.slot_past, day.slot_now, day.slot_later]
     await ws.close()
+
+
+async def test_a_desk_logs_in_and_its_token_names_its_venue(desk, engine):
+    from registry.operators import create_operator
+
+    client, _, day, _ = desk
+    async with session_factory(engine)() as s:
+        await create_operator(s, "desk-north", "desk pass 1", role="reception",
+                              venue_id=day.venue)  # fmt: skip
+        await s.commit()
+    resp = await client.post("/api/login", json={"username": "desk-north",
+                                                 "password": "desk pass 1"})  # fmt: skip
+    assert resp.status == 200, await resp.text()
+    h = auth((await resp.json())["token"])
+    info = await (await client.get("/api/reception", headers=h)).json()
+    assert info["venue_id"] == day.venue
+    assert (await post_scan(client, h, day.barcodes["ok"], "login-1"))["outcome"] == "checked_in"
