@@ -174,6 +174,7 @@ def screens_dir(tmp_path: Path) -> Path:
 async def test_each_outcome_as_a_scanner_types_it(served, browser, tmp_path, engine):
     server, day = served
     await open_page(browser, server, day)
+    await asyncio.to_thread(browser.find_element("id", "desk").send_keys, "受付1")
     await scan_and_wait(browser, day.barcodes["mobility"], "checked_in")
     assert text_of(browser, "result-name") == "佐藤 花●"
     assert text_of(browser, "result-mobility") == "送迎あり・車いす"
