@@ -94,6 +94,7 @@ class BoardService:
         min_interval: float = 0.25,
         booking_days: int = 7,
         tally_seconds: float = 60.0,
+        bookings_interval: float = 1.0,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
@@ -105,6 +106,7 @@ class BoardService:
         self.min_interval = min_interval
         self.booking_days = booking_days
         self.tally_seconds = tally_seconds
+        self.bookings_interval = bookings_interval  # rereads under a stream of writes, at most
         self.figure_settings = FigureSettings(
             service_level_seconds=settings.service_level_seconds,
             short_abandon_seconds=settings.short_abandon_seconds,
@@ -185,8 +187,8 @@ class BoardService:
 
     def bookings_changed(self) -> None:
         """Reread bookings and the reception tally soon. Coalesced: while a reread is running,
-        further calls make one more after it, not one each (a venue scanning 200 residents a
-        second must not start 200 rereads)."""
+        further calls make one more after it, at least ``bookings_interval`` later, not one
+        each (a venue scanning 200 residents a second must not start 200 rereads)."""
         if self._bookings_task is not None and not self._bookings_task.done():
             self._bookings_again = True
             return
@@ -202,7 +204,7 @@ class BoardService:
             await self.reload_bookings()
             if not self._bookings_again:
                 return
-            await asyncio.sleep(self.min_interval)
+            await asyncio.sleep(max(self.min_interval, self.bookings_interval))
 
     def presence_changed(self) -> None:
         """An operator logged in or out on some extension: names on the board may change."""
