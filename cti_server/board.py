@@ -9,8 +9,10 @@ sockets that subscribed (supervisor, admin, kiosk; an operator is refused with `
   records from the database (calls seen meanwhile by another instance count too);
 - the database (``registry``): today's call records at start (so a restart loses nothing already
   recorded), at local midnight and after a resync; bookings fill, open mobility requests and
-  the residents by the channel of their latest intent answer at
-  start, at midnight and whenever ``bookings_changed`` is called (``web.slots.publish_changes``
+  the residents by the channel of their latest intent answer at start, at midnight, every
+  ``tally_seconds`` (the reception tally: per venue and slot, booked / checked in / not yet /
+  no-show, ``Board.checkins``) and whenever ``bookings_changed`` is called
+  (``web.slots.publish_changes``
   calls it once a request's registry changes are committed, the bus when another instance
   made some); ``reload_calls`` also follows the call service closing stale records;
 - who is logged in where: ``operator_name(extension)`` names the operator account on an
@@ -42,6 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cti_server import protocol
 from cti_server.config import Settings
 from cti_server.domain.board.build import build_board
+from cti_server.domain.board.checkins import venue_checkins
 from cti_server.domain.board.records import record_from_call, record_from_stored
 from cti_server.domain.board.today import TodayRecords
 from cti_server.domain.calls import Call, Caller
@@ -52,6 +55,7 @@ from cti_server.metrics import Metrics
 from registry import figures as stored_figures
 from registry.calls import calls_between
 from registry.normalize.phone import normalize_caller_id
+from registry.venue_day import tally
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +94,8 @@ class BoardService:
         clock: Callable[[], dt.datetime] = utc_now,
         min_interval: float = 0.25,
         booking_days: int = 7,
+        tally_seconds: float = 60.0,
+        bookings_interval: float = 1.0,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
@@ -100,6 +106,8 @@ class BoardService:
         self.clock = clock
         self.min_interval = min_interval
         self.booking_days = booking_days
+        self.tally_seconds = tally_seconds
+        self.bookings_interval = bookings_interval  # rereads under a stream of writes, at most
         self.figure_settings = FigureSettings(
             service_level_seconds=settings.service_level_seconds,
             short_abandon_seconds=settings.short_abandon_seconds,
@@ -112,6 +120,7 @@ class BoardService:
         self.bookings: tuple[protocol.VenueFill, ...] = ()
         self.mobility_open = 0
         self.intents: protocol.IntentsByChannel | None = None
+        self.checkins: tuple[protocol.VenueCheckins, ...] = ()  # today's reception tally
         self.link_down_since: dt.datetime | None = None
         self.pushes = 0
         self._last_resync = tracker.last_resync
@@ -121,19 +130,26 @@ class BoardService:
         self._flush_handle: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._midnight: asyncio.Task[None] | None = None
+        self._tally: asyncio.Task[None] | None = None
+        self._bookings_task: asyncio.Task[None] | None = None
+        self._bookings_again = False
 
     # ----------------------------------------------------------------- life
     async def start(self) -> None:
         await self.reload_calls()
         await self.reload_bookings()
         self._midnight = asyncio.create_task(self._midnight_loop(), name="board-midnight")
+        self._tally = asyncio.create_task(self._tally_loop(), name="board-tally")
 
     async def close(self) -> None:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
         if self._midnight is not None:
             self._midnight.cancel()
+        if self._tally is not None:
+            self._tally.cancel()
         tasks = [*self._tasks, *([self._midnight] if self._midnight else [])]
+        tasks += [self._tally] if self._tally else []
         if self._tasks:  # reloads are short: let them finish their query (no half-closed DB)
             await asyncio.wait(list(self._tasks), timeout=2.0)
         for t in tasks:
@@ -172,7 +188,25 @@ class BoardService:
             self.today.put(rec)
 
     def bookings_changed(self) -> None:
-        self._spawn(self.reload_bookings(), "board-reload-bookings")
+        """Reread bookings and the reception tally soon. Coalesced: while a reread is running,
+        further calls make one more after it, at least ``bookings_interval`` later, not one
+        each (a venue scanning 200 residents a second must not start 200 rereads)."""
+        if self._bookings_task is not None and not self._bookings_task.done():
+            self._bookings_again = True
+            return
+        self._bookings_task = asyncio.get_running_loop().create_task(
+            self._reload_coalesced(), name="board-reload-bookings"
+        )
+        self._tasks.add(self._bookings_task)
+        self._bookings_task.add_done_callback(self._tasks.discard)
+
+    async def _reload_coalesced(self) -> None:
+        while True:
+            self._bookings_again = False
+            await self.reload_bookings()
+            if not self._bookings_again:
+                return
+            await asyncio.sleep(max(self.min_interval, self.bookings_interval))
 
     def presence_changed(self) -> None:
         """An operator logged in or out on some extension: names on the board may change."""
@@ -202,6 +236,8 @@ class BoardService:
                 )
                 n_open = await stored_figures.open_mobility_requests(session)
                 by_channel = await stored_figures.intents_by_channel(session)
+                day = self.today.day
+                rows = await tally(session, day=day, tz=self.settings.timezone, now=self.clock())
         except Exception:
             log.exception("board: could not read bookings")
             return
@@ -213,6 +249,7 @@ class BoardService:
         self.intents = protocol.IntentsByChannel(
             by_channel.postcard, by_channel.web, by_channel.phone, by_channel.none_yet
         )
+        self.checkins = venue_checkins(rows, day)
         self.mark_dirty()
 
     # ----------------------------------------------------------------- the day
@@ -227,6 +264,13 @@ class BoardService:
         log.info("board: day rolled over to %s", day)
         self.today.set_day(day)
         return True
+
+    async def _tally_loop(self) -> None:
+        """Reread the bookings and the reception tally every ``tally_seconds``: a slot that
+        ends turns its residents not yet checked in into no-shows without any write."""
+        while True:
+            await asyncio.sleep(self.tally_seconds)
+            await self.reload_bookings()
 
     async def _midnight_loop(self) -> None:
         while True:
@@ -246,7 +290,7 @@ class BoardService:
             self.tracker, self.today, self.clock(), self.settings.extension_of,
             operator_name=self.operator_name, caller_of=self.caller_of,
             link_down_since=self.link_down_since, bookings=self.bookings,
-            mobility_open=self.mobility_open, intents=self.intents,
+            mobility_open=self.mobility_open, intents=self.intents, checkins=self.checkins,
         )  # fmt: skip
 
     def caller_of(self, caller: Caller) -> tuple[str, str]:

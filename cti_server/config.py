@@ -77,6 +77,11 @@ class Settings:
     # queue -> the name people read (TOML table [queues]: vaccine = "ワクチン予約";
     # CTI_QUEUES="vaccine=ワクチン予約,general=総合案内")
     queues: tuple[tuple[str, str], ...] = ()
+    # venue reception: a resident is let in from this long before their slot to this long
+    # after its end; a resident without a booking may be booked into a slot with room
+    reception_early_minutes: int = 60
+    reception_late_minutes: int = 30
+    reception_walk_ins: bool = True
 
     @property
     def secret_keys(self) -> list[str]:
@@ -212,6 +217,9 @@ def _validate(s: Settings) -> None:
             raise ConfigError(f"{name}: must be positive")
     if s.service_level_formula not in SL_FORMULAS:
         raise ConfigError(f"service_level_formula: one of {', '.join(SL_FORMULAS)}")
+    for name in ("reception_early_minutes", "reception_late_minutes"):
+        if not 0 <= getattr(s, name) <= 24 * 60:
+            raise ConfigError(f"{name}: 0 to 1440 minutes")
     if s.index_refresh_seconds <= 0:
         raise ConfigError("index_refresh_seconds: must be positive")
     if s.kiosk_token_ttl_seconds < 0:

@@ -210,6 +210,35 @@ class VenueFill:
 
 
 @dataclass(frozen=True)
+class SlotCheckins:
+    """One slot's reception tally: booked (active bookings, walk-ins too), checked in, not yet
+    (not checked in, the slot not ended), no-show (not checked in, the slot ended)."""
+
+    slot_id: int
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
+    capacity: int
+    booked: int
+    checked_in: int
+    not_yet: int
+    no_show: int
+
+
+@dataclass(frozen=True)
+class VenueCheckins:
+    """A venue's reception tally of one local day: its slots and their sums."""
+
+    venue_id: int
+    venue: str
+    day: IsoDate
+    booked: int
+    checked_in: int
+    not_yet: int
+    no_show: int
+    slots: tuple[SlotCheckins, ...] = ()
+
+
+@dataclass(frozen=True)
 class Definition:
     en: str
     ja: str
@@ -250,6 +279,7 @@ class Board:
     bookings: tuple[VenueFill, ...] = ()
     mobility_open: int = 0
     intents: IntentsByChannel | None = None  # None: not read yet
+    checkins: tuple[VenueCheckins, ...] = ()  # today's reception tally per venue
 
 
 # --------------------------------------------------------------------------- server -> client
@@ -1034,3 +1064,109 @@ class ReviewRejection:
     """POST /api/postcards/reviews/{id}/reject."""
 
     comment: str = spec("", max_length=2000)
+
+
+# ---- venue reception (role ``reception``, bound to one venue by its account)
+
+CHECKIN_OUTCOMES = (
+    "checked_in",
+    "already_checked_in",
+    "wrong_venue",
+    "wrong_slot",
+    "wrong_day",
+    "no_booking",
+    "unknown_barcode",
+    "mistyped_barcode",
+)
+
+
+@dataclass(frozen=True)
+class CheckinRequest:
+    """POST /api/reception/checkins: one scan. ``scan_id`` is the page's id for it (a resend
+    with the same id gets the first answer); ``scanned_at`` when it was scanned (a scan queued
+    offline counts then, if within 12 hours)."""
+
+    scan_id: str = spec(max_length=64)
+    barcode: str = spec(max_length=64)
+    desk: str = spec(max_length=64)
+    scanned_at: IsoDateTime | None = spec(None, max_length=40)
+
+
+@dataclass(frozen=True)
+class WalkInRequest:
+    """POST /api/reception/walk-ins: book a resident without a booking into one of the slots
+    offered with ``no_booking`` and check them in (a new ``scan_id``)."""
+
+    scan_id: str = spec(max_length=64)
+    barcode: str = spec(max_length=64)
+    slot_id: int = spec(minimum=1)
+    desk: str = spec(max_length=64)
+    scanned_at: IsoDateTime | None = spec(None, max_length=40)
+
+
+@dataclass(frozen=True)
+class WalkInSlot:
+    slot_id: int
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
+    remaining: int
+
+
+@dataclass(frozen=True)
+class Checkin:
+    """The answer to a scan (``outcome``: one of ``CHECKIN_OUTCOMES``). ``name`` is masked
+    (髙橋 一●); the booking's fields name where and when they are booked (for ``wrong_venue``,
+    ``wrong_slot``, ``wrong_day``); ``checked_in_*`` when and where they were checked in;
+    ``mobility``: pickup / wheelchair / companion, ``mobility_label`` the same in Japanese;
+    ``replayed``: this scan id was answered before and this is that answer."""
+
+    scan_id: str
+    outcome: str
+    scanned_at: IsoDateTime
+    barcode: str
+    resident_id: int | None = None
+    name: str = ""
+    booking_id: int | None = None
+    slot_id: int | None = None
+    venue_id: int | None = None
+    venue_name: str = ""
+    starts_at: IsoDateTime | None = None
+    ends_at: IsoDateTime | None = None
+    mobility: tuple[str, ...] = ()
+    mobility_label: str = ""
+    checked_in_at: IsoDateTime | None = None
+    checked_in_desk: str = ""
+    walk_in_slots: tuple[WalkInSlot, ...] = ()
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class DeskCandidate:
+    """A resident found by the desk's search (name masked); check in with ``barcode``."""
+
+    resident_id: int
+    name: str
+    birth_date: IsoDate | None
+    barcode: str
+    booked_here_at: IsoDateTime | None = None
+
+
+@dataclass(frozen=True)
+class DeskSearchResults:
+    """GET /api/reception/search?name=&birth=: at most 10, by kana."""
+
+    candidates: tuple[DeskCandidate, ...]
+
+
+@dataclass(frozen=True)
+class Reception:
+    """GET /api/reception: the desk's venue, today, whether walk-ins are allowed, the tally;
+    ``now`` is the server's clock (the page stamps its scans by it, whatever the tablet's)."""
+
+    venue_id: int
+    venue_name: str
+    day: IsoDate
+    tz: str
+    now: IsoDateTime
+    walk_ins: bool
+    tally: VenueCheckins

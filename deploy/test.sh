@@ -16,9 +16,10 @@ if command -v redis-cli >/dev/null && ! redis-cli -h 127.0.0.1 -p 6379 ping >/de
 fi
 
 # headless Chromium for tests/integration/test_wallboard_chromium.py (the supervisor wallboard),
-# and its WebDriver for tests/integration/test_resident_page_browser.py (Selenium, the residents' page)
-command -v chromium >/dev/null && command -v chromedriver >/dev/null \
-  || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+# and its WebDriver (Selenium) for the residents' page and the reception page tests
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq chromium chromium-driver
+fi
 
 export QT_QPA_PLATFORM=offscreen
 lint-imports                                           # the package boundaries of DESIGN.md

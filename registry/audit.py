@@ -51,6 +51,9 @@ class AuditAction(StrEnum):
     RESIDENT_SELF_VIEW = "resident.self_view"  # a resident looked at their own answer and booking
     CONTACT_REQUEST = "contact.request"  # a resident asked to be called back (a booking change)
     CONTACT_CLOSE = "contact.close"  # the call center dealt with a resident's request
+    CHECKIN_SCAN = "checkin.scan"  # a barcode scanned at a venue's reception, with its outcome
+    CHECKIN_WALK_IN = "checkin.walk_in"  # a resident without a booking let in at the desk
+    CHECKIN_EXPORT = "checkin.export"  # a venue day's list downloaded (names of everyone booked)
 
     @classmethod
     def of(cls, stored: str) -> AuditAction | None:

@@ -38,7 +38,7 @@ from registry.views import BookingView, as_utc, check_choice
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ("phone", "web", "paper", "assigned")
+CHANNELS = ("phone", "web", "paper", "assigned", "walk_in")
 STATUSES = ("booked", "cancelled", "attended")
 MAX_DOSE = 10
 ACTIVE_BOOKING_INDEX = "uq_bookings_active_resident_dose"

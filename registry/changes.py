@@ -44,7 +44,14 @@ class MobilityChanged:
     request_id: int
 
 
-Change = SlotsChanged | SlotRemoved | VenueChanged | MobilityChanged
+@dataclass(frozen=True, slots=True)
+class CheckinsChanged:
+    """A resident was checked in (or walked in) at this venue: its tally changed."""
+
+    venue_id: int
+
+
+Change = SlotsChanged | SlotRemoved | VenueChanged | MobilityChanged | CheckinsChanged
 
 
 class HasInfo(Protocol):

@@ -190,3 +190,32 @@ async def list_mobility_requests(
         stmt = stmt.where(MobilityRequest.resident_id == resident_id)
     rows = await session.scalars(stmt.execution_options(populate_existing=True))
     return [mobility_view(m) for m in rows.all()]
+
+
+SUPPORT_LABELS = {"pickup": "送迎あり", "wheelchair": "車いす", "companion": "付き添い"}
+
+
+async def support_needed(session: AsyncSession, resident_id: int) -> tuple[str, ...]:
+    """What a resident's open or arranged mobility-support requests ask for, in a fixed order:
+    ``pickup`` (a pickup address is on every request), ``wheelchair``, ``companion``."""
+    rows = await session.execute(
+        select(MobilityRequest.wheelchair, MobilityRequest.companion).where(
+            MobilityRequest.resident_id == resident_id,
+            MobilityRequest.status.in_(("open", "arranged")),
+        )
+    )
+    found = rows.all()
+    return support_of(bool(found), any(w for w, _ in found), any(c for _, c in found))
+
+
+def support_of(any_request: bool, wheelchair: bool, companion: bool) -> tuple[str, ...]:
+    """The needs in their fixed order, from whether there is a request and what it asks."""
+    if not any_request:
+        return ()
+    return ("pickup",) + (("wheelchair",) if wheelchair else ()) + (
+        ("companion",) if companion else ())  # fmt: skip
+
+
+def support_label(needs: tuple[str, ...]) -> str:
+    """The Japanese note shown at a venue's reception, e.g. ``送迎あり・車いす``."""
+    return "・".join(SUPPORT_LABELS[n] for n in needs if n in SUPPORT_LABELS)

@@ -160,6 +160,30 @@ class Booking(Base):
     client_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Checked in at the venue's reception (migration 0008): set once, by a conditional UPDATE.
+    checked_in_at: Mapped[dt.datetime | None]
+    checked_in_desk: Mapped[str | None] = mapped_column(String(64))
+    checked_in_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+
+
+class CheckinScan(Base):
+    """One barcode scan at a venue's reception, kept once per ``scan_id`` (the page's id for it):
+    a resend returns the stored ``result`` instead of scanning again."""
+
+    __tablename__ = "checkin_scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scan_id: Mapped[str] = mapped_column(String(64), unique=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"), index=True)
+    desk: Mapped[str] = mapped_column(String(64))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    barcode: Mapped[str] = mapped_column(String(64))  # as scanned (may be mistyped)
+    outcome: Mapped[str] = mapped_column(String(24))
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
+    scanned_at: Mapped[dt.datetime]
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class MobilityRequest(Base):
@@ -205,8 +229,9 @@ class Operator(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(Text, default="")
     password_hash: Mapped[str] = mapped_column(Text)  # argon2id
-    role: Mapped[str] = mapped_column(String(16))  # operator/supervisor/admin/kiosk
+    role: Mapped[str] = mapped_column(String(16))  # operator/supervisor/admin/kiosk/reception
     extension: Mapped[str | None] = mapped_column(String(32))
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"))  # reception's venue
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None]

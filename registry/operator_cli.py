@@ -1,8 +1,9 @@
 """``cti-registry operator ...``: accounts from the command line.
 
-add, list, disable, enable, unlock, reset-password (the password on standard input) and
-logout-everywhere. Disabling, a new password and logout-everywhere revoke the account's tokens:
-every server refuses them within seconds and closes their sockets. A kiosk account's wallboard
+add (``--role reception --venue ID`` for a venue's reception desk), list, disable, enable,
+unlock, reset-password (the password on standard input) and logout-everywhere. Disabling, a
+new password and logout-everywhere revoke the account's tokens: every server refuses them within
+seconds and closes their sockets. A kiosk account's wallboard
 URL is printed by ``cti-server --kiosk-token NAME`` (the server holds the signing key).
 """
 
@@ -35,6 +36,9 @@ def add_parsers(op: Any) -> None:
         "default)",
     )
     p.add_argument("--display-name", default="")
+    p.add_argument(
+        "--venue", type=int, default=None, help="a reception account's venue (its id; required)"
+    )
     op.add_parser("list", help="list operators").add_argument("--json", action="store_true")
     for action, text in (
         ("disable", "disable an account and revoke its tokens"),
@@ -69,9 +73,11 @@ async def cmd_operator(args: argparse.Namespace, engine: AsyncEngine) -> int:
                 role=args.role,
                 extensions=args.extension,
                 display_name=args.display_name,
+                venue_id=args.venue,
             )
             await session.commit()
-            print(f"operator {created.username} created (id {created.id}, role {created.role})")
+            at = f", venue {created.venue_id}" if created.venue_id is not None else ""
+            print(f"operator {created.username} created (id {created.id}, role {created.role}{at})")
             return 0
         op = await operators.operator_named(session, args.name)
         print(await _change(session, op, args))

@@ -29,12 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import lockout
 from registry.errors import AccountLocked, AuthFailed, Conflict, InvalidInput, NotFound
-from registry.models import Operator, OperatorExtension, utcnow
+from registry.models import Operator, OperatorExtension, Venue, utcnow
 from registry.views import OperatorView, check_choice
 
 log = logging.getLogger(__name__)
 
-ROLES = ("operator", "supervisor", "admin", "kiosk")
+ROLES = ("operator", "supervisor", "admin", "kiosk", "reception")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
@@ -54,6 +54,7 @@ def operator_view(o: Operator, extra: Iterable[str] = ()) -> OperatorView:
         extension=o.extension,
         active=o.active,
         extensions=tuple(allowed),
+        venue_id=o.venue_id,
     )
 
 
@@ -94,6 +95,19 @@ def _check_extensions(extensions: Sequence[str]) -> list[str]:
     return out
 
 
+async def _check_venue(session: AsyncSession, role: str, venue_id: int | None) -> int | None:
+    """A reception account needs its venue; the other roles have none."""
+    if role != "reception":
+        if venue_id is not None:
+            raise InvalidInput("venue_id", "only a reception account is bound to a venue")
+        return None
+    if venue_id is None:
+        raise InvalidInput("venue_id", "a reception account needs its venue (--venue ID)")
+    if await session.scalar(select(Venue.id).where(Venue.id == venue_id)) is None:
+        raise InvalidInput("venue_id", f"venue {venue_id} does not exist")
+    return venue_id
+
+
 async def _operator(session: AsyncSession, operator_id: int) -> Operator:
     o = await session.get(Operator, operator_id, populate_existing=True)
     if o is None:
@@ -127,9 +141,10 @@ async def create_operator(
     extensions: Sequence[str] = (),
     display_name: str = "",
     hasher: PasswordHasher | None = None,
+    venue_id: int | None = None,
 ) -> OperatorView:
     """A new account; ``extensions`` are allowed besides ``extension`` (the first is the default
-    when ``extension`` is not given)."""
+    when ``extension`` is not given). A ``reception`` account is bound to ``venue_id``."""
     if not isinstance(username, str) or not USERNAME.fullmatch(username):
         raise InvalidInput(
             "username", "a username is 1 to 64 letters, digits, '.', '_', '@' or '-'"
@@ -137,6 +152,7 @@ async def create_operator(
     check_choice("role", role, ROLES)
     _check_password(password)
     allowed = _check_extensions([e for e in (extension, *extensions) if e])
+    venue = await _check_venue(session, role, venue_id)
     if await session.scalar(select(Operator.id).where(Operator.username == username)):
         raise Conflict(f"username {username!r} is taken", details={"field": "username"})
     hashed = await asyncio.to_thread((hasher or DEFAULT_HASHER).hash, password)
@@ -151,6 +167,7 @@ async def create_operator(
             active=True,
             failed_logins=0,
             token_generation=0,
+            venue_id=venue,
         )
         .returning(Operator.id)
     )
@@ -242,10 +259,12 @@ async def update_operator(
     active: bool | None = None,
     password: str | None = None,
     hasher: PasswordHasher | None = None,
+    venue_id: int | None = None,
 ) -> OperatorView:
-    """Change an account; ``extension=""`` clears the default; ``extensions`` replaces every
-    allowed one (the first becomes the default). A new password also lifts every lockout. A
-    change of role, extensions or password and a disable revoke the account's tokens."""
+    """Change an account (a reception account's venue with ``venue_id``); ``extension=""``
+    clears the default; ``extensions`` replaces every allowed one (the first becomes the
+    default). A new password also lifts every lockout. A change of role, extensions, venue or
+    password and a disable revoke the account's tokens."""
     o = await _operator(session, operator_id)
     username = o.username
     values: dict[str, object] = {}
@@ -253,6 +272,10 @@ async def update_operator(
         values["display_name"] = display_name.strip()
     if role is not None:
         values["role"] = check_choice("role", role, ROLES)
+    if role is not None or venue_id is not None:
+        new_role = role if role is not None else o.role
+        keep = o.venue_id if new_role == "reception" and venue_id is None else venue_id
+        values["venue_id"] = await _check_venue(session, new_role, keep)
     if extension is not None:
         values["extension"] = _check_extension(extension)
     if extensions is not None:
@@ -266,7 +289,7 @@ async def update_operator(
         values["password_hash"] = await asyncio.to_thread((hasher or DEFAULT_HASHER).hash, password)
         values.update(failed_logins=0, locked_until=None)
         await lockout.clear(session, username)
-    revoke = {"role", "extension", "password_hash"} & set(values) or active is False
+    revoke = {"role", "extension", "password_hash", "venue_id"} & set(values) or active is False
     if revoke or extensions is not None:
         values["token_generation"] = Operator.token_generation + 1
     if values:

@@ -151,6 +151,7 @@ class OperatorView(View):
     extension: str | None  # the default one
     active: bool
     extensions: tuple[str, ...] = ()  # every extension allowed at log-in, the default first
+    venue_id: int | None = None  # a reception account's venue
 
 
 @dataclasses.dataclass(frozen=True)

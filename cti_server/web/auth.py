@@ -140,8 +140,9 @@ async def login(request: web.Request) -> web.Response:
             raise
         generation = (await operators.token_generations(session, [op.id])).get(op.id, 0)
     who = Principal(
-        op.id, op.username, op.role, bind_extension(op, typed), op.display_name, generation
-    )
+        op.id, op.username, op.role, bind_extension(op, typed), op.display_name, generation,
+        op.venue_id,
+    )  # fmt: skip
     signer = app[SIGNER]
     log.info("operator %s logged in (role %s, extension %s)", op.id, op.role, who.extension)
     result = protocol.LoginResult(

@@ -80,6 +80,9 @@ SCANS = Media(
     },
 )
 REVIEW_ID = "Audited (review.view) as a view of the item's resident."
+RECEPTION = "reception, supervisor, admin"
+VENUE = Param("venue_id", "query", "the venue (supervisors, admins; reception: its own)",
+              "integer")  # fmt: skip
 P = protocol
 OPERATIONS: tuple[Operation, ...] = (
     Operation("post", "/api/login", "Log in; returns a signed token", "none",
@@ -221,6 +224,37 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("post", "/r/logout", "Residents' page: finish", "none", {200: "text/html"},
               errors=(403, 429)),
     Operation("get", "/r/files", "Static files of the residents' page", "none",
+              {200: "application/octet-stream"}, errors=(404,)),
+    Operation("get", "/api/reception", "The reception desk's venue, today and its tally",
+              RECEPTION, {200: P.Reception}, errors=(400, 401, 403, 404),
+              params=(VENUE,)),
+    Operation("post", "/api/reception/checkins", "Check a resident in by a scanned barcode",
+              "reception", {200: P.Checkin}, P.CheckinRequest, errors=(400, 401, 403),
+              description="At the account's venue, for today's booking. Every scan gets one "
+              "outcome (checked_in or a warning: already_checked_in, wrong_venue, wrong_slot, "
+              "wrong_day, no_booking with walk-in slots, unknown_barcode, mistyped_barcode). "
+              "Idempotent per scan_id: a resend returns the first answer (replayed true). "
+              "Audited (checkin.scan)."),
+    Operation("post", "/api/reception/walk-ins", "Book a walk-in into a slot and check them in",
+              "reception", {200: P.Checkin}, P.WalkInRequest, errors=(400, 401, 403, 409),
+              description="Only when the `reception_walk_ins` setting allows it, into a slot "
+              "offered with no_booking (today, this venue, not ended, a seat left). "
+              "Audited (booking.create, checkin.walk_in, checkin.scan)."),
+    Operation("get", "/api/reception/search", "Find a resident who forgot the postcard",
+              "reception", {200: P.DeskSearchResults}, errors=(400, 401, 403),
+              params=(Param("name", "query", "name in kanji or kana (part of it)", required=True),
+                      Param("birth", "query", "birth date, western or wareki (S16.5.3)",
+                            required=True)),
+              description="Names masked; audited (resident.search)."),
+    Operation("get", "/api/reception/day.csv", "The venue day's list for the venue's records",
+              RECEPTION, {200: "text/csv"}, errors=(400, 401, 403, 404),
+              params=(VENUE, Param("day", "query", "YYYY-MM-DD, default today")),
+              description="UTF-8 with BOM: slot, 宛名番号, name, kana, birth date, channel, "
+              "state (checked_in / not_yet / no_show), check-in time and desk. Audited "
+              "(checkin.export)."),
+    Operation("get", "/reception", "Venue reception page (barcode scanner, tablet)", "none",
+              {200: "text/html"}),
+    Operation("get", "/reception-files", "Static files of the reception page", "none",
               {200: "application/octet-stream"}, errors=(404,)),
 )  # fmt: skip
 

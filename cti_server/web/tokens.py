@@ -39,6 +39,7 @@ class Principal:
     extension: str | None
     display_name: str = ""
     generation: int = 0
+    venue_id: int | None = None  # a reception account's venue
 
     def info(self) -> protocol.OperatorInfo:
         return protocol.OperatorInfo(
@@ -95,6 +96,8 @@ class TokenSigner:
             "gen": who.generation,
             "iat": int(now),
         }
+        if who.venue_id is not None:
+            claims["ven"] = who.venue_id
         ttl = self.ttl_for(who.role)
         if ttl > 0:
             claims["exp"] = int(now + ttl)
@@ -120,6 +123,7 @@ class TokenSigner:
                 c.get("ext") or None,
                 str(c.get("name", "")),
                 int(c["gen"]),
+                int(c["ven"]) if c.get("ven") is not None else None,
             )
         except jwt.ExpiredSignatureError as err:
             raise invalid("token expired") from err

@@ -110,6 +110,14 @@
         <translation>Mobility requests open: {n}</translation>
     </message>
     <message>
+        <source>{venue} 受付済 {came}/{booked}・来場なし {gone}</source>
+        <translation>{venue} checked in {came}/{booked}, no-show {gone}</translation>
+    </message>
+    <message>
+        <source>会場受付（本日）: </source>
+        <translation>Venue reception (today): </translation>
+    </message>
+    <message>
         <source>休止を依頼中…</source>
         <translation>Pause requested…</translation>
     </message>

@@ -21,6 +21,7 @@ from cti_server.protocol import (
     BoardQueue,
     BoardUpdate,
     PauseAgent,
+    VenueCheckins,
     VenueFill,
     WaitingCall,
 )
@@ -164,6 +165,11 @@ class BoardModel(Observable):
     @property
     def bookings(self) -> tuple[VenueFill, ...]:
         return self.board.bookings if self.board else ()
+
+    @property
+    def checkins(self) -> tuple[VenueCheckins, ...]:
+        """Today's reception tally per venue (booked, checked in, not yet, no-show)."""
+        return self.board.checkins if self.board else ()
 
     @property
     def callers(self) -> list[tuple[str, WaitingCall]]:

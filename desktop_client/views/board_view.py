@@ -109,6 +109,8 @@ class BoardView(Retranslating, QWidget):
         self.intents.setObjectName("intents")
         # clipped rather than widening the board's right column (the whole text on hover)
         self.intents.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.checkins = QLabel()  # today's reception tally per venue, one line
+        self.checkins.setObjectName("checkins")
         self.titles = {key: QLabel() for key in SECTIONS}
         self.charts = BoardCharts(model)
         self.pause_button, self.resume_button = QPushButton(), QPushButton()
@@ -168,6 +170,7 @@ class BoardView(Retranslating, QWidget):
         head.addWidget(self.intents)
         right.addLayout(head)
         right.addWidget(self.bookings)
+        right.addWidget(self.checkins)
         grid = QGridLayout()
         grid.addLayout(left, 0, 0)
         grid.addLayout(right, 0, 1)
@@ -261,7 +264,22 @@ class BoardView(Retranslating, QWidget):
         self.mobility.setToolTip(m.definition("mobility_open", lang))
         self.intents.setText(intents_text(b.intents))
         self.intents.setToolTip(m.definition("intents", lang))
+        self._show_checkins(lang)
         self.charts.update()
+
+    def _show_checkins(self, lang: str) -> None:
+        m = self.model
+        parts = [
+            self.tr("{venue} 受付済 {came}/{booked}・来場なし {gone}").format(
+                venue=v.venue, came=v.checked_in, booked=v.booked, gone=v.no_show
+            )
+            for v in m.checkins
+        ]
+        self.checkins.setVisible(bool(parts))
+        self.checkins.setText(self.tr("会場受付（本日）: ") + "  ".join(parts))
+        self.checkins.setToolTip(
+            "\n".join(m.definition(k, lang) for k in ("checked_in", "not_yet", "no_show"))
+        )
 
     def _queue_row(self, q: BoardQueue) -> Cells:
         m = self.model

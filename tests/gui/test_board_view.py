@@ -304,3 +304,17 @@ def test_board_section_follows_the_role_and_the_language(qtbot, client):
     )
     assert window.board is None
     assert window.sections.count() == 1
+
+
+def test_the_reception_tally_is_one_line_under_the_bookings(qtbot, qsettings, ami_fixtures):
+    import dataclasses
+
+    board = burst_board(ami_fixtures)
+    view, _, _ = make_view(qtbot, qsettings, board)
+    assert view.checkins.isHidden()  # no venue day: no line
+    tally = protocol.VenueCheckins(1, "中総合会館", "2026-11-27", booked=40, checked_in=31,
+                                   not_yet=6, no_show=3)  # fmt: skip
+    view.model.on_update(protocol.BoardUpdate(board=dataclasses.replace(board, checkins=(tally,))))
+    assert not view.checkins.isHidden()
+    assert view.checkins.text() == "会場受付（本日）: 中総合会館 受付済 31/40・来場なし 3"
+    assert "枠が終了" in view.checkins.toolTip()

@@ -18,9 +18,11 @@ from cti_server import protocol
 from cti_server.web.app import create_app
 from cti_server.web.keys import NAME_INDEX, SERVICE
 from cti_server.web.openapi import OPERATIONS, document
+from cti_server.web.rest_reception import CLOCK
 from registry.db import session_factory
 from registry.operators import create_operator
 from registry.paper.synth import Filling, Scanning
+from tests.integration.venue_day import build_day
 from tests.integration.web_helpers import (
     FakeBridge,
     add_household,
@@ -135,12 +137,16 @@ async def recorded(engine, db_url, aiohttp_client, tmp_path):
     settings = make_settings(db_url, scan_dir=str(tmp_path / "scans"))
     app = create_app(settings, engine=engine, bridge=FakeBridge())
     app.middlewares.insert(0, recorder.middleware)  # outside the error middleware
+    async with session_factory(engine)() as s:
+        venue_day = await build_day(s, dt.date(2026, 12, 4))
+    app[CLOCK] = lambda: venue_day.now
     client = await aiohttp_client(app)
     await app[NAME_INDEX]
     op_id = 2  # login1 is 1
     op = auth(await token(app, op_id, ext="1001"))
     sv = auth(await token(app, op_id + 1, role="supervisor", ext=None))
     await _walk_postcards(client, op, sv, await add_residents(engine, 3))
+    await _walk_reception(app, client, op, sv, venue_day)
     await _walk(app, client, op, sv, resident_a, resident_b)  # ends by logging out
     return recorder
 
@@ -209,6 +215,33 @@ async def _walk(app, client, op, sv, a, b) -> None:
     await post("/api/logout")
     await post("/api/logout", headers=sv)
     await post("/api/logout", headers=sv)  # its token is revoked now: 401
+
+
+async def _walk_reception(app, client, op, sv, day) -> None:
+    """The venue reception's routes: a desk bound to its venue."""
+    get, post = client.get, client.post
+    desk = auth(await token(app, 40, role="reception", ext=None, venue_id=day.venue))
+    await get("/reception")
+    await get("/reception-files/reception.js")
+    await get("/api/reception", headers=desk)
+    await get(f"/api/reception?venue_id={day.venue}", headers=sv)
+    await get("/api/reception", headers=op)  # 403
+    scan = {"scan_id": "oa-1", "barcode": day.barcodes["mobility"], "desk": "受付1",
+            "scanned_at": day.now.isoformat()}  # fmt: skip
+    await post("/api/reception/checkins", json=scan, headers=desk)
+    await post("/api/reception/checkins", json=scan, headers=desk)  # replayed
+    await post("/api/reception/checkins", json={**scan, "scan_id": "oa-2",
+               "barcode": day.barcodes["none"]}, headers=desk)  # fmt: skip
+    await post("/api/reception/checkins", json={"barcode": "1"}, headers=desk)  # 400
+    walk = {"scan_id": "oa-3", "barcode": day.barcodes["none"], "slot_id": day.slot_now,
+            "desk": "受付1"}  # fmt: skip
+    await post("/api/reception/walk-ins", json=walk, headers=desk)
+    await post("/api/reception/walk-ins", json={**walk, "scan_id": "oa-4",
+               "barcode": day.barcodes["tomorrow"]}, headers=desk)  # fmt: skip
+    await get("/api/reception/search?name=たかはし&birth=S16.5.3", headers=desk)
+    await get("/api/reception/search?name=たかはし&birth=x", headers=desk)  # 400
+    await get("/api/reception/day.csv?day=2026-12-04", headers=desk)
+    await get(f"/api/reception/day.csv?venue_id={day.venue}&day=2026-12-04", headers=sv)
 
 
 def _scans(residents) -> FormData:

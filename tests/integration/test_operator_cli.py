@@ -84,3 +84,33 @@ def test_operator_lifecycle(capsys, monkeypatch, db_url):
     assert (asyncio.run(_login(db_url, "second pass 2"))).username == "sato"
     code, _, err = run(capsys, monkeypatch, *cli, "disable", "nobody")
     assert (code, "not found" in err) == (1, True)
+
+
+def test_a_reception_account_is_bound_to_its_venue(capsys, monkeypatch, db_url):
+    from registry.venues import create_venue
+
+    async def venue() -> int:
+        engine = create_engine(db_url)
+        try:
+            async with session_factory(engine)() as s:
+                v = await create_venue(s, "北吸会場", "舞鶴市")
+                await s.commit()
+                return v.venue_id
+        finally:
+            await engine.dispose()
+
+    vid = asyncio.run(venue())
+    cli = ("--db", db_url, "operator")
+    code, _, err = run(capsys, monkeypatch, *cli, "add", "desk1", "--role", "reception",
+                       stdin="desk pass 1\n")  # fmt: skip
+    assert code != 0
+    assert "venue" in err
+    code, out, _ = run(capsys, monkeypatch, *cli, "add", "desk1", "--role", "reception",
+                       "--venue", str(vid), stdin="desk pass 1\n")  # fmt: skip
+    assert code == 0
+    assert f"venue {vid}" in out
+    op, _ = asyncio.run(_state(db_url, "desk1"))
+    assert (op.role, op.venue_id) == ("reception", vid)
+    code, _, err = run(capsys, monkeypatch, *cli, "add", "sv1", "--role", "supervisor",
+                       "--venue", str(vid), stdin="sv pass 12\n")  # fmt: skip
+    assert code != 0

@@ -63,9 +63,10 @@ async def token(
     role: str = "operator",
     ext: str | None = "1001",
     username: str = "",
+    venue_id: int | None = None,
 ) -> str:
     """A token for account ``op_id`` of the started ``app``; the account is made if missing (a
-    token of an account that does not exist is refused)."""
+    token of an account that does not exist is refused). ``venue_id``: a reception desk's."""
     async with app[SESSIONS]() as s:
         op = await s.get(Operator, op_id)
         if op is None:
@@ -76,6 +77,7 @@ async def token(
                 password_hash="x",
                 role=role,
                 extension=ext,
+                venue_id=venue_id,
             )
             s.add(op)
             await s.flush()
@@ -89,7 +91,9 @@ async def token(
             await s.commit()
         generation = op.token_generation or 0
     await app[ACCOUNTS].generation(op_id)  # the server knows the account, as after a log-in
-    who = Principal(op_id, username or f"op{op_id}", role, ext, f"Operator {op_id}", generation)
+    who = Principal(
+        op_id, username or f"op{op_id}", role, ext, f"Operator {op_id}", generation, venue_id
+    )
     return str(app[SIGNER].issue(who))
 
 

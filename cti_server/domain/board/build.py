@@ -19,6 +19,7 @@ import functools
 from collections.abc import Callable, Iterable
 
 from cti_server.domain.agents import Member, MemberStatus
+from cti_server.domain.board.checkins import DEFINITIONS as CHECKIN_DEFINITIONS
 from cti_server.domain.board.today import TodayRecords
 from cti_server.domain.calls import Caller
 from cti_server.domain.figures import AgentFigures, FigureSettings
@@ -31,6 +32,7 @@ from cti_server.protocol import (
     BoardSettings,
     Definition,
     IntentsByChannel,
+    VenueCheckins,
     VenueFill,
     WaitingCall,
 )
@@ -115,6 +117,7 @@ def definitions(s: FigureSettings) -> dict[str, Definition]:
         "day": (f"00:00-24:00 {s.tz}; intervals of {iv} min by entry time",
                 f"{s.tz}の0時〜24時、{iv}分単位（投入時刻）"),
     }  # fmt: skip
+    en_ja.update(CHECKIN_DEFINITIONS)
     return {k: Definition(en, ja) for k, (en, ja) in en_ja.items()}
 
 
@@ -145,6 +148,7 @@ def build_board(
     bookings: Iterable[VenueFill] = (),
     mobility_open: int = 0,
     intents: IntentsByChannel | None = None,
+    checkins: Iterable[VenueCheckins] = (),
 ) -> Board:
     s = today.settings
     queues = tuple(
@@ -162,6 +166,7 @@ def build_board(
         definitions=definitions(s),  # cached: the same object every time
         queues=queues, agents=agents, bookings=tuple(bookings), mobility_open=mobility_open,
         intents=intents,
+        checkins=tuple(checkins),
     )  # fmt: skip
 
 

@@ -24,7 +24,7 @@
     ["short_abandoned", "短時間放棄"], ["avg_wait", "平均待ち"], ["p90_wait", "90%待ち"],
     ["avg_talk", "平均通話"], ["answered_today", "本日応答"], ["operator", "名前"],
     ["bookings", "予約 / 定員"], ["mobility_open", "移動支援 未手配"], ["intents", "意向の経路"],
-    ["day", "集計の日"]];
+    ["checked_in", "受付済"], ["not_yet", "未受付"], ["no_show", "来場なし"], ["day", "集計の日"]];
   const CLOSE_BAD_TOKEN = 4401;
   let board = null, skew = 0, backoff = 2000, open = false, stopped = false;
 
@@ -107,6 +107,15 @@
     $("#mobility").textContent = `移動支援 未手配 ${board.mobility_open}件`;
     const i = board.intents;
     $("#intents").textContent = i ? `意向 はがき${i.postcard} ウェブ${i.web} 電話${i.phone} 未回答${i.none_yet}` : "";
+    renderCheckins();
+  }
+  function renderCheckins() {
+    const venues = board.checkins || [];
+    $("#checkins-panel").hidden = venues.length === 0;
+    $("#checkins tbody").innerHTML = venues.map((v) =>
+      `<tr data-venue="${v.venue_id}"><td>${esc(v.venue)}</td><td class="num">${v.booked}</td>` +
+      `<td class="num" data-k="checked_in">${v.checked_in}</td><td class="num">${v.not_yet}</td>` +
+      `<td class="num" data-k="no_show">${v.no_show}</td></tr>`).join("");
   }
   function renderLegend() {
     $("#definitions").innerHTML = LEGEND.filter(([k]) => def(k)).map(([k, label]) =>

@@ -1,0 +1,231 @@
+"""Check-in at a venue's reception (registry.checkins, registry.venue_day) on both databases:
+every outcome of a scan, the resend of one scan, two desks scanning one barcode at once, the
+tally and the no-shows."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from registry.audit import audit_entries
+from registry.checkins import CheckinRules, check_in, mask_name, walk_in
+from registry.errors import InvalidInput
+from registry.models import Booking, CheckinScan
+from registry.normalize.barcode import make_barcode
+from registry.venue_day import day_list, no_shows, tally
+from tests.integration.venue_day import Day, build_day
+
+RULES = CheckinRules(tz="Asia/Tokyo", early_minutes=60, late_minutes=30, walk_ins=True)
+
+
+@pytest.fixture
+async def day(sessions) -> Day:
+    async with sessions() as s:
+        return await build_day(s, dt.date(2026, 12, 4))
+
+
+async def scan(sessions, day: Day, code: str, scan_id: str, desk: str = "受付1", **kw):
+    async with sessions() as s:
+        result = await check_in(
+            s, scan_id=scan_id, barcode=code, venue_id=kw.pop("venue", day.venue), desk=desk,
+            operator_id=None, rules=kw.pop("rules", RULES), now=kw.pop("now", day.now), **kw,
+        )  # fmt: skip
+        await s.commit()
+        return result
+
+
+def test_mask_name_keeps_the_family_name_and_one_character():
+    assert mask_name("髙橋 一郎") == "髙橋 一●"
+    assert mask_name("佐藤　花子") == "佐藤 花●"
+    assert mask_name("山田 健") == "山田 健●"
+    assert mask_name("ジョン") == "ジ●●"
+
+
+async def test_checked_in_with_masked_name_slot_and_mobility(sessions, day):
+    r = await scan(sessions, day, day.barcodes["mobility"], "s-1")
+    assert r.outcome == "checked_in"
+    assert r.name == "佐藤 花●"
+    assert r.slot_id == day.slot_now
+    assert r.mobility == ("pickup", "wheelchair")
+    assert r.mobility_label == "送迎あり・車いす"
+    assert r.checked_in_at == day.now
+    assert r.checked_in_desk == "受付1"
+    async with sessions() as s:
+        b = await s.scalar(select(Booking).where(Booking.id == r.booking_id))
+        assert b is not None
+        assert b.checked_in_desk == "受付1"
+        entries = await audit_entries(s, resident_id=day.residents["mobility"])
+    assert entries[0].action == "checkin.scan"
+    assert entries[0].details["outcome"] == "checked_in"
+
+
+async def test_full_width_digits_and_dashes_are_read(sessions, day):
+    code = day.barcodes["ok"]
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in code[:6]) + "-" + code[6:]
+    r = await scan(sessions, day, wide, "s-wide")
+    assert r.outcome == "checked_in"
+
+
+async def test_already_checked_in_says_when_and_which_desk(sessions, day):
+    first = await scan(sessions, day, day.barcodes["ok"], "s-a", desk="受付1")
+    later = day.now + dt.timedelta(minutes=3)
+    again = await scan(sessions, day, day.barcodes["ok"], "s-b", desk="受付2", now=later)
+    assert first.outcome == "checked_in"
+    assert again.outcome == "already_checked_in"
+    assert again.checked_in_at == day.now
+    assert again.checked_in_desk == "受付1"
+    assert not again.replayed
+
+
+async def test_wrong_venue_names_where_they_should_be(sessions, day):
+    r = await scan(sessions, day, day.barcodes["other_venue"], "s-v")
+    assert r.outcome == "wrong_venue"
+    assert r.venue_id == day.other
+    assert r.venue_name.startswith("西会場")
+    assert r.checked_in_at is None
+
+
+async def test_wrong_slot_and_wrong_day_say_when(sessions, day):
+    later = await scan(sessions, day, day.barcodes["later"], "s-l")
+    assert later.outcome == "wrong_slot"
+    assert later.slot_id == day.slot_later
+    assert later.starts_at is not None
+    assert later.starts_at.hour == 5  # 14:00 in Tokyo
+    tomorrow = await scan(sessions, day, day.barcodes["tomorrow"], "s-t")
+    assert tomorrow.outcome == "wrong_day"
+    assert tomorrow.slot_id == day.slot_tomorrow
+    # the same resident lets in at 13:10, within the hour before the slot
+    at_one = day.now + dt.timedelta(hours=3, minutes=5)
+    ok = await scan(sessions, day, day.barcodes["later"], "s-l2", now=at_one)
+    assert ok.outcome == "checked_in"
+
+
+async def test_no_booking_offers_walk_in_slots_when_allowed(sessions, day):
+    r = await scan(sessions, day, day.barcodes["none"], "s-n")
+    assert r.outcome == "no_booking"
+    offered = [s.slot_id for s in r.walk_in_slots]
+    assert offered == [day.slot_now, day.slot_later]  # not the ended one, not tomorrow's
+    closed = CheckinRules(walk_ins=False)
+    r2 = await scan(sessions, day, day.barcodes["none"], "s-n2", rules=closed)
+    assert r2.outcome == "no_booking"
+    assert r2.walk_in_slots == ()
+
+
+async def test_walk_in_books_and_checks_in(sessions, day):
+    async with sessions() as s:
+        r = await walk_in(
+            s, scan_id="w-1", barcode=day.barcodes["none"], slot_id=day.slot_now,
+            venue_id=day.venue, desk="受付1", operator_id=None, rules=RULES, now=day.now,
+        )  # fmt: skip
+        await s.commit()
+    assert r.outcome == "checked_in"
+    assert r.slot_id == day.slot_now
+    async with sessions() as s:
+        channel = await s.scalar(select(Booking.channel).where(Booking.id == r.booking_id))
+        assert channel == "walk_in"
+        with pytest.raises(InvalidInput) as err:
+            await walk_in(
+                s, scan_id="w-2", barcode=day.barcodes["none"], slot_id=day.slot_past,
+                venue_id=day.venue, desk="受付1", operator_id=None, rules=RULES, now=day.now,
+            )  # fmt: skip
+        assert err.value.field == "slot_id"
+
+
+async def test_unknown_and_mistyped_barcodes_are_told_apart(sessions, day):
+    unknown = await scan(sessions, day, make_barcode(9_999_999), "s-u")
+    assert unknown.outcome == "unknown_barcode"
+    assert unknown.resident_id is None
+    typo = await scan(sessions, day, day.mistyped("ok"), "s-m")
+    assert typo.outcome == "mistyped_barcode"
+    short = await scan(sessions, day, "12345", "s-m2")
+    assert short.outcome == "mistyped_barcode"
+    async with sessions() as s:
+        came = await s.scalar(select(Booking.checked_in_at).where(
+            Booking.resident_id == day.residents["ok"]))  # fmt: skip
+    assert came is None
+
+
+async def test_a_resent_scan_gives_the_first_answer_once(sessions, day):
+    first = await scan(sessions, day, day.barcodes["ok"], "s-same")
+    again = await scan(sessions, day, day.barcodes["ok"], "s-same", desk="受付2",
+                       now=day.now + dt.timedelta(minutes=9))  # fmt: skip
+    assert again.replayed
+    assert again.outcome == first.outcome == "checked_in"
+    assert again.checked_in_at == first.checked_in_at
+    assert again.checked_in_desk == "受付1"
+    async with sessions() as s:
+        n = await s.scalar(select(func.count()).select_from(CheckinScan))
+        audits = await audit_entries(s, resident_id=day.residents["ok"])
+    assert n == 1
+    assert [a.action for a in audits if a.action.startswith("checkin")] == ["checkin.scan"]
+
+
+async def test_two_desks_scanning_one_barcode_at_once(sessions, day):
+    code = day.barcodes["race"]
+    results = await asyncio.gather(
+        *(scan(sessions, day, code, f"desk{i}-1", desk=f"受付{i}") for i in range(1, 5))
+    )
+    outcomes = sorted(r.outcome for r in results)
+    assert outcomes == ["already_checked_in"] * 3 + ["checked_in"]
+    winner = next(r for r in results if r.outcome == "checked_in")
+    for r in results:
+        assert r.checked_in_desk == winner.checked_in_desk
+
+
+async def test_the_same_scan_sent_twice_at_once_counts_once(sessions, day):
+    code = day.barcodes["extra1"]
+    results = await asyncio.gather(*(scan(sessions, day, code, "dup-1") for _ in range(3)))
+    assert {r.outcome for r in results} == {"checked_in"}
+    async with sessions() as s:
+        n = await s.scalar(select(func.count()).select_from(CheckinScan))
+    assert n == 1
+
+
+async def test_scan_time_from_the_page_counts(sessions, day):
+    queued = day.now - dt.timedelta(minutes=2)
+    r = await scan(sessions, day, day.barcodes["extra2"], "s-q", scanned_at=queued,
+                   now=day.now + dt.timedelta(minutes=40))  # fmt: skip
+    assert r.outcome == "checked_in"
+    assert r.checked_in_at == queued
+
+
+async def test_tally_and_no_shows(sessions, day):
+    await scan(sessions, day, day.barcodes["ok"], "t-1")
+    await scan(sessions, day, day.barcodes["mobility"], "t-2")
+    async with sessions() as s:
+        rows = await tally(s, day=dt.date(2026, 12, 4), venue_id=day.venue, now=day.now)
+        shows = await no_shows(s, day=dt.date(2026, 12, 4), now=day.now)
+        listing = await day_list(s, day=dt.date(2026, 12, 4), venue_id=day.venue, now=day.now)
+    by_slot = {r.slot_id: r for r in rows}
+    assert set(by_slot) == {day.slot_now, day.slot_past, day.slot_later}
+    now_slot = by_slot[day.slot_now]
+    assert (now_slot.booked, now_slot.checked_in, now_slot.not_yet, now_slot.no_show) == (
+        5, 2, 3, 0)  # fmt: skip
+    past = by_slot[day.slot_past]
+    assert (past.booked, past.checked_in, past.not_yet, past.no_show) == (1, 0, 0, 1)
+    assert [n.resident_id for n in shows] == [day.residents["past"]]
+    assert shows[0].slot_id == day.slot_past
+    states = {e.name: e.state for e in listing}
+    assert states["髙橋 一郎"] == "checked_in"
+    assert states["山本 六子"] == "no_show"
+    assert states["田中 三郎"] == "not_yet"
+
+
+async def test_desk_search_by_name_and_birth(sessions, day):
+    from registry.venue_day import desk_search
+
+    async with sessions() as s:
+        found = await desk_search(s, name="高橋", birth=dt.date(1941, 5, 3), venue_id=day.venue,
+                                  day=dt.date(2026, 12, 4))  # fmt: skip
+        by_kana = await desk_search(s, name="たかはし", birth=dt.date(1941, 5, 3),
+                                    venue_id=day.venue, day=dt.date(2026, 12, 4))  # fmt: skip
+        wrong_birth = await desk_search(s, name="高橋", birth=dt.date(1941, 5, 4),
+                                        venue_id=day.venue, day=dt.date(2026, 12, 4))  # fmt: skip
+    assert [c.barcode for c in found] == [day.barcodes["ok"]]
+    assert found[0].name == "髙橋 一●"
+    assert found[0].booked_here_at is not None
+    assert [c.resident_id for c in by_kana] == [day.residents["ok"]]
+    assert wrong_birth == []
