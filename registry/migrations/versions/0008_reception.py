@@ -1,7 +1,7 @@
 """venue reception: check-ins on bookings, every scan kept once, reception accounts bound to a venue
 
 Revision ID: 0008
-Revises: 0005 (re-chained by the lead at merge)
+Revises: 0007
 Create Date: 2026-12-04
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
