@@ -47,6 +47,9 @@ class AuditAction(StrEnum):
     REVIEW_VIEW = "review.view"  # a review item opened: a view of its resident
     REVIEW_ACCEPT = "review.accept"  # a review item recorded as the resident's intent
     REVIEW_REJECT = "review.reject"
+    ASSIGNMENT_COMMIT = "assignment.commit"  # an assignment run written (its figures)
+    BOOKING_CANNOT_COME = "booking.cannot_come"  # cancelled: the resident cannot come that day
+    NOTICE_PRINT = "notice.print"  # appointment notices printed
 
     @classmethod
     def of(cls, stored: str) -> AuditAction | None:
