@@ -114,7 +114,9 @@ def _read_text(path: Path) -> str:
 async def cmd_distances(args: argparse.Namespace, engine: AsyncEngine) -> int:
     rows = list(csv.DictReader(io.StringIO(_read_text(Path(args.file)))))
     async with session_factory(engine)() as session:
-        venues = dict((await session.execute(select(Venue.name, Venue.id))).tuples().all())
+        venues = {
+            name: vid for name, vid in (await session.execute(select(Venue.name, Venue.id))).all()
+        }
         table: list[tuple[int, str, int]] = []
         for line, row in enumerate(rows, start=2):
             venue, district, metres = (

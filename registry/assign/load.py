@@ -223,5 +223,7 @@ async def load_input(
             )
         )
     slots = await load_slots(session, after, until)
-    venues = dict((await session.execute(select(Venue.id, Venue.name))).tuples().all())
+    venues = {
+        vid: name for vid, name in (await session.execute(select(Venue.id, Venue.name))).all()
+    }
     return Input(people, slots, distances, venues, no_district)

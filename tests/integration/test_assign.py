@@ -1,0 +1,190 @@
+"""Assignment against the real databases: the dry run writes nothing, the commit writes bookings
+`assigned` in bulk within the database's limits, and the call center's changes keep the seats."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from registry.assign.changes import cannot_come, next_waiting, suggest_slots
+from registry.assign.run import _write, run_assignment
+from registry.assign.solver import Placement, Rules
+from registry.assign.support import set_distances, set_slot_support, slot_support
+from registry.audit import audit_entries
+from registry.bookings import book_slot, bookings_of, change_booking
+from registry.errors import Conflict, NoTransportSeat
+from registry.intents import record_intent
+from registry.models import Booking, Slot
+from registry.venues import create_slot, create_venue
+from tests.integration.test_bookings import make_household, make_resident
+
+RULES = Rules(as_of=dt.date(2026, 12, 1))
+START = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=2)
+
+
+async def _slot(session: AsyncSession, venue: int, hours: int, capacity: int, **support) -> int:
+    begin = START + dt.timedelta(hours=hours)
+    s = await create_slot(session, venue, begin, begin + dt.timedelta(minutes=30), capacity)
+    if support:
+        await set_slot_support(session, s.slot_id, **support)
+    return s.slot_id
+
+
+async def _wants(session: AsyncSession, rid: int, *, mobility: bool = False) -> None:
+    await record_intent(session, resident_id=rid, wants_vaccination=True,
+                        needs_mobility=mobility, channel="postcard_ocr")  # fmt: skip
+
+
+@pytest.fixture
+async def city(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    """Two venues (浜 near, 溝尻 far for 浜 residents), four residents who want it (a couple in
+    浜, a 溝尻 resident needing transport, one who said no)."""
+    async with sessions() as s:
+        hama = (await create_venue(s, "浜会場", "京都府舞鶴市字浜2021")).venue_id
+        mizo = (await create_venue(s, "溝尻会場", "京都府舞鶴市字溝尻1")).venue_id
+        await set_distances(s, [(hama, "浜", 300), (hama, "溝尻", 4000), (mizo, "浜", 4500),
+                                (mizo, "溝尻", 200)])  # fmt: skip
+        ids = {
+            "hama1": await _slot(s, hama, 0, 2),
+            "hama2": await _slot(s, hama, 1, 2),
+            "mizo1": await _slot(s, mizo, 0, 3, transport_seats=1, wheelchair=True),
+        }
+        hh = await make_household(s, "京都府舞鶴市浜100")
+        ids["husband"] = await make_resident(s, birth=dt.date(1938, 5, 1), household_id=hh,
+                                             address="京都府舞鶴市浜100")  # fmt: skip
+        ids["wife"] = await make_resident(s, birth=dt.date(1941, 2, 3), household_id=hh,
+                                          address="京都府舞鶴市浜100")  # fmt: skip
+        ids["rider"] = await make_resident(s, birth=dt.date(1935, 1, 1), address="京都府舞鶴市溝尻5")
+        ids["no"] = await make_resident(s, birth=dt.date(1930, 1, 1), address="京都府舞鶴市浜7")
+        for key in ("husband", "wife"):
+            await _wants(s, ids[key])
+        await _wants(s, ids["rider"], mobility=True)
+        await record_intent(s, resident_id=ids["no"], wants_vaccination=False,
+                            needs_mobility=None, channel="web")  # fmt: skip
+        ids.update(hama=hama, mizo=mizo)
+        await s.commit()
+    return ids
+
+
+async def _count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Booking)) or 0)
+
+
+async def test_dry_run_writes_nothing_and_commit_writes_the_same_plan(sessions, city) -> None:
+    async with sessions() as s:
+        dry = await run_assignment(s, RULES)
+        await s.commit()
+        assert await _count(s) == 0
+    assert (dry.candidates, dry.assigned, dry.not_assigned) == (3, 3, 0)
+    assert dry.nearest_share == 1.0 and dry.households == 1 and dry.households_split == 0
+    assert dry.with_transport == 1
+    async with sessions() as s:
+        done = await run_assignment(s, RULES, commit=True, expect=dry.digest)
+        await s.commit()
+    assert done.committed and done.bookings_written == 3 and done.digest == dry.digest
+    async with sessions() as s:
+        husband = await bookings_of(s, city["husband"])
+        wife = await bookings_of(s, city["wife"])
+        rider = await bookings_of(s, city["rider"])
+        assert husband[0].slot_id == wife[0].slot_id == city["hama1"]
+        assert husband[0].channel == "assigned"
+        assert rider[0].slot_id == city["mizo1"]
+        assert (await slot_support(s, city["mizo1"])).transport_booked == 1
+        assert await s.scalar(select(Slot.booked).where(Slot.id == city["hama1"])) == 2
+        actions = [e.action for e in await audit_entries(s, limit=10)]
+        assert actions.count("booking.create") == 3 and "assignment.commit" in actions
+        again = await run_assignment(s, RULES)  # nobody is moved by a second run
+        assert again.candidates == 0
+
+
+async def test_a_plan_that_changed_since_the_dry_run_is_refused(sessions, city) -> None:
+    async with sessions() as s:
+        dry = await run_assignment(s, RULES)
+        await book_slot(s, resident_id=city["wife"], slot_id=city["hama2"], channel="phone")
+        await s.commit()
+    async with sessions() as s:
+        with pytest.raises(Conflict) as err:
+            await run_assignment(s, RULES, commit=True, expect=dry.digest)
+        assert err.value.details["plan_changed"] is True
+        await s.rollback()
+        assert await _count(s) == 1
+
+
+async def test_the_database_refuses_an_overfilled_slot(sessions, city) -> None:
+    async with sessions() as s:
+        too_many = [Placement(city[k], city["hama1"], 1, False) for k in ("husband", "wife", "no")]
+        with pytest.raises(IntegrityError):
+            await _write(s, too_many, None)
+        await s.rollback()
+    async with sessions() as s:
+        rides = [Placement(city[k], city["mizo1"], 1, True) for k in ("husband", "rider")]
+        with pytest.raises(IntegrityError):
+            await _write(s, rides, None)
+        await s.rollback()
+        assert await _count(s) == 0
+
+
+async def test_cannot_come_keeps_the_day_away_and_frees_the_seats(sessions, city) -> None:
+    async with sessions() as s:
+        await run_assignment(s, RULES, commit=True)
+        await s.commit()
+        rider = (await bookings_of(s, city["rider"]))[0]
+        other_day = await _slot(s, city["mizo"], 24, 3, transport_seats=2)
+        await s.commit()
+    async with sessions() as s:
+        told = await cannot_come(s, rider.booking_id, call_linkedid="call-1")
+        await s.commit()
+    assert told.booking.status == "cancelled" and told.cancelled == (rider.booking_id,)
+    assert [o.slot_id for o in told.suggestions] == [other_day]  # the same day is not offered
+    async with sessions() as s:
+        assert (await slot_support(s, city["mizo1"])).transport_booked == 0
+        waiting = await next_waiting(s, city["mizo1"], as_of=RULES.as_of)
+        assert waiting is None  # the rider cannot come that day; nobody else waits
+        report = await run_assignment(s, RULES, commit=True)
+        await s.commit()
+        assert report.assigned == 1
+        assert (await bookings_of(s, city["rider"]))[-1].slot_id == other_day
+
+
+async def test_a_booking_with_transport_moves_only_to_a_slot_with_a_seat(sessions, city) -> None:
+    async with sessions() as s:
+        await run_assignment(s, RULES, commit=True)
+        await s.commit()
+        rider = (await bookings_of(s, city["rider"]))[0]
+        plain = await _slot(s, city["mizo"], 3, 5)
+        rides = await _slot(s, city["mizo"], 4, 5, transport_seats=1)
+        await s.commit()
+    async with sessions() as s:
+        with pytest.raises(NoTransportSeat):
+            await change_booking(s, rider.booking_id, plain)
+        await s.rollback()
+        moved = await change_booking(s, rider.booking_id, rides)
+        await s.commit()
+        assert moved.slot_id == rides
+        assert (await slot_support(s, rides)).transport_booked == 1
+        assert (await slot_support(s, city["mizo1"])).transport_booked == 0
+
+
+async def test_next_waiting_is_the_oldest_who_fits_the_freed_seat(sessions, city) -> None:
+    async with sessions() as s:
+        first = await next_waiting(s, city["hama1"], as_of=RULES.as_of)
+        assert first is not None and first.resident_id == city["husband"]  # the rider needs a ride
+        rides = await next_waiting(s, city["mizo1"], as_of=RULES.as_of)
+        assert rides is not None and rides.resident_id == city["rider"] and rides.transport
+        offers = await suggest_slots(s, city["husband"])
+        assert [o.slot_id for o in offers] == [city["hama1"], city["hama2"], city["mizo1"]]
+        assert offers[0].distance_m == 300
+
+
+async def test_slot_support_never_drops_below_the_seats_taken(sessions, city) -> None:
+    async with sessions() as s:
+        await run_assignment(s, RULES, commit=True)
+        await s.commit()
+        with pytest.raises(Conflict):
+            await set_slot_support(s, city["mizo1"], transport_seats=0)
+        view = await set_slot_support(s, city["mizo1"], transport_seats=3, wheelchair=False)
+        assert (view.transport_seats, view.transport_booked, view.wheelchair) == (3, 1, False)
