@@ -232,8 +232,11 @@ async def _venues(conn: AsyncConnection, days: int = 14, capacity: int = 10) -> 
                 rows.append({"venue_id": vid, "starts_at": begin.astimezone(dt.UTC),
                              "ends_at": (begin + dt.timedelta(minutes=30)).astimezone(dt.UTC),
                              "capacity": capacity, "booked": 0})  # fmt: skip
-        ids = (await conn.execute(insert(s).returning(s.c.id, s.c.starts_at,
-                                                       sort_by_parameter_order=True), rows)).all()
+        ids = (
+            await conn.execute(
+                insert(s).returning(s.c.id, s.c.starts_at, sort_by_parameter_order=True), rows
+            )
+        ).all()
         await conn.execute(insert(T["slot_support"]), [
             {"slot_id": sid, "wheelchair": wheel, "pickup_minutes": 45,
              "transport_seats": MORNING_TRANSPORT_SEATS

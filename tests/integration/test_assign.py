@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import csv
 import datetime as dt
+import io
+import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -16,9 +21,10 @@ from registry.assign.solver import Placement, Rules
 from registry.assign.support import set_distances, set_slot_support, slot_support
 from registry.audit import audit_entries
 from registry.bookings import book_slot, bookings_of, change_booking
+from registry.cli import main
 from registry.errors import Conflict, NoTransportSeat
 from registry.intents import record_intent
-from registry.models import Booking, Slot
+from registry.models import Booking, Resident, Slot
 from registry.venues import create_slot, create_venue
 from tests.integration.test_bookings import make_household, make_resident
 
@@ -58,7 +64,9 @@ async def city(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
                                              address="京都府舞鶴市浜100")  # fmt: skip
         ids["wife"] = await make_resident(s, birth=dt.date(1941, 2, 3), household_id=hh,
                                           address="京都府舞鶴市浜100")  # fmt: skip
-        ids["rider"] = await make_resident(s, birth=dt.date(1935, 1, 1), address="京都府舞鶴市溝尻5")
+        ids["rider"] = await make_resident(
+            s, birth=dt.date(1935, 1, 1), address="京都府舞鶴市溝尻5"
+        )
         ids["no"] = await make_resident(s, birth=dt.date(1930, 1, 1), address="京都府舞鶴市浜7")
         for key in ("husband", "wife"):
             await _wants(s, ids[key])
@@ -80,12 +88,16 @@ async def test_dry_run_writes_nothing_and_commit_writes_the_same_plan(sessions, 
         await s.commit()
         assert await _count(s) == 0
     assert (dry.candidates, dry.assigned, dry.not_assigned) == (3, 3, 0)
-    assert dry.nearest_share == 1.0 and dry.households == 1 and dry.households_split == 0
+    assert dry.nearest_share == 1.0
+    assert dry.households == 1
+    assert dry.households_split == 0
     assert dry.with_transport == 1
     async with sessions() as s:
         done = await run_assignment(s, RULES, commit=True, expect=dry.digest)
         await s.commit()
-    assert done.committed and done.bookings_written == 3 and done.digest == dry.digest
+    assert done.committed
+    assert done.bookings_written == 3
+    assert done.digest == dry.digest
     async with sessions() as s:
         husband = await bookings_of(s, city["husband"])
         wife = await bookings_of(s, city["wife"])
@@ -96,7 +108,8 @@ async def test_dry_run_writes_nothing_and_commit_writes_the_same_plan(sessions, 
         assert (await slot_support(s, city["mizo1"])).transport_booked == 1
         assert await s.scalar(select(Slot.booked).where(Slot.id == city["hama1"])) == 2
         actions = [e.action for e in await audit_entries(s, limit=10)]
-        assert actions.count("booking.create") == 3 and "assignment.commit" in actions
+        assert actions.count("booking.create") == 3
+        assert "assignment.commit" in actions
         again = await run_assignment(s, RULES)  # nobody is moved by a second run
         assert again.candidates == 0
 
@@ -138,7 +151,8 @@ async def test_cannot_come_keeps_the_day_away_and_frees_the_seats(sessions, city
     async with sessions() as s:
         told = await cannot_come(s, rider.booking_id, call_linkedid="call-1")
         await s.commit()
-    assert told.booking.status == "cancelled" and told.cancelled == (rider.booking_id,)
+    assert told.booking.status == "cancelled"
+    assert told.cancelled == (rider.booking_id,)
     assert [o.slot_id for o in told.suggestions] == [other_day]  # the same day is not offered
     async with sessions() as s:
         assert (await slot_support(s, city["mizo1"])).transport_booked == 0
@@ -172,9 +186,12 @@ async def test_a_booking_with_transport_moves_only_to_a_slot_with_a_seat(session
 async def test_next_waiting_is_the_oldest_who_fits_the_freed_seat(sessions, city) -> None:
     async with sessions() as s:
         first = await next_waiting(s, city["hama1"], as_of=RULES.as_of)
-        assert first is not None and first.resident_id == city["husband"]  # the rider needs a ride
+        assert first is not None
+        assert first.resident_id == city["husband"]
         rides = await next_waiting(s, city["mizo1"], as_of=RULES.as_of)
-        assert rides is not None and rides.resident_id == city["rider"] and rides.transport
+        assert rides is not None
+        assert rides.resident_id == city["rider"]
+        assert rides.transport
         offers = await suggest_slots(s, city["husband"])
         assert [o.slot_id for o in offers] == [city["hama1"], city["hama2"], city["mizo1"]]
         assert offers[0].distance_m == 300
@@ -188,3 +205,54 @@ async def test_slot_support_never_drops_below_the_seats_taken(sessions, city) ->
             await set_slot_support(s, city["mizo1"], transport_seats=0)
         view = await set_slot_support(s, city["mizo1"], transport_seats=3, wheelchair=False)
         assert (view.transport_seats, view.transport_booked, view.wheelchair) == (3, 1, False)
+
+
+async def _cli(*argv: str) -> int:
+    """``cti-registry`` in a thread (it runs its own event loop)."""
+    return await asyncio.to_thread(main, list(argv))
+
+
+def _qr_codes(pdf_path: Path) -> list[str]:
+    import pypdfium2
+    import zxingcpp
+
+    pdf = pypdfium2.PdfDocument(str(pdf_path))
+    found = []
+    for k in range(1, len(pdf), 2):  # the back sides
+        image = pdf[k].render(scale=200 / 72).to_pil()
+        found += [r.text for r in zxingcpp.read_barcodes(image)]
+    return found
+
+
+async def test_cli_assigns_then_prints_notices_whose_qr_reads_back(
+    sessions, city, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await _cli("--db", db_url, "assign", "--json") == 0
+    dry = json.loads(capsys.readouterr().out)
+    assert (dry["assigned"], dry["committed"]) == (3, False)
+    code = await _cli("--db", db_url, "assign", "--commit", "--expect", dry["digest"])
+    assert code == 0
+    assert "3 bookings written" in capsys.readouterr().out
+    out = tmp_path / "notices.pdf"
+    code = await _cli("--db", db_url, "notices", str(out), "--call-center", "0773-99-0000")
+    assert code == 0
+    assert "3 notices" in capsys.readouterr().out
+    async with sessions() as s:
+        barcodes = {
+            rid: await s.scalar(select(Resident.barcode).where(Resident.id == rid))
+            for rid in (city["husband"], city["wife"], city["rider"])
+        }
+        assert "notice.print" in [e.action for e in await audit_entries(s, limit=3)]
+    assert sorted(_qr_codes(out)) == sorted(barcodes.values())
+    rows = list(csv.reader(io.StringIO((tmp_path / "notices.csv").read_bytes().decode("cp932"))))
+    header, body = rows[0], {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert header[0] == "はがき番号"
+    assert len(body) == 3
+    rider = body[barcodes[city["rider"]]]
+    assert rider["会場"] == "溝尻会場"
+    assert rider["送迎場所"] == "京都府舞鶴市溝尻5"
+    assert rider["送迎時刻"]
+    assert not body[barcodes[city["wife"]]]["送迎時刻"]
+    utf8 = (tmp_path / "notices.utf8.csv").read_bytes()
+    assert utf8.startswith(b"\xef\xbb\xbf")
+    assert "溝尻会場" in utf8.decode("utf-8-sig")
