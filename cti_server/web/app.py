@@ -46,6 +46,7 @@ from cti_server.web.keys import (
     TRUSTED,
 )
 from cti_server.web.openapi import document as openapi_document
+from cti_server.web.rest_assign import add_assignment_routes
 from cti_server.web.rest_postcards import add_postcard_routes
 from cti_server.web.ws import ws_handler
 
@@ -94,6 +95,9 @@ def app_of(server: Server, load_name_index: bool = True) -> web.Application:
     add_routes(app)
     add_board_routes(app)  # the /wallboard page and its files
     add_postcard_routes(app)  # printing, scan upload and the review queue of postcards
+    add_assignment_routes(
+        app
+    )  # designated appointments: dry run, commit, the call center's changes
     return app
 
 

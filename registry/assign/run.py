@@ -12,6 +12,7 @@ The caller commits (or rolls back after a ``Conflict``).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import logging
@@ -51,8 +52,9 @@ async def run_assignment(
     """Plan (and with ``commit`` write) an assignment of slots starting after ``after`` (now)."""
     after = after or dt.datetime.now(dt.UTC)
     data = await load_input(session, after=after, until=until)
-    plan = assign(data.people, data.slots, data.distances, rules)
-    report = build_report(plan, data)
+    # CPU work off the event loop (seconds at a few hundred thousand residents)
+    plan = await asyncio.to_thread(assign, data.people, data.slots, data.distances, rules)
+    report = await asyncio.to_thread(build_report, plan, data)
     if not commit:
         return report
     if expect is not None and expect != report.digest:

@@ -62,9 +62,11 @@ def test_the_nearest_venue_first_then_the_earliest_slot() -> None:
 def test_a_household_comes_together_and_is_split_only_when_it_must() -> None:
     couple = [person(1, 1940, hh=7), person(2, 1942, hh=7)]
     plan = assign(couple, [slot(1, 1, 8, 1), slot(2, 1, 9, 2)], NEAR, RULES)
-    assert where(plan) == {1: 2, 2: 2} and plan.split == []
+    assert where(plan) == {1: 2, 2: 2}
+    assert plan.split == []
     plan = assign(couple, [slot(1, 1, 8, 1), slot(2, 1, 9, 1)], NEAR, RULES)
-    assert sorted(where(plan).values()) == [1, 2] and plan.split == [7]
+    assert sorted(where(plan).values()) == [1, 2]
+    assert plan.split == [7]
     assert plan.households == 1
 
 
@@ -88,7 +90,8 @@ def test_second_dose_at_the_same_venue_and_time_n_days_later() -> None:
     rules = Rules(as_of=RULES.as_of, second_dose_days=21)
     slots = [slot(1, 1, 8, 1), slot(2, 1, 9, 5), slot(3, 1, 9, 5, day=21), slot(4, 1, 8, 5, day=20)]
     plan = assign([person(1, 1940), person(2, 1941)], slots, NEAR, rules)
-    assert where(plan) == {1: 2, 2: 2} and where(plan, 2) == {1: 3, 2: 3}
+    assert where(plan) == {1: 2, 2: 2}
+    assert where(plan, 2) == {1: 3, 2: 3}
     plan = assign([person(1, 1940)], slots[:1], NEAR, rules)
     assert plan.unplaced == {1: "no_second_dose_slot"}
 
