@@ -9,6 +9,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -50,11 +51,14 @@ class BookingView(FormView, QWidget):
         layout = QVBoxLayout(self)
         if self.subject_bar is not None:
             layout.addWidget(self.subject_bar)
-        layout.addWidget(self.existing)
+        top = QHBoxLayout()
+        top.addWidget(self.existing, 1)
+        top.addWidget(self.cannot_come)
+        layout.addLayout(top)
         layout.addLayout(form)
         layout.addWidget(self.slots, 1)
         layout.addWidget(self.offers)
-        self._place_submit(layout, self.cancel, self.cannot_come)
+        self._place_submit(layout, self.cancel)
         self.venue.activated.connect(self._chosen)
         self.day.activated.connect(self._chosen)
         self.slots.itemActivated.connect(lambda _item: self._submit())
