@@ -8,7 +8,9 @@ Definitions of the figures:
   latter by the first missing thing (``solver.REASONS``);
 - ``per_day_venue``: first doses by local day (Asia/Tokyo) and venue;
 - ``households``: households with two or more candidates; ``households_split``: of them, those
-  whose members did not all get one slot;
+  that could not come together: some members placed in different slots, or some left out (a
+  household none of whose members could be placed is not counted, its members are in
+  ``reasons``);
 - ``nearest_share``: of the assigned residents whose district is known, the share placed at a
   venue no further than any other venue with a slot in the run;
 - ``latest_date``: the latest day any resident is given (second doses included);

@@ -94,7 +94,7 @@ class Plan:
     placements: list[Placement] = field(default_factory=list)
     unplaced: dict[int, str] = field(default_factory=dict)  # resident id -> reason
     households: int = 0  # households of two or more
-    split: list[int] = field(default_factory=list)  # household ids placed apart
+    split: list[int] = field(default_factory=list)  # households not all in one slot (some placed)
     band_of: dict[int, int] = field(default_factory=dict)  # resident id -> band index
 
     def digest(self) -> str:
@@ -302,11 +302,12 @@ def assign(
     for unit in _units(people, rules, plan):
         if _place(seats, unit, plan):
             continue
-        if len(unit) > 1:
-            plan.split.append(unit[0].household_id or 0)
+        placed = len(plan.placements)
         for p in unit:
             if len(unit) == 1 or not _place(seats, [p], plan):
                 plan.unplaced[p.resident_id] = _reason(seats, p)
+        if len(unit) > 1 and len(plan.placements) > placed:  # some placed: apart, or not all
+            plan.split.append(unit[0].household_id or 0)
     return plan
 
 

@@ -126,3 +126,13 @@ def test_the_same_input_in_any_order_gives_the_same_assignment() -> None:
         assert n <= free[sid]
     for sid, n in Counter(p.slot_id for p in first.placements if p.transport).items():
         assert n <= rides[sid]
+
+
+def test_a_household_nobody_of_which_fits_is_not_counted_as_split() -> None:
+    couple = [person(1, 1940, hh=7, transport=True), person(2, 1942, hh=7, transport=True)]
+    plan = assign(couple, [slot(1, 1, 8, 5)], NEAR, RULES)
+    assert plan.split == []
+    assert plan.unplaced == {1: "no_transport_seats", 2: "no_transport_seats"}
+    plan = assign(couple, [slot(1, 1, 8, 5, transport=1)], NEAR, RULES)
+    assert plan.split == [7]  # one of them rides, the other waits
+    assert plan.unplaced == {2: "no_transport_seats"}
