@@ -67,7 +67,7 @@ async def _setup(url: str, residents: int, slots: int, fill: float) -> None:
             vid = (
                 await conn.execute(
                     insert(T["venues"])
-                    .values(name=f"会場{v + 1}", address=f"京都府舞鶴市{towns[v * 5]}1", active=True)
+                    .values(name=f"会場{v + 1}", address=f"舞鶴市{towns[v * 5]}1", active=True)
                     .returning(T["venues"].c.id)
                 )
             ).scalar_one()
@@ -83,11 +83,15 @@ async def _setup(url: str, residents: int, slots: int, fill: float) -> None:
                              "ends_at": (start + dt.timedelta(minutes=30)).astimezone(dt.UTC),
                              "capacity": capacity, "booked": 0})  # fmt: skip
             ids = (
-                await conn.execute(
-                    insert(T["slots"]).returning(T["slots"].c.id, sort_by_parameter_order=True),
-                    rows,
+                (
+                    await conn.execute(
+                        insert(T["slots"]).returning(T["slots"].c.id, sort_by_parameter_order=True),
+                        rows,
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             await conn.execute(
                 insert(T["slot_support"]),
                 [{"slot_id": sid, "transport_seats": 6 if k % 4 == 0 else 0,
@@ -130,8 +134,10 @@ async def _run(url: str, second: int | None) -> None:
 # --- gap to the optimum -------------------------------------------------------------------------
 
 
-def _instance(rng: random.Random, n: int, n_slots: int) -> tuple[list[Person], list[OpenSlot],
-                                                                dict[tuple[int, str], int]]:  # fmt: skip
+Instance = tuple[list[Person], list[OpenSlot], dict[tuple[int, str], int]]
+
+
+def _instance(rng: random.Random, n: int, n_slots: int) -> Instance:
     districts = [f"d{k}" for k in range(6)]
     people, rid, hid = [], 0, 0
     while rid < n:

@@ -1022,9 +1022,11 @@ ASSIGN_PREFER = ("nearest", "earliest")  # nearest venue first, or earliest day 
 @dataclass(frozen=True)
 class AssignmentRequest:
     """POST /api/assignments/plan (a dry run) and /api/assignments/commit: the rules.
-    ``bands``: age bands in priority order (``85-,75-84,65-74,0-64``; empty: that default);
-    ``as_of``: the day of the ages (default today); ``until``: only slots starting before;
-    ``expect``: commit only if the plan's digest is this (the dry run's)."""
+    Residents already booked are not moved unless ``move_assigned`` (then only bookings an
+    assignment made, in slots that have not started). ``bands``: age bands in priority order
+    (``85-,75-84,65-74,0-64``; empty: that default); ``as_of``: the day of the ages (default
+    today); ``until``: only slots starting before; ``expect``: commit only if the plan's
+    digest is this (the dry run's)."""
 
     bands: str = spec("", max_length=200)
     prefer: str = spec("nearest", max_length=10, choices=ASSIGN_PREFER)
@@ -1032,6 +1034,7 @@ class AssignmentRequest:
     as_of: IsoDate | None = spec(None, max_length=10)
     until: IsoDateTime | None = spec(None, max_length=40)
     expect: str | None = spec(None, max_length=32)
+    move_assigned: bool = False  # also place again those an assignment booked (not started)
 
 
 @dataclass(frozen=True)
@@ -1064,8 +1067,11 @@ class AssignmentReport:
     open_slots: int
     free_seats: int
     digest: str
+    moved: int  # with move_assigned: residents given another slot
+    unseated: int  # with move_assigned: residents who lost their assigned slot
     committed: bool
     bookings_written: int
+    bookings_cancelled: int
 
 
 @dataclass(frozen=True)

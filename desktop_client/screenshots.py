@@ -211,7 +211,8 @@ def assignment_shot(client: Any, shot: Callable[[object, str], None]) -> None:
         households=402, households_split=9, nearest_share=0.912,
         latest_date=(day + dt.timedelta(days=23)).isoformat(), second_doses=1317,
         with_transport=118, no_district=3, open_slots=1344, free_seats=13440,
-        digest="3f9a6c0d1b2e4a57", committed=False, bookings_written=0,
+        digest="3f9a6c0d1b2e4a57", moved=0, unseated=0, committed=False, bookings_written=0,
+        bookings_cancelled=0,
     )  # fmt: skip
     ctl.model.set_rules(prefer="nearest", second_dose_days=21, bands="")
     ctl.view.second.setValue(21)

@@ -63,6 +63,7 @@ async def _run(request: web.Request, *, commit: bool) -> web.Response:
             expect=req.expect if commit else None,
             operator_id=who.id,
             until=_until(req),
+            move_assigned=req.move_assigned,
         )
         if commit:
             await session.commit()

@@ -55,6 +55,10 @@
         <translation>Age bands (in priority order)</translation>
     </message>
     <message>
+        <source>割り当て済みの人も組み直す（始まっていない枠のみ）</source>
+        <translation>Also re-plan residents already assigned (slots not started)</translation>
+    </message>
+    <message>
         <source>試算</source>
         <translation>Dry run</translation>
     </message>
@@ -105,6 +109,10 @@
     <message>
         <source>2回目 {d} 件、送迎あり {t} 人</source>
         <translation>Second doses: {d}; with transport: {t}</translation>
+    </message>
+    <message>
+        <source>別の枠へ移る {m} 人、枠がなくなる {u} 人</source>
+        <translation>Moved to another slot: {m}; left without a slot: {u}</translation>
     </message>
     <message>
         <source>計算中…</source>

@@ -22,6 +22,7 @@ class AssignmentModel(Observable):
     prefer: str = "nearest"
     second_dose_days: int | None = None
     bands: str = ""  # empty: the server's default (85-,75-84,65-74,0-64)
+    move_assigned: bool = False  # place again those an assignment booked (asked for only)
     report: AssignmentReport | None = None
     status: str = ""  # "", busy, planned, committed, refused, failed
     error: str = ""
@@ -31,13 +32,20 @@ class AssignmentModel(Observable):
     def __post_init__(self) -> None:
         Observable.__init__(self)
 
-    def set_rules(self, *, prefer: str, second_dose_days: int | None, bands: str) -> None:
+    def set_rules(
+        self,
+        *,
+        prefer: str,
+        second_dose_days: int | None,
+        bands: str,
+        move_assigned: bool = False,
+    ) -> None:
         """New rules make the report on screen stale: it can no longer be committed."""
         if prefer not in PREFER:
             raise ValueError(f"prefer: {prefer!r}")
-        rules = (prefer, second_dose_days or None, bands.strip())
-        if rules != (self.prefer, self.second_dose_days, self.bands):
-            self.prefer, self.second_dose_days, self.bands = rules
+        rules = (prefer, second_dose_days or None, bands.strip(), move_assigned)
+        if rules != (self.prefer, self.second_dose_days, self.bands, self.move_assigned):
+            self.prefer, self.second_dose_days, self.bands, self.move_assigned = rules
             if self.status == "planned":
                 self.status = ""
             self.changed()
@@ -45,7 +53,8 @@ class AssignmentModel(Observable):
     def request(self, *, commit: bool) -> AssignmentRequest:
         expect = self.report.digest if commit and self.report is not None else None
         return AssignmentRequest(bands=self.bands, prefer=self.prefer,
-                                 second_dose_days=self.second_dose_days, expect=expect)  # fmt: skip
+                                 second_dose_days=self.second_dose_days, expect=expect,
+                                 move_assigned=self.move_assigned)  # fmt: skip
 
     def can_commit(self) -> bool:
         r = self.report

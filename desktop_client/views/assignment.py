@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -59,6 +60,7 @@ class AssignmentView(Retranslating, QWidget):
         self.second.setRange(0, 365)
         self.bands = QLineEdit(self)
         self.bands.setPlaceholderText("85-,75-84,65-74,0-64")
+        self.move = QCheckBox(self)
         self.plan = QPushButton(self)
         self.commit = QPushButton(self)
         self.summary = QLabel(self)
@@ -74,6 +76,7 @@ class AssignmentView(Retranslating, QWidget):
         for signal in (self.prefer.activated, self.second.valueChanged):
             signal.connect(self._rules_changed)
         self.bands.textEdited.connect(self._rules_changed)
+        self.move.toggled.connect(self._rules_changed)
         self.plan.clicked.connect(self.plan_requested.emit)
         self.commit.clicked.connect(self.confirm_commit)
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -89,6 +92,7 @@ class AssignmentView(Retranslating, QWidget):
         form.addRow(self.labels["prefer"], self.prefer)
         form.addRow(self.labels["second"], self.second)
         form.addRow(self.labels["bands"], self.bands)
+        form.addRow("", self.move)
         buttons = QHBoxLayout()
         buttons.addWidget(self.plan)
         buttons.addWidget(self.commit)
@@ -107,6 +111,7 @@ class AssignmentView(Retranslating, QWidget):
         self.labels["prefer"].setText(self.tr("優先"))
         self.labels["second"].setText(self.tr("2回目（日後、0: なし）"))
         self.labels["bands"].setText(self.tr("年齢区分（優先順）"))
+        self.move.setText(self.tr("割り当て済みの人も組み直す（始まっていない枠のみ）"))
         self.plan.setText(keys.with_key(self.tr("試算"), keys.RELOAD))
         self.commit.setText(keys.with_key(self.tr("確定して予約を作成"), keys.SUBMIT))
         self.table.setHorizontalHeaderLabels([self.tr("日付"), self.tr("会場"), self.tr("人数")])
@@ -122,6 +127,7 @@ class AssignmentView(Retranslating, QWidget):
             prefer=str(self.prefer.currentData() or "nearest"),
             second_dose_days=self.second.value() or None,
             bands=self.bands.text(),
+            move_assigned=self.move.isChecked(),
         )
 
     def confirm_commit(self) -> None:
@@ -178,6 +184,10 @@ class AssignmentView(Retranslating, QWidget):
             ),
             self.tr("2回目 {d} 件、送迎あり {t} 人").format(d=r.second_doses, t=r.with_transport),
         ]
+        if r.moved or r.unseated:
+            lines.append(
+                self.tr("別の枠へ移る {m} 人、枠がなくなる {u} 人").format(m=r.moved, u=r.unseated)
+            )
         return "\n".join(lines)
 
     def _status_text(self) -> str:

@@ -52,8 +52,10 @@ def print_report(r: AssignmentReport) -> None:
     print(f"open slots {r.open_slots}, free seats {r.free_seats}")
     for row in r.per_day_venue:
         print(f"  {row.day}  {row.venue_name}: {row.residents}")
+    if r.moved or r.unseated:
+        print(f"moved to another slot: {r.moved}; left without a slot: {r.unseated}")
     if r.committed:
-        print(f"{r.bookings_written} bookings written")
+        print(f"{r.bookings_written} bookings written, {r.bookings_cancelled} cancelled")
 
 
 def rules_of(args: argparse.Namespace) -> Rules:
@@ -93,6 +95,7 @@ async def cmd_assign(args: argparse.Namespace, engine: AsyncEngine) -> int:
             operator_id=await _operator_id(session, args.operator),
             after=args.after,
             until=args.until,
+            move_assigned=args.move_assigned,
         )
         if args.commit:
             await session.commit()
@@ -179,6 +182,11 @@ def add_assign_commands(subs: Any, sub: Any) -> None:
     p.add_argument("--after", type=_when, help="only slots starting after (default: now)")
     p.add_argument("--until", type=_when, help="only slots starting before")
     p.add_argument("--operator", help="the supervisor committing (audited)")
+    p.add_argument(
+        "--move-assigned",
+        action="store_true",
+        help="also place again residents an assignment booked (slots not started)",
+    )
     p = sub(subs, "distances", cmd_distances, "load venue distances (CSV venue,district,metres)")
     p.add_argument("file")
     p.add_argument("--add", action="store_true", help="keep the rows not in the file")

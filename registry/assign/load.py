@@ -1,7 +1,10 @@
 """The assignment's input, read from the ledger in a few set queries.
 
 - **Who**: active residents whose latest intent (``registry.intents``: newest ``recorded_at``,
-  then highest id) says they want the vaccination and who hold no active first-dose booking.
+  then highest id) says they want the vaccination and who hold no active first-dose booking;
+  with ``move_assigned`` also those whose first-dose booking was made by an assignment (channel
+  ``assigned``) in a slot that has not started: their assigned bookings are ``held`` and their
+  seats count as free (the commit cancels the ones that change).
   They need transport when that intent says they need mobility support or they have an open or
   arranged mobility request; a wheelchair when such a request says so. The days they said they
   cannot come come along.
@@ -16,8 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, func, select
@@ -43,6 +46,16 @@ _PREFECTURE_END = "都道府県"
 _CITY_END = "市郡"
 
 
+@dataclass(frozen=True, slots=True)
+class Held:
+    """An assigned booking that may move (``move_assigned``)."""
+
+    booking_id: int
+    slot_id: int
+    dose: int
+    transport: bool
+
+
 @dataclass(frozen=True)
 class Input:
     people: list[Person]
@@ -50,6 +63,7 @@ class Input:
     distances: dict[tuple[int, str], int]
     venues: dict[int, str]  # id -> name
     no_district: int  # residents whose address names no known district
+    held: dict[int, list[Held]] = field(default_factory=dict)  # resident id -> bookings
 
 
 class Districts:
@@ -98,12 +112,27 @@ def latest_intents() -> Select[Any]:
     )
 
 
-def waiting_residents() -> Select[Any]:
-    """Residents who want the vaccination and hold no active first-dose booking."""
+def movable_bookings(after: dt.datetime) -> Select[Any]:
+    """Active bookings made by an assignment in slots starting after ``after``."""
+    return cast(
+        "Select[Any]",
+        select(Booking.id, Booking.resident_id, Booking.slot_id, Booking.dose, Booking.transport)
+        .join(Slot, Slot.id == Booking.slot_id)
+        .where(Booking.channel == "assigned", Booking.status == "booked", Slot.starts_at > after)
+        .order_by(Booking.id),
+    )
+
+
+def waiting_residents(movable_after: dt.datetime | None = None) -> Select[Any]:
+    """Residents who want the vaccination and hold no active first-dose booking (with
+    ``movable_after``: none but one an assignment made in a slot starting after it)."""
     latest = latest_intents().subquery()
     booked = exists().where(
         Booking.resident_id == Resident.id, Booking.dose == 1, Booking.status == "booked"
     )
+    if movable_after is not None:
+        movable = movable_bookings(movable_after).with_only_columns(Booking.id)
+        booked = booked.where(Booking.id.not_in(movable.scalar_subquery()))
     return (
         select(
             Resident.id,
@@ -196,8 +225,37 @@ async def load_distances(session: AsyncSession) -> dict[tuple[int, str], int]:
     return {(v, d): m for v, d, m in rows.all()}
 
 
+async def _held(session: AsyncSession, after: dt.datetime) -> dict[int, list[Held]]:
+    held: dict[int, list[Held]] = defaultdict(list)
+    for bid, rid, sid, dose, rides in (await session.execute(movable_bookings(after))).all():
+        held[rid].append(Held(bid, sid, dose, bool(rides)))
+    return dict(held)
+
+
+def _release(slots: list[OpenSlot], held: dict[int, list[Held]]) -> list[OpenSlot]:
+    """The slots with the held bookings' seats free again."""
+    seats: dict[int, int] = defaultdict(int)
+    rides: dict[int, int] = defaultdict(int)
+    for bookings in held.values():
+        for h in bookings:
+            seats[h.slot_id] += 1
+            rides[h.slot_id] += h.transport
+    return [
+        replace(
+            s, free=s.free + seats[s.slot_id], transport_free=s.transport_free + rides[s.slot_id]
+        )
+        if s.slot_id in seats
+        else s
+        for s in slots
+    ]
+
+
 async def load_input(
-    session: AsyncSession, *, after: dt.datetime, until: dt.datetime | None = None
+    session: AsyncSession,
+    *,
+    after: dt.datetime,
+    until: dt.datetime | None = None,
+    move_assigned: bool = False,
 ) -> Input:
     """Everything the solver needs, as of now (the caller's transaction)."""
     distances = await load_distances(session)
@@ -206,8 +264,9 @@ async def load_input(
     away = await _away_days(session)
     people: list[Person] = []
     no_district = 0
+    held = await _held(session, after) if move_assigned else {}
     for rid, hid, birth, address, hh_address, mobility in (
-        await session.execute(waiting_residents())
+        await session.execute(waiting_residents(after if move_assigned else None))
     ).all():
         district = districts.of(address or hh_address or "")
         no_district += district is None
@@ -223,7 +282,11 @@ async def load_input(
             )
         )
     slots = await load_slots(session, after, until)
+    if held:
+        waiting = {p.resident_id for p in people}
+        held = {rid: h for rid, h in held.items() if rid in waiting}  # want it still
+        slots = _release(slots, held)
     venues = {
         vid: name for vid, name in (await session.execute(select(Venue.id, Venue.name))).all()
     }
-    return Input(people, slots, distances, venues, no_district)
+    return Input(people, slots, distances, venues, no_district, held)

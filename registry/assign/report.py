@@ -14,6 +14,8 @@ Definitions of the figures:
 - ``nearest_share``: of the assigned residents whose district is known, the share placed at a
   venue no further than any other venue with a slot in the run;
 - ``latest_date``: the latest day any resident is given (second doses included);
+- ``moved`` / ``unseated`` (only when asked to move assigned residents): of the residents
+  holding an assigned booking, those given another slot, and those left with none;
 - ``digest``: a fingerprint of the placements; committing with it refuses a changed plan.
 """
 
@@ -53,8 +55,11 @@ class AssignmentReport(View):
     open_slots: int
     free_seats: int
     digest: str
+    moved: int = 0
+    unseated: int = 0
     committed: bool = False
     bookings_written: int = 0
+    bookings_cancelled: int = 0
 
 
 def _nearest_share(plan: Plan, data: Input) -> float | None:
@@ -73,6 +78,18 @@ def _nearest_share(plan: Plan, data: Input) -> float | None:
         known += 1
         at_nearest += data.distances.get((venue_of_slot[p.slot_id], d), FAR) <= nearest[d]
     return None if known == 0 else round(at_nearest / known, 4)
+
+
+def changed_residents(plan: Plan, data: Input) -> set[int]:
+    """Residents holding assigned bookings whose placements differ from them."""
+    now: dict[int, set[tuple[int, int]]] = {}
+    for p in plan.placements:
+        now.setdefault(p.resident_id, set()).add((p.slot_id, p.dose))
+    return {
+        rid
+        for rid, held in data.held.items()
+        if now.get(rid, set()) != {(h.slot_id, h.dose) for h in held}
+    }
 
 
 def build_report(plan: Plan, data: Input) -> AssignmentReport:
@@ -98,4 +115,6 @@ def build_report(plan: Plan, data: Input) -> AssignmentReport:
         open_slots=sum(1 for s in data.slots if s.free > 0),
         free_seats=sum(s.free for s in data.slots),
         digest=plan.digest(),
+        moved=sum(1 for rid in changed_residents(plan, data) if rid not in plan.unplaced),
+        unseated=sum(1 for rid in data.held if rid in plan.unplaced),
     )

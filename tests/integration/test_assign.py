@@ -188,7 +188,7 @@ async def test_cli_assigns_then_prints_notices_whose_qr_reads_back(
     assert (dry["assigned"], dry["committed"]) == (3, False)
     code = await _cli("--db", db_url, "assign", "--commit", "--expect", dry["digest"])
     assert code == 0
-    assert "3 bookings written" in capsys.readouterr().out
+    assert "3 bookings written, 0 cancelled" in capsys.readouterr().out
     out = tmp_path / "notices.pdf"
     code = await _cli("--db", db_url, "notices", str(out), "--call-center", "0773-99-0000")
     assert code == 0
@@ -212,3 +212,33 @@ async def test_cli_assigns_then_prints_notices_whose_qr_reads_back(
     utf8 = (tmp_path / "notices.utf8.csv").read_bytes()
     assert utf8.startswith(b"\xef\xbb\xbf")
     assert "溝尻会場" in utf8.decode("utf-8-sig")
+
+
+async def test_assigned_residents_move_only_when_asked(sessions, city) -> None:
+    async with sessions() as s:
+        await run_assignment(s, RULES, commit=True)
+        await s.commit()
+        rider = (await bookings_of(s, city["rider"]))[0]
+        earlier = await add_slot(s, city["hama"], -1, 2)  # nearer in time, same venue
+        await s.commit()
+    async with sessions() as s:
+        assert (await run_assignment(s, RULES)).candidates == 0  # not asked: nobody moves
+        dry = await run_assignment(s, RULES, move_assigned=True)
+        assert (dry.candidates, dry.moved, dry.unseated) == (3, 2, 0)
+        done = await run_assignment(s, RULES, commit=True, expect=dry.digest, move_assigned=True)
+        await s.commit()
+    assert (done.bookings_cancelled, done.bookings_written) == (2, 2)
+    async with sessions() as s:
+        for key in ("husband", "wife"):
+            both = await bookings_of(s, city[key])
+            assert {(b.slot_id, b.status) for b in both} == {
+                (city["hama1"], "cancelled"),
+                (earlier, "booked"),
+            }
+        assert await bookings_of(s, city["rider"]) == [rider]  # unchanged: not rewritten
+        assert await s.scalar(select(Slot.booked).where(Slot.id == city["hama1"])) == 0
+        assert await s.scalar(select(Slot.booked).where(Slot.id == earlier)) == 2
+        assert (await slot_support(s, city["mizo1"])).transport_booked == 1
+        reasons = [e.details.get("reason") for e in await audit_entries(s, limit=10)
+                   if e.action == "booking.cancel"]  # fmt: skip
+        assert reasons == ["reassigned", "reassigned"]
