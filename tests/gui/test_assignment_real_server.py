@@ -122,11 +122,9 @@ def test_supervisor_runs_a_dry_run_then_commits_it(qtbot, client, real, monkeypa
 def test_operator_records_that_a_resident_cannot_come_that_day(qtbot, client, real):
     assert real.call(real.assign()).assigned == 2
     log_in(qtbot, client, real, "op1")
-    real.call(real.ring("1001"))
-    qtbot.waitUntil(lambda: client.pop.pop is not None and bool(client.pop.rows), timeout=10000)
-    qtbot.keyClick(client.window.pop.tree, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: client.booking.existing is not None, timeout=10000)
     first = real.seed["residents"][0]
+    client.window.pop.confirmed.emit(first)  # the resident found (by name, number or postcard)
+    qtbot.waitUntil(lambda: client.booking.existing is not None, timeout=10000)
     assert client.booking.resident_id == first
     client.window.show_tab(1)
     form = client.window.booking
