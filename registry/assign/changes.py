@@ -79,7 +79,7 @@ async def suggest_slots(
 ) -> tuple[SlotOffer, ...]:
     """Open slots the resident could take, best first by the assignment's rules."""
     after = after or dt.datetime.now(dt.UTC)
-    data = await load_input(session, after=after)
+    data = await load_input(session, after=after, resident_id=resident_id)
     person = next((p for p in data.people if p.resident_id == resident_id), None)
     if person is None:  # not waiting (booked, or no wish recorded): no needs known but the address
         person = Person(resident_id, None, None, None)

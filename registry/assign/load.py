@@ -256,8 +256,10 @@ async def load_input(
     after: dt.datetime,
     until: dt.datetime | None = None,
     move_assigned: bool = False,
+    resident_id: int | None = None,
 ) -> Input:
-    """Everything the solver needs, as of now (the caller's transaction)."""
+    """Everything the solver needs, as of now (the caller's transaction); with
+    ``resident_id`` only that resident among the people (for one resident's offers)."""
     distances = await load_distances(session)
     districts = Districts({d for _, d in distances})
     transport, wheelchair = await _help_needed(session)
@@ -265,9 +267,10 @@ async def load_input(
     people: list[Person] = []
     no_district = 0
     held = await _held(session, after) if move_assigned else {}
-    for rid, hid, birth, address, hh_address, mobility in (
-        await session.execute(waiting_residents(after if move_assigned else None))
-    ).all():
+    who = waiting_residents(after if move_assigned else None)
+    if resident_id is not None:
+        who = who.where(Resident.id == resident_id)
+    for rid, hid, birth, address, hh_address, mobility in (await session.execute(who)).all():
         district = districts.of(address or hh_address or "")
         no_district += district is None
         people.append(
