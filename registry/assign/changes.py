@@ -157,7 +157,7 @@ async def next_waiting(
 ) -> Waiting | None:
     """The waiting resident the assignment would seat first in ``slot_id`` (None: nobody fits,
     or the slot has no free seat)."""
-    data = await load_input(session, after=dt.datetime.now(dt.UTC))
+    data = await load_input(session, after=dt.datetime.now(dt.UTC), slot_id=slot_id)
     slot = next((s for s in data.slots if s.slot_id == slot_id), None)
     if slot is None:
         raise NotFound(

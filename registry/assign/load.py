@@ -180,9 +180,13 @@ async def _away_days(session: AsyncSession) -> dict[int, frozenset[dt.date]]:
 
 
 async def load_slots(
-    session: AsyncSession, after: dt.datetime, until: dt.datetime | None = None
+    session: AsyncSession,
+    after: dt.datetime,
+    until: dt.datetime | None = None,
+    slot_id: int | None = None,
 ) -> list[OpenSlot]:
-    """Slots of active venues starting after ``after`` (before ``until``), by id."""
+    """Slots of active venues starting after ``after`` (before ``until``; only ``slot_id``),
+    by id."""
     stmt = (
         select(
             Slot.id,
@@ -201,6 +205,8 @@ async def load_slots(
     )
     if until is not None:
         stmt = stmt.where(Slot.starts_at < until)
+    if slot_id is not None:
+        stmt = stmt.where(Slot.id == slot_id)
     out = []
     for sid, vid, start, cap, booked, seats, taken, wheel in (await session.execute(stmt)).all():
         start = as_utc(start)
@@ -257,9 +263,11 @@ async def load_input(
     until: dt.datetime | None = None,
     move_assigned: bool = False,
     resident_id: int | None = None,
+    slot_id: int | None = None,
 ) -> Input:
     """Everything the solver needs, as of now (the caller's transaction); with
-    ``resident_id`` only that resident among the people (for one resident's offers)."""
+    ``resident_id`` only that resident among the people (for one resident's offers), with
+    ``slot_id`` only that slot (for the next resident waiting for it)."""
     distances = await load_distances(session)
     districts = Districts({d for _, d in distances})
     transport, wheelchair = await _help_needed(session)
@@ -284,7 +292,7 @@ async def load_input(
                 unavailable=away.get(rid, frozenset()),
             )
         )
-    slots = await load_slots(session, after, until)
+    slots = await load_slots(session, after, until, slot_id)
     if held:
         waiting = {p.resident_id for p in people}
         held = {rid: h for rid, h in held.items() if rid in waiting}  # want it still
