@@ -1038,6 +1038,15 @@ class AssignmentRequest:
 
 
 @dataclass(frozen=True)
+class NoticePrintRequest:
+    """POST /api/assignments/notices: the appointment notices (指定通知) of the active
+    assigned bookings as a PDF; ``day``: only that day's appointments."""
+
+    day: IsoDate | None = spec(None, max_length=10)
+    layout: str = spec("hagaki", max_length=10, choices=POSTCARD_LAYOUTS)
+
+
+@dataclass(frozen=True)
 class AssignmentDayVenue:
     day: IsoDate  # the local day (Asia/Tokyo)
     venue_id: int

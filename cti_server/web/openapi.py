@@ -205,6 +205,14 @@ OPERATIONS: tuple[Operation, ...] = (
               "resident booked twice (409, nothing written). With `expect` (the dry run's "
               "digest) a plan that came out differently is refused (409, details.plan_changed). "
               "Audited (booking.create per booking, assignment.commit)."),
+    Operation("post", "/api/assignments/notices",
+              "Print the appointment notices (指定通知) as a PDF download", MANAGERS,
+              {200: "application/pdf"}, P.NoticePrintRequest, errors=(400, 401, 403, 503),
+              description="One postcard per active assigned booking (first dose, not started): "
+              "date, time, venue and address, second dose, pickup, what to bring, the call "
+              "center (settings call_center_number, call_center_hours), the QR and digits. At "
+              "most 5000 per download (`cti-registry notices` for larger runs). Audited "
+              "(notice.print). 503 paper_unavailable without the paper extra."),
     Operation("post", "/api/bookings/{booking_id}/cannot-come",
               "The resident cannot come on their booking's day", STAFF, {200: P.CannotCome},
               P.CannotComeRequest, errors=(400, 401, 403, 404, 409),

@@ -9,6 +9,7 @@ resident's name is a view of their record: audited (resident.view).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import zoneinfo
 from typing import Any
@@ -18,8 +19,9 @@ from aiohttp import web
 from cti_server import protocol
 from cti_server.web.auth import MANAGERS, STAFF, principal
 from cti_server.web.errors import BadRequest
-from cti_server.web.keys import SESSIONS, SETTINGS
+from cti_server.web.keys import ENGINE, SESSIONS, SETTINGS
 from cti_server.web.payloads import answer, of_view
+from cti_server.web.rest_postcards import MAX_PRINT, _paper
 from cti_server.web.slots import publish_changes
 from cti_server.web.validate import json_body, path_int, read_as
 from registry.assign.changes import cannot_come, next_waiting, suggest_slots
@@ -128,8 +130,39 @@ async def slot_next_waiting(request: web.Request) -> web.Response:
     return answer(protocol.NextWaiting(slot_id=slot_id, resident=resident))
 
 
+async def print_notices(request: web.Request) -> web.Response:
+    """POST /api/assignments/notices {day?, layout}: the notices as a PDF download."""
+    _paper()
+    from registry.paper.notices import Notice, NoticeSettings, notice_kind, notices
+    from registry.paper.printing import LAYOUTS, pdf_bytes
+
+    who = principal(request, *MANAGERS)
+    req = read_as(protocol.NoticePrintRequest, await json_body(request))
+    layout = next(x for x in LAYOUTS if x == req.layout)  # read_as checked the choice
+    day = dt.date.fromisoformat(req.day) if req.day else None
+    settings = request.app[SETTINGS]
+    kind = notice_kind(NoticeSettings(settings.call_center_number, settings.call_center_hours))
+    cards: list[Notice] = []
+    async for _rid, card in notices(request.app[ENGINE], day=day):
+        if len(cards) == MAX_PRINT:
+            raise BadRequest("day", f"more than {MAX_PRINT} notices: use `cti-registry notices` "
+                             "for larger runs")  # fmt: skip
+        cards.append(card)
+    pdf = await asyncio.to_thread(pdf_bytes, cards, layout=layout, kind=kind)
+    async with request.app[SESSIONS]() as session:
+        await audit(session, AuditAction.NOTICE_PRINT, operator_id=who.id,
+                    details={"day": req.day, "layout": layout, "notices": len(cards)})  # fmt: skip
+        await session.commit()
+    return web.Response(
+        body=pdf,
+        content_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="notices.pdf"'},
+    )
+
+
 def add_assignment_routes(app: web.Application) -> None:
     r = app.router
+    r.add_post("/api/assignments/notices", print_notices)
     r.add_post("/api/assignments/plan", plan_assignment)
     r.add_post("/api/assignments/commit", commit_assignment)
     r.add_post("/api/bookings/{booking_id}/cannot-come", booking_cannot_come)

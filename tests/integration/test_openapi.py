@@ -264,6 +264,9 @@ async def _walk_assignments(client, op, sv, resident, booking_id, slot_id) -> No
     await post("/api/assignments/commit", json={"expect": "0" * 16}, headers=sv)
     await post("/api/assignments/commit", json={**none, "expect": dry["digest"]}, headers=sv)
     await get(f"/api/residents/{resident}/slot-offers", headers=op)
+    pdf = await post("/api/assignments/notices", json={"layout": "a4x4"}, headers=sv)
+    assert pdf.content_type == "application/pdf", await pdf.text()
+    await post("/api/assignments/notices", json={"day": "soon"}, headers=sv)
     await post(f"/api/bookings/{booking_id}/cannot-come", json={}, headers=op)
     await post(f"/api/bookings/{booking_id}/cannot-come", json={}, headers=op)  # 409
 

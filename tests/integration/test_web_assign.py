@@ -52,6 +52,15 @@ async def test_dry_run_then_commit_with_the_digest(ctx, engine) -> None:
         commits = (await s.scalars(audited)).all()
     assert channels == ["assigned"] * 3
     assert commits == [2]
+    resp = await client.post("/api/assignments/notices", json={}, headers=op)
+    assert resp.status == 403
+    resp = await client.post("/api/assignments/notices", json={"layout": "a4x4"}, headers=sv)
+    assert resp.status == 200
+    assert resp.content_type == "application/pdf"
+    assert (await resp.read()).startswith(b"%PDF")
+    async with session_factory(engine)() as s:
+        printed = select(AuditEntry.details).where(AuditEntry.action == "notice.print")
+        assert [d["notices"] for d in (await s.scalars(printed)).all()] == [3]
 
 
 async def test_cannot_come_offers_and_next_waiting(ctx, engine) -> None:
