@@ -71,6 +71,8 @@ class Settings:
     log_level: str = "INFO"
     dispositions: str = ""  # wrap-up codes "code=日本語/English,..."; "" = the default list
     scan_dir: str = "var/scans"  # returned postcards: uploaded scans and their crops
+    call_center_number: str = "0773-66-1000"  # printed on the appointment notices
+    call_center_hours: str = "平日 9:00〜17:00"
     after_call_seconds: int = 30  # after-call work (後処理) after each answered call; 0: until 完了
     after_call_enabled: bool = True  # pause the operator in the queue during after-call work
     after_call_reason: str = "後処理"  # the QueuePause reason that marks after-call work

@@ -1170,3 +1170,131 @@ class Reception:
     now: IsoDateTime
     walk_ins: bool
     tally: VenueCheckins
+
+
+# --------------------------------------------------------------- designated appointments
+
+ASSIGN_PREFER = ("nearest", "earliest")  # nearest venue first, or earliest day first
+
+
+@dataclass(frozen=True)
+class AssignmentRequest:
+    """POST /api/assignments/plan (a dry run) and /api/assignments/commit: the rules.
+    Residents already booked are not moved unless ``move_assigned`` (then only bookings an
+    assignment made, in slots that have not started). ``bands``: age bands in priority order
+    (``85-,75-84,65-74,0-64``; empty: that default); ``as_of``: the day of the ages (default
+    today); ``until``: only slots starting before; ``expect``: commit only if the plan's
+    digest is this (the dry run's)."""
+
+    bands: str = spec("", max_length=200)
+    prefer: str = spec("nearest", max_length=10, choices=ASSIGN_PREFER)
+    second_dose_days: int | None = spec(None, minimum=1)
+    as_of: IsoDate | None = spec(None, max_length=10)
+    until: IsoDateTime | None = spec(None, max_length=40)
+    expect: str | None = spec(None, max_length=32)
+    move_assigned: bool = False  # also place again those an assignment booked (not started)
+
+
+@dataclass(frozen=True)
+class NoticePrintRequest:
+    """POST /api/assignments/notices: the appointment notices (指定通知) of the active
+    assigned bookings as a PDF; ``day``: only that day's appointments."""
+
+    day: IsoDate | None = spec(None, max_length=10)
+    layout: str = spec("hagaki", max_length=10, choices=POSTCARD_LAYOUTS)
+
+
+@dataclass(frozen=True)
+class AssignmentDayVenue:
+    day: IsoDate  # the local day (Asia/Tokyo)
+    venue_id: int
+    venue_name: str
+    residents: int  # first doses
+
+
+@dataclass(frozen=True)
+class AssignmentReport:
+    """What an assignment does (``committed`` false: nothing was written). Definitions in
+    ``registry/assign/report.py``; ``reasons``: not assigned by the first missing thing
+    (no_capacity, no_transport_seats, no_wheelchair_slot, no_second_dose_slot,
+    unavailable_days)."""
+
+    candidates: int
+    assigned: int
+    not_assigned: int
+    reasons: dict[str, int]
+    per_day_venue: tuple[AssignmentDayVenue, ...]
+    households: int
+    households_split: int
+    nearest_share: float | None
+    latest_date: IsoDate | None
+    second_doses: int
+    with_transport: int
+    no_district: int
+    open_slots: int
+    free_seats: int
+    digest: str
+    moved: int  # with move_assigned: residents given another slot
+    unseated: int  # with move_assigned: residents who lost their assigned slot
+    committed: bool
+    bookings_written: int
+    bookings_cancelled: int
+
+
+@dataclass(frozen=True)
+class SlotOffer:
+    """An open slot a resident could take, best first (nearest venue, then earliest)."""
+
+    slot_id: int
+    venue_id: int
+    venue_name: str
+    starts_at: IsoDateTime
+    free: int
+    transport_free: int
+    wheelchair: bool
+    distance_m: int | None
+
+
+@dataclass(frozen=True)
+class SlotOffers:
+    """GET /api/residents/{id}/slot-offers."""
+
+    offers: tuple[SlotOffer, ...]
+
+
+@dataclass(frozen=True)
+class CannotComeRequest:
+    """POST /api/bookings/{id}/cannot-come."""
+
+    call: str | None = spec(None, max_length=64)
+
+
+@dataclass(frozen=True)
+class CannotCome:
+    """The booking cancelled because the resident cannot come that day (kept: no later
+    assignment uses it), later assigned doses cancelled too, and slots to offer instead."""
+
+    booking: Booking
+    day: IsoDate
+    cancelled: tuple[int, ...]
+    suggestions: tuple[SlotOffer, ...]
+
+
+@dataclass(frozen=True)
+class WaitingResident:
+    resident_id: int
+    name: str
+    birth_date: IsoDate | None
+    band: int  # priority band, 0 first
+    district: str | None
+    transport: bool
+    wheelchair: bool
+
+
+@dataclass(frozen=True)
+class NextWaiting:
+    """GET /api/slots/{id}/next-waiting: who the assignment would seat first (null: nobody
+    waiting fits the slot)."""
+
+    slot_id: int
+    resident: WaitingResident | None

@@ -29,11 +29,15 @@ from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 
 from cti_server.protocol import (
+    AssignmentReport,
+    AssignmentRequest,
     Booking,
     BookingChange,
     BookingRequest,
     CallResident,
     CallResidentRequest,
+    CannotCome,
+    CannotComeRequest,
     CapacityChange,
     CurrentCalls,
     DeletedSlot,
@@ -55,6 +59,7 @@ from cti_server.protocol import (
     SearchResults,
     SlotInfo,
     SlotList,
+    SlotOffers,
     SlotsLaidOut,
     SlotsLayout,
     Venue,
@@ -167,6 +172,12 @@ def cancel_booking(booking_id: int, call: str | None) -> ApiCall[Booking]:
     return ApiCall("DELETE", f"/api/bookings/{booking_id}{_call_query(call)}", None, Booking)
 
 
+def booking_cannot_come(booking_id: int, call: str | None) -> ApiCall[CannotCome]:
+    """The resident cannot come on the booking's day: cancelled, the day kept, slots offered."""
+    body = request_body(CannotComeRequest(call))
+    return ApiCall("POST", f"/api/bookings/{booking_id}/cannot-come", body, CannotCome)
+
+
 def request_mobility(body: MobilityRequestBody) -> ApiCall[MobilityRequest]:
     return ApiCall("POST", "/api/mobility", request_body(body), MobilityRequest)
 
@@ -191,6 +202,7 @@ OUTBOX_ANSWERS: dict[str, type[Any]] = {
     "booking": Booking,
     "booking_change": Booking,
     "booking_cancel": Booking,
+    "booking_cannot_come": CannotCome,
     "mobility": MobilityRequest,
     "intent": Intent,
     "disposition": Disposition,
@@ -265,6 +277,20 @@ class Api:
 
     def delete_slot(self, slot_id: int, done: Done[DeletedSlot]) -> None:
         self.send(ApiCall("DELETE", f"/api/slots/{slot_id}", None, DeletedSlot), done)
+
+    # ---- designated appointments (the assignment: supervisors and admins)
+    def plan_assignment(self, body: AssignmentRequest, done: Done[AssignmentReport]) -> None:
+        """A dry run: what the assignment would do; nothing is written."""
+        path = "/api/assignments/plan"
+        self.send(ApiCall("POST", path, request_body(body), AssignmentReport), done)
+
+    def commit_assignment(self, body: AssignmentRequest, done: Done[AssignmentReport]) -> None:
+        """Write the assignment (``body.expect``: the dry run's digest)."""
+        path = "/api/assignments/commit"
+        self.send(ApiCall("POST", path, request_body(body), AssignmentReport), done)
+
+    def slot_offers(self, resident_id: int, done: Done[SlotOffers]) -> None:
+        self._get(f"/api/residents/{resident_id}/slot-offers", SlotOffers, done)
 
     # ---- the postcard review queue (supervisors and admins)
     def reviews(self, done: Done[ReviewList]) -> None:

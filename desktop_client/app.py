@@ -20,6 +20,7 @@ from cti_server.protocol import LoginResult
 from .admin import VenueAdminController
 from .agent_state import AgentStateController
 from .api import Reply
+from .assignment import AssignmentController
 from .call_header import CallHeaderController
 from .controller import Controller
 from .i18n import Translations
@@ -68,6 +69,7 @@ class Client:
     agent: AgentStateController | None = None  # the operator's own state (status bar)
     header: CallHeaderController | None = None  # the caller header band
     review: ReviewController | None = None  # はがき確認 (supervisors and admins)
+    assignment: AssignmentController | None = None  # 割り当て (supervisors and admins)
 
     def set_language(self, language: str) -> None:
         if self.translations.use(language):
@@ -142,6 +144,7 @@ def build(
         AgentStateController(link, window),
         CallHeaderController(link, window, pop, resident),
         ReviewController(link, window),
+        AssignmentController(link, window),
     )
     window.language_chosen.connect(client.set_language)
     return client

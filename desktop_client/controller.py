@@ -88,6 +88,7 @@ class Controller(Sender, QObject):
         window.booking.venue_day_chosen.connect(self.choose_venue_day)
         window.booking.submitted.connect(self.submit_booking)
         window.booking.cancel_requested.connect(self.cancel_booking)
+        window.booking.cannot_come_requested.connect(self.cannot_come)
         window.mobility.submitted.connect(self.submit_mobility)
         window.wrapup.submitted.connect(self.submit_wrapup)
 
@@ -254,6 +255,13 @@ class Controller(Sender, QObject):
             return
         call = self.booking.cancel_request()
         entry = self.outbox.add("booking_cancel", call.method, call.path, call.body)
+        self._submit(entry, self.booking)
+
+    def cannot_come(self) -> None:
+        if self.booking.existing is None:
+            return
+        call = self.booking.cannot_come_request()
+        entry = self.outbox.add("booking_cannot_come", call.method, call.path, call.body)
         self._submit(entry, self.booking)
 
     def submit_mobility(self) -> None:

@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     board_shot(client, shot)
     venues_shot(client, shot)
     review_shot(client, shot)
+    assignment_shot(client, shot)
     return 0
 
 
@@ -193,6 +194,36 @@ def review_shot(client: Any, shot: Callable[[object, str], None]) -> None:
         ctl.view.set_image("card", scan.read_bytes())
     client.window.show_review()
     shot(client.window, "review")
+
+
+def assignment_shot(client: Any, shot: Callable[[object, str], None]) -> None:
+    """割り当て as a supervisor sees it after a dry run (an invented report)."""
+    from cti_server.protocol import AssignmentDayVenue, AssignmentReport
+
+    ctl = client.assignment
+    ctl.role = "supervisor"
+    client.window.set_assignment_view(ctl.view)
+    day = dt.date.today() + dt.timedelta(days=1)
+    rows = tuple(
+        AssignmentDayVenue((day + dt.timedelta(days=d)).isoformat(), v, name, n)
+        for d in range(3)
+        for v, (name, n) in enumerate((("舞鶴市総合文化会館", 148), ("中総合会館", 160),
+                                       ("西駅交流センター", 131)), start=1)
+    )  # fmt: skip
+    report = AssignmentReport(
+        candidates=1391, assigned=sum(r.residents for r in rows), not_assigned=74,
+        reasons={"no_capacity": 61, "no_transport_seats": 13}, per_day_venue=rows,
+        households=402, households_split=9, nearest_share=0.912,
+        latest_date=(day + dt.timedelta(days=23)).isoformat(), second_doses=1317,
+        with_transport=118, no_district=3, open_slots=1344, free_seats=13440,
+        digest="3f9a6c0d1b2e4a57", moved=0, unseated=0, committed=False, bookings_written=0,
+        bookings_cancelled=0,
+    )  # fmt: skip
+    ctl.model.set_rules(prefer="nearest", second_dose_days=21, bands="")
+    ctl.view.second.setValue(21)
+    ctl.model.finish(report)
+    client.window.show_assignment()
+    shot(client.window, "assignment")
 
 
 def board_shot(client: Any, shot: Callable[[object, str], None]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from cti_server.protocol import Booking, ProtocolError, SlotInfo, from_dict
+from cti_server.protocol import Booking, CannotCome, ProtocolError, SlotInfo, from_dict
 
 from .api import OUTBOX_ANSWERS, ApiCall, Reply
 from .models.forms import CallRef
@@ -24,6 +24,7 @@ CODE_OF = {
     "booking": "booked",
     "booking_change": "changed",
     "booking_cancel": "cancelled",
+    "booking_cannot_come": "cancelled",
     "mobility": "mobility",
     "intent": "intent",
 }
@@ -118,7 +119,7 @@ class Sender:
             log.info("%s refused: %s %s", entry.kind, result.error, result.message)
             if form is not None:
                 form.set_status("refused", result.error, result.message)
-            refresh = result.error in ("slot_full", "slot_started")
+            refresh = result.error in ("slot_full", "slot_started", "no_transport_seat")
             if refresh and form is self.booking and self.booking.venue_id is not None:
                 self.choose_venue_day(self.booking.venue_id, self.booking.day)
             self.flush()  # fail the entries that waited for this one
@@ -132,6 +133,13 @@ class Sender:
             self._booked(entry, slot)
         elif form is self.booking and entry.kind == "booking_cancel":
             self.booking.existing = None
+        elif form is self.booking and entry.kind == "booking_cannot_come":
+            self.booking.existing = None
+            try:
+                told = from_dict(CannotCome, entry.result or {})
+            except ProtocolError:
+                told = None
+            self.booking.set_offers(list(told.suggestions) if told is not None else [])
         card = self.resident.card
         if card is not None and entry.kind not in ("disposition", "call_resident"):
             self.load_resident(card.resident_id)

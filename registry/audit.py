@@ -54,6 +54,9 @@ class AuditAction(StrEnum):
     CHECKIN_SCAN = "checkin.scan"  # a barcode scanned at a venue's reception, with its outcome
     CHECKIN_WALK_IN = "checkin.walk_in"  # a resident without a booking let in at the desk
     CHECKIN_EXPORT = "checkin.export"  # a venue day's list downloaded (names of everyone booked)
+    ASSIGNMENT_COMMIT = "assignment.commit"  # an assignment run written (its figures)
+    BOOKING_CANNOT_COME = "booking.cannot_come"  # cancelled: the resident cannot come that day
+    NOTICE_PRINT = "notice.print"  # appointment notices printed
 
     @classmethod
     def of(cls, stored: str) -> AuditAction | None:

@@ -31,9 +31,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit import AuditAction, audit
 from registry.changes import SlotsChanged, note
-from registry.errors import AlreadyBooked, Conflict, InvalidInput, NotFound, SlotFull, SlotStarted
+from registry.errors import (
+    AlreadyBooked,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    NoTransportSeat,
+    SlotFull,
+    SlotStarted,
+)
 from registry.idempotency import check_client_key
-from registry.models import Booking, Operator, Resident, Slot, Venue, utcnow
+from registry.models import Booking, Operator, Resident, Slot, SlotSupport, Venue, utcnow
 from registry.views import BookingView, as_utc, check_choice
 
 log = logging.getLogger(__name__)
@@ -197,6 +205,43 @@ async def _free_seat(session: AsyncSession, slot_id: int) -> None:
     )
 
 
+async def _check_transport(session: AsyncSession, slot_id: int) -> None:
+    """``NoTransportSeat`` before anything is written if the slot has no transport seat left."""
+    left = await session.scalar(
+        select(SlotSupport.transport_seats - SlotSupport.transport_booked).where(
+            SlotSupport.slot_id == slot_id
+        )
+    )
+    if not left or left <= 0:
+        raise NoTransportSeat(
+            f"slot {slot_id} has no transport seat left", details={"slot_id": slot_id}
+        )
+
+
+async def _take_transport(session: AsyncSession, slot_id: int) -> None:
+    taken = await session.scalar(
+        update(SlotSupport)
+        .where(
+            SlotSupport.slot_id == slot_id,
+            SlotSupport.transport_booked < SlotSupport.transport_seats,
+        )
+        .values(transport_booked=SlotSupport.transport_booked + 1)
+        .returning(SlotSupport.slot_id)
+    )
+    if taken is None:  # lost a race after the check; the caller rolls back
+        raise NoTransportSeat(
+            f"slot {slot_id} has no transport seat left", details={"slot_id": slot_id}
+        )
+
+
+async def _free_transport(session: AsyncSession, slot_id: int) -> None:
+    await session.execute(
+        update(SlotSupport)
+        .where(SlotSupport.slot_id == slot_id, SlotSupport.transport_booked > 0)
+        .values(transport_booked=SlotSupport.transport_booked - 1)
+    )
+
+
 async def _lock_in_order(session: AsyncSession, booking_id: int, slot_ids: tuple[int, int]) -> None:
     """Row locks (PostgreSQL) in one order, booking then slots by id: two moves never deadlock.
 
@@ -311,7 +356,12 @@ async def change_booking(
         return current
     await _bookable_slot(session, new_slot_id, "slot_id", at)
     await _lock_in_order(session, booking_id, (current.slot_id, new_slot_id))
+    rides = bool(await session.scalar(select(Booking.transport).where(Booking.id == booking_id)))
+    if rides:  # a booking with a transport seat moves only to a slot with one free
+        await _check_transport(session, new_slot_id)
     await _take_seat(session, new_slot_id)  # SlotFull here: nothing written yet
+    if rides:
+        await _take_transport(session, new_slot_id)
     moved = await session.scalar(
         update(Booking)
         .where(
@@ -325,6 +375,8 @@ async def change_booking(
     if moved is None:  # changed or cancelled concurrently; caller rolls back
         raise Conflict("the booking was changed meanwhile", details={"booking_id": booking_id})
     await _free_seat(session, current.slot_id)
+    if rides:
+        await _free_transport(session, current.slot_id)
     await audit(
         session,
         AuditAction.BOOKING_CHANGE,
@@ -346,13 +398,15 @@ async def cancel_booking(
     call_linkedid: str | None = None,
 ) -> BookingView:
     """Cancel and free the seat. Cancelling a cancelled booking returns it unchanged."""
-    slot_id = await session.scalar(
-        update(Booking)
-        .where(Booking.id == booking_id, Booking.status == "booked")
-        .values(status="cancelled", updated_at=utcnow())
-        .returning(Booking.slot_id)
-    )
-    if slot_id is None:
+    freed = (
+        await session.execute(
+            update(Booking)
+            .where(Booking.id == booking_id, Booking.status == "booked")
+            .values(status="cancelled", updated_at=utcnow())
+            .returning(Booking.slot_id, Booking.transport)
+        )
+    ).one_or_none()
+    if freed is None:
         current = await get_booking(session, booking_id)  # NotFound
         if current.status == "cancelled":
             return current
@@ -360,7 +414,10 @@ async def cancel_booking(
             f"booking {booking_id} is {current.status} and cannot be cancelled",
             details={"booking_id": booking_id, "status": current.status},
         )
+    slot_id, rides = freed
     await _free_seat(session, slot_id)
+    if rides:
+        await _free_transport(session, slot_id)
     view = await get_booking(session, booking_id)
     await audit(
         session,

@@ -360,6 +360,9 @@ def build_parser() -> argparse.ArgumentParser:
     from registry.paper.commands import add_paper_commands
 
     add_paper_commands(subs, _sub)
+    from registry.assign.commands import add_assign_commands
+
+    add_assign_commands(subs, _sub)
     return parser
 
 

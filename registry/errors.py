@@ -12,6 +12,7 @@ Hierarchy::
     ├── Conflict                  "conflict"         the request clashes with the stored state
     │   ├── SlotFull              "slot_full"        no seat left in the slot (DB-enforced)
     │   ├── SlotStarted           "slot_started"     the slot has already started (or is past)
+    │   ├── NoTransportSeat       "no_transport_seat" no transport seat left (DB-enforced)
     │   └── AlreadyBooked         "already_booked"   one active booking per resident and dose
     ├── AuthFailed                "auth_failed"      unknown user or wrong password (same message)
     │   └── AccountLocked         "account_locked"   too many failures; ``.until`` (UTC)
@@ -63,6 +64,10 @@ class SlotFull(Conflict):
 
 class SlotStarted(Conflict):
     error_id: ClassVar[str] = "slot_started"
+
+
+class NoTransportSeat(Conflict):
+    error_id: ClassVar[str] = "no_transport_seat"
 
 
 class AlreadyBooked(Conflict):

@@ -164,6 +164,8 @@ class Booking(Base):
     checked_in_at: Mapped[dt.datetime | None]
     checked_in_desk: Mapped[str | None] = mapped_column(String(64))
     checked_in_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    # Holds one of the slot's transport seats (``SlotSupport.transport_booked``; migration 0006).
+    transport: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class CheckinScan(Base):
@@ -184,6 +186,54 @@ class CheckinScan(Base):
     scanned_at: Mapped[dt.datetime]
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SlotSupport(Base):
+    """What a slot offers residents who need help (移動支援): transport seats (counted like
+    capacity, the database keeps ``transport_booked <= transport_seats``) and wheelchair access.
+    No row: no transport, no wheelchair access."""
+
+    __tablename__ = "slot_support"
+    __table_args__ = (
+        CheckConstraint(
+            "transport_booked >= 0 AND transport_booked <= transport_seats", name="within_seats"
+        ),
+        CheckConstraint("pickup_minutes >= 0", name="pickup_non_negative"),
+    )
+
+    slot_id: Mapped[int] = mapped_column(
+        ForeignKey("slots.id", ondelete="CASCADE"), primary_key=True
+    )
+    transport_seats: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    transport_booked: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    wheelchair: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # the pickup is this many minutes before the slot starts
+    pickup_minutes: Mapped[int] = mapped_column(Integer, default=45, server_default=text("45"))
+
+
+class VenueDistance(Base):
+    """How far a venue is from a district (町字), in metres: nearest venue first."""
+
+    __tablename__ = "venue_distances"
+    __table_args__ = (CheckConstraint("distance_m >= 0", name="non_negative"),)
+
+    venue_id: Mapped[int] = mapped_column(
+        ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True
+    )
+    district: Mapped[str] = mapped_column(String(64), primary_key=True)
+    distance_m: Mapped[int] = mapped_column(Integer)
+
+
+class UnavailableDay(Base):
+    """A day a resident said they cannot come (an assignment never puts them on it)."""
+
+    __tablename__ = "unavailable_days"
+
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class MobilityRequest(Base):

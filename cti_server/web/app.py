@@ -47,6 +47,7 @@ from cti_server.web.keys import (
 )
 from cti_server.web.openapi import document as openapi_document
 from cti_server.web.resident_app import add_resident_routes
+from cti_server.web.rest_assign import add_assignment_routes
 from cti_server.web.rest_postcards import add_postcard_routes
 from cti_server.web.rest_reception import add_reception_routes
 from cti_server.web.ws import ws_handler
@@ -98,6 +99,9 @@ def app_of(server: Server, load_name_index: bool = True) -> web.Application:
     add_postcard_routes(app)  # printing, scan upload and the review queue of postcards
     add_resident_routes(app)  # the residents' page /r/ (HTML, no token of ours)
     add_reception_routes(app)  # the venue reception page, check-ins, its tally and list
+    add_assignment_routes(
+        app
+    )  # designated appointments: dry run, commit, the call center's changes
     return app
 
 

@@ -195,6 +195,43 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("post", "/api/postcards/reviews/{review_id}/reject", "Reject an item (no intent)",
               MANAGERS, {200: P.ReviewItem}, P.ReviewRejection, errors=(400, 401, 403, 404, 409),
               description="Audited (review.reject). 409 when the item is no longer open."),
+    Operation("post", "/api/assignments/plan",
+              "Dry run of an assignment of dates, times and venues (nothing written)", MANAGERS,
+              {200: P.AssignmentReport}, P.AssignmentRequest, errors=(400, 401, 403),
+              description="Residents whose latest intent wants the vaccination and who hold no "
+              "booking, placed by priority (age bands), households together, transport seats "
+              "and wheelchair access, nearest venue first; `digest` fingerprints the plan."),
+    Operation("post", "/api/assignments/commit",
+              "Write an assignment: bookings with channel assigned", MANAGERS,
+              {200: P.AssignmentReport}, P.AssignmentRequest, errors=(400, 401, 403, 409),
+              description="One transaction; the database refuses an overfilled slot or a "
+              "resident booked twice (409, nothing written). With `expect` (the dry run's "
+              "digest) a plan that came out differently is refused (409, details.plan_changed). "
+              "Audited (booking.create per booking, assignment.commit)."),
+    Operation("post", "/api/assignments/notices",
+              "Print the appointment notices (指定通知) as a PDF download", MANAGERS,
+              {200: "application/pdf"}, P.NoticePrintRequest, errors=(400, 401, 403, 503),
+              description="One postcard per active assigned booking (first dose, not started): "
+              "date, time, venue and address, second dose, pickup, what to bring, the call "
+              "center (settings call_center_number, call_center_hours), the QR and digits. At "
+              "most 5000 per download (`cti-registry notices` for larger runs). Audited "
+              "(notice.print). 503 paper_unavailable without the paper extra."),
+    Operation("post", "/api/bookings/{booking_id}/cannot-come",
+              "The resident cannot come on their booking's day", STAFF, {200: P.CannotCome},
+              P.CannotComeRequest, errors=(400, 401, 403, 404, 409),
+              description="Cancels the booking and the later doses the assignment gave, frees "
+              "the seats (and transport seats), keeps the day so no later assignment uses it, "
+              "and suggests open slots. Audited (booking.cancel, booking.cannot_come)."),
+    Operation("get", "/api/residents/{resident_id}/slot-offers",
+              "Open slots a resident could take, best first", STAFF, {200: P.SlotOffers},
+              errors=(401, 403),
+              description="Nearest venue first, then earliest; only slots with the transport "
+              "seat or wheelchair access the resident needs, not on their days away."),
+    Operation("get", "/api/slots/{slot_id}/next-waiting",
+              "The waiting resident the assignment would seat first in a slot", STAFF,
+              {200: P.NextWaiting}, params=(CALL,), errors=(401, 403, 404),
+              description="For a freed seat: the highest-priority resident still waiting who "
+              "fits the slot (null if nobody). Audited (resident.view)."),
     Operation("get", "/api/openapi.json", "This document", "none",
               {200: "application/json"}),
     Operation("get", "/healthz", "Health: AMI connected and database reachable", "none",

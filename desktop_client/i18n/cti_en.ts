@@ -41,6 +41,101 @@
     </message>
 </context>
 <context>
+    <name>AssignmentView</name>
+    <message>
+        <source>優先</source>
+        <translation>Priority</translation>
+    </message>
+    <message>
+        <source>2回目（日後、0: なし）</source>
+        <translation>Second dose (days later, 0: none)</translation>
+    </message>
+    <message>
+        <source>年齢区分（優先順）</source>
+        <translation>Age bands (in priority order)</translation>
+    </message>
+    <message>
+        <source>割り当て済みの人も組み直す（始まっていない枠のみ）</source>
+        <translation>Also re-plan residents already assigned (slots not started)</translation>
+    </message>
+    <message>
+        <source>試算</source>
+        <translation>Dry run</translation>
+    </message>
+    <message>
+        <source>確定して予約を作成</source>
+        <translation>Commit and create the bookings</translation>
+    </message>
+    <message>
+        <source>日付</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>会場</source>
+        <translation>Venue</translation>
+    </message>
+    <message>
+        <source>人数</source>
+        <translation>Residents</translation>
+    </message>
+    <message>
+        <source>割り当ての確定</source>
+        <translation>Commit the assignment</translation>
+    </message>
+    <message>
+        <source>{n} 人に接種日時と会場を割り当て、予約を作成します。よろしいですか？</source>
+        <translation>Give {n} residents a date, time and venue and create their bookings?</translation>
+    </message>
+    <message>
+        <source>試算すると、書き込む前に結果を確認できます。</source>
+        <translation>A dry run shows the result before anything is written.</translation>
+    </message>
+    <message>
+        <source>対象 {c} 人: 割り当て {a} 人、割り当てできない {n} 人</source>
+        <translation>{c} residents: {a} assigned, {n} not assigned</translation>
+    </message>
+    <message>
+        <source>&#x3000;・{reason}: {n} 人</source>
+        <translation>  - {reason}: {n}</translation>
+    </message>
+    <message>
+        <source>世帯（2人以上）{h}、別々の枠になった世帯 {s}</source>
+        <translation>Households of two or more: {h}; split across slots: {s}</translation>
+    </message>
+    <message>
+        <source>最寄りの会場: {share}&#x3000;最も遅い日: {latest}</source>
+        <translation>At their nearest venue: {share}; latest date: {latest}</translation>
+    </message>
+    <message>
+        <source>2回目 {d} 件、送迎あり {t} 人</source>
+        <translation>Second doses: {d}; with transport: {t}</translation>
+    </message>
+    <message>
+        <source>別の枠へ移る {m} 人、枠がなくなる {u} 人</source>
+        <translation>Moved to another slot: {m}; left without a slot: {u}</translation>
+    </message>
+    <message>
+        <source>計算中…</source>
+        <translation>Working…</translation>
+    </message>
+    <message>
+        <source>サーバーに接続できません。</source>
+        <translation>Cannot reach the server.</translation>
+    </message>
+    <message>
+        <source>試算の後に台帳が変わりました。もう一度試算してください。</source>
+        <translation>The ledger changed after the dry run. Run the dry run again.</translation>
+    </message>
+    <message>
+        <source>試算です（まだ書き込んでいません）。</source>
+        <translation>Dry run (nothing written yet).</translation>
+    </message>
+    <message>
+        <source>{n} 件の予約を作成しました。</source>
+        <translation>{n} bookings created.</translation>
+    </message>
+</context>
+<context>
     <name>BoardCharts</name>
     <message>
         <source>待ち呼数（区間最大）</source>
@@ -157,6 +252,10 @@
         <translation>Cancel booking</translation>
     </message>
     <message>
+        <source>この日は来られない</source>
+        <translation>Cannot come that day</translation>
+    </message>
+    <message>
         <source>現在の予約: {venue} {when}（#{id}）</source>
         <translation>Current booking: {venue} {when} (#{id})</translation>
     </message>
@@ -173,8 +272,24 @@
         <translation>Book</translation>
     </message>
     <message>
+        <source>予約を取り消しました。</source>
+        <translation>Booking cancelled.</translation>
+    </message>
+    <message>
+        <source>予約を取り消しました。この日には今後割り当てません。</source>
+        <translation>Booking cancelled. This day will not be assigned to them again.</translation>
+    </message>
+    <message>
         <source>予約を受け付けました。</source>
         <translation>Booking accepted.</translation>
+    </message>
+    <message>
+        <source>空きのある候補（近い会場から）:</source>
+        <translation>Open slots (nearest venue first):</translation>
+    </message>
+    <message>
+        <source>・{when} {venue}（残り {free}）</source>
+        <translation>- {when} {venue} ({free} left)</translation>
     </message>
 </context>
 <context>
@@ -362,6 +477,10 @@
     <message>
         <source>はがき確認</source>
         <translation>Postcard review</translation>
+    </message>
+    <message>
+        <source>割り当て</source>
+        <translation>Assignment</translation>
     </message>
     <message>
         <source>表示(&amp;V)</source>
@@ -1017,6 +1136,37 @@
     </message>
 </context>
 <context>
+    <name>assignment</name>
+    <message>
+        <source>空きがない</source>
+        <translation>no capacity left</translation>
+    </message>
+    <message>
+        <source>送迎の席がない</source>
+        <translation>no transport seats left</translation>
+    </message>
+    <message>
+        <source>車いす対応の枠がない</source>
+        <translation>no slot with wheelchair access</translation>
+    </message>
+    <message>
+        <source>2回目の枠がない</source>
+        <translation>no second-dose slot</translation>
+    </message>
+    <message>
+        <source>来場できない日ばかり</source>
+        <translation>only on days they cannot come</translation>
+    </message>
+    <message>
+        <source>近い会場を優先</source>
+        <translation>Nearest venue first</translation>
+    </message>
+    <message>
+        <source>早い日を優先</source>
+        <translation>Earliest day first</translation>
+    </message>
+</context>
+<context>
     <name>board</name>
     <message>
         <source>非通知</source>
@@ -1649,6 +1799,10 @@
         <translation>This person already has a booking. Change it instead.</translation>
     </message>
     <message>
+        <source>この枠には送迎の空きがありません。送迎のある別の枠を選んでください。</source>
+        <translation>This slot has no transport seat left. Choose another slot with transport.</translation>
+    </message>
+    <message>
         <source>見つかりません。</source>
         <translation>Not found.</translation>
     </message>
@@ -1751,6 +1905,10 @@
     <message>
         <source>接種希望</source>
         <translation>Wants vaccination</translation>
+    </message>
+    <message>
+        <source>年齢区分</source>
+        <translation>Age bands</translation>
     </message>
     <message>
         <source>定員は予約済みの {booked} 人より少なくできません。</source>
@@ -2026,6 +2184,10 @@
         <translation>Postcard review (supervisors and admins)</translation>
     </message>
     <message>
+        <source>割り当て（スーパーバイザー・管理者）</source>
+        <translation>Assignment (supervisors and admins)</translation>
+    </message>
+    <message>
         <source>はがき確認: 修正を反映して確定 / 却下</source>
         <translation>Postcard review: accept with the corrections / reject</translation>
     </message>
@@ -2064,6 +2226,10 @@
     <message>
         <source>予約を取り消す</source>
         <translation>Cancel booking</translation>
+    </message>
+    <message>
+        <source>予約: この日は来られない（取消して候補を表示）</source>
+        <translation>Booking: cannot come that day (cancel and show open slots)</translation>
     </message>
     <message>
         <source>検索を閉じて候補に戻る</source>

@@ -22,9 +22,11 @@ from cti_server.protocol import (
     BookingChange,
     BookingRequest,
     CallerInfo,
+    CannotCome,
     MobilityRequest,
     MobilityRequestBody,
     SlotInfo,
+    SlotOffer,
 )
 
 from .. import api
@@ -158,18 +160,22 @@ class BookingFormModel(SlotChoice):
         self.existing: BookingLine | None = None
         self.last_booking_id: int | None = None
         self.now: Callable[[], dt.datetime] = _utcnow  # replaceable clock (tests)
+        self.last_action = ""  # book / change / cancel / cannot_come: what "done" is about
+        self.offers: list[SlotOffer] = []  # slots to offer after "cannot come that day"
 
     def start(self, card: ResidentCard, linkedid: CallRef | str | None) -> None:
         self.resident_id = card.resident_id
         self.bind(card, linkedid)
         self.existing = card.active_booking()
         self.last_booking_id = self.existing.booking_id if self.existing else None
+        self.last_action, self.offers = "", []
         self.set_status("")
 
     def disarm(self) -> None:
         """A new call: no one to book for until a resident is confirmed."""
         self.resident_id, self.existing, self.last_booking_id = None, None, None
         self.slot_id = None
+        self.last_action, self.offers = "", []
         self.bind(None, None)
         self.set_status("")
 
@@ -211,8 +217,10 @@ class BookingFormModel(SlotChoice):
         if self.slot_id is None or self.resident_id is None:
             raise ValueError("no slot selected")
         if self.existing is not None:
+            self.last_action = "change"
             change = BookingChange(slot_id=self.slot_id, call=self.linkedid or None)
             return api.change_booking(self.existing.booking_id, change)
+        self.last_action = "book"
         return api.book_slot(
             BookingRequest(
                 resident_id=self.resident_id,
@@ -225,7 +233,19 @@ class BookingFormModel(SlotChoice):
     def cancel_request(self) -> ApiCall[Booking]:
         if self.existing is None:
             raise ValueError("no booking to cancel")
+        self.last_action = "cancel"
         return api.cancel_booking(self.existing.booking_id, self.linkedid)
+
+    def cannot_come_request(self) -> ApiCall[CannotCome]:
+        """The resident cannot come on the booking's day: cancel it, keep the day, offer slots."""
+        if self.existing is None:
+            raise ValueError("no booking")
+        self.last_action = "cannot_come"
+        return api.booking_cannot_come(self.existing.booking_id, self.linkedid)
+
+    def set_offers(self, offers: list[SlotOffer]) -> None:
+        self.offers = list(offers)
+        self.changed()
 
 
 class MobilityFormModel(FormState):

@@ -9,6 +9,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -28,6 +29,7 @@ class BookingView(FormView, QWidget):
     venue_day_chosen = Signal(int, object)  # venue_id, datetime.date
     submitted = Signal()
     cancel_requested = Signal()
+    cannot_come_requested = Signal()
 
     def __init__(self, model: BookingFormModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,6 +41,9 @@ class BookingView(FormView, QWidget):
         self.existing.setWordWrap(True)
         self._add_submit()
         self.cancel = QPushButton(self)
+        self.cannot_come = QPushButton(self)
+        self.offers = QLabel(self)
+        self.offers.setWordWrap(True)
         self._labels = {k: QLabel(self) for k in ("venue", "day")}
         form = QFormLayout()
         form.addRow(self._labels["venue"], self.venue)
@@ -46,16 +51,22 @@ class BookingView(FormView, QWidget):
         layout = QVBoxLayout(self)
         if self.subject_bar is not None:
             layout.addWidget(self.subject_bar)
-        layout.addWidget(self.existing)
+        top = QHBoxLayout()
+        top.addWidget(self.existing, 1)
+        top.addWidget(self.cannot_come)
+        layout.addLayout(top)
         layout.addLayout(form)
         layout.addWidget(self.slots, 1)
+        layout.addWidget(self.offers)
         self._place_submit(layout, self.cancel)
         self.venue.activated.connect(self._chosen)
         self.day.activated.connect(self._chosen)
         self.slots.itemActivated.connect(lambda _item: self._submit())
         self.cancel.clicked.connect(self.cancel_requested.emit)
+        self.cannot_come.clicked.connect(self.cannot_come_requested.emit)
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
         QShortcut(QKeySequence(keys.CANCEL_BOOKING), self, self.cancel_requested.emit, context=ctx)
+        QShortcut(QKeySequence(keys.CANNOT_COME), self, self._cannot_come, context=ctx)
         model.subscribe(self.refresh)
         self.retranslate()
 
@@ -64,7 +75,12 @@ class BookingView(FormView, QWidget):
         self._labels["day"].setText(self.tr("日付"))
         self.slots.retranslate()
         self.cancel.setText(keys.with_key(self.tr("予約を取り消す"), keys.CANCEL_BOOKING))
+        self.cannot_come.setText(keys.with_key(self.tr("この日は来られない"), keys.CANNOT_COME))
         self.refresh()
+
+    def _cannot_come(self) -> None:
+        if self.cannot_come.isEnabled():
+            self.cannot_come_requested.emit()
 
     def refresh(self) -> None:
         m = self.model
@@ -82,11 +98,33 @@ class BookingView(FormView, QWidget):
             self.existing.setText(self.tr("予約はまだありません"))
         label = self.tr("予約を変更する") if m.existing is not None else self.tr("予約する")
         self.submit.setText(keys.with_key(label, keys.SUBMIT))
-        self._show_state(self.tr("予約を受け付けました。"))
+        self._show_state(self._done_text())
         self.cancel.setEnabled(m.existing is not None and not m.locked())
+        self.cannot_come.setEnabled(m.existing is not None and not m.locked())
+        self.offers.setText(self._offers_text())
+        self.offers.setVisible(bool(m.offers))
         armed = m.resident_id is not None and not m.locked()
         for widget in (self.venue, self.day, self.slots):
             widget.setEnabled(armed)
+
+    def _done_text(self) -> str:
+        return {
+            "cancel": self.tr("予約を取り消しました。"),
+            "cannot_come": self.tr("予約を取り消しました。この日には今後割り当てません。"),
+        }.get(self.model.last_action, self.tr("予約を受け付けました。"))
+
+    def _offers_text(self) -> str:
+        offers = self.model.offers
+        if not offers:
+            return ""
+        lines = [self.tr("空きのある候補（近い会場から）:")]
+        for o in offers[:5]:
+            lines.append(
+                self.tr("・{when} {venue}（残り {free}）").format(
+                    when=when_text(o.starts_at), venue=o.venue_name, free=o.free
+                )
+            )
+        return "\n".join(lines)
 
     def _fill_choices(self) -> None:
         m = self.model

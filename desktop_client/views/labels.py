@@ -221,6 +221,9 @@ def error_text(error: str, message: str = "") -> str:
             "labels", "この枠はすでに始まっています。別の枠を選んでください。"
         ),
         "already_booked": translate("labels", "この方はすでに予約があります。変更してください。"),
+        "no_transport_seat": translate(
+            "labels", "この枠には送迎の空きがありません。送迎のある別の枠を選んでください。"
+        ),
         "not_found": translate("labels", "見つかりません。"),
         "unauthorized": translate("labels", "ログインし直してください。"),
         "auth_failed": translate("labels", "ユーザー名またはパスワードが違います。"),
@@ -269,6 +272,7 @@ def field_text(field: str) -> str:
         "wants_vaccination": translate("labels", "接種希望"),
         "needs_mobility": translate("labels", "移動支援"),
         "notes": translate("labels", "メモ"),
+        "bands": translate("labels", "年齢区分"),
     }.get(field, field)
 
 

@@ -82,6 +82,7 @@ class MainWindow(Retranslating, QMainWindow):
         self.board: QWidget | None = None
         self.venues: QWidget | None = None
         self.review: QWidget | None = None
+        self.assignment: QWidget | None = None
         self.setCentralWidget(self.sections)
         self.connection = QLabel(self)
         self.pending = QLabel(self)
@@ -126,6 +127,9 @@ class MainWindow(Retranslating, QMainWindow):
         self.review_action = QAction(self, shortcut=QKeySequence(keys.REVIEW), visible=False)
         self.review_action.triggered.connect(self.show_review)
         self.view_menu.addAction(self.review_action)
+        self.assignment_action = QAction(self, shortcut=QKeySequence(keys.ASSIGN), visible=False)
+        self.assignment_action.triggered.connect(self.show_assignment)
+        self.view_menu.addAction(self.assignment_action)
         self.help_menu = bar.addMenu("")
         self.help_action = QAction(self, shortcut=QKeySequence(keys.HELP))
         self.help_action.triggered.connect(self.show_shortcuts)
@@ -152,6 +156,11 @@ class MainWindow(Retranslating, QMainWindow):
                 self.sections.indexOf(self.review), self.tr("はがき確認") + f" ({keys.REVIEW})"
             )
         self.review_action.setText(self.tr("はがき確認"))
+        if self.assignment is not None:
+            self.sections.setTabText(
+                self.sections.indexOf(self.assignment), self.tr("割り当て") + f" ({keys.ASSIGN})"
+            )
+        self.assignment_action.setText(self.tr("割り当て"))
         self.board_action.setText(self.tr("監視ボード"))
         self.venues_action.setText(self.tr("会場・枠"))
         self.view_menu.setTitle(self.tr("表示(&V)"))
@@ -189,6 +198,17 @@ class MainWindow(Retranslating, QMainWindow):
         old, self.review = self.review, view
         if view is not old:
             self._swap_fixed_section(old, view, self.review_action)
+
+    def set_assignment_view(self, view: QWidget | None) -> None:
+        """The 割り当て section for supervisors and admins (None removes it); never closable."""
+        old, self.assignment = self.assignment, view
+        if view is not old:
+            self._swap_fixed_section(old, view, self.assignment_action)
+
+    def show_assignment(self) -> None:
+        if self.assignment is not None:
+            self.sections.setCurrentWidget(self.assignment)
+            self.assignment.setFocus()
 
     def _swap_fixed_section(
         self, old: QWidget | None, new: QWidget | None, action: QAction

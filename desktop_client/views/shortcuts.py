@@ -15,6 +15,7 @@ WRAPUP = "F7"
 BOARD = "F8"  # supervisors and admins only
 VENUES = "F9"  # 会場・枠, supervisors and admins only
 REVIEW = "F10"  # はがき確認, supervisors and admins only
+ASSIGN = "Ctrl+F10"  # 割り当て, supervisors and admins only
 PAUSE_AGENT = "Ctrl+P"  # board: pause the selected operator
 RESUME_AGENT = "Ctrl+Shift+P"  # board: resume the selected operator
 BARCODE = "Ctrl+B"  # はがき番号 field of the search
@@ -29,6 +30,7 @@ UPLOAD_SCANS = "Ctrl+O"  # はがき確認: upload returned postcards' scans
 HELP = "F1"
 SUBMIT = "Ctrl+Return"
 CANCEL_BOOKING = "Ctrl+Shift+Delete"
+CANNOT_COME = "Ctrl+Shift+U"  # booking: the resident cannot come that day
 PAUSE = "F11"  # 休止 with a reason
 READY = "F12"  # 受付可 / 後処理を完了
 
@@ -45,6 +47,7 @@ TABLE: tuple[tuple[str, str], ...] = (
     ("F8", QT_TRANSLATE_NOOP("shortcuts", "監視ボード（スーパーバイザー）")),
     ("F9", QT_TRANSLATE_NOOP("shortcuts", "会場・枠の管理（スーパーバイザー・管理者）")),
     ("F10", QT_TRANSLATE_NOOP("shortcuts", "はがき確認（スーパーバイザー・管理者）")),
+    ("Ctrl+F10", QT_TRANSLATE_NOOP("shortcuts", "割り当て（スーパーバイザー・管理者）")),
     (
         "Ctrl+Enter / Ctrl+R",
         QT_TRANSLATE_NOOP("shortcuts", "はがき確認: 修正を反映して確定 / 却下"),
@@ -64,6 +67,10 @@ TABLE: tuple[tuple[str, str], ...] = (
     ("Ctrl+R", QT_TRANSLATE_NOOP("shortcuts", "再読み込み（会場・枠）")),
     ("Ctrl+Enter", QT_TRANSLATE_NOOP("shortcuts", "表示中の用紙を送信")),
     ("Ctrl+Shift+Delete", QT_TRANSLATE_NOOP("shortcuts", "予約を取り消す")),
+    (
+        "Ctrl+Shift+U",
+        QT_TRANSLATE_NOOP("shortcuts", "予約: この日は来られない（取消して候補を表示）"),
+    ),
     ("Esc", QT_TRANSLATE_NOOP("shortcuts", "検索を閉じて候補に戻る")),
     ("F11", QT_TRANSLATE_NOOP("shortcuts", "休止する（理由を選ぶ）")),
     ("F12", QT_TRANSLATE_NOOP("shortcuts", "受付可にする / 後処理を完了")),

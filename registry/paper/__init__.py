@@ -1,4 +1,5 @@
-"""Paper channel of the intent campaign: postcards printed, returned scans read back.
+"""Paper channel of the campaign: intent postcards printed, returned scans read back, and the
+appointment notices (指定通知, ``notices``) printed with the same code.
 
 Holds the answer-side template (``layout``), PDF printing (``printing``, ``select``), reading of
 scans (``scans``, ``reader``, ``pipeline``), the pure answer rules shared by scans and AI-OCR CSV

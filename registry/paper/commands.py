@@ -1,4 +1,5 @@
-"""``cti-registry postcards | read-postcards | import-ocr | fill-postcards``: the paper commands.
+"""``cti-registry postcards | read-postcards | import-ocr | fill-postcards | notices``: the paper
+commands.
 
 Imported by ``registry.cli`` to build its parser; the heavy libraries are imported only when a
 command runs, so the rest of the command line works without the ``paper`` extra.
@@ -48,6 +49,32 @@ async def cmd_postcards(args: argparse.Namespace, engine: AsyncEngine) -> int:
         )
     note = f", {report.replaced} characters written as 〓 in CP932" if report.replaced else ""
     print(f"{report.postcards} postcards: {', '.join(report.files)}")
+    print(f"mail-merge CSV: {', '.join(report.csv_files)}{note}")
+    return 0
+
+
+async def cmd_notices(args: argparse.Namespace, engine: AsyncEngine) -> int:
+    from registry.audit import AuditAction, audit
+    from registry.paper.notices import NoticeSettings, print_notices
+
+    settings = NoticeSettings(
+        call_center=args.call_center or os.environ.get("CTI_CALL_CENTER_NUMBER") or
+        NoticeSettings.call_center,
+        hours=args.hours or os.environ.get("CTI_CALL_CENTER_HOURS") or NoticeSettings.hours,
+    )  # fmt: skip
+    with _bar("notices") as bar:
+        report = await print_notices(
+            engine, args.out, settings=settings, layout=args.layout, per_file=args.per_file,
+            progress=bar.update, day=args.day, person_no=args.resident,
+        )  # fmt: skip
+    async with session_factory(engine)() as session:
+        await audit(session, AuditAction.NOTICE_PRINT, operator_id=None,
+                    details={"notices": report.notices, "files": list(report.files),
+                             "day": args.day and args.day.isoformat(),
+                             "resident": bool(args.resident)})  # fmt: skip
+        await session.commit()
+    note = f", {report.replaced} characters written as 〓 in CP932" if report.replaced else ""
+    print(f"{report.notices} notices: {', '.join(report.files)}")
     print(f"mail-merge CSV: {', '.join(report.csv_files)}{note}")
     return 0
 
@@ -117,6 +144,16 @@ def add_paper_commands(subs: Any, sub: Any) -> None:
     p.add_argument("--layout", choices=("hagaki", "a4x4"), default="hagaki")
     p.add_argument("--as-of", type=_date, help="date for age bands (default: today, Asia/Tokyo)")
     p.add_argument("--per-file", type=int, default=5000, help="postcards per PDF file")
+    p = sub(
+        subs, "notices", cmd_notices, "print appointment notices (指定通知; PDF + mail-merge CSV)"
+    )
+    p.add_argument("out", metavar="OUT.pdf")
+    p.add_argument("--day", type=_date, help="only appointments on this day (Asia/Tokyo)")
+    p.add_argument("--resident", metavar="PERSON_NO", help="only this resident")
+    p.add_argument("--layout", choices=("hagaki", "a4x4"), default="hagaki")
+    p.add_argument("--per-file", type=int, default=5000, help="notices per PDF file")
+    p.add_argument("--call-center", help="number printed ($CTI_CALL_CENTER_NUMBER)")
+    p.add_argument("--hours", help="its hours ($CTI_CALL_CENTER_HOURS)")
     p = sub(subs, "read-postcards", cmd_read, "read returned postcard scans into the ledger")
     p.add_argument("paths", nargs="+", metavar="DIR|FILE")
     p.add_argument("--scan-dir", help=f"where crops are kept ($CTI_SCAN_DIR, {DEFAULT_SCAN_DIR})")

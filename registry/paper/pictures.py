@@ -1,9 +1,11 @@
 """Pictures of a printed postcard for the documentation: ``python -m registry.paper.pictures DIR``
-writes postcard-address.png, postcard-answer.png (150 dpi), postcard-a4-sheet.png and
-postcard-scan.png (a filled-in answer side as a scanner sees it, with a folded corner)."""
+writes postcard-address.png, postcard-answer.png (150 dpi), postcard-a4-sheet.png,
+postcard-scan.png (a filled-in answer side as a scanner sees it, with a folded corner) and
+notice.png (the back of an appointment notice with a second dose and a pickup, 150 dpi)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import sys
 from collections.abc import Sequence
@@ -13,9 +15,16 @@ import cv2
 
 from registry.normalize.barcode import make_barcode
 from registry.paper import synth
+from registry.paper.notices import LOCAL_TZ, Notice, NoticeSettings, notice_kind
 from registry.paper.printing import Postcard, pdf_bytes
 
 SAMPLE = Postcard(make_barcode(12345), "舞鶴 花子", "京都府舞鶴市字北吸1044番地の3")
+_AT = dt.datetime(2026, 12, 7, 10, 0, tzinfo=LOCAL_TZ)
+NOTICE = Notice(
+    SAMPLE.barcode, SAMPLE.name, SAMPLE.address, "舞鶴市総合文化会館", "京都府舞鶴市字浜2021",
+    _AT, _AT + dt.timedelta(minutes=30), _AT + dt.timedelta(days=21),
+    _AT - dt.timedelta(minutes=45), SAMPLE.address,
+)  # fmt: skip
 ANSWERS = {"wants_vaccination": "yes", "mobility": "pickup", "time_of_day": "am"}
 
 
@@ -29,7 +38,9 @@ def write_pictures(folder: Path) -> list[Path]:
     how = synth.Scanning(angle=-3.5, noise=6, jpeg_quality=70, fold="bl")
     scan = synth.scan(filled, 200, how, rng)
     sheet = next(synth.render_pages(pdf_bytes([SAMPLE] * 4, layout="a4x4"), 60))
+    notice = list(synth.render_pages(pdf_bytes([NOTICE], kind=notice_kind(NoticeSettings())), 150))
     out = {
+        "notice.png": notice[1],
         "postcard-address.png": address,
         "postcard-answer.png": answer,
         "postcard-a4-sheet.png": sheet,

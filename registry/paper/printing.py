@@ -1,9 +1,11 @@
 """Postcards as a print-ready PDF (reportlab): はがき pages or A4 sheets of four with crop marks.
 
-Each postcard is an address side (name and address; no ledger number) and an answer side (the
-``layout`` template: corner marks, questions with tick boxes, a free-text field, the barcode as a
-QR code and as digits). The fixed part of the answer side is one PDF form drawn once per file, so
-a page costs little; pages are written as they come, and ``PostcardWriter`` starts a new file every
+Each postcard is an address side (name and address; no ledger number) and a back side: for the
+intent postcard (``INTENT``) the answer side (the ``layout`` template: corner marks, questions
+with tick boxes, a free-text field, the barcode as a QR code and as digits); other kinds of card
+(``CardKind``: the appointment notices of ``notices``) bring their own. The fixed part of the
+back side is one PDF form drawn once per file, so a page costs little; pages are written as they
+come, and ``PostcardWriter`` starts a new file every
 ``per_file`` postcards, so memory stays bounded for any batch (reportlab keeps a file's pages
 until it is saved). Fonts are reportlab's built-in CID fonts (no font files).
 """
@@ -12,11 +14,11 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 
 import segno
 from reportlab import rl_config
@@ -112,11 +114,12 @@ def draw_template(c: Canvas) -> None:
     _rect(c, L.NOTE_BOX)
 
 
-def _draw_qr(c: Canvas, barcode: str) -> None:
+def draw_qr(c: Canvas, barcode: str, box: tuple[float, float, float, float] = L.QR_BOX) -> None:
+    """The barcode as a QR code filling ``box`` (mm from the card's top-left, quiet zone in)."""
     qr = segno.make(barcode, error="h", micro=False, boost_error=False, mask=QR_MASK)
     rows = [list(r) for r in qr.matrix]
     n = len(rows) + 4  # 2-module quiet zone on each side
-    x0, y0, w, _ = L.QR_BOX
+    x0, y0, w, _ = box
     m = w / n
     path = c.beginPath()
     for j, row in enumerate(rows):
@@ -136,13 +139,13 @@ def _draw_qr(c: Canvas, barcode: str) -> None:
 
 def draw_answer_side(c: Canvas, card: Postcard) -> None:
     c.doForm(_FORM)
-    _draw_qr(c, card.barcode)
+    draw_qr(c, card.barcode)
     c.setFont("Courier-Bold", 9)
     cx, base = L.DIGITS_AT
     c.drawCentredString(cx * mm, _y(base), L.format_digits(card.barcode))
 
 
-def _wrap(text: str, width: int) -> Iterator[str]:
+def wrap(text: str, width: int) -> Iterator[str]:
     while text:
         yield text[:width]
         text = text[width:]
@@ -160,20 +163,21 @@ def _postal_frame(c: Canvas) -> None:
         _rect(c, (44.6 + 7.0 * k + (1.5 if k > 2 else 0), 12, 5.7, 8))
 
 
-def draw_address_side(c: Canvas, card: Postcard, sender: str) -> None:
+INTENT_FOOTER = "新型コロナワクチン接種 意向確認はがき（裏面にご記入のうえご返送ください）"
+
+
+def draw_address_side(c: Canvas, card: Any, sender: str, footer: str = INTENT_FOOTER) -> None:
+    """Name and address (``card.name``, ``card.address``), the postal frame, a line on what the
+    card is, and the sender."""
     c.setFillGray(0)
     _postal_frame(c)
     c.setFont(MINCHO, 11)
-    for i, line in enumerate(_wrap(card.address, 22)):
+    for i, line in enumerate(wrap(card.address, 22)):
         c.drawString(14 * mm, _y(34 + 6 * i), line)
     c.setFont(MINCHO, 18)
     c.drawString(20 * mm, _y(70), f"{card.name}　様")
     c.setFont(GOTHIC, 7)
-    c.drawString(
-        10 * mm,
-        _y(128),
-        "新型コロナワクチン接種 意向確認はがき（裏面にご記入のうえご返送ください）",
-    )
+    c.drawString(10 * mm, _y(128), footer)
     c.setFont(GOTHIC, 8)
     c.drawString(10 * mm, _y(136), sender)
 
@@ -191,6 +195,25 @@ def _crop_marks(c: Canvas) -> None:
         c.line(x * mm, (L.A4_H - A4_MARGIN_Y) * mm, x * mm, L.A4_H * mm)
 
 
+@dataclass(frozen=True)
+class CardKind:
+    """What a kind of postcard prints: the PDF title, the address side's footer line, the fixed
+    part of the back side (drawn once per file as a form) and the back side of one card."""
+
+    title: str
+    footer: str
+    template: Callable[[Canvas], None]
+    back: Callable[[Canvas, Any], None]
+
+
+INTENT = CardKind("意向確認はがき", INTENT_FOOTER, draw_template, draw_answer_side)
+
+
+def draw_form(c: Canvas) -> None:
+    """Place the back side's fixed part (the form of the file being written)."""
+    c.doForm(_FORM)
+
+
 class PostcardWriter:
     """Write postcards to ``path`` (``OUT.pdf``; ``OUT-002.pdf``... after ``per_file`` cards).
 
@@ -205,17 +228,18 @@ class PostcardWriter:
         layout: Layout = "hagaki",
         sender: str = DEFAULT_SENDER,
         per_file: int = 5000,
+        kind: CardKind = INTENT,
     ) -> None:
         if layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}")
         _fonts()
-        self.base, self.layout, self.sender = Path(path), layout, sender
+        self.base, self.layout, self.sender, self.kind = Path(path), layout, sender, kind
         self.per_file = max(4, per_file - per_file % 4) if layout == "a4x4" else max(1, per_file)
         self.files: list[Path] = []
         self.count = 0
         self._canvas: Canvas | None = None
         self._in_file = 0
-        self._sheet: list[Postcard] = []
+        self._sheet: list[Any] = []
 
     def __enter__(self) -> PostcardWriter:
         return self
@@ -245,9 +269,9 @@ class PostcardWriter:
             size = (L.CARD_W * mm, L.CARD_H * mm) if self.layout == "hagaki" else (
                 L.A4_W * mm, L.A4_H * mm)  # fmt: skip
             c = Canvas(str(path), pagesize=size, pageCompression=1, invariant=1)
-            c.setTitle("意向確認はがき")
+            c.setTitle(self.kind.title)
             c.beginForm(_FORM, lowerx=0, lowery=0, upperx=L.CARD_W * mm, uppery=L.CARD_H * mm)
-            draw_template(c)
+            self.kind.template(c)
             c.endForm()
             self._canvas, self._in_file = c, 0
             self.files.append(path)
@@ -259,12 +283,13 @@ class PostcardWriter:
             log.info("postcard file %s written", self.files[-1])
             self._canvas = None
 
-    def add(self, card: Postcard) -> None:
+    def add(self, card: Any) -> None:
+        """Print one card (a ``Postcard``, or what the writer's ``kind`` prints)."""
         if self.layout == "hagaki":
             c = self._open()
-            draw_address_side(c, card, self.sender)
+            draw_address_side(c, card, self.sender, self.kind.footer)
             c.showPage()
-            draw_answer_side(c, card)
+            self.kind.back(c, card)
             c.showPage()
             self._in_file += 1
         else:
@@ -280,12 +305,15 @@ class PostcardWriter:
         _crop_marks(c)
         for k, card in enumerate(self._sheet):
             self._at(
-                c, k, mirror=False, draw=lambda cv, cd=card: draw_address_side(cv, cd, self.sender)
+                c,
+                k,
+                mirror=False,
+                draw=lambda cv, cd=card: draw_address_side(cv, cd, self.sender, self.kind.footer),
             )
         c.showPage()
         _crop_marks(c)
         for k, card in enumerate(self._sheet):
-            self._at(c, k, mirror=True, draw=lambda cv, cd=card: draw_answer_side(cv, cd))
+            self._at(c, k, mirror=True, draw=lambda cv, cd=card: self.kind.back(cv, cd))
         c.showPage()
         self._in_file += len(self._sheet)
         self._sheet = []
@@ -311,13 +339,19 @@ class PostcardWriter:
 
 
 def pdf_bytes(
-    cards: Iterable[Postcard], *, layout: Layout = "hagaki", sender: str = DEFAULT_SENDER
+    cards: Iterable[Any],
+    *,
+    layout: Layout = "hagaki",
+    sender: str = DEFAULT_SENDER,
+    kind: CardKind = INTENT,
 ) -> bytes:
     """A small batch of postcards as one PDF in memory (for a download)."""
     cards = list(cards)
     with tempfile.TemporaryDirectory(prefix="postcards-") as tmp:
         path = Path(tmp) / "postcards.pdf"
-        with PostcardWriter(path, layout=layout, sender=sender, per_file=len(cards) + 4) as w:
+        with PostcardWriter(
+            path, layout=layout, sender=sender, per_file=len(cards) + 4, kind=kind
+        ) as w:
             for card in cards:
                 w.add(card)
         return path.read_bytes()

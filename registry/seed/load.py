@@ -27,7 +27,7 @@ from registry.ledger.bulk import Bulk, fetch_raw, large_sqlite_cache
 from registry.models import Base
 from registry.normalize.names import kana_key, name_key
 from registry.normalize.phone import normalize_ledger_phone, plain_japanese_number
-from registry.seed.city import generate_ledger
+from registry.seed.city import _city_data, generate_ledger
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +194,18 @@ VENUES = (
     ("西駅交流センター", "京都府舞鶴市字伊佐津213-6"),
     ("東体育館", "京都府舞鶴市字溝尻"),
 )
+# demo support: the town each venue stands in (for the fake distance table), wheelchair access,
+# and the transport seats of each of its morning slots (9:00-10:30)
+VENUE_TOWNS = ("浜", "南田辺", "伊佐津", "溝尻")
+VENUE_WHEELCHAIR = (True, True, False, True)
+MORNING_TRANSPORT_SEATS = 4
+
+
+def demo_distances(towns: list[str], venue_town: str) -> dict[str, int]:
+    """Fake metres from each town to a venue: towns lie on a line in the order of the city data
+    (about 800 m apart), which is enough for "nearest venue first" to mean something."""
+    at = towns.index(venue_town) if venue_town in towns else 0
+    return {t: 300 + 800 * abs(i - at) for i, t in enumerate(towns)}
 
 
 async def _venues(conn: AsyncConnection, days: int = 14, capacity: int = 10) -> tuple[int, int]:
@@ -203,11 +215,15 @@ async def _venues(conn: AsyncConnection, days: int = 14, capacity: int = 10) -> 
     tokyo = ZoneInfo("Asia/Tokyo")
     today = dt.datetime.now(tokyo).date()
     made = slots = 0
-    for name, address in VENUES:
+    towns = _city_data()["towns"]
+    for (name, address), town, wheel in zip(VENUES, VENUE_TOWNS, VENUE_WHEELCHAIR, strict=True):
         if name in existing:
             continue
         vid = (await conn.execute(insert(v).values(name=name, address=address, active=True)
                                   .returning(v.c.id))).scalar_one()  # fmt: skip
+        await conn.execute(insert(T["venue_distances"]), [
+            {"venue_id": vid, "district": d, "distance_m": m}
+            for d, m in demo_distances(towns, town).items()])  # fmt: skip
         rows = []
         for d in range(days):
             day = today + dt.timedelta(days=d)
@@ -216,7 +232,15 @@ async def _venues(conn: AsyncConnection, days: int = 14, capacity: int = 10) -> 
                 rows.append({"venue_id": vid, "starts_at": begin.astimezone(dt.UTC),
                              "ends_at": (begin + dt.timedelta(minutes=30)).astimezone(dt.UTC),
                              "capacity": capacity, "booked": 0})  # fmt: skip
-        await conn.execute(insert(s), rows)
+        ids = (
+            await conn.execute(
+                insert(s).returning(s.c.id, s.c.starts_at, sort_by_parameter_order=True), rows
+            )
+        ).all()
+        await conn.execute(insert(T["slot_support"]), [
+            {"slot_id": sid, "wheelchair": wheel, "pickup_minutes": 45,
+             "transport_seats": MORNING_TRANSPORT_SEATS
+             if k % 16 < 4 else 0} for k, (sid, _) in enumerate(ids)])  # fmt: skip
         made, slots = made + 1, slots + len(rows)
     return made, slots
 

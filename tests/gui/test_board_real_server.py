@@ -100,7 +100,7 @@ def test_supervisor_gets_the_live_board_and_pauses_an_agent(qtbot, client, sim, 
     qtbot.waitUntil(lambda: client.board.subscribed, timeout=10000)
     window = client.window
     assert window.board is client.board.view
-    assert window.sections.count() == 4  # calls, board, venues and slots, postcard review
+    assert window.sections.count() == 5  # calls, board, venues and slots, postcards, assignment
     assert window.sections.tabText(1) == "監視ボード (F8)"
     assert window.sections.currentWidget() is window.board  # a supervisor lands on the board
     assert window.board_action.isVisible()

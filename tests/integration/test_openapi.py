@@ -191,6 +191,8 @@ async def _walk(app, client, op, sv, a, b) -> None:
     ).json()
     await patch(f"/api/mobility/{mobility['request_id']}", json={"status": "done"}, headers=op)
     await post(f"/api/residents/{a}/intents", json={"wants_vaccination": True}, headers=op)
+    await post(f"/api/residents/{b}/intents", json={"wants_vaccination": True}, headers=op)
+    await _walk_assignments(client, op, sv, b, booking["booking_id"], other)
     call = new_linkedid()
     ws = await client.ws_connect("/ws", headers=op)
     app[SERVICE].on_event(incoming(call, "0773621234"))
@@ -283,6 +285,25 @@ async def _walk_postcards(client, op, sv, residents) -> None:
     await get("/api/postcards/reviews?status=rejected", headers=sv)
 
 
+async def _walk_assignments(client, op, sv, resident, booking_id, slot_id) -> None:
+    """Designated appointments: dry run, commit, offers, next waiting, cannot come."""
+    get, post = client.get, client.post
+    await post("/api/assignments/plan", json={"bands": "x"}, headers=sv)
+    await get(f"/api/slots/{slot_id}/next-waiting", headers=op)
+    await get("/api/slots/999999/next-waiting", headers=op)
+    await post("/api/assignments/plan", json={}, headers=sv)
+    none = {"until": "2000-01-01T00:00:00Z"}  # the slots stay unbooked for the later routes
+    dry = await (await post("/api/assignments/plan", json=none, headers=sv)).json()
+    await post("/api/assignments/commit", json={"expect": "0" * 16}, headers=sv)
+    await post("/api/assignments/commit", json={**none, "expect": dry["digest"]}, headers=sv)
+    await get(f"/api/residents/{resident}/slot-offers", headers=op)
+    pdf = await post("/api/assignments/notices", json={"layout": "a4x4"}, headers=sv)
+    assert pdf.content_type == "application/pdf", await pdf.text()
+    await post("/api/assignments/notices", json={"day": "soon"}, headers=sv)
+    await post(f"/api/bookings/{booking_id}/cannot-come", json={}, headers=op)
+    await post(f"/api/bookings/{booking_id}/cannot-come", json={}, headers=op)  # 409
+
+
 async def test_real_answers_of_every_route_match_the_document(recorded):
     for method, path, status, body in recorded.seen:
         jsonschema.validate(body, schema_for(method, path, status))
@@ -338,7 +359,9 @@ async def test_every_time_on_the_wire_has_an_offset_and_is_utc(recorded):
             parsed = dt.datetime.fromisoformat(value)
             assert parsed.utcoffset() == dt.timedelta(0), (path, value)
             seen += 1
-    card = next(b for _, p, s, b in recorded.seen if p.startswith("/api/residents/{") and s == 200)
+    card = next(
+        b for _, p, s, b in recorded.seen if p == "/api/residents/{resident_id}" and s == 200
+    )
     (booking,) = card["bookings"]
     assert booking["starts_at"] == "2031-05-12T01:30:00+00:00"  # the 10:30 slot in Tokyo
     assert seen > 20
