@@ -1,7 +1,7 @@
 """returned postcards: scans (or AI-OCR rows) as read, and the review queue
 
 Revision ID: 0005
-Revises: 0003 (to become 0004 when merged after the auth migration)
+Revises: 0004
 Create Date: 2026-12-04
 """
 from alembic import op
