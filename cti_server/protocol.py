@@ -1012,3 +1012,96 @@ class ReviewRejection:
     """POST /api/postcards/reviews/{id}/reject."""
 
     comment: str = spec("", max_length=2000)
+
+
+# ---- the callback worklist (折り返しリスト) -------------------------------------------------
+
+WORK_REASONS = ("slot_changed", "no_show", "web_request", "callback_requested", "abandoned")
+WORK_OUTCOMES = ("reached", "no_answer", "wrong_number", "call_later")
+WORK_STATES = ("open", "claimed", "done", "exhausted")
+
+
+@dataclass(frozen=True)
+class WorkAttempt:
+    at: IsoDateTime
+    operator_id: int | None
+    outcome: str  # reached / no_answer / wrong_number / call_later
+    call_later_at: IsoDateTime | None
+    call_linkedid: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One callback: who (resident and/or number), why (``reason``; ``detail`` names the
+    conflicts: booking, slot, venue, call), what to offer (``proposed_slot_id``), and so far."""
+
+    item_id: int
+    reason: str  # one of WORK_REASONS
+    resident_id: int | None
+    resident_name: str
+    phone: str | None  # E.164
+    detail: dict[str, Any]
+    proposed_slot_id: int | None
+    priority: int  # higher is called first
+    attempts: int
+    next_attempt_at: IsoDateTime | None  # not before (None: now)
+    state: str  # one of WORK_STATES
+    outcome: str  # the last recorded, or ""
+    claimed_by: int | None
+    claim_until: IsoDateTime | None
+    created_at: IsoDateTime
+    history: tuple[WorkAttempt, ...] = ()
+
+
+@dataclass(frozen=True)
+class WorklistSummary:
+    """Size and age of the worklist (the supervisors' board)."""
+
+    open: int  # waiting, due or not
+    due: int  # waiting and due now
+    claimed: int  # held by an operator now
+    oldest_created_at: IsoDateTime | None  # the oldest waiting item
+
+
+@dataclass(frozen=True)
+class WorklistPage:
+    """GET /api/worklist: items in calling order, and the summary."""
+
+    items: tuple[WorkItem, ...]
+    summary: WorklistSummary
+
+
+@dataclass(frozen=True)
+class WorkClaimed:
+    """POST /api/worklist/claim: the item taken, or null when nothing is due."""
+
+    item: WorkItem | None
+
+
+@dataclass(frozen=True)
+class WorkOutcomeRequest:
+    """POST /api/worklist/{item_id}/outcome. ``call_later_at`` (with its offset) is required
+    for ``call_later``; ``call_linkedid`` ties the outcome to the call made."""
+
+    outcome: str = spec(choices=WORK_OUTCOMES)
+    call_later_at: IsoDateTime | None = None
+    call_linkedid: str | None = spec(None, max_length=64)
+    note: str = spec("", max_length=2000)
+
+
+@dataclass(frozen=True)
+class WorkPriorityChange:
+    """PATCH /api/worklist/{item_id} (supervisors): higher is called first."""
+
+    priority: int = spec(minimum=-1000)
+
+
+@dataclass(frozen=True)
+class DialStarted:
+    """POST /api/worklist/{item_id}/dial: the PBX rings the operator's phone, then calls
+    ``number``; the call (``linkedid``) pops on the operator's client as an incoming one."""
+
+    linkedid: str
+    number: str
+    item: WorkItem

@@ -45,7 +45,7 @@ def on_caller_identified(t: Tracker, e: ev.CallerIdentified, out: ChangeSet) -> 
     if call is None:
         caller = Caller(e.number, e.name, e.presentation, e.withheld)
         t.put_call(Call(e.linkedid, CallState.NEW, caller, e.at), e.at, out)
-    else:
+    elif call.direction != "outbound":  # a dialled call's legs carry the city's own caller ID
         t.put_call(_with_caller(call, e), e.at, out)
 
 

@@ -47,6 +47,7 @@ from cti_server.web.keys import (
 )
 from cti_server.web.openapi import document as openapi_document
 from cti_server.web.rest_postcards import add_postcard_routes
+from cti_server.web.rest_worklist import add_worklist_routes
 from cti_server.web.ws import ws_handler
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,8 @@ def app_of(server: Server, load_name_index: bool = True) -> web.Application:
     add_routes(app)
     add_board_routes(app)  # the /wallboard page and its files
     add_postcard_routes(app)  # printing, scan upload and the review queue of postcards
+    if server.callbacks is not None:
+        add_worklist_routes(app, server.callbacks)  # the callback worklist, click-to-dial
     return app
 
 

@@ -192,6 +192,38 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("post", "/api/postcards/reviews/{review_id}/reject", "Reject an item (no intent)",
               MANAGERS, {200: P.ReviewItem}, P.ReviewRejection, errors=(400, 401, 403, 404, 409),
               description="Audited (review.reject). 409 when the item is no longer open."),
+    Operation("get", "/api/worklist", "The callback worklist (折り返しリスト) in calling order",
+              STAFF, {200: P.WorklistPage}, errors=(400, 401, 403),
+              params=(Param("state", "query", "open (default: waiting, lapsed claims "
+                            "included), claimed, done or exhausted"),
+                      Param("due", "query", "1: only items due now"),
+                      Param("limit", "query", "1..500, default 100", "integer")),
+              description="Priority first, then due time, then age; with the summary the "
+              "board shows (size, due, claimed, oldest)."),
+    Operation("post", "/api/worklist/claim", "Take the next due item", STAFF,
+              {200: P.WorkClaimed}, errors=(401, 403),
+              description="Atomic in the database: no two operators get the same item. "
+              "item is null when nothing is due. Audited (worklist.claim)."),
+    Operation("post", "/api/worklist/{item_id}/claim", "Take this item", STAFF,
+              {200: P.WorkItem}, errors=(401, 403, 404, 409),
+              description="409 when another operator holds it (until the claim lapses) or "
+              "it is closed. Audited (worklist.claim)."),
+    Operation("post", "/api/worklist/{item_id}/release", "Give a held item back", STAFF,
+              {200: P.WorkItem}, errors=(401, 403, 404, 409)),
+    Operation("post", "/api/worklist/{item_id}/outcome", "Record a call's outcome", STAFF,
+              {200: P.WorkItem}, P.WorkOutcomeRequest, errors=(400, 401, 403, 404, 409),
+              description="reached and wrong_number close the item; no_answer schedules the "
+              "next try by the retry policy (attempts, interval, calling hours) or gives up; "
+              "call_later schedules call_later_at. Audited (worklist.outcome)."),
+    Operation("post", "/api/worklist/{item_id}/dial", "Click-to-dial the item's number", STAFF,
+              {200: P.DialStarted}, errors=(400, 401, 403, 404, 409, 503),
+              description="The operator must hold the item and be logged in at an extension. "
+              "The PBX rings the extension, then calls the number through the outbound route "
+              "with the configured caller ID; the call pops as an incoming one. 503 when the "
+              "PBX cannot place it. Audited (worklist.dial)."),
+    Operation("patch", "/api/worklist/{item_id}", "Reprioritise an item", MANAGERS,
+              {200: P.WorkItem}, P.WorkPriorityChange, errors=(400, 401, 403, 404),
+              description="-1000..1000, higher is called first. Audited (worklist.priority)."),
     Operation("get", "/api/openapi.json", "This document", "none",
               {200: "application/json"}),
     Operation("get", "/healthz", "Health: AMI connected and database reachable", "none",

@@ -16,8 +16,9 @@ from aiohttp import FormData, web
 
 from cti_server import protocol
 from cti_server.web.app import create_app
-from cti_server.web.keys import NAME_INDEX, SERVICE
+from cti_server.web.keys import NAME_INDEX, SERVICE, SESSIONS
 from cti_server.web.openapi import OPERATIONS, document
+from registry import worklist
 from registry.db import session_factory
 from registry.operators import create_operator
 from registry.paper.synth import Filling, Scanning
@@ -141,6 +142,7 @@ async def recorded(engine, db_url, aiohttp_client, tmp_path):
     op = auth(await token(app, op_id, ext="1001"))
     sv = auth(await token(app, op_id + 1, role="supervisor", ext=None))
     await _walk_postcards(client, op, sv, await add_residents(engine, 3))
+    await _walk_worklist(app, client, op, sv, resident_a)
     await _walk(app, client, op, sv, resident_a, resident_b)  # ends by logging out
     return recorder
 
@@ -209,6 +211,33 @@ async def _walk(app, client, op, sv, a, b) -> None:
     await post("/api/logout")
     await post("/api/logout", headers=sv)
     await post("/api/logout", headers=sv)  # its token is revoked now: 401
+
+
+async def _walk_worklist(app, client, op, sv, resident) -> None:
+    """The worklist routes: list, take, dial, outcome, release, reprioritise."""
+    get, post, patch = client.get, client.post, client.patch
+    async with app[SESSIONS]() as s:
+        for n in range(2):
+            await worklist.enqueue(
+                s, reason="no_show", source_ref=f"walk:{n}", resident_id=resident
+            )
+        await s.commit()
+    await get("/api/worklist?state=lost", headers=op)
+    page = await (await get("/api/worklist", headers=sv)).json()
+    first, second = (i["item_id"] for i in page["items"])
+    taken = await (await post("/api/worklist/claim", headers=op)).json()
+    assert taken["item"]["item_id"] == first
+    await post(f"/api/worklist/{first}/claim", headers=sv)  # held by op: 409
+    dialled = await post(f"/api/worklist/{first}/dial", headers=op)
+    assert dialled.status == 200, await dialled.text()
+    outcome = {"outcome": "call_later", "call_later_at": "2031-05-12T10:00:00+09:00"}
+    await post(f"/api/worklist/{first}/outcome", json={**outcome, "note": "夕方"}, headers=op)
+    await post(f"/api/worklist/{second}/claim", headers=op)
+    await post(f"/api/worklist/{second}/outcome", json={"outcome": "maybe"}, headers=op)
+    await post(f"/api/worklist/{second}/release", headers=op)
+    await patch(f"/api/worklist/{second}", json={"priority": 50}, headers=sv)
+    await patch(f"/api/worklist/{second}", json={"priority": 50}, headers=op)  # 403
+    await get("/api/worklist?state=done&limit=10", headers=op)
 
 
 def _scans(residents) -> FormData:

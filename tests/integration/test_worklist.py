@@ -62,7 +62,8 @@ async def test_enqueue_is_idempotent_per_source_ref_and_finds_the_residents_phon
     assert first.phone == "+81773621234"
     assert first.resident_name == "山田 太郎"
     assert first.detail == {"booking_id": 7}
-    assert first.state == "open" and first.priority == wl.PRIORITY["no_show"]
+    assert first.state == "open"
+    assert first.priority == wl.PRIORITY["no_show"]
     async with sessions() as s:
         assert len(await wl.list_items(s, now=NOW)) == 1
         actions = [e.action for e in await audit_entries(s, resident_id=rid)]
@@ -97,7 +98,8 @@ async def test_claim_order_priority_then_due_then_age(sessions):
     assert [g.item_id if g else None for g in got] == [high.item_id, low.item_id, None]
     async with sessions() as s:  # once due, the later one comes
         nxt = await wl.claim_next(s, op, long_claims, now=NOW + dt.timedelta(hours=2))
-    assert nxt is not None and nxt.item_id == later.item_id
+    assert nxt is not None
+    assert nxt.item_id == later.item_id
 
 
 async def test_a_held_item_cannot_be_claimed_by_another_until_its_claim_lapses(sessions):
@@ -108,7 +110,8 @@ async def test_a_held_item_cannot_be_claimed_by_another_until_its_claim_lapses(s
     async with sessions() as s:
         held = await wl.claim(s, item, a, POLICY, now=NOW)
         await s.commit()
-    assert held.state == "claimed" and held.claimed_by == a
+    assert held.state == "claimed"
+    assert held.claimed_by == a
     async with sessions() as s:
         with pytest.raises(Conflict) as refused:
             await wl.claim(s, item, b, POLICY, now=NOW + dt.timedelta(minutes=5))
@@ -118,7 +121,8 @@ async def test_a_held_item_cannot_be_claimed_by_another_until_its_claim_lapses(s
         lapsed = NOW + POLICY.claim_ttl + dt.timedelta(seconds=1)
         taken = await wl.claim_next(s, b, POLICY, now=lapsed)
         await s.commit()
-    assert taken is not None and taken.claimed_by == b
+    assert taken is not None
+    assert taken.claimed_by == b
     async with sessions() as s:  # the first holder can no longer record an outcome
         with pytest.raises(Conflict):
             await wl.record_outcome(s, item, a, "reached", POLICY, now=lapsed)
@@ -138,9 +142,12 @@ async def test_no_answer_retries_in_hours_then_gives_up(sessions):
             views.append(await wl.record_outcome(s, item, op, "no_answer", POLICY, now=t))
             await s.commit()
     assert views[0].next_attempt_at == (NOW + dt.timedelta(hours=2)).astimezone(dt.UTC)
-    assert views[0].state == "open" and views[0].attempts == 1
-    assert views[1].state == "open" and views[1].attempts == 2
-    assert views[2].state == "exhausted" and views[2].next_attempt_at is None
+    assert views[0].state == "open"
+    assert views[0].attempts == 1
+    assert views[1].state == "open"
+    assert views[1].attempts == 2
+    assert views[2].state == "exhausted"
+    assert views[2].next_attempt_at is None
     assert [h.outcome for h in views[2].history] == ["no_answer"] * 3
     # the 18:00 try would have been at 20:00: moved to 9:00 the next morning
     assert POLICY.next_try(evening) == dt.datetime(2026, 5, 2, 9, 0, tzinfo=TOKYO)
@@ -168,10 +175,13 @@ async def test_call_later_reached_and_wrong_number(sessions):
         await wl.claim(s, three, op, POLICY, now=NOW)
         wrong = await wl.record_outcome(s, three, op, "wrong_number", POLICY, now=NOW)
         await s.commit()
-    assert later.state == "open" and later.next_attempt_at == at.astimezone(dt.UTC)
+    assert later.state == "open"
+    assert later.next_attempt_at == at.astimezone(dt.UTC)
     assert later.history[0].note == "娘さんが夕方に"
-    assert reached.state == "done" and reached.history[0].call_linkedid == "L1"
-    assert wrong.state == "done" and wrong.outcome == "wrong_number"
+    assert reached.state == "done"
+    assert reached.history[0].call_linkedid == "L1"
+    assert wrong.state == "done"
+    assert wrong.outcome == "wrong_number"
     async with sessions() as s:
         summary = await wl.summary(s, now=NOW)
     assert (summary.open, summary.due, summary.claimed) == (1, 0, 0)
@@ -194,12 +204,14 @@ async def test_release_reprioritise_and_summary(sessions):
         await s.commit()
     assert (summary.open, summary.due, summary.claimed) == (1, 1, 1)
     assert summary.oldest_created_at is not None
-    assert released.state == "open" and released.attempts == 0
+    assert released.state == "open"
+    assert released.attempts == 0
     assert up.priority == 99
     async with sessions() as s:
         nxt = await wl.claim_next(s, a, POLICY, now=NOW)
         actions = [e.action for e in await audit_entries(s, operator_id=b)]
-    assert nxt is not None and nxt.item_id == second
+    assert nxt is not None
+    assert nxt.item_id == second
     assert actions == ["worklist.priority"]
 
 
