@@ -14,6 +14,9 @@ from cti_server.web.payloads import answer
 from cti_server.web.validate import json_body, read_as
 from registry.calls import get_call, link_resident, set_disposition
 from registry.errors import NotFound
+from registry.worklist_feeds import from_call
+
+CALLBACK_CODE = "callback"  # the wrap-up code that asks for a callback
 
 
 def _linkedid(request: web.Request) -> str:
@@ -52,8 +55,11 @@ async def put_disposition(request: web.Request) -> web.Response:
         await set_disposition(
             session, linkedid, disposition=disposition, notes=req.notes, operator_id=who.id
         )
+        codes = tuple(split_codes(disposition))
+        if CALLBACK_CODE in codes:  # 折り返し: the caller goes on the callback worklist
+            await from_call(session, linkedid, "callback_requested", operator_id=who.id,
+                            note=req.notes)  # fmt: skip
         await session.commit()
-    codes = tuple(split_codes(disposition))
     return answer(protocol.Disposition(linkedid, disposition, req.notes, codes))
 
 
