@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from cti_server import protocol
 from cti_server.sim.originate import DialPlan
-from cti_server.web.keys import BRIDGE, SESSIONS
+from cti_server.web.keys import BRIDGE, SERVICE, SESSIONS
+from cti_server.web.rest_worklist import CALLBACKS
 from registry import worklist
 from registry.calls import get_call
 from tests.integration.test_end_to_end import LANDLINE, server, simulator, until
@@ -67,3 +68,49 @@ async def test_click_to_dial_pops_the_card_and_records_the_outcome(engine, db_ur
         record = await get_call(s, dialled["linkedid"])
     assert record.outcome == "outbound_answered"
     assert record.caller_e164 == LANDLINE
+
+
+async def test_feeders_callback_wrap_up_and_abandoned_caller(engine, db_url):
+    residents = await add_household(engine, LANDLINE)
+    await add_operator(engine, "op1", "operator", "1001")
+    async with (
+        simulator(agents=1) as (sim, port),
+        server(engine, db_url, port) as (app, client),
+    ):
+        await until(lambda: app[BRIDGE].connected, "AMI login")
+        headers = auth(await token(app, 1, ext="1001"))
+        ws = await client.ws_connect("/ws", headers=headers)
+        await receive_type(ws, protocol.Hello)
+        answered = sim.place_call("0773621234", talk=1.0, ring=0.5)
+        await receive_pop(ws, 10, state="ended")
+        await until(lambda: answered.linkedid not in app[SERVICE].tracker.calls, "call end")
+        await app[SERVICE].recorder.flush()
+        body = {"codes": ["callback"], "notes": "午後に折り返し希望"}
+        resp = await client.put(f"/api/calls/{answered.linkedid}/disposition", json=body,
+                                headers=headers)  # fmt: skip
+        assert resp.status == 200, await resp.text()
+        again = await client.put(f"/api/calls/{answered.linkedid}/disposition", json=body,
+                                 headers=headers)  # fmt: skip
+        assert again.status == 200
+        short = sim.place_call("0773629999", patience=1.0, no_answer=("1001",))
+        await sim.wait_idle()
+        gave_up = sim.place_call("09012345678", patience=7.0, no_answer=("1001",))
+        await sim.wait_idle()
+
+        def ended(linkedid: str) -> bool:
+            call = app[SERVICE].tracker.call(linkedid)
+            return call is not None and not call.live
+
+        await until(lambda: ended(short.linkedid) and ended(gave_up.linkedid), "abandons")
+        await app[CALLBACKS].drain()
+        page = await (await client.get("/api/worklist", headers=headers)).json()
+        await ws.close()
+    by_reason = {i["reason"]: i for i in page["items"]}
+    # the resend added nothing; a caller who gave up within seconds is not called back
+    assert sorted(i["reason"] for i in page["items"]) == ["abandoned", "callback_requested"]
+    callback = by_reason["callback_requested"]
+    assert callback["phone"] == LANDLINE
+    assert callback["detail"]["note"] == "午後に折り返し希望"
+    assert callback["resident_id"] in (None, *residents)
+    assert by_reason["abandoned"]["phone"] == "+819012345678"
+    assert page["summary"]["open"] == 2
