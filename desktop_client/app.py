@@ -42,6 +42,7 @@ from .views.mobility import MobilityView
 from .views.pop import PopView
 from .views.resident import ResidentCardView
 from .views.wrapup import WrapUpView
+from .worklist import WorklistController
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class Client:
     agent: AgentStateController | None = None  # the operator's own state (status bar)
     header: CallHeaderController | None = None  # the caller header band
     review: ReviewController | None = None  # はがき確認 (supervisors and admins)
+    worklist: WorklistController | None = None  # 折り返し (the callback worklist)
 
     def set_language(self, language: str) -> None:
         if self.translations.use(language):
@@ -142,6 +144,7 @@ def build(
         AgentStateController(link, window),
         CallHeaderController(link, window, pop, resident),
         ReviewController(link, window),
+        WorklistController(link, window),
     )
     window.language_chosen.connect(client.set_language)
     return client

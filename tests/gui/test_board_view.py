@@ -303,4 +303,4 @@ def test_board_section_follows_the_role_and_the_language(qtbot, client):
         protocol.encode(protocol.Hello(protocol.PROTOCOL_VERSION, "t", worker, ""))
     )
     assert window.board is None
-    assert window.sections.count() == 1
+    assert window.sections.count() == 2  # calls and the callback worklist
