@@ -1105,3 +1105,60 @@ class DialStarted:
     linkedid: str
     number: str
     item: WorkItem
+
+
+# ---- reconfiguration (supervisors): a dry run, then the change -----------------------------
+
+RECONFIGURE_KINDS = ("capacity", "close_slot", "close_venue", "move_day")
+
+
+@dataclass(frozen=True)
+class ReconfigureRequest:
+    """POST /api/reconfigure/preview and /apply. ``capacity``: slot_id + capacity (below its
+    bookings); ``close_slot``: slot_id; ``close_venue``: venue_id (its slots from now on);
+    ``move_day``: venue_id + day + to_day. ``action`` (apply only): ``move`` to
+    ``target_slot_id`` (else each booking's proposal; a full slot falls back to the worklist)
+    or ``worklist``."""
+
+    kind: str = spec(choices=RECONFIGURE_KINDS)
+    slot_id: int | None = spec(None, minimum=1)
+    venue_id: int | None = spec(None, minimum=1)
+    capacity: int | None = spec(None, minimum=0)
+    day: IsoDate | None = None
+    to_day: IsoDate | None = None
+    action: str = spec("worklist", choices=("move", "worklist"))
+    target_slot_id: int | None = spec(None, minimum=1)
+
+
+@dataclass(frozen=True)
+class AffectedBooking:
+    booking_id: int
+    resident_id: int
+    resident_name: str
+    slot_id: int
+    starts_at: IsoDateTime
+    booked_at: IsoDateTime
+    conflict: str  # over_capacity / slot_closed / venue_closed / day_moved
+    proposed_slot_id: int | None
+
+
+@dataclass(frozen=True)
+class ReconfigurePlan:
+    """The dry run: the bookings affected, in booking order."""
+
+    kind: str
+    slot_ids: tuple[int, ...]
+    affected: tuple[AffectedBooking, ...]
+
+
+@dataclass(frozen=True)
+class MovedBooking:
+    booking_id: int
+    slot_id: int
+
+
+@dataclass(frozen=True)
+class ReconfigureApplied:
+    plan: ReconfigurePlan
+    moved: tuple[MovedBooking, ...]
+    queued: tuple[int, ...]  # worklist item ids (moved bookings too: the resident is told)

@@ -47,6 +47,7 @@ from cti_server.web.keys import (
 )
 from cti_server.web.openapi import document as openapi_document
 from cti_server.web.rest_postcards import add_postcard_routes
+from cti_server.web.rest_reconfigure import add_reconfigure_routes
 from cti_server.web.rest_worklist import add_worklist_routes
 from cti_server.web.ws import ws_handler
 
@@ -97,6 +98,7 @@ def app_of(server: Server, load_name_index: bool = True) -> web.Application:
     add_postcard_routes(app)  # printing, scan upload and the review queue of postcards
     if server.callbacks is not None:
         add_worklist_routes(app, server.callbacks)  # the callback worklist, click-to-dial
+    add_reconfigure_routes(app)  # slot and venue changes: a dry run, then moves or callbacks
     return app
 
 

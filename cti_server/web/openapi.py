@@ -224,6 +224,18 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("patch", "/api/worklist/{item_id}", "Reprioritise an item", MANAGERS,
               {200: P.WorkItem}, P.WorkPriorityChange, errors=(400, 401, 403, 404),
               description="-1000..1000, higher is called first. Audited (worklist.priority)."),
+    Operation("post", "/api/reconfigure/preview", "Dry run of a slot or venue change",
+              MANAGERS, {200: P.ReconfigurePlan}, P.ReconfigureRequest,
+              errors=(400, 401, 403, 404),
+              description="The bookings a capacity cut, a closed slot or venue, or a moved day "
+              "would affect, in booking order, each with its conflict and a proposed slot with "
+              "room (the same venue first). Nothing changes."),
+    Operation("post", "/api/reconfigure/apply", "Make a slot or venue change", MANAGERS,
+              {200: P.ReconfigureApplied}, P.ReconfigureRequest, errors=(400, 401, 403, 404),
+              description="Each affected booking is moved (action move: to target_slot_id, "
+              "else its proposal; a full slot falls back) or put on the callback worklist "
+              "(its seat freed), then the change is made; audited (slot.reconfigure) and "
+              "pushed live."),
     Operation("get", "/api/openapi.json", "This document", "none",
               {200: "application/json"}),
     Operation("get", "/healthz", "Health: AMI connected and database reachable", "none",

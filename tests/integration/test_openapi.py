@@ -142,7 +142,7 @@ async def recorded(engine, db_url, aiohttp_client, tmp_path):
     op = auth(await token(app, op_id, ext="1001"))
     sv = auth(await token(app, op_id + 1, role="supervisor", ext=None))
     await _walk_postcards(client, op, sv, await add_residents(engine, 3))
-    await _walk_worklist(app, client, op, sv, resident_a)
+    await _walk_worklist(app, client, op, sv, resident_a, resident_b)
     await _walk(app, client, op, sv, resident_a, resident_b)  # ends by logging out
     return recorder
 
@@ -213,7 +213,7 @@ async def _walk(app, client, op, sv, a, b) -> None:
     await post("/api/logout", headers=sv)  # its token is revoked now: 401
 
 
-async def _walk_worklist(app, client, op, sv, resident) -> None:
+async def _walk_worklist(app, client, op, sv, resident, other) -> None:
     """The worklist routes: list, take, dial, outcome, release, reprioritise."""
     get, post, patch = client.get, client.post, client.patch
     async with app[SESSIONS]() as s:
@@ -238,6 +238,21 @@ async def _walk_worklist(app, client, op, sv, resident) -> None:
     await patch(f"/api/worklist/{second}", json={"priority": 50}, headers=sv)
     await patch(f"/api/worklist/{second}", json={"priority": 50}, headers=op)  # 403
     await get("/api/worklist?state=done&limit=10", headers=op)
+    venue = await (await post("/api/venues", json={"name": "別館"}, headers=sv)).json()
+    start = dt.datetime.combine(DAY, dt.time(13), JST)
+    body = {"starts_at": start.isoformat(), "capacity": 2,
+            "ends_at": (start + dt.timedelta(minutes=30)).isoformat()}  # fmt: skip
+    slot = await (await post(f"/api/venues/{venue['id']}/slots", json=body, headers=sv)).json()
+    booked = {"resident_id": other, "slot_id": slot["slot_id"]}
+    assert (await post("/api/bookings", json=booked, headers=op)).status == 201
+    change = {"kind": "capacity", "slot_id": slot["slot_id"], "capacity": 0}
+    plan = await (await post("/api/reconfigure/preview", json=change, headers=sv)).json()
+    assert [a["resident_id"] for a in plan["affected"]] == [other]
+    await post("/api/reconfigure/preview", json={"kind": "paint"}, headers=sv)
+    await post("/api/reconfigure/preview", json=change, headers=op)  # 403
+    close = {"kind": "close_slot", "slot_id": slot["slot_id"], "action": "worklist"}
+    applied = await post("/api/reconfigure/apply", json=close, headers=sv)
+    assert applied.status == 200, await applied.text()
 
 
 def _scans(residents) -> FormData:
