@@ -51,6 +51,7 @@ from cti_server.metrics import Metrics
 from registry import figures as stored_figures
 from registry.calls import calls_between
 from registry.normalize.phone import normalize_caller_id
+from registry.worklist import summary as worklist_summary
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ class BoardService:
         self.subscribers: set[Subscriber] = set()
         self.bookings: tuple[protocol.VenueFill, ...] = ()
         self.mobility_open = 0
+        self.worklist: protocol.WorklistSummary | None = None
         self.link_down_since: dt.datetime | None = None
         self.pushes = 0
         self._last_resync = tracker.last_resync
@@ -199,6 +201,7 @@ class BoardService:
                     session, self.today.day, self.booking_days, self.settings.timezone
                 )
                 n_open = await stored_figures.open_mobility_requests(session)
+                waiting = await worklist_summary(session)
         except Exception:
             log.exception("board: could not read bookings")
             return
@@ -207,6 +210,12 @@ class BoardService:
             for f in fill
         )
         self.mobility_open = n_open
+        self.worklist = protocol.WorklistSummary(
+            waiting.open,
+            waiting.due,
+            waiting.claimed,
+            None if waiting.oldest_created_at is None else waiting.oldest_created_at.isoformat(),
+        )
         self.mark_dirty()
 
     # ----------------------------------------------------------------- the day
@@ -240,7 +249,7 @@ class BoardService:
             self.tracker, self.today, self.clock(), self.settings.extension_of,
             operator_name=self.operator_name, caller_of=self.caller_of,
             link_down_since=self.link_down_since, bookings=self.bookings,
-            mobility_open=self.mobility_open,
+            mobility_open=self.mobility_open, worklist=self.worklist,
         )  # fmt: skip
 
     def caller_of(self, caller: Caller) -> tuple[str, str]:

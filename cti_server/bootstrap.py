@@ -97,7 +97,10 @@ def bootstrap(
         settings, tracker, hub.send_to_extension, lambda: server.bridge,
         connected=hub.has_extension,
     )  # fmt: skip
-    callbacks = Callbacks(settings, sessions, lambda e: service.on_event(e), lambda: server.bridge)
+    callbacks = Callbacks(
+        settings, sessions, lambda e: service.on_event(e), lambda: server.bridge,
+        on_worklist=board.bookings_changed,
+    )  # fmt: skip
     service = build_calls(
         settings, tracker, sessions, hub, metrics,
         publish=bus.publish if bus is not None else None,

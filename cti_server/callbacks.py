@@ -81,12 +81,14 @@ class Callbacks:
         sessions: async_sessionmaker[AsyncSession],
         on_event: Callable[[ev.DomainEvent], None],
         bridge: Callable[[], object | None],
+        on_worklist: Callable[[], None] = lambda: None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.policy = settings.retry_policy
         self._on_event = on_event
         self._bridge = bridge
+        self.on_worklist = on_worklist  # the board rereads the worklist's size and age
         self._tasks: set[asyncio.Task[None]] = set()
 
     # ---- click-to-dial --------------------------------------------------------------------
@@ -147,6 +149,7 @@ class Callbacks:
                     phone=number, detail={"linkedid": linkedid, "queue": queue},
                 )  # fmt: skip
                 await session.commit()
+            self.on_worklist()
         except InvalidInput:
             log.info("abandoned call %s: its number cannot be called back", linkedid)
         except Exception:

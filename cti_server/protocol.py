@@ -228,6 +228,7 @@ class Board:
     agents: tuple[BoardAgent, ...] = ()
     bookings: tuple[VenueFill, ...] = ()
     mobility_open: int = 0
+    worklist: WorklistSummary | None = None  # the callback worklist's size and age
 
 
 # --------------------------------------------------------------------------- server -> client

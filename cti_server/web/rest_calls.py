@@ -8,6 +8,7 @@ from aiohttp import web
 from cti_server import protocol
 from cti_server.dispositions import parse_dispositions, split_codes
 from cti_server.web.auth import STAFF, principal
+from cti_server.web.board_app import BOARD
 from cti_server.web.errors import BadRequest, Forbidden
 from cti_server.web.keys import SERVICE, SESSIONS, SETTINGS
 from cti_server.web.payloads import answer
@@ -60,6 +61,8 @@ async def put_disposition(request: web.Request) -> web.Response:
             await from_call(session, linkedid, "callback_requested", operator_id=who.id,
                             note=req.notes)  # fmt: skip
         await session.commit()
+    if CALLBACK_CODE in codes:
+        request.app[BOARD].bookings_changed()  # the board's worklist size and age
     return answer(protocol.Disposition(linkedid, disposition, req.notes, codes))
 
 

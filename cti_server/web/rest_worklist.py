@@ -14,6 +14,7 @@ from aiohttp import web
 from cti_server import protocol
 from cti_server.callbacks import Callbacks, DialFailed
 from cti_server.web.auth import MANAGERS, STAFF, principal
+from cti_server.web.board_app import BOARD
 from cti_server.web.errors import ApiError, BadRequest
 from cti_server.web.keys import SESSIONS
 from cti_server.web.payloads import answer, wire_time
@@ -81,6 +82,7 @@ async def claim_next(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         item = await worklist.claim_next(session, who.id, policy)
         await session.commit()
+    request.app[BOARD].bookings_changed()  # the board's worklist size and age
     return answer(protocol.WorkClaimed(None if item is None else work_item(item)))
 
 
@@ -91,6 +93,7 @@ async def claim(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         item = await worklist.claim(session, path_int(request, "item_id"), who.id, policy)
         await session.commit()
+    request.app[BOARD].bookings_changed()  # the board's worklist size and age
     return answer(work_item(item))
 
 
@@ -99,6 +102,7 @@ async def release(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         item = await worklist.release(session, path_int(request, "item_id"), who.id)
         await session.commit()
+    request.app[BOARD].bookings_changed()  # the board's worklist size and age
     return answer(work_item(item))
 
 
@@ -123,6 +127,7 @@ async def record_outcome(request: web.Request) -> web.Response:
             note=req.note,
         )  # fmt: skip
         await session.commit()
+    request.app[BOARD].bookings_changed()  # the board's worklist size and age
     return answer(work_item(item))
 
 
@@ -135,6 +140,7 @@ async def reprioritise(request: web.Request) -> web.Response:
             session, path_int(request, "item_id"), req.priority, operator_id=who.id
         )
         await session.commit()
+    request.app[BOARD].bookings_changed()  # the board's worklist size and age
     return answer(work_item(item))
 
 

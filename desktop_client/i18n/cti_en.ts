@@ -110,6 +110,14 @@
         <translation>Mobility requests open: {n}</translation>
     </message>
     <message>
+        <source>折り返し待ち: {n} 件（発信可 {due} 件）</source>
+        <translation>Callbacks waiting: {n} ({due} due)</translation>
+    </message>
+    <message>
+        <source>最古 {m} 分</source>
+        <translation>oldest {m} min</translation>
+    </message>
+    <message>
         <source>休止を依頼中…</source>
         <translation>Pause requested…</translation>
     </message>

@@ -30,7 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cti_server.protocol import BoardAgent, BoardFigures, BoardInterval, BoardQueue
+from cti_server.protocol import (
+    BoardAgent,
+    BoardFigures,
+    BoardInterval,
+    BoardQueue,
+    WorklistSummary,
+)
 
 from ..i18n import current_language, translate
 from ..models.board import (
@@ -41,6 +47,7 @@ from ..models.board import (
     fmt_seconds,
     interval_label,
 )
+from ..models.dates import parse_iso_datetime
 from . import shortcuts as keys
 from .board_charts import BoardCharts
 from .board_tables import (
@@ -89,6 +96,8 @@ class BoardView(Retranslating, QWidget):
         for name in ("queues", "today", "agents", "intervals", "bookings", "callers"):
             getattr(self, name).setObjectName(name)
         self.mobility = QLabel()
+        self.worklist = QLabel()
+        self.worklist.setObjectName("worklist")
         self.titles = {key: QLabel() for key in SECTIONS}
         self.charts = BoardCharts(model)
         self.pause_button, self.resume_button = QPushButton(), QPushButton()
@@ -144,6 +153,7 @@ class BoardView(Retranslating, QWidget):
         head = QHBoxLayout()
         head.addWidget(self.titles["bookings"])
         head.addStretch(1)
+        head.addWidget(self.worklist)
         head.addWidget(self.mobility)
         right.addLayout(head)
         right.addWidget(self.bookings)
@@ -238,7 +248,20 @@ class BoardView(Retranslating, QWidget):
         ] for bk in m.bookings])  # fmt: skip
         self.mobility.setText(self.tr("移動支援 未手配: {n} 件").format(n=b.mobility_open))
         self.mobility.setToolTip(m.definition("mobility_open", lang))
+        self.worklist.setText(self._worklist_text(b.worklist, b.at))
+        self.worklist.setToolTip(m.definition("worklist", lang))
         self.charts.update()
+
+    def _worklist_text(self, w: WorklistSummary | None, at: str) -> str:
+        """折り返し待ち: waiting (due) and the oldest's age at the board's time."""
+        if w is None:
+            return ""
+        text = self.tr("折り返し待ち: {n} 件（発信可 {due} 件）").format(n=w.open, due=w.due)
+        oldest, now = parse_iso_datetime(w.oldest_created_at), parse_iso_datetime(at)
+        if oldest is not None and now is not None:
+            minutes = max(0, int((now - oldest).total_seconds() // 60))
+            text += " " + self.tr("最古 {m} 分").format(m=minutes)
+        return text
 
     def _queue_row(self, q: BoardQueue) -> Cells:
         m = self.model

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from cti_server import protocol
 from cti_server.sim.originate import DialPlan
+from cti_server.web.board_app import BOARD
 from cti_server.web.keys import BRIDGE, SERVICE, SESSIONS
 from cti_server.web.rest_worklist import CALLBACKS
 from registry import worklist
@@ -104,6 +105,13 @@ async def test_feeders_callback_wrap_up_and_abandoned_caller(engine, db_url):
         await until(lambda: ended(short.linkedid) and ended(gave_up.linkedid), "abandons")
         await app[CALLBACKS].drain()
         page = await (await client.get("/api/worklist", headers=headers)).json()
+
+        def on_board() -> int:  # the supervisors' board follows the worklist
+            w = app[BOARD].snapshot().worklist
+            return -1 if w is None else w.open
+
+        await until(lambda: on_board() == 2, "the board's worklist size")
+        assert app[BOARD].snapshot().worklist.oldest_created_at is not None
         await ws.close()
     by_reason = {i["reason"]: i for i in page["items"]}
     # the resend added nothing; a caller who gave up within seconds is not called back

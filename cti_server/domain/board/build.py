@@ -32,6 +32,7 @@ from cti_server.protocol import (
     Definition,
     VenueFill,
     WaitingCall,
+    WorklistSummary,
 )
 
 # Which member state an agent in several queues shows: the most telling one.
@@ -107,6 +108,8 @@ def definitions(s: FigureSettings) -> dict[str, Definition]:
                      "会場・日ごとの予約数 ÷ 定員"),
         "mobility_open": ("mobility-support requests not yet arranged (status open)",
                           "未手配（受付中）の移動支援依頼"),
+        "worklist": ("callbacks waiting on the worklist (due now); age of the oldest",
+                     "折り返しリストの待ち件数（いま発信できる件数）と最古の経過時間"),
         "day": (f"00:00-24:00 {s.tz}; intervals of {iv} min by entry time",
                 f"{s.tz}の0時〜24時、{iv}分単位（投入時刻）"),
     }  # fmt: skip
@@ -139,6 +142,7 @@ def build_board(
     link_down_since: dt.datetime | None = None,
     bookings: Iterable[VenueFill] = (),
     mobility_open: int = 0,
+    worklist: WorklistSummary | None = None,
 ) -> Board:
     s = today.settings
     queues = tuple(
@@ -155,6 +159,7 @@ def build_board(
         ),
         definitions=definitions(s),  # cached: the same object every time
         queues=queues, agents=agents, bookings=tuple(bookings), mobility_open=mobility_open,
+        worklist=worklist,
     )  # fmt: skip
 
 
