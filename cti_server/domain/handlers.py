@@ -252,7 +252,9 @@ def on_resync_completed(t: Tracker, e: ev.ResyncCompleted, out: ChangeSet) -> No
 
 
 def _vanish(t: Tracker, call: Call, at: dt.datetime, out: ChangeSet) -> None:
-    if call.state is CallState.ANSWERED:
+    if call.direction == "outbound":
+        _end_outbound(t, call, at, out)
+    elif call.state is CallState.ANSWERED:
         t.end_call(call, Outcome.ANSWERED, at, out)
     else:
         t.end_call(call, Outcome.UNKNOWN, at, out)

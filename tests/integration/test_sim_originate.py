@@ -125,3 +125,13 @@ def test_outbound_call_in_the_tracker_from_a_simulated_stream():
     assert ended is not None
     assert ended.outcome is Outcome.OUTBOUND_ANSWERED
     assert t.calls == {}
+
+
+def test_an_outbound_call_gone_in_a_resync_ends_unanswered():
+    t = Tracker()
+    t.apply(ev.OutboundDialled("ctd-7", "Local/1001@operators", "鈴木", "+81773621234", T0))
+    t.apply(ev.ResyncStarted(T0))
+    t.apply(ev.ResyncCompleted(T0))
+    call = t.call("ctd-7")
+    assert call is not None
+    assert call.outcome is Outcome.OUTBOUND_UNANSWERED
