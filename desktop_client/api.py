@@ -47,6 +47,9 @@ from cti_server.protocol import (
     MobilityRequest,
     MobilityRequestBody,
     ProtocolError,
+    ReconfigureApplied,
+    ReconfigurePlan,
+    ReconfigureRequest,
     ResidentDetail,
     ReviewAcceptance,
     ReviewItem,
@@ -319,3 +322,12 @@ class Api:
     def reprioritise(self, item_id: int, priority: int, done: Done[WorkItem]) -> None:
         body = request_body(WorkPriorityChange(priority))
         self.send(ApiCall("PATCH", f"/api/worklist/{item_id}", body, WorkItem), done)
+
+    # ---- reconfiguration (supervisors): a dry run, then the change
+    def reconfigure_preview(self, body: ReconfigureRequest, done: Done[ReconfigurePlan]) -> None:
+        path = "/api/reconfigure/preview"
+        self.send(ApiCall("POST", path, request_body(body), ReconfigurePlan), done)
+
+    def reconfigure_apply(self, body: ReconfigureRequest, done: Done[ReconfigureApplied]) -> None:
+        path = "/api/reconfigure/apply"
+        self.send(ApiCall("POST", path, request_body(body), ReconfigureApplied), done)

@@ -547,6 +547,41 @@
     </message>
 </context>
 <context>
+    <name>ReconfigureDialog</name>
+    <message>
+        <source>影響を受ける予約</source>
+        <translation>Bookings affected</translation>
+    </message>
+    <message>
+        <source>この変更で %1 件の予約に影響があります（予約順）。</source>
+        <translation>This change affects %1 booking(s) (in booking order).</translation>
+    </message>
+    <message>
+        <source>氏名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>現在の枠</source>
+        <translation>Current slot</translation>
+    </message>
+    <message>
+        <source>理由</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>提案する枠</source>
+        <translation>Proposed slot</translation>
+    </message>
+    <message>
+        <source>提案の枠へ移す</source>
+        <translation>Move to the proposed slots</translation>
+    </message>
+    <message>
+        <source>折り返しリストへ</source>
+        <translation>Put on the callback worklist</translation>
+    </message>
+</context>
+<context>
     <name>ResidentCardView</name>
     <message>
         <source>カナ</source>
@@ -777,6 +812,13 @@
     <message>
         <source>キャンセル</source>
         <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>VenueAdminController</name>
+    <message>
+        <source>（空きなし）</source>
+        <translation>(no slot with room)</translation>
     </message>
 </context>
 <context>
@@ -1880,6 +1922,10 @@
         <translation>Slot deleted.</translation>
     </message>
     <message>
+        <source>変更しました: 移動 {moved} 件、折り返しリスト {queued} 件。</source>
+        <translation>Changed: {moved} moved, {queued} on the callback worklist.</translation>
+    </message>
+    <message>
         <source>はがき番号の確認数字が合いません。聞き間違いの可能性があります。もう一度読み上げてもらってください。</source>
         <translation>The postcard number&apos;s check digit does not match: a digit was probably misheard. Ask the caller to read it again.</translation>
     </message>
@@ -1905,6 +1951,25 @@
     <message>
         <source>キャンセル</source>
         <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>reconfigure</name>
+    <message>
+        <source>定員超過</source>
+        <translation>Over capacity</translation>
+    </message>
+    <message>
+        <source>枠の中止</source>
+        <translation>Slot closed</translation>
+    </message>
+    <message>
+        <source>会場の中止</source>
+        <translation>Venue closed</translation>
+    </message>
+    <message>
+        <source>日程の変更</source>
+        <translation>Day moved</translation>
     </message>
 </context>
 <context>
