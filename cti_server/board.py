@@ -56,6 +56,7 @@ from registry import figures as stored_figures
 from registry.calls import calls_between
 from registry.normalize.phone import normalize_caller_id
 from registry.venue_day import tally
+from registry.worklist import summary as worklist_summary
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ class BoardService:
         self.mobility_open = 0
         self.intents: protocol.IntentsByChannel | None = None
         self.checkins: tuple[protocol.VenueCheckins, ...] = ()  # today's reception tally
+        self.worklist: protocol.WorklistSummary | None = None
         self.link_down_since: dt.datetime | None = None
         self.pushes = 0
         self._last_resync = tracker.last_resync
@@ -238,6 +240,7 @@ class BoardService:
                 by_channel = await stored_figures.intents_by_channel(session)
                 day = self.today.day
                 rows = await tally(session, day=day, tz=self.settings.timezone, now=self.clock())
+                waiting = await worklist_summary(session)
         except Exception:
             log.exception("board: could not read bookings")
             return
@@ -250,6 +253,12 @@ class BoardService:
             by_channel.postcard, by_channel.web, by_channel.phone, by_channel.none_yet
         )
         self.checkins = venue_checkins(rows, day)
+        self.worklist = protocol.WorklistSummary(
+            waiting.open,
+            waiting.due,
+            waiting.claimed,
+            None if waiting.oldest_created_at is None else waiting.oldest_created_at.isoformat(),
+        )
         self.mark_dirty()
 
     # ----------------------------------------------------------------- the day
@@ -291,6 +300,7 @@ class BoardService:
             operator_name=self.operator_name, caller_of=self.caller_of,
             link_down_since=self.link_down_since, bookings=self.bookings,
             mobility_open=self.mobility_open, intents=self.intents, checkins=self.checkins,
+            worklist=self.worklist,
         )  # fmt: skip
 
     def caller_of(self, caller: Caller) -> tuple[str, str]:

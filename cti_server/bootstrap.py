@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from cti_server.agent_state import AgentStates
 from cti_server.board import BoardService
 from cti_server.bus import Bus
+from cti_server.callbacks import Callbacks
 from cti_server.caller_lookup import LedgerLookup
 from cti_server.config import Settings
 from cti_server.domain.tracker import Tracker
@@ -68,6 +69,7 @@ class Server:
     accounts: AccountStates  # token generations, cached
     limiter: AddressLimiter  # failed logins per address (Redis when configured)
     trusted: list[Network]  # proxies whose X-Forwarded-For is believed
+    callbacks: Callbacks | None = None  # the callback worklist: click-to-dial, feeders
 
 
 def bootstrap(
@@ -95,10 +97,14 @@ def bootstrap(
         settings, tracker, hub.send_to_extension, lambda: server.bridge,
         connected=hub.has_extension,
     )  # fmt: skip
+    callbacks = Callbacks(
+        settings, sessions, lambda e: service.on_event(e), lambda: server.bridge,
+        on_worklist=board.bookings_changed,
+    )  # fmt: skip
     service = build_calls(
         settings, tracker, sessions, hub, metrics,
         publish=bus.publish if bus is not None else None,
-        listeners=(board, agent_states), on_records_closed=board.reload_calls,
+        listeners=(board, agent_states, callbacks), on_records_closed=board.reload_calls,
         operator_on=hub.operator_id,
     )  # fmt: skip
     if bridge is None and settings.ami_enabled:
@@ -121,6 +127,7 @@ def bootstrap(
         accounts=AccountStates(sessions, settings.revocation_cache_seconds),
         limiter=build_limiter(settings),
         trusted=parse_networks(settings.trusted_proxy_list),
+        callbacks=callbacks,
     )  # fmt: skip
     _gauges(server)
     return server

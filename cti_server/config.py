@@ -7,6 +7,7 @@ A bad value raises ``ConfigError`` naming the setting (and where it came from).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import ipaddress
 import os
 import re
@@ -21,6 +22,7 @@ from typing import Any
 
 from cti_server.dispositions import parse_dispositions
 from cti_server.domain.figures import SL_FORMULAS
+from registry.worklist_policy import RetryPolicy
 
 # Member Interface or MemberName -> extension: PJSIP/1001, SIP/1001, Local/1001@ctx/n, IAX2/1001,
 # "1001", "Operator 1001 (鈴木)". The first group is the extension.
@@ -84,6 +86,32 @@ class Settings:
     reception_early_minutes: int = 60
     reception_late_minutes: int = 30
     reception_walk_ins: bool = True
+    # click-to-dial: the operator's phone ({extension}), the outbound route, the caller ID shown
+    # to residents (e.g. '"舞鶴市" <0773620000>'), digits before the national number, ring time
+    dial_channel: str = "Local/{extension}@operators"
+    dial_context: str = "outbound"
+    dial_caller_id: str = ""
+    dial_prefix: str = ""
+    dial_ring_seconds: int = 30
+    # the callback worklist: unanswered calls before giving up, the time between them, the
+    # calling hours (local, HH:MM-HH:MM) and how long an operator's claim holds
+    worklist_max_attempts: int = 3
+    worklist_retry_minutes: int = 120
+    worklist_hours: str = "09:00-19:00"
+    worklist_claim_minutes: int = 15
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The worklist's retry policy (checked by ``load``)."""
+        start, _, end = self.worklist_hours.partition("-")
+        return RetryPolicy(
+            max_attempts=self.worklist_max_attempts,
+            interval=dt.timedelta(minutes=self.worklist_retry_minutes),
+            earliest=dt.time.fromisoformat(start.strip()),
+            latest=dt.time.fromisoformat(end.strip()),
+            tz=self.timezone,
+            claim_ttl=dt.timedelta(minutes=self.worklist_claim_minutes),
+        )
 
     @property
     def secret_keys(self) -> list[str]:
@@ -246,6 +274,23 @@ def _validate(s: Settings) -> None:
         parse_dispositions(s.dispositions)
     except ValueError as err:
         raise ConfigError(str(err)) from err
+    _validate_dialling(s)
+
+
+def _validate_dialling(s: Settings) -> None:
+    if "{extension}" not in s.dial_channel or any(c in s.dial_channel for c in "\r\n"):
+        raise ConfigError("dial_channel: one line naming {extension}, e.g. PJSIP/{extension}")
+    for name in ("dial_context", "dial_caller_id", "dial_prefix"):
+        if any(c in getattr(s, name) for c in "\r\n"):
+            raise ConfigError(f"{name}: one line of text")
+    if not s.dial_context.strip():
+        raise ConfigError("dial_context: the outbound context is required")
+    if s.dial_ring_seconds <= 0:
+        raise ConfigError("dial_ring_seconds: must be positive")
+    try:
+        s.retry_policy  # noqa: B018
+    except ValueError as err:
+        raise ConfigError(f"worklist_*: {err} (worklist_hours is HH:MM-HH:MM)") from err
 
 
 def load_settings(

@@ -280,6 +280,7 @@ class Board:
     mobility_open: int = 0
     intents: IntentsByChannel | None = None  # None: not read yet
     checkins: tuple[VenueCheckins, ...] = ()  # today's reception tally per venue
+    worklist: WorklistSummary | None = None  # the callback worklist's size and age
 
 
 # --------------------------------------------------------------------------- server -> client
@@ -1298,3 +1299,153 @@ class NextWaiting:
 
     slot_id: int
     resident: WaitingResident | None
+
+
+# ---- the callback worklist (折り返しリスト) -------------------------------------------------
+
+WORK_REASONS = ("slot_changed", "no_show", "web_request", "callback_requested", "abandoned")
+WORK_OUTCOMES = ("reached", "no_answer", "wrong_number", "call_later")
+WORK_STATES = ("open", "claimed", "done", "exhausted")
+
+
+@dataclass(frozen=True)
+class WorkAttempt:
+    at: IsoDateTime
+    operator_id: int | None
+    outcome: str  # reached / no_answer / wrong_number / call_later
+    call_later_at: IsoDateTime | None
+    call_linkedid: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One callback: who (resident and/or number), why (``reason``; ``detail`` names the
+    conflicts: booking, slot, venue, call), what to offer (``proposed_slot_id``), and so far."""
+
+    item_id: int
+    reason: str  # one of WORK_REASONS
+    resident_id: int | None
+    resident_name: str
+    phone: str | None  # E.164
+    detail: dict[str, Any]
+    proposed_slot_id: int | None
+    priority: int  # higher is called first
+    attempts: int
+    next_attempt_at: IsoDateTime | None  # not before (None: now)
+    state: str  # one of WORK_STATES
+    outcome: str  # the last recorded, or ""
+    claimed_by: int | None
+    claim_until: IsoDateTime | None
+    created_at: IsoDateTime
+    history: tuple[WorkAttempt, ...] = ()
+
+
+@dataclass(frozen=True)
+class WorklistSummary:
+    """Size and age of the worklist (the supervisors' board)."""
+
+    open: int  # waiting, due or not
+    due: int  # waiting and due now
+    claimed: int  # held by an operator now
+    oldest_created_at: IsoDateTime | None  # the oldest waiting item
+
+
+@dataclass(frozen=True)
+class WorklistPage:
+    """GET /api/worklist: items in calling order, and the summary."""
+
+    items: tuple[WorkItem, ...]
+    summary: WorklistSummary
+
+
+@dataclass(frozen=True)
+class WorkClaimed:
+    """POST /api/worklist/claim: the item taken, or null when nothing is due."""
+
+    item: WorkItem | None
+
+
+@dataclass(frozen=True)
+class WorkOutcomeRequest:
+    """POST /api/worklist/{item_id}/outcome. ``call_later_at`` (with its offset) is required
+    for ``call_later``; ``call_linkedid`` ties the outcome to the call made."""
+
+    outcome: str = spec(choices=WORK_OUTCOMES)
+    call_later_at: IsoDateTime | None = None
+    call_linkedid: str | None = spec(None, max_length=64)
+    note: str = spec("", max_length=2000)
+
+
+@dataclass(frozen=True)
+class WorkPriorityChange:
+    """PATCH /api/worklist/{item_id} (supervisors): higher is called first."""
+
+    priority: int = spec(minimum=-1000)
+
+
+@dataclass(frozen=True)
+class DialStarted:
+    """POST /api/worklist/{item_id}/dial: the PBX rings the operator's phone, then calls
+    ``number``; the call (``linkedid``) pops on the operator's client as an incoming one."""
+
+    linkedid: str
+    number: str
+    item: WorkItem
+
+
+# ---- reconfiguration (supervisors): a dry run, then the change -----------------------------
+
+RECONFIGURE_KINDS = ("capacity", "close_slot", "close_venue", "move_day")
+
+
+@dataclass(frozen=True)
+class ReconfigureRequest:
+    """POST /api/reconfigure/preview and /apply. ``capacity``: slot_id + capacity (below its
+    bookings); ``close_slot``: slot_id; ``close_venue``: venue_id (its slots from now on);
+    ``move_day``: venue_id + day + to_day. ``action`` (apply only): ``move`` to
+    ``target_slot_id`` (else each booking's proposal; a full slot falls back to the worklist)
+    or ``worklist``."""
+
+    kind: str = spec(choices=RECONFIGURE_KINDS)
+    slot_id: int | None = spec(None, minimum=1)
+    venue_id: int | None = spec(None, minimum=1)
+    capacity: int | None = spec(None, minimum=0)
+    day: IsoDate | None = None
+    to_day: IsoDate | None = None
+    action: str = spec("worklist", choices=("move", "worklist"))
+    target_slot_id: int | None = spec(None, minimum=1)
+
+
+@dataclass(frozen=True)
+class AffectedBooking:
+    booking_id: int
+    resident_id: int
+    resident_name: str
+    slot_id: int
+    starts_at: IsoDateTime
+    booked_at: IsoDateTime
+    conflict: str  # over_capacity / slot_closed / venue_closed / day_moved
+    proposed_slot_id: int | None
+
+
+@dataclass(frozen=True)
+class ReconfigurePlan:
+    """The dry run: the bookings affected, in booking order."""
+
+    kind: str
+    slot_ids: tuple[int, ...]
+    affected: tuple[AffectedBooking, ...]
+
+
+@dataclass(frozen=True)
+class MovedBooking:
+    booking_id: int
+    slot_id: int
+
+
+@dataclass(frozen=True)
+class ReconfigureApplied:
+    plan: ReconfigurePlan
+    moved: tuple[MovedBooking, ...]
+    queued: tuple[int, ...]  # worklist item ids (moved bookings too: the resident is told)

@@ -18,6 +18,9 @@ from PySide6.QtCore import QObject
 
 from cti_server.protocol import (
     Hello,
+    ReconfigureApplied,
+    ReconfigurePlan,
+    ReconfigureRequest,
     SlotInfo,
     SlotList,
     SlotsChanged,
@@ -31,6 +34,8 @@ from .api import Reply
 from .link import ServerLink
 from .models.forms import BookingFormModel
 from .models.venues import VenueAdminModel, VenueRow
+from .views import reconfigure_dialog
+from .views.labels import slot_time_text
 from .views.main_window import MainWindow
 from .views.venues import VenueAdminView
 
@@ -140,7 +145,20 @@ class VenueAdminController(QObject):
 
     def toggle_venue(self, venue_id: int, active: bool) -> None:
         done = self._answer("venue_toggle", lambda _v: self.load())
-        self.api.change_venue(venue_id, VenueChange(active=active), done)
+        if active:
+            self.api.change_venue(venue_id, VenueChange(active=True), done)
+            return
+
+        def previewed(reply: Reply[ReconfigurePlan]) -> None:
+            if reply.value is not None and reply.value.affected:
+                self._confirm(ReconfigureRequest(kind="close_venue", venue_id=venue_id),
+                              reply.value)  # fmt: skip
+            else:  # no booking from now on: an ordinary change
+                self.api.change_venue(venue_id, VenueChange(active=False), done)
+
+        self.api.reconfigure_preview(
+            ReconfigureRequest(kind="close_venue", venue_id=venue_id), previewed
+        )
 
     def add_slots(self, start: str, end: str, minutes: int, capacity: int) -> None:
         layout = self.model.layout(start, end, minutes, capacity)
@@ -152,7 +170,44 @@ class VenueAdminController(QObject):
         def then(slot: SlotInfo) -> None:
             self.model.apply_slots_changed((slot,))
 
-        self.api.set_capacity(slot_id, capacity, self._answer("capacity", then))
+        plain = self._answer("capacity", then)
+
+        def done(reply: Reply[SlotInfo]) -> None:
+            if reply.error == "invalid_input" and "booked" in reply.details:
+                # below what is booked: list who is affected, then move or call them back
+                req = ReconfigureRequest(kind="capacity", slot_id=slot_id, capacity=capacity)
+                self.api.reconfigure_preview(req, lambda r: self._previewed(req, r))
+            else:
+                plain(reply)
+
+        self.api.set_capacity(slot_id, capacity, done)
+
+    def _previewed(self, req: ReconfigureRequest, reply: Reply[ReconfigurePlan]) -> None:
+        if reply.value is None:
+            self.model.finish(False, reply.error, reply.message, reply.details)
+            return
+        self.model.finish(True)
+        self._confirm(req, reply.value)
+
+    def _slot_text(self, slot_id: int | None) -> str:
+        if slot_id is None:
+            return self.tr("（空きなし）")
+        slot = self.model.slots.get(slot_id)
+        return slot_time_text(slot.starts_at, slot.ends_at) if slot else f"#{slot_id}"
+
+    def _confirm(self, req: ReconfigureRequest, plan: ReconfigurePlan) -> None:
+        """The affected bookings shown; on confirmation the change is made."""
+        choice = reconfigure_dialog.ask_reconfigure(self.view, plan, self._slot_text)
+        if choice is None:
+            return
+        body = ReconfigureRequest(kind=req.kind, slot_id=req.slot_id, venue_id=req.venue_id,
+                                  capacity=req.capacity, day=req.day, to_day=req.to_day,
+                                  action=choice)  # fmt: skip
+
+        def applied(_done: ReconfigureApplied) -> None:
+            self.load()
+
+        self.api.reconfigure_apply(body, self._answer("reconfigure", applied))
 
     def delete_slot(self, slot_id: int) -> None:
         done = self._answer("slot_delete", lambda _gone: self.model.remove_slot(slot_id))

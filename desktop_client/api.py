@@ -41,6 +41,7 @@ from cti_server.protocol import (
     CapacityChange,
     CurrentCalls,
     DeletedSlot,
+    DialStarted,
     Disposition,
     DispositionRequest,
     Intent,
@@ -50,6 +51,9 @@ from cti_server.protocol import (
     MobilityRequest,
     MobilityRequestBody,
     ProtocolError,
+    ReconfigureApplied,
+    ReconfigurePlan,
+    ReconfigureRequest,
     ResidentDetail,
     ReviewAcceptance,
     ReviewItem,
@@ -66,6 +70,11 @@ from cti_server.protocol import (
     VenueChange,
     VenueList,
     VenueRequest,
+    WorkClaimed,
+    WorkItem,
+    WorklistPage,
+    WorkOutcomeRequest,
+    WorkPriorityChange,
     WrapUpCodes,
     from_dict,
     request_body,
@@ -323,3 +332,38 @@ class Api:
             done(Reply(0, None, "network", "this transport cannot upload files"))
             return
         upload("/api/postcards/scans", list(files), lambda r: done(decode(ScansRead, r)))
+
+    # ---- the callback worklist (折り返しリスト)
+    def worklist(self, done: Done[WorklistPage]) -> None:
+        """The waiting items in calling order, with the summary."""
+        self._get("/api/worklist?state=open&limit=200", WorklistPage, done)
+
+    def claim_next(self, done: Done[WorkClaimed]) -> None:
+        self.send(ApiCall("POST", "/api/worklist/claim", None, WorkClaimed), done)
+
+    def claim_item(self, item_id: int, done: Done[WorkItem]) -> None:
+        self.send(ApiCall("POST", f"/api/worklist/{item_id}/claim", None, WorkItem), done)
+
+    def release_item(self, item_id: int, done: Done[WorkItem]) -> None:
+        self.send(ApiCall("POST", f"/api/worklist/{item_id}/release", None, WorkItem), done)
+
+    def record_outcome(self, item_id: int, body: WorkOutcomeRequest, done: Done[WorkItem]) -> None:
+        path = f"/api/worklist/{item_id}/outcome"
+        self.send(ApiCall("POST", path, request_body(body), WorkItem), done)
+
+    def dial(self, item_id: int, done: Done[DialStarted]) -> None:
+        """Click-to-dial: the PBX rings this operator's phone, then the item's number."""
+        self.send(ApiCall("POST", f"/api/worklist/{item_id}/dial", None, DialStarted), done)
+
+    def reprioritise(self, item_id: int, priority: int, done: Done[WorkItem]) -> None:
+        body = request_body(WorkPriorityChange(priority))
+        self.send(ApiCall("PATCH", f"/api/worklist/{item_id}", body, WorkItem), done)
+
+    # ---- reconfiguration (supervisors): a dry run, then the change
+    def reconfigure_preview(self, body: ReconfigureRequest, done: Done[ReconfigurePlan]) -> None:
+        path = "/api/reconfigure/preview"
+        self.send(ApiCall("POST", path, request_body(body), ReconfigurePlan), done)
+
+    def reconfigure_apply(self, body: ReconfigureRequest, done: Done[ReconfigureApplied]) -> None:
+        path = "/api/reconfigure/apply"
+        self.send(ApiCall("POST", path, request_body(body), ReconfigureApplied), done)

@@ -43,6 +43,7 @@ from .views.mobility import MobilityView
 from .views.pop import PopView
 from .views.resident import ResidentCardView
 from .views.wrapup import WrapUpView
+from .worklist import WorklistController
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class Client:
     header: CallHeaderController | None = None  # the caller header band
     review: ReviewController | None = None  # はがき確認 (supervisors and admins)
     assignment: AssignmentController | None = None  # 割り当て (supervisors and admins)
+    worklist: WorklistController | None = None  # 折り返し (the callback worklist)
 
     def set_language(self, language: str) -> None:
         if self.translations.use(language):
@@ -145,6 +147,7 @@ def build(
         CallHeaderController(link, window, pop, resident),
         ReviewController(link, window),
         AssignmentController(link, window),
+        WorklistController(link, window),
     )
     window.language_chosen.connect(client.set_language)
     return client

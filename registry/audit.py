@@ -57,6 +57,13 @@ class AuditAction(StrEnum):
     ASSIGNMENT_COMMIT = "assignment.commit"  # an assignment run written (its figures)
     BOOKING_CANNOT_COME = "booking.cannot_come"  # cancelled: the resident cannot come that day
     NOTICE_PRINT = "notice.print"  # appointment notices printed
+    WORKLIST_ENQUEUE = "worklist.enqueue"  # a callback put on the worklist (by whom or what)
+    WORKLIST_CLAIM = "worklist.claim"  # an operator took an item: a view of its resident
+    WORKLIST_RELEASE = "worklist.release"
+    WORKLIST_OUTCOME = "worklist.outcome"  # reached / no_answer / wrong_number / call_later
+    WORKLIST_PRIORITY = "worklist.priority"  # a supervisor reprioritised an item
+    WORKLIST_DIAL = "worklist.dial"  # click-to-dial: the PBX asked to connect the call
+    SLOT_RECONFIGURE = "slot.reconfigure"  # capacity lowered, slot or venue closed, day moved
 
     @classmethod
     def of(cls, stored: str) -> AuditAction | None:

@@ -409,3 +409,52 @@ class ContactRequest(Base):
     channel: Mapped[str] = mapped_column(String(16))  # web
     status: Mapped[str] = mapped_column(String(16), index=True)  # open/done
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WorkItem(Base):
+    """One entry of the callback worklist (折り返しリスト): whom to call, why, and what to offer.
+
+    ``source_ref`` names what put it there (``slot:12:booking:40``, ``call:<linkedid>``, ...) and
+    is unique, so feeding the same cause twice adds nothing. A claim is one conditional UPDATE:
+    two operators never hold the same item; ``claim_until`` lets a forgotten claim lapse.
+    """
+
+    __tablename__ = "worklist_items"
+    __table_args__ = (
+        CheckConstraint("resident_id IS NOT NULL OR phone IS NOT NULL", name="has_whom"),
+        Index("ix_worklist_items_state_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_ref: Mapped[str] = mapped_column(String(128), unique=True)
+    reason: Mapped[str] = mapped_column(String(24), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32))  # E.164 when it could be read
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # conflicts, booking, note
+    proposed_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id"))
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # higher is called first
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    next_attempt_at: Mapped[dt.datetime | None]
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open/claimed/done/exhausted
+    outcome: Mapped[str] = mapped_column(String(24), default="")  # the last one recorded
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    claimed_at: Mapped[dt.datetime | None]
+    claim_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[dt.datetime | None]
+
+
+class WorkAttempt(Base):
+    """One outcome recorded on a worklist item (the item's history)."""
+
+    __tablename__ = "worklist_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("worklist_items.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    outcome: Mapped[str] = mapped_column(String(24))  # reached/no_answer/wrong_number/call_later
+    call_later_at: Mapped[dt.datetime | None]
+    call_linkedid: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")

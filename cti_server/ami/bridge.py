@@ -155,6 +155,45 @@ class AmiBridge:
             msg = resp[0].get("Message", "") if isinstance(resp, list) else resp.get("Message", "")
             raise AmiActionError(f"QueuePause refused: {msg}", action="QueuePause")
 
+    async def originate(
+        self,
+        *,
+        channel: str,
+        context: str,
+        exten: str,
+        caller_id: str,
+        channel_id: str,
+        ring_seconds: float = 30.0,
+    ) -> None:
+        """Click-to-dial: ring ``channel`` (the operator's phone), then run ``exten`` in
+        ``context`` (the outbound route to the resident) with ``caller_id`` shown to them.
+
+        Sent with ``Async: true``: returns when Asterisk has queued the call; its progress comes
+        as events (``OriginateResponse``, ``DialBegin`` ...), all with Linkedid ``channel_id``
+        (``ChannelId``: the Uniqueid of the operator's leg). Never re-sent after a reconnect.
+        Raises as ``queue_pause`` does. The answer is the action's own response (panoramisk would
+        otherwise wait for the ``OriginateResponse`` event, which comes when the operator answers).
+        """
+        fields = {
+            "Action": "Originate",
+            "Channel": channel,
+            "Context": context,
+            "Exten": exten,
+            "Priority": "1",
+            "CallerID": caller_id,
+            "Timeout": str(int(ring_seconds * 1000)),
+            "Async": "true",
+            "ChannelId": channel_id,
+        }
+        proto = self._proto
+        if proto is None or not self.connected:
+            raise AmiNotConnected("not connected to Asterisk", action="Originate")
+        sent = proto.start_action(Action(fields, as_list=False))
+        resp = await proto.wait(sent, self.settings.action_timeout)
+        if isinstance(resp, list) or not resp.success:
+            msg = resp[0].get("Message", "") if isinstance(resp, list) else resp.get("Message", "")
+            raise AmiActionError(f"Originate refused: {msg}", action="Originate")
+
     # -- the session loop -------------------------------------------------------------------
 
     async def _run(self) -> None:

@@ -236,6 +236,20 @@ def _summary(m: Mapping[str, str], at: dt.datetime) -> list[ev.DomainEvent]:
     ]  # fmt: skip
 
 
+def _originate_response(m: Mapping[str, str], at: dt.datetime) -> list[ev.DomainEvent]:
+    """Click-to-dial: the operator's leg answered (Success) or not (Failure). The Uniqueid is
+    the ChannelId the server chose, which is the call's Linkedid."""
+    ok = m.get("Response", "") == "Success"
+    stage = "operator_answered" if ok else "operator_failed"
+    return [ev.OutboundProgress(m.get("Uniqueid", ""), stage, at, m.get("Reason", ""))]
+
+
+def _dial_end(m: Mapping[str, str], at: dt.datetime) -> list[ev.DomainEvent]:
+    status = m.get("DialStatus", "")
+    stage = "answered" if status == "ANSWER" else "unanswered"
+    return [ev.OutboundProgress(m.get("Linkedid", ""), stage, at, status)]
+
+
 def _shutdown(m: Mapping[str, str], at: dt.datetime) -> list[ev.DomainEvent]:
     return [ev.PbxShutdown(m.get("Restart", "").lower() in ("true", "yes", "1"), at)]
 
@@ -268,6 +282,8 @@ HANDLERS: dict[str, Handler] = {
     "QueueParams": _params,
     "QueueSummary": _summary,
     "Shutdown": _shutdown,
+    "OriginateResponse": _originate_response,
+    "DialEnd": _dial_end,
     "FullyBooted": _booted,
 }
 

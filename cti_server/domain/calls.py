@@ -37,6 +37,8 @@ class Outcome(StrEnum):
     NO_AGENT = "no_agent"
     NOT_QUEUED = "not_queued"
     UNKNOWN = "unknown"
+    OUTBOUND_ANSWERED = "outbound_answered"  # a dialled call the resident answered
+    OUTBOUND_UNANSWERED = "outbound_unanswered"  # nobody answered (operator or resident)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,7 @@ class Call:
     talk_seconds: float | None = None
     outcome: Outcome | None = None
     end_reason: str = ""  # AgentComplete Reason: caller / agent / transfer
+    direction: str = "inbound"  # "outbound": dialled by an operator (click-to-dial)
 
     @property
     def live(self) -> bool:

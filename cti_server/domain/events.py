@@ -260,6 +260,30 @@ class ConnectionLost:
     at: dt.datetime
 
 
+@dataclass(frozen=True)
+class OutboundDialled:
+    """Click-to-dial: the server asked the PBX to ring ``interface`` (the operator), then call
+    ``number``. ``linkedid`` is the Uniqueid the server gave the operator's leg (``ChannelId``).
+    Told by the service, not by the PBX; the pop reaches the operator as for a ringing call."""
+
+    linkedid: str
+    interface: str
+    member_name: str
+    number: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class OutboundProgress:
+    """How a dialled call goes: ``operator_answered`` / ``operator_failed`` (OriginateResponse),
+    ``answered`` / ``unanswered`` (DialEnd toward the resident). Ignored for other calls."""
+
+    linkedid: str
+    stage: str
+    at: dt.datetime
+    detail: str = ""  # the PBX's DialStatus or Reason
+
+
 DomainEvent = (
     CallerIdentified
     | CallQueued
@@ -282,4 +306,6 @@ DomainEvent = (
     | PbxShutdown
     | PbxBooted
     | ConnectionLost
+    | OutboundDialled
+    | OutboundProgress
 )

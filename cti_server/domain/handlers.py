@@ -45,7 +45,7 @@ def on_caller_identified(t: Tracker, e: ev.CallerIdentified, out: ChangeSet) -> 
     if call is None:
         caller = Caller(e.number, e.name, e.presentation, e.withheld)
         t.put_call(Call(e.linkedid, CallState.NEW, caller, e.at), e.at, out)
-    else:
+    elif call.direction != "outbound":  # a dialled call's legs carry the city's own caller ID
         t.put_call(_with_caller(call, e), e.at, out)
 
 
@@ -165,6 +165,9 @@ def on_channel_hung_up(t: Tracker, e: ev.ChannelHungUp, out: ChangeSet) -> None:
     call = t.calls.get(e.linkedid)
     if call is None or e.uniqueid != (call.uniqueid or call.linkedid):
         return
+    if call.direction == "outbound":
+        _end_outbound(t, call, e.at, out)
+        return
     if call.state is CallState.NEW:
         t.end_call(call, Outcome.NOT_QUEUED, e.at, out)
     elif call.state is CallState.ANSWERED:
@@ -249,7 +252,9 @@ def on_resync_completed(t: Tracker, e: ev.ResyncCompleted, out: ChangeSet) -> No
 
 
 def _vanish(t: Tracker, call: Call, at: dt.datetime, out: ChangeSet) -> None:
-    if call.state is CallState.ANSWERED:
+    if call.direction == "outbound":
+        _end_outbound(t, call, at, out)
+    elif call.state is CallState.ANSWERED:
         t.end_call(call, Outcome.ANSWERED, at, out)
     else:
         t.end_call(call, Outcome.UNKNOWN, at, out)
@@ -283,6 +288,40 @@ def on_connection_lost(t: Tracker, e: ev.ConnectionLost, out: ChangeSet) -> None
         out.link(False, e.reason)
 
 
+def on_outbound_dialled(t: Tracker, e: ev.OutboundDialled, out: ChangeSet) -> None:
+    if not e.linkedid or e.linkedid in t.calls or e.linkedid in t.ended:
+        return
+    caller = Caller(raw_number=e.number, presentation="allowed")
+    call = Call(e.linkedid, CallState.RINGING, caller, e.at, uniqueid=e.linkedid,
+                ringing=(e.interface,), ringing_names=(e.member_name,), rung=(e.interface,),
+                direction="outbound")  # fmt: skip
+    t.put_call(call, e.at, out)
+
+
+def on_outbound_progress(t: Tracker, e: ev.OutboundProgress, out: ChangeSet) -> None:
+    call = t.calls.get(e.linkedid)
+    if call is None or call.direction != "outbound":
+        return
+    if e.stage == "operator_failed":
+        _end_outbound(t, call, e.at, out)
+    elif e.stage == "answered" and call.state is not CallState.ANSWERED:
+        iface = call.rung[0] if call.rung else ""
+        name = call.ringing_names[0] if call.ringing_names else ""
+        t.put_call(
+            replace(call, state=CallState.ANSWERED, answered_at=e.at, ringing=(),
+                    ringing_names=(), agent_interface=iface, agent_name=name),
+            e.at, out,
+        )  # fmt: skip
+
+
+def _end_outbound(t: Tracker, call: Call, at: dt.datetime, out: ChangeSet) -> None:
+    if call.answered_at is not None:
+        talk = (at - call.answered_at).total_seconds()
+        t.end_call(call, Outcome.OUTBOUND_ANSWERED, at, out, talk_seconds=talk)
+    else:
+        t.end_call(call, Outcome.OUTBOUND_UNANSWERED, at, out)
+
+
 HANDLERS: dict[type[Any], Callable[[Tracker, Any, ChangeSet], None]] = {
     ev.CallerIdentified: on_caller_identified,
     ev.CallQueued: on_call_queued,
@@ -305,4 +344,6 @@ HANDLERS: dict[type[Any], Callable[[Tracker, Any, ChangeSet], None]] = {
     ev.PbxShutdown: on_pbx_shutdown,
     ev.PbxBooted: on_pbx_booted,
     ev.ConnectionLost: on_connection_lost,
+    ev.OutboundDialled: on_outbound_dialled,
+    ev.OutboundProgress: on_outbound_progress,
 }

@@ -7,6 +7,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from cti_server.sim.originate import originate
 from cti_server.sim.wire import Member, Pairs
 
 if TYPE_CHECKING:
@@ -181,4 +182,5 @@ HANDLERS = {
     "queuepause": _queue_pause,
     "queueadd": _queue_add,
     "queueremove": _queue_remove,
+    "originate": originate,
 }

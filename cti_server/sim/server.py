@@ -22,6 +22,7 @@ from typing import Any
 from cti_server.ami.frames import FrameParser
 from cti_server.sim.actions import handle_action
 from cti_server.sim.callflow import CallFlow, CallPlan
+from cti_server.sim.originate import DialPlan
 from cti_server.sim.wire import Channel, Member, Pairs, encode
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ class PbxSimulator:
         self.waiting: list[CallFlow] = []
         self.completed = self.abandoned = 0
         self.found_nobody = 0  # times the caller at the head of the queue found no free member
+        self.dial_plans: dict[str, DialPlan] = {}  # Originate: how a dialled number behaves
+        self.unanswered_extensions: set[str] = set()  # Originate: operators who do not pick up
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._boot(agents)
@@ -234,6 +237,10 @@ class PbxSimulator:
         self.channels.pop(ch.uniqueid, None)
         self.emit([("Event", "Hangup"), ("Privilege", "call,all"), *ch.snapshot(),
                    ("Cause", str(cause)), ("Cause-txt", text)])  # fmt: skip
+
+    def operator_unanswered(self, channel: str) -> bool:
+        """Whether the operator phone ``Local/<ext>@...`` of an Originate lets it ring out."""
+        return channel[len("Local/") :].split("@", 1)[0] in self.unanswered_extensions
 
     def join(self, flow: CallFlow) -> int:
         self.waiting.append(flow)

@@ -50,6 +50,8 @@ from cti_server.web.resident_app import add_resident_routes
 from cti_server.web.rest_assign import add_assignment_routes
 from cti_server.web.rest_postcards import add_postcard_routes
 from cti_server.web.rest_reception import add_reception_routes
+from cti_server.web.rest_reconfigure import add_reconfigure_routes
+from cti_server.web.rest_worklist import add_worklist_routes
 from cti_server.web.ws import ws_handler
 
 log = logging.getLogger(__name__)
@@ -102,6 +104,9 @@ def app_of(server: Server, load_name_index: bool = True) -> web.Application:
     add_assignment_routes(
         app
     )  # designated appointments: dry run, commit, the call center's changes
+    if server.callbacks is not None:
+        add_worklist_routes(app, server.callbacks)  # the callback worklist, click-to-dial
+    add_reconfigure_routes(app)  # slot and venue changes: a dry run, then moves or callbacks
     return app
 
 

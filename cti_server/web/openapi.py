@@ -232,6 +232,50 @@ OPERATIONS: tuple[Operation, ...] = (
               {200: P.NextWaiting}, params=(CALL,), errors=(401, 403, 404),
               description="For a freed seat: the highest-priority resident still waiting who "
               "fits the slot (null if nobody). Audited (resident.view)."),
+    Operation("get", "/api/worklist", "The callback worklist (折り返しリスト) in calling order",
+              STAFF, {200: P.WorklistPage}, errors=(400, 401, 403),
+              params=(Param("state", "query", "open (default: waiting, lapsed claims "
+                            "included), claimed, done or exhausted"),
+                      Param("due", "query", "1: only items due now"),
+                      Param("limit", "query", "1..500, default 100", "integer")),
+              description="Priority first, then due time, then age; with the summary the "
+              "board shows (size, due, claimed, oldest)."),
+    Operation("post", "/api/worklist/claim", "Take the next due item", STAFF,
+              {200: P.WorkClaimed}, errors=(401, 403),
+              description="Atomic in the database: no two operators get the same item. "
+              "item is null when nothing is due. Audited (worklist.claim)."),
+    Operation("post", "/api/worklist/{item_id}/claim", "Take this item", STAFF,
+              {200: P.WorkItem}, errors=(401, 403, 404, 409),
+              description="409 when another operator holds it (until the claim lapses) or "
+              "it is closed. Audited (worklist.claim)."),
+    Operation("post", "/api/worklist/{item_id}/release", "Give a held item back", STAFF,
+              {200: P.WorkItem}, errors=(401, 403, 404, 409)),
+    Operation("post", "/api/worklist/{item_id}/outcome", "Record a call's outcome", STAFF,
+              {200: P.WorkItem}, P.WorkOutcomeRequest, errors=(400, 401, 403, 404, 409),
+              description="reached and wrong_number close the item; no_answer schedules the "
+              "next try by the retry policy (attempts, interval, calling hours) or gives up; "
+              "call_later schedules call_later_at. Audited (worklist.outcome)."),
+    Operation("post", "/api/worklist/{item_id}/dial", "Click-to-dial the item's number", STAFF,
+              {200: P.DialStarted}, errors=(400, 401, 403, 404, 409, 503),
+              description="The operator must hold the item and be logged in at an extension. "
+              "The PBX rings the extension, then calls the number through the outbound route "
+              "with the configured caller ID; the call pops as an incoming one. 503 when the "
+              "PBX cannot place it. Audited (worklist.dial)."),
+    Operation("patch", "/api/worklist/{item_id}", "Reprioritise an item", MANAGERS,
+              {200: P.WorkItem}, P.WorkPriorityChange, errors=(400, 401, 403, 404),
+              description="-1000..1000, higher is called first. Audited (worklist.priority)."),
+    Operation("post", "/api/reconfigure/preview", "Dry run of a slot or venue change",
+              MANAGERS, {200: P.ReconfigurePlan}, P.ReconfigureRequest,
+              errors=(400, 401, 403, 404),
+              description="The bookings a capacity cut, a closed slot or venue, or a moved day "
+              "would affect, in booking order, each with its conflict and a proposed slot with "
+              "room (the same venue first). Nothing changes."),
+    Operation("post", "/api/reconfigure/apply", "Make a slot or venue change", MANAGERS,
+              {200: P.ReconfigureApplied}, P.ReconfigureRequest, errors=(400, 401, 403, 404),
+              description="Each affected booking is moved (action move: to target_slot_id, "
+              "else its proposal; a full slot falls back) or put on the callback worklist "
+              "(its seat freed), then the change is made; audited (slot.reconfigure) and "
+              "pushed live."),
     Operation("get", "/api/openapi.json", "This document", "none",
               {200: "application/json"}),
     Operation("get", "/healthz", "Health: AMI connected and database reachable", "none",

@@ -8,12 +8,16 @@ from aiohttp import web
 from cti_server import protocol
 from cti_server.dispositions import parse_dispositions, split_codes
 from cti_server.web.auth import STAFF, principal
+from cti_server.web.board_app import BOARD
 from cti_server.web.errors import BadRequest, Forbidden
 from cti_server.web.keys import SERVICE, SESSIONS, SETTINGS
 from cti_server.web.payloads import answer
 from cti_server.web.validate import json_body, read_as
 from registry.calls import get_call, link_resident, set_disposition
 from registry.errors import NotFound
+from registry.worklist_feeds import from_call
+
+CALLBACK_CODE = "callback"  # the wrap-up code that asks for a callback
 
 
 def _linkedid(request: web.Request) -> str:
@@ -52,8 +56,13 @@ async def put_disposition(request: web.Request) -> web.Response:
         await set_disposition(
             session, linkedid, disposition=disposition, notes=req.notes, operator_id=who.id
         )
+        codes = tuple(split_codes(disposition))
+        if CALLBACK_CODE in codes:  # 折り返し: the caller goes on the callback worklist
+            await from_call(session, linkedid, "callback_requested", operator_id=who.id,
+                            note=req.notes)  # fmt: skip
         await session.commit()
-    codes = tuple(split_codes(disposition))
+    if CALLBACK_CODE in codes:
+        request.app[BOARD].bookings_changed()  # the board's worklist size and age
     return answer(protocol.Disposition(linkedid, disposition, req.notes, codes))
 
 

@@ -213,6 +213,14 @@
         <translation>Venue reception (today): </translation>
     </message>
     <message>
+        <source>折り返し待ち: {n} 件（発信可 {due} 件）</source>
+        <translation>Callbacks waiting: {n} ({due} due)</translation>
+    </message>
+    <message>
+        <source>最古 {m} 分</source>
+        <translation>oldest {m} min</translation>
+    </message>
+    <message>
         <source>休止を依頼中…</source>
         <translation>Pause requested…</translation>
     </message>
@@ -483,6 +491,10 @@
         <translation>Assignment</translation>
     </message>
     <message>
+        <source>折り返し</source>
+        <translation>Callbacks</translation>
+    </message>
+    <message>
         <source>表示(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
@@ -659,6 +671,41 @@
     <message>
         <source>{n}件</source>
         <translation>{n} found</translation>
+    </message>
+</context>
+<context>
+    <name>ReconfigureDialog</name>
+    <message>
+        <source>影響を受ける予約</source>
+        <translation>Bookings affected</translation>
+    </message>
+    <message>
+        <source>この変更で %1 件の予約に影響があります（予約順）。</source>
+        <translation>This change affects %1 booking(s) (in booking order).</translation>
+    </message>
+    <message>
+        <source>氏名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>現在の枠</source>
+        <translation>Current slot</translation>
+    </message>
+    <message>
+        <source>理由</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>提案する枠</source>
+        <translation>Proposed slot</translation>
+    </message>
+    <message>
+        <source>提案の枠へ移す</source>
+        <translation>Move to the proposed slots</translation>
+    </message>
+    <message>
+        <source>折り返しリストへ</source>
+        <translation>Put on the callback worklist</translation>
     </message>
 </context>
 <context>
@@ -919,6 +966,13 @@
     </message>
 </context>
 <context>
+    <name>VenueAdminController</name>
+    <message>
+        <source>（空きなし）</source>
+        <translation>(no slot with room)</translation>
+    </message>
+</context>
+<context>
     <name>VenueAdminView</name>
     <message>
         <source>会場</source>
@@ -1019,6 +1073,105 @@
     <message>
         <source>無効</source>
         <translation>Inactive</translation>
+    </message>
+</context>
+<context>
+    <name>WorklistView</name>
+    <message>
+        <source>理由</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>氏名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>電話番号</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>試行</source>
+        <translation>Tries</translation>
+    </message>
+    <message>
+        <source>次回</source>
+        <translation>Next try</translation>
+    </message>
+    <message>
+        <source>優先度</source>
+        <translation>Priority</translation>
+    </message>
+    <message>
+        <source>次を取る (Ctrl+N)</source>
+        <translation>Take next (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>選択を取る</source>
+        <translation>Take selected</translation>
+    </message>
+    <message>
+        <source>優先度を変更</source>
+        <translation>Change priority</translation>
+    </message>
+    <message>
+        <source>対応中</source>
+        <translation>In hand</translation>
+    </message>
+    <message>
+        <source>メモ</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>戻す</source>
+        <translation>Give back</translation>
+    </message>
+    <message>
+        <source>今すぐ</source>
+        <translation>now</translation>
+    </message>
+    <message>
+        <source>「次を取る」で折り返し先を1件取ります。</source>
+        <translation>“Take next” takes one callback for you.</translation>
+    </message>
+    <message>
+        <source>発信</source>
+        <translation>Call</translation>
+    </message>
+    <message>
+        <source>（住民不明）</source>
+        <translation>(resident unknown)</translation>
+    </message>
+    <message>
+        <source>%1 に発信中…</source>
+        <translation>Calling %1…</translation>
+    </message>
+    <message>
+        <source>%1 に発信 (Ctrl+D)</source>
+        <translation>Call %1 (Ctrl+D)</translation>
+    </message>
+    <message>
+        <source>待ち %1 件（発信可 %2 件・対応中 %3 件）</source>
+        <translation>%1 waiting (%2 due, %3 in hand)</translation>
+    </message>
+    <message>
+        <source>最古 %1 分</source>
+        <translation>oldest %1 min</translation>
+    </message>
+    <message>
+        <source>送信中…</source>
+        <translation>Sending…</translation>
+    </message>
+    <message>
+        <source>いま発信できる折り返しはありません。</source>
+        <translation>No callback is due now.</translation>
+    </message>
+    <message>
+        <source>サーバーに接続できません。</source>
+        <translation>Cannot reach the server.</translation>
+    </message>
+    <message>
+        <source>折り返し待ちはありません。</source>
+        <translation>No callbacks waiting.</translation>
     </message>
 </context>
 <context>
@@ -1971,6 +2124,10 @@
         <translation>Slot deleted.</translation>
     </message>
     <message>
+        <source>変更しました: 移動 {moved} 件、折り返しリスト {queued} 件。</source>
+        <translation>Changed: {moved} moved, {queued} on the callback worklist.</translation>
+    </message>
+    <message>
         <source>はがき番号の確認数字が合いません。聞き間違いの可能性があります。もう一度読み上げてもらってください。</source>
         <translation>The postcard number&apos;s check digit does not match: a digit was probably misheard. Ask the caller to read it again.</translation>
     </message>
@@ -1996,6 +2153,25 @@
     <message>
         <source>キャンセル</source>
         <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>reconfigure</name>
+    <message>
+        <source>定員超過</source>
+        <translation>Over capacity</translation>
+    </message>
+    <message>
+        <source>枠の中止</source>
+        <translation>Slot closed</translation>
+    </message>
+    <message>
+        <source>会場の中止</source>
+        <translation>Venue closed</translation>
+    </message>
+    <message>
+        <source>日程の変更</source>
+        <translation>Day moved</translation>
     </message>
 </context>
 <context>
@@ -2236,6 +2412,14 @@
         <translation>Leave search, back to candidates</translation>
     </message>
     <message>
+        <source>折り返しリスト</source>
+        <translation>Callback worklist</translation>
+    </message>
+    <message>
+        <source>折り返し: 次を取る / 番号に発信</source>
+        <translation>Callbacks: take next / call the number</translation>
+    </message>
+    <message>
         <source>休止する（理由を選ぶ）</source>
         <translation>Pause (choose a reason)</translation>
     </message>
@@ -2246,6 +2430,45 @@
     <message>
         <source>ショートカット一覧</source>
         <translation>Keyboard shortcuts</translation>
+    </message>
+</context>
+<context>
+    <name>worklist</name>
+    <message>
+        <source>予約枠の変更</source>
+        <translation>Slot changed</translation>
+    </message>
+    <message>
+        <source>来場なし</source>
+        <translation>No-show</translation>
+    </message>
+    <message>
+        <source>Web回答で連絡希望</source>
+        <translation>Asked for contact on the web</translation>
+    </message>
+    <message>
+        <source>折り返し希望</source>
+        <translation>Asked for a callback</translation>
+    </message>
+    <message>
+        <source>待ち切れず切断</source>
+        <translation>Gave up waiting</translation>
+    </message>
+    <message>
+        <source>通話できた</source>
+        <translation>Reached</translation>
+    </message>
+    <message>
+        <source>不在</source>
+        <translation>No answer</translation>
+    </message>
+    <message>
+        <source>番号違い</source>
+        <translation>Wrong number</translation>
+    </message>
+    <message>
+        <source>後でかけ直す</source>
+        <translation>Call later</translation>
     </message>
 </context>
 </TS>

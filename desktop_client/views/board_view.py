@@ -37,6 +37,7 @@ from cti_server.protocol import (
     BoardInterval,
     BoardQueue,
     IntentsByChannel,
+    WorklistSummary,
 )
 
 from ..i18n import current_language, translate
@@ -48,6 +49,7 @@ from ..models.board import (
     fmt_seconds,
     interval_label,
 )
+from ..models.dates import parse_iso_datetime
 from . import shortcuts as keys
 from .board_charts import BoardCharts
 from .board_tables import (
@@ -111,6 +113,8 @@ class BoardView(Retranslating, QWidget):
         self.intents.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.checkins = QLabel()  # today's reception tally per venue, one line
         self.checkins.setObjectName("checkins")
+        self.worklist = QLabel()
+        self.worklist.setObjectName("worklist")
         self.titles = {key: QLabel() for key in SECTIONS}
         self.charts = BoardCharts(model)
         self.pause_button, self.resume_button = QPushButton(), QPushButton()
@@ -166,6 +170,7 @@ class BoardView(Retranslating, QWidget):
         head = QHBoxLayout()
         head.addWidget(self.titles["bookings"])
         head.addStretch(1)
+        head.addWidget(self.worklist)
         head.addWidget(self.mobility)
         head.addWidget(self.intents)
         right.addLayout(head)
@@ -265,6 +270,8 @@ class BoardView(Retranslating, QWidget):
         self.intents.setText(intents_text(b.intents))
         self.intents.setToolTip(m.definition("intents", lang))
         self._show_checkins(lang)
+        self.worklist.setText(self._worklist_text(b.worklist, b.at))
+        self.worklist.setToolTip(m.definition("worklist", lang))
         self.charts.update()
 
     def _show_checkins(self, lang: str) -> None:
@@ -280,6 +287,17 @@ class BoardView(Retranslating, QWidget):
         self.checkins.setToolTip(
             "\n".join(m.definition(k, lang) for k in ("checked_in", "not_yet", "no_show"))
         )
+
+    def _worklist_text(self, w: WorklistSummary | None, at: str) -> str:
+        """折り返し待ち: waiting (due) and the oldest's age at the board's time."""
+        if w is None:
+            return ""
+        text = self.tr("折り返し待ち: {n} 件（発信可 {due} 件）").format(n=w.open, due=w.due)
+        oldest, now = parse_iso_datetime(w.oldest_created_at), parse_iso_datetime(at)
+        if oldest is not None and now is not None:
+            minutes = max(0, int((now - oldest).total_seconds() // 60))
+            text += " " + self.tr("最古 {m} 分").format(m=minutes)
+        return text
 
     def _queue_row(self, q: BoardQueue) -> Cells:
         m = self.model

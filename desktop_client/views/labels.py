@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from cti_server.protocol import CallerInfo, SlotInfo, SlotsLaidOut, Venue
+from cti_server.protocol import CallerInfo, ReconfigureApplied, SlotInfo, SlotsLaidOut, Venue
 
 from ..i18n import QT_TRANSLATE_NOOP, current_language, translate
 from ..models.dates import local_time, parse_iso_date, to_wareki
@@ -336,6 +336,10 @@ def venue_admin_status(m: Any) -> tuple[str, str]:
             capacity=r.capacity
         )
     texts["slot_delete"] = translate("labels", "枠を削除しました。")
+    if isinstance(r, ReconfigureApplied):
+        texts["reconfigure"] = translate(
+            "labels", "変更しました: 移動 {moved} 件、折り返しリスト {queued} 件。"
+        ).format(moved=len(r.moved), queued=len(r.queued))
     return texts.get(m.action, ""), "#1b5e20"
 
 

@@ -3,7 +3,8 @@
 For supervisors and admins a second section, the supervisor board, sits beside the calls in a
 top-level tab (closable; F8 or View > board opens it again), and the 会場・枠 section (venues and
 slots, F9; not closable) and the はがき確認 section (the postcard review queue, F10; not
-closable). Operators see no tab bar at all.
+closable). The 折り返し section (the callback worklist, Ctrl+K; not closable) is there for
+operators too, so they see the tab bar.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ class MainWindow(Retranslating, QMainWindow):
         self.venues: QWidget | None = None
         self.review: QWidget | None = None
         self.assignment: QWidget | None = None
+        self.worklist: QWidget | None = None
         self.setCentralWidget(self.sections)
         self.connection = QLabel(self)
         self.pending = QLabel(self)
@@ -130,6 +132,9 @@ class MainWindow(Retranslating, QMainWindow):
         self.assignment_action = QAction(self, shortcut=QKeySequence(keys.ASSIGN), visible=False)
         self.assignment_action.triggered.connect(self.show_assignment)
         self.view_menu.addAction(self.assignment_action)
+        self.worklist_action = QAction(self, shortcut=QKeySequence(keys.WORKLIST), visible=False)
+        self.worklist_action.triggered.connect(self.show_worklist)
+        self.view_menu.addAction(self.worklist_action)
         self.help_menu = bar.addMenu("")
         self.help_action = QAction(self, shortcut=QKeySequence(keys.HELP))
         self.help_action.triggered.connect(self.show_shortcuts)
@@ -161,6 +166,11 @@ class MainWindow(Retranslating, QMainWindow):
                 self.sections.indexOf(self.assignment), self.tr("割り当て") + f" ({keys.ASSIGN})"
             )
         self.assignment_action.setText(self.tr("割り当て"))
+        if self.worklist is not None:
+            self.sections.setTabText(
+                self.sections.indexOf(self.worklist), self.tr("折り返し") + f" ({keys.WORKLIST})"
+            )
+        self.worklist_action.setText(self.tr("折り返し"))
         self.board_action.setText(self.tr("監視ボード"))
         self.venues_action.setText(self.tr("会場・枠"))
         self.view_menu.setTitle(self.tr("表示(&V)"))
@@ -209,6 +219,17 @@ class MainWindow(Retranslating, QMainWindow):
         if self.assignment is not None:
             self.sections.setCurrentWidget(self.assignment)
             self.assignment.setFocus()
+
+    def set_worklist_view(self, view: QWidget | None) -> None:
+        """The 折り返し section (the callback worklist; None removes it); never closable."""
+        old, self.worklist = self.worklist, view
+        if view is not old:
+            self._swap_fixed_section(old, view, self.worklist_action)
+
+    def show_worklist(self) -> None:
+        if self.worklist is not None:
+            self.sections.setCurrentWidget(self.worklist)
+            self.worklist.setFocus()
 
     def _swap_fixed_section(
         self, old: QWidget | None, new: QWidget | None, action: QAction

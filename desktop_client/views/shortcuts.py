@@ -16,6 +16,7 @@ BOARD = "F8"  # supervisors and admins only
 VENUES = "F9"  # 会場・枠, supervisors and admins only
 REVIEW = "F10"  # はがき確認, supervisors and admins only
 ASSIGN = "Ctrl+F10"  # 割り当て, supervisors and admins only
+WORKLIST = "Ctrl+K"  # 折り返し, the callback worklist
 PAUSE_AGENT = "Ctrl+P"  # board: pause the selected operator
 RESUME_AGENT = "Ctrl+Shift+P"  # board: resume the selected operator
 BARCODE = "Ctrl+B"  # はがき番号 field of the search
@@ -72,6 +73,11 @@ TABLE: tuple[tuple[str, str], ...] = (
         QT_TRANSLATE_NOOP("shortcuts", "予約: この日は来られない（取消して候補を表示）"),
     ),
     ("Esc", QT_TRANSLATE_NOOP("shortcuts", "検索を閉じて候補に戻る")),
+    ("Ctrl+K", QT_TRANSLATE_NOOP("shortcuts", "折り返しリスト")),
+    (
+        "Ctrl+N / Ctrl+D",
+        QT_TRANSLATE_NOOP("shortcuts", "折り返し: 次を取る / 番号に発信"),
+    ),
     ("F11", QT_TRANSLATE_NOOP("shortcuts", "休止する（理由を選ぶ）")),
     ("F12", QT_TRANSLATE_NOOP("shortcuts", "受付可にする / 後処理を完了")),
     ("F1", QT_TRANSLATE_NOOP("shortcuts", "ショートカット一覧")),

@@ -100,7 +100,8 @@ def test_supervisor_gets_the_live_board_and_pauses_an_agent(qtbot, client, sim, 
     qtbot.waitUntil(lambda: client.board.subscribed, timeout=10000)
     window = client.window
     assert window.board is client.board.view
-    assert window.sections.count() == 5  # calls, board, venues and slots, postcards, assignment
+    # calls, board, venues and slots, postcard review, assignment, callback worklist
+    assert window.sections.count() == 6
     assert window.sections.tabText(1) == "監視ボード (F8)"
     assert window.sections.currentWidget() is window.board  # a supervisor lands on the board
     assert window.board_action.isVisible()
@@ -152,7 +153,7 @@ def test_operator_gets_no_board_and_never_subscribes(qtbot, client, sim):
     assert client.link.hello.operator.role == "operator"
     window = client.window
     assert window.board is None
-    assert window.sections.count() == 1
+    assert window.sections.count() == 2  # calls and the callback worklist
     assert not window.board_action.isVisible()
     window.show_board()  # F8 does nothing for an operator
     assert window.board is None

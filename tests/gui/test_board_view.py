@@ -303,7 +303,7 @@ def test_board_section_follows_the_role_and_the_language(qtbot, client):
         protocol.encode(protocol.Hello(protocol.PROTOCOL_VERSION, "t", worker, ""))
     )
     assert window.board is None
-    assert window.sections.count() == 1
+    assert window.sections.count() == 2  # calls and the callback worklist
 
 
 def test_the_reception_tally_is_one_line_under_the_bookings(qtbot, qsettings, ami_fixtures):

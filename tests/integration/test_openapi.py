@@ -16,9 +16,10 @@ from aiohttp import FormData, web
 
 from cti_server import protocol
 from cti_server.web.app import create_app
-from cti_server.web.keys import NAME_INDEX, SERVICE
+from cti_server.web.keys import NAME_INDEX, SERVICE, SESSIONS
 from cti_server.web.openapi import OPERATIONS, document
 from cti_server.web.rest_reception import CLOCK
+from registry import worklist
 from registry.db import session_factory
 from registry.operators import create_operator
 from registry.paper.synth import Filling, Scanning
@@ -147,6 +148,7 @@ async def recorded(engine, db_url, aiohttp_client, tmp_path):
     sv = auth(await token(app, op_id + 1, role="supervisor", ext=None))
     await _walk_postcards(client, op, sv, await add_residents(engine, 3))
     await _walk_reception(app, client, op, sv, venue_day)
+    await _walk_worklist(app, client, op, sv, resident_a, resident_b)
     await _walk(app, client, op, sv, resident_a, resident_b)  # ends by logging out
     return recorder
 
@@ -244,6 +246,48 @@ async def _walk_reception(app, client, op, sv, day) -> None:
     await get("/api/reception/search?name=たかはし&birth=x", headers=desk)  # 400
     await get("/api/reception/day.csv?day=2026-12-04", headers=desk)
     await get(f"/api/reception/day.csv?venue_id={day.venue}&day=2026-12-04", headers=sv)
+
+
+async def _walk_worklist(app, client, op, sv, resident, other) -> None:
+    """The worklist routes: list, take, dial, outcome, release, reprioritise."""
+    get, post, patch = client.get, client.post, client.patch
+    async with app[SESSIONS]() as s:
+        for n in range(2):
+            await worklist.enqueue(
+                s, reason="no_show", source_ref=f"walk:{n}", resident_id=resident
+            )
+        await s.commit()
+    await get("/api/worklist?state=lost", headers=op)
+    page = await (await get("/api/worklist", headers=sv)).json()
+    first, second = (i["item_id"] for i in page["items"])
+    taken = await (await post("/api/worklist/claim", headers=op)).json()
+    assert taken["item"]["item_id"] == first
+    await post(f"/api/worklist/{first}/claim", headers=sv)  # held by op: 409
+    dialled = await post(f"/api/worklist/{first}/dial", headers=op)
+    assert dialled.status == 200, await dialled.text()
+    outcome = {"outcome": "call_later", "call_later_at": "2031-05-12T10:00:00+09:00"}
+    await post(f"/api/worklist/{first}/outcome", json={**outcome, "note": "夕方"}, headers=op)
+    await post(f"/api/worklist/{second}/claim", headers=op)
+    await post(f"/api/worklist/{second}/outcome", json={"outcome": "maybe"}, headers=op)
+    await post(f"/api/worklist/{second}/release", headers=op)
+    await patch(f"/api/worklist/{second}", json={"priority": 50}, headers=sv)
+    await patch(f"/api/worklist/{second}", json={"priority": 50}, headers=op)  # 403
+    await get("/api/worklist?state=done&limit=10", headers=op)
+    venue = await (await post("/api/venues", json={"name": "別館"}, headers=sv)).json()
+    start = dt.datetime.combine(DAY, dt.time(13), JST)
+    body = {"starts_at": start.isoformat(), "capacity": 2,
+            "ends_at": (start + dt.timedelta(minutes=30)).isoformat()}  # fmt: skip
+    slot = await (await post(f"/api/venues/{venue['id']}/slots", json=body, headers=sv)).json()
+    booked = {"resident_id": other, "slot_id": slot["slot_id"]}
+    assert (await post("/api/bookings", json=booked, headers=op)).status == 201
+    change = {"kind": "capacity", "slot_id": slot["slot_id"], "capacity": 0}
+    plan = await (await post("/api/reconfigure/preview", json=change, headers=sv)).json()
+    assert [a["resident_id"] for a in plan["affected"]] == [other]
+    await post("/api/reconfigure/preview", json={"kind": "paint"}, headers=sv)
+    await post("/api/reconfigure/preview", json=change, headers=op)  # 403
+    close = {"kind": "close_slot", "slot_id": slot["slot_id"], "action": "worklist"}
+    applied = await post("/api/reconfigure/apply", json=close, headers=sv)
+    assert applied.status == 200, await applied.text()
 
 
 def _scans(residents) -> FormData:

@@ -46,8 +46,12 @@ class FakeBridge:
         self.state = "connected" if connected else "disconnected"
         self.last_error = ""
         self.paused: list[tuple[str, bool, str, str]] = []
+        self.originated: list[dict[str, Any]] = []
 
     async def start(self) -> None: ...
+
+    async def originate(self, **fields: Any) -> None:
+        self.originated.append(fields)
 
     async def close(self) -> None: ...
 

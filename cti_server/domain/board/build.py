@@ -35,6 +35,7 @@ from cti_server.protocol import (
     VenueCheckins,
     VenueFill,
     WaitingCall,
+    WorklistSummary,
 )
 
 # Which member state an agent in several queues shows: the most telling one.
@@ -114,6 +115,8 @@ def definitions(s: FigureSettings) -> dict[str, Definition]:
                     "(scanned or AI-OCR), web, phone (recorded in a call); none yet: no answer",
                     "住民を最新の意向回答の経路で数えたもの：はがき（返送・読取）、ウェブ、"
                     "電話（通話中に記録）、未回答：回答の記録なし"),
+        "worklist": ("callbacks waiting on the worklist (due now); age of the oldest",
+                     "折り返しリストの待ち件数（いま発信できる件数）と最古の経過時間"),
         "day": (f"00:00-24:00 {s.tz}; intervals of {iv} min by entry time",
                 f"{s.tz}の0時〜24時、{iv}分単位（投入時刻）"),
     }  # fmt: skip
@@ -149,6 +152,7 @@ def build_board(
     mobility_open: int = 0,
     intents: IntentsByChannel | None = None,
     checkins: Iterable[VenueCheckins] = (),
+    worklist: WorklistSummary | None = None,
 ) -> Board:
     s = today.settings
     queues = tuple(
@@ -167,6 +171,7 @@ def build_board(
         queues=queues, agents=agents, bookings=tuple(bookings), mobility_open=mobility_open,
         intents=intents,
         checkins=tuple(checkins),
+        worklist=worklist,
     )  # fmt: skip
 
 

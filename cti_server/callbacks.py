@@ -1,0 +1,173 @@
+"""The callback worklist's application service: click-to-dial and the abandoned-call feeder.
+
+- ``dial(item_id, operator_id, extension, name)``: the operator holding a worklist item calls its
+  number. The tracker is told first (``OutboundDialled``: the one model of the call, so the
+  resident's card pops on the operator's client as for a ringing call, and the call is recorded),
+  then the PBX bridge is asked to ``originate``: the operator's phone (``dial_channel``) rings,
+  then the outbound route (``dial_context``) calls the resident with ``dial_caller_id``.
+- As a tracker listener it puts callers who gave up in the queue (``abandoned``, with a number
+  one can call) on the worklist, once per call.
+
+Imports the domain, the registry and the settings; the tracker and the bridge come in as
+callables (``cti_server.bootstrap`` wires them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cti_server.config import Settings
+from cti_server.domain import events as ev
+from cti_server.domain.calls import CallState, Outcome
+from cti_server.domain.changes import CallChanged, Change
+from registry import worklist
+from registry.audit import AuditAction, audit
+from registry.errors import Conflict, InvalidInput
+
+log = logging.getLogger(__name__)
+
+
+class Originator(Protocol):
+    """What click-to-dial needs of the PBX link (``cti_server.ami.bridge.AmiBridge``)."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    async def originate(
+        self,
+        *,
+        channel: str,
+        context: str,
+        exten: str,
+        caller_id: str,
+        channel_id: str,
+        ring_seconds: float = 30.0,
+    ) -> None: ...
+
+
+class DialFailed(Exception):
+    """The PBX could not be asked to place the call (not connected, refused, no answer)."""
+
+
+@dataclass(frozen=True)
+class Dialled:
+    linkedid: str  # the call's key, as for an incoming call
+    number: str  # what the outbound route was asked to dial
+    item: worklist.WorkItemView
+
+
+def dial_string(e164: str, prefix: str = "") -> str:
+    """The digits the outbound route dials: a Japanese number nationally (0...), else 010...,
+    after the configured ``prefix`` (an outside-line digit, say)."""
+    if e164.startswith("+81"):
+        return prefix + "0" + e164[3:]
+    if e164.startswith("+"):
+        return prefix + "010" + e164[1:]
+    return prefix + e164
+
+
+class Callbacks:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        on_event: Callable[[ev.DomainEvent], None],
+        bridge: Callable[[], object | None],
+        on_worklist: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.policy = settings.retry_policy
+        self._on_event = on_event
+        self._bridge = bridge
+        self.on_worklist = on_worklist  # the board rereads the worklist's size and age
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # ---- click-to-dial --------------------------------------------------------------------
+    def _originator(self) -> Originator:
+        bridge = self._bridge()
+        if bridge is None or not hasattr(bridge, "originate"):
+            raise DialFailed("no PBX link that can place calls")
+        if not getattr(bridge, "connected", False):
+            raise DialFailed("not connected to the PBX")
+        return bridge  # type: ignore[return-value]
+
+    async def dial(self, item_id: int, operator_id: int, extension: str, name: str) -> Dialled:
+        """Call the number of a held item from ``extension``; ``Conflict`` if not held,
+        ``InvalidInput`` (phone) if it has no number, ``DialFailed`` if the PBX cannot."""
+        bridge = self._originator()
+        async with self.sessions() as session:
+            item = await worklist.get_item(session, item_id)
+            if item.state != "claimed" or item.claimed_by != operator_id:
+                raise Conflict("take the item before calling", details={"item_id": item_id})
+            if not item.phone:
+                raise InvalidInput("phone", "the item has no number to call")
+            number = dial_string(item.phone, self.settings.dial_prefix)
+            linkedid = f"ctd-{uuid.uuid4().hex}"
+            await audit(session, AuditAction.WORKLIST_DIAL, operator_id=operator_id,
+                        resident_id=item.resident_id, call_linkedid=linkedid,
+                        details={"item_id": item_id, "extension": extension})  # fmt: skip
+            await session.commit()
+        channel = self.settings.dial_channel.replace("{extension}", extension)
+        self._on_event(ev.OutboundDialled(linkedid, channel, name, item.phone, _now()))
+        try:
+            await bridge.originate(
+                channel=channel, context=self.settings.dial_context, exten=number,
+                caller_id=self.settings.dial_caller_id, channel_id=linkedid,
+                ring_seconds=float(self.settings.dial_ring_seconds),
+            )  # fmt: skip
+        except Exception as err:
+            self._on_event(ev.OutboundProgress(linkedid, "operator_failed", _now(), str(err)))
+            log.warning("click-to-dial %s from %s failed: %s", linkedid, extension, err)
+            raise DialFailed(f"the PBX refused the call: {err}") from err
+        log.info("click-to-dial %s: item %s from extension %s", linkedid, item_id, extension)
+        return Dialled(linkedid, number, item)
+
+    # ---- feeder: callers who gave up ------------------------------------------------------
+    def on_changes(self, changes: Iterable[Change]) -> None:
+        for c in changes:
+            if not isinstance(c, CallChanged) or c.call.state is not CallState.ENDED:
+                continue
+            call = c.call
+            fresh = c.before is None or c.before.state is not CallState.ENDED
+            if fresh and call.outcome is Outcome.ABANDONED and call.caller.number:
+                self._spawn(self._abandoned(call.linkedid, call.caller.number, call.queue))
+
+    async def _abandoned(self, linkedid: str, number: str, queue: str) -> None:
+        try:
+            async with self.sessions() as session:
+                await worklist.enqueue(
+                    session, reason="abandoned", source_ref=f"call:{linkedid}:abandoned",
+                    phone=number, detail={"linkedid": linkedid, "queue": queue},
+                )  # fmt: skip
+                await session.commit()
+            self.on_worklist()
+        except InvalidInput:
+            log.info("abandoned call %s: its number cannot be called back", linkedid)
+        except Exception:
+            log.exception("abandoned call %s: could not add it to the worklist", linkedid)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name="worklist-feed")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for the feeder's writes (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.drain()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

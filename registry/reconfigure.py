@@ -1,0 +1,286 @@
+"""Reconfiguration without code: lower a slot's capacity below its bookings, close a slot, close
+a venue, or move a venue's day -- first as a dry run (``preview``: the bookings affected, in
+booking order, each with its conflict and a proposed new slot), then on confirmation
+(``apply``): each affected booking is moved (to the chosen slot, else its proposal) or put on
+the callback worklist, and the change is made. Everything is audited (``slot.reconfigure``, and
+each booking's own change); the caller commits and publishes ``changes.taken``.
+
+``apply`` recomputes the plan in its own transaction rather than trusting the preview. A move
+that finds the slot full falls back to the worklist. Bookings put on the worklist lose their
+seat (it is cancelled, with the proposal kept on the item) except for a moved day, where the
+booking follows its slot and the item only tells the resident the new date. Moved bookings are
+put on the worklist too (``detail.moved_to``): the resident has to be told.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.audit import AuditAction, audit
+from registry.bookings import cancel_booking, change_booking
+from registry.changes import SlotsChanged, note
+from registry.errors import InvalidInput, NotFound, SlotFull
+from registry.models import Booking, Resident, Slot, Venue
+from registry.venues import get_slot, set_slot_capacity, update_venue
+from registry.views import View, as_utc
+from registry.worklist import enqueue
+
+log = logging.getLogger(__name__)
+
+KINDS = ("capacity", "close_slot", "close_venue", "move_day")
+ACTIONS = ("move", "worklist")
+CONFLICTS = {"capacity": "over_capacity", "close_slot": "slot_closed",
+             "close_venue": "venue_closed", "move_day": "day_moved"}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """What a supervisor asks: ``capacity`` (slot_id, capacity), ``close_slot`` (slot_id),
+    ``close_venue`` (venue_id; its slots from now on), ``move_day`` (venue_id, day, to_day)."""
+
+    kind: str
+    slot_id: int | None = None
+    venue_id: int | None = None
+    capacity: int | None = None
+    day: dt.date | None = None
+    to_day: dt.date | None = None
+
+    def key(self) -> str:
+        """Names the change in the worklist's source_ref (one item per booking and change)."""
+        parts = [self.kind, self.slot_id, self.venue_id, self.capacity, self.day, self.to_day]
+        return ":".join("" if p is None else str(p) for p in parts)
+
+
+@dataclasses.dataclass(frozen=True)
+class Affected(View):
+    booking_id: int
+    resident_id: int
+    resident_name: str
+    slot_id: int
+    starts_at: dt.datetime
+    booked_at: dt.datetime
+    conflict: str  # over_capacity / slot_closed / venue_closed / day_moved
+    proposed_slot_id: int | None  # a slot with room (for a moved day: the slot itself)
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan(View):
+    kind: str
+    slot_ids: tuple[int, ...]  # the slots the change touches
+    affected: tuple[Affected, ...]  # in booking order
+
+
+@dataclasses.dataclass(frozen=True)
+class Applied(View):
+    plan: Plan
+    moved: tuple[tuple[int, int], ...]  # (booking_id, slot_id)
+    queued: tuple[int, ...]  # worklist item ids
+
+
+def _check(change: Change) -> None:
+    if change.kind not in KINDS:
+        raise InvalidInput("kind", f"kind must be one of {', '.join(KINDS)}")
+    need = {"capacity": ("slot_id", "capacity"), "close_slot": ("slot_id",),
+            "close_venue": ("venue_id",), "move_day": ("venue_id", "day", "to_day")}  # fmt: skip
+    for name in need[change.kind]:
+        if getattr(change, name) is None:
+            raise InvalidInput(name, f"{name} is required for {change.kind}")
+    if change.capacity is not None and change.capacity < 0:
+        raise InvalidInput("capacity", "capacity must be 0 or more")
+    if change.kind == "move_day" and change.day == change.to_day:
+        raise InvalidInput("to_day", "to_day must differ from day")
+
+
+async def _slots(session: AsyncSession, change: Change, tz: str, now: dt.datetime) -> list[int]:
+    if change.slot_id is not None:
+        await get_slot(session, change.slot_id)  # NotFound
+        return [change.slot_id]
+    if await session.get(Venue, change.venue_id) is None:
+        raise NotFound(f"venue {change.venue_id} not found", details={"venue_id": change.venue_id})
+    stmt = select(Slot.id).where(Slot.venue_id == change.venue_id).order_by(Slot.starts_at)
+    if change.kind == "move_day":
+        assert change.day is not None
+        start = dt.datetime.combine(change.day, dt.time(0), tzinfo=ZoneInfo(tz))
+        end = start + dt.timedelta(days=1)
+        stmt = stmt.where(
+            Slot.starts_at >= start.astimezone(dt.UTC), Slot.starts_at < end.astimezone(dt.UTC)
+        )
+    else:
+        stmt = stmt.where(Slot.starts_at > now)
+    return list((await session.scalars(stmt)).all())
+
+
+async def _bookings(session: AsyncSession, slot_ids: list[int]) -> list[Any]:
+    return list(
+        await session.execute(
+            select(
+                Booking.id,
+                Booking.resident_id,
+                Resident.name,
+                Booking.slot_id,
+                Slot.starts_at,
+                Booking.created_at,
+            )
+            .join(Resident, Resident.id == Booking.resident_id)
+            .join(Slot, Slot.id == Booking.slot_id)
+            .where(Booking.slot_id.in_(slot_ids), Booking.status == "booked")
+            .order_by(Booking.created_at, Booking.id)
+        )
+    )
+
+
+async def _candidates(session: AsyncSession, exclude: list[int], now: dt.datetime) -> list[Any]:
+    return list(
+        await session.execute(
+            select(Slot.id, Slot.venue_id, Slot.starts_at, Slot.capacity - Slot.booked)
+            .join(Venue, Venue.id == Slot.venue_id)
+            .where(
+                Venue.active.is_(True),
+                Slot.starts_at > now,
+                Slot.booked < Slot.capacity,
+                Slot.id.not_in(exclude),
+            )
+        )
+    )
+
+
+def _propose(row: Any, venue_id: int, candidates: list[Any], room: dict[int, int]) -> int | None:
+    """The slot with room nearest in time, the same venue first."""
+    start = as_utc(row.starts_at)
+    best = min(
+        (c for c in candidates if room.get(c[0], 0) > 0),
+        key=lambda c: (c[1] != venue_id, abs((as_utc(c[2]) - start).total_seconds())),
+        default=None,
+    )
+    if best is None:
+        return None
+    room[best[0]] -= 1
+    return int(best[0])
+
+
+async def preview(
+    session: AsyncSession, change: Change, *, tz: str, now: dt.datetime | None = None
+) -> Plan:
+    """The bookings the change would affect, in booking order, with a proposal each."""
+    _check(change)
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    slot_ids = await _slots(session, change, tz, now)
+    rows = await _bookings(session, slot_ids)
+    if change.kind == "capacity":
+        rows = rows[change.capacity or 0 :]  # first come, first kept
+    conflict = CONFLICTS[change.kind]
+    venue_of = dict(
+        (await session.execute(select(Slot.id, Slot.venue_id).where(Slot.id.in_(slot_ids)))).all()
+    )
+    candidates = [] if change.kind == "move_day" else await _candidates(session, slot_ids, now)
+    room = {int(c[0]): int(c[3]) for c in candidates}
+    affected = tuple(
+        Affected(
+            booking_id=r.id, resident_id=r.resident_id, resident_name=r.name, slot_id=r.slot_id,
+            starts_at=as_utc(r.starts_at), booked_at=as_utc(r.created_at), conflict=conflict,
+            proposed_slot_id=r.slot_id if change.kind == "move_day"
+            else _propose(r, venue_of[r.slot_id], candidates, room),
+        )
+        for r in rows
+    )  # fmt: skip
+    return Plan(change.kind, tuple(slot_ids), affected)
+
+
+async def _queue(session: AsyncSession, change: Change, a: Affected, operator_id: int | None,
+                 **extra: Any) -> int:  # fmt: skip
+    detail = {"conflict": a.conflict, "booking_id": a.booking_id, "slot_id": a.slot_id,
+              "starts_at": a.starts_at.isoformat(), "change": change.kind, **extra}  # fmt: skip
+    item = await enqueue(
+        session, reason="slot_changed", source_ref=f"reconf:{change.key()}:booking:{a.booking_id}",
+        resident_id=a.resident_id, detail=detail, operator_id=operator_id,
+        proposed_slot_id=extra.get("moved_to") or a.proposed_slot_id,
+    )  # fmt: skip
+    return item.item_id
+
+
+async def _resolve(session: AsyncSession, change: Change, a: Affected, action: str,
+                   target: int | None, operator_id: int | None,
+                   now: dt.datetime) -> tuple[tuple[int, int] | None, int]:  # fmt: skip
+    """Move one booking (or not) and put it on the worklist: (moved, item_id)."""
+    if change.kind == "move_day":
+        return None, await _queue(session, change, a, operator_id, to_day=str(change.to_day))
+    slot = target or a.proposed_slot_id
+    if action == "move" and slot is not None:
+        try:
+            await change_booking(session, a.booking_id, slot, operator_id=operator_id, at=now)
+        except SlotFull:
+            log.info("booking %s: slot %s is full, put on the worklist", a.booking_id, slot)
+        else:
+            return (a.booking_id, slot), await _queue(session, change, a, operator_id,
+                                                      moved_to=slot)  # fmt: skip
+    await cancel_booking(session, a.booking_id, operator_id=operator_id)
+    return None, await _queue(session, change, a, operator_id)
+
+
+async def _make_change(session: AsyncSession, change: Change, plan: Plan) -> None:
+    if change.kind == "capacity":
+        assert change.slot_id is not None
+        assert change.capacity is not None
+        await set_slot_capacity(session, change.slot_id, change.capacity)
+    elif change.kind == "close_slot":
+        assert change.slot_id is not None
+        await set_slot_capacity(session, change.slot_id, 0)
+    elif change.kind == "close_venue":
+        assert change.venue_id is not None
+        await update_venue(session, change.venue_id, active=False)
+        note(session, SlotsChanged(plan.slot_ids))
+    else:
+        assert change.day is not None
+        assert change.to_day is not None
+        shift = change.to_day - change.day  # per slot: SQLite has no interval arithmetic
+        rows = await session.execute(
+            select(Slot.id, Slot.starts_at, Slot.ends_at).where(Slot.id.in_(plan.slot_ids))
+        )
+        for slot_id, starts, ends in rows.all():
+            await session.execute(
+                update(Slot)
+                .where(Slot.id == slot_id)
+                .values(starts_at=as_utc(starts) + shift, ends_at=as_utc(ends) + shift)
+            )
+        note(session, SlotsChanged(plan.slot_ids))
+
+
+async def apply(
+    session: AsyncSession,
+    change: Change,
+    *,
+    action: str,
+    tz: str,
+    target_slot_id: int | None = None,
+    operator_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Applied:
+    """Make the change: each affected booking moved (``action`` move: to ``target_slot_id``,
+    else its proposal) or put on the worklist, in booking order; then the change itself."""
+    if action not in ACTIONS:
+        raise InvalidInput("action", f"action must be one of {', '.join(ACTIONS)}")
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    plan = await preview(session, change, tz=tz, now=now)
+    if target_slot_id is not None and target_slot_id in plan.slot_ids:
+        raise InvalidInput("target_slot_id", "the chosen slot is one the change takes away")
+    moved: list[tuple[int, int]] = []
+    queued: list[int] = []
+    for a in plan.affected:
+        done, item_id = await _resolve(session, change, a, action, target_slot_id,
+                                       operator_id, now)  # fmt: skip
+        if done is not None:
+            moved.append(done)
+        queued.append(item_id)
+    await _make_change(session, change, plan)
+    await audit(session, AuditAction.SLOT_RECONFIGURE, operator_id=operator_id,
+                details={"change": change.key(), "action": action, "affected": len(plan.affected),
+                         "moved": len(moved), "slots": list(plan.slot_ids)})  # fmt: skip
+    log.info("reconfigure %s: %d affected, %d moved", change.key(), len(plan.affected), len(moved))
+    return Applied(plan, tuple(moved), tuple(queued))

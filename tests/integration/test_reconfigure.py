@@ -1,0 +1,157 @@
+"""Reconfiguration without code, on both databases: a dry run lists the affected bookings in
+booking order with their conflict and a proposed slot; applying moves them or puts them on the
+worklist, then makes the change; all audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from registry import reconfigure as rc
+from registry import worklist as wl
+from registry.audit import audit_entries
+from registry.bookings import book_slot, get_booking
+from registry.changes import SlotsChanged, taken
+from registry.errors import InvalidInput
+from registry.models import Venue
+from registry.venues import create_slot, create_venue, get_slot
+from tests.integration.test_bookings import make_resident
+
+TZ = "Asia/Tokyo"
+JST = dt.timezone(dt.timedelta(hours=9))
+NOW = dt.datetime(2031, 5, 1, 8, 0, tzinfo=JST)
+DAY = dt.date(2031, 5, 12)
+
+
+def at(hour: int, day: dt.date = DAY) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), JST)
+
+
+async def setup(s) -> dict:
+    a = await create_venue(s, "中総合会館", "舞鶴市")
+    b = await create_venue(s, "東体育館", "舞鶴市")
+    s1 = await create_slot(s, a.venue_id, at(10), at(10) + dt.timedelta(minutes=30), 3)
+    s2 = await create_slot(s, a.venue_id, at(11), at(11) + dt.timedelta(minutes=30), 2)
+    s3 = await create_slot(s, b.venue_id, at(10), at(10) + dt.timedelta(minutes=30), 5)
+    residents = [await make_resident(s, name=f"住民 {i}") for i in range(3)]
+    bookings = []
+    for rid in residents:
+        made = await book_slot(s, resident_id=rid, slot_id=s1.slot_id, channel="phone")
+        bookings.append(made.booking_id)
+    await s.commit()
+    taken(s)
+    return {"a": a.venue_id, "b": b.venue_id, "s1": s1.slot_id, "s2": s2.slot_id,
+            "s3": s3.slot_id, "residents": residents, "bookings": bookings}  # fmt: skip
+
+
+async def test_lowering_capacity_previews_then_moves_in_booking_order(sessions):
+    async with sessions() as s:
+        w = await setup(s)
+    change = rc.Change("capacity", slot_id=w["s1"], capacity=1)
+    async with sessions() as s:
+        plan = await rc.preview(s, change, tz=TZ, now=NOW)
+    assert [a.booking_id for a in plan.affected] == w["bookings"][1:]  # first come, first kept
+    assert {a.conflict for a in plan.affected} == {"over_capacity"}
+    assert [a.proposed_slot_id for a in plan.affected] == [w["s2"], w["s2"]]  # same venue first
+    assert plan.affected[0].resident_name == "住民 1"
+    async with sessions() as s:
+        done = await rc.apply(s, change, action="move", tz=TZ, operator_id=None, now=NOW)
+        await s.commit()
+        changed = taken(s)
+    assert done.moved == ((w["bookings"][1], w["s2"]), (w["bookings"][2], w["s2"]))
+    async with sessions() as s:
+        slot = await get_slot(s, w["s1"])
+        assert (slot.capacity, slot.booked) == (1, 1)
+        assert (await get_slot(s, w["s2"])).booked == 2
+        items = await wl.list_items(s, now=NOW)
+        entries = await audit_entries(s)
+    assert sorted(i.detail["moved_to"] for i in items) == [w["s2"], w["s2"]]
+    assert {i.reason for i in items} == {"slot_changed"}
+    assert "slot.reconfigure" in [e.action for e in entries]
+    assert any(isinstance(c, SlotsChanged) and w["s1"] in c.slot_ids for c in changed)
+
+
+async def test_closing_a_slot_puts_its_bookings_on_the_worklist_with_a_proposal(sessions):
+    async with sessions() as s:
+        w = await setup(s)
+    change = rc.Change("close_slot", slot_id=w["s1"])
+    async with sessions() as s:
+        done = await rc.apply(s, change, action="worklist", tz=TZ, now=NOW)
+        await s.commit()
+    assert done.moved == ()
+    assert len(done.queued) == 3
+    async with sessions() as s:
+        slot = await get_slot(s, w["s1"])
+        assert (slot.capacity, slot.booked) == (0, 0)
+        statuses = [(await get_booking(s, b)).status for b in w["bookings"]]
+        items = [await wl.get_item(s, i) for i in done.queued]
+    assert statuses == ["cancelled"] * 3
+    # two seats left at the same venue, then the other venue at the same hour
+    assert [i.proposed_slot_id for i in items] == [w["s2"], w["s2"], w["s3"]]
+    assert [i.resident_id for i in items] == w["residents"]
+    assert {i.detail["conflict"] for i in items} == {"slot_closed"}
+    async with sessions() as s:  # applying the same change again finds nothing left to do
+        again = await rc.apply(s, change, action="worklist", tz=TZ, now=NOW)
+    assert again.plan.affected == ()
+
+
+async def test_a_full_target_falls_back_to_the_worklist(sessions):
+    async with sessions() as s:
+        w = await setup(s)
+    change = rc.Change("capacity", slot_id=w["s1"], capacity=0)
+    async with sessions() as s:
+        done = await rc.apply(s, change, action="move", target_slot_id=w["s2"], tz=TZ, now=NOW)
+        await s.commit()
+    assert [m[0] for m in done.moved] == w["bookings"][:2]  # s2 had two seats
+    async with sessions() as s:
+        third = await get_booking(s, w["bookings"][2])
+        items = [await wl.get_item(s, i) for i in done.queued]
+    assert third.status == "cancelled"
+    assert "moved_to" not in items[2].detail
+    with pytest.raises(InvalidInput) as bad:
+        async with sessions() as s:
+            await rc.apply(s, change, action="move", target_slot_id=w["s1"], tz=TZ, now=NOW)
+    assert bad.value.field == "target_slot_id"
+
+
+async def test_closing_a_venue_and_moving_its_day(sessions):
+    async with sessions() as s:
+        w = await setup(s)
+    async with sessions() as s:
+        plan = await rc.preview(s, rc.Change("close_venue", venue_id=w["a"]), tz=TZ, now=NOW)
+    assert set(plan.slot_ids) == {w["s1"], w["s2"]}
+    assert [a.proposed_slot_id for a in plan.affected] == [w["s3"]] * 3  # the other venue
+    moved_day = DAY + dt.timedelta(days=2)
+    change = rc.Change("move_day", venue_id=w["a"], day=DAY, to_day=moved_day)
+    async with sessions() as s:
+        done = await rc.apply(s, change, action="worklist", tz=TZ, now=NOW)
+        await s.commit()
+    async with sessions() as s:
+        slot = await get_slot(s, w["s1"])
+        booking = await get_booking(s, w["bookings"][0])
+        items = [await wl.get_item(s, i) for i in done.queued]
+    assert slot.starts_at == at(10, moved_day).astimezone(dt.UTC)
+    assert booking.status == "booked"  # the booking follows its slot
+    assert {i.detail["to_day"] for i in items} == {moved_day.isoformat()}
+    async with sessions() as s:
+        await rc.apply(s, rc.Change("close_venue", venue_id=w["a"]), action="move", tz=TZ,
+                       now=NOW)  # fmt: skip
+        await s.commit()
+        active = await s.scalar(select(Venue.active).where(Venue.id == w["a"]))
+        s3 = await get_slot(s, w["s3"])
+    assert active is False
+    assert s3.booked == 3
+
+
+async def test_bad_changes_name_the_field(sessions):
+    async with sessions() as s:
+        for change, field in (
+            (rc.Change("paint"), "kind"),
+            (rc.Change("capacity", slot_id=1), "capacity"),
+            (rc.Change("move_day", venue_id=1, day=DAY), "to_day"),
+        ):
+            with pytest.raises(InvalidInput) as bad:
+                await rc.preview(s, change, tz=TZ, now=NOW)
+            assert bad.value.field == field
