@@ -65,6 +65,7 @@ class Settings:
     login_delay_max_seconds: float = 8.0
     login_failure_decay_seconds: float = 60.0  # an address's failure count drops by one this often
     lookup_timeout_seconds: float = 2.0
+    ledger_check_seconds: float = 2.0  # how often the database is asked whether it answers
     index_refresh_seconds: float = 60.0  # the name index picks up ledger imports this often
     log_level: str = "INFO"
     dispositions: str = ""  # wrap-up codes "code=日本語/English,..."; "" = the default list
@@ -212,7 +213,7 @@ def _validate(s: Settings) -> None:
         raise ConfigError("index_refresh_seconds: must be positive")
     if s.kiosk_token_ttl_seconds < 0:
         raise ConfigError("kiosk_token_ttl_seconds: 0 (no expiry) or positive")
-    for name in ("revocation_cache_seconds", "revocation_check_seconds"):
+    for name in ("revocation_cache_seconds", "revocation_check_seconds", "ledger_check_seconds"):
         if not getattr(s, name) > 0:
             raise ConfigError(f"{name}: must be positive")
     if not s.login_failure_decay_seconds > 0:
