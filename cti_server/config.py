@@ -51,6 +51,7 @@ class Settings:
     trusted_proxies: str = ""  # addresses/networks whose X-Forwarded-For is believed
     public_url: str = ""  # the address users reach (behind the proxy), for printed URLs
     redis_url: str = ""
+    bus_channel: str = "cti:events"  # the Redis pub/sub channel; one per deployment sharing a Redis
     timezone: str = "Asia/Tokyo"
     service_level_seconds: int = 20
     short_abandon_seconds: int = 5
