@@ -241,7 +241,8 @@ async def test_pop_bookings_and_slots_across_instances_and_a_killed_web_instance
         status, second = await op2.book(a, r1, slot, "k-op2-r1")
         assert status == 201, second
         status, refused = await op2.book(a, r2, slot, "k-op2-r2")
-        assert status == 409 and refused["error"] == "slot_full", refused
+        assert status == 409, refused
+        assert refused["error"] == "slot_full", refused
         assert await op2.remaining(a, venue, day) == [0]
 
         hangup.set()
