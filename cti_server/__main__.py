@@ -70,10 +70,17 @@ def main(argv: list[str] | None = None) -> int:
         app_of(bootstrap(settings)),
         host=settings.http_host,
         port=settings.http_port,
-        print=None,
+        print=lambda text: _listening(settings, text),
         shutdown_timeout=10.0,
     )
     return 0
+
+
+def _listening(settings: Settings, text: str) -> None:
+    """Log the address actually bound (``http_port = 0``: an ephemeral port, as tests use)."""
+    first = text.splitlines()[0] if text else ""
+    where = first.split("Running on ", 1)[-1].split(" ===", 1)[0]
+    log.info("cti-server %s listening on %s", settings.server_id, where)
 
 
 def _print_kiosk_url(settings: Settings, username: str) -> int:

@@ -85,7 +85,12 @@ def bootstrap(
     hub = Hub(settings.ws_queue_size, metrics, on_presence=lambda: board.presence_changed())
     tracker = Tracker(short_abandon_seconds=settings.short_abandon_seconds)
     bus = (
-        Bus(settings.redis_url, settings.server_id, lambda kind, data: on_bus(kind, data))
+        Bus(
+            settings.redis_url,
+            settings.server_id,
+            lambda kind, data: on_bus(kind, data),
+            channel=settings.bus_channel,
+        )
         if settings.redis_url
         else None
     )

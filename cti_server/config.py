@@ -53,6 +53,7 @@ class Settings:
     trusted_proxies: str = ""  # addresses/networks whose X-Forwarded-For is believed
     public_url: str = ""  # the address users reach (behind the proxy), for printed URLs
     redis_url: str = ""
+    bus_channel: str = "cti:events"  # the Redis pub/sub channel; one per deployment sharing a Redis
     timezone: str = "Asia/Tokyo"
     service_level_seconds: int = 20
     short_abandon_seconds: int = 5
@@ -69,6 +70,7 @@ class Settings:
     resident_posts_per_ip: int = 30  # the residents' page (/r/): form posts per address per window
     resident_window_seconds: float = 600.0
     lookup_timeout_seconds: float = 2.0
+    ledger_check_seconds: float = 2.0  # how often the database is asked whether it answers
     index_refresh_seconds: float = 60.0  # the name index picks up ledger imports this often
     log_level: str = "INFO"
     dispositions: str = ""  # wrap-up codes "code=日本語/English,..."; "" = the default list
@@ -254,7 +256,7 @@ def _validate(s: Settings) -> None:
         raise ConfigError("index_refresh_seconds: must be positive")
     if s.kiosk_token_ttl_seconds < 0:
         raise ConfigError("kiosk_token_ttl_seconds: 0 (no expiry) or positive")
-    for name in ("revocation_cache_seconds", "revocation_check_seconds"):
+    for name in ("revocation_cache_seconds", "revocation_check_seconds", "ledger_check_seconds"):
         if not getattr(s, name) > 0:
             raise ConfigError(f"{name}: must be positive")
     if not s.login_failure_decay_seconds > 0:

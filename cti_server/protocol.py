@@ -338,6 +338,18 @@ class SlotsChanged:
 
 
 @dataclass(frozen=True)
+class LedgerStatus:
+    """The ledger database reachable or not, sent to every client when it changes (and after
+    ``Hello`` while it is down). While down, pops still come with the caller's number and the
+    client keeps its forms in its outbox; ``ok`` again: send them."""
+
+    type: ClassVar[str] = "ledger_status"
+    ok: bool
+    since: IsoDateTime | None = None  # UTC, when it changed
+    error: str = ""  # what the last check ran into (no host or address)
+
+
+@dataclass(frozen=True)
 class ErrorMessage:
     type: ClassVar[str] = "error"
     error: str  # a stable id, e.g. "forbidden", "bad_message"
@@ -422,6 +434,7 @@ Message = Union[  # noqa: UP007 -- a runtime alias used for isinstance-free disp
     PauseAgent,
     AgentStatus,
     SetAgentState,
+    LedgerStatus,
 ]
 
 MESSAGE_TYPES: dict[str, type[Any]] = {cls.type: cls for cls in typing.get_args(Message)}

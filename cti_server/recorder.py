@@ -11,6 +11,8 @@ Linkedid, so several servers agree). ``close_stale(known)`` ends records still `
 whose call is not live here (a call that began before a restart, or vanished while the PBX
 link was down): ``answered`` when it had been answered (its talk time stays unknown), else
 ``unknown``, and only where the record is still ``ongoing`` (``registry.calls.close_ongoing``).
+While the database cannot be reached, updates wait (merged per call) and are written when it
+answers again.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ from cti_server.domain.changes import CallChanged, Change
 from registry.calls import ONGOING, close_ongoing, ongoing_calls, upsert_call
 
 log = logging.getLogger(__name__)
+
+RETRY_FIRST_SECONDS = 0.5  # a failed batch is tried again after this, doubling
+RETRY_MAX_SECONDS = 5.0
+MAX_BACKLOG = 100_000  # calls whose record updates wait for the database
 
 Count = Callable[[str, float], None]  # metric name, increment
 ExtensionOf = Callable[[str, str], str | None]  # (member interface, member name) -> extension
@@ -125,6 +131,7 @@ class CallRecorder:
         self._task = asyncio.create_task(self._run(), name="call-recorder")
 
     async def _run(self) -> None:
+        delay = RETRY_FIRST_SECONDS
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -132,16 +139,33 @@ class CallRecorder:
             closing, self._closing = self._closing, {}
             try:
                 await self._write(batch, closing)
-            except Exception:
+                delay = RETRY_FIRST_SECONDS
+            except Exception as err:
+                # the database is away (or refused the batch): keep every update, merged
+                # under what came meanwhile, and try again later; nothing is dropped unless
+                # the backlog grows beyond ``MAX_BACKLOG`` calls
                 self._count("cti_call_record_errors_total", 1.0)
-                log.exception("writing %d call records failed; retrying once", len(batch))
-                await asyncio.sleep(0.5)
-                try:
-                    await self._write(batch, closing)
-                except Exception:
-                    log.exception("dropped %d call record updates", len(batch))
+                log.warning(
+                    "writing %d call records failed (%s); retrying in %.1f s",
+                    len(batch), type(err).__name__, delay,
+                )  # fmt: skip
+                self._requeue(batch, closing)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_SECONDS)
+                self._wake.set()
+                continue
             if not self._pending and not self._closing:
                 self._idle.set()
+
+    def _requeue(self, batch: dict[str, dict[str, Any]], closing: dict[str, str]) -> None:
+        newer, self._pending = self._pending, collections.OrderedDict(batch)
+        for linkedid, fields in newer.items():
+            merged = self._pending.setdefault(linkedid, {})
+            merged.update({k: v for k, v in fields.items() if v is not None or k not in merged})
+        self._closing = {**closing, **self._closing}
+        while len(self._pending) > MAX_BACKLOG:
+            linkedid, _ = self._pending.popitem(last=False)
+            log.error("call record backlog full; dropped the updates of call %s", linkedid)
 
     async def _write(self, batch: dict[str, dict[str, Any]], closing: dict[str, str]) -> None:
         async with self._sessions() as session:

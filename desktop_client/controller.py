@@ -13,6 +13,8 @@ from urllib.parse import unquote
 from PySide6.QtCore import QObject
 
 from cti_server.protocol import (
+    Hello,
+    LedgerStatus,
     ResidentDetail,
     ScreenPop,
     SearchResults,
@@ -122,6 +124,12 @@ class Controller(Sender, QObject):
     def on_message(self, msg: object) -> None:
         if isinstance(msg, SlotsChanged):
             self.booking.apply_slots_changed(msg.slots)
+        elif isinstance(msg, LedgerStatus):
+            self.pop.set_ledger(msg.ok)
+            if msg.ok:
+                self.flush()  # the forms kept while the ledger was away
+        elif isinstance(msg, Hello):
+            self.pop.set_ledger(True)  # a fresh connection: told after Hello if it is down
 
     def on_state(self, state: str, detail: str) -> None:
         self.window.set_connection(state, detail)

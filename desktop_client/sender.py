@@ -19,6 +19,8 @@ from .models.resident import BookingLine, booking_line
 
 log = logging.getLogger(__name__)
 
+LEDGER_UNAVAILABLE = "ledger_unavailable"  # 503: the server cannot reach the database
+
 # what a form sent, as the result code its call's wrap-up is prefilled with
 CODE_OF = {
     "booking": "booked",
@@ -41,6 +43,7 @@ class Sender:
     mobility: Any
     wrapup: Any
     resident: Any
+    pop: Any
     _forms: dict[str, Any]  # outbox key -> the form (or wrap-up) that sent it
     _bound: dict[str, tuple[str | None, int | None]]  # key -> (call, resident) when sent
     _call_of: dict[str, CallRef | None]
@@ -106,6 +109,11 @@ class Sender:
             if form is not None:
                 form.set_status("done")
             self.flush()  # entries waiting for this one
+        elif result.error == LEDGER_UNAVAILABLE:  # kept until the server says it is back
+            self.outbox.mark_waiting(key, result.error, result.message)
+            self.pop.set_ledger(False)
+            if form is not None:
+                form.set_status("queued", entry.error, entry.message)
         elif result.network or result.status >= 500 or result.status == 401:
             kept = self.outbox.mark_retry(key, result.error, result.message)
             if not kept:

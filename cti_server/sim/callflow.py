@@ -32,6 +32,7 @@ class CallPlan:
     ring: float = 1.0  # seconds a member rings before answering
     answer: asyncio.Event | None = None  # if given, the member answers as soon as it is set
     no_answer: tuple[str, ...] = ()  # extensions that let it ring out (queue timeout)
+    hangup: asyncio.Event | None = None  # if given, the caller hangs up when set (at most talk)
     linkedid: str = ""
     channels: list[Channel] = field(default_factory=list)
 
@@ -192,7 +193,11 @@ class CallFlow:
         sim.emit(_ev("AgentConnect", two, *self._member(m), ("HoldTime", str(hold)),
                      ("RingTime", str(int(rang))), dest=a, privilege="agent,all"))  # fmt: skip
         start = sim.now()
-        await sim.sleep(p.talk)
+        if p.hangup is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(p.hangup.wait(), p.talk / sim.speed)
+        else:
+            await sim.sleep(p.talk)
         sim.hangup(one, 0, "Unknown")
         sim.emit(_ev("AgentComplete", two, *self._member(m), ("HoldTime", str(hold)),
                      ("TalkTime", str(int(sim.now() - start))), ("Reason", "caller"), dest=a,

@@ -172,13 +172,15 @@ class PbxSimulator:
     # ---- calls --------------------------------------------------------------------------
     def place_call(self, number: str, name: str = "", *, talk: float = 5.0,
                    patience: float = 60.0, ring: float = 1.0, no_answer: Sequence[str] = (),
-                   answer: asyncio.Event | None = None) -> CallPlan:  # fmt: skip
+                   answer: asyncio.Event | None = None,
+                   hangup: asyncio.Event | None = None) -> CallPlan:  # fmt: skip
         """Start a call now; ``number`` "anonymous" is withheld, "" / "<unknown>" is no caller
         ID. ``answer``: the member answers when it is set (at most ``ring`` seconds), so a
-        test rings exactly as long as it needs. The returned plan gets its ``linkedid`` at
+        test rings exactly as long as it needs; ``hangup``: the caller hangs up when it is set
+        (at most ``talk`` seconds after the answer). The returned plan gets its ``linkedid`` at
         once."""
         plan = CallPlan(number, name, talk, patience, ring, answer=answer,
-                        no_answer=tuple(no_answer))  # fmt: skip
+                        no_answer=tuple(no_answer), hangup=hangup)  # fmt: skip
         flow = CallFlow(self, plan)
         flow.start()
         task = asyncio.create_task(flow.run())

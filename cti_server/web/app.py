@@ -45,6 +45,7 @@ from cti_server.web.keys import (
     SIGNER,
     TRUSTED,
 )
+from cti_server.web.ledger import add_ledger_watch
 from cti_server.web.openapi import document as openapi_document
 from cti_server.web.resident_app import add_resident_routes
 from cti_server.web.rest_assign import add_assignment_routes
@@ -89,6 +90,7 @@ def app_of(server: Server, load_name_index: bool = True) -> web.Application:
     app.cleanup_ctx.append(_database(server.own_engine))
     app.cleanup_ctx.append(auth.auth_ctx)  # the revocation sweep; closes the login limiter
     app.cleanup_ctx.append(_hub)
+    add_ledger_watch(app)  # the database reachable or not, told to every client
     app.cleanup_ctx.append(_service)
     app.cleanup_ctx.append(board_context)
     app.cleanup_ctx.append(agent_state_context)  # operators' own states and after-call work

@@ -10,6 +10,9 @@ Hierarchy::
     ├── NotFoundError     404 "not_found"          no such route object
     └── TooManyAttempts   429 "too_many_attempts"  login attempts from this address too fast
 
+The database not answering (connection refused, lost, timed out) is 503 ``ledger_unavailable``
+(retry later; the client keeps the form in its outbox), never a 500.
+
 Registry errors keep their own ``error_id``; ``status_of`` maps their classes to a status.
 Every error response is ``{"error": id, "message": text, "details": {...}}``.
 """
@@ -20,6 +23,7 @@ import logging
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import exc as sa
 
 from cti_server import protocol
 from registry import errors as reg
@@ -123,9 +127,27 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
         if err.status < 400:
             raise
         return error_response(err.status, _http_error_id(err.status), err.reason)
-    except Exception:
+    except Exception as err:
+        if unreachable(err):
+            log.warning("ledger unreachable on %s %s: %s", request.method, request.path,
+                        type(err).__name__)  # fmt: skip
+            from cti_server.web.ledger import ledger_down
+
+            ledger_down(request, type(err).__name__)
+            return error_response(
+                503, "ledger_unavailable", "the ledger database cannot be reached; retry later"
+            )
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal", "internal server error")
+
+
+def unreachable(err: BaseException) -> bool:
+    """Is ``err`` the database not answering (rather than a bug or a refused statement)?"""
+    if isinstance(err, sa.OperationalError | sa.InterfaceError | sa.TimeoutError):
+        return True
+    if isinstance(err, sa.DBAPIError) and err.connection_invalidated:
+        return True
+    return isinstance(err, ConnectionError | TimeoutError)
 
 
 def _http_error_id(status: int) -> str:

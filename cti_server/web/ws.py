@@ -28,6 +28,7 @@ from cti_server.web.auth import MANAGERS, socket_principal
 from cti_server.web.board_app import BOARD, on_board_message
 from cti_server.web.hub import Client
 from cti_server.web.keys import HUB, SERVICE, SETTINGS
+from cti_server.web.ledger import LEDGER
 from cti_server.web.tokens import Principal
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ async def ws_handler(request: web.Request) -> web.StreamResponse:
                 )
             )
         )
+        request.app[LEDGER].greet(client)  # the ledger unreachable: say so at once
         on_connect(request.app, client, who)  # the operator's own state
         if who.extension:
             for pop in request.app[SERVICE].current_pops(who.extension):

@@ -641,6 +641,14 @@
         <translation>12 digits (read out, or scan)</translation>
     </message>
     <message>
+        <source>台帳に接続できません。</source>
+        <translation>Cannot reach the resident ledger.</translation>
+    </message>
+    <message>
+        <source>着信の電話番号は表示されます。入力した内容はこの端末に保存され、復旧後に送信されます。</source>
+        <translation>Callers&apos; numbers are still shown. What you enter is kept on this computer and sent when the ledger is back.</translation>
+    </message>
+    <message>
         <source>着信待ち</source>
         <translation>Waiting for a call</translation>
     </message>

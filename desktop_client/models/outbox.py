@@ -106,6 +106,14 @@ class Outbox(Observable):
         self._saved()
         return True
 
+    def mark_waiting(self, key: str, error: str, message: str = "") -> None:
+        """Keep for later without counting the attempt: the server is up but cannot store it
+        yet (its database is away); sent again when the server says the ledger is back."""
+        e = self.entries[key]
+        e.status, e.error, e.message = "pending", error, message
+        e.attempts = max(0, e.attempts - 1)
+        self._saved()
+
     def mark_failed(self, key: str, error: str, message: str) -> None:
         e = self.entries[key]
         e.status, e.error, e.message = "failed", error, message

@@ -34,6 +34,13 @@ class PopModel(Observable):
         self._received_at = 0.0
         self._wait_at_receipt = 0.0
         self.queue_names: dict[str, str] = {}  # queue -> display name (from the server's Hello)
+        self.ledger_ok = True  # False while the server cannot reach the ledger database
+
+    def set_ledger(self, ok: bool) -> None:
+        """The server said the ledger is (un)reachable: the banner follows."""
+        if ok != self.ledger_ok:
+            self.ledger_ok = ok
+            self.changed()
 
     def set_queue_names(self, names: dict[str, str]) -> None:
         self.queue_names = dict(names)

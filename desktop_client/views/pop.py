@@ -41,6 +41,11 @@ class PopView(Retranslating, QWidget):
         self.caller.setFont(big)
         self.caller.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.meta = QLabel(objectName="meta")
+        self.ledger_banner = QLabel(objectName="ledgerBanner", wordWrap=True)
+        self.ledger_banner.setStyleSheet(
+            "background: #b00020; color: white; font-weight: bold; padding: 6px;"
+        )
+        self.ledger_banner.hide()
         self.lookup_error = QLabel(objectName="lookupError")
         self.lookup_error.setStyleSheet("color: #b00020;")
         self.tree = CandidateTree(self)
@@ -68,6 +73,7 @@ class PopView(Retranslating, QWidget):
 
     def _layout(self) -> None:
         top = QVBoxLayout()
+        top.addWidget(self.ledger_banner)
         top.addWidget(self.caller)
         top.addWidget(self.meta)
         top.addWidget(self.lookup_error)
@@ -155,6 +161,14 @@ class PopView(Retranslating, QWidget):
 
     # ------------------------------------------------------------------ rendering
     def refresh(self) -> None:
+        self.ledger_banner.setText(
+            self.tr("台帳に接続できません。")
+            + " "
+            + self.tr(
+                "着信の電話番号は表示されます。入力した内容はこの端末に保存され、復旧後に送信されます。"
+            )
+        )
+        self.ledger_banner.setVisible(not self.model.ledger_ok)
         pop = self.model.pop
         if pop is None:
             self.caller.setText(self.tr("着信待ち"))
@@ -166,6 +180,8 @@ class PopView(Retranslating, QWidget):
         self._update_wait()
         if pop.lookup_error == "pending":  # the server sends the full pop when its lookup ends
             self.lookup_error.setText(self.tr("台帳を照会中…"))
+        elif pop.lookup_error == "unavailable" and not self.model.ledger_ok:
+            self.lookup_error.setText(self.tr("台帳に接続できません。"))
         elif pop.lookup_error:
             self.lookup_error.setText(self.tr("台帳を照会できませんでした。検索してください。"))
         elif not pop.households:

@@ -93,6 +93,7 @@ SAMPLES = [
         30,
     ),
     p.SetAgentState("paused", "休憩"),
+    p.LedgerStatus(ok=False, since="2026-12-04T10:00:00+00:00", error="ConnectionRefusedError"),
 ]
 
 
