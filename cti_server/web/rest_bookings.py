@@ -18,6 +18,7 @@ from cti_server.web.validate import (
     idempotency_key,
     json_body,
     path_int,
+    query_str,
     read_as,
 )
 from registry import bookings, mobility
@@ -65,7 +66,7 @@ async def change_booking(request: web.Request) -> web.Response:
 async def cancel_booking(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
     booking_id = path_int(request, "booking_id")
-    call = request.query.get("call", "").strip()[:64] or None
+    call = query_str(request, "call", max_len=64) or None
     async with request.app[SESSIONS]() as session:
         booking = await bookings.cancel_booking(
             session, booking_id, operator_id=who.id, call_linkedid=call

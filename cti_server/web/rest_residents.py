@@ -18,7 +18,14 @@ from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import ApiError, BadRequest
 from cti_server.web.keys import NAME_INDEX, SESSIONS, SETTINGS
 from cti_server.web.payloads import answer, of_view
-from cti_server.web.validate import idempotency_key, json_body, path_int, read_as
+from cti_server.web.validate import (
+    idempotency_key,
+    int_text,
+    json_body,
+    path_int,
+    query_str,
+    read_as,
+)
 from registry.audit import AuditAction, audit
 from registry.find.search import NameIndex, SearchQuery, search_residents, with_ledger_ids
 
@@ -31,10 +38,7 @@ class IndexNotReady(ApiError):
 
 
 def _call_of(request: web.Request) -> str | None:
-    call = request.query.get("call", "").strip()
-    if len(call) > 64:
-        raise BadRequest("call", "longer than 64 characters")
-    return call or None
+    return query_str(request, "call", max_len=64) or None
 
 
 async def search(request: web.Request) -> web.Response:
@@ -42,18 +46,10 @@ async def search(request: web.Request) -> web.Response:
     q = request.query
     if "barcode" in q:
         return await _by_barcode(request, who.id, q["barcode"])
-    fields = {k: q.get(k, "").strip() for k in ("name", "birth", "address", "phone")}
-    for key, value in fields.items():
-        if len(value) > 200:
-            raise BadRequest(key, "longer than 200 characters")
+    fields = {k: query_str(request, k) for k in ("name", "birth", "address", "phone")}
     if not any(fields.values()):
         raise BadRequest("name", "give at least one of name, birth, address, phone")
-    try:
-        limit = int(q.get("limit", "10"))
-    except ValueError as err:
-        raise BadRequest("limit", "expected an integer") from err
-    if not 1 <= limit <= MAX_LIMIT:
-        raise BadRequest("limit", f"must be from 1 to {MAX_LIMIT}")
+    limit = int_text(q.get("limit", "10"), "limit", 1, MAX_LIMIT)
     loading = request.app[NAME_INDEX]
     if not loading.done():
         raise IndexNotReady("the name index is still loading; retry in a few seconds")
@@ -100,8 +96,7 @@ async def _by_barcode(request: web.Request, operator_id: int, code: str) -> web.
     from registry.errors import NotFound
     from registry.residents import resident_by_barcode
 
-    if len(code) > 40:
-        raise BadRequest("barcode", "longer than 40 characters")
+    code = query_str(request, "barcode", max_len=40)
     call = _call_of(request)
     today = dt.datetime.now(zoneinfo.ZoneInfo(request.app[SETTINGS].timezone)).date()
     async with request.app[SESSIONS]() as session:

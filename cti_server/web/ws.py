@@ -26,6 +26,7 @@ from cti_server import protocol
 from cti_server.web.agent_app import on_agent_message, on_connect
 from cti_server.web.auth import MANAGERS, socket_principal
 from cti_server.web.board_app import BOARD, on_board_message
+from cti_server.web.errors import BadRequest
 from cti_server.web.hub import Client
 from cti_server.web.keys import HUB, SERVICE, SETTINGS
 from cti_server.web.tokens import Principal
@@ -41,6 +42,8 @@ async def ws_handler(request: web.Request) -> web.StreamResponse:
         return who
     settings = request.app[SETTINGS]
     ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat_seconds, max_msg_size=64 * 1024)
+    if not ws.can_prepare(request).ok:
+        raise BadRequest("Upgrade", "a WebSocket handshake is needed here")
     await ws.prepare(request)
     hub = request.app[HUB]
     client = hub.add(ws, who)
