@@ -46,16 +46,21 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
 
 
 def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
-    """Create an async engine for ``url``; a SQLite file's folder is created if missing."""
+    """Create an async engine for ``url``; a SQLite file's folder is created if missing.
+
+    ``hide_parameters``: a statement's parameters (addresses, names, phone numbers in notes)
+    never appear in an error's text, so a logged traceback carries no personal data."""
     full = async_url(url)
     u = make_url(full)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(full, echo=echo)
+        engine = create_async_engine(full, echo=echo, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(full, echo=echo, pool_size=pool_size, pool_pre_ping=True)
+    return create_async_engine(
+        full, echo=echo, pool_size=pool_size, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
