@@ -490,6 +490,8 @@ def decode(text: str | bytes) -> Any:
         data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as err:
         raise ProtocolError(f"not JSON: {err}") from err
+    except RecursionError as err:
+        raise ProtocolError("not JSON: nested too deep") from err
     if not isinstance(data, dict):
         raise ProtocolError("a message must be a JSON object")
     tag = data.get("type")
