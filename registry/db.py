@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
@@ -36,7 +37,13 @@ def is_sqlite(url_or_engine: str | AsyncEngine) -> bool:
     return make_url(url_or_engine).get_backend_name() == "sqlite"
 
 
+def sha256_hex(text: str | None) -> str | None:
+    """The SHA-256 of ``text`` in hex (PostgreSQL has ``sha256``; SQLite gets this one)."""
+    return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    dbapi_conn.create_function("cti_sha256", 1, sha256_hex, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
