@@ -11,15 +11,16 @@ import datetime as dt
 import zoneinfo
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cti_server import protocol
 from cti_server.pop_view import candidate_of
 from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import ApiError, BadRequest
 from cti_server.web.keys import NAME_INDEX, SESSIONS, SETTINGS
+from cti_server.web.once import account_key, made_once
 from cti_server.web.payloads import answer, of_view
 from cti_server.web.validate import (
-    idempotency_key,
     int_text,
     json_body,
     path_int,
@@ -28,6 +29,7 @@ from cti_server.web.validate import (
 )
 from registry.audit import AuditAction, audit
 from registry.find.search import NameIndex, SearchQuery, search_residents, with_ledger_ids
+from registry.views import IntentView
 
 MAX_LIMIT = 50
 
@@ -124,17 +126,20 @@ async def record_intent(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
     resident_id = path_int(request, "resident_id")
     req = read_as(protocol.IntentRequest, await json_body(request))
-    async with request.app[SESSIONS]() as session:
-        view = await intents.record_intent(
+    key = account_key(request, who)
+
+    async def make(session: AsyncSession) -> IntentView:
+        return await intents.record_intent(
             session,
             resident_id=resident_id,
             channel="phone",
             notes=req.notes,
             operator_id=who.id,
             call_linkedid=req.call or None,
-            client_key=idempotency_key(request),
+            client_key=key,
             wants_vaccination=req.wants_vaccination,
             needs_mobility=req.needs_mobility,
         )
-        await session.commit()
+
+    view, _ = await made_once(request, key, make)
     return answer(of_view(protocol.Intent, view), status=201)
