@@ -912,13 +912,14 @@ class DatabaseHealth:
 
 @dataclass(frozen=True)
 class Health:
-    """GET /healthz (200 when all is well, 503 otherwise; the same body)."""
+    """GET /healthz (200 when all is well, 503 otherwise; the same body). Without a valid token
+    only ``status`` is given: no host, error or count to a stranger."""
 
     status: str  # ok / degraded
-    server_id: str
-    ami: AmiHealth
-    database: DatabaseHealth
-    ws_clients: int
+    server_id: str = ""
+    ami: AmiHealth | None = None
+    database: DatabaseHealth | None = None
+    ws_clients: int | None = None
 
 
 # ---- postcards (supervisors): printing, scans read, the review queue

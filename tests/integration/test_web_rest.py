@@ -223,7 +223,10 @@ async def test_healthz_reflects_the_pbx_link(engine, db_url, aiohttp_client, con
         make_settings(db_url), engine=engine, bridge=FakeBridge(connected), load_name_index=False
     )
     client = await aiohttp_client(app)
-    resp = await client.get("/healthz")
+    resp = await client.get("/healthz")  # a stranger: the status alone
+    assert resp.status == status
+    assert await resp.json() == {"status": "ok" if connected else "degraded"}
+    resp = await client.get("/healthz", headers=auth(await token(app, 3, role="supervisor")))
     assert resp.status == status
     body = await resp.json()
     assert body["ami"]["connected"] is connected
