@@ -224,7 +224,7 @@ async def test_login_is_bound_to_an_allowed_extension(engine, db_url, aiohttp_cl
 
 @pytest.mark.parametrize("role", ["operator", "supervisor", "admin"])
 async def test_only_a_kiosk_token_is_taken_from_the_url(engine, db_url, aiohttp_client, role):
-    app, client = await _app(aiohttp_client, engine, db_url)
+    _, client = await _app(aiohttp_client, engine, db_url)
     await _account(engine, "someone", role=role)
     status, body = await _login(client, "someone")
     assert status == 200
