@@ -102,6 +102,10 @@ async def test_account_changes_revoke_tokens_on_another_instance(
     assert (await resp.json())["details"]["reason"] == "token_revoked"
     resp = await client.post("/api/venues", json={"name": "会場"}, headers=headers)
     assert resp.status == 401
+    resp = await client.get("/api/residents/1", headers=headers)  # no card is read
+    assert resp.status == 401
+    resp = await client.post("/api/residents/1/intents", json={}, headers=headers)
+    assert resp.status == 401
 
 
 async def test_bad_or_expired_tokens_close_the_socket_with_4401(engine, db_url, aiohttp_client):
