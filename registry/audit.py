@@ -172,6 +172,7 @@ async def audit(
     last = select(AuditEntry.chain).order_by(AuditEntry.id.desc()).limit(1).scalar_subquery()
     linked = func.coalesce(last, "").concat(literal(digest))
     if session.get_bind().dialect.name == "postgresql":
+        await session.flush()  # the rows this transaction changes are locked before the chain
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
         chain: Any = func.encode(func.sha256(func.convert_to(linked, "UTF8")), "hex")
     else:
