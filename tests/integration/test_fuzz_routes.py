@@ -299,6 +299,66 @@ def _probe_all(srv: ServerThread) -> Probe:
     return probe
 
 
+ws_message = st.one_of(
+    st.builds(lambda v: json.dumps({"type": "ping", "nonce": v}), junk_value),
+    st.builds(lambda t, v: json.dumps({"type": t, "venue_id": v, "day": v, "state": v}),
+              st.sampled_from(["watch_slots", "set_agent_state", "subscribe_board",
+                               "pause_agent", "pong", "nope"]), junk_value),
+    st.builds(lambda d: "[" * d + "]" * d, st.integers(900, 2000)),
+    st.sampled_from(['{"type":"ping","nonce":"\\ud800"}', "\x00", "{", "null", "[]", ""]),
+    st.text(max_size=50),
+)  # fmt: skip
+
+
+async def _socket_junk(srv: ServerThread, messages: list[str]) -> tuple[int, int]:
+    """Send every message on one socket; after each, a ping must still get its pong. The
+    messages sent and the sockets lost."""
+    import aiohttp
+
+    lost = 0
+    url = f"http://127.0.0.1:{srv.port}/ws"
+    headers = {"Authorization": f"Bearer {srv.token}"}
+    async with aiohttp.ClientSession() as session:
+        ws = await session.ws_connect(url, headers=headers)
+        for i, text in enumerate(messages):
+            await ws.send_str(text)
+            await ws.send_str(json.dumps({"type": "ping", "nonce": f"n{i}"}))
+            while True:
+                try:  # a socket whose writer died says nothing more: lost too
+                    msg = await ws.receive(timeout=10)
+                except TimeoutError:
+                    msg = None
+                if msg is None or msg.type != aiohttp.WSMsgType.TEXT:
+                    lost += 1
+                    await ws.close()
+                    ws = await session.ws_connect(url, headers=headers)
+                    break
+                if json.loads(msg.data) == {"type": "pong", "nonce": f"n{i}"}:
+                    break
+        await ws.close()
+    return len(messages), lost
+
+
+def test_no_socket_message_breaks_the_socket(server: ServerThread, db_url: str) -> None:
+    messages: list[str] = []
+
+    @settings(
+        max_examples=120,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(ws_message)
+    def collect(text: str) -> None:
+        messages.append(text)
+
+    collect()
+    sent, lost = asyncio.run(_socket_junk(server, messages))
+    dialect = db_url.split(":", 1)[0]
+    print(f"\nws fuzz {dialect}: {sent} bad messages sent, {lost} sockets lost")  # noqa: T201
+    assert lost == 0
+
+
 def test_no_route_answers_500_to_junk(server: ServerThread, db_url: str) -> None:
     probe = _probe_all(server)
     dialect = db_url.split(":", 1)[0]
