@@ -82,7 +82,13 @@ def bootstrap(
     eng = create_engine(settings.database_url) if engine is None else engine
     sessions = session_factory(eng)
     metrics = Metrics()
-    hub = Hub(settings.ws_queue_size, metrics, on_presence=lambda: board.presence_changed())
+    hub = Hub(
+        settings.ws_queue_size,
+        metrics,
+        on_presence=lambda: board.presence_changed(),
+        queue_bytes=settings.ws_queue_bytes,
+        per_account=settings.ws_sockets_per_account,
+    )
     tracker = Tracker(short_abandon_seconds=settings.short_abandon_seconds)
     bus = (
         Bus(

@@ -63,6 +63,9 @@ class Settings:
     server_id: str = ""
     default_area_code: str = "0773"
     ws_queue_size: int = 256
+    ws_queue_bytes: int = 1 << 20  # what one client may have waiting; more drops the client
+    ws_max_message_bytes: int = 4096  # a client's message (a ping nonce, a state) is small
+    ws_sockets_per_account: int = 8  # a new socket beyond this closes the account's oldest
     ws_heartbeat_seconds: float = 20.0
     login_delay_seconds: float = 0.5  # per-IP delay after each failed login, doubling, capped
     login_delay_max_seconds: float = 8.0
@@ -270,8 +273,12 @@ def _validate(s: Settings) -> None:
         raise ConfigError("after_call_seconds: must be 0 (until 完了) or more")
     if not s.after_call_reason.strip() or any(c in s.after_call_reason for c in "\r\n"):
         raise ConfigError("after_call_reason: one line of text required")
-    if s.ws_queue_size < 1:
-        raise ConfigError("ws_queue_size: must be at least 1")
+    for name in ("ws_queue_size", "ws_sockets_per_account"):
+        if getattr(s, name) < 1:
+            raise ConfigError(f"{name}: must be at least 1")
+    for name in ("ws_queue_bytes", "ws_max_message_bytes"):
+        if getattr(s, name) < 1024:
+            raise ConfigError(f"{name}: must be at least 1024")
     try:
         parse_dispositions(s.dispositions)
     except ValueError as err:

@@ -556,6 +556,8 @@ def decode(text: str | bytes) -> Any:
         data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as err:
         raise ProtocolError(f"not JSON: {err}") from err
+    except RecursionError as err:
+        raise ProtocolError("not JSON: nested too deep") from err
     if not isinstance(data, dict):
         raise ProtocolError("a message must be a JSON object")
     tag = data.get("type")
@@ -976,13 +978,14 @@ class DatabaseHealth:
 
 @dataclass(frozen=True)
 class Health:
-    """GET /healthz (200 when all is well, 503 otherwise; the same body)."""
+    """GET /healthz (200 when all is well, 503 otherwise; the same body). Without a valid token
+    only ``status`` is given: no host, error or count to a stranger."""
 
     status: str  # ok / degraded
-    server_id: str
-    ami: AmiHealth
-    database: DatabaseHealth
-    ws_clients: int
+    server_id: str = ""
+    ami: AmiHealth | None = None
+    database: DatabaseHealth | None = None
+    ws_clients: int | None = None
 
 
 # ---- postcards (supervisors): printing, scans read, the review queue

@@ -6,20 +6,29 @@ by the registry functions that make them. Reads are not: ``residents.resident_de
 audit by itself, because only the caller knows who is looking and during which call; the web layer
 calls ``audit(session, AuditAction.RESIDENT_VIEW, operator_id=..., resident_id=...,
 call_linkedid=...)`` for every resident view. The database refuses UPDATE and DELETE on
-``audit_log`` (triggers of migration 0001), so entries written before the enumeration keep their
+``audit_log`` (triggers of migration 0001), an insert over an existing id (SQLite's ``INSERT OR
+REPLACE``) and TRUNCATE (migration 0011), so entries written before the enumeration keep their
 old spelling (``resident_view``, ``resident_search``); ``AuditAction.of`` reads both.
+
+The hash chain: each entry's ``chain`` is ``sha256(previous chain + digest)``, the digest being
+the SHA-256 of the entry's canonical JSON (time, operator, action, resident, call, details). The
+database computes it in the INSERT from the last entry (PostgreSQL: under a transaction-scoped
+advisory lock, so concurrent writers queue; SQLite has one writer), so a rewritten, reordered or
+removed entry breaks every link after it: ``verify_chain`` (``cti-registry audit verify``) finds
+the first broken one and gives the head, to be noted elsewhere to detect a cut tail.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import logging
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.errors import InvalidInput
@@ -91,6 +100,73 @@ class AuditView(View):
     details: dict[str, Any]
 
 
+CHAIN_LOCK = 0x617564_6974  # the advisory lock that queues writers of the chain (PostgreSQL)
+
+
+def entry_digest(
+    at: dt.datetime,
+    operator_id: int | None,
+    action: str,
+    resident_id: int | None,
+    call_linkedid: str | None,
+    details: dict[str, Any],
+) -> str:
+    """The SHA-256 (hex) of an entry's canonical JSON."""
+    fields = [
+        as_utc(at).isoformat(timespec="microseconds"),
+        operator_id,
+        action,
+        resident_id,
+        call_linkedid,
+        details,
+    ]
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def link(previous: str | None, digest: str) -> str:
+    return hashlib.sha256(((previous or "") + digest).encode("ascii")).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class ChainReport:
+    entries: int  # entries read
+    unchained: int  # entries written before the chain began (a prefix)
+    broken_at: int | None  # id of the first entry whose link does not hold
+    head: str | None  # the last entry's chain: note it elsewhere to detect a cut tail
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+async def verify_chain(session: AsyncSession, *, batch: int = 5000) -> ChainReport:
+    """Walk the log in id order and check every link."""
+    previous: str | None = None
+    entries = unchained = 0
+    after = 0
+    while True:
+        rows = (
+            await session.scalars(
+                select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)
+            )
+        ).all()
+        if not rows:
+            return ChainReport(entries, unchained, None, previous)
+        for r in rows:
+            entries += 1
+            after = r.id
+            if r.chain is None and previous is None:
+                unchained += 1  # older than the chain
+                continue
+            digest = entry_digest(
+                r.at, r.operator_id, r.action, r.resident_id, r.call_linkedid, dict(r.details)
+            )
+            if r.chain != link(previous, digest):
+                return ChainReport(entries, unchained, r.id, previous)
+            previous = r.chain
+
+
 async def audit(
     session: AsyncSession,
     action: AuditAction,
@@ -108,14 +184,25 @@ async def audit(
         json.dumps(payload)
     except (TypeError, ValueError) as err:
         raise InvalidInput("details", f"details must be JSON-serializable: {err}") from err
+    at = utcnow()
+    digest = entry_digest(at, operator_id, action.value, resident_id, call_linkedid, payload)
+    last = select(AuditEntry.chain).order_by(AuditEntry.id.desc()).limit(1).scalar_subquery()
+    linked = func.coalesce(last, "").concat(literal(digest))
+    if session.get_bind().dialect.name == "postgresql":
+        await session.flush()  # the rows this transaction changes are locked before the chain
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
+        chain: Any = func.encode(func.sha256(func.convert_to(linked, "UTF8")), "hex")
+    else:
+        chain = func.cti_sha256(linked)
     await session.execute(
         insert(AuditEntry).values(
-            at=utcnow(),
+            at=at,
             action=action.value,
             operator_id=operator_id,
             resident_id=resident_id,
             call_linkedid=call_linkedid,
             details=payload,
+            chain=chain,
         )
     )
     log.debug("audit %s operator=%s call=%s", action, operator_id, call_linkedid)

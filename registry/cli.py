@@ -318,7 +318,27 @@ def _query_commands(subs: Any) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object per input")
 
 
+async def cmd_audit(args: argparse.Namespace, engine: AsyncEngine) -> int:
+    from registry.audit import verify_chain
+
+    async with session_factory(engine)() as session:
+        report = await verify_chain(session)
+    print(
+        f"entries: {report.entries}, before the chain: {report.unchained}, "
+        f"head: {report.head or '-'}"
+    )
+    if not report.ok:
+        print(f"cti-registry: audit log tampered with at entry {report.broken_at}", file=sys.stderr)
+        return 1
+    print("the audit chain holds")
+    return 0
+
+
 def _admin_commands(subs: Any) -> None:
+    au = _sub(subs, "audit", cmd_audit, "the audit log").add_subparsers(
+        dest="action", required=True, metavar="{verify}"
+    )
+    au.add_parser("verify", help="check the audit log's hash chain; print its head")
     op = _sub(subs, "operator", cmd_operator, "operator accounts").add_subparsers(
         dest="action", required=True, metavar="{" + ",".join(OPERATOR_ACTIONS) + "}"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
@@ -36,7 +37,13 @@ def is_sqlite(url_or_engine: str | AsyncEngine) -> bool:
     return make_url(url_or_engine).get_backend_name() == "sqlite"
 
 
+def sha256_hex(text: str | None) -> str | None:
+    """The SHA-256 of ``text`` in hex (PostgreSQL has ``sha256``; SQLite gets this one)."""
+    return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    dbapi_conn.create_function("cti_sha256", 1, sha256_hex, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
@@ -46,16 +53,21 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
 
 
 def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
-    """Create an async engine for ``url``; a SQLite file's folder is created if missing."""
+    """Create an async engine for ``url``; a SQLite file's folder is created if missing.
+
+    ``hide_parameters``: a statement's parameters (addresses, names, phone numbers in notes)
+    never appear in an error's text, so a logged traceback carries no personal data."""
     full = async_url(url)
     u = make_url(full)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(full, echo=echo)
+        engine = create_async_engine(full, echo=echo, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(full, echo=echo, pool_size=pool_size, pool_pre_ping=True)
+    return create_async_engine(
+        full, echo=echo, pool_size=pool_size, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -3,6 +3,7 @@ sends the same key, and gets back what the first request made instead of a secon
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.errors import Conflict, InvalidInput
 
 MAX_KEY = 64
+
+
+def scoped(account_id: int, key: str) -> str:
+    """A client's key within its account, as stored: another account's same key is another
+    request (and never returns this account's record)."""
+    return f"{account_id}:{hashlib.sha256(key.encode('utf-8')).hexdigest()[:48]}"
 
 
 def check_client_key(client_key: str | None) -> str | None:
@@ -38,4 +45,7 @@ async def earlier(
 
 def sent_twice_at_once() -> Conflict:
     """A concurrent resend lost the race on the unique key (the caller rolls back)."""
-    return Conflict("the request was sent twice at once", details={"field": "client_key"})
+    return Conflict(
+        "the request was sent twice at once",
+        details={"field": "client_key", "retry_returns_existing": True},
+    )

@@ -341,7 +341,8 @@ class CallRecord(Base):
 
 
 class AuditEntry(Base):
-    """Append-only: triggers in the migration refuse UPDATE and DELETE."""
+    """Append-only: triggers in the migrations refuse UPDATE, DELETE, a REPLACE (SQLite) and
+    TRUNCATE (PostgreSQL). ``chain`` links each entry to the one before (``registry.audit``)."""
 
     __tablename__ = "audit_log"
 
@@ -352,6 +353,7 @@ class AuditEntry(Base):
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
     call_linkedid: Mapped[str | None] = mapped_column(String(64), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    chain: Mapped[str | None] = mapped_column(String(64))
 
 
 class PostcardScan(Base):

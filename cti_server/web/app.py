@@ -245,6 +245,9 @@ async def healthz(request: web.Request) -> web.Response:
             error=str(getattr(bridge, "last_error", "") or ""),
         )
     ok = db_ok and ami_ok
+    status = 200 if ok else 503
+    if not auth.authenticated(request):  # a stranger learns the status, nothing else
+        return web.json_response({"status": "ok" if ok else "degraded"}, status=status)
     body = protocol.to_dict(
         protocol.Health(
             status="ok" if ok else "degraded",
@@ -254,7 +257,7 @@ async def healthz(request: web.Request) -> web.Response:
             ws_clients=len(app[HUB].clients),
         )
     )
-    return web.json_response(body, status=200 if ok else 503)
+    return web.json_response(body, status=status)
 
 
 async def metrics_handler(request: web.Request) -> web.Response:

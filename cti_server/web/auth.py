@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 STAFF = ("operator", "supervisor", "admin")
 MANAGERS = ("supervisor", "admin")
 CLOSE_UNAUTHORIZED = 4401
+QUERY_TOKEN_KIOSK_ONLY = "query_token_kiosk_only"
 # the request's caller: the Principal, or the Unauthorized to raise when a handler asks
 _CALLER = web.RequestKey("principal", object)
 
@@ -94,17 +95,29 @@ def principal(request: web.Request, *roles: str) -> Principal:
     return who
 
 
+def authenticated(request: web.Request) -> bool:
+    """Did the request carry a valid, unrevoked bearer token?"""
+    return isinstance(request.get(_CALLER), Principal)
+
+
 async def socket_principal(request: web.Request) -> Principal | web.WebSocketResponse:
     """The caller of /ws: a bearer header (the desktop client: 401 before the upgrade when it is
     bad), or ``?token=`` (a browser, which cannot read an HTTP status: the handshake is accepted
-    and the socket closed at once with 4401 and the reason)."""
+    and the socket closed at once with 4401 and the reason). Only a kiosk's token is taken from
+    the URL (``query_token_kiosk_only`` otherwise): URLs end up in proxies' logs."""
     if request.get(_CALLER) is not None:
         return principal(request)
     try:
         token = request.query.get("token")
         if not token:
             raise invalid("missing bearer token")
-        return await verify(request, token)
+        who = await verify(request, token)
+        if who.role != "kiosk":  # a URL is logged by proxies: only a kiosk's token goes there
+            raise Unauthorized(
+                "only a kiosk's token may be given in the URL; send it in the Authorization header",
+                details={"reason": QUERY_TOKEN_KIOSK_ONLY},
+            )
+        return who
     except Unauthorized as err:
         ws = web.WebSocketResponse()
         if not ws.can_prepare(request).ok:

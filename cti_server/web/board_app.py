@@ -35,7 +35,11 @@ def add_board_routes(app: web.Application) -> None:
 
 async def wallboard_page(request: web.Request) -> web.FileResponse:
     """The read-only TV wallboard; it connects to /ws with the ``?token=`` of its URL."""
-    return web.FileResponse(STATIC / "wallboard.html", headers={"Cache-Control": "no-cache"})
+    headers = {
+        "Cache-Control": "no-cache",
+        "Referrer-Policy": "no-referrer",
+    }  # the token in its URL
+    return web.FileResponse(STATIC / "wallboard.html", headers=headers)
 
 
 async def on_board_message(request: web.Request, client: Any, who: Any, msg: Any) -> None:

@@ -20,10 +20,12 @@ Every error response is ``{"error": id, "message": text, "details": {...}}``.
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import exc as sa
+from sqlalchemy.exc import DBAPIError
 
 from cti_server import protocol
 from registry import errors as reg
@@ -137,6 +139,9 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
             return error_response(
                 503, "ledger_unavailable", "the ledger database cannot be reached; retry later"
             )
+        if isinstance(err, DBAPIError):
+            log_database_error(request, err)
+            return error_response(500, "internal", "internal server error")
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal", "internal server error")
 
@@ -148,6 +153,25 @@ def unreachable(err: BaseException) -> bool:
     if isinstance(err, sa.DBAPIError) and err.connection_invalidated:
         return True
     return isinstance(err, ConnectionError | TimeoutError)
+
+
+def log_database_error(request: web.Request, err: DBAPIError) -> None:
+    """A failed statement, logged without its text: the engine hides the parameters, but the
+    database's own message repeats values (PostgreSQL's ``Key (...)=(...)``, ``Failing row
+    contains``), which may be a resident's address or phone. The error's class, its SQLSTATE
+    and where it was raised are enough to find it."""
+    orig = err.orig
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "-"
+    where = "".join(traceback.format_tb(err.__traceback__))
+    log.error(
+        "database error on %s %s: %s (%s, sqlstate %s)\n%s",
+        request.method,
+        request.path,
+        type(err).__name__,
+        type(orig).__name__,
+        state,
+        where,
+    )
 
 
 def _http_error_id(status: int) -> str:

@@ -1,8 +1,12 @@
 """Connected WebSocket clients and who gets what.
 
-Each client has a bounded send queue drained by its own writer task; a message that does not fit
-(a slow or vanished client) drops the client: its socket is closed, never an unbounded backlog.
-A message is encoded once and the same text is queued to every recipient.
+Each client has a send queue bounded in messages and in bytes, drained by its own writer task;
+a message that does not fit (a slow or vanished client, or one that asks for more than it reads)
+drops the client: its socket is closed, never an unbounded backlog. A message is encoded once and
+the same text is queued to every recipient. A text that cannot be sent (not encodable as UTF-8)
+is refused where it is offered and the client keeps its writer; a writer that fails for any
+reason drops its client, so that no client counts as connected without a writer. An account
+holds at most ``per_account`` sockets: a new one closes its oldest.
 """
 
 from __future__ import annotations
@@ -22,13 +26,32 @@ from cti_server.web.tokens import Principal
 log = logging.getLogger(__name__)
 
 SEND_TIMEOUT = 5.0
+QUEUE_BYTES = 1 << 20  # what one client may have waiting to be sent
+PER_ACCOUNT = 8  # sockets one account may hold (desktop clients, wallboards of a kiosk)
+TOO_MANY_SOCKETS = 4429
+
+
+def size_of(text: str) -> int | None:
+    """The UTF-8 size of ``text``; ``None`` when it cannot be sent (a lone surrogate)."""
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        return None
 
 
 class Client:
-    def __init__(self, ws: web.WebSocketResponse, who: Principal, queue_size: int) -> None:
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        who: Principal,
+        queue_size: int,
+        queue_bytes: int = QUEUE_BYTES,
+    ) -> None:
         self.ws = ws
         self.who = who
-        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_size)
+        self.queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue(maxsize=queue_size)
+        self.queue_bytes = queue_bytes
+        self.queued_bytes = 0
         self.watch: tuple[int, str] | None = None  # (venue_id, ISO day)
         self.dropped = False
         self._writer: asyncio.Task[None] | None = None
@@ -37,41 +60,58 @@ class Client:
     def start(self) -> None:
         self._writer = asyncio.create_task(self._drain(), name=f"ws-writer-{self.who.id}")
 
-    def offer(self, text: str) -> bool:
+    @property
+    def writing(self) -> bool:
+        """The writer runs (a connected client that is told nothing would lose its pops)."""
+        return self._writer is not None and not self._writer.done()
+
+    def offer(self, text: str, size: int | None = None) -> bool:
         if self.dropped:
             return False
+        size = size_of(text) if size is None else size
+        if size is None:
+            log.error("refused a message to operator %s: not encodable as UTF-8", self.who.id)
+            return False
+        if self.queued_bytes + size > self.queue_bytes:
+            self.drop("send queue full (bytes)")
+            return False
         try:
-            self.queue.put_nowait(text)
+            self.queue.put_nowait((text, size))
         except asyncio.QueueFull:
             self.drop("send queue full")
             return False
+        self.queued_bytes += size
         return True
 
-    def drop(self, why: str) -> None:
+    def drop(
+        self, why: str, code: int = WSCloseCode.TRY_AGAIN_LATER, reason: bytes = b"too slow"
+    ) -> None:
         if self.dropped:
             return
         self.dropped = True
         log.warning("dropping ws client of operator %s: %s", self.who.id, why)
         if self.on_drop:
             self.on_drop(self)
-        if self._writer:
+        if self._writer and self._writer is not asyncio.current_task():
             self._writer.cancel()
-        asyncio.get_running_loop().create_task(self._close())
+        while not self.queue.empty():  # free what it will never be sent
+            self.queue.get_nowait()
+        self.queued_bytes = 0
+        asyncio.get_running_loop().create_task(self._close(code, reason))
 
-    async def _close(self) -> None:
+    async def _close(self, code: int, reason: bytes) -> None:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(
-                self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow"), 2.0
-            )
+            await asyncio.wait_for(self.ws.close(code=code, message=reason), 2.0)
 
     async def _drain(self) -> None:
         try:
             while True:
-                text = await self.queue.get()
+                text, size = await self.queue.get()
+                self.queued_bytes -= size
                 await asyncio.wait_for(self.ws.send_str(text), SEND_TIMEOUT)
         except asyncio.CancelledError:
             raise
-        except (TimeoutError, ConnectionError, RuntimeError) as err:
+        except Exception as err:  # never a silent death: the client goes, and reconnects
             self.drop(f"send failed: {err!r}")
 
     async def stop(self) -> None:
@@ -91,19 +131,26 @@ class Hub:
         metrics: Metrics | None = None,
         *,
         on_presence: Callable[[], None] | None = None,
+        queue_bytes: int = QUEUE_BYTES,
+        per_account: int = PER_ACCOUNT,
     ) -> None:
         self.queue_size = queue_size
+        self.queue_bytes = queue_bytes
+        self.per_account = per_account
         self.metrics = metrics
-        self.clients: set[Client] = set()
+        self.clients: dict[Client, None] = {}  # insertion-ordered set
         self._by_ext: dict[str, set[Client]] = {}
         self.drops = 0
         self.sent = 0
         self.on_presence = on_presence
 
     def add(self, ws: web.WebSocketResponse, who: Principal) -> Client:
-        client = Client(ws, who, self.queue_size)
+        mine = [c for c in self.clients if c.who.id == who.id]  # oldest first (insertion order)
+        for old in mine[: max(0, len(mine) - self.per_account + 1)]:
+            old.drop("too many sockets for one account", TOO_MANY_SOCKETS, b"too_many_sockets")
+        client = Client(ws, who, self.queue_size, self.queue_bytes)
         client.on_drop = self._dropped
-        self.clients.add(client)
+        self.clients[client] = None
         if who.extension:
             self._by_ext.setdefault(who.extension, set()).add(client)
         client.start()
@@ -119,7 +166,7 @@ class Hub:
     def remove(self, client: Client) -> None:
         if client not in self.clients:
             return
-        self.clients.discard(client)
+        self.clients.pop(client, None)
         ext = client.who.extension
         if ext and ext in self._by_ext:
             self._by_ext[ext].discard(client)
@@ -149,7 +196,11 @@ class Hub:
 
     def _send(self, clients: Iterable[Client], msg: Any) -> int:
         text = protocol.encode(msg)
-        n = sum(1 for c in list(clients) if c.offer(text))
+        size = size_of(text)
+        if size is None:
+            log.error("refused a %s message: not encodable as UTF-8", type(msg).__name__)
+            return 0
+        n = sum(1 for c in list(clients) if c.offer(text, size))
         self.sent += n
         return n
 

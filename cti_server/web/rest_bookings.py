@@ -7,28 +7,33 @@ import datetime as dt
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cti_server import protocol
 from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import BadRequest
 from cti_server.web.keys import SESSIONS
+from cti_server.web.once import account_key, made_once
 from cti_server.web.payloads import answer, of_view
 from cti_server.web.slots import publish_changes
 from cti_server.web.validate import (
-    idempotency_key,
     json_body,
     path_int,
+    query_str,
     read_as,
 )
 from registry import bookings, mobility
 from registry.changes import taken
+from registry.views import BookingView, MobilityView
 
 
 async def create_booking(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
     req = read_as(protocol.BookingRequest, await json_body(request))
-    async with request.app[SESSIONS]() as session:
-        booking = await bookings.book_slot(
+    key = account_key(request, who)
+
+    async def make(session: AsyncSession) -> BookingView:
+        return await bookings.book_slot(
             session,
             resident_id=req.resident_id,
             slot_id=req.slot_id,
@@ -36,11 +41,12 @@ async def create_booking(request: web.Request) -> web.Response:
             operator_id=who.id,
             call_linkedid=req.call,
             dose=req.dose,
-            client_key=idempotency_key(request),
+            client_key=key,
             at=dt.datetime.now(dt.UTC),
         )
-        await session.commit()
-    await publish_changes(request.app, taken(session))
+
+    booking, changes = await made_once(request, key, make)
+    await publish_changes(request.app, changes)
     return answer(of_view(protocol.Booking, booking), status=201)
 
 
@@ -65,7 +71,7 @@ async def change_booking(request: web.Request) -> web.Response:
 async def cancel_booking(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
     booking_id = path_int(request, "booking_id")
-    call = request.query.get("call", "").strip()[:64] or None
+    call = query_str(request, "call", max_len=64) or None
     async with request.app[SESSIONS]() as session:
         booking = await bookings.cancel_booking(
             session, booking_id, operator_id=who.id, call_linkedid=call
@@ -78,8 +84,10 @@ async def cancel_booking(request: web.Request) -> web.Response:
 async def create_mobility(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
     req = read_as(protocol.MobilityRequestBody, await json_body(request))
-    async with request.app[SESSIONS]() as session:
-        view = await mobility.create_mobility_request(
+    key = account_key(request, who)
+
+    async def make(session: AsyncSession) -> MobilityView:
+        return await mobility.create_mobility_request(
             session,
             resident_id=req.resident_id,
             booking_id=req.booking_id,
@@ -89,10 +97,11 @@ async def create_mobility(request: web.Request) -> web.Response:
             notes=req.notes,
             operator_id=who.id,
             call_linkedid=req.call,
-            client_key=idempotency_key(request),
+            client_key=key,
         )
-        await session.commit()
-    await publish_changes(request.app, taken(session))
+
+    view, changes = await made_once(request, key, make)
+    await publish_changes(request.app, changes)
     return answer(of_view(protocol.MobilityRequest, view), status=201)
 
 

@@ -4,6 +4,7 @@ operator's live call (for a client that reconnects)."""
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cti_server import protocol
 from cti_server.dispositions import parse_dispositions, split_codes
@@ -12,6 +13,7 @@ from cti_server.web.board_app import BOARD
 from cti_server.web.errors import BadRequest, Forbidden
 from cti_server.web.keys import SERVICE, SESSIONS, SETTINGS
 from cti_server.web.payloads import answer
+from cti_server.web.tokens import Principal
 from cti_server.web.validate import json_body, read_as
 from registry.calls import get_call, link_resident, set_disposition
 from registry.errors import NotFound
@@ -47,6 +49,21 @@ def _codes(request: web.Request, req: protocol.DispositionRequest) -> str:
     return ",".join(dict.fromkeys(codes))
 
 
+async def owns_call(
+    request: web.Request, session: AsyncSession, who: Principal, linkedid: str
+) -> bool:
+    """Is ``linkedid`` a call of this operator: live on their extension, or recorded as
+    answered by them or at their extension?"""
+    live = request.app[SERVICE].current_pops(who.extension) if who.extension else []
+    if any(p.call.linkedid == linkedid for p in live):
+        return True
+    try:
+        call = await get_call(session, linkedid)
+    except NotFound:
+        return False
+    return call.operator_id == who.id or (bool(who.extension) and call.extension == who.extension)
+
+
 async def put_disposition(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
     linkedid = _linkedid(request)
@@ -71,19 +88,8 @@ async def link_call_resident(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
     linkedid = _linkedid(request)
     req = read_as(protocol.CallResidentRequest, await json_body(request))
-    live = request.app[SERVICE].current_pops(who.extension) if who.extension else []
-    mine = any(p.call.linkedid == linkedid for p in live)
     async with request.app[SESSIONS]() as session:
-        if not mine:
-            try:
-                call = await get_call(session, linkedid)
-            except NotFound:
-                call = None
-            mine = call is not None and (
-                call.operator_id == who.id
-                or (bool(who.extension) and call.extension == who.extension)
-            )
-        if not mine:
+        if not await owns_call(request, session, who, linkedid):
             raise Forbidden("only the operator of the call can link it to a resident")
         await link_resident(session, linkedid, req.resident_id, operator_id=who.id)
         await session.commit()

@@ -23,7 +23,7 @@ from cti_server.web.board_app import BOARD
 from cti_server.web.errors import ApiError, BadRequest, NotFoundError
 from cti_server.web.keys import ENGINE, SESSIONS, SETTINGS
 from cti_server.web.payloads import answer, review_item, scans_read
-from cti_server.web.validate import json_body, path_int, read_as
+from cti_server.web.validate import MAX_INT, int_text, json_body, path_int, read_as
 from registry.audit import AuditAction, audit
 
 MAX_PRINT = 5000  # postcards per download; larger runs use `cti-registry postcards`
@@ -134,13 +134,7 @@ async def upload_scans(request: web.Request) -> web.Response:
 
 
 def _query_int(request: web.Request, name: str, default: int, hi: int) -> int:
-    try:
-        value = int(request.query.get(name, str(default)))
-    except ValueError as err:
-        raise BadRequest(name, "expected an integer") from err
-    if not 0 <= value <= hi:
-        raise BadRequest(name, f"must be from 0 to {hi}")
-    return value
+    return int_text(request.query.get(name, str(default)), name, 0, hi)
 
 
 async def list_reviews(request: web.Request) -> web.Response:
@@ -149,7 +143,7 @@ async def list_reviews(request: web.Request) -> web.Response:
 
     principal(request, *MANAGERS)
     status = request.query.get("status", "open")
-    after = _query_int(request, "after", 0, 2**62)
+    after = _query_int(request, "after", 0, MAX_INT)
     limit = _query_int(request, "limit", 50, 200) or 50
     async with request.app[SESSIONS]() as session:
         items = await listing(session, status=status, after_id=after, limit=limit)

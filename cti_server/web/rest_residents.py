@@ -11,6 +11,7 @@ import datetime as dt
 import zoneinfo
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cti_server import protocol
 from cti_server.pop_view import candidate_of
@@ -18,10 +19,20 @@ from cti_server.web.auth import STAFF, principal
 from cti_server.web.board_app import BOARD
 from cti_server.web.errors import ApiError, BadRequest
 from cti_server.web.keys import NAME_INDEX, SESSIONS, SETTINGS
+from cti_server.web.once import account_key, made_once
 from cti_server.web.payloads import answer, of_view
-from cti_server.web.validate import idempotency_key, json_body, path_int, read_as
+from cti_server.web.rest_calls import owns_call
+from cti_server.web.tokens import Principal
+from cti_server.web.validate import (
+    int_text,
+    json_body,
+    path_int,
+    query_str,
+    read_as,
+)
 from registry.audit import AuditAction, audit
 from registry.find.search import NameIndex, SearchQuery, search_residents, with_ledger_ids
+from registry.views import IntentView
 
 MAX_LIMIT = 50
 
@@ -32,29 +43,29 @@ class IndexNotReady(ApiError):
 
 
 def _call_of(request: web.Request) -> str | None:
-    call = request.query.get("call", "").strip()
-    if len(call) > 64:
-        raise BadRequest("call", "longer than 64 characters")
-    return call or None
+    return query_str(request, "call", max_len=64) or None
+
+
+async def audited_call(
+    request: web.Request, session: AsyncSession, who: Principal
+) -> tuple[str | None, dict[str, bool]]:
+    """The ``call=`` of a view, if it is a call of this operator; otherwise no call, and the
+    entry says that one was claimed (the string itself is not kept: anyone can type one)."""
+    call = _call_of(request)
+    if call is None or await owns_call(request, session, who, call):
+        return call, {}
+    return None, {"claimed_call_refused": True}
 
 
 async def search(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
     q = request.query
     if "barcode" in q:
-        return await _by_barcode(request, who.id, q["barcode"])
-    fields = {k: q.get(k, "").strip() for k in ("name", "birth", "address", "phone")}
-    for key, value in fields.items():
-        if len(value) > 200:
-            raise BadRequest(key, "longer than 200 characters")
+        return await _by_barcode(request, who)
+    fields = {k: query_str(request, k) for k in ("name", "birth", "address", "phone")}
     if not any(fields.values()):
         raise BadRequest("name", "give at least one of name, birth, address, phone")
-    try:
-        limit = int(q.get("limit", "10"))
-    except ValueError as err:
-        raise BadRequest("limit", "expected an integer") from err
-    if not 1 <= limit <= MAX_LIMIT:
-        raise BadRequest("limit", f"must be from 1 to {MAX_LIMIT}")
+    limit = int_text(q.get("limit", "10"), "limit", 1, MAX_LIMIT)
     loading = request.app[NAME_INDEX]
     if not loading.done():
         raise IndexNotReady("the name index is still loading; retry in a few seconds")
@@ -63,14 +74,16 @@ async def search(request: web.Request) -> web.Response:
     today = dt.datetime.now(zoneinfo.ZoneInfo(request.app[SETTINGS].timezone)).date()
     async with request.app[SESSIONS]() as session:
         matches = await with_ledger_ids(session, matches)
+        call, claimed = await audited_call(request, session, who)
         await audit(
             session,
             AuditAction.RESIDENT_SEARCH,
             operator_id=who.id,
-            call_linkedid=_call_of(request),
+            call_linkedid=call,
             details={
                 "fields": sorted(k for k, v in fields.items() if v),
                 "results": [m.resident_id for m in matches],
+                **claimed,
             },
         )
         await session.commit()
@@ -82,41 +95,44 @@ async def detail(request: web.Request) -> web.Response:
 
     who = principal(request, *STAFF)
     resident_id = path_int(request, "resident_id")
-    call = _call_of(request)
+    _call_of(request)  # a bad call= is a 400 before anything is read
     async with request.app[SESSIONS]() as session:
         view = await resident_detail(session, resident_id)
+        call, claimed = await audited_call(request, session, who)
         await audit(
             session,
             AuditAction.RESIDENT_VIEW,
             operator_id=who.id,
             resident_id=resident_id,
             call_linkedid=call,
+            details=claimed,
         )
         await session.commit()
     return answer(of_view(protocol.ResidentDetail, view))
 
 
-async def _by_barcode(request: web.Request, operator_id: int, code: str) -> web.Response:
+async def _by_barcode(request: web.Request, who: Principal) -> web.Response:
     """GET /api/residents/search?barcode=: the one resident of a postcard number."""
     from registry.errors import NotFound
     from registry.residents import resident_by_barcode
 
-    if len(code) > 40:
-        raise BadRequest("barcode", "longer than 40 characters")
-    call = _call_of(request)
+    code = query_str(request, "barcode", max_len=40)
+    _call_of(request)
     today = dt.datetime.now(zoneinfo.ZoneInfo(request.app[SETTINGS].timezone)).date()
     async with request.app[SESSIONS]() as session:
         try:
             match = await resident_by_barcode(session, code)
         except NotFound:
             match = None
+        call, claimed = await audited_call(request, session, who)
+        found = [match.resident_id] if match else []
         await audit(
             session,
             AuditAction.RESIDENT_SEARCH,
-            operator_id=operator_id,
+            operator_id=who.id,
             resident_id=match.resident_id if match else None,
             call_linkedid=call,
-            details={"fields": ["barcode"], "results": [match.resident_id] if match else []},
+            details={"fields": ["barcode"], "results": found, **claimed},
         )
         await session.commit()
     results = (candidate_of(match, today),) if match else ()
@@ -130,18 +146,21 @@ async def record_intent(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
     resident_id = path_int(request, "resident_id")
     req = read_as(protocol.IntentRequest, await json_body(request))
-    async with request.app[SESSIONS]() as session:
-        view = await intents.record_intent(
+    key = account_key(request, who)
+
+    async def make(session: AsyncSession) -> IntentView:
+        return await intents.record_intent(
             session,
             resident_id=resident_id,
             channel="phone",
             notes=req.notes,
             operator_id=who.id,
             call_linkedid=req.call or None,
-            client_key=idempotency_key(request),
+            client_key=key,
             wants_vaccination=req.wants_vaccination,
             needs_mobility=req.needs_mobility,
         )
-        await session.commit()
+
+    view, _ = await made_once(request, key, make)
     request.app[BOARD].bookings_changed()  # the board's intents by channel
     return answer(of_view(protocol.Intent, view), status=201)

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import functools
 import json
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -21,7 +22,44 @@ from aiohttp import web
 from cti_server.web.errors import BadRequest
 
 MAX_BODY = 64 * 1024
+MAX_DEPTH = 32  # nesting of a JSON body: no request type goes deeper than a few levels
+MAX_INT = 2**31 - 1  # every stored integer fits a 32-bit column on PostgreSQL
+DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII only: not "1_0", "١", "１" or " 5"
 T = TypeVar("T")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """How deep ``value`` nests (lists and objects), counting at most to ``limit + 1``."""
+    level, todo = 0, [value]
+    while todo and level <= limit:
+        level += 1
+        todo = [
+            item
+            for v in todo
+            if isinstance(v, list | dict)
+            for item in (v.values() if isinstance(v, dict) else v)
+        ]
+        if not todo:
+            break
+    return level
+
+
+def loads(raw: bytes | str, what: str) -> Any:
+    """JSON text as data; ``BadRequest`` naming ``what`` when it is not JSON (NaN and Infinity
+    are not), or nests deeper than ``MAX_DEPTH``."""
+    try:
+        data = json.loads(raw or b"{}", parse_constant=_refuse_constant)
+    except RecursionError as err:
+        raise BadRequest(what, f"nested deeper than {MAX_DEPTH} levels") from err
+    except (ValueError, UnicodeDecodeError) as err:
+        raise BadRequest(what, f"not valid JSON ({err})") from err
+    if depth(data) > MAX_DEPTH:
+        raise BadRequest(what, f"nested deeper than {MAX_DEPTH} levels")
+    return data
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
@@ -30,10 +68,7 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     raw = await request.read()
     if len(raw) > MAX_BODY:
         raise BadRequest("body", "too large")
-    try:
-        data = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError) as err:
-        raise BadRequest("body", f"not valid JSON ({err})") from err
+    data = loads(raw, "body")
     if not isinstance(data, dict):
         raise BadRequest("body", "expected a JSON object")
     return data
@@ -52,10 +87,22 @@ def req_str(
     return _str(data[name], name, max_len, strip, allow_empty)
 
 
+def clean_text(value: str, name: str) -> str:
+    """``value`` if it can be stored: no NUL (PostgreSQL refuses it) and no lone surrogate
+    (not Unicode text; nothing can encode it)."""
+    if "\x00" in value:
+        raise BadRequest(name, "must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise BadRequest(name, "not valid Unicode text (a lone surrogate)") from err
+    return value
+
+
 def _str(value: Any, name: str, max_len: int, strip: bool, allow_empty: bool) -> str:
     if not isinstance(value, str):
         raise BadRequest(name, "expected a string")
-    text = value.strip() if strip else value
+    text = clean_text(value.strip() if strip else value, name)
     if not text and not allow_empty:
         raise BadRequest(name, "must not be empty")
     if len(text) > max_len:
@@ -63,27 +110,55 @@ def _str(value: Any, name: str, max_len: int, strip: bool, allow_empty: bool) ->
     return text
 
 
-def _int(value: Any, name: str, minimum: int | None) -> int:
-    if isinstance(value, bool):
-        raise BadRequest(name, "expected an integer")
-    if isinstance(value, str):
-        try:
-            value = int(value.strip())
-        except ValueError as err:
-            raise BadRequest(name, "expected an integer") from err
-    if not isinstance(value, int):
+def _int(value: Any, name: str, minimum: int | None, maximum: int = MAX_INT) -> int:
+    """A JSON number that is an integer (not ``true``, not ``"5"``, not ``5.0``) in range."""
+    if isinstance(value, bool) or not isinstance(value, int):
         raise BadRequest(name, "expected an integer")
     if minimum is not None and value < minimum:
         raise BadRequest(name, f"must be at least {minimum}")
+    if value > maximum:
+        raise BadRequest(name, f"must be at most {maximum}")
     return value
+
+
+def int_text(text: str, name: str, minimum: int = 0, maximum: int = MAX_INT) -> int:
+    """An integer written in a path or a query: ASCII digits only, in range."""
+    if not DIGITS.fullmatch(text):
+        raise BadRequest(name, "expected an integer (ASCII digits)")
+    return _int(int(text), name, minimum, maximum)
+
+
+def query_str(request: web.Request, name: str, *, max_len: int = 200) -> str:
+    """A query parameter's text, stripped ("" when absent); checked like a body's text."""
+    return _str(request.query.get(name, ""), name, max_len, True, True)
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 2199  # days and times the ledger and the slots can mean
 
 
 def req_day(data: Mapping[str, Any], name: str) -> dt.date:
     text = req_str(data, name, max_len=10)
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError as err:
         raise BadRequest(name, "expected a date YYYY-MM-DD") from err
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise BadRequest(name, f"the year must be from {FIRST_YEAR} to {LAST_YEAR}")
+    return day
+
+
+def read_moment(text: str, name: str) -> dt.datetime:
+    """An ISO-8601 date and time (its year in range; UTC when it has no offset)."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        in_utc = moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError) as err:
+        raise BadRequest(name, "expected an ISO-8601 date and time") from err
+    if not FIRST_YEAR <= in_utc.year <= LAST_YEAR:
+        raise BadRequest(name, f"the year must be from {FIRST_YEAR} to {LAST_YEAR}")
+    return moment
 
 
 @functools.cache
@@ -123,7 +198,7 @@ def _checked(f: dataclasses.Field[Any], tp: Any, value: Any, required: bool) -> 
             raise BadRequest(name, "expected true or false")
         return value
     if tp is int:
-        return _int(value, name, meta.get("minimum"))
+        return _int(value, name, meta.get("minimum"), meta.get("maximum", MAX_INT))
     if typing.get_origin(tp) is dict:  # an object its registry function checks key by key
         if not isinstance(value, dict):
             raise BadRequest(name, "expected an object")
@@ -136,10 +211,7 @@ def _checked(f: dataclasses.Field[Any], tp: Any, value: Any, required: bool) -> 
     if tp == "date":
         return req_day({name: text}, name).isoformat()
     if tp == "date-time":
-        try:
-            dt.datetime.fromisoformat(text)
-        except ValueError as err:
-            raise BadRequest(name, "expected an ISO-8601 date and time") from err
+        read_moment(text, name)
     choices = meta.get("choices")
     if choices and text not in choices:
         raise BadRequest(name, f"must be one of {', '.join(choices)}")
@@ -147,7 +219,7 @@ def _checked(f: dataclasses.Field[Any], tp: Any, value: Any, required: bool) -> 
 
 
 def path_int(request: web.Request, name: str) -> int:
-    return _int(request.match_info[name], name, 1)
+    return int_text(request.match_info[name], name, 1)
 
 
 def idempotency_key(request: web.Request) -> str | None:
@@ -155,6 +227,6 @@ def idempotency_key(request: web.Request) -> str | None:
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
         return None
-    if len(key) > 64 or not key.isprintable():
+    if len(key) > 64 or not key.isprintable() or not key.isascii():
         raise BadRequest("Idempotency-Key", "at most 64 printable characters")
     return key

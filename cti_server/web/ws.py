@@ -13,6 +13,11 @@ which cannot read an HTTP status from a failed WebSocket) is upgraded and closed
 code 4401 and the reason (``token_invalid``: malformed, badly signed or expired;
 ``token_revoked``), so that the page can say so instead of reconnecting for ever. Sockets of a
 revoked account are closed the same way later (``auth.sweep``).
+
+Abuse: a client's message is at most ``ws_max_message_bytes`` (the socket is closed with 1009
+beyond), a ping's nonce at most ``MAX_NONCE`` characters, text with a lone surrogate or JSON
+nested too deep is answered with ``bad_message``; the hub bounds what waits to be sent in bytes
+and the sockets of one account.
 """
 
 from __future__ import annotations
@@ -26,13 +31,15 @@ from cti_server import protocol
 from cti_server.web.agent_app import on_agent_message, on_connect
 from cti_server.web.auth import MANAGERS, socket_principal
 from cti_server.web.board_app import BOARD, on_board_message
-from cti_server.web.hub import Client
+from cti_server.web.errors import BadRequest
+from cti_server.web.hub import Client, size_of
 from cti_server.web.keys import HUB, SERVICE, SETTINGS
 from cti_server.web.ledger import LEDGER
 from cti_server.web.tokens import Principal
 
 log = logging.getLogger(__name__)
 
+MAX_NONCE = 64
 BOARD_MESSAGES = (protocol.SubscribeBoard, protocol.UnsubscribeBoard, protocol.PauseAgent)
 
 
@@ -41,7 +48,11 @@ async def ws_handler(request: web.Request) -> web.StreamResponse:
     if isinstance(who, web.WebSocketResponse):
         return who
     settings = request.app[SETTINGS]
-    ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat_seconds, max_msg_size=64 * 1024)
+    ws = web.WebSocketResponse(
+        heartbeat=settings.ws_heartbeat_seconds, max_msg_size=settings.ws_max_message_bytes
+    )
+    if not ws.can_prepare(request).ok:
+        raise BadRequest("Upgrade", "a WebSocket handshake is needed here")
     await ws.prepare(request)
     hub = request.app[HUB]
     client = hub.add(ws, who)
@@ -84,9 +95,15 @@ async def _on_text(request: web.Request, client: Client, who: Principal, text: s
     try:
         msg = protocol.decode(text)
     except protocol.ProtocolError as err:
-        _error(client, "bad_message", str(err))
+        _error(client, "bad_message", str(err)[:200])
+        return
+    if size_of(protocol.encode(msg)) is None:  # "\ud800" escaped in the JSON, say
+        _error(client, "bad_message", "not valid Unicode text (a lone surrogate)")
         return
     if isinstance(msg, protocol.Ping):
+        if len(msg.nonce) > MAX_NONCE:
+            _error(client, "bad_message", f"nonce: at most {MAX_NONCE} characters")
+            return
         client.offer(protocol.encode(protocol.Pong(nonce=msg.nonce)))
     elif isinstance(msg, protocol.WatchSlots):
         _watch(request, client, msg)

@@ -251,6 +251,8 @@ class NameIndex:
             raise InvalidInput("name", "empty query: give a name, birth date, address or phone")
         if q.phone.strip() and len(digits) < 3:
             raise InvalidInput("phone", "a phone fragment needs at least 3 digits")
+        if name and not self._name_mode(name)[1] and not (q.birth.strip() or addr or digits):
+            raise InvalidInput("name", "the name has no letters to search by")
         birth: list[tuple[dt.date, str]] | None = None
         if q.birth.strip():
             birth = _birth_filter(q.birth)
@@ -286,7 +288,10 @@ class NameIndex:
             rows.update(cols.rows_at_address(addr, WIDE_CAP))
         given = {"name": bool(qform), "birth": birth is not None, "address": bool(addr),
                  "phone": phone_owners is not None}  # fmt: skip
-        w = {k: WEIGHTS[k] / sum(WEIGHTS[f] for f, on in given.items() if on) for k in WEIGHTS}
+        total = sum(WEIGHTS[f] for f, on in given.items() if on)
+        if total <= 0:
+            return []
+        w = {k: WEIGHTS[k] / total for k in WEIGHTS}
         scored = []
         for row in rows:  # hot loop: plain arithmetic, reasons only for the page returned
             if not cols.alive(row):

@@ -16,6 +16,7 @@ PostgreSQL. Only counts are logged, never row contents.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections import deque
@@ -53,6 +54,7 @@ from registry.ledger.mapping import (
     as_mapping,
     decode_ledger,
     refuse_forbidden,
+    refuse_my_numbers,
     resolve_columns,
 )
 from registry.ledger.worker import Worker
@@ -265,6 +267,7 @@ async def import_ledger(
     m = as_mapping(mapping)
     text, used, header = await asyncio.to_thread(_open, path, m, encoding)
     refuse_forbidden(header)
+    refuse_my_numbers(header, (fields for _, fields in itertools.islice(records_of(text), 1, None)))
     cols = resolve_columns(header, m)
     taken = {i for idx in cols.values() for i in idx}
     report = ImportReport(str(path), used, dry_run=dry_run)

@@ -7,15 +7,17 @@ it fails on 髙, 﨑, ①, ～). Its header names the columns; municipal names a
 mapped to another header by the caller (``--column``) or a TOML file (``load_mapping``).
 
 A column named like 個人番号 / マイナンバー / 住民票コード refuses the whole file: their use is
-restricted by law, so nothing of them is read, stored or logged.
+restricted by law, so nothing of them is read, stored or logged; so does a column of any name
+whose values are mostly My Numbers (12 digits with a valid check digit).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,8 +26,8 @@ from registry.ledger.rows import LABELS, BadRow, LedgerRow, PhoneEntry, RowParse
 
 __all__ = [
     "ALIASES", "FIELDS", "LABELS", "BadRow", "LedgerMapping", "LedgerRow", "PhoneEntry",
-    "RowParser", "as_mapping", "decode_ledger", "header_key", "load_mapping", "refuse_forbidden",
-    "resolve_columns",
+    "RowParser", "as_mapping", "decode_ledger", "header_key", "is_my_number", "load_mapping",
+    "refuse_forbidden", "refuse_my_numbers", "resolve_columns",
 ]  # fmt: skip
 
 FIELDS = (
@@ -73,7 +75,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "mobile": ("携帯電話番号", "携帯電話", "携帯番号", "携帯", "電話番号2"),
 }
-FORBIDDEN = ("個人番号", "マイナンバー", "mynumber", "住民票コード")
+FORBIDDEN = (
+    "個人番号",
+    "マイナンバー",  # まいなんばー too: the check reads hiragana as katakana
+    "mynumber",
+    "myno",
+    "個人no",
+    "個人ナンバー",
+    "社会保障税番号",  # 社会保障・税番号
+    "住民票コード",
+)
+MY_NUMBER_SAMPLE = 1000  # data rows whose values are looked at for My Numbers
+_HIRAGANA_TO_KATAKANA = {c: c + 0x60 for c in range(0x3041, 0x3097)}
 _HEADER_JUNK = re.compile(r"[\s()（）\[\]【】「」・_\-－:：]")
 
 
@@ -163,12 +176,44 @@ def decode_ledger(data: bytes, encoding: str | None = None) -> tuple[str, str]:
 def refuse_forbidden(header: Sequence[str]) -> None:
     """Refuse a file having a My Number / 住民票コード column, before any row is read."""
     for i, name in enumerate(header, start=1):
-        key = header_key(name)
+        key = header_key(name).translate(_HIRAGANA_TO_KATAKANA)
         if any(word in key for word in FORBIDDEN):
             raise LedgerFileError(
                 f"column {i} ({name.strip()}) holds 個人番号 / 住民票コード, which must never be "
                 "imported; remove the column from the file and import again",
                 details={"column": i},
+            )
+
+
+def is_my_number(value: str) -> bool:
+    """12 digits (NFKC; spaces and hyphens ignored) whose last is the My Number check digit."""
+    digits = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", value))
+    if len(digits) != 12 or not digits.isascii() or not digits.isdigit():
+        return False
+    body = [int(d) for d in digits[:11]]
+    total = sum(p * (n + 1 if n <= 6 else n - 5) for n, p in enumerate(reversed(body), start=1))
+    remainder = total % 11
+    return int(digits[11]) == (0 if remainder <= 1 else 11 - remainder)
+
+
+def refuse_my_numbers(header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """Refuse a file with a column, whatever its header, whose values are My Numbers in most of
+    the first ``MY_NUMBER_SAMPLE`` rows (a random 12-digit number passes the check digit about
+    one time in ten: a column of 宛名番号 does not look like this)."""
+    filled = [0] * len(header)
+    valid = [0] * len(header)
+    for row in itertools.islice(rows, MY_NUMBER_SAMPLE):
+        for i, value in enumerate(row[: len(header)]):
+            if value.strip():
+                filled[i] += 1
+                valid[i] += is_my_number(value)
+    for i, name in enumerate(header):
+        if valid[i] >= 3 and valid[i] * 2 > filled[i]:
+            raise LedgerFileError(
+                f"column {i + 1} ({name.strip()}) holds 個人番号 (My Numbers: {valid[i]} of "
+                f"{filled[i]} values pass the check digit), which must never be imported; "
+                "remove the column from the file and import again",
+                details={"column": i + 1},
             )
 
 

@@ -138,7 +138,7 @@ async def test_healthz_follows_the_pbx_link(engine, db_url):
         assert (await client.get("/healthz")).status == 200
         await sim.stop()
         await until(lambda: not app[BRIDGE].connected, "AMI loss")
-        resp = await client.get("/healthz")
+        resp = await client.get("/healthz", headers=auth(await token(app, 3, role="admin")))
         assert resp.status == 503
         assert (await resp.json())["ami"]["connected"] is False
 

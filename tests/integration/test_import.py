@@ -16,7 +16,7 @@ from registry.ledger import bulk as ledger_bulk
 from registry.ledger import importer as ledger_csv
 from registry.ledger import rows as ledger_rows
 from registry.ledger.importer import import_ledger
-from registry.ledger.mapping import load_mapping
+from registry.ledger.mapping import is_my_number, load_mapping
 from registry.ledger.rows import read_date
 from registry.models import Household, Phone, Resident
 from registry.normalize.barcode import make_barcode
@@ -181,7 +181,11 @@ async def test_household_landline_and_own_mobile(engine: AsyncEngine, tmp_path: 
     assert (mobile.resident_id is not None, mobile.household_id) == (True, None)
 
 
-@pytest.mark.parametrize("column", ["個人番号", "マイナンバー", "住民票コード", "ﾏｲﾅﾝﾊﾞｰ"])
+@pytest.mark.parametrize(
+    "column",
+    ["個人番号", "マイナンバー", "住民票コード", "ﾏｲﾅﾝﾊﾞｰ",
+     "まいなんばー", "個人No", "MyNo", "個人ナンバー", "社会保障・税番号", "ＭｙＮｏ"],
+)  # fmt: skip
 async def test_my_number_column_refused(engine: AsyncEngine, tmp_path: Path, column: str) -> None:
     header = (*HEADER, column)
     rows = [(*r, "123456789012") for r in ROWS]
@@ -190,6 +194,50 @@ async def test_my_number_column_refused(engine: AsyncEngine, tmp_path: Path, col
         await import_ledger(engine, path)
     assert "123456789012" not in str(info.value)
     assert await count(engine, Resident) == 0
+
+
+def my_number(seed: int) -> str:
+    """A checksum-valid My Number (made up)."""
+    body = f"{seed:011d}"
+    return next(body + d for d in "0123456789" if is_my_number(body + d))
+
+
+@pytest.mark.parametrize("column", ["宛名番号", "備考", "番号"])
+async def test_a_column_of_my_numbers_is_refused_whatever_its_header(
+    engine: AsyncEngine, tmp_path: Path, column: str
+) -> None:
+    """Here the My Numbers are the 宛名番号 (or an innocent-looking extra column)."""
+    numbers = [my_number(48213 + 7919 * i) for i in range(len(ROWS))]
+    if column == "宛名番号":
+        rows = [(n, *r[1:]) for n, r in zip(numbers, ROWS, strict=True)]
+        header = HEADER
+    else:
+        rows = [(*r, n) for n, r in zip(numbers, ROWS, strict=True)]
+        header = (*HEADER, column)
+    path = write_csv(tmp_path / "mn.csv", rows, header=header)
+    with pytest.raises(LedgerFileError) as info:
+        await import_ledger(engine, path)
+    assert "個人番号" in str(info.value)
+    assert all(n not in str(info.value) for n in numbers)
+    assert await count(engine, Resident) == 0
+
+
+async def test_twelve_digit_ledger_numbers_are_not_my_numbers(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """A 12-digit 宛名番号 whose last digit fails the check is imported."""
+    numbers = [my_number(48213 + 7919 * i) for i in range(len(ROWS))]
+    wrong = [n[:11] + str((int(n[11]) + 1) % 10) for n in numbers]
+    rows = [(n, *r[1:]) for n, r in zip(wrong, ROWS, strict=True)]
+    report = await import_ledger(engine, write_csv(tmp_path / "ok.csv", rows))
+    assert report.inserted == len(ROWS)
+
+
+def test_my_number_check_digit() -> None:
+    assert is_my_number("123456789018")
+    assert is_my_number("1234 5678 9018")
+    assert not is_my_number("123456789012")
+    assert not is_my_number("12345678901")
 
 
 async def test_dry_run_writes_nothing(engine: AsyncEngine, tmp_path: Path) -> None:

@@ -196,3 +196,31 @@ async def test_redis_down_does_not_stop_log_ins():
         await lim.check("10.0.0.1")
     finally:
         await lim.close()
+
+
+async def test_the_attackers_own_good_login_does_not_reset_the_address(
+    engine, db_url, aiohttp_client
+):
+    """Over HTTP, with the count in Redis: fail, log in well from the same address, fail
+    again: the address has two failures, not one (and waits twice as long)."""
+    import redis.asyncio as aioredis
+
+    client = await _server(
+        aiohttp_client, engine, db_url, redis_url=REDIS, login_delay_seconds=0.01,
+        login_failure_decay_seconds=3600.0,
+    )  # fmt: skip
+    await _account(engine)
+    await _account(engine, "attacker")
+    address = f"10.78.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    r = aioredis.Redis.from_url(REDIS)
+    try:
+        assert await _login(client, address, password="wrong!!") == (401, "auth_failed")
+        count = float(await r.hget(f"cti:login:addr:{address}", "c"))
+        while await _login(client, address, "attacker") != (200, None):  # the 10 ms wait
+            pass
+        assert float(await r.hget(f"cti:login:addr:{address}", "c")) == pytest.approx(count)
+        while await _login(client, address, password="wrong!!") != (401, "auth_failed"):
+            pass  # answered 429 while the address waited: not counted
+        assert float(await r.hget(f"cti:login:addr:{address}", "c")) > 1.9
+    finally:
+        await r.aclose()

@@ -13,6 +13,7 @@ from cti_server import protocol
 from cti_server.web.app import create_app
 from cti_server.web.board_app import BOARD
 from registry.audit import AuditAction
+from registry.calls import upsert_call
 from registry.db import session_factory
 from registry.models import AuditEntry, Resident
 from registry.normalize.barcode import make_barcode
@@ -223,6 +224,9 @@ async def test_postcard_number_finds_the_resident_and_is_audited(ctx, engine):
     app, client = ctx
     _, b = await _with_barcodes(engine)
     code = make_barcode(42)
+    async with session_factory(engine)() as s:
+        await upsert_call(s, "1700.5", operator_id=1, extension="1001")
+        await s.commit()
     wide = code.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     for typed in (code, f"{code[:4]}-{code[4:8]}-{code[8:]}", wide):
         resp = await client.get(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from cti_server import protocol
 from cti_server.web.app import create_app
 from registry.audit import AuditAction
+from registry.calls import upsert_call
 from registry.db import session_factory
 from registry.models import AuditEntry
 from tests.integration.web_helpers import (
@@ -180,16 +181,30 @@ async def test_resident_view_is_audited_with_operator_and_call(ctx, engine):
     pytest.importorskip("registry.residents")
     app, client = ctx
     (a,) = await add_household(engine, "+81773621234", names=("山田 太郎",))
-    resp = await client.get(f"/api/residents/{a}?call=1700.9", headers=auth(await token(app, 1)))
-    assert resp.status == 200
-    assert (await resp.json())["name"] == "山田 太郎"
+    async with session_factory(engine)() as s:
+        await upsert_call(s, "1700.9", operator_id=1, extension="1001")  # operator 1's call
+        await upsert_call(s, "1700.8", operator_id=2, extension="1002")
+        await s.commit()
+    for call in ("1700.9", "1700.8", "made-up"):
+        resp = await client.get(
+            f"/api/residents/{a}?call={call}", headers=auth(await token(app, 1))
+        )
+        assert resp.status == 200
+        assert (await resp.json())["name"] == "山田 太郎"
     async with session_factory(engine)() as s:
         rows = (
             await s.scalars(
-                select(AuditEntry).where(AuditEntry.action == AuditAction.RESIDENT_VIEW)
+                select(AuditEntry)
+                .where(AuditEntry.action == AuditAction.RESIDENT_VIEW)
+                .order_by(AuditEntry.id)
             )
         ).all()
-    assert [(r.operator_id, r.resident_id, r.call_linkedid) for r in rows] == [(1, a, "1700.9")]
+    refused = {"claimed_call_refused": True}
+    assert [(r.operator_id, r.resident_id, r.call_linkedid, r.details) for r in rows] == [
+        (1, a, "1700.9", {}),
+        (1, a, None, refused),  # another operator's call
+        (1, a, None, refused),  # no such call
+    ]
     resp = await client.get("/api/residents/999999", headers=auth(await token(app, 1)))
     assert resp.status == 404
 
@@ -208,7 +223,10 @@ async def test_healthz_reflects_the_pbx_link(engine, db_url, aiohttp_client, con
         make_settings(db_url), engine=engine, bridge=FakeBridge(connected), load_name_index=False
     )
     client = await aiohttp_client(app)
-    resp = await client.get("/healthz")
+    resp = await client.get("/healthz")  # a stranger: the status alone
+    assert resp.status == status
+    assert await resp.json() == {"status": "ok" if connected else "degraded"}
+    resp = await client.get("/healthz", headers=auth(await token(app, 3, role="supervisor")))
     assert resp.status == status
     body = await resp.json()
     assert body["ami"]["connected"] is connected

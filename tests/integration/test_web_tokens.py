@@ -102,6 +102,10 @@ async def test_account_changes_revoke_tokens_on_another_instance(
     assert (await resp.json())["details"]["reason"] == "token_revoked"
     resp = await client.post("/api/venues", json={"name": "会場"}, headers=headers)
     assert resp.status == 401
+    resp = await client.get("/api/residents/1", headers=headers)  # no card is read
+    assert resp.status == 401
+    resp = await client.post("/api/residents/1/intents", json={}, headers=headers)
+    assert resp.status == 401
 
 
 async def test_bad_or_expired_tokens_close_the_socket_with_4401(engine, db_url, aiohttp_client):
@@ -220,3 +224,23 @@ async def test_login_is_bound_to_an_allowed_extension(engine, db_url, aiohttp_cl
     ws = await client.ws_connect("/ws", headers=auth(body["token"]))
     assert (await receive_type(ws, protocol.Hello)).operator.extension == "1003"
     await ws.close()
+
+
+@pytest.mark.parametrize("role", ["operator", "supervisor", "admin"])
+async def test_only_a_kiosk_token_is_taken_from_the_url(engine, db_url, aiohttp_client, role):
+    _, client = await _app(aiohttp_client, engine, db_url)
+    await _account(engine, "someone", role=role)
+    status, body = await _login(client, "someone")
+    assert status == 200
+    ws = await client.ws_connect(f"/ws?token={body['token']}")
+    assert await _closed(ws) == (4401, "query_token_kiosk_only")
+    ws = await client.ws_connect("/ws", headers=auth(body["token"]))  # the header is fine
+    assert (await receive_type(ws, protocol.Hello)).operator.role == role
+    await ws.close()
+
+
+async def test_the_wallboard_page_sends_no_referrer(engine, db_url, aiohttp_client):
+    _, client = await _app(aiohttp_client, engine, db_url)
+    resp = await client.get("/wallboard?token=abc")
+    assert resp.status == 200
+    assert resp.headers["Referrer-Policy"] == "no-referrer"

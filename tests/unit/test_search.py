@@ -183,3 +183,10 @@ def test_a_bad_year_names_the_birth_field(index):
     with pytest.raises(InvalidInput) as err:
         index.search(SearchQuery(name="サトウ", birth="S99"))
     assert err.value.field == "birth"
+
+
+@pytest.mark.parametrize("name", ["_", "・", "-- "])
+def test_a_name_with_nothing_to_search_by_is_refused_naming_the_field(name):
+    with pytest.raises(InvalidInput) as err:
+        NameIndex().search(SearchQuery(name=name), 10)
+    assert err.value.field == "name"

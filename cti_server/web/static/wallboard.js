@@ -2,7 +2,8 @@
 // (a kiosk account), renders each BoardUpdate, and ticks waiting / in-state times every second
 // from the board's timestamps (corrected by the server's clock), so nothing is polled.
 // A bad, expired or revoked token (the server closes the socket with code 4401 and the reason
-// token_invalid or token_revoked; an expired one is told by its own exp claim) or a
+// token_invalid or token_revoked; an expired one is told by its own exp claim), a token of another
+// role than kiosk (query_token_kiosk_only: tokens go in URLs for kiosks only) or a
 // refused subscription is said on the page, and the page stops reconnecting; while the socket
 // or the server's PBX link is down the figures stay on screen, dimmed (body.stale).
 // Definitions of the figures are in a legend shown on demand ("定義" button, ? key, ?legend=1).
@@ -171,6 +172,10 @@
       expired ? "ウォールボードのトークンの有効期限が切れています" : "ウォールボードのトークンが無効です",
       `新しいウォールボードのURLを管理者に発行してもらってください。（サーバー: ${reason || "unauthorized"}）`);
   }
+  function forbidden(detail) {
+    stop("forbidden", "このアカウントではボードを表示できません",
+      `キオスクのトークンが必要です。（サーバー: ${detail}）`);
+  }
   function connect() {
     if (!token) { badToken("missing token"); return; }
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
@@ -183,8 +188,7 @@
         skew = Date.parse(board.at) - Date.now();
         render(); tick();
       } else if (msg.type === "error" && msg.error === "forbidden") {
-        stop("forbidden", "このアカウントではボードを表示できません",
-          `キオスク（またはスーパーバイザー）のトークンが必要です。（サーバー: ${msg.message}）`);
+        forbidden(msg.message);
         ws.close();
       } else if (msg.type === "error") {
         showStatus("down", "error", `エラー: ${msg.message}`);
@@ -192,7 +196,8 @@
     };
     ws.onclose = (e) => {
       open = false;
-      if (e.code === CLOSE_BAD_TOKEN) badToken(e.reason);
+      if (e.code === CLOSE_BAD_TOKEN && e.reason === "query_token_kiosk_only") forbidden(e.reason);
+      else if (e.code === CLOSE_BAD_TOKEN) badToken(e.reason);
       if (stopped) return;
       showStatus("down", "reconnecting", "再接続中…（表示は古い情報です）");
       setStale();
