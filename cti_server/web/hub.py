@@ -68,7 +68,8 @@ class Client:
         try:
             while True:
                 text = await self.queue.get()
-                await asyncio.wait_for(self.ws.send_str(text), SEND_TIMEOUT)
+                async with asyncio.timeout(SEND_TIMEOUT):  # no task per message (wait_for)
+                    await self.ws.send_str(text)
         except asyncio.CancelledError:
             raise
         except (TimeoutError, ConnectionError, RuntimeError) as err:
@@ -99,6 +100,8 @@ class Hub:
         self.drops = 0
         self.sent = 0
         self.on_presence = on_presence
+        self._last_msg: Any = None  # messages are frozen: the same object, the same text
+        self._last_text = ""
 
     def add(self, ws: web.WebSocketResponse, who: Principal) -> Client:
         client = Client(ws, who, self.queue_size)
@@ -148,7 +151,12 @@ class Hub:
         return None if best is None else best.who.id
 
     def _send(self, clients: Iterable[Client], msg: Any) -> int:
-        text = protocol.encode(msg)
+        if msg is self._last_msg:  # the same pop to each extension it rings: encoded once
+            text = self._last_text
+        else:
+            text = protocol.encode(msg)
+            if not isinstance(msg, dict | list):  # a mutable message is never reused
+                self._last_msg, self._last_text = msg, text
         n = sum(1 for c in list(clients) if c.offer(text))
         self.sent += n
         return n
