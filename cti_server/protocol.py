@@ -380,7 +380,7 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 @functools.cache
-def _plan(cls: type) -> tuple[str | None, tuple[str, ...]] | None:
+def _plan(cls: Any) -> tuple[str | None, tuple[str, ...]] | None:
     """For a dataclass: its ``type`` tag (messages) and the names to write, fields then
     ``derived``; None for anything else. Worked out once per class (pops are encoded often)."""
     if not dataclasses.is_dataclass(cls):
@@ -392,7 +392,7 @@ def _plan(cls: type) -> tuple[str | None, tuple[str, ...]] | None:
 
 def to_dict(obj: Any) -> Any:
     """A message or any part of it as JSON-ready data (``type`` first for messages)."""
-    cls = type(obj)
+    cls: Any = type(obj)
     if cls in _PLAIN:
         return obj
     plan = _plan(cls)

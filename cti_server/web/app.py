@@ -37,6 +37,7 @@ from cti_server.web.keys import (
     ENGINE,
     HUB,
     LIMITER,
+    LOOKUP,
     METRICS,
     NAME_INDEX,
     SERVICE,
@@ -77,6 +78,7 @@ def app_of(server: Server, load_name_index: bool = True) -> web.Application:
     app[ENGINE] = server.engine
     app[SESSIONS] = server.sessions
     app[SERVICE] = server.service
+    app[LOOKUP] = server.lookup
     app[BOARD] = server.board
     app[AGENT_STATES] = server.agent_states
     app[BUS] = server.bus
@@ -164,13 +166,20 @@ async def _bus(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _name_index(app: web.Application) -> AsyncIterator[None]:
-    """Load the name index in the background, then keep it fresh (a ledger import made with
-    ``cti-registry`` while the server runs is searchable within ``index_refresh_seconds``)."""
+    """Load the phone index (the pop's lookup by number) and the name index in the background,
+    then keep both fresh: a ledger import made with ``cti-registry`` while the server runs is
+    seen within ``index_refresh_seconds``, at once when another instance says it saw it (the
+    bus: ``ledger``); an instance that sees changes says so on the bus."""
+    from registry.find.phone_index import PhoneIndex
     from registry.find.search import NameIndex
+
+    lookup = app[LOOKUP]
 
     async def load() -> NameIndex:
         async with app[SESSIONS]() as session:
             # small batches: the loop serves pops between them while a large ledger loads
+            lookup.index = await PhoneIndex.load(session, batch=500)
+        async with app[SESSIONS]() as session:
             index = await NameIndex.load(session, batch=500)
         # The index is millions of long-lived objects: keep the cyclic collector from scanning
         # them on every full collection (100+ ms pauses on the pop path, measured).
@@ -181,12 +190,25 @@ async def _name_index(app: web.Application) -> AsyncIterator[None]:
     async def refresh(task: asyncio.Task[NameIndex]) -> None:
         index = await task
         while True:
-            await asyncio.sleep(app[SETTINGS].index_refresh_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(lookup.changed.wait(), app[SETTINGS].index_refresh_seconds)
+            told = lookup.changed.is_set()
+            lookup.changed.clear()
             try:
                 async with app[SESSIONS]() as session:
-                    await index.refresh(session)
+                    changed = await index.refresh(session)
+                phones = lookup.index
+                if phones is not None:
+                    async with app[SESSIONS]() as session:
+                        changed += await phones.refresh(session)
             except Exception:
                 log.exception("name index refresh failed; the next one will try again")
+                continue
+            if changed:
+                lookup.forget()
+                bus = app[BUS]
+                if bus is not None and not told:
+                    bus.publish("ledger", {})
 
     task = asyncio.create_task(load(), name="name-index")
     app[NAME_INDEX] = task
