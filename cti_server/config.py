@@ -66,6 +66,7 @@ class Settings:
     login_failure_decay_seconds: float = 60.0  # an address's failure count drops by one this often
     lookup_timeout_seconds: float = 2.0
     index_refresh_seconds: float = 60.0  # the name index picks up ledger imports this often
+    index_snapshots: bool = True  # keep the indexes' snapshots in data_dir (quick restarts)
     log_level: str = "INFO"
     dispositions: str = ""  # wrap-up codes "code=日本語/English,..."; "" = the default list
     scan_dir: str = "var/scans"  # returned postcards: uploaded scans and their crops

@@ -14,12 +14,15 @@ import asyncio
 import contextlib
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti_server import protocol
@@ -49,6 +52,10 @@ from cti_server.web.keys import (
 from cti_server.web.openapi import document as openapi_document
 from cti_server.web.rest_postcards import add_postcard_routes
 from cti_server.web.ws import ws_handler
+
+if TYPE_CHECKING:
+    from registry.find.phone_index import PhoneIndex
+    from registry.find.search import NameIndex
 
 log = logging.getLogger(__name__)
 
@@ -169,18 +176,21 @@ async def _name_index(app: web.Application) -> AsyncIterator[None]:
     """Load the phone index (the pop's lookup by number) and the name index in the background,
     then keep both fresh: a ledger import made with ``cti-registry`` while the server runs is
     seen within ``index_refresh_seconds``, at once when another instance says it saw it (the
-    bus: ``ledger``); an instance that sees changes says so on the bus."""
+    bus: ``ledger``); an instance that sees changes says so on the bus.
+
+    Each index is saved as a snapshot in ``data_dir`` with the ledger stamp it was built at
+    (``registry.find.snapshot``): a restart loads it in seconds when the ledger has not changed
+    since, else builds from the database (searches answer 503 meanwhile) and saves a new one."""
     from registry.find.phone_index import PhoneIndex
     from registry.find.search import NameIndex
 
     lookup = app[LOOKUP]
+    settings = app[SETTINGS]
+    where = make_url(settings.database_url).render_as_string(hide_password=True)
 
     async def load() -> NameIndex:
-        async with app[SESSIONS]() as session:
-            # small batches: the loop serves pops between them while a large ledger loads
-            lookup.index = await PhoneIndex.load(session, batch=500)
-        async with app[SESSIONS]() as session:
-            index = await NameIndex.load(session, batch=500)
+        lookup.index = await _indexed(app, PhoneIndex, "phone_index", where)
+        index = await _indexed(app, NameIndex, "name_index", where)
         # The index is millions of long-lived objects: keep the cyclic collector from scanning
         # them on every full collection (100+ ms pauses on the pop path, measured).
         gc.freeze()
@@ -218,6 +228,38 @@ async def _name_index(app: web.Application) -> AsyncIterator[None]:
         t.cancel()
         with contextlib.suppress(BaseException):
             await t
+
+
+_Index = TypeVar("_Index", "NameIndex", "PhoneIndex")
+
+
+async def _indexed(app: web.Application, cls: type[_Index], kind: str, where: str) -> _Index:
+    """``cls`` from its snapshot when that is current, else built from the database (and a
+    snapshot saved, in a thread; the stamp is read before the build, so a change made during
+    it makes the snapshot stale, never wrong)."""
+    from registry.find import snapshot
+
+    settings = app[SETTINGS]
+    path = Path(settings.data_dir) / f"{kind}.snapshot"
+    tag = f"{kind} {where}"
+    t0 = time.perf_counter()
+    async with app[SESSIONS]() as session:
+        stamp = await snapshot.ledger_stamp(session)
+    if settings.index_snapshots:
+        index = await asyncio.to_thread(snapshot.load, path, tag, stamp, cls)
+        if index is not None:
+            log.info("%s loaded from its snapshot in %.1f s", kind, time.perf_counter() - t0)
+            return index
+    async with app[SESSIONS]() as session:
+        # small batches: the loop serves pops between them while a large ledger loads
+        index = await cls.load(session, batch=500)
+    log.info("%s built from the database in %.1f s", kind, time.perf_counter() - t0)
+    if settings.index_snapshots:
+        try:
+            await asyncio.to_thread(snapshot.save, path, tag, stamp, index)
+        except OSError as err:
+            log.warning("could not save the %s snapshot in %s: %r", kind, path, err)
+    return index
 
 
 async def _bridge(app: web.Application) -> AsyncIterator[None]:

@@ -29,7 +29,7 @@ import logging
 import threading
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from registry.find.lookup import _Row, group_rows
 from registry.find.matching import HouseholdMatch
+from registry.find.search_load import stream_rows
 from registry.find.search_store import SortedRows, StrTable
 from registry.models import Household, Phone, Resident
 
@@ -257,6 +258,13 @@ class PhoneIndex:
     def __len__(self) -> int:
         return self.residents
 
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in vars(self).items() if k != "_lock"}  # snapshots (pickle)
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     # --- building -------------------------------------------------------------------------
 
     @classmethod
@@ -265,14 +273,14 @@ class PhoneIndex:
         index = cls()
         conn = await session.connection()
         index.watermark, index.last_phone = await _watermarks(conn)
-        async for rows in _stream(conn, RESIDENT_SQL, batch):
+        async for rows in stream_rows(conn, RESIDENT_SQL, batch):
             for row in rows:
                 index._res.append(row)
-        async for rows in _stream(conn, HOUSEHOLD_SQL, batch):
+        async for rows in stream_rows(conn, HOUSEHOLD_SQL, batch):
             for hid, no, address in rows:
                 index._hhs.append(hid, no, address)
         phones: list[PhoneTuple] = []
-        async for rows in _stream(conn, PHONE_SQL, batch):
+        async for rows in stream_rows(conn, PHONE_SQL, batch):
             for e164, kind, rid, hid in rows:
                 key = number_key(e164 or "")
                 if key is not None:
@@ -399,10 +407,3 @@ async def _households(conn: AsyncConnection, hids: set[int]) -> dict[int, tuple[
         for hid, no, address in (await conn.execute(stmt)).all():
             out[int(hid)] = (no or "", address or "")
     return out
-
-
-async def _stream(conn: AsyncConnection, sql: str, batch: int) -> AsyncIterator[Sequence[Any]]:
-    from registry.find.search_load import _stream as stream
-
-    async for rows in stream(conn, sql, batch):
-        yield rows
