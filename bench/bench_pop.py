@@ -50,6 +50,12 @@ from registry.models import Operator, Phone
 from registry.seed.load import seed_database
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -290,6 +296,7 @@ async def run(args: argparse.Namespace) -> None:
                 )
             await asyncio.sleep(1.0)
             ev0, t_start = await ingested(http, base), time.monotonic()
+            cpu0, fcpu0 = cpu_seconds(proc.pid), cpu_seconds(floor.pid)
             rng = random.Random(5)
             placed, next_at = 0, time.monotonic()
             while time.monotonic() - t_start < args.duration:
@@ -306,6 +313,7 @@ async def run(args: argparse.Namespace) -> None:
                 )
                 placed += 1
             elapsed = time.monotonic() - t_start
+            cpu1, fcpu1 = cpu_seconds(proc.pid), cpu_seconds(floor.pid)
             ev1 = await ingested(http, base)
             async with http.get(f"{base}/metrics") as resp:
                 hist = {
@@ -346,6 +354,11 @@ async def run(args: argparse.Namespace) -> None:
         f"p90 {fq[89]:.2f} ms, p99 {fq[98]:.2f} ms, max {max(flat, default=float('nan')):.2f} ms"
     )
     print(f"server / floor: p50 {q[49] / fq[49]:.2f}x, p99 {q[98] / fq[98]:.2f}x")
+    print(
+        f"CPU per call placed (less load-dependent): server {(cpu1 - cpu0) / placed * 1000:.2f} "
+        f"ms, floor {(fcpu1 - fcpu0) / placed * 1000:.2f} ms "
+        f"({(cpu1 - cpu0) / elapsed:.0%} and {(fcpu1 - fcpu0) / elapsed:.0%} of a core)"
+    )
     print(
         f"server ingested {ev1 - ev0:.0f} domain events in {elapsed:.1f} s "
         f"({(ev1 - ev0) / elapsed:.0f}/s at this load)"
