@@ -109,3 +109,35 @@ async def test_restart_takes_a_current_snapshot_and_never_a_stale_one(
     assert phones is not None
     pop = phones.lookup("+81773625678")
     assert [m.resident_id for h in pop for m in h.members] == later
+
+
+async def test_an_instance_that_sees_a_ledger_change_tells_the_others(
+    engine, db_url, aiohttp_client, tmp_path
+):
+    """Instance one polls often, instance two never in this test: two learns of the import
+    from one through the bus, and its pops' lookup by number has the new household."""
+    await add_household(engine, "+81773621234", names=("山田 太郎",), no="H1")
+    await add_operator(engine, "op1", "operator", "1001")
+    bus = "redis://127.0.0.1:6379/0"
+    one = create_app(
+        make_settings(db_url, data_dir=str(tmp_path / "one"), redis_url=bus,
+                      server_id="one", index_refresh_seconds=0.1),
+        engine=engine, bridge=FakeBridge(),
+    )  # fmt: skip
+    two = create_app(
+        make_settings(db_url, data_dir=str(tmp_path / "two"), redis_url=bus,
+                      server_id="two", index_refresh_seconds=3600),
+        engine=engine, bridge=FakeBridge(),
+    )  # fmt: skip
+    clients = [await aiohttp_client(app) for app in (one, two)]
+    for app, client in zip((one, two), clients, strict=True):
+        await _started(app, client)
+    assert two[LOOKUP].index is not None
+    assert two[LOOKUP].index.lookup("+81773625678") == []
+    later = await add_household(engine, "+81773625678", names=("鈴木 一郎",), no="H2")
+    for _ in range(200):
+        pop = two[LOOKUP].index.lookup("+81773625678")
+        if pop:
+            break
+        await asyncio.sleep(0.05)
+    assert [m.resident_id for h in pop for m in h.members] == later
