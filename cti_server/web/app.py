@@ -189,7 +189,10 @@ async def _name_index(app: web.Application) -> AsyncIterator[None]:
     where = make_url(settings.database_url).render_as_string(hide_password=True)
 
     async def load() -> NameIndex:
-        lookup.index = await _indexed(app, PhoneIndex, "phone_index", where)
+        try:
+            lookup.index = await _indexed(app, PhoneIndex, "phone_index", where)
+        except Exception:  # the lookup asks the database meanwhile: pops still come
+            log.exception("phone index not built; the next refresh will try again")
         index = await _indexed(app, NameIndex, "name_index", where)
         # The index is millions of long-lived objects: keep the cyclic collector from scanning
         # them on every full collection (100+ ms pauses on the pop path, measured).
@@ -197,28 +200,41 @@ async def _name_index(app: web.Application) -> AsyncIterator[None]:
         log.info("name index loaded")
         return index
 
+    async def refreshed(index: NameIndex) -> int:
+        async with app[SESSIONS]() as session:
+            changed = await index.refresh(session)
+        phones = lookup.index
+        if phones is None:
+            lookup.index = await _indexed(app, PhoneIndex, "phone_index", where)
+            return changed
+        async with app[SESSIONS]() as session:
+            return changed + await phones.refresh(session)
+
     async def refresh(task: asyncio.Task[NameIndex]) -> None:
+        from registry.find import snapshot
+
         index = await task
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lookup.changed.wait(), app[SETTINGS].index_refresh_seconds)
+                await asyncio.wait_for(lookup.changed.wait(), settings.index_refresh_seconds)
             told = lookup.changed.is_set()
             lookup.changed.clear()
             try:
-                async with app[SESSIONS]() as session:
-                    changed = await index.refresh(session)
-                phones = lookup.index
-                if phones is not None:
-                    async with app[SESSIONS]() as session:
-                        changed += await phones.refresh(session)
-            except Exception:
-                log.exception("name index refresh failed; the next one will try again")
-                continue
-            if changed:
+                if not await refreshed(index):
+                    continue
                 lookup.forget()
                 bus = app[BUS]
                 if bus is not None and not told:
                     bus.publish("ledger", {})
+                if settings.index_snapshots:  # the stamp, then a refresh past it: never stale
+                    async with app[SESSIONS]() as session:
+                        stamp = await snapshot.ledger_stamp(session)
+                    await refreshed(index)
+                    await _save(settings, "name_index", where, stamp, index)
+                    if lookup.index is not None:
+                        await _save(settings, "phone_index", where, stamp, lookup.index)
+            except Exception:
+                log.exception("index refresh failed; the next one will try again")
 
     task = asyncio.create_task(load(), name="name-index")
     app[NAME_INDEX] = task
@@ -255,11 +271,19 @@ async def _indexed(app: web.Application, cls: type[_Index], kind: str, where: st
         index = await cls.load(session, batch=500)
     log.info("%s built from the database in %.1f s", kind, time.perf_counter() - t0)
     if settings.index_snapshots:
-        try:
-            await asyncio.to_thread(snapshot.save, path, tag, stamp, index)
-        except OSError as err:
-            log.warning("could not save the %s snapshot in %s: %r", kind, path, err)
+        await _save(settings, kind, where, stamp, index)
     return index
+
+
+async def _save(settings: Settings, kind: str, where: str, stamp: str, index: Any) -> None:
+    """Save the snapshot of an index (in a thread), saying so when it cannot be written."""
+    from registry.find import snapshot
+
+    path = Path(settings.data_dir) / f"{kind}.snapshot"
+    try:
+        await asyncio.to_thread(snapshot.save, path, f"{kind} {where}", stamp, index)
+    except OSError as err:
+        log.warning("could not save the %s snapshot in %s: %r", kind, path, err)
 
 
 async def _bridge(app: web.Application) -> AsyncIterator[None]:

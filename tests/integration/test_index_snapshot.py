@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,7 @@ async def test_restart_takes_a_current_snapshot_and_never_a_stale_one(
     else:
         assert len(from_snapshot) == 2  # the phone index and the name index
     # a change after the (re)start is seen by both indexes through the refresh
+    changed_at = time.time_ns()
     later = await add_household(engine, "+81773625678", names=("鈴木 一郎",), no="H2")
     for _ in range(200):
         if await _best(client, headers, "鈴木 一郎") == later[0]:
@@ -108,6 +110,24 @@ async def test_restart_takes_a_current_snapshot_and_never_a_stale_one(
     phones = app[LOOKUP].index
     assert phones is not None
     pop = phones.lookup("+81773625678")
+    assert [m.resident_id for h in pop for m in h.members] == later
+    for _ in range(200):  # saved after the refresh that saw the change
+        if all(
+            (tmp_path / f"{kind}.snapshot").stat().st_mtime_ns > changed_at
+            for kind in ("name_index", "phone_index")
+        ):
+            break
+        await asyncio.sleep(0.05)
+    await client.close()
+
+    # the refresh that saw the change saved new snapshots: the next restart takes them
+    caplog.clear()
+    app = create_app(settings, engine=engine, bridge=FakeBridge())
+    client = await aiohttp_client(app)
+    headers = await _started(app, client)
+    assert len([r for r in caplog.records if "from its snapshot" in r.message]) == 2
+    assert await _best(client, headers, "鈴木 一郎") == later[0]
+    pop = app[LOOKUP].index.lookup("+81773625678")
     assert [m.resident_id for h in pop for m in h.members] == later
 
 
