@@ -86,7 +86,8 @@ async def timed_lookup(
     """``(matches, "")``, or ``([], "timeout" | "unavailable")``; never raises but cancellation."""
     t0 = time.perf_counter()
     try:
-        return await asyncio.wait_for(lookup(e164), limit_seconds), ""
+        async with asyncio.timeout(limit_seconds):  # not wait_for: no task more per lookup
+            return await lookup(e164), ""
     except TimeoutError:
         log.warning("call %s: ledger lookup timed out", linkedid)
         return [], "timeout"
