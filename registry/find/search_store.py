@@ -55,7 +55,7 @@ class StrTable:
 
     def freeze(self) -> None:
         self._joined = "".join(p + SEP for p in self._parts)
-        self._off = array("Q", [0])
+        self._off = array("I" if len(self._joined) < 2**32 else "Q", [0])  # 4 bytes when they fit
         self._off.extend(accumulate(len(p) + 1 for p in self._parts))
         self._parts, self._index, self._frozen = [], None, True
 
@@ -84,7 +84,8 @@ class SortedRows:
     def __init__(self, keys: array[int]) -> None:
         order = sorted(range(len(keys)), key=keys.__getitem__)
         self.rows = array("i", order)
-        self.keys = array("q", (keys[i] for i in order))
+        small = not keys or (min(keys) >= -(2**31) and max(keys) < 2**31)
+        self.keys = array("i" if small else "q", (keys[i] for i in order))  # built once
 
     def lookup(self, key: int) -> array[int]:
         lo = bisect_left(self.keys, key)
@@ -124,7 +125,7 @@ class NameKeys:
     def __init__(self) -> None:
         self.flat: list[str] = []
         self._split = array("B")  # length of the family name, 0 if unknown
-        self._index: dict[str, int] = {}
+        self._index: dict[str, int] | None = {}  # flat key -> entry; None once frozen
         self._grams: dict[str, array[int]] = {}
         self._entry_of_row = array("i")
         self._start = array("I", [0])
@@ -142,9 +143,12 @@ class NameKeys:
     def add(self, key: str, row: int) -> int:
         """Index the spaced ``key`` for ``row``; returns the key's entry (-1 for no key)."""
         flat = key.replace(" ", "")
-        e = self._index.get(flat, -1) if flat else -1
+        index = self._index
+        if index is None:  # an upsert after the freeze: the map comes back (once)
+            index = self._index = {k: e for e, k in enumerate(self.flat)}
+        e = index.get(flat, -1) if flat else -1
         if flat and e < 0:
-            e = self._index[flat] = len(self.flat)
+            e = index[flat] = len(self.flat)
             self.flat.append(flat)
             k = key.find(" ")
             self._split.append(k if 0 < k < 256 else 0)
@@ -171,6 +175,7 @@ class NameKeys:
                 rows[fill[e]] = row
                 fill[e] += 1
         self._rows, self._entry_of_row, self._frozen = rows, array("i"), True
+        self._index = None  # tens of MB at 1M keys, needed again only by an upsert
 
     def rows_of(self, e: int) -> list[int]:
         base = self._rows[self._start[e] : self._start[e + 1]] if e + 1 < len(self._start) else []
