@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -109,6 +110,7 @@ async def run(args: argparse.Namespace) -> None:
         await server.close()
         await sim.stop()
         await engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
         f"whole socket path (bridge, tracker, popper, board, agent states, recorder): "

@@ -29,6 +29,7 @@ import logging
 import os
 import random
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -351,6 +352,7 @@ async def run(args: argparse.Namespace) -> None:
         proc.wait(timeout=30)
         floor.wait(timeout=15)
         await sim.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
 
     lat = sorted((received[k] - t) * 1000 for k, t in called.items() if k in received)
     flat = sorted((floor_received[k] - t) * 1000 for k, t in called.items() if k in floor_received)
