@@ -54,6 +54,8 @@ class StrTable:
         return len(self._parts) - 1
 
     def freeze(self) -> None:
+        if self._frozen:
+            return
         self._joined = "".join(p + SEP for p in self._parts)
         self._off = array("I" if len(self._joined) < 2**32 else "Q", [0])  # 4 bytes when they fit
         self._off.extend(accumulate(len(p) + 1 for p in self._parts))
@@ -123,7 +125,7 @@ class NameKeys:
     postings and the rows holding each key."""
 
     def __init__(self) -> None:
-        self.flat: list[str] = []
+        self.flat = StrTable(dedupe=False)  # one joined string once frozen (no str objects)
         self._split = array("B")  # length of the family name, 0 if unknown
         self._index: dict[str, int] | None = {}  # flat key -> entry; None once frozen
         self._grams: dict[str, array[int]] = {}
@@ -137,7 +139,7 @@ class NameKeys:
         return len(self.flat)
 
     def spaced(self, e: int) -> str:
-        k, flat = self._split[e], self.flat[e]
+        k, flat = self._split[e], self.flat.get(e)
         return f"{flat[:k]} {flat[k:]}" if k else flat
 
     def add(self, key: str, row: int) -> int:
@@ -145,11 +147,11 @@ class NameKeys:
         flat = key.replace(" ", "")
         index = self._index
         if index is None:  # an upsert after the freeze: the map comes back (once)
-            index = self._index = {k: e for e, k in enumerate(self.flat)}
+            index = self._index = {self.flat.get(e): e for e in range(len(self.flat))}
         e = index.get(flat, -1) if flat else -1
         if flat and e < 0:
             e = index[flat] = len(self.flat)
-            self.flat.append(flat)
+            self.flat.add(flat)
             k = key.find(" ")
             self._split.append(k if 0 < k < 256 else 0)
             for g in _grams(flat):
@@ -175,6 +177,7 @@ class NameKeys:
                 rows[fill[e]] = row
                 fill[e] += 1
         self._rows, self._entry_of_row, self._frozen = rows, array("i"), True
+        self.flat.freeze()
         self._index = None  # tens of MB at 1M keys, needed again only by an upsert
 
     def rows_of(self, e: int) -> list[int]:
@@ -195,7 +198,7 @@ class NameKeys:
         for post in posts:
             counts.update(post)
         short = _top_counted(counts, n0)
-        flat = [self.flat[e] for e in short]
+        flat = [self.flat.get(e) for e in short]
         best: dict[int, float] = {}
         for q in qkeys:
             for _, score, i in process.extract(q, flat, scorer=fuzz.ratio, limit=n1):
