@@ -27,6 +27,16 @@ MIN_GRAMS = 4  # ... as long as this many bigrams of the query remain
 TIE_FACTOR = 2  # stage 0 keeps at most about this many times the keys asked for
 
 
+def _put(a: array[int], value: int) -> array[int]:
+    """Append ``value``; a 4-byte array that cannot hold it becomes an 8-byte one first."""
+    try:
+        a.append(value)
+    except OverflowError:
+        a = array("q", a)
+        a.append(value)
+    return a
+
+
 class StrTable:
     """Append-only table of strings: one joined string plus offsets; de-duplicated until frozen."""
 
@@ -228,13 +238,13 @@ class PhoneDigits:
 
     def __init__(self) -> None:
         self._digits = StrTable(dedupe=False)
-        self._rid = array("q")
-        self._hid = array("q")
+        self._rid = array("i")  # ids in 4 bytes; widened to 8 if one does not fit (_put)
+        self._hid = array("i")
 
     def add(self, digits: str, resident_id: int | None, household_id: int | None) -> None:
         self._digits.add(digits)
-        self._rid.append(-1 if resident_id is None else resident_id)
-        self._hid.append(-1 if household_id is None else household_id)
+        self._rid = _put(self._rid, -1 if resident_id is None else resident_id)
+        self._hid = _put(self._hid, -1 if household_id is None else household_id)
 
     def freeze(self) -> None:
         self._digits.freeze()
@@ -256,7 +266,7 @@ class Columns:
     appended later (upserts) are few and scanned linearly. A removed row keeps its place."""
 
     def __init__(self) -> None:
-        self.rid = array("q")
+        self.rid = array("i")  # ids in 4 bytes; widened to 8 if one does not fit (_put)
         self.kana_e = array("i")
         self.kanji_e = array("i")
         self._state = bytearray()  # 0 removed, else 1 + index in _statuses
@@ -264,7 +274,7 @@ class Columns:
         self._codes: dict[str, int] = {}  # status -> its _state value
         self._active_code = -1  # the _state value of "active"
         self._birth = array("i")  # date ordinal, 0 if unknown
-        self._hh = array("q")  # household id, -1 if none
+        self._hh = array("i")  # household id, -1 if none (widened like rid)
         self._sex = bytearray()
         self._name, self._kana = array("i"), array("i")
         self._addr, self._hhno = array("i"), array("i")
@@ -293,7 +303,7 @@ class Columns:
         row = len(self.rid)
         if self._frozen:
             self._extra_ids[resident_id] = row
-        self.rid.append(resident_id)
+        self.rid = _put(self.rid, resident_id)
         self.kana_e.append(kana_e)
         self.kanji_e.append(kanji_e)
         code = self._codes.get(status)
@@ -304,7 +314,7 @@ class Columns:
                 self._active_code = code
         self._state.append(code)
         self._birth.append(birth)
-        self._hh.append(-1 if household_id is None else household_id)
+        self._hh = _put(self._hh, -1 if household_id is None else household_id)
         self._sex.append(ord(sex[:1] or "\x00") & 0x7F)
         self._name.append(self._names.add(name))
         self._kana.append(self._kanas.add(name_kana))

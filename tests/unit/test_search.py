@@ -183,3 +183,16 @@ def test_a_bad_year_names_the_birth_field(index):
     with pytest.raises(InvalidInput) as err:
         index.search(SearchQuery(name="サトウ", birth="S99"))
     assert err.value.field == "birth"
+
+
+def test_ids_beyond_four_bytes_still_fit():
+    """Ids are kept in 4-byte arrays while they fit; a larger one widens them, nothing lost."""
+    index = NameIndex.from_residents(LEDGER)
+    big = 2**40 + 7
+    index.upsert(
+        _r(big, "新井 真", "アライ マコト", dt.date(2000, 1, 1), phones=("+818011112222",))
+    )
+    assert ids(index, name="アライ マコト")[0] == big
+    assert ids(index, phone="1111222") == [big]
+    assert index.search(SearchQuery(name="高橋 一朗"))[0].resident_id == 1
+    assert index.remove(big) is True
