@@ -173,10 +173,10 @@ async def _bus(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _name_index(app: web.Application) -> AsyncIterator[None]:
-    """Load the phone index (the pop's lookup by number) and the name index in the background,
-    then keep both fresh: a ledger import made with ``cti-registry`` while the server runs is
-    seen within ``index_refresh_seconds``, at once when another instance says it saw it (the
-    bus: ``ledger``); an instance that sees changes says so on the bus.
+    """Load the name index, then the phone index (the pops' lookup by number), in the
+    background, then keep both fresh: a ledger import made with ``cti-registry`` while the
+    server runs is seen within ``index_refresh_seconds``, at once when another instance says it
+    saw it (the bus: ``ledger``); an instance that sees changes says so on the bus.
 
     Each index is saved as a snapshot in ``data_dir`` with the ledger stamp it was built at
     (``registry.find.snapshot``): a restart loads it in seconds when the ledger has not changed
@@ -189,16 +189,23 @@ async def _name_index(app: web.Application) -> AsyncIterator[None]:
     where = make_url(settings.database_url).render_as_string(hide_password=True)
 
     async def load() -> NameIndex:
-        try:
-            lookup.index = await _indexed(app, PhoneIndex, "phone_index", where)
-        except Exception:  # the lookup asks the database meanwhile: pops still come
-            log.exception("phone index not built; the next refresh will try again")
         index = await _indexed(app, NameIndex, "name_index", where)
         # The index is millions of long-lived objects: keep the cyclic collector from scanning
         # them on every full collection (100+ ms pauses on the pop path, measured).
         gc.freeze()
         log.info("name index loaded")
         return index
+
+    async def load_phones() -> None:
+        """After the name index (searches answer 503 until it is there; pops meanwhile ask
+        the database)."""
+        with contextlib.suppress(Exception):
+            await task
+        try:
+            lookup.index = await _indexed(app, PhoneIndex, "phone_index", where)
+            gc.freeze()
+        except Exception:
+            log.exception("phone index not built; the next refresh will try again")
 
     async def refreshed(index: NameIndex) -> int:
         async with app[SESSIONS]() as session:
@@ -214,6 +221,7 @@ async def _name_index(app: web.Application) -> AsyncIterator[None]:
         from registry.find import snapshot
 
         index = await task
+        await phones_task
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(lookup.changed.wait(), settings.index_refresh_seconds)
@@ -238,9 +246,10 @@ async def _name_index(app: web.Application) -> AsyncIterator[None]:
 
     task = asyncio.create_task(load(), name="name-index")
     app[NAME_INDEX] = task
+    phones_task = asyncio.create_task(load_phones(), name="phone-index")
     keeper = asyncio.create_task(refresh(task), name="name-index-refresh")
     yield
-    for t in (keeper, task):
+    for t in (keeper, phones_task, task):
         t.cancel()
         with contextlib.suppress(BaseException):
             await t

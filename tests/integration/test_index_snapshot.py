@@ -53,13 +53,14 @@ async def test_a_snapshot_is_used_only_at_its_stamp(engine, sessions, tmp_path: 
 
 
 async def _started(app, client) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Both indexes loaded: the name index (503 index_loading meanwhile), then the phone index."""
     headers = auth(await token(app, 1))
-    for _ in range(200):  # the indexes load in the background (503 index_loading meanwhile)
+    for _ in range(200):
         resp = await client.get("/api/residents/search", params={"name": "x"}, headers=headers)
-        if resp.status == 200:
+        if resp.status == 200 and app[LOOKUP].index is not None:
             return headers
         await asyncio.sleep(0.05)
-    raise AssertionError("the name index did not load")
+    raise AssertionError("the indexes did not load")
 
 
 async def _best(client, headers, name: str) -> int | None:  # type: ignore[no-untyped-def]
