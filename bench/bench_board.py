@@ -7,6 +7,10 @@ that shows it. Two modes: events spaced wider than the coalescing window (pure l
 steady 20 events/s (latency including coalescing). Prints figures; not a test.
 
     .venv/bin/python bench/bench_board.py [--supervisors 20] [--events 200]
+                                          [--intervals 0.25 0.15]
+
+``--intervals``: the coalescing windows (``BoardService.min_interval``) to run, one after the
+other in the same process (the server's default first, unless given): their figures compare.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from aiohttp.test_utils import TestServer
 
 from cti_server import protocol
 from cti_server.web.app import create_app
+from cti_server.web.board_app import BOARD
 from cti_server.web.keys import SERVICE
 from registry.db import create_engine, migrate
 from tests.integration.web_helpers import FakeBridge, incoming, make_settings, token
@@ -48,11 +53,16 @@ async def reader(ws, got: dict[int, list[float]]) -> None:
                 got.setdefault(m.board.queues[0].today.offered, []).append(arrived)
 
 
-async def run(n_sup: int, n_events: int, spacing: float, label: str, db: Path) -> None:
+async def run(
+    n_sup: int, n_events: int, spacing: float, label: str, db: Path, interval: float | None
+) -> None:
     engine = create_engine(f"sqlite:///{db}")
     await migrate(engine)
     app = create_app(make_settings(f"sqlite:///{db}"), engine=engine, bridge=FakeBridge(),
                      load_name_index=False)  # fmt: skip
+    if interval is not None:
+        app[BOARD].min_interval = interval
+    label = f"{label}, window {app[BOARD].min_interval * 1000:.0f} ms"
     server = TestServer(app)
     await server.start_server()
     session = aiohttp.ClientSession()
@@ -101,10 +111,13 @@ async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--supervisors", type=int, default=20)
     ap.add_argument("--events", type=int, default=100)
+    ap.add_argument("--intervals", type=float, nargs="+", default=[None])
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        await run(args.supervisors, args.events, 0.3, "spaced 300 ms", Path(tmp) / "a.sqlite3")
-        await run(args.supervisors, args.events, 0.05, "20 events/s", Path(tmp) / "b.sqlite3")
+        for i, w in enumerate(args.intervals):
+            a, b = Path(tmp) / f"a{i}.sqlite3", Path(tmp) / f"b{i}.sqlite3"
+            await run(args.supervisors, args.events, 0.3, "spaced 300 ms", a, w)
+            await run(args.supervisors, args.events, 0.05, "20 events/s", b, w)
 
 
 if __name__ == "__main__":

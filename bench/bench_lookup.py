@@ -1,6 +1,11 @@
-"""Benchmark lookup_by_number on SQLite and PostgreSQL (p50/p99; goal p99 < 1 ms).
+"""Benchmark the lookup by number on SQLite and PostgreSQL (p50/p99; goal p99 < 1 ms).
 
     .venv/bin/python bench/bench_lookup.py --residents 100000 1000000 --db sqlite postgresql
+
+Two ways for each database: ``lookup_by_number`` (one query), and the in-memory
+``registry.find.phone_index.PhoneIndex`` built from that database (what the pop uses once it is
+loaded): its build time and memory, the lookup time, and a check that it answers what the query
+answers on the numbers sampled.
 
 Seeded SQLite files are cached as /tmp/cti_bench_<N>.sqlite3 (reruns are quick). PostgreSQL
 uses a scratch database (default cti_bench_search) on 127.0.0.1, dropped at the end unless --keep.
@@ -22,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from registry.db import create_engine, migrate, session_factory
 from registry.find.lookup import lookup_by_number, lookup_statement
+from registry.find.phone_index import PhoneIndex
 from registry.models import Household, Phone, Resident
 from registry.seed.load import seed_database
 
@@ -152,9 +158,45 @@ async def bench(engine: AsyncEngine, db: str, n: int, queries: int) -> None:
         f"PostgreSQL's server is not): p50 {statistics.median(cpu):.3f} ms, "
         f"p99 {pct(cpu, 99):.3f} ms"
     )
+    await in_memory(sessions, db, n, sample)
     if db == "postgresql":
         await server_times(engine, sample[:200])
     await show_plan(engine, db, sample[0])
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def in_memory(sessions, db: str, n: int, sample: list[str]) -> None:  # type: ignore[no-untyped-def]
+    import gc
+
+    gc.collect()
+    rss0, t0 = rss_mb(), time.perf_counter()
+    async with sessions() as s:
+        index = await PhoneIndex.load(s)
+    built, rss1 = time.perf_counter() - t0, rss_mb()
+    async with sessions() as s:
+        for number in sample[:500]:
+            assert index.lookup(number) == await lookup_by_number(s, number), number
+    gc.freeze()  # as the server does once its indexes are loaded
+    times, cpu = [], []
+    for number in sample:
+        t0, c0 = time.perf_counter(), time.process_time()
+        index.lookup(number)
+        times.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    gc.unfreeze()
+    print(
+        f"[{db}] PhoneIndex at {n:,} residents: built in {built:.1f} s, +{rss1 - rss0:.0f} MB RSS; "
+        f"lookup p50 {statistics.median(times):.3f} ms, p99 {pct(times, 99):.3f} ms, "
+        f"max {max(times):.3f} ms; CPU p50 {statistics.median(cpu):.3f} ms, "
+        f"p99 {pct(cpu, 99):.3f} ms (same answers as the query on 500 numbers)"
+    )
+    del index
 
 
 async def server_times(engine: AsyncEngine, numbers: list[str]) -> None:

@@ -10,6 +10,10 @@ returned: at 1M one common name fills a page), "distinct" (among the 10 best dis
 the measure of jp-matching.md) and "resident" (the very person in the top 10, name + birth date
 or name + town).
 Databases are seeded and cached as in bench_lookup.py (which this imports).
+
+Restart: the index saved as a snapshot (``registry.find.snapshot``, what the server keeps in its
+data directory), then loaded back: save and load times, file size, the RSS the loaded index
+takes, the ledger stamp query, and "ready after a restart" = stamp + load.
 """
 
 from __future__ import annotations
@@ -127,6 +131,41 @@ async def traced_size(db: str, n: int) -> float:
     return size
 
 
+async def snapshot_figures(db: str, n: int, index: NameIndex, people: list[Resident]) -> None:
+    import tempfile
+
+    from registry.find import snapshot
+
+    engine = await seeded_engine(db, n)
+    t0 = time.perf_counter()
+    async with session_factory(engine)() as s:
+        stamp = await snapshot.ledger_stamp(s)
+    stamp_s = time.perf_counter() - t0
+    await engine.dispose()
+    path = Path(tempfile.mkdtemp(prefix="bench-snap-")) / "name_index.snapshot"
+    t0 = time.perf_counter()
+    snapshot.save(path, "name", stamp, index)
+    save_s = time.perf_counter() - t0
+    gc.collect()
+    before = rss_mb()
+    t0 = time.perf_counter()
+    loaded = snapshot.load(path, "name", stamp, NameIndex)
+    load_s = time.perf_counter() - t0
+    gc.collect()
+    rss = rss_mb() - before
+    assert loaded is not None
+    for p in people[:20]:
+        q = SearchQuery(name=p.name_kana)
+        assert loaded.search(q) == index.search(q)
+    size = path.stat().st_size / 2**20
+    print(f"[{db}] snapshot at {n:,}: saved in {save_s:.1f} s ({size:.0f} MB), "
+          f"loaded in {load_s:.2f} s (RSS +{rss:.0f} MB), stamp {stamp_s * 1000:.0f} ms; "
+          f"ready after a restart in {stamp_s + load_s:.2f} s (same results)")  # fmt: skip
+    path.unlink()
+    path.parent.rmdir()
+    del loaded
+
+
 async def sample_people(db: str, n: int, k: int, seed: int) -> list[Resident]:
     engine = await seeded_engine(db, n)
     rng = random.Random(seed)
@@ -211,6 +250,7 @@ async def main() -> None:
                       f"{len(index._kana):,} distinct kana names, "
                       f"{len(index._kanji):,} distinct kanji names")  # fmt: skip
                 run(index, people, seed=1)
+                await snapshot_figures(db, n, index, people)
                 del index
                 gc.collect()
                 if not args.no_trace and db == args.db[0]:

@@ -72,13 +72,41 @@ class AgentStates:
         self._expect: dict[str, tuple[bool, str, str, float]] = {}  # interface -> announced
         self._seen: dict[tuple[str, str], tuple[bool, str]] = {}  # member -> (paused, reason)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._index: dict[str, list[Any]] | None = None  # extension -> member keys
+        self._index_ext: dict[Any, str | None] = {}
+        self._index_size = -1
 
     # ----------------------------------------------------------------- reading
     def extension(self, m: Member) -> str | None:
         return self.settings.extension_of(m.interface, m.name)
 
     def members_of(self, ext: str) -> list[Member]:
-        return [m for m in self.tracker.members.values() if self.extension(m) == ext]
+        members = self.tracker.members
+        if self._index is None or len(members) != self._index_size:
+            self._reindex(members)
+        assert self._index is not None
+        out = []
+        for key in self._index.get(ext, ()):
+            m = members.get(key)
+            if m is not None and self.extension(m) == ext:
+                out.append(m)
+        return out
+
+    def _reindex(self, members: dict[Any, Member]) -> None:
+        """Members' keys by extension (asked on every call change: not a scan of all members)."""
+        index: dict[str, list[Any]] = {}
+        exts: dict[Any, str | None] = {}
+        for key, m in members.items():
+            exts[key] = ext = self.extension(m)
+            if ext is not None:
+                index.setdefault(ext, []).append(key)
+        self._index, self._index_ext, self._index_size = index, exts, len(members)
+
+    def _member_moved(self, m: Member, removed: bool) -> None:
+        """Forget the index when a member comes, goes or is renamed to another extension."""
+        key = (m.queue, m.interface)
+        if removed or key not in self._index_ext or self._index_ext[key] != self.extension(m):
+            self._index = None
 
     def status(self, ext: str) -> protocol.AgentStatus:
         reason = self.settings.after_call_reason
@@ -101,6 +129,9 @@ class AgentStates:
         """What ``Tracker.apply`` returned; cheap and synchronous, never raises."""
         try:
             exts: set[str] = set()
+            for ch in changes:
+                if isinstance(ch, MemberChanged):
+                    self._member_moved(ch.member, ch.removed)
             for ch in changes:  # calls first: an ending call starts after-call work before
                 if isinstance(ch, CallChanged):  # its member's pause is looked at
                     exts.update(self._on_call(ch.call))

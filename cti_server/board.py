@@ -21,7 +21,9 @@ sockets that subscribed (supervisor, admin, kiosk; an operator is refused with `
 
 The board itself is computed by the pure ``cti_server.domain.board``. Pushes are coalesced: the
 first change after a quiet spell goes out at once, later ones at most every ``min_interval``
-seconds, and a board identical to the last one is not sent. Between pushes, clients tick
+seconds (150 ms: a change waits at most that long, and a supervisor gets at most about 7 updates
+a second however busy the queues are; ``bench/bench_board.py``), and a board identical to the
+last one is not sent. Between pushes, clients tick
 waiting and in-state times on from the timestamps in the board.
 
 ``PauseAgent`` (supervisor, admin) becomes ``bridge.queue_pause``; refusals come back to the
@@ -93,7 +95,7 @@ class BoardService:
         operator_name: Callable[[str], str | None] = no_operator,
         metrics: Metrics | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
-        min_interval: float = 0.25,
+        min_interval: float = 0.15,
         booking_days: int = 7,
         tally_seconds: float = 60.0,
         bookings_interval: float = 1.0,

@@ -61,6 +61,7 @@ class Server:
     hub: Hub
     tracker: Tracker
     service: CallService
+    lookup: LedgerLookup  # the pop's ledger lookup (its in-memory phone index, once loaded)
     board: BoardService
     agent_states: AgentStates  # each operator's own state and after-call work
     bus: Bus | None
@@ -112,8 +113,9 @@ def bootstrap(
         settings, sessions, lambda e: service.on_event(e), lambda: server.bridge,
         on_worklist=board.bookings_changed,
     )  # fmt: skip
+    lookup = LedgerLookup(sessions)
     service = build_calls(
-        settings, tracker, sessions, hub, metrics,
+        settings, tracker, sessions, hub, metrics, lookup=lookup,
         publish=bus.publish if bus is not None else None,
         listeners=(board, agent_states, callbacks), on_records_closed=board.reload_calls,
         operator_on=hub.operator_id,
@@ -128,9 +130,12 @@ def bootstrap(
         elif kind == "slots":
             deliver_slots(hub, int(data["venue_id"]), str(data["day"]), data["slots"])
             board.bookings_changed()
+        elif kind == "ledger":  # another instance saw the ledger change: refresh our indexes
+            lookup.changed.set()
 
     server = Server(
-        settings, eng, own, sessions, metrics, hub, tracker, service, board, agent_states, bus,
+        settings, eng, own, sessions, metrics, hub, tracker, service, lookup, board, agent_states,
+        bus,
         bridge,
         signer=TokenSigner(
             settings.secret_keys, settings.token_ttl_seconds, settings.kiosk_token_ttl_seconds
@@ -155,6 +160,7 @@ def build_calls(
     listeners: Sequence[ChangeListener] = (),
     on_records_closed: Callable[[], Awaitable[None]] | None = None,
     operator_on: OperatorOn = lambda extension: None,
+    lookup: LedgerLookup | None = None,
 ) -> CallService:
     """The call pipeline around ``tracker``: records, lookups, pops (``sink``: the hub;
     ``operator_on``: the operator logged in on an extension, else the records name the
@@ -167,7 +173,7 @@ def build_calls(
     popper = Popper(
         settings,
         tracker,
-        LedgerLookup(sessions),
+        lookup if lookup is not None else LedgerLookup(sessions),
         delivery.send,
         recorder.put,
         on_lookup_time=metrics.lookup_seconds.observe,

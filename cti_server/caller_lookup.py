@@ -1,8 +1,10 @@
 """The ledger lookup behind a screen-pop: bounded, cached, timed.
 
-``LedgerLookup(sessions)`` is the popper's ``lookup`` callable: ``await lookup(e164)`` runs
-``registry.find.lookup.lookup_by_number`` (and one query more for the candidates' flags:
-booked, mobility, called before; ``registry.find.flags``) with at most ``concurrency``
+``LedgerLookup(sessions)`` is the popper's ``lookup`` callable: ``await lookup(e164)`` asks the
+in-memory ``registry.find.phone_index.PhoneIndex`` once the app has loaded it (``index``; no
+round trip for the match), else ``registry.find.lookup.lookup_by_number``; then one query for
+the candidates' flags when there are candidates (booked, mobility, called before;
+``registry.find.flags``), with at most ``concurrency``
 lookups at once (more would overflow the engine's pool; on SQLite every overflow connection is
 opened anew) and keeps each result ``cache_seconds`` (a caller who rings again soon pops without
 a database round trip).
@@ -15,10 +17,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry.find.matching import HouseholdMatch
+
+if TYPE_CHECKING:
+    from registry.find.phone_index import PhoneIndex
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,12 @@ class LedgerLookup:
         self._cache_seconds = cache_seconds
         self._cache_size = cache_size
         self._cache: dict[str, tuple[float, list[HouseholdMatch]]] = {}
+        self.index: PhoneIndex | None = None  # set once loaded (cti_server.web.app)
+        self.changed = asyncio.Event()  # another instance says the ledger changed: refresh
+
+    def forget(self) -> None:
+        """Drop the cached results (the index was refreshed with changes)."""
+        self._cache.clear()
 
     async def __call__(self, e164: str) -> list[HouseholdMatch]:
         from registry.find.flags import flagged
@@ -47,8 +59,17 @@ class LedgerLookup:
         hit = self._cache.get(e164)
         if hit is not None and time.monotonic() - hit[0] < self._cache_seconds:
             return hit[1]
-        async with self._slots, self._sessions() as session:
-            result = await flagged(session, await lookup_by_number(session, e164))
+        index = self.index
+        if index is not None:
+            matches = index.lookup(e164)
+            if not matches:
+                result: list[HouseholdMatch] = []
+            else:
+                async with self._slots, self._sessions() as session:
+                    result = await flagged(session, matches)
+        else:
+            async with self._slots, self._sessions() as session:
+                result = await flagged(session, await lookup_by_number(session, e164))
         if len(self._cache) >= self._cache_size:
             self._cache.clear()
         self._cache[e164] = (time.monotonic(), result)
@@ -65,7 +86,8 @@ async def timed_lookup(
     """``(matches, "")``, or ``([], "timeout" | "unavailable")``; never raises but cancellation."""
     t0 = time.perf_counter()
     try:
-        return await asyncio.wait_for(lookup(e164), limit_seconds), ""
+        async with asyncio.timeout(limit_seconds):  # not wait_for: no task more per lookup
+            return await lookup(e164), ""
     except TimeoutError:
         log.warning("call %s: ledger lookup timed out", linkedid)
         return [], "timeout"

@@ -75,6 +75,7 @@ class Settings:
     lookup_timeout_seconds: float = 2.0
     ledger_check_seconds: float = 2.0  # how often the database is asked whether it answers
     index_refresh_seconds: float = 60.0  # the name index picks up ledger imports this often
+    index_snapshots: bool = True  # keep the indexes' snapshots in data_dir (quick restarts)
     log_level: str = "INFO"
     dispositions: str = ""  # wrap-up codes "code=日本語/English,..."; "" = the default list
     scan_dir: str = "var/scans"  # returned postcards: uploaded scans and their crops
@@ -132,16 +133,31 @@ class Settings:
         return dict(self.queues).get(queue, queue)
 
     def extension_of(self, *names: str) -> str | None:
-        """The operator extension named by a member Interface or MemberName (first that matches)."""
+        """The operator extension named by a member Interface or MemberName (first that matches).
+
+        Memoized: it is asked for every queue member on every call event (a few hundred
+        distinct interfaces, a regular expression each)."""
+        key = (self.extension_pattern, names)
+        try:
+            return _EXT_CACHE[key]
+        except KeyError:
+            pass
         rx = _compiled(self.extension_pattern)
+        found = None
         for name in names:
             m = rx.match(name.strip()) if name else None
             if m:
-                return m.group(1)
-        return None
+                found = m.group(1)
+                break
+        if len(_EXT_CACHE) >= _EXT_CACHE_SIZE:
+            _EXT_CACHE.clear()
+        _EXT_CACHE[key] = found
+        return found
 
 
 _RX_CACHE: dict[str, re.Pattern[str]] = {}
+_EXT_CACHE: dict[tuple[str, tuple[str, ...]], str | None] = {}
+_EXT_CACHE_SIZE = 20_000
 _LIST_SETTINGS = ("old_secret_keys", "trusted_proxies")
 
 

@@ -13,6 +13,7 @@ services: they are handed a ``Metrics`` by ``cti_server.bootstrap``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -29,6 +30,7 @@ class Metrics:
             "cti_events_ingested", "Domain events received from the PBX bridge", ["type"],
             registry=r,
         )  # fmt: skip
+        self._event_children: dict[str, Any] = {}  # type -> the labelled counter
         self.calls = Counter("cti_calls", "Calls ended, by outcome", ["outcome"], registry=r)
         self.pops_sent = Counter(
             "cti_pops_sent", "Screen-pop messages queued to operator sockets", registry=r
@@ -65,7 +67,10 @@ class Metrics:
         self._by_name[name].inc(by)
 
     def event(self, kind: str) -> None:
-        self.events.labels(type=kind).inc()
+        child = self._event_children.get(kind)
+        if child is None:  # labels() looks the child up under a lock: once per kind
+            child = self._event_children[kind] = self.events.labels(type=kind)
+        child.inc()
 
     def count_changes(self, changes: Iterable[Change]) -> None:
         """Count the calls the tracker ended, by outcome: once each (a late amendment of an

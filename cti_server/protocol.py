@@ -442,17 +442,32 @@ MESSAGE_TYPES: dict[str, type[Any]] = {cls.type: cls for cls in typing.get_args(
 # --------------------------------------------------------------------------- encode / decode
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.cache
+def _plan(cls: Any) -> tuple[str | None, tuple[str, ...]] | None:
+    """For a dataclass: its ``type`` tag (messages) and the names to write, fields then
+    ``derived``; None for anything else. Worked out once per class (pops are encoded often)."""
+    if not dataclasses.is_dataclass(cls):
+        return None
+    tag = getattr(cls, "type", None)
+    names = tuple(f.name for f in dataclasses.fields(cls)) + tuple(getattr(cls, "derived", ()))
+    return (tag if isinstance(tag, str) else None), names
+
+
 def to_dict(obj: Any) -> Any:
     """A message or any part of it as JSON-ready data (``type`` first for messages)."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        out: dict[str, Any] = {}
-        tag = getattr(type(obj), "type", None)
-        if isinstance(tag, str):
-            out["type"] = tag
-        for f in dataclasses.fields(obj):
-            out[f.name] = to_dict(getattr(obj, f.name))
-        for name in getattr(type(obj), "derived", ()):
-            out[name] = to_dict(getattr(obj, name))
+    cls: Any = type(obj)
+    if cls in _PLAIN:
+        return obj
+    plan = _plan(cls)
+    if plan is not None:
+        tag, names = plan
+        out: dict[str, Any] = {"type": tag} if tag is not None else {}
+        for name in names:
+            value = getattr(obj, name)
+            out[name] = value if type(value) in _PLAIN else to_dict(value)
         return out
     if isinstance(obj, tuple | list):
         return [to_dict(x) for x in obj]

@@ -73,6 +73,12 @@ def _default_translator() -> Translator:
     return translate
 
 
+def _wanted_events() -> frozenset[str]:
+    from cti_server.ami.translate import WANTED_EVENTS
+
+    return WANTED_EVENTS
+
+
 class AmiBridge:
     """A supervised AMI session. Create and ``await start()`` inside the running loop."""
 
@@ -91,6 +97,7 @@ class AmiBridge:
         self._on_state = on_state
         self._clock = clock
         self._translate = translator or _default_translator()
+        self._wanted = _wanted_events() if translator is None else None
         self._rng = rng or random.Random()
         self._task: asyncio.Task[None] | None = None
         self._proto: AmiProtocol | None = None
@@ -239,7 +246,7 @@ class AmiBridge:
         try:
             async with asyncio.timeout(s.connect_timeout):
                 _, proto = await loop.create_connection(
-                    lambda: AmiProtocol(self._on_message), s.host, s.port
+                    lambda: AmiProtocol(self._on_message, self._wanted), s.host, s.port
                 )
                 await proto.banner
         except (OSError, TimeoutError, AmiConnectionError) as err:

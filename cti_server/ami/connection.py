@@ -64,10 +64,10 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]
     arrive, among the ordinary events, besides completing the action.
     """
 
-    def __init__(self, on_message: OnMessage) -> None:
+    def __init__(self, on_message: OnMessage, wanted: frozenset[str] | None = None) -> None:
         loop = asyncio.get_running_loop()
         self.on_message = on_message
-        self.parser = FrameParser()
+        self.parser = FrameParser(wanted)  # events not wanted are dropped unparsed
         self.banner: asyncio.Future[str] = loop.create_future()
         self.lost: asyncio.Future[str] = loop.create_future()
         self.closed = True

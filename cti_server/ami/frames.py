@@ -12,6 +12,9 @@ accepted too. A message ends at an empty line.
   into a dict, ``chan_var(msg, "CALLERID(pres)")`` reads one.
 - A line without ``:`` is skipped and counted in ``FrameParser.malformed``; invalid UTF-8 is
   replaced (U+FFFD), never raised.
+- ``FrameParser(wanted=...)``: an event whose name is not in ``wanted`` and that answers no
+  action (no ``ActionID``) is dropped before its lines are split (counted in ``skipped``): the
+  bridge asks only for what it translates (Asterisk sends many VarSet and Newexten a call).
 """
 
 from __future__ import annotations
@@ -29,13 +32,15 @@ Message = dict[str, str]
 class FrameParser:
     """Incremental parser for one AMI connection (make a new one per connection)."""
 
-    __slots__ = ("_buf", "_text", "malformed", "messages")
+    __slots__ = ("_buf", "_text", "_wanted", "malformed", "messages", "skipped")
 
-    def __init__(self) -> None:
+    def __init__(self, wanted: frozenset[str] | None = None) -> None:
         self._buf = b""  # bytes after the last complete line
         self._text = ""  # complete lines of a message not finished yet
+        self._wanted = wanted  # event names to parse; None: every message
         self.malformed = 0  # lines skipped because they had no ':'
         self.messages = 0  # messages returned so far
+        self.skipped = 0  # events dropped unparsed (not wanted)
 
     def feed(self, data: bytes) -> list[Message]:
         """Add bytes from the stream; return the messages completed by them (maybe none)."""
@@ -58,9 +63,16 @@ class FrameParser:
             # for our Login before it sends more: hand it out as soon as its line is complete.
             banner, _, self._text = self._text.partition("\n")
             out.append({"Banner": banner})
+        wanted = self._wanted
         for block in blocks:
             if not block:
                 continue
+            if wanted is not None and block.startswith("Event: "):
+                end = block.find("\n")
+                name = block[7:end] if end >= 0 else block[7:]
+                if name not in wanted and "\nActionID: " not in block:
+                    self.skipped += 1
+                    continue
             lines = block.split("\n")
             pairs = [line.partition(": ") for line in lines]
             msg = {k: v for k, sep, v in pairs if sep}

@@ -324,3 +324,8 @@ class StreamTranslator:
             self.in_resync = False
             out.append(ev.ResyncCompleted(at))
         return out
+
+
+# The events the bridge needs: those translated, and those it watches itself. Anything else is
+# dropped by the frame parser before it is split into fields (``FrameParser(wanted=...)``).
+WANTED_EVENTS = frozenset(HANDLERS) | {"Shutdown", "FullyBooted"}

@@ -14,12 +14,15 @@ import asyncio
 import contextlib
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti_server import protocol
@@ -37,6 +40,7 @@ from cti_server.web.keys import (
     ENGINE,
     HUB,
     LIMITER,
+    LOOKUP,
     METRICS,
     NAME_INDEX,
     SERVICE,
@@ -54,6 +58,10 @@ from cti_server.web.rest_reception import add_reception_routes
 from cti_server.web.rest_reconfigure import add_reconfigure_routes
 from cti_server.web.rest_worklist import add_worklist_routes
 from cti_server.web.ws import ws_handler
+
+if TYPE_CHECKING:
+    from registry.find.phone_index import PhoneIndex
+    from registry.find.search import NameIndex
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +91,7 @@ def app_of(server: Server, load_name_index: bool = True) -> web.Application:
     app[ENGINE] = server.engine
     app[SESSIONS] = server.sessions
     app[SERVICE] = server.service
+    app[LOOKUP] = server.lookup
     app[BOARD] = server.board
     app[AGENT_STATES] = server.agent_states
     app[BUS] = server.bus
@@ -179,38 +188,126 @@ async def _bus(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _name_index(app: web.Application) -> AsyncIterator[None]:
-    """Load the name index in the background, then keep it fresh (a ledger import made with
-    ``cti-registry`` while the server runs is searchable within ``index_refresh_seconds``)."""
+    """Load the name index, then the phone index (the pops' lookup by number), in the
+    background, then keep both fresh: a ledger import made with ``cti-registry`` while the
+    server runs is seen within ``index_refresh_seconds``, at once when another instance says it
+    saw it (the bus: ``ledger``); an instance that sees changes says so on the bus.
+
+    Each index is saved as a snapshot in ``data_dir`` with the ledger stamp it was built at
+    (``registry.find.snapshot``): a restart loads it in seconds when the ledger has not changed
+    since, else builds from the database (searches answer 503 meanwhile) and saves a new one."""
+    from registry.find.phone_index import PhoneIndex
     from registry.find.search import NameIndex
 
+    lookup = app[LOOKUP]
+    settings = app[SETTINGS]
+    where = make_url(settings.database_url).render_as_string(hide_password=True)
+
     async def load() -> NameIndex:
-        async with app[SESSIONS]() as session:
-            # small batches: the loop serves pops between them while a large ledger loads
-            index = await NameIndex.load(session, batch=500)
+        index = await _indexed(app, NameIndex, "name_index", where)
         # The index is millions of long-lived objects: keep the cyclic collector from scanning
         # them on every full collection (100+ ms pauses on the pop path, measured).
         gc.freeze()
         log.info("name index loaded")
         return index
 
+    async def load_phones() -> None:
+        """After the name index (searches answer 503 until it is there; pops meanwhile ask
+        the database)."""
+        with contextlib.suppress(Exception):
+            await task
+        try:
+            lookup.index = await _indexed(app, PhoneIndex, "phone_index", where)
+            gc.freeze()
+        except Exception:
+            log.exception("phone index not built; the next refresh will try again")
+
+    async def refreshed(index: NameIndex) -> int:
+        async with app[SESSIONS]() as session:
+            changed = await index.refresh(session)
+        phones = lookup.index
+        if phones is None:
+            lookup.index = await _indexed(app, PhoneIndex, "phone_index", where)
+            return changed
+        async with app[SESSIONS]() as session:
+            return changed + await phones.refresh(session)
+
     async def refresh(task: asyncio.Task[NameIndex]) -> None:
+        from registry.find import snapshot
+
         index = await task
+        await phones_task
         while True:
-            await asyncio.sleep(app[SETTINGS].index_refresh_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(lookup.changed.wait(), settings.index_refresh_seconds)
+            told = lookup.changed.is_set()
+            lookup.changed.clear()
             try:
-                async with app[SESSIONS]() as session:
-                    await index.refresh(session)
+                if not await refreshed(index):
+                    continue
+                lookup.forget()
+                bus = app[BUS]
+                if bus is not None and not told:
+                    bus.publish("ledger", {})
+                if settings.index_snapshots:  # the stamp, then a refresh past it: never stale
+                    async with app[SESSIONS]() as session:
+                        stamp = await snapshot.ledger_stamp(session)
+                    await refreshed(index)
+                    await _save(settings, "name_index", where, stamp, index)
+                    if lookup.index is not None:
+                        await _save(settings, "phone_index", where, stamp, lookup.index)
             except Exception:
-                log.exception("name index refresh failed; the next one will try again")
+                log.exception("index refresh failed; the next one will try again")
 
     task = asyncio.create_task(load(), name="name-index")
     app[NAME_INDEX] = task
+    phones_task = asyncio.create_task(load_phones(), name="phone-index")
     keeper = asyncio.create_task(refresh(task), name="name-index-refresh")
     yield
-    for t in (keeper, task):
+    for t in (keeper, phones_task, task):
         t.cancel()
         with contextlib.suppress(BaseException):
             await t
+
+
+_Index = TypeVar("_Index", "NameIndex", "PhoneIndex")
+
+
+async def _indexed(app: web.Application, cls: type[_Index], kind: str, where: str) -> _Index:
+    """``cls`` from its snapshot when that is current, else built from the database (and a
+    snapshot saved, in a thread; the stamp is read before the build, so a change made during
+    it makes the snapshot stale, never wrong)."""
+    from registry.find import snapshot
+
+    settings = app[SETTINGS]
+    path = Path(settings.data_dir) / f"{kind}.snapshot"
+    tag = f"{kind} {where}"
+    t0 = time.perf_counter()
+    async with app[SESSIONS]() as session:
+        stamp = await snapshot.ledger_stamp(session)
+    if settings.index_snapshots:
+        index = await asyncio.to_thread(snapshot.load, path, tag, stamp, cls)
+        if index is not None:
+            log.info("%s loaded from its snapshot in %.1f s", kind, time.perf_counter() - t0)
+            return index
+    async with app[SESSIONS]() as session:
+        # small batches: the loop serves pops between them while a large ledger loads
+        index = await cls.load(session, batch=500)
+    log.info("%s built from the database in %.1f s", kind, time.perf_counter() - t0)
+    if settings.index_snapshots:
+        await _save(settings, kind, where, stamp, index)
+    return index
+
+
+async def _save(settings: Settings, kind: str, where: str, stamp: str, index: Any) -> None:
+    """Save the snapshot of an index (in a thread), saying so when it cannot be written."""
+    from registry.find import snapshot
+
+    path = Path(settings.data_dir) / f"{kind}.snapshot"
+    try:
+        await asyncio.to_thread(snapshot.save, path, f"{kind} {where}", stamp, index)
+    except OSError as err:
+        log.warning("could not save the %s snapshot in %s: %r", kind, path, err)
 
 
 async def _bridge(app: web.Application) -> AsyncIterator[None]:

@@ -108,7 +108,8 @@ class Client:
             while True:
                 text, size = await self.queue.get()
                 self.queued_bytes -= size
-                await asyncio.wait_for(self.ws.send_str(text), SEND_TIMEOUT)
+                async with asyncio.timeout(SEND_TIMEOUT):  # no task per message (wait_for)
+                    await self.ws.send_str(text)
         except asyncio.CancelledError:
             raise
         except Exception as err:  # never a silent death: the client goes, and reconnects
@@ -143,6 +144,9 @@ class Hub:
         self.drops = 0
         self.sent = 0
         self.on_presence = on_presence
+        self._last_msg: Any = None  # messages are frozen: the same object, the same text
+        self._last_text = ""
+        self._last_size = 0
 
     def add(self, ws: web.WebSocketResponse, who: Principal) -> Client:
         mine = [c for c in self.clients if c.who.id == who.id]  # oldest first (insertion order)
@@ -195,11 +199,16 @@ class Hub:
         return None if best is None else best.who.id
 
     def _send(self, clients: Iterable[Client], msg: Any) -> int:
-        text = protocol.encode(msg)
-        size = size_of(text)
-        if size is None:
-            log.error("refused a %s message: not encodable as UTF-8", type(msg).__name__)
-            return 0
+        if msg is self._last_msg:  # the same pop to each extension it rings: encoded once
+            text, size = self._last_text, self._last_size
+        else:
+            text = protocol.encode(msg)
+            size = size_of(text)
+            if size is None:
+                log.error("refused a %s message: not encodable as UTF-8", type(msg).__name__)
+                return 0
+            if not isinstance(msg, dict | list):  # a mutable message is never reused
+                self._last_msg, self._last_text, self._last_size = msg, text, size
         n = sum(1 for c in list(clients) if c.offer(text, size))
         self.sent += n
         return n

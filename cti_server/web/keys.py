@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import asyncio
 
     from cti_server.bus import Bus
+    from cti_server.caller_lookup import LedgerLookup
     from cti_server.metrics import Metrics
     from cti_server.service import Bridge, CallService
     from cti_server.web.hub import Hub
@@ -37,3 +38,4 @@ SERVICE: web.AppKey[CallService] = web.AppKey("service")
 BRIDGE: web.AppKey[Bridge | None] = web.AppKey("bridge")  # AmiBridge, a fake, or None
 BUS: web.AppKey[Bus | None] = web.AppKey("bus")  # when redis_url is set
 NAME_INDEX: web.AppKey[asyncio.Task[NameIndex]] = web.AppKey("name_index")  # loading at start
+LOOKUP: web.AppKey[LedgerLookup] = web.AppKey("lookup")  # the pop's lookup and its phone index

@@ -160,6 +160,13 @@ class NameIndex:
     def __len__(self) -> int:
         return self._cols.live
 
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in vars(self).items() if k != "_lock"}  # snapshots (pickle)
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     # --- building -------------------------------------------------------------------------
 
     @classmethod

@@ -47,7 +47,7 @@ RESIDENT_SQL = (
 PHONE_SQL = "SELECT e164, resident_id, household_id FROM phones WHERE e164 IS NOT NULL"
 
 
-async def _stream(conn: AsyncConnection, sql: str, batch: int) -> AsyncIterator[Sequence[Any]]:
+async def stream_rows(conn: AsyncConnection, sql: str, batch: int) -> AsyncIterator[Sequence[Any]]:
     """Rows of ``sql`` in batches, as the driver returns them, in the session's transaction."""
     driver: Any = (await conn.get_raw_connection()).driver_connection
     if conn.dialect.name == "postgresql":
@@ -76,7 +76,7 @@ async def load_index(index: NameIndex, session: AsyncSession, batch: int = 5000)
     index.watermark, index.last_phone = await _watermarks(conn)
     ordinals: dict[Any, int] = {None: 0}
     add = index._add_values
-    async for rows in _stream(conn, RESIDENT_SQL, batch):
+    async for rows in stream_rows(conn, RESIDENT_SQL, batch):
         for rid, name, kana, birth, sex, address, hid, hh_no, status in rows:
             o = ordinals.get(birth)
             if o is None:
@@ -85,7 +85,7 @@ async def load_index(index: NameIndex, session: AsyncSession, batch: int = 5000)
             add(rid, name, kana, o, sex, address, hid, hh_no or "", status)
     phones = index._phones
     digits = _digits_of
-    async for rows in _stream(conn, PHONE_SQL, batch):
+    async for rows in stream_rows(conn, PHONE_SQL, batch):
         for e164, rid, hid in rows:
             phones.add(digits(e164), rid, hid)
     index._freeze()

@@ -27,6 +27,16 @@ MIN_GRAMS = 4  # ... as long as this many bigrams of the query remain
 TIE_FACTOR = 2  # stage 0 keeps at most about this many times the keys asked for
 
 
+def _put(a: array[int], value: int) -> array[int]:
+    """Append ``value``; a 4-byte array that cannot hold it becomes an 8-byte one first."""
+    try:
+        a.append(value)
+    except OverflowError:
+        a = array("q", a)
+        a.append(value)
+    return a
+
+
 class StrTable:
     """Append-only table of strings: one joined string plus offsets; de-duplicated until frozen."""
 
@@ -54,8 +64,10 @@ class StrTable:
         return len(self._parts) - 1
 
     def freeze(self) -> None:
+        if self._frozen:
+            return
         self._joined = "".join(p + SEP for p in self._parts)
-        self._off = array("Q", [0])
+        self._off = array("I" if len(self._joined) < 2**32 else "Q", [0])  # 4 bytes when they fit
         self._off.extend(accumulate(len(p) + 1 for p in self._parts))
         self._parts, self._index, self._frozen = [], None, True
 
@@ -84,7 +96,8 @@ class SortedRows:
     def __init__(self, keys: array[int]) -> None:
         order = sorted(range(len(keys)), key=keys.__getitem__)
         self.rows = array("i", order)
-        self.keys = array("q", (keys[i] for i in order))
+        small = not keys or (min(keys) >= -(2**31) and max(keys) < 2**31)
+        self.keys = array("i" if small else "q", (keys[i] for i in order))  # built once
 
     def lookup(self, key: int) -> array[int]:
         lo = bisect_left(self.keys, key)
@@ -122,9 +135,9 @@ class NameKeys:
     postings and the rows holding each key."""
 
     def __init__(self) -> None:
-        self.flat: list[str] = []
+        self.flat = StrTable(dedupe=False)  # one joined string once frozen (no str objects)
         self._split = array("B")  # length of the family name, 0 if unknown
-        self._index: dict[str, int] = {}
+        self._index: dict[str, int] | None = {}  # flat key -> entry; None once frozen
         self._grams: dict[str, array[int]] = {}
         self._entry_of_row = array("i")
         self._start = array("I", [0])
@@ -136,16 +149,19 @@ class NameKeys:
         return len(self.flat)
 
     def spaced(self, e: int) -> str:
-        k, flat = self._split[e], self.flat[e]
+        k, flat = self._split[e], self.flat.get(e)
         return f"{flat[:k]} {flat[k:]}" if k else flat
 
     def add(self, key: str, row: int) -> int:
         """Index the spaced ``key`` for ``row``; returns the key's entry (-1 for no key)."""
         flat = key.replace(" ", "")
-        e = self._index.get(flat, -1) if flat else -1
+        index = self._index
+        if index is None:  # an upsert after the freeze: the map comes back (once)
+            index = self._index = {self.flat.get(e): e for e in range(len(self.flat))}
+        e = index.get(flat, -1) if flat else -1
         if flat and e < 0:
-            e = self._index[flat] = len(self.flat)
-            self.flat.append(flat)
+            e = index[flat] = len(self.flat)
+            self.flat.add(flat)
             k = key.find(" ")
             self._split.append(k if 0 < k < 256 else 0)
             for g in _grams(flat):
@@ -171,6 +187,8 @@ class NameKeys:
                 rows[fill[e]] = row
                 fill[e] += 1
         self._rows, self._entry_of_row, self._frozen = rows, array("i"), True
+        self.flat.freeze()
+        self._index = None  # tens of MB at 1M keys, needed again only by an upsert
 
     def rows_of(self, e: int) -> list[int]:
         base = self._rows[self._start[e] : self._start[e + 1]] if e + 1 < len(self._start) else []
@@ -190,7 +208,7 @@ class NameKeys:
         for post in posts:
             counts.update(post)
         short = _top_counted(counts, n0)
-        flat = [self.flat[e] for e in short]
+        flat = [self.flat.get(e) for e in short]
         best: dict[int, float] = {}
         for q in qkeys:
             for _, score, i in process.extract(q, flat, scorer=fuzz.ratio, limit=n1):
@@ -220,13 +238,13 @@ class PhoneDigits:
 
     def __init__(self) -> None:
         self._digits = StrTable(dedupe=False)
-        self._rid = array("q")
-        self._hid = array("q")
+        self._rid = array("i")  # ids in 4 bytes; widened to 8 if one does not fit (_put)
+        self._hid = array("i")
 
     def add(self, digits: str, resident_id: int | None, household_id: int | None) -> None:
         self._digits.add(digits)
-        self._rid.append(-1 if resident_id is None else resident_id)
-        self._hid.append(-1 if household_id is None else household_id)
+        self._rid = _put(self._rid, -1 if resident_id is None else resident_id)
+        self._hid = _put(self._hid, -1 if household_id is None else household_id)
 
     def freeze(self) -> None:
         self._digits.freeze()
@@ -248,7 +266,7 @@ class Columns:
     appended later (upserts) are few and scanned linearly. A removed row keeps its place."""
 
     def __init__(self) -> None:
-        self.rid = array("q")
+        self.rid = array("i")  # ids in 4 bytes; widened to 8 if one does not fit (_put)
         self.kana_e = array("i")
         self.kanji_e = array("i")
         self._state = bytearray()  # 0 removed, else 1 + index in _statuses
@@ -256,7 +274,7 @@ class Columns:
         self._codes: dict[str, int] = {}  # status -> its _state value
         self._active_code = -1  # the _state value of "active"
         self._birth = array("i")  # date ordinal, 0 if unknown
-        self._hh = array("q")  # household id, -1 if none
+        self._hh = array("i")  # household id, -1 if none (widened like rid)
         self._sex = bytearray()
         self._name, self._kana = array("i"), array("i")
         self._addr, self._hhno = array("i"), array("i")
@@ -285,7 +303,7 @@ class Columns:
         row = len(self.rid)
         if self._frozen:
             self._extra_ids[resident_id] = row
-        self.rid.append(resident_id)
+        self.rid = _put(self.rid, resident_id)
         self.kana_e.append(kana_e)
         self.kanji_e.append(kanji_e)
         code = self._codes.get(status)
@@ -296,7 +314,7 @@ class Columns:
                 self._active_code = code
         self._state.append(code)
         self._birth.append(birth)
-        self._hh.append(-1 if household_id is None else household_id)
+        self._hh = _put(self._hh, -1 if household_id is None else household_id)
         self._sex.append(ord(sex[:1] or "\x00") & 0x7F)
         self._name.append(self._names.add(name))
         self._kana.append(self._kanas.add(name_kana))

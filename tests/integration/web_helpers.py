@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import tempfile
 from typing import Any
 
 from aiohttp import web
@@ -23,6 +24,7 @@ from registry.db import session_factory
 from registry.models import Household, Operator, Phone, Resident
 
 SECRET = "test-secret-key-0123456789abcdef"
+DATA_DIR = tempfile.mkdtemp(prefix="cti-test-data-")
 
 
 def make_settings(db_url: str = "sqlite:///:memory:", **kw: Any) -> Settings:
@@ -33,6 +35,7 @@ def make_settings(db_url: str = "sqlite:///:memory:", **kw: Any) -> Settings:
         "login_delay_seconds": 0.0,
         "server_id": "test-1",
         "ws_heartbeat_seconds": 5.0,
+        "data_dir": DATA_DIR,  # index snapshots: never in the working directory
     }
     base.update(kw)
     return Settings(**base)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,31 @@ def test_banner_split_across_reads():
     parser = FrameParser()
     assert parser.feed(b"Asterisk Call Man") == []
     assert parser.feed(b"ager/11.0.0\r\n") == [{"Banner": "Asterisk Call Manager/11.0.0"}]
+
+
+def test_events_not_wanted_are_dropped_unless_they_answer_an_action(ami_fixtures: Path) -> None:
+    from cti_server.ami.translate import HANDLERS, WANTED_EVENTS, translate
+
+    data = (ami_fixtures / "11-burst.ami").read_bytes()
+    everything = FrameParser().feed(data)
+    lean = FrameParser(WANTED_EVENTS)
+    kept = lean.feed(data)
+    assert lean.skipped > 0
+    assert lean.messages + lean.skipped == len(everything)
+    wanted = [
+        m for m in everything if "Event" not in m or m["Event"] in WANTED_EVENTS or "ActionID" in m
+    ]
+    assert kept == wanted  # the same messages, the same fields, in the same order
+    # nothing dropped was of use: every event translate knows survives
+    assert all(m["Event"] not in HANDLERS for m in everything if m not in kept)
+    at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    assert [translate(m, at) for m in kept if m.get("Event") in HANDLERS] == [
+        translate(m, at) for m in everything if m.get("Event") in HANDLERS
+    ]
+    # a list item answering an action is kept even when its name is not wanted
+    item = (
+        b"Event: VarSet\r\nActionID: a-1\r\nVariable: X\r\n\r\nEvent: VarSet\r\nVariable: Y\r\n\r\n"
+    )
+    parser = FrameParser(WANTED_EVENTS)
+    assert parser.feed(item) == [{"Event": "VarSet", "ActionID": "a-1", "Variable": "X"}]
+    assert parser.skipped == 1

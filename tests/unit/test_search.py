@@ -190,3 +190,16 @@ def test_a_name_with_nothing_to_search_by_is_refused_naming_the_field(name):
     with pytest.raises(InvalidInput) as err:
         NameIndex().search(SearchQuery(name=name), 10)
     assert err.value.field == "name"
+
+
+def test_ids_beyond_four_bytes_still_fit():
+    """Ids are kept in 4-byte arrays while they fit; a larger one widens them, nothing lost."""
+    index = NameIndex.from_residents(LEDGER)
+    big = 2**40 + 7
+    index.upsert(
+        _r(big, "新井 真", "アライ マコト", dt.date(2000, 1, 1), phones=("+818011112222",))
+    )
+    assert ids(index, name="アライ マコト")[0] == big
+    assert ids(index, phone="1111222") == [big]
+    assert index.search(SearchQuery(name="高橋 一朗"))[0].resident_id == 1
+    assert index.remove(big) is True

@@ -71,7 +71,9 @@ class TodayRecords:
             self._slots[old.queue][self.slot_of(old.entered_at)].pop(old.linkedid, None)
             self._touch(old)
         self.records[rec.linkedid] = rec
-        slots = self._slots.setdefault(rec.queue, [{} for _ in range(self.n_slots)])
+        slots = self._slots.get(rec.queue)
+        if slots is None:  # (not setdefault: that would build the list on every call)
+            slots = self._slots[rec.queue] = [{} for _ in range(self.n_slots)]
         slots[self.slot_of(rec.entered_at)][rec.linkedid] = rec
         self._touch(rec)
         self.version += 1
@@ -80,7 +82,10 @@ class TodayRecords:
         q = rec.queue
         self._qversion[q] = self._qversion.get(q, 0) + 1
         self._today.pop(q, None)
-        self._ivs.setdefault(q, [None] * self.n_slots)[self.slot_of(rec.entered_at)] = None
+        ivs = self._ivs.get(q)
+        if ivs is None:
+            ivs = self._ivs[q] = [None] * self.n_slots
+        ivs[self.slot_of(rec.entered_at)] = None
         if rec.outcome == "answered":
             self._agents = None
 
