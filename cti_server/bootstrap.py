@@ -169,6 +169,8 @@ def _ami_bridge(settings: Settings, service: CallService) -> Bridge:
         port=settings.ami_port,
         username=settings.ami_user,
         secret=settings.ami_secret,
+        reconnect_max=settings.ami_reconnect_max_seconds,
+        auth_retry=settings.ami_auth_retry_seconds or None,
     )
     return AmiBridge(ami, service.on_event, on_state=service.on_state)
 
