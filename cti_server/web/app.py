@@ -223,10 +223,12 @@ async def healthz(request: web.Request) -> web.Response:
         ami = protocol.AmiHealth(status="disabled", connected=False)
         ami_ok = True
     else:
-        ami_ok = bool(getattr(bridge, "connected", False))
+        connected = bool(getattr(bridge, "connected", False))
+        ami_ok = connected and bool(getattr(bridge, "synced", True))
+        state = getattr(bridge, "health", getattr(bridge, "state", None))
         ami = protocol.AmiHealth(
-            status=str(getattr(bridge, "state", "connected" if ami_ok else "disconnected")),
-            connected=ami_ok,
+            status=str(state or ("connected" if connected else "disconnected")),
+            connected=connected,
             error=str(getattr(bridge, "last_error", "") or ""),
         )
     ok = db_ok and ami_ok
