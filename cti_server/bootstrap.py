@@ -103,6 +103,7 @@ def bootstrap(
     )  # fmt: skip
     if bridge is None and settings.ami_enabled:
         bridge = _ami_bridge(settings, service)
+    service.bridge = bridge
 
     def on_bus(kind: str, data: dict[str, Any]) -> None:
         """A message another instance published."""

@@ -23,7 +23,7 @@ import datetime as dt
 import logging
 import zoneinfo
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cti_server import protocol
@@ -76,6 +76,7 @@ class Popper:
         self._tasks: set[asyncio.Task[None]] = set()
         self._exts: dict[tuple[str, str], str | None] = {}  # (interface, name) -> extension
         self.pops_sent = 0
+        self.uncertain = False  # the PBX link is down: pops say the call may have moved on
         self.pops_before_lookup = 0  # pops sent while the lookup still ran (an update followed)
 
     # ----------------------------------------------------------------- changes in
@@ -192,13 +193,25 @@ class Popper:
 
     # ----------------------------------------------------------------- pops out
 
+    def set_uncertain(self, uncertain: bool) -> None:
+        """The PBX link went down (or came back): re-send every live pop, marked so."""
+        if uncertain == self.uncertain:
+            return
+        self.uncertain = uncertain
+        for lid, entry in list(self._pops.items()):
+            call = self._tracker.calls.get(lid)
+            if call is not None and call.state in LIVE and entry.notified:
+                self._push(call, entry, set(entry.notified))
+
     def _pop(self, call: Call, entry: _Pop | None) -> protocol.ScreenPop:
         if entry is None:
             caller = identify(call.caller, self.settings.default_area_code).info
-            return pop_of(call, self._extension(call), caller)
-        error = entry.lookup_error or (PENDING if entry.pending else "")
-        ext = self._extension(call)
-        return pop_of(call, ext, entry.identity.info, entry.households, error)
+            pop = pop_of(call, self._extension(call), caller)
+        else:
+            error = entry.lookup_error or (PENDING if entry.pending else "")
+            ext = self._extension(call)
+            pop = pop_of(call, ext, entry.identity.info, entry.households, error)
+        return replace(pop, uncertain=True) if self.uncertain and call.live else pop
 
     def _push(self, call: Call, entry: _Pop, targets: set[str]) -> None:
         if entry.pending:

@@ -156,6 +156,9 @@ class Hub:
     def send_to_extension(self, extension: str, msg: Any) -> int:
         return self._send(self._by_ext.get(extension, ()), msg)
 
+    def send_to_all(self, msg: Any) -> int:
+        return self._send(self.clients, msg)
+
     def send_to_watchers(self, venue_id: int, day: str, msg: Any) -> int:
         return self._send((c for c in self.clients if c.watch == (venue_id, day)), msg)
 

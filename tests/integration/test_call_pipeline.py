@@ -34,8 +34,16 @@ class FakeHub:
         self.sent.append((extension, msg))
         return 1
 
+    def send_to_all(self, msg: Any) -> int:
+        self.sent.append(("*", msg))
+        return 1
+
     def pops_of(self, linkedid: str) -> list[tuple[str, protocol.ScreenPop]]:
-        return [(ext, p) for ext, p in self.sent if p.call.linkedid == linkedid]
+        return [
+            (ext, p)
+            for ext, p in self.sent
+            if isinstance(p, protocol.ScreenPop) and p.call.linkedid == linkedid
+        ]
 
 
 async def _replay(sessions, ami_fixtures, num: str):

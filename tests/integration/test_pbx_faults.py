@@ -7,8 +7,12 @@ import asyncio
 
 import pytest
 
+from cti_server import protocol
 from cti_server.web.keys import BRIDGE, SERVICE
 from tests.integration.test_end_to_end import server, simulator, until
+from tests.integration.web_helpers import add_household, auth, receive_pop, receive_type, token
+
+LANDLINE = "+81773621234"
 
 
 async def healthz_status(client, want: int, limit: float = 10.0) -> None:
@@ -41,3 +45,52 @@ async def test_restart_before_app_queue_is_loaded_resyncs_after_fully_booted(eng
         await healthz_status(client, 200)
         assert tracker.last_resync is not None
         assert tracker.last_resync.members == 3
+
+
+async def next_of(ws, cls: type, limit: float = 10.0):
+    """The next message of type ``cls``, failing after ``limit`` seconds whatever else comes."""
+    async with asyncio.timeout(limit):
+        return await receive_type(ws, cls, limit)
+
+
+async def test_operators_learn_that_the_pbx_link_is_down(engine, db_url):
+    """Only the supervisors' board knew: now every operator gets the link state (in Hello and
+    when it changes), and the ringing pop is re-sent marked uncertain while the link is down."""
+    await add_household(engine, LANDLINE)
+    async with simulator(agents=1) as (sim, port), server(engine, db_url, port) as (app, client):
+        await until(lambda: app[SERVICE].tracker.connected, "the PBX link")
+        ws = await client.ws_connect("/ws", headers=auth(await token(app, 1, ext="1001")))
+        hello = await receive_type(ws, protocol.Hello)
+        assert (hello.pbx_link, hello.pbx_down_since) == ("up", None)
+        plan = sim.place_call("0773621234", talk=30.0, ring=30.0)
+        pop = await receive_pop(ws, 10)
+        assert (pop.call.linkedid, pop.call.state, pop.uncertain) == (
+            plan.linkedid,
+            "ringing",
+            False,
+        )
+        await sim.stop()  # Asterisk dies with the call ringing
+        link = await next_of(ws, protocol.PbxLink)
+        assert link.state == "down"
+        assert link.since is not None
+        again = await next_of(ws, protocol.ScreenPop)
+        assert (again.call.linkedid, again.call.state, again.uncertain) == (
+            plan.linkedid, "ringing", True,
+        )  # fmt: skip
+        # an operator connecting now is told at once, and gets its call back marked uncertain
+        await ws.close()
+        ws = await client.ws_connect("/ws", headers=auth(await token(app, 1, ext="1001")))
+        hello = await receive_type(ws, protocol.Hello)
+        assert hello.pbx_link == "down"
+        assert hello.pbx_down_since == link.since
+        back = await next_of(ws, protocol.ScreenPop)
+        assert back.uncertain is True
+        await ws.close()
+
+
+async def test_hello_says_off_without_a_pbx(engine, db_url):
+    async with server(engine, db_url, None) as (app, client):
+        ws = await client.ws_connect("/ws", headers=auth(await token(app, 1, ext="1001")))
+        hello = await receive_type(ws, protocol.Hello)
+        assert hello.pbx_link == "off"
+        await ws.close()

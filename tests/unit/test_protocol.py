@@ -93,6 +93,7 @@ SAMPLES = [
         30,
     ),
     p.SetAgentState("paused", "休憩"),
+    p.PbxLink("down", "2026-12-04T09:00:00+00:00", "connection lost"),
 ]
 
 
