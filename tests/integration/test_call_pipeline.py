@@ -100,6 +100,8 @@ async def test_recorded_stream_drives_pops_and_records(sessions, engine, ami_fix
         if _withheld(row):
             assert (rec.caller_status, rec.caller_e164) == ("withheld", "")
             assert rec.caller_name_raw == ""
+        if row[4].startswith("prohib"):  # the caller's own channel said so: stored as said
+            assert rec.presentation.startswith("prohib"), (lid, rec.presentation)
         if answered:
             assert rec.outcome == "answered"
             assert rec.extension == answered[1]

@@ -4,11 +4,19 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import pytest
 
 from cti_server import protocol
+from cti_server.ami.frames import parse_bytes
+from cti_server.ami.translate import translate
+from cti_server.caller_id import identify
+from cti_server.domain.tracker import Tracker
 from cti_server.web.keys import BRIDGE, SERVICE
+from registry.calls import get_call
+from registry.db import session_factory
+from tests.integration.ami_server import block
 from tests.integration.test_end_to_end import server, simulator, until
 from tests.integration.web_helpers import add_household, auth, receive_pop, receive_type, token
 
@@ -94,3 +102,43 @@ async def test_hello_says_off_without_a_pbx(engine, db_url):
         hello = await receive_type(ws, protocol.Hello)
         assert hello.pbx_link == "off"
         await ws.close()
+
+
+async def test_a_withheld_call_is_stored_with_presentation_prohibited(engine, db_url):
+    """The caller's channel carries CALLERID(pres)=prohib (set by the dialplan, no NewCallerid
+    for it): the record must say prohib, not the allowed_not_screened of the first leg."""
+    async with simulator(agents=1) as (sim, port), server(engine, db_url, port) as (app, _):
+        await until(lambda: app[SERVICE].tracker.connected, "the PBX link")
+        plan = sim.place_call("anonymous", "Anonymous", talk=0.5)
+        await sim.wait_idle()
+        await until(lambda: not app[SERVICE].tracker.calls, "the call to end")
+        await app[SERVICE].settle()
+        async with session_factory(engine)() as s:
+            rec = await get_call(s, plan.linkedid)
+        assert (rec.caller_status, rec.caller_e164, rec.caller_raw) == ("withheld", "", "anonymous")
+        assert rec.presentation.startswith("prohib")
+
+
+def test_a_prohibited_presentation_is_not_overwritten_by_a_later_leg() -> None:
+    """A real SIP trunk: the caller ID and CALLERID(pres)=prohib are on the caller's own
+    Newchannel; the queue leg (a Local channel) then reports allowed_not_screened. The record
+    kept the later value; it must keep prohib."""
+    stream = block(
+        "Event: Newchannel", "Channel: PJSIP/trunk-00000001", "ChannelState: 0",
+        "CallerIDNum: anonymous", "CallerIDName: Anonymous", "Uniqueid: 1795800000.1",
+        "Linkedid: 1795800000.1", "ChanVariable: CALLERID(pres)=prohib",
+    ) + block(
+        "Event: QueueCallerJoin", "Channel: Local/0773620000@from-trunk-00000001;2",
+        "CallerIDNum: anonymous", "CallerIDName: Anonymous", "Uniqueid: 1795800000.3",
+        "Linkedid: 1795800000.1", "ChanVariable: CALLERID(pres)=allowed_not_screened",
+        "Queue: vaccine", "Position: 1", "Count: 1",
+    )  # fmt: skip
+    tracker = Tracker()
+    at = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+    for msg in parse_bytes(stream):
+        for event in translate(msg, at):
+            tracker.apply(event)
+    call = tracker.calls["1795800000.1"]
+    record = dict(identify(call.caller, "0773").record)
+    assert record["caller_status"] == "withheld"
+    assert record["presentation"] == "prohib"
