@@ -5,11 +5,12 @@ the tracker does not: the ledger lookup of each live call and the extensions it 
 ``Popper.on_changes`` takes what ``Tracker.apply`` returned, is synchronous and cheap:
 
 - the lookup starts when a call first has a number (caller leg seen, or queue entered), in a task;
-- a pop goes to an extension when it starts ringing it, when it rang out (it is no longer
-  theirs), the answer to the answering one and to the others it was ringing, and the end or a
-  change of caller or lookup result to every extension that was sent one; through ``send``, at
-  once: a pop sent while the lookup still runs has ``lookup_error = "pending"``, and an updated
-  pop follows the moment the lookup is done;
+- a pop goes to an extension when it starts ringing it; when it rang out or another answered,
+  that extension gets one withdrawal (the pop no longer theirs, without the household) and
+  nothing more of the call; the answer goes to the answering one, and the end or a change of
+  caller or lookup result to every extension that was sent one and not withdrawn; through
+  ``send``, at once: a pop sent while the lookup still runs has ``lookup_error = "pending"``,
+  and an updated pop follows the moment the lookup is done;
 - a withheld caller (``cti_server.caller_id.identify``) is never shown and never looked up.
 
 Lookup results go to the call record through ``record`` (fields by Linkedid); everything else
@@ -52,6 +53,7 @@ class _Pop:
     lookup_error: str = ""
     pending: bool = False  # the lookup started and is not done
     notified: set[str] = field(default_factory=set)
+    withdrawn: set[str] = field(default_factory=set)  # rang and stopped without answering
 
 
 class Popper:
@@ -102,8 +104,13 @@ class Popper:
             entry.identity = ident
         self._look_up(call.linkedid, entry)
         targets = self._targets(call, before, entry, caller_changed)
-        if targets:
-            self._push(call, entry, targets)
+        withdraw = targets & self._withdrawn(call, before)
+        entry.withdrawn |= withdraw
+        entry.withdrawn -= self._ringing(call) | ({self._agent(call)} - {None})
+        if withdraw:
+            self._push(call, entry, withdraw, withdrawal=True)
+        if targets - withdraw:
+            self._push(call, entry, targets - withdraw)
         if not call.live:
             del self._pops[call.linkedid]
 
@@ -121,8 +128,18 @@ class Popper:
             agent = self._agent(call)
             targets |= stopped | ({agent} if agent else set())
         elif call.state is CallState.ENDED or caller:
-            targets |= entry.notified
+            targets |= entry.notified - entry.withdrawn
         return targets
+
+    def _withdrawn(self, call: Call, before: Call | None) -> set[str]:
+        """Extensions this change takes the call from: they rang and it is no longer theirs
+        (rang out, or answered by another). They get one withdrawal, without the household."""
+        if before is None:
+            return set()
+        was = self._ringing(before)
+        now = self._ringing(call)
+        agent = self._agent(call) if call.state is CallState.ANSWERED else None
+        return was - now - ({agent} if agent else set())
 
     def _ext(self, interface: str, name: str) -> str | None:
         key = (interface, name)
@@ -188,8 +205,9 @@ class Popper:
                 },
             )
         call = self._tracker.calls.get(linkedid)
-        if entry.notified and call is not None and self._pops.get(linkedid) is entry:
-            self._push(call, entry, set(entry.notified))  # the complete pop
+        targets = entry.notified - entry.withdrawn
+        if targets and call is not None and self._pops.get(linkedid) is entry:
+            self._push(call, entry, targets)  # the complete pop
 
     # ----------------------------------------------------------------- pops out
 
@@ -200,8 +218,8 @@ class Popper:
         self.uncertain = uncertain
         for lid, entry in list(self._pops.items()):
             call = self._tracker.calls.get(lid)
-            if call is not None and call.state in LIVE and entry.notified:
-                self._push(call, entry, set(entry.notified))
+            if call is not None and call.state in LIVE and entry.notified - entry.withdrawn:
+                self._push(call, entry, entry.notified - entry.withdrawn)
 
     def _pop(self, call: Call, entry: _Pop | None) -> protocol.ScreenPop:
         if entry is None:
@@ -213,10 +231,14 @@ class Popper:
             pop = pop_of(call, ext, entry.identity.info, entry.households, error)
         return replace(pop, uncertain=True) if self.uncertain and call.live else pop
 
-    def _push(self, call: Call, entry: _Pop, targets: set[str]) -> None:
-        if entry.pending:
+    def _push(
+        self, call: Call, entry: _Pop, targets: set[str], *, withdrawal: bool = False
+    ) -> None:
+        if entry.pending and not withdrawal:
             self.pops_before_lookup += 1
         pop = self._pop(call, entry)
+        if withdrawal:
+            pop = replace(pop, households=(), lookup_error="")
         for ext in sorted(targets):
             entry.notified.add(ext)
             self.pops_sent += 1
