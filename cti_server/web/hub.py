@@ -22,6 +22,8 @@ from cti_server.web.tokens import Principal
 log = logging.getLogger(__name__)
 
 SEND_TIMEOUT = 5.0
+CLOSE_TIMEOUT = 1.0  # at shutdown, for a client's answer to our close frame
+SHUTDOWN_REASON = b"server shutdown: reconnect"
 
 
 class Client:
@@ -166,9 +168,18 @@ class Hub:
         return extension in self._by_ext
 
     async def close_all(self) -> None:
-        for client in list(self.clients):
-            await client.stop()
-            with contextlib.suppress(Exception):
-                await client.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+        """Close every socket with 1001 (going away) and a reason, all at once, waiting at most
+        ``CLOSE_TIMEOUT`` for the clients' answers."""
+        clients = list(self.clients)
         self.clients.clear()
         self._by_ext.clear()
+
+        async def close(client: Client) -> None:
+            await client.stop()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    client.ws.close(code=WSCloseCode.GOING_AWAY, message=SHUTDOWN_REASON),
+                    CLOSE_TIMEOUT,
+                )
+
+        await asyncio.gather(*(close(c) for c in clients))
