@@ -89,8 +89,13 @@ async def serve(app: web.Application, host: str, port: int) -> None:
         stop = asyncio.Event()
         got: list[str] = []
         loop = asyncio.get_running_loop()
+
+        def on_signal(sig: signal.Signals) -> None:
+            got.append(sig.name)
+            stop.set()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, lambda sig=sig: (got.append(sig.name), stop.set()))
+            loop.add_signal_handler(sig, on_signal, sig)
         await stop.wait()
         log.info("%s: shutting down (no new connections)", got[0] if got else "stop")
     finally:
