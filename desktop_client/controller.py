@@ -13,6 +13,8 @@ from urllib.parse import unquote
 from PySide6.QtCore import QObject
 
 from cti_server.protocol import (
+    Hello,
+    PbxLink,
     ResidentDetail,
     ScreenPop,
     SearchResults,
@@ -121,6 +123,10 @@ class Controller(Sender, QObject):
     def on_message(self, msg: object) -> None:
         if isinstance(msg, SlotsChanged):
             self.booking.apply_slots_changed(msg.slots)
+        elif isinstance(msg, Hello):
+            self.window.set_pbx_link(msg.pbx_link, msg.pbx_down_since)
+        elif isinstance(msg, PbxLink):
+            self.window.set_pbx_link(msg.state, msg.since)
 
     def on_state(self, state: str, detail: str) -> None:
         self.window.set_connection(state, detail)

@@ -400,6 +400,14 @@
         <translation>✖ Signed out — please log in again</translation>
     </message>
     <message>
+        <source>⚠ PBX との接続が切れています — 新しい着信は表示されません。表示中の着信は終わっている可能性があります。</source>
+        <translation>⚠ The connection to the PBX is lost — new calls will not pop up, and the call shown may already be over.</translation>
+    </message>
+    <message>
+        <source>（{t} から）</source>
+        <translation> (since {t})</translation>
+    </message>
+    <message>
         <source>送信待ち {n}件</source>
         <translation>{n} waiting to send</translation>
     </message>
