@@ -29,7 +29,7 @@ from typing import Any
 
 from cti_server import protocol
 from cti_server.caller_id import Identity, identify
-from cti_server.caller_lookup import Lookup, timed_lookup
+from cti_server.caller_lookup import Lookup, Repeats, timed_lookup
 from cti_server.config import Settings
 from cti_server.domain.calls import Call, CallState
 from cti_server.domain.changes import CallChanged, Change
@@ -54,6 +54,7 @@ class _Pop:
     pending: bool = False  # the lookup started and is not done
     notified: set[str] = field(default_factory=set)
     withdrawn: set[str] = field(default_factory=set)  # rang and stopped without answering
+    repeat_calls: int = 0  # earlier calls from the number today
 
 
 class Popper:
@@ -66,6 +67,7 @@ class Popper:
         record: Record,
         *,
         on_lookup_time: Callable[[float], None] | None = None,
+        repeats: Repeats | None = None,
     ) -> None:
         self.settings = settings
         self._tracker = tracker
@@ -73,6 +75,7 @@ class Popper:
         self._send = send
         self._record = record
         self._on_lookup_time = on_lookup_time
+        self._repeats = repeats
         self._tz = zoneinfo.ZoneInfo(settings.timezone)
         self._pops: dict[str, _Pop] = {}  # live calls by Linkedid
         self._tasks: set[asyncio.Task[None]] = set()
@@ -193,6 +196,7 @@ class Popper:
         )
         if entry.identity.withheld:
             return
+        entry.repeat_calls = await self._count_repeats(linkedid, e164)
         entry.lookup_error, entry.pending = error, False
         if not error:
             entry.households = groups_of(matches, dt.datetime.now(self._tz).date())
@@ -208,6 +212,19 @@ class Popper:
         targets = entry.notified - entry.withdrawn
         if targets and call is not None and self._pops.get(linkedid) is entry:
             self._push(call, entry, targets)  # the complete pop
+
+    async def _count_repeats(self, linkedid: str, e164: str) -> int:
+        """Calls from ``e164`` earlier today (local day); 0 when the ledger cannot say."""
+        if self._repeats is None:
+            return 0
+        day = dt.datetime.now(self._tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        try:
+            return await asyncio.wait_for(
+                self._repeats(e164, day, linkedid), self.settings.lookup_timeout_seconds
+            )
+        except Exception as err:
+            log.warning("call %s: could not count earlier calls: %r", linkedid, err)
+            return 0
 
     # ----------------------------------------------------------------- pops out
 
@@ -229,6 +246,8 @@ class Popper:
             error = entry.lookup_error or (PENDING if entry.pending else "")
             ext = self._extension(call)
             pop = pop_of(call, ext, entry.identity.info, entry.households, error)
+            if entry.repeat_calls:
+                pop = replace(pop, repeat_calls=entry.repeat_calls)
         return replace(pop, uncertain=True) if self.uncertain and call.live else pop
 
     def _push(

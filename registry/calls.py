@@ -238,6 +238,26 @@ async def get_call(session: AsyncSession, linkedid: str) -> CallView:
     return call_view(r)
 
 
+async def count_calls_from(
+    session: AsyncSession, e164: str, since: dt.datetime, *, besides: str = ""
+) -> int:
+    """Calls from ``e164`` that entered at or after ``since`` (a day's start), not counting the
+    call ``besides``: a repeat caller. A withheld call has no number and is never counted."""
+    if not e164:
+        return 0
+    since = aware_utc("since", since)
+    n = await session.scalar(
+        select(func.count())
+        .select_from(CallRecord)
+        .where(
+            CallRecord.caller_e164 == e164,
+            CallRecord.entered_at >= since,
+            CallRecord.linkedid != besides,
+        )
+    )
+    return int(n or 0)
+
+
 async def calls_of_resident(
     session: AsyncSession, resident_id: int, limit: int = 20
 ) -> list[CallView]:

@@ -61,6 +61,12 @@ async def next_of(ws, cls: type, limit: float = 10.0):
         return await receive_type(ws, cls, limit)
 
 
+async def next_pop(ws, limit: float = 15.0, *, state: str | None = None):
+    """The next complete pop (in ``state``), failing after ``limit`` seconds."""
+    async with asyncio.timeout(limit):
+        return await receive_pop(ws, limit, state=state)
+
+
 async def test_operators_learn_that_the_pbx_link_is_down(engine, db_url):
     """Only the supervisors' board knew: now every operator gets the link state (in Hello and
     when it changes), and the ringing pop is re-sent marked uncertain while the link is down."""
@@ -142,3 +148,25 @@ def test_a_prohibited_presentation_is_not_overwritten_by_a_later_leg() -> None:
     record = dict(identify(call.caller, "0773").record)
     assert record["caller_status"] == "withheld"
     assert record["presentation"] == "prohib"
+
+
+async def test_a_repeat_caller_is_flagged_in_the_pop(engine, db_url):
+    """The same number called earlier today: the pop says how many times (the history was only
+    in the resident record)."""
+    await add_household(engine, LANDLINE)
+    async with (
+        simulator(agents=1) as (sim, port),
+        server(engine, db_url, port, after_call_enabled=False) as (app, client),
+    ):
+        await until(lambda: app[SERVICE].tracker.connected, "the PBX link")
+        ws = await client.ws_connect("/ws", headers=auth(await token(app, 1, ext="1001")))
+        await receive_type(ws, protocol.Hello)
+        first = sim.place_call("0773621234", talk=0.2)
+        pop = await next_pop(ws)
+        assert (pop.call.linkedid, pop.repeat_calls) == (first.linkedid, 0)
+        await next_pop(ws, state="ended")
+        await app[SERVICE].settle()
+        second = sim.place_call("0773621234", talk=0.2)
+        pop = await next_pop(ws)
+        assert (pop.call.linkedid, pop.repeat_calls) == (second.linkedid, 1)
+        await ws.close()
