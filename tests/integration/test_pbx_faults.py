@@ -170,3 +170,29 @@ async def test_a_repeat_caller_is_flagged_in_the_pop(engine, db_url):
         pop = await next_pop(ws)
         assert (pop.call.linkedid, pop.repeat_calls) == (second.linkedid, 1)
         await ws.close()
+
+
+def test_a_call_that_vanished_during_an_outage_ends_at_the_loss_time() -> None:
+    """The call was up when the link was lost and is gone from the resync: its end is when we
+    lost sight of it (the PBX's last word), not when we came back."""
+    from cti_server.domain import events as ev
+
+    t0 = dt.datetime(2026, 12, 4, 0, 0, tzinfo=dt.UTC)
+    tracker = Tracker()
+    for event in (
+        ev.ResyncStarted(t0),
+        ev.PbxBooted(t0),
+        ev.ResyncCompleted(t0),
+        ev.CallQueued(
+            "l-1", "l-1", "vaccine", 1, 1, "0773621234", "", "", False, t0 + dt.timedelta(seconds=1)
+        ),  # fmt: skip
+        ev.ConnectionLost("connection lost", t0 + dt.timedelta(seconds=5)),
+        ev.ResyncStarted(t0 + dt.timedelta(seconds=65)),
+        ev.PbxBooted(t0 + dt.timedelta(seconds=65)),
+        ev.ResyncCompleted(t0 + dt.timedelta(seconds=66)),
+    ):
+        tracker.apply(event)
+    call = tracker.call("l-1")
+    assert call is not None
+    assert not call.live
+    assert call.ended_at == t0 + dt.timedelta(seconds=5)
