@@ -185,7 +185,7 @@ def test_a_call_that_vanished_during_an_outage_ends_at_the_loss_time() -> None:
         ev.ResyncCompleted(t0),
         ev.CallQueued(
             "l-1", "l-1", "vaccine", 1, 1, "0773621234", "", "", False, t0 + dt.timedelta(seconds=1)
-        ),  # fmt: skip
+        ),
         ev.ConnectionLost("connection lost", t0 + dt.timedelta(seconds=5)),
         ev.ResyncStarted(t0 + dt.timedelta(seconds=65)),
         ev.PbxBooted(t0 + dt.timedelta(seconds=65)),
