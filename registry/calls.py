@@ -115,12 +115,16 @@ def _upsert_statement(dialect: str, keys: tuple[str, ...], keep_outcome: bool) -
     update_set: dict[str, Any] = {
         key: ins.excluded[key] for key in keys if not (key == "outcome" and keep_outcome)
     }
+    if "entered_at" in update_set:  # the first one written came from the PBX's own event; a
+        # later one is a resync's estimate (after a restart): never rewrite it
+        update_set["entered_at"] = func.coalesce(table.c.entered_at, ins.excluded["entered_at"])
     update_set["updated_at"] = ins.excluded["updated_at"]
     return ins.on_conflict_do_update(index_elements=[table.c.linkedid], set_=update_set)
 
 
 async def upsert_call(session: AsyncSession, linkedid: str, **fields: Any) -> None:
-    """Create or update the call ``linkedid`` with the given non-None fields."""
+    """Create or update the call ``linkedid`` with the given non-None fields (``entered_at``
+    only where none is stored yet)."""
     _check_linkedid(linkedid)
     values = _clean(fields)
     dialect = session.get_bind().dialect.name

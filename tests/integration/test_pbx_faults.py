@@ -196,3 +196,20 @@ def test_a_call_that_vanished_during_an_outage_ends_at_the_loss_time() -> None:
     assert call is not None
     assert not call.live
     assert call.ended_at == t0 + dt.timedelta(seconds=5)
+
+
+async def test_entered_at_is_not_rewritten_by_a_later_resync(engine):
+    """After a server crash the resync rebuilds a live call with an approximate entry time (the
+    snapshot's Wait, in whole seconds): the stored entry time, from the PBX's own event, stays."""
+    from registry.calls import upsert_call
+
+    t0 = dt.datetime(2026, 12, 4, 0, 0, 0, 250000, tzinfo=dt.UTC)
+    async with session_factory(engine)() as s:
+        await upsert_call(s, "l-9", entered_at=t0, outcome="ongoing", queue="vaccine")
+        await s.commit()
+    async with session_factory(engine)() as s:  # the restarted server's record of the same call
+        await upsert_call(s, "l-9", entered_at=t0 + dt.timedelta(seconds=1.75), outcome="ongoing")
+        await s.commit()
+    async with session_factory(engine)() as s:
+        rec = await get_call(s, "l-9")
+    assert rec.entered_at == t0
