@@ -248,6 +248,10 @@ class Popper:
             pop = pop_of(call, ext, entry.identity.info, entry.households, error)
             if entry.repeat_calls:
                 pop = replace(pop, repeat_calls=entry.repeat_calls)
+        if call.live and call.hold_seconds is None:  # still waiting: the wait so far, from the
+            # PBX's entry time (a call rebuilt by a resync entered before we saw it)
+            waited = (dt.datetime.now(dt.UTC) - call.first_seen_at).total_seconds()
+            pop = replace(pop, call=replace(pop.call, wait_seconds=round(max(waited, 0.0), 1)))
         return replace(pop, uncertain=True) if self.uncertain and call.live else pop
 
     def _push(

@@ -213,3 +213,23 @@ async def test_entered_at_is_not_rewritten_by_a_later_resync(engine):
     async with session_factory(engine)() as s:
         rec = await get_call(s, "l-9")
     assert rec.entered_at == t0
+
+
+async def test_a_pop_rebuilt_after_a_server_restart_shows_the_real_wait(engine, db_url):
+    """A server (re)started while a call rings: its pop comes from the resync, and its wait is
+    the PBX's own (the queue entry's Wait), not 0 s."""
+    await add_household(engine, LANDLINE)
+    async with simulator(agents=1) as (sim, port):
+        sim.place_call("0773621234", talk=30.0, ring=120.0)
+        await until(
+            lambda: any(c.name.startswith("Local/1001@") for c in sim.channels.values()),
+            "the call to ring",
+        )
+        await asyncio.sleep(1.0)  # the caller waits on (4 simulated seconds per second)
+        async with server(engine, db_url, port) as (app, client):
+            await until(lambda: bool(app[SERVICE].tracker.calls), "the call from the resync")
+            ws = await client.ws_connect("/ws", headers=auth(await token(app, 1, ext="1001")))
+            pop = await next_pop(ws)
+            assert pop.call.state == "ringing"
+            assert pop.call.wait_seconds >= 2.0, pop.call
+            await ws.close()
