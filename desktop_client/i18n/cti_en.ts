@@ -514,6 +514,14 @@
         <translation>Waiting for a call</translation>
     </message>
     <message>
+        <source>本日 {n} 回目の着信</source>
+        <translation>Call no. {n} from this number today</translation>
+    </message>
+    <message>
+        <source>PBX 切断中: この着信は終わっている可能性があります</source>
+        <translation>PBX link down: this call may already be over</translation>
+    </message>
+    <message>
         <source>台帳を照会中…</source>
         <translation>Looking up the ledger…</translation>
     </message>

@@ -49,3 +49,21 @@ def test_a_client_connecting_while_the_link_is_down_shows_it_at_once(qtbot, clie
     assert client.window.pbx_banner.isVisible()
     client.link.feed_text(hello("off"))  # a server without a PBX: nothing to warn about
     assert not client.window.pbx_banner.isVisible()
+
+
+def test_the_pop_says_a_repeat_caller_and_an_uncertain_call(qtbot, client):
+    import dataclasses
+
+    from desktop_client import demo_data
+
+    client.window.show()
+    client.link.feed_text(hello("up"))
+    pop = dataclasses.replace(demo_data.pop(), repeat_calls=2)
+    client.link.feed_text(protocol.encode(pop))
+    flags = client.window.pop.flags
+    assert flags.isVisible()
+    assert "本日 3 回目" in flags.text()
+    client.link.feed_text(protocol.encode(dataclasses.replace(pop, uncertain=True)))
+    assert "終わっている可能性" in flags.text()
+    client.link.feed_text(protocol.encode(dataclasses.replace(pop, repeat_calls=0)))
+    assert not flags.isVisible()
