@@ -44,6 +44,7 @@ FIELDS = frozenset(
         "outcome",
         "disposition",
         "notes",
+        "recovered",
     }
     | TIME_FIELDS
 )
@@ -57,6 +58,7 @@ def call_view(r: CallRecord) -> CallView:
         caller_raw=r.caller_raw,
         caller_name_raw=r.caller_name_raw,
         presentation=r.presentation,
+        recovered=bool(r.recovered),
         caller_status=r.caller_status,
         caller_e164=r.caller_e164,
         matched_resident_id=r.matched_resident_id,

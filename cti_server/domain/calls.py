@@ -105,6 +105,7 @@ class Call:
     talk_seconds: float | None = None
     outcome: Outcome | None = None
     end_reason: str = ""  # AgentComplete Reason: caller / agent / transfer
+    recovered: bool = False  # first seen in a resync snapshot (its times are the snapshot's)
 
     @property
     def live(self) -> bool:

@@ -233,3 +233,33 @@ async def test_a_pop_rebuilt_after_a_server_restart_shows_the_real_wait(engine, 
             assert pop.call.state == "ringing"
             assert pop.call.wait_seconds >= 2.0, pop.call
             await ws.close()
+
+
+async def test_a_call_answered_while_the_link_was_down_is_rebuilt_and_marked_recovered(
+    engine, db_url
+):
+    """The PBX refuses the bridge for a while (as during a restart); a call comes in and is
+    answered meanwhile. Once the bridge is back, the call pops at the answering operator and its
+    record exists, marked recovered (its times are the snapshot's, not the events')."""
+    await add_household(engine, LANDLINE)
+    async with (
+        simulator(agents=1) as (sim, port),
+        server(engine, db_url, port, ami_auth_retry_seconds=0.2) as (app, client),
+    ):
+        await until(lambda: app[SERVICE].tracker.connected, "the PBX link")
+        ws = await client.ws_connect("/ws", headers=auth(await token(app, 1, ext="1001")))
+        await receive_type(ws, protocol.Hello)
+        good, sim.secret = sim.secret, "changed"
+        sim.drop_connections()
+        await until(lambda: app[BRIDGE].state == "auth_failed", "the refused login")
+        plan = sim.place_call("0773621234", talk=60.0, ring=0.5)
+        await until(lambda: any(m.in_call for m in sim.members), "the answer, unseen by us")
+        sim.secret = good
+        pop = await next_pop(ws, state="answered")
+        assert (pop.call.linkedid, pop.call.extension) == (plan.linkedid, "1001")
+        await app[SERVICE].settle()
+        async with session_factory(engine)() as s:
+            rec = await get_call(s, plan.linkedid)
+        assert rec.recovered is True
+        assert rec.extension == "1001"
+        await ws.close()
