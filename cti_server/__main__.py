@@ -11,7 +11,9 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
+import time
 
 from aiohttp import web
 
@@ -66,21 +68,40 @@ def main(argv: list[str] | None = None) -> int:
         settings.database_url.split("@")[-1],
         "redis" if settings.redis_url else "none",
     )
-    web.run_app(
-        app_of(bootstrap(settings)),
-        host=settings.http_host,
-        port=settings.http_port,
-        print=lambda text: _listening(settings, text),
-        shutdown_timeout=10.0,
-    )
+    asyncio.run(serve(app_of(bootstrap(settings)), settings.http_host, settings.http_port))
     return 0
 
 
-def _listening(settings: Settings, text: str) -> None:
-    """Log the address actually bound (``http_port = 0``: an ephemeral port, as tests use)."""
-    first = text.splitlines()[0] if text else ""
-    where = first.split("Running on ", 1)[-1].split(" ===", 1)[0]
-    log.info("cti-server %s listening on %s", settings.server_id, where)
+SHUTDOWN_TIMEOUT = 0.5  # seconds open requests get at shutdown (the sockets are closed first)
+
+
+async def serve(app: web.Application, host: str, port: int) -> None:
+    """Serve until SIGTERM or SIGINT, then shut down cleanly: stop accepting, close the PBX link
+    and every client socket (1001 and a reason, see ``web.app``), give open requests
+    ``SHUTDOWN_TIMEOUT``, flush the call records, close the database; log each step."""
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        for addr in runner.addresses:
+            log.info("listening on http://%s:%s", addr[0], addr[1])
+        stop = asyncio.Event()
+        got: list[str] = []
+        loop = asyncio.get_running_loop()
+
+        def on_signal(sig: signal.Signals) -> None:
+            got.append(sig.name)
+            stop.set()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, on_signal, sig)
+        await stop.wait()
+        log.info("%s: shutting down (no new connections)", got[0] if got else "stop")
+    finally:
+        started = time.monotonic()
+        await runner.cleanup()
+        log.info("shut down in %.2f s", time.monotonic() - started)
 
 
 def _print_kiosk_url(settings: Settings, username: str) -> int:

@@ -28,7 +28,7 @@ from cti_server.agent_state import AgentStates
 from cti_server.board import BoardService
 from cti_server.bus import Bus
 from cti_server.callbacks import Callbacks
-from cti_server.caller_lookup import LedgerLookup
+from cti_server.caller_lookup import CallHistory, LedgerLookup
 from cti_server.config import Settings
 from cti_server.domain.tracker import Tracker
 from cti_server.metrics import Metrics
@@ -122,6 +122,7 @@ def bootstrap(
     )  # fmt: skip
     if bridge is None and settings.ami_enabled:
         bridge = _ami_bridge(settings, service)
+    service.bridge = bridge
 
     def on_bus(kind: str, data: dict[str, Any]) -> None:
         """A message another instance published."""
@@ -177,6 +178,7 @@ def build_calls(
         delivery.send,
         recorder.put,
         on_lookup_time=metrics.lookup_seconds.observe,
+        repeats=CallHistory(sessions),
     )
     return CallService(
         tracker, recorder, popper, delivery, metrics, sessions,
@@ -193,6 +195,8 @@ def _ami_bridge(settings: Settings, service: CallService) -> Bridge:
         port=settings.ami_port,
         username=settings.ami_user,
         secret=settings.ami_secret,
+        reconnect_max=settings.ami_reconnect_max_seconds,
+        auth_retry=settings.ami_auth_retry_seconds or None,
     )
     return AmiBridge(ami, service.on_event, on_state=service.on_state)
 

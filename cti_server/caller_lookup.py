@@ -8,12 +8,14 @@ the candidates' flags when there are candidates (booked, mobility, called before
 lookups at once (more would overflow the engine's pool; on SQLite every overflow connection is
 opened anew) and keeps each result ``cache_seconds`` (a caller who rings again soon pops without
 a database round trip).
+``CallHistory(sessions)`` counts the calls from the same number earlier the same day.
 ``timed_lookup`` wraps one lookup with the timeout and turns failures into a ``lookup_error``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -29,6 +31,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Lookup = Callable[[str], Awaitable[list[HouseholdMatch]]]
+Repeats = Callable[[str, dt.datetime, str], Awaitable[int]]  # e164, since, this call's Linkedid
+
+
+class CallHistory:
+    """``await history(e164, since, linkedid)``: calls from the number since the day began,
+    this one aside (a repeat caller is flagged in the pop)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __call__(self, e164: str, since: dt.datetime, linkedid: str) -> int:
+        from registry.calls import count_calls_from
+
+        async with self._sessions() as session:
+            return await count_calls_from(session, e164, since, besides=linkedid)
 
 
 class LedgerLookup:

@@ -41,6 +41,8 @@ class Settings:
     ami_user: str = "cti"
     ami_secret: str = ""
     ami_enabled: bool = True
+    ami_reconnect_max_seconds: float = 3.0  # reconnect backoff cap once the PBX is gone
+    ami_auth_retry_seconds: float = 30.0  # retry a refused AMI login this often; 0: never
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     secret_key: str = ""  # signs tokens; empty: generated once and kept in data_dir
@@ -278,6 +280,10 @@ def _validate(s: Settings) -> None:
     for name in ("revocation_cache_seconds", "revocation_check_seconds", "ledger_check_seconds"):
         if not getattr(s, name) > 0:
             raise ConfigError(f"{name}: must be positive")
+    if not s.ami_reconnect_max_seconds > 0:
+        raise ConfigError("ami_reconnect_max_seconds: must be positive")
+    if s.ami_auth_retry_seconds < 0:
+        raise ConfigError("ami_auth_retry_seconds: 0 (never) or positive")
     if not s.login_failure_decay_seconds > 0:
         raise ConfigError("login_failure_decay_seconds: must be positive")
     for proxy in s.trusted_proxy_list:

@@ -5,11 +5,12 @@ the tracker does not: the ledger lookup of each live call and the extensions it 
 ``Popper.on_changes`` takes what ``Tracker.apply`` returned, is synchronous and cheap:
 
 - the lookup starts when a call first has a number (caller leg seen, or queue entered), in a task;
-- a pop goes to an extension when it starts ringing it, when it rang out (it is no longer
-  theirs), the answer to the answering one and to the others it was ringing, and the end or a
-  change of caller or lookup result to every extension that was sent one; through ``send``, at
-  once: a pop sent while the lookup still runs has ``lookup_error = "pending"``, and an updated
-  pop follows the moment the lookup is done;
+- a pop goes to an extension when it starts ringing it; when it rang out or another answered,
+  that extension gets one withdrawal (the pop no longer theirs, without the household) and
+  nothing more of the call; the answer goes to the answering one, and the end or a change of
+  caller or lookup result to every extension that was sent one and not withdrawn; through
+  ``send``, at once: a pop sent while the lookup still runs has ``lookup_error = "pending"``,
+  and an updated pop follows the moment the lookup is done;
 - a withheld caller (``cti_server.caller_id.identify``) is never shown and never looked up.
 
 Lookup results go to the call record through ``record`` (fields by Linkedid); everything else
@@ -23,12 +24,12 @@ import datetime as dt
 import logging
 import zoneinfo
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cti_server import protocol
 from cti_server.caller_id import Identity, identify
-from cti_server.caller_lookup import Lookup, timed_lookup
+from cti_server.caller_lookup import Lookup, Repeats, timed_lookup
 from cti_server.config import Settings
 from cti_server.domain.calls import Call, CallState
 from cti_server.domain.changes import CallChanged, Change
@@ -52,6 +53,8 @@ class _Pop:
     lookup_error: str = ""
     pending: bool = False  # the lookup started and is not done
     notified: set[str] = field(default_factory=set)
+    withdrawn: set[str] = field(default_factory=set)  # rang and stopped without answering
+    repeat_calls: int = 0  # earlier calls from the number today
 
 
 class Popper:
@@ -64,6 +67,7 @@ class Popper:
         record: Record,
         *,
         on_lookup_time: Callable[[float], None] | None = None,
+        repeats: Repeats | None = None,
     ) -> None:
         self.settings = settings
         self._tracker = tracker
@@ -71,11 +75,13 @@ class Popper:
         self._send = send
         self._record = record
         self._on_lookup_time = on_lookup_time
+        self._repeats = repeats
         self._tz = zoneinfo.ZoneInfo(settings.timezone)
         self._pops: dict[str, _Pop] = {}  # live calls by Linkedid
         self._tasks: set[asyncio.Task[None]] = set()
         self._exts: dict[tuple[str, str], str | None] = {}  # (interface, name) -> extension
         self.pops_sent = 0
+        self.uncertain = False  # the PBX link is down: pops say the call may have moved on
         self.pops_before_lookup = 0  # pops sent while the lookup still ran (an update followed)
 
     # ----------------------------------------------------------------- changes in
@@ -101,8 +107,13 @@ class Popper:
             entry.identity = ident
         self._look_up(call.linkedid, entry)
         targets = self._targets(call, before, entry, caller_changed)
-        if targets:
-            self._push(call, entry, targets)
+        withdraw = targets & self._withdrawn(call, before)
+        entry.withdrawn |= withdraw
+        entry.withdrawn -= self._ringing(call) | ({self._agent(call)} - {None})
+        if withdraw:
+            self._push(call, entry, withdraw, withdrawal=True)
+        if targets - withdraw:
+            self._push(call, entry, targets - withdraw)
         if not call.live:
             del self._pops[call.linkedid]
 
@@ -120,8 +131,18 @@ class Popper:
             agent = self._agent(call)
             targets |= stopped | ({agent} if agent else set())
         elif call.state is CallState.ENDED or caller:
-            targets |= entry.notified
+            targets |= entry.notified - entry.withdrawn
         return targets
+
+    def _withdrawn(self, call: Call, before: Call | None) -> set[str]:
+        """Extensions this change takes the call from: they rang and it is no longer theirs
+        (rang out, or answered by another). They get one withdrawal, without the household."""
+        if before is None:
+            return set()
+        was = self._ringing(before)
+        now = self._ringing(call)
+        agent = self._agent(call) if call.state is CallState.ANSWERED else None
+        return was - now - ({agent} if agent else set())
 
     def _ext(self, interface: str, name: str) -> str | None:
         key = (interface, name)
@@ -175,6 +196,7 @@ class Popper:
         )
         if entry.identity.withheld:
             return
+        entry.repeat_calls = await self._count_repeats(linkedid, e164)
         entry.lookup_error, entry.pending = error, False
         if not error:
             entry.households = groups_of(matches, dt.datetime.now(self._tz).date())
@@ -187,23 +209,59 @@ class Popper:
                 },
             )
         call = self._tracker.calls.get(linkedid)
-        if entry.notified and call is not None and self._pops.get(linkedid) is entry:
-            self._push(call, entry, set(entry.notified))  # the complete pop
+        targets = entry.notified - entry.withdrawn
+        if targets and call is not None and self._pops.get(linkedid) is entry:
+            self._push(call, entry, targets)  # the complete pop
+
+    async def _count_repeats(self, linkedid: str, e164: str) -> int:
+        """Calls from ``e164`` earlier today (local day); 0 when the ledger cannot say."""
+        if self._repeats is None:
+            return 0
+        day = dt.datetime.now(self._tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        try:
+            return await asyncio.wait_for(
+                self._repeats(e164, day, linkedid), self.settings.lookup_timeout_seconds
+            )
+        except Exception as err:
+            log.warning("call %s: could not count earlier calls: %r", linkedid, err)
+            return 0
 
     # ----------------------------------------------------------------- pops out
+
+    def set_uncertain(self, uncertain: bool) -> None:
+        """The PBX link went down (or came back): re-send every live pop, marked so."""
+        if uncertain == self.uncertain:
+            return
+        self.uncertain = uncertain
+        for lid, entry in list(self._pops.items()):
+            call = self._tracker.calls.get(lid)
+            if call is not None and call.state in LIVE and entry.notified - entry.withdrawn:
+                self._push(call, entry, entry.notified - entry.withdrawn)
 
     def _pop(self, call: Call, entry: _Pop | None) -> protocol.ScreenPop:
         if entry is None:
             caller = identify(call.caller, self.settings.default_area_code).info
-            return pop_of(call, self._extension(call), caller)
-        error = entry.lookup_error or (PENDING if entry.pending else "")
-        ext = self._extension(call)
-        return pop_of(call, ext, entry.identity.info, entry.households, error)
+            pop = pop_of(call, self._extension(call), caller)
+        else:
+            error = entry.lookup_error or (PENDING if entry.pending else "")
+            ext = self._extension(call)
+            pop = pop_of(call, ext, entry.identity.info, entry.households, error)
+            if entry.repeat_calls:
+                pop = replace(pop, repeat_calls=entry.repeat_calls)
+        if call.live and call.hold_seconds is None:  # still waiting: the wait so far, from the
+            # PBX's entry time (a call rebuilt by a resync entered before we saw it)
+            waited = (dt.datetime.now(dt.UTC) - call.first_seen_at).total_seconds()
+            pop = replace(pop, call=replace(pop.call, wait_seconds=round(max(waited, 0.0), 1)))
+        return replace(pop, uncertain=True) if self.uncertain and call.live else pop
 
-    def _push(self, call: Call, entry: _Pop, targets: set[str]) -> None:
-        if entry.pending:
+    def _push(
+        self, call: Call, entry: _Pop, targets: set[str], *, withdrawal: bool = False
+    ) -> None:
+        if entry.pending and not withdrawal:
             self.pops_before_lookup += 1
         pop = self._pop(call, entry)
+        if withdrawal:
+            pop = replace(pop, households=(), lookup_error="")
         for ext in sorted(targets):
             entry.notified.add(ext)
             self.pops_sent += 1

@@ -294,6 +294,20 @@ class Hello:
     operator: OperatorInfo
     server_time: IsoDateTime
     queue_names: dict[str, str] = field(default_factory=dict)  # queue -> name shown to people
+    pbx_link: str = "up"  # the PBX (AMI) link now: up / down / off (no PBX configured)
+    pbx_down_since: IsoDateTime | None = None
+
+
+@dataclass(frozen=True)
+class PbxLink:
+    """The server's PBX (AMI) link changed; sent to every client. While it is ``down`` the live
+    pops are uncertain (the call may have ended or moved on without us hearing) and new calls do
+    not pop: every client says so (a banner) until it is ``up`` again."""
+
+    type: ClassVar[str] = "pbx_link"
+    state: str  # up / down / off (no PBX configured)
+    since: IsoDateTime | None = None  # when it went down (UTC)
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -305,6 +319,8 @@ class ScreenPop:
     caller: CallerInfo
     households: tuple[HouseholdGroup, ...] = ()
     lookup_error: str = ""  # set when the ledger could not be asked; the pop still comes
+    uncertain: bool = False  # sent while the PBX link is down: the call may have moved on
+    repeat_calls: int = 0  # earlier calls from the same number today (withheld: never counted)
 
 
 @dataclass(frozen=True)
@@ -422,6 +438,7 @@ class SetAgentState:
 
 Message = Union[  # noqa: UP007 -- a runtime alias used for isinstance-free dispatch
     Hello,
+    PbxLink,
     ScreenPop,
     SlotsChanged,
     ErrorMessage,

@@ -55,6 +55,7 @@ def record_of(call: Call, before: Call | None, extension_of: ExtensionOf, area: 
             "hold_seconds": call.hold_seconds,
             "talk_seconds": call.talk_seconds,
             **_end(call),
+            **({"recovered": True} if call.recovered else {}),
         }
     fields: dict[str, Any] = {}
     if call.caller is not before.caller and call.caller != before.caller:

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti_server import protocol
 from cti_server.domain import events as ev
-from cti_server.domain.changes import Change
+from cti_server.domain.changes import Change, LinkChanged
 from cti_server.domain.tracker import Tracker
 from cti_server.popper import Popper
 from cti_server.recorder import CallRecorder
@@ -42,6 +42,8 @@ class PopSink(Protocol):
     """Where pops go on this instance (``cti_server.web.hub.Hub``)."""
 
     def send_to_extension(self, extension: str, msg: Any) -> int: ...
+
+    def send_to_all(self, msg: Any) -> int: ...
 
 
 class Bridge(Protocol):
@@ -88,7 +90,10 @@ class PopDelivery:
 
     def _first_time(self, ext: str, pop: protocol.ScreenPop) -> bool:
         """False for the same pop seen moments ago (our own copy, or another bridge's)."""
-        what = f"{pop.call.state}/{pop.call.extension}/{pop.lookup_error}/{len(pop.households)}"
+        what = (
+            f"{pop.call.state}/{pop.call.extension}/{pop.lookup_error}/{len(pop.households)}"
+            f"/{pop.uncertain}"
+        )
         key = (ext, pop.call.linkedid, what)
         now = time.monotonic()
         last = self._seen.pop(key, None)
@@ -102,6 +107,10 @@ class PopDelivery:
         self._metrics.inc("cti_pops_sent_total", self._sink.send_to_extension(ext, pop))
         if self._publish is not None:
             self._publish("pop", {"ext": ext, "pop": protocol.to_dict(pop)})
+
+    def broadcast(self, msg: Any) -> None:
+        """A message for every client of this instance (the PBX link state)."""
+        self._sink.send_to_all(msg)
 
     def on_bus_pop(self, ext: str, data: dict[str, Any]) -> None:
         try:
@@ -147,6 +156,9 @@ class CallService:
         self._last_resync = tracker.last_resync
         self._tasks: set[asyncio.Task[None]] = set()
         self.ami_state = "connecting"
+        self.bridge: Bridge | None = None  # set by bootstrap; None: no PBX configured
+        self.link_down_since: dt.datetime | None = None  # the PBX link went down then
+        self._started_at = utc_now()
 
     # ----------------------------------------------------------------- in from the bridge
 
@@ -172,6 +184,39 @@ class CallService:
                 listener.on_changes(changes)
             except Exception:
                 log.exception("%s failed on the tracker's changes", type(listener).__name__)
+        for ch in changes:
+            if isinstance(ch, LinkChanged):
+                self._link_changed(ch)
+
+    def link(self) -> tuple[str, dt.datetime | None]:
+        """The PBX link for clients: ("up", None), ("down", since) or ("off", None) when this
+        server has no PBX link at all."""
+        if self.bridge is None:
+            return "off", None
+        if self.link_down_since is not None:
+            return "down", self.link_down_since
+        if not self.bridge.connected:
+            return "down", self._started_at
+        return "up", None
+
+    def _link_changed(self, ch: LinkChanged) -> None:
+        """Every client learns the link state; the live pops are re-sent, marked uncertain while
+        the link is down (and certain again once it is back)."""
+        if ch.connected:
+            self.link_down_since = None
+        elif self.link_down_since is None:
+            self.link_down_since = utc_now()
+        state, since = self.link()
+        if state == "down":
+            log.warning("PBX link down (%s): operators are told", ch.reason)
+        else:
+            log.info("PBX link up again")
+        self.delivery.broadcast(
+            protocol.PbxLink(
+                state=state, since=since.isoformat() if since else None, reason=ch.reason
+            )
+        )
+        self.popper.set_uncertain(state == "down")
 
     async def close_stale(self) -> None:
         """Close records left ongoing by calls no longer live, then tell ``on_records_closed``."""
@@ -196,6 +241,7 @@ class CallService:
         self.ami_state = state
 
     def current_pops(self, ext: str) -> list[protocol.ScreenPop]:
+        self.popper.uncertain = self.link()[0] == "down"
         pops = {p.call.linkedid: p for p in self.delivery.remote_pops(ext)}
         pops.update({p.call.linkedid: p for p in self.popper.current_pops(ext)})
         return list(pops.values())

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject
 from cti_server.protocol import (
     Hello,
     LedgerStatus,
+    PbxLink,
     ResidentDetail,
     ScreenPop,
     SearchResults,
@@ -130,6 +131,9 @@ class Controller(Sender, QObject):
                 self.flush()  # the forms kept while the ledger was away
         elif isinstance(msg, Hello):
             self.pop.set_ledger(True)  # a fresh connection: told after Hello if it is down
+            self.window.set_pbx_link(msg.pbx_link, msg.pbx_down_since)
+        elif isinstance(msg, PbxLink):
+            self.window.set_pbx_link(msg.state, msg.since)
 
     def on_state(self, state: str, detail: str) -> None:
         self.window.set_connection(state, detail)

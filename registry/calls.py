@@ -44,6 +44,7 @@ FIELDS = frozenset(
         "outcome",
         "disposition",
         "notes",
+        "recovered",
     }
     | TIME_FIELDS
 )
@@ -57,6 +58,7 @@ def call_view(r: CallRecord) -> CallView:
         caller_raw=r.caller_raw,
         caller_name_raw=r.caller_name_raw,
         presentation=r.presentation,
+        recovered=bool(r.recovered),
         caller_status=r.caller_status,
         caller_e164=r.caller_e164,
         matched_resident_id=r.matched_resident_id,
@@ -115,12 +117,16 @@ def _upsert_statement(dialect: str, keys: tuple[str, ...], keep_outcome: bool) -
     update_set: dict[str, Any] = {
         key: ins.excluded[key] for key in keys if not (key == "outcome" and keep_outcome)
     }
+    if "entered_at" in update_set:  # the first one written came from the PBX's own event; a
+        # later one is a resync's estimate (after a restart): never rewrite it
+        update_set["entered_at"] = func.coalesce(table.c.entered_at, ins.excluded["entered_at"])
     update_set["updated_at"] = ins.excluded["updated_at"]
     return ins.on_conflict_do_update(index_elements=[table.c.linkedid], set_=update_set)
 
 
 async def upsert_call(session: AsyncSession, linkedid: str, **fields: Any) -> None:
-    """Create or update the call ``linkedid`` with the given non-None fields."""
+    """Create or update the call ``linkedid`` with the given non-None fields (``entered_at``
+    only where none is stored yet)."""
     _check_linkedid(linkedid)
     values = _clean(fields)
     dialect = session.get_bind().dialect.name
@@ -236,6 +242,26 @@ async def get_call(session: AsyncSession, linkedid: str) -> CallView:
     if r is None:
         raise NotFound(f"call {linkedid} not found", details={"linkedid": linkedid})
     return call_view(r)
+
+
+async def count_calls_from(
+    session: AsyncSession, e164: str, since: dt.datetime, *, besides: str = ""
+) -> int:
+    """Calls from ``e164`` that entered at or after ``since`` (a day's start), not counting the
+    call ``besides``: a repeat caller. A withheld call has no number and is never counted."""
+    if not e164:
+        return 0
+    since = aware_utc("since", since)
+    n = await session.scalar(
+        select(func.count())
+        .select_from(CallRecord)
+        .where(
+            CallRecord.caller_e164 == e164,
+            CallRecord.entered_at >= since,
+            CallRecord.linkedid != besides,
+        )
+    )
+    return int(n or 0)
 
 
 async def calls_of_resident(

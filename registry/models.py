@@ -337,6 +337,8 @@ class CallRecord(Base):
     outcome: Mapped[str] = mapped_column(String(24), default="ongoing")
     disposition: Mapped[str] = mapped_column(String(64), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # rebuilt from a PBX snapshot after a gap (restart, lost link): times are the snapshot's
+    recovered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

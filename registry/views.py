@@ -140,6 +140,7 @@ class CallView(View):
     disposition: str
     notes: str
     updated_at: dt.datetime
+    recovered: bool = False  # rebuilt from a PBX snapshot after a gap
 
 
 @dataclasses.dataclass(frozen=True)

@@ -61,6 +61,7 @@ __all__ = ["AmiBridge", "AmiSettings"]
 
 Translator = Callable[[Mapping[str, str], dt.datetime], list[DomainEvent]]
 RESYNC_ACTIONS = ("CoreShowChannels", "QueueStatus", "QueueSummary")
+RESYNC_RETRY_MIN, RESYNC_RETRY_MAX = 1.0, 15.0  # seconds between tries of a refused resync list
 
 
 def _utcnow() -> dt.datetime:
@@ -106,6 +107,8 @@ class AmiBridge:
         self._shutdown_seen = False
         self.last_error = ""
         self.sessions = 0  # successful logins so far (for health and tests)
+        self.synced = False  # logged in and every resync list complete
+        self._booted = asyncio.Event()  # FullyBooted seen in this session
 
     # -- public -----------------------------------------------------------------------------
 
@@ -118,6 +121,11 @@ class AmiBridge:
     def connected(self) -> bool:
         """Logged in to Asterisk right now."""
         return self._state == CONNECTED
+
+    @property
+    def health(self) -> str:
+        """``state``, or ``resync_incomplete`` while logged in without a complete resync."""
+        return "resync_incomplete" if self.connected and not self.synced else self._state
 
     async def start(self) -> None:
         """Start the session task (returns at once; the connection comes up in the background)."""
@@ -264,6 +272,8 @@ class AmiBridge:
         s = self.settings
         proto = await self._open()
         self._proto = proto
+        self.synced = False
+        self._booted.clear()
         try:
             resp = await proto.action(
                 {"Action": "Login", "Username": s.username, "Secret": s.secret, "Events": "on"},
@@ -288,6 +298,7 @@ class AmiBridge:
             raise AmiConnectionError(str(err)) from err
         finally:
             self._proto = None
+            self.synced = False
             proto.close()
 
     def _logged_in(self, proto: AmiProtocol) -> list[Action]:
@@ -309,14 +320,33 @@ class AmiBridge:
         return actions
 
     async def _finish_resync(self, proto: AmiProtocol, actions: list[Action]) -> None:
+        """Wait for the resync lists; a refused one (Asterisk logged us in before app_queue was
+        loaded) is sent again after ``FullyBooted`` or a growing delay, and until every list is
+        complete the resync is not reported complete (``synced`` stays False)."""
+        delay = RESYNC_RETRY_MIN
+        pending = actions
         try:
-            async with asyncio.timeout(self.settings.resync_timeout):
-                for action in actions:
-                    resp = await proto.wait(action, self.settings.resync_timeout)
-                    if not isinstance(resp, list) and not resp.success:
-                        log.warning(
-                            "AMI resync %s refused: %s", action.get("Action"), resp.get("Message")
-                        )
+            while True:
+                refused: list[tuple[str, str]] = []
+                async with asyncio.timeout(self.settings.resync_timeout):
+                    for action in pending:
+                        resp = await proto.wait(action, self.settings.resync_timeout)
+                        if not isinstance(resp, list) and not resp.success:
+                            refused.append((str(action.get("Action")), resp.get("Message", "")))
+                if not refused:
+                    break
+                what = ", ".join(f"{name} refused ({msg or 'no reason'})" for name, msg in refused)
+                self.last_error = f"resync incomplete: {what}"
+                log.warning(
+                    "AMI resync incomplete: %s; retrying after FullyBooted or in %g s", what, delay
+                )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._booted.wait(), delay)
+                self._booted.clear()
+                delay = min(delay * 2, RESYNC_RETRY_MAX)
+                pending = [
+                    proto.start_action({"Action": name}, stream_items=True) for name, _ in refused
+                ]
         except AmiActionLost:
             return
         except (AmiActionError, TimeoutError):
@@ -326,6 +356,9 @@ class AmiBridge:
             )
             proto.abort("resync timed out")
             return
+        self.synced = True
+        self.last_error = ""
+        log.info("AMI resync complete")
         self._emit(ResyncCompleted(at=self._clock()))
 
     async def _pinger(self, proto: AmiProtocol) -> None:
@@ -371,8 +404,9 @@ class AmiBridge:
             if not any(isinstance(e, PbxShutdown) for e in events):
                 events.append(PbxShutdown(restart=msg.get("Restart") == "True", at=at))
         elif name == "FullyBooted":
+            self._booted.set()  # a resync list refused before it is sent again now
             if self._shutdown_seen:
-                log.warning("Asterisk restarted: state rebuilt from the resync")
+                log.warning("Asterisk restarted and fully booted")
                 self._shutdown_seen = False
             if not any(isinstance(e, PbxBooted) for e in events):
                 events.append(PbxBooted(at=at))

@@ -35,6 +35,7 @@ from cti_server.ami.frames import FrameParser
 log = logging.getLogger(__name__)
 
 OnMessage = Callable[[dict[str, str]], None]
+MAX_HELD = 10_000  # events held before the resync starts; a peer sending more is dropped
 
 
 def serialize(action: Mapping[str, object]) -> bytes:
@@ -59,7 +60,8 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]
     """The protocol of one connection. ``on_message`` gets every event, in stream order.
 
     Events are held back until ``release_events()`` (the bridge releases them once it has
-    announced the resync), so nothing that follows the Login response slips ahead of it.
+    announced the resync), so nothing that follows the Login response slips ahead of it; at
+    most ``MAX_HELD`` of them: a peer that sends more before the login answer is dropped.
     List items of actions sent with ``stream_items=True`` are delivered to ``on_message`` as they
     arrive, among the ordinary events, besides completing the action.
     """
@@ -123,6 +125,14 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]
 
     def _deliver(self, msg: dict[str, str]) -> None:
         if self._held is not None:
+            if len(self._held) >= MAX_HELD:
+                log.warning(
+                    "AMI peer sent more than %d events before the login answer: dropping it",
+                    MAX_HELD,
+                )
+                self._held = []
+                self.abort(f"more than {MAX_HELD} events before the login answer")
+                return
             self._held.append(msg)
             return
         try:

@@ -15,6 +15,8 @@ accepted too. A message ends at an empty line.
 - ``FrameParser(wanted=...)``: an event whose name is not in ``wanted`` and that answers no
   action (no ``ActionID``) is dropped before its lines are split (counted in ``skipped``): the
   bridge asks only for what it translates (Asterisk sends many VarSet and Newexten a call).
+- Bounded memory whatever the peer sends: a line longer than ``max_line`` bytes, or a message
+  longer than ``max_message``, is dropped (up to its end) and counted in ``oversized``.
 """
 
 from __future__ import annotations
@@ -27,36 +29,91 @@ log = logging.getLogger(__name__)
 
 BANNER_PREFIX = "Asterisk Call Manager/"
 Message = dict[str, str]
+MAX_LINE = 64 * 1024  # bytes; Asterisk's own header lines are far shorter
+MAX_MESSAGE = 1024 * 1024  # bytes of one message's header lines
 
 
 class FrameParser:
     """Incremental parser for one AMI connection (make a new one per connection)."""
 
-    __slots__ = ("_buf", "_text", "_wanted", "malformed", "messages", "skipped")
+    __slots__ = (
+        "_buf",
+        "_skip_line",
+        "_skip_message",
+        "_text",
+        "_wanted",
+        "malformed",
+        "max_line",
+        "max_message",
+        "messages",
+        "oversized",
+        "skipped",
+    )  # fmt: skip
 
-    def __init__(self, wanted: frozenset[str] | None = None) -> None:
+    def __init__(
+        self,
+        wanted: frozenset[str] | None = None,
+        *,
+        max_line: int = MAX_LINE,
+        max_message: int = MAX_MESSAGE,
+    ) -> None:
         self._buf = b""  # bytes after the last complete line
         self._text = ""  # complete lines of a message not finished yet
         self._wanted = wanted  # event names to parse; None: every message
+        self.skipped = 0  # events dropped unparsed (not wanted)
+        self._skip_line = False  # dropping the rest of an oversized line
+        self._skip_message = False  # dropping the rest of an oversized message
+        self.max_line = max_line
+        self.max_message = max_message
         self.malformed = 0  # lines skipped because they had no ':'
         self.messages = 0  # messages returned so far
-        self.skipped = 0  # events dropped unparsed (not wanted)
+        self.oversized = 0  # lines or messages dropped for their size
+
+    @property
+    def buffered(self) -> int:
+        """Bytes (about) held for lines and messages not finished yet."""
+        return len(self._buf) + len(self._text)
+
+    def _too_long(self, what: str, size: int) -> None:
+        self.oversized += 1
+        log.warning("AMI %s longer than %d bytes dropped", what, size)
 
     def feed(self, data: bytes) -> list[Message]:
         """Add bytes from the stream; return the messages completed by them (maybe none)."""
         buf = self._buf + data if self._buf else data
+        if self._skip_line:
+            nl = buf.find(b"\n")
+            if nl < 0:
+                self._buf = b""
+                return []
+            buf, self._skip_line = buf[nl + 1 :], False
         end = buf.rfind(b"\n")
         if end < 0:
-            self._buf = buf
+            if len(buf) > self.max_line:
+                self._too_long("line", self.max_line)
+                self._buf, self._skip_line = b"", True
+            else:
+                self._buf = buf
             return []
         self._buf = buf[end + 1 :]
+        if len(self._buf) > self.max_line:
+            self._too_long("line", self.max_line)
+            self._buf, self._skip_line = b"", True
         text = buf[: end + 1].decode("utf-8", "replace")
         if "\r" in text:
             text = text.replace("\r\n", "\n")
         if self._text:
             text = self._text + text
         blocks = text.split("\n\n")
+        if self._skip_message:
+            if len(blocks) == 1:  # keep a final line end: the blank line may come next
+                self._text = "\n" if text.endswith("\n") else ""
+                return []
+            blocks[0], self._skip_message = "", False
         self._text = blocks.pop()  # "" when the text ended with a blank line
+        if len(self._text) > self.max_message:
+            self._too_long("message", self.max_message)
+            self._text, self._skip_message = "", True
         out: list[Message] = []
         if not blocks and self._text.startswith(BANNER_PREFIX):
             # The banner is a line of its own with no blank line after it, and the peer waits

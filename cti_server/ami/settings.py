@@ -26,11 +26,11 @@ class AmiSettings:
     ping_interval: float = 20.0  # keep-alive Ping every ...
     ping_timeout: float = 5.0  # ... whose reply must come within this, or the link is dead
     reconnect_min: float = 0.5  # first reconnect delay; doubles per failure (with jitter) ...
-    reconnect_max: float = 30.0  # ... up to this
+    reconnect_max: float = 3.0  # ... up to this: back within seconds once the PBX answers
     connect_timeout: float = 5.0  # TCP connect + banner, and the Login answer
     action_timeout: float = 5.0  # answer to an action such as QueuePause
     resync_timeout: float = 15.0  # all three resync lists complete
-    auth_retry: float | None = None  # after a refused login: None = stop; else retry every ...
+    auth_retry: float | None = 30.0  # after a refused login, retry every ... (None: stop)
 
 
 def backoff_delay(settings: AmiSettings, failures: int, rng: random.Random) -> float:

@@ -69,9 +69,12 @@ class Caller:
 
     def merged(self, number: str, name: str, presentation: str, withheld: bool) -> Caller:
         """Newer data from a queue-leg snapshot; ``withheld`` is sticky, a real number is
-        never replaced by ``<unknown>``."""
+        never replaced by ``<unknown>``, and a prohibited presentation (the caller's own leg
+        said so) is never replaced by the allowed one of a later leg."""
         empty = ("", "<unknown>", "unknown")
         keep = number.strip().lower() in empty and self.raw_number.strip().lower() not in empty
+        if "prohib" in self.presentation.lower() and "prohib" not in presentation.lower():
+            presentation = self.presentation
         new = Caller(
             self.raw_number if keep else number,
             self.raw_name if keep else name,
@@ -105,6 +108,7 @@ class Call:
     outcome: Outcome | None = None
     end_reason: str = ""  # AgentComplete Reason: caller / agent / transfer
     direction: str = "inbound"  # "outbound": dialled by an operator (click-to-dial)
+    recovered: bool = False  # first seen in a resync snapshot (its times are the snapshot's)
 
     @property
     def live(self) -> bool:

@@ -235,8 +235,11 @@ def on_resync_completed(t: Tracker, e: ev.ResyncCompleted, out: ChangeSet) -> No
         t.put_call(call, e.at, out)
     for channel, lid, iface in plan.dest_channels:
         t.dest[channel] = (lid, iface)
-    for lid in plan.vanished:
-        _vanish(t, t.calls[lid], e.at, out)
+    for lid in plan.vanished:  # gone while we could not see: ended when we lost sight of it
+        call = t.calls[lid]
+        lost = t.lost_at if t.lost_at is not None and t.lost_at <= e.at else e.at
+        _vanish(t, call, max(lost, call.first_seen_at), out)
+    t.lost_at = None
     gone = [k for k in t.members if k not in window.touched_members]
     for key in gone:
         t.remove_member(key, e.at, out)
@@ -283,6 +286,8 @@ def on_pbx_booted(t: Tracker, e: ev.PbxBooted, out: ChangeSet) -> None:
 
 def on_connection_lost(t: Tracker, e: ev.ConnectionLost, out: ChangeSet) -> None:
     t.resync = None
+    if t.lost_at is None:
+        t.lost_at = e.at
     if t.connected:
         t.connected = False
         out.link(False, e.reason)

@@ -111,7 +111,7 @@ def _rebuild_one(
         if old is not None or first is None or first.number.lower() in NO_NUMBER:
             return None
         caller = Caller(first.number, first.name, first.presentation, first.withheld)
-        return Call(lid, CallState.NEW, caller, first_seen)
+        return Call(lid, CallState.NEW, caller, first_seen, recovered=True)
     if qleg is not None:
         queue, uid = qleg.queue, qleg.uniqueid
         number, name, pres, withheld = qleg.number, qleg.name, qleg.presentation, qleg.withheld
@@ -122,7 +122,7 @@ def _rebuild_one(
         withheld = number.lower() == "anonymous"
     if entry is not None:
         wait = entry.wait_seconds
-    base = old or Call(lid, CallState.QUEUED, Caller(), first_seen)
+    base = old or Call(lid, CallState.QUEUED, Caller(), first_seen, recovered=True)
     base = replace(
         base,
         caller=base.caller.merged(number, name, pres, withheld),

@@ -37,6 +37,7 @@ class Tracker:
         self.members: dict[tuple[str, str], Member] = {}  # by (queue, interface)
         self.connected = False
         self.last_resync: ResyncReport | None = None
+        self.lost_at: dt.datetime | None = None  # the link was lost then (until a resync)
         self.ended: OrderedDict[str, Call] = OrderedDict()  # recently ended, oldest first
         self.dest: dict[str, tuple[str, str]] = {}  # ringing member leg -> (linkedid, iface)
         self.params: dict[str, ev.QueueParamsSeen] = {}

@@ -29,7 +29,8 @@ def handle_action(sim: PbxSimulator, s: Session, msg: Mapping[str, str]) -> str:
         s.send(_resp(msg, "Permission denied", "Error"))
         return ""
     handler = HANDLERS.get(action)
-    if handler is None:
+    if handler is None or (sim.booting and action in QUEUE_ACTIONS):  # app_queue not loaded yet
+        sim.refused.append(action)
         s.send(_resp(msg, "Invalid/unknown command", "Error"))
         return ""
     return handler(sim, s, msg)
@@ -43,7 +44,7 @@ def _login(sim: PbxSimulator, s: Session, msg: Mapping[str, str]) -> str:
     s.authed = True
     s.events = msg.get("Events", "on").lower() not in ("off", "no", "false")
     s.send(_resp(msg, "Authentication accepted"))
-    if s.events:
+    if s.events and not sim.booting:
         s.send([("Event", "FullyBooted"), ("Privilege", "system,all"),
                 ("Uptime", str(int(sim.now()))), ("LastReload", str(int(sim.now()))),
                 ("Status", "Fully Booted")])  # fmt: skip
@@ -172,6 +173,7 @@ def _queue_remove(sim: PbxSimulator, s: Session, msg: Mapping[str, str]) -> str:
     return ""
 
 
+QUEUE_ACTIONS = ("queuestatus", "queuesummary", "queuepause", "queueadd", "queueremove")
 HANDLERS = {
     "ping": _ping,
     "events": _events,

@@ -7,7 +7,11 @@ QueueRemove, Logoff; anything else is ``Invalid/unknown command``. QueuePause em
 ``QueueMemberPause`` only, as the recorded Asterisk 22 does (no QueueMemberStatus).
 
 Time is simulated: ``speed`` simulated seconds pass per real second (tests use 1000).
-Controls for tests: ``drop_connections()``, ``restart()``, ``inject(raw)``, ``split_writes``.
+Controls for tests: ``drop_connections()``, ``restart()``, ``inject(raw)``, ``split_writes``;
+``booting = True`` (or ``restart(booting=True)``) is an Asterisk that accepts logins before its
+modules are loaded, as a real one does right after a restart: no ``FullyBooted`` at login and the
+queue actions are ``Invalid/unknown command`` until ``finish_boot()`` (which sends
+``FullyBooted`` to every logged-in connection).
 """
 
 from __future__ import annotations
@@ -82,6 +86,8 @@ class PbxSimulator:
         self.found_nobody = 0  # times the caller at the head of the queue found no free member
         self.dial_plans: dict[str, DialPlan] = {}  # Originate: how a dialled number behaves
         self.unanswered_extensions: set[str] = set()  # Originate: operators who do not pick up
+        self.booting = False  # logins accepted, app_queue not loaded yet (see finish_boot)
+        self.refused: list[str] = []  # actions answered "Invalid/unknown command", in order
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._boot(agents)
@@ -147,9 +153,10 @@ class PbxSimulator:
             s.writer.transport.abort()
         self.sessions.clear()
 
-    def restart(self) -> None:
+    def restart(self, *, booting: bool = False) -> None:
         """Like ``core restart now``: calls torn down, ``Shutdown``, sockets closed; the next
-        login gets ``FullyBooted`` with ``Uptime: 0`` and fresh state."""
+        login gets ``FullyBooted`` with ``Uptime: 0`` and fresh state (with ``booting``, only
+        after ``finish_boot()``)."""
         for t in list(self.calls):
             t.cancel()
         self.calls.clear()
@@ -162,6 +169,16 @@ class PbxSimulator:
             s.close()
         self.sessions.clear()
         self._boot(len(self.members))
+        self.booting = booting
+
+    def finish_boot(self) -> None:
+        """Modules loaded: queue actions work and ``FullyBooted`` goes to every connection."""
+        self.booting = False
+        for s in self.sessions:
+            if s.authed and s.events:
+                s.send([("Event", "FullyBooted"), ("Privilege", "system,all"),
+                        ("Uptime", str(int(self.now()))), ("LastReload", str(int(self.now()))),
+                        ("Status", "Fully Booted")])  # fmt: skip
 
     def inject(self, raw: bytes) -> None:
         """Send raw bytes (malformed frames ...) to every logged-in connection."""

@@ -96,6 +96,7 @@ def app_of(server: Server, load_name_index: bool = True) -> web.Application:
     app[AGENT_STATES] = server.agent_states
     app[BUS] = server.bus
     app[BRIDGE] = server.bridge
+    app.on_shutdown.append(_going_away)
     app.cleanup_ctx.append(_database(server.own_engine))
     app.cleanup_ctx.append(auth.auth_ctx)  # the revocation sweep; closes the login limiter
     app.cleanup_ctx.append(_hub)
@@ -165,6 +166,18 @@ def _database(own: bool) -> Any:
             await app[ENGINE].dispose()
 
     return ctx
+
+
+async def _going_away(app: web.Application) -> None:
+    """Shutdown, before the open requests are waited for: no more PBX events (so no more pops),
+    and every socket closed with 1001 and a reason, so that clients reconnect to another
+    instance at once instead of holding the shutdown until they time out."""
+    hub = app[HUB]
+    log.info("shutting down: closing the PBX link and %d client sockets", len(hub.clients))
+    bridge = app[BRIDGE]
+    if bridge is not None:
+        await bridge.close()
+    await hub.close_all()
 
 
 async def _hub(app: web.Application) -> AsyncIterator[None]:
@@ -335,10 +348,12 @@ async def healthz(request: web.Request) -> web.Response:
         ami = protocol.AmiHealth(status="disabled", connected=False)
         ami_ok = True
     else:
-        ami_ok = bool(getattr(bridge, "connected", False))
+        connected = bool(getattr(bridge, "connected", False))
+        ami_ok = connected and bool(getattr(bridge, "synced", True))
+        state = getattr(bridge, "health", getattr(bridge, "state", None))
         ami = protocol.AmiHealth(
-            status=str(getattr(bridge, "state", "connected" if ami_ok else "disconnected")),
-            connected=ami_ok,
+            status=str(state or ("connected" if connected else "disconnected")),
+            connected=connected,
             error=str(getattr(bridge, "last_error", "") or ""),
         )
     ok = db_ok and ami_ok

@@ -26,6 +26,8 @@ from cti_server.web.tokens import Principal
 log = logging.getLogger(__name__)
 
 SEND_TIMEOUT = 5.0
+CLOSE_TIMEOUT = 1.0  # at shutdown, for a client's answer to our close frame
+SHUTDOWN_REASON = b"server shutdown: reconnect"
 QUEUE_BYTES = 1 << 20  # what one client may have waiting to be sent
 PER_ACCOUNT = 8  # sockets one account may hold (desktop clients, wallboards of a kiosk)
 TOO_MANY_SOCKETS = 4429
@@ -203,10 +205,11 @@ class Hub:
             text, size = self._last_text, self._last_size
         else:
             text = protocol.encode(msg)
-            size = size_of(text)
-            if size is None:
+            measured = size_of(text)
+            if measured is None:
                 log.error("refused a %s message: not encodable as UTF-8", type(msg).__name__)
                 return 0
+            size = measured
             if not isinstance(msg, dict | list):  # a mutable message is never reused
                 self._last_msg, self._last_text, self._last_size = msg, text, size
         n = sum(1 for c in list(clients) if c.offer(text, size))
@@ -216,6 +219,9 @@ class Hub:
     def send_to_extension(self, extension: str, msg: Any) -> int:
         return self._send(self._by_ext.get(extension, ()), msg)
 
+    def send_to_all(self, msg: Any) -> int:
+        return self._send(self.clients, msg)
+
     def send_to_watchers(self, venue_id: int, day: str, msg: Any) -> int:
         return self._send((c for c in self.clients if c.watch == (venue_id, day)), msg)
 
@@ -223,9 +229,18 @@ class Hub:
         return extension in self._by_ext
 
     async def close_all(self) -> None:
-        for client in list(self.clients):
-            await client.stop()
-            with contextlib.suppress(Exception):
-                await client.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+        """Close every socket with 1001 (going away) and a reason, all at once, waiting at most
+        ``CLOSE_TIMEOUT`` for the clients' answers."""
+        clients = list(self.clients)
         self.clients.clear()
         self._by_ext.clear()
+
+        async def close(client: Client) -> None:
+            await client.stop()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    client.ws.close(code=WSCloseCode.GOING_AWAY, message=SHUTDOWN_REASON),
+                    CLOSE_TIMEOUT,
+                )
+
+        await asyncio.gather(*(close(c) for c in clients))

@@ -57,6 +57,7 @@ async def ws_handler(request: web.Request) -> web.StreamResponse:
     hub = request.app[HUB]
     client = hub.add(ws, who)
     log.info("ws: operator %s connected (extension %s)", who.id, who.extension)
+    link, down_since = request.app[SERVICE].link()
     try:
         client.offer(
             protocol.encode(
@@ -66,6 +67,8 @@ async def ws_handler(request: web.Request) -> web.StreamResponse:
                     operator=who.info(),
                     server_time=dt.datetime.now(dt.UTC).isoformat(),
                     queue_names=dict(settings.queues),
+                    pbx_link=link,
+                    pbx_down_since=down_since.isoformat() if down_since else None,
                 )
             )
         )

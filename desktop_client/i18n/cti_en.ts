@@ -539,6 +539,14 @@
         <translation>✖ Signed out — please log in again</translation>
     </message>
     <message>
+        <source>⚠ PBX との接続が切れています — 新しい着信は表示されません。表示中の着信は終わっている可能性があります。</source>
+        <translation>⚠ The connection to the PBX is lost — new calls will not pop up, and the call shown may already be over.</translation>
+    </message>
+    <message>
+        <source>（{t} から）</source>
+        <translation> (since {t})</translation>
+    </message>
+    <message>
         <source>送信待ち {n}件</source>
         <translation>{n} waiting to send</translation>
     </message>
@@ -651,6 +659,14 @@
     <message>
         <source>着信待ち</source>
         <translation>Waiting for a call</translation>
+    </message>
+    <message>
+        <source>本日 {n} 回目の着信</source>
+        <translation>Call no. {n} from this number today</translation>
+    </message>
+    <message>
+        <source>PBX 切断中: この着信は終わっている可能性があります</source>
+        <translation>PBX link down: this call may already be over</translation>
     </message>
     <message>
         <source>台帳を照会中…</source>

@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
     QTabBar,
     QTabWidget,
     QTextEdit,
+    QVBoxLayout,
     QWidget,
 )
 
+from ..models.dates import local_time
 from ..models.outbox import Outbox
 from . import shortcuts as keys
 from .booking import BookingView
@@ -85,7 +87,20 @@ class MainWindow(Retranslating, QMainWindow):
         self.review: QWidget | None = None
         self.assignment: QWidget | None = None
         self.worklist: QWidget | None = None
-        self.setCentralWidget(self.sections)
+        self.pbx_banner = QLabel(self)  # the server's PBX link is down (every client says so)
+        self.pbx_banner.setWordWrap(True)
+        self.pbx_banner.setStyleSheet(
+            "background: #b00020; color: white; font-weight: bold; padding: 6px 10px;"
+        )
+        self.pbx_banner.setVisible(False)
+        self._pbx: tuple[str, str | None] = ("up", None)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.pbx_banner)
+        column.addWidget(self.sections, 1)
+        self.setCentralWidget(central)
         self.connection = QLabel(self)
         self.pending = QLabel(self)
         self.statusBar().addPermanentWidget(self.pending)
@@ -142,6 +157,8 @@ class MainWindow(Retranslating, QMainWindow):
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("CTI アシスタント"))
+        if hasattr(self, "pbx_banner"):
+            self._show_pbx()
         titles = (self.tr("住民カード"), self.tr("予約"), self.tr("移動支援"), self.tr("通話メモ"))
         for i, (title, key) in enumerate(
             zip(titles, (keys.CARD, keys.BOOKING, keys.MOBILITY, keys.WRAPUP), strict=True)
@@ -325,6 +342,27 @@ class MainWindow(Retranslating, QMainWindow):
         self.connection.setText(texts.get(state, state))
         color = {"connected": "#1b5e20", "reconnecting": "#b00020"}.get(state, "#555555")
         self.connection.setStyleSheet(f"color: {color}; font-weight: bold; padding: 0 8px;")
+
+    def set_pbx_link(self, state: str, since: str | None = None) -> None:
+        """The server's PBX link: ``down`` shows the banner (new calls do not pop, the pop shown
+        may be out of date); ``up`` or ``off`` (no PBX configured) hides it."""
+        self._pbx = (state, since)
+        self._show_pbx()
+
+    def _show_pbx(self) -> None:
+        state, since = self._pbx
+        if state != "down":
+            self.pbx_banner.setVisible(False)
+            return
+        local = local_time(since)
+        text = self.tr(
+            "⚠ PBX との接続が切れています — 新しい着信は表示されません。"
+            "表示中の着信は終わっている可能性があります。"
+        )
+        if local is not None:
+            text += self.tr("（{t} から）").format(t=f"{local:%H:%M}")
+        self.pbx_banner.setText(text)
+        self.pbx_banner.setVisible(True)
 
     def _update_pending(self) -> None:
         n = self.outbox.pending_count()

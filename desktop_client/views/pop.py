@@ -46,6 +46,9 @@ class PopView(Retranslating, QWidget):
             "background: #b00020; color: white; font-weight: bold; padding: 6px;"
         )
         self.ledger_banner.hide()
+        self.flags = QLabel(objectName="popFlags")  # a repeat caller; a call we lost sight of
+        self.flags.setStyleSheet("color: #8a4b00; font-weight: bold;")
+        self.flags.setVisible(False)
         self.lookup_error = QLabel(objectName="lookupError")
         self.lookup_error.setStyleSheet("color: #b00020;")
         self.tree = CandidateTree(self)
@@ -76,6 +79,7 @@ class PopView(Retranslating, QWidget):
         top.addWidget(self.ledger_banner)
         top.addWidget(self.caller)
         top.addWidget(self.meta)
+        top.addWidget(self.flags)
         top.addWidget(self.lookup_error)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -173,10 +177,18 @@ class PopView(Retranslating, QWidget):
         if pop is None:
             self.caller.setText(self.tr("着信待ち"))
             self.meta.setText("")
+            self.flags.hide()
             self.lookup_error.hide()
             self.tree.clear()
             return
         self.caller.setText(caller_text(pop.caller))
+        flags = []
+        if pop.repeat_calls:
+            flags.append(self.tr("本日 {n} 回目の着信").format(n=pop.repeat_calls + 1))
+        if pop.uncertain:
+            flags.append(self.tr("PBX 切断中: この着信は終わっている可能性があります"))
+        self.flags.setText("　".join(flags))
+        self.flags.setVisible(bool(flags))
         self._update_wait()
         if pop.lookup_error == "pending":  # the server sends the full pop when its lookup ends
             self.lookup_error.setText(self.tr("台帳を照会中…"))

@@ -102,7 +102,11 @@ class AmiSession:
         name = action.get("Action", "").lower()
         aid = action.get("ActionID", "")
         srv = self.server
-        if name == "login":
+        if name in srv.handlers:
+            reply = srv.handlers[name](self, action)
+            if reply is not None:
+                await self.send(reply)
+        elif name == "login":
             if action.get("Username") == srv.username and action.get("Secret") == srv.secret:
                 self.logged_in = True
                 out = block(
@@ -122,10 +126,6 @@ class AmiSession:
                     block("Response: Error", f"ActionID: {aid}", "Message: Authentication failed")
                 )
                 self.drop()
-        elif name in srv.handlers:
-            reply = srv.handlers[name](self, action)
-            if reply is not None:
-                await self.send(reply)
         elif name == "ping":
             if srv.ping_reply:
                 await self.send(

@@ -34,8 +34,16 @@ class FakeHub:
         self.sent.append((extension, msg))
         return 1
 
+    def send_to_all(self, msg: Any) -> int:
+        self.sent.append(("*", msg))
+        return 1
+
     def pops_of(self, linkedid: str) -> list[tuple[str, protocol.ScreenPop]]:
-        return [(ext, p) for ext, p in self.sent if p.call.linkedid == linkedid]
+        return [
+            (ext, p)
+            for ext, p in self.sent
+            if isinstance(p, protocol.ScreenPop) and p.call.linkedid == linkedid
+        ]
 
 
 async def _replay(sessions, ami_fixtures, num: str):
@@ -92,6 +100,8 @@ async def test_recorded_stream_drives_pops_and_records(sessions, engine, ami_fix
         if _withheld(row):
             assert (rec.caller_status, rec.caller_e164) == ("withheld", "")
             assert rec.caller_name_raw == ""
+        if row[4].startswith("prohib"):  # the caller's own channel said so: stored as said
+            assert rec.presentation.startswith("prohib"), (lid, rec.presentation)
         if answered:
             assert rec.outcome == "answered"
             assert rec.extension == answered[1]
@@ -101,3 +111,21 @@ async def test_recorded_stream_drives_pops_and_records(sessions, engine, ami_fix
             assert rec.outcome == ("short_abandoned" if hold < 5 else "abandoned")
             assert rec.hold_seconds == hold
             assert rec.extension is None
+
+
+async def test_an_operator_who_rang_out_gets_only_a_withdrawal(sessions, engine, ami_fixtures):
+    """02: 1001 rings, does not answer, 1002 answers. 1001 gets one withdrawal (the pop no
+    longer theirs) without the household's data, and nothing after it: not the answer, not the
+    ended pop with the household."""
+    await add_household(engine, LANDLINE)
+    hub = await _replay(sessions, ami_fixtures, "02")
+    pops = [p for ext, p in hub.pops_of("1795734267.0") if ext == "1001"]
+    ringing = [p for p in pops if p.call.state == "ringing" and p.call.extension == "1001"]
+    assert ringing
+    assert any(p.households for p in ringing)  # while it rang them they saw the household
+    after = pops[len(ringing) :]
+    assert len(after) == 1, [(p.call.state, p.call.extension) for p in after]
+    (withdrawal,) = after
+    assert withdrawal.call.extension != "1001"
+    assert withdrawal.households == ()
+    assert withdrawal.call.state != "ended"

@@ -310,8 +310,9 @@ async def test_plain_wrong_secret_reconnects_forever(ami: FakeAmi) -> None:
 
 
 async def test_bridge_wrong_secret_is_auth_failed(ami: FakeAmi, rec: Recorder) -> None:
-    """Defect 9: AmiAuthError, state auth_failed, last_error says why, no retry by default."""
-    async with run_bridge(ami, rec, secret="wrong") as bridge:
+    """Defect 9: AmiAuthError, state auth_failed, last_error says why; no retry when
+    ``auth_retry`` is None."""
+    async with run_bridge(ami, rec, secret="wrong", auth_retry=None) as bridge:
         await rec.wait_until(lambda: "auth_failed" in rec.states)
         assert bridge._task is not None
         await asyncio.wait_for(bridge._task, 1)  # the session task has ended: no retry loop
@@ -323,7 +324,7 @@ async def test_bridge_wrong_secret_is_auth_failed(ami: FakeAmi, rec: Recorder) -
 
 
 async def test_bridge_wrong_secret_with_auth_retry(ami: FakeAmi, rec: Recorder) -> None:
-    """Defect 9, opt-in retry: with auth_retry set it retries at that pace, staying auth_failed."""
+    """Defect 9, retry: with auth_retry set it retries at that pace, staying auth_failed."""
     async with run_bridge(ami, rec, secret="wrong", auth_retry=0.01) as bridge:
         await ami.wait_until(lambda: len(ami.sessions) >= 3)
         assert bridge.state == "auth_failed"

@@ -144,3 +144,25 @@ def test_events_not_wanted_are_dropped_unless_they_answer_an_action(ami_fixtures
     parser = FrameParser(WANTED_EVENTS)
     assert parser.feed(item) == [{"Event": "VarSet", "ActionID": "a-1", "Variable": "X"}]
     assert parser.skipped == 1
+
+
+def test_a_line_without_end_is_bounded_and_skipped() -> None:
+    """A peer that never ends a line must not grow the buffer without bound."""
+    parser = FrameParser(max_line=1024)
+    for _ in range(200):  # 200 x 512 bytes: far more than the limit, never a line break
+        assert parser.feed(b"X" * 512) == []
+        assert parser.buffered <= 1024 + 512
+    assert parser.feed(b"tail of the long line\r\nEvent: Ping\r\nPing: Pong\r\n\r\n") == [
+        {"Event": "Ping", "Ping": "Pong"}
+    ]
+    assert parser.oversized == 1
+
+
+def test_a_message_without_end_is_bounded() -> None:
+    """Endless header lines with no blank line: the unfinished message is dropped at the limit."""
+    parser = FrameParser(max_message=4096)
+    for n in range(2000):
+        assert parser.feed(f"Key{n}: value\r\n".encode()) == []
+        assert parser.buffered <= 4096 + 64
+    assert parser.oversized >= 1
+    assert parser.feed(b"\r\nEvent: Ping\r\n\r\n") == [{"Event": "Ping"}]

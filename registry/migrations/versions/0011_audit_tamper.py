@@ -1,7 +1,7 @@
 """audit log: REPLACE-proof on SQLite, TRUNCATE refused on PostgreSQL, a hash chain
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-04
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
