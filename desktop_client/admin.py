@@ -151,6 +151,7 @@ class VenueAdminController(QObject):
 
         def previewed(reply: Reply[ReconfigurePlan]) -> None:
             if reply.value is not None and reply.value.affected:
+                self.model.finish(True)
                 self._confirm(ReconfigureRequest(kind="close_venue", venue_id=venue_id),
                               reply.value)  # fmt: skip
             else:  # no booking from now on: an ordinary change
