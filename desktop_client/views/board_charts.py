@@ -60,7 +60,7 @@ class BoardCharts:
     def _view() -> QChartView:
         view = QChartView(QChart())
         view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        view.setMinimumHeight(96)
+        view.setMinimumHeight(80)
         return view
 
     def update(self) -> None:
