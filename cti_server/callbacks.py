@@ -15,12 +15,14 @@ callables (``cti_server.bootstrap`` wires them).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,6 +33,7 @@ from cti_server.domain.changes import CallChanged, Change
 from registry import worklist
 from registry.audit import AuditAction, audit
 from registry.errors import Conflict, InvalidInput
+from registry.worklist_feeds import from_venues_and_web
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,7 @@ class Callbacks:
         self._bridge = bridge
         self.on_worklist = on_worklist  # the board rereads the worklist's size and age
         self._tasks: set[asyncio.Task[None]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
 
     # ---- click-to-dial --------------------------------------------------------------------
     def _originator(self) -> Originator:
@@ -165,7 +169,37 @@ class Callbacks:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    # ---- no-shows and residents' web requests ---------------------------------------------
+    def start(self) -> None:
+        """Sweep every ``worklist_sweep_seconds`` (0: never): today's no-shows and residents'
+        open web requests onto the worklist."""
+        if self.settings.worklist_sweep_seconds > 0 and self._sweeper is None:
+            loop = asyncio.get_running_loop()
+            self._sweeper = loop.create_task(self._sweep_loop(), name="worklist-sweep")
+
+    async def sweep(self, now: dt.datetime | None = None) -> None:
+        at = now or _now()
+        tz = self.settings.timezone
+        async with self.sessions() as session:
+            day = at.astimezone(ZoneInfo(tz)).date()
+            await from_venues_and_web(session, day=day, tz=tz, now=at)
+            await session.commit()
+        self.on_worklist()
+
+    async def _sweep_loop(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("worklist: could not add today's no-shows and web requests")
+            await asyncio.sleep(self.settings.worklist_sweep_seconds)
+
     async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
         await self.drain()
 
 

@@ -107,6 +107,7 @@ class Settings:
     worklist_retry_minutes: int = 120
     worklist_hours: str = "09:00-19:00"
     worklist_claim_minutes: int = 15
+    worklist_sweep_seconds: float = 60.0  # no-shows and web requests onto the worklist; 0: never
 
     @property
     def retry_policy(self) -> RetryPolicy:

@@ -1,16 +1,21 @@
 """What puts calls on the callback worklist: a call the operator marked for a callback (wrap-up
-code), and a caller who gave up in the queue with a number one can call back. Both are
-idempotent per call (``source_ref`` ``call:<linkedid>:<reason>``). The caller commits.
+code), a caller who gave up in the queue with a number one can call back, a resident who did
+not come to their slot, and a resident who asked for a change on the web page. Each is
+idempotent per its cause (``source_ref`` ``call:<linkedid>:<reason>``, ``no_show:booking:<id>``,
+``web:contact:<id>``). The caller commits.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.calls import get_call
+from registry.contact_requests import open_requests
 from registry.errors import InvalidInput
+from registry.venue_day import no_shows
 from registry.worklist import WorkItemView, enqueue
 
 log = logging.getLogger(__name__)
@@ -46,3 +51,24 @@ async def from_call(
     except InvalidInput:
         log.info("call %s: its number cannot be called back", linkedid)
         return None
+
+
+async def from_venues_and_web(
+    session: AsyncSession, *, day: dt.date, tz: str, now: dt.datetime | None = None
+) -> int:
+    """Put the day's no-shows (a slot ended without a check-in) and residents' open requests
+    from the web page on the worklist; idempotent per booking and per request
+    (``no_show:booking:<id>``, ``web:contact:<id>``). Returns how many items were looked at."""
+    seen = 0
+    for gone in await no_shows(session, day=day, tz=tz, now=now):
+        detail = {"booking_id": gone.booking_id, "venue": gone.venue_name,
+                  "starts_at": gone.starts_at.isoformat()}  # fmt: skip
+        await enqueue(session, reason="no_show", source_ref=f"no_show:booking:{gone.booking_id}",
+                      resident_id=gone.resident_id, detail=detail)  # fmt: skip
+        seen += 1
+    for asked in await open_requests(session):
+        detail = {"kind": asked.kind, "note": asked.note, "booking_id": asked.booking_id}
+        await enqueue(session, reason="web_request", source_ref=f"web:contact:{asked.request_id}",
+                      resident_id=asked.resident_id, detail=detail)  # fmt: skip
+        seen += 1
+    return seen

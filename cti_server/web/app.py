@@ -15,7 +15,7 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti_server import protocol
 from cti_server.bootstrap import Server, bootstrap
+from cti_server.callbacks import Callbacks
 from cti_server.config import Settings
 from cti_server.service import Bridge
 from cti_server.web import auth, rest_bookings, rest_calls, rest_residents, rest_venues
@@ -118,6 +119,7 @@ def app_of(server: Server, load_name_index: bool = True) -> web.Application:
     )  # designated appointments: dry run, commit, the call center's changes
     if server.callbacks is not None:
         add_worklist_routes(app, server.callbacks)  # the callback worklist, click-to-dial
+        app.cleanup_ctx.append(_worklist_sweeps(server.callbacks))
     add_reconfigure_routes(app)  # slot and venue changes: a dry run, then moves or callbacks
     return app
 
@@ -178,6 +180,17 @@ async def _going_away(app: web.Application) -> None:
     if bridge is not None:
         await bridge.close()
     await hub.close_all()
+
+
+def _worklist_sweeps(
+    callbacks: Callbacks,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def sweeps(app: web.Application) -> AsyncIterator[None]:
+        callbacks.start()  # today's no-shows and residents' web requests onto the worklist
+        yield
+        await callbacks.close()
+
+    return sweeps
 
 
 async def _hub(app: web.Application) -> AsyncIterator[None]:

@@ -143,7 +143,8 @@ def test_supervisor_manages_venues_and_slots(qtbot, client, real, monkeypatch):
     view.capacity.setValue(0)
     qtbot.keyClick(view.capacity, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: len(shown) == 1, timeout=10000)
-    assert shown[0].kind == "capacity" and len(shown[0].affected) == 1
+    assert shown[0].kind == "capacity"
+    assert len(shown[0].affected) == 1
     assert view.slots.item(2, 1).text() != "0"
     view.capacity.setValue(5)
     view.capacity_button.click()
