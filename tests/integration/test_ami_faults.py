@@ -48,7 +48,9 @@ async def test_a_refused_login_keeps_being_retried_and_said_why(
 
 def _flood(n: int) -> bytes:
     return b"".join(
-        block("Event: VarSet", f"Variable: X{i}", "Value: " + "y" * 100) for i in range(n)
+        # an event the bridge translates (unwanted ones are dropped unparsed by the frame parser)
+        block("Event: Newchannel", f"Channel: PJSIP/flood-{i}", "Uniqueid: " + "y" * 100)
+        for i in range(n)
     )
 
 

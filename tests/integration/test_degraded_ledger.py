@@ -107,7 +107,7 @@ async def test_calls_pop_with_the_number_and_bookings_land_once_after_the_ledger
     proxy.cut()
     down = await _status(ws, False)
     assert down.error
-    health = await client.get("/healthz")
+    health = await client.get("/healthz", headers=headers)  # the details need a token
     assert health.status == 503
     assert (await health.json())["database"]["ok"] is False
 

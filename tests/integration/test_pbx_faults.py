@@ -44,7 +44,8 @@ async def test_restart_before_app_queue_is_loaded_resyncs_after_fully_booted(eng
         await until(lambda: app[BRIDGE].sessions >= 2, "the login after the restart")
         await until(lambda: "queuesummary" in sim.refused, "the refused resync lists")
         await healthz_status(client, 503)
-        body = await (await client.get("/healthz")).json()
+        staff = auth(await token(app, 1, ext="1001"))  # the details need a token
+        body = await (await client.get("/healthz", headers=staff)).json()
         assert body["ami"]["connected"] is True
         assert body["ami"]["status"] == "resync_incomplete"
         assert "QueueStatus" in body["ami"]["error"]
