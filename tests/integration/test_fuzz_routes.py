@@ -315,6 +315,8 @@ async def _socket_junk(srv: ServerThread, messages: list[str]) -> tuple[int, int
     messages sent and the sockets lost."""
     import aiohttp
 
+    from cti_server.config import Settings
+
     lost = 0
     url = f"http://127.0.0.1:{srv.port}/ws"
     headers = {"Authorization": f"Bearer {srv.token}"}
@@ -329,7 +331,11 @@ async def _socket_junk(srv: ServerThread, messages: list[str]) -> tuple[int, int
                 except TimeoutError:
                     msg = None
                 if msg is None or msg.type != aiohttp.WSMsgType.TEXT:
-                    lost += 1
+                    too_big = (
+                        len(text.encode("utf-8", "surrogatepass")) > Settings().ws_max_message_bytes
+                    )
+                    if not (too_big and msg is not None and msg.data == 1009):
+                        lost += 1  # (a message over the cap is closed with 1009 by design)
                     await ws.close()
                     ws = await session.ws_connect(url, headers=headers)
                     break
