@@ -73,7 +73,8 @@ def test_a_new_call_keeps_the_wrap_up_being_typed_and_never_steals_its_keys(qtbo
     client.wrapup.show(B)
     assert client.wrapup.codes == []
     assert "非通知" in view.call.text()
-    assert client.wrapup.others_unsaved() == []
+    # the server stored A; the client learns so when its answer arrives
+    qtbot.waitUntil(lambda: client.wrapup.others_unsaved() == [], timeout=5000)
 
 
 def test_an_unfinished_wrap_up_stays_with_its_call_and_survives_a_restart(
