@@ -11,7 +11,7 @@ from typing import Any
 
 from cti_server.protocol import ReviewAcceptance, ReviewItem, ScansRead
 
-from .observable import Observable
+from .observable import Observable, RequestStatus
 
 QUESTIONS: dict[str, tuple[str, ...]] = {
     "wants_vaccination": ("yes", "no"),
@@ -30,7 +30,7 @@ def _clean(answers: dict[str, Any]) -> dict[str, str | None]:
 
 
 @dataclass
-class ReviewQueueModel(Observable):
+class ReviewQueueModel(RequestStatus):
     items: list[ReviewItem] = field(default_factory=list)
     current: int = -1  # index into items, -1: none
     answers: dict[str, str | None] = field(default_factory=dict)
@@ -86,21 +86,6 @@ class ReviewQueueModel(Observable):
         """The body of the accept request for the selected item (its corrections)."""
         barcode = self.barcode if self.needs_barcode and self.barcode else None
         return ReviewAcceptance(answers=dict(self.answers), barcode=barcode)
-
-    def begin(self) -> None:
-        self.status, self.error, self.message = "busy", "", ""
-        self.changed()
-
-    def finish(
-        self, ok: bool, error: str = "", message: str = "", details: dict[str, Any] | None = None
-    ) -> None:
-        self.details = dict(details or {})
-        if ok:
-            self.status, self.error, self.message = "done", "", ""
-        else:
-            self.status = "failed" if error == "network" else "refused"
-            self.error, self.message = error, message
-        self.changed()
 
 
 @dataclass(frozen=True)

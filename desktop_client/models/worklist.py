@@ -10,13 +10,13 @@ from typing import Any
 from cti_server.protocol import WorkItem, WorklistSummary, WorkOutcomeRequest
 
 from .dates import TOKYO, parse_iso_datetime
-from .observable import Observable
+from .observable import Observable, RequestStatus
 
 OUTCOMES = ("reached", "no_answer", "wrong_number", "call_later")
 
 
 @dataclass
-class WorklistModel(Observable):
+class WorklistModel(RequestStatus):
     items: list[WorkItem] = field(default_factory=list)
     summary: WorklistSummary | None = None
     current: int = -1  # index into items, -1: none
@@ -78,21 +78,6 @@ class WorklistModel(Observable):
         """How long the oldest waiting item has waited (the supervisors' figure)."""
         oldest = parse_iso_datetime(self.summary.oldest_created_at) if self.summary else None
         return None if oldest is None else max(0, int((now - oldest).total_seconds() // 60))
-
-    def begin(self) -> None:
-        self.status, self.error, self.message = "busy", "", ""
-        self.changed()
-
-    def finish(
-        self, ok: bool, error: str = "", message: str = "", details: dict[str, Any] | None = None
-    ) -> None:
-        self.details = dict(details or {})
-        if ok:
-            self.status, self.error, self.message = "done", "", ""
-        else:
-            self.status = "failed" if error == "network" else "refused"
-            self.error, self.message = error, message
-        self.changed()
 
     def closed(self, item: WorkItem) -> None:
         """The held item after its outcome or release: no longer this operator's."""
