@@ -143,6 +143,8 @@ class AccountStates:
         self.sessions = sessions
         self.ttl = ttl
         self._cache: dict[int, tuple[float, int | None]] = {}  # id -> (fetched, generation)
+        # bumped by forget(): a read that began before it must not cache what it read
+        self._epoch = 0
 
     async def generation(self, operator_id: int) -> int | None:
         """The account's current generation; ``None`` when it is gone or disabled."""
@@ -150,12 +152,14 @@ class AccountStates:
         hit = self._cache.get(operator_id)
         if hit is not None and now - hit[0] < self.ttl:
             return hit[1]
+        epoch = self._epoch
         async with self.sessions() as session:
             gens = await operators.token_generations(session, [operator_id])
         gen = gens.get(operator_id)
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[operator_id] = (now, gen)
+        if epoch == self._epoch:
+            self._cache[operator_id] = (now, gen)
         return gen
 
     async def check(self, who: Principal) -> None:
@@ -163,15 +167,18 @@ class AccountStates:
             raise revoked("token revoked (logged out, disabled or changed)")
 
     def forget(self, operator_id: int) -> None:
+        self._epoch += 1
         self._cache.pop(operator_id, None)
 
     async def current(self, ids: Sequence[int]) -> dict[int, int]:
         """Fresh generations of ``ids`` (one query), refreshing the cache."""
+        epoch = self._epoch
         async with self.sessions() as session:
             gens = await operators.token_generations(session, ids)
-        now = time.monotonic()
-        for i in ids:
-            self._cache[i] = (now, gens.get(i))
+        if epoch == self._epoch:
+            now = time.monotonic()
+            for i in ids:
+                self._cache[i] = (now, gens.get(i))
         return gens
 
 

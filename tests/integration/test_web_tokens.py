@@ -3,6 +3,8 @@ tokens and the 4401 close codes."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 
 import pytest
@@ -12,7 +14,7 @@ from sqlalchemy import delete
 from cti_server import protocol
 from cti_server.web.app import create_app
 from cti_server.web.keys import SESSIONS, SIGNER
-from cti_server.web.tokens import Principal, TokenSigner, kiosk_token
+from cti_server.web.tokens import AccountStates, Principal, TokenSigner, kiosk_token
 from registry.db import session_factory
 from registry.models import Operator
 from registry.operators import create_operator, revoke_tokens, update_operator
@@ -72,6 +74,36 @@ async def test_logout_revokes_the_token_and_closes_its_sockets(engine, db_url, a
     status, again = await _login(client)  # a new log-in works
     assert status == 200
     assert (await client.get("/api/calls/current", headers=auth(again["token"]))).status == 200
+
+
+@pytest.mark.parametrize("read", ["generation", "current"])
+async def test_a_read_begun_before_a_logout_does_not_cache_the_old_generation(engine, read):
+    """The socket sweep reads generations while a log-out commits: what it read before the
+    log-out may be answered, but must not be cached over the log-out's forget()."""
+    op = await _account(engine)
+    real = session_factory(engine)
+    read_done, go_on = asyncio.Event(), asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def slow_sessions():
+        async with real() as session:
+            yield session
+        read_done.set()  # the old generation is read; hold it until the log-out has happened
+        await go_on.wait()
+
+    states = AccountStates(slow_sessions, ttl=60.0)  # type: ignore[arg-type]
+    pending = asyncio.ensure_future(
+        states.generation(op.id) if read == "generation" else states.current([op.id])
+    )
+    await read_done.wait()
+    async with real() as s:
+        new_gen = await revoke_tokens(s, op.id)
+        await s.commit()
+    states.forget(op.id)
+    go_on.set()
+    await pending
+    states.sessions = real  # type: ignore[assignment]
+    assert await states.generation(op.id) == new_gen
 
 
 @pytest.mark.parametrize("change", ["disable", "delete", "password", "logout_everywhere"])

@@ -36,6 +36,8 @@ def make_settings(db_url: str = "sqlite:///:memory:", **kw: Any) -> Settings:
         "server_id": "test-1",
         "ws_heartbeat_seconds": 5.0,
         "data_dir": DATA_DIR,  # index snapshots: never in the working directory
+        # the worklist sweep reads the wall clock's today: a test that wants it calls sweep(now=)
+        "worklist_sweep_seconds": 0.0,
     }
     base.update(kw)
     return Settings(**base)
