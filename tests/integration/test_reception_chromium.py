@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import shutil
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -25,15 +24,18 @@ from cti_server.web.app import create_app
 from cti_server.web.rest_reception import CLOCK
 from registry.db import session_factory
 from registry.models import Booking, CheckinScan
+from tests.integration.browser import (
+    NEEDS_WEBDRIVER,
+    RETRY_ONCE,
+    chrome,
+    in_browser,
+    quit_browser,
+)
 from tests.integration.venue_day import Day, build_day
 from tests.integration.web_helpers import make_settings, token
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
-webdriver = pytest.importorskip("selenium.webdriver")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or DRIVER is None, reason="chromium or chromedriver is not installed"
-)
+pytest.importorskip("selenium.webdriver")
+pytestmark = [NEEDS_WEBDRIVER, RETRY_ONCE]
 DROP = web.AppKey("drop_answers", list)
 
 
@@ -95,25 +97,17 @@ async def served(engine, db_url) -> AsyncIterator[tuple[Served, Day]]:
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Any:
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    opts = Options()
-    opts.binary_location = CHROMIUM or ""
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1366,900", f"--user-data-dir={tmp_path / 'profile'}",
-                "--autoplay-policy=no-user-gesture-required", "--lang=ja"):  # fmt: skip
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(DRIVER or ""), options=opts)
+    driver = chrome(tmp_path / "profile", "--window-size=1366,900",
+                    "--autoplay-policy=no-user-gesture-required", "--lang=ja")  # fmt: skip
     yield driver
-    driver.quit()
+    quit_browser(driver)
 
 
-async def until(check: Callable[[], Any], limit: float = 15.0) -> Any:
+async def until(driver: Any, check: Callable[[], Any], limit: float = 15.0) -> Any:
     """Poll ``check`` (run in a thread: Selenium blocks) until it gives a true value."""
     deadline = time.monotonic() + limit
     while True:
-        value = await asyncio.to_thread(check)
+        value = await in_browser(driver, check)
         if value:
             return value
         if time.monotonic() > deadline:
@@ -129,7 +123,7 @@ async def type_scan(driver: Any, code: str) -> None:
     def send() -> None:
         driver.find_element(By.ID, "scan").send_keys(code + Keys.ENTER)
 
-    await asyncio.to_thread(send)
+    await in_browser(driver, send)
 
 
 def text_of(driver: Any, element_id: str) -> str:
@@ -147,20 +141,21 @@ def outcome(driver: Any) -> str:
 async def open_page(driver: Any, server: Served, day: Day) -> None:
     tok = await token(server.app, 60, role="reception", ext=None, venue_id=day.venue)
     url = f"http://127.0.0.1:{server.port}/reception?token={tok}"
-    await asyncio.to_thread(driver.get, url)
-    await until(lambda: text_of(driver, "venue").startswith("北吸会場"))
+    await in_browser(driver, driver.get, url)
+    await until(driver, lambda: text_of(driver, "venue").startswith("北吸会場"))
 
 
 async def scan_and_wait(driver: Any, code: str, expect: str) -> None:
-    before = await asyncio.to_thread(
-        lambda: driver.find_element("id", "result").get_attribute("data-scan")
+    before = await in_browser(
+        driver, lambda: driver.find_element("id", "result").get_attribute("data-scan")
     )
     await type_scan(driver, code)
     await until(
+        driver,
         lambda: (
             driver.find_element("id", "result").get_attribute("data-scan") != before
             and outcome(driver) not in ("idle", "queued")
-        )
+        ),
     )
     assert outcome(driver) == expect, text_of(driver, "result")
 
@@ -174,14 +169,14 @@ def screens_dir(tmp_path: Path) -> Path:
 async def test_each_outcome_as_a_scanner_types_it(served, browser, tmp_path, engine):
     server, day = served
     await open_page(browser, server, day)
-    await asyncio.to_thread(browser.find_element("id", "desk").send_keys, "受付1")
+    await in_browser(browser, browser.find_element("id", "desk").send_keys, "受付1")
     await scan_and_wait(browser, day.barcodes["mobility"], "checked_in")
     assert text_of(browser, "result-name") == "佐藤 花●"
     assert text_of(browser, "result-mobility") == "送迎あり・車いす"
     assert text_of(browser, "result-title") == "受付完了"
     assert browser.find_element("tag name", "body").get_attribute("data-last-sound") == "ok"
     shots = screens_dir(tmp_path)
-    await asyncio.to_thread(browser.save_screenshot, str(shots / "reception-ok.png"))
+    await in_browser(browser, browser.save_screenshot, str(shots / "reception-ok.png"))
     await scan_and_wait(browser, day.barcodes["mobility"], "already_checked_in")
     assert "受付1" in text_of(browser, "result-detail") or "受付" in text_of(
         browser, "result-detail"
@@ -189,7 +184,7 @@ async def test_each_outcome_as_a_scanner_types_it(served, browser, tmp_path, eng
     await scan_and_wait(browser, day.barcodes["other_venue"], "wrong_venue")
     assert "西会場" in text_of(browser, "result-detail")
     assert browser.find_element("tag name", "body").get_attribute("data-last-sound") == "warning"
-    await asyncio.to_thread(browser.save_screenshot, str(shots / "reception-warning.png"))
+    await in_browser(browser, browser.save_screenshot, str(shots / "reception-warning.png"))
     await scan_and_wait(browser, day.barcodes["later"], "wrong_slot")
     await scan_and_wait(browser, day.barcodes["tomorrow"], "wrong_day")
     await scan_and_wait(browser, day.mistyped("ok"), "mistyped_barcode")
@@ -197,12 +192,12 @@ async def test_each_outcome_as_a_scanner_types_it(served, browser, tmp_path, eng
     buttons = browser.find_elements("css selector", "#walk-in button.walk-in-slot")
     assert [b.get_attribute("data-slot") for b in buttons] == [str(day.slot_now),
                                                                 str(day.slot_later)]  # fmt: skip
-    await asyncio.to_thread(buttons[0].click)
-    await until(lambda: outcome(browser) == "checked_in")
+    await in_browser(browser, buttons[0].click)
+    await until(browser, lambda: outcome(browser) == "checked_in")
     assert text_of(browser, "result-name") == "渡辺 五●"
-    await until(lambda: text_of(browser, "t-checked-in") == "2")
+    await until(browser, lambda: text_of(browser, "t-checked-in") == "2")
     # English
-    await asyncio.to_thread(browser.find_element("id", "lang").click)
+    await in_browser(browser, browser.find_element("id", "lang").click)
     await scan_and_wait(browser, day.barcodes["ok"], "checked_in")
     assert text_of(browser, "result-title") == "Checked in"
 
@@ -214,17 +209,17 @@ async def test_scans_made_offline_are_sent_once_when_the_link_returns(served, br
     codes = [day.barcodes[k] for k in ("ok", "mobility", "race", "extra1")]
     for code in codes:
         await type_scan(browser, code)
-    await until(lambda: text_of(browser, "waiting") == "4")
+    await until(browser, lambda: text_of(browser, "waiting") == "4")
     assert outcome(browser) == "queued"
     await asyncio.sleep(1.0)  # the page keeps retrying against the closed port
     assert text_of(browser, "waiting") == "4"
     await server.up()
-    await until(lambda: text_of(browser, "waiting") == "0", limit=30)
+    await until(browser, lambda: text_of(browser, "waiting") == "0", limit=30)
     # answers lost on the way back: the page resends, the server answers from the stored scan
     server.app[DROP][0] = 2
     await type_scan(browser, day.barcodes["extra2"])
     await type_scan(browser, day.barcodes["extra2"])  # scanned twice by the desk: a 2nd scan
-    await until(lambda: text_of(browser, "waiting") == "0", limit=30)
+    await until(browser, lambda: text_of(browser, "waiting") == "0", limit=30)
     assert server.app[DROP][0] == 0
     async with session_factory(engine)() as s:
         scans = (await s.execute(select(CheckinScan.barcode, CheckinScan.outcome)
@@ -248,9 +243,11 @@ async def test_desk_search_checks_in_a_resident_without_the_postcard(served, bro
         browser.find_element("id", "search-birth").send_keys("昭和16年5月3日")
         browser.find_element("css selector", "#search button[type=submit]").click()
 
-    await asyncio.to_thread(search)
-    picks = await until(lambda: browser.find_elements("css selector", "#search-results .pick"))
+    await in_browser(browser, search)
+    picks = await until(
+        browser, lambda: browser.find_elements("css selector", "#search-results .pick")
+    )
     assert "髙橋 一●" in picks[0].find_element("xpath", "..").text
-    await asyncio.to_thread(picks[0].click)
-    await until(lambda: outcome(browser) == "checked_in")
+    await in_browser(browser, picks[0].click)
+    await until(browser, lambda: outcome(browser) == "checked_in")
     assert text_of(browser, "result-name") == "髙橋 一●"

@@ -12,10 +12,8 @@ Skipped when chromium or chromedriver is not installed (deploy/test.sh installs 
 
 from __future__ import annotations
 
-import asyncio
 import os
-import shutil
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,31 +24,25 @@ from cti_server.web.app import create_app
 from registry import contact_requests
 from registry.db import session_factory
 from registry.intents import intents_of
+from tests.integration.browser import (
+    NEEDS_WEBDRIVER,
+    RETRY_ONCE,
+    chrome,
+    in_browser,
+    quit_browser,
+)
 from tests.integration.resident_helpers import Ledger, seed
 from tests.integration.web_helpers import make_settings
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or CHROMEDRIVER is None, reason="chromium or chromedriver is not installed"
-)
+pytestmark = [NEEDS_WEBDRIVER, RETRY_ONCE]
 PHONE = (360, 740)
 
 
-def new_driver(size: tuple[int, int] = PHONE, font_size: int = 16) -> Any:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                "--force-device-scale-factor=1", "--disable-background-networking",
-                f"--window-size={size[0]},{size[1]}", "--lang=ja"):  # fmt: skip
-        opts.add_argument(arg)
+def new_driver(profile: Path, size: tuple[int, int] = PHONE, font_size: int = 16) -> Any:
     # the phone's text size: the default font size the page's rem sizes follow
-    opts.add_experimental_option("prefs", {"webkit.webprefs.default_font_size": font_size})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
-    driver.set_page_load_timeout(30)
+    prefs = {"webkit.webprefs.default_font_size": font_size}
+    driver = chrome(profile, "--force-device-scale-factor=1", f"--window-size={size[0]},{size[1]}",
+                    "--lang=ja", prefs=prefs)  # fmt: skip
     # a phone's viewport (a desktop window cannot be narrower than 500 px)
     metrics = {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": True}
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
@@ -80,17 +72,12 @@ async def served(engine, db_url) -> AsyncIterator[tuple[str, Ledger]]:
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
-    driver = new_driver()
+def browser(tmp_path: Path) -> Iterator[Any]:
+    driver = new_driver(tmp_path / "profile")
     try:
         yield driver
     finally:
-        driver.quit()
-
-
-async def run(fn: Callable[..., Any], *args: Any) -> Any:
-    """Selenium blocks: drive the browser in a thread while the server answers on the loop."""
-    return await asyncio.wait_for(asyncio.to_thread(fn, *args), 60)
+        quit_browser(driver)
 
 
 def by_id(driver: Any, element_id: str) -> Any:
@@ -230,7 +217,7 @@ def answer_steps(driver: Any, shots: Path) -> dict[str, str]:
 
 async def test_a_resident_answers_in_the_browser(served, browser, shots, engine):
     base, ledger = served
-    seen = await run(identify_steps, browser, base, ledger, shots)
+    seen = await in_browser(browser, identify_steps, browser, base, ledger, shots)
     assert seen["live"] == "はがきの番号が正しくありません。打ち間違いがないか確かめてください。"
     assert "打ち間違い" in seen["typo"]
     assert seen["typo_focused"] == "error-summary"  # the summary gets the focus
@@ -243,7 +230,7 @@ async def test_a_resident_answers_in_the_browser(served, browser, shots, engine)
     assert "一郎" not in seen["home"]
     assert "P-000123" not in seen["home"]
     assert seen["home_fits"] == "True"
-    seen = await run(answer_steps, browser, shots)
+    seen = await in_browser(browser, answer_steps, browser, shots)
     assert "移動の支援について選んでください。" in seen["missing"]
     assert "回答を受け付けました" in seen["done"]
     assert "変更のご依頼を受け付けました" in seen["change_done"]
@@ -291,7 +278,7 @@ def english_steps(driver: Any, base: str, ledger: Ledger, shots: Path) -> dict[s
 
 async def test_the_page_in_english(served, browser, shots, engine):
     base, ledger = served
-    seen = await run(english_steps, browser, base, ledger, shots)
+    seen = await in_browser(browser, english_steps, browser, base, ledger, shots)
     assert seen["lang"] == "en"
     assert "The postcard number or the date of birth does not match our records." in seen["wrong"]
     assert "Mon 12 May 2031, 10:00–10:30" in seen["home"]
@@ -305,28 +292,31 @@ async def test_the_page_in_english(served, browser, shots, engine):
 
 
 def layout_steps(
-    base: str, ledger: Ledger, width: int, font_size: int, shots: Path
+    driver: Any, base: str, ledger: Ledger, width: int, font_size: int, shots: Path
 ) -> dict[str, bool]:
-    driver = new_driver((width, 740), font_size)
     name = f"resident-{width}px-text{font_size * 100 // 16}pct"
-    try:
-        out: dict[str, bool] = {}
-        driver.get(base + "/r/")
-        out["identify"] = fits(driver)
-        fill(driver, "barcode", ledger.barcode)
-        fill(driver, "birth", "1943-05-10")
-        submit(driver, "/r/")
-        out["home"] = fits(driver)
-        shot(driver, shots, name, "booking-title")
-        driver.get(base + "/r/answer")
-        out["answer"] = fits(driver)
-        return out
-    finally:
-        driver.quit()
+    out: dict[str, bool] = {}
+    driver.get(base + "/r/")
+    out["identify"] = fits(driver)
+    fill(driver, "barcode", ledger.barcode)
+    fill(driver, "birth", "1943-05-10")
+    submit(driver, "/r/")
+    out["home"] = fits(driver)
+    shot(driver, shots, name, "booking-title")
+    driver.get(base + "/r/answer")
+    out["answer"] = fits(driver)
+    return out
 
 
 @pytest.mark.parametrize(("width", "font_size"), [(320, 16), (360, 32), (320, 32)])
-async def test_the_pages_fit_a_narrow_phone_and_large_text(served, width, font_size, shots):
+async def test_the_pages_fit_a_narrow_phone_and_large_text(
+    served, width, font_size, shots, tmp_path
+):
     base, ledger = served
-    fitted = await run(layout_steps, base, ledger, width, font_size, shots)
+    driver = new_driver(tmp_path / "profile", (width, 740), font_size)
+    try:
+        fitted = await in_browser(driver, layout_steps, driver, base, ledger, width, font_size,
+                                  shots)  # fmt: skip
+    finally:
+        quit_browser(driver)
     assert fitted == {"identify": True, "home": True, "answer": True}

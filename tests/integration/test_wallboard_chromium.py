@@ -3,15 +3,21 @@ connects over /ws with a kiosk ?token=, renders the live board (callers waiting 
 withheld number, the service level's formula beside it, definitions in a legend on demand),
 fits 1920x1080, 1280x720 and a portrait 1080x1920 screen (checked on element geometry), says
 so when its token is bad or expired, and dims the figures while the PBX link is down.
-Screenshots go to the test's temporary directory (``shots``). Skipped when chromium is not
-installed (deploy/test.sh installs it)."""
+The page is read through WebDriver once it shows what is awaited (in real time), the
+screenshots are taken by chromium's own --screenshot and go to the test's temporary directory
+(``shots``). Skipped when chromium or chromedriver is not installed (deploy/test.sh installs
+both)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import re
-import shutil
+import signal
+import tempfile
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,6 +29,15 @@ from cti_server.web.app import create_app
 from cti_server.web.board_app import BOARD
 from cti_server.web.keys import SERVICE, SIGNER
 from cti_server.web.tokens import Principal
+from tests.integration.browser import (
+    CHROMIUM,
+    FLAGS,
+    NEEDS_WEBDRIVER,
+    RETRY_ONCE,
+    chrome,
+    in_browser,
+    quit_browser,
+)
 from tests.integration.web_helpers import (
     FakeBridge,
     answered,
@@ -34,9 +49,8 @@ from tests.integration.web_helpers import (
     token,
 )
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHECKS = web.AppKey("layout_checks", dict)
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+pytestmark = [NEEDS_WEBDRIVER, RETRY_ONCE]
 
 # Opens the wallboard in an iframe of the size under test and, once it has rendered, reports
 # every element that sticks out of the screen or cuts its own text, and the tiles' sizes.
@@ -44,14 +58,39 @@ LAYOUT_CHECK = Path(__file__).with_name("wallboard_layout_check.html")
 
 
 async def chromium(tmp_path: Path, url: str, *args: str, size: str = "1600,900") -> str:
+    flags = [f for f in FLAGS if not f.startswith("--headless")]
     proc = await asyncio.create_subprocess_exec(
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-        "--disable-background-networking", f"--user-data-dir={tmp_path / 'profile'}",
+        CHROMIUM or "chromium", "--headless", *flags, f"--user-data-dir={tmp_path / 'profile'}",
         "--virtual-time-budget=5000", f"--window-size={size}", *args, url,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        start_new_session=True,
     )  # fmt: skip
-    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the browser and its helpers
+        await proc.wait()
+        raise AssertionError(f"chromium did not finish with {url} in 60 s: killed") from None
     return out.decode("utf-8", "replace")
+
+
+async def dom_when(tmp_path: Path, url: str, ready: str, size: str = "1600,900") -> str:
+    """The page's DOM once the JavaScript expression ``ready`` holds (within 15 s, in real
+    time: the page waits for its socket, which a virtual time budget does not)."""
+    profile = Path(tempfile.mkdtemp(prefix="wd-", dir=tmp_path))
+    driver = chrome(profile, f"--window-size={size}")
+    try:
+        await in_browser(driver, driver.get, url)
+        deadline = time.monotonic() + 15
+        while not await in_browser(driver, driver.execute_script, f"return Boolean({ready})"):
+            if time.monotonic() > deadline:
+                page = await in_browser(driver, lambda: driver.page_source)
+                raise AssertionError(f"the page never came to {ready}: {page[-2000:]}")
+            await asyncio.sleep(0.1)
+        return str(await in_browser(driver, lambda: driver.page_source))
+    finally:
+        quit_browser(driver)
 
 
 @pytest.fixture
@@ -107,7 +146,10 @@ async def kiosk_url(app: web.Application, port: int, extra: str = "") -> str:
 
 async def test_wallboard_renders_the_live_board(served, tmp_path, shots):
     app, port = served
-    dom = await chromium(tmp_path, await kiosk_url(app, port), "--dump-dom")
+    live = (
+        "document.body.dataset.stale === 'false' && !!document.querySelector('[data-state=live]')"
+    )
+    dom = await dom_when(tmp_path, await kiosk_url(app, port), live)
     tile = re.search(r'data-k="waiting".*?data-v="waiting">(\d+)<', dom, re.S)
     assert tile is not None, dom[:2000]
     assert tile.group(1) == "3"
@@ -140,7 +182,8 @@ async def test_wallboard_fits_the_screen(served, tmp_path, shots, width, height)
     app[CHECKS]["page"] = (
         page.replace("{src}", src).replace("{w}", str(width)).replace("{h}", str(height))
     )
-    dom = await chromium(tmp_path, f"http://127.0.0.1:{port}/layout-check/page", "--dump-dom",
+    dom = await dom_when(tmp_path, f"http://127.0.0.1:{port}/layout-check/page",
+                         "document.getElementById('result').textContent !== 'pending'",
                          size=f"{width + 40},{height + 200}")  # fmt: skip
     found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
     assert found is not None, dom[-2000:]
@@ -156,20 +199,26 @@ async def test_wallboard_fits_the_screen(served, tmp_path, shots, width, height)
     assert shot.stat().st_size > 10_000
 
 
+def said(state: str) -> str:
+    return f"!!document.querySelector('[data-state={state}]')"
+
+
 async def test_a_bad_or_expired_token_is_said_not_retried(served, tmp_path, shots):
     app, port = served
     # kiosk tokens never expire (kiosk_token_ttl_seconds 0): a supervisor's on the TV
     expired = app[SIGNER].issue(Principal(8, "sv", "supervisor", None, "SV"), now=0.0)
     base = f"http://127.0.0.1:{port}/wallboard?token="
-    dom = await chromium(tmp_path, base + expired, "--dump-dom")
+    dom = await dom_when(tmp_path, base + expired, said("token_expired"))
     assert 'data-state="token_expired"' in dom
     assert "トークンの有効期限が切れています" in dom
     assert "再接続中" not in dom
     await chromium(tmp_path, base + expired, f"--screenshot={shots / 'wallboard-expired.png'}")
-    dom = await chromium(tmp_path, base + "v1.not.valid", "--dump-dom")
+    dom = await dom_when(tmp_path, base + "v1.not.valid", said("bad_token"))
     assert 'data-state="bad_token"' in dom
     assert "トークンが無効です" in dom
-    operator = await chromium(tmp_path, base + await token(app, 2, role="operator"), "--dump-dom")
+    operator = await dom_when(
+        tmp_path, base + await token(app, 2, role="operator"), said("forbidden")
+    )
     assert 'data-state="forbidden"' in operator  # an operator's token is refused, and said so
     assert "再接続中" not in operator
 
@@ -177,7 +226,8 @@ async def test_a_bad_or_expired_token_is_said_not_retried(served, tmp_path, shot
 async def test_figures_are_dimmed_while_the_pbx_link_is_down(served, tmp_path, shots):
     app, port = served
     app[SERVICE].on_event(ev.ConnectionLost("test", now()))
-    dom = await chromium(tmp_path, await kiosk_url(app, port), "--dump-dom")
+    stale = "document.body.dataset.stale === 'true' && !!document.querySelector('[data-state]')"
+    dom = await dom_when(tmp_path, await kiosk_url(app, port), stale)
     assert 'data-state="pbx_down"' in dom
     assert 'data-stale="true"' in dom
     assert re.search(r'<body[^>]* class="stale"', dom)
@@ -203,7 +253,9 @@ async def test_figures_are_dimmed_while_the_socket_is_down(served, tmp_path, mon
         tasks.add(asyncio.get_running_loop().create_task(send_then_close(client)))
 
     monkeypatch.setattr(board, "subscribe", subscribe_then_close)
-    dom = await chromium(tmp_path, await kiosk_url(app, port), "--dump-dom")
+    dom = await dom_when(
+        tmp_path, await kiosk_url(app, port), "document.body.dataset.stale === 'true'"
+    )
     assert 'data-stale="true"' in dom
     assert re.search(r'data-k="offered".*?data-v="offered">4<', dom, re.S)  # still shown
     await asyncio.gather(*tasks)
