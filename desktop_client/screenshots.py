@@ -115,7 +115,44 @@ def main(argv: list[str] | None = None) -> int:
     venues_shot(client, shot)
     review_shot(client, shot)
     assignment_shot(client, shot)
+    worklist_shot(client, shot)
     return 0
+
+
+def worklist_shot(client: Any, shot: Callable[[object, str], None]) -> None:
+    """折り返し as an operator sees it after taking a no-show (an invented worklist)."""
+    from cti_server.protocol import WorkAttempt, WorkItem, WorklistSummary
+
+    ctl = client.worklist
+    if ctl is None:
+        return
+    ctl.role = "operator"
+    client.window.set_worklist_view(ctl.view)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+    def ago(minutes: int) -> str:
+        return (now - dt.timedelta(minutes=minutes)).isoformat()
+
+    tried = WorkAttempt(ago(40), 2, "no_answer", None, "call-1", "留守電なし")
+    items = [
+        WorkItem(31, "slot_changed", 1, "舞鶴 花子", "+81773621234",
+                 {"booking_id": 812, "venue": "中総合会館", "starts_at": ago(-1440),
+                  "conflict": "slot_closed"}, 77, 90,
+                 1, None, "claimed", "no_answer", 1, None, ago(95), (tried,)),
+        WorkItem(32, "no_show", 2, "田辺 一郎", "+819012345678",
+                 {"booking_id": 905, "venue": "西駅交流センター", "starts_at": ago(120)}, None,
+                 70, 0, None, "open", "", None, None, ago(60)),
+        WorkItem(33, "web_request", 3, "佐藤 三郎", "+81773628888",
+                 {"kind": "reschedule", "note": "平日の午後に変えたい", "booking_id": 877}, None,
+                 60, 0, None, "open", "", None, None, ago(25)),
+        WorkItem(34, "abandoned", None, "", "+81773625678", {"call": "1733.44"}, None, 50, 0,
+                 None, "open", "", None, None, ago(4)),
+    ]  # fmt: skip
+    ctl.model.set_page(items, WorklistSummary(4, 3, 1, ago(95)))
+    ctl.model.take(items[0])
+    ctl.model.dialling("1733.51", "0773621234")
+    client.window.show_worklist()
+    shot(client.window, "worklist")
 
 
 def intent_and_barcode_shots(client: Any, shot: Callable[[object, str], None]) -> None:

@@ -1126,6 +1126,10 @@
         <translation>Priority</translation>
     </message>
     <message>
+        <source>内容</source>
+        <translation>Details</translation>
+    </message>
+    <message>
         <source>次を取る (Ctrl+N)</source>
         <translation>Take next (Ctrl+N)</translation>
     </message>
@@ -2479,6 +2483,34 @@
         <translation>Gave up waiting</translation>
     </message>
     <message>
+        <source>枠の定員を減らした</source>
+        <translation>slot capacity reduced</translation>
+    </message>
+    <message>
+        <source>枠を中止した</source>
+        <translation>slot cancelled</translation>
+    </message>
+    <message>
+        <source>会場を閉じた</source>
+        <translation>venue closed</translation>
+    </message>
+    <message>
+        <source>日程を移した</source>
+        <translation>day moved</translation>
+    </message>
+    <message>
+        <source>日時の変更を希望</source>
+        <translation>asks for another date or time</translation>
+    </message>
+    <message>
+        <source>取消を希望</source>
+        <translation>asks to cancel</translation>
+    </message>
+    <message>
+        <source>その他の問い合わせ</source>
+        <translation>other question</translation>
+    </message>
+    <message>
         <source>通話できた</source>
         <translation>Reached</translation>
     </message>
@@ -2493,6 +2525,22 @@
     <message>
         <source>後でかけ直す</source>
         <translation>Call later</translation>
+    </message>
+    <message>
+        <source>%1「%2」</source>
+        <translation>%1 “%2”</translation>
+    </message>
+    <message>
+        <source>予約: %1</source>
+        <translation>Appointment: %1</translation>
+    </message>
+    <message>
+        <source>着信 %1</source>
+        <translation>Called at %1</translation>
+    </message>
+    <message>
+        <source>前回 %1: %2</source>
+        <translation>Last try %1: %2</translation>
     </message>
 </context>
 </TS>

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import phonenumbers
 from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -25,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cti_server.protocol import WorkItem
+
 from ..i18n import QT_TRANSLATE_NOOP, translate
 from ..models.dates import TOKYO
 from ..models.worklist import WorklistModel
@@ -37,6 +40,17 @@ REASONS = {
     "web_request": QT_TRANSLATE_NOOP("worklist", "Web回答で連絡希望"),
     "callback_requested": QT_TRANSLATE_NOOP("worklist", "折り返し希望"),
     "abandoned": QT_TRANSLATE_NOOP("worklist", "待ち切れず切断"),
+}
+CONFLICTS = {
+    "over_capacity": QT_TRANSLATE_NOOP("worklist", "枠の定員を減らした"),
+    "slot_closed": QT_TRANSLATE_NOOP("worklist", "枠を中止した"),
+    "venue_closed": QT_TRANSLATE_NOOP("worklist", "会場を閉じた"),
+    "day_moved": QT_TRANSLATE_NOOP("worklist", "日程を移した"),
+}
+ASKED = {
+    "reschedule": QT_TRANSLATE_NOOP("worklist", "日時の変更を希望"),
+    "cancel": QT_TRANSLATE_NOOP("worklist", "取消を希望"),
+    "other": QT_TRANSLATE_NOOP("worklist", "その他の問い合わせ"),
 }
 OUTCOME_LABELS = (
     ("reached", QT_TRANSLATE_NOOP("worklist", "通話できた")),
@@ -51,9 +65,51 @@ def reason_label(code: str) -> str:
 
 
 def phone_text(e164: str | None) -> str:
+    """``0773-62-1234``, as the call header shows a number (the digits if it does not parse)."""
     if not e164:
         return "—"
-    return "0" + e164[3:] if e164.startswith("+81") else e164
+    try:
+        parsed = phonenumbers.parse(e164, "JP")
+    except phonenumbers.NumberParseException:
+        return e164
+    if parsed.country_code != 81:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def quoted(text: str, note: str) -> str:
+    """``text「note」`` (``text "note"`` in English); ``text`` alone without a note."""
+    note = note.strip()
+    if not note:
+        return text
+    return translate("worklist", "%1「%2」").replace("%1", text).replace("%2", note)
+
+
+def detail_lines(item: WorkItem) -> list[str]:
+    """What the operator needs before calling: the appointment concerned and why, what the
+    resident wrote, and how the last try went."""
+    d, lines = item.detail, []
+    where = " ".join(
+        str(part) for part in (d.get("venue"), when_text(d.get("starts_at")) or None) if part
+    )
+    if d.get("conflict") in CONFLICTS:
+        why = translate("worklist", CONFLICTS[d["conflict"]])
+        lines.append(f"{where}: {why}" if where else why)
+    elif where:
+        lines.append(translate("worklist", "予約: %1").replace("%1", where))
+    if d.get("kind") in ASKED:
+        asked = translate("worklist", ASKED[d["kind"]])
+        note = str(d.get("note") or "").strip()
+        lines.append(quoted(asked, note))
+    if item.reason == "abandoned":
+        lines.append(translate("worklist", "着信 %1").replace("%1", when_text(item.created_at)))
+    if item.history:
+        last = item.history[-1]
+        label = dict(OUTCOME_LABELS).get(last.outcome)
+        text = translate("worklist", "前回 %1: %2").replace("%1", when_text(last.at))
+        text = text.replace("%2", translate("worklist", label) if label else last.outcome)
+        lines.append(quoted(text, last.note))
+    return lines
 
 
 class WorklistView(Retranslating, QWidget):
@@ -70,7 +126,7 @@ class WorklistView(Retranslating, QWidget):
         self.model = model
         self.can_reprioritise = False
         self.summary = QLabel(self)
-        self.table = QTableWidget(0, 6, self)
+        self.table = QTableWidget(0, 7, self)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -140,7 +196,7 @@ class WorklistView(Retranslating, QWidget):
     def retranslate(self) -> None:
         self.table.setHorizontalHeaderLabels(
             [self.tr("理由"), self.tr("氏名"), self.tr("電話番号"), self.tr("試行"),
-             self.tr("次回"), self.tr("優先度")]
+             self.tr("次回"), self.tr("優先度"), self.tr("内容")]
         )  # fmt: skip
         self.take_next.setText(self.tr("次を取る (Ctrl+N)"))
         self.take.setText(self.tr("選択を取る"))
@@ -175,7 +231,7 @@ class WorklistView(Retranslating, QWidget):
         for row, item in enumerate(m.items):
             cells = (reason_label(item.reason), item.resident_name or "—", phone_text(item.phone),
                      str(item.attempts), when_text(item.next_attempt_at) or self.tr("今すぐ"),
-                     str(item.priority))  # fmt: skip
+                     str(item.priority), " / ".join(detail_lines(item)))  # fmt: skip
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
@@ -198,7 +254,7 @@ class WorklistView(Retranslating, QWidget):
             self.dial.setText(self.tr("発信"))
             return
         name = held.resident_name or self.tr("（住民不明）")
-        self.who.setText(f"{name} — {reason_label(held.reason)}")
+        self.who.setText("\n".join([f"{name} — {reason_label(held.reason)}", *detail_lines(held)]))
         number = phone_text(held.phone)
         if m.linkedid:
             self.dial.setText(self.tr("%1 に発信中…").replace("%1", number))

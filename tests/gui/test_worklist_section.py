@@ -70,7 +70,7 @@ def test_operator_takes_dials_and_records_no_answer(qtbot, client, real):
     qtbot.keyClick(view.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: model.held is not None, timeout=10000)
     assert model.held.item_id == real.seed["first"]
-    assert view.dial.text() == "0773621234 に発信 (Ctrl+D)"
+    assert view.dial.text() == "0773-62-1234 に発信 (Ctrl+D)"
     qtbot.mouseClick(view.dial, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(model.linkedid), timeout=10000)
     (originate,) = real.app[BRIDGE].originated
