@@ -1351,7 +1351,14 @@ class NextWaiting:
 
 # ---- the callback worklist (折り返しリスト) -------------------------------------------------
 
-WORK_REASONS = ("slot_changed", "no_show", "web_request", "callback_requested", "abandoned")
+WORK_REASONS = (
+    "slot_changed",
+    "no_show",
+    "web_request",
+    "callback_requested",
+    "abandoned",
+    "second_dose",
+)
 WORK_OUTCOMES = ("reached", "no_answer", "wrong_number", "call_later")
 WORK_STATES = ("open", "claimed", "done", "exhausted")
 
