@@ -22,7 +22,11 @@ worklist). Nothing is lost either way: the second dose keeps its seat until it i
 
 All in the caller's one transaction: the bookings and every slot involved (and their transport
 rows) are locked first, in one order (``registry.bookings.lock_in_order``: bookings by id, then
-slots by id), so the checks below see what the moves will find, and two changes never deadlock.
+slots by id), so the checks below see what the moves will find, and two changes never deadlock;
+the later doses are read again after the first move (under the locks, and on SQLite under the
+write lock that move took): one changed meanwhile is a ``Conflict`` to retry, nothing written.
+The plain ``change_booking`` / ``cancel_booking`` stay as they were for the supervisors'
+reconfiguration, which deals with every affected booking itself.
 Seats are taken and freed only by ``change_booking`` / ``cancel_booking`` (capacity and
 transport seats are enforced by the database as ever). Each move and cancel is audited as such
 (``booking.change`` / ``booking.cancel``), the worklist item as ``worklist.enqueue``, and the
@@ -194,6 +198,11 @@ async def reschedule(
     )  # fmt: skip
     moved = await change_booking(session, booking_id, new_slot_id, operator_id=operator_id,
                                  call_linkedid=call_linkedid, at=at)  # fmt: skip
+    # read again under the locks (SQLite: under the write lock the move above took)
+    if await _later_doses(session, current) != later:
+        raise Conflict(
+            "a later dose changed meanwhile", details={"booking_id": booking_id, "retry": True}
+        )
     told: list[LaterDose] = []
     for d in later:
         slot_id, why = await _pick(session, d, targets[d.booking_id])
@@ -291,8 +300,6 @@ async def cancel(
     for d in later:
         gone = await cancel_booking(session, d.booking_id, operator_id=operator_id,
                                     call_linkedid=call_linkedid)  # fmt: skip
-        if gone.status != "cancelled":  # attended meanwhile: cancel_booking refused it already
-            raise Conflict("a later dose changed meanwhile", details={"booking_id": d.booking_id})
         told.append(LaterDose(gone, "cancelled"))
     await _audit(session, view, told, operator_id, call_linkedid)
     return Followed(view, tuple(told))
