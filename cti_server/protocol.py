@@ -721,6 +721,33 @@ class Booking:
     updated_at: IsoDateTime
 
 
+LATER_DOSE_OUTCOMES = ("moved", "not_moved", "cancelled")
+LATER_DOSE_WHY_NOT = ("no_slot", "slot_full", "no_transport_seat")
+
+
+@dataclass(frozen=True)
+class LaterDose:
+    """A later dose the assignment gave, after its earlier dose was moved or cancelled:
+    ``moved`` (to the slot at the new slot's venue the same number of days after, at its time
+    of day), ``cancelled``, or ``not_moved``: kept where it was, ``why`` (one of
+    ``LATER_DOSE_WHY_NOT``), the start it should have had, and its callback on the worklist."""
+
+    booking: Booking
+    outcome: str  # one of LATER_DOSE_OUTCOMES
+    why: str | None = None
+    wanted_starts_at: IsoDateTime | None = None
+    item_id: int | None = None
+
+
+@dataclass(frozen=True)
+class BookingChanged(Booking):
+    """A booking moved (PATCH) or cancelled (DELETE), and what became of its later doses (empty
+    when it has none). A ``Booking`` with one field more: a client reading a ``Booking`` still
+    reads it."""
+
+    later: tuple[LaterDose, ...] = ()
+
+
 @dataclass(frozen=True)
 class MobilityRequest:
     """A mobility-support request (移動支援)."""
@@ -1351,7 +1378,14 @@ class NextWaiting:
 
 # ---- the callback worklist (折り返しリスト) -------------------------------------------------
 
-WORK_REASONS = ("slot_changed", "no_show", "web_request", "callback_requested", "abandoned")
+WORK_REASONS = (
+    "slot_changed",
+    "no_show",
+    "web_request",
+    "callback_requested",
+    "abandoned",
+    "second_dose",
+)
 WORK_OUTCOMES = ("reached", "no_answer", "wrong_number", "call_later")
 WORK_STATES = ("open", "claimed", "done", "exhausted")
 

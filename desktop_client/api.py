@@ -33,6 +33,7 @@ from cti_server.protocol import (
     AssignmentRequest,
     Booking,
     BookingChange,
+    BookingChanged,
     BookingRequest,
     CallResident,
     CallResidentRequest,
@@ -173,12 +174,16 @@ def book_slot(body: BookingRequest) -> ApiCall[Booking]:
     return ApiCall("POST", "/api/bookings", request_body(body), Booking)
 
 
-def change_booking(booking_id: int, body: BookingChange) -> ApiCall[Booking]:
-    return ApiCall("PATCH", f"/api/bookings/{booking_id}", request_body(body), Booking)
+def change_booking(booking_id: int, body: BookingChange) -> ApiCall[BookingChanged]:
+    """Move a booking; the answer says what became of its later doses (moved with it or not)."""
+    path = f"/api/bookings/{booking_id}"
+    return ApiCall("PATCH", path, request_body(body), BookingChanged)
 
 
-def cancel_booking(booking_id: int, call: str | None) -> ApiCall[Booking]:
-    return ApiCall("DELETE", f"/api/bookings/{booking_id}{_call_query(call)}", None, Booking)
+def cancel_booking(booking_id: int, call: str | None) -> ApiCall[BookingChanged]:
+    """Cancel a booking and the later doses the assignment gave."""
+    path = f"/api/bookings/{booking_id}{_call_query(call)}"
+    return ApiCall("DELETE", path, None, BookingChanged)
 
 
 def booking_cannot_come(booking_id: int, call: str | None) -> ApiCall[CannotCome]:
@@ -209,8 +214,8 @@ def link_call_resident(linkedid: str, resident_id: int) -> ApiCall[CallResident]
 # the answer type of each kind of outbox entry (a kind not listed is sent, its answer not decoded)
 OUTBOX_ANSWERS: dict[str, type[Any]] = {
     "booking": Booking,
-    "booking_change": Booking,
-    "booking_cancel": Booking,
+    "booking_change": BookingChanged,
+    "booking_cancel": BookingChanged,
     "booking_cannot_come": CannotCome,
     "mobility": MobilityRequest,
     "intent": Intent,

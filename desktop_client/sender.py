@@ -10,7 +10,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from cti_server.protocol import Booking, CannotCome, ProtocolError, SlotInfo, from_dict
+from cti_server.protocol import (
+    Booking,
+    BookingChanged,
+    CannotCome,
+    ProtocolError,
+    SlotInfo,
+    from_dict,
+)
 
 from .api import OUTBOX_ANSWERS, ApiCall, Reply
 from .models.forms import CallRef
@@ -141,6 +148,8 @@ class Sender:
             self._booked(entry, slot)
         elif form is self.booking and entry.kind == "booking_cancel":
             self.booking.existing = None
+        if form is self.booking and entry.kind in ("booking_change", "booking_cancel"):
+            self.booking.set_later(_later_of(entry.result))
         elif form is self.booking and entry.kind == "booking_cannot_come":
             self.booking.existing = None
             try:
@@ -173,6 +182,14 @@ class Sender:
         self.booking.last_booking_id = self.booking.existing.booking_id
         if self.mobility.booking_key == entry.key or self.mobility.booking_id is None:
             self.mobility.tie_to(booking_id=self.booking.existing.booking_id)
+
+
+def _later_of(result: dict[str, Any] | None) -> tuple[Any, ...]:
+    """The later doses a change's or cancel's answer tells of (none if it tells nothing)."""
+    try:
+        return from_dict(BookingChanged, result or {}).later
+    except ProtocolError:
+        return ()
 
 
 def booking_of(result: dict[str, Any] | None) -> Booking | None:

@@ -73,6 +73,7 @@ class AuditAction(StrEnum):
     WORKLIST_PRIORITY = "worklist.priority"  # a supervisor reprioritised an item
     WORKLIST_DIAL = "worklist.dial"  # click-to-dial: the PBX asked to connect the call
     SLOT_RECONFIGURE = "slot.reconfigure"  # capacity lowered, slot or venue closed, day moved
+    BOOKING_LATER_DOSES = "booking.later_doses"  # later doses followed a moved/cancelled one
 
     @classmethod
     def of(cls, stored: str) -> AuditAction | None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Select, insert, select, update
@@ -242,15 +243,31 @@ async def _free_transport(session: AsyncSession, slot_id: int) -> None:
     )
 
 
-async def _lock_in_order(session: AsyncSession, booking_id: int, slot_ids: tuple[int, int]) -> None:
-    """Row locks (PostgreSQL) in one order, booking then slots by id: two moves never deadlock.
+async def lock_in_order(
+    session: AsyncSession, booking_ids: Iterable[int], slot_ids: Iterable[int]
+) -> None:
+    """Row locks (PostgreSQL) in one order, bookings by id, then slots by id, then the slots'
+    transport rows by slot id: two moves never deadlock, however many rows each takes.
 
     SQLite renders no FOR UPDATE; it serializes writers as a whole anyway.
     """
-    await session.execute(select(Booking.id).where(Booking.id == booking_id).with_for_update())
+    bookings, slots = sorted(set(booking_ids)), sorted(set(slot_ids))
     await session.execute(
-        select(Slot.id).where(Slot.id.in_(slot_ids)).order_by(Slot.id).with_for_update()
+        select(Booking.id).where(Booking.id.in_(bookings)).order_by(Booking.id).with_for_update()
     )
+    await session.execute(
+        select(Slot.id).where(Slot.id.in_(slots)).order_by(Slot.id).with_for_update()
+    )
+    await session.execute(
+        select(SlotSupport.slot_id)
+        .where(SlotSupport.slot_id.in_(slots))
+        .order_by(SlotSupport.slot_id)
+        .with_for_update()
+    )
+
+
+async def _lock_in_order(session: AsyncSession, booking_id: int, slot_ids: tuple[int, int]) -> None:
+    await lock_in_order(session, (booking_id,), slot_ids)
 
 
 async def _by_key(session: AsyncSession, client_key: str) -> BookingView | None:

@@ -35,12 +35,20 @@ from registry.worklist_policy import RetryPolicy
 
 log = logging.getLogger(__name__)
 
-REASONS = ("slot_changed", "no_show", "web_request", "callback_requested", "abandoned")
+REASONS = (
+    "slot_changed",
+    "no_show",
+    "web_request",
+    "callback_requested",
+    "abandoned",
+    "second_dose",  # a later dose could not follow its moved earlier dose
+)
 OUTCOMES = ("reached", "no_answer", "wrong_number", "call_later")
 STATES = ("open", "claimed", "done", "exhausted")
 # default priority by reason: higher is called first
 PRIORITY = {
     "slot_changed": 30,
+    "second_dose": 30,
     "no_show": 20,
     "callback_requested": 20,
     "web_request": 10,

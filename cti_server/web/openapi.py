@@ -140,9 +140,18 @@ OPERATIONS: tuple[Operation, ...] = (
               description="409 slot_full when no seat is left, already_booked when the "
               "resident holds a booking for that dose."),
     Operation("patch", "/api/bookings/{booking_id}", "Move a booking to another slot", STAFF,
-              {200: P.Booking}, P.BookingChange, errors=(400, 401, 403, 404, 409)),
+              {200: P.BookingChanged}, P.BookingChange, errors=(400, 401, 403, 404, 409),
+              description="The later doses the assignment gave follow: each moves to the slot at "
+              "the new slot's venue the same number of days after, at its time of day, if that "
+              "slot has a seat (and a transport seat for a booking that holds one). One that "
+              "cannot is kept where it was, answered as not_moved with why (no_slot, slot_full, "
+              "no_transport_seat) and put on the worklist (reason second_dose); the move itself "
+              "still happens. 409 slot_full / no_transport_seat / slot_started: nothing changed. "
+              "Audited (booking.change for each move, booking.later_doses)."),
     Operation("delete", "/api/bookings/{booking_id}", "Cancel a booking", STAFF,
-              {200: P.Booking}, params=(CALL,), errors=(400, 401, 403, 404)),
+              {200: P.BookingChanged}, params=(CALL,), errors=(400, 401, 403, 404, 409),
+              description="The later doses the assignment gave are cancelled too (later, "
+              "outcome cancelled). Audited (booking.cancel for each, booking.later_doses)."),
     Operation("post", "/api/mobility", "Create a mobility-support request (移動支援)", STAFF,
               {201: P.MobilityRequest}, P.MobilityRequestBody, (IDEMPOTENCY,),
               (400, 401, 403, 404)),

@@ -1,4 +1,7 @@
-"""Bookings and mobility-support requests. ``Idempotency-Key`` makes a resent POST harmless."""
+"""Bookings and mobility-support requests. ``Idempotency-Key`` makes a resent POST harmless.
+
+A move or a cancel takes the later doses the assignment gave along (``registry.assign.
+later_doses``); the answer is the booking with what became of them (``BookingChanged``)."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from cti_server.web.validate import (
     read_as,
 )
 from registry import bookings, mobility
+from registry.assign import later_doses
 from registry.changes import taken
 from registry.views import BookingView, MobilityView
 
@@ -50,12 +54,19 @@ async def create_booking(request: web.Request) -> web.Response:
     return answer(of_view(protocol.Booking, booking), status=201)
 
 
+def _changed(done: later_doses.Followed) -> protocol.BookingChanged:
+    """A moved or cancelled booking with its later doses on the wire."""
+    data = done.booking.to_dict()
+    data["later"] = [d.to_dict() for d in done.later]
+    return protocol.from_dict(protocol.BookingChanged, data)
+
+
 async def change_booking(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
     booking_id = path_int(request, "booking_id")
     req = read_as(protocol.BookingChange, await json_body(request))
     async with request.app[SESSIONS]() as session:
-        booking = await bookings.change_booking(
+        done = await later_doses.reschedule(
             session,
             booking_id,
             req.slot_id,
@@ -65,7 +76,7 @@ async def change_booking(request: web.Request) -> web.Response:
         )
         await session.commit()
     await publish_changes(request.app, taken(session))
-    return answer(of_view(protocol.Booking, booking))
+    return answer(_changed(done))
 
 
 async def cancel_booking(request: web.Request) -> web.Response:
@@ -73,12 +84,10 @@ async def cancel_booking(request: web.Request) -> web.Response:
     booking_id = path_int(request, "booking_id")
     call = query_str(request, "call", max_len=64) or None
     async with request.app[SESSIONS]() as session:
-        booking = await bookings.cancel_booking(
-            session, booking_id, operator_id=who.id, call_linkedid=call
-        )
+        done = await later_doses.cancel(session, booking_id, operator_id=who.id, call_linkedid=call)
         await session.commit()
     await publish_changes(request.app, taken(session))
-    return answer(of_view(protocol.Booking, booking))
+    return answer(_changed(done))
 
 
 async def create_mobility(request: web.Request) -> web.Response:

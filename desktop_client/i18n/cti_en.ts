@@ -292,6 +292,30 @@
         <translation>Booking accepted.</translation>
     </message>
     <message>
+        <source>{wanted} にこの会場の枠がありません</source>
+        <translation>this venue has no slot on {wanted}</translation>
+    </message>
+    <message>
+        <source>{wanted} の枠は満席です</source>
+        <translation>the slot on {wanted} is full</translation>
+    </message>
+    <message>
+        <source>{wanted} の枠に送迎の空きがありません</source>
+        <translation>the slot on {wanted} has no transport seat left</translation>
+    </message>
+    <message>
+        <source>{dose}回目の接種も {when} {venue} に移しました。</source>
+        <translation>Dose {dose} moved too: {when} {venue}.</translation>
+    </message>
+    <message>
+        <source>{dose}回目の接種（{when}）も取り消しました。</source>
+        <translation>Dose {dose} ({when}) cancelled too.</translation>
+    </message>
+    <message>
+        <source>{dose}回目は移せません（{why}）。{when} のまま折り返しリストに入れました。</source>
+        <translation>Dose {dose} could not be moved ({why}); it stays on {when} and is on the callback worklist.</translation>
+    </message>
+    <message>
         <source>空きのある候補（近い会場から）:</source>
         <translation>Open slots (nearest venue first):</translation>
     </message>
@@ -2505,6 +2529,10 @@
     <message>
         <source>取消を希望</source>
         <translation>asks to cancel</translation>
+    </message>
+    <message>
+        <source>2回目接種の日程調整</source>
+        <translation>Second-dose date to arrange</translation>
     </message>
     <message>
         <source>その他の問い合わせ</source>

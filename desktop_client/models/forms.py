@@ -20,9 +20,11 @@ from typing import Any
 from cti_server.protocol import (
     Booking,
     BookingChange,
+    BookingChanged,
     BookingRequest,
     CallerInfo,
     CannotCome,
+    LaterDose,
     MobilityRequest,
     MobilityRequestBody,
     SlotInfo,
@@ -162,13 +164,14 @@ class BookingFormModel(SlotChoice):
         self.now: Callable[[], dt.datetime] = _utcnow  # replaceable clock (tests)
         self.last_action = ""  # book / change / cancel / cannot_come: what "done" is about
         self.offers: list[SlotOffer] = []  # slots to offer after "cannot come that day"
+        self.later: list[LaterDose] = []  # the later doses' fate after a change or cancel
 
     def start(self, card: ResidentCard, linkedid: CallRef | str | None) -> None:
         self.resident_id = card.resident_id
         self.bind(card, linkedid)
         self.existing = card.active_booking()
         self.last_booking_id = self.existing.booking_id if self.existing else None
-        self.last_action, self.offers = "", []
+        self.last_action, self.offers, self.later = "", [], []
         self.set_status("")
 
     def disarm(self) -> None:
@@ -212,10 +215,11 @@ class BookingFormModel(SlotChoice):
             and (self.existing is None or self.existing.slot_id != slot.slot_id)
         )
 
-    def request(self) -> ApiCall[Booking]:
+    def request(self) -> ApiCall[Booking] | ApiCall[BookingChanged]:
         """Booking the selected slot, or moving the existing booking to it."""
         if self.slot_id is None or self.resident_id is None:
             raise ValueError("no slot selected")
+        self.later = []
         if self.existing is not None:
             self.last_action = "change"
             change = BookingChange(slot_id=self.slot_id, call=self.linkedid or None)
@@ -230,9 +234,10 @@ class BookingFormModel(SlotChoice):
             )
         )
 
-    def cancel_request(self) -> ApiCall[Booking]:
+    def cancel_request(self) -> ApiCall[BookingChanged]:
         if self.existing is None:
             raise ValueError("no booking to cancel")
+        self.later = []
         self.last_action = "cancel"
         return api.cancel_booking(self.existing.booking_id, self.linkedid)
 
@@ -240,11 +245,16 @@ class BookingFormModel(SlotChoice):
         """The resident cannot come on the booking's day: cancel it, keep the day, offer slots."""
         if self.existing is None:
             raise ValueError("no booking")
-        self.last_action = "cannot_come"
+        self.last_action, self.later = "cannot_come", []
         return api.booking_cannot_come(self.existing.booking_id, self.linkedid)
 
     def set_offers(self, offers: list[SlotOffer]) -> None:
         self.offers = list(offers)
+        self.changed()
+
+    def set_later(self, later: Iterable[LaterDose]) -> None:
+        """What became of the later doses of the booking just moved or cancelled."""
+        self.later = list(later)
         self.changed()
 
 

@@ -44,6 +44,8 @@ class BookingView(FormView, QWidget):
         self.cannot_come = QPushButton(self)
         self.offers = QLabel(self)
         self.offers.setWordWrap(True)
+        self.later_doses = QLabel(self)  # what became of the later doses of a moved booking
+        self.later_doses.setWordWrap(True)
         self._labels = {k: QLabel(self) for k in ("venue", "day")}
         form = QFormLayout()
         form.addRow(self._labels["venue"], self.venue)
@@ -57,6 +59,7 @@ class BookingView(FormView, QWidget):
         layout.addLayout(top)
         layout.addLayout(form)
         layout.addWidget(self.slots, 1)
+        layout.addWidget(self.later_doses)
         layout.addWidget(self.offers)
         self._place_submit(layout, self.cancel)
         self.venue.activated.connect(self._chosen)
@@ -103,6 +106,8 @@ class BookingView(FormView, QWidget):
         self.cannot_come.setEnabled(m.existing is not None and not m.locked())
         self.offers.setText(self._offers_text())
         self.offers.setVisible(bool(m.offers))
+        self.later_doses.setText(self._later_text())
+        self.later_doses.setVisible(bool(m.later))
         armed = m.resident_id is not None and not m.locked()
         for widget in (self.venue, self.day, self.slots):
             widget.setEnabled(armed)
@@ -112,6 +117,30 @@ class BookingView(FormView, QWidget):
             "cancel": self.tr("予約を取り消しました。"),
             "cannot_come": self.tr("予約を取り消しました。この日には今後割り当てません。"),
         }.get(self.model.last_action, self.tr("予約を受け付けました。"))
+
+    def _later_text(self) -> str:
+        """One line per later dose: moved with the booking (where to), cancelled, or not moved
+        (why, where it stays, and that it is on the callback worklist)."""
+        lines = []
+        for d in self.model.later:
+            wanted = when_text(d.wanted_starts_at)
+            why = {
+                "no_slot": self.tr("{wanted} にこの会場の枠がありません"),
+                "slot_full": self.tr("{wanted} の枠は満席です"),
+                "no_transport_seat": self.tr("{wanted} の枠に送迎の空きがありません"),
+            }.get(d.why or "", d.why or "")
+            text = {
+                "moved": self.tr("{dose}回目の接種も {when} {venue} に移しました。"),
+                "cancelled": self.tr("{dose}回目の接種（{when}）も取り消しました。"),
+            }.get(d.outcome) or self.tr(
+                "{dose}回目は移せません（{why}）。{when} のまま折り返しリストに入れました。"
+            )
+            b = d.booking
+            why = why.format(wanted=wanted)
+            lines.append(
+                text.format(dose=b.dose, when=when_text(b.starts_at), venue=b.venue_name, why=why)
+            )
+        return "\n".join(lines)
 
     def _offers_text(self) -> str:
         offers = self.model.offers

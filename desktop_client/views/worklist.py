@@ -40,6 +40,7 @@ REASONS = {
     "web_request": QT_TRANSLATE_NOOP("worklist", "Web回答で連絡希望"),
     "callback_requested": QT_TRANSLATE_NOOP("worklist", "折り返し希望"),
     "abandoned": QT_TRANSLATE_NOOP("worklist", "待ち切れず切断"),
+    "second_dose": QT_TRANSLATE_NOOP("worklist", "2回目接種の日程調整"),
 }
 CONFLICTS = {
     "over_capacity": QT_TRANSLATE_NOOP("worklist", "枠の定員を減らした"),

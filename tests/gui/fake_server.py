@@ -53,6 +53,7 @@ class FakeState:
     requests: list[tuple[str, str, dict[str, str], Any]] = field(default_factory=list)
     watches: list[tuple[int, str]] = field(default_factory=list)
     searches: list[str] = field(default_factory=list)
+    later: tuple[protocol.LaterDose, ...] = ()  # what a change or cancel says of later doses
 
 
 class FakeServer:
@@ -247,7 +248,7 @@ class FakeServer:
         slot = self.state.slots[body["slot_id"]]
         booking = demo_data.booking(bid, self.state.bookings[bid].resident_id, slot)
         self.state.bookings[bid] = booking
-        return answer(booking)
+        return answer(self._with_later(booking))
 
     async def cancel(self, request: web.Request) -> web.Response:
         self._authorized(request)
@@ -255,7 +256,10 @@ class FakeServer:
         bid = int(request.match_info["bid"])
         booking = dataclasses.replace(self.state.bookings[bid], status="cancelled")
         self.state.bookings[bid] = booking
-        return answer(booking)
+        return answer(self._with_later(booking))
+
+    def _with_later(self, booking: protocol.Booking) -> protocol.BookingChanged:
+        return protocol.BookingChanged(**dataclasses.asdict(booking), later=self.state.later)
 
     async def create_mobility(self, request: web.Request) -> web.Response:
         self._authorized(request)
