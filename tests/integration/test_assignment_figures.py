@@ -1,0 +1,100 @@
+"""The board's designated-appointment figures against real rows (SQLite and PostgreSQL): intents
+by channel, assigned per venue and local day, to assign and cannot assign before and after a
+committed run, and after the call center books or cancels."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from registry.assign.run import run_assignment
+from registry.assign.solver import Rules
+from registry.bookings import book_slot, bookings_of, cancel_booking
+from registry.figures import (
+    AssignedDay,
+    AssignmentStatus,
+    IntentChannels,
+    assigned_by_day,
+    assignment_status,
+    intents_by_channel,
+)
+from registry.intents import record_intent
+from tests.integration.assign_city import START, make_city
+from tests.integration.test_bookings import make_resident
+
+TZ = "Asia/Tokyo"
+RULES = Rules(as_of=dt.date(2026, 12, 1))
+
+
+def _day(hours: int) -> dt.date:
+    return (START + dt.timedelta(hours=hours)).astimezone(ZoneInfo(TZ)).date()
+
+
+async def test_assignment_figures_follow_the_run_and_the_call_center(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    city = await make_city(sessions)
+    async with sessions() as s:
+        # a second resident of 溝尻 needing transport: the one transport seat goes to the first
+        second = await make_resident(s, birth=dt.date(1936, 1, 1), address="京都府舞鶴市溝尻9")
+        await record_intent(s, resident_id=second, wants_vaccination=True, needs_mobility=True,
+                            channel="phone")  # fmt: skip
+        await make_resident(s, birth=dt.date(1950, 1, 1))  # no answer yet
+        await s.commit()
+    today = START.astimezone(ZoneInfo(TZ)).date() - dt.timedelta(days=2)
+    async with sessions() as s:
+        assert await intents_by_channel(s) == IntentChannels(postcard=3, web=1, phone=1,
+                                                             none_yet=1)  # fmt: skip
+        assert await assignment_status(s) == AssignmentStatus(to_assign=4)
+        assert await assigned_by_day(s, today, TZ) == []
+
+    async with sessions() as s:
+        report = await run_assignment(s, RULES, commit=True)
+        await s.commit()
+    assert (report.assigned, report.not_assigned) == (3, 1)
+
+    async with sessions() as s:
+        status = await assignment_status(s)
+        days = await assigned_by_day(s, today, TZ)
+    assert (status.to_assign, status.cannot_assign) == (1, 1)
+    assert status.reasons == {"no_transport_seats": 1}
+    assert status.last_run_at is not None
+    assert status.last_run_at.tzinfo is not None
+    assert abs(status.last_run_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+    hama_days = {_day(0), _day(1)}  # hama1 and hama2 (the same day unless midnight is between)
+    expected = [AssignedDay(city["mizo"], "溝尻会場", _day(0), assigned=1, booked=1, capacity=3)]
+    if len(hama_days) == 1:
+        expected.append(AssignedDay(city["hama"], "浜会場", _day(0), 2, 2, 4))
+    else:
+        expected.append(AssignedDay(city["hama"], "浜会場", _day(0), 2, 2, 2))
+    assert days == sorted(expected, key=lambda d: (d.day, d.venue))
+    # from a later day on, nothing is assigned
+    async with sessions() as s:
+        assert await assigned_by_day(s, max(hama_days) + dt.timedelta(days=1), TZ) == []
+
+    # the call center books the one left over by phone: nobody waits, so nobody "cannot" (the
+    # run's reasons are kept as it counted them); a phone booking is not an assigned one
+    async with sessions() as s:
+        await book_slot(s, resident_id=second, slot_id=city["mizo1"], channel="phone")
+        await s.commit()
+    async with sessions() as s:
+        status = await assignment_status(s)
+        days = await assigned_by_day(s, today, TZ)
+    assert (status.to_assign, status.cannot_assign) == (0, 0)
+    assert status.reasons == {"no_transport_seats": 1}
+    mizo = next(d for d in days if d.venue_id == city["mizo"])
+    assert (mizo.assigned, mizo.booked) == (1, 2)
+
+    # an assigned booking cancelled: one fewer assigned, the resident waits again; the run's
+    # count is not per resident, it is bounded by those waiting
+    async with sessions() as s:
+        husband = (await bookings_of(s, city["husband"]))[0]
+        await cancel_booking(s, husband.booking_id)
+        await s.commit()
+    async with sessions() as s:
+        status = await assignment_status(s)
+        days = await assigned_by_day(s, today, TZ)
+    assert (status.to_assign, status.cannot_assign) == (1, 1)
+    assert sum(d.assigned for d in days if d.venue_id == city["hama"]) == 1
