@@ -8,10 +8,11 @@ sockets that subscribed (supervisor, admin, kiosk; an operator is refused with `
   marks the board dirty; a link coming back up or a completed AMI resync reloads today's call
   records from the database (calls seen meanwhile by another instance count too);
 - the database (``registry``): today's call records at start (so a restart loses nothing already
-  recorded), at local midnight and after a resync; bookings fill, open mobility requests and
-  the residents by the channel of their latest intent answer at start, at midnight, every
-  ``tally_seconds`` (the reception tally: per venue and slot, booked / checked in / not yet /
-  no-show, ``Board.checkins``) and whenever ``bookings_changed`` is called
+  recorded), at local midnight and after a resync; bookings fill, open mobility requests,
+  the residents by the channel of their latest intent answer and the designated appointments
+  (assigned per venue and day, to assign, cannot assign: ``AssignmentFigures``) at start, at
+  midnight, every ``tally_seconds`` (the reception tally: per venue and slot, booked / checked
+  in / not yet / no-show, ``Board.checkins``) and whenever ``bookings_changed`` is called
   (``web.slots.publish_changes``
   calls it once a request's registry changes are committed, the bus when another instance
   made some); ``reload_calls`` also follows the call service closing stale records;
@@ -45,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti_server import protocol
 from cti_server.config import Settings
+from cti_server.domain.board.assignment import assignment_figures
 from cti_server.domain.board.build import build_board
 from cti_server.domain.board.checkins import venue_checkins
 from cti_server.domain.board.records import record_from_call, record_from_stored
@@ -125,6 +127,7 @@ class BoardService:
         self.intents: protocol.IntentsByChannel | None = None
         self.checkins: tuple[protocol.VenueCheckins, ...] = ()  # today's reception tally
         self.worklist: protocol.WorklistSummary | None = None
+        self.assignment: protocol.AssignmentFigures | None = None
         self.link_down_since: dt.datetime | None = None
         self.pushes = 0
         self._last_resync = tracker.last_resync
@@ -243,6 +246,10 @@ class BoardService:
                 day = self.today.day
                 rows = await tally(session, day=day, tz=self.settings.timezone, now=self.clock())
                 waiting = await worklist_summary(session)
+                assigned = await stored_figures.assigned_by_day(
+                    session, day, self.settings.timezone
+                )
+                to_assign = await stored_figures.assignment_status(session)
         except Exception:
             log.exception("board: could not read bookings")
             return
@@ -255,6 +262,7 @@ class BoardService:
             by_channel.postcard, by_channel.web, by_channel.phone, by_channel.none_yet
         )
         self.checkins = venue_checkins(rows, day)
+        self.assignment = assignment_figures(to_assign, assigned)
         self.worklist = protocol.WorklistSummary(
             waiting.open,
             waiting.due,
@@ -302,7 +310,7 @@ class BoardService:
             operator_name=self.operator_name, caller_of=self.caller_of,
             link_down_since=self.link_down_since, bookings=self.bookings,
             mobility_open=self.mobility_open, intents=self.intents, checkins=self.checkins,
-            worklist=self.worklist,
+            worklist=self.worklist, assignment=self.assignment,
         )  # fmt: skip
 
     def caller_of(self, caller: Caller) -> tuple[str, str]:

@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cti_server import protocol
+from cti_server.board import BoardService
+from cti_server.domain.tracker import Tracker
 from registry.assign.run import run_assignment
 from registry.assign.solver import Rules
 from registry.bookings import book_slot, bookings_of, cancel_booking
@@ -23,6 +26,7 @@ from registry.figures import (
 from registry.intents import record_intent
 from tests.integration.assign_city import START, make_city
 from tests.integration.test_bookings import make_resident
+from tests.integration.web_helpers import make_settings
 
 TZ = "Asia/Tokyo"
 RULES = Rules(as_of=dt.date(2026, 12, 1))
@@ -98,3 +102,32 @@ async def test_assignment_figures_follow_the_run_and_the_call_center(
         days = await assigned_by_day(s, today, TZ)
     assert (status.to_assign, status.cannot_assign) == (1, 1)
     assert sum(d.assigned for d in days if d.venue_id == city["hama"]) == 1
+
+
+async def test_the_board_carries_the_assignment_figures_with_their_definitions(
+    sessions: async_sessionmaker[AsyncSession], db_url: str
+) -> None:
+    city = await make_city(sessions)
+    async with sessions() as s:
+        await run_assignment(s, RULES, commit=True)
+        await s.commit()
+    board = BoardService(make_settings(db_url), sessions, Tracker())
+    assert board.snapshot().assignment is None  # not read yet
+    await board.reload_bookings()
+    shown = board.snapshot()
+    figures = shown.assignment
+    assert figures is not None
+    assert (figures.to_assign, figures.cannot_assign, figures.reasons) == (0, 0, {})
+    assert figures.last_run_at is not None
+    assert figures.last_run_at.endswith("+00:00")
+    assert {(d.venue_id, d.assigned) for d in figures.days} >= {(city["mizo"], 1)}
+    assert sum(d.assigned for d in figures.days) == 3
+    assert all(d.day == _day(0).isoformat() or d.day == _day(1).isoformat() for d in figures.days)
+    for key in ("assigned", "to_assign", "cannot_assign", "intents"):
+        assert shown.definitions[key].en
+        assert shown.definitions[key].ja
+    # the wire round trip keeps it
+    wire = protocol.decode(board.encode(shown))
+    assert isinstance(wire, protocol.BoardUpdate)
+    assert wire.board.assignment == figures
+    await board.close()
