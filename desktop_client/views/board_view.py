@@ -83,7 +83,13 @@ from .language import Retranslating
 from .pause_dialog import ask_pause_reason
 
 # (min rows, max rows) of the tables that scroll rather than grow the window
-BOUNDED = {"agents": (3, 12), "callers": (2, 6), "bookings": (2, 6), "assigned": (1, 6)}
+BOUNDED = {"agents": (3, 12), "callers": (2, 6), "bookings": (2, 6), "assigned": (1, 4)}
+TAB_STYLE = (  # tabs no taller than the labels beside them; the shown one stands out
+    "QTabBar::tab { padding: 1px 10px; margin-right: 2px; border: 1px solid #b9b9b9;"
+    " border-bottom: none; border-top-left-radius: 3px; border-top-right-radius: 3px;"
+    " background: #e6e6e6; color: #444; }"
+    " QTabBar::tab:selected { background: #ffffff; color: #000; font-weight: bold; }"
+)
 
 
 def intents_text(i: IntentsByChannel | None) -> str:
@@ -155,8 +161,8 @@ class BoardView(Retranslating, QWidget):
         self.booking_tabs.setDrawBase(False)
         self.booking_tabs.setExpanding(False)
         self.booking_pages = QStackedWidget()
-        self.booking_tabs.currentChanged.connect(self.booking_pages.setCurrentIndex)
-        self.booking_tabs.setStyleSheet("QTabBar::tab { padding: 1px 10px; }")  # a label's height
+        self.booking_tabs.currentChanged.connect(self._show_page)
+        self.booking_tabs.setStyleSheet(TAB_STYLE)
         # its minimum height now: a hidden page's layout is not redone when a table refits
         fit_height(self.assigned, *BOUNDED["assigned"])
         self.titles = {key: QLabel() for key in SECTIONS if key not in TABBED}
@@ -223,12 +229,12 @@ class BoardView(Retranslating, QWidget):
             self.booking_tabs.addTab("")
         head = QHBoxLayout()
         head.addWidget(self.booking_tabs)
-        head.addStretch(1)
         head.addWidget(self.worklist)
         head.addWidget(self.mobility)
-        head.addWidget(self.intents)
+        head.addWidget(self.intents, 1)  # takes what is left (clipped, whole on hover)
         right.addLayout(head)
         right.addWidget(self.booking_pages)
+        self._show_page(0)
         right.addWidget(self.checkins)
         grid = QGridLayout()
         grid.addLayout(left, 0, 0)
@@ -240,6 +246,16 @@ class BoardView(Retranslating, QWidget):
         outer.addLayout(top)
         outer.addWidget(self.notice)
         outer.addLayout(grid, 1)
+
+    def _show_page(self, index: int) -> None:
+        """Only the shown page sizes the area (the bookings tab as tall as the bookings table
+        was alone, the charts keep their height)."""
+        for i in range(self.booking_pages.count()):
+            page = self.booking_pages.widget(i)
+            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
+            page.updateGeometry()
+        self.booking_pages.setCurrentIndex(index)
 
     def retranslate(self) -> None:
         tables = ((self.queues, QUEUE_COLS), (self.today, TODAY_COLS), (self.agents, AGENT_COLS),

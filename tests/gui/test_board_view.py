@@ -268,6 +268,10 @@ def test_the_supervisor_window_fits_the_screen(qtbot, client, width, height):
     view = client.board.view
     assert view.agents.height() >= view.agents.minimumHeight()  # scrolls, not clipped away
     assert view.callers.rowCount() == 36
+    view.booking_tabs.setCurrentIndex(1)  # the designated appointments: 60 venue-days, scrolled
+    assert window.minimumSizeHint().height() <= height - 68
+    assert view.assigned.rowCount() == 60
+    assert view.assigned.height() <= view.assigned.maximumHeight()
 
 
 def test_the_operator_window_opens_within_the_screen(qtbot, client):
