@@ -12,10 +12,10 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.assign.load import waiting_residents
+from registry.assign.load import latest_intents
 from registry.audit import AuditAction
 from registry.models import AuditEntry, Booking, Intent, MobilityRequest, Resident, Slot, Venue
 from registry.views import as_utc
@@ -144,7 +144,8 @@ class AssignmentStatus:
     """Who still waits for a designated appointment.
 
     - ``to_assign``: active residents whose latest intent wants the vaccination and who hold no
-      active first-dose booking (the candidates of the next run, ``load.waiting_residents``);
+      active first-dose booking (the candidates of the next run, as ``load.waiting_residents``
+      selects them);
     - ``cannot_assign``: of the residents the last committed run had to place, those it could
       not (``not_assigned`` of its ``assignment.commit`` audit entry), at most ``to_assign`` (a
       resident booked since then no longer waits); 0 before any committed run;
@@ -161,8 +162,19 @@ class AssignmentStatus:
 async def assignment_status(session: AsyncSession) -> AssignmentStatus:
     """Two queries: the count of residents waiting, and the newest committed run's entry (by
     the ``(action, id)`` index of the audit log)."""
-    waiting = waiting_residents().order_by(None).subquery()
-    to_assign = int(await session.scalar(select(func.count()).select_from(waiting)) or 0)
+    latest = latest_intents().subquery()
+    booked = exists().where(
+        Booking.resident_id == Resident.id, Booking.dose == 1, Booking.status == "booked"
+    )
+    to_assign = int(
+        await session.scalar(
+            select(func.count())
+            .select_from(latest)
+            .join(Resident, Resident.id == latest.c.resident_id)
+            .where(latest.c.wants_vaccination.is_(True), Resident.status == "active", ~booked)
+        )
+        or 0
+    )
     last = (
         await session.execute(
             select(AuditEntry.at, AuditEntry.details)
