@@ -4,6 +4,7 @@ committed run, and after the call center books or cancels."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -130,4 +131,42 @@ async def test_the_board_carries_the_assignment_figures_with_their_definitions(
     wire = protocol.decode(board.encode(shown))
     assert isinstance(wire, protocol.BoardUpdate)
     assert wire.board.assignment == figures
+    await board.close()
+
+
+async def _settled(board: BoardService) -> None:
+    while board._bookings_task is not None and not board._bookings_task.done():
+        await board._bookings_task
+
+
+async def test_a_booking_change_rereads_the_whole_ledger_figures_at_most_every_interval(
+    sessions: async_sessionmaker[AsyncSession], db_url: str
+) -> None:
+    city = await make_city(sessions)
+    board = BoardService(make_settings(db_url), sessions, Tracker(), ledger_interval=2.0)
+    await board.reload_bookings()
+    assert board.assignment is not None
+    assert board.assignment.to_assign == 3
+    async with sessions() as s:
+        await book_slot(s, resident_id=city["wife"], slot_id=city["hama2"], channel="phone")
+        await s.commit()
+    reads: list[bool] = []
+    read = asyncio.Event()
+    reload = board.reload_bookings
+
+    async def counted(*, ledger: bool = True) -> None:
+        await reload(ledger=ledger)
+        reads.append(ledger)
+        read.set()
+
+    board.reload_bookings = counted  # type: ignore[method-assign]
+    board.bookings_changed()
+    await read.wait()
+    assert reads == [False]  # the fill and the tallies only
+    assert sum(f.booked for f in board.bookings) == 1
+    assert board.assignment.to_assign == 3  # kept until the interval has passed
+    await _settled(board)  # then reread, without another change
+    assert reads == [False, True]
+    assert board.assignment.to_assign == 2
+    assert board.intents == protocol.IntentsByChannel(postcard=3, web=1, phone=0, none_yet=0)
     await board.close()
