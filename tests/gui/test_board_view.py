@@ -305,6 +305,10 @@ def test_board_section_follows_the_role_and_the_language(qtbot, client):
     assert view.queues.horizontalHeaderItem(1).text() == "Waiting"
     assert view.agents.item(2, 2).text() == "Paused"
     assert view.today.item(0, 5).toolTip().startswith("answered within 20 s")
+    assert [view.booking_tabs.tabText(i) for i in range(2)] == ["Bookings", "Assigned"]
+    assert view.assign_summary.text().startswith("To assign 214 · cannot assign 37 (last ")
+    assert view.assign_summary.toolTip().startswith("residents whose latest intent wants")
+    assert "no capacity left: 29" in view.assign_summary.toolTip()
     client.set_language("ja")
     assert view.today.item(0, 5).toolTip().startswith("20秒以内に応答")
 
