@@ -10,7 +10,9 @@ intent (one in twenty needing transport), and ``--slots`` slots are laid out ove
 with a distance table, seats for ``--fill`` of the residents, transport seats in a quarter of the
 slots and wheelchair access at most venues. Then the same code as ``cti-registry assign`` runs:
 a dry run (read, plan, report), then a commit (read, plan, write the bookings and their audit
-entries). Goals: 30,000 x 2,000 under 10 s; 300,000 under 2 minutes.
+entries). Goals: 30,000 x 2,000 under 10 s; 300,000 under 2 minutes. After the commit it times
+the supervisor board's reread of the assignment figures (``registry.figures``: intents by
+channel, assigned per venue and day, to assign / cannot assign), which runs every minute.
 
 ``--gap`` solves small random instances both ways: the greedy (``registry.assign.solver``) and
 CP-SAT (OR-Tools) maximizing, in this order, the residents placed weighted by priority, the
@@ -31,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, text
 
+from registry import figures
 from registry.assign.load import load_input
 from registry.assign.report import build_report
 from registry.assign.run import run_assignment
@@ -128,6 +131,18 @@ async def _run(url: str, second: int | None) -> None:
         t1 = time.perf_counter()
     print(f"commit (read, plan, write {done.bookings_written} bookings + audit): "
           f"{t1 - t0:.2f} s")  # fmt: skip
+    async with sessions() as session:
+        t0 = time.perf_counter()
+        channels = await figures.intents_by_channel(session)
+        t1 = time.perf_counter()
+        days = await figures.assigned_by_day(session, dt.date.today(), "Asia/Tokyo")
+        t2 = time.perf_counter()
+        status = await figures.assignment_status(session)
+        t3 = time.perf_counter()
+    print(f"board figures: intents by channel {t1 - t0:.2f} s, assigned per venue-day "
+          f"{t2 - t1:.2f} s ({len(days)} rows, {sum(d.assigned for d in days)} assigned), "
+          f"to assign / cannot assign {t3 - t2:.2f} s "
+          f"({status.to_assign} / {status.cannot_assign}); {channels}")  # fmt: skip
     await engine.dispose()
 
 

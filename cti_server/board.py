@@ -8,13 +8,17 @@ sockets that subscribed (supervisor, admin, kiosk; an operator is refused with `
   marks the board dirty; a link coming back up or a completed AMI resync reloads today's call
   records from the database (calls seen meanwhile by another instance count too);
 - the database (``registry``): today's call records at start (so a restart loses nothing already
-  recorded), at local midnight and after a resync; bookings fill, open mobility requests and
-  the residents by the channel of their latest intent answer at start, at midnight, every
-  ``tally_seconds`` (the reception tally: per venue and slot, booked / checked in / not yet /
-  no-show, ``Board.checkins``) and whenever ``bookings_changed`` is called
+  recorded), at local midnight and after a resync; bookings fill, open mobility requests,
+  the residents by the channel of their latest intent answer and the designated appointments
+  (assigned per venue and day, to assign, cannot assign: ``AssignmentFigures``) at start, at
+  midnight, every ``tally_seconds`` (the reception tally: per venue and slot, booked / checked
+  in / not yet / no-show, ``Board.checkins``) and whenever ``bookings_changed`` is called
   (``web.slots.publish_changes``
   calls it once a request's registry changes are committed, the bus when another instance
-  made some); ``reload_calls`` also follows the call service closing stale records;
+  made some); the figures over the whole ledger (intents by channel, designated appointments:
+  a second or so on 300,000 residents) are reread by ``bookings_changed`` at most every
+  ``ledger_interval`` seconds (a change within it is counted once it has passed);
+  ``reload_calls`` also follows the call service closing stale records;
 - who is logged in where: ``operator_name(extension)`` names the operator account on an
   extension (the hub knows it); ``presence_changed`` marks the board dirty when that changes;
 - an injectable ``clock`` (aware datetimes): "today" is the local day in ``settings.timezone``.
@@ -45,6 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti_server import protocol
 from cti_server.config import Settings
+from cti_server.domain.board.assignment import assignment_figures
 from cti_server.domain.board.build import build_board
 from cti_server.domain.board.checkins import venue_checkins
 from cti_server.domain.board.records import record_from_call, record_from_stored
@@ -99,6 +104,7 @@ class BoardService:
         booking_days: int = 7,
         tally_seconds: float = 60.0,
         bookings_interval: float = 1.0,
+        ledger_interval: float = 10.0,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
@@ -111,6 +117,8 @@ class BoardService:
         self.booking_days = booking_days
         self.tally_seconds = tally_seconds
         self.bookings_interval = bookings_interval  # rereads under a stream of writes, at most
+        self.ledger_interval = ledger_interval  # rereads of the whole-ledger figures, at most
+        self._ledger_read_at: float | None = None  # loop time of their last read
         self.figure_settings = FigureSettings(
             service_level_seconds=settings.service_level_seconds,
             short_abandon_seconds=settings.short_abandon_seconds,
@@ -125,6 +133,7 @@ class BoardService:
         self.intents: protocol.IntentsByChannel | None = None
         self.checkins: tuple[protocol.VenueCheckins, ...] = ()  # today's reception tally
         self.worklist: protocol.WorklistSummary | None = None
+        self.assignment: protocol.AssignmentFigures | None = None
         self.link_down_since: dt.datetime | None = None
         self.pushes = 0
         self._last_resync = tracker.last_resync
@@ -207,10 +216,20 @@ class BoardService:
     async def _reload_coalesced(self) -> None:
         while True:
             self._bookings_again = False
-            await self.reload_bookings()
-            if not self._bookings_again:
+            ledger = self._ledger_wait() <= 0
+            await self.reload_bookings(ledger=ledger)
+            if self._bookings_again:
+                await asyncio.sleep(max(self.min_interval, self.bookings_interval))
+            elif ledger:
                 return
-            await asyncio.sleep(max(self.min_interval, self.bookings_interval))
+            else:  # the whole-ledger figures once their interval has passed
+                await asyncio.sleep(max(self.min_interval, self._ledger_wait()))
+
+    def _ledger_wait(self) -> float:
+        """Seconds until the whole-ledger figures may be reread (<= 0: now)."""
+        if self._ledger_read_at is None:
+            return 0.0
+        return self._ledger_read_at + self.ledger_interval - asyncio.get_running_loop().time()
 
     def presence_changed(self) -> None:
         """An operator logged in or out on some extension: names on the board may change."""
@@ -232,17 +251,24 @@ class BoardService:
             log.info("board: %d call records of %s loaded", len(stored), day)
         self.mark_dirty()
 
-    async def reload_bookings(self) -> None:
+    async def reload_bookings(self, *, ledger: bool = True) -> None:
+        """Reread the stored figures; with ``ledger`` False not those over the whole ledger
+        (intents by channel, designated appointments): they keep their last values."""
+        tz = self.settings.timezone
         try:
             async with self.sessions() as session:
                 fill = await stored_figures.bookings_fill(
-                    session, self.today.day, self.booking_days, self.settings.timezone
+                    session, self.today.day, self.booking_days, tz
                 )
                 n_open = await stored_figures.open_mobility_requests(session)
-                by_channel = await stored_figures.intents_by_channel(session)
                 day = self.today.day
-                rows = await tally(session, day=day, tz=self.settings.timezone, now=self.clock())
+                rows = await tally(session, day=day, tz=tz, now=self.clock())
                 waiting = await worklist_summary(session)
+                if ledger:
+                    read_at = asyncio.get_running_loop().time()
+                    by_channel = await stored_figures.intents_by_channel(session)
+                    assigned = await stored_figures.assigned_by_day(session, day, tz)
+                    to_assign = await stored_figures.assignment_status(session)
         except Exception:
             log.exception("board: could not read bookings")
             return
@@ -251,9 +277,12 @@ class BoardService:
             for f in fill
         )
         self.mobility_open = n_open
-        self.intents = protocol.IntentsByChannel(
-            by_channel.postcard, by_channel.web, by_channel.phone, by_channel.none_yet
-        )
+        if ledger:
+            self._ledger_read_at = read_at
+            self.intents = protocol.IntentsByChannel(
+                by_channel.postcard, by_channel.web, by_channel.phone, by_channel.none_yet
+            )
+            self.assignment = assignment_figures(to_assign, assigned)
         self.checkins = venue_checkins(rows, day)
         self.worklist = protocol.WorklistSummary(
             waiting.open,
@@ -302,7 +331,7 @@ class BoardService:
             operator_name=self.operator_name, caller_of=self.caller_of,
             link_down_since=self.link_down_since, bookings=self.bookings,
             mobility_open=self.mobility_open, intents=self.intents, checkins=self.checkins,
-            worklist=self.worklist,
+            worklist=self.worklist, assignment=self.assignment,
         )  # fmt: skip
 
     def caller_of(self, caller: Caller) -> tuple[str, str]:

@@ -263,6 +263,33 @@ class IntentsByChannel:
 
 
 @dataclass(frozen=True)
+class AssignedDayVenue:
+    """A venue's local day with designated appointments: active bookings an assignment run
+    made (any dose), all active bookings and the capacity of its slots."""
+
+    venue_id: int
+    venue: str
+    day: IsoDate
+    assigned: int
+    booked: int
+    capacity: int
+
+
+@dataclass(frozen=True)
+class AssignmentFigures:
+    """Designated appointments on the board: residents still to assign (want it, no active
+    first-dose booking), those the last committed run could not place (at most those to assign)
+    with its reasons, when it ran (None: never), and the assigned per venue and local day from
+    today."""
+
+    to_assign: int
+    cannot_assign: int
+    reasons: dict[str, int] = field(default_factory=dict)
+    last_run_at: IsoDateTime | None = None
+    days: tuple[AssignedDayVenue, ...] = ()
+
+
+@dataclass(frozen=True)
 class Board:
     """The supervisor board. ``definitions`` holds every figure's definition by key (the keys
     of the figures; ``service_level_short`` is the one-line formula shown beside the SL)."""
@@ -281,6 +308,7 @@ class Board:
     intents: IntentsByChannel | None = None  # None: not read yet
     checkins: tuple[VenueCheckins, ...] = ()  # today's reception tally per venue
     worklist: WorklistSummary | None = None  # the callback worklist's size and age
+    assignment: AssignmentFigures | None = None  # designated appointments; None: not read yet
 
 
 # --------------------------------------------------------------------------- server -> client

@@ -7,6 +7,8 @@ import datetime as dt
 import random
 
 from cti_server.protocol import (
+    AssignedDayVenue,
+    AssignmentFigures,
     Board,
     BoardAgent,
     BoardFigures,
@@ -43,6 +45,13 @@ DEFINITIONS = {
                       "20秒以内に応答した呼 ÷（応答呼＋放棄呼）。5秒未満の短時間放棄は除く"),
     "service_level_short": ("answered ≤20 s / (answered + abandoned)",
                             "20秒以内の応答 ÷（応答＋放棄）"),
+    "to_assign": ("residents whose latest intent wants the vaccination, active, holding no "
+                  "first-dose booking: the candidates of the next assignment run",
+                  "最新の意向が接種希望で、1回目の有効な予約がない住民（次の割当の対象）"),
+    "cannot_assign": ("residents the last committed assignment run could not place, at most "
+                      "those to assign now", "直近に確定した割当で枠を決められなかった住民"),
+    "assigned": ("designated appointments: active bookings an assignment run made per venue "
+                 "and day", "指定予約：割当で作られた有効な予約（会場・日ごと）"),
 }  # fmt: skip
 
 
@@ -100,6 +109,19 @@ def board(day: dt.date | None = None, *, seed: int = 3) -> Board:
         VenueFill(2, "西市民プラザ", day.isoformat(), 60, 60),
         VenueFill(1, "中総合会館", tomorrow, 120, 41),
     )
+    assignment = AssignmentFigures(
+        to_assign=214, cannot_assign=37, reasons={"no_capacity": 29, "no_transport_seats": 8},
+        last_run_at=(now - dt.timedelta(days=2, hours=5)).astimezone(dt.UTC).isoformat(),
+        days=tuple(
+            AssignedDayVenue(vid, name, (day + dt.timedelta(days=d)).isoformat(), assigned,
+                             booked, cap)
+            for d, vid, name, assigned, booked, cap in (
+                (0, 1, "中総合会館", 88, 97, 120), (0, 2, "西市民プラザ", 52, 60, 60),
+                (1, 1, "中総合会館", 35, 41, 120), (2, 2, "西市民プラザ", 57, 57, 60),
+                (3, 1, "中総合会館", 110, 112, 120), (3, 3, "東公民館", 24, 25, 40),
+            )
+        ),
+    )  # fmt: skip
     return Board(
         at=now.astimezone(dt.UTC).isoformat(), day=day.isoformat(), tz="Asia/Tokyo",
         pbx_connected=True, link_down_since=None,
@@ -107,6 +129,7 @@ def board(day: dt.date | None = None, *, seed: int = 3) -> Board:
         definitions={k: Definition(en, ja) for k, (en, ja) in DEFINITIONS.items()},
         queues=(queue,), agents=agents, bookings=bookings, mobility_open=3,
         intents=IntentsByChannel(postcard=8124, web=2310, phone=1452, none_yet=8114),
+        assignment=assignment,
     )  # fmt: skip
 
 

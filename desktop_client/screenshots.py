@@ -277,6 +277,9 @@ def board_shot(client: Any, shot: Callable[[object, str], None]) -> None:
     view = client.board.view
     view.agents.selectRow(2)
     shot(client.window, "board")
+    view.booking_tabs.setCurrentIndex(1)  # 指定予約: designated appointments
+    shot(client.window, "board-assignment")
+    view.booking_tabs.setCurrentIndex(0)
     client.board.model.on_error("ami_unavailable", "the PBX is not connected")
     shot(client.window, "board-refused")
     client.board.model.clear_error()

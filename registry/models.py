@@ -347,6 +347,8 @@ class AuditEntry(Base):
     TRUNCATE (PostgreSQL). ``chain`` links each entry to the one before (``registry.audit``)."""
 
     __tablename__ = "audit_log"
+    # the newest entry of an action (the last assignment run on the board; migration 0012)
+    __table_args__ = (Index("ix_audit_log_action_id", "action", "id"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

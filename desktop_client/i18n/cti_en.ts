@@ -1397,6 +1397,18 @@
         <source>意向: はがき {postcard}・ウェブ {web}・電話 {phone}・未回答 {none}</source>
         <translation>Intents: postcard {postcard} · web {web} · phone {phone} · none yet {none}</translation>
     </message>
+    <message>
+        <source>未割当 {to_assign}・割当不可 {cannot}</source>
+        <translation>To assign {to_assign} · cannot assign {cannot}</translation>
+    </message>
+    <message>
+        <source>（確定した割当なし）</source>
+        <translation> (no assignment committed yet)</translation>
+    </message>
+    <message>
+        <source>（最終割当 {at}）</source>
+        <translation> (last assignment {at})</translation>
+    </message>
 </context>
 <context>
     <name>board_tables</name>
@@ -1467,6 +1479,10 @@
     <message>
         <source>待っている呼</source>
         <translation>Callers waiting</translation>
+    </message>
+    <message>
+        <source>指定予約</source>
+        <translation>Assigned</translation>
     </message>
     <message>
         <source>キュー</source>
@@ -1555,6 +1571,10 @@
     <message>
         <source>予約 / 定員</source>
         <translation>Booked / capacity</translation>
+    </message>
+    <message>
+        <source>指定</source>
+        <translation>Assigned</translation>
     </message>
     <message>
         <source>順番</source>

@@ -33,7 +33,10 @@ SECTIONS = {
     "bookings": QT_TRANSLATE_NOOP("board_tables", "予約状況"),
     "intervals": QT_TRANSLATE_NOOP("board_tables", "15分ごと"),
     "callers": QT_TRANSLATE_NOOP("board_tables", "待っている呼"),
+    "assignment": QT_TRANSLATE_NOOP("board_tables", "指定予約"),
 }
+# sections shown as the tabs of one area (the bookings and the designated appointments)
+TABBED = ("bookings", "assignment")
 # (header, definition key) per table
 QUEUE_COLS = [
     (QT_TRANSLATE_NOOP("board_tables", "キュー"), ""),
@@ -79,13 +82,20 @@ BOOKING_COLS = [
     (QT_TRANSLATE_NOOP("board_tables", "会場"), ""),
     (QT_TRANSLATE_NOOP("board_tables", "予約 / 定員"), "bookings"),
 ]
+ASSIGNED_COLS = [
+    (QT_TRANSLATE_NOOP("board_tables", "日付"), ""),
+    (QT_TRANSLATE_NOOP("board_tables", "会場"), ""),
+    (QT_TRANSLATE_NOOP("board_tables", "指定"), "assigned"),
+    (QT_TRANSLATE_NOOP("board_tables", "予約 / 定員"), "bookings"),
+]
 CALLER_COLS = [
     (QT_TRANSLATE_NOOP("board_tables", "順番"), "callers"),
     (QT_TRANSLATE_NOOP("board_tables", "番号"), "callers"),
     (QT_TRANSLATE_NOOP("board_tables", "待ち時間"), "callers"),
 ]
 # columns whose cells are centred (figures); tables not named here centre every column but the first
-CENTRED = {"agents": (0, 3, 5, 6), "bookings": (0, 2), "intervals": range(7), "callers": (0, 2)}
+CENTRED = {"agents": (0, 3, 5, 6), "bookings": (0, 2), "intervals": range(7), "callers": (0, 2),
+           "assigned": (0, 2, 3)}  # fmt: skip
 Cells = list[tuple[str, str]]  # (text, level) per cell
 
 

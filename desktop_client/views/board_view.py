@@ -8,8 +8,11 @@ in the UI language) is its tooltip, and the service level's formula is written b
 Every text goes through ``tr()`` and is rebuilt on a LanguageChange, like the rest of the client.
 
 Sized for a 1366x768 screen: tables whose rows grow (agents, callers, bookings) scroll instead
-of making the window taller. Keyboard: Ctrl+P pauses the selected operator (the first one when
-none is selected), Ctrl+Shift+P resumes; Tab reaches the tables and the buttons.
+of making the window taller. The bookings and the designated appointments (指定予約: to assign,
+cannot assign, assigned per venue and day) share one area as two tabs, with the worklist,
+mobility and intents figures in the row of their tabs. Keyboard: Ctrl+P pauses the selected
+operator (the first one when none is selected), Ctrl+Shift+P resumes; Tab reaches the tables and
+the buttons.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
+    QStackedWidget,
+    QTabBar,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -32,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from cti_server.protocol import (
+    AssignmentFigures,
     BoardAgent,
     BoardFigures,
     BoardInterval,
@@ -49,11 +55,13 @@ from ..models.board import (
     fmt_seconds,
     interval_label,
 )
-from ..models.dates import parse_iso_datetime
+from ..models.dates import local_time, parse_iso_datetime
 from . import shortcuts as keys
+from .assignment import REASONS as UNPLACED
 from .board_charts import BoardCharts
 from .board_tables import (
     AGENT_COLS,
+    ASSIGNED_COLS,
     BOOKING_COLS,
     CALLER_COLS,
     CENTRED,
@@ -63,6 +71,7 @@ from .board_tables import (
     REASONS,
     SECTIONS,
     STATES,
+    TABBED,
     TODAY_COLS,
     Cells,
     fit_height,
@@ -74,7 +83,13 @@ from .language import Retranslating
 from .pause_dialog import ask_pause_reason
 
 # (min rows, max rows) of the tables that scroll rather than grow the window
-BOUNDED = {"agents": (3, 12), "callers": (2, 6), "bookings": (2, 6)}
+BOUNDED = {"agents": (3, 12), "callers": (2, 6), "bookings": (2, 6), "assigned": (1, 4)}
+TAB_STYLE = (  # tabs no taller than the labels beside them; the shown one stands out
+    "QTabBar::tab { padding: 1px 10px; margin-right: 2px; border: 1px solid #b9b9b9;"
+    " border-bottom: none; border-top-left-radius: 3px; border-top-right-radius: 3px;"
+    " background: #e6e6e6; color: #444; }"
+    " QTabBar::tab:selected { background: #ffffff; color: #000; font-weight: bold; }"
+)
 
 
 def intents_text(i: IntentsByChannel | None) -> str:
@@ -84,6 +99,26 @@ def intents_text(i: IntentsByChannel | None) -> str:
     return translate(
         "board", "意向: はがき {postcard}・ウェブ {web}・電話 {phone}・未回答 {none}"
     ).format(postcard=i.postcard, web=i.web, phone=i.phone, none=i.none_yet)
+
+
+def assignment_text(a: AssignmentFigures | None) -> str:
+    """To assign and cannot assign, with the day and time of the last committed run."""
+    if a is None:
+        return ""
+    text = translate("board", "未割当 {to_assign}・割当不可 {cannot}").format(
+        to_assign=a.to_assign, cannot=a.cannot_assign
+    )
+    at = local_time(a.last_run_at) if a.last_run_at else None
+    if at is None:
+        return text + translate("board", "（確定した割当なし）")
+    return text + translate("board", "（最終割当 {at}）").format(at=f"{at:%m/%d %H:%M}")
+
+
+def reasons_text(a: AssignmentFigures) -> str:
+    """The last run's unplaced residents by reason, one per line."""
+    return "\n".join(
+        f"{translate('assignment', UNPLACED.get(k, k))}: {n}" for k, n in sorted(a.reasons.items())
+    )
 
 
 class BoardView(Retranslating, QWidget):
@@ -103,8 +138,9 @@ class BoardView(Retranslating, QWidget):
         self.queues, self.today = make_table(QUEUE_COLS), make_table(TODAY_COLS)
         self.agents, self.intervals = make_table(AGENT_COLS, flex=1), make_table(INTERVAL_COLS)
         self.bookings = make_table(BOOKING_COLS, flex=1)
+        self.assigned = make_table(ASSIGNED_COLS, flex=1)
         self.callers = make_table(CALLER_COLS, flex=1)
-        for name in ("queues", "today", "agents", "intervals", "bookings", "callers"):
+        for name in ("queues", "today", "agents", "intervals", "bookings", "assigned", "callers"):
             getattr(self, name).setObjectName(name)
         self.mobility = QLabel()
         self.intents = QLabel()
@@ -115,7 +151,21 @@ class BoardView(Retranslating, QWidget):
         self.checkins.setObjectName("checkins")
         self.worklist = QLabel()
         self.worklist.setObjectName("worklist")
-        self.titles = {key: QLabel() for key in SECTIONS}
+        self.assign_summary = QLabel()  # to assign, cannot assign, the last run
+        self.assign_summary.setObjectName("assign_summary")
+        self.assign_summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # 予約状況 | 指定予約: a tab bar in the row of the worklist, mobility and intents figures,
+        # over the two pages (no row of its own)
+        self.booking_tabs = QTabBar()
+        self.booking_tabs.setObjectName("booking_tabs")
+        self.booking_tabs.setDrawBase(False)
+        self.booking_tabs.setExpanding(False)
+        self.booking_pages = QStackedWidget()
+        self.booking_tabs.currentChanged.connect(self._show_page)
+        self.booking_tabs.setStyleSheet(TAB_STYLE)
+        # its minimum height now: a hidden page's layout is not redone when a table refits
+        fit_height(self.assigned, *BOUNDED["assigned"])
+        self.titles = {key: QLabel() for key in SECTIONS if key not in TABBED}
         self.charts = BoardCharts(model)
         self.pause_button, self.resume_button = QPushButton(), QPushButton()
         self.threshold_button = QPushButton()
@@ -167,14 +217,24 @@ class BoardView(Retranslating, QWidget):
         right.addWidget(self.callers)
         for chart in (self.charts.waiting, self.charts.volume, self.charts.service):
             right.addWidget(chart, 1)
+        assignment = QWidget()
+        page = QVBoxLayout(assignment)
+        page.setContentsMargins(0, 2, 0, 0)
+        page.setSpacing(2)
+        page.addWidget(self.assign_summary)
+        page.addWidget(self.assigned)
+        self.booking_pages.addWidget(self.bookings)
+        self.booking_pages.addWidget(assignment)
+        for _ in TABBED:
+            self.booking_tabs.addTab("")
         head = QHBoxLayout()
-        head.addWidget(self.titles["bookings"])
-        head.addStretch(1)
+        head.addWidget(self.booking_tabs)
         head.addWidget(self.worklist)
         head.addWidget(self.mobility)
-        head.addWidget(self.intents)
+        head.addWidget(self.intents, 1)  # takes what is left (clipped, whole on hover)
         right.addLayout(head)
-        right.addWidget(self.bookings)
+        right.addWidget(self.booking_pages)
+        self._show_page(0)
         right.addWidget(self.checkins)
         grid = QGridLayout()
         grid.addLayout(left, 0, 0)
@@ -187,14 +247,26 @@ class BoardView(Retranslating, QWidget):
         outer.addWidget(self.notice)
         outer.addLayout(grid, 1)
 
+    def _show_page(self, index: int) -> None:
+        """Only the shown page sizes the area (the bookings tab as tall as the bookings table
+        was alone, the charts keep their height)."""
+        for i in range(self.booking_pages.count()):
+            page = self.booking_pages.widget(i)
+            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
+            page.updateGeometry()
+        self.booking_pages.setCurrentIndex(index)
+
     def retranslate(self) -> None:
         tables = ((self.queues, QUEUE_COLS), (self.today, TODAY_COLS), (self.agents, AGENT_COLS),
                   (self.intervals, INTERVAL_COLS), (self.bookings, BOOKING_COLS),
-                  (self.callers, CALLER_COLS))  # fmt: skip
+                  (self.assigned, ASSIGNED_COLS), (self.callers, CALLER_COLS))  # fmt: skip
         for table, cols in tables:
             table.setHorizontalHeaderLabels([translate("board_tables", c[0]) for c in cols])
         for key, label in self.titles.items():
             label.setText("<b>" + translate("board_tables", SECTIONS[key]) + "</b>")
+        for i, key in enumerate(TABBED):
+            self.booking_tabs.setTabText(i, translate("board_tables", SECTIONS[key]))
         self.pause_button.setText(keys.with_key(self.tr("休止…"), keys.PAUSE_AGENT))
         self.resume_button.setText(keys.with_key(self.tr("再開"), keys.RESUME_AGENT))
         self.threshold_button.setText(self.tr("しきい値…"))
@@ -269,10 +341,29 @@ class BoardView(Retranslating, QWidget):
         self.mobility.setToolTip(m.definition("mobility_open", lang))
         self.intents.setText(intents_text(b.intents))
         self.intents.setToolTip(m.definition("intents", lang))
+        self._show_assignment(b.assignment, lang)
         self._show_checkins(lang)
         self.worklist.setText(self._worklist_text(b.worklist, b.at))
         self.worklist.setToolTip(m.definition("worklist", lang))
         self.charts.update()
+
+    def _show_assignment(self, a: AssignmentFigures | None, lang: str) -> None:
+        """指定予約: to assign / cannot assign (the last run's reasons on hover), and the
+        assigned per venue and day beside all bookings / capacity."""
+        m = self.model
+        self.assign_summary.setText(assignment_text(a))
+        tips = [m.definition("to_assign", lang), m.definition("cannot_assign", lang)]
+        if a is not None and a.reasons:
+            tips.append(reasons_text(a))
+        self.assign_summary.setToolTip("\n".join(t for t in tips if t))
+        days = a.days if a is not None else ()
+        self._fill(self.assigned, ASSIGNED_COLS, [[
+            (d.day[5:].replace("-", "/"), ""), (d.venue, ""), (str(d.assigned), ""),
+            (f"{d.booked} / {d.capacity}",
+             "bad" if d.capacity and d.booked >= d.capacity else ""),
+        ] for d in days])  # fmt: skip
+        tab = TABBED.index("assignment")
+        self.booking_tabs.setTabToolTip(tab, self.assign_summary.toolTip())
 
     def _show_checkins(self, lang: str) -> None:
         m = self.model

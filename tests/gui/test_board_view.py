@@ -2,7 +2,8 @@
 figures shown, definitions on hover, the service level's formula beside it, callers waiting,
 colours at the supervisor's thresholds (kept in QSettings), pause / unpause sent as PauseAgent
 (pending until the board shows it, and by keyboard), refusals in red, the main window fitting a
-1366x768 screen with a large board, and an offscreen render to a temporary directory."""
+1366x768 screen with a large board, the designated appointments in their tab, and an offscreen
+render to a temporary directory."""
 
 from __future__ import annotations
 
@@ -242,7 +243,12 @@ def big_board() -> protocol.Board:
         for i in range(24)
     )  # fmt: skip
     fills = tuple(dataclasses.replace(b.bookings[0], venue=f"会場{i}") for i in range(21))
-    return dataclasses.replace(b, queues=queues, agents=agents, bookings=fills)
+    assert b.assignment is not None
+    days = tuple(dataclasses.replace(b.assignment.days[0], venue=f"会場{i}") for i in range(60))
+    assignment = dataclasses.replace(b.assignment, days=days)
+    return dataclasses.replace(
+        b, queues=queues, agents=agents, bookings=fills, assignment=assignment
+    )
 
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)])
@@ -262,6 +268,10 @@ def test_the_supervisor_window_fits_the_screen(qtbot, client, width, height):
     view = client.board.view
     assert view.agents.height() >= view.agents.minimumHeight()  # scrolls, not clipped away
     assert view.callers.rowCount() == 36
+    view.booking_tabs.setCurrentIndex(1)  # the designated appointments: 60 venue-days, scrolled
+    assert window.minimumSizeHint().height() <= height - 68
+    assert view.assigned.rowCount() == 60
+    assert view.assigned.height() <= view.assigned.maximumHeight()
 
 
 def test_the_operator_window_opens_within_the_screen(qtbot, client):
@@ -295,6 +305,10 @@ def test_board_section_follows_the_role_and_the_language(qtbot, client):
     assert view.queues.horizontalHeaderItem(1).text() == "Waiting"
     assert view.agents.item(2, 2).text() == "Paused"
     assert view.today.item(0, 5).toolTip().startswith("answered within 20 s")
+    assert [view.booking_tabs.tabText(i) for i in range(2)] == ["Bookings", "Assigned"]
+    assert view.assign_summary.text().startswith("To assign 214 · cannot assign 37 (last ")
+    assert view.assign_summary.toolTip().startswith("residents whose latest intent wants")
+    assert "no capacity left: 29" in view.assign_summary.toolTip()
     client.set_language("ja")
     assert view.today.item(0, 5).toolTip().startswith("20秒以内に応答")
 
@@ -318,3 +332,40 @@ def test_the_reception_tally_is_one_line_under_the_bookings(qtbot, qsettings, am
     assert not view.checkins.isHidden()
     assert view.checkins.text() == "会場受付（本日）: 中総合会館 受付済 31/40・来場なし 3"
     assert "枠が終了" in view.checkins.toolTip()
+
+
+def test_the_designated_appointments_show_in_their_tab_with_definitions(
+    qtbot, qsettings, ami_fixtures
+):
+    board = burst_board(ami_fixtures)
+    view, _, _ = make_view(qtbot, qsettings, board)
+    tabs = [view.booking_tabs.tabText(i) for i in range(view.booking_tabs.count())]
+    assert tabs == ["予約状況", "指定予約"]
+    assert view.assign_summary.text() == ""  # not read yet
+    assert view.assigned.rowCount() == 0
+    figures = protocol.AssignmentFigures(
+        to_assign=214, cannot_assign=37, reasons={"no_capacity": 29, "no_transport_seats": 8},
+        last_run_at="2026-11-25T00:20:00+00:00",
+        days=(protocol.AssignedDayVenue(1, "中総合会館", "2026-11-27", 88, 97, 120),
+              protocol.AssignedDayVenue(2, "西市民プラザ", "2026-11-28", 52, 60, 60)),
+    )  # fmt: skip
+    view.model.on_update(protocol.BoardUpdate(board=dataclasses.replace(board, assignment=figures)))
+    view.booking_tabs.setCurrentIndex(1)
+    assert view.booking_pages.currentWidget().isAncestorOf(view.assigned)
+    assert view.assign_summary.text() == "未割当 214・割当不可 37（最終割当 11/25 09:20）"
+    tip = view.assign_summary.toolTip()
+    assert "1回目の有効な予約がない" in tip  # to assign
+    assert "枠を決められなかった" in tip  # cannot assign
+    assert "空きがない: 29" in tip
+    assert "送迎の席がない: 8" in tip
+    assert view.booking_tabs.tabToolTip(1) == tip
+    rows = [[view.assigned.item(r, c).text() for c in range(4)] for r in range(2)]
+    assert rows == [["11/27", "中総合会館", "88", "97 / 120"],
+                    ["11/28", "西市民プラザ", "52", "60 / 60"]]  # fmt: skip
+    assert view.assigned.item(0, 2).toolTip().startswith("指定予約：割当（指定）で作られた")
+    assert view.assigned.item(1, 3).background().color().name() == "#f4a3a0"  # full
+    # never run: said so
+    never = dataclasses.replace(figures, cannot_assign=0, reasons={}, last_run_at=None, days=())
+    view.model.on_update(protocol.BoardUpdate(board=dataclasses.replace(board, assignment=never)))
+    assert view.assign_summary.text() == "未割当 214・割当不可 0（確定した割当なし）"
+    assert view.assigned.rowCount() == 0

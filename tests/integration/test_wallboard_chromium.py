@@ -169,6 +169,12 @@ async def test_wallboard_renders_the_live_board(served, tmp_path, shots):
     assert 'data-state="live"' in dom
     assert 'data-stale="false"' in dom
     assert "休憩" in dom
+    # designated appointments (an empty ledger), their definitions on hover and in the legend
+    line = re.search(r'<p id="assignment" class="intents" title="([^"]*)">([^<]*)</p>', dom)
+    assert line is not None, dom[-3000:]
+    assert line.group(2) == "指定予約 0件 未割当0 割当不可0"
+    assert "1回目の有効な予約がない" in line.group(1)
+    assert 'data-def="cannot_assign"' in dom
     await chromium(tmp_path, await kiosk_url(app, port, "&legend=1"),
                    f"--screenshot={shots / 'wallboard-legend.png'}")  # fmt: skip
     assert (shots / "wallboard-legend.png").stat().st_size > 10_000

@@ -19,6 +19,7 @@ import functools
 from collections.abc import Callable, Iterable
 
 from cti_server.domain.agents import Member, MemberStatus
+from cti_server.domain.board.assignment import DEFINITIONS as ASSIGNMENT_DEFINITIONS
 from cti_server.domain.board.checkins import DEFINITIONS as CHECKIN_DEFINITIONS
 from cti_server.domain.board.today import TodayRecords
 from cti_server.domain.calls import Caller
@@ -26,6 +27,7 @@ from cti_server.domain.figures import AgentFigures, FigureSettings
 from cti_server.domain.queues import QueueView
 from cti_server.domain.tracker import Tracker
 from cti_server.protocol import (
+    AssignmentFigures,
     Board,
     BoardAgent,
     BoardQueue,
@@ -121,6 +123,7 @@ def definitions(s: FigureSettings) -> dict[str, Definition]:
                 f"{s.tz}の0時〜24時、{iv}分単位（投入時刻）"),
     }  # fmt: skip
     en_ja.update(CHECKIN_DEFINITIONS)
+    en_ja.update(ASSIGNMENT_DEFINITIONS)
     return {k: Definition(en, ja) for k, (en, ja) in en_ja.items()}
 
 
@@ -153,6 +156,7 @@ def build_board(
     intents: IntentsByChannel | None = None,
     checkins: Iterable[VenueCheckins] = (),
     worklist: WorklistSummary | None = None,
+    assignment: AssignmentFigures | None = None,
 ) -> Board:
     s = today.settings
     queues = tuple(
@@ -172,6 +176,7 @@ def build_board(
         intents=intents,
         checkins=tuple(checkins),
         worklist=worklist,
+        assignment=assignment,
     )  # fmt: skip
 
 

@@ -25,6 +25,7 @@
     ["short_abandoned", "短時間放棄"], ["avg_wait", "平均待ち"], ["p90_wait", "90%待ち"],
     ["avg_talk", "平均通話"], ["answered_today", "本日応答"], ["operator", "名前"],
     ["bookings", "予約 / 定員"], ["mobility_open", "移動支援 未手配"], ["intents", "意向の経路"],
+    ["to_assign", "未割当"], ["cannot_assign", "割当不可"], ["assigned", "指定予約"],
     ["checked_in", "受付済"], ["not_yet", "未受付"], ["no_show", "来場なし"], ["day", "集計の日"]];
   const CLOSE_BAD_TOKEN = 4401;
   let board = null, skew = 0, backoff = 2000, open = false, stopped = false;
@@ -108,6 +109,10 @@
     $("#mobility").textContent = `移動支援 未手配 ${board.mobility_open}件`;
     const i = board.intents;
     $("#intents").textContent = i ? `意向 はがき${i.postcard} ウェブ${i.web} 電話${i.phone} 未回答${i.none_yet}` : "";
+    const a = board.assignment, assigned = a ? a.days.reduce((n, d) => n + d.assigned, 0) : 0;
+    const line = $("#assignment");
+    line.textContent = a ? `指定予約 ${assigned}件 未割当${a.to_assign} 割当不可${a.cannot_assign}` : "";
+    line.title = ["assigned", "to_assign", "cannot_assign"].map(def).filter(Boolean).join("\n");
     renderCheckins();
   }
   function renderCheckins() {
