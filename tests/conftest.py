@@ -55,6 +55,12 @@ def pg_url() -> Iterator[str]:
     try:
         asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name}"))
         asyncio.run(_pg_admin(f"CREATE DATABASE {name}"))
+        # no wait on a lock outlives a test: a statement waiting 20 s fails with the statement
+        # named, and a transaction left idle for a minute is ended by the server
+        asyncio.run(_pg_admin(f"ALTER DATABASE {name} SET lock_timeout = '20s'"))
+        asyncio.run(
+            _pg_admin(f"ALTER DATABASE {name} SET idle_in_transaction_session_timeout = '60s'")
+        )
     except OSError as err:
         pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {err}")
     url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
