@@ -15,9 +15,11 @@ from cti_server.domain import events as ev
 from cti_server.domain.calls import CallState, Outcome
 from cti_server.domain.changes import CallChanged
 from cti_server.domain.tracker import Tracker
+from cti_server.web.keys import BRIDGE, SERVICE
+from cti_server.web.rest_worklist import CALLBACKS
 from registry import worklist
-from tests.integration.test_end_to_end import until
-from tests.integration.web_helpers import make_settings
+from tests.integration.test_end_to_end import server, simulator, until
+from tests.integration.web_helpers import auth, make_settings, token
 
 T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 LID = "1795734300.0"
@@ -174,3 +176,37 @@ async def test_kept_while_the_ledger_is_down(sessions, db_url, caplog) -> None:
     (item,) = await items(sessions)
     assert item.reason == "callback_requested"
     await callbacks.close()
+
+
+async def test_press_1_through_the_pbx_and_the_server(engine, db_url) -> None:
+    """Over real TCP AMI: a caller who presses 1 is one callback_requested item (no abandoned
+    one), a withheld caller who presses 1 is none, a caller who just gives up is abandoned."""
+    async with (
+        simulator(agents=1) as (sim, port),
+        server(engine, db_url, port) as (app, client),
+    ):
+        await until(lambda: app[BRIDGE].connected, "AMI login")
+        sim.members[0].paused = True  # overload: nobody answers
+        pressed = sim.place_call("0773621234", callback_after=6, patience=60)
+        withheld = sim.place_call("anonymous", callback_after=6, patience=60)
+        gave_up = sim.place_call("09012345678", patience=8)
+        await sim.wait_idle()
+
+        def ended(linkedid: str) -> bool:
+            call = app[SERVICE].tracker.call(linkedid)
+            return call is not None and not call.live
+
+        await until(lambda: all(ended(p.linkedid) for p in (pressed, withheld, gave_up)),
+                    "the calls end")  # fmt: skip
+        await app[CALLBACKS].drain()
+        headers = auth(await token(app, 1, ext="1001"))
+        page = await (await client.get("/api/worklist", headers=headers)).json()
+        metrics = await (await client.get("/metrics")).text()
+    by_call = {(i["detail"]["linkedid"], i["reason"]): i for i in page["items"]}
+    assert sorted(by_call) == sorted([(gave_up.linkedid, "abandoned"),
+                                      (pressed.linkedid, "callback_requested")])  # fmt: skip
+    item = by_call[(pressed.linkedid, "callback_requested")]
+    assert item["phone"] == "+81773621234"
+    assert item["detail"] == {"linkedid": pressed.linkedid, "queue": "vaccine", "reason": "key"}
+    assert "cti_callback_requests_total 1.0" in metrics
+    assert "cti_callback_requests_no_number_total 1.0" in metrics
