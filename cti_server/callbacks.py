@@ -193,7 +193,8 @@ class Callbacks:
         self._spawn(self._enqueue(_Feed(reason, source_ref, number, detail)))
 
     async def _enqueue(self, item: _Feed) -> bool:
-        """Add ``item`` to the worklist; if the ledger fails, keep it for ``_retry_loop``."""
+        """Add ``item`` to the worklist (True: done with it); if the ledger fails, keep it for
+        ``_retry_loop`` (False)."""
         try:
             async with self.sessions() as session:
                 await worklist.enqueue(
@@ -203,6 +204,8 @@ class Callbacks:
                 await session.commit()
         except InvalidInput:
             log.info("%s: its number cannot be called back", item.source_ref)
+            self.pending.pop(item.source_ref, None)
+            return True  # settled: trying again would not help
         except Exception as err:  # the ledger is down: keep it (no number in the log)
             if item.source_ref not in self.pending and len(self.pending) >= MAX_PENDING:
                 log.error("%s: not added to the worklist, %d already waiting for the ledger",

@@ -98,8 +98,9 @@ class CallFlow:
 
     async def _wait_for_agent(self, one: Channel, two: Channel, entered: float, pos: int) -> None:
         sim, p = self.sim, self.plan
-        callback = p.callback_after is not None and p.callback_after < p.patience
-        deadline = entered + (p.callback_after if callback and p.callback_after else p.patience)
+        ask = p.callback_after
+        callback = ask is not None and ask < p.patience
+        deadline = entered + (ask if ask is not None and callback else p.patience)
         while True:
             member = sim.pick_member(self)
             if member is None:

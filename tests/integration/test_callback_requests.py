@@ -148,6 +148,14 @@ async def test_a_withheld_caller_makes_no_item(sessions, db_url, caplog) -> None
     await callbacks.close()
 
 
+async def test_a_number_one_cannot_call_makes_no_item(sessions, db_url) -> None:
+    callbacks, tracker, _ = feeder(sessions, db_url)
+    await feed(callbacks, tracker, queued("110"), asked(number="110"))
+    assert await items(sessions) == []
+    assert callbacks.pending == {}  # settled, not kept for a retry
+    await callbacks.close()
+
+
 class Refusing:
     """A session factory whose ledger is down until ``up`` is set."""
 
