@@ -111,7 +111,7 @@ def bootstrap(
     )  # fmt: skip
     callbacks = Callbacks(
         settings, sessions, lambda e: service.on_event(e), lambda: server.bridge,
-        on_worklist=board.bookings_changed,
+        on_worklist=board.bookings_changed, count=metrics.inc,
     )  # fmt: skip
     lookup = LedgerLookup(sessions)
     service = build_calls(

@@ -5,8 +5,13 @@
   resident's card pops on the operator's client as for a ringing call, and the call is recorded),
   then the PBX bridge is asked to ``originate``: the operator's phone (``dial_channel``) rings,
   then the outbound route (``dial_context``) calls the resident with ``dial_caller_id``.
-- As a tracker listener it puts callers who gave up in the queue (``abandoned``, with a number
-  one can call) on the worklist, once per call.
+- As a tracker listener it puts on the worklist, once per call: callers who asked to be called
+  back from the queue (the dialplan's ``CtiCallback`` user event: ``callback_requested``,
+  ``source_ref`` ``call:<linkedid>:callback``), and callers who gave up in the queue
+  (``abandoned``, unless they had asked for a callback). Only callers with a number one can
+  call (a withheld caller is counted and logged, without a number). When the ledger cannot
+  take an item it is kept in memory and tried again every ``RETRY_SECONDS`` (lost only if the
+  server stops first, which is logged).
 
 Imports the domain, the registry and the settings; the tracker and the bridge come in as
 callables (``cti_server.bootstrap`` wires them).
@@ -28,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti_server.config import Settings
 from cti_server.domain import events as ev
-from cti_server.domain.calls import CallState, Outcome
+from cti_server.domain.calls import Call, CallState, Outcome
 from cti_server.domain.changes import CallChanged, Change
 from registry import worklist
 from registry.audit import AuditAction, audit
@@ -54,6 +59,20 @@ class Originator(Protocol):
         channel_id: str,
         ring_seconds: float = 30.0,
     ) -> None: ...
+
+
+RETRY_SECONDS = 5.0  # a feed the ledger refused is tried again this often
+MAX_PENDING = 10_000
+
+
+@dataclass(frozen=True)
+class _Feed:
+    """A worklist item a feeder makes: once per ``source_ref``."""
+
+    reason: str
+    source_ref: str
+    number: str
+    detail: dict[str, Any]
 
 
 class DialFailed(Exception):
@@ -85,6 +104,7 @@ class Callbacks:
         on_event: Callable[[ev.DomainEvent], None],
         bridge: Callable[[], object | None],
         on_worklist: Callable[[], None] = lambda: None,
+        count: Callable[[str], Any] = lambda name: None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
@@ -92,8 +112,12 @@ class Callbacks:
         self._on_event = on_event
         self._bridge = bridge
         self.on_worklist = on_worklist  # the board rereads the worklist's size and age
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.count = count  # a metrics counter by name (cti_server.metrics.Metrics.inc)
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
+        self.pending: dict[str, _Feed] = {}  # by source_ref: items the ledger did not take yet
+        self.retry_seconds = RETRY_SECONDS
+        self._retry: asyncio.Task[None] | None = None
 
     # ---- click-to-dial --------------------------------------------------------------------
     def _originator(self) -> Originator:
@@ -135,31 +159,83 @@ class Callbacks:
         log.info("click-to-dial %s: item %s from extension %s", linkedid, item_id, extension)
         return Dialled(linkedid, number, item)
 
-    # ---- feeder: callers who gave up ------------------------------------------------------
+    # ---- feeders: callers who asked for a callback, callers who gave up -------------------
     def on_changes(self, changes: Iterable[Change]) -> None:
         for c in changes:
-            if not isinstance(c, CallChanged) or c.call.state is not CallState.ENDED:
+            if not isinstance(c, CallChanged):
                 continue
-            call = c.call
-            fresh = c.before is None or c.before.state is not CallState.ENDED
+            call, before = c.call, c.before
+            if call.callback and (before is None or not before.callback):
+                self._callback_requested(call)
+            if call.state is not CallState.ENDED or call.callback:
+                continue  # a caller who asked for a callback is on the worklist once already
+            fresh = before is None or before.state is not CallState.ENDED
             if fresh and call.outcome is Outcome.ABANDONED and call.caller.number:
-                self._spawn(self._abandoned(call.linkedid, call.caller.number, call.queue))
+                self._feed(
+                    "abandoned", f"call:{call.linkedid}:abandoned", call.caller.number,
+                    {"linkedid": call.linkedid, "queue": call.queue},
+                )  # fmt: skip
 
-    async def _abandoned(self, linkedid: str, number: str, queue: str) -> None:
+    def _callback_requested(self, call: Call) -> None:
+        if not call.caller.number:  # withheld or not sent: nobody to call back
+            self.count("cti_callback_requests_no_number_total")
+            log.info("call %s asked for a callback (%s) without a number one can call",
+                     call.linkedid, call.callback)  # fmt: skip
+            return
+        self.count("cti_callback_requests_total")
+        log.info("call %s asked for a callback (%s)", call.linkedid, call.callback)
+        self._feed(
+            "callback_requested", f"call:{call.linkedid}:callback", call.caller.number,
+            {"linkedid": call.linkedid, "queue": call.queue, "reason": call.callback},
+        )  # fmt: skip
+
+    def _feed(self, reason: str, source_ref: str, number: str, detail: dict[str, Any]) -> None:
+        self._spawn(self._enqueue(_Feed(reason, source_ref, number, detail)))
+
+    async def _enqueue(self, item: _Feed) -> bool:
+        """Add ``item`` to the worklist (True: done with it); if the ledger fails, keep it for
+        ``_retry_loop`` (False)."""
         try:
             async with self.sessions() as session:
                 await worklist.enqueue(
-                    session, reason="abandoned", source_ref=f"call:{linkedid}:abandoned",
-                    phone=number, detail={"linkedid": linkedid, "queue": queue},
+                    session, reason=item.reason, source_ref=item.source_ref, phone=item.number,
+                    detail=item.detail,
                 )  # fmt: skip
                 await session.commit()
-            self.on_worklist()
         except InvalidInput:
-            log.info("abandoned call %s: its number cannot be called back", linkedid)
-        except Exception:
-            log.exception("abandoned call %s: could not add it to the worklist", linkedid)
+            log.info("%s: its number cannot be called back", item.source_ref)
+            self.pending.pop(item.source_ref, None)
+            return True  # settled: trying again would not help
+        except Exception as err:  # the ledger is down: keep it (no number in the log)
+            if item.source_ref not in self.pending and len(self.pending) >= MAX_PENDING:
+                log.error("%s: not added to the worklist, %d already waiting for the ledger",
+                          item.source_ref, len(self.pending))  # fmt: skip
+                return False
+            first = self.pending.setdefault(item.source_ref, item) is item
+            if first:
+                log.warning("%s: could not add it to the worklist (%s); retrying every %s s",
+                            item.source_ref, type(err).__name__, self.retry_seconds)  # fmt: skip
+            self._start_retry()
+            return False
+        self.pending.pop(item.source_ref, None)
+        self.on_worklist()
+        return True
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+    def _start_retry(self) -> None:
+        if self._retry is None or self._retry.done():
+            loop = asyncio.get_running_loop()
+            self._retry = loop.create_task(self._retry_loop(), name="worklist-feed-retry")
+
+    async def _retry_loop(self) -> None:
+        while self.pending:
+            await asyncio.sleep(self.retry_seconds)
+            for item in list(self.pending.values()):
+                if not await self._enqueue(item):
+                    break  # still down: try again later
+            else:
+                log.info("worklist feed: every kept item is on the worklist now")
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(coro, name="worklist-feed")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -195,6 +271,13 @@ class Callbacks:
             await asyncio.sleep(self.settings.worklist_sweep_seconds)
 
     async def close(self) -> None:
+        if self._retry is not None:
+            if self.pending:
+                log.warning("worklist feed: %d items never reached the ledger", len(self.pending))
+            self._retry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retry
+            self._retry = None
         if self._sweeper is not None:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):

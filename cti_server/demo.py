@@ -167,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", default="var/demo", help="folder of the demo ledger")
     ap.add_argument("--residents", type=int, default=20_000)
     ap.add_argument("--rate", type=float, default=0.1, help="simulated calls per second")
+    ap.add_argument(
+        "--callback-share",
+        type=float,
+        default=0.1,
+        help="share of simulated callers who press 1 for a callback while waiting",
+    )
     ap.add_argument("--no-client", action="store_true")
     ap.add_argument(
         "--postcards",
@@ -217,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
                         str(args.rate),
                         "--numbers",
                         str(folder / "numbers.txt"),
+                        "--callback-share",
+                        str(args.callback_share),
                     ],
                     env=env,
                 ),

@@ -49,6 +49,14 @@ class Metrics:
             "cti_board_pushes", "Supervisor board updates sent (each to every subscriber)",
             registry=r,
         )  # fmt: skip
+        self.callback_requests = Counter(
+            "cti_callback_requests", "Callers who asked for a callback from the queue", registry=r
+        )
+        self.callback_requests_no_number = Counter(
+            "cti_callback_requests_no_number",
+            "Callers who asked for a callback without a number one can call (withheld)",
+            registry=r,
+        )  # fmt: skip
         self.lookup_seconds = Histogram(
             "cti_lookup_latency_seconds", "Ledger lookup by caller number",
             buckets=LATENCY_BUCKETS, registry=r,
@@ -60,6 +68,8 @@ class Metrics:
             "cti_call_record_errors_total": self.call_record_errors,
             "cti_logins_failed_total": self.logins_failed,
             "cti_board_pushes_total": self.board_pushes,
+            "cti_callback_requests_total": self.callback_requests,
+            "cti_callback_requests_no_number_total": self.callback_requests_no_number,
         }
 
     def inc(self, name: str, by: float = 1.0) -> None:

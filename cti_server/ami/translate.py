@@ -10,6 +10,8 @@ missing or malformed fields. Rules (see tests/fixtures/ami/README.md):
   or the number is ``anonymous``.
 - Durations are seconds (AgentRingNoAnswer's RingTime is milliseconds and is converted).
 - AgentComplete without a caller snapshot is correlated through ``DestLinkedid``.
+- ``UserEvent: CtiCallback`` (sent by the dialplan when a caller asks to be called back) is
+  ``CallbackRequested``; other user events are not ours.
 
 ``StreamTranslator`` replays a whole recorded stream: it adds ResyncStarted/ResyncCompleted around
 the list responses of a resync and ConnectionLost at a new banner (the bridge does this itself).
@@ -250,6 +252,27 @@ def _dial_end(m: Mapping[str, str], at: dt.datetime) -> list[ev.DomainEvent]:
     return [ev.OutboundProgress(m.get("Linkedid", ""), stage, at, status)]
 
 
+CALLBACK_EVENT = "CtiCallback"  # the dialplan's UserEvent(CtiCallback,Queue: ...,Reason: ...)
+
+
+def _user_event(m: Mapping[str, str], at: dt.datetime) -> list[ev.DomainEvent]:
+    """A dialplan ``UserEvent``: only ``CtiCallback`` (a caller asking for a callback) is ours;
+    one without a call (no Linkedid: not sent from a channel) is dropped."""
+    if m.get("UserEvent", "") != CALLBACK_EVENT:
+        return []
+    lid = m.get("Linkedid", "")
+    if not lid:
+        log.debug("CtiCallback user event without a Linkedid ignored")
+        return []
+    number, name, pres, withheld = _caller(m)
+    return [
+        ev.CallbackRequested(
+            lid, m.get("Uniqueid", ""), m.get("Queue", ""), m.get("Reason", ""), number, name,
+            pres, withheld, at,
+        )
+    ]  # fmt: skip
+
+
 def _shutdown(m: Mapping[str, str], at: dt.datetime) -> list[ev.DomainEvent]:
     return [ev.PbxShutdown(m.get("Restart", "").lower() in ("true", "yes", "1"), at)]
 
@@ -285,6 +308,7 @@ HANDLERS: dict[str, Handler] = {
     "OriginateResponse": _originate_response,
     "DialEnd": _dial_end,
     "FullyBooted": _booted,
+    "UserEvent": _user_event,
 }
 
 

@@ -11,6 +11,9 @@ one rings any more. The outcome is decided when the call ends:
 - ``not_queued``: the call ended without ever entering a queue (not a queue call);
 - ``unknown``: the call vanished while we were not connected (not seen after a resync, or the
   PBX restarted) before we saw how it ended.
+
+A caller who asks to be called back (a key pressed in the queue, or the queue's wait limit) is
+marked ``callback`` (whatever the outcome: such a call is on the worklist, not lost).
 """
 
 from __future__ import annotations
@@ -109,6 +112,7 @@ class Call:
     end_reason: str = ""  # AgentComplete Reason: caller / agent / transfer
     direction: str = "inbound"  # "outbound": dialled by an operator (click-to-dial)
     recovered: bool = False  # first seen in a resync snapshot (its times are the snapshot's)
+    callback: str = ""  # the caller asked to be called back: the dialplan's reason (key, timeout)
 
     @property
     def live(self) -> bool:

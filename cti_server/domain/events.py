@@ -284,6 +284,26 @@ class OutboundProgress:
     detail: str = ""  # the PBX's DialStatus or Reason
 
 
+@dataclass(frozen=True)
+class CallbackRequested:
+    """The caller asked to be called back instead of waiting (pressed a key in the queue, or
+    waited past the queue's limit): the dialplan's ``UserEvent(CtiCallback,...)``.
+
+    ``reason`` is the dialplan's (``key`` / ``timeout``); caller fields as on ``CallQueued``
+    (raw: a withheld caller's number may be present, ``withheld`` says not to use it).
+    """
+
+    linkedid: str
+    uniqueid: str
+    queue: str
+    reason: str
+    number: str
+    name: str
+    presentation: str
+    withheld: bool
+    at: dt.datetime
+
+
 DomainEvent = (
     CallerIdentified
     | CallQueued
@@ -308,4 +328,5 @@ DomainEvent = (
     | ConnectionLost
     | OutboundDialled
     | OutboundProgress
+    | CallbackRequested
 )

@@ -319,6 +319,23 @@ def on_outbound_progress(t: Tracker, e: ev.OutboundProgress, out: ChangeSet) -> 
         )  # fmt: skip
 
 
+def on_callback_requested(t: Tracker, e: ev.CallbackRequested, out: ChangeSet) -> None:
+    """Mark the call (live, or ended moments ago) as asking for a callback; the first request
+    of a call counts. A call not seen before is taken as left from the queue."""
+    if not e.linkedid:
+        return
+    call = t.calls.get(e.linkedid) or t.ended.get(e.linkedid)
+    if call is None:
+        call = Call(e.linkedid, CallState.NEW, Caller(), e.at, queue=e.queue,
+                    uniqueid=e.uniqueid, left_queue=True)  # fmt: skip
+    if call.callback:
+        return
+    if call.direction != "outbound":
+        call = _with_caller(call, e)
+    t.put_call(replace(call, callback=e.reason or "requested", queue=call.queue or e.queue),
+               e.at, out)  # fmt: skip
+
+
 def _end_outbound(t: Tracker, call: Call, at: dt.datetime, out: ChangeSet) -> None:
     if call.answered_at is not None:
         talk = (at - call.answered_at).total_seconds()
@@ -351,4 +368,5 @@ HANDLERS: dict[type[Any], Callable[[Tracker, Any, ChangeSet], None]] = {
     ev.ConnectionLost: on_connection_lost,
     ev.OutboundDialled: on_outbound_dialled,
     ev.OutboundProgress: on_outbound_progress,
+    ev.CallbackRequested: on_callback_requested,
 }

@@ -1,6 +1,6 @@
 """``cti-sim``: run the AMI PBX simulator with generated call traffic.
 
-cti-sim --port 5038 --rate 0.5 --agents 4 --numbers numbers.txt
+cti-sim --port 5038 --rate 0.5 --agents 4 --numbers numbers.txt --callback-share 0.2
 """
 
 from __future__ import annotations
@@ -30,6 +30,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
     p.add_argument("--numbers", type=Path, help="file of caller numbers, one a line "
                    "('anonymous' withheld, an empty line no caller ID)")  # fmt: skip
+    p.add_argument(
+        "--callback-share",
+        type=float,
+        default=0.0,
+        help="share of callers who press 1 for a callback while waiting (0..1)",
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("-v", "--verbose", action="store_true")
     return p.parse_args(argv)
@@ -51,7 +57,7 @@ async def run(args: argparse.Namespace) -> None:
         numbers = load_numbers(args.numbers)
         if args.rate > 0:
             duration = args.duration or float("inf")
-            placed = await sim.run_traffic(args.rate, duration, numbers)
+            placed = await sim.run_traffic(args.rate, duration, numbers, args.callback_share)
             await sim.wait_idle()
             print(f"cti-sim: {placed} calls placed", flush=True)
         else:

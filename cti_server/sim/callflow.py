@@ -33,6 +33,10 @@ class CallPlan:
     answer: asyncio.Event | None = None  # if given, the member answers as soon as it is set
     no_answer: tuple[str, ...] = ()  # extensions that let it ring out (queue timeout)
     hangup: asyncio.Event | None = None  # if given, the caller hangs up when set (at most talk)
+    # the caller asks for a callback after waiting this long (before patience runs out):
+    # "key" pressed 1, "timeout" the queue's wait limit (the dialplan's CtiCallback user event)
+    callback_after: float | None = None
+    callback_reason: str = "key"
     linkedid: str = ""
     channels: list[Channel] = field(default_factory=list)
 
@@ -94,11 +98,15 @@ class CallFlow:
 
     async def _wait_for_agent(self, one: Channel, two: Channel, entered: float, pos: int) -> None:
         sim, p = self.sim, self.plan
-        deadline = entered + p.patience
+        ask = p.callback_after
+        callback = ask is not None and ask < p.patience
+        deadline = entered + (ask if ask is not None and callback else p.patience)
         while True:
             member = sim.pick_member(self)
             if member is None:
                 if sim.now() >= deadline:
+                    if callback:
+                        return await self._callback(one, two)
                     return self._abandon(one, two, entered, pos)
                 await sim.sleep(min(0.5, max(0.01, deadline - sim.now())))
                 continue
@@ -109,6 +117,8 @@ class CallFlow:
             if left < ring_for:
                 await sim.sleep(max(0.0, left))
                 self._stop_ring(member, legs, two, rang=None)
+                if callback:
+                    return await self._callback(one, two)
                 return self._abandon(one, two, entered, pos)
             rang = await self._ring_for(ring_for, p.answer if answers else None)
             if answers:
@@ -172,6 +182,26 @@ class CallFlow:
                      ("HoldTime", str(hold)), privilege="agent,all"))  # fmt: skip
         self._leave(two)
         sim.hangup(two, 19, "User alerting, no answer")
+
+    async def _callback(self, one: Channel, two: Channel) -> None:
+        """The caller leaves the queue asking for a callback, as the deploy/ dialplan does it:
+        a key (queue ``context=queue-callback``, exten ``1``) or the queue's timeout (the next
+        priority), ``QueueCallerLeave`` (no abandon), ``UserEvent(CtiCallback,...)`` on the
+        queue leg, a thank-you, the hang-up."""
+        sim, p = self.sim, self.plan
+        self._leave(two)
+        if p.callback_reason == "key":
+            two.context, two.exten, two.priority = "queue-callback", "1", 1
+        else:
+            two.priority += 1
+        two.application, two.app_data = "UserEvent", f"CtiCallback,Queue: {self.queue}"
+        sim.callbacks += 1
+        sim.emit(_ev("UserEvent", two, ("UserEvent", "CtiCallback"), ("Queue", self.queue),
+                     ("Reason", p.callback_reason), privilege="user,all"))  # fmt: skip
+        two.application, two.app_data = "Playback", "callback-thanks"
+        await sim.sleep(3.0)
+        sim.hangup(two, 16, "Normal Clearing")
+        sim.hangup(one, 16, "Normal Clearing")
 
     def _leave(self, two: Channel) -> None:
         sim = self.sim

@@ -82,7 +82,7 @@ class PbxSimulator:
         self.channels: dict[str, Channel] = {}
         self.calls: set[asyncio.Task[None]] = set()
         self.waiting: list[CallFlow] = []
-        self.completed = self.abandoned = 0
+        self.completed = self.abandoned = self.callbacks = 0
         self.found_nobody = 0  # times the caller at the head of the queue found no free member
         self.dial_plans: dict[str, DialPlan] = {}  # Originate: how a dialled number behaves
         self.unanswered_extensions: set[str] = set()  # Originate: operators who do not pick up
@@ -190,14 +190,17 @@ class PbxSimulator:
     def place_call(self, number: str, name: str = "", *, talk: float = 5.0,
                    patience: float = 60.0, ring: float = 1.0, no_answer: Sequence[str] = (),
                    answer: asyncio.Event | None = None,
-                   hangup: asyncio.Event | None = None) -> CallPlan:  # fmt: skip
+                   hangup: asyncio.Event | None = None, callback_after: float | None = None,
+                   callback_reason: str = "key") -> CallPlan:  # fmt: skip
         """Start a call now; ``number`` "anonymous" is withheld, "" / "<unknown>" is no caller
         ID. ``answer``: the member answers when it is set (at most ``ring`` seconds), so a
         test rings exactly as long as it needs; ``hangup``: the caller hangs up when it is set
-        (at most ``talk`` seconds after the answer). The returned plan gets its ``linkedid`` at
-        once."""
+        (at most ``talk`` seconds after the answer); ``callback_after``: the caller, still
+        waiting then, asks to be called back (``callback_reason`` "key": pressed 1, "timeout":
+        the queue's wait limit). The returned plan gets its ``linkedid`` at once."""
         plan = CallPlan(number, name, talk, patience, ring, answer=answer,
-                        no_answer=tuple(no_answer), hangup=hangup)  # fmt: skip
+                        no_answer=tuple(no_answer), hangup=hangup, callback_after=callback_after,
+                        callback_reason=callback_reason)  # fmt: skip
         flow = CallFlow(self, plan)
         flow.start()
         task = asyncio.create_task(flow.run())
@@ -209,19 +212,24 @@ class PbxSimulator:
         while self.calls:
             await asyncio.gather(*list(self.calls), return_exceptions=True)
 
-    async def run_traffic(self, rate_per_s: float, duration: float,
-                          numbers: Sequence[str]) -> int:  # fmt: skip
+    async def run_traffic(self, rate_per_s: float, duration: float, numbers: Sequence[str],
+                          callback_share: float = 0.0) -> int:  # fmt: skip
         """Poisson arrivals at ``rate_per_s`` (simulated) for ``duration`` simulated seconds;
-        mixed answers, no-answers and abandons. Returns the number of calls placed."""
+        mixed answers, no-answers and abandons; ``callback_share`` of the callers press 1 for a
+        callback if they are still waiting a while later. Returns the number of calls placed."""
         placed, end = 0, self.now() + duration
         while True:
             await self.sleep(self.rng.expovariate(rate_per_s))
             if self.now() >= end:
                 return placed
             exts = [m.extension for m in self.members if self.rng.random() < 0.1]
-            self.place_call(self.rng.choice(list(numbers)), talk=self.rng.uniform(3, 30),
-                            patience=self.rng.uniform(3, 40), ring=self.rng.uniform(1, 3),
-                            no_answer=exts)  # fmt: skip
+            number, talk = self.rng.choice(list(numbers)), self.rng.uniform(3, 30)
+            patience, ring = self.rng.uniform(3, 40), self.rng.uniform(1, 3)
+            press = None
+            if callback_share > 0 and self.rng.random() < callback_share:
+                press, patience = self.rng.uniform(5, 20), 120.0
+            self.place_call(number, talk=talk, patience=patience, ring=ring, no_answer=exts,
+                            callback_after=press)  # fmt: skip
             placed += 1
 
     # ---- helpers for CallFlow and actions -------------------------------------------------

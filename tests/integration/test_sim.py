@@ -236,3 +236,34 @@ async def test_drop_inject_and_split_writes(sim: PbxSimulator) -> None:
     sim.drop_connections()
     await c.drain_until_eof()
     assert c.eof
+
+
+async def test_a_caller_pressing_1_asks_for_a_callback(
+    sim: PbxSimulator, ami_fixtures: Path
+) -> None:
+    c = await connect(sim)
+    sim.members[0].paused = sim.members[1].paused = sim.members[2].paused = True  # nobody free
+    pressed = sim.place_call("0773621234", callback_after=10)
+    waited = sim.place_call("09012345678", callback_after=20, callback_reason="timeout")
+    await sim.wait_idle()
+    c.send(Action="Ping", ActionID="end")
+    await c.until(lambda m: m.get("ActionID") == "end")
+    asks = [m for m in c.msgs if m.get("Event") == "UserEvent"]
+    assert [(m["Linkedid"], m["UserEvent"], m["Queue"], m["Reason"]) for m in asks] == [
+        (pressed.linkedid, "CtiCallback", "vaccine", "key"),
+        (waited.linkedid, "CtiCallback", "vaccine", "timeout"),
+    ]
+    # Asterisk's layout: the channel snapshot of the recorded events, then the name and body
+    (join_keys,) = {tuple(k for k in keys if k not in ("Queue", "Position", "Count"))
+                    for keys in fixture_key_orders(ami_fixtures)["QueueCallerJoin"]}  # fmt: skip
+    assert tuple(asks[0]) == (*join_keys, "UserEvent", "Queue", "Reason")
+    assert asks[0]["Privilege"] == "user,all"
+    assert asks[0]["Context"] == "queue-callback"
+    assert not [m for m in c.msgs if m.get("Event") == "QueueCallerAbandon"]
+    assert (sim.callbacks, sim.abandoned) == (2, 0)
+    t = replay(c.msgs)
+    for plan, reason in ((pressed, "key"), (waited, "timeout")):
+        call = t.call(plan.linkedid)
+        assert call is not None
+        assert (call.outcome, call.callback) == (Outcome.NO_AGENT, reason)
+    assert t.calls == {}

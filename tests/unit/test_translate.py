@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cti_server.ami.frames import iter_file
+from cti_server.ami.frames import FrameParser, iter_file
 from cti_server.ami.translate import HANDLERS, translate
 from cti_server.domain import events as ev
 
@@ -129,3 +129,39 @@ def test_uninteresting_events_give_nothing() -> None:
 def test_malformed_fields_never_raise(event: str, fields: dict[str, str]) -> None:
     out = translate({"Event": event, **fields}, AT)
     assert isinstance(out, list)
+
+
+def _user_event(ami_fixtures: Path, name: str, *body: tuple[str, str]) -> dict[str, str]:
+    """A dialplan ``UserEvent(name,Key: value,...)`` on the queue leg of a recorded call, in
+    Asterisk 22's layout: Event, Privilege, the channel snapshot, UserEvent, then the body."""
+    join = _first(ami_fixtures, name, "QueueCallerJoin")
+    snapshot = [(k, v) for k, v in join.items() if k not in (
+        "Event", "Privilege", "Queue", "Position", "Count")]  # fmt: skip
+    pairs = [("Event", "UserEvent"), ("Privilege", "user,all"), *snapshot,
+             ("UserEvent", "CtiCallback"), *body]  # fmt: skip
+    raw = ("".join(f"{k}: {v}\r\n" for k, v in pairs) + "\r\n").encode()
+    (msg,) = FrameParser().feed(raw)
+    return msg
+
+
+def test_callback_user_event(ami_fixtures: Path) -> None:
+    msg = _user_event(ami_fixtures, "01", ("Queue", "vaccine"), ("Reason", "key"))
+    (e,) = translate(msg, AT)
+    assert isinstance(e, ev.CallbackRequested)
+    assert (e.linkedid, e.queue, e.reason, e.number, e.withheld) == (
+        "1795734260.0", "vaccine", "key", "0773621234", False)  # fmt: skip
+    assert (e.uniqueid, e.at) == (msg["Uniqueid"], AT)
+
+
+def test_callback_user_event_of_a_withheld_caller(ami_fixtures: Path) -> None:
+    msg = _user_event(ami_fixtures, "04", ("Queue", "vaccine"), ("Reason", "timeout"))
+    (e,) = translate(msg, AT)
+    assert isinstance(e, ev.CallbackRequested)
+    assert (e.reason, e.withheld, e.presentation) == ("timeout", True, "prohib")
+
+
+def test_other_and_malformed_user_events_give_nothing(ami_fixtures: Path) -> None:
+    other = {**_user_event(ami_fixtures, "01"), "UserEvent": "SomethingElse"}
+    assert translate(other, AT) == []
+    no_call = {"Event": "UserEvent", "UserEvent": "CtiCallback", "Queue": "vaccine"}
+    assert translate(no_call, AT) == []
