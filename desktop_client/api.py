@@ -51,6 +51,7 @@ from cti_server.protocol import (
     LoginResult,
     MobilityRequest,
     MobilityRequestBody,
+    NoticePrintRequest,
     ProtocolError,
     ReconfigureApplied,
     ReconfigurePlan,
@@ -302,6 +303,21 @@ class Api:
         """Write the assignment (``body.expect``: the dry run's digest)."""
         path = "/api/assignments/commit"
         self.send(ApiCall("POST", path, request_body(body), AssignmentReport), done)
+
+    def notices_pdf(self, body: NoticePrintRequest, done: Done[bytes]) -> None:
+        """POST /api/assignments/notices: the appointment notices as a PDF (its bytes)."""
+        post = getattr(self.transport, "post_for_bytes", None)
+        if post is None:
+            done(Reply(0, None, "network", "this transport cannot download files"))
+            return
+
+        def got(r: Any) -> None:
+            if r.ok and isinstance(r.data, bytes):
+                done(Reply(r.status, r.data))
+            else:
+                done(Reply(r.status, None, r.error or "bad_payload", r.message, r.details))
+
+        post("/api/assignments/notices", request_body(body), got)
 
     def slot_offers(self, resident_id: int, done: Done[SlotOffers]) -> None:
         self._get(f"/api/residents/{resident_id}/slot-offers", SlotOffers, done)

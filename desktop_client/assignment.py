@@ -8,10 +8,11 @@ waits for the answer, and a commit carries the digest of the dry run on screen.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import QObject
 
-from cti_server.protocol import AssignmentReport, Hello
+from cti_server.protocol import AssignmentReport, Hello, NoticePrintRequest
 
 from .api import Reply
 from .link import ServerLink
@@ -33,6 +34,7 @@ class AssignmentController(QObject):
         self.role = ""
         self.view.plan_requested.connect(self.plan)
         self.view.commit_requested.connect(self.commit)
+        self.view.notices_requested.connect(self.save_notices)
         link.message_received.connect(self.on_message)
 
     @property
@@ -62,3 +64,23 @@ class AssignmentController(QObject):
         body = self.model.request(commit=True)
         self.model.begin()
         self.api.commit_assignment(body, self._done)
+
+    def save_notices(self, path: str) -> None:
+        """Download the notices of every assigned booking and write them to ``path``."""
+        if self.model.notices == "busy":
+            return
+        self.model.notices_begin()
+
+        def got(reply: Reply[bytes]) -> None:
+            if reply.value is None:
+                self.model.notices_failed(reply.error, reply.message, network=reply.network)
+                return
+            try:
+                Path(path).write_bytes(reply.value)
+            except OSError as err:
+                self.model.notices_failed("file", f"{path}: {err.strerror or err}")
+                return
+            log.info("notices saved (%d bytes)", len(reply.value))
+            self.model.notices_saved(path, len(reply.value))
+
+        self.api.notices_pdf(NoticePrintRequest(), got)

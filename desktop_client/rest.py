@@ -95,6 +95,29 @@ class RestClient(QObject):
 
         reply.finished.connect(finished)
 
+    def post_for_bytes(self, path: str, body: Any, done: Done) -> None:
+        """POST ``body`` (JSON) to ``path`` for a file (a PDF): ``done`` gets an ApiResult whose
+        ``data`` is the body's bytes when it succeeded, or the server's error."""
+        req = QNetworkRequest(QUrl(self.base_url.rstrip("/") + path))
+        req.setTransferTimeout(UPLOAD_TIMEOUT_MS)
+        req.setHeader(QNetworkRequest.KnownHeaders.ContentTypeHeader, "application/json")
+        if self.token:
+            req.setRawHeader(b"Authorization", f"Bearer {self.token}".encode())
+        data = QByteArray(json.dumps(body, ensure_ascii=False).encode())
+        reply = self.nam.post(req, data)
+        self._replies.add(reply)
+
+        def finished() -> None:
+            self._replies.discard(reply)
+            reply.deleteLater()
+            status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
+            if status is not None and 200 <= int(status) < 300:
+                done(ApiResult(int(status), bytes(reply.readAll().data())))
+            else:
+                done(parse_reply(reply))
+
+        reply.finished.connect(finished)
+
     def upload_files(self, path: str, files: list[str], done: Done) -> None:
         """POST ``files`` to ``path`` as multipart/form-data (field ``file`` each), streamed
         from disk; a file that cannot be opened is answered at once as a local error."""

@@ -67,6 +67,14 @@
         <translation>Commit and create the bookings</translation>
     </message>
     <message>
+        <source>指定通知はがきのPDFを保存…</source>
+        <translation>Save the appointment notices as PDF…</translation>
+    </message>
+    <message>
+        <source>割り当て済みの予約すべての指定通知（はがき）を1つのPDFにします。</source>
+        <translation>Every assigned appointment&apos;s notice postcard, in one PDF.</translation>
+    </message>
+    <message>
         <source>日付</source>
         <translation>Date</translation>
     </message>
@@ -85,6 +93,14 @@
     <message>
         <source>{n} 人に接種日時と会場を割り当て、予約を作成します。よろしいですか？</source>
         <translation>Give {n} residents a date, time and venue and create their bookings?</translation>
+    </message>
+    <message>
+        <source>指定通知の保存先</source>
+        <translation>Save the appointment notices</translation>
+    </message>
+    <message>
+        <source>PDF (*.pdf)</source>
+        <translation>PDF (*.pdf)</translation>
     </message>
     <message>
         <source>試算すると、書き込む前に結果を確認できます。</source>
@@ -113,6 +129,18 @@
     <message>
         <source>別の枠へ移る {m} 人、枠がなくなる {u} 人</source>
         <translation>Moved to another slot: {m}; left without a slot: {u}</translation>
+    </message>
+    <message>
+        <source>指定通知を作成中…</source>
+        <translation>Making the notices…</translation>
+    </message>
+    <message>
+        <source>保存しました: {path}（{size}）</source>
+        <translation>Saved: {path} ({size})</translation>
+    </message>
+    <message>
+        <source>ファイルに書き込めません: {why}</source>
+        <translation>Cannot write the file: {why}</translation>
     </message>
     <message>
         <source>計算中…</source>

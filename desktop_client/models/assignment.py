@@ -28,6 +28,12 @@ class AssignmentModel(Observable):
     error: str = ""
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    # the notices PDF (指定通知): "", busy, saved, refused, failed; where and how big once saved
+    notices: str = ""
+    notices_path: str = ""
+    notices_bytes: int = 0
+    notices_error: str = ""
+    notices_message: str = ""
 
     def __post_init__(self) -> None:
         Observable.__init__(self)
@@ -80,4 +86,17 @@ class AssignmentModel(Observable):
         else:
             self.status = "failed" if network else "refused"
             self.error, self.message, self.details = error, message, dict(details or {})
+        self.changed()
+
+    def notices_begin(self) -> None:
+        self.notices, self.notices_error, self.notices_message = "busy", "", ""
+        self.changed()
+
+    def notices_saved(self, path: str, size: int) -> None:
+        self.notices, self.notices_path, self.notices_bytes = "saved", path, size
+        self.changed()
+
+    def notices_failed(self, error: str, message: str = "", *, network: bool = False) -> None:
+        self.notices = "failed" if network else "refused"
+        self.notices_error, self.notices_message = error, message
         self.changed()

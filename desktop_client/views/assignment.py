@@ -11,6 +11,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -51,6 +52,7 @@ def reason_text(code: str) -> str:
 class AssignmentView(Retranslating, QWidget):
     plan_requested = Signal()
     commit_requested = Signal()
+    notices_requested = Signal(str)  # the file to save the notices PDF to
 
     def __init__(self, model: AssignmentModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +65,10 @@ class AssignmentView(Retranslating, QWidget):
         self.move = QCheckBox(self)
         self.plan = QPushButton(self)
         self.commit = QPushButton(self)
+        self.notices = QPushButton(self)
+        self.notices_status = QLabel(self)
+        self.notices_status.setWordWrap(True)
+        self.notices_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -79,6 +85,7 @@ class AssignmentView(Retranslating, QWidget):
         self.move.toggled.connect(self._rules_changed)
         self.plan.clicked.connect(self.plan_requested.emit)
         self.commit.clicked.connect(self.confirm_commit)
+        self.notices.clicked.connect(self.ask_where_to_save)
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
         QShortcut(QKeySequence(keys.RELOAD), self, self.plan_requested.emit, context=ctx)
         for key in (keys.SUBMIT, "Ctrl+Enter"):
@@ -102,6 +109,11 @@ class AssignmentView(Retranslating, QWidget):
         side.addLayout(buttons)
         side.addWidget(self.summary)
         side.addWidget(self.status)
+        notices = QHBoxLayout()
+        notices.addWidget(self.notices)
+        notices.addStretch(1)
+        side.addLayout(notices)
+        side.addWidget(self.notices_status)
         side.addStretch(1)
         row = QHBoxLayout(self)
         row.addLayout(side, 1)
@@ -114,6 +126,10 @@ class AssignmentView(Retranslating, QWidget):
         self.move.setText(self.tr("割り当て済みの人も組み直す（始まっていない枠のみ）"))
         self.plan.setText(keys.with_key(self.tr("試算"), keys.RELOAD))
         self.commit.setText(keys.with_key(self.tr("確定して予約を作成"), keys.SUBMIT))
+        self.notices.setText(self.tr("指定通知はがきのPDFを保存…"))
+        self.notices.setToolTip(
+            self.tr("割り当て済みの予約すべての指定通知（はがき）を1つのPDFにします。")
+        )
         self.table.setHorizontalHeaderLabels([self.tr("日付"), self.tr("会場"), self.tr("人数")])
         self.prefer.blockSignals(True)
         self.prefer.clear()
@@ -144,8 +160,19 @@ class AssignmentView(Retranslating, QWidget):
         if asked == QMessageBox.StandardButton.Yes:
             self.commit_requested.emit()
 
+    def ask_where_to_save(self) -> None:
+        if self.model.notices == "busy":
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("指定通知の保存先"), "notices.pdf", self.tr("PDF (*.pdf)")
+        )
+        if path:
+            self.notices_requested.emit(path if path.lower().endswith(".pdf") else path + ".pdf")
+
     def refresh(self) -> None:
         m = self.model
+        self.notices.setEnabled(m.notices != "busy")
+        self.notices_status.setText(self._notices_text())
         self.prefer.setCurrentIndex(max(0, self.prefer.findData(m.prefer)))
         busy = m.status == "busy"
         self.plan.setEnabled(not busy)
@@ -189,6 +216,21 @@ class AssignmentView(Retranslating, QWidget):
                 self.tr("別の枠へ移る {m} 人、枠がなくなる {u} 人").format(m=r.moved, u=r.unseated)
             )
         return "\n".join(lines)
+
+    def _notices_text(self) -> str:
+        m = self.model
+        if m.notices == "busy":
+            return self.tr("指定通知を作成中…")
+        if m.notices == "saved":
+            size = f"{max(1, m.notices_bytes // 1024):,} KB"
+            return self.tr("保存しました: {path}（{size}）").format(path=m.notices_path, size=size)
+        if m.notices == "failed":
+            return self.tr("サーバーに接続できません。")
+        if m.notices == "refused" and m.notices_error == "file":
+            return self.tr("ファイルに書き込めません: {why}").format(why=m.notices_message)
+        if m.notices == "refused":
+            return refusal_text(m.notices_error, m.notices_message, {})
+        return ""
 
     def _status_text(self) -> str:
         m = self.model

@@ -140,3 +140,30 @@ def test_operator_records_that_a_resident_cannot_come_that_day(qtbot, client, re
     bookings, away = real.call(real.state())
     assert (first, real.seed["slot"], "assigned", "cancelled") in bookings
     assert away == [(first, real.seed["day"])]
+
+
+def test_supervisor_saves_the_notices_pdf(qtbot, client, real, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QFileDialog
+
+    real.call(real.assign())
+    log_in(qtbot, client, real, "sv1")
+    view, model = client.assignment.view, client.assignment.model
+    qtbot.waitUntil(lambda: client.window.assignment is view, timeout=10000)
+    target = tmp_path / "out" / "指定通知"
+    chosen = [str(target)]
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (chosen[0], "PDF (*.pdf)")))  # fmt: skip
+
+    view.notices.click()  # a folder that does not exist: said, nothing lost
+    qtbot.waitUntil(lambda: model.notices in ("saved", "refused", "failed"), timeout=20000)
+    assert model.notices == "refused"
+    assert view.notices_status.text().startswith("ファイルに書き込めません: ")
+
+    target.parent.mkdir()
+    view.notices.click()
+    qtbot.waitUntil(lambda: model.notices in ("saved", "refused", "failed"), timeout=20000)
+    assert model.notices == "saved", model.notices_message
+    saved = target.with_suffix(".pdf")  # the suffix added
+    assert saved.read_bytes().startswith(b"%PDF")
+    assert model.notices_bytes == saved.stat().st_size
+    assert view.notices_status.text().startswith(f"保存しました: {saved}")
