@@ -43,7 +43,8 @@ async def simulator(**kw):
 
 
 @contextlib.asynccontextmanager
-async def server(engine, db_url, port: int | None, **kw):
+async def server(engine, db_url, port: int | None, *, keys: dict | None = None, **kw):
+    """The real app on a test server, its PBX at ``port``; ``keys``: app keys set before start."""
     settings = make_settings(
         db_url,
         ami_enabled=port is not None,
@@ -54,6 +55,8 @@ async def server(engine, db_url, port: int | None, **kw):
         **kw,
     )
     app = create_app(settings, engine=engine, load_name_index=False)
+    for key, value in (keys or {}).items():
+        app[key] = value
     client = TestClient(TestServer(app))
     await client.start_server()
     try:
