@@ -5,16 +5,25 @@ tally and the no-shows."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 
 import pytest
 from sqlalchemy import func, select
 
-from registry.audit import audit_entries
-from registry.checkins import CheckinRules, check_in, mask_name, walk_in
+from registry.audit import audit_entries, verify_chain
+from registry.checkins import (
+    CheckinRules,
+    Scan,
+    check_in,
+    check_in_many,
+    mask_name,
+    walk_in,
+)
 from registry.errors import InvalidInput
 from registry.models import Booking, CheckinScan
 from registry.normalize.barcode import make_barcode
+from registry.views import as_utc
 from registry.venue_day import day_list, no_shows, tally
 from tests.integration.venue_day import Day, build_day
 
@@ -182,6 +191,70 @@ async def test_the_same_scan_sent_twice_at_once_counts_once(sessions, day):
     async with sessions() as s:
         n = await s.scalar(select(func.count()).select_from(CheckinScan))
     assert n == 1
+
+
+async def test_scans_answered_together_as_one_after_the_other(sessions, day):
+    """One batch of desks' scans: each its own outcome, one barcode twice (the second is told
+    the first desk's check-in), one scan id twice (the first answer again), all stored once
+    and audited in one unbroken chain, against the same answers one by one."""
+    code = day.barcodes["race"]
+    scans = [
+        Scan("b-1", code, day.venue, "受付1", None, now=day.now),
+        Scan("b-2", day.barcodes["later"], day.venue, "受付2", None, now=day.now),
+        Scan("b-3", code, day.venue, "受付2", None, now=day.now),
+        Scan("b-4", day.mistyped("ok"), day.venue, "受付3", None, now=day.now),
+        Scan("b-1", code, day.venue, "受付1", None, now=day.now),
+        Scan("b-5", day.barcodes["none"], day.venue, "受付3", None, now=day.now),
+        Scan("b-6", day.barcodes["other_venue"], day.venue, "受付1", None, now=day.now),
+        Scan("b-7", day.barcodes["ok"], day.venue, "受付1", None, now=day.now),
+    ]
+    async with sessions() as s:
+        got = await check_in_many(s, scans, rules=RULES)
+        await s.commit()
+    assert [r.outcome for r in got] == [
+        "checked_in", "wrong_slot", "already_checked_in", "mistyped_barcode", "checked_in",
+        "no_booking", "wrong_venue", "checked_in",
+    ]  # fmt: skip
+    assert [r.replayed for r in got] == [False] * 4 + [True] + [False] * 3
+    assert got[2].checked_in_desk == got[0].checked_in_desk == "受付1"
+    assert got[2].checked_in_at == got[0].checked_in_at == day.now
+    assert got[4] == dataclasses.replace(got[0], replayed=True)
+    assert got[5].walk_in_slots
+    async with sessions() as s:
+        stored = (await s.execute(select(CheckinScan.scan_id, CheckinScan.outcome)
+                                  .order_by(CheckinScan.id))).all()  # fmt: skip
+        came = (await s.execute(select(Booking.resident_id, Booking.checked_in_at,
+                                       Booking.checked_in_desk)
+                                .where(Booking.checked_in_at.is_not(None)))).all()  # fmt: skip
+        entries = await audit_entries(s, limit=20)
+        chain = await verify_chain(s)
+    assert [tuple(r) for r in stored] == [
+        ("b-1", "checked_in"), ("b-2", "wrong_slot"), ("b-3", "already_checked_in"),
+        ("b-4", "mistyped_barcode"), ("b-5", "no_booking"), ("b-6", "wrong_venue"),
+        ("b-7", "checked_in"),
+    ]  # fmt: skip
+    assert {(r, as_utc(at), d) for r, at, d in came} == {
+        (day.residents["race"], day.now, "受付1"), (day.residents["ok"], day.now, "受付1"),
+    }  # fmt: skip
+    scanned = [e.details["scan_id"] for e in reversed(entries) if e.action == "checkin.scan"]
+    assert scanned == ["b-1", "b-2", "b-3", "b-4", "b-5", "b-6", "b-7"]
+    assert chain.ok and chain.entries >= 7
+    again = await scan(sessions, day, code, "b-3", desk="受付4")
+    assert again == dataclasses.replace(got[2], replayed=True)
+
+
+async def test_a_batch_after_a_lone_scan_of_the_same_postcard(sessions, day):
+    """A desk checked the resident in on its own; a batch with the same barcode twice hears
+    it from the database, with that desk's time."""
+    first = await scan(sessions, day, day.barcodes["extra1"], "l-1", desk="受付9")
+    async with sessions() as s:
+        got = await check_in_many(s, [
+            Scan(f"l-{n}", day.barcodes["extra1"], day.venue, "受付1", None, now=day.now)
+            for n in (2, 3)
+        ], rules=RULES)  # fmt: skip
+        await s.commit()
+    assert [r.outcome for r in got] == ["already_checked_in"] * 2
+    assert {(r.checked_in_desk, r.checked_in_at) for r in got} == {("受付9", first.checked_in_at)}
 
 
 async def test_scan_time_from_the_page_counts(sessions, day):
