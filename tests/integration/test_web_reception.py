@@ -4,16 +4,20 @@ day's list comes out as CSV; other roles are refused; the page is served with a 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
 
 import pytest
+from sqlalchemy import select
 
 from cti_server import protocol
 from cti_server.web.app import create_app
 from cti_server.web.rest_reception import CLOCK
+from registry.audit import audit_entries, verify_chain
 from registry.db import session_factory
+from registry.models import CheckinScan
 from registry.normalize.barcode import make_barcode
 from tests.integration.venue_day import TOKYO, build_day
 from tests.integration.web_helpers import auth, make_settings, receive_type, token
@@ -66,6 +70,43 @@ async def test_scans_get_their_outcomes(desk):
     assert info["tally"]["checked_in"] == 1
     assert info["tally"]["no_show"] == 1  # the 09:00 slot's resident
     assert info["now"].endswith("+00:00")
+
+
+async def test_desks_scanning_at_once(desk, engine):
+    """Scans posted at the same moment (answered together): one postcard at four desks gives
+    one check-in and three ``already_checked_in`` naming that desk; a scan sent twice counts
+    once; a malformed one is refused alone; every scan is stored and audited under the desk's
+    account."""
+    client, h, day, _ = desk
+    race = day.barcodes["race"]
+    posts = [post_scan(client, h, race, f"r{i}", desk=f"受付{i}") for i in range(1, 5)]
+    posts += [post_scan(client, h, day.barcodes["ok"], "twice") for _ in range(2)]
+    posts += [post_scan(client, h, day.barcodes["later"], "w1")]
+
+    async def bad() -> int:
+        body = {"scan_id": "", "barcode": race, "desk": "受付1"}
+        resp = await client.post("/api/reception/checkins", headers=h, json=body)
+        return resp.status
+
+    *got, status = await asyncio.gather(*posts, bad())
+    assert status == 400
+    raced = got[:4]
+    assert sorted(r["outcome"] for r in raced) == ["already_checked_in"] * 3 + ["checked_in"]
+    first = next(r for r in raced if r["outcome"] == "checked_in")
+    assert {(r["checked_in_desk"], r["checked_in_at"]) for r in raced} == {
+        (first["checked_in_desk"], first["checked_in_at"])
+    }
+    assert [r["outcome"] for r in got[4:6]] == ["checked_in"] * 2
+    assert sorted(r["replayed"] for r in got[4:6]) == [False, True]
+    assert got[6]["outcome"] == "wrong_slot"
+    ids = ["r1", "r2", "r3", "r4", "twice", "w1"]
+    async with session_factory(engine)() as s:
+        stored = await s.scalars(select(CheckinScan.scan_id).order_by(CheckinScan.scan_id))
+        assert list(stored) == ids
+        entries = [e for e in await audit_entries(s, limit=50) if e.action == "checkin.scan"]
+        assert sorted(e.details["scan_id"] for e in entries) == ids
+        assert {e.operator_id for e in entries} == {50}
+        assert (await verify_chain(s)).ok
 
 
 async def test_walk_in_then_the_day_as_csv(desk):
