@@ -25,7 +25,7 @@ from registry.models import Booking, CheckinScan
 from registry.normalize.barcode import make_barcode
 from registry.venue_day import day_list, no_shows, tally
 from registry.views import as_utc
-from tests.integration.venue_day import Day, build_day
+from tests.integration.venue_day import Day, build_day, tokyo
 
 RULES = CheckinRules(tz="Asia/Tokyo", early_minutes=60, late_minutes=30, walk_ins=True)
 
@@ -303,3 +303,30 @@ async def test_desk_search_by_name_and_birth(sessions, day):
     assert found[0].booked_here_at is not None
     assert [c.resident_id for c in by_kana] == [day.residents["ok"]]
     assert wrong_birth == []
+
+
+async def test_the_board_tally_adds_check_ins_as_a_reread_counts_them(sessions, day):
+    """The board adds each check-in to its slot in memory (a late one in an ended slot: from
+    no-show to checked in); the result is what a reread of the day's bookings gives."""
+    from cti_server.board import BoardService
+    from cti_server.domain.tracker import Tracker
+    from tests.integration.web_helpers import make_settings
+
+    late = tokyo(dt.date(2026, 12, 4), 9, 45)  # the 09:00-09:30 slot ended, still let in
+    board = BoardService(make_settings(), sessions, Tracker(), clock=lambda: late)
+    await board.reload_bookings()
+    before = board.checkins
+    got = [
+        await scan(sessions, day, day.barcodes["past"], "bt-1", now=late),
+        await scan(sessions, day, day.barcodes["ok"], "bt-2", now=late),
+        await scan(sessions, day, day.barcodes["race"], "bt-3", now=late),
+    ]
+    assert [r.outcome for r in got] == ["checked_in"] * 3
+    board.checked_in(r.slot_id for r in got if r.slot_id is not None)
+    added = board.checkins
+    await board.reload_bookings()
+    assert added == board.checkins != before
+    mine = next(v for v in added if v.venue_id == day.venue)
+    past = next(s for s in mine.slots if s.slot_id == day.slot_past)
+    assert (past.checked_in, past.no_show, past.not_yet) == (1, 0, 0)
+    assert mine.checked_in == 3
