@@ -207,6 +207,11 @@ class BoardService:
         self._tasks.add(self._bookings_task)
         self._bookings_task.add_done_callback(self._tasks.discard)
 
+    @property
+    def rereading(self) -> bool:
+        """A reread of the bookings is under way or due (what is held may be behind)."""
+        return self._bookings_task is not None and not self._bookings_task.done()
+
     def checked_in(self, slot_ids: Iterable[int]) -> None:
         """Residents were checked in here, one per slot id given (committed): the tally adds
         them in memory and is pushed, without rereading the day's bookings. A slot the tally
@@ -214,8 +219,7 @@ class BoardService:
         makes a reread instead (``bookings_changed``)."""
         rows = {r.slot_id: i for i, r in enumerate(self._tally_rows)}
         ids = list(slot_ids)
-        reading = self._bookings_task is not None and not self._bookings_task.done()
-        if reading or not ids or any(i not in rows for i in ids):
+        if self.rereading or not ids or any(i not in rows for i in ids):
             self.bookings_changed()
             return
         now = self.clock()

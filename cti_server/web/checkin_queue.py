@@ -97,11 +97,14 @@ class CheckinQueue:
             return
         self.batches += 1
         self.scans += len(batch)
+        if changes:  # first: the tally a desk asks for after its answer counts its scan
+            try:
+                await publish_changes(self.app, changes)
+            except Exception:
+                log.exception("reception: could not publish %d changes", len(changes))
         for (_, _, fut), result in zip(batch, results, strict=True):
             if not fut.done():
                 fut.set_result(result)
-        if changes:
-            await publish_changes(self.app, changes)
 
 
 def _settle(fut: asyncio.Future[checkins.CheckinResult], err: BaseException) -> None:

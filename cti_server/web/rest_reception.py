@@ -22,7 +22,7 @@ from aiohttp import web
 from cti_server import protocol
 from cti_server.domain.board.checkins import empty, venue_checkins
 from cti_server.web.auth import MANAGERS, principal
-from cti_server.web.board_app import STATIC
+from cti_server.web.board_app import BOARD, STATIC
 from cti_server.web.checkin_queue import CHECKIN_QUEUE, add_checkin_queue
 from cti_server.web.errors import BadRequest, Forbidden
 from cti_server.web.keys import SESSIONS, SETTINGS
@@ -91,22 +91,41 @@ def tally_of(rows: list[venue_day.SlotTally], venue_id: int, name: str, day: dt.
     return found[0] if found else empty(venue_id, name, day)
 
 
+def board_tally(request: web.Request, venue_id: int, day: dt.date) -> (
+    protocol.VenueCheckins | None
+):  # fmt: skip
+    """The venue's tally as the board holds it (kept current by check-ins, rereads on other
+    changes and every minute), if the board's day is ``day``, no reread is under way (a
+    walk-in's booking) and the venue has slots then."""
+    board = request.app[BOARD]
+    if board.today.day != day or board.rereading:
+        return None
+    return next((v for v in board.checkins if v.venue_id == venue_id), None)
+
+
 async def reception_info(request: web.Request) -> web.Response:
-    """GET /api/reception: the venue, today, walk-ins allowed, and the tally."""
+    """GET /api/reception: the venue, today, walk-ins allowed, and the tally. The page asks
+    after every scan: today's tally comes from the board's (no query), another day's or a
+    venue without slots today from the database."""
     who = principal(request, *READERS)
     venue_id = venue_of(request, who)
     day = today(request)
     tz = request.app[SETTINGS].timezone
-    async with request.app[SESSIONS]() as session:
-        name = await venue_day.venue_name(session, venue_id)
-        rows = await venue_day.tally(session, day=day, tz=tz, venue_id=venue_id,
-                                     now=now_of(request))  # fmt: skip
+    held = board_tally(request, venue_id, day)
+    if held is not None:
+        name, found = held.venue, held
+    else:
+        async with request.app[SESSIONS]() as session:
+            name = await venue_day.venue_name(session, venue_id)
+            rows = await venue_day.tally(session, day=day, tz=tz, venue_id=venue_id,
+                                         now=now_of(request))  # fmt: skip
+        found = tally_of(rows, venue_id, name, day)
     return answer(
         protocol.Reception(
             venue_id=venue_id, venue_name=name, day=day.isoformat(), tz=tz,
             now=now_of(request).isoformat(),
             walk_ins=request.app[SETTINGS].reception_walk_ins,
-            tally=tally_of(rows, venue_id, name, day),
+            tally=found,
         )
     )  # fmt: skip
 

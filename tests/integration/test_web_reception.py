@@ -14,11 +14,13 @@ from sqlalchemy import select
 
 from cti_server import protocol
 from cti_server.web.app import create_app
+from cti_server.web.board_app import BOARD
 from cti_server.web.rest_reception import CLOCK
 from registry.audit import audit_entries, verify_chain
 from registry.db import session_factory
 from registry.models import CheckinScan
 from registry.normalize.barcode import make_barcode
+from registry.venue_day import tally
 from tests.integration.venue_day import TOKYO, build_day
 from tests.integration.web_helpers import auth, make_settings, receive_type, token
 
@@ -222,3 +224,36 @@ async def test_a_desk_logs_in_and_its_token_names_its_venue(desk, engine):
     info = await (await client.get("/api/reception", headers=h)).json()
     assert info["venue_id"] == day.venue
     assert (await post_scan(client, h, day.barcodes["ok"], "login-1"))["outcome"] == "checked_in"
+
+
+async def test_todays_tally_after_each_scan_is_the_boards(engine, db_url, aiohttp_client):
+    """The page asks for the tally after every scan: today's is the board's, which counts the
+    scan as soon as it is answered (a walk-in's booking too, once reread), as the day's
+    bookings do."""
+    today = dt.datetime.now(TOKYO).date()
+    async with session_factory(engine)() as s:
+        day = await build_day(s, today)
+    app = create_app(make_settings(db_url), engine=engine, load_name_index=False)
+    app[CLOCK] = lambda: day.now
+    client = await aiohttp_client(app)
+    h = auth(await token(app, 50, role="reception", ext=None, venue_id=day.venue))
+
+    async def info() -> dict:
+        return (await (await client.get("/api/reception", headers=h)).json())["tally"]
+
+    assert ((await info())["booked"], (await info())["checked_in"]) == (7, 0)
+    for n, who in enumerate(("ok", "race", "mobility")):
+        assert (await post_scan(client, h, day.barcodes[who], f"t{n}"))["outcome"] == "checked_in"
+        now = await info()
+        assert (now["booked"], now["checked_in"]) == (7, n + 1)
+        held = next(v for v in app[BOARD].checkins if v.venue_id == day.venue)
+        assert now == protocol.to_dict(held)
+    resp = await client.post("/api/reception/walk-ins", headers=h, json={
+        "scan_id": "w1", "barcode": day.barcodes["none"], "desk": "受付1",
+        "slot_id": day.slot_now})  # fmt: skip
+    assert (await resp.json())["outcome"] == "checked_in"
+    now = await info()
+    assert (now["booked"], now["checked_in"]) == (8, 4)
+    async with session_factory(engine)() as s:
+        rows = await tally(s, day=today, venue_id=day.venue)
+    assert (sum(r.booked for r in rows), sum(r.checked_in for r in rows)) == (8, 4)
