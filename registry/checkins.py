@@ -232,18 +232,27 @@ async def check_in_many(
     session: AsyncSession, scans: Sequence[Scan], *, rules: CheckinRules
 ) -> list[CheckinResult]:
     """Answer several scans in the caller's transaction, in order, as if one after the other
-    (the answers in the same order): one query for the scan ids seen before, one for the
-    residents and bookings of every barcode, one conditional ``UPDATE`` for the bookings to
-    check in, one insert of the scans and one of their audit entries.
+    (the answers in the same order): one query for the residents and bookings of every
+    barcode, one conditional ``UPDATE`` for the bookings to check in, one insert of the scans
+    and one of their audit entries.
 
     Two scans of one barcode here: the first checks in, the next is ``already_checked_in``.
     One scan id twice here: the later one gets the first's answer, ``replayed``. A booking
     another transaction checked in meanwhile: ``already_checked_in`` (its time and desk). A
-    scan id stored by another transaction meanwhile: the session is rolled back and the scans
-    answered again (the stored ones replayed)."""
+    scan id stored before (a resend: rare, so not looked up first) is found when the scans
+    are stored: the session is rolled back and the scans answered again, the stored ones
+    replayed."""
     for sc in scans:
         check_scan(sc.scan_id, sc.desk, sc.barcode)
-    earlier = await stored_scans(session, (sc.scan_id for sc in scans))
+    return await _answer(session, scans, rules, {})
+
+
+async def _answer(
+    session: AsyncSession,
+    scans: Sequence[Scan],
+    rules: CheckinRules,
+    earlier: dict[str, CheckinResult],
+) -> list[CheckinResult]:
     results: list[CheckinResult | None] = [earlier.get(sc.scan_id) for sc in scans]
     first_of: dict[str, int] = {}
     fresh: list[int] = []
@@ -255,11 +264,12 @@ async def check_in_many(
         try:
             await _decide_and_keep(session, scans, fresh, results, rules)
         except ScanSentTwice:
-            # a scan sent again while its first request was still in flight: that one's answer
+            # sent before, or again while its first request was still in flight: that answer
             await session.rollback()
-            if not await stored_scans(session, (scans[i].scan_id for i in fresh)):
+            stored = await stored_scans(session, (scans[i].scan_id for i in fresh))
+            if not stored:
                 raise
-            return await check_in_many(session, scans, rules=rules)
+            return await _answer(session, scans, rules, {**earlier, **stored})
     out: list[CheckinResult] = []
     for i, sc in enumerate(scans):
         r = results[i]

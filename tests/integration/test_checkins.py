@@ -242,6 +242,21 @@ async def test_scans_answered_together_as_one_after_the_other(sessions, day):
     assert chain.entries >= 7
     again = await scan(sessions, day, code, "b-3", desk="受付4")
     assert again == dataclasses.replace(got[2], replayed=True)
+    async with sessions() as s:  # a resend among new scans: only the new ones count
+        mixed = await check_in_many(s, [
+            Scan("b-9", day.barcodes["mobility"], day.venue, "受付2", None, now=day.now),
+            Scan("b-2", day.barcodes["later"], day.venue, "受付4", None, now=day.now),
+        ], rules=RULES)  # fmt: skip
+        await s.commit()
+    assert [(r.outcome, r.replayed) for r in mixed] == [("checked_in", False), ("wrong_slot", True)]
+    assert mixed[1] == dataclasses.replace(got[1], replayed=True)
+    async with sessions() as s:
+        n = await s.scalar(select(func.count()).select_from(CheckinScan))
+        entries = await audit_entries(s, limit=20)
+        assert (await verify_chain(s)).ok
+    assert n == 8
+    assert [e.details["scan_id"] for e in entries if e.action == "checkin.scan"][:2] == [
+        "b-9", "b-7"]  # fmt: skip
 
 
 async def test_a_batch_after_a_lone_scan_of_the_same_postcard(sessions, day):
