@@ -22,8 +22,9 @@ import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cti_server.web.keys import SESSIONS
+from cti_server.web.keys import ENGINE, SESSIONS
 from cti_server.web.slots import publish_changes
 from registry import checkins
 from registry.changes import Change, taken
@@ -42,6 +43,8 @@ class CheckinQueue:
         self.app = app
         self._pending: list[Pending] = []
         self._worker: asyncio.Task[None] | None = None
+        # held while scans keep coming: no checkout (and its liveness ping) per transaction
+        self._conn: AsyncConnection | None = None
         self.batches = 0  # transactions written (for figures)
         self.scans = 0
 
@@ -64,31 +67,43 @@ class CheckinQueue:
                 await self._worker
 
     async def _work(self) -> None:
-        while self._pending:
-            rules = self._pending[0][1]
-            n = 0
-            while n < min(MAX_BATCH, len(self._pending)) and self._pending[n][1] == rules:
-                n += 1
-            batch, self._pending = self._pending[:n], self._pending[n:]
-            try:
-                await self._answer(batch)
-            except Exception:  # never leaves a desk waiting
-                log.exception("reception: could not answer %d scans", len(batch))
-                for _, _, fut in batch:
-                    if not fut.done():
-                        fut.set_exception(RuntimeError("the scan could not be answered"))
+        try:
+            while self._pending:
+                rules = self._pending[0][1]
+                n = 0
+                while n < min(MAX_BATCH, len(self._pending)) and self._pending[n][1] == rules:
+                    n += 1
+                batch, self._pending = self._pending[:n], self._pending[n:]
+                try:
+                    await self._answer(batch)
+                except Exception:  # never leaves a desk waiting
+                    log.exception("reception: could not answer %d scans", len(batch))
+                    for _, _, fut in batch:
+                        if not fut.done():
+                            fut.set_exception(RuntimeError("the scan could not be answered"))
+        finally:
+            await self._release()  # quiet again: the connection goes back to the pool
+
+    async def _release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
 
     async def _answer(self, batch: list[Pending]) -> None:
         rules = batch[0][1]
         changes: list[Change] = []
         try:
-            async with self.app[SESSIONS]() as session:
+            if self._conn is None:
+                self._conn = await self.app[ENGINE].connect()
+            async with self.app[SESSIONS](bind=self._conn) as session:
                 results = await checkins.check_in_many(
                     session, [scan for scan, _, _ in batch], rules=rules
                 )
                 await session.commit()
                 changes.extend(taken(session))
         except Exception as err:
+            await self._release()  # a connection that failed is not used again
             if len(batch) == 1:
                 _settle(batch[0][2], err)
             else:  # one scan's fault must not be the others': each in its own transaction
