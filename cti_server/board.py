@@ -127,6 +127,7 @@ class BoardService:
         self.intents: protocol.IntentsByChannel | None = None
         self.checkins: tuple[protocol.VenueCheckins, ...] = ()  # today's reception tally
         self._tally_rows: list[SlotTally] = []  # what it was built from, per slot
+        self._added = 0  # check-ins added to it in memory (a reread may have missed them)
         self.worklist: protocol.WorklistSummary | None = None
         self.link_down_since: dt.datetime | None = None
         self.pushes = 0
@@ -233,6 +234,7 @@ class BoardService:
                 not_yet=0 if ended else max(r.booked - came, 0),
                 no_show=max(r.booked - came, 0) if ended else 0,
             )
+        self._added += len(ids)
         self.checkins = venue_checkins(self._tally_rows, self.today.day)
         self.mark_dirty()
 
@@ -265,6 +267,7 @@ class BoardService:
         self.mark_dirty()
 
     async def reload_bookings(self) -> None:
+        added = self._added
         try:
             async with self.sessions() as session:
                 fill = await stored_figures.bookings_fill(
@@ -288,6 +291,8 @@ class BoardService:
         )
         self._tally_rows = list(rows) if day == self.today.day else []
         self.checkins = venue_checkins(rows, day)
+        if self._added != added:  # check-ins added while reading: the rows may lack them
+            self.bookings_changed()
         self.worklist = protocol.WorklistSummary(
             waiting.open,
             waiting.due,

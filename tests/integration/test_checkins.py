@@ -345,3 +345,38 @@ async def test_the_board_tally_adds_check_ins_as_a_reread_counts_them(sessions, 
     past = next(s for s in mine.slots if s.slot_id == day.slot_past)
     assert (past.checked_in, past.no_show, past.not_yet) == (1, 0, 0)
     assert mine.checked_in == 3
+
+
+async def test_a_check_in_during_a_reread_is_not_lost(sessions, day, monkeypatch):
+    """The minute's reread reads the day, a desk checks in meanwhile (added in memory), the
+    reread then lands with rows from before: the board rereads again and counts it."""
+    import cti_server.board as board_module
+    from cti_server.board import BoardService
+    from cti_server.domain.tracker import Tracker
+    from tests.integration.web_helpers import make_settings
+
+    board = BoardService(make_settings(), sessions, Tracker(), clock=lambda: day.now)
+    await board.reload_bookings()
+    read, go = asyncio.Event(), asyncio.Event()
+    real = board_module.tally
+
+    async def held_once(*args, **kw):
+        rows = await real(*args, **kw)
+        if not read.is_set():
+            read.set()
+            await go.wait()
+        return rows
+
+    monkeypatch.setattr(board_module, "tally", held_once)
+    minute = asyncio.create_task(board.reload_bookings())  # as the minute's loop does
+    await read.wait()
+    r = await scan(sessions, day, day.barcodes["ok"], "rr-1")
+    board.checked_in([r.slot_id])
+    go.set()
+    await minute
+    again = board._bookings_task  # the reread it asked for
+    assert again is not None
+    await again
+    mine = next(v for v in board.checkins if v.venue_id == day.venue)
+    assert mine.checked_in == 1
+    await board.close()
