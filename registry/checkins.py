@@ -19,8 +19,9 @@ but no such resident) and ``mistyped_barcode`` (the Damm check digit is wrong).
   one after the other, in a fixed number of round trips: the server gathers the scans that
   arrive while it is writing the previous ones (``cti_server.web.checkin_queue``).
 
-The caller commits. A resend that loses the race on ``scan_id`` rolls the session back and
-returns the first request's answer.
+The caller commits. A scan id is not looked up before answering (a resend is rare): storing
+finds one stored before (or by a resend in flight), and then the session is rolled back (the
+caller's earlier writes in it too) and the stored answer returned.
 """
 
 from __future__ import annotations
@@ -373,15 +374,8 @@ async def _decide_and_keep(
         real = {b: (opt_utc(t), d or "") for b, t, d in now_in.all()}
         for i in fresh:
             r = results[i]
-            if (
-                r is not None
-                and r.booking_id in lost
-                and r.outcome
-                in (
-                    "checked_in",
-                    "already_checked_in",
-                )
-            ):
+            told = r is not None and r.outcome in ("checked_in", "already_checked_in")
+            if told and r is not None and r.booking_id in lost:
                 first_at, first_desk = real[r.booking_id]
                 results[i] = dataclasses.replace(
                     r,
