@@ -67,22 +67,30 @@ class CheckinQueue:
                 await self._worker
 
     async def _work(self) -> None:
+        while True:
+            try:
+                while self._pending:
+                    await self._next_batch()
+            finally:
+                await self._release()  # quiet again: the connection goes back to the pool
+            # a scan taken while the connection was being given back: this task still runs
+            # (so ``check_in`` started none), it must answer it; no await from here to return
+            if not self._pending:
+                return
+
+    async def _next_batch(self) -> None:
+        rules = self._pending[0][1]
+        n = 0
+        while n < min(MAX_BATCH, len(self._pending)) and self._pending[n][1] == rules:
+            n += 1
+        batch, self._pending = self._pending[:n], self._pending[n:]
         try:
-            while self._pending:
-                rules = self._pending[0][1]
-                n = 0
-                while n < min(MAX_BATCH, len(self._pending)) and self._pending[n][1] == rules:
-                    n += 1
-                batch, self._pending = self._pending[:n], self._pending[n:]
-                try:
-                    await self._answer(batch)
-                except Exception:  # never leaves a desk waiting
-                    log.exception("reception: could not answer %d scans", len(batch))
-                    for _, _, fut in batch:
-                        if not fut.done():
-                            fut.set_exception(RuntimeError("the scan could not be answered"))
-        finally:
-            await self._release()  # quiet again: the connection goes back to the pool
+            await self._answer(batch)
+        except Exception:  # never leaves a desk waiting
+            log.exception("reception: could not answer %d scans", len(batch))
+            for _, _, fut in batch:
+                if not fut.done():
+                    fut.set_exception(RuntimeError("the scan could not be answered"))
 
     async def _release(self) -> None:
         conn, self._conn = self._conn, None

@@ -15,8 +15,10 @@ from sqlalchemy import select
 from cti_server import protocol
 from cti_server.web.app import create_app
 from cti_server.web.board_app import BOARD
+from cti_server.web.checkin_queue import CHECKIN_QUEUE
 from cti_server.web.rest_reception import CLOCK
 from registry.audit import audit_entries, verify_chain
+from registry.checkins import CheckinRules, Scan
 from registry.db import session_factory
 from registry.models import CheckinScan
 from registry.normalize.barcode import make_barcode
@@ -257,3 +259,32 @@ async def test_todays_tally_after_each_scan_is_the_boards(engine, db_url, aiohtt
     async with session_factory(engine)() as s:
         rows = await tally(s, day=today, venue_id=day.venue)
     assert (sum(r.booked for r in rows), sum(r.checked_in for r in rows)) == (8, 4)
+
+
+async def test_a_scan_taken_while_the_queue_goes_quiet_is_answered(desk, monkeypatch):
+    """A scan that arrives while the queue gives its connection back (its task not yet ended,
+    so none is started for it) is answered all the same."""
+    _, _, day, app = desk
+    queue = app[CHECKIN_QUEUE]
+    real = queue._release
+    releasing, go = asyncio.Event(), asyncio.Event()
+
+    async def held_release() -> None:
+        if not releasing.is_set():
+            releasing.set()
+            await go.wait()
+        await real()
+
+    monkeypatch.setattr(queue, "_release", held_release)
+    rules = CheckinRules()
+
+    def scan(code: str, scan_id: str) -> Scan:
+        return Scan(scan_id, code, day.venue, "受付1", 50, now=day.now)
+
+    first = await queue.check_in(scan(day.barcodes["ok"], "q1"), rules)
+    assert first.outcome == "checked_in"
+    await releasing.wait()
+    second = asyncio.create_task(queue.check_in(scan(day.barcodes["race"], "q2"), rules))
+    await asyncio.sleep(0)  # taken: in the queue's list, its task still giving back
+    go.set()
+    assert (await second).outcome == "checked_in"
