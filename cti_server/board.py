@@ -17,8 +17,9 @@ sockets that subscribed (supervisor, admin, kiosk; an operator is refused with `
   calls it once a request's registry changes are committed, the bus when another instance
   made some); the figures over the whole ledger (intents by channel, designated appointments:
   a second or so on 300,000 residents) are reread by ``bookings_changed`` at most every
-  ``ledger_interval`` seconds (a change within it is counted once it has passed);
-  ``reload_calls`` also follows the call service closing stale records;
+  ``ledger_interval`` seconds (a change within it is counted once it has passed); a check-in
+  here only adds one to its slot's tally in memory (``checked_in``: a venue scanning hundreds a
+  second rereads nothing); ``reload_calls`` also follows the call service closing stale records;
 - who is logged in where: ``operator_name(extension)`` names the operator account on an
   extension (the hub knows it); ``presence_changed`` marks the board dirty when that changes;
 - an injectable ``clock`` (aware datetimes): "today" is the local day in ``settings.timezone``.
@@ -42,7 +43,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -62,7 +63,7 @@ from cti_server.metrics import Metrics
 from registry import figures as stored_figures
 from registry.calls import calls_between
 from registry.normalize.phone import normalize_caller_id
-from registry.venue_day import tally
+from registry.venue_day import SlotTally, tally
 from registry.worklist import summary as worklist_summary
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,8 @@ class BoardService:
         self.mobility_open = 0
         self.intents: protocol.IntentsByChannel | None = None
         self.checkins: tuple[protocol.VenueCheckins, ...] = ()  # today's reception tally
+        self._tally_rows: list[SlotTally] = []  # what it was built from, per slot
+        self._added = 0  # check-ins added to it in memory (a reread may have missed them)
         self.worklist: protocol.WorklistSummary | None = None
         self.assignment: protocol.AssignmentFigures | None = None
         self.link_down_since: dt.datetime | None = None
@@ -213,6 +216,36 @@ class BoardService:
         self._tasks.add(self._bookings_task)
         self._bookings_task.add_done_callback(self._tasks.discard)
 
+    @property
+    def rereading(self) -> bool:
+        """A reread of the bookings is under way or due (what is held may be behind)."""
+        return self._bookings_task is not None and not self._bookings_task.done()
+
+    def checked_in(self, slot_ids: Iterable[int]) -> None:
+        """Residents were checked in here, one per slot id given (committed): the tally adds
+        them in memory and is pushed, without rereading the day's bookings. A slot the tally
+        does not hold yet (or a reread under way, which may have read before the check-in)
+        makes a reread instead (``bookings_changed``)."""
+        rows = {r.slot_id: i for i, r in enumerate(self._tally_rows)}
+        ids = list(slot_ids)
+        if self.rereading or not ids or any(i not in rows for i in ids):
+            self.bookings_changed()
+            return
+        now = self.clock()
+        for slot_id in ids:
+            r = self._tally_rows[rows[slot_id]]
+            came = r.checked_in + 1
+            ended = r.ends_at <= now
+            self._tally_rows[rows[slot_id]] = dataclasses.replace(
+                r,
+                checked_in=came,
+                not_yet=0 if ended else max(r.booked - came, 0),
+                no_show=max(r.booked - came, 0) if ended else 0,
+            )
+        self._added += len(ids)
+        self.checkins = venue_checkins(self._tally_rows, self.today.day)
+        self.mark_dirty()
+
     async def _reload_coalesced(self) -> None:
         while True:
             self._bookings_again = False
@@ -255,6 +288,7 @@ class BoardService:
         """Reread the stored figures; with ``ledger`` False not those over the whole ledger
         (intents by channel, designated appointments): they keep their last values."""
         tz = self.settings.timezone
+        added = self._added
         try:
             async with self.sessions() as session:
                 fill = await stored_figures.bookings_fill(
@@ -283,7 +317,10 @@ class BoardService:
                 by_channel.postcard, by_channel.web, by_channel.phone, by_channel.none_yet
             )
             self.assignment = assignment_figures(to_assign, assigned)
+        self._tally_rows = list(rows) if day == self.today.day else []
         self.checkins = venue_checkins(rows, day)
+        if self._added != added:  # check-ins added while reading: the rows may lack them
+            self.bookings_changed()
         self.worklist = protocol.WorklistSummary(
             waiting.open,
             waiting.due,

@@ -131,6 +131,8 @@ def bootstrap(
         elif kind == "slots":
             deliver_slots(hub, int(data["venue_id"]), str(data["day"]), data["slots"])
             board.bookings_changed()
+        elif kind == "checkins":  # residents checked in there: our board's tally rereads
+            board.bookings_changed()
         elif kind == "ledger":  # another instance saw the ledger change: refresh our indexes
             lookup.changed.set()
 

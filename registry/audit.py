@@ -168,6 +168,28 @@ async def verify_chain(session: AsyncSession, *, batch: int = 5000) -> ChainRepo
             previous = r.chain
 
 
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One entry to append (``audit_many``)."""
+
+    action: AuditAction
+    operator_id: int | None
+    resident_id: int | None = None
+    call_linkedid: str | None = None
+    details: dict[str, Any] | None = None
+
+
+def _checked(entry: Entry) -> dict[str, Any]:
+    if not isinstance(entry.action, AuditAction):
+        raise InvalidInput("action", f"action must be an AuditAction; got {entry.action!r}")
+    payload = dict(entry.details or {})
+    try:
+        json.dumps(payload)
+    except (TypeError, ValueError) as err:
+        raise InvalidInput("details", f"details must be JSON-serializable: {err}") from err
+    return payload
+
+
 async def audit(
     session: AsyncSession,
     action: AuditAction,
@@ -178,35 +200,64 @@ async def audit(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Append one entry (in the caller's transaction; the caller commits)."""
-    if not isinstance(action, AuditAction):
-        raise InvalidInput("action", f"action must be an AuditAction; got {action!r}")
-    payload = dict(details or {})
-    try:
-        json.dumps(payload)
-    except (TypeError, ValueError) as err:
-        raise InvalidInput("details", f"details must be JSON-serializable: {err}") from err
+    await audit_many(session, [Entry(action, operator_id, resident_id, call_linkedid, details)])
+
+
+async def audit_many(session: AsyncSession, entries: list[Entry]) -> None:
+    """Append entries in this order (in the caller's transaction; the caller commits): the
+    first linked by the database to the last entry (as ``audit`` does), the others to it here,
+    all in one more insert."""
+    if not entries:
+        return
+    payloads = [_checked(e) for e in entries]
     at = utcnow()
-    digest = entry_digest(at, operator_id, action.value, resident_id, call_linkedid, payload)
+    digests = [
+        entry_digest(at, e.operator_id, e.action.value, e.resident_id, e.call_linkedid, p)
+        for e, p in zip(entries, payloads, strict=True)
+    ]
     last = select(AuditEntry.chain).order_by(AuditEntry.id.desc()).limit(1).scalar_subquery()
-    linked = func.coalesce(last, "").concat(literal(digest))
+    linked = func.coalesce(last, "").concat(literal(digests[0]))
     if session.get_bind().dialect.name == "postgresql":
         await session.flush()  # the rows this transaction changes are locked before the chain
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
         chain: Any = func.encode(func.sha256(func.convert_to(linked, "UTF8")), "hex")
     else:
         chain = func.cti_sha256(linked)
-    await session.execute(
-        insert(AuditEntry).values(
-            at=at,
-            action=action.value,
-            operator_id=operator_id,
-            resident_id=resident_id,
-            call_linkedid=call_linkedid,
-            details=payload,
-            chain=chain,
-        )
+    first, *rest = entries
+    stmt = insert(AuditEntry).values(
+        at=at,
+        action=first.action.value,
+        operator_id=first.operator_id,
+        resident_id=first.resident_id,
+        call_linkedid=first.call_linkedid,
+        details=payloads[0],
+        chain=chain,
     )
-    log.debug("audit %s operator=%s call=%s", action, operator_id, call_linkedid)
+    if not rest:
+        await session.execute(stmt)
+        log.debug("audit %s operator=%s call=%s", first.action, first.operator_id,
+                  first.call_linkedid)  # fmt: skip
+        return
+    previous = await session.scalar(stmt.returning(AuditEntry.chain))
+    rows = []
+    for e, p, digest in zip(rest, payloads[1:], digests[1:], strict=True):
+        previous = link(previous, digest)  # the writer holds the chain since the first insert
+        rows.append(
+            {
+                "at": at,
+                "action": e.action.value,
+                "operator_id": e.operator_id,
+                "resident_id": e.resident_id,
+                "call_linkedid": e.call_linkedid,
+                "details": p,
+                "chain": previous,
+            }
+        )
+    if rows:
+        table: Any = AuditEntry.__table__  # Core: no ORM bookkeeping for plain rows
+        await session.execute(insert(table), rows)
+    for e in entries:
+        log.debug("audit %s operator=%s call=%s", e.action, e.operator_id, e.call_linkedid)
 
 
 async def audit_entries(

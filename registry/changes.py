@@ -46,9 +46,11 @@ class MobilityChanged:
 
 @dataclass(frozen=True, slots=True)
 class CheckinsChanged:
-    """A resident was checked in (or walked in) at this venue: its tally changed."""
+    """A resident was checked in (or walked in) at this venue (in this slot, when known: a
+    tally kept in memory adds one there instead of rereading): its tally changed."""
 
     venue_id: int
+    slot_id: int = 0
 
 
 Change = SlotsChanged | SlotRemoved | VenueChanged | MobilityChanged | CheckinsChanged

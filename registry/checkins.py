@@ -15,9 +15,13 @@ but no such resident) and ``mistyped_barcode`` (the Damm check digit is wrong).
 - The scan's time (``scanned_at``, when the page queued it, within ``MAX_LATE`` of now) decides
   the slot window and is the check-in time: a scan queued offline counts when it was made.
 - Every scan is audited (``checkin.scan``) with the operator, the desk and the outcome.
+- ``check_in_many`` answers several scans (of any desks and venues) in one transaction, as if
+  one after the other, in a fixed number of round trips: the server gathers the scans that
+  arrive while it is writing the previous ones (``cti_server.web.checkin_queue``).
 
-The caller commits. A resend that loses the race on ``scan_id`` rolls the session back and
-returns the first request's answer.
+The caller commits. A scan id is not looked up before answering (a resend is rare): storing
+finds one stored before (or by a resend in flight), and then the session is rolled back (the
+caller's earlier writes in it too) and the stored answer returned.
 """
 
 from __future__ import annotations
@@ -26,14 +30,15 @@ import dataclasses
 import datetime as dt
 import logging
 import unicodedata
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.audit import AuditAction, audit
+from registry.audit import AuditAction, Entry, audit, audit_many
 from registry.changes import CheckinsChanged, note
 from registry.errors import Conflict, InvalidInput
 from registry.mobility import support_label, support_of
@@ -130,7 +135,21 @@ def clean_barcode(raw: str) -> str:
     return "".join(ch for ch in text if ch not in " -\t\r\n")
 
 
-def _check_scan(scan_id: str, desk: str, raw: str) -> None:
+@dataclasses.dataclass(frozen=True)
+class Scan:
+    """One scan as a desk sent it (``check_in_many`` answers several at once)."""
+
+    scan_id: str
+    barcode: str
+    venue_id: int
+    desk: str
+    operator_id: int | None
+    scanned_at: dt.datetime | None = None  # when the page queued it
+    now: dt.datetime | None = None  # when it arrived (default: the clock)
+
+
+def check_scan(scan_id: str, desk: str, raw: str) -> None:
+    """``InvalidInput`` naming the field of a scan that cannot be answered."""
     if not isinstance(scan_id, str) or not 1 <= len(scan_id) <= MAX_SCAN_ID:
         raise InvalidInput("scan_id", f"scan_id must be 1 to {MAX_SCAN_ID} characters")
     if not isinstance(desk, str) or not 1 <= len(desk.strip()) <= MAX_DESK:
@@ -155,12 +174,23 @@ def day_bounds(day: dt.date, tz: str) -> tuple[dt.datetime, dt.datetime]:
     return lo, hi
 
 
+_STORED = select(CheckinScan.scan_id, CheckinScan.result).where(
+    CheckinScan.scan_id.in_(bindparam("scan_ids", expanding=True))
+)
+
+
+async def stored_scans(session: AsyncSession, scan_ids: Iterable[str]) -> dict[str, CheckinResult]:
+    """The answers given to these scan ids before, marked ``replayed`` (one query)."""
+    ids = sorted(set(scan_ids))
+    if not ids:
+        return {}
+    rows = (await session.execute(_STORED, {"scan_ids": ids})).all()
+    return {sid: dataclasses.replace(result_of(res), replayed=True) for sid, res in rows}
+
+
 async def stored_scan(session: AsyncSession, scan_id: str) -> CheckinResult | None:
     """The answer given to ``scan_id`` before, marked ``replayed``; None if never seen."""
-    row = await session.scalar(select(CheckinScan.result).where(CheckinScan.scan_id == scan_id))
-    if row is None:
-        return None
-    return dataclasses.replace(result_of(row), replayed=True)
+    return (await stored_scans(session, [scan_id])).get(scan_id)
 
 
 def result_of(data: dict[str, Any]) -> CheckinResult:
@@ -195,54 +225,170 @@ async def check_in(
     now: dt.datetime | None = None,
 ) -> CheckinResult:
     """Check the resident of ``barcode`` in at ``venue_id`` (see the module's docstring)."""
-    _check_scan(scan_id, desk, barcode)
-    earlier = await stored_scan(session, scan_id)
-    if earlier is not None:
-        return earlier
-    at = scan_time(scanned_at, now or utcnow())
-    code = clean_barcode(barcode)
-    base = CheckinResult(scan_id=scan_id, outcome="", scanned_at=at, barcode=code)
-    result = await _decide(session, base, venue_id, desk.strip(), operator_id, rules)
-    try:
-        await _keep(session, result, venue_id, desk.strip(), operator_id)
-    except ScanSentTwice:
-        # the same scan, resent while its first request was still in flight: that one's answer
-        await session.rollback()
-        first = await stored_scan(session, scan_id)
-        if first is None:
-            raise
-        return first
-    return result
+    scan = Scan(scan_id, barcode, venue_id, desk, operator_id, scanned_at, now)
+    return (await check_in_many(session, [scan], rules=rules))[0]
 
 
-async def _decide(
+async def check_in_many(
+    session: AsyncSession, scans: Sequence[Scan], *, rules: CheckinRules
+) -> list[CheckinResult]:
+    """Answer several scans in the caller's transaction, in order, as if one after the other
+    (the answers in the same order): one query for the residents and bookings of every
+    barcode, one conditional ``UPDATE`` for the bookings to check in, one insert of the scans
+    and one of their audit entries.
+
+    Two scans of one barcode here: the first checks in, the next is ``already_checked_in``.
+    One scan id twice here: the later one gets the first's answer, ``replayed``. A booking
+    another transaction checked in meanwhile: ``already_checked_in`` (its time and desk). A
+    scan id stored before (a resend: rare, so not looked up first) is found when the scans
+    are stored: the session is rolled back and the scans answered again, the stored ones
+    replayed."""
+    for sc in scans:
+        check_scan(sc.scan_id, sc.desk, sc.barcode)
+    return await _answer(session, scans, rules, {})
+
+
+async def _answer(
     session: AsyncSession,
-    base: CheckinResult,
-    venue_id: int,
-    desk: str,
-    operator_id: int | None,
+    scans: Sequence[Scan],
     rules: CheckinRules,
-) -> CheckinResult:
-    code = base.barcode
-    if not (code.isascii() and code.isdigit() and len(code) == SERIAL_DIGITS + 1):
-        return dataclasses.replace(base, outcome="mistyped_barcode")
-    if not is_valid_barcode(code):
-        return dataclasses.replace(base, outcome="mistyped_barcode")
-    # the resident and their active bookings in one round trip (no booking: one row of Nones)
-    found = (await session.execute(_resident_bookings(code))).all()
-    if not found:
-        return dataclasses.replace(base, outcome="unknown_barcode")
-    resident_id, name = found[0].rid, found[0].rname
-    rows = [r for r in found if r.id is not None]
-    needs = support_of(found[0].m_any, found[0].m_wheel, found[0].m_comp)
-    base = dataclasses.replace(
-        base,
-        resident_id=resident_id,
-        name=mask_name(name),
-        mobility=needs,
-        mobility_label=support_label(needs),
+    earlier: dict[str, CheckinResult],
+) -> list[CheckinResult]:
+    results: list[CheckinResult | None] = [earlier.get(sc.scan_id) for sc in scans]
+    first_of: dict[str, int] = {}
+    fresh: list[int] = []
+    for i, sc in enumerate(scans):
+        if results[i] is None and sc.scan_id not in first_of:
+            first_of[sc.scan_id] = i
+            fresh.append(i)
+    if fresh:
+        try:
+            await _decide_and_keep(session, scans, fresh, results, rules)
+        except ScanSentTwice:
+            # sent before, or again while its first request was still in flight: that answer
+            await session.rollback()
+            stored = await stored_scans(session, (scans[i].scan_id for i in fresh))
+            if not stored:
+                raise
+            return await _answer(session, scans, rules, {**earlier, **stored})
+    out: list[CheckinResult] = []
+    for i, sc in enumerate(scans):
+        r = results[i]
+        if r is None:  # the same scan id earlier in this batch: its answer, replayed
+            r = dataclasses.replace(out[first_of[sc.scan_id]], replayed=True)
+        out.append(r)
+    return out
+
+
+class _Booked(NamedTuple):
+    """An active booking of the scanned resident, as ``_choose`` reads it."""
+
+    id: int
+    slot_id: int
+    venue_id: int
+    name: str  # the venue's
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    checked_in_at: dt.datetime | None
+    checked_in_desk: str | None
+
+
+def _valid_code(code: str) -> bool:
+    return (
+        code.isascii()
+        and code.isdigit()
+        and len(code) == SERIAL_DIGITS + 1
+        and is_valid_barcode(code)
     )
-    return await _against_bookings(session, base, rows, venue_id, desk, operator_id, rules)
+
+
+async def _decide_and_keep(
+    session: AsyncSession,
+    scans: Sequence[Scan],
+    fresh: list[int],
+    results: list[CheckinResult | None],
+    rules: CheckinRules,
+) -> None:
+    """Answer ``scans[i]`` for each ``i`` of ``fresh`` into ``results[i]`` and store them."""
+    bases: dict[int, CheckinResult] = {}
+    for i in fresh:
+        sc = scans[i]
+        at = scan_time(sc.scanned_at, sc.now or utcnow())
+        code = clean_barcode(sc.barcode)
+        base = CheckinResult(scan_id=sc.scan_id, outcome="", scanned_at=at, barcode=code)
+        if _valid_code(code):
+            bases[i] = base
+        else:
+            results[i] = dataclasses.replace(base, outcome="mistyped_barcode")
+    # the residents, their active bookings and mobility needs in one round trip (a resident
+    # without a booking: one row of Nones)
+    found: dict[str, list[Any]] = {}
+    if bases:
+        codes = sorted({b.barcode for b in bases.values()})
+        for row in (await session.execute(_RESIDENT_BOOKINGS, {"codes": codes})).all():
+            found.setdefault(row.code, []).append(row)
+    marks: dict[int, tuple[dt.datetime, str, int | None]] = {}  # booking -> at, desk, by
+    for i, base in bases.items():
+        sc = scans[i]
+        desk = sc.desk.strip()
+        rows = found.get(base.barcode)
+        if not rows:
+            results[i] = dataclasses.replace(base, outcome="unknown_barcode")
+            continue
+        first = rows[0]
+        needs = support_of(first.m_any, first.m_wheel, first.m_comp)
+        base = dataclasses.replace(
+            base,
+            resident_id=first.rid,
+            name=mask_name(first.rname),
+            mobility=needs,
+            mobility_label=support_label(needs),
+        )
+        booked = []
+        for r in rows:
+            if r.id is None:
+                continue
+            b = _Booked(r.id, r.slot_id, r.venue_id, r.name, r.starts_at, r.ends_at,
+                        r.checked_in_at, r.checked_in_desk)  # fmt: skip
+            if b.id in marks:  # checked in by an earlier scan of this batch
+                b = b._replace(checked_in_at=marks[b.id][0], checked_in_desk=marks[b.id][1])
+            booked.append(b)
+        result, mark = _choose(base, booked, sc.venue_id, rules)
+        if mark and result.booking_id is not None:
+            marks[result.booking_id] = (result.scanned_at, desk, sc.operator_id)
+            result = dataclasses.replace(
+                result, checked_in_at=result.scanned_at, checked_in_desk=desk
+            )
+        elif result.outcome == "no_booking" and rules.walk_ins:
+            slots = await walk_in_slots(session, sc.venue_id, result.scanned_at, rules)
+            result = dataclasses.replace(result, walk_in_slots=slots)
+        results[i] = result
+    won = await _mark(session, marks)
+    lost = set(marks) - won
+    if lost:  # another desk (another transaction) was first: when and where
+        now_in = await session.execute(
+            select(Booking.id, Booking.checked_in_at, Booking.checked_in_desk).where(
+                Booking.id.in_(sorted(lost))
+            )
+        )
+        real = {b: (opt_utc(t), d or "") for b, t, d in now_in.all()}
+        for i in fresh:
+            r = results[i]
+            told = r is not None and r.outcome in ("checked_in", "already_checked_in")
+            if told and r is not None and r.booking_id in lost:
+                first_at, first_desk = real[r.booking_id]
+                results[i] = dataclasses.replace(
+                    r,
+                    outcome="already_checked_in",
+                    checked_in_at=first_at,
+                    checked_in_desk=first_desk,
+                )
+    done = [(scans[i], r) for i in fresh if (r := results[i]) is not None]
+    await _keep(session, done)
+    for i in fresh:  # noted once stored: a scan rolled back changed nothing
+        r = results[i]
+        if r is not None and r.outcome == "checked_in" and r.booking_id in won:
+            note(session, CheckinsChanged(r.venue_id or 0, r.slot_id or 0))
 
 
 def _mobility(flag: Any) -> Any:
@@ -254,10 +400,13 @@ def _mobility(flag: Any) -> Any:
     return select(MobilityRequest.id).where(*cond).exists()
 
 
-def _resident_bookings(code: str) -> Any:
+def _resident_bookings() -> Any:
+    """The residents of the ``codes`` with their active bookings and mobility needs (built
+    once: a scan only binds its barcodes)."""
     booked = and_(Booking.resident_id == Resident.id, Booking.status == "booked")
     return (
         select(
+            Resident.barcode.label("code"),
             Resident.id.label("rid"),
             Resident.name.label("rname"),
             _mobility(None).label("m_any"),
@@ -276,12 +425,15 @@ def _resident_bookings(code: str) -> Any:
         .outerjoin(Booking, booked)
         .outerjoin(Slot, Slot.id == Booking.slot_id)
         .outerjoin(Venue, Venue.id == Slot.venue_id)
-        .where(Resident.barcode == code)
-        .order_by(Slot.starts_at, Booking.id)
+        .where(Resident.barcode.in_(bindparam("codes", expanding=True)))
+        .order_by(Resident.barcode, Slot.starts_at, Booking.id)
     )
 
 
-def _with_booking(base: CheckinResult, row: Any, outcome: str) -> CheckinResult:
+_RESIDENT_BOOKINGS = _resident_bookings()
+
+
+def _with_booking(base: CheckinResult, row: _Booked, outcome: str) -> CheckinResult:
     return dataclasses.replace(
         base,
         outcome=outcome,
@@ -296,15 +448,11 @@ def _with_booking(base: CheckinResult, row: Any, outcome: str) -> CheckinResult:
     )
 
 
-async def _against_bookings(
-    session: AsyncSession,
-    base: CheckinResult,
-    rows: list[Any],
-    venue_id: int,
-    desk: str,
-    operator_id: int | None,
-    rules: CheckinRules,
-) -> CheckinResult:
+def _choose(
+    base: CheckinResult, rows: list[_Booked], venue_id: int, rules: CheckinRules
+) -> tuple[CheckinResult, bool]:
+    """The answer to a scan of a resident with these active bookings, and whether its booking
+    is to be checked in (``checked_in``, if no other desk is first)."""
     at = base.scanned_at
     today = at.astimezone(ZoneInfo(rules.tz)).date()
     lo, hi = day_bounds(today, rules.tz)
@@ -316,47 +464,60 @@ async def _against_bookings(
         if r.checked_in_at is not None:
             continue
         if as_utc(r.starts_at) - early <= at <= as_utc(r.ends_at) + late:
-            return await _mark(session, _with_booking(base, r, "checked_in"), desk, operator_id)
+            return _with_booking(base, r, "checked_in"), True
     if here:
         done = [r for r in here if r.checked_in_at is not None]
         if done:
-            return _with_booking(base, done[0], "already_checked_in")
-        return _with_booking(base, here[0], "wrong_slot")
+            return _with_booking(base, done[0], "already_checked_in"), False
+        return _with_booking(base, here[0], "wrong_slot"), False
     if todays:
-        return _with_booking(base, todays[0], "wrong_venue")
+        return _with_booking(base, todays[0], "wrong_venue"), False
     if rows:
         upcoming = [r for r in rows if as_utc(r.starts_at) >= at]
-        return _with_booking(base, (upcoming or rows)[0 if upcoming else -1], "wrong_day")
-    slots = await walk_in_slots(session, venue_id, at, rules) if rules.walk_ins else ()
-    return dataclasses.replace(base, outcome="no_booking", walk_in_slots=slots)
+        return _with_booking(base, (upcoming or rows)[0 if upcoming else -1], "wrong_day"), False
+    return dataclasses.replace(base, outcome="no_booking"), False
+
+
+_CHECKED_IN_AT = Booking.__table__.c.checked_in_at
+_MARK_ONE = (
+    update(Booking)
+    .where(Booking.id == bindparam("m_booking"), Booking.checked_in_at.is_(None))
+    .values(
+        checked_in_at=bindparam("m_at", type_=_CHECKED_IN_AT.type),
+        checked_in_desk=bindparam("m_desk"),
+        checked_in_by=bindparam("m_by"),
+    )
+    .returning(Booking.id)
+)
 
 
 async def _mark(
-    session: AsyncSession, result: CheckinResult, desk: str, operator_id: int | None
-) -> CheckinResult:
-    """Check the booking in, unless another desk did first (then: already checked in)."""
-    done = await session.scalar(
+    session: AsyncSession, marks: dict[int, tuple[dt.datetime, str, int | None]]
+) -> set[int]:
+    """Check these bookings in, those no other desk checked in first (one conditional
+    ``UPDATE``); the ids it did check in."""
+    if not marks:
+        return set()
+    if len(marks) == 1:
+        ((booking_id, (at, desk, by)),) = marks.items()
+        params = {"m_booking": booking_id, "m_at": at, "m_desk": desk, "m_by": by}
+        done = await session.scalar(_MARK_ONE, params)
+        return set() if done is None else {done}
+
+    def each(k: int, typ: Any) -> Any:
+        return case({b: literal(m[k], typ) for b, m in marks.items()}, value=Booking.id)
+
+    stmt = (
         update(Booking)
-        .where(Booking.id == result.booking_id, Booking.checked_in_at.is_(None))
-        .values(checked_in_at=result.scanned_at, checked_in_desk=desk, checked_in_by=operator_id)
+        .where(Booking.id.in_(sorted(marks)), Booking.checked_in_at.is_(None))
+        .values(
+            checked_in_at=each(0, _CHECKED_IN_AT.type),
+            checked_in_desk=each(1, Booking.__table__.c.checked_in_desk.type),
+            checked_in_by=each(2, Booking.__table__.c.checked_in_by.type),
+        )
         .returning(Booking.id)
     )
-    if done is not None:
-        note(session, CheckinsChanged(result.venue_id or 0))
-        return dataclasses.replace(result, checked_in_at=result.scanned_at, checked_in_desk=desk)
-    row = (
-        await session.execute(
-            select(Booking.checked_in_at, Booking.checked_in_desk)
-            .where(Booking.id == result.booking_id)
-            .execution_options(populate_existing=True)
-        )
-    ).one()
-    return dataclasses.replace(
-        result,
-        outcome="already_checked_in",
-        checked_in_at=opt_utc(row.checked_in_at),
-        checked_in_desk=row.checked_in_desk or "",
-    )
+    return set((await session.scalars(stmt)).all())
 
 
 async def walk_in_slots(
@@ -380,48 +541,58 @@ async def walk_in_slots(
     return tuple(WalkInSlot(i, as_utc(s), as_utc(e), int(left)) for i, s, e, left in rows.all())
 
 
-async def _keep(
-    session: AsyncSession,
-    result: CheckinResult,
-    venue_id: int,
-    desk: str,
-    operator_id: int | None,
-) -> None:
-    """Store the answer under its scan id and audit it."""
+async def _keep(session: AsyncSession, done: list[tuple[Scan, CheckinResult]]) -> None:
+    """Store the answers under their scan ids (``ScanSentTwice`` when one is there already)
+    and audit each, with its operator, desk and outcome."""
+    if not done:
+        return
+    received = utcnow()
+    table: Any = CheckinScan.__table__  # Core: no ORM bookkeeping for plain rows
     try:
         await session.execute(
-            insert(CheckinScan).values(
-                scan_id=result.scan_id,
-                venue_id=venue_id,
-                desk=desk,
-                operator_id=operator_id,
-                barcode=result.barcode[:64],
-                outcome=result.outcome,
-                resident_id=result.resident_id,
-                booking_id=result.booking_id,
-                scanned_at=result.scanned_at,
-                received_at=utcnow(),
-                result=result.to_dict(),
-            )
+            insert(table),
+            [
+                {
+                    "scan_id": r.scan_id,
+                    "venue_id": sc.venue_id,
+                    "desk": sc.desk.strip(),
+                    "operator_id": sc.operator_id,
+                    "barcode": r.barcode[:64],
+                    "outcome": r.outcome,
+                    "resident_id": r.resident_id,
+                    "booking_id": r.booking_id,
+                    "scanned_at": r.scanned_at,
+                    "received_at": received,
+                    "result": r.to_dict(),
+                }
+                for sc, r in done
+            ],
         )
     except IntegrityError as err:
         raise ScanSentTwice(
             "this scan is being recorded by another request", details={"field": "scan_id"}
         ) from err
-    await audit(
+    await audit_many(
         session,
-        AuditAction.CHECKIN_SCAN,
-        operator_id=operator_id,
-        resident_id=result.resident_id,
-        details={
-            "scan_id": result.scan_id,
-            "venue_id": venue_id,
-            "desk": desk,
-            "outcome": result.outcome,
-            "booking_id": result.booking_id,
-        },
+        [
+            Entry(
+                AuditAction.CHECKIN_SCAN,
+                operator_id=sc.operator_id,
+                resident_id=r.resident_id,
+                details={
+                    "scan_id": r.scan_id,
+                    "venue_id": sc.venue_id,
+                    "desk": sc.desk.strip(),
+                    "outcome": r.outcome,
+                    "booking_id": r.booking_id,
+                },
+            )
+            for sc, r in done
+        ],
     )
-    log.info("scan %s at venue %s desk %s: %s", result.scan_id, venue_id, desk, result.outcome)
+    for sc, r in done:
+        log.info("scan %s at venue %s desk %s: %s", r.scan_id, sc.venue_id, sc.desk.strip(),
+                 r.outcome)  # fmt: skip
 
 
 async def scans_at(session: AsyncSession, venue_id: int) -> int:
@@ -451,7 +622,7 @@ async def walk_in(
     of this venue's today. A resend with the same ``scan_id`` returns the first answer."""
     from registry.bookings import book_slot  # bookings imports nothing of this module
 
-    _check_scan(scan_id, desk, barcode)
+    check_scan(scan_id, desk, barcode)
     earlier = await stored_scan(session, scan_id)
     if earlier is not None:
         return earlier

@@ -4,7 +4,9 @@ barcode scanner) and the REST it calls.
 A ``reception`` account is bound to one venue (its token carries it); supervisors and admins
 name the venue (``?venue_id=``) to read the tally and the day's list. A check-in, a walk-in
 and a search are the desk's alone. Every scan is stored once per ``scan_id`` and audited by
-``registry.checkins``; what a check-in changed is published (the board's tally follows).
+``registry.checkins``; the scans of all desks that arrive together are answered in one
+transaction (``checkin_queue``); what a check-in changed is published (the board's tally
+follows).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from aiohttp import web
 from cti_server import protocol
 from cti_server.domain.board.checkins import empty, venue_checkins
 from cti_server.web.auth import MANAGERS, principal
-from cti_server.web.board_app import STATIC
+from cti_server.web.board_app import BOARD, STATIC
+from cti_server.web.checkin_queue import CHECKIN_QUEUE, add_checkin_queue
 from cti_server.web.errors import BadRequest, Forbidden
 from cti_server.web.keys import SESSIONS, SETTINGS
 from cti_server.web.payloads import answer, of_view
@@ -88,22 +91,41 @@ def tally_of(rows: list[venue_day.SlotTally], venue_id: int, name: str, day: dt.
     return found[0] if found else empty(venue_id, name, day)
 
 
+def board_tally(request: web.Request, venue_id: int, day: dt.date) -> (
+    protocol.VenueCheckins | None
+):  # fmt: skip
+    """The venue's tally as the board holds it (kept current by check-ins, rereads on other
+    changes and every minute), if the board's day is ``day``, no reread is under way (a
+    walk-in's booking) and the venue has slots then."""
+    board = request.app[BOARD]
+    if board.today.day != day or board.rereading:
+        return None
+    return next((v for v in board.checkins if v.venue_id == venue_id), None)
+
+
 async def reception_info(request: web.Request) -> web.Response:
-    """GET /api/reception: the venue, today, walk-ins allowed, and the tally."""
+    """GET /api/reception: the venue, today, walk-ins allowed, and the tally. The page asks
+    after every scan: today's tally comes from the board's (no query), another day's or a
+    venue without slots today from the database."""
     who = principal(request, *READERS)
     venue_id = venue_of(request, who)
     day = today(request)
     tz = request.app[SETTINGS].timezone
-    async with request.app[SESSIONS]() as session:
-        name = await venue_day.venue_name(session, venue_id)
-        rows = await venue_day.tally(session, day=day, tz=tz, venue_id=venue_id,
-                                     now=now_of(request))  # fmt: skip
+    held = board_tally(request, venue_id, day)
+    if held is not None:
+        name, found = held.venue, held
+    else:
+        async with request.app[SESSIONS]() as session:
+            name = await venue_day.venue_name(session, venue_id)
+            rows = await venue_day.tally(session, day=day, tz=tz, venue_id=venue_id,
+                                         now=now_of(request))  # fmt: skip
+        found = tally_of(rows, venue_id, name, day)
     return answer(
         protocol.Reception(
             venue_id=venue_id, venue_name=name, day=day.isoformat(), tz=tz,
             now=now_of(request).isoformat(),
             walk_ins=request.app[SETTINGS].reception_walk_ins,
-            tally=tally_of(rows, venue_id, name, day),
+            tally=found,
         )
     )  # fmt: skip
 
@@ -113,15 +135,12 @@ async def post_checkin(request: web.Request) -> web.Response:
     who = principal(request, DESK)
     venue_id = venue_of(request, who)
     req = read_as(protocol.CheckinRequest, await json_body(request))
-    async with request.app[SESSIONS]() as session:
-        result = await checkins.check_in(
-            session, scan_id=req.scan_id, barcode=req.barcode, venue_id=venue_id,
-            desk=req.desk, operator_id=who.id, rules=rules_of(request),
-            scanned_at=_scanned(req.scanned_at), now=now_of(request),
-        )  # fmt: skip
-        await session.commit()
-        changes = taken(session)
-    await publish_changes(request.app, changes)
+    scan = checkins.Scan(
+        scan_id=req.scan_id, barcode=req.barcode, venue_id=venue_id, desk=req.desk,
+        operator_id=who.id, scanned_at=_scanned(req.scanned_at), now=now_of(request),
+    )  # fmt: skip
+    # answered with the other desks' scans that arrive meanwhile, in one transaction
+    result = await request.app[CHECKIN_QUEUE].check_in(scan, rules_of(request))
     return answer(of_view(protocol.Checkin, result))
 
 
@@ -226,6 +245,7 @@ def utc_now() -> dt.datetime:
 def add_reception_routes(app: web.Application) -> None:
     """The page, its files and its REST; ``app[CLOCK]`` may be replaced before start (tests)."""
     app[CLOCK] = utc_now
+    add_checkin_queue(app)
     r = app.router
     r.add_get("/reception", reception_page)
     r.add_static("/reception-files/", STATIC, append_version=True)

@@ -20,7 +20,7 @@ from cti_server.web.board_app import BOARD
 from cti_server.web.hub import Hub
 from cti_server.web.keys import BUS, HUB, SESSIONS, SETTINGS
 from cti_server.web.payloads import slot_info, wire_time
-from registry.changes import Change, SlotRemoved, SlotsChanged
+from registry.changes import Change, CheckinsChanged, SlotRemoved, SlotsChanged
 from registry.venues import get_slot
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ async def publish_changes(app: web.Application, changes: Iterable[Change]) -> No
 
     try:
         async with app[SESSIONS]() as session:
-            for slot_id in dict.fromkeys(ids):
+            for slot_id in dict.fromkeys(ids):  # none for check-ins: no connection taken
                 slot = await get_slot(session, slot_id)
                 add(slot.venue_id, slot.starts_at, slot_info(slot))
     except Exception:
@@ -69,7 +69,13 @@ async def publish_changes(app: web.Application, changes: Iterable[Change]) -> No
         deliver_slots(app[HUB], venue_id, day, slots)
         if bus is not None:
             bus.publish("slots", {"venue_id": venue_id, "day": day, "slots": slots})
-    app[BOARD].bookings_changed()
+    came = [c for c in changes if isinstance(c, CheckinsChanged)]
+    if came and bus is not None:  # the other instances' boards reread their tally
+        bus.publish("checkins", {"venue_ids": sorted({c.venue_id for c in came})})
+    if len(came) == len(changes) and all(c.slot_id for c in came):
+        app[BOARD].checked_in(c.slot_id for c in came)  # the tally adds them, no reread
+    else:
+        app[BOARD].bookings_changed()
 
 
 def _removed(c: SlotRemoved) -> protocol.SlotInfo:

@@ -71,6 +71,9 @@ def _hmac_key(secret: str) -> bytes:
     return hashlib.sha256(b"cti-token:" + secret.encode()).digest()
 
 
+MAX_VERIFIED = 4096  # tokens remembered as verified (forgotten all at once beyond)
+
+
 class TokenSigner:
     """Issue with the first of ``secrets``, accept any of them. ``kiosk_ttl`` 0: no expiry."""
 
@@ -81,6 +84,8 @@ class TokenSigner:
         self._signing = _key_id(secrets[0])
         self.ttl = ttl_seconds
         self.kiosk_ttl = kiosk_ttl
+        # tokens verified before (a desk sends hundreds a minute): the caller and the expiry
+        self._verified: dict[str, tuple[Principal, float | None]] = {}
 
     def ttl_for(self, role: str) -> int:
         return self.kiosk_ttl if role == "kiosk" else self.ttl
@@ -105,6 +110,22 @@ class TokenSigner:
         return jwt.encode(claims, key, algorithm="HS256", headers={"kid": self._signing})
 
     def verify(self, token: str) -> Principal:
+        """The token's caller; ``Unauthorized`` (malformed, badly signed, expired). A token
+        verified before is not decoded again: only its expiry is checked (the same rule as
+        the decoding's: expired from ``exp`` on)."""
+        hit = self._verified.get(token)
+        if hit is not None:
+            who, exp = hit
+            if exp is None or time.time() < exp:
+                return who
+            raise invalid("token expired")
+        who, exp = self._decode(token)
+        if len(self._verified) >= MAX_VERIFIED:
+            self._verified.clear()
+        self._verified[token] = (who, exp)
+        return who
+
+    def _decode(self, token: str) -> tuple[Principal, float | None]:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             key = self._keys.get(kid) if isinstance(kid, str) else None
@@ -133,7 +154,7 @@ class TokenSigner:
             raise invalid("unknown role")
         if "exp" not in c and self.ttl_for(who.role) > 0:
             raise invalid("token without expiry")
-        return who
+        return who, (float(c["exp"]) if "exp" in c else None)
 
 
 class AccountStates:

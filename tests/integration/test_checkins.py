@@ -5,18 +5,27 @@ tally and the no-shows."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 
 import pytest
 from sqlalchemy import func, select
 
-from registry.audit import audit_entries
-from registry.checkins import CheckinRules, check_in, mask_name, walk_in
+from registry.audit import audit_entries, verify_chain
+from registry.checkins import (
+    CheckinRules,
+    Scan,
+    check_in,
+    check_in_many,
+    mask_name,
+    walk_in,
+)
 from registry.errors import InvalidInput
 from registry.models import Booking, CheckinScan
 from registry.normalize.barcode import make_barcode
 from registry.venue_day import day_list, no_shows, tally
-from tests.integration.venue_day import Day, build_day
+from registry.views import as_utc
+from tests.integration.venue_day import Day, build_day, tokyo
 
 RULES = CheckinRules(tz="Asia/Tokyo", early_minutes=60, late_minutes=30, walk_ins=True)
 
@@ -184,6 +193,86 @@ async def test_the_same_scan_sent_twice_at_once_counts_once(sessions, day):
     assert n == 1
 
 
+async def test_scans_answered_together_as_one_after_the_other(sessions, day):
+    """One batch of desks' scans: each its own outcome, one barcode twice (the second is told
+    the first desk's check-in), one scan id twice (the first answer again), all stored once
+    and audited in one unbroken chain, against the same answers one by one."""
+    code = day.barcodes["race"]
+    scans = [
+        Scan("b-1", code, day.venue, "受付1", None, now=day.now),
+        Scan("b-2", day.barcodes["later"], day.venue, "受付2", None, now=day.now),
+        Scan("b-3", code, day.venue, "受付2", None, now=day.now),
+        Scan("b-4", day.mistyped("ok"), day.venue, "受付3", None, now=day.now),
+        Scan("b-1", code, day.venue, "受付1", None, now=day.now),
+        Scan("b-5", day.barcodes["none"], day.venue, "受付3", None, now=day.now),
+        Scan("b-6", day.barcodes["other_venue"], day.venue, "受付1", None, now=day.now),
+        Scan("b-7", day.barcodes["ok"], day.venue, "受付1", None, now=day.now),
+    ]
+    async with sessions() as s:
+        got = await check_in_many(s, scans, rules=RULES)
+        await s.commit()
+    assert [r.outcome for r in got] == [
+        "checked_in", "wrong_slot", "already_checked_in", "mistyped_barcode", "checked_in",
+        "no_booking", "wrong_venue", "checked_in",
+    ]  # fmt: skip
+    assert [r.replayed for r in got] == [False] * 4 + [True] + [False] * 3
+    assert got[2].checked_in_desk == got[0].checked_in_desk == "受付1"
+    assert got[2].checked_in_at == got[0].checked_in_at == day.now
+    assert got[4] == dataclasses.replace(got[0], replayed=True)
+    assert got[5].walk_in_slots
+    async with sessions() as s:
+        stored = (await s.execute(select(CheckinScan.scan_id, CheckinScan.outcome)
+                                  .order_by(CheckinScan.id))).all()  # fmt: skip
+        came = (await s.execute(select(Booking.resident_id, Booking.checked_in_at,
+                                       Booking.checked_in_desk)
+                                .where(Booking.checked_in_at.is_not(None)))).all()  # fmt: skip
+        entries = await audit_entries(s, limit=20)
+        chain = await verify_chain(s)
+    assert [tuple(r) for r in stored] == [
+        ("b-1", "checked_in"), ("b-2", "wrong_slot"), ("b-3", "already_checked_in"),
+        ("b-4", "mistyped_barcode"), ("b-5", "no_booking"), ("b-6", "wrong_venue"),
+        ("b-7", "checked_in"),
+    ]  # fmt: skip
+    assert {(r, as_utc(at), d) for r, at, d in came} == {
+        (day.residents["race"], day.now, "受付1"), (day.residents["ok"], day.now, "受付1"),
+    }  # fmt: skip
+    scanned = [e.details["scan_id"] for e in reversed(entries) if e.action == "checkin.scan"]
+    assert scanned == ["b-1", "b-2", "b-3", "b-4", "b-5", "b-6", "b-7"]
+    assert chain.ok
+    assert chain.entries >= 7
+    again = await scan(sessions, day, code, "b-3", desk="受付4")
+    assert again == dataclasses.replace(got[2], replayed=True)
+    async with sessions() as s:  # a resend among new scans: only the new ones count
+        mixed = await check_in_many(s, [
+            Scan("b-9", day.barcodes["mobility"], day.venue, "受付2", None, now=day.now),
+            Scan("b-2", day.barcodes["later"], day.venue, "受付4", None, now=day.now),
+        ], rules=RULES)  # fmt: skip
+        await s.commit()
+    assert [(r.outcome, r.replayed) for r in mixed] == [("checked_in", False), ("wrong_slot", True)]
+    assert mixed[1] == dataclasses.replace(got[1], replayed=True)
+    async with sessions() as s:
+        n = await s.scalar(select(func.count()).select_from(CheckinScan))
+        entries = await audit_entries(s, limit=20)
+        assert (await verify_chain(s)).ok
+    assert n == 8
+    assert [e.details["scan_id"] for e in entries if e.action == "checkin.scan"][:2] == [
+        "b-9", "b-7"]  # fmt: skip
+
+
+async def test_a_batch_after_a_lone_scan_of_the_same_postcard(sessions, day):
+    """A desk checked the resident in on its own; a batch with the same barcode twice hears
+    it from the database, with that desk's time."""
+    first = await scan(sessions, day, day.barcodes["extra1"], "l-1", desk="受付9")
+    async with sessions() as s:
+        got = await check_in_many(s, [
+            Scan(f"l-{n}", day.barcodes["extra1"], day.venue, "受付1", None, now=day.now)
+            for n in (2, 3)
+        ], rules=RULES)  # fmt: skip
+        await s.commit()
+    assert [r.outcome for r in got] == ["already_checked_in"] * 2
+    assert {(r.checked_in_desk, r.checked_in_at) for r in got} == {("受付9", first.checked_in_at)}
+
+
 async def test_scan_time_from_the_page_counts(sessions, day):
     queued = day.now - dt.timedelta(minutes=2)
     r = await scan(sessions, day, day.barcodes["extra2"], "s-q", scanned_at=queued,
@@ -229,3 +318,65 @@ async def test_desk_search_by_name_and_birth(sessions, day):
     assert found[0].booked_here_at is not None
     assert [c.resident_id for c in by_kana] == [day.residents["ok"]]
     assert wrong_birth == []
+
+
+async def test_the_board_tally_adds_check_ins_as_a_reread_counts_them(sessions, day):
+    """The board adds each check-in to its slot in memory (a late one in an ended slot: from
+    no-show to checked in); the result is what a reread of the day's bookings gives."""
+    from cti_server.board import BoardService
+    from cti_server.domain.tracker import Tracker
+    from tests.integration.web_helpers import make_settings
+
+    late = tokyo(dt.date(2026, 12, 4), 9, 45)  # the 09:00-09:30 slot ended, still let in
+    board = BoardService(make_settings(), sessions, Tracker(), clock=lambda: late)
+    await board.reload_bookings()
+    before = board.checkins
+    got = [
+        await scan(sessions, day, day.barcodes["past"], "bt-1", now=late),
+        await scan(sessions, day, day.barcodes["ok"], "bt-2", now=late),
+        await scan(sessions, day, day.barcodes["race"], "bt-3", now=late),
+    ]
+    assert [r.outcome for r in got] == ["checked_in"] * 3
+    board.checked_in(r.slot_id for r in got if r.slot_id is not None)
+    added = board.checkins
+    await board.reload_bookings()
+    assert added == board.checkins != before
+    mine = next(v for v in added if v.venue_id == day.venue)
+    past = next(s for s in mine.slots if s.slot_id == day.slot_past)
+    assert (past.checked_in, past.no_show, past.not_yet) == (1, 0, 0)
+    assert mine.checked_in == 3
+
+
+async def test_a_check_in_during_a_reread_is_not_lost(sessions, day, monkeypatch):
+    """The minute's reread reads the day, a desk checks in meanwhile (added in memory), the
+    reread then lands with rows from before: the board rereads again and counts it."""
+    import cti_server.board as board_module
+    from cti_server.board import BoardService
+    from cti_server.domain.tracker import Tracker
+    from tests.integration.web_helpers import make_settings
+
+    board = BoardService(make_settings(), sessions, Tracker(), clock=lambda: day.now)
+    await board.reload_bookings()
+    read, go = asyncio.Event(), asyncio.Event()
+    real = board_module.tally
+
+    async def held_once(*args, **kw):
+        rows = await real(*args, **kw)
+        if not read.is_set():
+            read.set()
+            await go.wait()
+        return rows
+
+    monkeypatch.setattr(board_module, "tally", held_once)
+    minute = asyncio.create_task(board.reload_bookings())  # as the minute's loop does
+    await read.wait()
+    r = await scan(sessions, day, day.barcodes["ok"], "rr-1")
+    board.checked_in([r.slot_id])
+    go.set()
+    await minute
+    again = board._bookings_task  # the reread it asked for
+    assert again is not None
+    await again
+    mine = next(v for v in board.checkins if v.venue_id == day.venue)
+    assert mine.checked_in == 1
+    await board.close()

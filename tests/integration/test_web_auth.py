@@ -130,6 +130,26 @@ def test_tokens_hold_across_instances_sharing_the_secret():
         b.verify(a.issue(who, now=0.0))
 
 
+def test_a_token_verified_before_still_expires(monkeypatch):
+    """A token is decoded once and remembered; it still expires at its ``exp``, and a
+    tampered copy is refused."""
+    import time
+
+    who = Principal(7, "desk", "reception", None, "受付", venue_id=3)
+    signer = TokenSigner(["s" * 32], 60)
+    tok = signer.issue(who, now=time.time())
+    assert signer.verify(tok) == who
+    assert signer.verify(tok) == who
+    with pytest.raises(Unauthorized):
+        signer.verify(tok[:-2] + ("A" if tok[-2] != "A" else "B") + tok[-1])
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(Unauthorized, match="expired"):
+        signer.verify(tok)
+    with pytest.raises(Unauthorized, match="expired"):
+        signer.verify(tok)
+
+
 async def test_websocket_needs_a_token(engine, db_url, aiohttp_client):
     app, client = await _client(aiohttp_client, engine, db_url)
     resp = await client.get("/ws")

@@ -4,17 +4,25 @@ day's list comes out as CSV; other roles are refused; the page is served with a 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
 
 import pytest
+from sqlalchemy import select
 
 from cti_server import protocol
 from cti_server.web.app import create_app
+from cti_server.web.board_app import BOARD
+from cti_server.web.checkin_queue import CHECKIN_QUEUE
 from cti_server.web.rest_reception import CLOCK
+from registry.audit import audit_entries, verify_chain
+from registry.checkins import CheckinRules, Scan
 from registry.db import session_factory
+from registry.models import CheckinScan
 from registry.normalize.barcode import make_barcode
+from registry.venue_day import tally
 from tests.integration.venue_day import TOKYO, build_day
 from tests.integration.web_helpers import auth, make_settings, receive_type, token
 
@@ -66,6 +74,43 @@ async def test_scans_get_their_outcomes(desk):
     assert info["tally"]["checked_in"] == 1
     assert info["tally"]["no_show"] == 1  # the 09:00 slot's resident
     assert info["now"].endswith("+00:00")
+
+
+async def test_desks_scanning_at_once(desk, engine):
+    """Scans posted at the same moment (answered together): one postcard at four desks gives
+    one check-in and three ``already_checked_in`` naming that desk; a scan sent twice counts
+    once; a malformed one is refused alone; every scan is stored and audited under the desk's
+    account."""
+    client, h, day, _ = desk
+    race = day.barcodes["race"]
+    posts = [post_scan(client, h, race, f"r{i}", desk=f"受付{i}") for i in range(1, 5)]
+    posts += [post_scan(client, h, day.barcodes["ok"], "twice") for _ in range(2)]
+    posts += [post_scan(client, h, day.barcodes["later"], "w1")]
+
+    async def bad() -> int:
+        body = {"scan_id": "", "barcode": race, "desk": "受付1"}
+        resp = await client.post("/api/reception/checkins", headers=h, json=body)
+        return resp.status
+
+    *got, status = await asyncio.gather(*posts, bad())
+    assert status == 400
+    raced = got[:4]
+    assert sorted(r["outcome"] for r in raced) == ["already_checked_in"] * 3 + ["checked_in"]
+    first = next(r for r in raced if r["outcome"] == "checked_in")
+    assert {(r["checked_in_desk"], r["checked_in_at"]) for r in raced} == {
+        (first["checked_in_desk"], first["checked_in_at"])
+    }
+    assert [r["outcome"] for r in got[4:6]] == ["checked_in"] * 2
+    assert sorted(r["replayed"] for r in got[4:6]) == [False, True]
+    assert got[6]["outcome"] == "wrong_slot"
+    ids = ["r1", "r2", "r3", "r4", "twice", "w1"]
+    async with session_factory(engine)() as s:
+        stored = await s.scalars(select(CheckinScan.scan_id).order_by(CheckinScan.scan_id))
+        assert list(stored) == ids
+        entries = [e for e in await audit_entries(s, limit=50) if e.action == "checkin.scan"]
+        assert sorted(e.details["scan_id"] for e in entries) == ids
+        assert {e.operator_id for e in entries} == {50}
+        assert (await verify_chain(s)).ok
 
 
 async def test_walk_in_then_the_day_as_csv(desk):
@@ -181,3 +226,65 @@ async def test_a_desk_logs_in_and_its_token_names_its_venue(desk, engine):
     info = await (await client.get("/api/reception", headers=h)).json()
     assert info["venue_id"] == day.venue
     assert (await post_scan(client, h, day.barcodes["ok"], "login-1"))["outcome"] == "checked_in"
+
+
+async def test_todays_tally_after_each_scan_is_the_boards(engine, db_url, aiohttp_client):
+    """The page asks for the tally after every scan: today's is the board's, which counts the
+    scan as soon as it is answered (a walk-in's booking too, once reread), as the day's
+    bookings do."""
+    today = dt.datetime.now(TOKYO).date()
+    async with session_factory(engine)() as s:
+        day = await build_day(s, today)
+    app = create_app(make_settings(db_url), engine=engine, load_name_index=False)
+    app[CLOCK] = lambda: day.now
+    client = await aiohttp_client(app)
+    h = auth(await token(app, 50, role="reception", ext=None, venue_id=day.venue))
+
+    async def info() -> dict:
+        return (await (await client.get("/api/reception", headers=h)).json())["tally"]
+
+    assert ((await info())["booked"], (await info())["checked_in"]) == (7, 0)
+    for n, who in enumerate(("ok", "race", "mobility")):
+        assert (await post_scan(client, h, day.barcodes[who], f"t{n}"))["outcome"] == "checked_in"
+        now = await info()
+        assert (now["booked"], now["checked_in"]) == (7, n + 1)
+        held = next(v for v in app[BOARD].checkins if v.venue_id == day.venue)
+        assert now == protocol.to_dict(held)
+    resp = await client.post("/api/reception/walk-ins", headers=h, json={
+        "scan_id": "w1", "barcode": day.barcodes["none"], "desk": "受付1",
+        "slot_id": day.slot_now})  # fmt: skip
+    assert (await resp.json())["outcome"] == "checked_in"
+    now = await info()
+    assert (now["booked"], now["checked_in"]) == (8, 4)
+    async with session_factory(engine)() as s:
+        rows = await tally(s, day=today, venue_id=day.venue)
+    assert (sum(r.booked for r in rows), sum(r.checked_in for r in rows)) == (8, 4)
+
+
+async def test_a_scan_taken_while_the_queue_goes_quiet_is_answered(desk, monkeypatch):
+    """A scan that arrives while the queue gives its connection back (its task not yet ended,
+    so none is started for it) is answered all the same."""
+    _, _, day, app = desk
+    queue = app[CHECKIN_QUEUE]
+    real = queue._release
+    releasing, go = asyncio.Event(), asyncio.Event()
+
+    async def held_release() -> None:
+        if not releasing.is_set():
+            releasing.set()
+            await go.wait()
+        await real()
+
+    monkeypatch.setattr(queue, "_release", held_release)
+    rules = CheckinRules()
+
+    def scan(code: str, scan_id: str) -> Scan:
+        return Scan(scan_id, code, day.venue, "受付1", 50, now=day.now)
+
+    first = await queue.check_in(scan(day.barcodes["ok"], "q1"), rules)
+    assert first.outcome == "checked_in"
+    await releasing.wait()
+    second = asyncio.create_task(queue.check_in(scan(day.barcodes["race"], "q2"), rules))
+    await asyncio.sleep(0)  # taken: in the queue's list, its task still giving back
+    go.set()
+    assert (await second).outcome == "checked_in"
