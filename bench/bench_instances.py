@@ -213,6 +213,8 @@ async def run(args: argparse.Namespace) -> None:
             ms = (sockets.received[key] - t) * 1000
             (local if home.get(key[1]) == 0 or args.ami_on_all else remote).append(ms)
     missing = sum(1 for k in rings if k not in sockets.received)
+    unpopped = [k for k in rings if k not in sockets.received]
+    missing_remote = sum(1 for k in unpopped if home.get(k[1]) != 0 and not args.ami_on_all)
     errors = sum(1 for inst in instances for line in inst.log if " ERROR " in line)
     warnings = sum(1 for inst in instances for line in inst.log if " WARNING " in line)
     print(f"instances: {args.instances} ({'all' if args.ami_on_all else 'instance 0'} on the "
@@ -223,7 +225,8 @@ async def run(args: argparse.Namespace) -> None:
         print(f"pop, operator on another instance, through Redis ({len(remote)}): "
               f"{quantiles(remote)}")  # fmt: skip
     print(f"pop, all ({len(local) + len(remote)}): {quantiles(local + remote)}")
-    print(f"errors: rings without a pop {missing}, sockets lost {sockets.lost}, "
+    print(f"errors: rings without a pop {missing} ({missing_remote} on another instance), "
+          f"sockets lost {sockets.lost}, "
           f"ERROR log lines {errors} (WARNING {warnings})")  # fmt: skip
     print("RSS (MB) over time: " + "; ".join(
         f"{t:.0f} s " + "/".join(f"{k / 1024:.0f}" for k in ks) for t, ks in rss
