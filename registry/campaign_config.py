@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.audit import AuditAction, audit
 from registry.errors import Conflict, InvalidInput
 from registry.models import CampaignConfig, utcnow
-from registry.views import View
+from registry.views import View, as_utc
 from registry.worklist_policy import RetryPolicy
 
 DISPOSITIONS = "dispositions"
@@ -69,8 +69,8 @@ class ConfigVersion(View):
 def _label(field: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(field, "a label is required")
-    if len(value) > MAX_LABEL or any(c in value for c in "\r\n"):
-        raise InvalidInput(field, f"one line of at most {MAX_LABEL} characters")
+    if len(value) > MAX_LABEL or not value.isprintable():
+        raise InvalidInput(field, f"one line of at most {MAX_LABEL} printable characters")
     return value.strip()
 
 
@@ -178,7 +178,7 @@ def check(key: str, value: Any) -> Any:
 
 
 def _view(row: CampaignConfig) -> ConfigVersion:
-    return ConfigVersion(row.key, row.version, row.value, row.created_by, row.created_at)
+    return ConfigVersion(row.key, row.version, row.value, row.created_by, as_utc(row.created_at))
 
 
 async def current(session: AsyncSession, key: str, default: Any = None) -> ConfigVersion:
