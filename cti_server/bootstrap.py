@@ -29,6 +29,7 @@ from cti_server.board import BoardService
 from cti_server.bus import Bus
 from cti_server.callbacks import Callbacks
 from cti_server.caller_lookup import CallHistory, LedgerLookup
+from cti_server.campaign import CampaignSettings
 from cti_server.config import Settings
 from cti_server.domain.tracker import Tracker
 from cti_server.metrics import Metrics
@@ -71,6 +72,7 @@ class Server:
     limiter: AddressLimiter  # failed logins per address (Redis when configured)
     trusted: list[Network]  # proxies whose X-Forwarded-For is believed
     callbacks: Callbacks | None = None  # the callback worklist: click-to-dial, feeders
+    campaign: CampaignSettings | None = None  # settings an admin edits (wrap-up codes, retries)
 
 
 def bootstrap(
@@ -114,6 +116,7 @@ def bootstrap(
         on_worklist=board.bookings_changed, count=metrics.inc,
     )  # fmt: skip
     lookup = LedgerLookup(sessions)
+    campaign = CampaignSettings(settings, sessions)
     service = build_calls(
         settings, tracker, sessions, hub, metrics, lookup=lookup,
         publish=bus.publish if bus is not None else None,
@@ -135,6 +138,8 @@ def bootstrap(
             board.bookings_changed()
         elif kind == "ledger":  # another instance saw the ledger change: refresh our indexes
             lookup.changed.set()
+        elif kind == "config":  # an admin saved a campaign setting on another instance
+            campaign.invalidate(str(data.get("key", "")) or None)
 
     server = Server(
         settings, eng, own, sessions, metrics, hub, tracker, service, lookup, board, agent_states,
@@ -147,6 +152,7 @@ def bootstrap(
         limiter=build_limiter(settings),
         trusted=parse_networks(settings.trusted_proxy_list),
         callbacks=callbacks,
+        campaign=campaign,
     )  # fmt: skip
     _gauges(server)
     return server

@@ -108,7 +108,6 @@ class Callbacks:
     ) -> None:
         self.settings = settings
         self.sessions = sessions
-        self.policy = settings.retry_policy
         self._on_event = on_event
         self._bridge = bridge
         self.on_worklist = on_worklist  # the board rereads the worklist's size and age

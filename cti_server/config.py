@@ -79,7 +79,9 @@ class Settings:
     index_refresh_seconds: float = 60.0  # the name index picks up ledger imports this often
     index_snapshots: bool = True  # keep the indexes' snapshots in data_dir (quick restarts)
     log_level: str = "INFO"
-    dispositions: str = ""  # wrap-up codes "code=日本語/English,..."; "" = the default list
+    # wrap-up codes "code=日本語/English,..."; "" = the default list. Only until an admin saves
+    # a list in the client (campaign setting ``dispositions``, GET/PUT /api/config)
+    dispositions: str = ""
     scan_dir: str = "var/scans"  # returned postcards: uploaded scans and their crops
     call_center_number: str = "0773-66-1000"  # printed on the appointment notices
     call_center_hours: str = "平日 9:00〜17:00"
@@ -102,7 +104,8 @@ class Settings:
     dial_prefix: str = ""
     dial_ring_seconds: int = 30
     # the callback worklist: unanswered calls before giving up, the time between them, the
-    # calling hours (local, HH:MM-HH:MM) and how long an operator's claim holds
+    # calling hours (local, HH:MM-HH:MM) and how long an operator's claim holds; only until an
+    # admin saves a policy in the client (campaign setting ``retry_policy``)
     worklist_max_attempts: int = 3
     worklist_retry_minutes: int = 120
     worklist_hours: str = "09:00-19:00"

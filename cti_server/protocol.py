@@ -1041,6 +1041,43 @@ class WrapUpCodes:
 
 
 @dataclass(frozen=True)
+class ConfigEntry:
+    """One version of a campaign setting an admin edits (GET /api/config): ``dispositions``,
+    ``retry_policy``, ``mobility_options`` or ``intent_questions``. Version 0: nobody saved one
+    yet, the value is the server's default."""
+
+    key: str
+    version: int
+    value: Any
+    created_by: int | None = None
+    created_at: str | None = None
+
+
+@dataclass(frozen=True)
+class ConfigList:
+    """GET /api/config: every campaign setting's current version."""
+
+    entries: tuple[ConfigEntry, ...]
+
+
+@dataclass(frozen=True)
+class ConfigHistory:
+    """GET /api/config/{key}/history: the saved versions, newest first."""
+
+    key: str
+    versions: tuple[ConfigEntry, ...]
+
+
+@dataclass(frozen=True)
+class ConfigPutRequest:
+    """PUT /api/config/{key}: the new value, saved over ``version`` (the one the editor loaded;
+    409 if someone saved another since)."""
+
+    version: int = spec(minimum=0)
+    value: Any = None
+
+
+@dataclass(frozen=True)
 class CurrentCalls:
     """GET /api/calls/current: the operator's live calls, as the pops they were sent."""
 

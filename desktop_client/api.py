@@ -40,6 +40,9 @@ from cti_server.protocol import (
     CannotCome,
     CannotComeRequest,
     CapacityChange,
+    ConfigEntry,
+    ConfigList,
+    ConfigPutRequest,
     CurrentCalls,
     DeletedSlot,
     DialStarted,
@@ -388,3 +391,12 @@ class Api:
     def reconfigure_apply(self, body: ReconfigureRequest, done: Done[ReconfigureApplied]) -> None:
         path = "/api/reconfigure/apply"
         self.send(ApiCall("POST", path, request_body(body), ReconfigureApplied), done)
+
+    # ---- campaign settings (admins save)
+    def campaign_config(self, done: Done[ConfigList]) -> None:
+        self._get("/api/config", ConfigList, done)
+
+    def save_campaign_config(
+        self, key: str, body: ConfigPutRequest, done: Done[ConfigEntry]
+    ) -> None:
+        self.send(ApiCall("PUT", f"/api/config/{key}", request_body(body), ConfigEntry), done)

@@ -22,6 +22,7 @@ from .agent_state import AgentStateController
 from .api import Reply
 from .assignment import AssignmentController
 from .call_header import CallHeaderController
+from .campaign import CampaignConfigController
 from .controller import Controller
 from .i18n import Translations
 from .link import ServerLink
@@ -72,6 +73,7 @@ class Client:
     review: ReviewController | None = None  # はがき確認 (supervisors and admins)
     assignment: AssignmentController | None = None  # 割り当て (supervisors and admins)
     worklist: WorklistController | None = None  # 折り返し (the callback worklist)
+    config: CampaignConfigController | None = None  # キャンペーン設定 (admins)
 
     def set_language(self, language: str) -> None:
         if self.translations.use(language):
@@ -148,6 +150,7 @@ def build(
         ReviewController(link, window),
         AssignmentController(link, window),
         WorklistController(link, window),
+        CampaignConfigController(link, window),
     )
     window.language_chosen.connect(client.set_language)
     return client

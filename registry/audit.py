@@ -74,6 +74,7 @@ class AuditAction(StrEnum):
     WORKLIST_DIAL = "worklist.dial"  # click-to-dial: the PBX asked to connect the call
     SLOT_RECONFIGURE = "slot.reconfigure"  # capacity lowered, slot or venue closed, day moved
     BOOKING_LATER_DOSES = "booking.later_doses"  # later doses followed a moved/cancelled one
+    CONFIG_CHANGE = "config.change"  # an admin saved a new version of a campaign setting
 
     @classmethod
     def of(cls, stored: str) -> AuditAction | None:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -464,3 +465,22 @@ class WorkAttempt(Base):
     call_later_at: Mapped[dt.datetime | None]
     call_linkedid: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class CampaignConfig(Base):
+    """One version of one campaign setting an admin edits (wrap-up codes, the retry policy...).
+
+    Append-only by use: ``registry.campaign_config`` only inserts; the newest version of a key is
+    its current value. ``(key, version)`` is unique, so two admins saving over the same version
+    give one new version and one refusal.
+    """
+
+    __tablename__ = "campaign_config"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_campaign_config_key_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    value: Mapped[Any] = mapped_column(JSON)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,6 +1,7 @@
 """When the callback worklist tries again: the retry policy and the calling hours (pure).
 
-A ``RetryPolicy`` comes from the server's configuration (``worklist_*`` settings); the registry
+A ``RetryPolicy`` comes from the campaign setting ``retry_policy`` an admin saves
+(``registry.campaign_config``), else from the server's ``worklist_*`` settings; the registry
 only applies it. Times are aware datetimes; the calling hours are wall-clock times in ``tz``.
 """
 

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cti_server import protocol
 from cti_server.bootstrap import Server, bootstrap
 from cti_server.callbacks import Callbacks
+from cti_server.campaign import CampaignSettings
 from cti_server.config import Settings
 from cti_server.service import Bridge
 from cti_server.web import auth, rest_bookings, rest_calls, rest_residents, rest_venues
@@ -54,6 +55,7 @@ from cti_server.web.ledger import add_ledger_watch
 from cti_server.web.openapi import document as openapi_document
 from cti_server.web.resident_app import add_resident_routes
 from cti_server.web.rest_assign import add_assignment_routes
+from cti_server.web.rest_config import add_config_routes
 from cti_server.web.rest_postcards import add_postcard_routes
 from cti_server.web.rest_reception import add_reception_routes
 from cti_server.web.rest_reconfigure import add_reconfigure_routes
@@ -121,6 +123,8 @@ def app_of(server: Server, load_name_index: bool = True) -> web.Application:
         add_worklist_routes(app, server.callbacks)  # the callback worklist, click-to-dial
         app.cleanup_ctx.append(_worklist_sweeps(server.callbacks))
     add_reconfigure_routes(app)  # slot and venue changes: a dry run, then moves or callbacks
+    # campaign settings an admin edits: wrap-up codes, the worklist's retry policy...
+    add_config_routes(app, server.campaign or CampaignSettings(server.settings, server.sessions))
     return app
 
 

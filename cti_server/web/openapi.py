@@ -170,7 +170,24 @@ OPERATIONS: tuple[Operation, ...] = (
               "(audited as call.resident), so the resident's card lists the call."),
     Operation("get", "/api/dispositions", "The wrap-up result codes", STAFF,
               {200: P.WrapUpCodes}, errors=(401, 403),
-              description="From the server setting `dispositions` (a default list when unset)."),
+              description="The campaign setting `dispositions` (GET /api/config): the version "
+              "an admin saved, else the server setting `dispositions` (a default list when "
+              "unset)."),
+    Operation("get", "/api/config", "The campaign settings an admin edits, current versions",
+              STAFF, {200: P.ConfigList}, errors=(401, 403),
+              description="`dispositions` (wrap-up codes), `retry_policy` (the callback "
+              "worklist's attempts, interval and calling hours), `mobility_options`, "
+              "`intent_questions`. Version 0: nobody saved one; the value is the server's "
+              "setting or default."),
+    Operation("get", "/api/config/{key}/history", "The saved versions of a campaign setting",
+              STAFF, {200: P.ConfigHistory}, errors=(400, 401, 403),
+              description="Newest first."),
+    Operation("put", "/api/config/{key}", "Save a new version of a campaign setting", "admin",
+              {200: P.ConfigEntry}, P.ConfigPutRequest, errors=(400, 401, 403, 409),
+              description="`version` is the version the editor loaded: 409 conflict (details."
+              "current_version) if another was saved since. 400 names the bad field. Used at "
+              "once by this server (wrap-up codes, worklist outcomes) and, over the bus, by the "
+              "others. Audited (config.change)."),
     Operation("get", "/api/calls/current", "The operator's live calls, as screen pops", STAFF,
               {200: P.CurrentCalls}, errors=(401, 403)),
     Operation("post", "/api/postcards/print",

@@ -7,12 +7,13 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cti_server import protocol
-from cti_server.dispositions import parse_dispositions, split_codes
+from cti_server.dispositions import split_codes
 from cti_server.web.auth import STAFF, principal
 from cti_server.web.board_app import BOARD
 from cti_server.web.errors import BadRequest, Forbidden
-from cti_server.web.keys import SERVICE, SESSIONS, SETTINGS
+from cti_server.web.keys import SERVICE, SESSIONS
 from cti_server.web.payloads import answer
+from cti_server.web.rest_config import CAMPAIGN
 from cti_server.web.tokens import Principal
 from cti_server.web.validate import json_body, read_as
 from registry.calls import get_call, link_resident, set_disposition
@@ -29,7 +30,7 @@ def _linkedid(request: web.Request) -> str:
     return linkedid
 
 
-def _codes(request: web.Request, req: protocol.DispositionRequest) -> str:
+async def _codes(request: web.Request, req: protocol.DispositionRequest) -> str:
     """The wrap-up codes of a request (``codes``, or ``disposition`` text), checked against
     the configured list and stored joined by commas."""
     if req.codes is not None:
@@ -42,7 +43,7 @@ def _codes(request: web.Request, req: protocol.DispositionRequest) -> str:
         raise BadRequest("disposition", "required")
     if not codes:
         raise BadRequest(field, "choose at least one")
-    known = {d.code for d in parse_dispositions(request.app[SETTINGS].dispositions)}
+    known = {d.code for d in await request.app[CAMPAIGN].dispositions()}
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise BadRequest("codes", f"unknown code {unknown[0]!r}")
@@ -68,7 +69,7 @@ async def put_disposition(request: web.Request) -> web.Response:
     who = principal(request, *STAFF)
     linkedid = _linkedid(request)
     req = read_as(protocol.DispositionRequest, await json_body(request))
-    disposition = _codes(request, req)
+    disposition = await _codes(request, req)
     async with request.app[SESSIONS]() as session:
         await set_disposition(
             session, linkedid, disposition=disposition, notes=req.notes, operator_id=who.id
@@ -99,7 +100,7 @@ async def link_call_resident(request: web.Request) -> web.Response:
 async def list_dispositions(request: web.Request) -> web.Response:
     """GET /api/dispositions: the wrap-up codes with their Japanese and English labels."""
     principal(request, *STAFF)
-    items = parse_dispositions(request.app[SETTINGS].dispositions)
+    items = await request.app[CAMPAIGN].dispositions()
     codes = tuple(protocol.WrapUpCode(d.code, d.label_ja, d.label_en) for d in items)
     return answer(protocol.WrapUpCodes(codes))
 

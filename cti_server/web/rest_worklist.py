@@ -18,6 +18,7 @@ from cti_server.web.board_app import BOARD
 from cti_server.web.errors import ApiError, BadRequest
 from cti_server.web.keys import SESSIONS
 from cti_server.web.payloads import answer, wire_time
+from cti_server.web.rest_config import CAMPAIGN
 from cti_server.web.validate import json_body, path_int, read_as
 from registry import worklist
 from registry.worklist import AttemptView, WorkItemView, WorklistSummary
@@ -78,7 +79,7 @@ async def list_items(request: web.Request) -> web.Response:
 async def claim_next(request: web.Request) -> web.Response:
     """POST /api/worklist/claim: take the first due item (``item`` null when none is due)."""
     who = principal(request, *STAFF)
-    policy = request.app[CALLBACKS].policy
+    policy = await request.app[CAMPAIGN].retry_policy()
     async with request.app[SESSIONS]() as session:
         item = await worklist.claim_next(session, who.id, policy)
         await session.commit()
@@ -89,7 +90,7 @@ async def claim_next(request: web.Request) -> web.Response:
 async def claim(request: web.Request) -> web.Response:
     """POST /api/worklist/{item_id}/claim: take this item (409 if another operator holds it)."""
     who = principal(request, *STAFF)
-    policy = request.app[CALLBACKS].policy
+    policy = await request.app[CAMPAIGN].retry_policy()
     async with request.app[SESSIONS]() as session:
         item = await worklist.claim(session, path_int(request, "item_id"), who.id, policy)
         await session.commit()
@@ -119,7 +120,7 @@ async def record_outcome(request: web.Request) -> web.Response:
     """POST /api/worklist/{item_id}/outcome {outcome, call_later_at?, call_linkedid?, note}."""
     who = principal(request, *STAFF)
     req = read_as(protocol.WorkOutcomeRequest, await json_body(request))
-    policy = request.app[CALLBACKS].policy
+    policy = await request.app[CAMPAIGN].retry_policy()
     async with request.app[SESSIONS]() as session:
         item = await worklist.record_outcome(
             session, path_int(request, "item_id"), who.id, req.outcome, policy,

@@ -384,6 +384,89 @@
     </message>
 </context>
 <context>
+    <name>CampaignConfigView</name>
+    <message>
+        <source>通話結果コード</source>
+        <translation>Wrap-up codes</translation>
+    </message>
+    <message>
+        <source>コード</source>
+        <translation>Code</translation>
+    </message>
+    <message>
+        <source>日本語</source>
+        <translation>Japanese</translation>
+    </message>
+    <message>
+        <source>英語</source>
+        <translation>English</translation>
+    </message>
+    <message>
+        <source>行を追加</source>
+        <translation>Add row</translation>
+    </message>
+    <message>
+        <source>選択行を削除</source>
+        <translation>Remove selected row</translation>
+    </message>
+    <message>
+        <source>通話結果コードを保存</source>
+        <translation>Save wrap-up codes</translation>
+    </message>
+    <message>
+        <source>折り返しの再試行</source>
+        <translation>Callback retries</translation>
+    </message>
+    <message>
+        <source>試行回数</source>
+        <translation>Attempts</translation>
+    </message>
+    <message>
+        <source>間隔（分）</source>
+        <translation>Interval (minutes)</translation>
+    </message>
+    <message>
+        <source>架電開始</source>
+        <translation>Calling from</translation>
+    </message>
+    <message>
+        <source>架電終了</source>
+        <translation>Calling until</translation>
+    </message>
+    <message>
+        <source>担当の保持（分）</source>
+        <translation>Claim held (minutes)</translation>
+    </message>
+    <message>
+        <source>再試行の設定を保存</source>
+        <translation>Save retry policy</translation>
+    </message>
+    <message>
+        <source>再読み込み</source>
+        <translation>Reload</translation>
+    </message>
+    <message>
+        <source>送信中…</source>
+        <translation>Sending…</translation>
+    </message>
+    <message>
+        <source>他の人が先に変更しました。保存されている内容を読み込み直しました。</source>
+        <translation>Someone else changed it first; reloaded what is stored now.</translation>
+    </message>
+    <message>
+        <source>送信できませんでした: </source>
+        <translation>Could not be sent: </translation>
+    </message>
+    <message>
+        <source>保存しました。</source>
+        <translation>Saved.</translation>
+    </message>
+    <message>
+        <source>{row} 行目</source>
+        <translation>row {row}</translation>
+    </message>
+</context>
+<context>
     <name>CandidateTree</name>
     <message>
         <source>番号</source>
@@ -545,6 +628,10 @@
     <message>
         <source>折り返し</source>
         <translation>Callbacks</translation>
+    </message>
+    <message>
+        <source>キャンペーン設定</source>
+        <translation>Campaign settings</translation>
     </message>
     <message>
         <source>表示(&amp;V)</source>

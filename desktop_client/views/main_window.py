@@ -87,6 +87,7 @@ class MainWindow(Retranslating, QMainWindow):
         self.review: QWidget | None = None
         self.assignment: QWidget | None = None
         self.worklist: QWidget | None = None
+        self.config: QWidget | None = None  # キャンペーン設定 (admins)
         self.pbx_banner = QLabel(self)  # the server's PBX link is down (every client says so)
         self.pbx_banner.setWordWrap(True)
         self.pbx_banner.setStyleSheet(
@@ -150,6 +151,9 @@ class MainWindow(Retranslating, QMainWindow):
         self.worklist_action = QAction(self, shortcut=QKeySequence(keys.WORKLIST), visible=False)
         self.worklist_action.triggered.connect(self.show_worklist)
         self.view_menu.addAction(self.worklist_action)
+        self.config_action = QAction(self, visible=False)
+        self.config_action.triggered.connect(self.show_config)
+        self.view_menu.addAction(self.config_action)
         self.help_menu = bar.addMenu("")
         self.help_action = QAction(self, shortcut=QKeySequence(keys.HELP))
         self.help_action.triggered.connect(self.show_shortcuts)
@@ -188,6 +192,11 @@ class MainWindow(Retranslating, QMainWindow):
                 self.sections.indexOf(self.worklist), self.tr("折り返し") + f" ({keys.WORKLIST})"
             )
         self.worklist_action.setText(self.tr("折り返し"))
+        if self.config is not None:
+            self.sections.setTabText(
+                self.sections.indexOf(self.config), self.tr("キャンペーン設定")
+            )
+        self.config_action.setText(self.tr("キャンペーン設定"))
         self.board_action.setText(self.tr("監視ボード"))
         self.venues_action.setText(self.tr("会場・枠"))
         self.view_menu.setTitle(self.tr("表示(&V)"))
@@ -247,6 +256,17 @@ class MainWindow(Retranslating, QMainWindow):
         if self.worklist is not None:
             self.sections.setCurrentWidget(self.worklist)
             self.worklist.setFocus()
+
+    def set_config_view(self, view: QWidget | None) -> None:
+        """The キャンペーン設定 section for admins (None removes it); never closable."""
+        old, self.config = self.config, view
+        if view is not old:
+            self._swap_fixed_section(old, view, self.config_action)
+
+    def show_config(self) -> None:
+        if self.config is not None:
+            self.sections.setCurrentWidget(self.config)
+            self.config.setFocus()
 
     def _swap_fixed_section(
         self, old: QWidget | None, new: QWidget | None, action: QAction

@@ -293,3 +293,41 @@ async def test_the_instance_holding_the_socket_killed_mid_call_loses_nothing(tmp
         async with session_factory(ledger["engine"])() as s:
             n = await s.scalar(select(func.count()).select_from(CallRecord))
         assert n == 1
+
+
+async def test_wrap_up_codes_saved_on_one_instance_are_used_at_once_by_the_other(tmp_path, ledger):
+    """Both instances have read the codes (and cached them); an admin saves a new list on A;
+    B answers with the new list and takes the new code in a wrap-up long before its cache time
+    is over: the bus told it."""
+    async with session_factory(ledger["engine"])() as s:
+        await create_operator(s, "adm", PASSWORD, role="admin")
+        await s.commit()
+    async with (
+        instances(tmp_path, ledger["url"], None, None) as (a, b),
+        aiohttp.ClientSession() as http,
+    ):
+        admin, op = Operator(http, "adm"), Operator(http, "op1")
+        await admin.log_in(a)
+        await op.log_in(b)
+
+        async def codes(inst: Instance) -> list[str]:
+            async with http.get(f"{inst.url}/api/dispositions", headers=op.auth) as resp:
+                assert resp.status == 200, await resp.text()
+                return [d["code"] for d in (await resp.json())["dispositions"]]
+
+        assert "info_only" not in await codes(b)
+        new = [{"code": "booked", "ja": "予約", "en": "Booked"},
+               {"code": "info_only", "ja": "案内のみ", "en": "Information only"}]  # fmt: skip
+        body = {"version": 0, "value": new}
+        async with http.put(f"{a.url}/api/config/dispositions", json=body,
+                            headers=admin.auth) as resp:  # fmt: skip
+            assert resp.status == 200, await resp.text()
+        assert await codes(a) == ["booked", "info_only"]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10.0  # the cache holds for 30 s without the bus
+        while await codes(b) != ["booked", "info_only"]:
+            assert loop.time() < deadline, "instance B never heard of the new codes"
+            await asyncio.sleep(0.1)
+        url = f"{b.url}/api/calls/1800.1/disposition"
+        async with http.put(url, json={"codes": ["info_only"]}, headers=op.auth) as resp:
+            assert resp.status == 200, await resp.text()

@@ -132,7 +132,8 @@ async def recorded(engine, db_url, aiohttp_client, tmp_path):
     async with session_factory(engine)() as s:
         await create_operator(s, "login1", "correct horse 1", role="operator", extension="1009")
         await s.commit()
-    for name, role, ext in (("op1", "operator", "1001"), ("sv", "supervisor", None)):
+    staff = (("op1", "operator", "1001"), ("sv", "supervisor", None), ("adm", "admin", None))
+    for name, role, ext in staff:
         await add_operator(engine, name, role, ext)
     recorder = Recorder()
     settings = make_settings(db_url, scan_dir=str(tmp_path / "scans"))
@@ -149,6 +150,7 @@ async def recorded(engine, db_url, aiohttp_client, tmp_path):
     await _walk_postcards(client, op, sv, await add_residents(engine, 3))
     await _walk_reception(app, client, op, sv, venue_day)
     await _walk_worklist(app, client, op, sv, resident_a, resident_b)
+    await _walk_config(client, op, auth(await token(app, op_id + 2, role="admin", ext=None)))
     await _walk(app, client, op, sv, resident_a, resident_b)  # ends by logging out
     return recorder
 
@@ -219,6 +221,21 @@ async def _walk(app, client, op, sv, a, b) -> None:
     await post("/api/logout")
     await post("/api/logout", headers=sv)
     await post("/api/logout", headers=sv)  # its token is revoked now: 401
+
+
+async def _walk_config(client, op, adm) -> None:
+    """The campaign settings: read, save (a stale version refused), history."""
+    get, put = client.get, client.put
+    loaded = (await (await get("/api/config", headers=op)).json())["entries"]
+    entry = next(e for e in loaded if e["key"] == "dispositions")
+    codes = {"version": entry["version"], "value": entry["value"]}
+    await put("/api/config/dispositions", json=codes, headers=op)  # 403
+    saved = await put("/api/config/dispositions", json=codes, headers=adm)
+    assert saved.status == 200, await saved.text()
+    await put("/api/config/dispositions", json=codes, headers=adm)  # stale: 409
+    await put("/api/config/dispositions", json={"version": 1, "value": []}, headers=adm)  # 400
+    await get("/api/config/dispositions/history", headers=op)
+    await get("/api/config/colours/history", headers=op)  # 400
 
 
 async def _walk_reception(app, client, op, sv, day) -> None:

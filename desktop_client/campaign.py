@@ -1,0 +1,75 @@
+"""Wires the キャンペーン設定 section (admins only) to the REST API and the main window.
+
+The settings are loaded when the section appears (each ``Hello`` of an admin) and on 再読み込み;
+a save sends the version that was loaded. When someone else saved first (409), what is stored now
+is loaded again and the section says so; the admin's edits are then to be made again. Operators'
+clients pick the new wrap-up codes up the next time they load them (log-in).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject
+
+from cti_server.protocol import ConfigEntry, ConfigList, ConfigPutRequest, Hello
+
+from .api import Reply
+from .link import ServerLink
+from .models.campaign import CampaignConfigModel
+from .views.campaign import CampaignConfigView
+from .views.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+CONFIG_ROLES = ("admin",)
+
+
+class CampaignConfigController(QObject):
+    def __init__(self, link: ServerLink, window: MainWindow) -> None:
+        super().__init__(window)
+        self.link, self.window, self.api = link, window, link.api
+        self.model = CampaignConfigModel()
+        self.view = CampaignConfigView(self.model)
+        self.role = ""
+        self.view.save_requested.connect(self.save)
+        self.view.reload_requested.connect(self.load)
+        link.message_received.connect(self.on_message)
+
+    @property
+    def allowed(self) -> bool:
+        return self.role in CONFIG_ROLES
+
+    def on_message(self, msg: object) -> None:
+        if isinstance(msg, Hello):
+            self.role = msg.operator.role
+            self.window.set_config_view(self.view if self.allowed else None)
+            if self.allowed:
+                self.load()
+
+    def load(self, notice: str = "") -> None:
+        def done(reply: Reply[ConfigList]) -> None:
+            if reply.value is not None:
+                self.model.finish(True)
+                self.model.load(reply.value.entries, notice)
+            else:
+                self.model.finish(False, reply.error, reply.message, reply.details)
+
+        self.api.campaign_config(done)
+
+    def save(self, key: str) -> None:
+        m = self.model
+        body = ConfigPutRequest(version=m.versions.get(key, 0), value=m.value_of(key))
+        m.notice = ""
+        m.begin()
+
+        def done(reply: Reply[ConfigEntry]) -> None:
+            if reply.value is not None:
+                m.saved(reply.value)
+            elif reply.status == 409:
+                m.finish(True)
+                self.load(notice="stale")
+            else:
+                m.finish(False, reply.error, reply.message, reply.details)
+
+        self.api.save_campaign_config(key, body, done)
