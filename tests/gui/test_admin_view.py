@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt, QTime
 
-from tests.gui.test_client_real_server import JST, RealServer
+from tests.gui.test_client_real_server import JST, RealServer, running
 
 pytestmark = pytest.mark.gui
 
@@ -64,15 +64,7 @@ class AdminServer(RealServer):
 @pytest.fixture
 def real(tmp_path):
     server = AdminServer(tmp_path / "ledger.sqlite3")
-    server.thread.start()
-    server.seed = server.call(server.setup())
-    server.call(server.start())
-    yield server
-    server.call(server.stop())
-    server.call(server.engine.dispose())
-    server.loop.call_soon_threadsafe(server.loop.stop)
-    server.thread.join(5)
-    server.loop.close()
+    yield from running(server)
 
 
 def log_in(qtbot, client, real, user):

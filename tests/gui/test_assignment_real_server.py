@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from tests.gui.test_admin_view import log_in
-from tests.gui.test_client_real_server import JST, RealServer
+from tests.gui.test_client_real_server import JST, RealServer, running
 
 pytestmark = pytest.mark.gui
 
@@ -64,15 +64,7 @@ class AssignServer(RealServer):
 @pytest.fixture
 def real(tmp_path):
     server = AssignServer(tmp_path / "ledger.sqlite3")
-    server.thread.start()
-    server.seed = server.call(server.setup())
-    server.call(server.start())
-    yield server
-    server.call(server.stop())
-    server.call(server.engine.dispose())
-    server.loop.call_soon_threadsafe(server.loop.stop)
-    server.thread.join(5)
-    server.loop.close()
+    yield from running(server)
 
 
 def test_supervisor_runs_a_dry_run_then_commits_it(qtbot, client, real, monkeypatch):

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from tests.gui.test_client_flows import type_ja
-from tests.gui.test_client_real_server import RealServer
+from tests.gui.test_client_real_server import RealServer, running
 
 pytestmark = pytest.mark.gui
 
@@ -61,15 +61,7 @@ class IndexedServer(RealServer):
 @pytest.fixture
 def indexed(tmp_path):
     server = IndexedServer(tmp_path / "ledger.sqlite3")
-    server.thread.start()
-    server.seed = server.call(server.setup())
-    server.call(server.start())
-    yield server
-    server.call(server.stop())
-    server.call(server.engine.dispose())
-    server.loop.call_soon_threadsafe(server.loop.stop)
-    server.thread.join(5)
-    server.loop.close()
+    yield from running(server)
 
 
 def search_and_confirm(qtbot, client, **fields: str) -> None:

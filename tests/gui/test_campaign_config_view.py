@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QTime
 
 from tests.gui.test_admin_view import log_in
-from tests.gui.test_client_real_server import RealServer
+from tests.gui.test_client_real_server import RealServer, running
 
 pytestmark = pytest.mark.gui
 
@@ -50,15 +50,7 @@ class ConfigServer(RealServer):
 @pytest.fixture
 def real(tmp_path):
     server = ConfigServer(tmp_path / "ledger.sqlite3")
-    server.thread.start()
-    server.seed = server.call(server.setup())
-    server.call(server.start())
-    yield server
-    server.call(server.stop())
-    server.call(server.engine.dispose())
-    server.loop.call_soon_threadsafe(server.loop.stop)
-    server.thread.join(5)
-    server.loop.close()
+    yield from running(server)
 
 
 def wait_idle(qtbot, model):

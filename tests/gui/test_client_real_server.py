@@ -107,9 +107,8 @@ class RealServer:
             return list(bookings), list(mobility)
 
 
-@pytest.fixture
-def real(tmp_path):
-    server = RealServer(tmp_path / "ledger.sqlite3")
+def running(server):
+    """Start ``server`` (a RealServer) on its own thread with its seed; stop it after the test."""
     server.thread.start()
     server.seed = server.call(server.setup())
     server.call(server.start())
@@ -119,6 +118,12 @@ def real(tmp_path):
     server.loop.call_soon_threadsafe(server.loop.stop)
     server.thread.join(5)
     server.loop.close()
+
+
+@pytest.fixture
+def real(tmp_path):
+    server = RealServer(tmp_path / "ledger.sqlite3")
+    yield from running(server)
 
 
 def test_real_server_pop_book_mobility_and_resend_after_restart(qtbot, client, real):

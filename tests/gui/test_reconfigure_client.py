@@ -8,6 +8,7 @@ import pytest
 
 from desktop_client.views import reconfigure_dialog
 from tests.gui.test_admin_view import AdminServer, log_in
+from tests.gui.test_client_real_server import running
 
 pytestmark = pytest.mark.gui
 
@@ -15,15 +16,7 @@ pytestmark = pytest.mark.gui
 @pytest.fixture
 def real(tmp_path):
     server = AdminServer(tmp_path / "ledger.sqlite3")
-    server.thread.start()
-    server.seed = server.call(server.setup())
-    server.call(server.start())
-    yield server
-    server.call(server.stop())
-    server.call(server.engine.dispose())
-    server.loop.call_soon_threadsafe(server.loop.stop)
-    server.thread.join(5)
-    server.loop.close()
+    yield from running(server)
 
 
 async def _state(engine, slot_id):

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.gui.test_admin_view import log_in
-from tests.gui.test_client_real_server import RealServer
+from tests.gui.test_client_real_server import RealServer, running
 
 pytestmark = pytest.mark.gui
 
@@ -69,15 +69,7 @@ class PaperServer(RealServer):
 def real(tmp_path):
     server = PaperServer(tmp_path / "ledger.sqlite3")
     server.scan_dir = tmp_path / "scans"
-    server.thread.start()
-    server.seed = server.call(server.setup())
-    server.call(server.start())
-    yield server
-    server.call(server.stop())
-    server.call(server.engine.dispose())
-    server.loop.call_soon_threadsafe(server.loop.stop)
-    server.thread.join(5)
-    server.loop.close()
+    yield from running(server)
 
 
 def test_supervisor_accepts_a_postcard_with_a_correction_by_keyboard(qtbot, client, real):

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.gui.test_admin_view import log_in
-from tests.gui.test_client_real_server import RealServer
+from tests.gui.test_client_real_server import RealServer, running
 
 pytestmark = pytest.mark.gui
 
@@ -42,15 +42,7 @@ class WorklistServer(RealServer):
 @pytest.fixture
 def real(tmp_path):
     server = WorklistServer(tmp_path / "ledger.sqlite3")
-    server.thread.start()
-    server.seed = server.call(server.setup())
-    server.call(server.start())
-    yield server
-    server.call(server.stop())
-    server.call(server.engine.dispose())
-    server.loop.call_soon_threadsafe(server.loop.stop)
-    server.thread.join(5)
-    server.loop.close()
+    yield from running(server)
 
 
 def test_operator_takes_dials_and_records_no_answer(qtbot, client, real):
