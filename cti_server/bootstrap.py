@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from cti_server import protocol
 from cti_server.agent_state import AgentStates
 from cti_server.board import BoardService
 from cti_server.bus import Bus
@@ -139,7 +140,10 @@ def bootstrap(
         elif kind == "ledger":  # another instance saw the ledger change: refresh our indexes
             lookup.changed.set()
         elif kind == "config":  # an admin saved a campaign setting on another instance
-            campaign.invalidate(str(data.get("key", "")) or None)
+            key = str(data.get("key", ""))
+            campaign.invalidate(key or None)
+            if key and isinstance(data.get("version"), int):
+                hub.send_to_all(protocol.ConfigChanged(key, data["version"]))
 
     server = Server(
         settings, eng, own, sessions, metrics, hub, tracker, service, lookup, board, agent_states,

@@ -394,6 +394,17 @@ class LedgerStatus:
 
 
 @dataclass(frozen=True)
+class ConfigChanged:
+    """An admin saved a new version of a campaign setting (``dispositions``, ``retry_policy``,
+    ``mobility_options``, ``intent_questions``); sent to every client, which reads that key again
+    (GET /api/config) without touching what is being typed."""
+
+    type: ClassVar[str] = "config_changed"
+    key: str
+    version: int
+
+
+@dataclass(frozen=True)
 class ErrorMessage:
     type: ClassVar[str] = "error"
     error: str  # a stable id, e.g. "forbidden", "bad_message"
@@ -480,6 +491,7 @@ Message = Union[  # noqa: UP007 -- a runtime alias used for isinstance-free disp
     AgentStatus,
     SetAgentState,
     LedgerStatus,
+    ConfigChanged,
 ]
 
 MESSAGE_TYPES: dict[str, type[Any]] = {cls.type: cls for cls in typing.get_args(Message)}
@@ -793,6 +805,8 @@ class MobilityRequest:
     client_key: str | None
     created_at: IsoDateTime
     updated_at: IsoDateTime
+    # the option codes chosen (setting ``mobility_options``), wheelchair and companion included
+    options: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -966,13 +980,16 @@ class BookingChange:
 
 @dataclass(frozen=True)
 class MobilityRequestBody:
-    """POST /api/mobility."""
+    """POST /api/mobility. ``options``: the codes chosen from the setting ``mobility_options``
+    (an unknown code is refused, 400 naming ``options``); ``wheelchair`` and ``companion`` true
+    add those two codes."""
 
     resident_id: int = spec(minimum=1)
     pickup_address: str = spec(max_length=500)
     booking_id: int | None = spec(None, minimum=1)
     wheelchair: bool = False
     companion: bool = False
+    options: tuple[str, ...] = spec((), max_length=24)
     notes: str = spec("", max_length=2000)
     call: str | None = spec(None, max_length=64)
 
@@ -985,6 +1002,7 @@ class MobilityChange:
     pickup_address: str | None = spec(None, max_length=500)
     wheelchair: bool | None = None
     companion: bool | None = None
+    options: tuple[str, ...] | None = spec(None, max_length=24)  # every code chosen: replaces
     notes: str | None = spec(None, max_length=2000)
     booking_id: int | None = spec(None, minimum=1)
     status: str | None = spec(

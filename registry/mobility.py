@@ -1,4 +1,10 @@
-"""Mobility-support (移動支援) requests: pickup address, wheelchair, companion, status.
+"""Mobility-support (移動支援) requests: pickup address, the options chosen, status.
+
+The options offered are the campaign setting ``mobility_options`` (``registry.campaign_config``);
+a request stores the codes chosen. ``wheelchair`` and ``companion`` keep their own columns (the
+assignment rules and the venue's reception read them); any other code goes to ``other_options``.
+A code not offered is refused (``InvalidInput`` naming ``options``), except one the request already
+has (an option removed from the setting since stays on the requests that chose it).
 
 ``client_key`` is the client's idempotency key: a resend returns the request the first one made.
 Every change is audited with the operator and call. The caller commits.
@@ -13,6 +19,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry import campaign_config as cc
 from registry.audit import AuditAction, audit
 from registry.changes import MobilityChanged, note
 from registry.errors import InvalidInput, NotFound
@@ -23,7 +30,48 @@ from registry.views import MobilityView, as_utc, check_choice
 log = logging.getLogger(__name__)
 
 STATUSES = ("open", "arranged", "done", "cancelled")
-EDITABLE = frozenset({"pickup_address", "wheelchair", "companion", "notes", "status", "booking_id"})
+EDITABLE = frozenset(
+    {"pickup_address", "wheelchair", "companion", "options", "notes", "status", "booking_id"}
+)
+COLUMN_OPTIONS = ("wheelchair", "companion")  # the codes stored as their own columns
+
+
+def options_of(wheelchair: bool, companion: bool, other: list[str] | None) -> tuple[str, ...]:
+    """The codes a request chose: ``wheelchair``, ``companion`` first, then the others."""
+    flags = (("wheelchair",) if wheelchair else ()) + (("companion",) if companion else ())
+    return flags + tuple(other or ())
+
+
+async def offered_options(session: AsyncSession) -> tuple[str, ...]:
+    """The codes of the mobility options the campaign offers now."""
+    value = (await cc.current(session, cc.MOBILITY_OPTIONS)).value
+    return tuple(str(o["code"]) for o in value)
+
+
+def check_options(
+    value: object, offered: tuple[str, ...], had: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """The chosen codes, de-duplicated in order; one neither offered nor ``had`` is refused."""
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput("options", "options must be a list of option codes")
+    out: list[str] = []
+    for code in value:
+        if code not in offered and code not in had:
+            raise InvalidInput(
+                "options", f"unknown mobility option {code!r}; one of {', '.join(offered)}"
+            )
+        if code not in out:
+            out.append(code)
+    return tuple(out)
+
+
+def option_columns(options: tuple[str, ...]) -> dict[str, Any]:
+    """The columns that store ``options``."""
+    return {
+        "wheelchair": "wheelchair" in options,
+        "companion": "companion" in options,
+        "other_options": [o for o in options if o not in COLUMN_OPTIONS],
+    }
 
 
 def mobility_view(m: MobilityRequest) -> MobilityView:
@@ -34,6 +82,7 @@ def mobility_view(m: MobilityRequest) -> MobilityView:
         pickup_address=m.pickup_address,
         wheelchair=m.wheelchair,
         companion=m.companion,
+        options=options_of(m.wheelchair, m.companion, m.other_options),
         notes=m.notes,
         status=m.status,
         created_by=m.created_by,
@@ -83,15 +132,19 @@ async def create_mobility_request(
     *,
     resident_id: int,
     pickup_address: str,
-    wheelchair: bool,
-    companion: bool,
+    wheelchair: bool = False,
+    companion: bool = False,
+    options: tuple[str, ...] | list[str] = (),
     notes: str = "",
     booking_id: int | None = None,
     operator_id: int | None = None,
     call_linkedid: str | None = None,
     client_key: str | None = None,
 ) -> MobilityView:
-    """Record a request; an empty ``pickup_address`` means the resident's own address."""
+    """Record a request; an empty ``pickup_address`` means the resident's own address.
+
+    The options chosen are ``options`` (codes) with ``wheelchair`` and ``companion`` added when
+    those flags are true."""
     done = await earlier(session, MobilityRequest, client_key, resident_id)
     if done is not None:
         return await get_mobility_request(session, done.id)
@@ -101,11 +154,14 @@ async def create_mobility_request(
     pickup = _check_text("pickup_address", pickup_address) or home.strip()
     if not pickup:
         raise InvalidInput("pickup_address", "a pickup address is needed")
+    flags = options_of(
+        _check_flag("wheelchair", wheelchair), _check_flag("companion", companion), None
+    )
+    chosen = check_options([*flags, *options], await offered_options(session), flags)
     values = {
         "resident_id": resident_id,
         "pickup_address": pickup,
-        "wheelchair": _check_flag("wheelchair", wheelchair),
-        "companion": _check_flag("companion", companion),
+        **option_columns(chosen),
         "notes": _check_text("notes", notes),
         "booking_id": booking_id,
         "status": "open",
@@ -142,13 +198,17 @@ async def update_mobility_request(
     call_linkedid: str | None = None,
     **changes: Any,
 ) -> MobilityView:
-    """Change any of pickup_address, wheelchair, companion, notes, status, booking_id."""
+    """Change any of pickup_address, wheelchair, companion, options (every code chosen: the
+    list given replaces the request's), notes, status, booking_id."""
     current = await get_mobility_request(session, request_id)
     values: dict[str, Any] = {}
     for field, value in changes.items():
         if field not in EDITABLE:
             raise InvalidInput(field, f"a mobility request has no editable field {field!r}")
-        if field in ("wheelchair", "companion"):
+        if field == "options":
+            offered = await offered_options(session)
+            values.update(option_columns(check_options(value, offered, current.options)))
+        elif field in ("wheelchair", "companion"):
             values[field] = _check_flag(field, value)
         elif field == "status":
             values[field] = check_choice("status", value, STATUSES)

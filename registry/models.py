@@ -248,6 +248,10 @@ class MobilityRequest(Base):
     pickup_address: Mapped[str] = mapped_column(Text)
     wheelchair: Mapped[bool] = mapped_column(Boolean, default=False)
     companion: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the chosen configured options other than wheelchair and companion, as codes (migration 0014)
+    other_options: Mapped[list[str]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
     notes: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="open")  # open/arranged/done/cancelled
     created_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
@@ -470,7 +474,8 @@ class WorkAttempt(Base):
 class CampaignConfig(Base):
     """One version of one campaign setting an admin edits (wrap-up codes, the retry policy...).
 
-    Append-only by use: ``registry.campaign_config`` only inserts; the newest version of a key is
+    Append-only: ``registry.campaign_config`` only inserts, and the database's triggers refuse
+    UPDATE and DELETE (migration 0014); the newest version of a key is
     its current value. ``(key, version)`` is unique, so two admins saving over the same version
     give one new version and one refusal.
     """

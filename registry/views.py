@@ -98,6 +98,7 @@ class MobilityView(View):
     pickup_address: str
     wheelchair: bool
     companion: bool
+    options: tuple[str, ...]  # the option codes chosen (wheelchair, companion included)
     notes: str
     status: str  # open / arranged / done / cancelled
     created_by: int | None

@@ -154,9 +154,14 @@ OPERATIONS: tuple[Operation, ...] = (
               "outcome cancelled). Audited (booking.cancel for each, booking.later_doses)."),
     Operation("post", "/api/mobility", "Create a mobility-support request (移動支援)", STAFF,
               {201: P.MobilityRequest}, P.MobilityRequestBody, (IDEMPOTENCY,),
-              (400, 401, 403, 404)),
+              (400, 401, 403, 404),
+              description="`options`: codes of the campaign setting `mobility_options`; a code "
+              "not offered is refused (400, details.field `options`). `wheelchair` and "
+              "`companion` are stored as their own columns too."),
     Operation("patch", "/api/mobility/{request_id}", "Change a mobility-support request", STAFF,
-              {200: P.MobilityRequest}, P.MobilityChange, errors=(400, 401, 403, 404)),
+              {200: P.MobilityRequest}, P.MobilityChange, errors=(400, 401, 403, 404),
+              description="`options` replaces every code chosen; a code no longer offered is "
+              "kept only if the request had it."),
     Operation("put", "/api/calls/{linkedid}/disposition",
               "Set a call's result codes (one or more) and notes", STAFF, {200: P.Disposition},
               P.DispositionRequest, errors=(400, 401, 403, 404),
@@ -187,7 +192,8 @@ OPERATIONS: tuple[Operation, ...] = (
               description="`version` is the version the editor loaded: 409 conflict (details."
               "current_version) if another was saved since. 400 names the bad field. Used at "
               "once by this server (wrap-up codes, worklist outcomes) and, over the bus, by the "
-              "others. Audited (config.change)."),
+              "others; every connected client is sent `config_changed` {key, version}. "
+              "Audited (config.change)."),
     Operation("get", "/api/calls/current", "The operator's live calls, as screen pops", STAFF,
               {200: P.CurrentCalls}, errors=(401, 403)),
     Operation("post", "/api/postcards/print",

@@ -103,6 +103,7 @@ async def create_mobility(request: web.Request) -> web.Response:
             pickup_address=req.pickup_address,
             wheelchair=req.wheelchair,
             companion=req.companion,
+            options=req.options,
             notes=req.notes,
             operator_id=who.id,
             call_linkedid=req.call,

@@ -1,7 +1,7 @@
 """Campaign settings an admin edits from the client: read them (staff), their history, save a new
 version (admins; 409 when the version loaded is no longer the current one). A save drops this
-instance's cached copy and tells the other instances over the bus; clients read the settings again
-when they next load them (GET /api/dispositions, GET /api/config)."""
+instance's cached copy, tells every connected client (``ConfigChanged``: they read that key again)
+and tells the other instances over the bus, which do the same for theirs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from cti_server import protocol
 from cti_server.campaign import CampaignSettings
 from cti_server.web.auth import STAFF, principal
 from cti_server.web.errors import BadRequest
-from cti_server.web.keys import BUS, SESSIONS
+from cti_server.web.keys import BUS, HUB, SESSIONS
 from cti_server.web.payloads import answer, wire_time
 from cti_server.web.validate import json_body, read_as
 from registry import campaign_config as cc
@@ -56,9 +56,10 @@ async def put_config(request: web.Request) -> web.Response:
         saved = await cc.put(session, key, req.value, version=req.version, operator_id=who.id)
         await session.commit()
     request.app[CAMPAIGN].invalidate(key)
+    request.app[HUB].send_to_all(protocol.ConfigChanged(key, saved.version))
     bus = request.app[BUS]
     if bus is not None:
-        bus.publish("config", {"key": key})
+        bus.publish("config", {"key": key, "version": saved.version})
     return answer(_entry(saved))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from registry import campaign_config as cc
 from registry.audit import audit_entries
 from registry.bookings import book_slot
 from registry.errors import Conflict, InvalidInput, NotFound
@@ -12,6 +13,7 @@ from registry.mobility import (
     list_mobility_requests,
     update_mobility_request,
 )
+from registry.models import MobilityRequest
 from tests.integration.test_bookings import make_resident, make_slot
 
 
@@ -116,3 +118,64 @@ async def test_create_checks_its_references(sessions):
         with pytest.raises(InvalidInput) as info:
             await list_mobility_requests(s, status="nope")
         assert info.value.field == "status"
+
+
+STRETCHER = [
+    {"code": "wheelchair", "ja": "車椅子", "en": "Wheelchair"},
+    {"code": "companion", "ja": "付き添い", "en": "Companion"},
+    {"code": "stretcher", "ja": "ストレッチャー", "en": "Stretcher"},
+]
+
+
+async def _offer(s, value, version):
+    await cc.put(s, cc.MOBILITY_OPTIONS, value, version=version, operator_id=None)
+    await s.commit()
+
+
+async def test_options_from_the_setting_map_onto_columns_and_the_rest(sessions):
+    async with sessions() as s:
+        rid = await make_resident(s)
+        with pytest.raises(InvalidInput) as refused:
+            await create_mobility_request(
+                s, resident_id=rid, pickup_address="x", options=["stretcher"]
+            )
+        assert refused.value.field == "options"
+        await _offer(s, STRETCHER, 0)
+        req = await create_mobility_request(
+            s, resident_id=rid, pickup_address="x", options=["stretcher", "wheelchair"]
+        )
+        await s.commit()
+        assert (req.wheelchair, req.companion) == (True, False)
+        assert req.options == ("wheelchair", "stretcher")
+        row = await s.get(MobilityRequest, req.request_id)
+        assert row is not None and row.other_options == ["stretcher"]
+        flags = await create_mobility_request(
+            s, resident_id=rid, pickup_address="x", wheelchair=False, companion=True
+        )
+        assert flags.options == ("companion",)
+
+
+async def test_an_option_removed_from_the_setting_stays_on_old_requests(sessions):
+    async with sessions() as s:
+        rid = await make_resident(s)
+        await _offer(s, STRETCHER, 0)
+        req = await create_mobility_request(
+            s, resident_id=rid, pickup_address="x", options=["stretcher"]
+        )
+        await s.commit()
+        await _offer(s, STRETCHER[:2], 1)
+        with pytest.raises(InvalidInput, match="stretcher"):
+            await create_mobility_request(
+                s, resident_id=rid, pickup_address="x", options=["stretcher"]
+            )
+        kept = await update_mobility_request(
+            s, req.request_id, options=["stretcher", "companion"]
+        )
+        assert kept.options == ("companion", "stretcher")
+        dropped = await update_mobility_request(s, req.request_id, options=["wheelchair"])
+        assert (dropped.options, dropped.wheelchair, dropped.companion) == (
+            ("wheelchair",), True, False)  # fmt: skip
+        with pytest.raises(InvalidInput, match="stretcher"):
+            await update_mobility_request(s, req.request_id, options=["stretcher"])
+        listed = await list_mobility_requests(s, resident_id=rid)
+        assert [m.options for m in listed] == [("wheelchair",)]

@@ -34,3 +34,25 @@ def test_async_url_picks_driver():
     assert async_url("sqlite:///x.db") == "sqlite+aiosqlite:///x.db"
     assert async_url("postgresql://u@h/db") == "postgresql+asyncpg://u@h/db"
     assert async_url("postgresql+asyncpg://u@h/db") == "postgresql+asyncpg://u@h/db"
+
+
+async def test_campaign_config_is_append_only(engine):
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO campaign_config (key, version, value, created_at) "
+                "VALUES ('intent_questions', 1, '{\"needs_mobility\": false}', :at)"
+            ),
+            {"at": dt.datetime.now(dt.UTC)},
+        )
+    for sql in (
+        "UPDATE campaign_config SET version = 2",
+        "UPDATE campaign_config SET value = '{\"needs_mobility\": true}'",
+        "DELETE FROM campaign_config",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with engine.begin() as conn:
+                await conn.execute(text(sql))
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT key, version FROM campaign_config"))).all()
+    assert [tuple(r) for r in rows] == [("intent_questions", 1)]
