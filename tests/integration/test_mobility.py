@@ -168,9 +168,7 @@ async def test_an_option_removed_from_the_setting_stays_on_old_requests(sessions
             await create_mobility_request(
                 s, resident_id=rid, pickup_address="x", options=["stretcher"]
             )
-        kept = await update_mobility_request(
-            s, req.request_id, options=["stretcher", "companion"]
-        )
+        kept = await update_mobility_request(s, req.request_id, options=["stretcher", "companion"])
         assert kept.options == ("companion", "stretcher")
         dropped = await update_mobility_request(s, req.request_id, options=["wheelchair"])
         assert (dropped.options, dropped.wheelchair, dropped.companion) == (

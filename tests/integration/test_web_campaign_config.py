@@ -8,13 +8,22 @@ import datetime as dt
 
 import pytest
 
+from cti_server import protocol
 from cti_server.campaign import CampaignSettings
 from cti_server.web.app import create_app
 from cti_server.web.keys import SESSIONS
 from cti_server.web.rest_config import CAMPAIGN
 from registry import campaign_config as cc
 from registry import worklist
-from tests.integration.web_helpers import FakeBridge, add_operator, auth, make_settings, token
+from tests.integration.web_helpers import (
+    FakeBridge,
+    add_household,
+    add_operator,
+    auth,
+    make_settings,
+    receive_type,
+    token,
+)
 
 POLICY = {"max_attempts": 1, "interval_minutes": 7, "earliest": "00:00", "latest": "23:59",
           "claim_minutes": 5}  # fmt: skip
@@ -159,3 +168,43 @@ async def test_another_instance_rereads_when_told_or_after_its_cache_time(ctx):
         await s.commit()
     second.invalidate("retry_policy")  # what a bus message "config" does
     assert (await second.retry_policy()).max_attempts == 4
+
+
+STRETCHER = [
+    {"code": "wheelchair", "ja": "車椅子", "en": "Wheelchair"},
+    {"code": "stretcher", "ja": "ストレッチャー", "en": "Stretcher"},
+]
+
+
+async def test_mobility_options_follow_the_setting_and_every_client_is_told(ctx, engine):
+    app, client, h = ctx
+    (rid,) = await add_household(engine, "+81773621234", names=("山田 太郎",))
+    body = {"resident_id": rid, "pickup_address": "舞鶴市浜1", "options": ["stretcher"]}
+    resp = await client.post("/api/mobility", json=body, headers=h["op"])
+    assert resp.status == 400
+    assert (await resp.json())["details"]["field"] == "options"
+    op_ws = await client.ws_connect("/ws", headers=h["op"])
+    sv_ws = await client.ws_connect("/ws", headers=h["sv"])
+    await receive_type(op_ws, protocol.Hello)
+    await receive_type(sv_ws, protocol.Hello)
+    resp = await client.put("/api/config/mobility_options", json={"version": 0,
+                            "value": STRETCHER}, headers=h["adm"])  # fmt: skip
+    assert resp.status == 200
+    for ws in (op_ws, sv_ws):
+        told = await receive_type(ws, protocol.ConfigChanged)
+        assert (told.key, told.version) == ("mobility_options", 1)
+    resp = await client.post("/api/mobility", json=body, headers=h["op"])
+    assert resp.status == 201, await resp.text()
+    made = protocol.from_dict(protocol.MobilityRequest, await resp.json())
+    assert (made.options, made.wheelchair, made.companion) == (("stretcher",), False, False)
+    resp = await client.patch(f"/api/mobility/{made.request_id}",
+                              json={"options": ["wheelchair", "stretcher"]}, headers=h["op"])  # fmt: skip
+    assert resp.status == 200
+    changed = await resp.json()
+    assert (changed["options"], changed["wheelchair"]) == (["wheelchair", "stretcher"], True)
+    resp = await client.patch(f"/api/mobility/{made.request_id}",
+                              json={"options": ["companion"]}, headers=h["op"])  # fmt: skip
+    assert resp.status == 400
+    assert (await resp.json())["details"]["field"] == "options"
+    await op_ws.close()
+    await sv_ws.close()
