@@ -26,8 +26,10 @@ from .campaign import CampaignConfigController
 from .controller import Controller
 from .i18n import Translations
 from .link import ServerLink
+from .live_config import LiveConfigController
 from .models.forms import BookingFormModel, MobilityFormModel
 from .models.intent import IntentFormModel
+from .models.options import CampaignOptions
 from .models.outbox import Outbox
 from .models.pop import PopModel
 from .models.resident import ResidentModel
@@ -103,10 +105,12 @@ def build(
     link = link or ServerLink()
     pop, search, resident = PopModel(), SearchModel(), ResidentModel()
     drafts = DraftStore(outbox_path.with_name("wrapup_drafts.json") if outbox_path else None)
-    booking, mobility, wrapup = BookingFormModel(), MobilityFormModel(), WrapUpModel(drafts)
+    options = CampaignOptions()
+    booking, mobility = BookingFormModel(), MobilityFormModel(options)
+    wrapup = WrapUpModel(drafts)
     outbox = Outbox(outbox_path)
-    intent = IntentFormModel()
-    card_view = ResidentCardView(resident)
+    intent = IntentFormModel(options)
+    card_view = ResidentCardView(resident, options)
     card_view.set_intent_form(IntentFormView(intent))
     window = MainWindow(
         PopView(pop, search),
@@ -146,12 +150,13 @@ def build(
         intent,
         VenueAdminController(link, window, booking),
         AgentStateController(link, window),
-        CallHeaderController(link, window, pop, resident),
+        CallHeaderController(link, window, pop, resident, options),
         ReviewController(link, window),
         AssignmentController(link, window),
         WorklistController(link, window),
         CampaignConfigController(link, window),
     )
+    LiveConfigController(link, options, controller.load_dispositions, window)
     window.language_chosen.connect(client.set_language)
     return client
 

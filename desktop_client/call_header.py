@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject, Qt
 from cti_server.protocol import Hello
 
 from .link import ServerLink
+from .models.options import CampaignOptions
 from .models.pop import PopModel
 from .models.resident import ResidentModel
 from .views.call_header import CallHeaderView
@@ -16,11 +17,16 @@ from .views.main_window import MainWindow
 
 class CallHeaderController(QObject):
     def __init__(
-        self, link: ServerLink, window: MainWindow, pop: PopModel, resident: ResidentModel
+        self,
+        link: ServerLink,
+        window: MainWindow,
+        pop: PopModel,
+        resident: ResidentModel,
+        options: CampaignOptions | None = None,
     ) -> None:
         super().__init__(window)
         self.pop = pop
-        self.view = CallHeaderView(pop, resident, lambda: pop.queue_names)
+        self.view = CallHeaderView(pop, resident, lambda: pop.queue_names, options=options)
         bar = window.addToolBar("callHeader")
         bar.setObjectName("callHeaderBar")
         bar.setMovable(False)

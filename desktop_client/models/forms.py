@@ -35,6 +35,7 @@ from .. import api
 from ..api import ApiCall
 from .dates import local_day, parse_iso_datetime
 from .observable import Observable
+from .options import CampaignOptions
 from .resident import BookingLine, ResidentCard
 
 SLOT_LEAD = dt.timedelta(0)  # a slot is bookable until it starts
@@ -259,25 +260,49 @@ class BookingFormModel(SlotChoice):
 
 
 class MobilityFormModel(FormState):
-    LOCKED = ("sending", "queued", "done")
-    FIELDS = ("pickup_address", "wheelchair", "companion", "notes")
+    """The mobility-support form: pickup address, the options chosen (codes of the campaign
+    setting ``mobility_options``, see ``CampaignOptions``), notes. ``wheelchair`` and
+    ``companion`` are two of those codes, kept as fields for what reads them."""
 
-    def __init__(self) -> None:
+    LOCKED = ("sending", "queued", "done")
+    FIELDS = ("pickup_address", "wheelchair", "companion", "options", "notes")
+
+    def __init__(self, offered: CampaignOptions | None = None) -> None:
         super().__init__()
+        self.offered = offered if offered is not None else CampaignOptions()
         self.resident_id: int | None = None
         self.prefilled = ""
         self.booking_id: int | None = None
         self.booking_key: str | None = None  # outbox key of a booking still waiting to be sent
         self.pickup_address = ""
-        self.wheelchair = False
-        self.companion = False
+        self.options: tuple[str, ...] = ()  # the codes chosen, in the order offered
         self.notes = ""
+
+    @property
+    def wheelchair(self) -> bool:
+        return "wheelchair" in self.options
+
+    @property
+    def companion(self) -> bool:
+        return "companion" in self.options
+
+    def shown_options(self) -> tuple[str, ...]:
+        """The codes the form offers: the setting's, then any chosen that it no longer offers
+        (typed before the setting changed: kept until the operator unticks it)."""
+        offered = tuple(c.code for c in self.offered.mobility)
+        return offered + tuple(o for o in self.options if o not in offered)
+
+    def set_option(self, code: str, on: bool) -> None:
+        chosen = set(self.options) - {code} | ({code} if on else set())
+        self.options = tuple(o for o in self.shown_options() if o in chosen) + tuple(
+            o for o in chosen if o not in self.shown_options()
+        )
 
     def start(self, card: ResidentCard, linkedid: CallRef | str | None) -> None:
         self.resident_id = card.resident_id
         self.bind(card, linkedid)
         self.pickup_address = self.prefilled = card.address  # from the ledger, editable
-        self.wheelchair = self.companion = False
+        self.options = ()
         self.notes = ""
         booking = card.active_booking()
         self.booking_id = booking.booking_id if booking else None
@@ -287,7 +312,7 @@ class MobilityFormModel(FormState):
     def disarm(self) -> None:
         self.resident_id, self.booking_id, self.booking_key = None, None, None
         self.pickup_address = self.prefilled = ""
-        self.wheelchair = self.companion = False
+        self.options = ()
         self.notes = ""
         self.bind(None, None)
         self.set_status("")
@@ -296,8 +321,7 @@ class MobilityFormModel(FormState):
         """Typed by the operator and not sent: worth keeping when the form is disarmed."""
         typed = (
             self.pickup_address.strip() != self.prefilled.strip()
-            or self.wheelchair
-            or self.companion
+            or bool(self.options)
             or bool(self.notes.strip())
         )
         return self.resident_id is not None and typed and self.status in ("", "refused", "failed")
@@ -309,7 +333,12 @@ class MobilityFormModel(FormState):
         if self.locked():
             return
         for k, v in fields.items():
-            setattr(self, k, v)
+            if k in ("wheelchair", "companion"):
+                self.set_option(k, bool(v))
+            elif k == "options":
+                self.options = tuple(v)
+            else:
+                setattr(self, k, v)
 
     def tie_to(self, booking_id: int | None = None, booking_key: str | None = None) -> None:
         self.booking_id, self.booking_key = booking_id, booking_key
@@ -330,6 +359,7 @@ class MobilityFormModel(FormState):
                 pickup_address=self.pickup_address.strip(),
                 wheelchair=self.wheelchair,
                 companion=self.companion,
+                options=self.options,
                 notes=self.notes,
                 call=self.linkedid or None,
             )

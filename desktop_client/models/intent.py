@@ -1,7 +1,10 @@
 """The intent (意向確認) answered on the phone: wants vaccination? needs mobility support?
 
-Each answer is ``True``, ``False`` or ``None`` (not answered). Sent through the outbox like the
-other forms (POST /api/residents/{id}/intents); the server records channel, operator and call.
+Each answer is ``True``, ``False`` or ``None`` (not answered). The mobility question is asked
+only while the campaign setting ``intent_questions.needs_mobility`` is true (``CampaignOptions``);
+while it is not, the answer is not sent (one typed before the setting changed is kept, unsent).
+Sent through the outbox like the other forms (POST /api/residents/{id}/intents); the server
+records channel, operator and call.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from cti_server.protocol import Intent, IntentRequest
 from .. import api
 from ..api import ApiCall
 from .forms import CallRef, FormState
+from .options import CampaignOptions
 from .resident import ResidentCard
 
 
 class IntentFormModel(FormState):
-    def __init__(self) -> None:
+    def __init__(self, offered: CampaignOptions | None = None) -> None:
         super().__init__()
+        self.offered = offered if offered is not None else CampaignOptions()
         self.resident_id: int | None = None
         self.wants_vaccination: bool | None = None
         self.needs_mobility: bool | None = None
@@ -57,8 +62,12 @@ class IntentFormModel(FormState):
             self.status = ""  # a new answer after the last one went
         self.changed()
 
+    def asks_mobility(self) -> bool:
+        return self.offered.needs_mobility
+
     def can_submit(self) -> bool:
-        answered = self.wants_vaccination is not None or self.needs_mobility is not None
+        mobility = self.needs_mobility if self.asks_mobility() else None
+        answered = self.wants_vaccination is not None or mobility is not None
         return (
             self.resident_id is not None
             and (answered or bool(self.notes.strip()))
@@ -70,7 +79,7 @@ class IntentFormModel(FormState):
             raise ValueError("no resident on the card")
         body = IntentRequest(
             wants_vaccination=self.wants_vaccination,
-            needs_mobility=self.needs_mobility,
+            needs_mobility=self.needs_mobility if self.asks_mobility() else None,
             notes=self.notes.strip(),
             call=self.linkedid or None,
         )

@@ -53,6 +53,7 @@ class MobilityLine:
     companion: bool
     notes: str
     status: str
+    options: tuple[str, ...] = ()  # the option codes chosen (wheelchair, companion included)
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,9 @@ class ResidentCard:
                     m.companion,
                     m.notes,
                     m.status,
+                    m.options
+                    or (("wheelchair",) if m.wheelchair else ())
+                    + (("companion",) if m.companion else ()),
                 )
                 for m in d.mobility_requests
             ),

@@ -24,6 +24,7 @@ from .. import api
 from ..api import ApiCall
 from .forms import CallRef, Subject
 from .observable import Observable
+from .options import Choice
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +40,6 @@ DEFAULT_CODES = (
     "other",
 )
 SETTLED = ("sending", "queued", "done")
-
-
-@dataclass(frozen=True)
-class Choice:
-    code: str
-    ja: str = ""  # the server's labels; empty for the built-in codes (the view words them)
-    en: str = ""
 
 
 @dataclass

@@ -19,8 +19,10 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLay
 
 from ..i18n import translate
 from ..models.dates import format_wait, parse_iso_datetime
+from ..models.options import CampaignOptions
 from ..models.pop import PopModel
 from ..models.resident import ResidentCard, ResidentModel
+from .form_labels import option_text
 from .labels import (
     age_text,
     call_state_text,
@@ -61,14 +63,15 @@ def booking_text(card: ResidentCard) -> str:
     )
 
 
-def mobility_text(card: ResidentCard) -> str:
+def mobility_text(card: ResidentCard, options: CampaignOptions | None = None) -> str:
+    """What the resident's open requests ask for, with the options' configured labels."""
     active = [m for m in card.mobility if m.status in ACTIVE_MOBILITY]
     if active:
-        needs = []
-        if any(m.wheelchair for m in active):
-            needs.append(translate("call_header", "車椅子"))
-        if any(m.companion for m in active):
-            needs.append(translate("call_header", "付き添い"))
+        offered = options if options is not None else CampaignOptions()
+        codes = [c.code for c in offered.mobility]
+        chosen = {o for m in active for o in m.options}
+        ordered = [c for c in codes if c in chosen] + sorted(chosen - set(codes))
+        needs = [option_text(offered.choice(c)) for c in ordered]
         return translate("call_header", "移動支援: {needs}").format(
             needs=joined(needs) or translate("call_header", "あり")
         )
@@ -102,8 +105,10 @@ class CallHeaderView(Retranslating, QFrame):
         queue_names: Callable[[], dict[str, str]] = dict,
         parent: QWidget | None = None,
         clock: Callable[[], dt.datetime] | None = None,
+        options: CampaignOptions | None = None,
     ) -> None:
         super().__init__(parent)
+        self.options = options if options is not None else CampaignOptions()
         self.setObjectName("callHeader")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.pop, self.resident, self._queue_names = pop, resident, queue_names
@@ -199,7 +204,7 @@ class CallHeaderView(Retranslating, QFrame):
             )
         )
         for label, text in ((self.booking, booking_text(card)),
-                            (self.mobility, mobility_text(card))):  # fmt: skip
+                            (self.mobility, mobility_text(card, self.options))):  # fmt: skip
             label.setText(text)
             label.setToolTip(text)
         short, full = last_call_text(card, self.linkedid())

@@ -19,6 +19,13 @@ def choice_text(code: str, ja: str = "", en: str = "") -> str:
     return (en or ja) if current_language() == "en" else ja
 
 
+def option_text(choice: Any) -> str:
+    """A configured option (``Choice``) in the UI language; one without labels: its code."""
+    if current_language() == "en":
+        return str(choice.en or choice.ja or choice.code)
+    return str(choice.ja or choice.code)
+
+
 def call_ref_text(at: str, caller: CallerInfo | None) -> str:
     """A call as the operator knows it: ``12/04 10:02 0773-62-1234`` (or 非通知)."""
     when = local_time(at)
@@ -50,8 +57,7 @@ def unsent_text(form: Any) -> str:
         parts = [
             translate("form_labels", "迎え先 {address}").format(address=form.pickup_address.strip())
         ]
-        parts += [translate("form_labels", "車いす")] if form.wheelchair else []
-        parts += [translate("form_labels", "付き添い")] if form.companion else []
+        parts += [option_text(form.offered.choice(code)) for code in form.options]
         parts += (
             [translate("form_labels", "メモ {notes}").format(notes=form.notes.strip())]
             if form.notes.strip()

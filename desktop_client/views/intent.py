@@ -1,4 +1,5 @@
-"""The small 意向確認 form inside the resident card: two three-way answers and a note."""
+"""The small 意向確認 form inside the resident card: two three-way answers and a note; the
+mobility question only while the campaign setting asks it (``intent_questions``)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ class IntentFormView(FormView, QGroupBox):
         self.notes.textEdited.connect(lambda text: self.model.update(notes=text))
         self.notes.returnPressed.connect(self._submit)
         model.subscribe(self.refresh)
+        model.offered.subscribe(self.refresh)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -74,6 +76,9 @@ class IntentFormView(FormView, QGroupBox):
         self.notes.setReadOnly(not editable)
         self.wants.setEnabled(editable)
         self.mobility.setEnabled(editable)
+        asked = m.asks_mobility()
+        self.mobility.setVisible(asked)
+        self._labels[1].setVisible(asked)
 
     def focus_first(self) -> None:
         self.wants.setFocus()

@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..models.dates import age_on
+from ..models.options import CampaignOptions
 from ..models.resident import ResidentModel
+from .form_labels import option_text
 from .labels import (
     age_text,
     birth_text,
@@ -62,9 +64,15 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
 
 
 class ResidentCardView(Retranslating, QScrollArea):
-    def __init__(self, model: ResidentModel, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model: ResidentModel,
+        options: CampaignOptions | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.model = model
+        self.options = options if options is not None else CampaignOptions()
         self.setWidgetResizable(True)
         body = QWidget(self)
         self.setWidget(body)
@@ -90,7 +98,7 @@ class ResidentCardView(Retranslating, QScrollArea):
             "members": _table(4),
             "intents": _table(5),
             "bookings": _table(4),
-            "mobility": _table(5),
+            "mobility": _table(4),
             "calls": _table(3),
         }
         layout = QVBoxLayout(body)
@@ -153,8 +161,7 @@ class ResidentCardView(Retranslating, QScrollArea):
             "bookings": [self.tr("会場"), self.tr("日時"), self.tr("状態"), self.tr("番号")],
             "mobility": [
                 self.tr("迎え先"),
-                self.tr("車いす"),
-                self.tr("付き添い"),
+                self.tr("支援内容"),
                 self.tr("状態"),
                 self.tr("メモ"),
             ],
@@ -236,8 +243,7 @@ class ResidentCardView(Retranslating, QScrollArea):
             [
                 [
                     m.pickup_address,
-                    yes_no(m.wheelchair),
-                    yes_no(m.companion),
+                    joined(option_text(self.options.choice(c)) for c in m.options),
                     status_text(m.status),
                     m.notes,
                 ]

@@ -54,6 +54,7 @@ class FakeState:
     watches: list[tuple[int, str]] = field(default_factory=list)
     searches: list[str] = field(default_factory=list)
     later: tuple[protocol.LaterDose, ...] = ()  # what a change or cancel says of later doses
+    config: dict[str, protocol.ConfigEntry] = field(default_factory=dict)  # GET /api/config
 
 
 class FakeServer:
@@ -135,6 +136,7 @@ class FakeServer:
         r.add_put("/api/calls/{linkedid}/disposition", self.disposition)
         r.add_post("/api/calls/{linkedid}/resident", self.link_resident)
         r.add_get("/api/dispositions", self.list_dispositions)
+        r.add_get("/api/config", self.list_config)
         r.add_get("/ws", self.ws)
 
     # ------------------------------------------------------------------ handlers
@@ -306,6 +308,11 @@ class FakeServer:
         self._authorized(request)
         items = tuple(protocol.WrapUpCode(d.code, d.label_ja, d.label_en) for d in DEFAULT)
         return answer(protocol.WrapUpCodes(items))
+
+    async def list_config(self, request: web.Request) -> web.Response:
+        """The campaign settings the test put in ``state.config`` (none: the defaults)."""
+        self._authorized(request)
+        return answer(protocol.ConfigList(tuple(self.state.config.values())))
 
     async def ws(self, request: web.Request) -> web.StreamResponse:
         self._authorized(request)

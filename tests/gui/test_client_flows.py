@@ -79,6 +79,7 @@ def test_pop_confirm_book_and_mobility_are_posted(qtbot, client, fake):
     assert mobility["pickup_address"] == demo_data.ADDR_1 + " 裏口"
     assert mobility["wheelchair"] is True
     assert mobility["companion"] is False
+    assert mobility["options"] == ["wheelchair"]
     assert mobility["notes"] == "玄関に段差あり"
     assert mheaders["Idempotency-Key"] != headers["Idempotency-Key"]
     assert client.window.pop.tree.topLevelItem(0).child(0).text(2)  # pop still on screen

@@ -148,7 +148,8 @@ async def test_options_from_the_setting_map_onto_columns_and_the_rest(sessions):
         assert (req.wheelchair, req.companion) == (True, False)
         assert req.options == ("wheelchair", "stretcher")
         row = await s.get(MobilityRequest, req.request_id)
-        assert row is not None and row.other_options == ["stretcher"]
+        assert row is not None
+        assert row.other_options == ["stretcher"]
         flags = await create_mobility_request(
             s, resident_id=rid, pickup_address="x", wheelchair=False, companion=True
         )

@@ -177,7 +177,7 @@ STRETCHER = [
 
 
 async def test_mobility_options_follow_the_setting_and_every_client_is_told(ctx, engine):
-    app, client, h = ctx
+    _app, client, h = ctx
     (rid,) = await add_household(engine, "+81773621234", names=("山田 太郎",))
     body = {"resident_id": rid, "pickup_address": "舞鶴市浜1", "options": ["stretcher"]}
     resp = await client.post("/api/mobility", json=body, headers=h["op"])
@@ -197,8 +197,8 @@ async def test_mobility_options_follow_the_setting_and_every_client_is_told(ctx,
     assert resp.status == 201, await resp.text()
     made = protocol.from_dict(protocol.MobilityRequest, await resp.json())
     assert (made.options, made.wheelchair, made.companion) == (("stretcher",), False, False)
-    resp = await client.patch(f"/api/mobility/{made.request_id}",
-                              json={"options": ["wheelchair", "stretcher"]}, headers=h["op"])  # fmt: skip
+    both = {"options": ["wheelchair", "stretcher"]}
+    resp = await client.patch(f"/api/mobility/{made.request_id}", json=both, headers=h["op"])
     assert resp.status == 200
     changed = await resp.json()
     assert (changed["options"], changed["wheelchair"]) == (["wheelchair", "stretcher"], True)
