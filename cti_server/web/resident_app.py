@@ -36,6 +36,8 @@ from cti_server.web.resident_guard import (
     set_session,
 )
 from cti_server.web.resident_text import lang_of, notes_text, slot_text, stamp_text, texts
+from cti_server.web.rest_config import CAMPAIGN
+from registry import campaign_config as cc
 from registry import contact_requests, resident_access
 from registry.errors import InvalidInput, NotFound
 from registry.intents import record_intent
@@ -214,11 +216,20 @@ async def _venues(request: web.Request) -> list[tuple[int, str]]:
         return [(v.venue_id, v.name) for v in await list_venues(db, active_only=True)]
 
 
+async def _asks_mobility(request: web.Request) -> bool:
+    """Whether the intent asks about mobility support (campaign setting ``intent_questions``)."""
+    campaign = request.app.get(CAMPAIGN)
+    if campaign is None:
+        return True
+    return bool((await campaign.get(cc.INTENT_QUESTIONS)).value.get("needs_mobility", True))
+
+
 async def answer_page(request: web.Request) -> web.Response:
     who = _resident(request)
     if who is None:
         return _redirect(request, "/r/")
-    ctx = {"venues": await _venues(request), "nonce": secrets.token_urlsafe(16)}
+    ctx = {"venues": await _venues(request), "nonce": secrets.token_urlsafe(16),
+           "asks_mobility": await _asks_mobility(request)}  # fmt: skip
     return _render(request, "answer.html", ctx, who[0])
 
 
@@ -230,12 +241,14 @@ async def answer(request: web.Request) -> web.Response:
     if session.resident_id is None:
         return _redirect(request, "/r/")
     venues = await _venues(request)
-    data, errors = forms.read_answer(form, venues)
+    asks = await _asks_mobility(request)
+    data, errors = forms.read_answer(form, venues, asks_mobility=asks)
     nonce = str(form.get("nonce", ""))[:40] or secrets.token_urlsafe(16)
     if data is None:
         values = {k: str(form.get(k, "")) for k in
                   ("wants_vaccination", "mobility", "time_of_day", "venue", "note")}  # fmt: skip
-        ctx = {"venues": venues, "nonce": nonce, "errors": errors, "values": values}
+        ctx = {"venues": venues, "nonce": nonce, "errors": errors, "values": values,
+               "asks_mobility": asks}  # fmt: skip
         return _render(request, "answer.html", ctx, session, status=422)
     async with request.app[SESSIONS]() as db:
         await record_intent(

@@ -75,14 +75,19 @@ class AnswerForm:
 
 
 def read_answer(
-    form: Mapping[str, object], venues: Sequence[tuple[int, str]]
+    form: Mapping[str, object], venues: Sequence[tuple[int, str]], *, asks_mobility: bool = True
 ) -> tuple[AnswerForm | None, Errors]:
-    """The intent of an answer form, or errors. ``venues``: (id, name) that may be chosen."""
+    """The intent of an answer form, or errors. ``venues``: (id, name) that may be chosen;
+    ``asks_mobility`` false (setting ``intent_questions``): the mobility question is not on the
+    form, and an answer to it sent anyway is ignored."""
     answers: dict[str, str | None] = {}
     errors: Errors = {}
     for key, err in (("wants_vaccination", "err_wants"), ("mobility", "err_mobility"),
                      ("time_of_day", "err_time")):  # fmt: skip
         value = _field(form, key) or None
+        if key == "mobility" and not asks_mobility:
+            answers[key] = None
+            continue
         if value is not None and value not in LABELS[key]:
             errors[key] = err
         answers[key] = value
@@ -90,7 +95,7 @@ def read_answer(
         errors["wants_vaccination"] = "err_wants"
     elif answers["wants_vaccination"] == "yes":
         for key, err in (("mobility", "err_mobility"), ("time_of_day", "err_time")):
-            if answers[key] is None:
+            if answers[key] is None and (key != "mobility" or asks_mobility):
                 errors[key] = err
     venue_name = ""
     chosen = _field(form, "venue")

@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from cti_server.web.app import create_app
 from cti_server.web.resident_guard import RedisRequestLimit
+from cti_server.web.rest_config import CAMPAIGN
+from registry import campaign_config as cc
 from registry import contact_requests
 from registry.audit import AuditAction, audit_entries
 from registry.db import session_factory
@@ -353,3 +355,34 @@ async def test_redis_down_does_not_stop_the_page():
         assert await limit.hit("10.0.0.1")
     finally:
         await limit.close()
+
+
+async def test_the_mobility_question_follows_the_intent_setting(engine, db_url, aiohttp_client):
+    client, ledger = await page(engine, db_url, aiohttp_client)
+    await signed_in(client, ledger)
+    shown = await (await client.get("/r/answer")).text()
+    assert 'name="mobility"' in shown  # true by default
+    assert "5. " in shown
+    async with session_factory(engine)() as s:
+        await cc.put(s, cc.INTENT_QUESTIONS, {"needs_mobility": False}, version=0,
+                     operator_id=None)  # fmt: skip
+        await s.commit()
+    client.app[CAMPAIGN].invalidate(cc.INTENT_QUESTIONS)  # what the save through REST does
+    hidden = await (await client.get("/r/answer")).text()
+    assert 'name="mobility"' not in hidden
+    assert "4. " in hidden
+    assert "5. " not in hidden
+    fields = {"csrf": csrf_of(hidden), "nonce": "h-1", "wants_vaccination": "yes",
+              "time_of_day": "pm", "mobility": "wheelchair"}  # fmt: skip
+    resp = await client.post("/r/answer", data=fields, allow_redirects=False)
+    assert resp.status == 303  # no mobility answer needed; one sent anyway is not taken
+    async with session_factory(engine)() as s:
+        (intent,) = await intents_of(s, ledger.resident_id)
+    assert (intent.wants_vaccination, intent.needs_mobility) == (True, None)
+    assert "移動支援" not in intent.notes
+    async with session_factory(engine)() as s:
+        await cc.put(s, cc.INTENT_QUESTIONS, {"needs_mobility": True}, version=1,
+                     operator_id=None)  # fmt: skip
+        await s.commit()
+    client.app[CAMPAIGN].invalidate(cc.INTENT_QUESTIONS)
+    assert 'name="mobility"' in await (await client.get("/r/answer")).text()
