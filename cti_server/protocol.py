@@ -1069,6 +1069,7 @@ class ConfigEntry:
     value: Any
     created_by: int | None = None
     created_at: str | None = None
+    created_by_name: str = ""  # who saved it (GET /api/config/{key}/history)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from cti_server.protocol import (
     CannotComeRequest,
     CapacityChange,
     ConfigEntry,
+    ConfigHistory,
     ConfigList,
     ConfigPutRequest,
     CurrentCalls,
@@ -395,6 +396,9 @@ class Api:
     # ---- campaign settings (admins save)
     def campaign_config(self, done: Done[ConfigList]) -> None:
         self._get("/api/config", ConfigList, done)
+
+    def campaign_config_history(self, key: str, done: Done[ConfigHistory]) -> None:
+        self._get(f"/api/config/{key}/history", ConfigHistory, done)
 
     def save_campaign_config(
         self, key: str, body: ConfigPutRequest, done: Done[ConfigEntry]

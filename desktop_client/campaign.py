@@ -2,8 +2,9 @@
 
 The settings are loaded when the section appears (each ``Hello`` of an admin) and on 再読み込み;
 a save sends the version that was loaded. When someone else saved first (409), what is stored now
-is loaded again and the section says so; the admin's edits are then to be made again. Operators'
-clients pick the new wrap-up codes up the next time they load them (log-in).
+is loaded again and the section says so; the admin's edits are then to be made again. Every client
+is told of a save (``ConfigChanged``, see ``live_config``). The history of the key chosen is read
+with the settings, after each save, and when another admin saves that key.
 """
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ import logging
 
 from PySide6.QtCore import QObject
 
-from cti_server.protocol import ConfigEntry, ConfigList, ConfigPutRequest, Hello
+from cti_server.protocol import (
+    ConfigChanged,
+    ConfigEntry,
+    ConfigHistory,
+    ConfigList,
+    ConfigPutRequest,
+    Hello,
+)
 
 from .api import Reply
 from .link import ServerLink
@@ -34,6 +42,7 @@ class CampaignConfigController(QObject):
         self.role = ""
         self.view.save_requested.connect(self.save)
         self.view.reload_requested.connect(self.load)
+        self.view.history.history_requested.connect(self.load_history)
         link.message_received.connect(self.on_message)
 
     @property
@@ -46,16 +55,28 @@ class CampaignConfigController(QObject):
             self.window.set_config_view(self.view if self.allowed else None)
             if self.allowed:
                 self.load()
+        elif isinstance(msg, ConfigChanged) and self.allowed and msg.key == self.model.history_key:
+            self.load_history(msg.key)
 
     def load(self, notice: str = "") -> None:
         def done(reply: Reply[ConfigList]) -> None:
             if reply.value is not None:
                 self.model.finish(True)
                 self.model.load(reply.value.entries, notice)
+                self.load_history(self.model.history_key)
             else:
                 self.model.finish(False, reply.error, reply.message, reply.details)
 
         self.api.campaign_config(done)
+
+    def load_history(self, key: str) -> None:
+        def done(reply: Reply[ConfigHistory]) -> None:
+            if reply.value is not None:
+                self.model.show_history(reply.value.key, reply.value.versions)
+            else:
+                log.warning("history of %s not read: %s", key, reply.error)
+
+        self.api.campaign_config_history(key, done)
 
     def save(self, key: str) -> None:
         m = self.model
@@ -66,6 +87,7 @@ class CampaignConfigController(QObject):
         def done(reply: Reply[ConfigEntry]) -> None:
             if reply.value is not None:
                 m.saved(reply.value)
+                self.load_history(m.history_key)
             elif reply.status == 409:
                 m.finish(True)
                 self.load(notice="stale")

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit import AuditAction, audit
 from registry.errors import Conflict, InvalidInput
-from registry.models import CampaignConfig, utcnow
+from registry.models import CampaignConfig, Operator, utcnow
 from registry.views import View, as_utc
 from registry.worklist_policy import RetryPolicy
 
@@ -64,6 +64,7 @@ class ConfigVersion(View):
     value: Any
     created_by: int | None
     created_at: dt.datetime | None
+    created_by_name: str = ""  # the saver's display name (or login name); history only
 
 
 def _label(field: str, value: Any) -> str:
@@ -205,16 +206,20 @@ async def current_all(
 
 
 async def history(session: AsyncSession, key: str, *, limit: int = 100) -> list[ConfigVersion]:
-    """The saved versions of ``key``, newest first."""
+    """The saved versions of ``key``, newest first, each with who saved it."""
     if key not in KEYS:
         raise InvalidInput("key", f"unknown setting {key!r}; one of {', '.join(KEYS)}")
-    rows = await session.scalars(
-        select(CampaignConfig)
+    rows = await session.execute(
+        select(CampaignConfig, Operator.display_name, Operator.username)
+        .outerjoin(Operator, Operator.id == CampaignConfig.created_by)
         .where(CampaignConfig.key == key)
         .order_by(CampaignConfig.version.desc())
         .limit(limit)
     )
-    return [_view(r) for r in rows]
+    return [
+        dataclasses.replace(_view(r), created_by_name=shown or login or "")
+        for r, shown, login in rows.all()
+    ]
 
 
 async def put(

@@ -21,7 +21,7 @@ CAMPAIGN: web.AppKey[CampaignSettings] = web.AppKey("campaign")
 
 def _entry(v: cc.ConfigVersion) -> protocol.ConfigEntry:
     at = None if v.created_at is None else wire_time(v.created_at)
-    return protocol.ConfigEntry(v.key, v.version, v.value, v.created_by, at)
+    return protocol.ConfigEntry(v.key, v.version, v.value, v.created_by, at, v.created_by_name)
 
 
 def _key(request: web.Request) -> str:

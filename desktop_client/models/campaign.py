@@ -1,5 +1,7 @@
-"""The campaign settings editor (admins): the wrap-up codes and the worklist's retry policy as
-loaded from the server, edited here, and saved with the version they were loaded at (Qt-free).
+"""The campaign settings editor (admins): the wrap-up codes, the mobility-support options, the
+worklist's retry policy and the intent's questions as loaded from the server, edited here, and
+saved with the version they were loaded at (Qt-free). The history of one key lists its saved
+versions (who, when); an older one loaded into the editor is saved again as a new version.
 
 A save the server refuses because someone else saved first (409) reloads what is stored now and
 says so (``notice`` ``stale``); a value it refuses (400) keeps the edits and names the field.
@@ -15,6 +17,10 @@ from .observable import RequestStatus
 
 DISPOSITIONS = "dispositions"
 RETRY_POLICY = "retry_policy"
+MOBILITY_OPTIONS = "mobility_options"
+INTENT_QUESTIONS = "intent_questions"
+KEYS = (DISPOSITIONS, MOBILITY_OPTIONS, RETRY_POLICY, INTENT_QUESTIONS)
+CODED = (DISPOSITIONS, MOBILITY_OPTIONS)  # the keys edited as a table of [code, ja, en]
 
 
 class CampaignConfigModel(RequestStatus):
@@ -22,21 +28,59 @@ class CampaignConfigModel(RequestStatus):
         super().__init__()
         self.status, self.error, self.message, self.details = "", "", "", {}
         self.versions: dict[str, int] = {}
-        self.codes: list[list[str]] = []  # [code, ja, en] rows being edited
+        self.lists: dict[str, list[list[str]]] = {k: [] for k in CODED}  # [code, ja, en] rows
+        self.list_key = DISPOSITIONS  # the coded list the table edits
         self.retry: dict[str, Any] = {}
-        self.notice = ""  # "saved", "stale" (someone else saved; reloaded) or ""
+        self.asks_mobility = True  # intent_questions.needs_mobility
+        self.notice = ""  # "saved", "stale" (someone else saved; reloaded), "loaded" or ""
         self.loaded = False
+        self.history_key = DISPOSITIONS
+        self.history: tuple[ConfigEntry, ...] = ()  # the saved versions, newest first
+        self.loaded_version = 0  # the older version last loaded into the editor (notice loaded)
+
+    @property
+    def codes(self) -> list[list[str]]:
+        """The rows of the coded list being edited."""
+        return self.lists[self.list_key]
 
     def load(self, entries: tuple[ConfigEntry, ...], notice: str = "") -> None:
         for e in entries:
             self.versions[e.key] = e.version
-            if e.key == DISPOSITIONS:
-                self.codes = [[str(d["code"]), str(d["ja"]), str(d["en"])] for d in e.value]
-            elif e.key == RETRY_POLICY:
-                self.retry = dict(e.value)
+            self._take(e)
         self.loaded = True
         self.notice = notice
         self.changed()
+
+    def _take(self, e: ConfigEntry) -> None:
+        if e.key in CODED:
+            self.lists[e.key] = [[str(d["code"]), str(d["ja"]), str(d["en"])] for d in e.value]
+        elif e.key == RETRY_POLICY:
+            self.retry = dict(e.value)
+        elif e.key == INTENT_QUESTIONS:
+            self.asks_mobility = bool(e.value.get("needs_mobility", True))
+
+    def choose_list(self, key: str) -> None:
+        if key in CODED and key != self.list_key:
+            self.list_key = key
+            self.changed()
+
+    # ---- history
+    def show_history(self, key: str, versions: tuple[ConfigEntry, ...]) -> None:
+        self.history_key, self.history = key, versions
+        self.changed()
+
+    def load_version(self, version: int) -> bool:
+        """Put an older version of the history's key into the editor; saving it makes it the
+        newest version (it is saved over the version loaded from the server, as any edit)."""
+        for e in self.history:
+            if e.version == version:
+                self._take(e)
+                if e.key in CODED:
+                    self.list_key = e.key
+                self.loaded_version, self.notice = version, "loaded"
+                self.changed()
+                return True
+        return False
 
     # ---- edits
     def add_code(self) -> int:
@@ -57,12 +101,20 @@ class CampaignConfigModel(RequestStatus):
     def set_retry(self, name: str, value: Any) -> None:
         self.retry[name] = value
 
+    def set_asks_mobility(self, on: bool) -> None:
+        self.asks_mobility = on
+
     # ---- what a save sends
-    def codes_value(self) -> list[dict[str, str]]:
-        return [{"code": c, "ja": ja, "en": en} for c, ja, en in self.codes]
+    def codes_value(self, key: str | None = None) -> list[dict[str, str]]:
+        rows = self.lists[key or self.list_key]
+        return [{"code": c, "ja": ja, "en": en} for c, ja, en in rows]
 
     def value_of(self, key: str) -> Any:
-        return self.codes_value() if key == DISPOSITIONS else dict(self.retry)
+        if key in CODED:
+            return self.codes_value(key)
+        if key == INTENT_QUESTIONS:
+            return {"needs_mobility": self.asks_mobility}
+        return dict(self.retry)
 
     def saved(self, entry: ConfigEntry) -> None:
         self.versions[entry.key] = entry.version

@@ -1,5 +1,7 @@
-"""キャンペーン設定 (admins): the wrap-up codes (code, Japanese and English label; rows added,
-removed, renamed) and the callback worklist's retry policy (attempts, interval, calling hours).
+"""キャンペーン設定 (admins): the wrap-up codes and the mobility-support options (code, Japanese
+and English label; rows added, removed, renamed; one table, the list chosen above it), the
+callback worklist's retry policy (attempts, interval, calling hours), whether the intent asks
+about mobility support, and the history of each setting (``ConfigHistoryBox``).
 
 The view only emits what the admin asked for; ``campaign.CampaignConfigController`` talks to the
 server. Each part is saved on its own, with the version it was loaded at.
@@ -11,6 +13,8 @@ import re
 
 from PySide6.QtCore import QTime, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -24,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..models.campaign import DISPOSITIONS, RETRY_POLICY, CampaignConfigModel
+from ..models.campaign import CODED, INTENT_QUESTIONS, RETRY_POLICY, CampaignConfigModel
+from .config_history import ConfigHistoryBox, key_text
 from .labels import error_text
 from .language import Retranslating
 
@@ -36,7 +41,7 @@ RETRY_ORDER = ("max_attempts", "interval_minutes", "earliest", "latest", "claim_
 
 
 class CampaignConfigView(Retranslating, QWidget):
-    save_requested = Signal(str)  # the key: dispositions / retry_policy
+    save_requested = Signal(str)  # the key saved
     reload_requested = Signal()
 
     def __init__(self, model: CampaignConfigModel, parent: QWidget | None = None) -> None:
@@ -44,6 +49,8 @@ class CampaignConfigView(Retranslating, QWidget):
         self.model = model
         self._filling = False
         self.codes_box = QGroupBox()
+        self.list_choice = QComboBox()
+        self.list_choice.activated.connect(lambda i: self.model.choose_list(CODED[i]))
         self.codes = QTableWidget(0, 3)
         self.codes.horizontalHeader().setStretchLastSection(True)
         self.codes.itemChanged.connect(self._cell_changed)
@@ -52,13 +59,16 @@ class CampaignConfigView(Retranslating, QWidget):
         self.save_codes_button = QPushButton()
         self.add_button.clicked.connect(self._add_row)
         self.remove_button.clicked.connect(self._remove_row)
-        self.save_codes_button.clicked.connect(lambda: self.save_requested.emit(DISPOSITIONS))
+        self.save_codes_button.clicked.connect(
+            lambda: self.save_requested.emit(self.model.list_key)
+        )
         buttons = QHBoxLayout()
         for b in (self.add_button, self.remove_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.save_codes_button)
         box = QVBoxLayout(self.codes_box)
+        box.addWidget(self.list_choice)
         box.addWidget(self.codes)
         box.addLayout(buttons)
 
@@ -85,13 +95,29 @@ class CampaignConfigView(Retranslating, QWidget):
             self.retry_form.addRow(label, field)
         self.retry_form.addRow(self.save_retry_button)
 
+        self.intent_box = QGroupBox()
+        self.asks_mobility = QCheckBox()
+        self.asks_mobility.toggled.connect(self._asks_toggled)
+        self.save_intent_button = QPushButton()
+        self.save_intent_button.clicked.connect(lambda: self.save_requested.emit(INTENT_QUESTIONS))
+        intent = QHBoxLayout(self.intent_box)
+        intent.addWidget(self.asks_mobility, 1)
+        intent.addWidget(self.save_intent_button)
+        self.history = ConfigHistoryBox(model)
+
         self.reload_button = QPushButton()
         self.reload_button.clicked.connect(self.reload_requested.emit)
         self.status = QLabel()
         self.status.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.codes_box, 2)
-        layout.addWidget(self.retry_box)
+        columns = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(self.codes_box, 2)
+        left.addWidget(self.retry_box)
+        left.addWidget(self.intent_box)
+        columns.addLayout(left, 3)
+        columns.addWidget(self.history, 2)
+        layout.addLayout(columns)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.reload_button)
@@ -101,13 +127,19 @@ class CampaignConfigView(Retranslating, QWidget):
         self.refresh()
 
     def retranslate(self) -> None:
-        self.codes_box.setTitle(self.tr("通話結果コード"))
+        self.codes_box.setTitle(self.tr("選択肢の一覧"))
+        self.list_choice.clear()
+        self.list_choice.addItems([key_text(k) for k in CODED])
+        self.intent_box.setTitle(self.tr("意向確認の質問"))
+        self.asks_mobility.setText(self.tr("移動支援が必要かを尋ねる"))
+        self.save_intent_button.setText(self.tr("質問の設定を保存"))
+        self.history.retranslate()
         self.codes.setHorizontalHeaderLabels(
             [self.tr("コード"), self.tr("日本語"), self.tr("英語")]
         )
         self.add_button.setText(self.tr("行を追加"))
         self.remove_button.setText(self.tr("選択行を削除"))
-        self.save_codes_button.setText(self.tr("通話結果コードを保存"))
+        self._save_codes_text()
         self.retry_box.setTitle(self.tr("折り返しの再試行"))
         texts = (self.tr("試行回数"), self.tr("間隔（分）"), self.tr("架電開始"),
                  self.tr("架電終了"), self.tr("担当の保持（分）"))  # fmt: skip
@@ -117,11 +149,21 @@ class CampaignConfigView(Retranslating, QWidget):
         self.reload_button.setText(self.tr("再読み込み"))
         self._show_status()
 
+    def _save_codes_text(self) -> None:
+        if self.model.list_key == CODED[0]:
+            self.save_codes_button.setText(self.tr("通話結果コードを保存"))
+        else:
+            self.save_codes_button.setText(self.tr("移動支援の選択肢を保存"))
+
     # ---- from the model
     def refresh(self) -> None:
         m = self.model
         self._filling = True
         try:
+            if self.list_choice.count() == len(CODED):
+                self.list_choice.setCurrentIndex(CODED.index(m.list_key))
+            self._save_codes_text()
+            self.asks_mobility.setChecked(m.asks_mobility)
             if self.codes.rowCount() != len(m.codes) or self._table() != m.codes:
                 self.codes.setRowCount(len(m.codes))
                 for r, row in enumerate(m.codes):
@@ -140,7 +182,7 @@ class CampaignConfigView(Retranslating, QWidget):
             self._filling = False
         busy = m.status == "busy" or not m.loaded
         for b in (self.save_codes_button, self.save_retry_button, self.add_button,
-                  self.remove_button):  # fmt: skip
+                  self.remove_button, self.save_intent_button):  # fmt: skip
             b.setEnabled(not busy)
         self._show_status()
 
@@ -165,6 +207,10 @@ class CampaignConfigView(Retranslating, QWidget):
             text = self.tr("送信できませんでした: ") + error_text(m.error, m.message)
         elif m.notice == "saved":
             text = self.tr("保存しました。")
+        elif m.notice == "loaded":
+            text = self.tr(
+                "{key} の版 {version} を読み込みました。保存すると新しい版になります。"
+            ).format(key=key_text(m.history_key), version=m.loaded_version)
         else:
             text = ""
         self.status.setText(text)
@@ -183,6 +229,10 @@ class CampaignConfigView(Retranslating, QWidget):
     def _cell_changed(self, item: QTableWidgetItem) -> None:
         if not self._filling:
             self.model.set_cell(item.row(), item.column(), item.text())
+
+    def _asks_toggled(self, on: bool) -> None:
+        if not self._filling:
+            self.model.set_asks_mobility(on)
 
     def _retry_changed(self, name: str, value: object) -> None:
         if not self._filling:

@@ -78,6 +78,7 @@ async def test_staff_read_admins_save_and_a_stale_version_is_a_409(ctx):
     assert (await _entries(client, h["sv"]))["dispositions"]["version"] == 1
     history = await (await client.get("/api/config/dispositions/history", headers=h["op"])).json()
     assert [v["version"] for v in history["versions"]] == [1]
+    assert [(v["created_by"], v["created_by_name"]) for v in history["versions"]] == [(3, "adm")]
 
 
 @pytest.mark.parametrize(
