@@ -386,10 +386,6 @@
 <context>
     <name>CampaignConfigView</name>
     <message>
-        <source>通話結果コード</source>
-        <translation>Wrap-up codes</translation>
-    </message>
-    <message>
         <source>コード</source>
         <translation>Code</translation>
     </message>
@@ -416,6 +412,22 @@
     <message>
         <source>折り返しの再試行</source>
         <translation>Callback retries</translation>
+    </message>
+    <message>
+        <source>選択肢の一覧</source>
+        <translation>Option lists</translation>
+    </message>
+    <message>
+        <source>意向確認の質問</source>
+        <translation>Intent questions</translation>
+    </message>
+    <message>
+        <source>移動支援が必要かを尋ねる</source>
+        <translation>Ask whether mobility support is needed</translation>
+    </message>
+    <message>
+        <source>質問の設定を保存</source>
+        <translation>Save the questions</translation>
     </message>
     <message>
         <source>試行回数</source>
@@ -446,6 +458,10 @@
         <translation>Reload</translation>
     </message>
     <message>
+        <source>移動支援の選択肢を保存</source>
+        <translation>Save mobility options</translation>
+    </message>
+    <message>
         <source>送信中…</source>
         <translation>Sending…</translation>
     </message>
@@ -460,6 +476,10 @@
     <message>
         <source>保存しました。</source>
         <translation>Saved.</translation>
+    </message>
+    <message>
+        <source>{key} の版 {version} を読み込みました。保存すると新しい版になります。</source>
+        <translation>Loaded version {version} of {key}; saving it makes it a new version.</translation>
     </message>
     <message>
         <source>{row} 行目</source>
@@ -701,16 +721,12 @@
         <translation>Pickup address</translation>
     </message>
     <message>
+        <source>支援内容</source>
+        <translation>Support</translation>
+    </message>
+    <message>
         <source>メモ</source>
         <translation>Notes</translation>
-    </message>
-    <message>
-        <source>車いすを使う(&amp;W)</source>
-        <translation>&amp;Wheelchair</translation>
-    </message>
-    <message>
-        <source>付き添いあり(&amp;C)</source>
-        <translation>&amp;Companion</translation>
     </message>
     <message>
         <source>移動支援を登録</source>
@@ -966,12 +982,8 @@
         <translation>Pickup</translation>
     </message>
     <message>
-        <source>車いす</source>
-        <translation>Wheelchair</translation>
-    </message>
-    <message>
-        <source>付き添い</source>
-        <translation>Companion</translation>
+        <source>支援内容</source>
+        <translation>Support</translation>
     </message>
     <message>
         <source>結果</source>
@@ -1750,14 +1762,6 @@
         <translation>Booking: {venue} {when}</translation>
     </message>
     <message>
-        <source>車椅子</source>
-        <translation>Wheelchair</translation>
-    </message>
-    <message>
-        <source>付き添い</source>
-        <translation>Companion</translation>
-    </message>
-    <message>
         <source>移動支援: {needs}</source>
         <translation>Mobility support: {needs}</translation>
     </message>
@@ -1798,7 +1802,54 @@
     </message>
 </context>
 <context>
+    <name>config_history</name>
+    <message>
+        <source>通話結果コード</source>
+        <translation>Wrap-up codes</translation>
+    </message>
+    <message>
+        <source>移動支援の選択肢</source>
+        <translation>Mobility options</translation>
+    </message>
+    <message>
+        <source>折り返しの再試行</source>
+        <translation>Callback retries</translation>
+    </message>
+    <message>
+        <source>意向確認の質問</source>
+        <translation>Intent questions</translation>
+    </message>
+    <message>
+        <source>変更履歴</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <source>版</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>保存した人</source>
+        <translation>Saved by</translation>
+    </message>
+    <message>
+        <source>日時</source>
+        <translation>Date and time</translation>
+    </message>
+    <message>
+        <source>この版を編集欄に読み込む</source>
+        <translation>Load this version into the editor</translation>
+    </message>
+</context>
+<context>
     <name>form_labels</name>
+    <message>
+        <source>車椅子</source>
+        <translation>Wheelchair</translation>
+    </message>
+    <message>
+        <source>付き添い</source>
+        <translation>Companion</translation>
+    </message>
     <message>
         <source>通話</source>
         <translation>Call</translation>
@@ -1814,14 +1865,6 @@
     <message>
         <source>迎え先 {address}</source>
         <translation>pickup {address}</translation>
-    </message>
-    <message>
-        <source>車いす</source>
-        <translation>Wheelchair</translation>
-    </message>
-    <message>
-        <source>付き添い</source>
-        <translation>Companion</translation>
     </message>
     <message>
         <source>メモ {notes}</source>

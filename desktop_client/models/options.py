@@ -26,10 +26,8 @@ MOBILITY_OPTIONS = "mobility_options"
 INTENT_QUESTIONS = "intent_questions"
 
 # until the server has answered: the two options every campaign had before they were settings
-BUILT_IN = (
-    Choice("wheelchair", "車椅子", "Wheelchair"),
-    Choice("companion", "付き添い", "Companion"),
-)
+# (no labels: the views word them)
+BUILT_IN = (Choice("wheelchair"), Choice("companion"))
 
 
 class CampaignOptions(Observable):
@@ -58,8 +56,8 @@ class CampaignOptions(Observable):
         self.changed()
 
     def choice(self, code: str) -> Choice:
-        """The option ``code`` with its labels; one no longer offered: its code alone."""
+        """The option ``code`` with its labels; one no longer offered: no labels."""
         for c in self.mobility:
             if c.code == code:
                 return c
-        return Choice(code, code, code)
+        return Choice(code)

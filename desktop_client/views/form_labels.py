@@ -20,10 +20,16 @@ def choice_text(code: str, ja: str = "", en: str = "") -> str:
 
 
 def option_text(choice: Any) -> str:
-    """A configured option (``Choice``) in the UI language; one without labels: its code."""
+    """A configured option (``Choice``) in the UI language; one without labels (a built-in
+    option before the settings are read, one no longer offered): worded here, else its code."""
+    if not choice.ja:
+        return {
+            "wheelchair": translate("form_labels", "車椅子"),
+            "companion": translate("form_labels", "付き添い"),
+        }.get(choice.code, str(choice.code))
     if current_language() == "en":
-        return str(choice.en or choice.ja or choice.code)
-    return str(choice.ja or choice.code)
+        return str(choice.en or choice.ja)
+    return str(choice.ja)
 
 
 def call_ref_text(at: str, caller: CallerInfo | None) -> str:
