@@ -11,6 +11,7 @@ from cti_server.protocol import (
     CallInfo,
     CallRecord,
     Candidate,
+    ConfigEntry,
     HouseholdGroup,
     HouseholdMember,
     Intent,
@@ -242,3 +243,23 @@ def slots(day: dt.date, venue_id: int = 1, first_id: int = 1) -> list[SlotInfo]:
             )
         )
     return out
+
+
+MOBILITY_OPTIONS = [
+    {"code": "wheelchair", "ja": "車椅子", "en": "Wheelchair"},
+    {"code": "companion", "ja": "付き添い", "en": "Companion"},
+    {"code": "stretcher", "ja": "ストレッチャー", "en": "Stretcher"},
+    {"code": "oxygen", "ja": "酸素ボンベ持参", "en": "Brings oxygen"},
+]
+
+
+def config_history() -> tuple[ConfigEntry, ...]:
+    """Versions of the mobility options an admin saved (newest first)."""
+    return (
+        ConfigEntry("mobility_options", 3, MOBILITY_OPTIONS, 3, "2026-12-04T01:12:00+00:00",
+                    "管理者 山本"),
+        ConfigEntry("mobility_options", 2, MOBILITY_OPTIONS[:3], 4, "2026-12-02T06:40:00+00:00",
+                    "管理者 佐々木"),
+        ConfigEntry("mobility_options", 1, MOBILITY_OPTIONS[:2], 3, "2026-11-28T00:05:00+00:00",
+                    "管理者 山本"),
+    )  # fmt: skip

@@ -96,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     client.booking.set_status("")
 
     window.show_tab(2)
-    client.mobility.update(wheelchair=True, notes="玄関に段差あり。娘さんが付き添い。")
+    client.mobility.offered.apply(demo_data.config_history()[:1])  # the options configured
+    client.mobility.update(options=("wheelchair", "stretcher"),
+                           notes="玄関に段差あり。娘さんが付き添い。")  # fmt: skip
     client.mobility.tie_to(booking_id=813)
     client.mobility.changed()
     window.set_connection("reconnecting", "2.0")
@@ -116,7 +118,25 @@ def main(argv: list[str] | None = None) -> int:
     review_shot(client, shot)
     assignment_shot(client, shot)
     worklist_shot(client, shot)
+    config_shot(client, shot)
     return 0
+
+
+def config_shot(client: Any, shot: Callable[[object, str], None]) -> None:
+    """キャンペーン設定 as an admin sees it: the mobility options and their history."""
+    from . import demo_data
+
+    config = client.config
+    client.window.set_config_view(config.view)
+    history = demo_data.config_history()
+    config.model.load(history[:1])
+    config.model.choose_list("mobility_options")
+    config.model.show_history("mobility_options", history)
+    client.window.show_config()
+    config.view.history.table.selectRow(2)
+    shot(client.window, "config-history")
+    config.model.load_version(1)
+    shot(client.window, "config-history-loaded")
 
 
 def worklist_shot(client: Any, shot: Callable[[object, str], None]) -> None:
