@@ -95,6 +95,7 @@ SAMPLES = [
     p.SetAgentState("paused", "休憩"),
     p.LedgerStatus(ok=False, since="2026-12-04T10:00:00+00:00", error="ConnectionRefusedError"),
     p.PbxLink("down", "2026-12-04T09:00:00+00:00", "connection lost"),
+    p.ConfigChanged("mobility_options", 3),
 ]
 
 
