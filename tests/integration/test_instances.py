@@ -298,7 +298,7 @@ async def test_the_instance_holding_the_socket_killed_mid_call_loses_nothing(tmp
 async def test_wrap_up_codes_saved_on_one_instance_are_used_at_once_by_the_other(tmp_path, ledger):
     """Both instances have read the codes (and cached them); an admin saves a new list on A;
     B answers with the new list and takes the new code in a wrap-up long before its cache time
-    is over: the bus told it."""
+    is over: the bus told it, and B told the operator's socket (``ConfigChanged``)."""
     async with session_factory(ledger["engine"])() as s:
         await create_operator(s, "adm", PASSWORD, role="admin")
         await s.commit()
@@ -322,6 +322,8 @@ async def test_wrap_up_codes_saved_on_one_instance_are_used_at_once_by_the_other
         async with http.put(f"{a.url}/api/config/dispositions", json=body,
                             headers=admin.auth) as resp:  # fmt: skip
             assert resp.status == 200, await resp.text()
+        told = await op.next(protocol.ConfigChanged)  # op's socket is on B: the bus carried it
+        assert told == protocol.ConfigChanged("dispositions", 1)
         assert await codes(a) == ["booked", "info_only"]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 10.0  # the cache holds for 30 s without the bus
