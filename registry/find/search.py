@@ -37,6 +37,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+import numpy as np
+from numpy.typing import NDArray
 from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,7 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.errors import InvalidInput
 from registry.find.matching import ResidentMatch
 from registry.find.search_load import load_index, refresh_index
-from registry.find.search_store import Columns, IndexedResident, NameKeys, PhoneDigits
+from registry.find.search_store import Columns, IndexedResident, Ints, NameKeys, PhoneDigits
 from registry.models import Resident
 from registry.normalize.names import is_kana, kana_key, loose_kana_key, name_key, spaced
 from registry.normalize.wareki import parse_date, parse_year
@@ -62,10 +64,11 @@ INACTIVE_PENALTY = 10.0
 STAGE0_KEYS = 200  # keys kept by the bigram count
 STAGE1_KEYS = 40  # keys kept by fuzz.ratio for the token_set_ratio re-rank
 NAME_FALLBACK = 80.0  # below this best name score in the birth block, also search by name
-WIDE_CAP = 3000  # residents scored when other fields must pick among same-name people
+WIDE_CAP = 3000  # residents gathered by a phone or address fragment alone
 NARROW_CAP = 50  # residents gathered for a name-only query
-NAME_SPREAD = 20.0  # name keys scoring this far below the best are not expanded (once capped)
+NAME_SPREAD = 20.0  # name keys this far below the best: expanded only while few residents
 _HIRA2KATA = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)}
+Floats = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -270,55 +273,65 @@ class NameIndex:
         self, name: str, birth: list[tuple[dt.date, str]] | None, addr: str, digits: str, limit: int
     ) -> list[ResidentMatch]:
         cols = self._cols
-        rows: set[int] = set()
         births: dict[int, str] = {}
         if birth is not None:
             for day, why in birth:
                 for row in cols.born_on(day.toordinal()):
                     births.setdefault(row, why)
-                    rows.add(row)
         mode, qform = self._name_mode(name)
         keys = self._kana if mode == "kana" else self._kanji
         qkeys = _query_keys(qform)
         names: dict[int, float] = {}
+        found: tuple[Ints, Floats] = (np.empty(0, np.int64), np.empty(0))
         if qform:
-            for row in rows:
+            for row in births:
                 e = cols.entry(row, mode)
                 if e >= 0:
                     names[row] = name_score(qform, qkeys, keys.spaced(e))
             if birth is None or max(names.values(), default=0.0) < NAME_FALLBACK:
-                self._expand(keys, qform, qkeys, names, rows, wide=bool(addr or digits or birth))
+                found = self._expand(keys, qform, qkeys, births, wide=bool(addr or digits or birth))
         phone_owners = self._phones.owners(digits) if digits else None
-        if not rows and phone_owners is not None:
-            rows.update(cols.rows_of_owners(phone_owners, WIDE_CAP))
-        if addr and not rows:
-            rows.update(cols.rows_at_address(addr, WIDE_CAP))
+        other: set[int] = set()
+        if not births and not len(found[0]) and phone_owners is not None:
+            other.update(cols.rows_of_owners(phone_owners, WIDE_CAP))
+        if addr and not births and not len(found[0]) and not other:
+            other.update(cols.rows_at_address(addr, WIDE_CAP))
         given = {"name": bool(qform), "birth": birth is not None, "address": bool(addr),
                  "phone": phone_owners is not None}  # fmt: skip
         total = sum(WEIGHTS[f] for f, on in given.items() if on)
-        if total <= 0:
+        if total <= 0 or limit <= 0:
             return []
         w = {k: WEIGHTS[k] / total for k in WEIGHTS}
-        scored = []
-        for row in rows:  # hot loop: plain arithmetic, reasons only for the page returned
-            if not cols.alive(row):
-                continue
-            score = w["name"] * names.get(row, 0.0) if qform else 0.0
-            if birth is not None:
-                score += w["birth"] * BIRTH_SCORES.get(births.get(row, ""), 0.0)
-            if addr and cols.at_address(row, addr):
-                score += w["address"] * 100.0
-            if phone_owners is not None and cols.owned_by(row, phone_owners):
-                score += w["phone"] * 100.0
-            if not cols.active(row):
-                score -= INACTIVE_PENALTY
-            scored.append((-round(score, 1), cols.rid[row], row))
-        scored.sort()
+        # every candidate scored at once (numpy), in the same float operations as one by one
+        first = [*births, *other]
+        rows = np.concatenate((np.array(first, np.int64), found[0]))
+        name_of = np.concatenate((np.array([names.get(r, 0.0) for r in first]), found[1]))
+        live = cols.alive_of(rows)
+        rows, name_of = rows[live], name_of[live]
+        score = w["name"] * name_of if qform else np.zeros(len(rows))
+        if birth is not None:
+            born = [BIRTH_SCORES.get(births.get(r, ""), 0.0) for r in first]
+            born_of = np.concatenate((np.array(born), np.zeros(len(found[0]))))[live]
+            score = score + w["birth"] * born_of
+        if addr:
+            score = score + w["address"] * 100.0 * cols.at_address_of(rows, addr)
+        if phone_owners is not None:
+            score = score + w["phone"] * 100.0 * cols.owned_by_of(rows, phone_owners)
+        score = score - INACTIVE_PENALTY * cols.inactive_of(rows)
+        if len(rows) > limit:  # rounding moves a score by 0.05 at most: keep what can still rank
+            kth = -np.partition(-score, limit - 1)[limit - 1]
+            near = score >= kth - 0.1
+            rows, name_of, score = rows[near], name_of[near], score[near]
+        name_at = dict(zip(rows.tolist(), name_of.tolist(), strict=True))
+        scored = sorted(
+            zip([-round(x, 1) for x in score.tolist()], cols.rid_of(rows).tolist(), rows.tolist(),
+                strict=True)
+        )  # fmt: skip
         page = []
         for neg, _, row in scored[:limit]:
             reasons: list[str] = []
-            if qform and names.get(row):
-                reasons.append(f"name:{mode} {names[row]:.0f}")
+            if qform and name_at.get(row):
+                reasons.append(f"name:{mode} {name_at[row]:.0f}")
             if births.get(row):
                 reasons.append(births[row])
             if addr and cols.at_address(row, addr):
@@ -331,30 +344,32 @@ class NameIndex:
         return page
 
     def _expand(
-        self,
-        keys: NameKeys,
-        qform: str,
-        qkeys: tuple[str, ...],
-        names: dict[int, float],
-        rows: set[int],
-        *,
+        self, keys: NameKeys, qform: str, qkeys: tuple[str, ...], taken: dict[int, str], *,
         wide: bool,
-    ) -> None:
-        """Add the residents of the best-matching name keys: those within ``NAME_SPREAD`` of
-        the best, up to ``WIDE_CAP`` residents when other fields will pick among them, else
-        just enough for a result page."""
-        cap = WIDE_CAP if wide else NARROW_CAP
+    ) -> tuple[Ints, Floats]:  # fmt: skip
+        """The live residents of the best-matching name keys (but those in ``taken``), each
+        with its key's score. Wide (other fields will pick among same-name people): every key
+        within ``NAME_SPREAD`` of the best, then more while fewer than ``NARROW_CAP`` residents;
+        else keys in order until ``NARROW_CAP`` residents, just enough for a result page."""
         found = keys.search(qform, qkeys, STAGE0_KEYS, STAGE1_KEYS, name_score)
         floor = (found[0][1] if found else 0.0) - NAME_SPREAD
+        before = np.fromiter(taken, np.int64, len(taken))
+        count = len(taken)
+        rows: list[Ints] = [np.empty(0, np.int64)]
+        scores: list[Floats] = [np.empty(0)]
         for e, score in found:
-            if score < floor and len(rows) >= NARROW_CAP:
+            if score < floor and count >= NARROW_CAP:
                 break
-            for row in keys.rows_of(e):
-                if self._cols.alive(row) and row not in names:
-                    names[row] = score
-                    rows.add(row)
-            if len(rows) >= cap:
+            mine = keys.rows_of(e)
+            mine = mine[self._cols.alive_of(mine)]
+            if len(before):
+                mine = mine[~np.isin(mine, before)]
+            rows.append(mine)
+            scores.append(np.full(len(mine), score))
+            count += len(mine)
+            if not wide and count >= NARROW_CAP:
                 break
+        return np.concatenate(rows), np.concatenate(scores)
 
     @staticmethod
     def _name_mode(name: str) -> tuple[str, str]:

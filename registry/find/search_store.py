@@ -12,11 +12,12 @@ import datetime as dt
 import heapq
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import accumulate, compress
+from itertools import accumulate
 
+import numpy as np
+from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
 from registry.find.matching import ResidentMatch
@@ -25,6 +26,15 @@ SEP = "\x00"
 COMMON_SHARE = 80  # a bigram in more than 1/80 of the keys is dropped from stage 0 ...
 MIN_GRAMS = 4  # ... as long as this many bigrams of the query remain
 TIE_FACTOR = 2  # stage 0 keeps at most about this many times the keys asked for
+
+
+Ints = NDArray[np.int64]
+
+
+def view(a: array[int] | bytearray) -> NDArray[np.integer]:
+    """A numpy view of ``a``, without a copy. Keep it no longer than a search: while a view (or a
+    slice of it) lives, ``a`` cannot grow (BufferError); index it, which copies."""
+    return np.frombuffer(a, dtype=a.typecode if isinstance(a, array) else np.uint8)
 
 
 def _put(a: array[int], value: int) -> array[int]:
@@ -76,6 +86,15 @@ class StrTable:
         if i < n:
             return self._joined[self._off[i] : self._off[i + 1] - 1]
         return self._tail[i - n] if self._frozen else self._parts[i]
+
+    def get_many(self, idx: Ints) -> list[str]:
+        """``[self.get(i) for i in idx]``, sliced with the offsets looked up at once."""
+        n = len(self._off) - 1
+        if not self._frozen or (len(idx) and int(idx.max()) >= n):
+            return [self.get(i) for i in idx.tolist()]
+        off = view(self._off)
+        j = self._joined
+        return [j[a:b] for a, b in zip(off[idx].tolist(), (off[idx + 1] - 1).tolist(), strict=True)]
 
     def find(self, fragment: str, cap: int | None = None) -> list[int]:
         """Indices of the strings that contain ``fragment``."""
@@ -190,9 +209,13 @@ class NameKeys:
         self.flat.freeze()
         self._index = None  # tens of MB at 1M keys, needed again only by an upsert
 
-    def rows_of(self, e: int) -> list[int]:
-        base = self._rows[self._start[e] : self._start[e + 1]] if e + 1 < len(self._start) else []
-        return [*base, *self._extra.get(e, ())]
+    def rows_of(self, e: int) -> Ints:
+        """The rows holding key ``e``, as a new array."""
+        out: Ints = np.empty(0, np.int64)
+        if e + 1 < len(self._start):
+            out = view(self._rows)[self._start[e] : self._start[e + 1]].astype(np.int64)
+        extra = self._extra.get(e)
+        return np.concatenate((out, np.array(extra, np.int64))) if extra else out
 
     def search(
         self, qform: str, qkeys: tuple[str, ...], n0: int, n1: int, scorer: Scorer
@@ -204,33 +227,37 @@ class NameKeys:
         common = max(len(self.flat) // COMMON_SHARE, 500)
         while len(posts) > MIN_GRAMS and len(posts[-1]) > common:
             posts.pop()
-        counts: Counter[int] = Counter()
-        for post in posts:
-            counts.update(post)
-        short = _top_counted(counts, n0)
-        flat = [self.flat.get(e) for e in short]
+        short = _top_counted([view(p) for p in posts], n0)
+        flat = self.flat.get_many(short)
         best: dict[int, float] = {}
         for q in qkeys:
             for _, score, i in process.extract(q, flat, scorer=fuzz.ratio, limit=n1):
                 best[i] = max(score, best.get(i, 0.0))
         top = heapq.nlargest(n1, best, key=best.__getitem__)
-        out = [(short[i], scorer(qform, qkeys, self.spaced(short[i]))) for i in top]
+        out = [(int(short[i]), scorer(qform, qkeys, self.spaced(int(short[i])))) for i in top]
         out.sort(key=lambda t: -t[1])
         return out
 
 
-def _top_counted(counts: Counter[int], n: int) -> list[int]:
-    """Keys of ``counts`` with the highest counts: at least ``n`` when there are, ties kept."""
-    hist = Counter(counts.values())
+def _top_counted(posts: list[NDArray[np.integer]], n: int) -> Ints:
+    """The keys found in the most ``posts``: at least ``n`` when there are, ties kept, in the
+    order they first appear in ``posts`` (which breaks ties in the stages after)."""
+    if not posts:
+        return np.empty(0, np.int64)
+    every = np.concatenate(posts)
+    keys, first, counts = np.unique(every, return_index=True, return_counts=True)
+    hist = np.bincount(counts)  # hist[c]: keys found in c postings
     taken, threshold = 0, 1
-    for c in sorted(hist, reverse=True):
-        if taken >= n // 2 and taken + hist[c] > TIE_FACTOR * n:
+    for c in np.flatnonzero(hist)[::-1].tolist():
+        if taken >= n // 2 and taken + int(hist[c]) > TIE_FACTOR * n:
             break  # a large tie at this count: stop above it
-        taken += hist[c]
+        taken += int(hist[c])
         threshold = c
         if taken >= n:
             break
-    return list(compress(counts.keys(), map(threshold.__le__, counts.values())))
+    kept = counts >= threshold
+    out: Ints = keys[kept][np.argsort(first[kept], kind="stable")].astype(np.int64)
+    return out
 
 
 class PhoneDigits:
@@ -395,6 +422,33 @@ class Columns:
 
     def at_address(self, row: int, fragment: str) -> bool:
         return fragment in self._addr_keys.get(self._addr[row])
+
+    # --- the same questions for many rows at once (numpy; rows as an int64 array) -----------
+
+    def alive_of(self, rows: Ints) -> NDArray[np.bool_]:
+        out: NDArray[np.bool_] = view(self._state)[rows] != 0
+        return out
+
+    def inactive_of(self, rows: Ints) -> NDArray[np.bool_]:
+        out: NDArray[np.bool_] = view(self._state)[rows] != self._active_code
+        return out
+
+    def rid_of(self, rows: Ints) -> Ints:
+        return view(self.rid)[rows].astype(np.int64)
+
+    def at_address_of(self, rows: Ints, fragment: str) -> NDArray[np.bool_]:
+        """``at_address`` for every row: each distinct address among them is checked once."""
+        entries, where = np.unique(view(self._addr)[rows], return_inverse=True)
+        texts = self._addr_keys.get_many(entries.astype(np.int64))
+        hit = np.fromiter((fragment in t for t in texts), np.bool_, len(texts))
+        out: NDArray[np.bool_] = hit[where.reshape(-1)]
+        return out
+
+    def owned_by_of(self, rows: Ints, owners: tuple[set[int], set[int]]) -> NDArray[np.bool_]:
+        rids, hids = (np.fromiter(ids, np.int64, len(ids)) for ids in owners)
+        hh = view(self._hh)[rows]
+        out: NDArray[np.bool_] = np.isin(view(self.rid)[rows], rids) | np.isin(hh, hids)
+        return out
 
     def match(self, row: int, score: float, reasons: tuple[str, ...]) -> ResidentMatch:
         birth, hh, sex = self._birth[row], self._hh[row], self._sex[row]

@@ -72,8 +72,9 @@ class Bulk:
         if not rows:
             return
         if self.pg and self.copy:  # COPY: the fastest way in, same connection and transaction
-            await conn.exec_driver_sql("SELECT 1")  # the adapter opens its transaction lazily
             raw: Any = (await conn.get_raw_connection()).driver_connection  # asyncpg's own
+            if not raw.is_in_transaction():  # the adapter opens its transaction lazily
+                await conn.exec_driver_sql("SELECT 1")
             await raw.copy_records_to_table(self.table, records=rows, columns=self.keys)
         elif self.pg:
             await conn.exec_driver_sql(self.sql, tuple(list(c) for c in zip(*rows, strict=True)))
@@ -85,7 +86,8 @@ async def fetch_raw(conn: AsyncConnection, sql: str) -> list[tuple[Any, ...]]:
     """Every row of ``sql`` as the driver returns it, in the connection's transaction."""
     driver: Any = (await conn.get_raw_connection()).driver_connection
     if conn.dialect.name == "postgresql":
-        await conn.exec_driver_sql("SELECT 1")  # join the adapter's transaction
+        if not driver.is_in_transaction():
+            await conn.exec_driver_sql("SELECT 1")  # join the adapter's transaction
         return [tuple(r) for r in await driver.fetch(sql)]
     return list(await driver.execute_fetchall(sql))
 

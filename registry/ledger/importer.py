@@ -131,12 +131,16 @@ class _Chunks:
             self.pending.append(asyncio.ensure_future(work))
         self.sent += 1
 
-    async def next(self) -> ParsedChunk | None:
+    async def prime(self) -> None:
+        """Hand out jobs until ``ahead`` chunks beyond the next are being parsed."""
         while len(self.pending) <= self.ahead:
             job = next(self.jobs, None)
             if job is None:
                 break
             await self._submit(job)
+
+    async def next(self) -> ParsedChunk | None:
+        await self.prime()
         if not self.pending:
             return None
         first = self.pending.popleft()
@@ -288,15 +292,22 @@ async def import_ledger(
             log.warning("ledger import refused: %d bad rows (all-or-nothing)", len(check.bad_rows))
             return check
     async with connection(target) as conn:
-        writer = await LedgerWriter.load(conn)
         # SQLite: no parsing thread beside the writes (its executemany takes the GIL back after
         # every row, and a parsing thread holding it for 5 ms each time made imports slower)
         ahead = 1 if conn.dialect.name == "postgresql" and not dry_run else 0
+        parsed = chunks(ahead)
+        try:
+            if workers:  # worker processes parse the first chunks while the stored state loads
+                await parsed.prime()
+            writer = await LedgerWriter.load(conn)
+        except BaseException:
+            await parsed.close()
+            raise
         if conn.dialect.name == "postgresql" and not dry_run:
             await conn.exec_driver_sql("SET LOCAL synchronous_commit = off")  # an import: safe
         tables = () if dry_run else ("residents", "phones")
         async with large_sqlite_cache(conn), indexes_built_after(conn, tables):
-            await _pipeline(chunks(ahead), writer, report, progress, expected)
+            await _pipeline(parsed, writer, report, progress, expected)
             if not dry_run:
                 await writer.finish(report)
     report.written = not dry_run

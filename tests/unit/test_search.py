@@ -203,3 +203,20 @@ def test_ids_beyond_four_bytes_still_fit():
     assert ids(index, phone="1111222") == [big]
     assert index.search(SearchQuery(name="高橋 一朗"))[0].resident_id == 1
     assert index.remove(big) is True
+
+
+def test_name_and_address_rank_every_same_name_resident_like_exhaustive_scoring():
+    """More same-name residents than the old cap of 3,000: the one at the address is found, and
+    the page is what scoring every resident of the name one by one gives."""
+    ledger = [
+        _r(i, "佐藤 博", "サトウ ヒロシ", dt.date(1950, 1, 1) + dt.timedelta(days=i % 9000),
+           address=f"京都府舞鶴市浜{i}番地" if i != 3999 else "京都府舞鶴市北吸7番地")
+        for i in range(1, 4001)
+    ]  # fmt: skip
+    index = NameIndex.from_residents(ledger)
+    result = index.search(SearchQuery(name="サトウ ヒロシ", address="北吸"), limit=5)
+    assert result[0].resident_id == 3999
+    assert result[0].reasons == ("name:kana 100", "address")
+    # exhaustive: name 100 for all, +address for 3999 only; ties by resident id
+    assert [m.resident_id for m in result] == [3999, 1, 2, 3, 4]
+    assert [m.score for m in result] == [100.0, 80.0, 80.0, 80.0, 80.0]
