@@ -34,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, case, func, insert, literal, select, update
+from sqlalchemy import bindparam, case, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -320,22 +320,25 @@ async def _decide_and_keep(
             bases[i] = base
         else:
             results[i] = dataclasses.replace(base, outcome="mistyped_barcode")
-    # the residents, their active bookings and mobility needs in one round trip (a resident
-    # without a booking: one row of Nones)
-    found: dict[str, list[Any]] = {}
+    # the residents and their mobility needs, then their active bookings: two round trips
+    found: dict[str, Any] = {}
+    active: dict[int, list[Any]] = {}
     if bases:
         codes = sorted({b.barcode for b in bases.values()})
-        for row in (await session.execute(_RESIDENT_BOOKINGS, {"codes": codes})).all():
-            found.setdefault(row.code, []).append(row)
+        for row in (await session.execute(_RESIDENTS, {"codes": codes})).all():
+            found.setdefault(row.code, row)
+    if found:
+        rids = sorted({row.rid for row in found.values()})
+        for row in (await session.execute(_ACTIVE_BOOKINGS, {"rids": rids})).all():
+            active.setdefault(row.rid, []).append(row)
     marks: dict[int, tuple[dt.datetime, str, int | None]] = {}  # booking -> at, desk, by
     for i, base in bases.items():
         sc = scans[i]
         desk = sc.desk.strip()
-        rows = found.get(base.barcode)
-        if not rows:
+        first = found.get(base.barcode)
+        if first is None:
             results[i] = dataclasses.replace(base, outcome="unknown_barcode")
             continue
-        first = rows[0]
         needs = support_of(first.m_any, first.m_wheel, first.m_comp)
         base = dataclasses.replace(
             base,
@@ -345,9 +348,7 @@ async def _decide_and_keep(
             mobility_label=support_label(needs),
         )
         booked = []
-        for r in rows:
-            if r.id is None:
-                continue
+        for r in active.get(first.rid, ()):
             b = _Booked(r.id, r.slot_id, r.venue_id, r.name, r.starts_at, r.ends_at,
                         r.checked_in_at, r.checked_in_desk)  # fmt: skip
             if b.id in marks:  # checked in by an earlier scan of this batch
@@ -400,10 +401,9 @@ def _mobility(flag: Any) -> Any:
     return select(MobilityRequest.id).where(*cond).exists()
 
 
-def _resident_bookings() -> Any:
-    """The residents of the ``codes`` with their active bookings and mobility needs (built
-    once: a scan only binds its barcodes)."""
-    booked = and_(Booking.resident_id == Resident.id, Booking.status == "booked")
+def _residents() -> Any:
+    """The residents of the ``codes`` with their mobility needs (built once: a scan only binds
+    its barcodes)."""
     return (
         select(
             Resident.barcode.label("code"),
@@ -412,6 +412,22 @@ def _resident_bookings() -> Any:
             _mobility(None).label("m_any"),
             _mobility(MobilityRequest.wheelchair).label("m_wheel"),
             _mobility(MobilityRequest.companion).label("m_comp"),
+        )
+        .where(Resident.barcode.in_(bindparam("codes", expanding=True)))
+        .order_by(Resident.barcode)
+    )
+
+
+def _active_bookings() -> Any:
+    """The active bookings of the residents ``rids``, each resident's in slot order.
+
+    A query of its own, filtered on ``bookings.resident_id`` itself: joined to the residents in
+    one statement, PostgreSQL planned it from the row estimates of a freshly loaded table (a
+    few rows) as a scan of every active booking joined to its slot and venue, 9 ms a batch
+    instead of 0.1 ms, until the table was analyzed; the second round trip costs less."""
+    return (
+        select(
+            Booking.resident_id.label("rid"),
             Booking.id,
             Booking.slot_id,
             Slot.venue_id,
@@ -421,16 +437,19 @@ def _resident_bookings() -> Any:
             Booking.checked_in_at,
             Booking.checked_in_desk,
         )
-        .select_from(Resident)
-        .outerjoin(Booking, booked)
+        .select_from(Booking)
         .outerjoin(Slot, Slot.id == Booking.slot_id)
         .outerjoin(Venue, Venue.id == Slot.venue_id)
-        .where(Resident.barcode.in_(bindparam("codes", expanding=True)))
-        .order_by(Resident.barcode, Slot.starts_at, Booking.id)
+        .where(
+            Booking.resident_id.in_(bindparam("rids", expanding=True)),
+            Booking.status == "booked",
+        )
+        .order_by(Booking.resident_id, Slot.starts_at, Booking.id)
     )
 
 
-_RESIDENT_BOOKINGS = _resident_bookings()
+_RESIDENTS = _residents()
+_ACTIVE_BOOKINGS = _active_bookings()
 
 
 def _with_booking(base: CheckinResult, row: _Booked, outcome: str) -> CheckinResult:
