@@ -12,7 +12,10 @@ from registry.intents import record_intent
 from registry.venues import create_slot, create_venue
 from tests.integration.test_bookings import make_household, make_resident
 
-START = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=2)
+# 10:00 in Tokyo two days from now: the hour offsets the tests add (-1 to +5) stay on one
+# Tokyo calendar day whatever the time the suite runs, so "the same number of days later" holds
+_DAY = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)
+START = dt.datetime(_DAY.year, _DAY.month, _DAY.day, 1, 0, tzinfo=dt.UTC)
 
 
 async def add_slot(session: AsyncSession, venue: int, hours: int, capacity: int, **support) -> int:
