@@ -4,7 +4,8 @@
 dialects): concurrent writers never duplicate a call. Fields given as ``None`` leave the stored
 value alone, and an ``outcome`` of ``"ongoing"`` never overwrites a final outcome (events from
 two servers may arrive in any order). ``ongoing_calls`` / ``close_ongoing`` find and end records
-left ``ongoing`` by calls no longer live. The caller commits.
+left ``ongoing`` by calls no longer live; ``recorded_linkedids`` says which calls have a
+record. The caller commits.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
@@ -144,6 +146,18 @@ async def ongoing_calls(session: AsyncSession) -> list[tuple[str, bool]]:
         select(CallRecord.linkedid, CallRecord.answered_at).where(CallRecord.outcome == ONGOING)
     )
     return [(linkedid, answered_at is not None) for linkedid, answered_at in rows.all()]
+
+
+async def recorded_linkedids(session: AsyncSession, linkedids: Iterable[str]) -> set[str]:
+    """Those of ``linkedids`` that have a call record."""
+    wanted = list(dict.fromkeys(linkedids))
+    found: set[str] = set()
+    for i in range(0, len(wanted), 500):  # a bound list, well under every driver's limit
+        rows = await session.scalars(
+            select(CallRecord.linkedid).where(CallRecord.linkedid.in_(wanted[i : i + 500]))
+        )
+        found.update(rows.all())
+    return found
 
 
 async def close_ongoing(session: AsyncSession, outcomes: dict[str, str]) -> None:
