@@ -111,8 +111,10 @@ async def test_a_burst_of_events_is_one_coalesced_update(engine, db_url):
 async def test_a_booking_updates_the_fill(engine, db_url):
     (resident, _) = await add_household(engine, "+81773621234")
     op_id = await add_operator(engine, "op1", "operator", "1001")
+    # tomorrow at 10:00 in Tokyo: a slot of today could have started when the suite runs late
     day = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=9))).date()
-    starts = dt.datetime.combine(day, dt.time(23, 0), dt.timezone(dt.timedelta(hours=9)))
+    day += dt.timedelta(days=1)
+    starts = dt.datetime.combine(day, dt.time(10, 0), dt.timezone(dt.timedelta(hours=9)))
     async with session_factory(engine)() as s:
         venue = await create_venue(s, "中総合会館")
         slot = await create_slot(s, venue.venue_id, starts, starts + dt.timedelta(minutes=30), 4)
@@ -293,8 +295,10 @@ async def test_slot_changes_on_another_instance_refresh_the_fill(engine, db_url)
         pytest.skip("no Redis at 127.0.0.1:6379")
     finally:
         await probe.aclose()
+    # tomorrow at 10:00 in Tokyo: a slot of today could have started when the suite runs late
     day = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=9))).date()
-    starts = dt.datetime.combine(day, dt.time(23, 0), dt.timezone(dt.timedelta(hours=9)))
+    day += dt.timedelta(days=1)
+    starts = dt.datetime.combine(day, dt.time(10, 0), dt.timezone(dt.timedelta(hours=9)))
     async with session_factory(engine)() as s:
         venue = await create_venue(s, "中総合会館")
         slot = await create_slot(s, venue.venue_id, starts, starts + dt.timedelta(minutes=30), 4)
