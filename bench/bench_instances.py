@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import gc
 import random
 import statistics
@@ -244,6 +245,11 @@ async def run(args: argparse.Namespace) -> None:
     for inst in instances:
         for line in [ln for ln in inst.log if " ERROR " in ln][:5]:
             print(f"  {inst.server_id}: {line}")
+        kinds = collections.Counter(
+            ln.split(" WARNING ", 1)[1][:70] for ln in inst.log if " WARNING " in ln
+        )
+        for kind, n in kinds.most_common(5):
+            print(f"  {inst.server_id}: {n} x WARNING {kind}")
 
 
 def main() -> None:
