@@ -47,8 +47,29 @@ def narrow(values: array[int] | NDArray[np.integer]) -> array[int]:
         if info.min <= lo and hi <= info.max:
             out = array(code)
             out.frombytes(a.astype(code).tobytes())
-            return out
+            return out[:]  # a slice is allocated to size, frombytes leaves room to grow
     raise OverflowError("integers beyond 64 bits")
+
+
+def _narrow_in(
+    values: array[int], order: NDArray[np.intp] | None, code: str | None = None
+) -> array[int]:
+    """``values`` put in ``order`` (None: as they are), narrowed (or of type ``code``)."""
+    a = np.frombuffer(values, dtype=values.typecode)
+    if order is not None:
+        a = a[order]
+    if code is None:
+        return narrow(a)
+    out = array(code)
+    out.frombytes(a.astype(code).tobytes())
+    return out
+
+
+def _rank(order: NDArray[np.intp]) -> NDArray[np.intp]:
+    """Where each row went: ``rank[order[k]] == k``."""
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return rank
 
 
 def cut_at_space(s: str) -> int:
@@ -100,10 +121,11 @@ class SplitColumn:
         self.tail.append(self.tails.add(s[k:]))
         return len(self.head) - 1
 
-    def freeze(self) -> None:
+    def freeze(self, order: NDArray[np.intp] | None = None) -> None:
+        """Done adding; the rows put in ``order`` (row ``k`` becomes what row ``order[k]`` was)."""
         self.heads.freeze()
         self.tails.freeze()
-        self.head, self.tail = narrow(self.head), narrow(self.tail)
+        self.head, self.tail = _narrow_in(self.head, order), _narrow_in(self.tail, order)
 
     def get(self, i: int) -> str:
         return self.heads.get(self.head[i]) + self.tails.get(self.tail[i])
@@ -124,7 +146,8 @@ class Addresses(SplitColumn):
             row = self._rows[s] = super().add(s)
         return row
 
-    def freeze(self) -> None:
+    def freeze(self, order: NDArray[np.intp] | None = None) -> None:
+        assert order is None, "rows of addresses are shared: never reordered"
         if self._rows is not None:
             super().freeze()
             self._rows = None
@@ -156,9 +179,15 @@ class DigitColumn:
             self._values.append(-1)
             self._lengths.append(0)
 
-    def freeze(self) -> None:
+    def freeze(self, order: NDArray[np.intp] | None = None) -> None:
+        """Done adding; the rows put in ``order`` (as ``SplitColumn.freeze``)."""
         if self._width:
             return
+        if order is not None:
+            self._values = _narrow_in(self._values, order, "q")
+            self._lengths = bytearray(np.frombuffer(self._lengths, dtype=np.uint8)[order])
+            rank = _rank(order)
+            self._other = {int(rank[i]): s for i, s in self._other.items()}
         seen = Counter(self._lengths)
         seen.pop(0, None)
         self._min_len = min(seen, default=1)
@@ -180,7 +209,7 @@ class DigitColumn:
             return self._other[i] if value < 0 else str(value).zfill(self._lengths[i])
         w = self._width
         code = int.from_bytes(self._buf[i * w : i * w + w], "little")
-        if code == 2 ** (8 * w) - 1:
+        if code >> (8 * w - 1) and code == (1 << 8 * w) - 1:
             return self._other[i]
         value, rank = divmod(code, self._lens)
         return str(value).zfill(self._min_len + rank)
@@ -192,22 +221,10 @@ def to_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value))  # SQLite keeps dates as ISO text
 
 
-class ByKey:
-    """Row numbers grouped by an integer key, for equality lookups by bisection (built once)."""
-
-    def __init__(self, keys: array[int]) -> None:
-        a = np.frombuffer(keys, dtype=keys.typecode)
-        order = np.argsort(a, kind="stable")
-        self.keys, self.rows = narrow(a[order]), narrow(order)
-
-    def lookup(self, key: int) -> array[int]:
-        lo = bisect_left(self.keys, key)
-        return self.rows[lo : bisect_right(self.keys, key, lo)]
-
-
 class Residents:
-    """Residents of a full build as columns, sorted by id; addresses in a table shared with the
-    households."""
+    """Residents of a full build as columns, ordered by household then id (a household's
+    members are one run of rows; those without a household come first), with the rows in id
+    order beside for ``row_of``; addresses in a table shared with the households."""
 
     def __init__(self, addresses: Addresses) -> None:
         self.rid, self.hh = array("q"), array("q")  # hh -1: none
@@ -218,7 +235,7 @@ class Residents:
         self.name, self.kana = SplitColumn(cut_at_space), SplitColumn(cut_at_space)
         self.addresses, self.addr = addresses, array("i")
         self.person, self.barcode = DigitColumn(), DigitColumn()
-        self.by_hh = ByKey(array("q"))
+        self.by_rid = array("i")  # rows in id order
 
     def append(self, row: Sequence[Any]) -> None:
         rid, name, kana, birth, sex, address, status, hid, person_no, barcode = row
@@ -234,19 +251,28 @@ class Residents:
         self.barcode.add(barcode or "")
 
     def freeze(self) -> None:
+        rid = np.frombuffer(self.rid, dtype=np.int64)
+        order = np.lexsort((rid, np.frombuffer(self.hh, dtype=np.int64)))
         for column in (self.name, self.kana, self.person, self.barcode):
-            column.freeze()
-        birth = np.frombuffer(self.birth, dtype=np.int32)
+            column.freeze(order)
+        birth = np.frombuffer(self.birth, dtype=np.int32)[order]
         known = birth != 0
         self.birth0 = int(birth[known].min()) - 1 if known.any() else 0
         self.birth = narrow(np.where(known, birth - self.birth0, 0))
-        self.rid, self.hh = narrow(self.rid), narrow(self.hh)
-        self.kind, self.addr = narrow(self.kind), narrow(self.addr)
-        self.by_hh = ByKey(self.hh)
+        self.by_rid = narrow(np.argsort(rid[order], kind="stable"))
+        self.rid, self.hh = _narrow_in(self.rid, order), _narrow_in(self.hh, order)
+        self.kind, self.addr = _narrow_in(self.kind, order), _narrow_in(self.addr, order)
 
     def row_of(self, rid: int) -> int | None:
-        i = bisect_left(self.rid, rid)
-        return i if i < len(self.rid) and self.rid[i] == rid else None
+        k = bisect_left(self.by_rid, rid, key=self.rid.__getitem__)
+        if k < len(self.by_rid) and self.rid[self.by_rid[k]] == rid:
+            return self.by_rid[k]
+        return None
+
+    def members(self, hid: int) -> range:
+        """The rows of the residents of household ``hid``, in id order."""
+        lo = bisect_left(self.hh, hid)
+        return range(lo, bisect_right(self.hh, hid, lo))
 
     def get(self, i: int) -> ResTuple:
         birth, hh = self.birth[i], self.hh[i]
@@ -284,15 +310,19 @@ class Households:
 
 class Phones:
     """Phones of a full build: numbers sorted, each with one owner (a resident, or a household:
-    the low bit of its code) and its kind; the household of a phone that has both aside."""
+    the low bit of its code) and its kind; the household of a phone that has both aside.
+
+    A number is kept as its low 32 bits (``low``); the high bits are few (country and leading
+    digits): each distinct value once (``high``) with where its run of rows starts (``start``)."""
 
     def __init__(self) -> None:
         self.key, self.owner, self.code = array("q"), array("q"), array("i")
         self.kinds: Vocab[str] = Vocab()
         self.both: dict[int, int] = {}  # row -> household id, for a resident's phone
+        self.high, self.start, self.low = array("q"), array("q", [0]), array("I")
 
     def __len__(self) -> int:
-        return len(self.key)
+        return len(self.low) + len(self.key)
 
     def append(self, key: int, kind: str, rid: int | None, hid: int | None) -> None:
         if rid is None and hid is None:
@@ -306,16 +336,26 @@ class Phones:
     def freeze(self) -> None:
         keys = np.frombuffer(self.key, dtype=np.int64)
         order = np.argsort(keys, kind="stable")
-        rank = np.empty_like(order)
-        rank[order] = np.arange(len(order))
+        rank = _rank(order)
         self.both = {int(rank[i]): hid for i, hid in self.both.items()}
-        self.key = narrow(keys[order])
-        self.owner = narrow(np.frombuffer(self.owner, dtype=np.int64)[order])
-        self.code = narrow(np.frombuffer(self.code, dtype=np.int32)[order])
+        keys = keys[order]
+        high, start = np.unique(keys >> 32, return_index=True)
+        self.high = narrow(high)
+        self.start = narrow(np.append(start, len(keys)))
+        self.low = array("I")
+        self.low.frombytes((keys & 0xFFFFFFFF).astype(np.uint32).tobytes())
+        self.low = self.low[:]  # allocated to size
+        self.owner, self.code = _narrow_in(self.owner, order), _narrow_in(self.code, order)
+        self.key = array("q")
 
     def of(self, key: int) -> Iterator[PhoneTuple]:
-        lo = bisect_left(self.key, key)
-        for i in range(lo, bisect_right(self.key, key, lo)):
+        high, low = key >> 32, key & 0xFFFFFFFF
+        j = bisect_left(self.high, high)
+        if j == len(self.high) or self.high[j] != high:
+            return
+        end = self.start[j + 1]
+        lo = bisect_left(self.low, low, self.start[j], end)
+        for i in range(lo, bisect_right(self.low, low, lo, end)):
             code, owner = self.code[i], self.owner[i]
             kind = self.kinds.values[code >> 1]
             if code & 1:

@@ -134,7 +134,7 @@ class PhoneIndex:
 
     def _members(self, hid: int) -> list[ResTuple]:
         out = []
-        for i in self._res.by_hh.lookup(hid):
+        for i in self._res.members(hid):
             if self._res.rid[i] not in self._moved:
                 out.append(self._res.get(i))
         out.extend(self._res_extra[rid] for rid in self._members_extra.get(hid, ()))

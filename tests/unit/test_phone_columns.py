@@ -85,11 +85,11 @@ def test_residents_households_and_phones_survive_freezing_and_pickling():
     res, hhs, phones = pickle.loads(pickle.dumps((res, hhs, phones)))
     expected = [(*r[:3], dt.date(1940, 2, 29) if r[0] == 3 else r[3], r[4] or "", *r[5:])
                 for r in rows]  # fmt: skip
-    assert [res.get(i) for i in range(3)] == expected
-    assert res.row_of(2**33) == 2
+    assert [res.get(res.row_of(r[0])) for r in rows] == expected  # type: ignore[arg-type]
     assert res.row_of(4) is None
-    assert list(res.by_hh.lookup(7)) == [0]
-    assert list(res.by_hh.lookup(8)) == []
+    assert [res.get(i)[0] for i in range(3)] == [9, 3, 2**33]  # by household, then id
+    assert [res.get(i)[0] for i in res.members(7)] == [3]
+    assert list(res.members(8)) == []
     assert hhs.get(7) == ("000000007", "舞鶴市浜1")
     assert hhs.get(2**32) == ("", "")
     assert hhs.get(8) is None
@@ -109,3 +109,18 @@ def test_a_phone_index_of_another_layout_is_refused():
     del state["layout"]
     with pytest.raises(ValueError, match="layout"):
         PhoneIndex.__new__(PhoneIndex).__setstate__(state)
+
+
+def test_phones_split_their_numbers_exactly():
+    """Numbers whose low 32 bits agree, runs of the same number, numbers between runs."""
+    phones = Phones()
+    keys = [81773000001, 81773000001 + 2**32, 819012345678, 81773000001, 1, 2**32, 2**62]
+    for rid, key in enumerate(keys, start=1):
+        phones.append(key, "mobile", rid, None)
+    phones.freeze()
+    assert len(phones) == len(keys)
+    for key in set(keys):
+        owners = [p[2] for p in phones.of(key)]
+        assert owners == [rid for rid, k in enumerate(keys, start=1) if k == key]
+    for missing in (0, 2, 81773000000, 81773000002, 2**32 + 1, 2**62 - 1, 2**63 - 1):
+        assert list(phones.of(missing)) == []
