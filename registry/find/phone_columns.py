@@ -164,6 +164,7 @@ class DigitColumn:
         self._other: dict[int, str] = {}
         self._buf = b""
         self._width = 0
+        self._aside = 0
         self._min_len = 0
         self._lens = 1
 
@@ -197,8 +198,9 @@ class DigitColumn:
         codes = values * np.uint64(self._lens) + lengths - np.uint64(self._min_len)
         other = np.frombuffer(self._lengths, dtype=np.uint8) == 0
         top = int(codes[~other].max()) if (~other).any() else 0
-        self._width = max(1, ((top + 1).bit_length() + 7) // 8)  # all ones: kept aside
-        codes[other] = np.uint64(2 ** (8 * self._width) - 1)
+        self._width = max(1, ((top + 1).bit_length() + 7) // 8)
+        self._aside = 2 ** (8 * self._width) - 1  # the code of a string kept aside
+        codes[other] = np.uint64(self._aside)
         raw = codes.astype("<u8").view(np.uint8).reshape(-1, 8)
         self._buf = raw[:, : self._width].tobytes()
         self._values, self._lengths = array("q"), bytearray()
@@ -209,8 +211,10 @@ class DigitColumn:
             return self._other[i] if value < 0 else str(value).zfill(self._lengths[i])
         w = self._width
         code = int.from_bytes(self._buf[i * w : i * w + w], "little")
-        if code >> (8 * w - 1) and code == (1 << 8 * w) - 1:
+        if code == self._aside:
             return self._other[i]
+        if self._lens == 1:
+            return str(code).zfill(self._min_len)
         value, rank = divmod(code, self._lens)
         return str(value).zfill(self._min_len + rank)
 

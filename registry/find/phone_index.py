@@ -105,14 +105,17 @@ class PhoneIndex:
 
     def _rows(self, key: int) -> list[_Row]:
         rows: list[_Row] = []
+        seen: dict[int, ResTuple] = {}  # column row -> resident: each decoded once a lookup
+        homes: dict[int | None, tuple[str, str] | None] = {}  # household id -> (no, address)
         for _, kind, rid, hid in self._phones_at(key):
-            owner = self._resident(rid) if rid is not None else None
+            owner = self._resident(rid, seen) if rid is not None else None
             if owner is not None:
-                rows.append(self._row(owner, kind, 1))
+                rows.append(self._row(owner, kind, 1, homes))
                 if owner[7] is not None:
-                    rows.extend(self._row(m, kind, 3) for m in self._members(owner[7]))
+                    mates = self._members(owner[7], seen)
+                    rows.extend(self._row(m, kind, 3, homes) for m in mates)
             if hid is not None:
-                rows.extend(self._row(m, kind, 2) for m in self._members(hid))
+                rows.extend(self._row(m, kind, 2, homes) for m in self._members(hid, seen))
         return rows
 
     def _phones_at(self, key: int) -> list[PhoneTuple]:
@@ -125,18 +128,26 @@ class PhoneIndex:
         out.extend(self._by_number.get(key, ()))
         return out
 
-    def _resident(self, rid: int) -> ResTuple | None:
+    def _resident(self, rid: int, seen: dict[int, ResTuple] | None = None) -> ResTuple | None:
         extra = self._res_extra.get(rid)
         if extra is not None:
             return extra
         i = self._res.row_of(rid)
-        return None if i is None else self._res.get(i)
+        if i is None:
+            return None
+        r = seen.get(i) if seen is not None else None
+        if r is None:
+            r = self._res.get(i)
+            if seen is not None:
+                seen[i] = r
+        return r
 
-    def _members(self, hid: int) -> list[ResTuple]:
+    def _members(self, hid: int, seen: dict[int, ResTuple]) -> list[ResTuple]:
         out = []
         for i in self._res.members(hid):
             if self._res.rid[i] not in self._moved:
-                out.append(self._res.get(i))
+                r = seen.get(i)
+                out.append(r if r is not None else seen.setdefault(i, self._res.get(i)))
         out.extend(self._res_extra[rid] for rid in self._members_extra.get(hid, ()))
         return out
 
@@ -145,8 +156,10 @@ class PhoneIndex:
             return None
         return self._hh_extra.get(hid) or self._hhs.get(hid)
 
-    def _row(self, r: ResTuple, kind: str, prio: int) -> _Row:
-        hh = self._household(r[7])
+    def _row(
+        self, r: ResTuple, kind: str, prio: int, homes: dict[int | None, tuple[str, str] | None]
+    ) -> _Row:
+        hh = homes[r[7]] if r[7] in homes else homes.setdefault(r[7], self._household(r[7]))
         return _Row(
             r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
             hh[0] if hh else None, hh[1] if hh else None, kind, prio, r[8], r[9],
