@@ -29,7 +29,7 @@ from cti_server.agent_state import AgentStates
 from cti_server.board import BoardService
 from cti_server.bus import Bus
 from cti_server.callbacks import Callbacks
-from cti_server.caller_lookup import CallHistory, LedgerLookup
+from cti_server.caller_lookup import LedgerLookup
 from cti_server.campaign import CampaignSettings
 from cti_server.config import Settings
 from cti_server.domain.tracker import Tracker
@@ -190,7 +190,6 @@ def build_calls(
         delivery.send,
         recorder.put,
         on_lookup_time=metrics.lookup_seconds.observe,
-        repeats=CallHistory(sessions),
     )
     return CallService(
         tracker, recorder, popper, delivery, metrics, sessions,

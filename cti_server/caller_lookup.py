@@ -1,14 +1,16 @@
 """The ledger lookup behind a screen-pop: bounded, cached, timed.
 
-``LedgerLookup(sessions)`` is the popper's ``lookup`` callable: ``await lookup(e164)`` asks the
-in-memory ``registry.find.phone_index.PhoneIndex`` once the app has loaded it (``index``; no
-round trip for the match), else ``registry.find.lookup.lookup_by_number``; then one query for
-the candidates' flags when there are candidates (booked, mobility, called before;
-``registry.find.flags``), with at most ``concurrency``
-lookups at once (more would overflow the engine's pool; on SQLite every overflow connection is
-opened anew) and keeps each result ``cache_seconds`` (a caller who rings again soon pops without
-a database round trip).
-``CallHistory(sessions)`` counts the calls from the same number earlier the same day.
+``LedgerLookup(sessions)`` is the popper's ``lookup`` callable:
+``await lookup(e164, since, linkedid)`` gives a ``Found``: the households reached at the number,
+each candidate with its flags (booked, mobility, called before) and latest intent answer, and the
+calls from the number since ``since`` (the local day's start) other than ``linkedid`` (a repeat
+caller is flagged in the pop). The match comes from the in-memory
+``registry.find.phone_index.PhoneIndex`` once the app has loaded it (``index``; no round trip),
+else from ``registry.find.lookup.lookup_by_number``; the rest is one statement
+(``registry.find.caller_facts``), in one session. At most ``concurrency`` lookups run at once
+(more would overflow the engine's pool; on SQLite every overflow connection is opened anew).
+The match is kept ``cache_seconds`` (a caller who rings again soon is matched without asking the
+ledger); flags, intents and the count are read for every call.
 ``timed_lookup`` wraps one lookup with the timeout and turns failures into a ``lookup_error``.
 """
 
@@ -19,6 +21,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,22 +33,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Lookup = Callable[[str], Awaitable[list[HouseholdMatch]]]
-Repeats = Callable[[str, dt.datetime, str], Awaitable[int]]  # e164, since, this call's Linkedid
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What the ledger says about a caller."""
+
+    matches: list[HouseholdMatch]  # with flags and latest intents
+    repeat_calls: int = 0  # calls from the number earlier today, this one aside
 
 
-class CallHistory:
-    """``await history(e164, since, linkedid)``: calls from the number since the day began,
-    this one aside (a repeat caller is flagged in the pop)."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-
-    async def __call__(self, e164: str, since: dt.datetime, linkedid: str) -> int:
-        from registry.calls import count_calls_from
-
-        async with self._sessions() as session:
-            return await count_calls_from(session, e164, since, besides=linkedid)
+NOTHING = Found([])
+Lookup = Callable[[str, dt.datetime, str], Awaitable[Found]]  # e164, since, this call's Linkedid
 
 
 class LedgerLookup:
@@ -66,51 +64,62 @@ class LedgerLookup:
         self.changed = asyncio.Event()  # another instance says the ledger changed: refresh
 
     def forget(self) -> None:
-        """Drop the cached results (the index was refreshed with changes)."""
+        """Drop the cached matches (the index was refreshed with changes)."""
         self._cache.clear()
 
-    async def __call__(self, e164: str) -> list[HouseholdMatch]:
-        from registry.find.flags import flagged
-        from registry.find.lookup import lookup_by_number
-
+    def _cached(self, e164: str) -> list[HouseholdMatch] | None:
         hit = self._cache.get(e164)
         if hit is not None and time.monotonic() - hit[0] < self._cache_seconds:
             return hit[1]
         index = self.index
-        if index is not None:
-            matches = index.lookup(e164)
-            if not matches:
-                result: list[HouseholdMatch] = []
-            else:
-                async with self._slots, self._sessions() as session:
-                    result = await flagged(session, matches)
-        else:
-            async with self._slots, self._sessions() as session:
-                result = await flagged(session, await lookup_by_number(session, e164))
+        if index is None:
+            return None
+        matches = index.lookup(e164)
+        self._keep(e164, matches)
+        return matches
+
+    def _keep(self, e164: str, matches: list[HouseholdMatch]) -> None:
         if len(self._cache) >= self._cache_size:
             self._cache.clear()
-        self._cache[e164] = (time.monotonic(), result)
-        return result
+        self._cache[e164] = (time.monotonic(), matches)
+
+    async def __call__(self, e164: str, since: dt.datetime, linkedid: str = "") -> Found:
+        from registry.find.caller_facts import caller_facts
+        from registry.find.flags import with_flags
+        from registry.find.lookup import lookup_by_number
+
+        matches = self._cached(e164)
+        async with self._slots, self._sessions() as session:
+            if matches is None:
+                matches = await lookup_by_number(session, e164)
+                self._keep(e164, matches)
+            ids = [m.resident_id for h in matches for m in h.members]
+            facts = await caller_facts(session, ids, e164, since, besides=linkedid)
+        if ids:
+            matches = with_flags(matches, facts.flags, facts.intents)
+        return Found(matches, facts.earlier_calls)
 
 
 async def timed_lookup(
     lookup: Lookup,
     e164: str,
+    since: dt.datetime,
     limit_seconds: float,
     linkedid: str,
     on_time: Callable[[float], None] | None = None,
-) -> tuple[list[HouseholdMatch], str]:
-    """``(matches, "")``, or ``([], "timeout" | "unavailable")``; never raises but cancellation."""
+) -> tuple[Found, str]:
+    """``(found, "")``, or ``(NOTHING, "timeout" | "unavailable")``; never raises but
+    cancellation. ``since``: the local day's start (earlier calls are counted from it)."""
     t0 = time.perf_counter()
     try:
         async with asyncio.timeout(limit_seconds):  # not wait_for: no task more per lookup
-            return await lookup(e164), ""
+            return await lookup(e164, since, linkedid), ""
     except TimeoutError:
         log.warning("call %s: ledger lookup timed out", linkedid)
-        return [], "timeout"
+        return NOTHING, "timeout"
     except Exception as err:
         log.warning("call %s: ledger lookup failed: %r", linkedid, err)
-        return [], "unavailable"
+        return NOTHING, "unavailable"
     finally:
         if on_time is not None:
             on_time(time.perf_counter() - t0)

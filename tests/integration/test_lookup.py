@@ -159,8 +159,8 @@ async def test_candidates_carry_booking_mobility_and_call_flags(sessions, ledger
                 CallRecord(linkedid="1.3", matched_resident_id=ledger["neighbour"]),  # ongoing
             ]
         )  # fmt: skip
-    households = await LedgerLookup(sessions)(LANDLINE)
-    flags = {m.resident_id: m.flags for h in households for m in h.members}
+    found = await LedgerLookup(sessions)(LANDLINE, dt.datetime.now(dt.UTC))
+    flags = {m.resident_id: m.flags for h in found.matches for m in h.members}
     assert flags == {
         ledger["grandma"]: ("booked",),
         ledger["father"]: ("attended", "mobility"),
