@@ -107,6 +107,7 @@ def bootstrap(
     board = BoardService(
         settings, sessions, tracker, bridge=lambda: server.bridge,
         operator_name=hub.operator_name, metrics=metrics,
+        flush_records=lambda: service.recorder.flush(),
     )  # fmt: skip
     agent_states = AgentStates(
         settings, tracker, hub.send_to_extension, lambda: server.bridge,
