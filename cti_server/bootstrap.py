@@ -117,7 +117,7 @@ def bootstrap(
         settings, sessions, lambda e: service.on_event(e), lambda: server.bridge,
         on_worklist=board.bookings_changed, count=metrics.inc,
     )  # fmt: skip
-    lookup = LedgerLookup(sessions)
+    lookup = LedgerLookup(sessions, engine=eng)
     campaign = CampaignSettings(settings, sessions)
     service = build_calls(
         settings, tracker, sessions, hub, metrics, lookup=lookup,

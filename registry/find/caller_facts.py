@@ -10,6 +10,8 @@ branch and padded to one shape. On aiosqlite and asyncpg the statement runs on t
 connection (in the session's transaction): one hop to the SQLite thread instead of one per
 cursor step, and none of the result layers (as ``registry.find.lookup`` does). The statement is
 built and compiled once per number of candidates (the ids are plain bound parameters).
+``FactsReader(engine)`` runs it on a connection held for the purpose, outside any transaction:
+no session per call (the pop's lookup, ``cti_server.caller_lookup``).
 
 The answers are those of ``flags.flagged`` (flags, latest intents) and
 ``registry.calls.count_calls_from`` (the count), which stay the reference.
@@ -17,8 +19,10 @@ The answers are those of ``flags.flagged`` (flags, latest intents) and
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -41,7 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from registry.find.flags import ORDER
 from registry.models import Booking, CallRecord, Intent, MobilityRequest
@@ -129,18 +133,17 @@ def _raw(driver: str, n_ids: int) -> _Raw:
     return _Raw(str(compiled), names, binds, bools, at)
 
 
-async def _rows(session: AsyncSession, n_ids: int, params: dict[str, Any]) -> list[Sequence[Any]]:
-    conn = await session.connection()
-    driver_name = conn.dialect.driver
-    if driver_name not in ("aiosqlite", "asyncpg"):
-        return list((await conn.execute(facts_statement(n_ids), params)).all())
+DRIVERS = ("aiosqlite", "asyncpg")  # run on the driver connection (else through SQLAlchemy)
+
+
+async def _driver_rows(
+    driver_name: str, driver: Any, n_ids: int, params: dict[str, Any]
+) -> list[Sequence[Any]]:
     raw = _raw(driver_name, n_ids)
     values = tuple(
         p(params[name]) if p is not None else params[name]
         for name, p in zip(raw.names, raw.binds, strict=True)
     )
-    driver = (await conn.get_raw_connection()).driver_connection
-    assert driver is not None
     if driver_name == "asyncpg":
         rows: list[Sequence[Any]] = list(await driver.fetch(raw.sql, *values))
     else:
@@ -156,26 +159,30 @@ async def _rows(session: AsyncSession, n_ids: int, params: dict[str, Any]) -> li
     ]
 
 
+async def _rows(conn: AsyncConnection, n_ids: int, params: dict[str, Any]) -> list[Sequence[Any]]:
+    driver_name = conn.dialect.driver
+    if driver_name not in DRIVERS:
+        return list((await conn.execute(facts_statement(n_ids), params)).all())
+    driver = (await conn.get_raw_connection()).driver_connection
+    return await _driver_rows(driver_name, driver, n_ids, params)
+
+
 def _newer(a: IntentView, b: IntentView) -> bool:
     """The latest answer: by time, then by id (as ``registry.intents.latest_intents``)."""
     return (a.recorded_at, a.intent_id) > (b.recorded_at, b.intent_id)
 
 
-async def caller_facts(
-    session: AsyncSession,
-    ids: Sequence[int],
-    e164: str,
-    since: dt.datetime,
-    *,
-    besides: str = "",
-) -> CallerFacts:
-    """Flags and latest intent of each resident in ``ids``, and the calls from ``e164`` that
-    entered at or after ``since`` (aware; a day's start) other than ``besides``. One statement.
-    An empty ``e164`` counts no calls (a withheld call has no number)."""
+def _params(
+    ids: Sequence[int], e164: str, since: dt.datetime, besides: str
+) -> tuple[int, dict[str, Any]]:
+    """The number of distinct ids, and the statement's parameters."""
     wanted = sorted(set(ids))
     params: dict[str, Any] = {f"id{i}": rid for i, rid in enumerate(wanted)}
     params.update(e164=e164, since=aware_utc("since", since), besides=besides)
-    rows = await _rows(session, len(wanted), params)
+    return len(wanted), params
+
+
+def _facts(rows: Iterable[Sequence[Any]], e164: str) -> CallerFacts:
     found: dict[int, set[str]] = {}
     latest: dict[int, IntentView] = {}
     earlier = 0
@@ -194,3 +201,66 @@ async def caller_facts(
                 latest[view.resident_id] = view
     flags = {rid: tuple(f for f in ORDER if f in fs) for rid, fs in found.items()}
     return CallerFacts(flags, latest, earlier)
+
+
+async def caller_facts(
+    session: AsyncSession,
+    ids: Sequence[int],
+    e164: str,
+    since: dt.datetime,
+    *,
+    besides: str = "",
+) -> CallerFacts:
+    """Flags and latest intent of each resident in ``ids``, and the calls from ``e164`` that
+    entered at or after ``since`` (aware; a day's start) other than ``besides``. One statement,
+    in the session's transaction. An empty ``e164`` counts no calls (a withheld call has no
+    number)."""
+    n_ids, params = _params(ids, e164, since, besides)
+    return _facts(await _rows(await session.connection(), n_ids, params), e164)
+
+
+class FactsReader:
+    """``caller_facts`` on one connection of ``engine`` held for the purpose (aiosqlite and
+    asyncpg only: ``FactsReader.usable(engine)``), used outside any transaction: each statement
+    reads what is committed when it runs, and no session is opened, no connection checked out
+    and none rolled back per call (on SQLite those are most of a lookup's cost: several hops to
+    the connection's thread). Calls take turns (a lock); a connection that failed is closed and
+    the next call opens another. ``close()`` gives it back (before the engine is disposed)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._lock = asyncio.Lock()
+        self._conn: AsyncConnection | None = None
+        self._driver: Any = None
+
+    @staticmethod
+    def usable(engine: AsyncEngine) -> bool:
+        return engine.dialect.driver in DRIVERS
+
+    async def __call__(
+        self, ids: Sequence[int], e164: str, since: dt.datetime, *, besides: str = ""
+    ) -> CallerFacts:
+        n_ids, params = _params(ids, e164, since, besides)
+        async with self._lock:
+            if self._driver is None:
+                self._conn = await self._engine.connect()
+                self._driver = (await self._conn.get_raw_connection()).driver_connection
+            try:
+                rows = await _driver_rows(self._engine.dialect.driver, self._driver, n_ids, params)
+            except Exception:
+                await self._close()
+                raise
+        return _facts(rows, e164)
+
+    async def _close(self) -> None:
+        conn, self._conn, self._driver = self._conn, None, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.invalidate()  # not back to the pool: its state is unknown
+            await conn.close()
+
+    async def close(self) -> None:
+        async with self._lock:
+            conn, self._conn, self._driver = self._conn, None, None
+            if conn is not None:
+                await conn.close()

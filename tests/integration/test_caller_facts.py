@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from registry.calls import count_calls_from
-from registry.find.caller_facts import caller_facts, facts_statement
+from registry.find.caller_facts import FactsReader, caller_facts, facts_statement
 from registry.find.flags import resident_flags
 from registry.intents import latest_intents
 from registry.models import (
@@ -136,3 +136,22 @@ async def test_the_statement_uses_the_indexes(engine: AsyncEngine):
                   "call_records_caller_e164"):  # fmt: skip
         assert index in joined, joined
     assert "Seq Scan" not in joined, joined
+
+
+async def test_the_reader_answers_alike_and_sees_what_is_committed_later(engine, sessions, ids):
+    reader = FactsReader(engine)
+    assert FactsReader.usable(engine)
+    try:
+        for pick in (slice(0, 5), slice(2, 4), slice(0, 0)):
+            async with sessions() as s:
+                expected = await caller_facts(s, ids[pick], NUMBER, T0, besides="n.3")
+            assert await reader(ids[pick], NUMBER, T0, besides="n.3") == expected
+        async with sessions() as s, s.begin():  # another connection writes meanwhile
+            s.add(CallRecord(linkedid="n.5", caller_e164=NUMBER, entered_at=T0))
+            s.add(Booking(resident_id=ids[4], slot_id=(await s.scalar(select(Slot.id))),
+                          channel="phone"))  # fmt: skip
+        facts = await reader(ids, NUMBER, T0)
+        assert facts.earlier_calls == 3  # n.2, n.3 and the new n.5
+        assert facts.flags[ids[4]] == ("booked",)
+    finally:
+        await reader.close()
