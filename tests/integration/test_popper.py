@@ -160,9 +160,12 @@ async def test_slow_client_is_dropped_not_queued_forever(engine, db_url, aiohttp
     ws = await _connect(client, app, 1, "1001")
     hub = app[HUB]
     (c,) = hub.clients
-    # the client stops reading: pile up more than the queue holds without yielding
-    for i in range(50):
-        c.offer(protocol.encode(protocol.Pong(nonce=str(i))))
+    # the client stops reading: what the socket buffers take is written at once, then the
+    # transport pauses and messages wait in the queue, which overflows (without yielding)
+    big = "x" * 65536
+    for i in range(2000):
+        if not c.offer(protocol.encode(protocol.Pong(nonce=f"{i}{big}"))):
+            break
     assert c.dropped
     assert hub.drops == 1
     assert c not in hub.clients
