@@ -6,7 +6,7 @@ talk time, caller as ``cti_server.caller_id.identify`` decides, the outcome: ``o
 live, the tracker's once ended, amended by late PBX figures). ``put(linkedid, fields)`` adds
 other fields (the ledger match, from the popper). Both are synchronous and cheap: fields are
 merged per call (a later value wins; ``None`` never erases one) and the writer task upserts
-every pending call in one transaction (``registry.calls.upsert_call``: insert or update by
+every pending call in one transaction (``registry.calls.upsert_calls``: insert or update by
 Linkedid, so several servers agree). The writer waits ``linger`` seconds (0.1) after the first
 change before it writes, so that the changes of many calls share one transaction (a call's
 entry, ringing, answer and end are several changes within a second); ``flush()`` cuts the wait
@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cti_server.caller_id import identify
 from cti_server.domain.calls import Call
 from cti_server.domain.changes import CallChanged, Change
-from registry.calls import ONGOING, close_ongoing, ongoing_calls, upsert_call
+from registry.calls import ONGOING, close_ongoing, ongoing_calls, upsert_calls
 
 log = logging.getLogger(__name__)
 
@@ -196,12 +196,15 @@ class CallRecorder:
             log.error("call record backlog full; dropped the updates of call %s", linkedid)
 
     async def _write(self, batch: dict[str, dict[str, Any]], closing: dict[str, str]) -> None:
+        calls = {}
+        for linkedid, fields in batch.items():
+            ext = fields.get("extension")
+            if ext and "operator_id" not in fields and ext in self.extensions:
+                fields = {**fields, "operator_id": self.extensions[ext]}
+            calls[linkedid] = fields
         async with self._sessions() as session:
-            for linkedid, fields in batch.items():
-                ext = fields.get("extension")
-                if ext and "operator_id" not in fields and ext in self.extensions:
-                    fields = {**fields, "operator_id": self.extensions[ext]}
-                await upsert_call(session, linkedid, **fields)
+            if calls:
+                await upsert_calls(session, calls)
             await close_ongoing(session, closing)
             await session.commit()
         self._count("cti_call_records_written_total", float(len(batch) + len(closing)))

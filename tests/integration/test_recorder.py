@@ -4,13 +4,14 @@ writes what waits at once, and the board's reload of today's calls flushes first
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from contextlib import asynccontextmanager
 
 from cti_server.board import BoardService
 from cti_server.domain.tracker import Tracker
 from cti_server.recorder import CallRecorder
-from registry.calls import get_call
+from registry.calls import get_call, upsert_call, upsert_calls
 from tests.integration.web_helpers import make_settings
 
 LONG = 3600.0  # a linger no test waits for: only a flush writes
@@ -97,3 +98,40 @@ async def test_the_board_reload_writes_waiting_records_first(sessions):
     assert board.today.records["r.1"].outcome == "answered"
     await board.close()
     await recorder.close()
+
+
+async def test_upsert_calls_writes_as_one_upsert_per_call(sessions):
+    """Calls grouped by the fields given: the same records as ``upsert_call`` one by one,
+    a final outcome kept against a late ``ongoing``, a first entry time never rewritten."""
+    at = dt.datetime(2026, 12, 5, 1, 0, tzinfo=dt.UTC)
+    later = at + dt.timedelta(minutes=1)
+    first = {
+        "u.1": {"queue": "vaccine", "entered_at": at, "outcome": "ongoing"},
+        "u.2": {"queue": "vaccine", "entered_at": at, "outcome": "abandoned", "ended_at": later},
+        "u.3": {"caller_raw": "0773621234", "caller_e164": "+81773621234", "entered_at": at,
+                "outcome": "ongoing", "recovered": True},
+    }  # fmt: skip
+    second = {
+        "u.1": {"answered_at": later, "extension": "1001", "hold_seconds": 4.0},
+        "u.2": {"queue": "vaccine", "entered_at": later, "outcome": "ongoing"},
+        "u.4": {"queue": "vaccine", "entered_at": later, "outcome": "ongoing"},
+    }
+    async with sessions() as s:
+        for batch in (first, second):
+            await upsert_calls(s, batch)
+        await s.commit()
+    async with sessions() as s:
+        grouped = {lid: await get_call(s, lid) for lid in ("u.1", "u.2", "u.3", "u.4")}
+    async with sessions() as s:
+        for batch in (first, second):
+            for lid, fields in batch.items():
+                await upsert_call(s, f"{lid}.one", **fields)
+        await s.commit()
+    async with sessions() as s:
+        for lid, rec in grouped.items():
+            one = await get_call(s, f"{lid}.one")
+            assert dataclasses.replace(one, linkedid=lid, updated_at=rec.updated_at) == rec
+    assert grouped["u.2"].outcome == "abandoned"
+    assert grouped["u.2"].entered_at == at
+    assert grouped["u.1"].extension == "1001"
+    assert grouped["u.3"].recovered is True
