@@ -30,7 +30,7 @@ from cti_server.agent_state import AgentStates
 from cti_server.board import BoardService
 from cti_server.bus import Bus
 from cti_server.callbacks import Callbacks
-from cti_server.caller_lookup import CallHistory, LedgerLookup
+from cti_server.caller_lookup import LedgerLookup
 from cti_server.campaign import CampaignSettings
 from cti_server.config import Settings
 from cti_server.domain.tracker import Tracker
@@ -109,6 +109,7 @@ def bootstrap(
     board = BoardService(
         settings, sessions, tracker, bridge=lambda: server.bridge,
         operator_name=hub.operator_name, metrics=metrics,
+        flush_records=lambda: service.recorder.flush(),
     )  # fmt: skip
     agent_states = AgentStates(
         settings, tracker, hub.send_to_extension, lambda: server.bridge,
@@ -118,7 +119,7 @@ def bootstrap(
         settings, sessions, lambda e: service.on_event(e), lambda: server.bridge,
         on_worklist=board.bookings_changed, count=metrics.inc,
     )  # fmt: skip
-    lookup = LedgerLookup(sessions)
+    lookup = LedgerLookup(sessions, engine=eng)
     campaign = CampaignSettings(settings, sessions)
     service = build_calls(
         settings, tracker, sessions, hub, metrics, lookup=lookup,
@@ -199,7 +200,6 @@ def build_calls(
         delivery.send,
         recorder.put,
         on_lookup_time=metrics.lookup_seconds.observe,
-        repeats=CallHistory(sessions),
     )
     return CallService(
         tracker, recorder, popper, delivery, metrics, sessions,

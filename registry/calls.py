@@ -1,7 +1,8 @@
 """Call records, one per PBX Linkedid, written by upsert so several servers agree.
 
 ``upsert_call`` is one ``INSERT ... ON CONFLICT (linkedid) DO UPDATE`` (SQLite and PostgreSQL
-dialects): concurrent writers never duplicate a call. Fields given as ``None`` leave the stored
+dialects): concurrent writers never duplicate a call; ``upsert_calls`` writes many calls, one
+execution per set of fields given. Fields given as ``None`` leave the stored
 value alone, and an ``outcome`` of ``"ongoing"`` never overwrites a final outcome (events from
 two servers may arrive in any order). ``ongoing_calls`` / ``close_ongoing`` find and end records
 left ``ongoing`` by calls no longer live; ``recorded_linkedids`` says which calls have a
@@ -13,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
@@ -138,6 +139,25 @@ async def upsert_call(session: AsyncSession, linkedid: str, **fields: Any) -> No
     conn = await session.connection()
     await conn.execute(stmt, {"linkedid": linkedid, "updated_at": utcnow(), **values})
     log.debug("call %s upserted: %s", linkedid, ", ".join(sorted(values)))
+
+
+async def upsert_calls(session: AsyncSession, calls: Mapping[str, Mapping[str, Any]]) -> None:
+    """``upsert_call`` for each ``{linkedid: fields}``, the calls with the same set of fields in
+    one statement executed for all of them (one round trip per set instead of one per call)."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        raise NotImplementedError(f"call upsert is not written for {dialect}")
+    now = utcnow()
+    groups: dict[tuple[tuple[str, ...], bool], list[dict[str, Any]]] = {}
+    for linkedid, fields in calls.items():
+        _check_linkedid(linkedid)
+        values = _clean(dict(fields))
+        shape = (tuple(sorted(values)), values.get("outcome") == ONGOING)
+        groups.setdefault(shape, []).append({"linkedid": linkedid, "updated_at": now, **values})
+    conn = await session.connection()
+    for (keys, keep_outcome), rows in groups.items():
+        await conn.execute(_upsert_statement(dialect, keys, keep_outcome), rows)
+    log.debug("%d calls upserted in %d statements", len(calls), len(groups))
 
 
 async def ongoing_calls(session: AsyncSession) -> list[tuple[str, bool]]:
