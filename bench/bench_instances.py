@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import collections
 import gc
+import itertools
 import random
 import statistics
 import sys
@@ -243,8 +244,11 @@ async def run(args: argparse.Namespace) -> None:
             f"{first / 1024:.0f} MB at the first sample, {last / 1024:.0f} MB at the end"
         )
     for inst in instances:
-        for line in [ln for ln in inst.log if " ERROR " in ln][:5]:
-            print(f"  {inst.server_id}: {line}")
+        errors = [i for i, ln in enumerate(inst.log) if " ERROR " in ln][:3]
+        for i in errors:  # each with its traceback (the lines up to the next log line)
+            tail = itertools.takewhile(lambda ln: ln[:2] != "20", inst.log[i + 1 : i + 40])
+            for line in [inst.log[i], *tail]:
+                print(f"  {inst.server_id}: {line}")
         kinds = collections.Counter(
             ln.split(" WARNING ", 1)[1][:70] for ln in inst.log if " WARNING " in ln
         )
