@@ -21,6 +21,7 @@ import collections
 import gc
 import itertools
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -208,6 +209,7 @@ async def run(args: argparse.Namespace) -> None:
         if sim is not None:
             await sim.stop()
         await admin(args.pg_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        shutil.rmtree(tmp, ignore_errors=True)
 
     # rings up to a second before the sockets close: calls still queued when the traffic stops
     # keep ringing agents after it, and their pops cannot be received any more
