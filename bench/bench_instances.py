@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import gc
+import itertools
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -206,6 +209,7 @@ async def run(args: argparse.Namespace) -> None:
         if sim is not None:
             await sim.stop()
         await admin(args.pg_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        shutil.rmtree(tmp, ignore_errors=True)
 
     # rings up to a second before the sockets close: calls still queued when the traffic stops
     # keep ringing agents after it, and their pops cannot be received any more
@@ -242,8 +246,16 @@ async def run(args: argparse.Namespace) -> None:
             f"{first / 1024:.0f} MB at the first sample, {last / 1024:.0f} MB at the end"
         )
     for inst in instances:
-        for line in [ln for ln in inst.log if " ERROR " in ln][:5]:
-            print(f"  {inst.server_id}: {line}")
+        errors = [i for i, ln in enumerate(inst.log) if " ERROR " in ln][:3]
+        for i in errors:  # each with its traceback (the lines up to the next log line)
+            tail = itertools.takewhile(lambda ln: ln[:2] != "20", inst.log[i + 1 : i + 40])
+            for line in [inst.log[i], *tail]:
+                print(f"  {inst.server_id}: {line}")
+        kinds = collections.Counter(
+            ln.split(" WARNING ", 1)[1][:70] for ln in inst.log if " WARNING " in ln
+        )
+        for kind, n in kinds.most_common(5):
+            print(f"  {inst.server_id}: {n} x WARNING {kind}")
 
 
 def main() -> None:

@@ -4,7 +4,8 @@
 
 Two ways for each database: ``lookup_by_number`` (one query), and the in-memory
 ``registry.find.phone_index.PhoneIndex`` built from that database (what the pop uses once it is
-loaded): its build time and memory, the lookup time, and a check that it answers what the query
+loaded): its build time, the memory it holds (and the growth of the process over the build, which
+includes what the build drops again), the lookup time, and a check that it answers what the query
 answers on the numbers sampled.
 
 Seeded SQLite files are cached as /tmp/cti_bench_<N>.sqlite3 (reruns are quick). PostgreSQL
@@ -164,6 +165,25 @@ async def bench(engine: AsyncEngine, db: str, n: int, queries: int) -> None:
     await show_plan(engine, db, sample[0])
 
 
+def held_mb(obj: object) -> float:
+    """The bytes reachable from ``obj`` (its objects, arrays and strings, each counted once; not
+    classes, functions or modules), in MB: what the index holds once built."""
+    import gc
+    import sys
+    import types
+
+    seen: set[int] = set()
+    stack, total = [obj], 0
+    while stack:
+        o = stack.pop()
+        if id(o) in seen or isinstance(o, (type, types.ModuleType, types.FunctionType)):
+            continue
+        seen.add(id(o))
+        total += sys.getsizeof(o)
+        stack.extend(gc.get_referents(o))
+    return total / 1e6
+
+
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -179,6 +199,7 @@ async def in_memory(sessions, db: str, n: int, sample: list[str]) -> None:  # ty
     async with sessions() as s:
         index = await PhoneIndex.load(s)
     built, rss1 = time.perf_counter() - t0, rss_mb()
+    held = held_mb(index)
     async with sessions() as s:
         for number in sample[:500]:
             assert index.lookup(number) == await lookup_by_number(s, number), number
@@ -191,7 +212,8 @@ async def in_memory(sessions, db: str, n: int, sample: list[str]) -> None:  # ty
         cpu.append((time.process_time() - c0) * 1000)
     gc.unfreeze()
     print(
-        f"[{db}] PhoneIndex at {n:,} residents: built in {built:.1f} s, +{rss1 - rss0:.0f} MB RSS; "
+        f"[{db}] PhoneIndex at {n:,} residents: built in {built:.1f} s, holds {held:.1f} MB "
+        f"(+{rss1 - rss0:.0f} MB RSS over the build); "
         f"lookup p50 {statistics.median(times):.3f} ms, p99 {pct(times, 99):.3f} ms, "
         f"max {max(times):.3f} ms; CPU p50 {statistics.median(cpu):.3f} ms, "
         f"p99 {pct(cpu, 99):.3f} ms (same answers as the query on 500 numbers)"

@@ -8,7 +8,7 @@ Goals: p95 < 10 ms at 100k and < 30 ms at 1M for name search top-10; recall@10 >
 Recall is given three ways: "name-level" (the wanted name among the names of the 10 residents
 returned: at 1M one common name fills a page), "distinct" (among the 10 best distinct name keys,
 the measure of jp-matching.md) and "resident" (the very person in the top 10, name + birth date
-or name + town).
+or name + town, or name + the address with its banchi in one of the forms people write).
 Databases are seeded and cached as in bench_lookup.py (which this imports).
 
 Restart: the index saved as a snapshot (``registry.find.snapshot``, what the server keeps in its
@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import gc
 import random
+import re
 import statistics
 import sys
 import time
@@ -53,6 +54,7 @@ VARIANTS = {"高": "髙", "崎": "﨑", "辺": "邊", "斎": "齋", "沢": "澤"
             "徳": "德", "真": "眞", "国": "國", "桜": "櫻", "竜": "龍", "島": "嶋", "峰": "峯",
             "富": "冨", "恵": "惠", "吉": "𠮷"}  # fmt: skip
 UNVARIANTS = {v: k for k, v in VARIANTS.items()}
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
 def rss_mb() -> float:
@@ -97,6 +99,34 @@ NOISE: dict[str, Callable[[random.Random, str, str], tuple[str, str]]] = {
 def town(address: str) -> str:
     rest = address.split("舞鶴市", 1)[-1]
     return "".join(c for c in rest if not c.isdigit()).split("番地")[0][:4]
+
+
+def kanji_numeral(n: int) -> str:
+    """2500 -> 二千五百, 123 -> 百二十三 (as a caller's address may be written down)."""
+    digits = "〇一二三四五六七八九"
+    out = ""
+    for unit, mark in ((1000, "千"), (100, "百"), (10, "十")):
+        k, n = divmod(n, unit)
+        out += (digits[k] if k > 1 else "") + mark if k else ""
+    return out + (digits[n] if n else "") or "〇"
+
+
+def banchi(rng: random.Random, address: str) -> str:
+    """The address after the city as a caller gives it: the town, its banchi and 枝番 in one of
+    the forms people write (番地の, full-width digits with a dash, kanji numerals, 番/号)."""
+    rest = address.split("舞鶴市", 1)[-1]
+    town_part = rest.split("番地")[0].rstrip("0123456789")
+    numbers = [int(x) for x in re.findall(r"\d+", rest[len(town_part) :])]
+    form = rng.randrange(4)
+    if form == 0:
+        return rest
+    if form == 1:
+        return town_part + "－".join(str(x).translate(FULL_WIDTH) for x in numbers)
+    if form == 2:
+        return f"{town_part}{kanji_numeral(numbers[0])}番地" + "".join(
+            f"の{kanji_numeral(x)}" for x in numbers[1:]
+        )
+    return f"{town_part} {numbers[0]}番" + "".join(f"{x}号" for x in numbers[1:])
 
 
 async def load_index(engine_url_db: str, n: int) -> tuple[NameIndex, float, float]:
@@ -186,7 +216,9 @@ def distinct_top10(index: NameIndex, text: str) -> set[str]:
 
 def run(index: NameIndex, people: list[Resident], seed: int) -> None:
     rng = random.Random(seed)
-    times: dict[str, list[float]] = {"name": [], "name+birth": [], "name+address": []}
+    times: dict[str, list[float]] = {"name": [], "name+birth": [], "name+address": [],
+                                     "name+banchi": []}  # fmt: skip
+    forms = random.Random(seed + 1)  # its own generator: the other queries stay as they were
     cpu: dict[str, list[float]] = {k: [] for k in times}
     hits: dict[str, list[bool]] = {}
     for p in people:
@@ -207,6 +239,7 @@ def run(index: NameIndex, people: list[Resident], seed: int) -> None:
         for label, q in (
             ("name+birth", SearchQuery(name=noisy, birth=wareki)),
             ("name+address", SearchQuery(name=noisy, address=town(p.address))),
+            ("name+banchi", SearchQuery(name=noisy, address=banchi(forms, p.address))),
         ):
             t0, c0 = time.perf_counter(), time.thread_time()
             result = index.search(q, limit=10)

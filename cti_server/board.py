@@ -8,7 +8,8 @@ sockets that subscribed (supervisor, admin, kiosk; an operator is refused with `
   marks the board dirty; a link coming back up or a completed AMI resync reloads today's call
   records from the database (calls seen meanwhile by another instance count too);
 - the database (``registry``): today's call records at start (so a restart loses nothing already
-  recorded), at local midnight and after a resync; bookings fill, open mobility requests,
+  recorded), at local midnight and after a resync (once the call recorder has written what it
+  holds: ``flush_records``); bookings fill, open mobility requests,
   the residents by the channel of their latest intent answer and the designated appointments
   (assigned per venue and day, to assign, cannot assign: ``AssignmentFigures``) at start, at
   midnight, every ``tally_seconds`` (the reception tally: per venue and slot, booked / checked
@@ -43,7 +44,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -72,6 +73,7 @@ BOARD_ROLES = ("supervisor", "admin", "kiosk")
 PAUSE_ROLES = ("supervisor", "admin")
 MAX_REASON = 64
 PAUSE_TIMEOUT = 5.0
+FLUSH_TIMEOUT = 5.0  # seconds a reload of the call records waits for the recorder
 
 
 class Subscriber(Protocol):
@@ -106,8 +108,10 @@ class BoardService:
         tally_seconds: float = 60.0,
         bookings_interval: float = 1.0,
         ledger_interval: float = 10.0,
+        flush_records: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.settings = settings
+        self.flush_records = flush_records  # the call recorder's: records waiting are written
         self.sessions = sessions
         self.tracker = tracker
         self.bridge = bridge
@@ -270,8 +274,15 @@ class BoardService:
 
     # ----------------------------------------------------------------- database
     async def reload_calls(self) -> None:
+        """Reread today's call records, once those waiting in the recorder are written."""
         self.check_day()
         day = self.today.day
+        try:
+            if self.flush_records is not None:
+                async with asyncio.timeout(FLUSH_TIMEOUT):
+                    await self.flush_records()
+        except TimeoutError:  # the database is away: the read below says so
+            log.warning("board: call records still waiting to be written; reloading anyway")
         try:
             async with self.sessions() as session:
                 views = await calls_between(session, self.today.start, self.today.end)

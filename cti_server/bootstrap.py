@@ -5,7 +5,8 @@ Nothing here opens anything: the engine is created (SQLAlchemy connects lazily),
 sockets start later in the app's ``cleanup_ctx`` (``cti_server.web.app``), which only opens and
 closes what was built here. Order: database sessions -> metrics, hub -> tracker -> bus -> board,
 operators' own states (``cti_server.agent_state``) -> the call pipeline (``build_calls``: ledger
-lookup, call recorder, pop delivery, popper, call service) -> PBX bridge (its events go to the
+lookup, call recorder, the gap recovery from the queue log when configured, pop delivery, popper,
+call service) -> PBX bridge (its events go to the
 call service) -> the log-in pieces (token signer, account-state cache, failed-login limiter,
 trusted proxies).
 
@@ -29,10 +30,11 @@ from cti_server.agent_state import AgentStates
 from cti_server.board import BoardService
 from cti_server.bus import Bus
 from cti_server.callbacks import Callbacks
-from cti_server.caller_lookup import CallHistory, LedgerLookup
+from cti_server.caller_lookup import LedgerLookup
 from cti_server.campaign import CampaignSettings
 from cti_server.config import Settings
 from cti_server.domain.tracker import Tracker
+from cti_server.gap_recovery import GapRecovery
 from cti_server.metrics import Metrics
 from cti_server.popper import Popper
 from cti_server.recorder import CallRecorder, OperatorOn
@@ -107,6 +109,7 @@ def bootstrap(
     board = BoardService(
         settings, sessions, tracker, bridge=lambda: server.bridge,
         operator_name=hub.operator_name, metrics=metrics,
+        flush_records=lambda: service.recorder.flush(),
     )  # fmt: skip
     agent_states = AgentStates(
         settings, tracker, hub.send_to_extension, lambda: server.bridge,
@@ -116,7 +119,7 @@ def bootstrap(
         settings, sessions, lambda e: service.on_event(e), lambda: server.bridge,
         on_worklist=board.bookings_changed, count=metrics.inc,
     )  # fmt: skip
-    lookup = LedgerLookup(sessions)
+    lookup = LedgerLookup(sessions, engine=eng)
     campaign = CampaignSettings(settings, sessions)
     service = build_calls(
         settings, tracker, sessions, hub, metrics, lookup=lookup,
@@ -177,11 +180,18 @@ def build_calls(
 ) -> CallService:
     """The call pipeline around ``tracker``: records, lookups, pops (``sink``: the hub;
     ``operator_on``: the operator logged in on an extension, else the records name the
-    operator whose default extension it is)."""
+    operator whose default extension it is), and with ``ami_queue_log`` the calls of a gap in
+    the PBX link rebuilt from the queue log."""
     recorder = CallRecorder(
         sessions, settings.extension_of, settings.default_area_code, metrics.inc,
         operator_on=operator_on,
     )  # fmt: skip
+    recover = None
+    if settings.ami_queue_log:
+        from cti_server.ami.queue_log import QueueLogReader
+
+        reader = QueueLogReader(settings.ami_queue_log)
+        recover = GapRecovery(reader.read, tracker, recorder, sessions).recover
     delivery = PopDelivery(sink, metrics, publish)
     popper = Popper(
         settings,
@@ -190,11 +200,10 @@ def build_calls(
         delivery.send,
         recorder.put,
         on_lookup_time=metrics.lookup_seconds.observe,
-        repeats=CallHistory(sessions),
     )
     return CallService(
         tracker, recorder, popper, delivery, metrics, sessions,
-        listeners=listeners, on_records_closed=on_records_closed,
+        listeners=listeners, on_records_closed=on_records_closed, recover_gap=recover,
     )  # fmt: skip
 
 

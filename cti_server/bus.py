@@ -1,10 +1,11 @@
 """Redis pub/sub between server instances (optional: only when ``redis_url`` is set).
 
 Messages are JSON ``{"kind": ..., "from": server_id, ...}`` on one channel. ``publish`` is
-synchronous and never blocks: messages go through a bounded queue to a publisher task (dropped
-with a warning when Redis cannot keep up). Our own messages are ignored on receipt; every other
-message goes to the one ``on_message(kind, data)`` given at construction (``cti_server.bootstrap``
-routes pops and slot changes from there).
+synchronous and never blocks: messages go through a bounded queue to a publisher task, which
+sends all those waiting in one pipeline (dropped with a warning when Redis cannot keep up). Our
+own messages are ignored on receipt; every other message goes to the one
+``on_message(kind, data)`` given at construction (``cti_server.bootstrap`` routes pops and slot
+changes from there).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 CHANNEL = "cti:events"
+WRITE_BATCH = 500  # messages per pipeline at most
 Handler = Callable[[str, dict[str, Any]], None]
 
 
@@ -67,14 +69,22 @@ class Bus:
             log.warning("bus queue full; dropped a %s message", kind)
 
     async def _write(self) -> None:
+        """Hand the queued messages to Redis, all that wait in one pipeline (one round trip):
+        one PUBLISH per round trip fell behind a busy PBX link, and the queue grew."""
         while True:
-            text = await self._out.get()
+            batch = [await self._out.get()]
+            while len(batch) < WRITE_BATCH and not self._out.empty():
+                batch.append(self._out.get_nowait())
             try:
-                await asyncio.wait_for(self._redis.publish(self.channel, text), 5)
+                pipe = self._redis.pipeline(transaction=False)
+                for text in batch:
+                    pipe.publish(self.channel, text)
+                await asyncio.wait_for(pipe.execute(), 5)
             except Exception as err:
-                log.warning("bus publish failed: %r", err)
+                log.warning("bus publish of %d message(s) failed: %r", len(batch), err)
             finally:
-                self._out.task_done()
+                for _ in batch:
+                    self._out.task_done()
 
     async def _read(self) -> None:
         while True:

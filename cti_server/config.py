@@ -43,6 +43,9 @@ class Settings:
     ami_enabled: bool = True
     ami_reconnect_max_seconds: float = 3.0  # reconnect backoff cap once the PBX is gone
     ami_auth_retry_seconds: float = 30.0  # retry a refused AMI login this often; 0: never
+    # Asterisk's queue_log (readable here): calls wholly inside a gap in the AMI link are
+    # rebuilt from it after the resync; "": not read
+    ami_queue_log: str = ""
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     secret_key: str = ""  # signs tokens; empty: generated once and kept in data_dir
@@ -286,6 +289,8 @@ def _validate(s: Settings) -> None:
             raise ConfigError(f"{name}: must be positive")
     if not s.ami_reconnect_max_seconds > 0:
         raise ConfigError("ami_reconnect_max_seconds: must be positive")
+    if any(c in s.ami_queue_log for c in "\r\n\0"):
+        raise ConfigError("ami_queue_log: a file path")
     if s.ami_auth_retry_seconds < 0:
         raise ConfigError("ami_auth_retry_seconds: 0 (never) or positive")
     if not s.login_failure_decay_seconds > 0:

@@ -29,7 +29,7 @@ from typing import Any
 
 from cti_server import protocol
 from cti_server.caller_id import Identity, identify
-from cti_server.caller_lookup import Lookup, Repeats, timed_lookup
+from cti_server.caller_lookup import Lookup, timed_lookup
 from cti_server.config import Settings
 from cti_server.domain.calls import Call, CallState
 from cti_server.domain.changes import CallChanged, Change
@@ -67,7 +67,6 @@ class Popper:
         record: Record,
         *,
         on_lookup_time: Callable[[float], None] | None = None,
-        repeats: Repeats | None = None,
     ) -> None:
         self.settings = settings
         self._tracker = tracker
@@ -75,7 +74,6 @@ class Popper:
         self._send = send
         self._record = record
         self._on_lookup_time = on_lookup_time
-        self._repeats = repeats
         self._tz = zoneinfo.ZoneInfo(settings.timezone)
         self._pops: dict[str, _Pop] = {}  # live calls by Linkedid
         self._tasks: set[asyncio.Task[None]] = set()
@@ -187,20 +185,22 @@ class Popper:
             entry.lookup = self._spawn(self._run_lookup(linkedid, entry, entry.identity.e164))
 
     async def _run_lookup(self, linkedid: str, entry: _Pop, e164: str) -> None:
-        matches, error = await timed_lookup(
+        day = dt.datetime.now(self._tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        found, error = await timed_lookup(
             self._lookup,
             e164,
+            day,
             self.settings.lookup_timeout_seconds,
             linkedid,
             self._on_lookup_time,
         )
         if entry.identity.withheld:
             return
-        entry.repeat_calls = await self._count_repeats(linkedid, e164)
+        entry.repeat_calls = found.repeat_calls
         entry.lookup_error, entry.pending = error, False
         if not error:
-            entry.households = groups_of(matches, dt.datetime.now(self._tz).date())
-            members = [m for h in matches for m in h.members]
+            entry.households = groups_of(found.matches, dt.datetime.now(self._tz).date())
+            members = [m for h in found.matches for m in h.members]
             self._record(
                 linkedid,
                 {
@@ -212,19 +212,6 @@ class Popper:
         targets = entry.notified - entry.withdrawn
         if targets and call is not None and self._pops.get(linkedid) is entry:
             self._push(call, entry, targets)  # the complete pop
-
-    async def _count_repeats(self, linkedid: str, e164: str) -> int:
-        """Calls from ``e164`` earlier today (local day); 0 when the ledger cannot say."""
-        if self._repeats is None:
-            return 0
-        day = dt.datetime.now(self._tz).replace(hour=0, minute=0, second=0, microsecond=0)
-        try:
-            return await asyncio.wait_for(
-                self._repeats(e164, day, linkedid), self.settings.lookup_timeout_seconds
-            )
-        except Exception as err:
-            log.warning("call %s: could not count earlier calls: %r", linkedid, err)
-            return 0
 
     # ----------------------------------------------------------------- pops out
 

@@ -6,11 +6,16 @@ talk time, caller as ``cti_server.caller_id.identify`` decides, the outcome: ``o
 live, the tracker's once ended, amended by late PBX figures). ``put(linkedid, fields)`` adds
 other fields (the ledger match, from the popper). Both are synchronous and cheap: fields are
 merged per call (a later value wins; ``None`` never erases one) and the writer task upserts
-every pending call in one transaction (``registry.calls.upsert_call``: insert or update by
-Linkedid, so several servers agree). ``close_stale(known)`` ends records still ``ongoing``
-whose call is not live here (a call that began before a restart, or vanished while the PBX
-link was down): ``answered`` when it had been answered (its talk time stays unknown), else
-``unknown``, and only where the record is still ``ongoing`` (``registry.calls.close_ongoing``).
+every pending call in one transaction (``registry.calls.upsert_calls``: insert or update by
+Linkedid, so several servers agree). The writer waits ``linger`` seconds (0.1) after the first
+change before it writes, so that the changes of many calls share one transaction (a call's
+entry, ringing, answer and end are several changes within a second); ``flush()`` cuts the wait
+short and returns once everything put before it is written: a reader that must see every
+record (the board reloading today's calls) flushes first. ``close_stale(known)`` ends records
+still ``ongoing`` whose call is not live here (a call that began before a restart, or vanished
+while the PBX link was down): ``answered`` when it had been answered (its talk time stays
+unknown), else ``unknown``, and only where the record is still ``ongoing``
+(``registry.calls.close_ongoing``).
 While the database cannot be reached, updates wait (merged per call) and are written when it
 answers again.
 """
@@ -29,13 +34,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cti_server.caller_id import identify
 from cti_server.domain.calls import Call
 from cti_server.domain.changes import CallChanged, Change
-from registry.calls import ONGOING, close_ongoing, ongoing_calls, upsert_call
+from registry.calls import ONGOING, close_ongoing, ongoing_calls, upsert_calls
 
 log = logging.getLogger(__name__)
 
 RETRY_FIRST_SECONDS = 0.5  # a failed batch is tried again after this, doubling
 RETRY_MAX_SECONDS = 5.0
 MAX_BACKLOG = 100_000  # calls whose record updates wait for the database
+LINGER_SECONDS = 0.1  # the writer waits this long after a change: more go in one transaction
 
 Count = Callable[[str, float], None]  # metric name, increment
 ExtensionOf = Callable[[str, str], str | None]  # (member interface, member name) -> extension
@@ -95,6 +101,8 @@ class CallRecorder:
         default_area_code: str,
         count: Count = lambda name, by: None,
         operator_on: OperatorOn = lambda extension: None,
+        *,
+        linger: float = LINGER_SECONDS,
     ) -> None:
         self._sessions = sessions
         self._extension_of = extension_of
@@ -103,9 +111,12 @@ class CallRecorder:
         self._count = count
         self._pending: collections.OrderedDict[str, dict[str, Any]] = collections.OrderedDict()
         self._closing: dict[str, str] = {}  # linkedid -> outcome, only if still ongoing
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self.linger = linger
+        self._wake = asyncio.Event()  # something is pending
+        self._hurry = asyncio.Event()  # someone flushes: no lingering
+        self._queued = 0  # updates queued so far (``put``, ``close_stale``)
+        self._written = 0  # of which written
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []  # flushes: (queued, done)
         self._task: asyncio.Task[None] | None = None
         self.extensions: dict[str, int] = {}  # extension -> operator id, by default extension
 
@@ -125,7 +136,7 @@ class CallRecorder:
         self._poke()
 
     def _poke(self) -> None:
-        self._idle.clear()
+        self._queued += 1
         self._wake.set()
 
     def start(self) -> None:
@@ -135,11 +146,18 @@ class CallRecorder:
         delay = RETRY_FIRST_SECONDS
         while True:
             await self._wake.wait()
+            if self.linger > 0 and not self._hurry.is_set():
+                with contextlib.suppress(TimeoutError):  # more changes join this batch
+                    async with asyncio.timeout(self.linger):
+                        await self._hurry.wait()
             self._wake.clear()
+            self._hurry.clear()
+            upto = self._queued
             batch, self._pending = self._pending, collections.OrderedDict()
             closing, self._closing = self._closing, {}
             try:
-                await self._write(batch, closing)
+                if batch or closing:
+                    await self._write(batch, closing)
                 delay = RETRY_FIRST_SECONDS
             except Exception as err:
                 # the database is away (or refused the batch): keep every update, merged
@@ -155,8 +173,17 @@ class CallRecorder:
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
                 self._wake.set()
                 continue
-            if not self._pending and not self._closing:
-                self._idle.set()
+            self._done(upto)
+
+    def _done(self, upto: int) -> None:
+        """Updates up to the ``upto``-th are written: the flushes waiting for them return."""
+        self._written = upto
+        waiting, self._waiters = self._waiters, []
+        for queued, done in waiting:
+            if queued > upto:
+                self._waiters.append((queued, done))
+            elif not done.done():
+                done.set_result(None)
 
     def _requeue(self, batch: dict[str, dict[str, Any]], closing: dict[str, str]) -> None:
         newer, self._pending = self._pending, collections.OrderedDict(batch)
@@ -169,12 +196,15 @@ class CallRecorder:
             log.error("call record backlog full; dropped the updates of call %s", linkedid)
 
     async def _write(self, batch: dict[str, dict[str, Any]], closing: dict[str, str]) -> None:
+        calls = {}
+        for linkedid, fields in batch.items():
+            ext = fields.get("extension")
+            if ext and "operator_id" not in fields and ext in self.extensions:
+                fields = {**fields, "operator_id": self.extensions[ext]}
+            calls[linkedid] = fields
         async with self._sessions() as session:
-            for linkedid, fields in batch.items():
-                ext = fields.get("extension")
-                if ext and "operator_id" not in fields and ext in self.extensions:
-                    fields = {**fields, "operator_id": self.extensions[ext]}
-                await upsert_call(session, linkedid, **fields)
+            if calls:
+                await upsert_calls(session, calls)
             await close_ongoing(session, closing)
             await session.commit()
         self._count("cti_call_records_written_total", float(len(batch) + len(closing)))
@@ -196,8 +226,15 @@ class CallRecorder:
         return n
 
     async def flush(self) -> None:
-        """Wait until everything put so far is written (tests, shutdown)."""
-        await self._idle.wait()
+        """Return once everything put so far is written (the linger is cut short): a reload
+        of the records, tests, shutdown."""
+        queued = self._queued
+        if self._written >= queued:
+            return
+        done = asyncio.get_running_loop().create_future()
+        self._waiters.append((queued, done))
+        self._hurry.set()
+        await done
 
     async def close(self) -> None:
         with contextlib.suppress(TimeoutError):

@@ -6,8 +6,10 @@ listener in turn: the popper first (the pop is the hot path), the board (``liste
 the call recorder. Call records
 are merged per Linkedid and written by ``CallRecorder``'s own task, so a slow database never
 delays a pop. At start and after every completed AMI resync, records left ``ongoing`` by calls
-that are no longer live are closed (``CallRecorder.close_stale``), and ``on_records_closed``
-(the board's reload) follows.
+that are no longer live are closed (``CallRecorder.close_stale``); after a resync that followed
+a gap in the PBX link, the calls that began and ended inside it are rebuilt from the PBX's queue
+log when that is configured (``recover_gap``: ``gap_recovery.GapRecovery.recover``); then
+``on_records_closed`` (the board's reload) follows.
 
 ``PopDelivery`` takes pops to the operators' sockets (through ``PopSink``, the hub's
 ``send_to_extension``) and, with a bus, to the other instances: pops published by others reach
@@ -29,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cti_server import protocol
 from cti_server.domain import events as ev
 from cti_server.domain.changes import Change, LinkChanged
+from cti_server.domain.resync import ResyncReport
 from cti_server.domain.tracker import Tracker
 from cti_server.popper import Popper
 from cti_server.recorder import CallRecorder
@@ -76,6 +79,7 @@ class ChangeListener(Protocol):
 
 
 Publish = Callable[[str, dict[str, Any]], None]
+RecoverGap = Callable[[dt.datetime, dt.datetime], Awaitable[int]]  # lost_at, back_at -> calls
 
 
 class PopDelivery:
@@ -144,6 +148,7 @@ class CallService:
         *,
         listeners: Sequence[ChangeListener] = (),
         on_records_closed: Callable[[], Awaitable[None]] | None = None,
+        recover_gap: RecoverGap | None = None,
     ) -> None:
         self.tracker = tracker
         self.recorder = recorder
@@ -153,6 +158,7 @@ class CallService:
         self.sessions = sessions
         self._listeners: tuple[ChangeListener, ...] = (popper, *listeners, recorder)
         self._on_records_closed = on_records_closed
+        self.recover_gap = recover_gap  # None: no queue log to rebuild a gap's calls from
         self._last_resync = tracker.last_resync
         self._tasks: set[asyncio.Task[None]] = set()
         self.ami_state = "connecting"
@@ -174,8 +180,8 @@ class CallService:
             if changes:
                 self._tell(changes)
             if self.tracker.last_resync is not self._last_resync:
-                self._last_resync = self.tracker.last_resync
-                self._spawn(self.close_stale(), "close-stale-records")
+                self._last_resync = report = self.tracker.last_resync
+                self._spawn(self.close_stale(report), "close-stale-records")
 
     def _tell(self, changes: list[Change]) -> None:
         self.metrics.count_changes(changes)
@@ -218,8 +224,9 @@ class CallService:
         )
         self.popper.set_uncertain(state == "down")
 
-    async def close_stale(self) -> None:
-        """Close records left ongoing by calls no longer live, then tell ``on_records_closed``."""
+    async def close_stale(self, resync: ResyncReport | None = None) -> None:
+        """Close records left ongoing by calls no longer live; after a ``resync`` that followed
+        a gap, rebuild the gap's calls (``recover_gap``); then tell ``on_records_closed``."""
         try:
             n = await self.recorder.close_stale(self.knows)
             if n:
@@ -227,6 +234,12 @@ class CallService:
         except Exception:
             log.exception("could not close stale call records")
             return
+        gap = (resync.lost_at, resync.back_at) if resync is not None else (None, None)
+        if self.recover_gap is not None and gap[0] is not None and gap[1] is not None:
+            try:
+                n += await self.recover_gap(gap[0], gap[1])
+            except Exception:
+                log.exception("could not rebuild the calls of the PBX link gap from queue_log")
         if n and self._on_records_closed is not None:
             await self._on_records_closed()
 

@@ -304,6 +304,34 @@ class CallbackRequested:
     at: dt.datetime
 
 
+@dataclass(frozen=True)
+class QueueCallLogged:
+    """A whole queue call as the PBX logged it in its queue log, read back after a gap in the
+    AMI link (``cti_server.ami.queue_log``); not applied to the tracker (the call is over), but
+    rebuilt as an ended call (``recovery.calls_from_log``).
+
+    ``uniqueid`` names the channel that ran ``Queue()`` (the Linkedid when that channel is the
+    caller's first, as with a SIP trunk). ``ended``: ``answered`` (talked, then hung up or
+    transferred: ``end_reason`` caller / agent / transfer), ``abandoned`` (hung up waiting) or
+    ``left`` (left the queue unanswered: ``end_reason`` timeout / empty / key / withdraw).
+    ``number`` is ``""`` when the PBX logged none (a withheld or missing caller ID).
+    """
+
+    uniqueid: str
+    queue: str
+    number: str
+    name: str
+    entered_at: dt.datetime
+    ended_at: dt.datetime
+    ended: str
+    end_reason: str = ""
+    member_name: str = ""
+    answered_at: dt.datetime | None = None
+    hold_seconds: float | None = None
+    talk_seconds: float | None = None
+    position: int = 0
+
+
 DomainEvent = (
     CallerIdentified
     | CallQueued

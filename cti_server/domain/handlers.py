@@ -235,10 +235,10 @@ def on_resync_completed(t: Tracker, e: ev.ResyncCompleted, out: ChangeSet) -> No
         t.put_call(call, e.at, out)
     for channel, lid, iface in plan.dest_channels:
         t.dest[channel] = (lid, iface)
+    lost_at = t.lost_at if t.lost_at is not None and t.lost_at <= e.at else None
     for lid in plan.vanished:  # gone while we could not see: ended when we lost sight of it
         call = t.calls[lid]
-        lost = t.lost_at if t.lost_at is not None and t.lost_at <= e.at else e.at
-        _vanish(t, call, max(lost, call.first_seen_at), out)
+        _vanish(t, call, max(lost_at or e.at, call.first_seen_at), out)
     t.lost_at = None
     gone = [k for k in t.members if k not in window.touched_members]
     for key in gone:
@@ -246,7 +246,7 @@ def on_resync_completed(t: Tracker, e: ev.ResyncCompleted, out: ChangeSet) -> No
     t.last_resync = ResyncReport(
         e.at, len(window.channels), len({c.linkedid for c in window.channels}),
         len(window.entries), len(window.touched_members), len(plan.calls), len(plan.vanished),
-        len(gone),
+        len(gone), lost_at, window.started_at if lost_at is not None else None,
     )  # fmt: skip
     log.info(
         "resync: %d channels, %d calls rebuilt, %d vanished, %d members removed",

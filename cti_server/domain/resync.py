@@ -51,6 +51,8 @@ class ResyncReport:
     rebuilt: int  # calls (re)written from the snapshot
     vanished: int  # live calls not seen any more (ended)
     members_removed: int
+    lost_at: dt.datetime | None = None  # the link had been lost then (None: no gap seen) ...
+    back_at: dt.datetime | None = None  # ... and was back then (the login of this resync)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """``cti-sim``: run the AMI PBX simulator with generated call traffic.
 
-cti-sim --port 5038 --rate 0.5 --agents 4 --numbers numbers.txt --callback-share 0.2
+cti-sim --port 5038 --rate 0.5 --agents 4 --numbers numbers.txt --callback-share 0.2 \
+        --queue-log /tmp/queue_log
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.0,
         help="share of callers who press 1 for a callback while waiting (0..1)",
     )
+    p.add_argument("--queue-log", type=Path, metavar="PATH",
+                   help="append Asterisk's queue_log lines of the calls to this file")  # fmt: skip
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("-v", "--verbose", action="store_true")
     return p.parse_args(argv)
@@ -49,7 +52,8 @@ def load_numbers(path: Path | None) -> list[str]:
 
 async def run(args: argparse.Namespace) -> None:
     sim = PbxSimulator(username=args.username, secret=args.secret, agents=args.agents,
-                       queue=args.queue, speed=args.speed, seed=args.seed)  # fmt: skip
+                       queue=args.queue, speed=args.speed, seed=args.seed,
+                       queue_log=args.queue_log)  # fmt: skip
     port = await sim.start(args.host, args.port)
     print(f"cti-sim: AMI on {args.host}:{port} (user {args.username}), "
           f"{args.agents} agents, {args.rate} calls/s", flush=True)  # fmt: skip

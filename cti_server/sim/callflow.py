@@ -1,8 +1,8 @@
 """One simulated queue call, emitting the events of the recorded Asterisk 22 streams in their order.
 
 Caller: ``Local/<DID>@from-trunk-N;1`` (first channel, its Uniqueid is the Linkedid) and ``;2``
-(sits in Queue()). Members are ``Local/<ext>@operators/n``; their legs
-``Local/<ext>@operators-N;1/;2``.
+(sits in Queue(), so the queue log names the call by its Uniqueid). Members are
+``Local/<ext>@operators/n``; their legs ``Local/<ext>@operators-N;1/;2``.
 """
 
 from __future__ import annotations
@@ -84,6 +84,8 @@ class CallFlow:
         two.priority = 4
         self.entered = sim.now()
         self.pos = sim.join(self)
+        shown = "" if self.empty or self.withheld else self.number  # what Queue() logs
+        sim.log_queue(two.uniqueid, self.queue, "NONE", "ENTERQUEUE", "", shown, self.pos)
         sim.emit(_ev("QueueCallerJoin", two, ("Queue", self.queue), ("Position", str(self.pos)),
                      ("Count", str(sim.waiting_count())), privilege="agent,all"))  # fmt: skip
 
@@ -167,6 +169,7 @@ class CallFlow:
             sim.emit(_ev("AgentRingNoAnswer", two, *self._member(m),
                          ("RingTime", str(int(rang * 1000))), dest=legs[0],
                          privilege="agent,all"))  # fmt: skip
+            sim.log_queue(two.uniqueid, self.queue, m.name, "RINGNOANSWER", int(rang * 1000))
         for ch in legs:
             sim.hangup(ch, 0, "Unknown")
         m.status, m.busy = 1, False
@@ -180,6 +183,8 @@ class CallFlow:
         sim.emit(_ev("QueueCallerAbandon", two, ("Queue", self.queue),
                      ("Position", str(sim.position_of(self))), ("OriginalPosition", str(pos)),
                      ("HoldTime", str(hold)), privilege="agent,all"))  # fmt: skip
+        sim.log_queue(two.uniqueid, self.queue, "NONE", "ABANDON", sim.position_of(self), pos,
+                      hold)  # fmt: skip
         self._leave(two)
         sim.hangup(two, 19, "User alerting, no answer")
 
@@ -189,6 +194,13 @@ class CallFlow:
         priority), ``QueueCallerLeave`` (no abandon), ``UserEvent(CtiCallback,...)`` on the
         queue leg, a thank-you, the hang-up."""
         sim, p = self.sim, self.plan
+        wait, pos = int(sim.now() - self.entered), sim.position_of(self)
+        if p.callback_reason == "key":
+            sim.log_queue(two.uniqueid, self.queue, "NONE", "EXITWITHKEY", "1", pos, self.pos,
+                          wait)  # fmt: skip
+        else:
+            sim.log_queue(two.uniqueid, self.queue, "NONE", "EXITWITHTIMEOUT", pos, self.pos,
+                          wait)  # fmt: skip
         self._leave(two)
         if p.callback_reason == "key":
             two.context, two.exten, two.priority = "queue-callback", "1", 1
@@ -222,6 +234,7 @@ class CallFlow:
         m.in_call = True
         sim.emit(_ev("AgentConnect", two, *self._member(m), ("HoldTime", str(hold)),
                      ("RingTime", str(int(rang))), dest=a, privilege="agent,all"))  # fmt: skip
+        sim.log_queue(two.uniqueid, self.queue, m.name, "CONNECT", hold, a.uniqueid, int(rang))
         start = sim.now()
         if p.hangup is not None:
             with contextlib.suppress(TimeoutError):
@@ -229,9 +242,11 @@ class CallFlow:
         else:
             await sim.sleep(p.talk)
         sim.hangup(one, 0, "Unknown")
+        talk = int(sim.now() - start)
         sim.emit(_ev("AgentComplete", two, *self._member(m), ("HoldTime", str(hold)),
-                     ("TalkTime", str(int(sim.now() - start))), ("Reason", "caller"), dest=a,
+                     ("TalkTime", str(talk)), ("Reason", "caller"), dest=a,
                      privilege="agent,all"))  # fmt: skip
+        sim.log_queue(two.uniqueid, self.queue, m.name, "COMPLETECALLER", hold, talk, self.pos)
         for ch in (two, a, b):
             sim.hangup(ch, 16, "Normal Clearing")
         m.in_call, m.busy, m.status = False, False, 1

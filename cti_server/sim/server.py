@@ -7,6 +7,7 @@ QueueRemove, Logoff; anything else is ``Invalid/unknown command``. QueuePause em
 ``QueueMemberPause`` only, as the recorded Asterisk 22 does (no QueueMemberStatus).
 
 Time is simulated: ``speed`` simulated seconds pass per real second (tests use 1000).
+With ``queue_log`` (a path) it appends Asterisk's queue_log lines of its calls there.
 Controls for tests: ``drop_connections()``, ``restart()``, ``inject(raw)``, ``split_writes``;
 ``booting = True`` (or ``restart(booting=True)``) is an Asterisk that accepts logins before its
 modules are loaded, as a real one does right after a restart: no ``FullyBooted`` at login and the
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import time
 from collections.abc import Sequence
@@ -27,6 +29,7 @@ from cti_server.ami.frames import FrameParser
 from cti_server.sim.actions import handle_action
 from cti_server.sim.callflow import CallFlow, CallPlan
 from cti_server.sim.originate import DialPlan
+from cti_server.sim.queue_log import QueueLog
 from cti_server.sim.wire import Channel, Member, Pairs, encode
 
 log = logging.getLogger(__name__)
@@ -72,7 +75,8 @@ class Session:
 class PbxSimulator:
     def __init__(self, *, username: str = "cti", secret: str = "cti", agents: int = 3,
                  queue: str = "vaccine", did: str = "0773620000", speed: float = 1.0,
-                 ring_timeout: float = 8.0, retry: float = 1.0, seed: int = 1) -> None:  # fmt: skip
+                 ring_timeout: float = 8.0, retry: float = 1.0, seed: int = 1,
+                 queue_log: str | os.PathLike[str] | None = None) -> None:  # fmt: skip
         self.username, self.secret = username, secret
         self.queue_name, self.did, self.speed = queue, did, speed
         self.ring_timeout, self.retry = ring_timeout, retry
@@ -91,6 +95,8 @@ class PbxSimulator:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._boot(agents)
+        self.queue_log = QueueLog(queue_log, self.epoch) if queue_log is not None else None
+        self.log_queue("NONE", "NONE", "NONE", "QUEUESTART", "")
 
     def _boot(self, agents: int) -> None:
         self._t0 = time.monotonic()
@@ -123,6 +129,8 @@ class PbxSimulator:
         await asyncio.gather(*self.calls, return_exceptions=True)
         if self._tasks:  # connection handlers end once their sockets are aborted
             await asyncio.wait(list(self._tasks), timeout=2)
+        if self.queue_log is not None:
+            self.queue_log.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         me = asyncio.current_task()
@@ -170,6 +178,7 @@ class PbxSimulator:
         self.sessions.clear()
         self._boot(len(self.members))
         self.booting = booting
+        self.log_queue("NONE", "NONE", "NONE", "QUEUESTART", "")
 
     def finish_boot(self) -> None:
         """Modules loaded: queue actions work and ``FullyBooted`` goes to every connection."""
@@ -241,6 +250,11 @@ class PbxSimulator:
 
     async def sleep(self, sim_seconds: float) -> None:
         await asyncio.sleep(max(0.0, sim_seconds) / self.speed)
+
+    def log_queue(self, callid: str, queue: str, agent: str, event: str, *data: object) -> None:
+        """A queue_log line (when the simulator writes one)."""
+        if self.queue_log is not None:
+            self.queue_log.write(callid, queue, agent, event, *data)
 
     def emit(self, pairs: Pairs) -> None:
         data = encode(pairs)

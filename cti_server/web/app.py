@@ -168,6 +168,7 @@ def _database(own: bool) -> Any:
         if own:
             await migrate(app[ENGINE])
         yield
+        await app[LOOKUP].close()  # its held connection, once nothing looks up any more
         if own:
             await app[ENGINE].dispose()
 

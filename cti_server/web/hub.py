@@ -1,12 +1,15 @@
 """Connected WebSocket clients and who gets what.
 
 Each client has a send queue bounded in messages and in bytes, drained by its own writer task;
-a message that does not fit (a slow or vanished client, or one that asks for more than it reads)
-drops the client: its socket is closed, never an unbounded backlog. A message is encoded once and
-the same text is queued to every recipient. A text that cannot be sent (not encodable as UTF-8)
-is refused where it is offered and the client keeps its writer; a writer that fails for any
-reason drops its client, so that no client counts as connected without a writer. An account
-holds at most ``per_account`` sockets: a new one closes its oldest.
+a message offered while the writer has nothing to do is written at once instead
+(``cti_server.web.eager``: no turn of the event loop before a pop leaves; what cannot be
+written without waiting goes on in a task the writer waits for first). A message that does not
+fit (a slow or vanished client, or one that asks for more than it reads) drops the client: its
+socket is closed, never an unbounded backlog. A message is encoded once and the same text is
+queued to every recipient. A text that cannot be sent (not encodable as UTF-8) is refused where
+it is offered and the client keeps its writer; a writer that fails for any reason drops its
+client, so that no client counts as connected without a writer. An account holds at most
+``per_account`` sockets: a new one closes its oldest.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from aiohttp import WSCloseCode, web
 
 from cti_server import protocol
 from cti_server.metrics import Metrics
+from cti_server.web import eager
 from cti_server.web.tokens import Principal
 
 log = logging.getLogger(__name__)
@@ -51,7 +55,11 @@ class Client:
     ) -> None:
         self.ws = ws
         self.who = who
-        self.queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue(maxsize=queue_size)
+        # texts to send, or the rest of a send started at once (a task), with their sizes
+        self.queue: asyncio.Queue[tuple[str | asyncio.Task[None], int]] = asyncio.Queue(
+            maxsize=queue_size
+        )
+        self._busy = False  # the writer is sending
         self.queue_bytes = queue_bytes
         self.queued_bytes = 0
         self.watch: tuple[int, str] | None = None  # (venue_id, ISO day)
@@ -74,6 +82,8 @@ class Client:
         if size is None:
             log.error("refused a message to operator %s: not encodable as UTF-8", self.who.id)
             return False
+        if not self._busy and self.queue.empty() and self.writing:
+            return self._send_now(text)
         if self.queued_bytes + size > self.queue_bytes:
             self.drop("send queue full (bytes)")
             return False
@@ -83,6 +93,18 @@ class Client:
             self.drop("send queue full")
             return False
         self.queued_bytes += size
+        return True
+
+    def _send_now(self, text: str) -> bool:
+        """Write ``text`` now; what has to wait (flow control) goes on in a task that the
+        writer waits for before anything queued after it."""
+        try:
+            rest = eager.start(self.ws.send_str(text))
+        except Exception as err:  # the socket is gone: as when the writer fails
+            self.drop(f"send failed: {err!r}")
+            return False
+        if rest is not None:
+            self.queue.put_nowait((rest, 0))  # the queue is empty: it fits
         return True
 
     def drop(
@@ -96,10 +118,16 @@ class Client:
             self.on_drop(self)
         if self._writer and self._writer is not asyncio.current_task():
             self._writer.cancel()
-        while not self.queue.empty():  # free what it will never be sent
-            self.queue.get_nowait()
-        self.queued_bytes = 0
+        self._discard()
         asyncio.get_running_loop().create_task(self._close(code, reason))
+
+    def _discard(self) -> None:
+        """Free what will never be sent (a send started at once and waiting is cancelled)."""
+        while not self.queue.empty():
+            item, _ = self.queue.get_nowait()
+            if isinstance(item, asyncio.Task):
+                item.cancel()
+        self.queued_bytes = 0
 
     async def _close(self, code: int, reason: bytes) -> None:
         with contextlib.suppress(Exception):
@@ -108,10 +136,12 @@ class Client:
     async def _drain(self) -> None:
         try:
             while True:
-                text, size = await self.queue.get()
+                item, size = await self.queue.get()
                 self.queued_bytes -= size
+                self._busy = True
                 async with asyncio.timeout(SEND_TIMEOUT):  # no task per message (wait_for)
-                    await self.ws.send_str(text)
+                    await (self.ws.send_str(item) if isinstance(item, str) else item)
+                self._busy = False
         except asyncio.CancelledError:
             raise
         except Exception as err:  # never a silent death: the client goes, and reconnects
@@ -122,6 +152,7 @@ class Client:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
+        self._discard()
 
 
 class Hub:

@@ -8,11 +8,13 @@ to date from it (``refresh``), from the same watermarks the name index uses (the
 ``residents.updated_at`` and ``phones.id`` seen), at the same moments: at start, every
 ``index_refresh_seconds``, and when another instance says the ledger changed (the bus).
 
-Storage: no per-resident Python objects. Residents loaded by ``load`` are columns (``array`` and
-``StrTable`` strings, de-duplicated where values repeat) sorted by id; households likewise;
-phones as a sorted array of their numbers (E.164 digits as an integer) with parallel owner
-columns. What a refresh brings is kept beside, in small dictionaries that win over the columns
-(``_res``, ``_hh``, ``_phones_of`` per owner), until the next full build.
+Storage: no per-resident Python objects. Residents loaded by ``load`` are columns of small
+integers sorted by id, households likewise, phones as a sorted array of their numbers (E.164
+digits as an integer) with their owners; the strings live once in tables the columns point into
+(``registry.find.phone_columns``: about 50 bytes a resident in all, where Python objects would
+take several hundred), and a lookup rebuilds only the residents it answers with. What a refresh
+brings is kept beside, in small dictionaries that win over the columns (``_res_extra``,
+``_hh_extra``, the re-read phones by owner and by number), until the next full build.
 
 What a refresh sees: residents updated since the watermark (their row and all their own phones
 are re-read), phones added since (every phone of their owner, resident or household, is re-read:
@@ -27,9 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from array import array
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -37,8 +36,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from registry.find.lookup import _Row, group_rows
 from registry.find.matching import HouseholdMatch
+from registry.find.phone_columns import (
+    Addresses,
+    Households,
+    Phones,
+    PhoneTuple,
+    Residents,
+    ResTuple,
+    to_date,
+)
 from registry.find.search_load import stream_rows
-from registry.find.search_store import SortedRows, StrTable
 from registry.models import Household, Phone, Resident
 
 log = logging.getLogger(__name__)
@@ -53,10 +60,8 @@ RESIDENT_SQL = (
 HOUSEHOLD_SQL = "SELECT id, household_no, address FROM households ORDER BY id"
 PHONE_SQL = "SELECT e164, kind, resident_id, household_id FROM phones WHERE e164 IS NOT NULL"
 
-# one resident as held beside the columns: the fields of a lookup row, in this order
-ResTuple = tuple[int, str, str, dt.date | None, str, str, str, int | None, str, str]
 Owner = tuple[str, int]  # ("r", resident id) or ("h", household id)
-PhoneTuple = tuple[int, str, int | None, int | None]  # number, kind, resident id, household id
+LAYOUT = 2  # of the columns: a snapshot of another layout is not taken (built again)
 
 
 def number_key(e164: str) -> int | None:
@@ -66,123 +71,15 @@ def number_key(e164: str) -> int | None:
     return int(e164[1:])
 
 
-def _date(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))  # SQLite keeps dates as ISO text
-
-
-class _Residents:
-    """Residents of a full build as columns, sorted by id."""
-
-    def __init__(self) -> None:
-        self.rid = array("q")
-        self.hh = array("q")  # -1: none
-        self.birth = array("i")  # date ordinal, 0: unknown
-        self.sex = bytearray()
-        self.status = bytearray()
-        self.statuses: list[str] = []
-        self._codes: dict[str, int] = {}
-        self.name, self.kana, self.addr = array("i"), array("i"), array("i")
-        self.person, self.barcode = array("i"), array("i")
-        self.names, self.kanas, self.addresses = StrTable(), StrTable(), StrTable()
-        self.persons, self.barcodes = StrTable(dedupe=False), StrTable(dedupe=False)
-        self.by_hh = SortedRows(array("q"))
-
-    def append(self, row: Sequence[Any]) -> None:
-        rid, name, kana, birth, sex, address, status, hid, person_no, barcode = row
-        self.rid.append(rid)
-        self.hh.append(-1 if hid is None else hid)
-        day = _date(birth)
-        self.birth.append(day.toordinal() if day else 0)
-        self.sex.append(ord((sex or "")[:1] or "\x00") & 0x7F)
-        code = self._codes.get(status)
-        if code is None:
-            code = self._codes[status] = len(self.statuses)
-            self.statuses.append(status)
-        self.status.append(code)
-        self.name.append(self.names.add(name or ""))
-        self.kana.append(self.kanas.add(kana or ""))
-        self.addr.append(self.addresses.add(address or ""))
-        self.person.append(self.persons.add(person_no or ""))
-        self.barcode.append(self.barcodes.add(barcode or ""))
-
-    def freeze(self) -> None:
-        for table in (self.names, self.kanas, self.addresses, self.persons, self.barcodes):
-            table.freeze()
-        self.by_hh = SortedRows(self.hh)
-
-    def row_of(self, rid: int) -> int | None:
-        i = bisect_left(self.rid, rid)
-        return i if i < len(self.rid) and self.rid[i] == rid else None
-
-    def get(self, i: int) -> ResTuple:
-        birth, sex, hh = self.birth[i], self.sex[i], self.hh[i]
-        return (
-            self.rid[i], self.names.get(self.name[i]), self.kanas.get(self.kana[i]),
-            dt.date.fromordinal(birth) if birth else None, chr(sex) if sex else "",
-            self.addresses.get(self.addr[i]), self.statuses[self.status[i]],
-            None if hh < 0 else hh, self.persons.get(self.person[i]),
-            self.barcodes.get(self.barcode[i]),
-        )  # fmt: skip
-
-
-class _Households:
-    def __init__(self) -> None:
-        self.hid = array("q")
-        self.no, self.addr = array("i"), array("i")
-        self.nos, self.addresses = StrTable(dedupe=False), StrTable()
-
-    def append(self, hid: int, household_no: str, address: str) -> None:
-        self.hid.append(hid)
-        self.no.append(self.nos.add(household_no or ""))
-        self.addr.append(self.addresses.add(address or ""))
-
-    def freeze(self) -> None:
-        self.nos.freeze()
-        self.addresses.freeze()
-
-    def get(self, hid: int) -> tuple[str, str] | None:
-        i = bisect_left(self.hid, hid)
-        if i < len(self.hid) and self.hid[i] == hid:
-            return self.nos.get(self.no[i]), self.addresses.get(self.addr[i])
-        return None
-
-
-class _Phones:
-    """Phones of a full build: numbers sorted, with their owners (-1: none) and kinds."""
-
-    def __init__(self, rows: list[PhoneTuple]) -> None:
-        rows.sort(key=lambda p: p[0])
-        kinds: dict[str, int] = {}
-        self.kinds: list[str] = []
-        self.key = array("q", (p[0] for p in rows))
-        self.rid = array("q", (-1 if p[2] is None else p[2] for p in rows))
-        self.hid = array("q", (-1 if p[3] is None else p[3] for p in rows))
-        self.kind = bytearray()
-        for p in rows:
-            code = kinds.get(p[1])
-            if code is None:
-                code = kinds[p[1]] = len(self.kinds)
-                self.kinds.append(p[1])
-            self.kind.append(code)
-
-    def of(self, key: int) -> Iterable[PhoneTuple]:
-        lo = bisect_left(self.key, key)
-        hi = bisect_right(self.key, key, lo)
-        for i in range(lo, hi):
-            rid, hid = self.rid[i], self.hid[i]
-            yield key, self.kinds[self.kind[i]], None if rid < 0 else rid, None if hid < 0 else hid
-
-
 class PhoneIndex:
     """Phone -> residents in memory (see the module docstring). Thread-safe for readers."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._res = _Residents()
-        self._hhs = _Households()
-        self._phones = _Phones([])
+        addresses = Addresses()
+        self._res = Residents(addresses)
+        self._hhs = Households(addresses)
+        self._phones = Phones()
         # what refreshes brought, winning over the columns
         self._res_extra: dict[int, ResTuple] = {}  # resident id -> row
         self._hh_extra: dict[int, tuple[str, str]] = {}  # household id -> (no, address)
@@ -208,14 +105,17 @@ class PhoneIndex:
 
     def _rows(self, key: int) -> list[_Row]:
         rows: list[_Row] = []
+        seen: dict[int, ResTuple] = {}  # column row -> resident: each decoded once a lookup
+        homes: dict[int | None, tuple[str, str] | None] = {}  # household id -> (no, address)
         for _, kind, rid, hid in self._phones_at(key):
-            owner = self._resident(rid) if rid is not None else None
+            owner = self._resident(rid, seen) if rid is not None else None
             if owner is not None:
-                rows.append(self._row(owner, kind, 1))
+                rows.append(self._row(owner, kind, 1, homes))
                 if owner[7] is not None:
-                    rows.extend(self._row(m, kind, 3) for m in self._members(owner[7]))
+                    mates = self._members(owner[7], seen)
+                    rows.extend(self._row(m, kind, 3, homes) for m in mates)
             if hid is not None:
-                rows.extend(self._row(m, kind, 2) for m in self._members(hid))
+                rows.extend(self._row(m, kind, 2, homes) for m in self._members(hid, seen))
         return rows
 
     def _phones_at(self, key: int) -> list[PhoneTuple]:
@@ -228,18 +128,26 @@ class PhoneIndex:
         out.extend(self._by_number.get(key, ()))
         return out
 
-    def _resident(self, rid: int) -> ResTuple | None:
+    def _resident(self, rid: int, seen: dict[int, ResTuple] | None = None) -> ResTuple | None:
         extra = self._res_extra.get(rid)
         if extra is not None:
             return extra
         i = self._res.row_of(rid)
-        return None if i is None else self._res.get(i)
+        if i is None:
+            return None
+        r = seen.get(i) if seen is not None else None
+        if r is None:
+            r = self._res.get(i)
+            if seen is not None:
+                seen[i] = r
+        return r
 
-    def _members(self, hid: int) -> list[ResTuple]:
+    def _members(self, hid: int, seen: dict[int, ResTuple]) -> list[ResTuple]:
         out = []
-        for i in self._res.by_hh.lookup(hid):
+        for i in self._res.members(hid):
             if self._res.rid[i] not in self._moved:
-                out.append(self._res.get(i))
+                r = seen.get(i)
+                out.append(r if r is not None else seen.setdefault(i, self._res.get(i)))
         out.extend(self._res_extra[rid] for rid in self._members_extra.get(hid, ()))
         return out
 
@@ -248,8 +156,10 @@ class PhoneIndex:
             return None
         return self._hh_extra.get(hid) or self._hhs.get(hid)
 
-    def _row(self, r: ResTuple, kind: str, prio: int) -> _Row:
-        hh = self._household(r[7])
+    def _row(
+        self, r: ResTuple, kind: str, prio: int, homes: dict[int | None, tuple[str, str] | None]
+    ) -> _Row:
+        hh = homes[r[7]] if r[7] in homes else homes.setdefault(r[7], self._household(r[7]))
         return _Row(
             r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
             hh[0] if hh else None, hh[1] if hh else None, kind, prio, r[8], r[9],
@@ -258,10 +168,12 @@ class PhoneIndex:
     def __len__(self) -> int:
         return self.residents
 
-    def __getstate__(self) -> dict[str, object]:
-        return {k: v for k, v in vars(self).items() if k != "_lock"}  # snapshots (pickle)
+    def __getstate__(self) -> dict[str, object]:  # snapshots (pickle)
+        return {"layout": LAYOUT} | {k: v for k, v in vars(self).items() if k != "_lock"}
 
     def __setstate__(self, state: dict[str, object]) -> None:
+        if state.pop("layout", None) != LAYOUT:
+            raise ValueError("a phone index of another layout")
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
@@ -279,17 +191,15 @@ class PhoneIndex:
         async for rows in stream_rows(conn, HOUSEHOLD_SQL, batch):
             for hid, no, address in rows:
                 index._hhs.append(hid, no, address)
-        phones: list[PhoneTuple] = []
         async for rows in stream_rows(conn, PHONE_SQL, batch):
             for e164, kind, rid, hid in rows:
                 key = number_key(e164 or "")
                 if key is not None:
-                    phones.append((key, kind or "", rid, hid))
-        index._res.freeze()
-        index._hhs.freeze()
-        index._phones = _Phones(phones)
+                    index._phones.append(key, kind or "", rid, hid)
+        for table in (index._res, index._hhs, index._res.addresses, index._phones):
+            table.freeze()
         index.residents = len(index._res.rid)
-        log.info("phone index built: %d residents, %d phones", index.residents, len(phones))
+        log.info("phone index built: %d residents, %d phones", index.residents, len(index._phones))
         return index
 
     def replace_with(self, other: PhoneIndex) -> None:
@@ -353,7 +263,7 @@ class PhoneIndex:
             self._members_extra.get(before[7], set()).discard(rid)
         if self._res.row_of(rid) is not None:
             self._moved.add(rid)
-        self._res_extra[rid] = (*row[:3], _date(row[3]), *row[4:])
+        self._res_extra[rid] = (*row[:3], to_date(row[3]), *row[4:])
         if hid is not None:
             self._members_extra.setdefault(hid, set()).add(rid)
 

@@ -20,7 +20,12 @@ How a query is answered (``NameIndex.search``, CPU-bound, thread-safe):
    the 30 ms budget at 1M, hence stage 0.) Otherwise the phone or address fragment.
 2. Every candidate is scored on *all* given fields (weights below, normalised over the fields
    given) and carries its reasons: ``name:kana 92``, ``birth_exact``, ``birth_swapped``,
-   ``birth_year±1``, ``birth_year``, ``address``, ``phone``, ``status:moved``.
+   ``birth_year±1``, ``birth_year``, ``address``, ``phone``, ``status:moved``. The address is
+   graded, not just found (``registry.normalize.address``): ``浜一丁目２番`` and ``浜1-2`` are one
+   key, the whole fragment counts fully, the town with only its first numbers less, the town
+   alone half (a town alone given: fully), and a fragment only inside a longer town name (浜 in
+   長浜) 0.8 of that, so among same-name residents of one town the banchi given picks the one.
+   Equal scores are ordered by resident id.
 
 An empty query raises :class:`registry.errors.InvalidInput` (field ``name``); so does an
 unparsable birth date (field ``birth``) or a phone fragment of fewer than 3 digits (``phone``).
@@ -48,6 +53,7 @@ from registry.find.matching import ResidentMatch
 from registry.find.search_load import load_index, refresh_index
 from registry.find.search_store import Columns, IndexedResident, Ints, NameKeys, PhoneDigits
 from registry.models import Resident
+from registry.normalize.address import address_key, address_levels
 from registry.normalize.names import is_kana, kana_key, loose_kana_key, name_key, spaced
 from registry.normalize.wareki import parse_date, parse_year
 
@@ -88,10 +94,6 @@ def kanji_form(s: str) -> str:
     """Spaced folded kanji key (hiragana as katakana): ``"髙橋 一郎"`` -> ``"高橋 一郎"``."""
     parts = (name_key(p).translate(_HIRA2KATA) for p in spaced(s).split(" "))
     return " ".join(k for k in parts if k)
-
-
-def address_key(s: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", s).split()).replace("－", "-").replace("ー", "-")
 
 
 def phone_digits(s: str) -> str:
@@ -291,11 +293,12 @@ class NameIndex:
             if birth is None or max(names.values(), default=0.0) < NAME_FALLBACK:
                 found = self._expand(keys, qform, qkeys, births, wide=bool(addr or digits or birth))
         phone_owners = self._phones.owners(digits) if digits else None
+        levels = address_levels(addr)
         other: set[int] = set()
         if not births and not len(found[0]) and phone_owners is not None:
             other.update(cols.rows_of_owners(phone_owners, WIDE_CAP))
         if addr and not births and not len(found[0]) and not other:
-            other.update(cols.rows_at_address(addr, WIDE_CAP))
+            other.update(cols.rows_at_address(levels, WIDE_CAP))
         given = {"name": bool(qform), "birth": birth is not None, "address": bool(addr),
                  "phone": phone_owners is not None}  # fmt: skip
         total = sum(WEIGHTS[f] for f, on in given.items() if on)
@@ -313,16 +316,17 @@ class NameIndex:
             born = [BIRTH_SCORES.get(births.get(r, ""), 0.0) for r in first]
             born_of = np.concatenate((np.array(born), np.zeros(len(found[0]))))[live]
             score = score + w["birth"] * born_of
-        if addr:
-            score = score + w["address"] * 100.0 * cols.at_address_of(rows, addr)
+        at_addr = cols.address_scores_of(rows, levels) if addr else np.zeros(len(rows))
+        score = score + w["address"] * at_addr
         if phone_owners is not None:
             score = score + w["phone"] * 100.0 * cols.owned_by_of(rows, phone_owners)
         score = score - INACTIVE_PENALTY * cols.inactive_of(rows)
         if len(rows) > limit:  # rounding moves a score by 0.05 at most: keep what can still rank
             kth = -np.partition(-score, limit - 1)[limit - 1]
             near = score >= kth - 0.1
-            rows, name_of, score = rows[near], name_of[near], score[near]
+            rows, name_of, score, at_addr = rows[near], name_of[near], score[near], at_addr[near]
         name_at = dict(zip(rows.tolist(), name_of.tolist(), strict=True))
+        addr_at = dict(zip(rows.tolist(), at_addr.tolist(), strict=True))
         scored = sorted(
             zip([-round(x, 1) for x in score.tolist()], cols.rid_of(rows).tolist(), rows.tolist(),
                 strict=True)
@@ -334,7 +338,7 @@ class NameIndex:
                 reasons.append(f"name:{mode} {name_at[row]:.0f}")
             if births.get(row):
                 reasons.append(births[row])
-            if addr and cols.at_address(row, addr):
+            if addr_at[row] > 0:
                 reasons.append("address")
             if phone_owners is not None and cols.owned_by(row, phone_owners):
                 reasons.append("phone")

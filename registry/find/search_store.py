@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
 from registry.find.matching import ResidentMatch
+from registry.normalize.address import address_score
 
 SEP = "\x00"
 COMMON_SHARE = 80  # a bigram in more than 1/80 of the keys is dropped from stage 0 ...
@@ -29,6 +30,8 @@ TIE_FACTOR = 2  # stage 0 keeps at most about this many times the keys asked for
 
 
 Ints = NDArray[np.int64]
+Floats = NDArray[np.float64]
+Levels = tuple[tuple[str, float], ...]  # registry.normalize.address.address_levels
 
 
 def view(a: array[int] | bytearray) -> NDArray[np.integer]:
@@ -409,8 +412,13 @@ class Columns:
     def owned_by(self, row: int, owners: tuple[set[int], set[int]]) -> bool:
         return self.rid[row] in owners[0] or self._hh[row] in owners[1]
 
-    def rows_at_address(self, fragment: str, cap: int | None) -> set[int]:
-        entries = self._addr_keys.find(fragment)
+    def rows_at_address(self, levels: Levels, cap: int | None) -> set[int]:
+        """Residents whose address holds the most precise of ``levels`` found in any."""
+        entries: list[int] = []
+        for part, _ in levels:
+            entries = self._addr_keys.find(part)
+            if entries:
+                break
         out: set[int] = set()
         for e in entries:
             out.update(self._by_addr.lookup(e))
@@ -419,9 +427,6 @@ class Columns:
         wanted = set(entries)
         out.update(r for r in self._extra_rows() if self._addr[r] in wanted)
         return out
-
-    def at_address(self, row: int, fragment: str) -> bool:
-        return fragment in self._addr_keys.get(self._addr[row])
 
     # --- the same questions for many rows at once (numpy; rows as an int64 array) -----------
 
@@ -436,12 +441,17 @@ class Columns:
     def rid_of(self, rows: Ints) -> Ints:
         return view(self.rid)[rows].astype(np.int64)
 
-    def at_address_of(self, rows: Ints, fragment: str) -> NDArray[np.bool_]:
-        """``at_address`` for every row: each distinct address among them is checked once."""
+    def address_scores_of(self, rows: Ints, levels: Levels) -> Floats:
+        """``address_score`` (0-100) of every row: each distinct address among them is graded
+        once, and only those holding the least precise level at all are graded in full."""
         entries, where = np.unique(view(self._addr)[rows], return_inverse=True)
         texts = self._addr_keys.get_many(entries.astype(np.int64))
-        hit = np.fromiter((fragment in t for t in texts), np.bool_, len(texts))
-        out: NDArray[np.bool_] = hit[where.reshape(-1)]
+        loosest = levels[-1][0]
+        graded = np.fromiter(
+            (address_score(t, levels) if loosest in t else 0.0 for t in texts), np.float64,
+            len(texts),
+        )  # fmt: skip
+        out: Floats = graded[where.reshape(-1)]
         return out
 
     def owned_by_of(self, rows: Ints, owners: tuple[set[int], set[int]]) -> NDArray[np.bool_]:

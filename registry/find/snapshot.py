@@ -27,7 +27,7 @@ from registry.models import Household, Phone, Resident
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: address keys of registry.normalize.address
 T = TypeVar("T")
 
 

@@ -159,8 +159,8 @@ async def test_candidates_carry_booking_mobility_and_call_flags(sessions, ledger
                 CallRecord(linkedid="1.3", matched_resident_id=ledger["neighbour"]),  # ongoing
             ]
         )  # fmt: skip
-    households = await LedgerLookup(sessions)(LANDLINE)
-    flags = {m.resident_id: m.flags for h in households for m in h.members}
+    found = await LedgerLookup(sessions)(LANDLINE, dt.datetime.now(dt.UTC))
+    flags = {m.resident_id: m.flags for h in found.matches for m in h.members}
     assert flags == {
         ledger["grandma"]: ("booked",),
         ledger["father"]: ("attended", "mobility"),
@@ -189,3 +189,48 @@ async def test_flags_query_uses_the_resident_indexes(engine: AsyncEngine):
                   "call_records_matched_resident_id"):  # fmt: skip
         assert index in joined, joined
     assert "Seq Scan" not in joined, joined
+
+
+class FlakySessions:
+    """The sessions until ``down`` is set; then opening one fails as an unreachable database."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+        self.down = False
+
+    def __call__(self) -> AsyncSession:
+        if self.down:
+            raise ConnectionRefusedError("the database is away")
+        return self.sessions()
+
+
+async def test_a_number_looked_up_moments_ago_still_pops_while_the_ledger_is_away(sessions, ledger):
+    from cti_server.caller_lookup import LedgerLookup
+
+    flaky = FlakySessions(sessions)
+    lookup = LedgerLookup(flaky)  # type: ignore[arg-type]
+    now = dt.datetime.now(dt.UTC)
+    found = await lookup(LANDLINE, now, "a.1")
+    flaky.down = True
+    again = await lookup(LANDLINE, now, "a.2")
+    assert again.matches == found.matches
+    assert again.repeat_calls == 0
+    with pytest.raises(ConnectionRefusedError):  # never seen: nothing to show
+        await lookup(MOBILE, now, "a.3")
+
+
+async def test_with_the_index_and_a_held_connection_the_same_pop(engine, sessions, ledger):
+    from cti_server.caller_lookup import LedgerLookup
+    from registry.find.phone_index import PhoneIndex
+
+    fast = LedgerLookup(sessions, engine=engine)
+    async with sessions() as s:
+        fast.index = await PhoneIndex.load(s)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        for number in (LANDLINE, MOBILE, LONE_MOBILE, "+81000000000"):
+            assert await fast(number, now, "x.1") == await LedgerLookup(sessions)(
+                number, now, "x.1"
+            )
+    finally:
+        await fast.close()

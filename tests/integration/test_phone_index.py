@@ -44,6 +44,36 @@ async def test_index_answers_what_the_database_answers(engine, sessions):
     assert index.lookup("0773621234") == []  # not E.164: nobody, as in the database
 
 
+async def test_index_keeps_odd_values_exactly(engine, sessions):
+    """Values the compact columns store specially come back as the database has them: numbers
+    of other widths or not digits, names without a space or with an ideographic one, addresses
+    without a digit, a resident without a household, a phone of a resident and a household."""
+    await seed_database(engine, 120, seed=3, venues=False)
+    odd = [
+        {"person_no": "A-17", "barcode": "12", "name": "一名", "name_kana": "",
+         "address": "番地なし"},
+        {"person_no": "0000000000000000042", "barcode": "１２３", "name": "山田\u3000花子",
+         "name_kana": "ﾔﾏﾀﾞ ﾊﾅｺ", "sex": "", "household_id": None, "birth_date": None},
+        {"person_no": "7", "barcode": "", "status": "deceased", "address": ""},
+    ]  # fmt: skip
+    async with sessions() as s, s.begin():
+        people = (await s.scalars(select(Resident).order_by(Resident.id).limit(3))).all()
+        for person, values in zip(people, odd, strict=True):
+            await s.execute(update(Resident).where(Resident.id == person.id).values(**values))
+        hh = (await s.scalars(select(Household).order_by(Household.id.desc()).limit(1))).one()
+        s.add(Phone(e164="+81773990001", raw="0773-99-0001", kind="landline",
+                    resident_id=people[1].id, household_id=hh.id))  # fmt: skip
+        s.add(Phone(e164="+81773990002", raw="0773-99-0002", kind="mobile",
+                    resident_id=people[0].id))  # fmt: skip
+    async with sessions() as s:
+        index = await PhoneIndex.load(s)
+    numbers = await _numbers(sessions)
+    assert await _same_as_database(sessions, index, numbers) == len(numbers)
+    pop = index.lookup("+81773990001")
+    assert {m.person_no for h in pop for m in h.members} >= {"0000000000000000042"}
+    assert next(m.barcode for h in index.lookup("+81773990002") for m in h.members) == "12"
+
+
 async def test_refresh_sees_edits_moves_new_residents_and_replaced_phones(engine, sessions):
     await seed_database(engine, 200, seed=11, venues=False)
     async with sessions() as s:

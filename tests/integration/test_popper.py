@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from cti_server import protocol
+from cti_server.caller_lookup import Found
 from cti_server.domain import events as ev
 from cti_server.domain.changes import CallChanged
 from cti_server.domain.tracker import Tracker
@@ -159,9 +160,12 @@ async def test_slow_client_is_dropped_not_queued_forever(engine, db_url, aiohttp
     ws = await _connect(client, app, 1, "1001")
     hub = app[HUB]
     (c,) = hub.clients
-    # the client stops reading: pile up more than the queue holds without yielding
-    for i in range(50):
-        c.offer(protocol.encode(protocol.Pong(nonce=str(i))))
+    # the client stops reading: what the socket buffers take is written at once, then the
+    # transport pauses and messages wait in the queue, which overflows (without yielding)
+    big = "x" * 65536
+    for i in range(2000):
+        if not c.offer(protocol.encode(protocol.Pong(nonce=f"{i}{big}"))):
+            break
     assert c.dropped
     assert hub.drops == 1
     assert c not in hub.clients
@@ -243,8 +247,8 @@ class Pipeline:
     record fields merged per Linkedid (what ``CallRecorder`` would write)."""
 
     def __init__(self, lookup=None) -> None:
-        async def no_match(e164):
-            return []
+        async def no_match(e164, since, linkedid):
+            return Found([])
 
         self.settings = make_settings()
         self.tracker = Tracker(short_abandon_seconds=self.settings.short_abandon_seconds)
@@ -312,13 +316,13 @@ async def test_a_call_that_never_queued_is_not_queued_not_no_agent():
 async def test_pop_goes_at_once_and_is_updated_when_the_lookup_is_done():
     started, release = asyncio.Event(), asyncio.Event()
 
-    async def slow_lookup(e164):
+    async def slow_lookup(e164, since, linkedid):
         started.set()
         await release.wait()
-        return [
+        return Found([
             HouseholdMatch(7, "H7", "addr", (ResidentMatch(1, "n", "k", None, "M", "a", 7, "H7",
                                                            100.0, ("own_phone",)),)),
-        ]  # fmt: skip
+        ])  # fmt: skip
 
     out = Pipeline(slow_lookup)
     call = new_linkedid()
@@ -379,7 +383,7 @@ async def test_records_left_ongoing_are_closed_at_start_and_after_a_resync(engin
 async def test_presentation_withheld_on_the_queue_leg_hides_what_the_trunk_showed():
     looked_up, started = [], asyncio.Event()
 
-    async def lookup(e164):
+    async def lookup(e164, since, linkedid):
         looked_up.append(e164)
         started.set()
         await asyncio.Event().wait()  # still running when the caller turns out withheld

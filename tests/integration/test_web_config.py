@@ -64,6 +64,16 @@ def test_after_call_and_queue_names_from_the_file_and_the_environment(tmp_path):
     assert s.after_call_seconds == 45
 
 
+def test_queue_log_from_the_file_and_the_environment(tmp_path):
+    """``[ami] queue_log``: where Asterisk's queue_log is read after a gap in the AMI link."""
+    assert load_settings(None, KEY).ami_queue_log == ""
+    cfg = tmp_path / "cti.toml"
+    cfg.write_text('[ami]\nqueue_log = "/var/log/asterisk/queue_log"\n', encoding="utf-8")
+    assert load_settings(cfg, KEY).ami_queue_log == "/var/log/asterisk/queue_log"
+    env = {**KEY, "CTI_AMI_QUEUE_LOG": "/mnt/pbx/queue_log"}
+    assert load_settings(cfg, env).ami_queue_log == "/mnt/pbx/queue_log"
+
+
 def test_unknown_key_in_the_file_is_refused(tmp_path):
     cfg = tmp_path / "cti.toml"
     cfg.write_text("ami_prot = 1\n", encoding="utf-8")

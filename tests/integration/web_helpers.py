@@ -6,8 +6,10 @@ domain-event builders in the order the recorded Asterisk streams give them.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import itertools
+import shutil
 import tempfile
 from typing import Any
 
@@ -25,6 +27,7 @@ from registry.models import Household, Operator, Phone, Resident
 
 SECRET = "test-secret-key-0123456789abcdef"
 DATA_DIR = tempfile.mkdtemp(prefix="cti-test-data-")
+atexit.register(shutil.rmtree, DATA_DIR, ignore_errors=True)  # one per test process
 
 
 def make_settings(db_url: str = "sqlite:///:memory:", **kw: Any) -> Settings:

@@ -220,3 +220,43 @@ def test_name_and_address_rank_every_same_name_resident_like_exhaustive_scoring(
     # exhaustive: name 100 for all, +address for 3999 only; ties by resident id
     assert [m.resident_id for m in result] == [3999, 1, 2, 3, 4]
     assert [m.score for m in result] == [100.0, 80.0, 80.0, 80.0, 80.0]
+
+
+def test_banchi_picks_one_of_the_same_name_residents_of_one_town():
+    """Twelve サトウ ヒロシ in 浜: the banchi typed, in any numeral form, puts the one first,
+    then the one at that banchi of 字長浜 (浜 only inside its name), then the others of 浜."""
+    ledger = [
+        _r(i, "佐藤 博", "サトウ ヒロシ", dt.date(1950, 1, 1), address=f"京都府舞鶴市浜{i}番地")
+        for i in range(1, 13)
+    ]
+    ledger[6] = _r(7, "佐藤 博", "サトウ ヒロシ", dt.date(1950, 1, 1),
+                   address="京都府舞鶴市浜1207番地の3")  # fmt: skip
+    ledger.append(_r(13, "佐藤 博", "サトウ ヒロシ", None, address="京都府舞鶴市字長浜1207番地の3"))
+    index = NameIndex.from_residents(ledger)
+    for typed in (
+        "浜1207-3",
+        "浜千二百七番地の三",
+        "字浜 １２０７－３",
+        "浜1207番3号",
+        "浜1207ー3",
+    ):
+        result = index.search(SearchQuery(name="サトウ ヒロシ", address=typed), limit=13)
+        assert [m.resident_id for m in result][:3] == [7, 13, 1], typed
+        assert result[0].reasons == ("name:kana 100", "address")
+        assert result[0].score == 100.0
+    # only the banchi's first number right: still above the rest of the town
+    result = index.search(SearchQuery(name="サトウ ヒロシ", address="浜1207-9"), limit=3)
+    assert [m.resident_id for m in result] == [7, 13, 1]
+    assert result[0].score > result[1].score > result[2].score
+    # 長浜 holds 浜 but is another town
+    result = index.search(SearchQuery(name="サトウ ヒロシ", address="浜"), limit=13)
+    assert [m.resident_id for m in result][-1] == 13
+    assert result[-1].score < result[0].score
+    assert ids(index, address="浜1207-3") == [7, 13]
+
+
+def test_banchi_does_not_outweigh_a_different_name(index):
+    # the address is graded, but it stays a minor field: a wrong name at the right banchi is
+    # not put above the right name in the right town
+    result = index.search(SearchQuery(name="サトウ ヒロシ", address="北吸1-2"))
+    assert result[0].resident_id in {6, 7, 8}

@@ -1,0 +1,63 @@
+"""Calls the PBX logged while the AMI link was down, rebuilt as ended tracker calls.
+
+Pure: ``calls_from_log`` takes what the queue log said of whole calls (``QueueCallLogged``) and
+gives ``Call`` snapshots marked ``recovered``, with the PBX's own times (entered at
+``ENTERQUEUE``, answered at ``CONNECT``, ended at the line that ended it) and the outcomes of
+live calls: answered (talked, then hung up or transferred), abandoned or short_abandoned (the
+tracker's ``short_abandon_seconds`` on the PBX's wait), no_agent (left the queue unanswered).
+
+A call is keyed by the Uniqueid of the channel that ran ``Queue()``: the Linkedid when that
+channel is the caller's first (a SIP trunk). Calls ``known`` by that Uniqueid (the tracker's
+live and recently ended calls, by Linkedid or queue leg) are left out. The agent is the queue
+member of that name (its interface, as a live ``AgentConnect`` gives it; one in the call's
+queue first), else the name itself (the extension pattern reads both).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterable
+
+from cti_server.domain.agents import Member
+from cti_server.domain.calls import Call, Caller, CallState, Outcome
+from cti_server.domain.events import QueueCallLogged
+
+
+def calls_from_log(
+    logged: Iterable[QueueCallLogged],
+    *,
+    known: Container[str],
+    members: Iterable[Member],
+    short_abandon_seconds: float,
+) -> list[Call]:
+    by_name: dict[tuple[str, str], str] = {}
+    for m in members:
+        by_name.setdefault((m.queue, m.name), m.interface)
+        by_name.setdefault(("", m.name), m.interface)
+    out = []
+    for q in logged:
+        if q.uniqueid in known:
+            continue
+        iface = ""
+        if q.member_name:
+            iface = by_name.get((q.queue, q.member_name)) or by_name.get(("", q.member_name), "")
+        out.append(
+            Call(
+                q.uniqueid, CallState.ENDED, Caller(q.number, q.name), q.entered_at,
+                queue=q.queue, uniqueid=q.uniqueid, queued_at=q.entered_at,
+                answered_at=q.answered_at, ended_at=q.ended_at, position=q.position,
+                left_queue=True, agent_interface=iface or q.member_name,
+                agent_name=q.member_name, hold_seconds=q.hold_seconds,
+                talk_seconds=q.talk_seconds, outcome=_outcome(q, short_abandon_seconds),
+                end_reason=q.end_reason, recovered=True,
+            )
+        )  # fmt: skip
+    return out
+
+
+def _outcome(q: QueueCallLogged, short_abandon_seconds: float) -> Outcome:
+    if q.ended == "answered":
+        return Outcome.ANSWERED
+    if q.ended == "abandoned":
+        hold = q.hold_seconds or 0.0
+        return Outcome.SHORT_ABANDONED if hold < short_abandon_seconds else Outcome.ABANDONED
+    return Outcome.NO_AGENT

@@ -1,0 +1,87 @@
+"""Calls that began and ended while the PBX link was down, rebuilt from the PBX's queue log.
+
+Events sent while the AMI link is down are lost, and a resync (CoreShowChannels, QueueStatus)
+shows only the calls still up: a call wholly inside the gap left no trace. When the queue log
+can be read (setting ``ami_queue_log``), ``GapRecovery.recover(lost_at, back_at)`` (the call
+service runs it after each resync that followed a gap) reads the calls that entered and ended
+between the link's loss, less ``before`` seconds (a dead link is noticed only at the next
+unanswered Ping, and clocks differ a little), and its return, plus ``after`` seconds; leaves
+out those the tracker knows (live or recently ended, by Linkedid or by the Uniqueid of their
+queue leg) and those already recorded (by this server before, or by another); and hands the
+others to the call recorder as ended calls marked ``recovered``, so their records get the
+fields of a live call's (caller as ``caller_id.identify`` decides, the operator of the
+extension the member name gives). They are over: no pop, no after-call work, no callback
+entry. The caller reloads the board from the records.
+
+May import: the domain, the recorder, ``registry``; the queue log reader comes in as a callable
+(``cti_server.ami.queue_log.QueueLogReader.read``, run in a thread: it reads a file).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cti_server.domain.changes import CallChanged
+from cti_server.domain.events import QueueCallLogged
+from cti_server.domain.recovery import calls_from_log
+from cti_server.domain.tracker import Tracker
+from cti_server.recorder import CallRecorder
+from registry.calls import recorded_linkedids
+
+log = logging.getLogger(__name__)
+
+ReadLog = Callable[[dt.datetime, dt.datetime], Sequence[QueueCallLogged]]
+BEFORE_SECONDS = 60.0  # a dead link is noticed within ping_interval + ping_timeout (25 s)
+AFTER_SECONDS = 5.0  # calls ending later were seen live after the login
+
+
+class GapRecovery:
+    def __init__(
+        self,
+        read: ReadLog,
+        tracker: Tracker,
+        recorder: CallRecorder,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        before: float = BEFORE_SECONDS,
+        after: float = AFTER_SECONDS,
+    ) -> None:
+        self._read = read
+        self._tracker = tracker
+        self._recorder = recorder
+        self._sessions = sessions
+        self.before = dt.timedelta(seconds=before)
+        self.after = dt.timedelta(seconds=after)
+
+    async def recover(self, lost_at: dt.datetime, back_at: dt.datetime) -> int:
+        """Record the calls of the gap ``lost_at`` .. ``back_at`` not known yet; returns how
+        many (their records are written when it returns)."""
+        start, end = lost_at - self.before, back_at + self.after
+        logged = await asyncio.to_thread(self._read, start, end)
+        t = self._tracker
+        known = {*t.calls, *t.ended}
+        known.update(c.uniqueid for c in (*t.calls.values(), *t.ended.values()) if c.uniqueid)
+        calls = calls_from_log(
+            logged, known=known, members=list(t.members.values()),
+            short_abandon_seconds=t.short_abandon_seconds,
+        )  # fmt: skip
+        if calls:
+            async with self._sessions() as session:
+                stored = await recorded_linkedids(session, [c.linkedid for c in calls])
+            calls = [c for c in calls if c.linkedid not in stored]
+        if calls:
+            self._recorder.on_changes([CallChanged(c, None) for c in calls])
+            await self._recorder.flush()
+        log.info(
+            "queue_log: %d calls of the PBX link gap %s .. %s (%d read) recorded as recovered",
+            len(calls), lost_at.isoformat(timespec="seconds"),
+            back_at.isoformat(timespec="seconds"), len(logged),
+        )  # fmt: skip
+        for c in calls:
+            log.debug("call %s recovered from queue_log: %s", c.linkedid, c.outcome)
+        return len(calls)

@@ -1,0 +1,125 @@
+"""Calls that began and ended while the AMI link was down, rebuilt from Asterisk's queue_log,
+end to end over real TCP: the PBX simulator (AMI, and the queue_log it writes) -> AmiBridge ->
+server -> call records and the board.
+
+The simulator's caller is a Local channel pair like the recorded Asterisk's: the ``;2`` half runs
+``Queue()``, so queue_log names the call by that channel's Uniqueid, not by the Linkedid (the
+``;1`` half). With a SIP trunk the channel in ``Queue()`` is the first one and the two are equal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from cti_server.web.board_app import BOARD
+from cti_server.web.keys import BRIDGE, SERVICE
+from registry.calls import calls_between, get_call
+from registry.db import session_factory
+from tests.integration.test_end_to_end import server, simulator, until
+
+DAY = dt.timedelta(days=1)
+
+
+def logged(path: Path, callid: str) -> dict[str, tuple[dt.datetime, list[str]]]:
+    """The queue_log lines of one call, by event: (time, data fields)."""
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        f = line.split("|")
+        if f[1] == callid:
+            out[f[4]] = (dt.datetime.fromtimestamp(int(f[0]), dt.UTC), f[5:])
+    return out
+
+
+async def gap(app, sim, place):
+    """Take the link down (the PBX refuses the login, as while it restarts), run ``place()``'s
+    calls to their end, bring the link back; returns the plans once the resync is done."""
+    service = app[SERVICE]
+    good, sim.secret = sim.secret, "changed"
+    sim.drop_connections()
+    await until(lambda: app[BRIDGE].state == "auth_failed", "the refused login")
+    plans = place()
+    await sim.wait_idle()
+    sim.secret = good
+    await until(
+        lambda: (
+            service.tracker.last_resync is not None
+            and service.tracker.last_resync.lost_at is not None
+        ),
+        "the resync after the gap",
+    )
+    await service.settle()
+    return plans
+
+
+async def all_records(engine):
+    now = dt.datetime.now(dt.UTC)
+    async with session_factory(engine)() as s:
+        return await calls_between(s, now - DAY, now + DAY)
+
+
+async def test_a_call_wholly_inside_a_gap_is_rebuilt_from_queue_log(engine, db_url, tmp_path):
+    qlog = tmp_path / "queue_log"
+    async with (
+        simulator(agents=1, speed=1.0, queue_log=qlog) as (sim, port),
+        server(
+            engine, db_url, port, ami_auth_retry_seconds=0.2, ami_queue_log=str(qlog),
+            short_abandon_seconds=1,
+        ) as (app, _),
+    ):  # fmt: skip
+        service = app[SERVICE]
+        await until(lambda: service.tracker.connected, "the PBX link")
+        seen = sim.place_call("0773629876", talk=0.2, ring=0.2)  # followed live, before the gap
+        await sim.wait_idle()
+        await until(lambda: seen.linkedid in service.tracker.ended, "the live call's end")
+
+        def place():
+            answered = sim.place_call("0773621234", talk=1.0, ring=0.5)
+            abandoned = sim.place_call("09012345678", patience=1.5)  # the one agent is busy
+            return answered, abandoned
+
+        answered, abandoned = await gap(app, sim, place)
+        assert answered.linkedid not in service.tracker.ended  # not seen by the tracker
+        callid = answered.channels[1].uniqueid  # the channel in Queue()
+        lines = logged(qlog, callid)
+        async with session_factory(engine)() as s:
+            rec = await get_call(s, callid)
+            gone = await get_call(s, abandoned.channels[1].uniqueid)
+        assert rec.recovered is True
+        assert (rec.outcome, rec.queue, rec.extension) == ("answered", "vaccine", "1001")
+        assert rec.caller_e164 == "+81773621234"
+        assert rec.entered_at == lines["ENTERQUEUE"][0]
+        assert rec.answered_at == lines["CONNECT"][0]
+        assert rec.ended_at == lines["COMPLETECALLER"][0]
+        assert rec.hold_seconds == float(lines["CONNECT"][1][0])
+        assert rec.talk_seconds == float(lines["COMPLETECALLER"][1][1])
+        assert (gone.recovered, gone.outcome, gone.answered_at) == (True, "abandoned", None)
+        assert gone.ended_at == logged(qlog, gone.linkedid)["ABANDON"][0]
+        # they count on the board as stored records do, and popped nobody
+        board = app[BOARD]
+        assert board.today.records[callid].outcome == "answered"
+        assert board.today.records[gone.linkedid].outcome == "abandoned"
+        assert service.popper.current_pops("1001") == []
+        # the call followed live is not doubled under its queue leg's Uniqueid
+        ids = [r.linkedid for r in await all_records(engine)]
+        assert seen.channels[1].uniqueid not in ids
+        assert sorted(ids) == sorted([seen.linkedid, callid, gone.linkedid])
+        # a second pass over the same gap (another resync) writes nothing
+        report = service.tracker.last_resync
+        assert await service.recover_gap(report.lost_at, report.back_at) == 0
+        await service.settle()
+        assert sorted(r.linkedid for r in await all_records(engine)) == sorted(ids)
+
+
+async def test_without_the_setting_a_gap_leaves_no_record(engine, db_url, tmp_path):
+    qlog = tmp_path / "queue_log"
+    async with (
+        simulator(agents=1, speed=1.0, queue_log=qlog) as (sim, port),
+        server(engine, db_url, port, ami_auth_retry_seconds=0.2) as (app, _),
+    ):
+        service = app[SERVICE]
+        assert service.recover_gap is None
+        await until(lambda: service.tracker.connected, "the PBX link")
+        (answered,) = await gap(app, sim, lambda: [sim.place_call("0773621234", talk=0.5)])
+        assert "CONNECT" in logged(qlog, answered.channels[1].uniqueid)
+        assert await all_records(engine) == []

@@ -1,0 +1,116 @@
+"""Asterisk's queue_log read back for a time window: whole calls, malformed lines skipped and
+named by their line number (never their content), a missing or rotated file said once, a large
+file searched from its middle instead of read from its start."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+import pytest
+
+from cti_server.ami.queue_log import QueueLogReader, parse_line
+
+SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "queue_log" / "queue_log"
+E = 1796346000  # 2026-12-04 10:00 Asia/Tokyo
+
+
+def at(seconds: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(E + seconds, dt.UTC)
+
+
+def test_a_line_has_time_callid_queue_agent_event_and_data() -> None:
+    line = parse_line("1796346011|1796346000.10|vaccine|Operator 1002 (田中)|CONNECT|11|1.14|2")
+    assert (line.epoch, line.callid, line.queue, line.agent, line.event) == (
+        1796346011, "1796346000.10", "vaccine", "Operator 1002 (田中)", "CONNECT",
+    )  # fmt: skip
+    assert line.data == ("11", "1.14", "2")
+    assert parse_line("1796345990|NONE|NONE|NONE|QUEUESTART|").data == ("",)
+    for bad in ("no fields at all", "17963460x0|1.1|vaccine|NONE|ENTERQUEUE||1|1", "1|2|3"):
+        with pytest.raises(ValueError, match=r"."):
+            parse_line(bad)
+
+
+def test_the_sample_gives_every_whole_call_with_the_pbx_times(caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    calls = {c.uniqueid: c for c in QueueLogReader(SAMPLE).read(at(-10), at(400))}
+    whole = ["00.10", "02.12", "20.20", "30.22", "41.31", "50.33", "60.35", "70.40"]
+    assert set(calls) == {f"17963460{w}" for w in whole}  # not 1796346300.60: still talking
+    a = calls["1796346000.10"]
+    assert (a.queue, a.number, a.name, a.position) == ("vaccine", "0773621234", "", 1)
+    assert (a.entered_at, a.answered_at, a.ended_at) == (at(0), at(11), at(16))
+    assert (a.ended, a.end_reason, a.member_name) == ("answered", "caller", "Operator 1002 (田中)")
+    assert (a.hold_seconds, a.talk_seconds) == (11.0, 5.0)
+    b = calls["1796346002.12"]
+    assert (b.ended, b.answered_at, b.ended_at, b.hold_seconds) == ("abandoned", None, at(14), 12)
+    assert (calls["1796346020.20"].ended, calls["1796346020.20"].hold_seconds) == ("abandoned", 2)
+    d = calls["1796346030.22"]
+    assert (d.number, d.ended, d.end_reason, d.member_name) == (
+        "", "answered", "agent", "Operator 1001 (鈴木)",
+    )  # fmt: skip
+    e = calls["1796346041.31"]
+    assert (e.ended, e.end_reason, e.ended_at, e.hold_seconds) == ("left", "timeout", at(341), 300)
+    assert (calls["1796346050.33"].ended, calls["1796346050.33"].end_reason) == ("left", "empty")
+    g = calls["1796346060.35"]
+    assert (g.name, g.ended, g.end_reason) == ("山田 太郎", "answered", "transfer")
+    assert g.talk_seconds == 30
+    h = calls["1796346070.40"]
+    assert (h.end_reason, h.hold_seconds, h.talk_seconds) == ("transfer", 3, 40)
+    assert h.ended_at == at(113)
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 3
+    for n, text in zip((10, 16, 24), warned, strict=True):
+        assert f"line {n}" in text
+    every = " ".join(r.getMessage() for r in caplog.records)
+    assert "0773" not in every
+    assert "090" not in every
+
+
+def test_only_calls_wholly_inside_the_window_are_read() -> None:
+    calls = QueueLogReader(SAMPLE).read(at(25), at(100))
+    assert [c.uniqueid for c in calls] == ["1796346030.22", "1796346050.33", "1796346060.35"]
+
+
+def test_a_missing_file_is_said_once_and_read_once_it_exists(tmp_path, caplog) -> None:
+    path = tmp_path / "queue_log"
+    reader = QueueLogReader(path)
+    assert reader.read(at(-60), at(400)) == []
+    assert reader.read(at(-60), at(400)) == []
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
+    path.write_bytes(SAMPLE.read_bytes())
+    assert len(reader.read(at(-60), at(400))) == 8
+
+
+def test_a_file_that_begins_after_the_window_began_is_said_to_be_rotated_once(
+    tmp_path, caplog
+) -> None:
+    path = tmp_path / "queue_log"
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[16:]), encoding="utf-8")  # from 1796346041 on
+    reader = QueueLogReader(path)
+    assert [c.uniqueid for c in reader.read(at(0), at(100))] == ["1796346050.33", "1796346060.35"]
+    reader.read(at(0), at(100))
+    rotated = [r.getMessage() for r in caplog.records if "rotated" in r.getMessage()]
+    assert len(rotated) == 1
+
+
+def test_a_large_file_is_searched_not_read_from_its_start(tmp_path, caplog) -> None:
+    """Two days of calls (one every 3 s): the window's calls come out the same, reading a
+    small part of the file; a malformed line after the search is still named by its number."""
+    path = tmp_path / "queue_log"
+    n = 60_000
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            t, uid = E + 3 * i, f"{E + 3 * i}.{i}"
+            fh.write(f"{t}|{uid}|vaccine|NONE|ENTERQUEUE||0773621234|1\n")
+            fh.write(f"{t + 1}|{uid}|vaccine|Operator 1001 (鈴木)|CONNECT|1|{uid}9|1\n")
+            fh.write(f"{t + 2}|{uid}|vaccine|Operator 1001 (鈴木)|COMPLETECALLER|1|1|1\n")
+            if i == 50_000:
+                fh.write("garbage\n")  # line 150004
+    size = path.stat().st_size
+    reader = QueueLogReader(path)
+    calls = reader.read(at(3 * 49_990), at(3 * 50_010))
+    assert [c.uniqueid for c in calls] == [f"{E + 3 * i}.{i}" for i in range(49_990, 50_010)]
+    assert reader.bytes_read < size / 20
+    assert any("line 150004" in r.getMessage() for r in caplog.records)
