@@ -40,6 +40,10 @@ from cti_server.web.tokens import Principal
 log = logging.getLogger(__name__)
 
 MAX_NONCE = 64
+# Bytes written to a socket's transport between two checks for flow control (aiohttp's default
+# is 256 KiB): with the transport's 64 KiB high-water mark, a client that reads nothing holds at
+# most about 128 KiB there before messages wait in its byte-bounded send queue.
+WRITER_LIMIT = 64 * 1024
 BOARD_MESSAGES = (protocol.SubscribeBoard, protocol.UnsubscribeBoard, protocol.PauseAgent)
 
 
@@ -49,7 +53,9 @@ async def ws_handler(request: web.Request) -> web.StreamResponse:
         return who
     settings = request.app[SETTINGS]
     ws = web.WebSocketResponse(
-        heartbeat=settings.ws_heartbeat_seconds, max_msg_size=settings.ws_max_message_bytes
+        heartbeat=settings.ws_heartbeat_seconds,
+        max_msg_size=settings.ws_max_message_bytes,
+        writer_limit=WRITER_LIMIT,
     )
     if not ws.can_prepare(request).ok:
         raise BadRequest("Upgrade", "a WebSocket handshake is needed here")
