@@ -112,7 +112,7 @@ def bootstrap(
         flush_records=lambda: service.recorder.flush(),
     )  # fmt: skip
     agent_states = AgentStates(
-        settings, tracker, hub.send_to_extension, lambda: server.bridge,
+        settings, tracker, hub.send_later_to_extension, lambda: server.bridge,
         connected=hub.has_extension,
     )  # fmt: skip
     callbacks = Callbacks(

@@ -3,7 +3,12 @@
 Each client has a send queue bounded in messages and in bytes, drained by its own writer task;
 a message offered while the writer has nothing to do is written at once instead
 (``cti_server.web.eager``: no turn of the event loop before a pop leaves; what cannot be
-written without waiting goes on in a task the writer waits for first). A message that does not
+written without waiting goes on in a task the writer waits for first). Messages offered with
+``at_once=False`` (an operator's state, sent by ``send_later_to_extension``) always go through
+the writer, after the callback that offered them: a write to a socket is a system call that
+costs about as much as handling an AMI event, and the pop of an ``AgentCalled`` must not wait
+behind the state messages of the events read before it in the same chunk. A client's messages
+keep their order: a message offered while some wait is queued behind them. A message that does not
 fit (a slow or vanished client, or one that asks for more than it reads) drops the client: its
 socket is closed, never an unbounded backlog. A message is encoded once and the same text is
 queued to every recipient. A text that cannot be sent (not encodable as UTF-8) is refused where
@@ -75,14 +80,14 @@ class Client:
         """The writer runs (a connected client that is told nothing would lose its pops)."""
         return self._writer is not None and not self._writer.done()
 
-    def offer(self, text: str, size: int | None = None) -> bool:
+    def offer(self, text: str, size: int | None = None, *, at_once: bool = True) -> bool:
         if self.dropped:
             return False
         size = size_of(text) if size is None else size
         if size is None:
             log.error("refused a message to operator %s: not encodable as UTF-8", self.who.id)
             return False
-        if not self._busy and self.queue.empty() and self.writing:
+        if at_once and not self._busy and self.queue.empty() and self.writing:
             return self._send_now(text)
         if self.queued_bytes + size > self.queue_bytes:
             self.drop("send queue full (bytes)")
@@ -231,7 +236,7 @@ class Hub:
         best = min(clients, key=lambda c: (c.who.role != "operator", c.who.id), default=None)
         return None if best is None else best.who.id
 
-    def _send(self, clients: Iterable[Client], msg: Any) -> int:
+    def _send(self, clients: Iterable[Client], msg: Any, at_once: bool = True) -> int:
         if msg is self._last_msg:  # the same pop to each extension it rings: encoded once
             text, size = self._last_text, self._last_size
         else:
@@ -243,12 +248,16 @@ class Hub:
             size = measured
             if not isinstance(msg, dict | list):  # a mutable message is never reused
                 self._last_msg, self._last_text, self._last_size = msg, text, size
-        n = sum(1 for c in list(clients) if c.offer(text, size))
+        n = sum(1 for c in list(clients) if c.offer(text, size, at_once=at_once))
         self.sent += n
         return n
 
     def send_to_extension(self, extension: str, msg: Any) -> int:
         return self._send(self._by_ext.get(extension, ()), msg)
+
+    def send_later_to_extension(self, extension: str, msg: Any) -> int:
+        """As ``send_to_extension``, through the clients' writers (not written at once)."""
+        return self._send(self._by_ext.get(extension, ()), msg, at_once=False)
 
     def send_to_all(self, msg: Any) -> int:
         return self._send(self.clients, msg)

@@ -44,6 +44,11 @@ MAX_NONCE = 64
 # is 256 KiB): with the transport's 64 KiB high-water mark, a client that reads nothing holds at
 # most about 128 KiB there before messages wait in its byte-bounded send queue.
 WRITER_LIMIT = 64 * 1024
+# No permessage-deflate: the desktop client (QtWebSockets) never asks for it, messages are small
+# and go over a LAN, and compressing each one (aiohttp does it on the event loop, for every
+# socket a pop or board update goes to) was a large part of the time from a PBX event to the
+# pop on sockets that did ask for it (browsers, aiohttp clients).
+COMPRESS = False
 BOARD_MESSAGES = (protocol.SubscribeBoard, protocol.UnsubscribeBoard, protocol.PauseAgent)
 
 
@@ -56,6 +61,7 @@ async def ws_handler(request: web.Request) -> web.StreamResponse:
         heartbeat=settings.ws_heartbeat_seconds,
         max_msg_size=settings.ws_max_message_bytes,
         writer_limit=WRITER_LIMIT,
+        compress=COMPRESS,
     )
     if not ws.can_prepare(request).ok:
         raise BadRequest("Upgrade", "a WebSocket handshake is needed here")

@@ -122,3 +122,15 @@ async def test_deep_nesting_is_a_bad_message_not_a_500(engine, db_url, aiohttp_c
     await ws.send_str('{"type":"ping","nonce":' + "[" * 1500 + "]" * 1500 + "}")
     assert (await receive_type(ws, protocol.ErrorMessage)).error == "bad_message"
     await _alive(ws)
+
+
+async def test_a_client_that_offers_compression_gets_plain_frames(engine, db_url, aiohttp_client):
+    """No permessage-deflate: every message would be compressed on the event loop, on the path
+    from a PBX event to the pop, for nothing on a LAN (the desktop client never asks)."""
+    app, client = await _app(aiohttp_client, engine, db_url)
+    tok = await token(app, 1, ext="1001")
+    ws = await client.ws_connect("/ws", headers=auth(tok), compress=15)
+    await receive_type(ws, protocol.Hello)
+    assert ws.compress == 0
+    await _alive(ws)
+    await ws.close()

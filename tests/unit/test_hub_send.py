@@ -60,3 +60,19 @@ async def test_messages_after_a_send_that_waits_follow_it_in_order():
     assert client.offer("later")  # idle again: at once
     assert ws.sent[-1] == "later"
     await client.stop()
+
+
+async def test_a_message_for_later_waits_for_the_writer_and_keeps_its_place():
+    ws = FakeSocket()
+    client = _client(ws)
+    assert client.offer("state", at_once=False)
+    assert ws.sent == []  # not written in the callback that offered it
+    assert client.offer("pop")  # queued behind it: a client's messages keep their order
+    assert ws.sent == []
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert ws.sent == ["state", "pop"]
+    assert client.queued_bytes == 0
+    assert client.offer("next pop")  # idle again: at once
+    assert ws.sent[-1] == "next pop"
+    await client.stop()
