@@ -6,8 +6,10 @@ Asterisk writes one line per queue event (``main/logger.c``, ``ast_queue_log``):
 
 ``callid`` is the Uniqueid of the channel that runs ``Queue()``, ``agent`` the member's name
 (``NONE`` when no member is involved). The data of the events used here (``apps/app_queue.c``):
-``ENTERQUEUE`` url, caller number (empty when the presentation is restricted), position[, caller
-name with ``log_caller_id_name``]; ``CONNECT`` hold time, the member leg's Uniqueid, ring time;
+``ENTERQUEUE`` url, caller number, position[, caller name with ``log-caller-id-name``] (number
+and name as the channel has them, whatever its presentation, unless the queue sets
+``log-restricted-caller-id = no``, Asterisk 22 on: then empty for a restricted presentation;
+never the presentation itself); ``CONNECT`` hold time, the member leg's Uniqueid, ring time;
 ``COMPLETECALLER`` / ``COMPLETEAGENT`` hold, talk, position; ``BLINDTRANSFER`` exten, context,
 hold, talk, position; ``ATTENDEDTRANSFER`` (one to three fields), hold, talk, position;
 ``TRANSFER`` (older releases) exten, context, hold, talk, position; ``ABANDON``,
@@ -88,6 +90,7 @@ class _Call:
     ended: int | None = None
     how: str = ""
     reason: str = ""
+    key: str = ""  # pressed to leave the queue (sticky: the call may go back into a queue)
 
     def logged(self, callid: str) -> QueueCallLogged:
         assert self.ended is not None
@@ -95,7 +98,7 @@ class _Call:
             callid, self.queue, self.number, self.name, _at(self.entered), _at(self.ended),
             self.how, self.reason, self.member,
             _at(self.answered) if self.answered is not None else None, self.hold, self.talk,
-            self.position,
+            self.position, self.key,
         )  # fmt: skip
 
 
@@ -126,6 +129,8 @@ def _apply(calls: dict[str, _Call], ln: LogLine) -> None:
     elif ev == "ABANDON":
         _end(call, ln, "abandoned", "", hold=float(d[2]))
     elif ev in LEFT:
+        if ev == "EXITWITHKEY":
+            call.key = d[0] or call.key
         _end(call, ln, "left", LEFT[ev], hold=float(d[3] if ev == "EXITWITHKEY" else d[2]))
 
 

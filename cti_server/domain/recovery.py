@@ -11,6 +11,13 @@ channel is the caller's first (a SIP trunk). Calls ``known`` by that Uniqueid (t
 live and recently ended calls, by Linkedid or queue leg) are left out. The agent is the queue
 member of that name (its interface, as a live ``AgentConnect`` gives it; one in the call's
 queue first), else the name itself (the extension pattern reads both).
+
+The caller is withheld when the logged number is ``anonymous`` (as the AMI translator decides
+it); the log holds no presentation, so a number logged for a restricted presentation cannot be
+told from a shown one, and an empty one is "no number". A caller who left the queue by a key
+(``EXITWITHKEY``: in the deployed dialplan, the callback key) is marked ``callback`` ``key``, as
+the dialplan's ``CtiCallback`` user event marks a live one; a queue timeout is not (whether the
+dialplan turned it into a callback request is not in the log).
 """
 
 from __future__ import annotations
@@ -42,16 +49,22 @@ def calls_from_log(
             iface = by_name.get((q.queue, q.member_name)) or by_name.get(("", q.member_name), "")
         out.append(
             Call(
-                q.uniqueid, CallState.ENDED, Caller(q.number, q.name), q.entered_at,
+                q.uniqueid, CallState.ENDED, _caller(q), q.entered_at,
                 queue=q.queue, uniqueid=q.uniqueid, queued_at=q.entered_at,
                 answered_at=q.answered_at, ended_at=q.ended_at, position=q.position,
                 left_queue=True, agent_interface=iface or q.member_name,
                 agent_name=q.member_name, hold_seconds=q.hold_seconds,
                 talk_seconds=q.talk_seconds, outcome=_outcome(q, short_abandon_seconds),
-                end_reason=q.end_reason, recovered=True,
+                end_reason=q.end_reason, recovered=True, callback="key" if q.key else "",
             )
         )  # fmt: skip
     return out
+
+
+def _caller(q: QueueCallLogged) -> Caller:
+    """``anonymous`` is withheld, as the AMI translator takes it (nothing of it is shown or
+    stored); an empty number is only "none logged" (see ``QueueCallLogged``)."""
+    return Caller(q.number, q.name, withheld=q.number.strip().lower() == "anonymous")
 
 
 def _outcome(q: QueueCallLogged, short_abandon_seconds: float) -> Outcome:

@@ -114,3 +114,19 @@ def test_a_large_file_is_searched_not_read_from_its_start(tmp_path, caplog) -> N
     assert [c.uniqueid for c in calls] == [f"{E + 3 * i}.{i}" for i in range(49_990, 50_010)]
     assert reader.bytes_read < size / 20
     assert any("line 150004" in r.getMessage() for r in caplog.records)
+
+
+def test_the_key_that_left_the_queue_is_kept_if_the_call_queued_again(tmp_path) -> None:
+    path = tmp_path / "queue_log"
+    path.write_text(
+        f"{E}|{E}.1|vaccine|NONE|ENTERQUEUE||0773621234|1\n"
+        f"{E + 40}|{E}.1|vaccine|NONE|EXITWITHKEY|1|1|1|40\n"
+        f"{E + 50}|{E}.2|vaccine|NONE|ENTERQUEUE||anonymous|1\n"
+        f"{E + 60}|{E}.2|vaccine|NONE|EXITWITHKEY|1|1|1|10\n"
+        f"{E + 61}|{E}.2|vaccine|NONE|ENTERQUEUE||anonymous|1\n"
+        f"{E + 90}|{E}.2|vaccine|NONE|ABANDON|1|1|29\n",
+        encoding="utf-8",
+    )
+    a, b = QueueLogReader(path).read(at(-1), at(100))
+    assert (a.ended, a.end_reason, a.key, a.hold_seconds) == ("left", "key", "1", 40)
+    assert (b.number, b.ended, b.key) == ("anonymous", "abandoned", "1")
