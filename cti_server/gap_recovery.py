@@ -10,11 +10,16 @@ out those the tracker knows (live or recently ended, by Linkedid or by the Uniqu
 queue leg) and those already recorded (by this server before, or by another); and hands the
 others to the call recorder as ended calls marked ``recovered``, so their records get the
 fields of a live call's (caller as ``caller_id.identify`` decides, the operator of the
-extension the member name gives). They are over: no pop, no after-call work, no callback
-entry. The caller reloads the board from the records.
+extension the member name gives). They are over: no pop, no after-call work; but their
+changes go to ``on_recovered`` (the callback worklist's feeder, ``Callbacks.on_changes``), so a
+caller who gave up (abandoned, with a number) or pressed the callback key inside the gap is on
+the worklist as a live one would be. Once each: a call recorded is not recovered again (another
+resync, a restart), and the worklist keeps one item per ``source_ref`` anyway. The caller
+reloads the board from the records.
 
-May import: the domain, the recorder, ``registry``; the queue log reader comes in as a callable
-(``cti_server.ami.queue_log.QueueLogReader.read``, run in a thread: it reads a file).
+May import: the domain, the recorder, ``registry``; the queue log reader and the feeder come in
+as callables (``cti_server.ami.queue_log.QueueLogReader.read``, run in a thread: it reads a
+file; ``cti_server.callbacks.Callbacks.on_changes``, wired by ``cti_server.bootstrap``).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cti_server.domain.changes import CallChanged
+from cti_server.domain.changes import CallChanged, Change
 from cti_server.domain.events import QueueCallLogged
 from cti_server.domain.recovery import calls_from_log
 from cti_server.domain.tracker import Tracker
@@ -36,6 +41,7 @@ from registry.calls import recorded_linkedids
 log = logging.getLogger(__name__)
 
 ReadLog = Callable[[dt.datetime, dt.datetime], Sequence[QueueCallLogged]]
+OnRecovered = Callable[[list[Change]], None]
 BEFORE_SECONDS = 60.0  # a dead link is noticed within ping_interval + ping_timeout (25 s)
 AFTER_SECONDS = 5.0  # calls ending later were seen live after the login
 
@@ -50,6 +56,7 @@ class GapRecovery:
         *,
         before: float = BEFORE_SECONDS,
         after: float = AFTER_SECONDS,
+        on_recovered: OnRecovered | None = None,
     ) -> None:
         self._read = read
         self._tracker = tracker
@@ -57,6 +64,7 @@ class GapRecovery:
         self._sessions = sessions
         self.before = dt.timedelta(seconds=before)
         self.after = dt.timedelta(seconds=after)
+        self._on_recovered = on_recovered
 
     async def recover(self, lost_at: dt.datetime, back_at: dt.datetime) -> int:
         """Record the calls of the gap ``lost_at`` .. ``back_at`` not known yet; returns how
@@ -75,8 +83,11 @@ class GapRecovery:
                 stored = await recorded_linkedids(session, [c.linkedid for c in calls])
             calls = [c for c in calls if c.linkedid not in stored]
         if calls:
-            self._recorder.on_changes([CallChanged(c, None) for c in calls])
+            changes: list[Change] = [CallChanged(c, None) for c in calls]
+            self._recorder.on_changes(changes)
             await self._recorder.flush()
+            if self._on_recovered is not None:
+                self._on_recovered(changes)
         log.info(
             "queue_log: %d calls of the PBX link gap %s .. %s (%d read) recorded as recovered",
             len(calls), lost_at.isoformat(timespec="seconds"),
