@@ -139,3 +139,42 @@ async def test_without_the_setting_a_gap_leaves_no_record(engine, db_url, tmp_pa
         (answered,) = await gap(app, sim, lambda: [sim.place_call("0773621234", talk=0.5)])
         assert "CONNECT" in logged(qlog, answered.channels[1].uniqueid)
         assert await all_records(engine) == []
+
+
+async def test_calls_live_at_the_loss_that_ended_in_the_gap_get_the_logged_end(
+    engine, db_url, tmp_path
+):
+    """Live when the link went down, gone at the resync: the tracker ends them at the loss
+    (``answered``, or ``unknown`` for a waiting one); the queue log says how and when."""
+    qlog = tmp_path / "queue_log"
+    async with (
+        simulator(agents=1, speed=1.0, queue_log=qlog) as (sim, port),
+        server(
+            engine, db_url, port, ami_auth_retry_seconds=0.2, ami_queue_log=str(qlog),
+            short_abandon_seconds=1,
+        ) as (app, _),
+    ):  # fmt: skip
+        service = app[SERVICE]
+        t = service.tracker
+        await until(lambda: t.connected, "the PBX link")
+        talker = sim.place_call("0773621234", talk=2.5, ring=0.2)
+        await until(lambda: (c := t.call(talker.linkedid)) and c.answered_at, "the answer")
+        waiter = sim.place_call("09012345678", patience=2.0)  # the one agent is busy
+        await until(lambda: (c := t.call(waiter.linkedid)) and c.queued_at, "the queued call")
+        await gap(app, sim, lambda: None)
+        await app[CALLBACKS].drain()
+        talked = logged(qlog, talker.channels[1].uniqueid)
+        gave_up = logged(qlog, waiter.channels[1].uniqueid)
+        async with session_factory(engine)() as s:
+            a = await get_call(s, talker.linkedid)
+            b = await get_call(s, waiter.linkedid)
+        assert (a.outcome, a.ended_at) == ("answered", talked["COMPLETECALLER"][0])
+        assert a.talk_seconds == float(talked["COMPLETECALLER"][1][1])
+        assert (b.outcome, b.ended_at) == ("abandoned", gave_up["ABANDON"][0])
+        assert b.hold_seconds == float(gave_up["ABANDON"][1][2])
+        ids = sorted(r.linkedid for r in await all_records(engine))
+        assert ids == sorted([talker.linkedid, waiter.linkedid])  # not again by queue leg
+        board = app[BOARD]
+        assert board.today.records[waiter.linkedid].outcome == "abandoned"
+        assert len(board.today.records) == 2
+        assert await worklist_refs(engine) == [f"call:{waiter.linkedid}:abandoned"]
