@@ -5,9 +5,9 @@ Nothing here opens anything: the engine is created (SQLAlchemy connects lazily),
 sockets start later in the app's ``cleanup_ctx`` (``cti_server.web.app``), which only opens and
 closes what was built here. Order: database sessions -> metrics, hub -> tracker -> bus -> board,
 operators' own states (``cti_server.agent_state``) -> the call pipeline (``build_calls``: ledger
-lookup, call recorder, the gap recovery from the queue log when configured, pop delivery, popper,
-call service) -> PBX bridge (its events go to the
-call service) -> the log-in pieces (token signer, account-state cache, failed-login limiter,
+lookup, call recorder, the gap recovery from the queue log when configured, whose calls the
+callback feeder also hears, pop delivery, popper, call service) -> PBX bridge (its events go to
+the call service) -> the log-in pieces (token signer, account-state cache, failed-login limiter,
 trusted proxies).
 
 Three edges point back, each through one closure: the board and the operators' states ask for
@@ -34,7 +34,7 @@ from cti_server.caller_lookup import LedgerLookup
 from cti_server.campaign import CampaignSettings
 from cti_server.config import Settings
 from cti_server.domain.tracker import Tracker
-from cti_server.gap_recovery import GapRecovery
+from cti_server.gap_recovery import GapRecovery, OnRecovered
 from cti_server.metrics import Metrics
 from cti_server.popper import Popper
 from cti_server.recorder import CallRecorder, OperatorOn
@@ -125,7 +125,7 @@ def bootstrap(
         settings, tracker, sessions, hub, metrics, lookup=lookup,
         publish=bus.publish if bus is not None else None,
         listeners=(board, agent_states, callbacks), on_records_closed=board.reload_calls,
-        operator_on=hub.operator_id,
+        operator_on=hub.operator_id, on_recovered=callbacks.on_changes,
     )  # fmt: skip
     if bridge is None and settings.ami_enabled:
         bridge = _ami_bridge(settings, service)
@@ -177,11 +177,13 @@ def build_calls(
     on_records_closed: Callable[[], Awaitable[None]] | None = None,
     operator_on: OperatorOn = lambda extension: None,
     lookup: LedgerLookup | None = None,
+    on_recovered: OnRecovered | None = None,
 ) -> CallService:
     """The call pipeline around ``tracker``: records, lookups, pops (``sink``: the hub;
     ``operator_on``: the operator logged in on an extension, else the records name the
     operator whose default extension it is), and with ``ami_queue_log`` the calls of a gap in
-    the PBX link rebuilt from the queue log."""
+    the PBX link rebuilt from the queue log (their changes then go to ``on_recovered``: the
+    callback worklist's feeder)."""
     recorder = CallRecorder(
         sessions, settings.extension_of, settings.default_area_code, metrics.inc,
         operator_on=operator_on,
@@ -191,7 +193,9 @@ def build_calls(
         from cti_server.ami.queue_log import QueueLogReader
 
         reader = QueueLogReader(settings.ami_queue_log)
-        recover = GapRecovery(reader.read, tracker, recorder, sessions).recover
+        recover = GapRecovery(
+            reader.read, tracker, recorder, sessions, on_recovered=on_recovered
+        ).recover
     delivery = PopDelivery(sink, metrics, publish)
     popper = Popper(
         settings,

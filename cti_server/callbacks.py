@@ -8,10 +8,11 @@
 - As a tracker listener it puts on the worklist, once per call: callers who asked to be called
   back from the queue (the dialplan's ``CtiCallback`` user event: ``callback_requested``,
   ``source_ref`` ``call:<linkedid>:callback``), and callers who gave up in the queue
-  (``abandoned``, unless they had asked for a callback). Only callers with a number one can
-  call (a withheld caller is counted and logged, without a number). When the ledger cannot
-  take an item it is kept in memory and tried again every ``RETRY_SECONDS`` (lost only if the
-  server stops first, which is logged).
+  (``abandoned``, unless they had asked for a callback); the calls rebuilt from the queue
+  log after a gap in the PBX link come here too (``gap_recovery``). Only callers with a
+  number one can call (a withheld caller is counted and logged, without a number). When the
+  ledger cannot take an item it is kept in memory and tried again every ``RETRY_SECONDS``
+  (lost only if the server stops first, which is logged).
 
 Imports the domain, the registry and the settings; the tracker and the bridge come in as
 callables (``cti_server.bootstrap`` wires them).

@@ -74,7 +74,11 @@ def record_of(call: Call, before: Call | None, extension_of: ExtensionOf, area: 
         fields["hold_seconds"] = call.hold_seconds
     if call.talk_seconds != before.talk_seconds:
         fields["talk_seconds"] = call.talk_seconds
-    if call.live is not before.live or call.outcome is not before.outcome:  # ended, amended
+    if (  # ended, or amended (the queue log's end of a call that vanished in a gap)
+        call.live is not before.live
+        or call.outcome is not before.outcome
+        or call.ended_at != before.ended_at
+    ):
         fields.update(_end(call))
     return fields
 

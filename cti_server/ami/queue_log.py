@@ -6,8 +6,10 @@ Asterisk writes one line per queue event (``main/logger.c``, ``ast_queue_log``):
 
 ``callid`` is the Uniqueid of the channel that runs ``Queue()``, ``agent`` the member's name
 (``NONE`` when no member is involved). The data of the events used here (``apps/app_queue.c``):
-``ENTERQUEUE`` url, caller number (empty when the presentation is restricted), position[, caller
-name with ``log_caller_id_name``]; ``CONNECT`` hold time, the member leg's Uniqueid, ring time;
+``ENTERQUEUE`` url, caller number, position[, caller name with ``log-caller-id-name``] (number
+and name as the channel has them, whatever its presentation, unless the queue sets
+``log-restricted-caller-id = no``, Asterisk 22 on: then empty for a restricted presentation;
+never the presentation itself); ``CONNECT`` hold time, the member leg's Uniqueid, ring time;
 ``COMPLETECALLER`` / ``COMPLETEAGENT`` hold, talk, position; ``BLINDTRANSFER`` exten, context,
 hold, talk, position; ``ATTENDEDTRANSFER`` (one to three fields), hold, talk, position;
 ``TRANSFER`` (older releases) exten, context, hold, talk, position; ``ABANDON``,
@@ -17,21 +19,27 @@ position, original position, wait; ``WITHDRAW`` position, original position, wai
 ``QueueLogReader.read(start, end)`` returns the calls that entered a queue and ended inside the
 window, as ``QueueCallLogged``. It streams the file (memory grows with the calls of the window
 only) and, when the file is large, finds the window's start by bisection instead of reading
-from the beginning. Malformed lines are skipped with a warning naming the line number (never
-the line: it may hold a caller's number). A missing file, or one that begins after the window
-began (rotated meanwhile), is said once and the read goes on with what there is. Blocking file
-I/O: call it from a thread.
+from the beginning. When the file begins after the window began (rotated meanwhile), the
+rotated files beside it (``queue_log.N``, N a sequence number or a time as Asterisk's
+``rotatestrategy`` names them, or ``queue_log.N.gz``) are read first, oldest first, ordered by
+their first lines; compressed ones from their start. Malformed lines are skipped with a warning
+naming the file and line number (never the line: it may hold a caller's number). A missing
+file, or a window that begins before every file, is said once and the read goes on with what
+there is. Blocking file I/O: call it from a thread.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import glob
+import gzip
 import logging
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from cti_server.domain.events import QueueCallLogged
 
@@ -44,6 +52,7 @@ LEFT = {"EXITWITHTIMEOUT": "timeout", "EXITEMPTY": "empty", "EXITWITHKEY": "key"
         "WITHDRAW": "withdraw"}  # fmt: skip
 COMPLETE = {"COMPLETECALLER": "caller", "COMPLETEAGENT": "agent"}
 TRANSFERS = frozenset({"BLINDTRANSFER", "ATTENDEDTRANSFER", "TRANSFER"})
+ROTATED = re.compile(r"\.\d+(\.gz)?")  # queue_log.3, queue_log.1796346000, queue_log.3.gz
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +97,7 @@ class _Call:
     ended: int | None = None
     how: str = ""
     reason: str = ""
+    key: str = ""  # pressed to leave the queue (sticky: the call may go back into a queue)
 
     def logged(self, callid: str) -> QueueCallLogged:
         assert self.ended is not None
@@ -95,7 +105,7 @@ class _Call:
             callid, self.queue, self.number, self.name, _at(self.entered), _at(self.ended),
             self.how, self.reason, self.member,
             _at(self.answered) if self.answered is not None else None, self.hold, self.talk,
-            self.position,
+            self.position, self.key,
         )  # fmt: skip
 
 
@@ -126,6 +136,8 @@ def _apply(calls: dict[str, _Call], ln: LogLine) -> None:
     elif ev == "ABANDON":
         _end(call, ln, "abandoned", "", hold=float(d[2]))
     elif ev in LEFT:
+        if ev == "EXITWITHKEY":
+            call.key = d[0] or call.key
         _end(call, ln, "left", LEFT[ev], hold=float(d[3] if ev == "EXITWITHKEY" else d[2]))
 
 
@@ -148,6 +160,7 @@ class QueueLogReader:
         self.seek_above = seek_above
         self.bytes_read = 0
         self._told: set[str] = set()
+        self._file = self.path  # the file being read (the current one, or a rotated one)
 
     def read(self, start: dt.datetime, end: dt.datetime) -> list[QueueCallLogged]:
         """The calls that entered a queue and ended within ``[start, end]``, by entry time."""
@@ -161,21 +174,60 @@ class QueueLogReader:
                        err.strerror or err)  # fmt: skip
             return []
         self._told.discard("missing")
+        calls: dict[str, _Call] = {}
         with fh:
-            calls = self._calls(fh, lo, hi)
+            first = self._epoch_after(fh, 0)
+            older = [] if first is not None and first <= lo else self._rotated(first, lo)
+            for path, _ in older:
+                self._read_rotated(path, lo, hi, calls)
+            path, begins = older[0] if older else (self.path, first)
+            if begins is not None and begins > lo:
+                self._tell("rotated", "queue_log %s begins at %s, after the window from %s "
+                           "(new, or rotated meanwhile): calls before its first line cannot "
+                           "be rebuilt", path, _at(begins).isoformat(),
+                           _at(lo).isoformat())  # fmt: skip
+            self._file = self.path
+            self._fold(fh, lo, hi, calls, seek=True)
         done = sorted((c.entered, uid) for uid, c in calls.items()
                       if c.ended is not None and c.ended <= hi)  # fmt: skip
         return [calls[uid].logged(uid) for _, uid in done]
 
-    def _calls(self, fh: BinaryIO, lo: int, hi: int) -> dict[str, _Call]:
-        first = self._epoch_after(fh, 0)
-        if first is not None and first > lo:
-            self._tell("rotated", "queue_log %s begins at %s, after the window from %s (new, "
-                       "or rotated meanwhile): calls before its first line cannot be rebuilt",
-                       self.path, _at(first).isoformat(), _at(lo).isoformat())  # fmt: skip
-        size = os.fstat(fh.fileno()).st_size
+    def _rotated(self, first: int | None, lo: int) -> list[tuple[Path, int]]:
+        """The rotated files (``queue_log.N``, N a sequence number or a time, or ``.N.gz``)
+        that begin before ``first`` (the current file's first line; None: it is empty), oldest
+        first, from the last one that begins at ``lo`` or before. Ordered by their first
+        lines, whatever the names say (``sequential``: the highest N is the newest, ``rotate``
+        and logrotate: the lowest); a file with the same first line as another (``.1`` and
+        the ``.1.gz`` being made of it) is read once, uncompressed if it can."""
+        found: dict[bytes, tuple[int, Path]] = {}
+        name = self.path.name
+        for p in self.path.parent.glob(glob.escape(name) + ".*"):
+            if not ROTATED.fullmatch(p.name[len(name) :]):
+                continue
+            head = _head(p)
+            if head is None or (first is not None and head[0] >= first):
+                continue
+            if head[1] not in found or found[head[1]][1].suffix == ".gz":
+                found[head[1]] = (head[0], p)
+        ordered = sorted(found.values())
+        within = [i for i, (epoch, _) in enumerate(ordered) if epoch <= lo]
+        return [(p, epoch) for epoch, p in ordered[within[-1] if within else 0 :]]
+
+    def _read_rotated(self, path: Path, lo: int, hi: int, calls: dict[str, _Call]) -> None:
+        self._file = path
+        gz = path.suffix == ".gz"
+        try:
+            with _open(path) as fh:
+                self._fold(fh, lo, hi, calls, seek=not gz)
+        except (OSError, EOFError) as err:  # gzip.BadGzipFile is an OSError
+            log.warning("queue_log %s could not be read to its end (%s): calls in it may be "
+                        "missing", path, err)  # fmt: skip
+
+    def _fold(self, fh: BinaryIO, lo: int, hi: int, calls: dict[str, _Call], *,
+              seek: bool) -> None:  # fmt: skip
+        """Fold the lines of ``[lo, hi]`` into ``calls`` (``seek``: bisect a large file)."""
+        size = os.fstat(fh.fileno()).st_size if seek else 0
         offset = self._bisect(fh, size, lo - SLACK) if size > self.seek_above else 0
-        calls: dict[str, _Call] = {}
         for number, raw in self._lines(fh, offset):
             try:
                 ln = parse_line(raw)
@@ -191,13 +243,12 @@ class QueueLogReader:
             except (ValueError, IndexError):  # never the values: they may be a caller's number
                 event = ln.event if ln.event.isalpha() else "its event"
                 self._malformed(number(), f"data not as Asterisk writes them for {event}")
-        return calls
 
     def _lines(self, fh: BinaryIO, offset: int) -> Iterator[tuple[Lines, str]]:
         """(line numberer, text) of every line from ``offset`` (inside a line but the first:
         then that partial line is skipped)."""
         fh.seek(offset)
-        count = Lines(self.path, offset)
+        count = Lines(self._file, offset)
         if offset:
             self.bytes_read += _skip_line(fh)
         while raw := fh.readline(MAX_LINE + 1):
@@ -211,7 +262,7 @@ class QueueLogReader:
             yield count, raw.decode("utf-8", errors="replace").rstrip("\r\n")
 
     def _malformed(self, number: int, why: str) -> None:
-        log.warning("queue_log %s line %d skipped: %s", self.path, number, why)
+        log.warning("queue_log %s line %d skipped: %s", self._file, number, why)
 
     def _epoch_after(self, fh: BinaryIO, offset: int, tries: int = 16) -> int | None:
         """The time of the first well-formed line that starts after ``offset`` (at 0: the
@@ -261,6 +312,27 @@ class Lines:
         if self._before is None:
             self._before = _count_lines(self.path, self.offset) + 1  # + the partial line
         return self._before + self.seen
+
+
+def _open(path: Path) -> BinaryIO:
+    """A queue log file for reading, decompressed if its name ends in ``.gz``."""
+    return cast(BinaryIO, gzip.open(path, "rb")) if path.suffix == ".gz" else path.open("rb")
+
+
+def _head(path: Path, tries: int = 16) -> tuple[int, bytes] | None:
+    """The time and text of a file's first well-formed line (None: none, or unreadable)."""
+    try:
+        with _open(path) as fh:
+            for _ in range(tries):
+                raw = fh.readline(MAX_LINE + 1)
+                if not raw:
+                    return None
+                head = raw.split(b"|", 1)[0]
+                if head.isdigit():
+                    return int(head), raw
+    except (OSError, EOFError) as err:
+        log.warning("queue_log %s cannot be read (%s): left out", path, err)
+    return None
 
 
 def _skip_line(fh: BinaryIO) -> int:

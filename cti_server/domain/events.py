@@ -314,7 +314,10 @@ class QueueCallLogged:
     caller's first, as with a SIP trunk). ``ended``: ``answered`` (talked, then hung up or
     transferred: ``end_reason`` caller / agent / transfer), ``abandoned`` (hung up waiting) or
     ``left`` (left the queue unanswered: ``end_reason`` timeout / empty / key / withdraw).
-    ``number`` is ``""`` when the PBX logged none (a withheld or missing caller ID).
+    ``number`` is verbatim: ``anonymous`` for a caller the network sent as such, ``""`` when the
+    PBX logged none (none sent, or a restricted presentation with the queue option
+    ``log-restricted-caller-id = no``). ``key``: the key the caller pressed to leave the queue
+    (``EXITWITHKEY``), kept if the call went back into a queue after it.
     """
 
     uniqueid: str
@@ -330,6 +333,7 @@ class QueueCallLogged:
     hold_seconds: float | None = None
     talk_seconds: float | None = None
     position: int = 0
+    key: str = ""
 
 
 DomainEvent = (

@@ -110,6 +110,12 @@ class Tracker:
         )  # fmt: skip
         self.put_call(ended, at, out)
 
+    def amend_ended(self, call: Call) -> None:
+        """Replace an ended call, if still remembered, by what was learned later (the queue
+        log after a gap); no change is told: the caller tells the listeners it chooses."""
+        if call.linkedid in self.ended:
+            self.ended[call.linkedid] = call
+
     def put_member(self, m: Member, at: dt.datetime, out: ChangeSet) -> None:
         key = (m.queue, m.interface)
         old = self.members.get(key)

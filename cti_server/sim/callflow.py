@@ -84,7 +84,7 @@ class CallFlow:
         two.priority = 4
         self.entered = sim.now()
         self.pos = sim.join(self)
-        shown = "" if self.empty or self.withheld else self.number  # what Queue() logs
+        shown = "" if self.empty else self.number  # what Queue() logs (by default, any pres)
         sim.log_queue(two.uniqueid, self.queue, "NONE", "ENTERQUEUE", "", shown, self.pos)
         sim.emit(_ev("QueueCallerJoin", two, ("Queue", self.queue), ("Position", str(self.pos)),
                      ("Count", str(sim.waiting_count())), privilege="agent,all"))  # fmt: skip

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from cti_server.web.board_app import BOARD
 from cti_server.web.keys import BRIDGE, SERVICE
+from cti_server.web.rest_worklist import CALLBACKS
+from registry import worklist
 from registry.calls import calls_between, get_call
 from registry.db import session_factory
 from tests.integration.test_end_to_end import server, simulator, until
@@ -58,6 +60,11 @@ async def all_records(engine):
         return await calls_between(s, now - DAY, now + DAY)
 
 
+async def worklist_refs(engine) -> list[str]:
+    async with session_factory(engine)() as s:
+        return sorted(i.source_ref for i in await worklist.list_items(s))
+
+
 async def test_a_call_wholly_inside_a_gap_is_rebuilt_from_queue_log(engine, db_url, tmp_path):
     qlog = tmp_path / "queue_log"
     async with (
@@ -76,9 +83,11 @@ async def test_a_call_wholly_inside_a_gap_is_rebuilt_from_queue_log(engine, db_u
         def place():
             answered = sim.place_call("0773621234", talk=1.0, ring=0.5)
             abandoned = sim.place_call("09012345678", patience=1.5)  # the one agent is busy
-            return answered, abandoned
+            keyed = sim.place_call("0757001234", patience=10, callback_after=0.5)  # pressed 1
+            return answered, abandoned, keyed
 
-        answered, abandoned = await gap(app, sim, place)
+        answered, abandoned, keyed = await gap(app, sim, place)
+        await app[CALLBACKS].drain()
         assert answered.linkedid not in service.tracker.ended  # not seen by the tracker
         callid = answered.channels[1].uniqueid  # the channel in Queue()
         lines = logged(qlog, callid)
@@ -95,6 +104,11 @@ async def test_a_call_wholly_inside_a_gap_is_rebuilt_from_queue_log(engine, db_u
         assert rec.talk_seconds == float(lines["COMPLETECALLER"][1][1])
         assert (gone.recovered, gone.outcome, gone.answered_at) == (True, "abandoned", None)
         assert gone.ended_at == logged(qlog, gone.linkedid)["ABANDON"][0]
+        # on the callback worklist as live ones: the caller who gave up, the one who pressed 1
+        key_id = keyed.channels[1].uniqueid
+        assert "EXITWITHKEY" in logged(qlog, key_id)
+        refs = [f"call:{gone.linkedid}:abandoned", f"call:{key_id}:callback"]
+        assert await worklist_refs(engine) == sorted(refs)
         # they count on the board as stored records do, and popped nobody
         board = app[BOARD]
         assert board.today.records[callid].outcome == "answered"
@@ -103,12 +117,14 @@ async def test_a_call_wholly_inside_a_gap_is_rebuilt_from_queue_log(engine, db_u
         # the call followed live is not doubled under its queue leg's Uniqueid
         ids = [r.linkedid for r in await all_records(engine)]
         assert seen.channels[1].uniqueid not in ids
-        assert sorted(ids) == sorted([seen.linkedid, callid, gone.linkedid])
+        assert sorted(ids) == sorted([seen.linkedid, callid, gone.linkedid, key_id])
         # a second pass over the same gap (another resync) writes nothing
         report = service.tracker.last_resync
         assert await service.recover_gap(report.lost_at, report.back_at) == 0
         await service.settle()
+        await app[CALLBACKS].drain()
         assert sorted(r.linkedid for r in await all_records(engine)) == sorted(ids)
+        assert await worklist_refs(engine) == sorted(refs)
 
 
 async def test_without_the_setting_a_gap_leaves_no_record(engine, db_url, tmp_path):
@@ -123,3 +139,42 @@ async def test_without_the_setting_a_gap_leaves_no_record(engine, db_url, tmp_pa
         (answered,) = await gap(app, sim, lambda: [sim.place_call("0773621234", talk=0.5)])
         assert "CONNECT" in logged(qlog, answered.channels[1].uniqueid)
         assert await all_records(engine) == []
+
+
+async def test_calls_live_at_the_loss_that_ended_in_the_gap_get_the_logged_end(
+    engine, db_url, tmp_path
+):
+    """Live when the link went down, gone at the resync: the tracker ends them at the loss
+    (``answered``, or ``unknown`` for a waiting one); the queue log says how and when."""
+    qlog = tmp_path / "queue_log"
+    async with (
+        simulator(agents=1, speed=1.0, queue_log=qlog) as (sim, port),
+        server(
+            engine, db_url, port, ami_auth_retry_seconds=0.2, ami_queue_log=str(qlog),
+            short_abandon_seconds=1,
+        ) as (app, _),
+    ):  # fmt: skip
+        service = app[SERVICE]
+        t = service.tracker
+        await until(lambda: t.connected, "the PBX link")
+        talker = sim.place_call("0773621234", talk=2.5, ring=0.2)
+        await until(lambda: (c := t.call(talker.linkedid)) and c.answered_at, "the answer")
+        waiter = sim.place_call("09012345678", patience=2.0)  # the one agent is busy
+        await until(lambda: (c := t.call(waiter.linkedid)) and c.queued_at, "the queued call")
+        await gap(app, sim, lambda: None)
+        await app[CALLBACKS].drain()
+        talked = logged(qlog, talker.channels[1].uniqueid)
+        gave_up = logged(qlog, waiter.channels[1].uniqueid)
+        async with session_factory(engine)() as s:
+            a = await get_call(s, talker.linkedid)
+            b = await get_call(s, waiter.linkedid)
+        assert (a.outcome, a.ended_at) == ("answered", talked["COMPLETECALLER"][0])
+        assert a.talk_seconds == float(talked["COMPLETECALLER"][1][1])
+        assert (b.outcome, b.ended_at) == ("abandoned", gave_up["ABANDON"][0])
+        assert b.hold_seconds == float(gave_up["ABANDON"][1][2])
+        ids = sorted(r.linkedid for r in await all_records(engine))
+        assert ids == sorted([talker.linkedid, waiter.linkedid])  # not again by queue leg
+        board = app[BOARD]
+        assert board.today.records[waiter.linkedid].outcome == "abandoned"
+        assert len(board.today.records) == 2
+        assert await worklist_refs(engine) == [f"call:{waiter.linkedid}:abandoned"]

@@ -5,6 +5,7 @@ file searched from its middle instead of read from its start."""
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import logging
 from pathlib import Path
 
@@ -114,3 +115,79 @@ def test_a_large_file_is_searched_not_read_from_its_start(tmp_path, caplog) -> N
     assert [c.uniqueid for c in calls] == [f"{E + 3 * i}.{i}" for i in range(49_990, 50_010)]
     assert reader.bytes_read < size / 20
     assert any("line 150004" in r.getMessage() for r in caplog.records)
+
+
+def test_the_key_that_left_the_queue_is_kept_if_the_call_queued_again(tmp_path) -> None:
+    path = tmp_path / "queue_log"
+    path.write_text(
+        f"{E}|{E}.1|vaccine|NONE|ENTERQUEUE||0773621234|1\n"
+        f"{E + 40}|{E}.1|vaccine|NONE|EXITWITHKEY|1|1|1|40\n"
+        f"{E + 50}|{E}.2|vaccine|NONE|ENTERQUEUE||anonymous|1\n"
+        f"{E + 60}|{E}.2|vaccine|NONE|EXITWITHKEY|1|1|1|10\n"
+        f"{E + 61}|{E}.2|vaccine|NONE|ENTERQUEUE||anonymous|1\n"
+        f"{E + 90}|{E}.2|vaccine|NONE|ABANDON|1|1|29\n",
+        encoding="utf-8",
+    )
+    a, b = QueueLogReader(path).read(at(-1), at(100))
+    assert (a.ended, a.end_reason, a.key, a.hold_seconds) == ("left", "key", "1", 40)
+    assert (b.number, b.ended, b.key) == ("anonymous", "abandoned", "1")
+
+
+def _write(path: Path, lines: list[str]) -> None:
+    data = "".join(lines).encode("utf-8")
+    if path.suffix == ".gz":
+        data = gzip.compress(data)
+    path.write_bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("older", "newer"),
+    [
+        ("queue_log.0", "queue_log.1"),  # Asterisk's default sequential: the next free number
+        ("queue_log.1", "queue_log.0"),  # rotatestrategy = rotate (and logrotate): .0 newest
+        ("queue_log.1796346000", "queue_log.1796346040"),  # rotatestrategy = timestamp
+        ("queue_log.2.gz", "queue_log.1"),  # compressed after rotation (exec_after_rotate)
+    ],
+)
+def test_a_window_before_the_current_file_is_read_from_its_rotated_predecessors(
+    tmp_path, caplog, older, newer
+) -> None:
+    """Files are put in order by their first line, whatever their names say; a copy of a
+    rotated file (``.1`` beside the ``.1.gz`` being written from it) is read once."""
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
+    path = tmp_path / "queue_log"
+    _write(tmp_path / older, lines[:8])  # up to 1796346016: call .10 complete, .12 too
+    _write(tmp_path / newer, lines[8:17])  # 1796346020 .. 1796346041
+    path.write_text("".join(lines[17:]), encoding="utf-8")  # from 1796346050 on
+    if not newer.endswith(".gz"):
+        _write(tmp_path / f"{newer}.gz", lines[8:17])
+    (tmp_path / "queue_log.bak").write_text(lines[3], encoding="utf-8")  # not a rotation
+    reader = QueueLogReader(path)
+    calls = [c.uniqueid for c in reader.read(at(-10), at(400))]
+    whole = ["00.10", "02.12", "20.20", "30.22", "41.31", "50.33", "60.35", "70.40"]
+    assert calls == [f"17963460{w}" for w in whole]
+    assert not [r for r in caplog.records if "rotated" in r.getMessage()]
+    # a window inside the newer file does not read the older one; nor one in the current file
+    assert [c.uniqueid for c in reader.read(at(25), at(40))] == ["1796346030.22"]
+    assert [c.uniqueid for c in reader.read(at(50), at(60))] == ["1796346050.33"]
+
+
+def test_a_window_before_every_rotated_file_is_said_once(tmp_path, caplog) -> None:
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
+    path = tmp_path / "queue_log"
+    _write(tmp_path / "queue_log.0", lines[10:17])
+    path.write_text("".join(lines[17:]), encoding="utf-8")
+    reader = QueueLogReader(path)
+    calls = [c.uniqueid for c in reader.read(at(0), at(100))]
+    assert calls == ["1796346020.20", "1796346030.22", "1796346050.33", "1796346060.35"]
+    reader.read(at(0), at(100))
+    rotated = [r.getMessage() for r in caplog.records if "rotated" in r.getMessage()]
+    assert len(rotated) == 1
+    assert "queue_log.0" in rotated[0]
+
+
+def test_an_empty_current_file_just_rotated_sends_the_read_to_its_predecessor(tmp_path) -> None:
+    path = tmp_path / "queue_log"
+    (tmp_path / "queue_log.0").write_bytes(SAMPLE.read_bytes())
+    path.write_bytes(b"")
+    assert len(QueueLogReader(path).read(at(-10), at(400))) == 8

@@ -10,6 +10,7 @@ from cti_server.ami.queue_log import QueueLogReader
 from cti_server.config import Settings
 from cti_server.domain.agents import Member, MemberStatus
 from cti_server.domain.calls import CallState, Outcome
+from cti_server.domain.events import QueueCallLogged
 from cti_server.domain.recovery import calls_from_log
 from cti_server.recorder import record_of
 from tests.unit.test_queue_log import SAMPLE, at
@@ -85,3 +86,40 @@ def test_a_recovered_call_gives_the_record_of_a_live_call_marked_recovered() -> 
     assert (fields["hold_seconds"], fields["talk_seconds"]) == (11.0, 5.0)
     other = record_of(recovered()["1796346060.35"], None, settings.extension_of, "0773")
     assert other["extension"] == "1003"  # from the member name, as for a live AgentConnect
+
+
+def one(number: str, name: str = "", **kw) -> QueueCallLogged:
+    return QueueCallLogged("1796346500.70", "vaccine", number, name, at(500), at(510), **kw)
+
+
+def rebuilt(q: QueueCallLogged):
+    (call,) = calls_from_log([q], known=(), members=MEMBERS, short_abandon_seconds=5)
+    return call
+
+
+def test_an_anonymous_caller_is_recorded_withheld_as_a_live_one() -> None:
+    """Asterisk logs the channel's number verbatim: ``anonymous`` is a withheld caller (as the
+    AMI translator takes it), nothing of whom is stored; an empty one says nothing more."""
+    settings = Settings()
+    for raw in ("anonymous", "Anonymous"):
+        call = rebuilt(one(raw, "Anonymous 山田", ended="abandoned", hold_seconds=9.0))
+        assert call.caller.withheld is True
+        assert (call.caller.number, call.caller.name) == ("", "")
+        fields = record_of(call, None, settings.extension_of, "0773")
+        assert (fields["caller_status"], fields["caller_e164"]) == ("withheld", "")
+        assert fields["caller_name_raw"] == ""
+    empty = rebuilt(one("", ended="abandoned", hold_seconds=9.0))
+    assert empty.caller.withheld is False
+    fields = record_of(empty, None, settings.extension_of, "0773")
+    assert fields["caller_status"] == "unavailable"
+
+
+def test_a_key_pressed_to_leave_the_queue_is_a_callback_request_as_live() -> None:
+    """The dialplan's CtiCallback user event says ``key``; the queue log's EXITWITHKEY gives
+    the key: the recovered call asks for a callback the same way. A timeout does not (the log
+    cannot say the dialplan turned it into a request)."""
+    keyed = rebuilt(one("0773621234", ended="left", end_reason="key", hold_seconds=40, key="1"))
+    assert (keyed.callback, keyed.outcome) == ("key", Outcome.NO_AGENT)
+    timeout = rebuilt(one("0773621234", ended="left", end_reason="timeout", hold_seconds=300))
+    assert timeout.callback == ""
+    assert rebuilt(one("0773621234", ended="abandoned", hold_seconds=30)).callback == ""
