@@ -9,9 +9,9 @@ import datetime as dt
 from cti_server.ami.queue_log import QueueLogReader
 from cti_server.config import Settings
 from cti_server.domain.agents import Member, MemberStatus
-from cti_server.domain.calls import CallState, Outcome
+from cti_server.domain.calls import Call, Caller, CallState, Outcome
 from cti_server.domain.events import QueueCallLogged
-from cti_server.domain.recovery import calls_from_log
+from cti_server.domain.recovery import calls_from_log, corrections_from_log
 from cti_server.recorder import record_of
 from tests.unit.test_queue_log import SAMPLE, at
 
@@ -123,3 +123,41 @@ def test_a_key_pressed_to_leave_the_queue_is_a_callback_request_as_live() -> Non
     timeout = rebuilt(one("0773621234", ended="left", end_reason="timeout", hold_seconds=300))
     assert timeout.callback == ""
     assert rebuilt(one("0773621234", ended="abandoned", hold_seconds=30)).callback == ""
+
+
+def _vanished(lid: str, outcome: Outcome, ended_at: dt.datetime, **kw) -> Call:
+    """A call the tracker knew, closed at the resync after the gap."""
+    return Call(
+        lid, CallState.ENDED, Caller("0773621234"), at(0), queue="vaccine", uniqueid=lid,
+        queued_at=at(0), ended_at=ended_at, outcome=outcome, **kw,
+    )  # fmt: skip
+
+
+def test_a_call_that_vanished_in_the_gap_gets_the_logged_end() -> None:
+    """Live at the loss, gone at the resync: closed ``unknown`` at the reconnect time; the queue
+    log knows it was answered by 1002 and ended at +16 s."""
+    logged = QueueLogReader(SAMPLE).read(at(-10), at(400))
+    lost, back = at(5), at(300)
+    gone = _vanished("1796346000.10", Outcome.UNKNOWN, back)
+    before_gap = _vanished("1796346002.12", Outcome.ABANDONED, at(3))  # ended live, pre-gap
+    at_loss = _vanished("1796346070.40", Outcome.ANSWERED, lost, answered_at=at(72))
+    fixed = corrections_from_log(
+        logged, [gone, before_gap, at_loss], lost_at=lost, back_at=back, members=MEMBERS,
+        short_abandon_seconds=5,
+    )  # fmt: skip
+    by_id = {new.linkedid: (new, old) for new, old in fixed}
+    assert set(by_id) == {"1796346000.10", "1796346070.40"}  # the live end stands
+    new, old = by_id["1796346000.10"]
+    assert old is gone
+    assert (new.outcome, new.answered_at, new.ended_at) == (Outcome.ANSWERED, at(11), at(16))
+    assert (new.agent_interface, new.hold_seconds, new.talk_seconds) == (
+        "Local/1002@operators/n", 11.0, 5.0,
+    )  # fmt: skip
+    assert new.ended_at != back
+    new, _ = by_id["1796346070.40"]
+    assert new.answered_at == at(72)  # what was seen live is kept
+    assert new.ended_at > lost
+    assert not corrections_from_log(
+        logged, [before_gap], lost_at=lost, back_at=back, members=MEMBERS,
+        short_abandon_seconds=5,
+    )  # fmt: skip
