@@ -80,9 +80,16 @@ def pop_of(
     caller: protocol.CallerInfo,
     households: tuple[protocol.HouseholdGroup, ...] = (),
     lookup_error: str = "",
+    *,
+    waited: float | None = None,
+    repeat_calls: int = 0,
+    uncertain: bool = False,
 ) -> protocol.ScreenPop:
     """The pop of a tracker call; ``extension`` is the operator it is for (ringing or
-    answering), ``lookup_error`` "" or ``PENDING`` / ``timeout`` / ``unavailable``."""
+    answering), ``lookup_error`` "" or ``PENDING`` / ``timeout`` / ``unavailable``;
+    ``waited``: the wait so far of a call still waiting (else its hold time is shown). Built
+    in one go (it is on the path from the PBX event to the operator)."""
+    wait = (call.hold_seconds or 0.0) if waited is None else waited
     return protocol.ScreenPop(
         call=protocol.CallInfo(
             linkedid=call.linkedid,
@@ -93,9 +100,11 @@ def pop_of(
             ended_at=iso(call.ended_at),
             outcome=call.outcome.value if call.outcome is not None and not call.live else "",
             extension=extension,
-            wait_seconds=call.hold_seconds or 0.0,
+            wait_seconds=wait,
         ),
         caller=caller,
         households=households,
         lookup_error=lookup_error,
+        uncertain=uncertain,
+        repeat_calls=repeat_calls,
     )

@@ -226,20 +226,20 @@ class Popper:
                 self._push(call, entry, entry.notified - entry.withdrawn)
 
     def _pop(self, call: Call, entry: _Pop | None) -> protocol.ScreenPop:
-        if entry is None:
-            caller = identify(call.caller, self.settings.default_area_code).info
-            pop = pop_of(call, self._extension(call), caller)
-        else:
-            error = entry.lookup_error or (PENDING if entry.pending else "")
-            ext = self._extension(call)
-            pop = pop_of(call, ext, entry.identity.info, entry.households, error)
-            if entry.repeat_calls:
-                pop = replace(pop, repeat_calls=entry.repeat_calls)
+        waited = None
         if call.live and call.hold_seconds is None:  # still waiting: the wait so far, from the
             # PBX's entry time (a call rebuilt by a resync entered before we saw it)
             waited = (dt.datetime.now(dt.UTC) - call.first_seen_at).total_seconds()
-            pop = replace(pop, call=replace(pop.call, wait_seconds=round(max(waited, 0.0), 1)))
-        return replace(pop, uncertain=True) if self.uncertain and call.live else pop
+            waited = round(max(waited, 0.0), 1)
+        uncertain = self.uncertain and call.live
+        if entry is None:
+            caller = identify(call.caller, self.settings.default_area_code).info
+            return pop_of(call, self._extension(call), caller, waited=waited, uncertain=uncertain)
+        error = entry.lookup_error or (PENDING if entry.pending else "")
+        return pop_of(
+            call, self._extension(call), entry.identity.info, entry.households, error,
+            waited=waited, repeat_calls=entry.repeat_calls, uncertain=uncertain,
+        )  # fmt: skip
 
     def _push(
         self, call: Call, entry: _Pop, targets: set[str], *, withdrawal: bool = False

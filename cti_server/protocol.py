@@ -22,6 +22,8 @@ import typing
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, TypeVar, Union
 
+import orjson
+
 PROTOCOL_VERSION = 2  # 2: the supervisor board became the typed Board
 
 # Every time on the wire (WebSocket and REST) is ISO-8601 with an offset; the server sends UTC
@@ -534,8 +536,15 @@ def to_dict(obj: Any) -> Any:
 
 
 def encode(msg: Any) -> str:
-    """One message as compact JSON text."""
-    return json.dumps(to_dict(msg), ensure_ascii=False, separators=(",", ":"))
+    """One message as compact JSON text. orjson writes it (a pop is encoded on its way from the
+    PBX event to the operator: several times faster than ``json``); what orjson refuses (a lone
+    surrogate, an integer beyond 64 bits) is written by ``json`` as before, so the sender can
+    refuse a text it cannot send."""
+    data = to_dict(msg)
+    try:
+        return orjson.dumps(data).decode()
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 T = TypeVar("T")

@@ -106,6 +106,22 @@ def test_round_trip(msg):
     assert p.decode(text) == msg
 
 
+@pytest.mark.parametrize("msg", SAMPLES, ids=lambda m: type(m).__name__)
+def test_the_text_is_that_of_compact_json(msg):
+    """The fast encoder writes what ``json`` writes: same keys in the same order, kanji as is."""
+    data = p.to_dict(msg)
+    assert p.encode(msg) == json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_what_the_fast_encoder_refuses_is_still_written_for_the_sender_to_refuse():
+    """A lone surrogate (not UTF-8) and an integer beyond 64 bits: the text is the ``json`` one,
+    and the hub then refuses a text it cannot send (``hub.size_of``)."""
+    lone = p.Pong(nonce="a\udc80b")
+    assert p.encode(lone) == '{"type":"pong","nonce":"a\udc80b"}'
+    big = p.ConfigChanged("mobility_options", 2**70)
+    assert json.loads(p.encode(big))["version"] == 2**70
+
+
 def test_every_message_type_is_registered_once():
     assert set(p.MESSAGE_TYPES) == {type(m).type for m in SAMPLES}
 
