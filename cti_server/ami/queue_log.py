@@ -15,6 +15,8 @@ hold, talk, position; ``ATTENDEDTRANSFER`` (one to three fields), hold, talk, po
 ``TRANSFER`` (older releases) exten, context, hold, talk, position; ``ABANDON``,
 ``EXITWITHTIMEOUT``, ``EXITEMPTY`` position, original position, wait; ``EXITWITHKEY`` key,
 position, original position, wait; ``WITHDRAW`` position, original position, wait, info.
+One line is the deploy/ dialplan's own (``QueueLog()``, right after its ``CtiCallback`` user
+event): ``CTICALLBACK`` reason (``key`` or ``timeout``): the caller asked to be called back.
 
 ``QueueLogReader.read(start, end)`` returns the calls that entered a queue and ended inside the
 window, as ``QueueCallLogged``. It streams the file (memory grows with the calls of the window
@@ -48,6 +50,7 @@ log = logging.getLogger(__name__)
 MAX_LINE = 8192  # Asterisk formats a queue log line into 8192 bytes
 SLACK = 2  # seconds: lines written by several threads may be a little out of order
 BLOCK = 64 * 1024  # bisection stops within this many bytes of the window's start
+CALLBACK = "CTICALLBACK"  # written by the dialplan (QueueLog) with a callback request
 LEFT = {"EXITWITHTIMEOUT": "timeout", "EXITEMPTY": "empty", "EXITWITHKEY": "key",
         "WITHDRAW": "withdraw"}  # fmt: skip
 COMPLETE = {"COMPLETECALLER": "caller", "COMPLETEAGENT": "agent"}
@@ -98,6 +101,7 @@ class _Call:
     how: str = ""
     reason: str = ""
     key: str = ""  # pressed to leave the queue (sticky: the call may go back into a queue)
+    callback: str = ""  # the dialplan logged a callback request (its reason; sticky too)
 
     def logged(self, callid: str) -> QueueCallLogged:
         assert self.ended is not None
@@ -105,7 +109,7 @@ class _Call:
             callid, self.queue, self.number, self.name, _at(self.entered), _at(self.ended),
             self.how, self.reason, self.member,
             _at(self.answered) if self.answered is not None else None, self.hold, self.talk,
-            self.position, self.key,
+            self.position, self.key, self.callback,
         )  # fmt: skip
 
 
@@ -135,6 +139,8 @@ def _apply(calls: dict[str, _Call], ln: LogLine) -> None:
         _end(call, ln, "answered", "transfer", hold=float(d[-3]), talk=float(d[-2]))
     elif ev == "ABANDON":
         _end(call, ln, "abandoned", "", hold=float(d[2]))
+    elif ev == CALLBACK:
+        call.callback = (d[0] if d else "") or "requested"
     elif ev in LEFT:
         if ev == "EXITWITHKEY":
             call.key = d[0] or call.key

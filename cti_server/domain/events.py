@@ -317,7 +317,8 @@ class QueueCallLogged:
     ``number`` is verbatim: ``anonymous`` for a caller the network sent as such, ``""`` when the
     PBX logged none (none sent, or a restricted presentation with the queue option
     ``log-restricted-caller-id = no``). ``key``: the key the caller pressed to leave the queue
-    (``EXITWITHKEY``), kept if the call went back into a queue after it.
+    (``EXITWITHKEY``), kept if the call went back into a queue after it. ``callback``: the
+    reason of the callback request the dialplan logged for the call (``CTICALLBACK``), if any.
     """
 
     uniqueid: str
@@ -334,6 +335,7 @@ class QueueCallLogged:
     talk_seconds: float | None = None
     position: int = 0
     key: str = ""
+    callback: str = ""
 
 
 DomainEvent = (

@@ -16,8 +16,9 @@ The caller is withheld when the logged number is ``anonymous`` (as the AMI trans
 it); the log holds no presentation, so a number logged for a restricted presentation cannot be
 told from a shown one, and an empty one is "no number". A caller who left the queue by a key
 (``EXITWITHKEY``: in the deployed dialplan, the callback key) is marked ``callback`` ``key``, as
-the dialplan's ``CtiCallback`` user event marks a live one; a queue timeout is not (whether the
-dialplan turned it into a callback request is not in the log).
+the dialplan's ``CtiCallback`` user event marks a live one; a caller the deployed dialplan
+logged a request for (its ``CTICALLBACK`` line, after the user event) is marked with the
+logged reason, so a queue timeout turned into a callback request is one too.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def calls_from_log(
                 left_queue=True, agent_interface=iface or q.member_name,
                 agent_name=q.member_name, hold_seconds=q.hold_seconds,
                 talk_seconds=q.talk_seconds, outcome=_outcome(q, short_abandon_seconds),
-                end_reason=q.end_reason, recovered=True, callback="key" if q.key else "",
+                end_reason=q.end_reason, recovered=True, callback=_callback(q),
             )
         )  # fmt: skip
     return out
@@ -62,6 +63,12 @@ def _caller(q: QueueCallLogged) -> Caller:
     """``anonymous`` is withheld, as the AMI translator takes it (nothing of it is shown or
     stored); an empty number is only "none logged" (see ``QueueCallLogged``)."""
     return Caller(q.number, q.name, withheld=q.number.strip().lower() == "anonymous")
+
+
+def _callback(q: QueueCallLogged) -> str:
+    """The callback request: as the dialplan logged it (``CTICALLBACK``: key or timeout), else
+    ``key`` for a key pressed to leave the queue."""
+    return q.callback or ("key" if q.key else "")
 
 
 def _outcome(q: QueueCallLogged, short_abandon_seconds: float) -> Outcome:
@@ -110,7 +117,7 @@ def corrections_from_log(
             agent_name=name, queued_at=old.queued_at or q.entered_at,
             hold_seconds=q.hold_seconds if q.hold_seconds is not None else old.hold_seconds,
             talk_seconds=q.talk_seconds if q.talk_seconds is not None else old.talk_seconds,
-            end_reason=q.end_reason, callback=old.callback or ("key" if q.key else ""),
+            end_reason=q.end_reason, callback=old.callback or _callback(q),
         )  # fmt: skip
         if new != old:
             out.append((new, old))

@@ -210,6 +210,7 @@ class CallFlow:
         sim.callbacks += 1
         sim.emit(_ev("UserEvent", two, ("UserEvent", "CtiCallback"), ("Queue", self.queue),
                      ("Reason", p.callback_reason), privilege="user,all"))  # fmt: skip
+        sim.log_queue(two.uniqueid, self.queue, "NONE", "CTICALLBACK", p.callback_reason)
         two.application, two.app_data = "Playback", "callback-thanks"
         await sim.sleep(3.0)
         sim.hangup(two, 16, "Normal Clearing")

@@ -84,9 +84,12 @@ async def test_a_call_wholly_inside_a_gap_is_rebuilt_from_queue_log(engine, db_u
             answered = sim.place_call("0773621234", talk=1.0, ring=0.5)
             abandoned = sim.place_call("09012345678", patience=1.5)  # the one agent is busy
             keyed = sim.place_call("0757001234", patience=10, callback_after=0.5)  # pressed 1
-            return answered, abandoned, keyed
+            timed_out = sim.place_call(  # the wait limit, which the dialplan turns into a request
+                "0757005678", patience=10, callback_after=0.6, callback_reason="timeout"
+            )
+            return answered, abandoned, keyed, timed_out
 
-        answered, abandoned, keyed = await gap(app, sim, place)
+        answered, abandoned, keyed, timed_out = await gap(app, sim, place)
         await app[CALLBACKS].drain()
         assert answered.linkedid not in service.tracker.ended  # not seen by the tracker
         callid = answered.channels[1].uniqueid  # the channel in Queue()
@@ -104,10 +107,13 @@ async def test_a_call_wholly_inside_a_gap_is_rebuilt_from_queue_log(engine, db_u
         assert rec.talk_seconds == float(lines["COMPLETECALLER"][1][1])
         assert (gone.recovered, gone.outcome, gone.answered_at) == (True, "abandoned", None)
         assert gone.ended_at == logged(qlog, gone.linkedid)["ABANDON"][0]
-        # on the callback worklist as live ones: the caller who gave up, the one who pressed 1
-        key_id = keyed.channels[1].uniqueid
+        # on the callback worklist as live ones: the caller who gave up, the one who pressed 1,
+        # the one whose wait limit the dialplan turned into a request (its CTICALLBACK line)
+        key_id, timeout_id = keyed.channels[1].uniqueid, timed_out.channels[1].uniqueid
         assert "EXITWITHKEY" in logged(qlog, key_id)
-        refs = [f"call:{gone.linkedid}:abandoned", f"call:{key_id}:callback"]
+        assert logged(qlog, timeout_id)["CTICALLBACK"][1] == ["timeout"]
+        refs = [f"call:{gone.linkedid}:abandoned", f"call:{key_id}:callback",
+                f"call:{timeout_id}:callback"]  # fmt: skip
         assert await worklist_refs(engine) == sorted(refs)
         # they count on the board as stored records do, and popped nobody
         board = app[BOARD]
@@ -117,7 +123,7 @@ async def test_a_call_wholly_inside_a_gap_is_rebuilt_from_queue_log(engine, db_u
         # the call followed live is not doubled under its queue leg's Uniqueid
         ids = [r.linkedid for r in await all_records(engine)]
         assert seen.channels[1].uniqueid not in ids
-        assert sorted(ids) == sorted([seen.linkedid, callid, gone.linkedid, key_id])
+        assert sorted(ids) == sorted([seen.linkedid, callid, gone.linkedid, key_id, timeout_id])
         # a second pass over the same gap (another resync) writes nothing
         report = service.tracker.last_resync
         assert await service.recover_gap(report.lost_at, report.back_at) == 0

@@ -133,6 +133,23 @@ def test_the_key_that_left_the_queue_is_kept_if_the_call_queued_again(tmp_path) 
     assert (b.number, b.ended, b.key) == ("anonymous", "abandoned", "1")
 
 
+def test_a_callback_request_the_dialplan_logged_is_read_with_its_reason(tmp_path) -> None:
+    """deploy/'s dialplan writes ``CTICALLBACK`` (QueueLog) after its CtiCallback user event:
+    a wait limit turned into a request is known, and a timeout alone is not one."""
+    path = tmp_path / "queue_log"
+    path.write_text(
+        f"{E}|{E}.1|vaccine|NONE|ENTERQUEUE||0773621234|1\n"
+        f"{E + 300}|{E}.1|vaccine|NONE|EXITWITHTIMEOUT|1|1|300\n"
+        f"{E + 300}|{E}.1|vaccine|NONE|CTICALLBACK|timeout\n"
+        f"{E + 10}|{E}.2|vaccine|NONE|ENTERQUEUE||0757001234|2\n"
+        f"{E + 310}|{E}.2|vaccine|NONE|EXITWITHTIMEOUT|1|2|300\n",
+        encoding="utf-8",
+    )
+    a, b = QueueLogReader(path).read(at(-1), at(400))
+    assert (a.ended, a.end_reason, a.callback, a.key) == ("left", "timeout", "timeout", "")
+    assert (b.ended, b.end_reason, b.callback) == ("left", "timeout", "")
+
+
 def _write(path: Path, lines: list[str]) -> None:
     data = "".join(lines).encode("utf-8")
     if path.suffix == ".gz":

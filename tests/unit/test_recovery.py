@@ -116,12 +116,15 @@ def test_an_anonymous_caller_is_recorded_withheld_as_a_live_one() -> None:
 
 def test_a_key_pressed_to_leave_the_queue_is_a_callback_request_as_live() -> None:
     """The dialplan's CtiCallback user event says ``key``; the queue log's EXITWITHKEY gives
-    the key: the recovered call asks for a callback the same way. A timeout does not (the log
-    cannot say the dialplan turned it into a request)."""
+    the key: the recovered call asks for a callback the same way. A timeout alone does not;
+    the dialplan's own ``CTICALLBACK`` line says when it turned one into a request."""
     keyed = rebuilt(one("0773621234", ended="left", end_reason="key", hold_seconds=40, key="1"))
     assert (keyed.callback, keyed.outcome) == ("key", Outcome.NO_AGENT)
     timeout = rebuilt(one("0773621234", ended="left", end_reason="timeout", hold_seconds=300))
     assert timeout.callback == ""
+    asked = one("0773621234", ended="left", end_reason="timeout", hold_seconds=300,
+                callback="timeout")  # fmt: skip
+    assert rebuilt(asked).callback == "timeout"  # the dialplan logged the request
     assert rebuilt(one("0773621234", ended="abandoned", hold_seconds=30)).callback == ""
 
 
