@@ -8,7 +8,10 @@ Goals: p95 < 10 ms at 100k and < 30 ms at 1M for name search top-10; recall@10 >
 Recall is given three ways: "name-level" (the wanted name among the names of the 10 residents
 returned: at 1M one common name fills a page), "distinct" (among the 10 best distinct name keys,
 the measure of jp-matching.md) and "resident" (the very person in the top 10, name + birth date
-or name + town, or name + the address with its banchi in one of the forms people write).
+or name + town, or name + the address with its banchi in one of the forms people write). The
+"resident" lines are printed a second time counting as found a person scored equal to the 10th
+result: a typo'd given name can be exactly as close to ten or more residents of one town, and
+their order is then arbitrary (no ranking can pick the person from what the query says).
 Databases are seeded and cached as in bench_lookup.py (which this imports).
 
 Restart: the index saved as a snapshot (``registry.find.snapshot``, what the server keeps in its
@@ -245,9 +248,13 @@ def run(index: NameIndex, people: list[Resident], seed: int) -> None:
             result = index.search(q, limit=10)
             times[label].append((time.perf_counter() - t0) * 1000)
             cpu[label].append((time.thread_time() - c0) * 1000)
-            hits.setdefault(f"resident    {label} (kana typo)", []).append(
-                p.id in {m.resident_id for m in result}
-            )
+            found = p.id in {m.resident_id for m in result}
+            hits.setdefault(f"resident    {label} (kana typo)", []).append(found)
+            if not found and len(result) == 10:  # tied with the 10th: no ranking could tell
+                wide = index.search(q, limit=1000)
+                mine = [m.score for m in wide if m.resident_id == p.id]
+                found = bool(mine) and mine[0] >= result[-1].score
+            hits.setdefault(f"resident    {label} (typo, tie at 10th in)", []).append(found)
     for level in ("name-level", "distinct"):
         every = [h for k, v in hits.items() if k.startswith(level) for h in v]
         print(f"    recall@10 {level}, all noise kinds: {statistics.mean(every):.3f}")
