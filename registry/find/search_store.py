@@ -27,6 +27,7 @@ SEP = "\x00"
 COMMON_SHARE = 80  # a bigram in more than 1/80 of the keys is dropped from stage 0 ...
 MIN_GRAMS = 4  # ... as long as this many bigrams of the query remain
 TIE_FACTOR = 2  # stage 0 keeps at most about this many times the keys asked for
+FAMILY_CAP = 8000  # stage 0 also takes every key of the query's family name, when this few
 
 
 Ints = NDArray[np.int64]
@@ -223,7 +224,8 @@ class NameKeys:
     def search(
         self, qform: str, qkeys: tuple[str, ...], n0: int, n1: int, scorer: Scorer
     ) -> list[tuple[int, float]]:
-        """Stage 0 (shared bigrams), stage 1 (fuzz.ratio, both orders), stage 2 (``scorer``)."""
+        """Stage 0 (shared bigrams, and every key of the query's family name: ``_family``),
+        stage 1 (fuzz.ratio, both orders), stage 2 (``scorer``)."""
         grams = set().union(*(_grams(k) for k in qkeys))
         posts = sorted((p for p in map(self._grams.get, grams) if p is not None), key=len)
         # bigrams shared by a large share of all keys say little: drop them while enough remain
@@ -231,6 +233,9 @@ class NameKeys:
         while len(posts) > MIN_GRAMS and len(posts[-1]) > common:
             posts.pop()
         short = _top_counted([view(p) for p in posts], n0)
+        family = self._family(qform)
+        if len(family):
+            short = np.concatenate((short, np.setdiff1d(family, short, assume_unique=True)))
         flat = self.flat.get_many(short)
         best: dict[int, float] = {}
         for q in qkeys:
@@ -239,6 +244,27 @@ class NameKeys:
         top = heapq.nlargest(n1, best, key=best.__getitem__)
         out = [(int(short[i]), scorer(qform, qkeys, self.spaced(int(short[i])))) for i in top]
         out.sort(key=lambda t: -t[1])
+        return out
+
+    def _family(self, qform: str) -> Ints:
+        """Every key with the query's family name (the part before its space), if there are at
+        most ``FAMILY_CAP``: a kana substituted in a short given name kills two of its three
+        bigrams, and stage 0 alone then prefers names that merely share the rest."""
+        fam, sep, given = qform.partition(" ")
+        if not sep or len(fam) < 2 or not given:
+            return np.empty(0, np.int64)
+        posts = [self._grams.get(g) for g in _grams(fam) if not g.endswith("$")]
+        if any(p is None for p in posts):
+            return np.empty(0, np.int64)
+        arrays = sorted((view(p) for p in posts if p is not None), key=len)
+        block = arrays[0]
+        for a in arrays[1:]:
+            block = np.intersect1d(block, a, assume_unique=True)
+        block = block.astype(np.int64)
+        if len(block) > FAMILY_CAP:
+            return np.empty(0, np.int64)
+        split = view(self._split)[block]
+        out: Ints = block[split == len(fam)]
         return out
 
 

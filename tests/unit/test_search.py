@@ -260,3 +260,25 @@ def test_banchi_does_not_outweigh_a_different_name(index):
     # not put above the right name in the right town
     result = index.search(SearchQuery(name="サトウ ヒロシ", address="北吸1-2"))
     assert result[0].resident_id in {6, 7, 8}
+
+
+def test_a_kana_substituted_in_a_short_given_name_still_finds_the_family_names_keys():
+    """``サトウ ユユキ`` for ``サトウ ミユキ``: the typo kills two of the given name's bigrams,
+    and by shared bigrams alone other families' names that keep more of them come first (at 1M
+    keys, hundreds). Every key of the family name is also scored, so the person is found."""
+    from rapidfuzz import fuzz
+
+    from registry.find.search_store import NameKeys
+
+    keys = NameKeys()
+    # other families sharing more of the query's bigrams than the person does (サ…トウ ユユキ)
+    others = [f"サ{x}トウ ユユキ" for x in "イエオカキクケコシスセソ"]
+    for row, key in enumerate([*others, "サトウ ミユキ", "サトウ タロウ"]):
+        keys.add(key, row)
+    keys.freeze()
+
+    def scorer(q, qkeys, spaced):
+        return float(fuzz.ratio(qkeys[0], spaced.replace(" ", "")))
+
+    found = keys.search("サトウ ユユキ", ("サトウユユキ", "ユユキサトウ"), 5, 20, scorer)
+    assert "サトウ ミユキ" in [keys.spaced(e) for e, _ in found]
