@@ -9,6 +9,7 @@ The simulator's caller is a Local channel pair like the recorded Asterisk's: the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -31,6 +32,19 @@ def logged(path: Path, callid: str) -> dict[str, tuple[dt.datetime, list[str]]]:
         if f[1] == callid:
             out[f[4]] = (dt.datetime.fromtimestamp(int(f[0]), dt.UTC), f[5:])
     return out
+
+
+@contextlib.asynccontextmanager
+async def linked(engine, db_url, qlog: Path, *, recover: bool = True):
+    """The simulator writing ``qlog`` and a server logged in to it (reading ``qlog`` after a
+    gap when ``recover``): yields (simulator, app) once the PBX link is up."""
+    kw = {"ami_queue_log": str(qlog), "short_abandon_seconds": 1} if recover else {}
+    async with (
+        simulator(agents=1, speed=1.0, queue_log=qlog) as (sim, port),
+        server(engine, db_url, port, ami_auth_retry_seconds=0.2, **kw) as (app, _),
+    ):
+        await until(lambda: app[SERVICE].tracker.connected, "the PBX link")
+        yield sim, app
 
 
 async def gap(app, sim, place):
@@ -67,15 +81,8 @@ async def worklist_refs(engine) -> list[str]:
 
 async def test_a_call_wholly_inside_a_gap_is_rebuilt_from_queue_log(engine, db_url, tmp_path):
     qlog = tmp_path / "queue_log"
-    async with (
-        simulator(agents=1, speed=1.0, queue_log=qlog) as (sim, port),
-        server(
-            engine, db_url, port, ami_auth_retry_seconds=0.2, ami_queue_log=str(qlog),
-            short_abandon_seconds=1,
-        ) as (app, _),
-    ):  # fmt: skip
+    async with linked(engine, db_url, qlog) as (sim, app):
         service = app[SERVICE]
-        await until(lambda: service.tracker.connected, "the PBX link")
         seen = sim.place_call("0773629876", talk=0.2, ring=0.2)  # followed live, before the gap
         await sim.wait_idle()
         await until(lambda: seen.linkedid in service.tracker.ended, "the live call's end")
@@ -135,13 +142,9 @@ async def test_a_call_wholly_inside_a_gap_is_rebuilt_from_queue_log(engine, db_u
 
 async def test_without_the_setting_a_gap_leaves_no_record(engine, db_url, tmp_path):
     qlog = tmp_path / "queue_log"
-    async with (
-        simulator(agents=1, speed=1.0, queue_log=qlog) as (sim, port),
-        server(engine, db_url, port, ami_auth_retry_seconds=0.2) as (app, _),
-    ):
+    async with linked(engine, db_url, qlog, recover=False) as (sim, app):
         service = app[SERVICE]
         assert service.recover_gap is None
-        await until(lambda: service.tracker.connected, "the PBX link")
         (answered,) = await gap(app, sim, lambda: [sim.place_call("0773621234", talk=0.5)])
         assert "CONNECT" in logged(qlog, answered.channels[1].uniqueid)
         assert await all_records(engine) == []
@@ -153,16 +156,9 @@ async def test_calls_live_at_the_loss_that_ended_in_the_gap_get_the_logged_end(
     """Live when the link went down, gone at the resync: the tracker ends them at the loss
     (``answered``, or ``unknown`` for a waiting one); the queue log says how and when."""
     qlog = tmp_path / "queue_log"
-    async with (
-        simulator(agents=1, speed=1.0, queue_log=qlog) as (sim, port),
-        server(
-            engine, db_url, port, ami_auth_retry_seconds=0.2, ami_queue_log=str(qlog),
-            short_abandon_seconds=1,
-        ) as (app, _),
-    ):  # fmt: skip
+    async with linked(engine, db_url, qlog) as (sim, app):
         service = app[SERVICE]
         t = service.tracker
-        await until(lambda: t.connected, "the PBX link")
         talker = sim.place_call("0773621234", talk=2.5, ring=0.2)
         await until(lambda: (c := t.call(talker.linkedid)) and c.answered_at, "the answer")
         waiter = sim.place_call("09012345678", patience=2.0)  # the one agent is busy

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cti_server.ami.queue_log import QueueLogReader, parse_line
+from cti_server.domain.events import QueueCallLogged
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "queue_log" / "queue_log"
 E = 1796346000  # 2026-12-04 10:00 Asia/Tokyo
@@ -117,18 +118,22 @@ def test_a_large_file_is_searched_not_read_from_its_start(tmp_path, caplog) -> N
     assert any("line 150004" in r.getMessage() for r in caplog.records)
 
 
-def test_the_key_that_left_the_queue_is_kept_if_the_call_queued_again(tmp_path) -> None:
+def read_lines(tmp_path: Path, lines: list[str], until: float) -> list[QueueCallLogged]:
+    """The calls of a queue log made of ``lines``, read from -1 s to ``until`` s."""
     path = tmp_path / "queue_log"
-    path.write_text(
-        f"{E}|{E}.1|vaccine|NONE|ENTERQUEUE||0773621234|1\n"
-        f"{E + 40}|{E}.1|vaccine|NONE|EXITWITHKEY|1|1|1|40\n"
-        f"{E + 50}|{E}.2|vaccine|NONE|ENTERQUEUE||anonymous|1\n"
-        f"{E + 60}|{E}.2|vaccine|NONE|EXITWITHKEY|1|1|1|10\n"
-        f"{E + 61}|{E}.2|vaccine|NONE|ENTERQUEUE||anonymous|1\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    return QueueLogReader(path).read(at(-1), at(until))
+
+
+def test_the_key_that_left_the_queue_is_kept_if_the_call_queued_again(tmp_path) -> None:
+    a, b = read_lines(tmp_path, [
+        f"{E}|{E}.1|vaccine|NONE|ENTERQUEUE||0773621234|1\n",
+        f"{E + 40}|{E}.1|vaccine|NONE|EXITWITHKEY|1|1|1|40\n",
+        f"{E + 50}|{E}.2|vaccine|NONE|ENTERQUEUE||anonymous|1\n",
+        f"{E + 60}|{E}.2|vaccine|NONE|EXITWITHKEY|1|1|1|10\n",
+        f"{E + 61}|{E}.2|vaccine|NONE|ENTERQUEUE||anonymous|1\n",
         f"{E + 90}|{E}.2|vaccine|NONE|ABANDON|1|1|29\n",
-        encoding="utf-8",
-    )
-    a, b = QueueLogReader(path).read(at(-1), at(100))
+    ], 100)  # fmt: skip
     assert (a.ended, a.end_reason, a.key, a.hold_seconds) == ("left", "key", "1", 40)
     assert (b.number, b.ended, b.key) == ("anonymous", "abandoned", "1")
 
@@ -136,16 +141,13 @@ def test_the_key_that_left_the_queue_is_kept_if_the_call_queued_again(tmp_path) 
 def test_a_callback_request_the_dialplan_logged_is_read_with_its_reason(tmp_path) -> None:
     """deploy/'s dialplan writes ``CTICALLBACK`` (QueueLog) after its CtiCallback user event:
     a wait limit turned into a request is known, and a timeout alone is not one."""
-    path = tmp_path / "queue_log"
-    path.write_text(
-        f"{E}|{E}.1|vaccine|NONE|ENTERQUEUE||0773621234|1\n"
-        f"{E + 300}|{E}.1|vaccine|NONE|EXITWITHTIMEOUT|1|1|300\n"
-        f"{E + 300}|{E}.1|vaccine|NONE|CTICALLBACK|timeout\n"
-        f"{E + 10}|{E}.2|vaccine|NONE|ENTERQUEUE||0757001234|2\n"
+    a, b = read_lines(tmp_path, [
+        f"{E}|{E}.1|vaccine|NONE|ENTERQUEUE||0773621234|1\n",
+        f"{E + 300}|{E}.1|vaccine|NONE|EXITWITHTIMEOUT|1|1|300\n",
+        f"{E + 300}|{E}.1|vaccine|NONE|CTICALLBACK|timeout\n",
+        f"{E + 10}|{E}.2|vaccine|NONE|ENTERQUEUE||0757001234|2\n",
         f"{E + 310}|{E}.2|vaccine|NONE|EXITWITHTIMEOUT|1|2|300\n",
-        encoding="utf-8",
-    )
-    a, b = QueueLogReader(path).read(at(-1), at(400))
+    ], 400)  # fmt: skip
     assert (a.ended, a.end_reason, a.callback, a.key) == ("left", "timeout", "timeout", "")
     assert (b.ended, b.end_reason, b.callback) == ("left", "timeout", "")
 
