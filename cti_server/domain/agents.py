@@ -17,9 +17,11 @@ A member is one interface in one queue (``Local/1001@operators/n`` in ``vaccine`
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from string import hexdigits
+
+from cti_server.domain.evolve import replace
 
 _HEX = frozenset(hexdigits)
 

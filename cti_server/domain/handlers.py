@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cti_server.domain import events as ev
 from cti_server.domain.calls import Call, Caller, CallState, Outcome, waiting_state
 from cti_server.domain.changes import ChangeSet
+from cti_server.domain.evolve import replace
 from cti_server.domain.resync import ResyncReport, ResyncWindow, plan_resync
 
 if TYPE_CHECKING:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from dataclasses import replace
 from typing import Any
 
 from cti_server.domain import events as ev
@@ -24,6 +23,7 @@ from cti_server.domain import handlers as h
 from cti_server.domain.agents import Member, MemberStatus, derive_status
 from cti_server.domain.calls import Call, Caller, CallState, Outcome
 from cti_server.domain.changes import Change, ChangeSet
+from cti_server.domain.evolve import replace
 from cti_server.domain.queues import QueueView, build_view, is_waiting
 from cti_server.domain.resync import ResyncReport, ResyncWindow
 
