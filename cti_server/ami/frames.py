@@ -80,12 +80,18 @@ class FrameParser:
 
     def feed(self, data: bytes) -> list[Message]:
         """Add bytes from the stream; return the messages completed by them (maybe none)."""
+        return list(self.parse(data))
+
+    def parse(self, data: bytes) -> Iterator[Message]:
+        """As ``feed``, but each message is split into its fields only when it is taken: the
+        first of a read can be handled before the rest are parsed. Take them all before the
+        next call (the bytes are buffered at once; the messages come from this read alone)."""
         buf = self._buf + data if self._buf else data
         if self._skip_line:
             nl = buf.find(b"\n")
             if nl < 0:
                 self._buf = b""
-                return []
+                return iter(())
             buf, self._skip_line = buf[nl + 1 :], False
         end = buf.rfind(b"\n")
         if end < 0:
@@ -94,7 +100,7 @@ class FrameParser:
                 self._buf, self._skip_line = b"", True
             else:
                 self._buf = buf
-            return []
+            return iter(())
         self._buf = buf[end + 1 :]
         if len(self._buf) > self.max_line:
             self._too_long("line", self.max_line)
@@ -108,18 +114,22 @@ class FrameParser:
         if self._skip_message:
             if len(blocks) == 1:  # keep a final line end: the blank line may come next
                 self._text = "\n" if text.endswith("\n") else ""
-                return []
+                return iter(())
             blocks[0], self._skip_message = "", False
         self._text = blocks.pop()  # "" when the text ended with a blank line
         if len(self._text) > self.max_message:
             self._too_long("message", self.max_message)
             self._text, self._skip_message = "", True
-        out: list[Message] = []
+        first: list[Message] = []
         if not blocks and self._text.startswith(BANNER_PREFIX):
             # The banner is a line of its own with no blank line after it, and the peer waits
             # for our Login before it sends more: hand it out as soon as its line is complete.
             banner, _, self._text = self._text.partition("\n")
-            out.append({"Banner": banner})
+            first.append({"Banner": banner})
+        return self._messages(first, blocks)
+
+    def _messages(self, first: list[Message], blocks: list[str]) -> Iterator[Message]:
+        out = first
         wanted = self._wanted
         for block in blocks:
             if not block:
@@ -137,8 +147,11 @@ class FrameParser:
                 out.append(msg)
             else:
                 self._slow(lines, out)
+            self.messages += len(out)
+            yield from out
+            out.clear()
         self.messages += len(out)
-        return out
+        yield from out
 
     def _slow(self, lines: list[str], out: list[Message]) -> None:
         cur: Message = {}

@@ -166,3 +166,17 @@ def test_a_message_without_end_is_bounded() -> None:
         assert parser.buffered <= 4096 + 64
     assert parser.oversized >= 1
     assert parser.feed(b"\r\nEvent: Ping\r\n\r\n") == [{"Event": "Ping"}]
+
+
+def test_parse_splits_each_message_only_when_taken() -> None:
+    """``parse``: the read is buffered at once; each message is split as it is taken, so the
+    first can be handled before the rest of the read is parsed."""
+    p = FrameParser()
+    it = p.parse(b"Event: A\r\nK: 1\r\n\r\nEvent: B\r\nK: 2\r\n\r\nEvent: C\r\n")
+    assert p.pending  # the unfinished C is held already
+    assert p.messages == 0
+    assert next(it) == {"Event": "A", "K": "1"}
+    assert p.messages == 1
+    assert list(it) == [{"Event": "B", "K": "2"}]
+    assert p.messages == 2
+    assert p.feed(b"\r\n") == [{"Event": "C"}]
