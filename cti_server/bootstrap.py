@@ -223,7 +223,7 @@ def _ami_bridge(settings: Settings, service: CallService) -> Bridge:
         reconnect_max=settings.ami_reconnect_max_seconds,
         auth_retry=settings.ami_auth_retry_seconds or None,
     )
-    return AmiBridge(ami, service.on_event, on_state=service.on_state)
+    return AmiBridge(ami, service.on_event, on_state=service.on_state, read_scope=service.reading)
 
 
 def _gauges(s: Server) -> None:

@@ -3,7 +3,8 @@
 ``CallService.on_event`` is what the bridge calls for every domain event (synchronously, in
 order): the tracker (the one model of a live call) applies it, and what changed goes to every
 listener in turn: the popper first (the pop is the hot path), the board (``listeners``), then
-the call recorder. Call records
+the call recorder. Inside ``reading()`` (the bridge's scope around one AMI read) only the popper
+hears at once; the others hear when the read is handled, in the same order. Call records
 are merged per Linkedid and written by ``CallRecorder``'s own task, so a slow database never
 delays a pop. At start and after every completed AMI resync, records left ``ongoing`` by calls
 that are no longer live are closed (``CallRecorder.close_stale``); after a resync that followed
@@ -20,10 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -160,6 +162,7 @@ class CallService:
         self._on_records_closed = on_records_closed
         self.recover_gap = recover_gap  # None: no queue log to rebuild a gap's calls from
         self._last_resync = tracker.last_resync
+        self._later: list[list[Change]] | None = None  # changes to tell, inside reading()
         self._tasks: set[asyncio.Task[None]] = set()
         self.ami_state = "connecting"
         self.bridge: Bridge | None = None  # set by bootstrap; None: no PBX configured
@@ -169,7 +172,12 @@ class CallService:
     # ----------------------------------------------------------------- in from the bridge
 
     def on_event(self, event: ev.DomainEvent | Iterable[ev.DomainEvent]) -> None:
+        """Apply events in order. For each, the popper hears of its changes at once (a pop is
+        written before anything else is done); the other listeners hear of them in the same
+        order once every event given is applied, or, inside ``reading()``, once the read is
+        handled."""
         events = event if isinstance(event, list | tuple) else (event,)
+        later = self._later if self._later is not None else []
         for e in events:
             self.metrics.event(type(e).__name__)
             try:
@@ -178,21 +186,45 @@ class CallService:
                 log.exception("tracker failed on %s", type(e).__name__)
                 continue
             if changes:
-                self._tell(changes)
+                self._tell(changes, self._listeners[:1])
+                later.append(changes)
             if self.tracker.last_resync is not self._last_resync:
                 self._last_resync = report = self.tracker.last_resync
                 self._spawn(self.close_stale(report), "close-stale-records")
+        if later is not self._later:
+            self._tell_later(later)
 
-    def _tell(self, changes: list[Change]) -> None:
-        self.metrics.count_changes(changes)
-        for listener in self._listeners:
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Around the events of one AMI read (``AmiBridge(read_scope=...)``): the board, agent
+        states, callbacks and records hear of its changes when the read is handled, so the pop
+        of its last event (an ``AgentCalled`` behind the caller's own channel events) waits
+        for none of their work."""
+        if self._later is not None:  # nested: the outer read tells them
+            yield
+            return
+        self._later = []
+        try:
+            yield
+        finally:
+            later, self._later = self._later, None
+            self._tell_later(later)
+
+    def _tell_later(self, later: list[list[Change]]) -> None:
+        for changes in later:
+            self.metrics.count_changes(changes)
+            self._tell(changes, self._listeners[1:])
+            for ch in changes:
+                if isinstance(ch, LinkChanged):
+                    self._link_changed(ch)
+
+    @staticmethod
+    def _tell(changes: list[Change], listeners: Sequence[ChangeListener]) -> None:
+        for listener in listeners:
             try:
                 listener.on_changes(changes)
             except Exception:
                 log.exception("%s failed on the tracker's changes", type(listener).__name__)
-        for ch in changes:
-            if isinstance(ch, LinkChanged):
-                self._link_changed(ch)
 
     def link(self) -> tuple[str, dt.datetime | None]:
         """The PBX link for clients: ("up", None), ("down", since) or ("off", None) when this

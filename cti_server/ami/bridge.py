@@ -16,6 +16,8 @@ for the whole process); our framing and serialization do not depend on it anyway
 Order of what ``on_event`` sees for one session: ``ResyncStarted``, then live events and the
 resync snapshot items (``ChannelSeen``, ``MemberState``, ``QueueEntrySeen`` ...) in stream order,
 then ``ResyncCompleted``; ``ConnectionLost`` when the session ends after a successful login.
+``read_scope`` (optional) is entered around the events of each TCP read: a listener can do what
+is urgent for each event at once (a screen-pop) and the rest once the read is handled.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from collections.abc import Callable, Mapping
 
 from panoramisk.actions import Action
 
-from cti_server.ami.connection import AmiProtocol
+from cti_server.ami.connection import AmiProtocol, ReadScope
 from cti_server.ami.errors import (
     AmiActionError,
     AmiActionLost,
@@ -89,6 +91,7 @@ class AmiBridge:
         on_event: Callable[[DomainEvent], None],
         *,
         on_state: Callable[[str], None] | None = None,
+        read_scope: ReadScope | None = None,
         clock: Callable[[], dt.datetime] = _utcnow,
         translator: Translator | None = None,
         rng: random.Random | None = None,
@@ -96,6 +99,7 @@ class AmiBridge:
         self.settings = settings
         self._on_event = on_event
         self._on_state = on_state
+        self._read_scope = read_scope
         self._clock = clock
         self._translate = translator or _default_translator()
         self._wanted = _wanted_events() if translator is None else None
@@ -254,7 +258,9 @@ class AmiBridge:
         try:
             async with asyncio.timeout(s.connect_timeout):
                 _, proto = await loop.create_connection(
-                    lambda: AmiProtocol(self._on_message, self._wanted), s.host, s.port
+                    lambda: AmiProtocol(self._on_message, self._wanted, self._read_scope),
+                    s.host,
+                    s.port,
                 )
                 await proto.banner
         except (OSError, TimeoutError, AmiConnectionError) as err:

@@ -21,8 +21,10 @@ The connection lifecycle (connect, login, ping, reconnect) is not panoramisk's: 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from panoramisk.actions import Action
@@ -35,6 +37,7 @@ from cti_server.ami.frames import FrameParser
 log = logging.getLogger(__name__)
 
 OnMessage = Callable[[dict[str, str]], None]
+ReadScope = Callable[[], AbstractContextManager[object]]
 MAX_HELD = 10_000  # events held before the resync starts; a peer sending more is dropped
 
 
@@ -63,12 +66,20 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]
     announced the resync), so nothing that follows the Login response slips ahead of it; at
     most ``MAX_HELD`` of them: a peer that sends more before the login answer is dropped.
     List items of actions sent with ``stream_items=True`` are delivered to ``on_message`` as they
-    arrive, among the ordinary events, besides completing the action.
+    arrive, among the ordinary events, besides completing the action. ``read_scope`` (when
+    given) is entered around the delivery of the messages of one read (or of the held ones
+    released): what the messages start can be finished once the whole read is handled.
     """
 
-    def __init__(self, on_message: OnMessage, wanted: frozenset[str] | None = None) -> None:
+    def __init__(
+        self,
+        on_message: OnMessage,
+        wanted: frozenset[str] | None = None,
+        read_scope: ReadScope | None = None,
+    ) -> None:
         loop = asyncio.get_running_loop()
         self.on_message = on_message
+        self.read_scope = read_scope or contextlib.nullcontext
         self.parser = FrameParser(wanted)  # events not wanted are dropped unparsed
         self.banner: asyncio.Future[str] = loop.create_future()
         self.lost: asyncio.Future[str] = loop.create_future()
@@ -87,11 +98,12 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]
         self.log = log
 
     def data_received(self, data: bytes) -> None:
-        for msg in self.parser.feed(data):
-            try:
-                self._handle(msg)
-            except Exception:
-                log.exception("AMI message %r could not be handled; going on", msg.get("Event"))
+        with self.read_scope():
+            for msg in self.parser.parse(data):  # each parsed as it is handled
+                try:
+                    self._handle(msg)
+                except Exception:
+                    log.exception("AMI message %r could not be handled; going on", msg.get("Event"))
 
     def connection_lost(self, exc: Exception | None) -> None:
         if exc is not None:
@@ -143,8 +155,9 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]
     def release_events(self) -> None:
         """Deliver the events held since the connection opened, and from now on at once."""
         held, self._held = self._held or [], None
-        for msg in held:
-            self._deliver(msg)
+        with self.read_scope():
+            for msg in held:
+                self._deliver(msg)
 
     # -- actions ----------------------------------------------------------------------------
 

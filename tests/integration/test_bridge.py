@@ -6,8 +6,9 @@ The panoramisk defects have their own file, test_panoramisk_defects.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,43 @@ async def test_recorded_call_flows_through(
     assert rec.of(ev.AgentRinging)[0].interface == "Local/1001@operators/n"
     assert rec.of(ev.CallAnswered)[0].hold_seconds == 1.0
     assert rec.of(ev.CallCompleted)[0].talk_seconds == 5.0
+
+
+async def test_read_scope_wraps_the_events_of_each_read(ami: FakeAmi, ami_fixtures: Path) -> None:
+    """``read_scope`` is entered around each TCP read's events (and the held ones released at
+    login): the events come one by one as without it, grouped by read."""
+    reads: list[list[str]] = []
+    rec = Recorder()
+
+    @contextlib.contextmanager
+    def read_scope() -> Iterator[None]:
+        reads.append([])
+        yield
+        reads[-1].append("end")
+
+    def on_event(e: ev.DomainEvent) -> None:
+        reads[-1].append(type(e).__name__)
+        rec.on_event(e)
+
+    b = AmiBridge(fast_settings(ami), on_event, read_scope=read_scope)
+    await b.start()
+    try:
+        await rec.wait_for(ev.ResyncCompleted)
+        before = len(reads)
+        stream = after_login((ami_fixtures / "01-answered.ami").read_bytes())
+        half = stream.index(b"Event: AgentConnect")
+        await (await ami.session(0)).send(stream, split_at=[half])
+        await rec.wait_for(ev.CallCompleted)
+    finally:
+        await b.close()
+    live = [r for r in reads[before:] if r != ["end"]]
+    assert len(live) == 2, live
+    assert all(r[-1] == "end" for r in live)
+    assert "AgentRinging" in live[0]
+    assert {"CallAnswered", "CallCompleted"} <= set(live[1])
+    assert [n for r in live for n in r if n != "end"] == rec.names()[
+        -sum(len(r) - 1 for r in live) :
+    ]
 
 
 async def test_reconnects_after_drop_and_resyncs(

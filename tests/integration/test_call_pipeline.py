@@ -46,16 +46,21 @@ class FakeHub:
         ]
 
 
-async def _replay(sessions, ami_fixtures, num: str):
+async def _replay(sessions, ami_fixtures, num: str, *, read: int = 1, hub=None, listeners=()):
+    """Replay a recorded stream; ``read`` messages at a time inside ``service.reading()`` (as
+    the bridge hands over the messages of one TCP read)."""
     settings = make_settings()
     tracker = Tracker(short_abandon_seconds=settings.short_abandon_seconds)
-    hub = FakeHub()
-    service = build_calls(settings, tracker, sessions, hub, Metrics())
+    hub = hub or FakeHub()
+    service = build_calls(settings, tracker, sessions, hub, Metrics(), listeners=listeners)
     await service.start()
     st = StreamTranslator()
-    for i, msg in enumerate(iter_file(path_of(ami_fixtures, num))):
-        service.on_event(st.translate(msg, BASE + dt.timedelta(milliseconds=10 * i)))
-        await service.popper.drain()  # a lookup takes less than the gap between two events
+    msgs = list(iter_file(path_of(ami_fixtures, num)))
+    for start in range(0, len(msgs), read):
+        with service.reading():
+            for i, msg in enumerate(msgs[start : start + read], start):
+                service.on_event(st.translate(msg, BASE + dt.timedelta(milliseconds=10 * i)))
+        await service.popper.drain()  # a lookup takes less than the gap between two reads
     await service.settle()
     await service.close()
     return hub
@@ -70,10 +75,11 @@ def _withheld(row: tuple[str, ...]) -> bool:
     return row[2] == "anonymous" or row[4].startswith("prohib")
 
 
+@pytest.mark.parametrize("read", [1, 7])
 @pytest.mark.parametrize("num", FILES)
-async def test_recorded_stream_drives_pops_and_records(sessions, engine, ami_fixtures, num):
+async def test_recorded_stream_drives_pops_and_records(sessions, engine, ami_fixtures, num, read):
     await add_household(engine, LANDLINE)
-    hub = await _replay(sessions, ami_fixtures, num)
+    hub = await _replay(sessions, ami_fixtures, num, read=read)
     for row in readme_rows(ami_fixtures)[num]:
         lid, number, outcome = row[1], row[2], row[8]
         answered = re.match(ANSWERED, outcome)
@@ -129,3 +135,32 @@ async def test_an_operator_who_rang_out_gets_only_a_withdrawal(sessions, engine,
     assert withdrawal.call.extension != "1001"
     assert withdrawal.households == ()
     assert withdrawal.call.state != "ended"
+
+
+class Late:
+    """A listener that notes how many pops had gone out each time it was told of changes."""
+
+    def __init__(self, hub: FakeHub) -> None:
+        self.hub = hub
+        self.told: list[tuple[int, list[str]]] = []
+
+    def on_changes(self, changes: list[Any]) -> None:
+        calls = [c.call.state.value for c in changes if hasattr(c, "call")]
+        self.told.append((len(self.hub.sent), calls))
+
+
+async def test_the_pop_of_a_read_goes_out_before_other_listeners_hear_of_it(
+    sessions, engine, ami_fixtures
+):
+    """The caller's channel events and the agent's ``AgentCalled`` in one read: the ringing pop
+    is sent before any other listener (board, agent states, records) hears of the read, and
+    they then hear of every change, in order, as when events come one by one."""
+    await add_household(engine, LANDLINE)
+    one_by_one, whole = Late(FakeHub()), Late(FakeHub())
+    await _replay(sessions, ami_fixtures, "01", hub=one_by_one.hub, listeners=[one_by_one])
+    hub = await _replay(sessions, ami_fixtures, "01", read=10_000, hub=whole.hub, listeners=[whole])
+    assert [calls for _, calls in whole.told] == [calls for _, calls in one_by_one.told]
+    assert whole.told[0][0] > 0  # the read's pops went out before the first one was told
+    ringing = [p for _, p in hub.sent if isinstance(p, protocol.ScreenPop)]
+    assert ringing
+    assert ringing[0].call.state == "ringing"
