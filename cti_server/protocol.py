@@ -1129,6 +1129,17 @@ class DatabaseHealth:
 
 
 @dataclass(frozen=True)
+class IndexHealth:
+    """The in-memory ledger indexes: ``loading``, ``ready``, ``failed`` (the name index; the
+    next refresh tries again) or ``off``. While ``name`` is not ready, resident searches answer
+    503; while ``phone`` is not, a pop's match by number is asked of the database (slower,
+    still right). Neither makes the server degraded."""
+
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True)
 class Health:
     """GET /healthz (200 when all is well, 503 otherwise; the same body). Without a valid token
     only ``status`` is given: no host, error or count to a stranger."""
@@ -1138,6 +1149,7 @@ class Health:
     ami: AmiHealth | None = None
     database: DatabaseHealth | None = None
     ws_clients: int | None = None
+    indexes: IndexHealth | None = None
 
 
 # ---- postcards (supervisors): printing, scans read, the review queue

@@ -385,9 +385,23 @@ async def healthz(request: web.Request) -> web.Response:
             ami=ami,
             database=protocol.DatabaseHealth(ok=db_ok, error=db_error),
             ws_clients=len(app[HUB].clients),
+            indexes=_index_health(app),
         )
     )
     return web.json_response(body, status=status)
+
+
+def _index_health(app: web.Application) -> protocol.IndexHealth:
+    task = app.get(NAME_INDEX)
+    if task is None:
+        return protocol.IndexHealth(name="off", phone="off")
+    if not task.done():
+        name = "loading"
+    else:
+        name = "failed" if task.cancelled() or task.exception() is not None else "ready"
+    lookup = app.get(LOOKUP)
+    phone = "ready" if lookup is not None and lookup.index is not None else "loading"
+    return protocol.IndexHealth(name=name, phone=phone)
 
 
 async def metrics_handler(request: web.Request) -> web.Response:

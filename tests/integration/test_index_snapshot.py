@@ -53,12 +53,18 @@ async def test_a_snapshot_is_used_only_at_its_stamp(engine, sessions, tmp_path: 
 
 
 async def _started(app, client) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Both indexes loaded: the name index (503 index_loading meanwhile), then the phone index."""
+    """Both indexes loaded (/healthz says so): the name index (503 index_loading meanwhile),
+    then the phone index."""
     headers = auth(await token(app, 1))
     for _ in range(200):
+        indexes = (await (await client.get("/healthz", headers=headers)).json())["indexes"]
         resp = await client.get("/api/residents/search", params={"name": "x"}, headers=headers)
-        if resp.status == 200 and app[LOOKUP].index is not None:
+        if indexes["name"] == "ready":  # (asked first: the search may have loaded since)
+            assert resp.status == 200, await resp.text()
+        if indexes == {"name": "ready", "phone": "ready"}:
+            assert app[LOOKUP].index is not None
             return headers
+        assert indexes["phone"] == "loading", indexes
         await asyncio.sleep(0.05)
     raise AssertionError("the indexes did not load")
 

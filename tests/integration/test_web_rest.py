@@ -231,6 +231,7 @@ async def test_healthz_reflects_the_pbx_link(engine, db_url, aiohttp_client, con
     body = await resp.json()
     assert body["ami"]["connected"] is connected
     assert body["database"]["ok"] is True
+    assert body["indexes"] == {"name": "off", "phone": "off"}  # not loaded by this app
 
 
 async def test_metrics_are_prometheus_text(ctx):
