@@ -11,7 +11,10 @@ the measure of jp-matching.md) and "resident" (the very person in the top 10, na
 or name + town, or name + the address with its banchi in one of the forms people write). The
 "resident" lines are printed a second time counting as found a person scored equal to the 10th
 result: a typo'd given name can be exactly as close to ten or more residents of one town, and
-their order is then arbitrary (no ranking can pick the person from what the query says).
+their order is then arbitrary (no ranking can pick the person from what the query says). A
+third time, counting as found a page that says it was cut inside such a tie (``tied_beyond``:
+the operator is asked for a birth date or the banchi), and the misses tied with the 10th are
+counted by how many residents of the tie bear the person's very same name.
 Databases are seeded and cached as in bench_lookup.py (which this imports).
 
 Restart: the index saved as a snapshot (``registry.find.snapshot``, what the server keeps in its
@@ -223,6 +226,7 @@ def run(index: NameIndex, people: list[Resident], seed: int) -> None:
                                      "name+banchi": []}  # fmt: skip
     forms = random.Random(seed + 1)  # its own generator: the other queries stay as they were
     cpu: dict[str, list[float]] = {k: [] for k in times}
+    ties: dict[str, list[int]] = {k: [] for k in times}  # misses tied at the 10th: same names
     hits: dict[str, list[bool]] = {}
     for p in people:
         for kind, make in NOISE.items():
@@ -245,21 +249,37 @@ def run(index: NameIndex, people: list[Resident], seed: int) -> None:
             ("name+banchi", SearchQuery(name=noisy, address=banchi(forms, p.address))),
         ):
             t0, c0 = time.perf_counter(), time.thread_time()
-            result = index.search(q, limit=10)
+            page = index.search_page(q, limit=10)
             times[label].append((time.perf_counter() - t0) * 1000)
             cpu[label].append((time.thread_time() - c0) * 1000)
+            result = page.matches
             found = p.id in {m.resident_id for m in result}
             hits.setdefault(f"resident    {label} (kana typo)", []).append(found)
+            hits.setdefault(f"resident    {label} (typo, or told: tied beyond)", []).append(
+                found or page.tied_beyond > 0
+            )
             if not found and len(result) == 10:  # tied with the 10th: no ranking could tell
                 wide = index.search(q, limit=1000)
                 mine = [m.score for m in wide if m.resident_id == p.id]
                 found = bool(mine) and mine[0] >= result[-1].score
+                if found:  # of them, how many bear the very same name (kana) as the person
+                    same = sum(
+                        1
+                        for m in wide
+                        if m.score == mine[0] and kana_form(m.name_kana) == kana_form(p.name_kana)
+                    )
+                    ties[label].append(same)
             hits.setdefault(f"resident    {label} (typo, tie at 10th in)", []).append(found)
     for level in ("name-level", "distinct"):
         every = [h for k, v in hits.items() if k.startswith(level) for h in v]
         print(f"    recall@10 {level}, all noise kinds: {statistics.mean(every):.3f}")
     for key, v in hits.items():
         print(f"    recall@10 {key:<42} {statistics.mean(v):.3f}  (n={len(v)})")
+    for key, same in ties.items():
+        if same:
+            print(f"    {key} misses tied with the 10th: {len(same)}; of them, with 10 or more "
+                  f"residents of the very same name in the tie: {sum(n >= 10 for n in same)}, "
+                  f"2-9: {sum(2 <= n < 10 for n in same)}")  # fmt: skip
     for key, t in times.items():
         c = cpu[key]
         print(

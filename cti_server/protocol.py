@@ -711,9 +711,12 @@ class LoginResult:
 
 @dataclass(frozen=True)
 class SearchResults:
-    """GET /api/residents/search (by name, birth, address, phone, or barcode)."""
+    """GET /api/residents/search (by name, birth, address, phone, or barcode).
+    ``tied_beyond``: residents left off the page who scored the same as its last result (the
+    query cannot tell them apart: ask for the birth date or the banchi)."""
 
     results: tuple[Candidate, ...]
+    tied_beyond: int = 0
 
 
 @dataclass(frozen=True)

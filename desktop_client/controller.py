@@ -156,7 +156,8 @@ class Controller(Sender, QObject):
 
         def done(reply: Reply[SearchResults]) -> None:
             if reply.value is not None:
-                self.search.finish(seq, list(reply.value.results))
+                found = reply.value
+                self.search.finish(seq, list(found.results), tied_beyond=found.tied_beyond)
             else:
                 self.search.finish(seq, None, search_error_text(reply.error, reply.details))
 

@@ -70,7 +70,8 @@ async def search(request: web.Request) -> web.Response:
     if not loading.done():
         raise IndexNotReady("the name index is still loading; retry in a few seconds")
     index: NameIndex = loading.result()
-    matches = await search_residents(index, SearchQuery(**fields), limit)
+    found = await search_residents(index, SearchQuery(**fields), limit)
+    matches = found.matches
     today = dt.datetime.now(zoneinfo.ZoneInfo(request.app[SETTINGS].timezone)).date()
     async with request.app[SESSIONS]() as session:
         matches = await with_ledger_ids(session, matches)
@@ -87,7 +88,11 @@ async def search(request: web.Request) -> web.Response:
             },
         )
         await session.commit()
-    return answer(protocol.SearchResults(results=tuple(candidate_of(m, today) for m in matches)))
+    return answer(
+        protocol.SearchResults(
+            results=tuple(candidate_of(m, today) for m in matches), tied_beyond=found.tied_beyond
+        )
+    )
 
 
 async def detail(request: web.Request) -> web.Response:

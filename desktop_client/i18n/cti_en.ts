@@ -848,6 +848,10 @@
         <translation>Results appear as you type</translation>
     </message>
     <message>
+        <source>{n}件（同じ一致度の住民がほかに{m}人: 生年月日か番地で絞り込んでください）</source>
+        <translation>{n} found ({m} more match as well: narrow down by birth date or address number)</translation>
+    </message>
+    <message>
         <source>{n}件</source>
         <translation>{n} found</translation>
     </message>

@@ -48,6 +48,7 @@ class SearchModel(Observable):
         self.results: list[Candidate] = []
         self.busy = False
         self.error = ""
+        self.tied_beyond = 0  # residents scored as the last result and not listed
         self.barcode_error = ""  # "", "check_digit", "length", "digits", "not_found"
         self.barcode_length = 0
         self._seq = 0
@@ -66,12 +67,16 @@ class SearchModel(Observable):
         self.changed()
         return self._seq
 
-    def finish(self, seq: int, results: list[Candidate] | None, error: str = "") -> bool:
-        """An answer came; False (and ignored) if a newer request was sent since."""
+    def finish(
+        self, seq: int, results: list[Candidate] | None, error: str = "", tied_beyond: int = 0
+    ) -> bool:
+        """An answer came; False (and ignored) if a newer request was sent since.
+        ``tied_beyond``: residents as good a match as the last result, not listed."""
         if seq != self._seq:
             return False
         self.busy = False
         self.error = error
+        self.tied_beyond = tied_beyond if results is not None else 0
         if results is not None:
             self.results = results
         self.changed()
@@ -92,4 +97,5 @@ class SearchModel(Observable):
         self.results = []
         self.busy = False
         self.error = ""
+        self.tied_beyond = 0
         self.changed()

@@ -222,6 +222,12 @@ class PopView(Retranslating, QWidget):
             self.search_state.setText(s.error)
         elif s.query.is_empty():
             self.search_state.setText(self.tr("入力すると候補が表示されます"))
+        elif s.tied_beyond:
+            self.search_state.setText(
+                self.tr(
+                    "{n}件（同じ一致度の住民がほかに{m}人: 生年月日か番地で絞り込んでください）"
+                ).format(n=len(s.results), m=s.tied_beyond)
+            )
         else:
             self.search_state.setText(self.tr("{n}件").format(n=len(s.results)))
         if not s.busy:

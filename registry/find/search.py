@@ -77,6 +77,17 @@ _HIRA2KATA = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)}
 Floats = NDArray[np.float64]
 
 
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """A result page; ``tied_beyond``: residents left off it with the same score as its last
+    match (among the candidates gathered: a name-only query gathers about ``NARROW_CAP``). A
+    query that many residents answer equally well, such as a common name in a town where
+    twenty people bear it, needs another field (birth date, banchi) to find the one."""
+
+    matches: list[ResidentMatch]
+    tied_beyond: int = 0
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     name: str = ""
@@ -257,6 +268,11 @@ class NameIndex:
 
     def search(self, q: SearchQuery, limit: int = 10) -> list[ResidentMatch]:
         """Top ``limit`` candidates for ``q``, best first (see the module docstring)."""
+        return self.search_page(q, limit).matches
+
+    def search_page(self, q: SearchQuery, limit: int = 10) -> SearchPage:
+        """As ``search``, with how many residents scored the same as the last one and were
+        left off the page (the query cannot tell them apart from those on it)."""
         name, addr = q.name.strip(), address_key(q.address)
         digits = phone_digits(q.phone) if q.phone.strip() else ""
         if not (name or q.birth.strip() or addr or digits):
@@ -273,7 +289,7 @@ class NameIndex:
 
     def _search(
         self, name: str, birth: list[tuple[dt.date, str]] | None, addr: str, digits: str, limit: int
-    ) -> list[ResidentMatch]:
+    ) -> SearchPage:
         cols = self._cols
         births: dict[int, str] = {}
         if birth is not None:
@@ -303,7 +319,7 @@ class NameIndex:
                  "phone": phone_owners is not None}  # fmt: skip
         total = sum(WEIGHTS[f] for f, on in given.items() if on)
         if total <= 0 or limit <= 0:
-            return []
+            return SearchPage([])
         w = {k: WEIGHTS[k] / total for k in WEIGHTS}
         # every candidate scored at once (numpy), in the same float operations as one by one
         first = [*births, *other]
@@ -345,7 +361,9 @@ class NameIndex:
             if not cols.active(row):
                 reasons.append(f"status:{cols.status(row)}")
             page.append(cols.match(row, -neg, tuple(reasons)))
-        return page
+        last = scored[limit - 1][0] if len(scored) >= limit else None
+        tied = sum(1 for neg, _, _ in scored[limit:] if neg == last) if last is not None else 0
+        return SearchPage(page, tied)
 
     def _expand(
         self, keys: NameKeys, qform: str, qkeys: tuple[str, ...], taken: dict[int, str], *,
@@ -392,11 +410,10 @@ def _query_keys(qform: str) -> tuple[str, ...]:
     return (qform,)
 
 
-async def search_residents(
-    index: NameIndex, q: SearchQuery, limit: int = 10
-) -> list[ResidentMatch]:
-    """Run :meth:`NameIndex.search` in a worker thread so the event loop is never blocked."""
-    return await asyncio.to_thread(index.search, q, limit)
+async def search_residents(index: NameIndex, q: SearchQuery, limit: int = 10) -> SearchPage:
+    """Run :meth:`NameIndex.search_page` in a worker thread so the event loop is never
+    blocked."""
+    return await asyncio.to_thread(index.search_page, q, limit)
 
 
 async def with_ledger_ids(

@@ -53,6 +53,7 @@ class FakeState:
     requests: list[tuple[str, str, dict[str, str], Any]] = field(default_factory=list)
     watches: list[tuple[int, str]] = field(default_factory=list)
     searches: list[str] = field(default_factory=list)
+    tied_beyond: int = 0  # what a search says of residents as good as its last, not listed
     later: tuple[protocol.LaterDose, ...] = ()  # what a change or cancel says of later doses
     config: dict[str, protocol.ConfigEntry] = field(default_factory=dict)  # GET /api/config
 
@@ -176,7 +177,7 @@ class FakeServer:
             for r in self.state.residents.values()
             if name and (name in r.name or name in r.name_kana)
         )
-        return answer(protocol.SearchResults(results=found))
+        return answer(protocol.SearchResults(results=found, tied_beyond=self.state.tied_beyond))
 
     async def resident(self, request: web.Request) -> web.Response:
         self._authorized(request)

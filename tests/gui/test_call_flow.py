@@ -308,6 +308,28 @@ def test_half_width_kana_the_card_top_search_cleared_and_search_focus(qtbot, cli
     assert client.window.pop.results.topLevelItem(0).text(1).startswith("舞鶴 花子（マイヅル")
 
 
+def test_a_search_page_cut_inside_a_tie_asks_for_more(qtbot, client, fake):
+    """The server says more residents matched as well as the last one listed: the operator is
+    told how many and asked for the birth date or banchi; a narrower search clears it."""
+    log_in(qtbot, client, fake.url)
+    fake.state.tied_beyond = 7
+    state = client.window.pop.search_state
+    type_ja(client.window.pop.fields["name"], "タカハシ")
+    qtbot.waitUntil(lambda: client.search.tied_beyond == 7, timeout=5000)
+    assert state.text() == "1件（同じ一致度の住民がほかに7人: 生年月日か番地で絞り込んでください）"
+    client.set_language("en")
+    try:
+        assert state.text() == (
+            "1 found (7 more match as well: narrow down by birth date or address number)"
+        )
+    finally:
+        client.set_language("ja")
+    fake.state.tied_beyond = 0
+    type_ja(client.window.pop.fields["birth"], "S17")
+    qtbot.waitUntil(lambda: client.search.tied_beyond == 0 and not client.search.busy, timeout=5000)
+    assert state.text() == "1件"
+
+
 def test_hang_up_shows_the_wrap_up_of_the_call_that_ended(qtbot, client, fake):
     log_in(qtbot, client, fake.url)
     ring(qtbot, client, fake)

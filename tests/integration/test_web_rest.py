@@ -286,3 +286,30 @@ async def test_residents_imported_while_the_server_runs_become_searchable(
             break
         await asyncio.sleep(0.05)
     assert await found("鈴木 一郎") == later[0]
+
+
+async def test_a_search_page_cut_inside_a_tie_says_how_many_were_left_off(
+    engine, db_url, aiohttp_client
+):
+    """Four 山田 太郎 at one address: a page of 2 says 2 more matched as well; a page of 10
+    lists all four and says nothing more."""
+    await add_household(engine, "+81773621234", names=("山田 太郎",) * 4, no="H1")
+    await add_operator(engine, "op1", "operator", "1001")
+    app = create_app(make_settings(db_url), engine=engine, bridge=FakeBridge())
+    client = await aiohttp_client(app)
+    headers = auth(await token(app, 1))
+    query = {"name": "山田 太郎", "address": "北吸"}
+    for _ in range(200):  # the index loads in the background (503 index_loading meanwhile)
+        resp = await client.get(
+            "/api/residents/search", params={**query, "limit": "2"}, headers=headers
+        )
+        if resp.status == 200:
+            break
+        await asyncio.sleep(0.05)
+    body = await resp.json()
+    assert len(body["results"]) == 2
+    assert body["tied_beyond"] == 2
+    resp = await client.get("/api/residents/search", params=query, headers=headers)
+    body = await resp.json()
+    assert len(body["results"]) == 4
+    assert body["tied_beyond"] == 0

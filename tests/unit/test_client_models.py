@@ -120,6 +120,20 @@ def test_search_drops_answers_to_older_requests() -> None:
         model.set_field("nickname", "x")
 
 
+def test_search_keeps_how_many_were_tied_beyond_the_page_until_the_next_answer() -> None:
+    model = SearchModel()
+    model.set_field("name", "サトウ ヒロシ")
+    members = list(demo_data.households()[0].members)
+    assert model.finish(model.begin(), members, tied_beyond=12) is True
+    assert model.tied_beyond == 12
+    assert model.finish(model.begin(), None, "検索できません") is True  # an error: no count
+    assert model.tied_beyond == 0
+    assert model.results == members  # the last results stay shown
+    model.finish(model.begin(), members, tied_beyond=3)
+    model.clear()
+    assert (model.tied_beyond, model.results) == (0, [])
+
+
 def test_resident_card_reads_the_server_detail() -> None:
     slot = demo_data.slots(dt.date(2024, 5, 20))[1]
     detail = demo_data.resident_detail(1, bookings=(demo_data.booking(5, 1, slot),))

@@ -151,18 +151,18 @@ def test_upsert_and_remove_keep_the_index_fresh():
 
 async def test_search_residents_runs_in_a_worker_thread(index):
     seen: list[int] = []
-    original = index.search
+    original = index.search_page
 
     def spy(q: SearchQuery, limit: int = 10):
         seen.append(threading.get_ident())
         return original(q, limit)
 
-    index.search = spy  # type: ignore[method-assign]
+    index.search_page = spy  # type: ignore[method-assign]
     try:
         result = await search_residents(index, SearchQuery(name="タカハシ イチロウ"))
     finally:
-        del index.search
-    assert result[0].resident_id == 1
+        del index.search_page
+    assert result.matches[0].resident_id == 1
     assert len(seen) == 1
     assert seen[0] != threading.get_ident()  # not the event loop's thread
 
@@ -253,6 +253,26 @@ def test_banchi_picks_one_of_the_same_name_residents_of_one_town():
     assert [m.resident_id for m in result][-1] == 13
     assert result[-1].score < result[0].score
     assert ids(index, address="浜1207-3") == [7, 13]
+
+
+def test_a_page_cut_inside_a_tie_says_how_many_were_left_off():
+    """Thirteen サトウ ヒロシ in 浜 and one in 字長浜: name + town cannot tell the thirteen
+    apart; a page of 10 says 3 more scored the same (not the 字長浜 one, scored lower)."""
+    ledger = [
+        _r(i, "佐藤 博", "サトウ ヒロシ", dt.date(1950, 1, 1), address=f"京都府舞鶴市浜{i}番地")
+        for i in range(1, 14)
+    ]
+    ledger.append(_r(14, "佐藤 博", "サトウ ヒロシ", None, address="京都府舞鶴市字長浜9番地"))
+    index = NameIndex.from_residents(ledger)
+    q = SearchQuery(name="サトウ ヒロシ", address="浜")
+    page = index.search_page(q, limit=10)
+    assert [m.resident_id for m in page.matches] == list(range(1, 11))
+    assert page.tied_beyond == 3
+    assert page.matches == index.search(q, limit=10)
+    assert index.search_page(q, limit=13).tied_beyond == 0  # the rest is the 字長浜 one
+    assert index.search_page(q, limit=20).tied_beyond == 0
+    # the banchi picks the one: nothing is tied with it
+    assert index.search_page(SearchQuery(name="サトウ ヒロシ", address="浜12"), 1).tied_beyond == 0
 
 
 def test_banchi_does_not_outweigh_a_different_name(index):
