@@ -713,7 +713,8 @@ class LoginResult:
 class SearchResults:
     """GET /api/residents/search (by name, birth, address, phone, or barcode).
     ``tied_beyond``: residents left off the page who scored the same as its last result (the
-    query cannot tell them apart: ask for the birth date or the banchi)."""
+    query cannot tell them apart: ask for the birth date or the banchi); at least that many (a
+    name alone gathers about 50 candidates)."""
 
     results: tuple[Candidate, ...]
     tied_beyond: int = 0

@@ -848,8 +848,8 @@
         <translation>Results appear as you type</translation>
     </message>
     <message>
-        <source>{n}件（同じ一致度の住民がほかに{m}人: 生年月日か番地で絞り込んでください）</source>
-        <translation>{n} found ({m} more match as well: narrow down by birth date or address number)</translation>
+        <source>{n}件（同じ一致度の方がほかに{m}人以上: 生年月日か番地で絞り込み）</source>
+        <translation>{n} found (at least {m} more match as well: narrow down by birth date or address number)</translation>
     </message>
     <message>
         <source>{n}件</source>

@@ -225,7 +225,7 @@ class PopView(Retranslating, QWidget):
         elif s.tied_beyond:
             self.search_state.setText(
                 self.tr(
-                    "{n}件（同じ一致度の住民がほかに{m}人: 生年月日か番地で絞り込んでください）"
+                    "{n}件（同じ一致度の方がほかに{m}人以上: 生年月日か番地で絞り込み）"
                 ).format(n=len(s.results), m=s.tied_beyond)
             )
         else:

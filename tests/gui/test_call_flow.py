@@ -316,11 +316,11 @@ def test_a_search_page_cut_inside_a_tie_asks_for_more(qtbot, client, fake):
     state = client.window.pop.search_state
     type_ja(client.window.pop.fields["name"], "タカハシ")
     qtbot.waitUntil(lambda: client.search.tied_beyond == 7, timeout=5000)
-    assert state.text() == "1件（同じ一致度の住民がほかに7人: 生年月日か番地で絞り込んでください）"
+    assert state.text() == "1件（同じ一致度の方がほかに7人以上: 生年月日か番地で絞り込み）"
     client.set_language("en")
     try:
         assert state.text() == (
-            "1 found (7 more match as well: narrow down by birth date or address number)"
+            "1 found (at least 7 more match as well: narrow down by birth date or address number)"
         )
     finally:
         client.set_language("ja")
