@@ -189,16 +189,21 @@ async def cmd_search(args: argparse.Namespace, engine: AsyncEngine) -> int:
     query = SearchQuery(name=args.name, birth=args.birth, address=args.address, phone=args.phone)
     async with session_factory(engine)() as session:
         index = await NameIndex.load(session)
-        results = await asyncio.to_thread(index.search, query, args.limit)
-        results = await with_ledger_ids(session, results)
+        page = await asyncio.to_thread(index.search_page, query, args.limit)
+        results = await with_ledger_ids(session, page.matches)
     if args.json:
-        _emit({"query": query, "results": results})
+        _emit({"query": query, "results": results, "tied_beyond": page.tied_beyond})
         return 0
     for m in results:
         birth = m.birth_date.isoformat() if m.birth_date else "?"
         print(
             f"{m.score:5.1f}  #{m.resident_id} {m.name} ({m.name_kana}) {birth} "
             f"{m.address}  [{', '.join(m.reasons)}]"
+        )
+    if page.tied_beyond:
+        print(
+            f"... and at least {page.tied_beyond} more scored as the last one: "
+            "narrow down with --birth or --address (its banchi)"
         )
     if not results:
         print("no candidate")

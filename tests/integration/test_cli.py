@@ -95,6 +95,13 @@ def test_import_lookup_export(
     code, out, _ = run(capsys, "--db", db_url, "search", "--name", "髙橋 一郎", "--json")
     assert code == 0
     best = json.loads(out)["results"][0]
+    assert json.loads(out)["tied_beyond"] == 0
+    # the family name alone, at the one address of both 髙橋: a page of one cuts the tie
+    code, out, _ = run(
+        capsys, "--db", db_url, "search", "--name", "タカハシ", "--address", "北吸", "--limit", "1"
+    )
+    assert code == 0
+    assert "at least 1 more scored as the last one" in out
     assert (best["person_no"], best["household_no"], best["barcode"]) == (
         "1001",
         "H1",
