@@ -129,7 +129,8 @@ class FrameParser:
         return self._messages(first, blocks)
 
     def _messages(self, first: list[Message], blocks: list[str]) -> Iterator[Message]:
-        out = first
+        self.messages += len(first)
+        yield from first
         wanted = self._wanted
         for block in blocks:
             if not block:
@@ -144,14 +145,13 @@ class FrameParser:
             pairs = [line.partition(": ") for line in lines]
             msg = {k: v for k, sep, v in pairs if sep}
             if len(msg) == len(lines):  # the common case: no banner, repeats or oddities
-                out.append(msg)
+                self.messages += 1
+                yield msg
             else:
-                self._slow(lines, out)
-            self.messages += len(out)
-            yield from out
-            out.clear()
-        self.messages += len(out)
-        yield from out
+                odd: list[Message] = []
+                self._slow(lines, odd)
+                self.messages += len(odd)
+                yield from odd
 
     def _slow(self, lines: list[str], out: list[Message]) -> None:
         cur: Message = {}
