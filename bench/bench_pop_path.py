@@ -44,7 +44,7 @@ from bench_pop import prepare
 
 from cti_server import protocol
 from cti_server.ami.connection import AmiProtocol
-from cti_server.ami.translate import WANTED_EVENTS, translate
+from cti_server.ami.translate import FIRST_CHANNEL_ONLY, WANTED_EVENTS, translate
 from cti_server.bootstrap import bootstrap
 from cti_server.config import Settings
 from cti_server.domain.events import DomainEvent
@@ -134,7 +134,7 @@ async def replay(
         for e in events:
             service.on_event(e)
 
-    proto = AmiProtocol(on_message, WANTED_EVENTS, service.reading)
+    proto = AmiProtocol(on_message, WANTED_EVENTS, service.reading, FIRST_CHANNEL_ONLY)
     proto.release_events()
     gc.collect()
     prof = cProfile.Profile() if profile else None

@@ -76,10 +76,10 @@ def _default_translator() -> Translator:
     return translate
 
 
-def _wanted_events() -> frozenset[str]:
-    from cti_server.ami.translate import WANTED_EVENTS
+def _event_filter() -> tuple[frozenset[str], frozenset[str]]:
+    from cti_server.ami.translate import FIRST_CHANNEL_ONLY, WANTED_EVENTS
 
-    return WANTED_EVENTS
+    return WANTED_EVENTS, FIRST_CHANNEL_ONLY
 
 
 class AmiBridge:
@@ -102,7 +102,11 @@ class AmiBridge:
         self._read_scope = read_scope
         self._clock = clock
         self._translate = translator or _default_translator()
-        self._wanted = _wanted_events() if translator is None else None
+        # the parser drops what the default translation has no use for (no filter for another)
+        self._wanted: frozenset[str] | None = None
+        self._first_only: frozenset[str] = frozenset()
+        if translator is None:
+            self._wanted, self._first_only = _event_filter()
         self._rng = rng or random.Random()
         self._task: asyncio.Task[None] | None = None
         self._proto: AmiProtocol | None = None
@@ -258,7 +262,9 @@ class AmiBridge:
         try:
             async with asyncio.timeout(s.connect_timeout):
                 _, proto = await loop.create_connection(
-                    lambda: AmiProtocol(self._on_message, self._wanted, self._read_scope),
+                    lambda: AmiProtocol(
+                        self._on_message, self._wanted, self._read_scope, self._first_only
+                    ),
                     s.host,
                     s.port,
                 )

@@ -76,11 +76,14 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]
         on_message: OnMessage,
         wanted: frozenset[str] | None = None,
         read_scope: ReadScope | None = None,
+        first_channel_only: frozenset[str] = frozenset(),
     ) -> None:
         loop = asyncio.get_running_loop()
         self.on_message = on_message
         self.read_scope = read_scope or contextlib.nullcontext
-        self.parser = FrameParser(wanted)  # events not wanted are dropped unparsed
+        # events not wanted (or wanted from a first channel only, of an operator's leg) are
+        # dropped unparsed
+        self.parser = FrameParser(wanted, first_channel_only=first_channel_only)
         self.banner: asyncio.Future[str] = loop.create_future()
         self.lost: asyncio.Future[str] = loop.create_future()
         self.closed = True

@@ -15,6 +15,8 @@ accepted too. A message ends at an empty line.
 - ``FrameParser(wanted=...)``: an event whose name is not in ``wanted`` and that answers no
   action (no ``ActionID``) is dropped before its lines are split (counted in ``skipped``): the
   bridge asks only for what it translates (Asterisk sends many VarSet and Newexten a call).
+  ``first_channel_only=...``: names of events wanted only from a call's first channel; one whose
+  ``Uniqueid`` differs from its ``Linkedid`` (an operator's leg) is dropped the same way.
 - Bounded memory whatever the peer sends: a line longer than ``max_line`` bytes, or a message
   longer than ``max_message``, is dropped (up to its end) and counted in ``oversized``.
 """
@@ -33,11 +35,29 @@ MAX_LINE = 64 * 1024  # bytes; Asterisk's own header lines are far shorter
 MAX_MESSAGE = 1024 * 1024  # bytes of one message's header lines
 
 
+def _field(block: str, key: str) -> str | None:
+    """The value of ``key`` (given as ``"\\nKey: "``) in an unsplit message; None if absent."""
+    at = block.find(key)
+    if at < 0:
+        return None
+    at += len(key)
+    end = block.find("\n", at)
+    return block[at:end] if end >= 0 else block[at:]
+
+
+def _later_channel(block: str) -> bool:
+    """The unsplit message names a channel that is not its call's first one."""
+    uid = _field(block, "\nUniqueid: ")
+    lid = _field(block, "\nLinkedid: ")
+    return uid is not None and lid is not None and uid != lid
+
+
 class FrameParser:
     """Incremental parser for one AMI connection (make a new one per connection)."""
 
     __slots__ = (
         "_buf",
+        "_first_only",
         "_skip_line",
         "_skip_message",
         "_text",
@@ -54,12 +74,14 @@ class FrameParser:
         self,
         wanted: frozenset[str] | None = None,
         *,
+        first_channel_only: frozenset[str] = frozenset(),
         max_line: int = MAX_LINE,
         max_message: int = MAX_MESSAGE,
     ) -> None:
         self._buf = b""  # bytes after the last complete line
         self._text = ""  # complete lines of a message not finished yet
         self._wanted = wanted  # event names to parse; None: every message
+        self._first_only = first_channel_only  # of those, parsed only from a first channel
         self.skipped = 0  # events dropped unparsed (not wanted)
         self._skip_line = False  # dropping the rest of an oversized line
         self._skip_message = False  # dropping the rest of an oversized message
@@ -138,7 +160,9 @@ class FrameParser:
             if wanted is not None and block.startswith("Event: "):
                 end = block.find("\n")
                 name = block[7:end] if end >= 0 else block[7:]
-                if name not in wanted and "\nActionID: " not in block:
+                if (
+                    name not in wanted or (name in self._first_only and _later_channel(block))
+                ) and "\nActionID: " not in block:
                     self.skipped += 1
                     continue
             lines = block.split("\n")

@@ -353,3 +353,6 @@ class StreamTranslator:
 # The events the bridge needs: those translated, and those it watches itself. Anything else is
 # dropped by the frame parser before it is split into fields (``FrameParser(wanted=...)``).
 WANTED_EVENTS = frozenset(HANDLERS) | {"Shutdown", "FullyBooted"}
+# Of those, the ones that give nothing from any channel but a call's first: the parser drops the
+# rest unsplit too (``FrameParser(first_channel_only=...)``); an operator's leg has two a ring.
+FIRST_CHANNEL_ONLY = frozenset(name for name, h in HANDLERS.items() if h is _caller_identified)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from cti_server.ami.frames import FrameParser, chan_var, chan_vars, iter_file, parse_bytes
 
+AMI_STREAMS = [p.name for p in (Path(__file__).parents[1] / "fixtures" / "ami").glob("*.ami")]
 KANJI = (
     "Event: AgentCalled\r\nQueue: vaccine\r\nMemberName: Operator 1001 (鈴木)\r\n"
     "CallerIDName: 山田太郎\r\nChanVariable: CALLERID(pres)=prohib\r\n\r\n"
@@ -144,6 +145,55 @@ def test_events_not_wanted_are_dropped_unless_they_answer_an_action(ami_fixtures
     parser = FrameParser(WANTED_EVENTS)
     assert parser.feed(item) == [{"Event": "VarSet", "ActionID": "a-1", "Variable": "X"}]
     assert parser.skipped == 1
+
+
+@pytest.mark.parametrize("stream", sorted(n for n in AMI_STREAMS))
+def test_operator_legs_are_dropped_unsplit_and_nothing_translated_is_lost(
+    ami_fixtures: Path, stream: str
+) -> None:
+    from cti_server.ami.translate import FIRST_CHANNEL_ONLY, HANDLERS, WANTED_EVENTS, translate
+
+    data = (ami_fixtures / stream).read_bytes()
+    everything = FrameParser().feed(data)
+    wanted = FrameParser(WANTED_EVENTS).feed(data)
+    lean = FrameParser(WANTED_EVENTS, first_channel_only=FIRST_CHANNEL_ONLY)
+    kept = lean.feed(data)
+    legs = [
+        m for m in wanted if m.get("Event") in FIRST_CHANNEL_ONLY and m["Uniqueid"] != m["Linkedid"]
+    ]
+    assert [m for m in wanted if m not in legs] == kept
+    assert lean.messages + lean.skipped == len(everything)
+    at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    # every domain event of the stream, in order, from what was kept
+    assert [e for m in kept if m.get("Event") in HANDLERS for e in translate(m, at)] == [
+        e for m in everything if m.get("Event") in HANDLERS for e in translate(m, at)
+    ]
+    assert legs  # every recorded stream rings an operator: its legs were dropped
+
+
+def test_only_an_operator_leg_is_dropped_and_never_a_message_that_answers() -> None:
+    from cti_server.ami.translate import FIRST_CHANNEL_ONLY, WANTED_EVENTS
+
+    def newchannel(uid: str, lid: str | None, extra: str = "") -> bytes:
+        linked = f"Linkedid: {lid}\r\n" if lid is not None else ""
+        return (
+            f"Event: Newchannel\r\nChannel: PJSIP/x\r\nCallerIDNum: 0312345678\r\n"
+            f"Uniqueid: {uid}\r\n{linked}{extra}\r\n"
+        ).encode()
+
+    parser = FrameParser(WANTED_EVENTS, first_channel_only=FIRST_CHANNEL_ONLY)
+    got = parser.feed(
+        newchannel("1.1", "1.1")  # the caller's own channel
+        + newchannel("1.2", "1.1")  # an operator's leg: dropped
+        + newchannel("1.3", None)  # no Linkedid: left to the translation
+        + newchannel("1.4", "1.1", "ActionID: a-7\r\n")  # answers an action
+        + newchannel("1.5", "1.1")[:-2]  # Linkedid last, without a line after it
+        + b"\r\n"
+    )
+    assert [m["Uniqueid"] for m in got] == ["1.1", "1.3", "1.4"]
+    assert parser.skipped == 2
+    # the same bytes through a parser told nothing: every message kept
+    assert len(FrameParser(WANTED_EVENTS).feed(newchannel("1.2", "1.1"))) == 1
 
 
 def test_a_line_without_end_is_bounded_and_skipped() -> None:
