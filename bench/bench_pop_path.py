@@ -58,6 +58,9 @@ class Socket:
     async def send_str(self, text: str, compress: int | None = None) -> None:
         return None
 
+    async def close(self, *, code: int = 1000, message: bytes = b"") -> bool:
+        return True
+
 
 async def record(args: argparse.Namespace, numbers: list[str]) -> list[bytes]:
     """The simulator's bytes as one logged-in client reads them, read by read."""
@@ -152,6 +155,7 @@ async def replay(
         pstats.Stats(prof).sort_stats("tottime").print_stats(25)
     await service.popper.drain()
     await service.close()
+    await server.hub.close_all()  # the operators' writer tasks
     await server.engine.dispose()
     shutil.rmtree(tmp, ignore_errors=True)
     return rang, cpu, len(calls)
