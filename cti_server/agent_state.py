@@ -67,7 +67,7 @@ class AgentStates:
         self.after_call: dict[str, AfterCall] = {}  # by extension
         self._armed: set[str] = set()  # Linkedids whose agent was paused for after-call work
         self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._last: dict[str, protocol.AgentStatus] = {}
+        self._last: dict[str, tuple[tuple[Any, ...], protocol.AgentStatus]] = {}  # inputs, sent
         self._by: dict[str, tuple[str, str]] = {}  # extension -> (by, by_name) of the last change
         self._expect: dict[str, tuple[bool, str, str, float]] = {}  # interface -> announced
         self._seen: dict[tuple[str, str], tuple[bool, str]] = {}  # member -> (paused, reason)
@@ -109,19 +109,35 @@ class AgentStates:
             self._index = None
 
     def status(self, ext: str) -> protocol.AgentStatus:
-        reason = self.settings.after_call_reason
-        st = operator_state(self.members_of(ext), self.after_call.get(ext), reason)
-        by, name = self._by.get(ext, ("", ""))
+        return self._status(ext, self._inputs(ext))
+
+    def _inputs(self, ext: str) -> tuple[Any, ...]:
+        """All that ``ext``'s status is made of (members are frozen: a change is a new one)."""
+        s = self.settings
+        return (
+            tuple(self.members_of(ext)), self.after_call.get(ext), self._by.get(ext, ("", "")),
+            s.after_call_reason, s.after_call_seconds,
+        )  # fmt: skip
+
+    @staticmethod
+    def _status(ext: str, inputs: tuple[Any, ...]) -> protocol.AgentStatus:
+        members, after_call, (by, name), reason, seconds = inputs
+        st = operator_state(members, after_call, reason)
         return protocol.AgentStatus(
             extension=ext, state=str(st.status), reason=st.reason, since=_iso(st.since),
-            until=_iso(st.until), by=by, by_name=name,
-            after_call_seconds=self.settings.after_call_seconds,
+            until=_iso(st.until), by=by, by_name=name, after_call_seconds=seconds,
         )  # fmt: skip
 
     def push(self, ext: str) -> None:
-        status = self.status(ext)
-        if self._last.get(ext) != status:
-            self._last[ext] = status
+        """Send ``ext`` its status if it changed. Most call changes leave an operator's members
+        as they were: the status is then not folded again."""
+        inputs = self._inputs(ext)
+        last = self._last.get(ext)
+        if last is not None and last[0] == inputs:
+            return
+        status = self._status(ext, inputs)
+        self._last[ext] = (inputs, status)
+        if last is None or last[1] != status:
             self._send(ext, status)
 
     # ----------------------------------------------------------------- in: the tracker
