@@ -85,14 +85,22 @@ class Client:
             self.window.lang_actions[self.translations.language].setChecked(True)
 
 
-def use_japanese_font(app: QApplication) -> None:
+def use_japanese_font(app: QApplication) -> str | None:
+    """Use the first of ``FONTS`` installed; ``None`` (and a warning: Japanese text would show
+    as empty boxes) when none is."""
     families = set(QFontDatabase.families())
     for name in FONTS:
         if name in families:
             font = QFont(name)
             font.setPointSizeF(max(app.font().pointSizeF(), 10.0))
             app.setFont(font)
-            return
+            return name
+    log.warning(
+        "no Japanese font installed (%s): Japanese text may show as empty boxes; "
+        "on Debian or Ubuntu: apt install fonts-noto-cjk",
+        ", ".join(FONTS),
+    )
+    return None
 
 
 def build(
