@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 from pathlib import Path
 
 from cti_server.sim.server import PbxSimulator
@@ -50,11 +51,30 @@ def load_numbers(path: Path | None) -> list[str]:
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()] or [""]
 
 
+def stop_on_signals() -> list[str]:
+    """SIGINT and SIGTERM cancel the running task, so that it stops the simulator (its queue
+    log written out, its sockets closed) and returns. Set here, not left to Python's default:
+    a process started in the background has SIGINT ignored, and ``cti-demo`` stops it with
+    SIGINT. The list returned gets the name of the signal that came."""
+    loop, task, got = asyncio.get_running_loop(), asyncio.current_task(), []
+    assert task is not None
+
+    def on_signal(sig: signal.Signals) -> None:
+        if not got:
+            got.append(sig.name)
+            task.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig)
+    return got
+
+
 async def run(args: argparse.Namespace) -> None:
     sim = PbxSimulator(username=args.username, secret=args.secret, agents=args.agents,
                        queue=args.queue, speed=args.speed, seed=args.seed,
                        queue_log=args.queue_log)  # fmt: skip
     port = await sim.start(args.host, args.port)
+    got = stop_on_signals()
     print(f"cti-sim: AMI on {args.host}:{port} (user {args.username}), "
           f"{args.agents} agents, {args.rate} calls/s", flush=True)  # fmt: skip
     try:
@@ -66,6 +86,10 @@ async def run(args: argparse.Namespace) -> None:
             print(f"cti-sim: {placed} calls placed", flush=True)
         else:
             await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        if not got:
+            raise
+        print(f"cti-sim: {got[0]}: stopping", flush=True)
     finally:
         await sim.stop()
 
