@@ -56,8 +56,9 @@ def stop_on_signals() -> list[str]:
     log written out, its sockets closed) and returns. Set here, not left to Python's default:
     a process started in the background has SIGINT ignored, and ``cti-demo`` stops it with
     SIGINT. The list returned gets the name of the signal that came."""
-    loop, task, got = asyncio.get_running_loop(), asyncio.current_task(), []
+    loop, task = asyncio.get_running_loop(), asyncio.current_task()
     assert task is not None
+    got: list[str] = []
 
     def on_signal(sig: signal.Signals) -> None:
         if not got:
