@@ -7,11 +7,21 @@ The supervisor board is wired by ``supervisor.BoardController`` (its tab, Subscr
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QSettings,
+    QSocketNotifier,
+    QStandardPaths,
+    QTimer,
+)
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -203,11 +213,44 @@ def ask_login(client: Client) -> LoginDialog:
     return dialog
 
 
+def quit_on_signals(app: QApplication) -> QSocketNotifier:
+    """SIGINT (Ctrl-C in its terminal, ``cti-demo`` stopping) and SIGTERM close the client as
+    closing its window does (forms and the outbox are kept on disk at every change). Qt's loop
+    runs no Python between events, so a signal alone would wait for the next timer, and Python's
+    default raises ``KeyboardInterrupt`` inside whatever slot runs, where Qt swallows it: the
+    signal's wake-up byte goes to a socket Qt watches, and its handler quits."""
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+    notifier.sockets = (reader, writer)  # type: ignore[attr-defined]  # open while it lives
+
+    def woken() -> None:  # the handler below has run (Python runs it before this slot)
+        with contextlib.suppress(OSError):
+            reader.recv(64)
+
+    def close() -> None:
+        app.closeAllWindows()  # the log-in dialog too (its own loop: quit() ends only the main
+        app.quit()  # one, and only once it runs)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("%s: closing", signal.Signals(signum).name)
+        QTimer.singleShot(0, close)  # in the loop that runs, or the next to start
+
+    notifier.activated.connect(woken)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
+    return notifier
+
+
 def run(argv: list[str], *, server: str | None = None) -> int:
     app = QApplication(argv)
     app.setOrganizationName("cti-assistant")
     app.setApplicationName("cti-client")
     use_japanese_font(app)
+    app.signals = quit_on_signals(app)  # type: ignore[attr-defined]  # alive while the app is
+    log.info("cti-client started (Ctrl-C or SIGTERM closes it)")
     data = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
     data.mkdir(parents=True, exist_ok=True)
     settings = QSettings()
