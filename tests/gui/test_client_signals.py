@@ -11,10 +11,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMainWindow
-
-from desktop_client.app import quit_on_signals
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -47,25 +43,39 @@ def test_a_signal_closes_the_client_at_its_log_in(sig: signal.Signals, tmp_path:
     assert f"{sig.name}: closing" in rest
 
 
-def test_a_signal_ends_the_main_window_and_its_loop(qapp: QApplication) -> None:
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    notifier = quit_on_signals(qapp)
-    window = QMainWindow()
-    guard = QTimer()
+MAIN_WINDOW = """
+import sys
+from PySide6.QtWidgets import QApplication, QMainWindow
+from desktop_client.app import quit_on_signals
+app = QApplication([])
+app.signals = quit_on_signals(app)
+window = QMainWindow()
+window.show()
+print("shown", flush=True)
+code = app.exec()
+print(f"exec returned {code}, window visible: {window.isVisible()}", flush=True)
+sys.exit(code)
+"""
+
+
+def test_a_signal_ends_the_main_window_and_its_loop(tmp_path: Path) -> None:
+    """In a process of its own: a test that ends the suite's QApplication loop leaves it unable
+    to finish network requests for the tests after it."""
+    env = {**os.environ, "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", MAIN_WINDOW], env=env, stdout=subprocess.PIPE, text=True
+    )
+    deadline = threading.Timer(60, proc.kill)
+    deadline.start()
     try:
-        window.show()
-        QTimer.singleShot(100, lambda: os.kill(os.getpid(), signal.SIGINT))
-        guard.setSingleShot(True)
-        guard.timeout.connect(lambda: qapp.exit(99))  # never hang the suite
-        guard.start(20_000)
-        assert qapp.exec() == 0
-        assert not window.isVisible()
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "shown\n"
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate()
     finally:
-        guard.stop()
-        signal.set_wakeup_fd(-1)
-        for s, h in handlers.items():
-            signal.signal(s, h)
-        notifier.setEnabled(False)
-        for sock in notifier.sockets:  # type: ignore[attr-defined]
-            sock.close()
-        window.deleteLater()
+        deadline.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0
+    assert out == "exec returned 0, window visible: False\n"
