@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,27 @@ from desktop_client import demo_data
 from desktop_client.app import Client, build
 from desktop_client.link import ServerLink
 from tests.gui.fake_server import FakeServer, FakeState
+
+
+@pytest.fixture(autouse=True)
+def collect_in_the_gui_thread() -> Iterator[None]:
+    """No automatic garbage collection during a GUI test; one in this thread after it.
+
+    The servers of these tests run Python in threads of their own (an asyncio loop, aiosqlite's
+    workers), and the collector runs in whichever thread allocates when it triggers. A Qt object
+    left in a reference cycle (a client's, once its test is over) was then deleted from a server
+    thread: its timers could not be stopped there, and one firing later in this thread crashed
+    the process (SIGSEGV in ``QCoreApplicationPrivate::sendThroughObjectEventFilters`` from
+    ``QTimerInfoList::activateTimers``; about one run in four of the campaign-config tests).
+    The client itself runs no Python threads."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        if enabled:
+            gc.enable()
 
 
 @pytest.fixture
