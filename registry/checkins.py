@@ -52,6 +52,7 @@ from registry.models import (
     utcnow,
 )
 from registry.normalize.barcode import SERIAL_DIGITS, is_valid_barcode
+from registry.normalize.names import mask_name
 from registry.views import View, as_utc, opt_utc
 
 log = logging.getLogger(__name__)
@@ -117,16 +118,6 @@ class ScanSentTwice(Conflict):
     """The same scan id was being stored by another request at the same moment."""
 
     error_id = "scan_sent_twice"
-
-
-def mask_name(name: str) -> str:
-    """The family name and the given name's first character: ``髙橋 一郎`` -> ``髙橋 一●``."""
-    name = " ".join(name.replace("\u3000", " ").split())
-    if " " in name:
-        family, given = name.split(" ", 1)
-        given = given.replace(" ", "")
-        return f"{family} {given[:1]}{'●' * max(len(given) - 1, 1)}" if given else family
-    return name[:1] + "●" * max(len(name) - 1, 1) if name else ""
 
 
 def clean_barcode(raw: str) -> str:

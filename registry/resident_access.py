@@ -31,23 +31,12 @@ from registry.bookings import bookings_of
 from registry.errors import AccountLocked, NotFound
 from registry.intents import intents_of
 from registry.models import LoginFailure, Resident, Venue
+from registry.normalize.names import mask_name
 from registry.views import BookingView, IntentView
 
 KEY_PREFIX = "web:"
 ALL_SOURCES = "*"
 UNDER_ATTACK = 20  # failures on one number, every source together (decaying)
-
-
-def mask_name(name: str) -> str:
-    """``髙橋 一郎`` -> ``髙橋 一●``: the family name, then the given name's first character."""
-    family, sep, given = name.strip().partition(" ")
-    if not sep:
-        given, family = family[1:], family[:1]
-        return family + "●" * max(1, len(given))
-    given = given.strip()
-    if len(given) <= 1:
-        return f"{family} ●"
-    return f"{family} {given[0]}{'●' * (len(given) - 1)}"
 
 
 async def _score(session: AsyncSession, key: str, source: str, now: dt.datetime) -> float:

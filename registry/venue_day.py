@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.checkins import day_bounds
 from registry.models import Booking, Resident, Slot, Venue, utcnow
+from registry.normalize.names import mask_name
 from registry.views import View, as_utc, opt_utc
 
 
@@ -248,7 +249,6 @@ async def desk_search(
 ) -> list[DeskCandidate]:
     """Residents born on ``birth`` whose name (kanji, variants folded, or kana) starts with or
     contains ``name``; with their slot here today, by kana."""
-    from registry.checkins import mask_name
     from registry.normalize.names import kana_key, name_key
 
     nk, kk = name_key(name), kana_key(name)

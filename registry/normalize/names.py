@@ -158,6 +158,20 @@ def spaced(s: str) -> str:
     return _SPACES.sub(" ", _nfkc(s)).strip()
 
 
+def mask_name(name: str) -> str:
+    """A name for a screen that must not show it whole: the family name and the given name's
+    first character, ``髙橋 一郎`` -> ``髙橋 一●``; a given name of one character is hidden,
+    ``山田 翔`` -> ``山田 ●`` (its first character would be all of it); a name without a space,
+    its first character, ``ジョン`` -> ``ジ●●``. Full-width and repeated spaces count as one."""
+    family, sep, given = " ".join(name.replace("\u3000", " ").split()).partition(" ")
+    if not sep:
+        return family[:1] + "●" * max(1, len(family) - 1) if family else ""
+    given = given.replace(" ", "")
+    if len(given) <= 1:
+        return f"{family} ●"
+    return f"{family} {given[0]}{'●' * (len(given) - 1)}"
+
+
 def is_kana(s: str) -> bool:
     """True when ``s`` has kana and nothing but kana, prolonged sound marks and separators."""
     seen = False

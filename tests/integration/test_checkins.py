@@ -17,7 +17,6 @@ from registry.checkins import (
     Scan,
     check_in,
     check_in_many,
-    mask_name,
     walk_in,
 )
 from registry.errors import InvalidInput
@@ -44,13 +43,6 @@ async def scan(sessions, day: Day, code: str, scan_id: str, desk: str = "受付1
         )  # fmt: skip
         await s.commit()
         return result
-
-
-def test_mask_name_keeps_the_family_name_and_one_character():
-    assert mask_name("髙橋 一郎") == "髙橋 一●"
-    assert mask_name("佐藤　花子") == "佐藤 花●"
-    assert mask_name("山田 健") == "山田 健●"
-    assert mask_name("ジョン") == "ジ●●"
 
 
 async def test_checked_in_with_masked_name_slot_and_mobility(sessions, day):

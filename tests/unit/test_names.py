@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.normalize.names import is_kana, kana_key, loose_kana_key, mj_one_hop, name_key, spaced
+from registry.normalize.names import (
+    is_kana,
+    kana_key,
+    loose_kana_key,
+    mask_name,
+    mj_one_hop,
+    name_key,
+    spaced,
+)
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
@@ -120,3 +128,15 @@ _kana = st.text(alphabet=st.characters(min_codepoint=0x3041, max_codepoint=0x30F
 def test_hiragana_and_katakana_give_one_key(s: str) -> None:
     hira = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in s)
     assert kana_key(hira) == kana_key(s)
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [("髙橋 一郎", "髙橋 一●"), ("佐藤　花子", "佐藤 花●"), ("長谷川 美由紀", "長谷川 美●●"),
+     ("山田 翔", "山田 ●"), ("林　明", "林 ●"), ("  青木   勝 ", "青木 ●"), ("ジョン", "ジ●●"),
+     ("ジ", "ジ●"), ("", "")],
+)  # fmt: skip
+def test_a_masked_name_shows_the_family_name_and_never_a_whole_given_name(name, masked):
+    """One mask for every screen that shows a resident in part (the reception desk, the
+    residents' page): a given name of one character is hidden, not shown whole."""
+    assert mask_name(name) == masked

@@ -11,19 +11,9 @@ from cti_server.web.resident_forms import read_answer, read_barcode, read_birth,
 from cti_server.web.resident_guard import MemoryRequestLimit, Session, SessionCodec
 from cti_server.web.resident_text import _TEXT, LANGS, notes_text, slot_text
 from registry.normalize.barcode import make_barcode
-from registry.resident_access import mask_name
 
 TODAY = dt.date(2026, 12, 4)
 CODE = make_barcode(4711)
-
-
-@pytest.mark.parametrize(
-    ("name", "masked"),
-    [("髙橋 一郎", "髙橋 一●"), ("佐藤 花子", "佐藤 花●"), ("山田 翔", "山田 ●"),
-     ("長谷川 美由紀", "長谷川 美●●"), ("ジョン", "ジ●●")],
-)  # fmt: skip
-def test_the_name_is_masked(name, masked):
-    assert mask_name(name) == masked
 
 
 @pytest.mark.parametrize(
