@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -42,10 +43,43 @@ KIOSK = "wallboard"  # the TV's account: no password anyone types, a long-lived 
 EXTRA_NUMBERS = ("anonymous", "", "<unknown>", "P", "C", "0120444444", "09099990000")
 
 
+DEFAULT_HTTP_PORT = 8080
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _port_free(port: int) -> bool:
+    """Nothing listens on 127.0.0.1:``port`` (bound as the server binds: address reuse on)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def http_port(environ: Mapping[str, str]) -> int:
+    """The server's port: ``CTI_HTTP_PORT`` if set (it must be free), else ``DEFAULT_HTTP_PORT``
+    if free, else any free port (said on stderr). Never a port another server holds: the demo
+    would wait on that server's health, print its address and send it the demo's postcards."""
+    wanted = environ.get("CTI_HTTP_PORT", "").strip()
+    if wanted:
+        if not wanted.isdigit() or not 0 < int(wanted) < 65536:
+            raise SystemExit(f"cti-demo: CTI_HTTP_PORT={wanted!r} is not a port number")
+        if not _port_free(int(wanted)):
+            raise SystemExit(f"cti-demo: port {wanted} (CTI_HTTP_PORT) is in use; choose another")
+        return int(wanted)
+    if _port_free(DEFAULT_HTTP_PORT):
+        return DEFAULT_HTTP_PORT
+    port = _free_port()
+    print(f"cti-demo: port {DEFAULT_HTTP_PORT} is in use (another server?); using {port}",
+          file=sys.stderr)  # fmt: skip
+    return port
 
 
 def _secret(folder: Path) -> str:
@@ -187,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     db_url = f"sqlite:///{folder / 'ledger.sqlite3'}"
     asyncio.run(prepare(db_url, folder, args.residents))
-    http_port = int(os.environ.get("CTI_HTTP_PORT", "8080"))
+    port = http_port(os.environ)
     ami_port, ami_secret = _free_port(), secrets.token_hex(8)
     env = {
         **os.environ,
@@ -198,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         "CTI_AMI_USER": "cti",
         "CTI_AMI_SECRET": ami_secret,
         "CTI_HTTP_HOST": "127.0.0.1",
-        "CTI_HTTP_PORT": str(http_port),
+        "CTI_HTTP_PORT": str(port),
         "CTI_SERVER_ID": "demo",
         "CTI_QUEUES": os.environ.get("CTI_QUEUES", "vaccine=ワクチン予約"),
     }
@@ -232,29 +266,29 @@ def main(argv: list[str] | None = None) -> int:
         )
         server = subprocess.Popen([py, "-m", "cti_server"], env=env)
         procs.append(("cti-server", server))
-        if not _wait_healthy(f"http://127.0.0.1:{http_port}/healthz", server):
+        if not _wait_healthy(f"http://127.0.0.1:{port}/healthz", server):
             print("cti-server did not come up; see its log above", file=sys.stderr)
             return 1
         print("\n=== cti-assistant demo ===")
-        print(f"server:   http://127.0.0.1:{http_port}  (health: /healthz, API: /api/openapi.json)")
+        print(f"server:   http://127.0.0.1:{port}  (health: /healthz, API: /api/openapi.json)")
         print(f"PBX:      simulator on 127.0.0.1:{ami_port}, queue 'vaccine', agents 1001-1003")
         print("accounts (username / password / role / extension):")
         for username, password, role, ext in ACCOUNTS:
             print(f"  {username:<11} {password:<16} {role:<10} {ext or '-'}")
         print(f"wallboard (TV, account {KIOSK!r}): {_wallboard_url(env)}")
         supervisor = next((u, p) for u, p, role, _ in ACCOUNTS if role == "supervisor")
-        demo_postcards.start(db_url, folder / "postcards", f"http://127.0.0.1:{http_port}",
+        demo_postcards.start(db_url, folder / "postcards", f"http://127.0.0.1:{port}",
                              supervisor, args.postcards)  # fmt: skip
         example = asyncio.run(_resident_example(db_url))
-        print(f"residents' page: http://127.0.0.1:{http_port}/r/  (try {example or 'a resident'})")
+        print(f"residents' page: http://127.0.0.1:{port}/r/  (try {example or 'a resident'})")
         if not args.no_client and _has_display():
-            client = [py, "-m", "desktop_client", "--server", f"http://127.0.0.1:{http_port}"]
+            client = [py, "-m", "desktop_client", "--server", f"http://127.0.0.1:{port}"]
             procs.append(("cti-client", subprocess.Popen(client, env=env)))
-            print(f"client:   started; log in with operator1 (server http://127.0.0.1:{http_port})")
+            print(f"client:   started; log in with operator1 (server http://127.0.0.1:{port})")
         else:
             print(
                 f"client:   no display; run `cti-client` where one exists and log in to "
-                f"http://127.0.0.1:{http_port}"
+                f"http://127.0.0.1:{port}"
             )
         print("Ctrl-C stops everything.\n", flush=True)
         while all(p.poll() is None for name, p in procs if name != "cti-client"):

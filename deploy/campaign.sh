@@ -2,8 +2,8 @@
 # The campaign's paper and assignment steps on the demo ledger (var/demo, made by deploy/run.sh),
 # as a supervisor runs them: print intent postcards for the elderly, read back returned ones (the
 # demo fills some in and scans them), show the assignment dry run, commit it with the dry run's
-# digest, and print the notices. Then answer on the residents' page (http://127.0.0.1:8080/r/)
-# and reschedule in the client, and run this again: only new answers are seated.
+# digest, and print the notices. Then answer on the residents' page (/r/ at the address run.sh
+# printed) and reschedule in the client, and run this again: only new answers are seated.
 # Usage: deploy/campaign.sh [--db URL] [--returns N]
 source "$(dirname "$0")/_env.sh"
 DB="sqlite:///$ROOT/var/demo/ledger.sqlite3"
