@@ -1,7 +1,9 @@
 """The supervisor board service: live queues and agents, today's figures, bookings; pushed.
 
 ``BoardService`` keeps the board current from three sources and pushes ``BoardUpdate`` to the
-sockets that subscribed (supervisor, admin, kiosk; an operator is refused with ``forbidden``):
+sockets that subscribed (supervisor, admin, kiosk; an operator is refused with ``forbidden``;
+a kiosk, a wallboard on a TV with a token that does not expire, gets the waiting callers'
+numbers masked but for their last four digits):
 
 - the live ``Tracker``: every change it reports (``on_changes``: ``CallService`` hands each of
   its listeners what ``Tracker.apply`` returned) updates today's records and
@@ -70,6 +72,7 @@ from registry.worklist import summary as worklist_summary
 log = logging.getLogger(__name__)
 
 BOARD_ROLES = ("supervisor", "admin", "kiosk")
+NUMBER_ROLES = ("supervisor", "admin")  # see waiting callers' numbers whole (a kiosk: masked)
 PAUSE_ROLES = ("supervisor", "admin")
 MAX_REASON = 64
 PAUSE_TIMEOUT = 5.0
@@ -132,7 +135,7 @@ class BoardService:
         )
         self.zone = self.figure_settings.zone()
         self.today = TodayRecords(self.figure_settings, self._local_day())
-        self.subscribers: set[Subscriber] = set()
+        self.subscribers: dict[Subscriber, bool] = {}  # socket -> sees callers' numbers whole
         self.bookings: tuple[protocol.VenueFill, ...] = ()
         self.mobility_open = 0
         self.intents: protocol.IntentsByChannel | None = None
@@ -411,13 +414,17 @@ class BoardService:
         self.send(board)
 
     def send(self, board: protocol.Board) -> int:
-        """Encode once, offer the same text to every subscriber."""
-        text = self.encode(board)
+        """Encode once (and once more with the callers' numbers masked, when a kiosk
+        subscribed), offer the same text to every subscriber."""
+        texts: dict[bool, str] = {}
         sent = 0
-        for client in list(self.subscribers):
+        for client, numbers in list(self.subscribers.items()):
             if client.dropped:
-                self.subscribers.discard(client)
-            elif client.offer(text):
+                del self.subscribers[client]
+                continue
+            if numbers not in texts:
+                texts[numbers] = self.encode(board if numbers else numbers_masked(board))
+            if client.offer(texts[numbers]):
                 sent += 1
         self.pushes += 1
         if self.metrics is not None:
@@ -428,12 +435,13 @@ class BoardService:
     def subscribe(self, client: Subscriber, role: str) -> protocol.ErrorMessage | None:
         if role not in BOARD_ROLES:
             return protocol.ErrorMessage(error="forbidden", message="the board is for supervisors")
-        self.subscribers.add(client)
-        client.offer(self.encode(self.snapshot()))
+        numbers = self.subscribers[client] = role in NUMBER_ROLES
+        board = self.snapshot()
+        client.offer(self.encode(board if numbers else numbers_masked(board)))
         return None
 
     def unsubscribe(self, client: Subscriber) -> None:
-        self.subscribers.discard(client)
+        self.subscribers.pop(client, None)
 
     async def pause(self, who: Any, msg: protocol.PauseAgent) -> protocol.ErrorMessage | None:
         """Send ``QueuePause``; None when the PBX accepted it."""
@@ -487,6 +495,32 @@ class BoardService:
             ensure_ascii=False,
             separators=(",", ":"),
         )
+
+
+def masked_number(number: str) -> str:
+    """All but the last four digits starred, separators kept: ``070-5956-7647`` ->
+    ``***-****-7647`` (enough to tell two waiting callers apart, not to call one back)."""
+    digits = sum(ch.isdigit() for ch in number)
+    out, seen = [], 0
+    for ch in number:
+        if ch.isdigit():
+            seen += 1
+            ch = ch if seen > digits - 4 else "*"
+        out.append(ch)
+    return "".join(out)
+
+
+def numbers_masked(board: protocol.Board) -> protocol.Board:
+    """The board for a kiosk (a wallboard on a TV, with a token that does not expire): the
+    waiting callers' numbers masked (``masked_number``)."""
+    queues = tuple(
+        dataclasses.replace(q, callers=tuple(
+            dataclasses.replace(c, number=masked_number(c.number)) for c in q.callers
+        ))
+        if any(c.number for c in q.callers) else q
+        for q in board.queues
+    )  # fmt: skip
+    return dataclasses.replace(board, queues=queues)
 
 
 def _has_break(msg: protocol.PauseAgent) -> bool:

@@ -163,7 +163,7 @@ class WaitingCall:
     position: int  # 1 = next to be answered
     queued_at: str
     caller_status: str  # number / withheld / payphone / unavailable / invalid
-    number: str = ""  # national display form, e.g. 0773-62-1234
+    number: str = ""  # national display form, e.g. 0773-62-1234 (a kiosk: ****-**-1234)
 
 
 @dataclass(frozen=True)

@@ -211,32 +211,56 @@ async def test_the_service_hands_tracker_changes_to_the_board(engine, db_url):
         await client.close()
 
 
+async def _waiting(ws, count: int) -> tuple[str, protocol.BoardUpdate]:
+    """The first board update with ``count`` callers waiting, and its text."""
+    while True:
+        msg = await ws.receive_str(timeout=5)
+        upd = protocol.decode(msg)
+        queues = upd.board.queues if isinstance(upd, protocol.BoardUpdate) else ()
+        if queues and queues[0].waiting == count:
+            return msg, upd
+
+
 async def test_waiting_callers_are_listed_and_a_withheld_number_never_shown(engine, db_url):
+    """A supervisor sees the waiting callers' numbers; a kiosk (a wallboard on a TV, with a
+    token that does not expire) only their last four digits; nobody a withheld number."""
     app, client = await _serve(engine, db_url, FakeBridge())
     try:
-        ws = await _board_socket(app, client, role="kiosk")
-        await receive_type(ws, protocol.BoardUpdate)
+        sv = await _board_socket(app, client, role="supervisor", op_id=7)
+        kiosk = await _board_socket(app, client, role="kiosk", op_id=8)
+        for ws in (sv, kiosk):
+            await receive_type(ws, protocol.BoardUpdate)
         service = app[SERVICE]
         service.on_event(incoming(new_linkedid(), "0773621234"))
         service.on_event(incoming(new_linkedid(), "09012345678", withheld=True))
         service.on_event(incoming(new_linkedid(), "anonymous", name="Anonymous"))
         service.on_event(incoming(new_linkedid(), "<unknown>"))
         service.on_event(incoming(new_linkedid(), "+819087654321"))
-        while True:
-            msg = await ws.receive_str(timeout=5)
-            upd = protocol.decode(msg)
-            if isinstance(upd, protocol.BoardUpdate) and upd.board.queues[0].waiting == 5:
-                break
-        assert "9012345678" not in msg  # the withheld caller's number is nowhere in the text
-        callers = [(c.position, c.caller_status, c.number) for c in upd.board.queues[0].callers]
-        assert callers == [
+        seen = {}
+        for name, ws in (("supervisor", sv), ("kiosk", kiosk)):
+            msg, upd = await _waiting(ws, 5)
+            assert "9012345678" not in msg  # the withheld caller's number is nowhere in the text
+            seen[name] = [
+                (c.position, c.caller_status, c.number) for c in upd.board.queues[0].callers
+            ]
+        assert seen["supervisor"] == [
             (1, "number", "0773-62-1234"),
             (2, "withheld", ""),
             (3, "withheld", ""),
             (4, "unavailable", ""),
             (5, "number", "090-8765-4321"),
         ]
-        await ws.close()
+        assert seen["kiosk"] == [
+            (1, "number", "****-**-1234"),
+            (2, "withheld", ""),
+            (3, "withheld", ""),
+            (4, "unavailable", ""),
+            (5, "number", "***-****-4321"),
+        ]
+        assert "8765" not in msg  # the kiosk's text (the last one read)
+        assert "0773" not in msg
+        for ws in (sv, kiosk):
+            await ws.close()
     finally:
         await client.close()
 
