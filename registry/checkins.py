@@ -10,6 +10,8 @@ but no such resident) and ``mistyped_barcode`` (the Damm check digit is wrong).
 - Idempotent per scan: the page names each scan (``scan_id``); the first answer is stored in
   ``checkin_scans`` and a resend gets it back (``replayed``), whatever happened meanwhile. Two
   resends at once: the unique ``scan_id`` refuses the second, which then returns the first.
+  An id stored before for another scan (another venue, another barcode) is refused
+  (``ScanIdReused``), never answered with that scan's result.
 - Two desks scanning one barcode at once: a booking is checked in by one conditional ``UPDATE
   ... WHERE checked_in_at IS NULL``; the desk that updates no row answers ``already_checked_in``.
 - The scan's time (``scanned_at``, when the page queued it, within ``MAX_LATE`` of now) decides
@@ -120,6 +122,13 @@ class ScanSentTwice(Conflict):
     error_id = "scan_sent_twice"
 
 
+class ScanIdReused(Conflict):
+    """A scan id stored before for another scan (at another venue, or of another barcode): a
+    resend is the same scan; anything else would be answered with another scan's result."""
+
+    error_id = "scan_id_reused"
+
+
 def clean_barcode(raw: str) -> str:
     """A scanned code as digits: full-width folded, spaces and dashes dropped."""
     text = unicodedata.normalize("NFKC", raw or "")
@@ -165,23 +174,27 @@ def day_bounds(day: dt.date, tz: str) -> tuple[dt.datetime, dt.datetime]:
     return lo, hi
 
 
-_STORED = select(CheckinScan.scan_id, CheckinScan.result).where(
-    CheckinScan.scan_id.in_(bindparam("scan_ids", expanding=True))
-)
+_STORED = select(
+    CheckinScan.scan_id, CheckinScan.result, CheckinScan.venue_id, CheckinScan.barcode
+).where(CheckinScan.scan_id.in_(bindparam("scan_ids", expanding=True)))
 
 
-async def stored_scans(session: AsyncSession, scan_ids: Iterable[str]) -> dict[str, CheckinResult]:
-    """The answers given to these scan ids before, marked ``replayed`` (one query)."""
-    ids = sorted(set(scan_ids))
-    if not ids:
+async def stored_scans(session: AsyncSession, scans: Iterable[Scan]) -> dict[str, CheckinResult]:
+    """The answers given before to these scans' ids, marked ``replayed`` (one query).
+    ``ScanIdReused`` when an id was stored for another scan: another venue's, or another
+    barcode (as cleaned: a resend may be typed with other spaces or widths)."""
+    by_id = {sc.scan_id: sc for sc in scans}
+    if not by_id:
         return {}
-    rows = (await session.execute(_STORED, {"scan_ids": ids})).all()
-    return {sid: dataclasses.replace(result_of(res), replayed=True) for sid, res in rows}
-
-
-async def stored_scan(session: AsyncSession, scan_id: str) -> CheckinResult | None:
-    """The answer given to ``scan_id`` before, marked ``replayed``; None if never seen."""
-    return (await stored_scans(session, [scan_id])).get(scan_id)
+    rows = (await session.execute(_STORED, {"scan_ids": sorted(by_id)})).all()
+    for sid, _res, venue_id, barcode in rows:
+        sc = by_id[sid]
+        if venue_id != sc.venue_id or clean_barcode(barcode) != clean_barcode(sc.barcode):
+            raise ScanIdReused(
+                f"scan id {sid!r} was used before for another scan; send this one with a new id",
+                details={"field": "scan_id"},
+            )
+    return {sid: dataclasses.replace(result_of(res), replayed=True) for sid, res, _v, _b in rows}
 
 
 def result_of(data: dict[str, Any]) -> CheckinResult:
@@ -258,7 +271,7 @@ async def _answer(
         except ScanSentTwice:
             # sent before, or again while its first request was still in flight: that answer
             await session.rollback()
-            stored = await stored_scans(session, (scans[i].scan_id for i in fresh))
+            stored = await stored_scans(session, (scans[i] for i in fresh))
             if not stored:
                 raise
             return await _answer(session, scans, rules, {**earlier, **stored})
@@ -633,7 +646,8 @@ async def walk_in(
     from registry.bookings import book_slot  # bookings imports nothing of this module
 
     check_scan(scan_id, desk, barcode)
-    earlier = await stored_scan(session, scan_id)
+    scan = Scan(scan_id, barcode, venue_id, desk, operator_id)
+    earlier = (await stored_scans(session, [scan])).get(scan_id)
     if earlier is not None:
         return earlier
     if not rules.walk_ins:

@@ -15,6 +15,7 @@ from registry.audit import audit_entries, verify_chain
 from registry.checkins import (
     CheckinRules,
     Scan,
+    ScanIdReused,
     check_in,
     check_in_many,
     walk_in,
@@ -162,6 +163,32 @@ async def test_a_resent_scan_gives_the_first_answer_once(sessions, day):
         audits = await audit_entries(s, resident_id=day.residents["ok"])
     assert n == 1
     assert [a.action for a in audits if a.action.startswith("checkin")] == ["checkin.scan"]
+
+
+async def test_a_scan_id_used_before_for_another_scan_is_refused_not_replayed(sessions, day):
+    """A resend is the same scan (the same barcode, however typed, at the same venue): another
+    venue's desk, or another postcard, under an id already stored is refused, and gets neither
+    the first scan's answer (another resident's name and booking) nor a check-in."""
+    first = await scan(sessions, day, day.barcodes["ok"], "s-reused")
+    assert first.outcome == "checked_in"
+    spaced = " ".join(day.barcodes["ok"]).translate(
+        str.maketrans("0123456789", "０１２３４５６７８９")
+    )
+    again = await scan(sessions, day, spaced, "s-reused", desk="受付2")
+    assert again.replayed  # the same postcard, typed otherwise: a resend
+    with pytest.raises(ScanIdReused, match="used before for another scan"):
+        await scan(sessions, day, day.barcodes["other_venue"], "s-reused", venue=day.other)
+    with pytest.raises(ScanIdReused):
+        await scan(sessions, day, day.barcodes["mobility"], "s-reused")
+    async with sessions() as s:
+        n = await s.scalar(select(func.count()).select_from(CheckinScan))
+        checked = await s.scalar(
+            select(Booking.checked_in_at).where(Booking.resident_id == day.residents["mobility"])
+        )
+    assert n == 1
+    assert checked is None
+    fresh = await scan(sessions, day, day.barcodes["mobility"], "s-new")
+    assert fresh.outcome == "checked_in"  # under a new id, the same scan goes through
 
 
 async def test_two_desks_scanning_one_barcode_at_once(sessions, day):

@@ -76,6 +76,18 @@ async def test_scans_get_their_outcomes(desk):
     assert info["now"].endswith("+00:00")
 
 
+async def test_a_scan_id_reused_for_another_postcard_is_a_409(desk):
+    client, h, day, _ = desk
+    await post_scan(client, h, day.barcodes["mobility"], "b1")
+    body = {"scan_id": "b1", "barcode": day.barcodes["ok"], "desk": "受付2"}
+    resp = await client.post("/api/reception/checkins", headers=h, json=body)
+    assert resp.status == 409
+    err = await resp.json()
+    assert err["error"] == "scan_id_reused"
+    assert "佐藤" not in await resp.text()  # nothing of the first scan's answer
+    assert (await post_scan(client, h, day.barcodes["ok"], "b2"))["outcome"] == "checked_in"
+
+
 async def test_desks_scanning_at_once(desk, engine):
     """Scans posted at the same moment (answered together): one postcard at four desks gives
     one check-in and three ``already_checked_in`` naming that desk; a scan sent twice counts
