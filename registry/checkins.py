@@ -546,8 +546,11 @@ async def _mark(
 async def walk_in_slots(
     session: AsyncSession, venue_id: int, at: dt.datetime, rules: CheckinRules
 ) -> tuple[WalkInSlot, ...]:
-    """Today's slots at the venue that have not ended and have a seat left."""
+    """Today's slots at the venue that a resident walking in now can be checked in to: not
+    ended, opening for check-in by now (``early_minutes`` before the start), a seat left. A
+    later slot would be a booking for later, and its check-in would answer ``wrong_slot``."""
     _, hi = day_bounds(at.astimezone(ZoneInfo(rules.tz)).date(), rules.tz)
+    opens_by = at + dt.timedelta(minutes=rules.early_minutes)
     rows = await session.execute(
         select(Slot.id, Slot.starts_at, Slot.ends_at, Slot.capacity - Slot.booked)
         .join(Venue, Venue.id == Slot.venue_id)
@@ -555,6 +558,7 @@ async def walk_in_slots(
             Slot.venue_id == venue_id,
             Venue.active.is_(True),
             Slot.ends_at > at,
+            Slot.starts_at <= opens_by,
             Slot.starts_at < hi,
             Slot.booked < Slot.capacity,
         )

@@ -109,7 +109,12 @@ async def test_no_booking_offers_walk_in_slots_when_allowed(sessions, day):
     r = await scan(sessions, day, day.barcodes["none"], "s-n")
     assert r.outcome == "no_booking"
     offered = [s.slot_id for s in r.walk_in_slots]
-    assert offered == [day.slot_now, day.slot_later]  # not the ended one, not tomorrow's
+    assert offered == [day.slot_now]  # not the ended one, not tomorrow's
+    # nor 14:00 (a booking for later: its check-in now would say "not your time"); from
+    # 13:00, an hour before it starts (``early_minutes``), it is offered
+    at_one = day.now + dt.timedelta(hours=2, minutes=55)  # 13:00 in Tokyo
+    r1 = await scan(sessions, day, day.barcodes["none"], "s-n1", now=at_one)
+    assert [s.slot_id for s in r1.walk_in_slots] == [day.slot_later]
     closed = CheckinRules(walk_ins=False)
     r2 = await scan(sessions, day, day.barcodes["none"], "s-n2", rules=closed)
     assert r2.outcome == "no_booking"
