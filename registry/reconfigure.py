@@ -5,6 +5,12 @@ booking order, each with its conflict and a proposed new slot), then on confirma
 the callback worklist, and the change is made. Everything is audited (``slot.reconfigure``, and
 each booking's own change); the caller commits and publishes ``changes.taken``.
 
+A checked-in booking (``checked_in_at`` set: the resident is at the desk) is never taken away
+or moved: it keeps its seat and counts against a cut capacity, and a change that would need
+its seat is refused (``Conflict`` naming the slots). A slot that has started is never changed:
+cutting or closing it is refused (``SlotStarted``), and a closed venue loses only its slots
+from now on.
+
 ``apply`` recomputes the plan in its own transaction rather than trusting the preview. A move
 that finds the slot full falls back to the worklist. Bookings put on the worklist lose their
 seat (it is cancelled, with the proposal kept on the item) except for a moved day, where the
@@ -26,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.audit import AuditAction, audit
 from registry.bookings import cancel_booking, change_booking
 from registry.changes import SlotsChanged, note
-from registry.errors import InvalidInput, NotFound, SlotFull
+from registry.errors import Conflict, InvalidInput, NotFound, SlotFull, SlotStarted
 from registry.models import Booking, Resident, Slot, Venue
 from registry.venues import get_slot, set_slot_capacity, update_venue
 from registry.views import View, as_utc
@@ -100,7 +106,12 @@ def _check(change: Change) -> None:
 
 async def _slots(session: AsyncSession, change: Change, tz: str, now: dt.datetime) -> list[int]:
     if change.slot_id is not None:
-        await get_slot(session, change.slot_id)  # NotFound
+        slot = await get_slot(session, change.slot_id)  # NotFound
+        if slot.starts_at <= now:
+            raise SlotStarted(
+                f"slot {slot.slot_id} has already started; it cannot be changed",
+                details={"slot_id": slot.slot_id, "starts_at": slot.starts_at.isoformat()},
+            )
         return [change.slot_id]
     if await session.get(Venue, change.venue_id) is None:
         raise NotFound(f"venue {change.venue_id} not found", details={"venue_id": change.venue_id})
@@ -127,6 +138,7 @@ async def _bookings(session: AsyncSession, slot_ids: list[int]) -> list[Any]:
                 Booking.slot_id,
                 Slot.starts_at,
                 Booking.created_at,
+                Booking.checked_in_at,
             )
             .join(Resident, Resident.id == Booking.resident_id)
             .join(Slot, Slot.id == Booking.slot_id)
@@ -134,6 +146,22 @@ async def _bookings(session: AsyncSession, slot_ids: list[int]) -> list[Any]:
             .order_by(Booking.created_at, Booking.id)
         )
     )
+
+
+def _taken_away(change: Change, rows: list[Any]) -> list[Any]:
+    """The bookings the change takes away: for a cut capacity, those beyond it with the
+    checked-in ones kept first, then first come, first kept; else all. Refused (``Conflict``)
+    if that would include a checked-in booking."""
+    came = [r for r in rows if r.checked_in_at is not None]
+    keep = (change.capacity or 0) if change.kind == "capacity" else 0
+    if len(came) > keep:
+        slot_ids = sorted({r.slot_id for r in came})
+        which = ("slot " if len(slot_ids) == 1 else "slots ") + ", ".join(map(str, slot_ids))
+        raise Conflict(
+            f"{len(came)} residents have checked in for {which}; the change would take their seats",
+            details={"slot_ids": slot_ids, "checked_in": len(came)},
+        )
+    return [r for r in rows if r.checked_in_at is None][keep - len(came) :]
 
 
 async def _candidates(session: AsyncSession, exclude: list[int], now: dt.datetime) -> list[Any]:
@@ -172,9 +200,7 @@ async def preview(
     _check(change)
     now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     slot_ids = await _slots(session, change, tz, now)
-    rows = await _bookings(session, slot_ids)
-    if change.kind == "capacity":
-        rows = rows[change.capacity or 0 :]  # first come, first kept
+    rows = _taken_away(change, await _bookings(session, slot_ids))
     conflict = CONFLICTS[change.kind]
     venue_of = dict(
         (await session.execute(select(Slot.id, Slot.venue_id).where(Slot.id.in_(slot_ids)))).all()

@@ -7,15 +7,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from registry import reconfigure as rc
 from registry import worklist as wl
 from registry.audit import audit_entries
 from registry.bookings import book_slot, get_booking
 from registry.changes import SlotsChanged, taken
-from registry.errors import InvalidInput
-from registry.models import Venue
+from registry.errors import Conflict, InvalidInput, SlotStarted
+from registry.models import Booking, Venue
 from registry.venues import create_slot, create_venue, get_slot
 from tests.integration.test_bookings import make_resident
 
@@ -155,3 +155,67 @@ async def test_bad_changes_name_the_field(sessions):
             with pytest.raises(InvalidInput) as bad:
                 await rc.preview(s, change, tz=TZ, now=NOW)
             assert bad.value.field == field
+
+
+async def check_in(sessions, booking_ids: list[int], when: dt.datetime) -> None:
+    async with sessions() as s:
+        await s.execute(
+            update(Booking).where(Booking.id.in_(booking_ids)).values(checked_in_at=when)
+        )
+        await s.commit()
+
+
+async def test_checked_in_bookings_are_kept_and_count_against_the_new_capacity(sessions):
+    async with sessions() as s:
+        w = await setup(s)
+    soon = at(10) - dt.timedelta(minutes=5)  # the reception opens before the slot starts
+    await check_in(sessions, w["bookings"][1:], soon - dt.timedelta(minutes=10))
+    change = rc.Change("capacity", slot_id=w["s1"], capacity=2)
+    async with sessions() as s:
+        done = await rc.apply(s, change, action="worklist", tz=TZ, now=soon)
+        await s.commit()
+    assert [a.booking_id for a in done.plan.affected] == w["bookings"][:1]
+    async with sessions() as s:
+        statuses = [(await get_booking(s, b)).status for b in w["bookings"]]
+        slot = await get_slot(s, w["s1"])
+    assert statuses == ["cancelled", "booked", "booked"]
+    assert (slot.capacity, slot.booked) == (2, 2)
+
+
+async def test_a_change_that_would_take_a_checked_in_seat_is_refused(sessions):
+    async with sessions() as s:
+        w = await setup(s)
+    soon = at(10) - dt.timedelta(minutes=5)
+    await check_in(sessions, w["bookings"], soon - dt.timedelta(minutes=10))
+    for change in (
+        rc.Change("capacity", slot_id=w["s1"], capacity=1),
+        rc.Change("close_slot", slot_id=w["s1"]),
+        rc.Change("close_venue", venue_id=w["a"]),
+    ):
+        async with sessions() as s:
+            with pytest.raises(Conflict) as refused:
+                await rc.apply(s, change, action="worklist", tz=TZ, now=soon)
+        assert refused.value.details["slot_ids"] == [w["s1"]]
+        assert refused.value.details["checked_in"] == 3
+    async with sessions() as s:
+        statuses = {(await get_booking(s, b)).status for b in w["bookings"]}
+        assert (await get_slot(s, w["s1"])).capacity == 3
+    assert statuses == {"booked"}
+
+
+async def test_a_slot_that_has_started_cannot_be_cut_or_closed(sessions):
+    async with sessions() as s:
+        w = await setup(s)
+    started = at(10) + dt.timedelta(minutes=1)
+    for change in (
+        rc.Change("capacity", slot_id=w["s1"], capacity=1),
+        rc.Change("close_slot", slot_id=w["s1"]),
+    ):
+        async with sessions() as s:
+            with pytest.raises(SlotStarted) as refused:
+                await rc.preview(s, change, tz=TZ, now=started)
+        assert refused.value.details["slot_id"] == w["s1"]
+    async with sessions() as s:  # closing the venue leaves its started slots alone
+        plan = await rc.preview(s, rc.Change("close_venue", venue_id=w["a"]), tz=TZ, now=started)
+    assert plan.slot_ids == (w["s2"],)
+    assert plan.affected == ()
