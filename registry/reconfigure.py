@@ -8,8 +8,10 @@ each booking's own change); the caller commits and publishes ``changes.taken``.
 A checked-in booking (``checked_in_at`` set: the resident is at the desk) is never taken away
 or moved: it keeps its seat and counts against a cut capacity, and a change that would need
 its seat is refused (``Conflict`` naming the slots). A slot that has started is never changed:
-cutting or closing it is refused (``SlotStarted``), and a closed venue loses only its slots
-from now on.
+cutting or closing it, or moving its day, is refused (``SlotStarted``), and a closed venue
+loses only its slots from now on. A day moves only to a day not before today (each slot still
+ahead; else ``InvalidInput`` on ``to_day``) on which the venue has no slot: days are never
+merged (``Conflict`` naming the slots already there).
 
 ``apply`` recomputes the plan in its own transaction rather than trusting the preview. A move
 that finds the slot full falls back to the worklist. Bookings put on the worklist lose their
@@ -23,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -115,17 +118,60 @@ async def _slots(session: AsyncSession, change: Change, tz: str, now: dt.datetim
         return [change.slot_id]
     if await session.get(Venue, change.venue_id) is None:
         raise NotFound(f"venue {change.venue_id} not found", details={"venue_id": change.venue_id})
-    stmt = select(Slot.id).where(Slot.venue_id == change.venue_id).order_by(Slot.starts_at)
+    stmt = select(Slot.id, Slot.starts_at).where(Slot.venue_id == change.venue_id)
+    stmt = stmt.order_by(Slot.starts_at, Slot.id)
     if change.kind == "move_day":
         assert change.day is not None
-        start = dt.datetime.combine(change.day, dt.time(0), tzinfo=ZoneInfo(tz))
-        end = start + dt.timedelta(days=1)
-        stmt = stmt.where(
-            Slot.starts_at >= start.astimezone(dt.UTC), Slot.starts_at < end.astimezone(dt.UTC)
-        )
+        rows = (await session.execute(stmt.where(*_on_day(change.day, tz)))).all()
+        await _check_move(session, change, tz, now, rows)
     else:
-        stmt = stmt.where(Slot.starts_at > now)
-    return list((await session.scalars(stmt)).all())
+        rows = (await session.execute(stmt.where(Slot.starts_at > now))).all()
+    return [slot_id for slot_id, _ in rows]
+
+
+def _on_day(day: dt.date, tz: str) -> tuple[Any, Any]:
+    """Conditions on ``Slot.starts_at`` for a calendar day in ``tz``."""
+    start, end = (dt.datetime.combine(d, dt.time(0), tzinfo=ZoneInfo(tz)).astimezone(dt.UTC)
+                  for d in (day, day + dt.timedelta(days=1)))  # fmt: skip
+    return Slot.starts_at >= start, Slot.starts_at < end
+
+
+async def _check_move(
+    session: AsyncSession, change: Change, tz: str, now: dt.datetime, rows: Sequence[Any]
+) -> None:
+    """A day moves only if none of its slots has started, if each slot would still be ahead
+    (so not before today), and onto a day on which the venue has no slot (days are not merged:
+    the venue would have both days' slots and seats at once)."""
+    assert change.day is not None
+    assert change.to_day is not None
+    for slot_id, starts in rows:
+        if as_utc(starts) <= now:
+            raise SlotStarted(
+                f"slot {slot_id} has already started; its day cannot be moved",
+                details={"slot_id": slot_id, "starts_at": as_utc(starts).isoformat()},
+            )
+    today = now.astimezone(ZoneInfo(tz)).date()
+    if change.to_day < today:
+        raise InvalidInput("to_day", f"to_day {change.to_day} is before today ({today})")
+    shift = change.to_day - change.day
+    for slot_id, starts in rows:
+        if as_utc(starts) + shift <= now:
+            raise InvalidInput("to_day", f"slot {slot_id} would start at a time already past",
+                               details={"slot_id": slot_id})  # fmt: skip
+    if rows:
+        await _check_no_slots(session, change, tz)
+
+
+async def _check_no_slots(session: AsyncSession, change: Change, tz: str) -> None:
+    assert change.to_day is not None
+    there = select(Slot.id).where(Slot.venue_id == change.venue_id, *_on_day(change.to_day, tz))
+    taken = list((await session.scalars(there.order_by(Slot.id))).all())
+    if taken:
+        raise Conflict(
+            f"venue {change.venue_id} already has {len(taken)} slots on {change.to_day}; "
+            "a day is not moved onto another one",
+            details={"venue_id": change.venue_id, "to_day": str(change.to_day), "slot_ids": taken},
+        )
 
 
 async def _bookings(session: AsyncSession, slot_ids: list[int]) -> list[Any]:

@@ -303,7 +303,9 @@ OPERATIONS: tuple[Operation, ...] = (
               "would affect, in booking order, each with its conflict and a proposed slot with "
               "room (the same venue first). Nothing changes. Checked-in bookings are kept "
               "(they count against a cut capacity); a change that would take their seats, or "
-              "change a slot that has started, is refused (409)."),
+              "change a slot that has started, is refused (409). A day moves only to today "
+              "or later with each slot still ahead (400), and not onto a day on which the venue "
+              "already has slots (409)."),
     Operation("post", "/api/reconfigure/apply", "Make a slot or venue change", MANAGERS,
               {200: P.ReconfigureApplied}, P.ReconfigureRequest,
               errors=(400, 401, 403, 404, 409),

@@ -219,3 +219,56 @@ async def test_a_slot_that_has_started_cannot_be_cut_or_closed(sessions):
         plan = await rc.preview(s, rc.Change("close_venue", venue_id=w["a"]), tz=TZ, now=started)
     assert plan.slot_ids == (w["s2"],)
     assert plan.affected == ()
+
+
+async def test_a_day_cannot_be_moved_into_the_past(sessions):
+    async with sessions() as s:
+        w = await setup(s)
+    today = NOW.date()
+    for to_day, now in (
+        (today - dt.timedelta(days=1), NOW),
+        (today, at(10, today) + dt.timedelta(minutes=30)),  # today, but 10:00 has passed
+    ):
+        change = rc.Change("move_day", venue_id=w["a"], day=DAY, to_day=to_day)
+        async with sessions() as s:
+            with pytest.raises(InvalidInput) as bad:
+                await rc.apply(s, change, action="worklist", tz=TZ, now=now)
+        assert bad.value.field == "to_day"
+    async with sessions() as s:  # later today is fine
+        change = rc.Change("move_day", venue_id=w["a"], day=DAY, to_day=today)
+        plan = await rc.preview(s, change, tz=TZ, now=NOW)
+        assert (await get_slot(s, w["s1"])).starts_at == at(10).astimezone(dt.UTC)
+    assert len(plan.affected) == 3
+
+
+async def test_a_day_that_has_started_or_has_check_ins_cannot_be_moved(sessions):
+    async with sessions() as s:
+        w = await setup(s)
+    change = rc.Change("move_day", venue_id=w["a"], day=DAY, to_day=DAY + dt.timedelta(days=1))
+    async with sessions() as s:
+        with pytest.raises(SlotStarted) as started:
+            await rc.preview(s, change, tz=TZ, now=at(10) + dt.timedelta(minutes=1))
+    assert started.value.details["slot_id"] == w["s1"]
+    soon = at(10) - dt.timedelta(minutes=5)
+    await check_in(sessions, w["bookings"][:1], soon)
+    async with sessions() as s:
+        with pytest.raises(Conflict) as came:
+            await rc.apply(s, change, action="worklist", tz=TZ, now=soon)
+    assert came.value.details["slot_ids"] == [w["s1"]]
+
+
+async def test_a_day_is_not_moved_onto_a_day_the_venue_already_has_slots(sessions):
+    async with sessions() as s:
+        w = await setup(s)
+        to_day = DAY + dt.timedelta(days=1)
+        there = await create_slot(s, w["a"], at(14, to_day), at(15, to_day), 4)
+        await s.commit()
+    change = rc.Change("move_day", venue_id=w["a"], day=DAY, to_day=to_day)
+    for run in (rc.preview, rc.apply):
+        extra = {"action": "worklist"} if run is rc.apply else {}
+        async with sessions() as s:
+            with pytest.raises(Conflict) as taken_day:
+                await run(s, change, tz=TZ, now=NOW, **extra)
+        assert taken_day.value.details["slot_ids"] == [there.slot_id]
+    async with sessions() as s:
+        assert (await get_slot(s, w["s1"])).starts_at == at(10).astimezone(dt.UTC)
