@@ -11,11 +11,13 @@ from sqlalchemy import select, update
 
 from registry import reconfigure as rc
 from registry import worklist as wl
+from registry.assign.support import set_slot_support, slot_support
 from registry.audit import audit_entries
 from registry.bookings import book_slot, get_booking
 from registry.changes import SlotsChanged, taken
 from registry.errors import Conflict, InvalidInput, SlotStarted
-from registry.models import Booking, Venue
+from registry.mobility import create_mobility_request
+from registry.models import Booking, SlotSupport, Venue
 from registry.venues import create_slot, create_venue, get_slot
 from tests.integration.test_bookings import make_resident
 
@@ -272,3 +274,69 @@ async def test_a_day_is_not_moved_onto_a_day_the_venue_already_has_slots(session
         assert taken_day.value.details["slot_ids"] == [there.slot_id]
     async with sessions() as s:
         assert (await get_slot(s, w["s1"])).starts_at == at(10).astimezone(dt.UTC)
+
+
+async def needy(sessions, w: dict) -> dict:
+    """Booking 1 holds a transport seat, booking 2's resident needs a wheelchair; at venue a a
+    slot at 9:30 with all the help (too soon at 9:15), at venue b one at 12:00 with all of it
+    and one at 9:00 (started)."""
+    async with sessions() as s:
+        await set_slot_support(s, w["s1"], transport_seats=1)
+        await s.execute(update(SlotSupport).where(SlotSupport.slot_id == w["s1"])
+                        .values(transport_booked=1))  # fmt: skip
+        await s.execute(
+            update(Booking).where(Booking.id == w["bookings"][1]).values(transport=True)
+        )
+        await create_mobility_request(s, resident_id=w["residents"][2], pickup_address="",
+                                      wheelchair=True)  # fmt: skip
+        soon = await create_slot(s, w["a"], at(9) + dt.timedelta(minutes=30), at(10), 5)
+        helped = await create_slot(s, w["b"], at(12), at(12) + dt.timedelta(minutes=30), 5)
+        started = await create_slot(s, w["b"], at(9), at(9) + dt.timedelta(minutes=30), 5)
+        for slot in (soon, helped, started):
+            await set_slot_support(s, slot.slot_id, transport_seats=2, wheelchair=True)
+        await s.commit()
+    return {"soon": soon.slot_id, "helped": helped.slot_id, "started": started.slot_id,
+            "now": at(9) + dt.timedelta(minutes=15)}  # fmt: skip
+
+
+async def test_proposals_name_only_slots_the_booking_can_take_in_time(sessions):
+    async with sessions() as s:
+        w = await setup(s)
+    n = await needy(sessions, w)
+    change = rc.Change("close_slot", slot_id=w["s1"])
+    async with sessions() as s:
+        plan = await rc.preview(s, change, tz=TZ, now=n["now"])
+    # the plain booking stays at its venue but not in the slot starting too soon; the rider
+    # and the wheelchair go where there is a transport seat and wheelchair access
+    assert [a.proposed_slot_id for a in plan.affected] == [w["s2"], n["helped"], n["helped"]]
+    async with sessions() as s:
+        done = await rc.apply(s, change, action="move", tz=TZ, now=n["now"])
+        await s.commit()
+    assert done.moved == tuple(zip(w["bookings"], [w["s2"], n["helped"], n["helped"]],
+                                   strict=True))  # fmt: skip
+    async with sessions() as s:
+        assert (await slot_support(s, n["helped"])).transport_booked == 1
+        assert (await slot_support(s, w["s1"])).transport_booked == 0
+
+
+async def test_a_move_the_target_refuses_puts_that_booking_on_the_worklist(sessions):
+    async with sessions() as s:
+        w = await setup(s)
+    n = await needy(sessions, w)
+    change = rc.Change("close_slot", slot_id=w["s1"])
+    async with sessions() as s:  # s2 has no transport seat and no wheelchair access
+        done = await rc.apply(s, change, action="move", target_slot_id=w["s2"], tz=TZ,
+                              now=n["now"])  # fmt: skip
+        await s.commit()
+    assert done.moved == ((w["bookings"][0], w["s2"]),)
+    async with sessions() as s:
+        statuses = [(await get_booking(s, b)).status for b in w["bookings"]]
+        items = [await wl.get_item(s, i) for i in done.queued]
+    assert statuses == ["booked", "cancelled", "cancelled"]
+    assert ["moved_to" in i.detail for i in items] == [True, False, False]
+    for target in (n["started"], n["soon"]):
+        async with sessions() as s:
+            done = await rc.apply(s, rc.Change("close_slot", slot_id=w["s2"]), action="move",
+                                  target_slot_id=target, tz=TZ, now=n["now"])  # fmt: skip
+        assert done.moved == ()
+        assert len(done.queued) == 1
