@@ -381,5 +381,6 @@ async def apply(
     await audit(session, AuditAction.SLOT_RECONFIGURE, operator_id=operator_id,
                 details={"change": change.key(), "action": action, "affected": len(plan.affected),
                          "moved": len(moved), "slots": list(plan.slot_ids)})  # fmt: skip
-    log.info("reconfigure %s: %d affected, %d moved", change.key(), len(plan.affected), len(moved))
+    log.debug("reconfigure %s planned: %d affected, %d moved (the caller commits)", change.key(),
+              len(plan.affected), len(moved))  # fmt: skip
     return Applied(plan, tuple(moved), tuple(queued))

@@ -5,6 +5,7 @@ worklist, then makes the change; all audited."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from sqlalchemy import select, update
@@ -340,3 +341,17 @@ async def test_a_move_the_target_refuses_puts_that_booking_on_the_worklist(sessi
                                   target_slot_id=target, tz=TZ, now=n["now"])  # fmt: skip
         assert done.moved == ()
         assert len(done.queued) == 1
+
+
+async def test_moves_are_not_logged_as_done_before_the_caller_commits(sessions, caplog):
+    async with sessions() as s:
+        w = await setup(s)
+    caplog.set_level(logging.DEBUG, "registry")
+    async with sessions() as s:
+        done = await rc.apply(s, rc.Change("capacity", slot_id=w["s1"], capacity=1),
+                              action="move", tz=TZ, now=NOW)  # fmt: skip
+        await s.rollback()  # the web layer rolls back when anything fails
+    assert len(done.moved) == 2
+    told = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert [m for m in told if "moved" in m] == []
+    assert any("planned" in r.getMessage() for r in caplog.records)
