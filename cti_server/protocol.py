@@ -1595,8 +1595,8 @@ class ReconfigureRequest:
     """POST /api/reconfigure/preview and /apply. ``capacity``: slot_id + capacity (below its
     bookings); ``close_slot``: slot_id; ``close_venue``: venue_id (its slots from now on);
     ``move_day``: venue_id + day + to_day. ``action`` (apply only): ``move`` to
-    ``target_slot_id`` (else each booking's proposal; a full slot falls back to the worklist)
-    or ``worklist``."""
+    ``target_slot_id`` (else each booking's proposal; a slot that cannot take a booking puts it
+    on the worklist) or ``worklist``."""
 
     kind: str = spec(choices=RECONFIGURE_KINDS)
     slot_id: int | None = spec(None, minimum=1)

@@ -402,7 +402,9 @@ async def change_booking(
         call_linkedid=call_linkedid,
         details={"booking_id": booking_id, "from_slot": current.slot_id, "to_slot": new_slot_id},
     )
-    log.info("booking %s moved to slot %s (operator %s)", booking_id, new_slot_id, operator_id)
+    # not committed yet: the caller may still roll back (the web layer logs what it commits)
+    log.debug("booking %s: move to slot %s written (operator %s)", booking_id, new_slot_id,
+              operator_id)  # fmt: skip
     note(session, SlotsChanged((current.slot_id, new_slot_id)))
     return await get_booking(session, booking_id)
 

@@ -298,16 +298,22 @@ OPERATIONS: tuple[Operation, ...] = (
               description="-1000..1000, higher is called first. Audited (worklist.priority)."),
     Operation("post", "/api/reconfigure/preview", "Dry run of a slot or venue change",
               MANAGERS, {200: P.ReconfigurePlan}, P.ReconfigureRequest,
-              errors=(400, 401, 403, 404),
+              errors=(400, 401, 403, 404, 409),
               description="The bookings a capacity cut, a closed slot or venue, or a moved day "
-              "would affect, in booking order, each with its conflict and a proposed slot with "
-              "room (the same venue first). Nothing changes."),
+              "would affect, in booking order, each with its conflict and a proposed slot it can "
+              "take (a seat, a transport seat or wheelchair access if it needs one, a start "
+              "beyond the slot's pickup lead time; the same venue first). Nothing changes. "
+              "Checked-in bookings are kept (they count against a cut capacity); a change that "
+              "would take their seats, or change a slot that has started, is refused (409). A "
+              "day moves only to today or later with each slot still ahead (400), and not onto "
+              "a day on which the venue already has slots (409)."),
     Operation("post", "/api/reconfigure/apply", "Make a slot or venue change", MANAGERS,
-              {200: P.ReconfigureApplied}, P.ReconfigureRequest, errors=(400, 401, 403, 404),
+              {200: P.ReconfigureApplied}, P.ReconfigureRequest,
+              errors=(400, 401, 403, 404, 409),
               description="Each affected booking is moved (action move: to target_slot_id, "
-              "else its proposal; a full slot falls back) or put on the callback worklist "
-              "(its seat freed), then the change is made; audited (slot.reconfigure) and "
-              "pushed live."),
+              "else its proposal; a slot that cannot take it puts it on the worklist instead) "
+              "or put on the callback worklist (its seat freed), then the change is made; "
+              "audited (slot.reconfigure) and pushed live."),
     Operation("get", "/api/openapi.json", "This document", "none",
               {200: "application/json"}),
     Operation("get", "/healthz", "Health: AMI connected and database reachable", "none",

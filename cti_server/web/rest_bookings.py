@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 from typing import Any
 
 from aiohttp import web
@@ -29,6 +30,8 @@ from registry import bookings, mobility
 from registry.assign import later_doses
 from registry.changes import taken
 from registry.views import BookingView, MobilityView
+
+log = logging.getLogger(__name__)
 
 
 async def create_booking(request: web.Request) -> web.Response:
@@ -75,6 +78,9 @@ async def change_booking(request: web.Request) -> web.Response:
             at=dt.datetime.now(dt.UTC),
         )
         await session.commit()
+    later = [d.booking.booking_id for d in done.later if d.outcome == "moved"]
+    log.info("booking %s moved to slot %s (operator %s; later doses moved with it: %s)",
+             booking_id, done.booking.slot_id, who.id, later)  # fmt: skip
     await publish_changes(request.app, taken(session))
     return answer(_changed(done))
 

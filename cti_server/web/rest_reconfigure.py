@@ -5,6 +5,7 @@ slot or venue, or a moved day (``/api/reconfigure/preview``), then the change
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from aiohttp import web
 
@@ -16,6 +17,8 @@ from cti_server.web.slots import publish_changes
 from cti_server.web.validate import json_body, read_as
 from registry import reconfigure as rc
 from registry.changes import taken
+
+log = logging.getLogger(__name__)
 
 
 def _change(req: protocol.ReconfigureRequest) -> rc.Change:
@@ -55,12 +58,18 @@ async def preview(request: web.Request) -> web.Response:
 async def apply(request: web.Request) -> web.Response:
     who = principal(request, *MANAGERS)
     req = read_as(protocol.ReconfigureRequest, await json_body(request))
+    change = _change(req)
     async with request.app[SESSIONS]() as session:
         done = await rc.apply(
-            session, _change(req), action=req.action, tz=request.app[SETTINGS].timezone,
+            session, change, action=req.action, tz=request.app[SETTINGS].timezone,
             target_slot_id=req.target_slot_id, operator_id=who.id,
         )  # fmt: skip
         await session.commit()
+    for booking_id, slot_id in done.moved:
+        log.info("booking %s moved to slot %s (operator %s)", booking_id, slot_id, who.id)
+    log.info("reconfigure %s by operator %s: %d affected, %d moved, %d on the worklist",
+             change.key(), who.id, len(done.plan.affected), len(done.moved),
+             len(done.queued))  # fmt: skip
     await publish_changes(request.app, taken(session))
     moved = tuple(protocol.MovedBooking(b, s) for b, s in done.moved)
     return answer(protocol.ReconfigureApplied(_plan(done.plan), moved, done.queued))
