@@ -1,9 +1,12 @@
 """Residents' requests to be contacted: a change of their booking asked for on the web page.
 
 ``add`` stores one (audited, ``contact.request``); the same request sent again while the first
-is open (a double click, a reload) gives the first back. ``open_requests`` lists the open ones,
-oldest first, for the call center's callback worklist; ``close_request`` marks one done
-(audited, ``contact.close``). Only the resident's own booking may be named. The caller commits.
+is open (a double click, a reload) gives the first back. ``cancel_asked`` stores one per booking
+still to come of a resident who answered on the page that they do not want the vaccination (the
+seat is not given up unasked: the call center confirms and cancels). ``open_requests`` lists the
+open ones, oldest first, for the call center's callback worklist; ``close_request`` marks one
+done (audited, ``contact.close``), as ``closed_by_worklist`` does when the request's worklist
+item is done. Only the resident's own booking may be named. The caller commits.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit import AuditAction, audit
 from registry.errors import InvalidInput, NotFound
-from registry.models import Booking, ContactRequest, Resident, utcnow
+from registry.models import Booking, ContactRequest, Resident, Slot, utcnow
 from registry.views import View, as_utc, check_choice
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,8 @@ log = logging.getLogger(__name__)
 KINDS = ("reschedule", "cancel", "other")
 CHANNELS = ("web",)
 MAX_NOTE = 500
+WORKLIST_REF = "web:contact:"  # + the request's id: its callback worklist item's source_ref
+NO_LONGER_WANTED = "ウェブで「接種を希望しない」と回答（予約あり）"  # the note of ``cancel_asked``
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,6 +131,44 @@ async def open_requests(
         stmt = stmt.where(ContactRequest.resident_id == resident_id)
     stmt = stmt.order_by(ContactRequest.created_at, ContactRequest.id).limit(limit)
     return [_view(r) for r in (await session.scalars(stmt)).all()]
+
+
+async def cancel_asked(
+    session: AsyncSession, resident_id: int, *, source: str = "", now: dt.datetime | None = None
+) -> list[ContactRequestView]:
+    """A ``cancel`` request for each of the resident's bookings still to come (none: nothing),
+    noted ``NO_LONGER_WANTED``: the resident answered that they do not want the vaccination."""
+    now = now or utcnow()
+    rows = await session.scalars(
+        select(Booking.id)
+        .join(Slot, Slot.id == Booking.slot_id)
+        .where(Booking.resident_id == resident_id, Booking.status == "booked", Slot.ends_at > now)
+        .order_by(Slot.starts_at)
+    )
+    asked = []
+    for booking_id in rows.all():
+        request = await add(
+            session,
+            resident_id=resident_id,
+            kind="cancel",
+            note=NO_LONGER_WANTED,
+            booking_id=booking_id,
+            source=source,
+        )
+        asked.append(request)
+    return asked
+
+
+async def closed_by_worklist(
+    session: AsyncSession, source_ref: str, *, operator_id: int | None, call_linkedid: str | None
+) -> ContactRequestView | None:
+    """Close the request whose worklist item (``source_ref``) is done; None for another item."""
+    if not source_ref.startswith(WORKLIST_REF) or not source_ref[len(WORKLIST_REF) :].isdigit():
+        return None
+    request_id = int(source_ref[len(WORKLIST_REF) :])
+    return await close_request(
+        session, request_id, operator_id=operator_id, call_linkedid=call_linkedid
+    )
 
 
 async def close_request(

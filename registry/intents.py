@@ -53,8 +53,11 @@ async def record_intent(
     operator_id: int | None = None,
     call_linkedid: str | None = None,
     client_key: str | None = None,
+    source: str = "",
 ) -> IntentView:
-    """Record one answer; ``None`` means the question was left unanswered.
+    """Record one answer; ``None`` means the question was left unanswered. ``source``: where an
+    answer without an operator came from (the residents' page: the client's address), for the
+    audit.
 
     ``client_key`` is the client's idempotency key: a resend returns the answer the first made.
     """
@@ -91,7 +94,8 @@ async def record_intent(
         operator_id=operator_id,
         resident_id=resident_id,
         call_linkedid=call_linkedid,
-        details={"intent_id": intent_id, "channel": channel},
+        details={"intent_id": intent_id, "channel": channel}
+        | ({"source": source} if source else {}),
     )
     log.info("intent %s recorded via %s", intent_id, channel)
     rows = await session.scalars(

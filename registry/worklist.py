@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit import AuditAction, audit
+from registry.contact_requests import closed_by_worklist
 from registry.errors import Conflict, InvalidInput, NotFound
 from registry.models import Phone, Resident, WorkAttempt, WorkItem, utcnow
 from registry.normalize.phone import normalize_ledger_phone
@@ -487,6 +488,10 @@ async def record_outcome(
         call_linkedid=call_linkedid,
         details={"item_id": item_id, "outcome": outcome, "state": state, "attempts": attempts},
     )
+    if state == "done":  # a resident's request from the web page is answered with it
+        await closed_by_worklist(
+            session, held.source_ref, operator_id=operator_id, call_linkedid=call_linkedid
+        )
     log.info("worklist item %s: %s (attempt %d) -> %s", item_id, outcome, attempts, state)
     return await get_item(session, item_id)
 

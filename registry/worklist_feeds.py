@@ -13,7 +13,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.calls import get_call
-from registry.contact_requests import open_requests
+from registry.contact_requests import WORKLIST_REF, open_requests
 from registry.errors import InvalidInput
 from registry.venue_day import no_shows
 from registry.worklist import WorkItemView, enqueue
@@ -68,7 +68,7 @@ async def from_venues_and_web(
         seen += 1
     for asked in await open_requests(session):
         detail = {"kind": asked.kind, "note": asked.note, "booking_id": asked.booking_id}
-        await enqueue(session, reason="web_request", source_ref=f"web:contact:{asked.request_id}",
+        await enqueue(session, reason="web_request", source_ref=f"{WORKLIST_REF}{asked.request_id}",
                       resident_id=asked.resident_id, detail=detail)  # fmt: skip
         seen += 1
     return seen

@@ -1,12 +1,15 @@
 """The residents' page (``/r/``): a resident identifies with the postcard number and birth date,
 answers the postcard's questions (an intent, channel ``web``), sees what was received, sees their
-booking (date, time, venue) and asks for a change (a contact request for the call center).
+booking (date, time, venue) and asks for a change (a contact request for the call center). An
+answer of "no" from a resident who holds a booking still to come asks the call center to cancel
+it (``contact_requests.cancel_asked``): the seat is not given up without a word with them.
 
 Server-rendered HTML (aiohttp-jinja2), Japanese by default, English with ``?lang=en``; it works
 without JavaScript (one small script checks the postcard number's check digit as it is typed).
 Guards (``resident_guard``): a signed session cookie, a CSRF token in every form, a per-address
 limit on posts, the per-number lockout of ``registry.resident_access``, the same answer for an
-unknown number and a wrong birth date, security headers on every page. Every answer is audited.
+unknown number and a wrong birth date, security headers on every page. Every answer is audited
+with the client's address.
 """
 
 from __future__ import annotations
@@ -250,12 +253,15 @@ async def answer(request: web.Request) -> web.Response:
         ctx = {"venues": venues, "nonce": nonce, "errors": errors, "values": values,
                "asks_mobility": asks}  # fmt: skip
         return _render(request, "answer.html", ctx, session, status=422)
+    source = client_address(request, request.app[TRUSTED])
     async with request.app[SESSIONS]() as db:
         await record_intent(
             db, resident_id=session.resident_id, wants_vaccination=data.wants_vaccination,
             needs_mobility=data.needs_mobility, channel="web", notes=data.notes,
-            client_key=f"web:{session.sid}:{nonce}"[:64],
+            client_key=f"web:{session.sid}:{nonce}"[:64], source=source,
         )  # fmt: skip
+        if data.wants_vaccination is False:  # a seat held for someone who will not come
+            await contact_requests.cancel_asked(db, session.resident_id, source=source)
         await db.commit()
     return _redirect(request, "/r/done/answer")
 

@@ -6,6 +6,7 @@ answer, the cookie's flags and the security headers."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from typing import Any
@@ -17,11 +18,14 @@ from cti_server.web.app import create_app
 from cti_server.web.resident_guard import RedisRequestLimit
 from cti_server.web.rest_config import CAMPAIGN
 from registry import campaign_config as cc
-from registry import contact_requests
+from registry import contact_requests, worklist_feeds
+from registry import worklist as wl
 from registry.audit import AuditAction, audit_entries
 from registry.db import session_factory
 from registry.intents import intents_of
 from registry.models import Intent
+from registry.operators import create_operator
+from registry.worklist_policy import RetryPolicy
 from tests.integration.resident_helpers import Ledger, csrf_of, seed, without_tokens
 from tests.integration.web_helpers import auth, make_settings, token
 
@@ -121,6 +125,41 @@ async def test_an_answer_with_a_missing_choice_is_refused_with_the_field_named(
     fields = {"csrf": csrf_of(form), "nonce": "m", "wants_vaccination": "no"}
     no = await client.post("/r/answer", data=fields, allow_redirects=False)
     assert no.status == 303  # "no" needs no further answers
+
+
+async def test_no_from_a_resident_with_a_booking_asks_the_call_center_to_cancel_it(
+    engine, db_url, aiohttp_client
+):
+    """The seat is not kept silently for someone who will not come, nor given up unasked: a
+    cancel request (with the page's address) goes to the callback worklist, and once the call
+    center has reached the resident, the request is done. The answer is audited with its
+    address too."""
+    client, ledger = await page(engine, db_url, aiohttp_client)
+    await signed_in(client, ledger)
+    form = await (await client.get("/r/answer")).text()
+    fields = {"csrf": csrf_of(form), "nonce": "no-1", "wants_vaccination": "no"}
+    for _ in range(2):  # a resend asks once
+        resp = await client.post("/r/answer", data=fields, allow_redirects=False)
+        assert resp.status == 303
+    async with session_factory(engine)() as s:
+        asked = await contact_requests.open_requests(s)
+        entries = await audit_entries(s, resident_id=ledger.resident_id)
+        await worklist_feeds.from_venues_and_web(s, day=dt.date(2031, 5, 1), tz="Asia/Tokyo")
+        await s.commit()
+    assert [(r.resident_id, r.booking_id, r.kind, r.note) for r in asked] == [
+        (ledger.resident_id, ledger.booking_id, "cancel", contact_requests.NO_LONGER_WANTED)
+    ]
+    recorded = [e for e in entries if e.action == AuditAction.INTENT_RECORD]
+    assert [e.details["source"] for e in recorded] == ["127.0.0.1"]
+    async with session_factory(engine)() as s:
+        item = (await wl.list_items(s))[0]
+        assert item.source_ref == f"web:contact:{asked[0].request_id}"
+        op = await create_operator(s, "callback-op", "callback-op-pass", role="operator")
+        await wl.claim(s, item.item_id, op.id, RetryPolicy())
+        await wl.record_outcome(s, item.item_id, op.id, "reached", RetryPolicy())
+        await s.commit()
+    async with session_factory(engine)() as s:
+        assert await contact_requests.open_requests(s) == []
 
 
 async def test_a_change_request_is_stored_and_audited(engine, db_url, aiohttp_client):
