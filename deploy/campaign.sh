@@ -25,6 +25,7 @@ reg fill-postcards "$OUT/postcards.pdf" "$OUT/returned" --count "$RETURNS"
 reg read-postcards "$OUT/returned" | tail -n 1
 reg assign                                   # the dry run: nothing written
 digest=$(reg assign --json | python -c 'import json, sys; print(json.load(sys.stdin)["digest"])')
+since=$(date -u +%Y-%m-%dT%H:%M:%S.%6N+00:00)  # the notices of this run's seats only
 reg assign --commit --expect "$digest" | tail -n 2
-reg notices "$OUT/notices.pdf"
+reg notices "$OUT/notices.pdf" --since "$since"
 echo "written to $OUT"

@@ -65,12 +65,13 @@ async def cmd_notices(args: argparse.Namespace, engine: AsyncEngine) -> int:
     with _bar("notices") as bar:
         report = await print_notices(
             engine, args.out, settings=settings, layout=args.layout, per_file=args.per_file,
-            progress=bar.update, day=args.day, person_no=args.resident,
+            progress=bar.update, day=args.day, person_no=args.resident, since=args.since,
         )  # fmt: skip
     async with session_factory(engine)() as session:
         await audit(session, AuditAction.NOTICE_PRINT, operator_id=None,
                     details={"notices": report.notices, "files": list(report.files),
                              "day": args.day and args.day.isoformat(),
+                             "since": args.since and args.since.isoformat(),
                              "resident": bool(args.resident)})  # fmt: skip
         await session.commit()
     note = f", {report.replaced} characters written as 〓 in CP932" if report.replaced else ""
@@ -132,6 +133,16 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not an ISO date: {text!r}") from err
 
 
+def _instant(text: str) -> dt.datetime:
+    try:
+        at = dt.datetime.fromisoformat(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not an ISO date and time: {text!r}") from err
+    if at.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset (e.g. +09:00)")
+    return at
+
+
 def add_paper_commands(subs: Any, sub: Any) -> None:
     """Add the commands to ``cti-registry``'s subparsers (``sub`` makes one)."""
     p = sub(subs, "postcards", cmd_postcards, "print intent postcards (PDF + mail-merge CSV)")
@@ -150,6 +161,13 @@ def add_paper_commands(subs: Any, sub: Any) -> None:
     p.add_argument("out", metavar="OUT.pdf")
     p.add_argument("--day", type=_date, help="only appointments on this day (Asia/Tokyo)")
     p.add_argument("--resident", metavar="PERSON_NO", help="only this resident")
+    p.add_argument(
+        "--since",
+        type=_instant,
+        metavar="ISO_TIME",
+        help="only appointments made or changed since then (with its offset, e.g. "
+        "2026-12-06T09:00+09:00): a run's new seats, not those mailed before",
+    )
     p.add_argument("--layout", choices=("hagaki", "a4x4"), default="hagaki")
     p.add_argument("--per-file", type=int, default=5000, help="notices per PDF file")
     p.add_argument("--call-center", help="number printed ($CTI_CALL_CENTER_NUMBER)")

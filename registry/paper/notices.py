@@ -181,8 +181,11 @@ def notice_kind(settings: NoticeSettings) -> CardKind:
 
 
 def notice_query(*, day: dt.date | None = None, person_no: str | None = None,
-                 after: dt.datetime | None = None) -> Select[Any]:  # fmt: skip
-    """Rows of the notices to print: booking, resident, slot, venue, support."""
+                 after: dt.datetime | None = None,
+                 since: dt.datetime | None = None) -> Select[Any]:  # fmt: skip
+    """Rows of the notices to print: booking, resident, slot, venue, support. ``since``: only
+    bookings made or changed at or after it (a run's new seats and moves, not the notices
+    printed before)."""
     second = aliased(Booking)
     second_slot = aliased(Slot)
     after = after or dt.datetime.now(dt.UTC)
@@ -228,6 +231,8 @@ def notice_query(*, day: dt.date | None = None, person_no: str | None = None,
         stmt = stmt.where(Slot.starts_at >= start, Slot.starts_at < start + dt.timedelta(days=1))
     if person_no:
         stmt = stmt.where(Resident.person_no == person_no)
+    if since is not None:
+        stmt = stmt.where(Booking.updated_at >= since)
     return stmt
 
 

@@ -138,6 +138,7 @@ async def test_the_campaign_loop_from_postcards_to_a_reschedule(
     assert [(i.channel, i.wants_vaccination) for i in intents] == [("web", True)]
 
     # the next run seats the web answer, and nobody already assigned is moved
+    second_run = dt.datetime.now(dt.UTC)
     code, out = await registry_cli(db_url, "assign", "--commit", "--json")
     assert code == 0, out
     again = json.loads(out)
@@ -148,6 +149,12 @@ async def test_the_campaign_loop_from_postcards_to_a_reschedule(
             Booking.resident_id == resident_id, Booking.status == "booked"))  # fmt: skip
     assert web_booking is not None
     assert web_booking.channel == "assigned"
+    # ... and its notice alone is printed: those mailed after the first run are not again
+    code, out = await registry_cli(db_url, "notices", tmp_path / "again.pdf",
+                                   "--since", second_run.isoformat())  # fmt: skip
+    assert code == 0, out
+    rows = await asyncio.to_thread(merge_rows, tmp_path, "again*.utf8.csv")
+    assert [next(iter(row.values())) for row in rows] == [barcode]
 
     # the call center moves one assigned resident to another slot at the same venue
     async with session_factory(engine)() as s:
