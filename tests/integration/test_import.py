@@ -177,6 +177,23 @@ async def test_reimport_updates_without_duplicates(engine: AsyncEngine, tmp_path
     assert numbers == ["+81773750000", "+818011112222"]
 
 
+async def test_changed_phones_bring_their_review_notes(engine: AsyncEngine, tmp_path: Path) -> None:
+    await import_ledger(engine, write_csv(tmp_path / "a.csv", ROWS))
+    changed = [list(r) for r in ROWS]
+    changed[0][7] = changed[1][7] = "22-1234"  # the household's landline: a number to check
+    changed[2][7] = "12"  # 1003's own number: not one
+    for _ in range(2):  # the second time, nothing is new
+        report = await import_ledger(engine, write_csv(tmp_path / "b.csv", changed))
+        people = await residents(engine)
+        assert [people[p].review.split(":")[0] for p in ("1001", "1002", "1003")] == [
+            "電話番号 to check", "電話番号 to check", "電話番号 not indexed",
+        ]  # fmt: skip
+    assert (report.updated, report.unchanged) == (0, 3)
+    report = await import_ledger(engine, write_csv(tmp_path / "a.csv", ROWS))
+    assert (report.updated, report.unchanged) == (3, 0)
+    assert {r.review for r in (await residents(engine)).values()} == {""}
+
+
 async def test_reimport_mixing_new_and_known_rows(engine: AsyncEngine, tmp_path: Path) -> None:
     await import_ledger(engine, write_csv(tmp_path / "a.csv", [ROWS[0], ROWS[2]]))
     mixed = [list(r) for r in ROWS]
