@@ -36,6 +36,13 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DB = "sqlite:///var/ledger.sqlite3"
 SKIPPED_ROWS = 3  # import-ledger wrote the good rows and skipped bad ones (2 is usage)
+EXPORT_ENCODING = (
+    "CP932 is the default because the city's systems read it; a character it cannot hold "
+    "(𠮷, a vendor's 外字) is written as 〓, counted and warned about. A resident export "
+    "imported again never replaces a stored character by 〓 (the stored value is kept; where "
+    "the file says something else, the row is flagged for review). utf-8-sig keeps every "
+    "character."
+)
 IMPORT_EXIT_STATUS = (
     "exit status: 0 every row imported; 3 imported, but bad rows were skipped (each listed "
     "with its line; with --dry-run: would be); 1 error, or bad rows with --all-or-nothing "
@@ -142,6 +149,12 @@ async def cmd_export(args: argparse.Namespace, engine: AsyncEngine) -> int:
     report = await export(engine, args.file, encoding=args.encoding)
     note = f", {report.replaced} characters written as 〓" if report.replaced else ""
     print(f"{report.rows} {args.what} written to {report.path} ({report.encoding}{note})")
+    if report.replaced:
+        print(
+            f"cti-registry: warning: {report.replaced} characters are not in {report.encoding} "
+            "and are 〓 in the file; --encoding utf-8-sig keeps every character",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -306,9 +319,15 @@ def _ledger_commands(subs: Any) -> None:
     p.add_argument("--all-or-nothing", action="store_true", help="write nothing if a row is bad")
     p.add_argument("--encoding", help="force the file encoding (default: detected)")
     p = _sub(subs, "export", cmd_export, "export residents or bookings to CSV")
+    p.epilog = EXPORT_ENCODING
     p.add_argument("what", choices=("residents", "bookings"))
     p.add_argument("file")
-    p.add_argument("--encoding", choices=("cp932", "utf-8-sig"), default="cp932")
+    p.add_argument(
+        "--encoding",
+        choices=("cp932", "utf-8-sig"),
+        default="cp932",
+        help="cp932 (default: what city systems read) or utf-8-sig (every character; Excel)",
+    )
     p = _sub(subs, "seed", cmd_seed, "fill the database with a synthetic city ledger")
     p.add_argument("--residents", type=int, required=True, metavar="N")
     p.add_argument("--seed", type=int, default=1)

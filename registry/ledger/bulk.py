@@ -6,7 +6,9 @@ changed. Phones are compared by number (E.164; the text of a number that is not 
 same number written another way (``0773621234``, ``62-1234``, or ``0773-62-1234`` as the export
 writes it) is no change, and the stored one is kept with its raw text and flags. A resident's
 review notes are rewritten only with a change of its fields or phones: re-importing a row as
-it is stored adds no note (a ledger seeded without notes, notes from older rules).
+it is stored adds no note (a ledger seeded without notes, notes from older rules), and the
+import reports the notes of the rows it writes only. A stored 氏名, 氏名カナ or 住所 is never
+replaced by a value holding 〓 (``registry.ledger.geta``).
 
 Rows arrive as the columns of a :class:`registry.ledger.chunks.ParsedChunk`. Values are written
 in the form the database driver stores and returns (SQLite: dates as ``YYYY-MM-DD`` text, times
@@ -23,7 +25,7 @@ import datetime as dt
 import itertools
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import Table
@@ -31,6 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.errors import LedgerFileError
 from registry.ledger.chunks import RESIDENT_COLUMNS, ParsedChunk, unpack
+from registry.ledger.geta import GETA, keep_stored
+from registry.ledger.rows import search_keys
 from registry.models import Base, utcnow
 from registry.normalize.barcode import damm_digit, make_barcode
 
@@ -152,6 +156,7 @@ class Counts(Protocol):
     unchanged: int
     households_inserted: int
     phones: int
+    flagged: list[tuple[int, str]]
 
 
 @dataclass
@@ -163,6 +168,8 @@ class Chunk:
     columns: list[list[Any]]  # RES_KEYS[1:-1]: one list per column, household_id left out
     address: list[str]
     phones: list[tuple[int, str | None, str, str, str, bool]]  # row, e164, raw, kind, flags, shared
+    lines: list[int]  # each row's line in the file
+    flagged: list[tuple[int, str]] = field(default_factory=list)  # (line, review note)
 
     @classmethod
     def of(cls, parsed: ParsedChunk, keep: list[int] | None, date: Callable[[str], Any]) -> Chunk:
@@ -175,7 +182,8 @@ class Chunk:
                                     births, c["sex"], c["address"], c["review"]]  # fmt: skip
         phones = list(zip(parsed.phone_row, [e or None for e in e164], raw, kind, flags,
                           map(bool, parsed.phone_shared), strict=True))  # fmt: skip
-        chunk = cls(c["person_no"], c["household_no"], columns, c["address"], phones)
+        chunk = cls(c["person_no"], c["household_no"], columns, c["address"], phones,
+                    list(parsed.lines))  # fmt: skip
         if keep is not None:
             chunk.keep(keep)
         return chunk
@@ -184,6 +192,7 @@ class Chunk:
         """Keep only these row indexes (the file repeated a 宛名番号)."""
         new_index = {old: new for new, old in enumerate(rows)}
         self.person_no = [self.person_no[i] for i in rows]
+        self.lines = [self.lines[i] for i in rows]
         self.household_no = [self.household_no[i] for i in rows]
         self.columns = [[col[i] for i in rows] for col in self.columns]
         self.address = self.columns[6]
@@ -291,7 +300,9 @@ class LedgerWriter:
             people.update(added)
             self.last_resident = max(added.values(), default=self.last_resident)
         rids = [people[p] for p in chunk.person_no]
+        noted = await self._keep_stored_text(chunk, columns, old, rids)
         own, fresh = self._split_phones(chunk, hids)
+        fresh |= noted
         known = self.own
         phones_changed: set[int] = set()  # residents whose own phones are replaced
         phones: list[tuple[Any, ...]] = []
@@ -313,6 +324,35 @@ class LedgerWriter:
         report.updated += updated
         report.unchanged += n - len(new) - updated
         report.phones += len(phones)
+        quiet = {chunk.lines[i] for i in old if rids[i] not in touched}  # notes already stored
+        report.flagged.extend(f for f in chunk.flagged if f[0] not in quiet)
+
+    async def _keep_stored_text(
+        self, chunk: Chunk, columns: list[list[Any]], old: list[int], rids: list[int]
+    ) -> set[int]:
+        """Keep the stored 氏名, 氏名カナ and 住所 of the stored residents (rows ``old``) whose
+        file values hold 〓 (``registry.ledger.geta``), with their keys and notes. Returns the
+        rows given a note for it."""
+        name, kana, address, review = columns[1], columns[2], columns[7], columns[8]
+        rows = [i for i in old if GETA in name[i] or GETA in kana[i] or GETA in address[i]]
+        if not rows:
+            return set()
+        ids = ", ".join(str(int(rids[i])) for i in rows)
+        sql = f"SELECT id, name, name_kana, address FROM residents WHERE id IN ({ids})"
+        stored = {row[0]: row[1:] for row in await fetch_raw(self.conn, sql)}
+        noted: set[int] = set()
+        for i in rows:
+            notes = review[i].split("; ") if review[i] else []
+            values, added = keep_stored((name[i], kana[i], address[i]), stored[rids[i]], notes)
+            name[i], kana[i], address[i] = values
+            columns[3][i], columns[4][i] = search_keys(name[i], kana[i])
+            review[i] = "; ".join(notes)
+            line = chunk.lines[i]
+            chunk.flagged = [f for f in chunk.flagged if f[0] != line] + [(line, n) for n in notes]
+            if added:
+                noted.add(i)
+        chunk.flagged.sort(key=lambda f: f[0])
+        return noted
 
     def _split_phones(
         self, chunk: Chunk, hids: list[int | None]
@@ -363,7 +403,9 @@ class LedgerWriter:
             self.households.update((no, (hid, wanted.get(no, ""))) for no, hid in added.items())
             self.last_household = max(added.values(), default=self.last_household)
             report.households_inserted += len(new)
-        moved = [no for no, a in wanted.items() if a and self.households[no][1] != a]
+        stored = self.households
+        moved = [no for no, a in wanted.items()  # never a stored address for one holding 〓
+                 if a and stored[no][1] != a and not (GETA in a and stored[no][1])]  # fmt: skip
         if moved:
             await self.set_hh.run(self.conn, [(wanted[no], self.households[no][0]) for no in moved])
             self.households.update((no, (self.households[no][0], wanted[no])) for no in moved)

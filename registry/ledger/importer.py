@@ -85,7 +85,7 @@ class ImportReport:
     households_inserted: int = 0
     phones: int = 0
     bad_rows: list[tuple[int, str]] = field(default_factory=list)
-    flagged: list[tuple[int, str]] = field(default_factory=list)
+    flagged: list[tuple[int, str]] = field(default_factory=list)  # notes of rows written
     ignored_columns: list[str] = field(default_factory=list)
     dry_run: bool = False
     written: bool = False  # False after a dry run or a refused all-or-nothing import
@@ -163,7 +163,7 @@ class _Chunks:
 
 
 def _accept(parsed: ParsedChunk, chunk: Chunk, seen: dict[str, int], report: ImportReport) -> None:
-    """Report the chunk's bad rows and notes; drop a 宛名番号 already seen in the file."""
+    """Report the chunk's bad rows, give it its notes; drop a 宛名番号 already seen."""
     report.rows_read += parsed.rows_read
     bad = parsed.bad
     dup: set[int] = set()
@@ -179,7 +179,7 @@ def _accept(parsed: ParsedChunk, chunk: Chunk, seen: dict[str, int], report: Imp
         flagged = [f for f in flagged if f[0] not in dropped]
         bad.sort()
     report.bad_rows.extend(bad)
-    report.flagged.extend(flagged)
+    chunk.flagged = flagged  # reported by the writer, for the rows it writes
 
 
 async def _pipeline(
@@ -194,10 +194,12 @@ async def _pipeline(
         while (parsed := await chunks.next()) is not None:
             chunk = Chunk.of(parsed, None, date)
             _accept(parsed, chunk, seen, report)
-            if writer is not None and report.dry_run:
-                writer.count(chunk, report)
-            elif writer is not None:
+            if writer is not None and not report.dry_run:
                 await writer.write(chunk, report)
+            else:
+                if writer is not None:
+                    writer.count(chunk, report)
+                report.flagged.extend(chunk.flagged)
             done += parsed.records
             if progress is not None:
                 progress(done, max(expected, done))

@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
+from registry.ledger.geta import GAIJI as _GAIJI
 from registry.normalize.names import is_kana, kana_key, name_key, spaced
 from registry.normalize.phone import normalize_ledger_phone, plain_japanese_number
 from registry.normalize.wareki import ERAS, parse_date
@@ -54,7 +55,6 @@ SEX = {
 }  # fmt: skip
 MAX_KEY = 32  # person_no / household_no column width
 EARLIEST_BIRTH = date(1900, 1, 1)  # before it, a typo (an era letter, a digit), not a resident
-_GAIJI = re.compile("[\ue000-\uf8ff〓]")
 _PHONE_SPLIT = re.compile(r"\s*[/／;；、,，]\s*")
 _BLANK = " \t\u3000"
 _ERA = {**{e.name: e for e in ERAS}, **{e.letter: e for e in ERAS}}
@@ -135,6 +135,12 @@ def _name_keys(name: str) -> tuple[str, str, str]:
 @functools.lru_cache(maxsize=1 << 17)
 def _kana_key(kana: str) -> str:
     return kana_key(kana)
+
+
+def search_keys(name: str, kana: str) -> tuple[str, str]:
+    """(name key, kana key) of a row's 氏名 and 氏名カナ, as a parsed row has them."""
+    _, key, name_kana_key = _name_keys(name)
+    return key, _kana_key(kana) if kana else name_kana_key
 
 
 def _phone_entries(

@@ -136,6 +136,21 @@ def test_import_exit_status_says_whether_rows_were_skipped(
     assert "3 imported, but bad rows were skipped" in " ".join(out.split())
 
 
+def test_export_warns_of_characters_written_as_geta(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    rows = [("5001", "", "𠮷田 直樹", "", "S20.1.1", "", "", "")]
+    run(capsys, "--db", db, "import-ledger", str(write_csv(tmp_path / "in.csv", rows)))
+    code, out, err = run(capsys, "--db", db, "export", "residents", str(tmp_path / "out.csv"))
+    assert (code, "1 characters written as 〓" in out) == (0, True)
+    assert "--encoding utf-8-sig keeps every character" in err
+    code, out, _ = run(capsys, "--db", db, "import-ledger", str(tmp_path / "out.csv"))
+    assert (code, "1 unchanged" in out, "line 2: review" in out) == (0, True, False)
+    code, out, _ = run(capsys, "export", "--help")
+    assert "never replaces a stored character by 〓" in " ".join(out.split())
+
+
 def test_ledger_errors_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'x.sqlite3'}"
     code, _, err = run(capsys, "--db", db, "import-ledger", str(tmp_path / "missing.csv"))

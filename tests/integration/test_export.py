@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from registry.db import session_factory
 from registry.ledger.importer import export_bookings, export_residents, import_ledger
-from registry.models import Booking, Phone, Resident, Slot, Venue
+from registry.models import Booking, Household, Phone, Resident, Slot, Venue
 from registry.seed.load import seed_database
-from tests.integration.test_import import ROWS, write_csv
+from tests.integration.test_import import ROWS, residents, write_csv
 
 
 def read_csv(path: Path, encoding: str) -> list[list[str]]:
@@ -134,6 +134,49 @@ async def test_unencodable_replaced_and_counted(engine: AsyncEngine, tmp_path: P
     assert report.replaced == 0
     assert excel.read_bytes().startswith(b"\xef\xbb\xbf")
     assert read_csv(excel, "utf-8-sig")[1][2] == "𠮷田 太郎"
+
+
+async def test_reimport_never_replaces_a_stored_character_by_geta(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    rows = [
+        ("5001", "H5", "𠮷田 直樹", "ヨシダ ナオキ", "S20.1.1", "", "舞鶴市𠮷原1", "0773-62-1234"),
+        ("5002", "H5", "𠮷田 花子", "ヨシダ ハナコ", "S21.1.1", "", "舞鶴市𠮷原1", "0773-62-1234"),
+        ROWS[2],
+    ]
+    await import_ledger(engine, write_csv(tmp_path / "in.csv", rows))
+    before = await snapshot(engine)
+    keys = {p: (r.name_key, r.kana_key) for p, r in (await residents(engine)).items()}
+    out = tmp_path / "out.csv"
+    assert (await export_residents(engine, out)).replaced == 4
+    assert read_csv(out, "cp932")[1][2] == "〓田 直樹"
+    again = await import_ledger(engine, out)
+    assert (again.updated, again.unchanged, again.flagged) == (0, 3, [])
+    assert await snapshot(engine) == before
+    # a file saying something else, with 〓: kept as stored too, but flagged
+    changed = [list(r) for r in rows]
+    changed[0][2] = "〓川 直樹"
+    changed[1][6] = changed[0][6] = "舞鶴市〓町2"
+    again = await import_ledger(engine, write_csv(tmp_path / "b.csv", changed))
+    assert (again.updated, again.unchanged) == (2, 1)
+    assert [line for line, _ in again.flagged] == [2, 2, 3]
+    people = await residents(engine)
+    assert {p: (r.name_key, r.kana_key) for p, r in people.items()} == keys
+    assert (people["5001"].name, people["5001"].address) == ("𠮷田 直樹", "舞鶴市𠮷原1")
+    assert people["5001"].review == (
+        "氏名 not updated: the file has 〓 (a character it could not carry); "
+        "住所 not updated: the file has 〓 (a character it could not carry)"
+    )
+    assert people["5002"].review.startswith("住所 not updated")
+    async with engine.connect() as conn:
+        assert (
+            await conn.execute(select(Household.address).order_by(Household.id))
+        ).scalars().all() == [
+            "舞鶴市𠮷原1",
+            "舞鶴市浜1",
+        ]
+    again = await import_ledger(engine, write_csv(tmp_path / "b.csv", changed))
+    assert (again.updated, again.unchanged, again.flagged) == (0, 3, [])
 
 
 async def test_export_bookings(engine: AsyncEngine, tmp_path: Path) -> None:
