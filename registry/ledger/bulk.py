@@ -2,10 +2,18 @@
 
 :class:`LedgerWriter` keeps the stored state in memory as key maps and fingerprints (loaded
 once, through the driver: no per-row SQLAlchemy processing), so a re-import writes only what
-changed. Rows arrive as the columns of a :class:`registry.ledger.chunks.ParsedChunk`. Values are
-written in the form the database driver stores and returns (SQLite: dates as ``YYYY-MM-DD``
-text, times as SQLAlchemy writes them; PostgreSQL: ``date`` / ``datetime`` objects), which is
-also the form the fingerprints are computed on.
+changed. Phones are compared by number (E.164; the text of a number that is not indexed): the
+same number written another way (``0773621234``, ``62-1234``, or ``0773-62-1234`` as the export
+writes it) is no change, and the stored one is kept with its raw text and flags. A resident's
+review notes are rewritten only with a change of its fields or phones: re-importing a row as
+it is stored adds no note (a ledger seeded without notes, notes from older rules), and the
+import reports the notes of the rows it writes only. A stored 氏名, 氏名カナ or 住所 is never
+replaced by a value holding 〓 (``registry.ledger.geta``).
+
+Rows arrive as the columns of a :class:`registry.ledger.chunks.ParsedChunk`. Values are written
+in the form the database driver stores and returns (SQLite: dates as ``YYYY-MM-DD`` text, times
+as SQLAlchemy writes them; PostgreSQL: ``date`` / ``datetime`` objects), which is also the form
+the fingerprints are computed on.
 
 :class:`Bulk` is one statement per chunk: PostgreSQL gets ``COPY`` for inserts and one
 set-based statement over ``unnest`` arrays otherwise; SQLite an ``executemany``.
@@ -15,9 +23,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import Table
@@ -25,6 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.errors import LedgerFileError
 from registry.ledger.chunks import RESIDENT_COLUMNS, ParsedChunk, unpack
+from registry.ledger.geta import GETA, keep_stored
+from registry.ledger.rows import search_keys
 from registry.models import Base, utcnow
 from registry.normalize.barcode import damm_digit, make_barcode
 
@@ -125,9 +135,12 @@ def barcodes(first_serial: int) -> Iterator[str]:
         serial += 10
 
 
-def _fingerprint(items: Any) -> int:
-    """Order-free fingerprint of stored values, to skip rows and phones that did not change."""
-    return hash(frozenset(items))
+def _numbers(phones: Iterable[tuple[Any, ...]]) -> frozenset[str]:
+    """The numbers of (e164, raw, ...) phones: the E.164 key, else the text as written."""
+    return frozenset(p[0] or p[1] for p in phones)
+
+
+_NO_REVIEW = hash("")
 
 
 def _serial(barcode: str | None) -> int:
@@ -143,6 +156,7 @@ class Counts(Protocol):
     unchanged: int
     households_inserted: int
     phones: int
+    flagged: list[tuple[int, str]]
 
 
 @dataclass
@@ -154,6 +168,8 @@ class Chunk:
     columns: list[list[Any]]  # RES_KEYS[1:-1]: one list per column, household_id left out
     address: list[str]
     phones: list[tuple[int, str | None, str, str, str, bool]]  # row, e164, raw, kind, flags, shared
+    lines: list[int]  # each row's line in the file
+    flagged: list[tuple[int, str]] = field(default_factory=list)  # (line, review note)
 
     @classmethod
     def of(cls, parsed: ParsedChunk, keep: list[int] | None, date: Callable[[str], Any]) -> Chunk:
@@ -166,7 +182,8 @@ class Chunk:
                                     births, c["sex"], c["address"], c["review"]]  # fmt: skip
         phones = list(zip(parsed.phone_row, [e or None for e in e164], raw, kind, flags,
                           map(bool, parsed.phone_shared), strict=True))  # fmt: skip
-        chunk = cls(c["person_no"], c["household_no"], columns, c["address"], phones)
+        chunk = cls(c["person_no"], c["household_no"], columns, c["address"], phones,
+                    list(parsed.lines))  # fmt: skip
         if keep is not None:
             chunk.keep(keep)
         return chunk
@@ -175,6 +192,7 @@ class Chunk:
         """Keep only these row indexes (the file repeated a 宛名番号)."""
         new_index = {old: new for new, old in enumerate(rows)}
         self.person_no = [self.person_no[i] for i in rows]
+        self.lines = [self.lines[i] for i in rows]
         self.household_no = [self.household_no[i] for i in rows]
         self.columns = [[col[i] for i in rows] for col in self.columns]
         self.address = self.columns[6]
@@ -198,9 +216,10 @@ class LedgerWriter:
         self.pg = conn.dialect.name == "postgresql"
         self.people: dict[str, int] = {}  # 宛名番号 -> id
         self.households: dict[str, tuple[int, str]] = {}  # 世帯番号 -> (id, address)
-        self.stored: dict[int, int] = {}  # resident id -> fingerprint of its row
-        self.own: dict[int, int] = {}  # resident id -> fingerprint of its own phones
-        self.shared: dict[int, int] = {}  # household id -> fingerprint of its shared phones
+        self.stored: dict[int, int] = {}  # resident id -> fingerprint of its row, review aside
+        self.reviews: dict[int, int] = {}  # resident id -> fingerprint of its review, if any
+        self.own: dict[int, int] = {}  # resident id -> fingerprint of its own numbers
+        self.shared: dict[int, frozenset[str]] = {}  # household id -> its shared numbers
         self.wanted: dict[int, dict[str, tuple[Any, ...]]] = {}  # household phones in the file
         self.barcodes: Iterator[str] = iter(())
         self.last_resident = self.last_household = 0
@@ -226,7 +245,9 @@ class LedgerWriter:
         keys = ", ".join(RES_KEYS[:-1])
         for row in await fetch_raw(conn, f"SELECT id, person_no, {keys} FROM residents"):
             w.people[row[1]] = row[0]
-            w.stored[row[0]] = hash(row[2:])
+            w.stored[row[0]] = hash(row[2:-1])
+            if row[-1]:
+                w.reviews[row[0]] = hash(row[-1])
         for no, hid, address in await fetch_raw(
             conn, "SELECT household_no, id, address FROM households"
         ):
@@ -236,8 +257,8 @@ class LedgerWriter:
         sql = "SELECT resident_id, household_id, e164, raw, kind, flags FROM phones"
         for rid, hid, *phone in await fetch_raw(conn, sql):
             (own.setdefault(rid, []) if rid else shared.setdefault(hid, [])).append(tuple(phone))
-        w.own = {k: _fingerprint(v) for k, v in own.items()}
-        w.shared = {k: _fingerprint(v) for k, v in shared.items()}
+        w.own = {k: hash(_numbers(v)) for k, v in own.items()}
+        w.shared = {k: _numbers(v) for k, v in shared.items()}
         top = await fetch_raw(conn, "SELECT MAX(barcode) FROM residents")
         w.barcodes = barcodes(_serial(top[0][0]) + 1)
         w.last_resident = max(w.people.values(), default=0)
@@ -263,7 +284,8 @@ class LedgerWriter:
         now = self.stamp(utcnow())
         await self._households(chunk, report, now)
         hh = self.households
-        columns = [[hh[no][0] if no else None for no in chunk.household_no], *chunk.columns]
+        hids = [hh[no][0] if no else None for no in chunk.household_no]
+        columns = [hids, *chunk.columns]
         people = self.people
         n = len(chunk.person_no)
         new = [i for i, p in enumerate(chunk.person_no) if p not in people]
@@ -278,26 +300,21 @@ class LedgerWriter:
             people.update(added)
             self.last_resident = max(added.values(), default=self.last_resident)
         rids = [people[p] for p in chunk.person_no]
-        stored = self.stored
-        old_rids = [rids[i] for i in old]
-        changed = [(*v, now, rid) for v, rid in zip(_rows(columns, old), old_rids, strict=True)
-                   if hash(v) != stored[rid]]  # fmt: skip
-        own: dict[int, list[tuple[Any, ...]]] = {}
-        for row, e164, raw, kind, flags, shared in chunk.phones:
-            if shared and chunk.household_no[row]:
-                hid = hh[chunk.household_no[row]][0]
-                self.wanted.setdefault(hid, {}).setdefault(e164 or raw, (e164, raw, kind, flags))
-            else:
-                own.setdefault(row, []).append((e164, raw, kind, flags))
+        noted = await self._keep_stored_text(chunk, columns, old, rids)
+        own, fresh = self._split_phones(chunk, hids)
+        fresh |= noted
         known = self.own
         phones_changed: set[int] = set()  # residents whose own phones are replaced
         phones: list[tuple[Any, ...]] = []
         for i, mine in own.items():
             rid = rids[i]
-            if rid not in known or known[rid] != _fingerprint(mine):
+            if rid not in known or known[rid] != hash(_numbers(mine)):
                 phones_changed.add(rid)
                 phones.extend((*o, rid, None) for o in mine)
         phones_changed.update(rids[i] for i in old if i not in own and known.get(rids[i], 0))
+        fresh.update(i for i in old if rids[i] in phones_changed)
+        changed = [(*v, now, rids[i]) for i, v in zip(old, _rows(columns, old), strict=True)
+                   if self._changed(v, rids[i], i in fresh)]  # fmt: skip
         await self.set_res.run(self.conn, changed)
         await self.drop_own.run(self.conn, [(r,) for r in phones_changed if r in known])
         await self.add_phone.run(self.conn, phones)
@@ -307,13 +324,66 @@ class LedgerWriter:
         report.updated += updated
         report.unchanged += n - len(new) - updated
         report.phones += len(phones)
+        quiet = {chunk.lines[i] for i in old if rids[i] not in touched}  # notes already stored
+        report.flagged.extend(f for f in chunk.flagged if f[0] not in quiet)
+
+    async def _keep_stored_text(
+        self, chunk: Chunk, columns: list[list[Any]], old: list[int], rids: list[int]
+    ) -> set[int]:
+        """Keep the stored 氏名, 氏名カナ and 住所 of the stored residents (rows ``old``) whose
+        file values hold 〓 (``registry.ledger.geta``), with their keys and notes. Returns the
+        rows given a note for it."""
+        name, kana, address, review = columns[1], columns[2], columns[7], columns[8]
+        rows = [i for i in old if GETA in name[i] or GETA in kana[i] or GETA in address[i]]
+        if not rows:
+            return set()
+        ids = ", ".join(str(int(rids[i])) for i in rows)
+        sql = f"SELECT id, name, name_kana, address FROM residents WHERE id IN ({ids})"
+        stored = {row[0]: row[1:] for row in await fetch_raw(self.conn, sql)}
+        noted: set[int] = set()
+        for i in rows:
+            notes = review[i].split("; ") if review[i] else []
+            values, added = keep_stored((name[i], kana[i], address[i]), stored[rids[i]], notes)
+            name[i], kana[i], address[i] = values
+            columns[3][i], columns[4][i] = search_keys(name[i], kana[i])
+            review[i] = "; ".join(notes)
+            line = chunk.lines[i]
+            chunk.flagged = [f for f in chunk.flagged if f[0] != line] + [(line, n) for n in notes]
+            if added:
+                noted.add(i)
+        chunk.flagged.sort(key=lambda f: f[0])
+        return noted
+
+    def _split_phones(
+        self, chunk: Chunk, hids: list[int | None]
+    ) -> tuple[dict[int, list[tuple[Any, ...]]], set[int]]:
+        """The chunk's own phones by row; the household phones go to ``wanted``. Also the rows
+        giving a household number that is not stored as their household's."""
+        own: dict[int, list[tuple[Any, ...]]] = {}
+        fresh: set[int] = set()
+        for row, e164, raw, kind, flags, shared in chunk.phones:
+            hid = hids[row]
+            if shared and hid is not None:
+                self.wanted.setdefault(hid, {}).setdefault(e164 or raw, (e164, raw, kind, flags))
+                if (e164 or raw) not in self.shared.get(hid, ()):
+                    fresh.add(row)
+            else:
+                own.setdefault(row, []).append((e164, raw, kind, flags))
+        return own, fresh
+
+    def _changed(self, values: tuple[Any, ...], rid: int, new_phones: bool) -> bool:
+        """Whether a stored resident's row is to be written: its fields changed, or its phones
+        did and with them its review notes (the last value)."""
+        if hash(values[:-1]) != self.stored[rid]:
+            return True
+        return new_phones and hash(values[-1]) != self.reviews.get(rid, _NO_REVIEW)
 
     async def finish(self, report: Counts) -> None:
         """Sync the shared phones of every household in the file with what its rows gave."""
         drop: list[tuple[int]] = []
         add: list[tuple[Any, ...]] = []
         for hid, wanted in self.wanted.items():
-            if self.shared.get(hid, 0) != (_fingerprint(wanted.values()) if wanted else 0):
+            if self.shared.get(hid, frozenset()) != frozenset(wanted):
                 if hid in self.shared:
                     drop.append((hid,))
                 add.extend((*phone, None, hid) for phone in wanted.values())
@@ -333,7 +403,9 @@ class LedgerWriter:
             self.households.update((no, (hid, wanted.get(no, ""))) for no, hid in added.items())
             self.last_household = max(added.values(), default=self.last_household)
             report.households_inserted += len(new)
-        moved = [no for no, a in wanted.items() if a and self.households[no][1] != a]
+        stored = self.households
+        moved = [no for no, a in wanted.items()  # never a stored address for one holding 〓
+                 if a and stored[no][1] != a and not (GETA in a and stored[no][1])]  # fmt: skip
         if moved:
             await self.set_hh.run(self.conn, [(wanted[no], self.households[no][0]) for no in moved])
             self.households.update((no, (self.households[no][0], wanted[no])) for no in moved)

@@ -1,7 +1,9 @@
 """CSV export of residents and bookings (CP932 or UTF-8 with BOM for Excel), streamed.
 
-A character the target encoding cannot hold is written as 〓 and counted; the resident export
-can be imported again (``registry.ledger.importer.import_ledger``). Only counts are logged.
+CP932 is the default: the city's systems read it. A character it cannot hold is written as 〓
+and counted (UTF-8 keeps every character). The resident export can be imported again
+(``registry.ledger.importer.import_ledger``), and a 〓 there never replaces the character
+stored (``registry.ledger.geta``). Only counts are logged.
 """
 
 from __future__ import annotations

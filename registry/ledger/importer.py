@@ -7,7 +7,8 @@ whole file) before the database is touched. Rows are then validated chunk by chu
 machine) and written with bulk statements (``ledger_bulk``): the 宛名番号 -> id and
 世帯番号 -> id maps are loaded once, new residents inserted, known ones updated, never
 duplicated. An updated resident's own phones are replaced; the household phones of every
-household in the file are rebuilt from its rows. A bad row is reported with its line number and
+household in the file are rebuilt from its rows. A bad row (no 宛名番号 or 氏名, a birth date
+that is no date, in the future or before 1900, ...) is reported with its line number and
 skipped (or, with ``all_or_nothing``, nothing is written); ``dry_run`` writes nothing. Given an
 engine the import is one transaction; given a session, the caller commits. Works on SQLite and
 PostgreSQL. Only counts are logged, never row contents.
@@ -16,6 +17,7 @@ PostgreSQL. Only counts are logged, never row contents.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import logging
 import time
@@ -25,6 +27,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -67,6 +70,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CHUNK = 5000
+LOCAL_TZ = ZoneInfo("Asia/Tokyo")  # "today", after which no birth date is possible
 Progress = Callable[[int, int], None]  # (records done, records expected)
 
 
@@ -81,7 +85,7 @@ class ImportReport:
     households_inserted: int = 0
     phones: int = 0
     bad_rows: list[tuple[int, str]] = field(default_factory=list)
-    flagged: list[tuple[int, str]] = field(default_factory=list)
+    flagged: list[tuple[int, str]] = field(default_factory=list)  # notes of rows written
     ignored_columns: list[str] = field(default_factory=list)
     dry_run: bool = False
     written: bool = False  # False after a dry run or a refused all-or-nothing import
@@ -118,7 +122,8 @@ class _Chunks:
 
     async def _submit(self, job: Job) -> None:
         if self.workers_wanted and not self.workers:
-            args = (self.parser.cols, self.parser.width, self.parser.area)
+            p = self.parser
+            args = (p.cols, p.width, p.area, p.today)
             self.workers = list(
                 await asyncio.gather(*(Worker.start(args) for _ in range(self.workers_wanted)))
             )
@@ -158,7 +163,7 @@ class _Chunks:
 
 
 def _accept(parsed: ParsedChunk, chunk: Chunk, seen: dict[str, int], report: ImportReport) -> None:
-    """Report the chunk's bad rows and notes; drop a 宛名番号 already seen in the file."""
+    """Report the chunk's bad rows, give it its notes; drop a 宛名番号 already seen."""
     report.rows_read += parsed.rows_read
     bad = parsed.bad
     dup: set[int] = set()
@@ -174,7 +179,7 @@ def _accept(parsed: ParsedChunk, chunk: Chunk, seen: dict[str, int], report: Imp
         flagged = [f for f in flagged if f[0] not in dropped]
         bad.sort()
     report.bad_rows.extend(bad)
-    report.flagged.extend(flagged)
+    chunk.flagged = flagged  # reported by the writer, for the rows it writes
 
 
 async def _pipeline(
@@ -189,10 +194,12 @@ async def _pipeline(
         while (parsed := await chunks.next()) is not None:
             chunk = Chunk.of(parsed, None, date)
             _accept(parsed, chunk, seen, report)
-            if writer is not None and report.dry_run:
-                writer.count(chunk, report)
-            elif writer is not None:
+            if writer is not None and not report.dry_run:
                 await writer.write(chunk, report)
+            else:
+                if writer is not None:
+                    writer.count(chunk, report)
+                report.flagged.extend(chunk.flagged)
             done += parsed.records
             if progress is not None:
                 progress(done, max(expected, done))
@@ -277,7 +284,7 @@ async def import_ledger(
     report = ImportReport(str(path), used, dry_run=dry_run)
     report.ignored_columns = [h for i, h in enumerate(header) if i not in taken]
     expected = max(text.count("\n") - 1, 0)
-    parser = RowParser(cols, len(header), m.default_area_code)
+    parser = RowParser(cols, len(header), m.default_area_code, dt.datetime.now(LOCAL_TZ).date())
     if workers is None:
         workers = worker_count(expected, CHUNK)
 

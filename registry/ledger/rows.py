@@ -14,6 +14,9 @@ the common shapes take fast paths that give exactly what the general functions g
 - the keys of a name (spaced form, folded kanji key, kana key) are memoized per written name,
   since common names repeat.
 
+A birth date after the import's day (``today``, given by the caller: the parser reads no clock)
+or before ``EARLIEST_BIRTH`` (1900) is impossible for a resident: the row is bad.
+
 Phones: a landline of a resident who has a 世帯番号 is the household's (shared); anything else
 (mobiles, IP phones, landlines of residents without a household) is the resident's own. A
 number that cannot be normalized is kept, unindexed (``e164`` None), with its flags, and the row
@@ -29,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
+from registry.ledger.geta import GAIJI as _GAIJI
 from registry.normalize.names import is_kana, kana_key, name_key, spaced
 from registry.normalize.phone import normalize_ledger_phone, plain_japanese_number
 from registry.normalize.wareki import ERAS, parse_date
@@ -50,7 +54,7 @@ SEX = {
     "": "", "不明": "", "-": "", "0": "", "9": "",
 }  # fmt: skip
 MAX_KEY = 32  # person_no / household_no column width
-_GAIJI = re.compile("[\ue000-\uf8ff〓]")
+EARLIEST_BIRTH = date(1900, 1, 1)  # before it, a typo (an era letter, a digit), not a resident
 _PHONE_SPLIT = re.compile(r"\s*[/／;；、,，]\s*")
 _BLANK = " \t\u3000"
 _ERA = {**{e.name: e for e in ERAS}, **{e.letter: e for e in ERAS}}
@@ -133,6 +137,12 @@ def _kana_key(kana: str) -> str:
     return kana_key(kana)
 
 
+def search_keys(name: str, kana: str) -> tuple[str, str]:
+    """(name key, kana key) of a row's 氏名 and 氏名カナ, as a parsed row has them."""
+    _, key, name_kana_key = _name_keys(name)
+    return key, _kana_key(kana) if kana else name_kana_key
+
+
 def _phone_entries(
     cell: str, label: str, household: bool, area: str, notes: list[str]
 ) -> list[PhoneEntry]:
@@ -166,8 +176,15 @@ def _nfkc(s: str) -> str:
 class RowParser:
     """Validates the data rows of one file (column positions resolved once)."""
 
-    def __init__(self, cols: Mapping[str, tuple[int, ...]], width: int, area: str = "0773"):
+    def __init__(
+        self,
+        cols: Mapping[str, tuple[int, ...]],
+        width: int,
+        area: str = "0773",
+        today: date | None = None,
+    ) -> None:
         self.cols, self.width, self.area = dict(cols), width, area
+        self.today = today or date.today()  # the last possible birth date
         self.has_birth = "birth_date" in cols
         at = {name: idx[0] if idx else -1 for name, idx in cols.items()}
         self.person, self.name = at["person_no"], at["name"]
@@ -223,6 +240,10 @@ class RowParser:
         parsed = read_date(raw)
         if isinstance(parsed, str):
             raise BadRow(f"impossible 生年月日: {parsed}")
+        if parsed > self.today or parsed < EARLIEST_BIRTH:
+            shown = repr(raw) if raw == parsed.isoformat() else f"{raw!r} ({parsed.isoformat()})"
+            why = "is in the future" if parsed > self.today else f"is before {EARLIEST_BIRTH.year}"
+            raise BadRow(f"impossible 生年月日: {shown} {why}")
         return parsed
 
     def _sex(self, cells: Sequence[str], notes: list[str]) -> str:

@@ -73,13 +73,13 @@ def test_import_lookup_export(
         tmp_path / "ledger.csv", [*ROWS, ("", "", "名無", "", "", "", "", "")], encoding="cp932"
     )
     code, out, _ = run(capsys, "--db", db_url, "import-ledger", str(path), "--dry-run")
-    assert code == 0
+    assert code == 3  # rows would be skipped
     assert "dry run" in out
     assert "line 5: missing 宛名番号" in out
     code, out, _ = run(capsys, "--db", db_url, "import-ledger", str(path), "--all-or-nothing")
     assert code == 1
     code, out, _ = run(capsys, "--db", db_url, "import-ledger", str(path))
-    assert code == 0
+    assert code == 3  # done, one row skipped
     assert "inserted 3" in out
     code, out, _ = run(capsys, "--db", db_url, "lookup", "0773621234", "--json")
     assert code == 0
@@ -112,6 +112,43 @@ def test_import_lookup_export(
     assert code == 0
     assert "3 residents" in out
     assert out_csv.read_bytes().decode("cp932").startswith("宛名番号,")
+
+
+def test_import_exit_status_says_whether_rows_were_skipped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    bad = write_csv(
+        tmp_path / "bad.csv", [*ROWS, ("2001", "", "日付 誤", "", "S15.02.30", "", "", "")]
+    )
+    code, out, _ = run(capsys, "--db", db, "import-ledger", str(bad), "--dry-run")
+    assert code == 3
+    code, out, _ = run(capsys, "--db", db, "import-ledger", str(bad), "--all-or-nothing")
+    assert (code, "nothing written" in out) == (1, True)
+    code, out, _ = run(capsys, "--db", db, "import-ledger", str(bad))
+    assert (code, "inserted 3" in out, "line 5: impossible 生年月日" in out) == (3, True, True)
+    code, out, _ = run(
+        capsys, "--db", db, "import-ledger", str(write_csv(tmp_path / "ok.csv", ROWS))
+    )
+    assert (code, "3 unchanged" in out) == (0, True)
+    code, out, _ = run(capsys, "import-ledger", "--help")
+    assert code == 0
+    assert "3 imported, but bad rows were skipped" in " ".join(out.split())
+
+
+def test_export_warns_of_characters_written_as_geta(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    rows = [("5001", "", "𠮷田 直樹", "", "S20.1.1", "", "", "")]
+    run(capsys, "--db", db, "import-ledger", str(write_csv(tmp_path / "in.csv", rows)))
+    code, out, err = run(capsys, "--db", db, "export", "residents", str(tmp_path / "out.csv"))
+    assert (code, "1 characters written as 〓" in out) == (0, True)
+    assert "--encoding utf-8-sig keeps every character" in err
+    code, out, _ = run(capsys, "--db", db, "import-ledger", str(tmp_path / "out.csv"))
+    assert (code, "1 unchanged" in out, "line 2: review" in out) == (0, True, False)
+    code, out, _ = run(capsys, "export", "--help")
+    assert "never replaces a stored character by 〓" in " ".join(out.split())
 
 
 def test_ledger_errors_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

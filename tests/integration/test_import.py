@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -137,6 +138,26 @@ async def test_bad_rows_reported_with_line_numbers(engine: AsyncEngine, tmp_path
         assert "電話番号" in (await s.get(Resident, phone.resident_id)).review  # type: ignore[union-attr]
 
 
+async def test_birth_dates_in_the_future_or_before_1900_are_bad_rows(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    tomorrow = (dt.datetime.now(ZoneInfo("Asia/Tokyo")).date() + dt.timedelta(days=1)).isoformat()
+    rows = [
+        ROWS[0],
+        ("2001", "", "未来 太郎", "", "2099-01-01", "", "", ""),  # line 3
+        ("2002", "", "明日 花子", "", tomorrow, "", "", ""),  # line 4
+        ("2003", "", "明治 一", "", "M32.12.31", "", "", ""),  # line 5: 1899-12-31
+        ("2004", "", "明治 二", "", "M33.1.1", "", "", ""),  # line 6: 1900-01-01, kept
+    ]
+    report = await import_ledger(engine, write_csv(tmp_path / "d.csv", rows))
+    assert report.bad_rows == [
+        (3, "impossible 生年月日: '2099-01-01' is in the future"),
+        (4, f"impossible 生年月日: {tomorrow!r} is in the future"),
+        (5, "impossible 生年月日: 'M32.12.31' (1899-12-31) is before 1900"),
+    ]
+    assert sorted(await residents(engine)) == ["1001", "2004"]
+
+
 async def test_reimport_updates_without_duplicates(engine: AsyncEngine, tmp_path: Path) -> None:
     await import_ledger(engine, write_csv(tmp_path / "a.csv", ROWS))
     before = await residents(engine)
@@ -154,6 +175,23 @@ async def test_reimport_updates_without_duplicates(engine: AsyncEngine, tmp_path
     async with engine.connect() as conn:
         numbers = sorted((await conn.execute(select(Phone.e164))).scalars().all())
     assert numbers == ["+81773750000", "+818011112222"]
+
+
+async def test_changed_phones_bring_their_review_notes(engine: AsyncEngine, tmp_path: Path) -> None:
+    await import_ledger(engine, write_csv(tmp_path / "a.csv", ROWS))
+    changed = [list(r) for r in ROWS]
+    changed[0][7] = changed[1][7] = "22-1234"  # the household's landline: a number to check
+    changed[2][7] = "12"  # 1003's own number: not one
+    for _ in range(2):  # the second time, nothing is new
+        report = await import_ledger(engine, write_csv(tmp_path / "b.csv", changed))
+        people = await residents(engine)
+        assert [people[p].review.split(":")[0] for p in ("1001", "1002", "1003")] == [
+            "電話番号 to check", "電話番号 to check", "電話番号 not indexed",
+        ]  # fmt: skip
+    assert (report.updated, report.unchanged) == (0, 3)
+    report = await import_ledger(engine, write_csv(tmp_path / "a.csv", ROWS))
+    assert (report.updated, report.unchanged) == (3, 0)
+    assert {r.review for r in (await residents(engine)).values()} == {""}
 
 
 async def test_reimport_mixing_new_and_known_rows(engine: AsyncEngine, tmp_path: Path) -> None:
