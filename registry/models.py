@@ -318,6 +318,17 @@ class LoginFailure(Base):
     locked_until: Mapped[dt.datetime | None]
 
 
+class ResidentSessionEnd(Base):
+    """A residents' page session ended by the resident (終了する) before its cookie expires: the
+    cookie is signed, not stored, so a copy of it (a shared computer's browser, its history)
+    would open the page until ``expires_at`` without this row. Rows past it are pruned."""
+
+    __tablename__ = "resident_session_ends"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
 class CallRecord(Base):
     """One call, keyed by the PBX's Linkedid; written by upsert so several servers agree."""
 

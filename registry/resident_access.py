@@ -12,6 +12,8 @@
   still gets in).
 - ``own_record`` is what the page shows: the name masked (``髙橋 一●``), the latest answer, the
   resident's bookings with their venue; no ledger number, nothing of anyone else. Audited.
+- ``end_session`` keeps the id of a session the resident ended (the page's cookie is signed,
+  not stored) until the cookie would have expired; ``session_ended`` tells the page.
 
 The caller commits.
 """
@@ -22,7 +24,7 @@ import dataclasses
 import datetime as dt
 import math
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import lockout
@@ -30,7 +32,7 @@ from registry.audit import AuditAction, audit
 from registry.bookings import bookings_of
 from registry.errors import AccountLocked, NotFound
 from registry.intents import intents_of
-from registry.models import LoginFailure, Resident, Venue
+from registry.models import LoginFailure, Resident, ResidentSessionEnd, Venue
 from registry.normalize.names import mask_name
 from registry.views import BookingView, IntentView
 
@@ -82,6 +84,21 @@ async def identify(
         await lockout.record_failure(session, key, ALL_SOURCES, now)
     await _audit_try(session, r, "ok" if ok else "refused", source)
     return Identification(r.id if ok and r is not None else None)
+
+
+async def end_session(
+    session: AsyncSession, sid: str, expires_at: dt.datetime, now: dt.datetime
+) -> None:
+    """The session ``sid`` (its cookie valid until ``expires_at``) is over; the ends of
+    sessions that have expired anyway are dropped."""
+    await session.execute(delete(ResidentSessionEnd).where(ResidentSessionEnd.expires_at < now))
+    if expires_at > now and await session.get(ResidentSessionEnd, sid) is None:
+        session.add(ResidentSessionEnd(sid=sid, expires_at=expires_at))
+        await session.flush()
+
+
+async def session_ended(session: AsyncSession, sid: str) -> bool:
+    return await session.get(ResidentSessionEnd, sid) is not None
 
 
 async def _audit_try(session: AsyncSession, r: Resident | None, result: str, source: str) -> None:

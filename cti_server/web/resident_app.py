@@ -99,6 +99,14 @@ def _session(request: web.Request) -> Session | None:
     return request.app[CODEC].decode(request.cookies.get(COOKIE))
 
 
+async def _ended(request: web.Request, session: Session) -> bool:
+    """The resident ended this identified session (終了する) before its cookie expired."""
+    if session.resident_id is None:
+        return False
+    async with request.app[SESSIONS]() as db:
+        return await resident_access.session_ended(db, session.sid)
+
+
 def _render(
     request: web.Request, name: str, ctx: Mapping[str, Any], session: Session | None,
     status: int = 200,
@@ -145,6 +153,8 @@ async def _guard(request: web.Request) -> tuple[Mapping[str, Any], Session] | we
     session = _session(request)
     if session is None or not request.app[CODEC].csrf_ok(session, str(form.get("csrf", ""))):
         return _render(request, "message.html", {"message": "err_expired"}, None, status=403)
+    if await _ended(request, session):
+        return _render(request, "message.html", {"message": "err_expired"}, None, status=403)
     address = client_address(request, request.app[TRUSTED])
     if not await request.app[LIMIT].hit(address):
         return _render(request, "message.html", {"message": "err_busy"}, session, status=429)
@@ -188,15 +198,15 @@ async def identify(request: web.Request) -> web.Response:
 # --------------------------------------------------------------------------- the resident's pages
 
 
-def _resident(request: web.Request) -> tuple[Session, int] | None:
+async def _resident(request: web.Request) -> tuple[Session, int] | None:
     session = _session(request)
-    if session is None or session.resident_id is None:
+    if session is None or session.resident_id is None or await _ended(request, session):
         return None
     return session, session.resident_id
 
 
 async def home_page(request: web.Request) -> web.Response:
-    who = _resident(request)
+    who = await _resident(request)
     if who is None:
         return _redirect(request, "/r/")
     return await _home(request, who[0], who[1], {}, {}, 200)
@@ -228,7 +238,7 @@ async def _asks_mobility(request: web.Request) -> bool:
 
 
 async def answer_page(request: web.Request) -> web.Response:
-    who = _resident(request)
+    who = await _resident(request)
     if who is None:
         return _redirect(request, "/r/")
     ctx = {"venues": await _venues(request), "nonce": secrets.token_urlsafe(16),
@@ -293,7 +303,7 @@ async def change(request: web.Request) -> web.Response:
 
 
 async def done_page(request: web.Request) -> web.Response:
-    who = _resident(request)
+    who = await _resident(request)
     what = request.match_info["what"]
     if who is None or what not in ("answer", "change"):
         return _redirect(request, "/r/")
@@ -309,5 +319,10 @@ async def logout(request: web.Request) -> web.Response:
     guarded = await _guard(request)
     if isinstance(guarded, web.Response):
         return guarded
-    response = _render(request, "message.html", {"message": "logged_out", "plain": True}, None)
-    return response
+    _form, session = guarded
+    if session.resident_id is not None:  # a copy of the cookie must not open the page again
+        expires = dt.datetime.fromtimestamp(session.expires, dt.UTC)
+        async with request.app[SESSIONS]() as db:
+            await resident_access.end_session(db, session.sid, expires, utcnow())
+            await db.commit()
+    return _render(request, "message.html", {"message": "logged_out", "plain": True}, None)

@@ -362,6 +362,35 @@ async def test_pages_of_a_resident_need_an_identified_session(engine, db_url, ai
     assert (await client.get("/r/me", allow_redirects=False)).status == 303
 
 
+async def test_a_session_ended_by_the_resident_stays_ended_for_a_copy_of_its_cookie(
+    engine, db_url, aiohttp_client
+):
+    """終了する on a shared computer: the cookie is signed, not stored, so its copy (the
+    browser's, its history's) would open the page until it expires; it must not, on any
+    instance, for a page or a post; a new identification gets a new session."""
+    client, ledger = await page(engine, db_url, aiohttp_client)
+    home = await signed_in(client, ledger)
+    kept = client.session.cookie_jar.filter_cookies(client.make_url("/r/me"))
+    form = await (await client.get("/r/answer")).text()
+    out = await client.post("/r/logout", data={"csrf": csrf_of(home)})
+    assert out.status == 200
+    other = await aiohttp_client(
+        create_app(make_settings(db_url, **PROXY), engine=engine, load_name_index=False)
+    )
+    for c in (client, other):
+        c.session.cookie_jar.update_cookies(kept)
+        for path in ("/r/me", "/r/answer", "/r/done/answer"):
+            resp = await c.get(path, allow_redirects=False)
+            assert (resp.status, resp.headers["Location"]) == (303, "/r/"), path
+        fields = {"csrf": csrf_of(form), "nonce": "after-1", "wants_vaccination": "yes",
+                  "mobility": "none", "time_of_day": "am"}  # fmt: skip
+        post = await c.post("/r/answer", data=fields, allow_redirects=False)
+        assert post.status == 403
+    async with session_factory(engine)() as s:
+        assert await intents_of(s, ledger.resident_id) == []
+    assert "髙橋 一● 様" in await signed_in(client, ledger)  # in again, anew
+
+
 async def test_instances_share_the_address_limit_and_the_session(engine, db_url, aiohttp_client):
     ledger = await seed(engine)
     settings = make_settings(db_url, redis_url=REDIS, resident_posts_per_ip=2, **PROXY)
