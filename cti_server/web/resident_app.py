@@ -15,6 +15,7 @@ with the client's address.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 import zoneinfo
 from collections.abc import AsyncIterator, Mapping
@@ -189,8 +190,13 @@ async def identify(request: web.Request) -> web.Response:
         await db.commit()
     if found.resident_id is None:
         key, status = ("err_locked", 429) if found.locked_until else ("err_not_matched", 422)
-        return _render(request, "identify.html", {"errors": {"form": key}, "values": values},
-                       session, status=status)  # fmt: skip
+        ctx: dict[str, Any] = {"errors": {"form": key}, "values": values}
+        if found.locked_until:  # say for how long
+            left = (found.locked_until - utcnow()).total_seconds()
+            t = dict(texts(_lang(request)))
+            t[key] = t["err_locked_for"].format(minutes=max(1, math.ceil(left / 60)))
+            ctx["t"] = t
+        return _render(request, "identify.html", ctx, session, status=status)
     # a new session id once identified: a session id planted before cannot be reused
     return _redirect(request, "/r/me", request.app[CODEC].fresh(found.resident_id))
 

@@ -57,9 +57,16 @@ _TEXT: dict[str, tuple[str, str]] = {
         "コールセンターにお電話ください。",
         "Too many tries in a row. Please try again later, or call the call center.",
     ),
+    "err_locked_for": (
+        "確認に続けて失敗したため、あと{minutes}分ほど受け付けられません。時間をおいてお試しいただく"
+        "か、コールセンターにお電話ください。",
+        "Too many tries in a row: please try again in about {minutes} minutes, or call the call "
+        "center.",
+    ),
     "err_busy": (
-        "アクセスが集中しています。少し時間をおいてからお試しください。",
-        "Too many requests. Please wait a little and try again.",
+        "短い時間に多くの送信があったため、しばらく受け付けられません。数分おいてからお試しくだ"
+        "さい。",
+        "Too many submissions in a short time. Please wait a few minutes and try again.",
     ),
     "err_expired": (
         "画面の有効期限が切れました。もう一度はじめからお試しください。",
