@@ -229,6 +229,31 @@ class Controller(Sender, QObject):
 
         self.api.resident(resident_id, call, done)
 
+    def refresh_card(self) -> None:
+        """The card on screen read again after a send, for the call it is shown for (a card kept
+        for the previous call stays that call's): what was stored shows on it; which person and
+        call the forms are for does not change."""
+        shown = self.resident.card
+        if shown is None:
+            return
+        resident_id = shown.resident_id
+        call = self.newcall.kept_card_call() or self.linkedid()
+
+        def done(result: Reply[ResidentDetail]) -> None:
+            now = self.resident.card
+            if result.value is None or now is None or now.resident_id != resident_id:
+                return  # another card meanwhile (or none): nothing to refresh
+            card = ResidentCard.from_detail(result.value)
+            card = dataclasses.replace(
+                card, calls=tuple(c for c in card.calls if c.linkedid != call)
+            )
+            self.resident.set_card(card)
+            if self.booking.status == "" and self.booking.resident_id == resident_id:
+                self.booking.existing = card.active_booking()
+                self.booking.changed()
+
+        self.api.resident(resident_id, call, done)
+
     # ------------------------------------------------------------------ booking
     def load_venues(self) -> None:
         def done(reply: Reply[VenueList]) -> None:

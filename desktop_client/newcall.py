@@ -82,6 +82,12 @@ class NewCall(QObject):
             self.wrapup.add_note(form.call, unsent_text(form))
         form.disarm()  # type: ignore[attr-defined]
 
+    def kept_card_call(self) -> str | None:
+        """The call a card kept on screen is for (its intent form is still typed in), if any."""
+        if not self._stale_card:
+            return None
+        return next((f.linkedid for f, v in self._deferred if v is self._card), None)
+
     def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
         if not self._deferred:
             return

@@ -2,7 +2,8 @@
 
 A submission's answer goes to the form that sent it only while that form is still bound to the
 same call and person (a form disarmed by a new call must not show another person's fate); what
-a form sent prefills its call's wrap-up codes (a booking made: 予約). Mixed into ``Controller``.
+a form sent prefills its call's wrap-up codes (a booking made: 予約); the card on screen is then
+read again, for the call it is shown for, without arming any form. Mixed into ``Controller``.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ CODE_OF = {
 
 
 class Sender:
-    """Needs ``link``, ``outbox``, the form models, ``resident``, ``load_resident`` and
+    """Needs ``link``, ``outbox``, the form models, ``resident``, ``refresh_card`` and
     ``choose_venue_day`` (the ``Controller``)."""
 
     link: Any
@@ -59,7 +60,7 @@ class Sender:
     def linkedid(self) -> str | None:
         raise NotImplementedError
 
-    def load_resident(self, resident_id: int, then_show: bool = False) -> None:
+    def refresh_card(self) -> None:
         raise NotImplementedError
 
     def choose_venue_day(self, venue_id: int, day: Any) -> None:
@@ -157,9 +158,8 @@ class Sender:
             except ProtocolError:
                 told = None
             self.booking.set_offers(list(told.suggestions) if told is not None else [])
-        card = self.resident.card
-        if card is not None and entry.kind not in ("disposition", "call_resident"):
-            self.load_resident(card.resident_id)
+        if entry.kind not in ("disposition", "call_resident"):
+            self.refresh_card()
         self.outbox.forget_finished()
 
     def _booked(self, entry: Entry, slot: SlotInfo | None) -> None:
