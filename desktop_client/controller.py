@@ -311,7 +311,8 @@ class Controller(Sender, QObject):
             booking = booking_of(dep.result)
             if booking is not None:
                 body["booking_id"] = booking.booking_id
-            after = None
+        if dep is None or dep.status in ("done", "failed"):
+            after = None  # never wait for a booking that is made, refused or gone
         fill = {"booking_id": "booking_id"} if after else None
         entry = self.outbox.add("mobility", call.method, call.path, body, after=after, fill=fill)
         self._submit(entry, self.mobility)

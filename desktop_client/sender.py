@@ -126,6 +126,7 @@ class Sender:
             kept = self.outbox.mark_retry(key, result.error, result.message)
             if not kept:
                 self._form(key, pop=True)
+                self._untie(key)
             if form is not None:
                 form.set_status("queued" if kept else "failed", entry.error, entry.message)
         else:
@@ -133,12 +134,19 @@ class Sender:
             self._call_of.pop(key, None)
             self.outbox.mark_failed(key, result.error or f"http_{result.status}", result.message)
             log.info("%s refused: %s %s", entry.kind, result.error, result.message)
+            self._untie(key)
             if form is not None:
                 form.set_status("refused", result.error, result.message)
             refresh = result.error in ("slot_full", "slot_started", "no_transport_seat")
             if refresh and form is self.booking and self.booking.venue_id is not None:
                 self.choose_venue_day(self.booking.venue_id, self.booking.day)
             self.flush()  # fail the entries that waited for this one
+
+    def _untie(self, key: str) -> None:
+        """A booking that will not be made: the mobility form waiting for it waits no more
+        (sent next, it goes without a booking; one already chained to it fails, and says so)."""
+        if self.mobility.booking_key == key:
+            self.mobility.tie_to(booking_id=None, booking_key=None)
 
     def _applied(self, entry: Entry, form: Any) -> None:
         call = self._call_of.pop(entry.key, None)

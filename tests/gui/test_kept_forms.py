@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from cti_server.protocol import CallerInfo
+from cti_server.protocol import CallerInfo, SlotInfo
 from tests.gui.conftest import log_in
 from tests.gui.test_call_flow import A, B, confirm, focused, ring
 from tests.gui.test_client_flows import type_ja
@@ -15,6 +15,13 @@ from tests.gui.test_client_flows import type_ja
 pytestmark = pytest.mark.gui
 
 PAYPHONE = CallerInfo("payphone")
+
+
+def fill_the_slot(fake, slot_id=1):
+    s = fake.state.slots[slot_id]
+    fake.state.slots[slot_id] = SlotInfo(
+        slot_id, s.venue_id, s.starts_at, s.ends_at, s.capacity, s.capacity
+    )
 
 
 def test_an_intent_sent_for_the_previous_call_arms_nothing_for_the_new_one(qtbot, client, fake):
@@ -48,3 +55,71 @@ def test_an_intent_sent_for_the_previous_call_arms_nothing_for_the_new_one(qtbot
     assert client.resident.card is None
     assert client.intent.resident_id is None
     assert client.booking.resident_id is None
+
+
+def test_a_refused_booking_leaves_the_mobility_request_free_to_go_alone(qtbot, client, fake):
+    log_in(qtbot, client, fake.url)
+    ring(qtbot, client, fake)
+    confirm(qtbot, client)
+    client.window.show_tab(1)
+    client.window.booking.slots.selectRow(0)
+    fill_the_slot(fake)  # another operator took the last seat
+    client.window.booking.submit.click()
+    qtbot.waitUntil(lambda: client.booking.status == "refused", timeout=5000)
+
+    view = client.window.mobility
+    client.window.show_tab(2)
+    assert client.mobility.booking_key is None
+    assert "予約なし" in view.tie.text()
+    type_ja(view.notes, "玄関に段差")
+    view.submit.click()
+    qtbot.waitUntil(lambda: client.mobility.status == "done", timeout=5000)
+    ((_, _, _, body),) = fake.posts("/api/mobility")
+    assert body.get("booking_id") is None
+    assert body["notes"] == "玄関に段差"
+    assert not any(e.status == "failed" and e.kind == "mobility" for e in client.outbox.failed())
+
+
+def test_a_mobility_request_waiting_for_a_refused_booking_can_be_sent_again(qtbot, client, fake):
+    log_in(qtbot, client, fake.url)
+    ring(qtbot, client, fake)
+    confirm(qtbot, client)
+    fake.drop()
+    qtbot.waitUntil(lambda: client.link.state == "reconnecting", timeout=5000)
+    client.window.show_tab(1)
+    client.window.booking.slots.selectRow(0)
+    client.window.booking.submit.click()
+    view = client.window.mobility
+    client.window.show_tab(2)
+    assert "送信待ちの予約に紐づけます" in view.tie.text()
+    type_ja(view.notes, "車いすを持参")
+    view.submit.click()
+    assert client.mobility.status == "queued"
+    fill_the_slot(fake)
+    fake.restore()
+    qtbot.waitUntil(lambda: client.booking.status == "refused", timeout=10000)
+    qtbot.waitUntil(lambda: client.mobility.status == "failed", timeout=5000)
+    assert client.mobility.error == "dependency_failed"  # it waited for that booking
+    assert "予約なし" in view.tie.text()  # it waits for nothing now
+    assert fake.posts("/api/mobility") == []
+
+    view.submit.click()  # as it is, without the booking
+    qtbot.waitUntil(lambda: client.mobility.status == "done", timeout=5000)
+    ((_, _, _, body),) = fake.posts("/api/mobility")
+    assert (body.get("booking_id"), body["notes"]) == (None, "車いすを持参")
+
+
+def test_a_mobility_request_is_never_chained_after_a_booking_that_failed(qtbot, client, fake):
+    log_in(qtbot, client, fake.url)
+    ring(qtbot, client, fake)
+    confirm(qtbot, client)
+    client.window.booking.slots.selectRow(0)
+    fill_the_slot(fake)
+    client.window.booking.submit.click()
+    qtbot.waitUntil(lambda: client.booking.status == "refused", timeout=5000)
+    (refused,) = client.outbox.failed()
+    client.mobility.tie_to(booking_key=refused.key)  # however it came to be tied to it
+    client.window.mobility.submit.click()
+    qtbot.waitUntil(lambda: client.mobility.status == "done", timeout=5000)
+    ((_, _, _, body),) = fake.posts("/api/mobility")
+    assert body.get("booking_id") is None
