@@ -213,6 +213,8 @@ class Controller(Sender, QObject):
                 or self.booking.resident_id != resident_id
                 or self.booking.linkedid != call
             )
+            if fresh:
+                self.newcall.settle()
             self.resident.set_card(card)
             if fresh and ref is not None:
                 self.wrapup.set_subject(ref, Subject.of(card))

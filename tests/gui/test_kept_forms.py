@@ -123,3 +123,55 @@ def test_a_mobility_request_is_never_chained_after_a_booking_that_failed(qtbot, 
     qtbot.waitUntil(lambda: client.mobility.status == "done", timeout=5000)
     ((_, _, _, body),) = fake.posts("/api/mobility")
     assert body.get("booking_id") is None
+
+
+def keep_mobility_for_a(qtbot, client, fake, notes):
+    """Call A's mobility form typed in when call B rings: it is kept for call A."""
+    log_in(qtbot, client, fake.url)
+    ring(qtbot, client, fake)
+    confirm(qtbot, client)
+    client.window.show_tab(2)
+    view = client.window.mobility
+    type_ja(view.notes, notes)
+    ring(qtbot, client, fake, B, caller=PAYPHONE)
+    assert focused() is view.notes
+    return view
+
+
+def test_a_kept_form_sent_with_the_mouse_shows_its_refusal_and_keeps_the_text(qtbot, client, fake):
+    notes = "段" * 2001
+    view = keep_mobility_for_a(qtbot, client, fake, notes)
+    qtbot.mouseClick(view.submit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: client.mobility.status == "refused", timeout=5000)
+    assert client.mobility.linkedid == A
+    assert "舞鶴 花子" in view.subject_bar.text()
+    assert view.notes.toPlainText() == notes
+    assert "入力に誤りがあります" in view.status.text()
+
+    client.window.pop.fields["name"].setFocus()  # the operator goes on with call B
+    assert client.mobility.resident_id is None
+    assert notes in client.wrapup.calls[A].notes  # kept with its call
+
+
+def test_a_kept_form_sent_with_the_mouse_says_it_was_sent(qtbot, client, fake):
+    view = keep_mobility_for_a(qtbot, client, fake, "付き添いは娘さん")
+    qtbot.mouseClick(view.submit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: client.mobility.status == "done", timeout=5000)
+    assert "移動支援を登録しました" in view.status.text()
+    assert "舞鶴 花子" in view.subject_bar.text()
+    ((_, _, _, body),) = fake.posts("/api/mobility")
+    assert (body["call"], body["notes"]) == (A, "付き添いは娘さん")
+    client.window.pop.fields["name"].setFocus()
+    assert client.mobility.resident_id is None
+    assert "付き添いは娘さん" not in client.wrapup.calls[A].notes  # it was sent: no note
+
+
+def test_confirming_someone_for_the_new_call_notes_what_a_kept_form_held(qtbot, client, fake):
+    view = keep_mobility_for_a(qtbot, client, fake, "玄関に段差")
+    client.controller.confirm(2)  # e.g. F2 on the pop: the focus stays in the kept form
+    qtbot.waitUntil(lambda: client.mobility.resident_id == 2, timeout=5000)
+    assert client.mobility.linkedid == B
+    assert view.notes.toPlainText() == ""
+    assert "玄関に段差" in client.wrapup.calls[A].notes
+    client.window.pop.fields["name"].setFocus()
+    assert client.mobility.resident_id == 2  # leaving it later disarms nothing of call B
