@@ -128,7 +128,8 @@ class Sender:
                 self._form(key, pop=True)
                 self._untie(key)
             if form is not None:
-                form.set_status("queued" if kept else "failed", entry.error, entry.message)
+                status = "queued" if kept else "failed"
+                form.set_status(status, entry.error, entry.message, result.details)
         else:
             self._form(key, pop=True)
             self._call_of.pop(key, None)
@@ -136,7 +137,7 @@ class Sender:
             log.info("%s refused: %s %s", entry.kind, result.error, result.message)
             self._untie(key)
             if form is not None:
-                form.set_status("refused", result.error, result.message)
+                form.set_status("refused", result.error, result.message, result.details)
             refresh = result.error in ("slot_full", "slot_started", "no_transport_seat")
             if refresh and form is self.booking and self.booking.venue_id is not None:
                 self.choose_venue_day(self.booking.venue_id, self.booking.day)

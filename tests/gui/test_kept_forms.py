@@ -146,7 +146,7 @@ def test_a_kept_form_sent_with_the_mouse_shows_its_refusal_and_keeps_the_text(qt
     assert client.mobility.linkedid == A
     assert "舞鶴 花子" in view.subject_bar.text()
     assert view.notes.toPlainText() == notes
-    assert "入力に誤りがあります" in view.status.text()
+    assert "メモ: 入力に誤りがあります" in view.status.text()  # the field the server named
 
     client.window.pop.fields["name"].setFocus()  # the operator goes on with call B
     assert client.mobility.resident_id is None
