@@ -7,12 +7,12 @@ On a new call (another Linkedid):
   beside the new call until saved); the wrap-up form follows the new call unless the operator
   is typing in it;
 - the resident card, the booking, mobility and intent forms are disarmed (nobody to submit for
-  until a resident is confirmed). What was typed in a form and never sent is kept as a line of
-  its own call's wrap-up notes. A form the operator is typing in right now is disarmed when the
-  focus leaves it (until then it shows whom and which call it is for); so is a form whose
-  submission is on its way (sending, or queued while offline), but not before its answer is
-  shown on it: a refused one is then kept in the notes like any unsent input. Confirming a
-  resident for the new call disarms the kept forms at once (``settle``);
+  until a resident is confirmed). What was typed (or the slot chosen) in a form and never sent
+  is kept as a line of its own call's wrap-up notes. A form the operator is typing in right now
+  is disarmed when the focus leaves it (until then it shows whom and which call it is for); so
+  is a form whose submission is on its way (sending, or queued while offline), but not before
+  its answer is shown on it: a refused one is then kept in the notes like any unsent input.
+  Confirming a resident for the new call disarms the kept forms at once (``settle``);
 - the search is cleared, unless the operator is typing in it.
 """
 

@@ -191,6 +191,13 @@ class BookingFormModel(SlotChoice):
         self.bind(None, None)
         self.set_status("")
 
+    def unsent(self) -> bool:
+        """A slot chosen for the resident and not booked: worth keeping when disarmed."""
+        chosen = self.slot_id is not None and (
+            self.existing is None or self.existing.slot_id != self.slot_id
+        )
+        return self.resident_id is not None and chosen and self.status in ("", "refused", "failed")
+
     def bookable(self, slot: SlotInfo) -> bool:
         """A slot that has not started and has a seat left."""
         starts = parse_iso_datetime(slot.starts_at)

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cti_server.protocol import CallerInfo, SlotInfo
+from desktop_client.models.dates import local_time
 from tests.gui.conftest import log_in
 from tests.gui.test_call_flow import A, B, confirm, focused, ring
 from tests.gui.test_client_flows import type_ja
@@ -175,3 +176,22 @@ def test_confirming_someone_for_the_new_call_notes_what_a_kept_form_held(qtbot, 
     assert "玄関に段差" in client.wrapup.calls[A].notes
     client.window.pop.fields["name"].setFocus()
     assert client.mobility.resident_id == 2  # leaving it later disarms nothing of call B
+
+
+def test_a_slot_chosen_and_not_booked_is_noted_with_its_call(qtbot, client, fake):
+    log_in(qtbot, client, fake.url)
+    ring(qtbot, client, fake)
+    confirm(qtbot, client)
+    client.window.show_tab(1)
+    table = client.window.booking.slots
+    table.selectRow(0)
+    table.setFocus()  # venue, day and slot chosen; the next step would be Ctrl+Enter
+    slot = client.booking.selected()
+    assert slot is not None
+    ring(qtbot, client, fake, B, caller=PAYPHONE)
+    assert client.booking.resident_id is None
+    notes = client.wrapup.calls[A].notes
+    assert "［未登録の予約］舞鶴 花子" in notes
+    venue = next(v.name for v in client.booking.venues if v.venue_id == slot.venue_id)
+    assert venue in notes
+    assert local_time(slot.starts_at).strftime("%m/%d %H:%M") in notes
