@@ -213,6 +213,8 @@ class Controller(Sender, QObject):
                 or self.booking.resident_id != resident_id
                 or self.booking.linkedid != call
             )
+            if fresh:
+                self.newcall.settle()
             self.resident.set_card(card)
             if fresh and ref is not None:
                 self.wrapup.set_subject(ref, Subject.of(card))
@@ -226,6 +228,31 @@ class Controller(Sender, QObject):
                 self.booking.changed()
             if then_show:
                 self.window.show_tab(0)
+
+        self.api.resident(resident_id, call, done)
+
+    def refresh_card(self) -> None:
+        """The card on screen read again after a send, for the call it is shown for (a card kept
+        for the previous call stays that call's): what was stored shows on it; which person and
+        call the forms are for does not change."""
+        shown = self.resident.card
+        if shown is None:
+            return
+        resident_id = shown.resident_id
+        call = self.newcall.kept_card_call() or self.linkedid()
+
+        def done(result: Reply[ResidentDetail]) -> None:
+            now = self.resident.card
+            if result.value is None or now is None or now.resident_id != resident_id:
+                return  # another card meanwhile (or none): nothing to refresh
+            card = ResidentCard.from_detail(result.value)
+            card = dataclasses.replace(
+                card, calls=tuple(c for c in card.calls if c.linkedid != call)
+            )
+            self.resident.set_card(card)
+            if self.booking.status == "" and self.booking.resident_id == resident_id:
+                self.booking.existing = card.active_booking()
+                self.booking.changed()
 
         self.api.resident(resident_id, call, done)
 
@@ -286,7 +313,8 @@ class Controller(Sender, QObject):
             booking = booking_of(dep.result)
             if booking is not None:
                 body["booking_id"] = booking.booking_id
-            after = None
+        if dep is None or dep.status in ("done", "failed"):
+            after = None  # never wait for a booking that is made, refused or gone
         fill = {"booking_id": "booking_id"} if after else None
         entry = self.outbox.add("mobility", call.method, call.path, body, after=after, fill=fill)
         self._submit(entry, self.mobility)

@@ -7,9 +7,12 @@ On a new call (another Linkedid):
   beside the new call until saved); the wrap-up form follows the new call unless the operator
   is typing in it;
 - the resident card, the booking, mobility and intent forms are disarmed (nobody to submit for
-  until a resident is confirmed). What was typed in a form and never sent is kept as a line of
-  its own call's wrap-up notes. A form the operator is typing in right now is disarmed when the
-  focus leaves it (until then it shows whom and which call it is for);
+  until a resident is confirmed). What was typed (or the slot chosen) in a form and never sent
+  is kept as a line of its own call's wrap-up notes. A form the operator is typing in right now
+  is disarmed when the focus leaves it (until then it shows whom and which call it is for); so
+  is a form whose submission is on its way (sending, or queued while offline), but not before
+  its answer is shown on it: a refused one is then kept in the notes like any unsent input.
+  Confirming a resident for the new call disarms the kept forms at once (``settle``);
 - the search is cleared, unless the operator is typing in it.
 """
 
@@ -27,6 +30,11 @@ from .models.search import SearchModel
 from .models.wrapup import WrapUpModel
 from .views.form_labels import unsent_text
 from .views.main_window import MainWindow
+
+
+def on_its_way(form: FormState) -> bool:
+    """A submission of this form is being sent or waits for the connection."""
+    return form.status in ("sending", "queued")
 
 
 def call_ref_of(pop: ScreenPop) -> CallRef:
@@ -66,7 +74,7 @@ class NewCall(QObject):
         self.wrapup.open(call_ref_of(pop), follow=not w.holds_focus(w.wrapup))
         self._deferred = []
         for form, view in self.forms:
-            if w.holds_focus(view) and w.typing():
+            if (w.holds_focus(view) and w.typing()) or on_its_way(form):
                 self._deferred.append((form, view))
             else:
                 self.disarm(form)
@@ -77,17 +85,31 @@ class NewCall(QObject):
             self.search.clear()
             w.pop.clear_search_fields()
 
+    def settle(self) -> None:
+        """A resident is being confirmed for the current call: the forms kept for the previous
+        one are disarmed now (what was typed in them goes to their call's notes)."""
+        for form, _view in self._deferred:
+            self.disarm(form)
+        self._deferred, self._stale_card = [], False
+
     def disarm(self, form: FormState) -> None:
         if getattr(form, "unsent", lambda: False)():
             self.wrapup.add_note(form.call, unsent_text(form))
         form.disarm()  # type: ignore[attr-defined]
+
+    def kept_card_call(self) -> str | None:
+        """The call a card kept on screen is for (its intent form is still typed in), if any."""
+        if not self._stale_card:
+            return None
+        return next((f.linkedid for f, v in self._deferred if v is self._card), None)
 
     def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
         if not self._deferred:
             return
         still = []
         for form, view in self._deferred:
-            if new is not None and (new is view or view.isAncestorOf(new)):
+            inside = new is not None and (new is view or view.isAncestorOf(new))
+            if inside or on_its_way(form):  # left while sending: kept until its answer shows
                 still.append((form, view))
             else:
                 self.disarm(form)

@@ -2,7 +2,8 @@
 
 A submission's answer goes to the form that sent it only while that form is still bound to the
 same call and person (a form disarmed by a new call must not show another person's fate); what
-a form sent prefills its call's wrap-up codes (a booking made: 予約). Mixed into ``Controller``.
+a form sent prefills its call's wrap-up codes (a booking made: 予約); the card on screen is then
+read again, for the call it is shown for, without arming any form. Mixed into ``Controller``.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ CODE_OF = {
 
 
 class Sender:
-    """Needs ``link``, ``outbox``, the form models, ``resident``, ``load_resident`` and
+    """Needs ``link``, ``outbox``, the form models, ``resident``, ``refresh_card`` and
     ``choose_venue_day`` (the ``Controller``)."""
 
     link: Any
@@ -59,7 +60,7 @@ class Sender:
     def linkedid(self) -> str | None:
         raise NotImplementedError
 
-    def load_resident(self, resident_id: int, then_show: bool = False) -> None:
+    def refresh_card(self) -> None:
         raise NotImplementedError
 
     def choose_venue_day(self, venue_id: int, day: Any) -> None:
@@ -125,19 +126,28 @@ class Sender:
             kept = self.outbox.mark_retry(key, result.error, result.message)
             if not kept:
                 self._form(key, pop=True)
+                self._untie(key)
             if form is not None:
-                form.set_status("queued" if kept else "failed", entry.error, entry.message)
+                status = "queued" if kept else "failed"
+                form.set_status(status, entry.error, entry.message, result.details)
         else:
             self._form(key, pop=True)
             self._call_of.pop(key, None)
             self.outbox.mark_failed(key, result.error or f"http_{result.status}", result.message)
             log.info("%s refused: %s %s", entry.kind, result.error, result.message)
+            self._untie(key)
             if form is not None:
-                form.set_status("refused", result.error, result.message)
+                form.set_status("refused", result.error, result.message, result.details)
             refresh = result.error in ("slot_full", "slot_started", "no_transport_seat")
             if refresh and form is self.booking and self.booking.venue_id is not None:
                 self.choose_venue_day(self.booking.venue_id, self.booking.day)
             self.flush()  # fail the entries that waited for this one
+
+    def _untie(self, key: str) -> None:
+        """A booking that will not be made: the mobility form waiting for it waits no more
+        (sent next, it goes without a booking; one already chained to it fails, and says so)."""
+        if self.mobility.booking_key == key:
+            self.mobility.tie_to(booking_id=None, booking_key=None)
 
     def _applied(self, entry: Entry, form: Any) -> None:
         call = self._call_of.pop(entry.key, None)
@@ -157,9 +167,8 @@ class Sender:
             except ProtocolError:
                 told = None
             self.booking.set_offers(list(told.suggestions) if told is not None else [])
-        card = self.resident.card
-        if card is not None and entry.kind not in ("disposition", "call_resident"):
-            self.load_resident(card.resident_id)
+        if entry.kind not in ("disposition", "call_resident"):
+            self.refresh_card()
         self.outbox.forget_finished()
 
     def _booked(self, entry: Entry, slot: SlotInfo | None) -> None:

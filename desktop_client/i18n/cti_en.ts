@@ -1867,6 +1867,10 @@
         <translation>  Resident no. {no}</translation>
     </message>
     <message>
+        <source>［未登録の予約］</source>
+        <translation>[Booking not made] </translation>
+    </message>
+    <message>
         <source>迎え先 {address}</source>
         <translation>pickup {address}</translation>
     </message>

@@ -88,6 +88,7 @@ class FormState(Observable):
         self.status = ""
         self.error = ""  # server error id, e.g. "slot_full"
         self.message = ""  # server's text (for the log; the screen words the error id)
+        self.details: dict[str, Any] = {}  # server's details, e.g. {"field": "notes"}
         self.subject: Subject | None = None
         self.call: CallRef | None = None
 
@@ -99,8 +100,15 @@ class FormState(Observable):
         self.subject = Subject.of(card) if card is not None else None
         self.call = call_ref(call)
 
-    def set_status(self, status: str, error: str = "", message: str = "") -> None:
+    def set_status(
+        self,
+        status: str,
+        error: str = "",
+        message: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> None:
         self.status, self.error, self.message = status, error, message
+        self.details = dict(details or {})
         self.changed()
 
     def locked(self) -> bool:
@@ -182,6 +190,13 @@ class BookingFormModel(SlotChoice):
         self.last_action, self.offers = "", []
         self.bind(None, None)
         self.set_status("")
+
+    def unsent(self) -> bool:
+        """A slot chosen for the resident and not booked: worth keeping when disarmed."""
+        chosen = self.slot_id is not None and (
+            self.existing is None or self.existing.slot_id != self.slot_id
+        )
+        return self.resident_id is not None and chosen and self.status in ("", "refused", "failed")
 
     def bookable(self, slot: SlotInfo) -> bool:
         """A slot that has not started and has a seat left."""

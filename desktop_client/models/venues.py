@@ -34,7 +34,6 @@ class VenueAdminModel(SlotChoice):
         super().__init__()
         self.venues: list[VenueRow] = []
         self.action = ""
-        self.details: dict[str, Any] = {}
         self.result: object = None  # the last answer, decoded (e.g. SlotsLaidOut)
         self._deleted: set[int] = set()  # their SlotsChanged (capacity 0) may still arrive
 
@@ -75,7 +74,7 @@ class VenueAdminModel(SlotChoice):
 
     # ---- the fate of a change -----------------------------------------------------------
     def begin(self, action: str) -> None:
-        self.action, self.details, self.result = action, {}, None
+        self.action, self.result = action, None
         self.set_status("sending")
 
     def finish(
@@ -86,12 +85,12 @@ class VenueAdminModel(SlotChoice):
         details: dict[str, Any] | None = None,
         result: object = None,
     ) -> None:
-        self.details = dict(details or {})
         self.result = result
         if ok:
             self.set_status("done")
         else:
-            self.set_status("failed" if error == "network" else "refused", error, message)
+            status = "failed" if error == "network" else "refused"
+            self.set_status(status, error, message, details)
 
     @property
     def busy(self) -> bool:

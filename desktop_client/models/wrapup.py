@@ -305,5 +305,11 @@ class Submission:
         w = self.model.calls.get(self.linkedid)
         return w.status if w is not None and w.sent == self.sent else ""
 
-    def set_status(self, status: str, error: str = "", message: str = "") -> None:
+    def set_status(
+        self,
+        status: str,
+        error: str = "",
+        message: str = "",
+        details: dict[str, Any] | None = None,  # the wrap-up words the error id only
+    ) -> None:
         self.model.settle(self.linkedid, self.sent, status, error, message)

@@ -59,6 +59,13 @@ def subject_text(subject: Any) -> str:
 def unsent_text(form: Any) -> str:
     """A form disarmed before it was sent (a new call came), as a line of its call's notes."""
     who = form.subject.name if form.subject is not None else ""
+    if hasattr(form, "venues"):
+        venue = next((v.name for v in form.venues if v.venue_id == form.venue_id), "")
+        slot = form.selected()
+        when = local_time(slot.starts_at) if slot is not None else None
+        parts = [x for x in (venue, when.strftime("%m/%d %H:%M") if when else "") if x]
+        head = translate("form_labels", "［未登録の予約］")
+        return f"{head}{who}: " + "　".join(parts)
     if hasattr(form, "pickup_address"):
         parts = [
             translate("form_labels", "迎え先 {address}").format(address=form.pickup_address.strip())

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QWid
 from ..models.forms import FormState
 from . import shortcuts as keys
 from .form_labels import call_ref_text, subject_text
-from .labels import error_text
+from .labels import refusal_text
 from .language import Retranslating
 
 COLORS = {
@@ -31,13 +31,14 @@ class StatusLine(QLabel):
         self.setObjectName("formStatus")
 
     def show_state(self, form: FormState, done_text: str) -> None:
+        refused = refusal_text(form.error, form.message, getattr(form, "details", {}))
         texts = {
             "": "",
             "sending": self.tr("送信中…"),
             "queued": self.tr("サーバーと切断中です。入力は保存され、接続が戻りしだい送信します。"),
             "done": done_text,
-            "refused": error_text(form.error, form.message),
-            "failed": self.tr("送信できませんでした: ") + error_text(form.error, form.message),
+            "refused": refused,  # naming the field the server named
+            "failed": self.tr("送信できませんでした: ") + refused,
         }
         if form.status == "queued" and getattr(form, "locked", lambda: False)():
             texts["queued"] = self.tr(

@@ -46,6 +46,7 @@ class FakeState:
     slots: dict[int, protocol.SlotInfo] = field(default_factory=dict)
     bookings: dict[int, protocol.Booking] = field(default_factory=dict)
     mobility: dict[int, protocol.MobilityRequest] = field(default_factory=dict)
+    intents: list[protocol.Intent] = field(default_factory=list)
     dispositions: dict[str, dict[str, Any]] = field(default_factory=dict)
     linked: dict[str, int] = field(default_factory=dict)  # call -> confirmed resident
     started: set[int] = field(default_factory=set)  # slots the fake refuses as started
@@ -128,6 +129,7 @@ class FakeServer:
         r.add_get("/api/calls/current", self.current)
         r.add_get("/api/residents/search", self.search)
         r.add_get("/api/residents/{rid}", self.resident)
+        r.add_post("/api/residents/{rid}/intents", self.record_intent)
         r.add_get("/api/venues", self.venues)
         r.add_get("/api/venues/{vid}/slots", self.slots)
         r.add_post("/api/bookings", self.book)
@@ -154,8 +156,11 @@ class FakeServer:
             )
 
     @staticmethod
-    def _error(status: int, error: str, message: str) -> web.Response:
-        return web.json_response({"error": error, "message": message, "details": {}}, status=status)
+    def _error(
+        status: int, error: str, message: str, details: dict[str, Any] | None = None
+    ) -> web.Response:
+        body = {"error": error, "message": message, "details": details or {}}
+        return web.json_response(body, status=status)
 
     async def login(self, request: web.Request) -> web.Response:
         body = await self._record(request)
@@ -187,7 +192,12 @@ class FakeServer:
             return self._error(404, "not_found", "no such resident")
         bookings = tuple(b for b in self.state.bookings.values() if b.resident_id == r.resident_id)
         mobility = tuple(m for m in self.state.mobility.values() if m.resident_id == r.resident_id)
-        return answer(dataclasses.replace(r, bookings=bookings, mobility_requests=mobility))
+        intents = tuple(i for i in self.state.intents if i.resident_id == r.resident_id)
+        return answer(
+            dataclasses.replace(
+                r, bookings=bookings, mobility_requests=mobility, intents=intents or r.intents
+            )
+        )
 
     async def venues(self, request: web.Request) -> web.Response:
         self._authorized(request)
@@ -269,6 +279,9 @@ class FakeServer:
         body = await self._record(request)
         if (seen := self._idempotent(request)) is not None:
             return answer(seen, status=201)
+        if len(body.get("notes", "")) > 2000:  # as the real server's validation says it
+            msg = "notes: longer than 2000 characters"
+            return self._error(400, "invalid_input", msg, {"field": "notes"})
         now = dt.datetime.now(dt.UTC).isoformat()
         view = protocol.MobilityRequest(
             request_id=len(self.state.mobility) + 500,
@@ -288,6 +301,21 @@ class FakeServer:
         self.state.mobility[view.request_id] = view
         self.state.keys[request.headers.get("Idempotency-Key", "")] = view
         return answer(view, status=201)
+
+    async def record_intent(self, request: web.Request) -> web.Response:
+        self._authorized(request)
+        body = await self._record(request)
+        intent = protocol.Intent(
+            intent_id=len(self.state.intents) + 900,
+            resident_id=int(request.match_info["rid"]),
+            wants_vaccination=body.get("wants_vaccination"),
+            needs_mobility=body.get("needs_mobility"),
+            channel="phone",
+            recorded_at=dt.datetime.now(dt.UTC).isoformat(),
+            notes=body.get("notes", ""),
+        )
+        self.state.intents.append(intent)
+        return answer(intent, status=201)
 
     async def disposition(self, request: web.Request) -> web.Response:
         self._authorized(request)
