@@ -1,5 +1,7 @@
 """Puts the caller header band (``views.call_header``) at the top of the main window, above
-every section, and feeds it (and the pop) the queues' display names from each ``Hello``."""
+every section, and feeds it (and the pop) the queues' display names from each ``Hello``. An
+account logged in without an extension (a supervisor at the board, an admin) takes no calls:
+the band is hidden for it, and its height goes to the sections."""
 
 from __future__ import annotations
 
@@ -40,3 +42,4 @@ class CallHeaderController(QObject):
     def on_message(self, msg: object) -> None:
         if isinstance(msg, Hello):
             self.pop.set_queue_names(msg.queue_names)
+            self.bar.setVisible(bool(msg.operator.extension))

@@ -33,6 +33,7 @@ class BoardController(QObject):
         self.model: BoardModel | None = None
         self.view: BoardView | None = None
         self.role = ""
+        self.queue_names: dict[str, str] = {}  # from the server's Hello
         self.subscribed = False
         self.closed_by_user = False
         self._greeted = False
@@ -59,6 +60,9 @@ class BoardController(QObject):
 
     def on_hello(self, hello: Hello) -> None:
         self.role = hello.operator.role
+        self.queue_names = dict(hello.queue_names)
+        if self.model is not None:
+            self.model.queue_names = self.queue_names
         self.subscribed = False  # a new socket has no subscription yet
         self.window.allow_board(self.allowed)
         if self.allowed and not self.closed_by_user:
@@ -79,6 +83,7 @@ class BoardController(QObject):
         self.closed_by_user = False
         if self.view is None:
             self.model = BoardModel()
+            self.model.queue_names = self.queue_names
             self.view = BoardView(self.model, self.link.send, self.settings)
         if self.window.board is None:
             self.window.set_board(self.view)

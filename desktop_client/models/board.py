@@ -120,6 +120,11 @@ class BoardModel(Observable):
         self.error = ""  # id of the last refusal ("forbidden", "ami_unavailable", ...), "" if none
         self.error_message = ""
         self.pending: dict[str, bool] = {}  # interface -> paused, sent and not yet on the board
+        self.queue_names: dict[str, str] = {}  # queue -> the name shown (the server's Hello)
+
+    def queue_label(self, queue: str) -> str:
+        """The queue's name as configured for people (``ワクチン予約``), else the PBX's."""
+        return self.queue_names.get(queue) or queue
 
     # ---- in -------------------------------------------------------------------------------
     def on_update(self, msg: BoardUpdate) -> None:

@@ -147,8 +147,11 @@ class BoardView(Retranslating, QWidget):
         self.intents.setObjectName("intents")
         # clipped rather than widening the board's right column (the whole text on hover)
         self.intents.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.checkins = QLabel()  # today's reception tally per venue, one line
+        self.checkins = QLabel()  # today's reception tally per venue
         self.checkins.setObjectName("checkins")
+        # clipped at the column's width, the whole line on hover: four venues as one line
+        # widened the board past a 1366 px screen
+        self.checkins.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.worklist = QLabel()
         self.worklist.setObjectName("worklist")
         self.assign_summary = QLabel()  # to assign, cannot assign, the last run
@@ -315,7 +318,11 @@ class BoardView(Retranslating, QWidget):
         self.sl_formula.setText(f"SL = {m.definition('service_level_short', lang)}")
         self.sl_formula.setToolTip(m.definition("service_level", lang))
         self._fill(self.queues, QUEUE_COLS, [self._queue_row(q) for q in m.queues])
-        self._fill(self.today, TODAY_COLS, [self._today_row(q.name, q.today) for q in m.queues])
+        self._fill(
+            self.today,
+            TODAY_COLS,
+            [self._today_row(m.queue_label(q.name), q.today) for q in m.queues],
+        )
         self._fill_agents()
         self._fill(
             self.callers,
@@ -375,9 +382,8 @@ class BoardView(Retranslating, QWidget):
         ]
         self.checkins.setVisible(bool(parts))
         self.checkins.setText(self.tr("会場受付（本日）: ") + "  ".join(parts))
-        self.checkins.setToolTip(
-            "\n".join(m.definition(k, lang) for k in ("checked_in", "not_yet", "no_show"))
-        )
+        defined = (m.definition(k, lang) for k in ("checked_in", "not_yet", "no_show"))
+        self.checkins.setToolTip("\n".join((*parts, "", *defined)))
 
     def _worklist_text(self, w: WorklistSummary | None, at: str) -> str:
         """折り返し待ち: waiting (due) and the oldest's age at the board's time."""
@@ -394,7 +400,7 @@ class BoardView(Retranslating, QWidget):
         m = self.model
         wait = m.longest_wait(q)
         return [
-            (q.name, ""), (str(q.waiting), m.level("waiting", q.waiting)),
+            (m.queue_label(q.name), ""), (str(q.waiting), m.level("waiting", q.waiting)),
             (fmt_seconds(wait), m.level("longest_wait", wait)), (str(q.available), ""),
             (str(q.ringing), ""), (str(q.in_call), ""), (str(q.paused), ""),
             (str(q.unavailable), ""),

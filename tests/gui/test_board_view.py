@@ -243,29 +243,37 @@ def big_board() -> protocol.Board:
         for i in range(24)
     )  # fmt: skip
     fills = tuple(dataclasses.replace(b.bookings[0], venue=f"会場{i}") for i in range(21))
+    tally = tuple(  # today's reception line: four venues with long names
+        protocol.VenueCheckins(i, f"舞鶴市総合文化会館 第{i}会議室", b.at[:10], 160, 80, 70, 10)
+        for i in range(4)
+    )
     assert b.assignment is not None
     days = tuple(dataclasses.replace(b.assignment.days[0], venue=f"会場{i}") for i in range(60))
     assignment = dataclasses.replace(b.assignment, days=days)
     return dataclasses.replace(
-        b, queues=queues, agents=agents, bookings=fills, assignment=assignment
+        b, queues=queues, agents=agents, bookings=fills, assignment=assignment, checkins=tally
     )
 
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)])
 def test_the_supervisor_window_fits_the_screen(qtbot, client, width, height):
-    """A window on a 1366x768 screen has about 700 px under its title bar and the taskbar."""
-    client.link.feed_text(hello("supervisor"))
+    """A window on a 1366x768 screen has about 700 px under its title bar and the taskbar;
+    the queues go by the names configured for people."""
+    client.link.feed_text(hello("supervisor", queue_names={"a": "ワクチン予約"}))
     client.board.model.on_update(protocol.BoardUpdate(board=big_board()))
     window = client.window
     window.show_board()
-    hint = window.minimumSizeHint()
-    assert hint.width() <= width
-    assert hint.height() <= height - 68
     window.resize(width, height - 68)
     window.show()
     qtbot.waitExposed(window)
+    hint = window.minimumSizeHint()  # with every layout active (the reception line's too)
+    assert hint.width() <= width
+    assert hint.height() <= height - 68
     assert (window.width(), window.height()) == (width, height - 68)
     view = client.board.view
+    assert view.checkins.isVisible()
+    assert [view.queues.item(r, 0).text() for r in range(3)] == ["ワクチン予約", "b", "c"]
+    assert view.today.item(0, 0).text() == "ワクチン予約"
     assert view.agents.height() >= view.agents.minimumHeight()  # scrolls, not clipped away
     assert view.callers.rowCount() == 36
     view.booking_tabs.setCurrentIndex(1)  # the designated appointments: 60 venue-days, scrolled
@@ -285,11 +293,26 @@ def test_the_operator_window_opens_within_the_screen(qtbot, client):
     hint = window.minimumSizeHint()
     assert hint.width() <= 1366
     assert hint.height() <= 768 - 68
+    assert client.header is not None
+    assert not client.header.bar.isHidden()  # an operator's calls show in the band
 
 
-def hello(role: str) -> str:
-    who = protocol.OperatorInfo(id=7, username="u", display_name="", role=role)
-    return protocol.encode(protocol.Hello(protocol.PROTOCOL_VERSION, "t", who, ""))
+def test_an_account_without_an_extension_has_no_call_band(qtbot, client):
+    """A supervisor at the board takes no calls: the band's height goes to the board."""
+    client.link.feed_text(hello("supervisor"))
+    assert client.header is not None
+    assert client.header.bar.isHidden()
+    client.link.feed_text(hello("operator"))  # the same window, logged in again at a phone
+    assert not client.header.bar.isHidden()
+
+
+def hello(role: str, queue_names: dict[str, str] | None = None) -> str:
+    """An operator logs in at extension 1001; the others without one."""
+    ext = "1001" if role == "operator" else None
+    who = protocol.OperatorInfo(id=7, username="u", display_name="", role=role, extension=ext)
+    return protocol.encode(
+        protocol.Hello(protocol.PROTOCOL_VERSION, "t", who, "", queue_names=queue_names or {})
+    )
 
 
 def test_board_section_follows_the_role_and_the_language(qtbot, client):
