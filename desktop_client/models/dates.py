@@ -35,6 +35,12 @@ class Wareki:
     day: int
 
 
+def today_local(zone: dt.tzinfo = TOKYO) -> dt.date:
+    """Today where the campaign is (Asia/Tokyo), whatever the desktop's own clock zone: a
+    client in UTC at 05:48 in Tokyo would otherwise start lists at yesterday."""
+    return dt.datetime.now(zone).date()
+
+
 def parse_iso_date(s: str | None) -> dt.date | None:
     if not s:
         return None

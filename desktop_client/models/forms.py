@@ -33,7 +33,7 @@ from cti_server.protocol import (
 
 from .. import api
 from ..api import ApiCall
-from .dates import local_day, parse_iso_datetime
+from .dates import local_day, parse_iso_datetime, today_local
 from .observable import Observable
 from .options import CampaignOptions
 from .resident import BookingLine, ResidentCard
@@ -126,7 +126,7 @@ class SlotChoice(FormState):
     def __init__(self) -> None:
         super().__init__()
         self.venue_id: int | None = None
-        self.day: dt.date = dt.date.today()
+        self.day: dt.date = today_local()
         self.slots: dict[int, SlotInfo] = {}
         self.slot_id: int | None = None
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from cti_server import protocol
 
-from .dates import age_on, parse_iso_date, parse_iso_datetime
+from .dates import age_on, parse_iso_date, parse_iso_datetime, today_local
 from .observable import Observable
 
 _HALF_KANA = re.compile("[\uff61-\uff9f]+")
@@ -94,7 +94,7 @@ class ResidentCard:
     def age(self, today: dt.date | None = None) -> int | None:
         if self.birth_date is None:
             return None
-        return age_on(self.birth_date, today or dt.date.today())
+        return age_on(self.birth_date, today or today_local())
 
     def active_booking(self) -> BookingLine | None:
         for b in self.bookings:

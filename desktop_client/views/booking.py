@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..models.dates import today_local
 from ..models.forms import BookingFormModel
 from . import shortcuts as keys
 from .forms import FormView
@@ -164,7 +165,7 @@ class BookingView(FormView, QWidget):
                 self.venue.addItem(v.name, v.venue_id)
         if m.venue_id in ids:
             self.venue.setCurrentIndex(ids.index(m.venue_id))
-        today = dt.date.today()
+        today = today_local()
         days = [today + dt.timedelta(days=i) for i in range(DAYS_AHEAD)]
         if m.day not in days:
             days.insert(0, m.day)

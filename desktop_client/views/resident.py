@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -18,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..models.dates import age_on
+from ..models.dates import age_on, today_local
 from ..models.options import CampaignOptions
 from ..models.resident import ResidentModel
 from .form_labels import option_text
@@ -200,7 +198,7 @@ class ResidentCardView(Retranslating, QScrollArea):
             if latest is not None
             else self.tr("まだ回答なし")
         )
-        today = dt.date.today()
+        today = today_local()
         _fill(
             self.tables["members"],
             [

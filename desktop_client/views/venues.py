@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..models.dates import today_local
 from ..models.venues import VenueAdminModel
 from . import shortcuts as keys
 from .forms import StatusLine
@@ -233,7 +234,7 @@ class VenueAdminView(Retranslating, QWidget):
                 self.venues.selectRow(r)
 
     def _fill_days(self) -> None:
-        today = dt.date.today()
+        today = today_local()
         days = [today + dt.timedelta(days=i) for i in range(DAYS)]
         if self.model.day not in days:
             days.insert(0, self.model.day)

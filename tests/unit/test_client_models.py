@@ -336,3 +336,20 @@ def test_board_chart_labels_are_tokyo_time_of_the_utc_intervals() -> None:
     model.on_update(p.BoardUpdate(board=replace(_board(), queues=(queue,))))
     labels = [label for label, _ in model.series(queue)["answered"]]
     assert labels == ["00:00", "09:15"]  # midnight and a quarter past nine in Tokyo
+
+
+def test_the_forms_start_at_todays_date_in_tokyo_whatever_the_desktops_zone(monkeypatch):
+    """At 21:00 UTC it is 06:00 the next morning in Tokyo: a desktop keeping UTC must not
+    offer yesterday's slots (nor count ages as of yesterday)."""
+    from desktop_client.models import dates
+
+    at = dt.datetime(2026, 12, 6, 21, 0, tzinfo=dt.UTC)
+
+    class Clock(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            return at.astimezone(tz) if tz is not None else at.replace(tzinfo=None)
+
+    monkeypatch.setattr(dates.dt, "datetime", Clock)
+    assert dates.today_local() == dt.date(2026, 12, 7)
+    assert BookingFormModel().day == dt.date(2026, 12, 7)
