@@ -192,6 +192,7 @@ class CallHeaderView(Retranslating, QFrame):
             for label in (self.household, self.booking, self.mobility, self.last_call):
                 label.setText("")
                 label.setToolTip("")
+                label.setVisible(label is self.household)
             return
         kana = f"（{card.name_kana}）" if card.name_kana else ""
         born = (
@@ -203,13 +204,14 @@ class CallHeaderView(Retranslating, QFrame):
                 no=card.household_no or "—", n=len(card.members) + 1
             )
         )
-        for label, text in ((self.booking, booking_text(card)),
-                            (self.mobility, mobility_text(card, self.options))):  # fmt: skip
-            label.setText(text)
-            label.setToolTip(text)
         short, full = last_call_text(card, self.linkedid())
-        self.last_call.setText(short)
-        self.last_call.setToolTip(full)
+        for label, text, tip in ((self.booking, booking_text(card), None),
+                                 (self.mobility, mobility_text(card, self.options), None),
+                                 (self.last_call, short, full)):  # fmt: skip
+            label.setText(text)
+            label.setToolTip(text if tip is None else tip)
+            # an empty one takes no room: what is said gets the band's width, not a share
+            label.setVisible(bool(text))
 
     def _update_times(self) -> None:
         if self.pop.pop is None:

@@ -73,3 +73,27 @@ def test_booking_and_mobility_in_the_band(qtbot, client, fake):
     card = ResidentCard.from_detail(data)
     assert booking_text(card) == "予約: 舞鶴市総合文化会館 12月1日(火) 09:00"
     assert mobility_text(card) == "移動支援: 車椅子、付き添い"
+
+
+def test_what_the_band_says_gets_its_width(qtbot, client):
+    """A booking with nothing beside it (no mobility need, no earlier call) is shown whole at
+    1366 px, not cut at a share kept for empty neighbours; they take no room."""
+    from desktop_client.models.resident import ResidentCard
+
+    slot = SlotInfo(1, 1, "2026-12-08T02:30:00+00:00", "2026-12-08T03:00:00+00:00", 10, 3)
+    data = demo_data.resident_detail(1, bookings=(demo_data.booking(5, 1, slot),))
+    card = ResidentCard.from_detail(dataclasses.replace(data, intents=(), calls=()))
+    header = client.header.view
+    client.window.resize(1366, 700)
+    client.window.show()
+    qtbot.waitExposed(client.window)
+    header._show_card(card)
+    qtbot.wait(50)
+    assert header.booking.text() == "予約: 舞鶴市総合文化会館 12月8日(火) 11:30"
+    assert (header.mobility.text(), header.last_call.text()) == ("", "")
+    assert header.mobility.isHidden()
+    assert header.last_call.isHidden()
+    needed = header.booking.fontMetrics().horizontalAdvance(header.booking.text())
+    assert header.booking.width() >= needed
+    header._show_card(None)
+    assert header.booking.isHidden()
