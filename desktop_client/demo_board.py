@@ -20,6 +20,7 @@ from cti_server.protocol import (
     VenueFill,
     WaitingCall,
 )
+from desktop_client.models.dates import today_local
 
 JST = dt.timezone(dt.timedelta(hours=9))
 # A morning rush, a lunch dip and an afternoon: calls offered per 15 minutes from 08:30.
@@ -75,7 +76,7 @@ def _interval(start: dt.datetime, offered: int, rng: random.Random) -> BoardInte
 def board(day: dt.date | None = None, *, seed: int = 3) -> Board:
     """The board at 14:20 of ``day`` (today by default), one queue, six agents."""
     rng = random.Random(seed)
-    day = day or dt.date.today()
+    day = day or today_local()
     now = dt.datetime.combine(day, dt.time(14, 20), JST)
     midnight = dt.datetime.combine(day, dt.time(0, 0), JST)
     first = (8 * 60 + 30) // 15

@@ -23,6 +23,7 @@ from cti_server.protocol import (
     SlotInfo,
     Venue,
 )
+from desktop_client.models.dates import today_local
 
 JST = dt.timezone(dt.timedelta(hours=9))
 
@@ -41,7 +42,7 @@ def _cand(
     intent: LatestIntent | None = None,
 ) -> Candidate:
     b = dt.date.fromisoformat(birth)
-    today = dt.date.today()
+    today = today_local()
     age = today.year - b.year - ((today.month, today.day) < (b.month, b.day))
     hh_no = {11: "0012345", 12: "0012377"}[hh]
     ledger = {"person_no": f"20{rid:06d}", "household_no": hh_no, "barcode": f"10000000{rid:03d}0"}

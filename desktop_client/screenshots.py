@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from desktop_client.models.dates import today_local
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="desktop_client.screenshots")
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     client.window.show_tab(0)
     shot(window, "pop")
 
-    today = dt.date.today()
+    today = today_local()
     earlier = demo_data.booking(812, 1, demo_data.slots(today)[1], status="cancelled")
     card = ResidentCard.from_detail(demo_data.resident_detail(1, bookings=(earlier,)))
     client.resident.set_card(card)
@@ -206,8 +208,8 @@ def venues_shot(client: Any, shot: Callable[[object, str], None]) -> None:
     rows = [VenueRow.from_venue(v) for v in demo_data.VENUES]
     rows.append(VenueRow(9, "旧 西公民館", "京都府舞鶴市字西 20", False))
     model.set_venues(rows)
-    model.choose(rows[0].venue_id, dt.date.today())
-    model.set_slots(demo_data.slots(dt.date.today()))
+    model.choose(rows[0].venue_id, today_local())
+    model.set_slots(demo_data.slots(today_local()))
     model.select_slot(2)
     client.window.show_venues()
     shot(client.window, "venues")
@@ -260,7 +262,7 @@ def assignment_shot(client: Any, shot: Callable[[object, str], None]) -> None:
     ctl = client.assignment
     ctl.role = "supervisor"
     client.window.set_assignment_view(ctl.view)
-    day = dt.date.today() + dt.timedelta(days=1)
+    day = today_local() + dt.timedelta(days=1)
     rows = tuple(
         AssignmentDayVenue((day + dt.timedelta(days=d)).isoformat(), v, name, n)
         for d in range(3)

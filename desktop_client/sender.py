@@ -112,7 +112,8 @@ class Sender:
         if 200 <= result.status < 300:  # done, even if the answer did not decode
             self._form(key, pop=True)
             self.outbox.mark_done(key, result.data if isinstance(result.data, dict) else {})
-            log.info("%s sent (call %s)", entry.kind, self.linkedid())
+            body = entry.body or {}
+            log.info("%s sent (call %s)", entry.kind, body.get("call") or body.get("call_linkedid"))
             self._applied(entry, form)
             if form is not None:
                 form.set_status("done")

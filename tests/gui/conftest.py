@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings
 from desktop_client import demo_data
 from desktop_client.app import Client, build
 from desktop_client.link import ServerLink
+from desktop_client.models.dates import today_local
 from tests.gui.fake_server import FakeServer, FakeState
 
 
@@ -43,7 +44,7 @@ def fake() -> Iterator[FakeServer]:
     for rid in (1, 2, 3):
         state.residents[rid] = demo_data.resident_detail(rid)
     state.venues = list(demo_data.VENUES)
-    today = dt.date.today()
+    today = today_local()
     state.slots = {s.slot_id: s for s in demo_data.slots(today)}
     server = FakeServer(state)
     server.start()
@@ -57,7 +58,7 @@ def client(qtbot: object, tmp_path: Path) -> Iterator[Client]:
     link = ServerLink(backoff=(0.05, 0.2))
     c = build(settings, link=link, outbox_path=tmp_path / "outbox.json")
     # the fake's slots are today's from 09:00 (Tokyo): the booking form sees them before they start
-    start_of_today = dt.datetime.combine(dt.date.today(), dt.time(0), demo_data.JST)
+    start_of_today = dt.datetime.combine(today_local(), dt.time(0), demo_data.JST)
     c.booking.now = lambda: start_of_today
     qtbot.addWidget(c.window)  # type: ignore[attr-defined]
     yield c

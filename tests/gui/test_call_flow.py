@@ -16,6 +16,7 @@ from cti_server.protocol import CallerInfo, SlotInfo
 from desktop_client import demo_data
 from desktop_client.app import build
 from desktop_client.link import ServerLink
+from desktop_client.models.dates import today_local
 from tests.gui.conftest import log_in
 from tests.gui.test_client_flows import type_ja
 
@@ -234,7 +235,7 @@ def test_started_and_full_slots_are_greyed_and_cannot_be_picked(qtbot, client, f
     log_in(qtbot, client, fake.url)
     s = fake.state.slots[5]
     fake.state.slots[5] = SlotInfo(5, s.venue_id, s.starts_at, s.ends_at, s.capacity, s.capacity)
-    noon = dt.datetime.combine(dt.date.today(), dt.time(12, 5), demo_data.JST)
+    noon = dt.datetime.combine(today_local(), dt.time(12, 5), demo_data.JST)
     client.booking.now = lambda: noon
     ring(qtbot, client, fake)
     confirm(qtbot, client)

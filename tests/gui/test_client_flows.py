@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 import pytest
 from PySide6.QtCore import Qt
@@ -12,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from cti_server.protocol import CallerInfo, SlotInfo, SlotsChanged
 from desktop_client import demo_data
+from desktop_client.models.dates import today_local
 from tests.gui.conftest import log_in
 
 pytestmark = pytest.mark.gui
@@ -149,7 +149,7 @@ def test_full_slot_is_refused_and_the_form_keeps_its_input(qtbot, client, fake):
 def test_slots_update_live_while_the_form_is_open(qtbot, client, fake):
     log_in(qtbot, client, fake.url)
     ring_and_confirm(qtbot, client, fake)
-    day = dt.date.today().isoformat()
+    day = today_local().isoformat()
     qtbot.waitUntil(lambda: (1, day) in fake.state.watches, timeout=5000)
     s = fake.state.slots[4]
     fake.push(SlotsChanged(slots=(SlotInfo(4, 1, s.starts_at, s.ends_at, 10, 10),)))

@@ -4,6 +4,8 @@ the mobility request free to go on its own."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -25,7 +27,10 @@ def fill_the_slot(fake, slot_id=1):
     )
 
 
-def test_an_intent_sent_for_the_previous_call_arms_nothing_for_the_new_one(qtbot, client, fake):
+def test_an_intent_sent_for_the_previous_call_arms_nothing_for_the_new_one(
+    qtbot, client, fake, caplog
+):
+    caplog.set_level(logging.INFO, logger="desktop_client.sender")
     log_in(qtbot, client, fake.url)
     ring(qtbot, client, fake)
     confirm(qtbot, client)
@@ -42,6 +47,7 @@ def test_an_intent_sent_for_the_previous_call_arms_nothing_for_the_new_one(qtbot
     qtbot.waitUntil(lambda: client.intent.status == "done", timeout=5000)
     ((_, _, _, body),) = fake.posts("/api/residents/1/intents")
     assert body["call"] == A
+    assert f"intent sent (call {A})" in caplog.text  # the call it was for, not the one now
     # the card is read again with what was stored...
     qtbot.waitUntil(
         lambda: any(i.notes == "息子が代理" for i in client.resident.card.intents), timeout=5000
