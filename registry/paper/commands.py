@@ -74,6 +74,9 @@ async def cmd_notices(args: argparse.Namespace, engine: AsyncEngine) -> int:
                              "since": args.since and args.since.isoformat(),
                              "resident": bool(args.resident)})  # fmt: skip
         await session.commit()
+    if not report.notices:
+        print("0 notices: nothing to print (no file written)")
+        return 0
     note = f", {report.replaced} characters written as 〓 in CP932" if report.replaced else ""
     print(f"{report.notices} notices: {', '.join(report.files)}")
     print(f"mail-merge CSV: {', '.join(report.csv_files)}{note}")

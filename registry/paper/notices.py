@@ -295,7 +295,8 @@ async def print_notices(
     progress: Callable[[int], None] | None = None,
     **selection: Any,
 ) -> NoticeReport:
-    """Write the selected notices to ``out`` (PDF) and the mail-merge CSVs beside it."""
+    """Write the selected notices to ``out`` (PDF) and the mail-merge CSVs beside it; no file
+    at all when none is selected."""
     out = Path(out)
     csv_paths = (out.with_suffix(".csv"), out.with_suffix(".utf8.csv"))
     residents: list[int] = []
@@ -318,6 +319,11 @@ async def print_notices(
                 o.write(_csv_row(notice, writer.file_of(k).name, writer.page_of(k)))
             if progress is not None:
                 progress(1)
+    if not writer.count:  # nothing to print: no blank card for the print shop, no empty CSV
+        for path in (*writer.files, *csv_paths):
+            Path(path).unlink(missing_ok=True)  # noqa: ASYNC240 - as the writes above
+        log.info("no notices to print")
+        return NoticeReport(0, (), (), 0)
     log.info("%d notices printed to %d files", writer.count, len(writer.files))
     return NoticeReport(writer.count, tuple(str(f) for f in writer.files),
                         tuple(str(p) for p in csv_paths), outs[0].replaced,

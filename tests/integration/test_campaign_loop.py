@@ -155,6 +155,12 @@ async def test_the_campaign_loop_from_postcards_to_a_reschedule(
     assert code == 0, out
     rows = await asyncio.to_thread(merge_rows, tmp_path, "again*.utf8.csv")
     assert [next(iter(row.values())) for row in rows] == [barcode]
+    code, out = await registry_cli(db_url, "notices", tmp_path / "none.pdf",
+                                   "--since", dt.datetime.now(dt.UTC).isoformat())  # fmt: skip
+    assert code == 0, out
+    assert "nothing to print" in out
+    assert not (tmp_path / "none.pdf").exists()  # no blank card for the print shop
+    assert not (tmp_path / "none.csv").exists()
 
     # the call center moves one assigned resident to another slot at the same venue
     async with session_factory(engine)() as s:
