@@ -11,7 +11,8 @@
   failed once on the number must wait (guessing from many addresses slows down; a clean source
   still gets in).
 - ``own_record`` is what the page shows: the name masked (``髙橋 一●``), the latest answer, the
-  resident's bookings with their venue; no ledger number, nothing of anyone else. Audited.
+  resident's bookings with their venue, the requests they sent that are not answered yet; no
+  ledger number, nothing of anyone else. Audited.
 - ``end_session`` keeps the id of a session the resident ended (the page's cookie is signed,
   not stored) until the cookie would have expired; ``session_ended`` tells the page.
 
@@ -30,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry import lockout
 from registry.audit import AuditAction, audit
 from registry.bookings import bookings_of
+from registry.contact_requests import ContactRequestView, open_requests
 from registry.errors import AccountLocked, NotFound
 from registry.intents import intents_of
 from registry.models import LoginFailure, Resident, ResidentSessionEnd, Venue
@@ -122,6 +124,7 @@ class OwnRecord:
     masked_name: str
     intent: IntentView | None
     bookings: tuple[OwnBooking, ...]  # active ones, by start
+    requests: tuple[ContactRequestView, ...] = ()  # asked on the page, not yet answered
 
 
 async def own_record(session: AsyncSession, resident_id: int, source: str) -> OwnRecord:
@@ -141,8 +144,10 @@ async def own_record(session: AsyncSession, resident_id: int, source: str) -> Ow
         resident_id=resident_id,
         details={"channel": "web", "source": source},
     )
+    asked = await open_requests(session, resident_id=resident_id)
     return OwnRecord(
         masked_name=mask_name(r.name),
         intent=intents[0] if intents else None,
         bookings=tuple(OwnBooking(b, addresses.get(b.venue_id, "")) for b in active),
+        requests=tuple(asked),
     )

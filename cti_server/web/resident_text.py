@@ -100,6 +100,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "kind_other": ("その他", "Something else"),
     "change_note": ("連絡事項（任意・500字まで）", "Message (optional, up to 500 characters)"),
     "change_send": ("変更を依頼する", "Send the request"),
+    "change_pending": (
+        "お送りいただいたご依頼です。コールセンターからご連絡します（もう一度送る必要はありません）。",
+        "Requests you sent: the call center will contact you (no need to send them again).",
+    ),
     "err_kind": ("ご希望を選んでください。", "Choose what you need."),
     "err_note_long": ("連絡事項は500字までです。", "The message is limited to 500 characters."),
     "answer_title": ("接種の意向について", "About your vaccination"),

@@ -151,6 +151,9 @@ async def test_no_from_a_resident_with_a_booking_asks_the_call_center_to_cancel_
     ]
     recorded = [e for e in entries if e.action == AuditAction.INTENT_RECORD]
     assert [e.details["source"] for e in recorded] == ["127.0.0.1"]
+    home = await (await client.get("/r/me")).text()  # the resident sees it is on its way
+    assert "コールセンターからご連絡します" in home
+    assert "接種を取りやめたい — " in home
     async with session_factory(engine)() as s:
         item = (await wl.list_items(s))[0]
         assert item.source_ref == f"web:contact:{asked[0].request_id}"
@@ -160,6 +163,7 @@ async def test_no_from_a_resident_with_a_booking_asks_the_call_center_to_cancel_
         await s.commit()
     async with session_factory(engine)() as s:
         assert await contact_requests.open_requests(s) == []
+    assert "コールセンターからご連絡します" not in await (await client.get("/r/me")).text()
 
 
 async def test_a_change_request_is_stored_and_audited(engine, db_url, aiohttp_client):

@@ -212,6 +212,9 @@ def answer_steps(driver: Any, shots: Path) -> dict[str, str]:
     submit(driver, "/r/change")
     seen["change_done"] = text_of(driver, "main")
     shot(driver, shots, "resident-change-done")
+    follow(driver, "/r/me")  # the request sent is listed, so it is not sent twice
+    seen["pending"] = text_of(driver, "#change-title + p")
+    shot(driver, shots, "resident-home-pending", "change-title")
     return seen
 
 
@@ -234,6 +237,7 @@ async def test_a_resident_answers_in_the_browser(served, browser, shots, engine)
     assert "移動の支援について選んでください。" in seen["missing"]
     assert "回答を受け付けました" in seen["done"]
     assert "変更のご依頼を受け付けました" in seen["change_done"]
+    assert "コールセンターからご連絡します" in seen["pending"]
     async with session_factory(engine)() as s:
         intents = await intents_of(s, ledger.resident_id)
         requests = await contact_requests.open_requests(s, resident_id=ledger.resident_id)
