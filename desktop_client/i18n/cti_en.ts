@@ -1380,6 +1380,10 @@
         <translation>Call: {call}</translation>
     </message>
     <message>
+        <source>結果を1つ以上選ぶと保存できます。</source>
+        <translation>Tick at least one result to save.</translation>
+    </message>
+    <message>
         <source>（表示中）</source>
         <translation> (shown)</translation>
     </message>

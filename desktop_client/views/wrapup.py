@@ -106,6 +106,9 @@ class WrapUpView(FormView, QWidget):
             text += "\n" + self.tr("対象: {who}").format(who=subject_text(w.person()))
         self.call.setText(text)
         self._show_state(self.tr("通話記録に保存しました。"))
+        # why the button is greyed out: nothing says so on it otherwise
+        needs_code = m.linkedid is not None and not m.codes
+        self.submit.setToolTip(self.tr("結果を1つ以上選ぶと保存できます。") if needs_code else "")
 
     def _fill_others(self) -> None:
         m = self.model

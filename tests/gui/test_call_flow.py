@@ -51,7 +51,11 @@ def test_a_new_call_keeps_the_wrap_up_being_typed_and_never_steals_its_keys(qtbo
     confirm(qtbot, client)
     client.window.show_tab(3)
     view = client.window.wrapup
+    assert not view.submit.isEnabled()  # greyed out, and says why
+    assert view.submit.toolTip() == "結果を1つ以上選ぶと保存できます。"
     view.boxes["inquiry"].click()
+    assert view.submit.isEnabled()
+    assert view.submit.toolTip() == ""
     type_ja(view.notes, "Aさんのメモ")
     assert focused() is view.notes
 
