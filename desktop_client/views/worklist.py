@@ -250,6 +250,9 @@ class WorklistView(Retranslating, QWidget):
     def _held(self) -> None:
         m, held = self.model, self.model.held
         self.held.setEnabled(held is not None)
+        if not self.later.hasFocus():  # in an hour by default (never a date of 2000)
+            start = dt.datetime.now(TOKYO).replace(second=0, microsecond=0) + dt.timedelta(hours=1)
+            self.later.setDateTime(QDateTime(start.replace(tzinfo=None)))
         if held is None:
             self.who.setText(self.tr("「次を取る」で折り返し先を1件取ります。"))
             self.dial.setText(self.tr("発信"))
@@ -261,9 +264,6 @@ class WorklistView(Retranslating, QWidget):
             self.dial.setText(self.tr("%1 に発信中…").replace("%1", number))
         else:
             self.dial.setText(self.tr("%1 に発信 (Ctrl+D)").replace("%1", number))
-        if not self.later.hasFocus():
-            start = dt.datetime.now(TOKYO).replace(second=0, microsecond=0) + dt.timedelta(hours=1)
-            self.later.setDateTime(QDateTime(start.replace(tzinfo=None)))
 
     def _summary_text(self) -> str:
         s = self.model.summary

@@ -3,9 +3,12 @@ writes them, and each item's appointment, conflict, request and last try in word
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from cti_server.protocol import WorkAttempt, WorkItem, WorklistSummary
+from desktop_client.models.dates import TOKYO
 from desktop_client.models.worklist import WorklistModel
 from desktop_client.views.worklist import WorklistView, detail_lines, phone_text
 
@@ -53,3 +56,11 @@ def test_the_list_and_the_held_item_show_them(qtbot):
     assert view.table.item(0, 6).text() == "取消を希望"
     assert view.who.text().splitlines() == ["住民 7 — Web回答で連絡希望", "取消を希望"]
     assert "090-1234-5678" in view.dial.text()
+
+
+def test_the_call_later_time_is_in_an_hour_even_before_an_item_is_held(qtbot):
+    view = WorklistView(WorklistModel())
+    qtbot.addWidget(view)
+    shown = view.later.dateTime().toPython()
+    soon = dt.datetime.now(TOKYO).replace(tzinfo=None) + dt.timedelta(hours=1)
+    assert abs((shown - soon).total_seconds()) < 120  # not 2000-01-01
