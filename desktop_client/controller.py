@@ -84,6 +84,8 @@ class Controller(Sender, QObject):
         link.message_received.connect(self.on_message)
         link.state_changed.connect(self.on_state)
         window.pop.confirmed.connect(self.confirm)
+        window.resend_requested.connect(self.resend_failed)
+        window.discard_requested.connect(self.discard_failed)
         window.pop.search_requested.connect(self.run_search)
         window.pop.barcode_entered.connect(self.find_by_barcode)
         if window.card.intent_form is not None:

@@ -83,6 +83,16 @@ class Sender:
             return None
         return form
 
+    def resend_failed(self, key: str) -> None:
+        """Send a failed entry again, as the operator asked (the list of failed sends)."""
+        self.outbox.retry(key)
+        self.flush()
+
+    def discard_failed(self, key: str) -> None:
+        """Give a failed entry up, as the operator asked."""
+        self._form(key, pop=True)
+        self.outbox.discard(key)
+
     def flush(self) -> None:
         if self.link.state != "connected":
             return

@@ -670,6 +670,10 @@
         <translation>Keyboard shortcuts</translation>
     </message>
     <message>
+        <source>送信できなかった入力…</source>
+        <translation>Sends that failed…</translation>
+    </message>
+    <message>
         <source>● 接続中</source>
         <translation>● Connected</translation>
     </message>
@@ -1846,6 +1850,77 @@
     <message>
         <source>この版を編集欄に読み込む</source>
         <translation>Load this version into the editor</translation>
+    </message>
+</context>
+<context>
+    <name>failed_sends</name>
+    <message>
+        <source>予約</source>
+        <translation>Booking</translation>
+    </message>
+    <message>
+        <source>予約の変更</source>
+        <translation>Booking change</translation>
+    </message>
+    <message>
+        <source>予約の取消</source>
+        <translation>Booking cancellation</translation>
+    </message>
+    <message>
+        <source>来られない日の連絡</source>
+        <translation>Cannot come on the day</translation>
+    </message>
+    <message>
+        <source>移動支援</source>
+        <translation>Mobility support</translation>
+    </message>
+    <message>
+        <source>意向</source>
+        <translation>Intent</translation>
+    </message>
+    <message>
+        <source>通話記録</source>
+        <translation>Call record</translation>
+    </message>
+    <message>
+        <source>発信</source>
+        <translation>Call</translation>
+    </message>
+    <message>
+        <source>先に送った予約が登録されなかったため</source>
+        <translation>The booking sent before it was not made</translation>
+    </message>
+    <message>
+        <source>送信できなかった入力</source>
+        <translation>Sends that failed</translation>
+    </message>
+    <message>
+        <source>次の入力はサーバーに登録されていません。内容を確かめ、もう一度送るか破棄してください。</source>
+        <translation>These were not stored by the server. Check each one, then send it again or discard it.</translation>
+    </message>
+    <message>
+        <source>内容</source>
+        <translation>What</translation>
+    </message>
+    <message>
+        <source>理由</source>
+        <translation>Why</translation>
+    </message>
+    <message>
+        <source>もう一度送る</source>
+        <translation>Send again</translation>
+    </message>
+    <message>
+        <source>破棄</source>
+        <translation>Discard</translation>
+    </message>
+    <message>
+        <source>閉じる</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>入力した内容</source>
+        <translation>What was typed</translation>
     </message>
 </context>
 <context>

@@ -13,6 +13,10 @@ class Observable:
     def subscribe(self, fn: Callable[[], None]) -> None:
         self._listeners.append(fn)
 
+    def unsubscribe(self, fn: Callable[[], None]) -> None:
+        if fn in self._listeners:
+            self._listeners.remove(fn)
+
     def changed(self) -> None:
         for fn in list(self._listeners):
             fn()

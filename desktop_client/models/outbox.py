@@ -119,6 +119,26 @@ class Outbox(Observable):
         e.status, e.error, e.message = "failed", error, message
         self._saved()
 
+    def retry(self, key: str) -> None:
+        """Send a failed entry again (the operator asked), with its attempts counted anew and
+        its Idempotency-Key kept: what the server did store is not stored twice. An entry that
+        waited for a failed one goes on its own (its body as it was)."""
+        e = self.entries.get(key)
+        if e is None or e.status != "failed":
+            return
+        e.status, e.attempts, e.error, e.message = "pending", 0, "", ""
+        dep = self.entries.get(e.after) if e.after is not None else None
+        if dep is not None and dep.status == "failed":
+            e.after, e.fill = None, {}
+        self._saved()
+
+    def discard(self, key: str) -> None:
+        """Drop a failed entry (the operator gave it up, its text noted elsewhere)."""
+        e = self.entries.get(key)
+        if e is not None and e.status == "failed":
+            del self.entries[key]
+            self._saved()
+
     def pending_count(self) -> int:
         return sum(1 for e in self.entries.values() if e.status in ("pending", "sending"))
 

@@ -9,6 +9,8 @@ operators too, so they see the tab bar.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -31,6 +33,7 @@ from ..models.dates import local_time
 from ..models.outbox import Outbox
 from . import shortcuts as keys
 from .booking import BookingView
+from .failed_sends import FailedSendsDialog
 from .language import Retranslating
 from .mobility import MobilityView
 from .pop import PopView
@@ -45,6 +48,8 @@ class MainWindow(Retranslating, QMainWindow):
     language_chosen = Signal(str)  # "ja" / "en"
     board_requested = Signal()  # F8 / View > board while the board tab is closed
     board_closed = Signal()  # the supervisor closed the board tab
+    resend_requested = Signal(str)  # a failed send's outbox key: send it again
+    discard_requested = Signal(str)  # ... give it up
 
     def __init__(
         self,
@@ -65,6 +70,7 @@ class MainWindow(Retranslating, QMainWindow):
             wrapup,
         )
         self.outbox = outbox
+        self.failed_dialog: FailedSendsDialog | None = None  # the list of failed sends, open
         self.tabs = QTabWidget(self)
         for view in (card, booking, mobility, wrapup):
             self.tabs.addTab(view, "")
@@ -104,6 +110,8 @@ class MainWindow(Retranslating, QMainWindow):
         self.setCentralWidget(central)
         self.connection = QLabel(self)
         self.pending = QLabel(self)
+        self.pending.setTextFormat(Qt.TextFormat.RichText)  # the failed count is a link
+        self.pending.linkActivated.connect(lambda _link: self.show_failed_sends())
         self.statusBar().addPermanentWidget(self.pending)
         self.statusBar().addPermanentWidget(self.connection)
         self._state = ("disconnected", "")
@@ -154,6 +162,10 @@ class MainWindow(Retranslating, QMainWindow):
         self.config_action = QAction(self, visible=False)
         self.config_action.triggered.connect(self.show_config)
         self.view_menu.addAction(self.config_action)
+        self.view_menu.addSeparator()
+        self.failed_action = QAction(self)
+        self.failed_action.triggered.connect(self.show_failed_sends)
+        self.view_menu.addAction(self.failed_action)
         self.help_menu = bar.addMenu("")
         self.help_action = QAction(self, shortcut=QKeySequence(keys.HELP))
         self.help_action.triggered.connect(self.show_shortcuts)
@@ -203,6 +215,7 @@ class MainWindow(Retranslating, QMainWindow):
         self.lang_menu.setTitle(self.tr("言語 / Language"))
         self.help_menu.setTitle(self.tr("ヘルプ(&H)"))
         self.help_action.setText(self.tr("ショートカット一覧"))
+        self.failed_action.setText(self.tr("送信できなかった入力…"))
         self.set_connection(*self._state)
         self._update_pending()
 
@@ -390,9 +403,21 @@ class MainWindow(Retranslating, QMainWindow):
         parts = []
         if n:
             parts.append(self.tr("送信待ち {n}件").format(n=n))
-        if failed:
-            parts.append(self.tr("送信失敗 {n}件").format(n=failed))
+        if failed:  # a link: the list of them, to send again or give up
+            link = self.tr("送信失敗 {n}件").format(n=failed)
+            parts.append(f'<a href="failed">{html.escape(link)}</a>')
         self.pending.setText("　".join(parts))
+        self.failed_action.setEnabled(bool(failed))
+
+    def show_failed_sends(self) -> None:
+        """The sends that failed: what was typed, why, send again or give up."""
+        dialog = FailedSendsDialog(self.outbox, self)
+        dialog.resend_requested.connect(self.resend_requested)
+        dialog.discard_requested.connect(self.discard_requested)
+        if self.failed_dialog is not None:
+            self.failed_dialog.close()  # one list at a time
+        self.failed_dialog = dialog
+        dialog.open()
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self).exec()
