@@ -22,10 +22,9 @@ from collections.abc import Collection, Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.assign.support import PICKUP_MINUTES
 from registry.models import Booking, MobilityRequest, Slot, SlotSupport, Venue
 from registry.views import as_utc
-
-PICKUP_MINUTES = 45  # a slot without a slot_support row
 
 
 @dataclasses.dataclass(frozen=True)

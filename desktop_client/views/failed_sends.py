@@ -121,7 +121,7 @@ class FailedSendsDialog(QDialog):
         self._selected()
 
     def current(self) -> str | None:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        rows = self.table.selectionModel().selectedRows()
         if not rows or rows[0].row() >= len(self._keys):
             return None
         return self._keys[rows[0].row()]

@@ -17,6 +17,7 @@ from registry.models import Slot, SlotSupport, VenueDistance
 from registry.views import View
 
 MAX_SEATS = 1000
+PICKUP_MINUTES = 45  # the pickup lead time of a slot without a slot_support row
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +67,7 @@ async def slot_support(session: AsyncSession, slot_id: int) -> SupportView:
     if s is None:
         if await session.scalar(select(Slot.id).where(Slot.id == slot_id)) is None:
             raise NotFound(f"slot {slot_id} not found", details={"slot_id": slot_id})
-        return SupportView(slot_id, 0, 0, False, 45)
+        return SupportView(slot_id, 0, 0, False, PICKUP_MINUTES)
     return _support_view(s)
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
+from registry.assign.support import PICKUP_MINUTES
 from registry.ledger.export import _CsvOut  # the ledger export's CP932 / 〓 handling
 from registry.models import (
     Booking,
@@ -257,7 +258,7 @@ async def notices(engine: AsyncEngine, **selection: Any) -> AsyncIterator[tuple[
             address = r.address or r.household_address or ""
             pickup = None
             if r.transport:
-                pickup = start - dt.timedelta(minutes=r.pickup_minutes or 45)
+                pickup = start - dt.timedelta(minutes=r.pickup_minutes or PICKUP_MINUTES)
             yield (
                 r.resident_id,
                 Notice(
